@@ -1,0 +1,56 @@
+# Two commands do all set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+STORE  ?= var/store
+
+.PHONY: run test lint typecheck pytest assets browser bench screenshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Re-install only when the project's metadata changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Front-end assets come from the npm registry through web/package-lock.json.
+web/static/vendor/.built: web/package.json web/package-lock.json web/build-assets.sh
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	sh web/build-assets.sh
+	touch $@
+
+assets: web/static/vendor/.built
+
+# Debian's Chromium drives the browser tests; installed once per machine.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+run: $(VENV)/.installed assets
+	$(BIN)/civicgraph serve --host $(HOST) --port $(PORT) --store $(STORE)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy src
+
+pytest: $(VENV)/.installed assets browser
+	$(BIN)/python -m pytest
+
+test: lint typecheck pytest
+
+bench: $(VENV)/.installed assets
+	$(BIN)/python -m bench
+
+screenshots: $(VENV)/.installed assets browser
+	$(BIN)/python -m tests.browser.screenshots
+
+clean:
+	rm -rf $(VENV) var web/node_modules web/static/vendor

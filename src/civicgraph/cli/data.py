@@ -1,0 +1,95 @@
+"""Commands that move data in and out: load, export, validate, stats."""
+
+import sys
+from pathlib import Path
+
+import click
+
+from civicgraph import loader, stats, validation
+from civicgraph.cli.common import opened_store, settings_for, store_option
+from civicgraph.cli.output import aligned_table
+from civicgraph.errors import ValidationFailedError
+from civicgraph.export import export
+from civicgraph.formats import FORMATS, Kind, by_name
+from civicgraph.store import GraphStore
+
+_EXPORT_FORMATS = [f.name for f in FORMATS if f.kinds & {Kind.GRAPH, Kind.DATASET}]
+_EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _load_one(store: GraphStore, path: Path, graph: str | None) -> loader.LoadReport:
+    size = path.stat().st_size
+    if not sys.stderr.isatty() or size < 8 * 1024 * 1024:
+        return loader.load_file(store, path, graph=graph)
+    with click.progressbar(length=size, label=f"Loading {path.name}", file=sys.stderr) as bar:
+        return loader.load_file(
+            store, path, graph=graph, on_progress=lambda n: bar.update(n - bar.pos)
+        )
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=_EXISTING_FILE)
+@click.option("--graph", default=None, metavar="IRI", help="Named graph [default: one per file].")
+@store_option
+def load(files: tuple[Path, ...], graph: str | None, store: str | None) -> None:
+    """Load RDF FILES, each replacing its named graph atomically."""
+    with opened_store(settings_for(store=store)) as opened:
+        for path in files:
+            report = _load_one(opened, path, graph)
+            click.echo(f"Loaded {report.triples:,} triples from {path} into <{report.graph}>")
+    shapes_report = validation.validate_files(files)
+    if not shapes_report.conforms:
+        click.echo(shapes_report.text(), err=True)
+
+
+@click.command("export")
+@click.option("--graph", default=None, metavar="IRI", help="Export one named graph only.")
+@click.option(
+    "--format",
+    "format_name",
+    default="trig",
+    show_default=True,
+    type=click.Choice([*_EXPORT_FORMATS, "ttl", "nt", "nq", "rdf"]),
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@store_option
+def export_command(
+    graph: str | None, format_name: str, output: Path | None, store: str | None
+) -> None:
+    """Export the dataset (or one graph) in an RDF format."""
+    fmt = by_name(format_name)
+    with opened_store(settings_for(store=store)) as opened:
+        if output is None:
+            export(opened, sys.stdout.buffer, fmt, graph)
+            return
+        with output.open("wb") as stream:
+            export(opened, stream, fmt, graph)
+    click.echo(f"Wrote {output}", err=True)
+
+
+@click.command()
+@click.argument("files", nargs=-1, type=_EXISTING_FILE)
+@store_option
+def validate(files: tuple[Path, ...], store: str | None) -> None:
+    """Check FILES (or the whole store) against the SHACL shapes."""
+    if files:
+        report = validation.validate_files(files)
+    else:
+        with opened_store(settings_for(store=store)) as opened:
+            report = validation.validate_store(opened)
+    if not report.conforms:
+        raise ValidationFailedError(report.text())
+    click.echo(report.text())
+
+
+@click.command("stats")
+@store_option
+def stats_command(store: str | None) -> None:
+    """Show triples in all, per graph, and instances per class."""
+    with opened_store(settings_for(store=store)) as opened:
+        found = stats.collect(opened)
+    click.echo(f"{found.triples:,} triples in {len(found.graphs)} graphs\n")
+    graph_rows = [[g.iri or "(default graph)", f"{g.triples:,}"] for g in found.graphs]
+    click.echo(aligned_table(["graph", "triples"], graph_rows) + "\n")
+    class_rows = [[c.name, f"{c.count:,}"] for c in found.classes]
+    click.echo(aligned_table(["class", "instances"], class_rows))

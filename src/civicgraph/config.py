@@ -1,0 +1,134 @@
+"""Settings: one frozen object built from ``CIVICGRAPH_*`` variables and CLI flags.
+
+Each field names its environment variable in its metadata, so the README table, the
+CLI and ``from_env`` read the same list and cannot drift apart.
+"""
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from civicgraph.errors import UserInputError
+
+MIB = 1024 * 1024
+
+
+def _setting(default: Any, env: str, help_text: str) -> Any:
+    return field(default=default, metadata={"env": env, "help": help_text})
+
+
+def _as_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _as_words(value: str) -> tuple[str, ...]:
+    return tuple(value.split())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator can configure; defaults are the safe ones."""
+
+    store: str = _setting(
+        "var/store", "CIVICGRAPH_STORE", "Store: a directory, 'memory', or a SPARQL query URL"
+    )
+    store_update_url: str | None = _setting(
+        None, "CIVICGRAPH_STORE_UPDATE_URL", "Remote store: SPARQL Update URL"
+    )
+    store_gsp_url: str | None = _setting(
+        None, "CIVICGRAPH_STORE_GSP_URL", "Remote store: Graph Store Protocol URL"
+    )
+    store_user: str | None = _setting(
+        None, "CIVICGRAPH_STORE_USER", "Remote store: basic-auth user"
+    )
+    store_password: str | None = _setting(
+        None, "CIVICGRAPH_STORE_PASSWORD", "Remote store: basic-auth password"
+    )
+    store_token: str | None = _setting(None, "CIVICGRAPH_STORE_TOKEN", "Remote store: bearer token")
+    write_token: str | None = _setting(
+        None, "CIVICGRAPH_WRITE_TOKEN", "Enables writes; clients send it as a bearer token"
+    )
+    query_timeout: float = _setting(10.0, "CIVICGRAPH_QUERY_TIMEOUT", "Seconds a query may run")
+    row_cap: int = _setting(10_000, "CIVICGRAPH_ROW_CAP", "Most rows a SELECT returns")
+    query_body_limit: int = _setting(
+        1 * MIB, "CIVICGRAPH_QUERY_BODY_LIMIT", "Largest query or update body, bytes"
+    )
+    upload_limit: int = _setting(
+        64 * MIB, "CIVICGRAPH_UPLOAD_LIMIT", "Largest graph upload body, bytes"
+    )
+    memory_budget: int = _setting(
+        2048 * MIB, "CIVICGRAPH_MEMORY_BUDGET", "Memory one query worker may use, bytes"
+    )
+    query_workers: int = _setting(
+        2, "CIVICGRAPH_QUERY_WORKERS", "Query worker processes (on-disk store)"
+    )
+    service_allowlist: tuple[str, ...] = _setting(
+        (), "CIVICGRAPH_SERVICE_ALLOWLIST", "Endpoints SERVICE may call (space-separated)"
+    )
+    cors_origin: str = _setting("*", "CIVICGRAPH_CORS_ORIGIN", "Origin allowed to read by CORS")
+    node_cap: int = _setting(500, "CIVICGRAPH_NODE_CAP", "Most nodes a network view draws")
+    load_bundled: bool = _setting(
+        True, "CIVICGRAPH_LOAD_BUNDLED", "Load or refresh the bundled data on serve"
+    )
+    host: str = _setting("127.0.0.1", "CIVICGRAPH_HOST", "Address to serve on")
+    port: int = _setting(8000, "CIVICGRAPH_PORT", "Port to serve on")
+
+    def __post_init__(self) -> None:
+        for name in ("query_timeout", "row_cap", "query_body_limit", "upload_limit", "node_cap"):
+            if getattr(self, name) <= 0:
+                raise UserInputError(f"Setting {name} must be positive")
+        if self.query_workers < 1:
+            raise UserInputError("Setting query_workers must be at least 1")
+
+    @property
+    def writes_enabled(self) -> bool:
+        """Writes are possible only when an operator configured a token."""
+        return bool(self.write_token)
+
+    @property
+    def is_remote(self) -> bool:
+        """True when the store is a SPARQL server reached over HTTP."""
+        return self.store.startswith(("http://", "https://"))
+
+    def with_overrides(self, **changes: Any) -> "Settings":
+        """Return a copy with the given fields changed, ignoring ``None`` values."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _parser_for(kind: Any) -> Callable[[str], Any]:
+    text = str(kind)
+    if "tuple" in text:
+        return _as_words
+    if "bool" in text:
+        return _as_bool
+    if "float" in text:
+        return float
+    if "int" in text:
+        return int
+    return str
+
+
+def setting_docs() -> list[tuple[str, str, str]]:
+    """Return (variable, default, meaning) for every setting, for documentation."""
+    return [(f.metadata["env"], repr(f.default), f.metadata["help"]) for f in fields(Settings)]
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``CIVICGRAPH_*`` variables; bad values name the variable."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        raw = env.get(f.metadata["env"])
+        if raw is None or raw == "":
+            continue
+        try:
+            values[f.name] = _parser_for(f.type)(raw)
+        except ValueError as exc:
+            raise UserInputError(f"{f.metadata['env']}={raw!r} is not valid: {exc}") from exc
+    return Settings(**values)

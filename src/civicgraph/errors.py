@@ -1,0 +1,202 @@
+"""One exception hierarchy for everything a user can get wrong or run into.
+
+Each error carries structured fields (line and column, IRI, limit) and a message
+that says what to change. ``webapp.errors`` is the one place that maps these classes
+to HTTP statuses; the CLI prints ``str(error)`` and exits 1 without a traceback.
+"""
+
+import re
+from collections.abc import Sequence
+
+
+class CivicgraphError(Exception):
+    """Base class: ``title`` names the kind of problem, ``detail`` explains it."""
+
+    title = "Error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class UserInputError(CivicgraphError):
+    """The request or command is wrong in a way the user can fix."""
+
+    title = "Bad request"
+
+
+class SyntaxPosition:
+    """A line and column (1-based) inside a query, update or RDF document."""
+
+    _POSITION = re.compile(r"(?:error at |line )(\d+)(?::| column )(\d+)")
+
+    @classmethod
+    def from_message(cls, message: str) -> tuple[int | None, int | None]:
+        """Read ``line:column`` out of a parser's message, when it gives one."""
+        match = cls._POSITION.search(message)
+        return (int(match[1]), int(match[2])) if match else (None, None)
+
+
+class QuerySyntaxError(UserInputError):
+    """A SPARQL query or update that does not parse."""
+
+    title = "SPARQL syntax error"
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        if line is None:
+            line, column = SyntaxPosition.from_message(message)
+        where = f" at line {line}, column {column}" if line else ""
+        super().__init__(f"The SPARQL text does not parse{where}: {message}")
+        self.message, self.line, self.column = message, line, column
+
+
+class RdfSyntaxError(UserInputError):
+    """An RDF document that does not parse; names the file, line and column."""
+
+    title = "RDF syntax error"
+
+    def __init__(
+        self, source: str, message: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        where = f"{source}:{line}:{column}" if line else source
+        super().__init__(f"{where}: cannot parse: {message}")
+        self.source, self.message, self.line, self.column = source, message, line, column
+
+
+class UnknownFormatError(UserInputError):
+    """A format name no serializer knows."""
+
+    title = "Unknown format"
+
+    def __init__(self, name: str, valid: Sequence[str]) -> None:
+        super().__init__(f"Unknown format {name!r}; use one of: {', '.join(valid)}")
+        self.name, self.valid = name, list(valid)
+
+
+class UnsupportedMediaTypeError(UserInputError):
+    """A request body in a media type this operation does not read."""
+
+    title = "Unsupported media type"
+
+    def __init__(self, media_type: str, valid: Sequence[str]) -> None:
+        super().__init__(
+            f"Cannot read a body of type {media_type!r}; send one of: {', '.join(valid)}"
+        )
+        self.media_type, self.valid = media_type, list(valid)
+
+
+class NotAcceptableError(UserInputError):
+    """No format the client accepts can carry this result."""
+
+    title = "Not acceptable"
+
+    def __init__(self, accept: str, valid: Sequence[str]) -> None:
+        super().__init__(
+            f"None of the accepted types ({accept}) fits this result; ask for one of: "
+            + ", ".join(valid)
+        )
+        self.accept, self.valid = accept, list(valid)
+
+
+class ForbiddenOperationError(UserInputError):
+    """A query asks the server to fetch from elsewhere (SERVICE, LOAD)."""
+
+    title = "Operation not allowed"
+
+
+class NotFoundError(UserInputError):
+    """An entity, graph or page that does not exist."""
+
+    title = "Not found"
+
+    def __init__(self, detail: str, iri: str | None = None) -> None:
+        super().__init__(detail)
+        self.iri = iri
+
+
+class PayloadTooLargeError(UserInputError):
+    """A request body over the configured limit."""
+
+    title = "Payload too large"
+
+    def __init__(self, limit: int, what: str = "request body") -> None:
+        super().__init__(
+            f"The {what} is larger than the limit of {limit:,} bytes; send less, "
+            "or raise the limit in the server's configuration"
+        )
+        self.limit = limit
+
+
+class AuthenticationError(CivicgraphError):
+    """A write without a valid bearer token."""
+
+    title = "Unauthorized"
+
+
+class WritesDisabledError(CivicgraphError):
+    """Writes are off because no write token is configured."""
+
+    title = "Writes disabled"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This server is read-only. Set CIVICGRAPH_WRITE_TOKEN to enable writes, "
+            "then send it as 'Authorization: Bearer <token>'."
+        )
+
+
+class QueryTimeoutError(CivicgraphError):
+    """A query stopped at the time limit."""
+
+    title = "Query time limit"
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(
+            f"The query ran longer than the {limit:g} s limit and was stopped. Narrow it: "
+            "add LIMIT, bind a subject or type early, or avoid unbounded property paths."
+        )
+        self.limit = limit
+
+
+class ResourceLimitError(CivicgraphError):
+    """A query stopped because its result would exceed the memory budget."""
+
+    title = "Memory limit"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The query needed more than the {limit // (1024 * 1024):,} MiB memory budget "
+            "and was stopped. Narrow it or add LIMIT."
+        )
+        self.limit = limit
+
+
+class StoreError(CivicgraphError):
+    """The store cannot be reached or opened."""
+
+    title = "Store unavailable"
+
+    def __init__(self, detail: str, status: int | None = None, excerpt: str = "") -> None:
+        super().__init__(detail)
+        self.status, self.excerpt = status, excerpt
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the on-disk store open for writing."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"The store at {path} is in use by another process (a running 'civicgraph "
+            "serve'?). Stop that process, or point --store at another directory."
+        )
+        self.path = path
+
+
+class ValidationFailedError(UserInputError):
+    """Data that does not conform to the SHACL shapes."""
+
+    title = "Validation failed"
+
+    def __init__(self, report: str) -> None:
+        super().__init__(report)
+        self.report = report

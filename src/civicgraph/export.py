@@ -1,0 +1,36 @@
+"""Exports of the dataset or one graph, in every RDF format of ``formats.py``.
+
+The metadata graph (load records) is bookkeeping, not data, so whole-dataset exports
+leave it out: an export then round-trips to exactly what was loaded.
+"""
+
+from typing import BinaryIO
+
+from civicgraph.errors import NotFoundError
+from civicgraph.formats import Format
+from civicgraph.store import GraphStore
+from civicgraph.vocab import GRAPH_BASE, META_GRAPH
+
+
+def data_graphs(store: GraphStore) -> list[str | None]:
+    """Every graph that holds data (the default graph included), metadata left out."""
+    return [g.iri for g in store.graphs() if g.iri != META_GRAPH]
+
+
+def export(store: GraphStore, out: BinaryIO, fmt: Format, graph: str | None = None) -> None:
+    """Write the whole dataset, or one named graph, to ``out``."""
+    if graph is None:
+        store.dump(out, fmt, data_graphs(store))
+        return
+    if not store.has_graph(graph):
+        raise NotFoundError(f"No graph named <{graph}>; 'civicgraph stats' lists them", graph)
+    store.dump(out, fmt, [graph])
+
+
+def export_filename(version: str, fmt: Format, graph: str | None = None) -> str:
+    """A download name that says what it holds: ``civicgraph-{graph}-{version}.{ext}``."""
+    part = "dataset"
+    if graph is not None:
+        part = graph.removeprefix(GRAPH_BASE).replace("/", "-") or "graph"
+        part = "".join(c if c.isalnum() or c in "-_." else "_" for c in part)[:80]
+    return f"civicgraph-{part}-{version}.{fmt.extension}"

@@ -1,0 +1,199 @@
+"""The one table of RDF and query-result formats, and content negotiation over it.
+
+The endpoint, the exports, entity pages and the CLI all look formats up here, so a
+format's name, media type and extension can never disagree between two places.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from pyoxigraph import QueryResultsFormat, RdfFormat
+
+from civicgraph.errors import NotAcceptableError, UnknownFormatError, UnsupportedMediaTypeError
+
+
+class Kind(Enum):
+    """What a format can carry."""
+
+    GRAPH = "graph"  # triples: CONSTRUCT/DESCRIBE results, one named graph
+    DATASET = "dataset"  # quads: the whole store with its named graphs
+    RESULTS = "results"  # SELECT rows and ASK booleans
+
+
+@dataclass(frozen=True)
+class Format:
+    """One serialization: how it is named, labelled and served."""
+
+    name: str
+    label: str
+    media_type: str
+    extension: str
+    kinds: frozenset[Kind]
+    aliases: tuple[str, ...] = ()
+    other_media_types: tuple[str, ...] = field(default=())
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a user may type for this format."""
+        return (self.name, self.extension, *self.aliases)
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        """The preferred media type first, then the others accepted for it."""
+        return (self.media_type, *self.other_media_types)
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header value, with a charset for text formats."""
+        return f"{self.media_type}; charset=utf-8"
+
+    @property
+    def rdf_format(self) -> RdfFormat:
+        """pyoxigraph's handle for an RDF format."""
+        return RdfFormat.from_media_type(self.media_type)  # type: ignore[return-value]
+
+    @property
+    def results_format(self) -> QueryResultsFormat:
+        """pyoxigraph's handle for a query-results format."""
+        return QueryResultsFormat.from_media_type(self.media_type)  # type: ignore[return-value]
+
+
+_G, _D, _R = Kind.GRAPH, Kind.DATASET, Kind.RESULTS
+
+FORMATS: tuple[Format, ...] = (
+    Format(
+        "turtle",
+        "Turtle",
+        "text/turtle",
+        "ttl",
+        frozenset({_G}),
+        ("ttl",),
+        ("application/x-turtle",),
+    ),
+    Format("ntriples", "N-Triples", "application/n-triples", "nt", frozenset({_G}), ("nt",)),
+    Format("jsonld", "JSON-LD", "application/ld+json", "jsonld", frozenset({_G, _D}), ("json-ld",)),
+    Format("rdfxml", "RDF/XML", "application/rdf+xml", "rdf", frozenset({_G}), ("xml-rdf", "owl")),
+    Format("n3", "N3", "text/n3", "n3", frozenset({_G})),
+    Format("trig", "TriG", "application/trig", "trig", frozenset({_G, _D})),
+    Format("nquads", "N-Quads", "application/n-quads", "nq", frozenset({_G, _D}), ("nq",)),
+    Format(
+        "json",
+        "SPARQL JSON",
+        "application/sparql-results+json",
+        "srj",
+        frozenset({_R}),
+        ("json",),
+        ("application/json",),
+    ),
+    Format(
+        "xml",
+        "SPARQL XML",
+        "application/sparql-results+xml",
+        "srx",
+        frozenset({_R}),
+        ("xml",),
+        ("application/xml",),
+    ),
+    Format("csv", "CSV", "text/csv", "csv", frozenset({_R})),
+    Format("tsv", "TSV", "text/tab-separated-values", "tsv", frozenset({_R})),
+)
+
+
+def formats_for(kind: Kind) -> tuple[Format, ...]:
+    """Return the formats that can carry ``kind``, in preference order."""
+    return tuple(f for f in FORMATS if kind in f.kinds)
+
+
+def by_name(name: str, kind: Kind | None = None) -> Format:
+    """Find a format by name, alias or extension; the error lists the valid names."""
+    wanted = name.strip().lower().lstrip(".")
+    candidates = formats_for(kind) if kind else FORMATS
+    for fmt in candidates:
+        if wanted in fmt.names:
+            return fmt
+    raise UnknownFormatError(name, [f.name for f in candidates])
+
+
+def from_path(path: str | Path, kind: Kind | None = None) -> Format:
+    """Guess a format from a file name's extension."""
+    suffix = Path(path).suffix
+    if not suffix:
+        raise UnknownFormatError(str(path), [f.extension for f in formats_for(kind or _G)])
+    return by_name(suffix, kind)
+
+
+def from_content_type(content_type: str | None, kind: Kind) -> Format:
+    """Find the format of a request body from its Content-Type (parameters ignored)."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    for fmt in formats_for(kind):
+        if media in fmt.media_types:
+            return fmt
+    raise UnsupportedMediaTypeError(media or "(none)", [f.media_type for f in formats_for(kind)])
+
+
+@dataclass(frozen=True, order=True)
+class _Range:
+    """One entry of an Accept header."""
+
+    quality: float
+    specificity: int
+    media: str
+
+
+def _parse_accept(accept: str) -> list[_Range]:
+    ranges = []
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if not media:
+            continue
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    quality = 0.0
+        specificity = 0 if media == "*/*" else 1 if media.endswith("/*") else 2
+        ranges.append(_Range(quality, specificity, media.lower()))
+    return ranges
+
+
+def _matches(media_range: str, media_type: str) -> bool:
+    if media_range == "*/*":
+        return True
+    if media_range.endswith("/*"):
+        return media_type.startswith(media_range[:-1])
+    return media_range == media_type
+
+
+def _best_range(ranges: list[_Range], media_type: str) -> _Range | None:
+    """The most specific range matching ``media_type`` (RFC 9110 §12.5.1)."""
+    matching = [r for r in ranges if _matches(r.media, media_type)]
+    return max(matching, key=lambda r: (r.specificity, r.quality), default=None)
+
+
+def _format_quality(ranges: list[_Range], fmt: Format) -> float:
+    """A format's q-value: an exact mention of any of its types beats a wildcard."""
+    found = [r for r in (_best_range(ranges, m) for m in fmt.media_types) if r is not None]
+    best = max(found, key=lambda r: (r.specificity, r.quality), default=None)
+    return best.quality if best else 0.0
+
+
+def negotiate(accept: str | None, kind: Kind, offered: Iterable[Format] | None = None) -> Format:
+    """Pick the best format of ``kind`` for an Accept header (RFC 9110 §12.5.1).
+
+    A missing or empty header means the first format offered. Ties go to the order
+    of ``FORMATS``, so the preferred serialization wins among equals.
+    """
+    choices = tuple(offered) if offered is not None else formats_for(kind)
+    if not accept or not accept.strip():
+        return choices[0]
+    ranges = _parse_accept(accept)
+    scored = [(_format_quality(ranges, fmt), -i, fmt) for i, fmt in enumerate(choices)]
+    quality, _, best = max(scored, key=lambda item: (item[0], item[1]))
+    if quality <= 0:
+        raise NotAcceptableError(accept, [f.media_type for f in choices])
+    return best

@@ -1,0 +1,207 @@
+"""Query results as three tagged types, and their serializations.
+
+SELECT, ASK and CONSTRUCT/DESCRIBE answer with different shapes, so each has its own
+type instead of one shape-shifting result. The SELECT serializers are written here
+rather than delegated to pyoxigraph because the row cap truncates results, and a
+truncated result must still serialize exactly like a complete one.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple, serialize
+
+from civicgraph.formats import Format, Kind
+from civicgraph.vocab import PREFIXES
+
+Term = NamedNode | BlankNode | Literal | Triple
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+@dataclass(frozen=True)
+class SelectResult:
+    """Rows of a SELECT; ``truncated`` is true when the row cap cut them short."""
+
+    variables: tuple[str, ...]
+    rows: tuple[tuple[Term | None, ...], ...]
+    truncated: bool = False
+
+    @property
+    def kind(self) -> Kind:
+        """Which family of formats can carry this result."""
+        return Kind.RESULTS
+
+    def dicts(self) -> list[dict[str, Term]]:
+        """Each row as a mapping from variable to bound term (unbound ones left out)."""
+        return [
+            {var: term for var, term in zip(self.variables, row, strict=True) if term is not None}
+            for row in self.rows
+        ]
+
+    def column(self, variable: str) -> list[Term | None]:
+        """All values of one variable, in row order."""
+        index = self.variables.index(variable)
+        return [row[index] for row in self.rows]
+
+
+@dataclass(frozen=True)
+class AskResult:
+    """The answer of an ASK query."""
+
+    value: bool
+    truncated: bool = False
+
+    @property
+    def kind(self) -> Kind:
+        """Which family of formats can carry this result."""
+        return Kind.RESULTS
+
+
+@dataclass(frozen=True)
+class GraphResult:
+    """Triples of a CONSTRUCT or DESCRIBE."""
+
+    triples: tuple[Triple, ...]
+    truncated: bool = False
+
+    @property
+    def kind(self) -> Kind:
+        """Which family of formats can carry this result."""
+        return Kind.GRAPH
+
+
+QueryResult = SelectResult | AskResult | GraphResult
+
+
+def term_to_json(term: Term) -> dict[str, object]:
+    """One RDF term in SPARQL 1.1 Query Results JSON form (§3.2.2)."""
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": term_to_json(term.subject),
+                "predicate": term_to_json(term.predicate),
+                "object": term_to_json(term.object),
+            },
+        }
+    out: dict[str, object] = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != XSD_STRING:
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def _json(result: SelectResult | AskResult) -> bytes:
+    if isinstance(result, AskResult):
+        return json.dumps({"head": {}, "boolean": result.value}).encode()
+    bindings = [{var: term_to_json(t) for var, t in row.items()} for row in result.dicts()]
+    body = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, Triple):
+        parts = zip(("subject", "predicate", "object"), term, strict=True)
+        return "<triple>" + "".join(f"<{n}>{_xml_term(t)}</{n}>" for n, t in parts) + "</triple>"
+    attrs = ""
+    if term.language:
+        attrs = f" xml:lang={quoteattr(term.language)}"
+    elif term.datatype.value != XSD_STRING:
+        attrs = f" datatype={quoteattr(term.datatype.value)}"
+    return f"<literal{attrs}>{escape(term.value)}</literal>"
+
+
+def _xml(result: SelectResult | AskResult) -> bytes:
+    head = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+    if isinstance(result, AskResult):
+        return f"{head}<head/><boolean>{str(result.value).lower()}</boolean></sparql>".encode()
+    variables = "".join(f"<variable name={quoteattr(v)}/>" for v in result.variables)
+    rows = "".join(
+        "<result>"
+        + "".join(
+            f"<binding name={quoteattr(var)}>{_xml_term(term)}</binding>"
+            for var, term in row.items()
+        )
+        + "</result>"
+        for row in result.dicts()
+    )
+    return f"{head}<head>{variables}</head><results>{rows}</results></sparql>".encode()
+
+
+def _csv_value(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, Triple):
+        return str(term)
+    return term.value
+
+
+def _csv(result: SelectResult | AskResult) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if isinstance(result, AskResult):
+        writer.writerows([["_askResult"], [str(result.value).lower()]])
+    else:
+        writer.writerow(result.variables)
+        writer.writerows([_csv_value(t) for t in row] for row in result.rows)
+    return buffer.getvalue().encode()
+
+
+def _tsv(result: SelectResult | AskResult) -> bytes:
+    if isinstance(result, AskResult):
+        return f"?_askResult\n{str(result.value).lower()}\n".encode()
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    lines += ["\t".join("" if t is None else str(t) for t in row) for row in result.rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+_RESULT_WRITERS = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}
+
+
+def serialize_triples(triples: Sequence[Triple] | Iterator[Triple], fmt: Format) -> bytes:
+    """Serialize triples in any RDF format; dataset formats put them in the default graph."""
+    if Kind.DATASET in fmt.kinds and fmt.name != "jsonld":
+        quads = (Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
+        return serialize(quads, format=fmt.rdf_format) or b""
+    prefixes = PREFIXES if fmt.name in {"turtle", "n3", "rdfxml"} else None
+    return serialize(triples, format=fmt.rdf_format, prefixes=prefixes) or b""
+
+
+def serialize_result(result: QueryResult, fmt: Format) -> bytes:
+    """Serialize a result in ``fmt``; the caller negotiated a format of ``result.kind``."""
+    if isinstance(result, GraphResult):
+        if fmt.kinds.isdisjoint({Kind.GRAPH, Kind.DATASET}):
+            raise ValueError(f"{fmt.label} cannot carry a graph")
+        return serialize_triples(result.triples, fmt)
+    if Kind.RESULTS not in fmt.kinds:
+        raise ValueError(f"{fmt.label} cannot carry SELECT or ASK results")
+    return _RESULT_WRITERS[fmt.name](result)
+
+
+def term_value(term: Term | None) -> str:
+    """The lexical value of a term (IRI, literal value, blank node id); '' when unbound."""
+    if term is None:
+        return ""
+    return str(term) if isinstance(term, Triple) else term.value
+
+
+def term_label(term: Term | None) -> str:
+    """A compact text form of a term for tables: IRIs and literal values as they are."""
+    if term is None:
+        return ""
+    return _csv_value(term)

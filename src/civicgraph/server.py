@@ -1,0 +1,53 @@
+"""Runs the web application under gunicorn, the production WSGI server.
+
+The store is opened inside the worker, never in the master: pyoxigraph's database
+threads do not survive ``fork``. One worker process owns the store and serves
+requests on several threads; CPU-heavy query work is spread over the machine's
+cores by the query-worker pool inside the application.
+"""
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from civicgraph.config import Settings
+from civicgraph.loader import LoadReport, load_bundled
+from civicgraph.store import open_store
+from civicgraph.webapp import create_app
+
+
+def prepare_store(settings: Settings, report: Any = None) -> list[LoadReport]:
+    """Load or refresh the bundled data before serving, then release the store."""
+    if not settings.load_bundled:
+        return []
+    store = open_store(settings)
+    try:
+        return load_bundled(store, on_file=report)
+    finally:
+        store.close()
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    """A gunicorn application whose WSGI app is built by ``create_app`` in the worker."""
+
+    def __init__(self, settings: Settings, threads: int) -> None:
+        self.settings, self.threads = settings, threads
+        super().__init__()
+
+    def load_config(self) -> None:
+        self.cfg.set("bind", f"{self.settings.host}:{self.settings.port}")
+        self.cfg.set("workers", 1)
+        self.cfg.set("worker_class", "gthread")
+        self.cfg.set("threads", self.threads)
+        self.cfg.set("timeout", max(60, int(self.settings.query_timeout * 3)))
+        self.cfg.set("accesslog", "-")
+        self.cfg.set("limit_request_line", 8190)
+
+    def load(self) -> Flask:
+        return create_app(self.settings)
+
+
+def serve(settings: Settings, threads: int = 8) -> None:
+    """Serve until interrupted."""
+    _Gunicorn(settings, threads).run()

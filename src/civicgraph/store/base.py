@@ -1,0 +1,92 @@
+"""The ``GraphStore`` protocol every backend implements, and the types it speaks.
+
+Kept small on purpose: the application needs to query, update, replace or extend a
+graph atomically, dump, and list graphs. Anything else is built on these.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from civicgraph.formats import Format
+from civicgraph.results import QueryResult, Term
+
+#: Where RDF to load comes from: bytes in memory, a file on disk, or an open binary stream.
+Source = bytes | Path | BinaryIO
+#: Called with the number of bytes read so far, so long loads can show progress.
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class GraphInfo:
+    """A named graph (``None`` for the default graph) and how many triples it holds."""
+
+    iri: str | None
+    triples: int
+
+
+class GraphStore(Protocol):
+    """What the application needs from a triple store.
+
+    A graph argument of ``None`` means the store's default graph. Queries see, by
+    default, the union of every graph; ``default_graphs``/``named_graphs`` restrict the
+    dataset as SPARQL 1.1 Protocol §2.1.4 describes.
+    """
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str | None] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        bindings: Mapping[str, Term] | None = None,
+        max_rows: int | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        """Run a query; SELECT rows past ``max_rows`` are cut and flagged ``truncated``."""
+        ...
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL Update; all of it applies or none of it does."""
+        ...
+
+    def load(
+        self,
+        source: Source,
+        fmt: Format,
+        graph: str | None,
+        *,
+        replace: bool = True,
+        base_iri: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> int:
+        """Parse ``source`` into ``graph`` atomically (replacing it, or adding to it).
+
+        Returns the number of triples parsed. On any error the graph is unchanged.
+        """
+        ...
+
+    def drop_graph(self, graph: str | None) -> bool:
+        """Remove a graph (empty the default graph); returns whether it held anything."""
+        ...
+
+    def has_graph(self, graph: str) -> bool:
+        """Whether a named graph exists."""
+        ...
+
+    def dump(self, out: BinaryIO, fmt: Format, graphs: Sequence[str | None] | None = None) -> None:
+        """Write the given graphs (all by default) to ``out``.
+
+        A dataset format (TriG, N-Quads) keeps each triple in its named graph; a graph
+        format (Turtle, N-Triples …) merges them into one graph.
+        """
+        ...
+
+    def graphs(self) -> list[GraphInfo]:
+        """Every non-empty graph with its triple count, default graph first."""
+        ...
+
+    def close(self) -> None:
+        """Release files, locks and connections."""
+        ...

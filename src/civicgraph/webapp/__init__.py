@@ -1,0 +1,31 @@
+"""The Flask application: ``create_app(settings)`` builds it and does nothing at import."""
+
+from flask import Flask
+
+from civicgraph.config import Settings, from_env
+from civicgraph.loader import load_bundled
+from civicgraph.resources import web_dir
+from civicgraph.store import GraphStore, open_store
+from civicgraph.webapp import errors, pages, sparql
+from civicgraph.webapp.security import add_security_headers
+from civicgraph.webapp.state import AppState, install
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Flask:
+    """Build the application: validate settings, open the store, register everything."""
+    settings = settings or from_env()
+    store = store if store is not None else open_store(settings)
+    if settings.load_bundled:
+        load_bundled(store)
+    app = Flask(
+        __name__,
+        template_folder=str(web_dir() / "templates"),
+        static_folder=str(web_dir() / "static"),
+    )
+    app.config["MAX_CONTENT_LENGTH"] = settings.upload_limit
+    install(app, AppState(settings, store))
+    for blueprint in (pages.bp, sparql.bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    app.after_request(add_security_headers)
+    return app

@@ -1,0 +1,84 @@
+"""The one place that maps errors to HTTP statuses and renders them.
+
+Clients that want JSON get ``{"error", "status", "detail"}``; browsers get a page.
+"""
+
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from civicgraph import errors
+
+STATUS: dict[type[errors.CivicgraphError], int] = {
+    errors.UserInputError: 400,
+    errors.AuthenticationError: 401,
+    errors.WritesDisabledError: 403,
+    errors.NotFoundError: 404,
+    errors.NotAcceptableError: 406,
+    errors.PayloadTooLargeError: 413,
+    errors.UnsupportedMediaTypeError: 415,
+    errors.QueryTimeoutError: 503,
+    errors.ResourceLimitError: 503,
+    errors.StoreError: 503,
+}
+
+
+def status_of(error: errors.CivicgraphError) -> int:
+    """The HTTP status of an error: its most specific class in the table wins."""
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def wants_json() -> bool:
+    """True unless the client prefers HTML (browsers do; curl and libraries do not)."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best != "text/html" or request.path.startswith("/api/") or request.path.endswith(".json")
+
+
+def error_response(status: int, title: str, detail: str, **extra: Any) -> Response:
+    """Render an error as JSON or as a page, whichever the client wants."""
+    if wants_json():
+        response = jsonify({"error": title, "status": status, "detail": detail, **extra})
+    else:
+        page = render_template("errors/error.html", status=status, title=title, detail=detail)
+        response = Response(page, mimetype="text/html")
+    response.status_code = status
+    return response
+
+
+def _civicgraph_error(error: errors.CivicgraphError) -> Response:
+    status = status_of(error)
+    extra: dict[str, Any] = {}
+    for name in ("line", "column", "limit", "iri"):
+        value = getattr(error, name, None)
+        if value is not None:
+            extra[name] = value
+    response = error_response(status, error.title, error.detail, **extra)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="civicgraph"'
+    return response
+
+
+def _http_error(error: HTTPException) -> Response:
+    response = error_response(error.code or 500, error.name, error.description or "")
+    for name, value in error.get_headers():
+        if name.lower() == "allow":
+            response.headers["Allow"] = value
+    return response
+
+
+def _unexpected(error: Exception) -> Response:
+    current_app.logger.exception("Unhandled error", exc_info=error)
+    return error_response(
+        500, "Internal error", "Something went wrong on the server; it was logged."
+    )
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on an application."""
+    app.register_error_handler(errors.CivicgraphError, _civicgraph_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

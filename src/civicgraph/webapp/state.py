@@ -1,0 +1,29 @@
+"""What the application holds for its lifetime, reached through ``current_state()``."""
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from civicgraph.config import Settings
+from civicgraph.store import GraphStore
+
+_KEY = "civicgraph"
+
+
+@dataclass
+class AppState:
+    """The settings and the open store of one application instance."""
+
+    settings: Settings
+    store: GraphStore
+
+
+def install(app: Flask, state: AppState) -> None:
+    """Attach the state to an application."""
+    app.extensions[_KEY] = state
+
+
+def current_state() -> AppState:
+    """The state of the application handling the current request."""
+    state: AppState = current_app.extensions[_KEY]
+    return state

@@ -1,0 +1,56 @@
+"""Fixtures built from the real factory and the real store, as small as possible."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from civicgraph.config import Settings
+from civicgraph.store import EmbeddedStore, GraphStore
+from civicgraph.webapp import create_app
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """The folder of small test fixtures."""
+    return DATA
+
+
+@pytest.fixture(params=["memory", "disk"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    """The embedded store, once in memory and once on disk: one contract for both."""
+    opened = EmbeddedStore() if request.param == "memory" else EmbeddedStore(tmp_path / "store")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for an app over an on-disk store in a temporary folder."""
+    return Settings(store=str(tmp_path / "store"))
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    """The application over a store holding the bundled data."""
+    application = create_app(settings)
+    yield application
+    application.extensions["civicgraph"].store.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of the application."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CLI runner whose default store is a temporary folder."""
+    monkeypatch.setenv("CIVICGRAPH_STORE", str(tmp_path / "cli-store"))
+    return CliRunner()

@@ -1,0 +1,86 @@
+"""The CLI through click's runner, over a real on-disk store."""
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from pyoxigraph import RdfFormat, parse
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from civicgraph.cli import main
+from civicgraph.store import EmbeddedStore
+
+
+def _ok(runner: CliRunner, *args: str) -> str:
+    result = runner.invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_load_then_query_as_json(runner: CliRunner, data_dir: Path) -> None:
+    _ok(runner, "load", str(data_dir / "small.ttl"))
+    out = _ok(runner, "query", "SELECT (COUNT(*) AS ?n) { ?s a ?t }", "--format", "json")
+    assert json.loads(out)["results"]["bindings"][0]["n"]["value"] == "2"
+
+
+def test_query_from_file_as_table(runner: CliRunner, data_dir: Path, tmp_path: Path) -> None:
+    _ok(runner, "load", str(data_dir / "small.ttl"))
+    query = tmp_path / "labels.rq"
+    query.write_text(
+        "SELECT ?label { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?label"
+    )
+    out = _ok(runner, "query", f"@{query}", "--format", "table")
+    assert out.splitlines()[0].strip() == "label"
+    assert out.splitlines()[2].strip() == "Ada Example"
+
+
+def test_broken_turtle_exits_1_naming_line_and_store_unchanged(
+    runner: CliRunner, data_dir: Path
+) -> None:
+    _ok(runner, "load", str(data_dir / "small.ttl"))
+    before = _ok(runner, "stats")
+    result = runner.invoke(main, ["load", str(data_dir / "broken.ttl")])
+    assert result.exit_code == 1
+    assert "broken.ttl:4:" in result.output
+    assert "Traceback" not in result.output
+    assert _ok(runner, "stats") == before
+
+
+def test_export_turtle_is_isomorphic_to_what_was_loaded(
+    runner: CliRunner, data_dir: Path, tmp_path: Path
+) -> None:
+    _ok(runner, "load", str(data_dir / "small.ttl"))
+    out = tmp_path / "out.ttl"
+    _ok(runner, "export", "--format", "ttl", "-o", str(out))
+    loaded = Graph().parse(data_dir / "small.ttl")
+    assert isomorphic(Graph().parse(out), loaded)
+
+
+def test_export_trig_keeps_named_graphs(runner: CliRunner, data_dir: Path, tmp_path: Path) -> None:
+    _ok(runner, "load", str(data_dir / "small.ttl"))
+    out = tmp_path / "out.trig"
+    _ok(runner, "export", "--format", "trig", "-o", str(out))
+    graphs = {q.graph_name.value for q in parse(path=str(out), format=RdfFormat.TRIG)}
+    assert graphs == {"https://w3id.org/civicgraph/graph/small"}
+
+
+def test_unknown_format_lists_valid_ones(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["export", "--format", "yaml"])
+    assert result.exit_code == 2
+    assert "turtle" in result.output
+
+
+def test_stats_counts_graphs_and_classes(runner: CliRunner, data_dir: Path) -> None:
+    _ok(runner, "load", str(data_dir / "small.ttl"))
+    out = _ok(runner, "stats")
+    assert "6 triples" in out.splitlines()[0] or "triples in" in out
+    assert any(line.split()[:2] == ["Person", "1"] for line in out.splitlines())
+
+
+def test_store_in_use_is_explained(runner: CliRunner, tmp_path: Path) -> None:
+    holder = EmbeddedStore(tmp_path / "locked")
+    result = runner.invoke(main, ["stats", "--store", str(tmp_path / "locked")])
+    holder.close()
+    assert result.exit_code == 1
+    assert "in use by another process" in result.output

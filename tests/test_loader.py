@@ -1,0 +1,43 @@
+"""Loading files into named graphs, idempotently, with content hashes."""
+
+from pathlib import Path
+
+import pytest
+
+from civicgraph import loader
+from civicgraph.errors import RdfSyntaxError
+from civicgraph.store import GraphStore
+from civicgraph.vocab import graph_iri
+
+
+def test_load_file_goes_into_a_graph_named_after_it(store: GraphStore, data_dir: Path) -> None:
+    report = loader.load_file(store, data_dir / "small.ttl")
+    assert (report.graph, report.triples) == (graph_iri("small"), 6)
+    assert loader.load_records(store)[report.graph].sha256 == loader.file_hash(report.path)
+
+
+def test_bundled_load_skips_unchanged_and_reloads_changed(
+    store: GraphStore, tmp_path: Path, data_dir: Path
+) -> None:
+    copy = tmp_path / "small.ttl"
+    copy.write_bytes((data_dir / "small.ttl").read_bytes())
+    assert not loader.load_bundled(store, files=[copy])[0].skipped
+    assert loader.load_bundled(store, files=[copy])[0].skipped
+    copy.write_text(copy.read_text() + "\n<urn:x> <urn:p> <urn:y> .\n")
+    again = loader.load_bundled(store, files=[copy])[0]
+    assert (again.skipped, again.triples) == (False, 7)
+
+
+def test_broken_file_leaves_store_as_it_was(store: GraphStore, data_dir: Path) -> None:
+    loader.load_file(store, data_dir / "small.ttl", graph=graph_iri("broken"))
+    before = store.graphs()
+    with pytest.raises(RdfSyntaxError, match=r"broken\.ttl:4:"):
+        loader.load_file(store, data_dir / "broken.ttl")
+    assert store.graphs() == before
+
+
+def test_dataset_version_names_date_and_hash(store: GraphStore, data_dir: Path) -> None:
+    assert loader.dataset_version(store) == "empty"
+    loader.load_file(store, data_dir / "small.ttl")
+    version = loader.dataset_version(store)
+    assert len(version) == len("2026-01-01-") + 8

@@ -1,0 +1,144 @@
+"""The store contract, run against the in-memory and the on-disk embedded store."""
+
+import io
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, NamedNode
+
+from civicgraph.errors import QuerySyntaxError, RdfSyntaxError, StoreLockedError
+from civicgraph.formats import by_name
+from civicgraph.results import AskResult, GraphResult, SelectResult
+from civicgraph.store import EmbeddedStore, GraphStore
+
+G1 = "https://example.org/g1"
+G2 = "https://example.org/g2"
+TURTLE = by_name("turtle")
+
+
+def _load(store: GraphStore, text: str, graph: str | None = G1, replace: bool = True) -> int:
+    return store.load(text.encode(), TURTLE, graph, replace=replace)
+
+
+def test_load_counts_triples_and_select_sees_union(store: GraphStore) -> None:
+    assert _load(store, "<urn:a> <urn:p> 1, 2 .") == 2
+    _load(store, "<urn:b> <urn:p> 3 .", G2)
+    result = store.query("SELECT ?s WHERE { ?s <urn:p> ?o } ORDER BY ?o")
+    assert isinstance(result, SelectResult)
+    assert [t.value for t in result.column("s")] == ["urn:a", "urn:a", "urn:b"]  # type: ignore[union-attr]
+
+
+def test_ask_and_construct_have_their_own_types(store: GraphStore) -> None:
+    _load(store, "<urn:a> <urn:p> <urn:b> .")
+    ask = store.query("ASK { <urn:a> ?p ?o }")
+    graph = store.query("CONSTRUCT { ?o ?p ?s } WHERE { ?s ?p ?o }")
+    assert ask == AskResult(True)
+    assert isinstance(graph, GraphResult)
+    assert graph.triples[0].subject == NamedNode("urn:b")
+
+
+def test_row_cap_truncates_and_says_so(store: GraphStore) -> None:
+    _load(store, "<urn:a> <urn:p> 1, 2, 3 .")
+    result = store.query("SELECT ?o WHERE { ?s ?p ?o }", max_rows=2)
+    assert isinstance(result, SelectResult)
+    assert (len(result.rows), result.truncated) == (2, True)
+
+
+def test_bindings_are_substituted_not_pasted(store: GraphStore) -> None:
+    _load(store, '<urn:a> <urn:p> "x" . <urn:b> <urn:p> "y" .')
+    query = "SELECT ?s ?o WHERE { ?s <urn:p> ?o }"
+    result = store.query(query, bindings={"s": NamedNode("urn:b")})
+    assert isinstance(result, SelectResult)
+    assert result.column("o") == [Literal("y")]
+
+
+def test_dataset_restriction(store: GraphStore) -> None:
+    _load(store, "<urn:a> <urn:p> 1 .")
+    _load(store, "<urn:b> <urn:p> 2 .", G2)
+    result = store.query("SELECT ?s WHERE { ?s ?p ?o }", default_graphs=[G2])
+    assert isinstance(result, SelectResult)
+    assert result.column("s") == [NamedNode("urn:b")]
+
+
+def test_replace_is_idempotent(store: GraphStore) -> None:
+    _load(store, "<urn:a> <urn:p> 1 .")
+    _load(store, "<urn:a> <urn:p> 1 .")
+    assert [(g.iri, g.triples) for g in store.graphs()] == [(G1, 1)]
+
+
+def test_add_keeps_existing_triples(store: GraphStore) -> None:
+    _load(store, "<urn:a> <urn:p> 1 .")
+    _load(store, "<urn:a> <urn:p> 2 .", replace=False)
+    assert store.graphs()[0].triples == 2
+
+
+def test_broken_rdf_names_line_and_leaves_graph_unchanged(store: GraphStore) -> None:
+    _load(store, "<urn:a> <urn:p> 1 .")
+    with pytest.raises(RdfSyntaxError) as caught:
+        _load(store, '<urn:a> <urn:p> 2 .\n<urn:a> <urn:p> "open')
+    assert caught.value.line == 2
+    assert [(g.iri, g.triples) for g in store.graphs()] == [(G1, 1)]
+
+
+def test_bad_query_reports_position(store: GraphStore) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        store.query("SELECT * WHERE {\n ?s ?p }")
+    assert caught.value.line == 2
+    assert caught.value.column is not None
+    assert "line 2" in str(caught.value)
+
+
+def test_default_graph_load_and_drop(store: GraphStore) -> None:
+    _load(store, "<urn:a> <urn:p> 1 .", None)
+    assert store.graphs()[0].iri is None
+    assert store.drop_graph(None) is True
+    assert store.graphs() == []
+
+
+def test_drop_named_graph(store: GraphStore) -> None:
+    _load(store, "<urn:a> <urn:p> 1 .")
+    assert store.has_graph(G1)
+    assert store.drop_graph(G1) is True
+    assert not store.has_graph(G1)
+    assert store.drop_graph(G1) is False
+
+
+def test_update_is_atomic(store: GraphStore) -> None:
+    _load(store, "<urn:a> <urn:p> 1 .")
+    with pytest.raises(QuerySyntaxError):
+        store.update(f"DROP GRAPH <{G1}> ; INSERT DATA {{ <urn:x> }}")
+    assert store.graphs()[0].triples == 1
+
+
+def test_dump_dataset_keeps_graphs(store: GraphStore) -> None:
+    _load(store, "<urn:a> <urn:p> 1 .")
+    _load(store, "<urn:b> <urn:p> 2 .", G2)
+    out = io.BytesIO()
+    store.dump(out, by_name("nquads"))
+    lines = sorted(out.getvalue().decode().splitlines())
+    assert lines[0].endswith(f"<{G1}> .")
+    assert lines[1].endswith(f"<{G2}> .")
+
+
+def test_dump_one_graph_as_turtle(store: GraphStore) -> None:
+    _load(store, "<urn:a> <urn:p> 1 .")
+    _load(store, "<urn:b> <urn:p> 2 .", G2)
+    out = io.BytesIO()
+    store.dump(out, TURTLE, [G2])
+    assert "urn:b" in out.getvalue().decode()
+    assert "urn:a" not in out.getvalue().decode()
+
+
+def test_second_writer_on_same_directory_is_refused(tmp_path: Path) -> None:
+    first = EmbeddedStore(tmp_path / "s")
+    with pytest.raises(StoreLockedError, match="in use by another process"):
+        EmbeddedStore(tmp_path / "s")
+    first.close()
+
+
+def test_disk_store_survives_reopen(tmp_path: Path) -> None:
+    first = EmbeddedStore(tmp_path / "s")
+    _load(first, "<urn:a> <urn:p> 1 .")
+    first.close()
+    again = EmbeddedStore(tmp_path / "s")
+    assert again.graphs()[0].triples == 1
