@@ -1,6 +1,6 @@
 """Fixtures built from the real factory and the real store, as small as possible."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from civicgraph.config import Settings
 from civicgraph.store import EmbeddedStore, GraphStore
 from civicgraph.webapp import create_app
+from tests.live import LiveServer
 
 DATA = Path(__file__).parent / "data"
 
@@ -54,3 +55,26 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """A CLI runner whose default store is a temporary folder."""
     monkeypatch.setenv("CIVICGRAPH_STORE", str(tmp_path / "cli-store"))
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One read-only server over the bundled data, shared by the tests that only read."""
+    server = LiveServer(tmp_path_factory.mktemp("live") / "store").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Start servers with their own store and settings (``env``), stopped after the test."""
+    started: list[LiveServer] = []
+
+    def start(env: dict[str, str] | None = None, store: Path | None = None) -> LiveServer:
+        server = LiveServer(store or tmp_path / f"store{len(started)}", env or {}).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

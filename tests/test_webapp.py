@@ -2,7 +2,10 @@
 
 import json
 
+import requests
 from flask.testing import FlaskClient
+
+from tests.live import LiveServer
 
 
 def test_home_answers_html_with_security_headers(client: FlaskClient) -> None:
@@ -40,3 +43,9 @@ def test_unknown_page_is_404_page_for_browsers(client: FlaskClient) -> None:
     response = client.get("/nowhere", headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert b"404" in response.data
+
+
+def test_served_app_answers_ask_over_real_http(live_server: LiveServer) -> None:
+    response = requests.get(f"{live_server.url}/sparql", params={"query": "ASK {}"}, timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"head": {}, "boolean": True}

@@ -1,0 +1,89 @@
+"""Real server processes on loopback ports, for tests that speak real HTTP.
+
+The app is started exactly as users start it (``python -m civicgraph serve``) in a
+child process, so these tests cover gunicorn, the worker setup and start-up loading.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Poll ``url`` until it answers, failing early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering")
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise TimeoutError(f"no answer from {url} within {timeout} s")
+
+
+@dataclass
+class LiveServer:
+    """One ``civicgraph serve`` process on a free loopback port."""
+
+    store: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL, without a trailing slash."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "LiveServer":
+        """Start the server and wait until it answers."""
+        env = {**os.environ, "PYTHONPATH": str(SRC), **self.env}
+        command = [sys.executable, "-m", "civicgraph", "serve", "--host", "127.0.0.1"]
+        command += ["--port", str(self.port), "--store", str(self.store), *self.args]
+        self.process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        wait_until_up(self.url + "/", self.process)
+        return self
+
+    def kill(self) -> None:
+        """Kill the whole process group at once (SIGKILL), as a crash would."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """Stop gracefully, killing if the server does not stop in time."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        if self.process.stderr:
+            self.process.stderr.close()
