@@ -3,8 +3,10 @@
 import json
 
 import requests
+from flask import Flask
 from flask.testing import FlaskClient
 
+from civicgraph.webapp.urls import entity_path
 from tests.live import LiveServer
 
 
@@ -49,3 +51,9 @@ def test_served_app_answers_ask_over_real_http(live_server: LiveServer) -> None:
     response = requests.get(f"{live_server.url}/sparql", params={"query": "ASK {}"}, timeout=10)
     assert response.status_code == 200
     assert response.json() == {"head": {}, "boolean": True}
+
+
+def test_entity_path_is_built_from_the_iri(app: Flask) -> None:
+    with app.test_request_context():
+        assert entity_path("https://w3id.org/civicgraph/id/org/18f", ".ttl") == "/id/org/18f.ttl"
+        assert entity_path("https://example.org/elsewhere") is None

@@ -6,7 +6,7 @@ from civicgraph.config import Settings, from_env
 from civicgraph.loader import load_bundled
 from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
-from civicgraph.webapp import errors, pages, sparql
+from civicgraph.webapp import errors, pages, sparql, urls
 from civicgraph.webapp.security import add_security_headers
 from civicgraph.webapp.state import AppState, install
 
@@ -27,5 +27,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     for blueprint in (pages.bp, sparql.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
+    urls.register(app)
     app.after_request(add_security_headers)
     return app
