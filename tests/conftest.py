@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from civicgraph.config import Settings
-from civicgraph.store import EmbeddedStore, GraphStore
+from civicgraph.store import EmbeddedStore, GraphStore, RemoteStore
 from civicgraph.webapp import create_app
-from tests.live import LiveServer
+from tests.live import LiveServer, OxigraphServer
 
 DATA = Path(__file__).parent / "data"
 
@@ -22,9 +22,29 @@ def data_dir() -> Path:
     return DATA
 
 
-@pytest.fixture(params=["memory", "disk"])
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    """One real ``oxigraph serve`` for the whole session; tests clear it before use."""
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph") / "db").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def remote_store(oxigraph_server: OxigraphServer) -> Iterator[RemoteStore]:
+    """A remote store over the session's Oxigraph server, emptied first."""
+    oxigraph_server.clear()
+    opened = RemoteStore(Settings(store=oxigraph_server.query_url, query_timeout=10))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(params=["memory", "disk", "remote"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    """The embedded store, once in memory and once on disk: one contract for both."""
+    """Every backend: embedded in memory and on disk, and remote: one contract for all."""
+    if request.param == "remote":
+        yield request.getfixturevalue("remote_store")
+        return
     opened = EmbeddedStore() if request.param == "memory" else EmbeddedStore(tmp_path / "store")
     yield opened
     opened.close()

@@ -87,3 +87,48 @@ class LiveServer:
             self.kill()
         if self.process.stderr:
             self.process.stderr.close()
+
+
+@dataclass
+class OxigraphServer:
+    """One ``oxigraph serve`` process (the Rust server) on a free loopback port.
+
+    It is started as deployments start it for civicgraph, with the union of all
+    graphs as the default graph, so the remote store answers like the embedded one.
+    """
+
+    location: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def query_url(self) -> str:
+        """The SPARQL query URL, which is what ``--store`` takes."""
+        return f"http://127.0.0.1:{self.port}/query"
+
+    def start(self) -> "OxigraphServer":
+        """Start the server and wait until it answers."""
+        binary = Path(sys.executable).with_name("oxigraph")
+        command = [str(binary), "serve", "--location", str(self.location)]
+        command += ["--bind", f"127.0.0.1:{self.port}", "--union-default-graph"]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        wait_until_up(f"http://127.0.0.1:{self.port}/", self.process)
+        return self
+
+    def clear(self) -> None:
+        """Remove every graph, so each test starts from an empty server."""
+        response = requests.post(
+            f"http://127.0.0.1:{self.port}/update",
+            data="DROP SILENT ALL",
+            headers={"Content-Type": "application/sparql-update"},
+            timeout=10,
+        )
+        response.raise_for_status()
+
+    def stop(self) -> None:
+        """Stop the server."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)

@@ -1,4 +1,4 @@
-"""The store contract, run against the in-memory and the on-disk embedded store."""
+"""The store contract, run against the embedded store (memory, disk) and a remote server."""
 
 import io
 from pathlib import Path
@@ -50,6 +50,22 @@ def test_bindings_are_substituted_not_pasted(store: GraphStore) -> None:
     result = store.query(query, bindings={"s": NamedNode("urn:b")})
     assert isinstance(result, SelectResult)
     assert result.column("o") == [Literal("y")]
+
+
+def test_bound_literal_cannot_change_the_query(store: GraphStore) -> None:
+    tricky = Literal('x" } ; DROP ALL ; # \n }')
+    _load(store, f'<urn:a> <urn:p> {tricky} . <urn:b> <urn:p> "y" .')
+    result = store.query("SELECT ?s ?o WHERE { ?s <urn:p> ?o }", bindings={"o": tricky})
+    assert isinstance(result, SelectResult)
+    assert result.column("s") == [NamedNode("urn:a")]
+
+
+def test_bindings_in_construct_apply_to_its_where_group(store: GraphStore) -> None:
+    _load(store, "<urn:a> <urn:p> 1 . <urn:b> <urn:p> 2 .")
+    query = "CONSTRUCT { ?s <urn:q> ?o } WHERE { ?s <urn:p> ?o }"
+    result = store.query(query, bindings={"s": NamedNode("urn:b")})
+    assert isinstance(result, GraphResult)
+    assert [t.subject for t in result.triples] == [NamedNode("urn:b")]
 
 
 def test_dataset_restriction(store: GraphStore) -> None:

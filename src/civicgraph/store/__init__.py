@@ -1,17 +1,17 @@
 """Triple stores behind one protocol; ``open_store`` picks one from the settings."""
 
 from civicgraph.config import Settings
-from civicgraph.errors import UserInputError
 from civicgraph.store.base import GraphInfo, GraphStore, ProgressCallback, Source
 from civicgraph.store.embedded import EmbeddedStore
+from civicgraph.store.remote import RemoteStore
 
 MEMORY = "memory"
 
 
 def open_store(settings: Settings) -> GraphStore:
-    """Open the store the settings name: a directory or ``memory``."""
+    """Open the store the settings name: a directory, ``memory``, or a SPARQL query URL."""
     if settings.is_remote:
-        raise UserInputError(f"Remote stores are not supported by this version: {settings.store}")
+        return RemoteStore(settings)
     if settings.store == MEMORY:
         return EmbeddedStore()
     return EmbeddedStore(settings.store)
@@ -23,6 +23,7 @@ __all__ = [
     "GraphInfo",
     "GraphStore",
     "ProgressCallback",
+    "RemoteStore",
     "Source",
     "open_store",
 ]

@@ -7,19 +7,16 @@ leftover staging graph (a crash between the two steps) is dropped on the next op
 """
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, BinaryIO, Final, TypeVar, cast
+from typing import IO, BinaryIO, Final, cast
 
 from pyoxigraph import (
     DefaultGraph,
     NamedNode,
-    QueryBoolean,
     QuerySolutions,
-    QueryTriples,
     Store,
     Variable,
-    serialize,
 )
 
 from civicgraph.errors import (
@@ -29,16 +26,20 @@ from civicgraph.errors import (
     StoreLockedError,
     UserInputError,
 )
-from civicgraph.formats import Format, Kind
-from civicgraph.results import AskResult, GraphResult, QueryResult, SelectResult, Term
+from civicgraph.formats import Format
+from civicgraph.results import QueryResult, Term
 from civicgraph.store.base import GraphInfo, ProgressCallback, Source
-from civicgraph.vocab import PREFIXES
+from civicgraph.store.streams import (
+    STAGING_PREFIX,
+    ProgressReader,
+    materialize,
+    syntax_error,
+    write_quads,
+)
 
-STAGING_PREFIX: Final = "urn:civicgraph:staging:"
 #: Files larger than this go through pyoxigraph's bulk loader, which does not hold
 #: the whole parse in one transaction (the staging graph makes that safe).
 BULK_THRESHOLD: Final = 16 * 1024 * 1024
-T = TypeVar("T")
 _COUNT_PER_GRAPH: Final = (
     "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 )
@@ -51,19 +52,6 @@ def graph_name(graph: str | None) -> NamedNode | DefaultGraph:
 
 def _sparql_graph(graph: str | None) -> str:
     return "DEFAULT" if graph is None else f"GRAPH <{graph}>"
-
-
-class _ProgressReader:
-    """A binary stream that reports how many bytes the parser has consumed."""
-
-    def __init__(self, stream: BinaryIO, on_progress: ProgressCallback) -> None:
-        self._stream, self._on_progress, self._read = stream, on_progress, 0
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self._stream.read(size)
-        self._read += len(chunk)
-        self._on_progress(self._read)
-        return chunk
 
 
 class EmbeddedStore:
@@ -113,7 +101,7 @@ class EmbeddedStore:
                 else [graph_name(g) for g in default_graphs],
                 named_graphs=None if named_graphs is None else [NamedNode(g) for g in named_graphs],
             )
-            return _materialize(raw, max_rows)
+            return materialize(raw, max_rows)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
         except RuntimeError as exc:  # e.g. a binding for a variable the query does not project
@@ -169,7 +157,7 @@ class EmbeddedStore:
             big = source.stat().st_size > BULK_THRESHOLD
             with source.open("rb") as stream:
                 reader = (
-                    cast(IO[bytes], _ProgressReader(stream, on_progress)) if on_progress else stream
+                    cast(IO[bytes], ProgressReader(stream, on_progress)) if on_progress else stream
                 )
                 # No bound method of the store is kept in a local: a traceback that keeps
                 # this frame alive must not keep the database (and its lock) open.
@@ -180,7 +168,7 @@ class EmbeddedStore:
                 else:
                     self._store.load(reader, fmt.rdf_format, base_iri=base_iri, to_graph=target)
         except SyntaxError as exc:
-            raise RdfSyntaxError(name, _first_line(exc), exc.lineno, exc.offset) from exc
+            raise syntax_error(name, exc) from exc
         except (ValueError, UnicodeDecodeError) as exc:
             raise RdfSyntaxError(name, str(exc)) from exc
 
@@ -210,10 +198,7 @@ class EmbeddedStore:
         """Stream the chosen graphs; staging graphs are never part of a dump."""
         names = [graph_name(g) for g in graphs] if graphs is not None else self._all_graph_names()
         quads = (q for name in names for q in self._store.quads_for_pattern(None, None, None, name))
-        if Kind.DATASET in fmt.kinds and fmt.name != "jsonld":
-            serialize(quads, out, fmt.rdf_format, prefixes=_prefixes(fmt))
-        else:
-            serialize((q.triple for q in quads), out, fmt.rdf_format, prefixes=_prefixes(fmt))
+        write_quads(quads, out, fmt)
 
     def _all_graph_names(self) -> list[NamedNode | DefaultGraph]:
         named = sorted(
@@ -257,33 +242,3 @@ class EmbeddedStore:
     def close(self) -> None:
         """Release the store; pyoxigraph closes the database when the object goes."""
         self._store = Store()
-
-
-def _prefixes(fmt: Format) -> dict[str, str] | None:
-    return PREFIXES if fmt.name in {"turtle", "trig", "n3", "rdfxml"} else None
-
-
-def _first_line(exc: SyntaxError) -> str:
-    return str(exc.msg if exc.msg else exc).splitlines()[0]
-
-
-def _materialize(raw: object, max_rows: int | None) -> QueryResult:
-    """Turn pyoxigraph's lazy iterators into tagged results, honouring the row cap."""
-    if isinstance(raw, QueryBoolean):
-        return AskResult(bool(raw))
-    if isinstance(raw, QuerySolutions):
-        variables = tuple(v.value for v in raw.variables)
-        rows, truncated = _take(([s[v] for v in variables] for s in raw), max_rows)
-        return SelectResult(variables, tuple(tuple(r) for r in rows), truncated)
-    assert isinstance(raw, QueryTriples)
-    triples, truncated = _take(iter(raw), max_rows)
-    return GraphResult(tuple(triples), truncated)
-
-
-def _take(items: Iterator[T], limit: int | None) -> tuple[list[T], bool]:
-    taken: list[T] = []
-    for item in items:
-        if limit is not None and len(taken) >= limit:
-            return taken, True
-        taken.append(item)
-    return taken, False

@@ -1,0 +1,94 @@
+"""Binding variables of a query sent to a SPARQL server, which has no substitution API.
+
+The SPARQL 1.1 Protocol carries only query text, so a binding becomes a ``VALUES``
+block (SPARQL 1.1 Query §10.2) placed first inside the query's outermost ``WHERE``
+group. Joined there, before anything else in the group is evaluated, it gives the
+same answers as pyoxigraph's substitution of the embedded store, including inside
+``OPTIONAL``, ``FILTER`` and ``GROUP BY``, and servers use it to narrow the first
+index scan. Terms are written by pyoxigraph in N-Triples form, which escapes quotes,
+backslashes and line breaks, and variable names are checked, so a bound value can
+never change the query's structure.
+
+The brace that opens the ``WHERE`` group is found with a small lexer that skips
+strings, IRIs and comments. A ``CONSTRUCT WHERE { … }`` short form allows only
+triple patterns in its group, so there the block goes at the end of the query as
+the trailing ``VALUES`` clause (§18.2.4.1), which joins after the group.
+"""
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Final
+
+from pyoxigraph import BlankNode
+
+from civicgraph.errors import UserInputError
+from civicgraph.results import Term
+
+_VARIABLE: Final = re.compile(r"[A-Za-z0-9_]+")
+_FORMS: Final = frozenset({"SELECT", "ASK", "DESCRIBE", "CONSTRUCT"})
+#: Strings (long forms first), IRIs, comments, and the punctuation and words we look for.
+_TOKEN: Final = re.compile(
+    r"""
+      (?P<skip>'''(?:[^'\\]|\\.|'(?!''))*'''
+             |\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+             |'(?:[^'\\\n]|\\.)*'
+             |"(?:[^"\\\n]|\\.)*"
+             |<[^<>"{}|^`\\\x00-\x20]*>
+             |\#[^\n]*)
+    | (?P<open>\{) | (?P<close>\}) | (?P<paren>[()])
+    | (?<![\w:?$])(?P<word>[A-Za-z]+)(?![\w:-])
+    """,
+    re.VERBOSE,
+)
+
+
+def values_block(bindings: Mapping[str, Term]) -> str:
+    """One row of a ``VALUES`` block holding the bound terms."""
+    names, terms = [], []
+    for name, term in bindings.items():
+        if not _VARIABLE.fullmatch(name):
+            raise UserInputError(f"{name!r} is not a variable name that can be bound")
+        if isinstance(term, BlankNode):
+            raise UserInputError(f"?{name} cannot be bound to a blank node in a query text")
+        names.append(f"?{name}")
+        terms.append(str(term))
+    return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
+
+
+def _tokens(sparql: str) -> Iterator[tuple[str, str, int]]:
+    for match in _TOKEN.finditer(sparql):
+        kind = match.lastgroup or ""
+        if kind != "skip":
+            yield kind, match.group().upper(), match.end()
+
+
+def _where_brace(sparql: str) -> int | None:
+    """The offset just after the brace opening the WHERE group; None for CONSTRUCT WHERE."""
+    form, depth, parens, template_done = "", 0, 0, False
+    for kind, text, end in _tokens(sparql):
+        if not form:
+            form = text if kind == "word" and text in _FORMS else ""
+        elif kind == "paren":
+            parens += 1 if text == "(" else -1
+        elif kind == "word" and form == "CONSTRUCT" and not template_done and depth == 0:
+            if text == "WHERE":
+                return None
+        elif kind == "open":
+            if depth == 0 and parens == 0 and (form != "CONSTRUCT" or template_done):
+                return end
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+            template_done = template_done or (depth == 0 and form == "CONSTRUCT")
+    raise UserInputError("The query has no WHERE group to bind variables in")
+
+
+def bind(sparql: str, bindings: Mapping[str, Term] | None) -> str:
+    """The query text with ``bindings`` joined in as a ``VALUES`` block."""
+    if not bindings:
+        return sparql
+    block = values_block(bindings)
+    at = _where_brace(sparql)
+    if at is None:
+        return f"{sparql}\n{block}"
+    return f"{sparql[:at]} {block}{sparql[at:]}"

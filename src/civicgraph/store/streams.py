@@ -1,0 +1,73 @@
+"""What both backends do the same way around pyoxigraph: progress, results, dumps, errors.
+
+The embedded store gets pyoxigraph's results from its own engine and the remote store
+parses them from a server's response; both turn them into the same tagged results,
+write dumps the same way, and report RDF syntax errors with the same position.
+"""
+
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO, Final, TypeVar
+
+from pyoxigraph import Quad, QueryBoolean, QuerySolutions, Triple, serialize
+
+from civicgraph.errors import RdfSyntaxError
+from civicgraph.formats import Format, Kind
+from civicgraph.results import AskResult, GraphResult, QueryResult, SelectResult
+from civicgraph.store.base import ProgressCallback
+from civicgraph.vocab import PREFIXES
+
+T = TypeVar("T")
+#: Graphs that hold a load while it is parsed; never listed, dumped or kept.
+STAGING_PREFIX: Final = "urn:civicgraph:staging:"
+
+
+class ProgressReader:
+    """A binary stream that reports how many bytes the parser has consumed."""
+
+    def __init__(self, stream: BinaryIO, on_progress: ProgressCallback) -> None:
+        self._stream, self._on_progress, self._read = stream, on_progress, 0
+
+    def read(self, size: int = -1) -> bytes:
+        """Read like the wrapped stream, then report the running total."""
+        chunk = self._stream.read(size)
+        self._read += len(chunk)
+        self._on_progress(self._read)
+        return chunk
+
+
+def materialize(
+    raw: QueryBoolean | QuerySolutions | Iterable[Triple], max_rows: int | None
+) -> QueryResult:
+    """Turn pyoxigraph's lazy results into tagged results, honouring the row cap."""
+    if isinstance(raw, QueryBoolean):
+        return AskResult(bool(raw))
+    if isinstance(raw, QuerySolutions):
+        variables = tuple(v.value for v in raw.variables)
+        rows, truncated = _take(([s[v] for v in variables] for s in raw), max_rows)
+        return SelectResult(variables, tuple(tuple(r) for r in rows), truncated)
+    triples, truncated = _take(iter(raw), max_rows)
+    return GraphResult(tuple(triples), truncated)
+
+
+def _take(items: Iterator[T], limit: int | None) -> tuple[list[T], bool]:
+    taken: list[T] = []
+    for item in items:
+        if limit is not None and len(taken) >= limit:
+            return taken, True
+        taken.append(item)
+    return taken, False
+
+
+def write_quads(quads: Iterable[Quad], out: BinaryIO, fmt: Format) -> None:
+    """Write quads: a dataset format keeps their graphs, a graph format merges them."""
+    prefixes = PREFIXES if fmt.name in {"turtle", "trig", "n3", "rdfxml"} else None
+    if Kind.DATASET in fmt.kinds and fmt.name != "jsonld":
+        serialize(quads, out, fmt.rdf_format, prefixes=prefixes)
+    else:
+        serialize((q.triple for q in quads), out, fmt.rdf_format, prefixes=prefixes)
+
+
+def syntax_error(source: str, exc: SyntaxError) -> RdfSyntaxError:
+    """pyoxigraph's parse error as ours, with the first line of its message."""
+    message = str(exc.msg if exc.msg else exc).splitlines()[0]
+    return RdfSyntaxError(source, message, exc.lineno, exc.offset)

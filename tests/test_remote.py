@@ -1,0 +1,127 @@
+"""What only the remote store does: endpoints, HTTP failures, bindings as text, the app on it."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from pyoxigraph import NamedNode
+
+from civicgraph.cli import main
+from civicgraph.config import Settings
+from civicgraph.errors import QuerySyntaxError, StoreError
+from civicgraph.formats import by_name
+from civicgraph.store import RemoteStore
+from civicgraph.store.binding import bind
+from civicgraph.store.remote import Endpoints
+from civicgraph.webapp import create_app
+from tests.live import OxigraphServer, free_port
+
+SMALL = Path(__file__).parent / "data" / "small.ttl"
+GRAPH = "https://w3id.org/civicgraph/graph/small"
+
+
+def test_oxigraph_layout_is_derived_from_the_query_url() -> None:
+    endpoints = Endpoints.from_settings(Settings(store="http://db:7878/query"))
+    assert endpoints == Endpoints(
+        "http://db:7878/query", "http://db:7878/update", "http://db:7878/store"
+    )
+
+
+def test_fuseki_urls_come_from_settings() -> None:
+    settings = Settings(
+        store="http://db:3030/ds/query",
+        store_update_url="http://db:3030/ds/update",
+        store_gsp_url="http://db:3030/ds/data",
+    )
+    assert Endpoints.from_settings(settings).gsp == "http://db:3030/ds/data"
+
+
+def test_single_endpoint_servers_update_where_they_query() -> None:
+    endpoints = Endpoints.from_settings(Settings(store="https://neptune:8182/sparql"))
+    assert (endpoints.update, endpoints.gsp) == ("https://neptune:8182/sparql", "")
+
+
+def test_values_block_goes_into_the_where_group_not_the_template() -> None:
+    query = "CONSTRUCT { ?s ?p '{' } WHERE { ?s ?p ?o }"
+    bound = bind(query, {"s": NamedNode("urn:a")})
+    assert bound == "CONSTRUCT { ?s ?p '{' } WHERE { VALUES (?s) { (<urn:a>) } ?s ?p ?o }"
+
+
+def test_construct_where_short_form_gets_a_trailing_values_clause() -> None:
+    bound = bind("CONSTRUCT WHERE { ?s ?p ?o }", {"s": NamedNode("urn:a")})
+    assert bound.endswith("}\nVALUES (?s) { (<urn:a>) }")
+
+
+def test_http_failure_carries_status_and_excerpt(oxigraph_server: OxigraphServer) -> None:
+    url = oxigraph_server.query_url.replace("/query", "/nowhere")
+    store = RemoteStore(Settings(store=url))
+    with pytest.raises(StoreError) as caught:
+        store.query("ASK {}")
+    assert caught.value.status == 404
+    assert "nowhere" in caught.value.excerpt
+
+
+def test_unreachable_server_is_a_store_error() -> None:
+    store = RemoteStore(Settings(store=f"http://127.0.0.1:{free_port()}/query"))
+    with pytest.raises(StoreError, match="Cannot reach"):
+        store.query("ASK {}")
+
+
+def test_server_side_syntax_error_keeps_its_position(remote_store: RemoteStore) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        remote_store.update("INSERT DATA {\n <urn:a> }")
+    assert (caught.value.line, caught.value.column) == (2, 10)
+
+
+def test_load_moves_staging_graph_away(remote_store: RemoteStore) -> None:
+    remote_store.load(SMALL, by_name("turtle"), GRAPH)
+    assert [g.iri for g in remote_store.graphs()] == [GRAPH]
+
+
+@pytest.fixture(scope="module")
+def remote_app(
+    oxigraph_server: OxigraphServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
+    """The application over the Oxigraph server, holding the small fixture graph."""
+    oxigraph_server.clear()
+    settings = Settings(store=oxigraph_server.query_url, load_bundled=True)
+    app = create_app(settings)
+    app.extensions["civicgraph"].store.load(SMALL, by_name("turtle"), GRAPH)
+    yield app
+    app.extensions["civicgraph"].store.close()
+
+
+def test_app_home_page_on_remote_store(remote_app: Flask) -> None:
+    response = remote_app.test_client().get("/")
+    assert response.status_code == 200
+    assert f"<code>{GRAPH}</code>" in response.text
+
+
+def test_app_home_on_remote_store(remote_app: Flask) -> None:
+    response = remote_app.test_client().get("/index.json")
+    assert response.status_code == 200
+    assert GRAPH in [g["iri"] for g in response.get_json()["graphs"]]
+
+
+def test_app_sparql_on_remote_store(remote_app: Flask) -> None:
+    query = "SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l"
+    response = remote_app.test_client().get("/sparql", query_string={"query": query})
+    assert response.status_code == 200
+    values = [b["l"]["value"] for b in json.loads(response.data)["results"]["bindings"]]
+    assert values == ["Ada Example", "Example Agency"]
+
+
+def test_cli_export_from_remote_store(remote_app: Flask, oxigraph_server: OxigraphServer) -> None:
+    result = CliRunner().invoke(
+        main, ["export", "--format", "nq", "--store", oxigraph_server.query_url]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"<{GRAPH}> ." in result.output
+
+
+def test_cli_validate_remote_store(remote_app: Flask, oxigraph_server: OxigraphServer) -> None:
+    result = CliRunner().invoke(main, ["validate", "--store", oxigraph_server.query_url])
+    assert result.exit_code == 0, result.output
