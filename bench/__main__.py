@@ -1,0 +1,34 @@
+"""``python -m bench`` (``make bench``): measure every size, write ``bench/REPORT.md``.
+
+Sizes come from ``BENCH_SIZES`` (default ``10k,100k,1M``); ``BENCH_SIZES=10k,100k``
+gives a shorter run. Working files go to ``var/bench/`` and are removed afterwards.
+"""
+
+import os
+from pathlib import Path
+
+from bench.report import render
+from bench.run import SizeResult, run_size, say
+
+HERE = Path(__file__).resolve().parent
+SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+NOTES_FILE = HERE / "NOTES.md"
+
+
+def main() -> None:
+    """Run the sizes asked for, smallest first, and write the report."""
+    labels = [s.strip() for s in os.environ.get("BENCH_SIZES", "10k,100k,1M").split(",")]
+    unknown = [label for label in labels if label not in SIZES]
+    if unknown:
+        raise SystemExit(f"Unknown size(s) {unknown}; BENCH_SIZES takes {', '.join(SIZES)}")
+    results: list[SizeResult] = []
+    for label in labels:
+        results.append(run_size(label, SIZES[label], Path("var/bench") / label))
+    notes = NOTES_FILE.read_text(encoding="utf-8").splitlines() if NOTES_FILE.exists() else []
+    report = HERE / "REPORT.md"
+    report.write_text(render(results, notes), encoding="utf-8")
+    say(f"Wrote {report}")
+
+
+if __name__ == "__main__":
+    main()

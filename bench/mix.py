@@ -1,0 +1,128 @@
+"""The query mix: what researchers do with civicgraph, as SPARQL every peer can run.
+
+Each query names its focus entities through the generator's numbering (0 is the
+biggest hub), so every size of graph gets the same questions. The app's own named
+queries are part of the mix, so a slow ``.rq`` file shows up here.
+"""
+
+from dataclasses import dataclass
+from typing import Final
+
+from bench.generate import iri, person_label
+from civicgraph.queries import named_query
+from civicgraph.vocab import sparql_prefixes
+
+PREFIXES: Final = sparql_prefixes()
+PERSON: Final = iri("person", 7)
+ORG: Final = iri("org", 3)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One entry of the mix; ``graph`` marks CONSTRUCT/DESCRIBE (answered in Turtle)."""
+
+    name: str
+    what: str
+    sparql: str
+    graph: bool = False
+
+
+def mix(initiatives: int) -> tuple[Query, ...]:
+    """The SPARQL part of the mix for a graph with ``initiatives`` initiatives."""
+    newest = iri("initiative", initiatives - 1)
+    return (
+        Query(
+            "label_lookup",
+            "entity by exact label (the cheap query)",
+            f'SELECT ?s WHERE {{ ?s rdfs:label "{person_label(42)}"@en }}',
+        ),
+        Query(
+            "one_hop",
+            "organizations of a person, with labels",
+            f"SELECT ?org ?label WHERE {{ <{PERSON}> civ:memberOf ?org . ?org rdfs:label ?label }}",
+        ),
+        Query(
+            "two_hops",
+            "colleagues: people sharing an organization with a person",
+            f"SELECT DISTINCT ?other WHERE {{ <{PERSON}> civ:memberOf ?org . "
+            f"?other civ:memberOf ?org . FILTER(?other != <{PERSON}>) }}",
+        ),
+        Query(
+            "aggregate_per_goal",
+            "initiatives per goal, with the goal's label",
+            "SELECT ?goal ?label ?n WHERE { { SELECT ?goal (COUNT(?i) AS ?n) "
+            "WHERE { ?i civ:addresses ?goal } GROUP BY ?goal } ?goal rdfs:label ?label } "
+            "ORDER BY DESC(?n)",
+        ),
+        Query(
+            "optional_date_filter",
+            "members of a hub organization on a date (OPTIONAL end date)",
+            f"SELECT ?person ?role WHERE {{ ?m civ:organization <{ORG}> ; civ:member ?person ; "
+            "civ:role ?role ; civ:startDate ?start . OPTIONAL { ?m civ:endDate ?end } "
+            'FILTER(?start <= "2020-06-01"^^xsd:date && '
+            '(!BOUND(?end) || ?end >= "2020-06-01"^^xsd:date)) }',
+        ),
+        Query(
+            "text_search",
+            "labels containing a word (case-insensitive), first 50",
+            "SELECT ?s ?label WHERE { ?s rdfs:label ?label "
+            'FILTER(CONTAINS(LCASE(STR(?label)), "broadband water")) } LIMIT 50',
+        ),
+        Query(
+            "property_path",
+            "everything an initiative builds on, transitively",
+            f"SELECT ?earlier WHERE {{ <{newest}> civ:buildsOn+ ?earlier }}",
+        ),
+        Query(
+            "construct_ego",
+            "CONSTRUCT the ego network of an organization (in and out)",
+            f"CONSTRUCT {{ <{ORG}> ?p ?o . ?s ?q <{ORG}> }} WHERE {{ "
+            f"{{ <{ORG}> ?p ?o }} UNION {{ ?s ?q <{ORG}> FILTER(?q != rdf:object) }} }}",
+            graph=True,
+        ),
+        Query("describe", "DESCRIBE a person", f"DESCRIBE <{PERSON}>", graph=True),
+        Query(
+            "export_10k",
+            "a 10,000-triple export in Turtle",
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 10000",
+            graph=True,
+        ),
+        Query(
+            "app_class_counts",
+            "the home page's class counts (class_counts.rq)",
+            named_query("class_counts"),
+        ),
+    )
+
+
+def with_prefixes(query: Query) -> str:
+    """The full query text every peer receives."""
+    return PREFIXES + query.sparql
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """A call to civicgraph's own graph API, which the peers do not have."""
+
+    name: str
+    what: str
+    path: str
+    params: dict[str, str]
+
+
+def api_calls() -> tuple[ApiCall, ...]:
+    """The network explorer's ego network and path between two actors."""
+    return (
+        ApiCall(
+            "api_ego_network",
+            "graph API: ego network of an organization",
+            "/api/graph",
+            {"focus": ORG, "depth": "1"},
+        ),
+        ApiCall(
+            "api_path",
+            "graph API: how two people are connected",
+            "/api/path",
+            {"from": PERSON, "to": iri("person", 42)},
+        ),
+    )
