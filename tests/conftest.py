@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from civicgraph.config import Settings
+from civicgraph.loader import load_bundled
 from civicgraph.store import EmbeddedStore, GraphStore, RemoteStore
 from civicgraph.webapp import create_app
 from tests.live import LiveServer, OxigraphServer
@@ -46,6 +47,18 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
         yield request.getfixturevalue("remote_store")
         return
     opened = EmbeddedStore() if request.param == "memory" else EmbeddedStore(tmp_path / "store")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def bundled_store() -> Iterator[GraphStore]:
+    """An in-memory store holding the bundled ontology and data, loaded by the loader.
+
+    Shared by every test that only reads; a test that writes must use ``store``.
+    """
+    opened = EmbeddedStore()
+    load_bundled(opened)
     yield opened
     opened.close()
 

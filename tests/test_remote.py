@@ -107,7 +107,8 @@ def test_app_home_on_remote_store(remote_app: Flask) -> None:
 
 
 def test_app_sparql_on_remote_store(remote_app: Flask) -> None:
-    query = "SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l"
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
+    query = f"SELECT ?l WHERE {{ GRAPH <{GRAPH}> {{ ?s {label} ?l }} }} ORDER BY ?l"
     response = remote_app.test_client().get("/sparql", query_string={"query": query})
     assert response.status_code == 200
     values = [b["l"]["value"] for b in json.loads(response.data)["results"]["bindings"]]
