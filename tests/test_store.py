@@ -96,6 +96,12 @@ def test_broken_rdf_names_line_and_leaves_graph_unchanged(store: GraphStore) -> 
     assert [(g.iri, g.triples) for g in store.graphs()] == [(G1, 1)]
 
 
+def test_broken_rdf_into_empty_graph_leaves_no_graph(store: GraphStore) -> None:
+    with pytest.raises(RdfSyntaxError):
+        _load(store, '<urn:a> <urn:p> 2 .\n<urn:a> <urn:p> "open')
+    assert store.graphs() == []
+
+
 def test_bad_query_reports_position(store: GraphStore) -> None:
     with pytest.raises(QuerySyntaxError) as caught:
         store.query("SELECT * WHERE {\n ?s ?p }")

@@ -14,6 +14,7 @@ from typing import IO, BinaryIO, Final, cast
 from pyoxigraph import (
     DefaultGraph,
     NamedNode,
+    Quad,
     QuerySolutions,
     Store,
     Variable,
@@ -40,6 +41,9 @@ from civicgraph.store.streams import (
 #: Files larger than this go through pyoxigraph's bulk loader, which does not hold
 #: the whole parse in one transaction (the staging graph makes that safe).
 BULK_THRESHOLD: Final = 16 * 1024 * 1024
+#: Marks a load into an empty graph that has not finished: ``marker loading graph``.
+_LOADING: Final = NamedNode("urn:civicgraph:loading")
+_DEFAULT_GRAPH_MARK: Final = NamedNode("urn:civicgraph:default-graph")
 _COUNT_PER_GRAPH: Final = (
     "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 )
@@ -128,7 +132,14 @@ class EmbeddedStore:
         base_iri: str | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> int:
-        """Parse into a staging graph, then move or add it into ``graph`` atomically."""
+        """Load into ``graph`` so that it changes all at once or not at all.
+
+        An empty graph is loaded into directly (a marker records the load until it
+        is complete, so a crash is undone on the next open); a graph with content is
+        loaded into a staging graph first, then swapped in by one update.
+        """
+        if not self._has_triples(graph):
+            return self._load_into_empty(source, fmt, graph, base_iri, on_progress)
         staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
         try:
             self._parse_into(source, fmt, staging, base_iri, on_progress)
@@ -140,21 +151,53 @@ class EmbeddedStore:
         finally:
             self._store.remove_graph(NamedNode(staging))
 
+    def _load_into_empty(
+        self,
+        source: Source,
+        fmt: Format,
+        graph: str | None,
+        base_iri: str | None,
+        on_progress: ProgressCallback | None,
+    ) -> int:
+        """Load straight into an empty graph: undoing it is emptying the graph again.
+
+        Copying a loaded staging graph costs more than parsing it, so first loads,
+        the common case, skip the copy.
+        """
+        marker = NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
+        self._store.add(Quad(marker, _LOADING, _marker_object(graph), marker))
+        try:
+            self._parse_into(source, fmt, graph, base_iri, on_progress, bulk=True)
+            return self._count(graph)
+        except BaseException:
+            self._empty(graph)
+            raise
+        finally:
+            self._store.remove_graph(marker)
+
     def _parse_into(
         self,
         source: Source,
         fmt: Format,
-        staging: str,
+        graph: str | None,
         base_iri: str | None,
         on_progress: ProgressCallback | None,
+        *,
+        bulk: bool = False,
     ) -> None:
+        """Parse into a graph; ``bulk`` (or a big file) skips the single transaction."""
         name = str(source) if isinstance(source, Path) else "request body"
-        target = NamedNode(staging)
+        target = graph_name(graph)
         try:
             if not isinstance(source, Path):
-                self._store.load(source, fmt.rdf_format, base_iri=base_iri, to_graph=target)
+                if bulk:
+                    self._store.bulk_load(
+                        source, fmt.rdf_format, base_iri=base_iri, to_graph=target
+                    )
+                else:
+                    self._store.load(source, fmt.rdf_format, base_iri=base_iri, to_graph=target)
                 return
-            big = source.stat().st_size > BULK_THRESHOLD
+            big = bulk or source.stat().st_size > BULK_THRESHOLD
             with source.open("rb") as stream:
                 reader = (
                     cast(IO[bytes], ProgressReader(stream, on_progress)) if on_progress else stream
@@ -172,8 +215,9 @@ class EmbeddedStore:
         except (ValueError, UnicodeDecodeError) as exc:
             raise RdfSyntaxError(name, str(exc)) from exc
 
-    def _count(self, graph: str) -> int:
-        result = self._store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    def _count(self, graph: str | None) -> int:
+        pattern = "?s ?p ?o" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
+        result = self._store.query(f"SELECT (COUNT(*) AS ?n) {{ {pattern} }}")
         assert isinstance(result, QuerySolutions)
         return int(next(iter(result))["n"].value)
 
@@ -224,9 +268,18 @@ class EmbeddedStore:
         assert isinstance(result, QuerySolutions)
         return int(next(iter(result))["n"].value)
 
+    def _empty(self, graph: str | None) -> None:
+        if graph is None:
+            self._store.clear_graph(DefaultGraph())
+        else:
+            self._store.remove_graph(NamedNode(graph))
+
     def _drop_staging_graphs(self) -> None:
+        """Undo what a crash left: staging graphs, and loads into empty graphs cut short."""
         for name in list(self._store.named_graphs()):
             if isinstance(name, NamedNode) and name.value.startswith(STAGING_PREFIX):
+                for quad in self._store.quads_for_pattern(None, _LOADING, None, name):
+                    self._empty(_marked_graph(quad.object))
                 self._store.remove_graph(name)
 
     def backup(self, target: Path) -> None:
@@ -242,3 +295,12 @@ class EmbeddedStore:
     def close(self) -> None:
         """Release the store; pyoxigraph closes the database when the object goes."""
         self._store = Store()
+
+
+def _marker_object(graph: str | None) -> NamedNode:
+    return _DEFAULT_GRAPH_MARK if graph is None else NamedNode(graph)
+
+
+def _marked_graph(term: object) -> str | None:
+    assert isinstance(term, NamedNode)
+    return None if term == _DEFAULT_GRAPH_MARK else term.value
