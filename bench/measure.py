@@ -1,7 +1,8 @@
 """Timing: latency samples per query, and throughput under concurrent clients.
 
-Latency: one warm-up call, then calls until ``max_calls`` or the time budget is
-spent (at least ``min_calls``; a single call longer than the budget counts alone).
+Latency: one warm-up call per peer, then rounds of one call per peer until
+``MAX_CALLS`` rounds or the time budget is spent (at least ``MIN_CALLS`` rounds; a
+warm-up longer than the budget counts alone).
 Throughput: separate client processes, each with one keep-alive connection, so the
 clients are not serialized by one interpreter lock; bounded by count and time.
 """
@@ -11,7 +12,7 @@ import math
 import multiprocessing
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlencode
@@ -39,21 +40,38 @@ class Latency:
         return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def latency(call: Callable[[], object]) -> Latency:
-    """Time ``call`` after one warm-up."""
-    started = time.perf_counter()
+def latencies(calls: Mapping[str, Callable[[], object]]) -> dict[str, Latency]:
+    """Time each peer's call after a warm-up, interleaving the peers call by call.
+
+    Other work on the machine then falls on every peer alike instead of on whichever
+    peer happened to be measured at the time. A peer whose warm-up alone took longer
+    than the budget keeps that one sample.
+    """
+    samples: dict[str, list[float]] = {}
+    for name, call in calls.items():
+        samples[name] = [_timed(call)]
+    active = {n: c for n, c in calls.items() if samples[n][0] <= BUDGET_S}
+    for name in active:
+        samples[name] = []
+    started, rounds = time.perf_counter(), 0
+    while active and rounds < MAX_CALLS:
+        if rounds >= MIN_CALLS and time.perf_counter() - started > BUDGET_S * len(active):
+            break
+        for name, call in active.items():
+            samples[name].append(_timed(call))
+        rounds += 1
+    return {name: Latency(tuple(values)) for name, values in samples.items()}
+
+
+def latency_of(call: Callable[[], object]) -> Latency:
+    """Time one call on its own, as ``latencies`` does for several peers."""
+    return latencies({"only": call})["only"]
+
+
+def _timed(call: Callable[[], object]) -> float:
+    begin = time.perf_counter()
     call()
-    if time.perf_counter() - started > BUDGET_S:
-        return Latency((time.perf_counter() - started,))
-    samples: list[float] = []
-    budget_start = time.perf_counter()
-    while len(samples) < MAX_CALLS and (
-        len(samples) < MIN_CALLS or time.perf_counter() - budget_start < BUDGET_S
-    ):
-        begin = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - begin)
-    return Latency(tuple(samples))
+    return time.perf_counter() - begin
 
 
 def geomean(values: list[float]) -> float:
