@@ -105,7 +105,7 @@ def test_table_sorts_by_a_column(page: Page, workbench_server: LiveServer) -> No
 def test_table_pages_fifty_rows_at_a_time(page: Page, workbench_server: LiveServer) -> None:
     page.goto(workbench_server.url + "/query?query=" + quote("SELECT * { ?s ?p ?o }"))
     page.get_by_role("button", name="Next →").click()
-    expect(page.locator(".pager span")).to_contain_text("Rows 51–")
+    expect(page.locator(".pager span")).to_contain_text("Rows 51\u2013")
 
 
 def test_follow_a_relation_to_another_entity(page: Page, workbench_server: LiveServer) -> None:

@@ -44,11 +44,17 @@ def download() -> ResponseReturnValue:
         fmt = by_name("trig")
     graph = request.args.get("graph") or None
     store = current_state().store
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (send_file closes it)
-    export.export(store, cast(BinaryIO, spool), fmt, graph)
-    spool.seek(0)
     name = export.export_filename(dataset_version(store), fmt, graph)
-    return send_file(spool, mimetype=fmt.content_type, as_attachment=True, download_name=name)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed below)
+    try:
+        export.export(store, cast(BinaryIO, spool), fmt, graph)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    response = send_file(spool, mimetype=fmt.content_type, as_attachment=True, download_name=name)
+    response.call_on_close(spool.close)
+    return response
 
 
 @bp.get("/.well-known/void")

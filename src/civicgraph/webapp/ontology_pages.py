@@ -32,8 +32,13 @@ def page() -> ResponseReturnValue:
     fmt = wanted_rdf((TURTLE, by_name("jsonld"), by_name("ntriples"), by_name("rdfxml")))
     if fmt is not None:
         return _rdf(fmt)
+    doc = readmodels.ontology()
+    examples = [
+        iri for t in doc.terms.values() for e in t.examples for iri in (e.subject, e.object)
+    ]
+    labels = readmodels.searcher().index().labels(examples)
     response = Response(
-        render_template("ontology/page.html", doc=readmodels.ontology()), mimetype="text/html"
+        render_template("ontology/page.html", doc=doc, labels=labels), mimetype="text/html"
     )
     response.headers["Vary"] = "Accept"
     return response
