@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from civicgraph.config import Settings
-from civicgraph.loader import load_file
+from civicgraph.loader import load_bundled, load_file
 from civicgraph.store import EmbeddedStore, GraphStore
 from civicgraph.webapp import create_app
 from tests.live import LiveServer
@@ -29,6 +29,18 @@ def data_dir() -> Path:
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
     """The embedded store, once in memory and once on disk: one contract for both."""
     opened = EmbeddedStore() if request.param == "memory" else EmbeddedStore(tmp_path / "store")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def bundled_store() -> Iterator[GraphStore]:
+    """An in-memory store holding the bundled ontology and data, loaded by the loader.
+
+    Shared by every test that only reads; a test that writes must use ``store``.
+    """
+    opened = EmbeddedStore()
+    load_bundled(opened)
     yield opened
     opened.close()
 
