@@ -92,3 +92,18 @@ def test_example_text_and_json_twins(workbench_client: FlaskClient) -> None:
 
 def test_unknown_example_is_404(workbench_client: FlaskClient) -> None:
     assert workbench_client.get("/gallery/nope").status_code == 404
+
+
+def test_examples_answer_on_the_bundled_data(client: FlaskClient) -> None:
+    store = client.application.extensions["civicgraph"].store
+    answers = {}
+    for query in EXAMPLES:
+        values = {p.name: gallery.options(store, p)[0][0] for p in query.params if p.class_iri}
+        response = client.get(
+            "/sparql",
+            query_string={"query": gallery.render(query, values)},
+            headers={"Accept": "application/sparql-results+json, text/turtle"},
+        )
+        answers[query.name] = (response.status_code, response.get_data(as_text=True))
+    assert {name: status for name, (status, _) in answers.items() if status != 200} == {}
+    assert "Catherine Geanuracos" in answers["06-founders"][1]
