@@ -115,6 +115,19 @@ def test_app_sparql_on_remote_store(remote_app: Flask) -> None:
     assert values == ["Ada Example", "Example Agency"]
 
 
+def test_app_export_download_on_remote_store(remote_app: Flask) -> None:
+    query = {"format": "nquads", "graph": GRAPH}
+    with remote_app.test_client().get("/export/download", query_string=query) as response:
+        assert response.status_code == 200
+        assert response.data.decode().count(f"<{GRAPH}> .") == 6
+
+
+def test_app_search_on_remote_store(remote_app: Flask) -> None:
+    response = remote_app.test_client().get("/search.json", query_string={"q": "Ada Example"})
+    assert response.status_code == 200
+    assert "https://w3id.org/civicgraph/id/person/ada-example" in response.text
+
+
 def test_cli_export_from_remote_store(remote_app: Flask, oxigraph_server: OxigraphServer) -> None:
     result = CliRunner().invoke(
         main, ["export", "--format", "nq", "--store", oxigraph_server.query_url]
