@@ -1,4 +1,4 @@
-"""Reading protocol requests: bounded bodies, strict UTF-8, parameters decoded once.
+"""Protocol bodies: bounded reads, strict UTF-8, parameters decoded once, empty answers.
 
 Every SPARQL and Graph Store request goes through here, so that a body over the
 limit is refused before it is read (413), text that is not UTF-8 is a 400 and
@@ -8,7 +8,7 @@ never a 500, and a form value is percent-decoded exactly once.
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from flask import request
+from flask import Response, request
 from pyoxigraph import NamedNode
 
 from civicgraph.errors import PayloadTooLargeError, UserInputError
@@ -127,3 +127,12 @@ def form_params(limit: int) -> Params:
     """The parameters of an ``application/x-www-form-urlencoded`` body."""
     text = decode_text(read_body(limit, "form body"), what="form body")
     return Params.parse(text, "form body")
+
+
+def empty(status: int, location: str | None = None) -> Response:
+    """An answer without a body (201, 204), so without a Content-Type either."""
+    response = Response(status=status)
+    del response.headers["Content-Type"]
+    if location is not None:
+        response.headers["Location"] = location
+    return response

@@ -22,7 +22,14 @@ from civicgraph.store import GraphStore
 from civicgraph.store.embedded import STAGING_PREFIX
 from civicgraph.vocab import graph_iri
 from civicgraph.webapp.auth import require_writer
-from civicgraph.webapp.bodies import checked_iri, media_type, read_body, require_utf8, url_params
+from civicgraph.webapp.bodies import (
+    checked_iri,
+    empty,
+    media_type,
+    read_body,
+    require_utf8,
+    url_params,
+)
 from civicgraph.webapp.cors import allow_reads
 from civicgraph.webapp.state import current_state
 
@@ -130,15 +137,6 @@ def _store_into(store: GraphStore, target: Target, *, replace: bool) -> None:
         store.update(f"CREATE SILENT GRAPH {NamedNode(target.graph)}")
 
 
-def _done(status: int, location: str | None = None) -> Response:
-    """An empty answer to a write: no body, so no Content-Type either."""
-    response = Response(status=status)
-    del response.headers["Content-Type"]
-    if location is not None:
-        response.headers["Location"] = location
-    return response
-
-
 def _exists(store: GraphStore, target: Target) -> bool:
     return target.graph is None or store.has_graph(target.graph)
 
@@ -165,7 +163,7 @@ def _put(store: GraphStore, target: Target) -> ResponseReturnValue:
         raise UserInputError("PUT replaces one graph: name it with ?graph=IRI or ?default")
     existed = _exists(store, target)
     _store_into(store, target, replace=True)
-    return _done(204 if existed else 201)
+    return empty(204 if existed else 201)
 
 
 def _post(store: GraphStore, target: Target) -> ResponseReturnValue:
@@ -173,10 +171,10 @@ def _post(store: GraphStore, target: Target) -> ResponseReturnValue:
     if target.whole_store:
         created = Target(graph_iri(f"upload-{uuid.uuid4().hex}"))
         _store_into(store, created, replace=True)
-        return _done(201, created.graph)
+        return empty(201, created.graph)
     existed = _exists(store, target)
     _store_into(store, target, replace=False)
-    return _done(204 if existed else 201)
+    return empty(204 if existed else 201)
 
 
 def _delete(store: GraphStore, target: Target) -> ResponseReturnValue:
@@ -186,7 +184,7 @@ def _delete(store: GraphStore, target: Target) -> ResponseReturnValue:
     if not _exists(store, target):
         raise NotFoundError(f"There is no {target.label} in this store", iri=target.graph)
     store.drop_graph(target.graph)
-    return _done(204)
+    return empty(204)
 
 
 _WRITES = {"PUT": _put, "POST": _post, "DELETE": _delete}

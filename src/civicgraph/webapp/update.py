@@ -7,7 +7,7 @@ CORS here, so a browser never sends a cross-origin write.
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import UnsupportedMediaTypeError, UserInputError
@@ -17,6 +17,7 @@ from civicgraph.webapp.bodies import (
     FORM,
     Params,
     decode_text,
+    empty,
     form_params,
     media_type,
     read_body,
@@ -82,6 +83,4 @@ def update() -> ResponseReturnValue:
     require_writer()
     text = _apply_dataset(read_update_request())
     current_state().store.update(text, base_iri=request.base_url)
-    response = Response(status=204)
-    del response.headers["Content-Type"]
-    return response
+    return empty(204)
