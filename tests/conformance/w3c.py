@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Dataset, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
@@ -194,11 +194,19 @@ def _status_matches(status: int, names: tuple[str, ...]) -> bool:
 
 
 def parse_rdf(body: bytes, media_type: str, base: str) -> Graph:
-    """Parse an RDF response with rdflib, an implementation independent of the server."""
+    """Parse RDF with rdflib, an implementation independent of the server.
+
+    Quads of every graph are merged into one graph: a graph read in N-Quads or TriG
+    keeps its graph name, and the triples are what is compared.
+    """
     with warnings.catch_warnings():
-        # rdflib's own JSON-LD parser builds a ConjunctiveGraph, which rdflib deprecates.
-        warnings.filterwarnings("ignore", "ConjunctiveGraph is deprecated", DeprecationWarning)
-        return Graph().parse(data=body, format=_RDFLIB_FORMATS[media_type], publicID=base)
+        # rdflib's own JSON-LD and N-Quads parsers use APIs that rdflib itself deprecates.
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="rdflib")
+        dataset = Dataset().parse(data=body, format=_RDFLIB_FORMATS[media_type], publicID=base)
+    union = Graph()
+    for subject, predicate, obj, _ in dataset.quads():
+        union.add((subject, predicate, obj))
+    return union
 
 
 def _boolean(answer: Answer) -> bool:
