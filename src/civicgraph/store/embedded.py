@@ -132,6 +132,8 @@ class EmbeddedStore:
             self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        except RuntimeError as exc:  # e.g. CREATE GRAPH of a graph that exists
+            raise UserInputError(f"The update cannot run, and changed nothing: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"The store failed while updating: {exc}") from exc
 
