@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 
 from civicgraph.config import Settings
-from civicgraph.errors import ForbiddenOperationError, QueryTimeoutError
+from civicgraph.errors import ForbiddenOperationError, QueryTimeoutError, ResourceLimitError
 from civicgraph.guard import GuardedStore, check
 from civicgraph.results import AskResult
 from civicgraph.sparqltext import TokenKind, has_dataset_clause, tokens, with_using
 from civicgraph.store import EmbeddedStore
+from civicgraph.workers import QueryPool
 
 ENDPOINT = "http://127.0.0.1:9/sparql"
 #: A query that would count 10^10 rows: minutes of work on any store.
@@ -106,3 +107,20 @@ def test_workers_see_writes_made_through_the_store(guarded: GuardedStore) -> Non
     guarded.query("ASK {}")
     guarded.update("INSERT DATA { GRAPH <http://g> { <http://a> <http://b> <http://c> } }")
     assert guarded.query("ASK { <http://a> ?p ?o }") == AskResult(True)
+
+
+def test_a_query_over_the_memory_budget_is_stopped_and_replaced(tmp_path: Path) -> None:
+    EmbeddedStore(tmp_path / "s").close()
+    pool = QueryPool(tmp_path / "s", size=1, timeout=60, memory_budget=128 * 1024 * 1024)
+    thousand = " ".join(map(str, range(1000)))
+    hungry = (
+        "SELECT (STRLEN(GROUP_CONCAT(?x)) AS ?n) { "
+        f"VALUES ?a {{ {thousand} }} VALUES ?b {{ {thousand} }} VALUES ?c {{ 1 2 3 4 5 6 7 8 }} "
+        "BIND(CONCAT(STR(?a), '--------------------------------------------', STR(?b)) AS ?x) }"
+    )
+    try:
+        with pytest.raises(ResourceLimitError, match="128 MiB"):
+            pool.run("query", sparql=hungry)
+        assert pool.run("query", sparql="ASK {}") == AskResult(True)
+    finally:
+        pool.close()

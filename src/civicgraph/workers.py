@@ -4,8 +4,9 @@ pyoxigraph cannot cancel a running query, and a thread cannot be killed, so quer
 over an on-disk store run in child processes that each open the store read-only
 (``pyoxigraph.Store.read_only``). The parent waits for an answer until the time
 limit and then kills the child with SIGKILL: its CPU is free at once, and a fresh
-child takes its place. Each child also has an address-space limit
-(``RLIMIT_AS``), so one query cannot take the machine's memory.
+child takes its place. Each child also has an address-space limit (``RLIMIT_AS``:
+what it maps once the store is open, plus the memory budget), so one query cannot
+take the machine's memory; a child that runs out dies or reports it, and is replaced.
 
 A read-only store sees what was committed when it was opened. The parent keeps a
 write generation, bumped after every write made through the application, and sends
@@ -59,8 +60,10 @@ class _Worker:
         parent_end, child_end = socket.socketpair()
         command = [sys.executable, "-c", "from civicgraph.workers import main; main()"]
         command += [str(child_end.fileno()), str(path), str(memory_budget), str(generation)]
+        # A child that runs out of memory aborts; one line on stderr says so, not a backtrace.
+        env = {**os.environ, "RUST_BACKTRACE": "0"}
         self.process = subprocess.Popen(
-            command, pass_fds=[child_end.fileno()], stdin=subprocess.DEVNULL
+            command, pass_fds=[child_end.fileno()], stdin=subprocess.DEVNULL, env=env
         )
         child_end.close()
         self.connection = Connection(parent_end.detach())
@@ -175,10 +178,20 @@ def _answer(store: EmbeddedStore, method: str, kwargs: dict[str, Any]) -> tuple[
         return "error", exc
 
 
+def _limit_memory(budget: int) -> None:
+    """Cap the address space at what the child uses now (store open) plus ``budget``.
+
+    A child with an open store already maps about half a GiB (interpreter, libraries,
+    database threads), so the budget is counted on top of that, not from zero.
+    """
+    pages = int(Path("/proc/self/statm").read_text().split()[0])
+    limit = pages * resource.getpagesize() + budget
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def main() -> None:
     """A child's loop: answer requests until the parent closes the socket."""
     fd, path, budget, generation = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     connection = Connection(int(fd))
     store: EmbeddedStore | None = None
@@ -186,6 +199,7 @@ def main() -> None:
         store = _open(path)  # now, so that the first query does not wait for it
     except StoreError:
         store = None  # tried again with the first request, which reports the error
+    _limit_memory(budget)
     while True:
         try:
             wanted, method, kwargs = connection.recv()
