@@ -48,6 +48,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("accesslog", "-")
         self.cfg.set("limit_request_line", 8190)
         self.cfg.set("worker_exit", self._worker_exit)
+        if "control_socket_disable" in self.cfg.settings:
+            # One fixed control socket per user would make concurrent servers collide.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Flask:
         self.app = create_app(self.settings)

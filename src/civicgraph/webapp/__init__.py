@@ -7,7 +7,20 @@ from civicgraph.guard import GuardedStore
 from civicgraph.loader import load_bundled
 from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
-from civicgraph.webapp import errors, graph_store, pages, sparql, update, urls
+from civicgraph.webapp import (
+    entity_pages,
+    errors,
+    export_pages,
+    gallery_pages,
+    graph_store,
+    ontology_pages,
+    pages,
+    query_pages,
+    search_pages,
+    sparql,
+    update,
+    urls,
+)
 from civicgraph.webapp.security import add_security_headers
 from civicgraph.webapp.state import AppState, install
 
@@ -31,7 +44,18 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_limit
     install(app, AppState(settings, store))
-    for blueprint in (pages.bp, sparql.bp, update.bp, graph_store.bp):
+    for blueprint in (
+        pages.bp,
+        entity_pages.bp,
+        search_pages.bp,
+        query_pages.bp,
+        gallery_pages.bp,
+        export_pages.bp,
+        ontology_pages.bp,
+        sparql.bp,
+        update.bp,
+        graph_store.bp,
+    ):
         app.register_blueprint(blueprint)
     errors.register(app)
     urls.register(app)
