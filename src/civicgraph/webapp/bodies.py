@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 from flask import Response, request
 from pyoxigraph import NamedNode
 
-from civicgraph.errors import PayloadTooLargeError, UserInputError
+from civicgraph.errors import PayloadTooLargeError, UnsupportedMediaTypeError, UserInputError
 
 _CHUNK = 64 * 1024
 #: The media type of HTML forms, which both SPARQL operations accept.
@@ -127,6 +127,28 @@ def form_params(limit: int) -> Params:
     """The parameters of an ``application/x-www-form-urlencoded`` body."""
     text = decode_text(read_body(limit, "form body"), what="form body")
     return Params.parse(text, "form body")
+
+
+def posted_operation(field: str, direct_type: str, limit: int) -> tuple[str, Params]:
+    """The text of a SPARQL Protocol POST, and every parameter from the URL and the form.
+
+    The text is the form's ``field``, or the whole body when it is sent as
+    ``direct_type`` (Protocol §2.1.2, §2.2.2); any other body type is a 415.
+    """
+    params = url_params()
+    kind = media_type()
+    if kind == FORM:
+        params = params + form_params(limit)
+        text = params.one(field)
+    elif kind == direct_type:
+        if field in params:
+            raise UserInputError(f"The {field} is the body; do not also pass a '{field}' parameter")
+        text = decode_text(read_body(limit, field), what=field)
+    else:
+        raise UnsupportedMediaTypeError(kind or "(none)", [FORM, direct_type])
+    if text is None:
+        raise UserInputError(f"POST a form with a '{field}' field, or the {field} as the body")
+    return text, params
 
 
 def empty(status: int, location: str | None = None) -> Response:

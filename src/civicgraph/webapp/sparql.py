@@ -12,18 +12,10 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from civicgraph.errors import UnsupportedMediaTypeError, UserInputError
+from civicgraph.errors import UserInputError
 from civicgraph.formats import FORMATS, Kind, negotiate
 from civicgraph.results import serialize_result, serialize_triples
-from civicgraph.webapp.bodies import (
-    FORM,
-    Params,
-    decode_text,
-    form_params,
-    media_type,
-    read_body,
-    url_params,
-)
+from civicgraph.webapp.bodies import Params, posted_operation, url_params
 from civicgraph.webapp.cors import allow_reads
 from civicgraph.webapp.service import Endpoints, description
 from civicgraph.webapp.state import current_state
@@ -62,24 +54,13 @@ def _no_update(params: Params) -> None:
 
 def read_query_request() -> QueryRequest:
     """Read the query and the dataset from a GET or one of the two POST forms."""
-    params = url_params()
-    _no_update(params)
     if request.method == "GET":
+        params = url_params()
+        _no_update(params)
         return _with_dataset(params.one("query"), params)
     limit = current_state().settings.query_body_limit
-    kind = media_type()
-    if kind == FORM:
-        params = params + form_params(limit)
-        _no_update(params)
-        text = params.one("query")
-    elif kind == QUERY_TYPE:
-        if "query" in params:
-            raise UserInputError("The query is the body; do not also pass a 'query' parameter")
-        text = decode_text(read_body(limit, "query"), what="query")
-    else:
-        raise UnsupportedMediaTypeError(kind or "(none)", [FORM, QUERY_TYPE])
-    if text is None:
-        raise UserInputError("POST a form with a 'query' field, or the query as the body")
+    text, params = posted_operation("query", QUERY_TYPE, limit)
+    _no_update(params)
     return _with_dataset(text, params)
 
 

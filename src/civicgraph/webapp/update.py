@@ -10,19 +10,10 @@ from dataclasses import dataclass
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from civicgraph.errors import UnsupportedMediaTypeError, UserInputError
+from civicgraph.errors import UserInputError
 from civicgraph.sparqltext import has_dataset_clause, with_using
 from civicgraph.webapp.auth import require_writer
-from civicgraph.webapp.bodies import (
-    FORM,
-    Params,
-    decode_text,
-    empty,
-    form_params,
-    media_type,
-    read_body,
-    url_params,
-)
+from civicgraph.webapp.bodies import Params, empty, posted_operation
 from civicgraph.webapp.state import current_state
 
 bp = Blueprint("update", __name__)
@@ -40,22 +31,10 @@ class UpdateRequest:
 
 def read_update_request() -> UpdateRequest:
     """Read the update from a form or a direct body; parameters come from both places."""
-    params = url_params()
     limit = current_state().settings.query_body_limit
-    kind = media_type()
-    if kind == FORM:
-        params = params + form_params(limit)
-        text = params.one("update")
-    elif kind == UPDATE_TYPE:
-        if "update" in params:
-            raise UserInputError("The update is the body; do not also pass an 'update' parameter")
-        text = decode_text(read_body(limit, "update"), what="update")
-    else:
-        raise UnsupportedMediaTypeError(kind or "(none)", [FORM, UPDATE_TYPE])
+    text, params = posted_operation("update", UPDATE_TYPE, limit)
     if "query" in params:
         raise UserInputError("Queries are not run here; send them to /sparql")
-    if text is None:
-        raise UserInputError("POST a form with an 'update' field, or the update as the body")
     return UpdateRequest(text, params)
 
 
