@@ -82,6 +82,8 @@ class _Worker:
             raise _WorkerLostError(overran=False) from exc
         if status == "error":
             raise value
+        if status == "crash":
+            raise RuntimeError(f"The query worker failed: {value}")
         if status == "memory":
             raise _WorkerLostError(overran=False)
         return value
@@ -176,6 +178,10 @@ def _answer(store: EmbeddedStore, method: str, kwargs: dict[str, Any]) -> tuple[
         return "ok", call(**kwargs)
     except CivicgraphError as exc:
         return "error", exc
+    except MemoryError:
+        raise
+    except Exception as exc:  # a defect: reported (a logged 500), the worker stays up
+        return "crash", f"{type(exc).__name__}: {exc}"
 
 
 def _limit_memory(budget: int) -> None:
