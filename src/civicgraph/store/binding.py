@@ -9,37 +9,24 @@ index scan. Terms are written by pyoxigraph in N-Triples form, which escapes quo
 backslashes and line breaks, and variable names are checked, so a bound value can
 never change the query's structure.
 
-The brace that opens the ``WHERE`` group is found with a small lexer that skips
-strings, IRIs and comments. A ``CONSTRUCT WHERE { … }`` short form allows only
-triple patterns in its group, so there the block goes at the end of the query as
-the trailing ``VALUES`` clause (§18.2.4.1), which joins after the group.
+The brace that opens the ``WHERE`` group is found with the project's SPARQL lexer
+(``sparqltext``), which skips strings, IRIs and comments. A ``CONSTRUCT WHERE { … }``
+short form allows only triple patterns in its group, so there the block goes at the
+end of the query as the trailing ``VALUES`` clause (§18.2.4.1), which joins after it.
 """
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Final
 
 from pyoxigraph import BlankNode
 
 from civicgraph.errors import UserInputError
 from civicgraph.results import Term
+from civicgraph.sparqltext import TokenKind, tokens
 
 _VARIABLE: Final = re.compile(r"[A-Za-z0-9_]+")
-_FORMS: Final = frozenset({"SELECT", "ASK", "DESCRIBE", "CONSTRUCT"})
-#: Strings (long forms first), IRIs, comments, and the punctuation and words we look for.
-_TOKEN: Final = re.compile(
-    r"""
-      (?P<skip>'''(?:[^'\\]|\\.|'(?!''))*'''
-             |\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-             |'(?:[^'\\\n]|\\.)*'
-             |"(?:[^"\\\n]|\\.)*"
-             |<[^<>"{}|^`\\\x00-\x20]*>
-             |\#[^\n]*)
-    | (?P<open>\{) | (?P<close>\}) | (?P<paren>[()])
-    | (?<![\w:?$])(?P<word>[A-Za-z]+)(?![\w:-])
-    """,
-    re.VERBOSE,
-)
+_FORMS: Final = ("SELECT", "ASK", "DESCRIBE", "CONSTRUCT")
 
 
 def values_block(bindings: Mapping[str, Term]) -> str:
@@ -55,29 +42,21 @@ def values_block(bindings: Mapping[str, Term]) -> str:
     return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
 
 
-def _tokens(sparql: str) -> Iterator[tuple[str, str, int]]:
-    for match in _TOKEN.finditer(sparql):
-        kind = match.lastgroup or ""
-        if kind != "skip":
-            yield kind, match.group().upper(), match.end()
-
-
 def _where_brace(sparql: str) -> int | None:
     """The offset just after the brace opening the WHERE group; None for CONSTRUCT WHERE."""
     form, depth, parens, template_done = "", 0, 0, False
-    for kind, text, end in _tokens(sparql):
+    for token in tokens(sparql):
         if not form:
-            form = text if kind == "word" and text in _FORMS else ""
-        elif kind == "paren":
-            parens += 1 if text == "(" else -1
-        elif kind == "word" and form == "CONSTRUCT" and not template_done and depth == 0:
-            if text == "WHERE":
-                return None
-        elif kind == "open":
+            form = token.text.upper() if token.is_word(*_FORMS) else ""
+        elif token.text in {"(", ")"} and token.kind is TokenKind.PUNCT:
+            parens += 1 if token.text == "(" else -1
+        elif form == "CONSTRUCT" and not template_done and depth == 0 and token.is_word("WHERE"):
+            return None
+        elif token.text == "{" and token.kind is TokenKind.PUNCT:
             if depth == 0 and parens == 0 and (form != "CONSTRUCT" or template_done):
-                return end
+                return token.start + 1
             depth += 1
-        elif kind == "close":
+        elif token.text == "}" and token.kind is TokenKind.PUNCT:
             depth -= 1
             template_done = template_done or (depth == 0 and form == "CONSTRUCT")
     raise UserInputError("The query has no WHERE group to bind variables in")

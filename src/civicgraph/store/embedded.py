@@ -29,6 +29,7 @@ from civicgraph.errors import (
 )
 from civicgraph.formats import Format
 from civicgraph.results import QueryResult, Term
+from civicgraph.sparqltext import declares_dataset
 from civicgraph.store.base import GraphInfo, ProgressCallback, Source
 from civicgraph.store.streams import (
     STAGING_PREFIX,
@@ -92,14 +93,18 @@ class EmbeddedStore:
         max_rows: int | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
-        """Run a query over the union of graphs, or over the dataset given."""
+        """Run a query over the union of graphs, or over the dataset given.
+
+        A query's own ``FROM``/``FROM NAMED`` wins over the union default graph, and
+        a dataset given here wins over both (SPARQL 1.1 Protocol §2.1.4).
+        """
         substitutions = {Variable(k): v for k, v in (bindings or {}).items()}
         try:
             raw = self._store.query(
                 sparql,
                 base_iri=base_iri,
                 substitutions=substitutions or None,
-                use_default_graph_as_union=default_graphs is None,
+                use_default_graph_as_union=default_graphs is None and not declares_dataset(sparql),
                 default_graph=None
                 if default_graphs is None
                 else [graph_name(g) for g in default_graphs],
@@ -119,6 +124,8 @@ class EmbeddedStore:
             self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        except RuntimeError as exc:  # e.g. CREATE GRAPH of a graph that exists
+            raise UserInputError(f"The update cannot run, and changed nothing: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"The store failed while updating: {exc}") from exc
 
@@ -167,7 +174,7 @@ class EmbeddedStore:
         marker = NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
         self._store.add(Quad(marker, _LOADING, _marker_object(graph), marker))
         try:
-            self._parse_into(source, fmt, graph, base_iri, on_progress, bulk=True)
+            self._parse_into(source, fmt, graph, base_iri, on_progress)
             return self._count(graph)
         except BaseException:
             self._empty(graph)
@@ -182,22 +189,14 @@ class EmbeddedStore:
         graph: str | None,
         base_iri: str | None,
         on_progress: ProgressCallback | None,
-        *,
-        bulk: bool = False,
     ) -> None:
-        """Parse into a graph; ``bulk`` (or a big file) skips the single transaction."""
         name = str(source) if isinstance(source, Path) else "request body"
         target = graph_name(graph)
         try:
             if not isinstance(source, Path):
-                if bulk:
-                    self._store.bulk_load(
-                        source, fmt.rdf_format, base_iri=base_iri, to_graph=target
-                    )
-                else:
-                    self._store.load(source, fmt.rdf_format, base_iri=base_iri, to_graph=target)
+                self._store.load(source, fmt.rdf_format, base_iri=base_iri, to_graph=target)
                 return
-            big = bulk or source.stat().st_size > BULK_THRESHOLD
+            big = source.stat().st_size > BULK_THRESHOLD
             with source.open("rb") as stream:
                 reader = (
                     cast(IO[bytes], ProgressReader(stream, on_progress)) if on_progress else stream
