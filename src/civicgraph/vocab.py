@@ -52,6 +52,17 @@ class CIV(DefinedNamespace):
     Document: URIRef
     Membership: URIRef
     MonetaryAmount: URIRef
+    Place: URIRef
+    HighConfidence: URIRef
+    MediumConfidence: URIRef
+    LowConfidence: URIRef
+    member: URIRef
+    organization: URIRef
+    role: URIRef
+    # Property names follow the ontology's camelCase.
+    memberOf: URIRef  # noqa: N815
+    startDate: URIRef  # noqa: N815
+    endDate: URIRef  # noqa: N815
 
 
 PREFIXES: Final[dict[str, str]] = {

@@ -1,0 +1,330 @@
+"""What one view draws: filtered, focused and capped nodes and edges, ready for JSON.
+
+A view never holds more than the node cap. Past it the nodes are aggregated (one node
+per class or per community, with counts) or, on request, only the best-connected
+are kept; either way the view says it was truncated and how many nodes there were.
+Large views get positions computed here, so the browser need not simulate them.
+"""
+
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal
+
+import networkx as nx
+
+from civicgraph.errors import NotFoundError, UserInputError
+from civicgraph.network.analysis import SEED
+from civicgraph.network.model import INFO, Confidence, EdgeInfo, Evidence, NodeInfo
+
+Overflow = Literal["class", "community", "top"]
+MAX_DEPTH: Final = 3
+#: Views with more nodes than this are laid out on the server.
+SERVER_LAYOUT_FROM: Final = 150
+_LAYOUT_SCALE: Final = 1000.0
+
+
+@dataclass(frozen=True)
+class EvidenceFilter:
+    """Keep only edges with a source, citing one source, or of a minimum confidence."""
+
+    sourced_only: bool = False
+    source: str | None = None
+    min_confidence: Confidence | None = None
+
+    def admits(self, edge: EdgeInfo) -> bool:
+        """Whether an edge passes every condition that is set."""
+        if self.sourced_only and not edge.sources:
+            return False
+        if self.source is not None and self.source not in edge.sources:
+            return False
+        best = edge.confidence
+        return self.min_confidence is None or (best is not None and best >= self.min_confidence)
+
+    @property
+    def active(self) -> bool:
+        """Whether any condition is set."""
+        return self.sourced_only or self.source is not None or self.min_confidence is not None
+
+
+@dataclass(frozen=True)
+class ViewRequest:
+    """What to show: the whole graph or an entity's neighbourhood, filtered."""
+
+    focus: str | None = None
+    depth: int = 1
+    classes: frozenset[str] | None = None
+    relations: frozenset[str] | None = None
+    evidence: EvidenceFilter = field(default_factory=EvidenceFilter)
+    overflow: Overflow = "class"
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.depth <= MAX_DEPTH:
+            raise UserInputError(f"depth must be between 1 and {MAX_DEPTH}")
+
+
+@dataclass(frozen=True)
+class ViewNode:
+    """A drawn node: an entity, or an aggregate of ``count`` entities."""
+
+    id: str
+    label: str
+    cls: str
+    cls_label: str
+    group: str
+    group_label: str
+    degree: int
+    count: int = 1
+    description: str = ""
+    position: tuple[float, float] | None = None
+    entity: bool = True
+
+
+@dataclass(frozen=True)
+class ViewEdge:
+    """A drawn edge: a relation with its evidence, or ``count`` aggregated relations."""
+
+    id: str
+    source: str
+    target: str
+    predicate: str
+    label: str
+    evidence: tuple[Evidence, ...] = ()
+    confidence: Confidence | None = None
+    role: str = ""
+    start: str = ""
+    end: str = ""
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class View:
+    """Nodes and edges of one view; ``truncated`` when the node cap changed it."""
+
+    nodes: tuple[ViewNode, ...]
+    edges: tuple[ViewEdge, ...]
+    truncated: bool = False
+    total_nodes: int = 0
+    aggregated: str | None = None
+    focus: str | None = None
+
+
+def _filtered(graph: nx.MultiDiGraph, request: ViewRequest) -> nx.MultiDiGraph:
+    nodes = [
+        n
+        for n, data in graph.nodes(data=True)
+        if request.classes is None or data[INFO].classes & request.classes
+    ]
+    if request.focus is not None and request.focus not in nodes:
+        nodes.append(request.focus)
+    kept = nx.MultiDiGraph()
+    kept.add_nodes_from((n, graph.nodes[n]) for n in nodes)
+    for u, v, key, data in graph.subgraph(nodes).edges(keys=True, data=True):
+        info: EdgeInfo = data[INFO]
+        if request.relations is not None and info.predicate not in request.relations:
+            continue
+        if request.evidence.admits(info):
+            kept.add_edge(u, v, key=key, **data)
+    if request.relations is not None or request.evidence.active:
+        kept.remove_nodes_from(
+            [n for n in list(kept) if kept.degree(n) == 0 and n != request.focus]
+        )
+    return kept
+
+
+def ego_distances(graph: nx.MultiDiGraph, focus: str, depth: int) -> dict[str, int]:
+    """Hops from ``focus`` to every node within ``depth``, whatever the edge direction."""
+    distances = {focus: 0}
+    queue = deque([focus])
+    while queue:
+        node = queue.popleft()
+        if distances[node] == depth:
+            continue
+        for neighbour in (*graph.successors(node), *graph.predecessors(node)):
+            if neighbour not in distances:
+                distances[neighbour] = distances[node] + 1
+                queue.append(neighbour)
+    return distances
+
+
+def select(graph: nx.MultiDiGraph, request: ViewRequest) -> nx.MultiDiGraph:
+    """The part of the projection a request asks for, before any cap."""
+    if request.focus is not None and request.focus not in graph:
+        raise NotFoundError(f"No entity {request.focus} in the network", request.focus)
+    kept = _filtered(graph, request)
+    if request.focus is None:
+        return kept
+    return kept.subgraph(ego_distances(kept, request.focus, request.depth)).copy()
+
+
+def _entity_node(node: str, info: NodeInfo, degree: int) -> ViewNode:
+    return ViewNode(
+        id=node,
+        label=info.label,
+        cls=info.cls,
+        cls_label=info.cls_label,
+        group=info.group,
+        group_label=info.group_label,
+        degree=degree,
+        description=info.description,
+    )
+
+
+def _entity_edge(source: str, target: str, info: EdgeInfo) -> ViewEdge:
+    return ViewEdge(
+        id=info.id,
+        source=source,
+        target=target,
+        predicate=info.predicate,
+        label=info.property_label,
+        evidence=info.evidence,
+        confidence=info.confidence,
+        role=info.role,
+        start=info.start,
+        end=info.end,
+    )
+
+
+def _plain(part: nx.MultiDiGraph, degrees: dict[str, int]) -> tuple[list[ViewNode], list[ViewEdge]]:
+    nodes = [_entity_node(n, d[INFO], degrees.get(n, 0)) for n, d in part.nodes(data=True)]
+    edges = [_entity_edge(u, v, d[INFO]) for u, v, d in part.edges(data=True)]
+    return nodes, edges
+
+
+def _top(
+    part: nx.MultiDiGraph, cap: int, focus: str | None, degrees: dict[str, int]
+) -> nx.MultiDiGraph:
+    distance = ego_distances(part, focus, len(part)) if focus else {}
+    ranked = sorted(part, key=lambda n: (distance.get(n, 0), -degrees.get(n, 0), n))
+    return part.subgraph(ranked[:cap])
+
+
+def _aggregate(
+    part: nx.MultiDiGraph, groups: dict[str, tuple[str, str]], degrees: dict[str, int]
+) -> tuple[list[ViewNode], list[ViewEdge]]:
+    """One node per group (id, label) and one edge per pair of groups, with counts."""
+    members = Counter(groups[n] for n in part)
+    nodes = [
+        ViewNode(
+            id=gid,
+            label=f"{label} ({count})",
+            cls=gid,
+            cls_label=label,
+            group=gid,
+            group_label=label,
+            degree=sum(degrees.get(n, 0) for n in part if groups[n][0] == gid),
+            count=count,
+            entity=False,
+        )
+        for (gid, label), count in sorted(members.items())
+    ]
+    pairs = Counter((groups[u][0], groups[v][0]) for u, v in part.edges() if groups[u] != groups[v])
+    edges = [
+        ViewEdge(id=f"{a}->{b}", source=a, target=b, predicate="", label=f"{n}", count=n)
+        for (a, b), n in sorted(pairs.items())
+    ]
+    return nodes, edges
+
+
+def layout(nodes: list[ViewNode], edges: Iterable[ViewEdge]) -> list[ViewNode]:
+    """Give nodes fixed positions (a force-directed layout computed here)."""
+    graph = nx.Graph()
+    graph.add_nodes_from(n.id for n in nodes)
+    graph.add_edges_from((e.source, e.target) for e in edges if e.source != e.target)
+    positions = nx.spring_layout(graph, seed=SEED, iterations=40, scale=_LAYOUT_SCALE)
+    return [
+        replace(n, position=(float(positions[n.id][0]), float(positions[n.id][1]))) for n in nodes
+    ]
+
+
+def build_view(
+    graph: nx.MultiDiGraph,
+    request: ViewRequest,
+    cap: int,
+    *,
+    degrees: dict[str, int],
+    community_of: Callable[[], dict[str, int]] | None = None,
+) -> View:
+    """Select, cap and (for big views) lay out what ``request`` asks for."""
+    part = select(graph, request)
+    total = len(part)
+    aggregated: str | None = None
+    if total > cap and request.overflow == "top":
+        part = _top(part, cap, request.focus, degrees)
+    if total > cap and request.overflow != "top":
+        aggregated = request.overflow
+        nodes, edges = _aggregate(part, _groups(part, request.overflow, community_of), degrees)
+    else:
+        nodes, edges = _plain(part, degrees)
+    if len(nodes) > SERVER_LAYOUT_FROM:
+        nodes = layout(nodes, edges)
+    return View(tuple(nodes), tuple(edges), total > cap, total, aggregated, request.focus)
+
+
+def _groups(
+    part: nx.MultiDiGraph, by: str, community_of: Callable[[], dict[str, int]] | None
+) -> dict[str, tuple[str, str]]:
+    if by == "community":
+        index = community_of() if community_of else {}
+        return {
+            n: (f"community:{index.get(n, -1)}", f"Community {index.get(n, -1) + 1}") for n in part
+        }
+    return {n: (d[INFO].group, d[INFO].group_label) for n, d in part.nodes(data=True)}
+
+
+def _evidence_json(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "statement": evidence.statement,
+        "sources": [{"iri": s.iri, "label": s.label} for s in evidence.sources],
+        "location": evidence.location,
+        "confidence": evidence.confidence.label if evidence.confidence else None,
+        "date": evidence.date,
+    }
+
+
+def node_json(node: ViewNode, link: Callable[[str], str | None]) -> dict[str, Any]:
+    """A node in the API's JSON shape; ``link`` turns an IRI into a page URL."""
+    out: dict[str, Any] = {
+        "id": node.id,
+        "label": node.label,
+        "class": node.cls,
+        "classLabel": node.cls_label,
+        "group": node.group,
+        "groupLabel": node.group_label,
+        "degree": node.degree,
+        "url": link(node.id) if node.entity else None,
+        "count": node.count,
+        "description": node.description,
+    }
+    if node.position is not None:
+        out["x"], out["y"] = node.position
+    return out
+
+
+def edge_json(edge: ViewEdge) -> dict[str, Any]:
+    """An edge in the API's JSON shape."""
+    return {
+        "id": edge.id,
+        "from": edge.source,
+        "to": edge.target,
+        "property": edge.predicate,
+        "label": edge.label,
+        "evidence": [_evidence_json(e) for e in edge.evidence],
+        "confidence": edge.confidence.label if edge.confidence else None,
+        "role": edge.role,
+        "start": edge.start,
+        "end": edge.end,
+        "count": edge.count,
+    }
+
+
+def view_json(view: View, link: Callable[[str], str | None]) -> dict[str, Any]:
+    """The whole view as the ``/api/graph`` JSON document."""
+    return {
+        "nodes": [node_json(n, link) for n in view.nodes],
+        "edges": [edge_json(e) for e in view.edges],
+        "truncated": view.truncated,
+        "total_nodes": view.total_nodes,
+        "aggregated": view.aggregated,
+        "focus": view.focus,
+    }
