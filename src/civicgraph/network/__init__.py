@@ -15,6 +15,7 @@ from civicgraph.network.analysis import (
 from civicgraph.network.model import Confidence, EdgeInfo, Evidence, NodeInfo, Source
 from civicgraph.network.paths import Hop, HopEdge, Path, PathResult, find_paths
 from civicgraph.network.projection import GROUPS, ProjectionOptions, project
+from civicgraph.network.serialize import edge_json, node_json, path_json, view_json
 from civicgraph.network.service import (
     NetworkExplorer,
     Projection,
@@ -28,9 +29,6 @@ from civicgraph.network.views import (
     ViewEdge,
     ViewNode,
     ViewRequest,
-    edge_json,
-    node_json,
-    view_json,
 )
 
 __all__ = [
@@ -63,6 +61,7 @@ __all__ = [
     "node_json",
     "parse_measure",
     "parse_method",
+    "path_json",
     "paths_between",
     "project",
     "view_json",

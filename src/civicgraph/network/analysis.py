@@ -5,12 +5,15 @@ collapsed to simple undirected edges, so two statements of the same fact do not 
 twice; PageRank keeps direction, as its random surfer follows links.
 """
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
 import networkx as nx
 from networkx.algorithms import community as nx_community
 
 from civicgraph.errors import UserInputError
+from civicgraph.network.model import INFO, EdgeInfo
 
 Measure = Literal["degree", "betweenness", "pagerank"]
 CommunityMethod = Literal["greedy", "louvain"]
@@ -98,3 +101,40 @@ def best_connected(graph: nx.MultiDiGraph) -> str | None:
     if not found:
         return None
     return min(found, key=lambda n: (-found[n], n))
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One value a view can filter on, with how many nodes or edges have it."""
+
+    iri: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Facets:
+    """The classes, relations and sources present, for filter menus."""
+
+    classes: tuple[Facet, ...]
+    relations: tuple[Facet, ...]
+    sources: tuple[Facet, ...]
+
+
+def _facet_list(counts: Counter[tuple[str, str]]) -> tuple[Facet, ...]:
+    return tuple(
+        Facet(iri, label, n) for (iri, label), n in sorted(counts.items(), key=lambda i: i[0][1])
+    )
+
+
+def facets(graph: nx.MultiDiGraph) -> Facets:
+    """Count node groups, edge relations and cited sources."""
+    classes = Counter((d[INFO].group, d[INFO].group_label) for _, d in graph.nodes(data=True))
+    relations: Counter[tuple[str, str]] = Counter()
+    sources: Counter[tuple[str, str]] = Counter()
+    for _, _, data in graph.edges(data=True):
+        info: EdgeInfo = data[INFO]
+        relations[(info.predicate, info.property_label)] += 1
+        cited = {(s.iri, s.label) for e in info.evidence for s in e.sources}
+        sources.update(cited)
+    return Facets(_facet_list(classes), _facet_list(relations), _facet_list(sources))

@@ -17,11 +17,13 @@ from pyoxigraph import Triple
 from civicgraph.loader import dataset_version
 from civicgraph.network.analysis import (
     CommunityMethod,
+    Facets,
     Measure,
     best_connected,
     communities,
     community_index,
     degrees,
+    facets,
     measure,
 )
 from civicgraph.network.paths import PathResult, find_paths
@@ -64,6 +66,10 @@ class Projection:
     def community_of(self, method: CommunityMethod) -> dict[str, int]:
         """Each node's community number."""
         return self._cached(f"index:{method}", lambda: community_index(self.communities(method)))
+
+    def facets(self) -> Facets:
+        """Classes, relations and sources present, for filter menus."""
+        return self._cached("facets", lambda: facets(self.graph))
 
     def hub(self) -> str | None:
         """The best-connected entity."""

@@ -9,7 +9,7 @@ Large views get positions computed here, so the browser need not simulate them.
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import networkx as nx
 
@@ -157,7 +157,7 @@ def select(graph: nx.MultiDiGraph, request: ViewRequest) -> nx.MultiDiGraph:
     return kept.subgraph(ego_distances(kept, request.focus, request.depth)).copy()
 
 
-def _entity_node(node: str, info: NodeInfo, degree: int) -> ViewNode:
+def entity_node(node: str, info: NodeInfo, degree: int) -> ViewNode:
     return ViewNode(
         id=node,
         label=info.label,
@@ -170,7 +170,7 @@ def _entity_node(node: str, info: NodeInfo, degree: int) -> ViewNode:
     )
 
 
-def _entity_edge(source: str, target: str, info: EdgeInfo) -> ViewEdge:
+def entity_edge(source: str, target: str, info: EdgeInfo) -> ViewEdge:
     return ViewEdge(
         id=info.id,
         source=source,
@@ -186,8 +186,8 @@ def _entity_edge(source: str, target: str, info: EdgeInfo) -> ViewEdge:
 
 
 def _plain(part: nx.MultiDiGraph, degrees: dict[str, int]) -> tuple[list[ViewNode], list[ViewEdge]]:
-    nodes = [_entity_node(n, d[INFO], degrees.get(n, 0)) for n, d in part.nodes(data=True)]
-    edges = [_entity_edge(u, v, d[INFO]) for u, v, d in part.edges(data=True)]
+    nodes = [entity_node(n, d[INFO], degrees.get(n, 0)) for n, d in part.nodes(data=True)]
+    edges = [entity_edge(u, v, d[INFO]) for u, v, d in part.edges(data=True)]
     return nodes, edges
 
 
@@ -270,61 +270,3 @@ def _groups(
             n: (f"community:{index.get(n, -1)}", f"Community {index.get(n, -1) + 1}") for n in part
         }
     return {n: (d[INFO].group, d[INFO].group_label) for n, d in part.nodes(data=True)}
-
-
-def _evidence_json(evidence: Evidence) -> dict[str, Any]:
-    return {
-        "statement": evidence.statement,
-        "sources": [{"iri": s.iri, "label": s.label} for s in evidence.sources],
-        "location": evidence.location,
-        "confidence": evidence.confidence.label if evidence.confidence else None,
-        "date": evidence.date,
-    }
-
-
-def node_json(node: ViewNode, link: Callable[[str], str | None]) -> dict[str, Any]:
-    """A node in the API's JSON shape; ``link`` turns an IRI into a page URL."""
-    out: dict[str, Any] = {
-        "id": node.id,
-        "label": node.label,
-        "class": node.cls,
-        "classLabel": node.cls_label,
-        "group": node.group,
-        "groupLabel": node.group_label,
-        "degree": node.degree,
-        "url": link(node.id) if node.entity else None,
-        "count": node.count,
-        "description": node.description,
-    }
-    if node.position is not None:
-        out["x"], out["y"] = node.position
-    return out
-
-
-def edge_json(edge: ViewEdge) -> dict[str, Any]:
-    """An edge in the API's JSON shape."""
-    return {
-        "id": edge.id,
-        "from": edge.source,
-        "to": edge.target,
-        "property": edge.predicate,
-        "label": edge.label,
-        "evidence": [_evidence_json(e) for e in edge.evidence],
-        "confidence": edge.confidence.label if edge.confidence else None,
-        "role": edge.role,
-        "start": edge.start,
-        "end": edge.end,
-        "count": edge.count,
-    }
-
-
-def view_json(view: View, link: Callable[[str], str | None]) -> dict[str, Any]:
-    """The whole view as the ``/api/graph`` JSON document."""
-    return {
-        "nodes": [node_json(n, link) for n in view.nodes],
-        "edges": [edge_json(e) for e in view.edges],
-        "truncated": view.truncated,
-        "total_nodes": view.total_nodes,
-        "aggregated": view.aggregated,
-        "focus": view.focus,
-    }

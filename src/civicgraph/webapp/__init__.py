@@ -6,7 +6,7 @@ from civicgraph.config import Settings, from_env
 from civicgraph.loader import load_bundled
 from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
-from civicgraph.webapp import errors, pages, sparql, urls
+from civicgraph.webapp import errors, graph, pages, sparql, urls
 from civicgraph.webapp.security import add_security_headers
 from civicgraph.webapp.state import AppState, install
 
@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     install(app, AppState(settings, store))
     for blueprint in (pages.bp, sparql.bp):
         app.register_blueprint(blueprint)
+    graph.install(app)
     errors.register(app)
     urls.register(app)
     app.after_request(add_security_headers)
