@@ -1,0 +1,168 @@
+"""The network explorer in Chromium: drawing, panels, paths, filters, safety, export."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from civicgraph.loader import load_file
+from civicgraph.store import EmbeddedStore
+from tests.live import LiveServer
+from tests.test_network import AGENCY, ALICE, FIXTURE
+from tests.test_network_web import HOSTILE
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MALLORY = "https://w3id.org/civicgraph/id/person/mallory"
+TIMEOUT = 15_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server over the network fixture and the hostile entity only."""
+    path = tmp_path_factory.mktemp("graph") / "store"
+    store = EmbeddedStore(path)
+    load_file(store, FIXTURE)
+    load_file(store, HOSTILE)
+    store.close()
+    live = LiveServer(path, {"CIVICGRAPH_LOAD_BUNDLED": "false"}).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    """One Playwright driver for the module."""
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless."""
+    launched = playwright.chromium.launch(
+        executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+    )
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
+    """A fresh page that records every request it makes."""
+    context = browser.new_context(accept_downloads=True)
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT)
+    requested: list[str] = []
+    opened.on("request", lambda r: requested.append(r.url))
+    opened.requested = requested  # type: ignore[attr-defined]
+    yield opened
+    context.close()
+
+
+def _open(page: Page, server: LiveServer, query: str = "") -> None:
+    page.goto(f"{server.url}/graph{query}")
+    page.wait_for_selector("#graph-canvas[data-stabilized='true']")
+
+
+def _count(page: Page) -> int:
+    return int(page.get_attribute("#graph-canvas", "data-node-count") or "0")
+
+
+def _click_node(page: Page, node: str) -> None:
+    page.locator("#graph-canvas").scroll_into_view_if_needed()
+    point = page.evaluate(
+        """id => {
+          const net = window.civicgraph.drawn.network;
+          const p = net.canvasToDOM(net.getPositions([id])[id]);
+          const box = document.querySelector('#graph-canvas').getBoundingClientRect();
+          return {x: box.left + p.x, y: box.top + p.y};
+        }""",
+        node,
+    )
+    page.mouse.click(point["x"], point["y"])
+
+
+def test_canvas_draws_the_nodes(page: Page, server: LiveServer) -> None:
+    _open(page, server)
+    painted = page.evaluate(
+        """() => {
+          const c = document.querySelector('#graph-canvas canvas');
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i]) n++; } return n;
+        }"""
+    )
+    assert _count(page) == 11
+    assert painted > 1000
+
+
+def test_clicking_a_node_opens_its_panel(page: Page, server: LiveServer) -> None:
+    _open(page, server, "?focus=person/alice")
+    _click_node(page, ALICE)
+    assert page.text_content("#graph-details .node-title") == "Alice Example"
+    assert page.get_attribute("#graph-details a", "href") == "/id/person/alice"
+
+
+def test_path_view_highlights_the_path_and_shows_evidence(page: Page, server: LiveServer) -> None:
+    page.goto(f"{server.url}/graph?from=person/bob&to=org/agency")
+    page.wait_for_selector("#graph-canvas[data-highlighted='3']")
+    assert "Example Report" in (page.text_content("#path-list") or "")
+    assert "section 3" in (page.text_content("#path-list") or "")
+
+
+def test_class_filter_changes_the_visible_node_count(page: Page, server: LiveServer) -> None:
+    _open(page, server)
+    page.check("input[name='classes'][value$='#Person']")
+    page.click("button[type='submit']")
+    page.wait_for_url("**classes=*")
+    page.wait_for_selector("#graph-canvas[data-stabilized='true']")
+    assert _count(page) == 4
+
+
+def test_hostile_label_shows_as_text(page: Page, server: LiveServer) -> None:
+    _open(page, server, f"?focus={MALLORY}")
+    _click_node(page, MALLORY)
+    title = page.text_content("#graph-details .node-title")
+    assert title is not None
+    assert title.startswith('<img src=x onerror="window.__pwned=1">')
+    assert page.query_selector("#graph-details img") is None
+    assert page.evaluate("window.__pwned") is None
+
+
+def test_png_export_downloads_an_image(page: Page, server: LiveServer, tmp_path: Path) -> None:
+    _open(page, server)
+    with page.expect_download() as download:
+        page.click("#export-png")
+    saved = tmp_path / "view.png"
+    download.value.save_as(saved)
+    assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert saved.stat().st_size > 1000
+
+
+def test_no_request_leaves_the_server(page: Page, server: LiveServer) -> None:
+    _open(page, server, f"?focus={AGENCY}&depth=2&colour=community&size=pagerank")
+    _click_node(page, AGENCY)
+    page.wait_for_selector("#graph-details dd >> text=0.")
+    outside = [u for u in page.requested if not u.startswith(server.url)]  # type: ignore[attr-defined]
+    assert outside == []
+
+
+def test_exported_html_draws_offline(page: Page, server: LiveServer, tmp_path: Path) -> None:
+    _open(page, server)
+    with page.expect_download() as download:
+        page.click("#export-html")
+    saved = tmp_path / "view.html"
+    download.value.save_as(saved)
+    page.context.route("http*://**", lambda route: route.abort())
+    page.goto(saved.as_uri())
+    page.wait_for_selector("#graph-canvas[data-stabilized='true']")
+    assert _count(page) == 11
