@@ -44,25 +44,33 @@ class CIV(DefinedNamespace):
     _NS = Namespace(BASE + "ontology#")
     _fail = True
 
+    # Classes
+    Agent: URIRef
     Person: URIRef
     Organization: URIRef
     Initiative: URIRef
     Goal: URIRef
+    GoalScheme: URIRef
     Event: URIRef
     Document: URIRef
     Membership: URIRef
     MonetaryAmount: URIRef
     Place: URIRef
-    HighConfidence: URIRef
-    MediumConfidence: URIRef
-    LowConfidence: URIRef
+    ConfidenceLevel: URIRef
+    # Memberships and roles held over time (W3C ORG style)
     member: URIRef
     organization: URIRef
     role: URIRef
-    # Property names follow the ontology's camelCase.
-    memberOf: URIRef  # noqa: N815
-    startDate: URIRef  # noqa: N815
-    endDate: URIRef  # noqa: N815
+    startDate: URIRef
+    endDate: URIRef
+    memberOf: URIRef
+    asOfDate: URIRef
+    # Evidence on reified statements
+    confidence: URIRef
+    sourceLocation: URIRef
+    HighConfidence: URIRef
+    MediumConfidence: URIRef
+    LowConfidence: URIRef
 
 
 PREFIXES: Final[dict[str, str]] = {

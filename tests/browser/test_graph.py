@@ -122,7 +122,7 @@ def test_path_view_highlights_the_path_and_shows_evidence(page: Page, server: Li
 def test_class_filter_changes_the_visible_node_count(page: Page, server: LiveServer) -> None:
     _open(page, server)
     page.check("input[name='classes'][value$='#Person']")
-    page.click("button[type='submit']")
+    page.click("#graph-form button[type='submit']")
     page.wait_for_url("**classes=*")
     page.wait_for_selector("#graph-canvas[data-stabilized='true']")
     assert _count(page) == 4

@@ -271,7 +271,8 @@
     var list = document.getElementById("entity-options");
     clear(list);
     results.forEach(function (r) {
-      var option = el("option", r.label + (r.classLabel ? " (" + r.classLabel + ")" : ""));
+      var kind = r.classLabel || r.kind;
+      var option = el("option", r.label + (kind ? " (" + kind + ")" : ""));
       option.value = r.id || r.iri;
       list.appendChild(option);
     });
