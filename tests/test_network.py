@@ -95,8 +95,14 @@ def test_projection_relations_are_configurable(network_store: GraphStore) -> Non
 
 
 def test_whole_view_has_every_node_and_edge(explorer: NetworkExplorer) -> None:
-    view = explorer.view(ViewRequest())
+    view = explorer.view(ViewRequest(show_isolated=True))
     assert (len(view.nodes), len(view.edges), view.truncated) == (10, 9, False)
+
+
+def test_whole_view_leaves_out_entities_without_relations(explorer: NetworkExplorer) -> None:
+    view = explorer.view(ViewRequest())
+    assert MEETUP not in {n.id for n in view.nodes}
+    assert len(view.nodes) == 9
 
 
 @pytest.mark.parametrize(("depth", "count"), [(1, 3), (2, 5), (3, 8)])
@@ -145,7 +151,7 @@ def test_evidence_filter_by_minimum_confidence(explorer: NetworkExplorer) -> Non
 
 
 def test_cap_aggregates_by_class(network_store: GraphStore) -> None:
-    view = NetworkExplorer(network_store, node_cap=4).view(ViewRequest())
+    view = NetworkExplorer(network_store, node_cap=4).view(ViewRequest(show_isolated=True))
     assert (view.truncated, view.total_nodes, view.aggregated) == (True, 10, "class")
     assert sorted((n.group_label, n.count) for n in view.nodes) == [
         ("Document", 2),
@@ -157,13 +163,15 @@ def test_cap_aggregates_by_class(network_store: GraphStore) -> None:
 
 
 def test_cap_aggregate_edges_count_relations_between_classes(network_store: GraphStore) -> None:
-    view = NetworkExplorer(network_store, node_cap=4).view(ViewRequest())
+    view = NetworkExplorer(network_store, node_cap=4).view(ViewRequest(show_isolated=True))
     counts = {(e.source, e.target): e.count for e in view.edges}
     assert counts[(str(CIV.Person), str(CIV.Organization))] == 2
 
 
 def test_cap_aggregates_by_community(network_store: GraphStore) -> None:
-    view = NetworkExplorer(network_store, node_cap=4).view(ViewRequest(overflow="community"))
+    view = NetworkExplorer(network_store, node_cap=4).view(
+        ViewRequest(overflow="community", show_isolated=True)
+    )
     assert view.aggregated == "community"
     assert sum(n.count for n in view.nodes) == 10
 

@@ -29,7 +29,12 @@ def graph_client() -> Iterator[FlaskClient]:
 def test_api_graph_returns_the_documented_shape(graph_client: FlaskClient) -> None:
     body = graph_client.get("/api/graph").get_json()
     assert {"nodes", "edges", "truncated", "total_nodes"} <= set(body)
-    assert (len(body["nodes"]), body["truncated"]) == (11, False)
+    assert (len(body["nodes"]), body["truncated"]) == (10, False)
+
+
+def test_api_graph_shows_isolated_entities_on_request(graph_client: FlaskClient) -> None:
+    body = graph_client.get("/api/graph?isolated=1").get_json()
+    assert len(body["nodes"]) == 11
 
 
 def test_api_graph_node_links_to_its_entity_page(graph_client: FlaskClient) -> None:

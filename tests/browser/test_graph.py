@@ -101,7 +101,7 @@ def test_canvas_draws_the_nodes(page: Page, server: LiveServer) -> None:
           let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i]) n++; } return n;
         }"""
     )
-    assert _count(page) == 11
+    assert _count(page) == 10
     assert painted > 1000
 
 
@@ -165,4 +165,4 @@ def test_exported_html_draws_offline(page: Page, server: LiveServer, tmp_path: P
     page.context.route("http*://**", lambda route: route.abort())
     page.goto(saved.as_uri())
     page.wait_for_selector("#graph-canvas[data-stabilized='true']")
-    assert _count(page) == 11
+    assert _count(page) == 10

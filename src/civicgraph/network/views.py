@@ -57,6 +57,7 @@ class ViewRequest:
     relations: frozenset[str] | None = None
     evidence: EvidenceFilter = field(default_factory=EvidenceFilter)
     overflow: Overflow = "class"
+    show_isolated: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.depth <= MAX_DEPTH:
@@ -109,14 +110,21 @@ class View:
     focus: str | None = None
 
 
+def _shown(graph: nx.MultiDiGraph, node: str, request: ViewRequest) -> bool:
+    """Whether a node passes the class filter and, unless asked, has any relation.
+
+    Entities without relations (most are sources, tied to the graph only by evidence)
+    would float around the drawing, so they show only on request.
+    """
+    if node == request.focus:
+        return True
+    if not request.show_isolated and graph.degree(node) == 0:
+        return False
+    return request.classes is None or bool(graph.nodes[node][INFO].classes & request.classes)
+
+
 def _filtered(graph: nx.MultiDiGraph, request: ViewRequest) -> nx.MultiDiGraph:
-    nodes = [
-        n
-        for n, data in graph.nodes(data=True)
-        if request.classes is None or data[INFO].classes & request.classes
-    ]
-    if request.focus is not None and request.focus not in nodes:
-        nodes.append(request.focus)
+    nodes = [n for n in graph if _shown(graph, n, request)]
     kept = nx.MultiDiGraph()
     kept.add_nodes_from((n, graph.nodes[n]) for n in nodes)
     for u, v, key, data in graph.subgraph(nodes).edges(keys=True, data=True):
@@ -125,6 +133,7 @@ def _filtered(graph: nx.MultiDiGraph, request: ViewRequest) -> nx.MultiDiGraph:
             continue
         if request.evidence.admits(info):
             kept.add_edge(u, v, key=key, **data)
+    # An edge filter leaves out the entities whose every relation it removed.
     if request.relations is not None or request.evidence.active:
         kept.remove_nodes_from(
             [n for n in list(kept) if kept.degree(n) == 0 and n != request.focus]

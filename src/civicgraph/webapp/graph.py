@@ -88,6 +88,7 @@ def view_request(args: MultiDict[str, str]) -> ViewRequest:
             min_confidence=read.confidence(args.get("min_confidence")),
         ),
         overflow=_overflow(args),
+        show_isolated=args.get("isolated", "").lower() in _TRUE,
     )
 
 
