@@ -155,3 +155,11 @@ def test_export_keeps_hostile_labels_inside_the_data(graph_client: FlaskClient) 
     assert b"Mallory" in response.data
     assert b"<img src=x" not in response.data
     assert b"</script><b>" not in response.data
+
+
+def test_bundled_graph_connects_real_entities_with_evidence(client: FlaskClient) -> None:
+    body = client.get(
+        "/api/path?from=person/patrick-atwater&to=org/code-for-america&max_hops=2"
+    ).get_json()
+    assert body["shortest"]
+    assert all(edge["evidence"] for edge in body["edges"])

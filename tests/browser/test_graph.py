@@ -166,3 +166,13 @@ def test_exported_html_draws_offline(page: Page, server: LiveServer, tmp_path: P
     page.goto(saved.as_uri())
     page.wait_for_selector("#graph-canvas[data-stabilized='true']")
     assert _count(page) == 10
+
+
+def test_bundled_graph_renders_and_paths_show_evidence(page: Page, live_server: LiveServer) -> None:
+    page.goto(
+        f"{live_server.url}/graph?from=person/patrick-atwater&to=org/code-for-america&max_hops=2"
+    )
+    page.wait_for_selector("#graph-canvas[data-highlighted='3']")
+    paths = page.text_content("#path-list") or ""
+    assert "Code for America" in paths
+    assert "confidence" in paths

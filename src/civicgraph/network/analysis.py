@@ -19,9 +19,11 @@ Measure = Literal["degree", "betweenness", "pagerank"]
 CommunityMethod = Literal["greedy", "louvain"]
 MEASURES: Final[tuple[str, ...]] = get_args(Measure)
 COMMUNITY_METHODS: Final[tuple[str, ...]] = get_args(CommunityMethod)
-#: Above this many nodes betweenness is estimated from this many pivot nodes
-#: (Brandes and Pich 2007), keeping one computation to seconds on a million triples.
-BETWEENNESS_PIVOTS: Final = 300
+#: Betweenness is exact while sources x edges stays under this budget; past it, it is
+#: estimated from as many pivot sources as the budget allows (Brandes and Pich 2007),
+#: at least ``MIN_PIVOTS``, so one computation stays within seconds to a minute.
+BETWEENNESS_BUDGET: Final = 2_000_000
+MIN_PIVOTS: Final = 16
 #: Fixed seed: the same data gives the same communities and samples every time.
 SEED: Final = 7
 
@@ -69,7 +71,8 @@ def measure(graph: nx.MultiDiGraph, name: Measure) -> dict[str, float]:
         return {n: float(d) for n, d in degrees(graph).items()}
     if name == "betweenness":
         simple = undirected(graph)
-        pivots = BETWEENNESS_PIVOTS if len(simple) > BETWEENNESS_PIVOTS else None
+        affordable = max(MIN_PIVOTS, BETWEENNESS_BUDGET // max(1, simple.number_of_edges()))
+        pivots = affordable if affordable < len(simple) else None
         values: dict[str, float] = nx.betweenness_centrality(simple, k=pivots, seed=SEED)
         return values
     if len(graph) == 0:

@@ -103,10 +103,16 @@ def find_paths(
     max_hops: int = 4,
     k: int = 5,
     relations: frozenset[str] | None = None,
+    connections: nx.Graph | None = None,
 ) -> PathResult:
-    """Shortest and simple paths of at most ``max_hops``, optionally over some relations."""
+    """Shortest and simple paths of at most ``max_hops``, optionally over some relations.
+
+    ``connections``, the graph's undirected form, saves rebuilding it per call when no
+    relation restriction applies.
+    """
     _check(graph, source, target, max_hops, k)
-    simple = _connections(graph, relations)
+    simple = connections if connections is not None and relations is None else None
+    simple = simple if simple is not None else _connections(graph, relations)
     if source == target or not nx.has_path(simple, source, target):
         return PathResult(source, target, max_hops, (), ())
     shortest = islice(_within(nx.all_shortest_paths(simple, source, target), max_hops), MAX_PATHS)

@@ -75,6 +75,7 @@ class Terms:
 
     labels: dict[str, str]
     parents: dict[str, frozenset[str]]
+    lineages: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def label(self, iri: str) -> str:
         """The term's label, or its local name when the ontology does not name it."""
@@ -82,6 +83,11 @@ class Terms:
 
     def lineage(self, cls: str) -> frozenset[str]:
         """The class and all its civ: superclasses."""
+        if cls not in self.lineages:
+            self.lineages[cls] = self._walk(cls)
+        return self.lineages[cls]
+
+    def _walk(self, cls: str) -> frozenset[str]:
         seen: set[str] = set()
         todo = [cls]
         while todo:

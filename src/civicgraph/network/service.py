@@ -25,6 +25,7 @@ from civicgraph.network.analysis import (
     degrees,
     facets,
     measure,
+    undirected,
 )
 from civicgraph.network.paths import PathResult, find_paths
 from civicgraph.network.projection import ProjectionOptions, project
@@ -70,6 +71,10 @@ class Projection:
     def facets(self) -> Facets:
         """Classes, relations and sources present, for filter menus."""
         return self._cached("facets", lambda: facets(self.graph))
+
+    def connections(self) -> nx.Graph:
+        """The graph with direction and parallel edges collapsed, for path search."""
+        return self._cached("undirected", lambda: undirected(self.graph))
 
     def hub(self) -> str | None:
         """The best-connected entity."""
@@ -121,8 +126,16 @@ class NetworkExplorer:
         relations: frozenset[str] | None = None,
     ) -> PathResult:
         """Shortest and simple paths between two entities, with evidence on each hop."""
-        graph = self.projection().graph
-        return find_paths(graph, source, target, max_hops=max_hops, k=k, relations=relations)
+        current = self.projection()
+        return find_paths(
+            current.graph,
+            source,
+            target,
+            max_hops=max_hops,
+            k=k,
+            relations=relations,
+            connections=current.connections(),
+        )
 
     def hub_view(self, depth: int = 1) -> View:
         """The ego network of the best-connected entity (empty for an empty store)."""

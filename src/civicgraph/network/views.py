@@ -7,7 +7,7 @@ Large views get positions computed here, so the browser need not simulate them.
 """
 
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
@@ -123,33 +123,59 @@ def _shown(graph: nx.MultiDiGraph, node: str, request: ViewRequest) -> bool:
     return request.classes is None or bool(graph.nodes[node][INFO].classes & request.classes)
 
 
-def _filtered(graph: nx.MultiDiGraph, request: ViewRequest) -> nx.MultiDiGraph:
-    nodes = [n for n in graph if _shown(graph, n, request)]
+def _admits(info: EdgeInfo, request: ViewRequest) -> bool:
+    if request.relations is not None and info.predicate not in request.relations:
+        return False
+    return request.evidence.admits(info)
+
+
+def _edge_filtered(request: ViewRequest) -> bool:
+    return request.relations is not None or request.evidence.active
+
+
+def _filtered(
+    graph: nx.MultiDiGraph, nodes: Iterable[str], request: ViewRequest
+) -> nx.MultiDiGraph:
+    """The induced subgraph on ``nodes``, keeping only the edges the filters admit."""
+    part = graph.subgraph(nodes)
+    if not _edge_filtered(request):
+        return part
     kept = nx.MultiDiGraph()
-    kept.add_nodes_from((n, graph.nodes[n]) for n in nodes)
-    for u, v, key, data in graph.subgraph(nodes).edges(keys=True, data=True):
-        info: EdgeInfo = data[INFO]
-        if request.relations is not None and info.predicate not in request.relations:
-            continue
-        if request.evidence.admits(info):
-            kept.add_edge(u, v, key=key, **data)
+    kept.add_nodes_from(part.nodes(data=True))
+    kept.add_edges_from(
+        (u, v, key, data)
+        for u, v, key, data in part.edges(keys=True, data=True)
+        if _admits(data[INFO], request)
+    )
     # An edge filter leaves out the entities whose every relation it removed.
-    if request.relations is not None or request.evidence.active:
-        kept.remove_nodes_from(
-            [n for n in list(kept) if kept.degree(n) == 0 and n != request.focus]
-        )
+    kept.remove_nodes_from([n for n in list(kept) if kept.degree(n) == 0 and n != request.focus])
     return kept
 
 
-def ego_distances(graph: nx.MultiDiGraph, focus: str, depth: int) -> dict[str, int]:
-    """Hops from ``focus`` to every node within ``depth``, whatever the edge direction."""
+def _neighbours(graph: nx.MultiDiGraph, node: str, request: ViewRequest | None) -> Iterator[str]:
+    for _, other, data in graph.out_edges(node, data=True):
+        if request is None or (_admits(data[INFO], request) and _shown(graph, other, request)):
+            yield other
+    for other, _, data in graph.in_edges(node, data=True):
+        if request is None or (_admits(data[INFO], request) and _shown(graph, other, request)):
+            yield other
+
+
+def ego_distances(
+    graph: nx.MultiDiGraph, focus: str, depth: int, request: ViewRequest | None = None
+) -> dict[str, int]:
+    """Hops from ``focus`` to every node within ``depth``, whatever the edge direction.
+
+    With a request, only the nodes and edges its filters admit are walked, so the
+    work is bounded by the neighbourhood, not by the whole graph.
+    """
     distances = {focus: 0}
     queue = deque([focus])
     while queue:
         node = queue.popleft()
         if distances[node] == depth:
             continue
-        for neighbour in (*graph.successors(node), *graph.predecessors(node)):
+        for neighbour in _neighbours(graph, node, request):
             if neighbour not in distances:
                 distances[neighbour] = distances[node] + 1
                 queue.append(neighbour)
@@ -158,12 +184,11 @@ def ego_distances(graph: nx.MultiDiGraph, focus: str, depth: int) -> dict[str, i
 
 def select(graph: nx.MultiDiGraph, request: ViewRequest) -> nx.MultiDiGraph:
     """The part of the projection a request asks for, before any cap."""
-    if request.focus is not None and request.focus not in graph:
-        raise NotFoundError(f"No entity {request.focus} in the network", request.focus)
-    kept = _filtered(graph, request)
     if request.focus is None:
-        return kept
-    return kept.subgraph(ego_distances(kept, request.focus, request.depth)).copy()
+        return _filtered(graph, [n for n in graph if _shown(graph, n, request)], request)
+    if request.focus not in graph:
+        raise NotFoundError(f"No entity {request.focus} in the network", request.focus)
+    return _filtered(graph, ego_distances(graph, request.focus, request.depth, request), request)
 
 
 def entity_node(node: str, info: NodeInfo, degree: int) -> ViewNode:
