@@ -4,26 +4,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Page
 
 from civicgraph.loader import load_file
 from civicgraph.store import EmbeddedStore
+from tests.browser.conftest import Watch
 from tests.live import LiveServer
 from tests.test_network import AGENCY, ALICE, FIXTURE
 from tests.test_network_web import HOSTILE
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MALLORY = "https://w3id.org/civicgraph/id/person/mallory"
-TIMEOUT = 15_000
 
 
 @pytest.fixture(scope="module")
@@ -37,36 +28,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = LiveServer(path, {"CIVICGRAPH_LOAD_BUNDLED": "false"}).start()
     yield live
     live.stop()
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    """One Playwright driver for the module."""
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    """Debian's Chromium, headless."""
-    launched = playwright.chromium.launch(
-        executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-    )
-    yield launched
-    launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
-    """A fresh page that records every request it makes."""
-    context = browser.new_context(accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(TIMEOUT)
-    requested: list[str] = []
-    opened.on("request", lambda r: requested.append(r.url))
-    opened.requested = requested  # type: ignore[attr-defined]
-    yield opened
-    context.close()
 
 
 def _open(page: Page, server: LiveServer, query: str = "") -> None:
@@ -90,6 +51,13 @@ def _click_node(page: Page, node: str) -> None:
         node,
     )
     page.mouse.click(point["x"], point["y"])
+
+
+def _download(page: Page, selector: str, target: Path) -> Path:
+    with page.expect_download() as download:
+        page.click(selector)
+    download.value.save_as(target)
+    return target
 
 
 def test_canvas_draws_the_nodes(page: Page, server: LiveServer) -> None:
@@ -128,7 +96,7 @@ def test_class_filter_changes_the_visible_node_count(page: Page, server: LiveSer
     assert _count(page) == 4
 
 
-def test_hostile_label_shows_as_text(page: Page, server: LiveServer) -> None:
+def test_hostile_label_shows_as_text(page: Page, server: LiveServer, watch: Watch) -> None:
     _open(page, server, f"?focus={MALLORY}")
     _click_node(page, MALLORY)
     title = page.text_content("#graph-details .node-title")
@@ -136,32 +104,27 @@ def test_hostile_label_shows_as_text(page: Page, server: LiveServer) -> None:
     assert title.startswith('<img src=x onerror="window.__pwned=1">')
     assert page.query_selector("#graph-details img") is None
     assert page.evaluate("window.__pwned") is None
+    assert watch.dialogs == []
 
 
 def test_png_export_downloads_an_image(page: Page, server: LiveServer, tmp_path: Path) -> None:
     _open(page, server)
-    with page.expect_download() as download:
-        page.click("#export-png")
-    saved = tmp_path / "view.png"
-    download.value.save_as(saved)
+    saved = _download(page, "#export-png", tmp_path / "view.png")
     assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert saved.stat().st_size > 1000
 
 
-def test_no_request_leaves_the_server(page: Page, server: LiveServer) -> None:
+def test_no_request_leaves_the_server(page: Page, server: LiveServer, watch: Watch) -> None:
     _open(page, server, f"?focus={AGENCY}&depth=2&colour=community&size=pagerank")
     _click_node(page, AGENCY)
     page.wait_for_selector("#graph-details dd >> text=0.")
-    outside = [u for u in page.requested if not u.startswith(server.url)]  # type: ignore[attr-defined]
-    assert outside == []
+    assert len(watch.requests) > 5
+    assert [u for u in watch.requests if not u.startswith(server.url)] == []
 
 
 def test_exported_html_draws_offline(page: Page, server: LiveServer, tmp_path: Path) -> None:
     _open(page, server)
-    with page.expect_download() as download:
-        page.click("#export-html")
-    saved = tmp_path / "view.html"
-    download.value.save_as(saved)
+    saved = _download(page, "#export-html", tmp_path / "view.html")
     page.context.route("http*://**", lambda route: route.abort())
     page.goto(saved.as_uri())
     page.wait_for_selector("#graph-canvas[data-stabilized='true']")

@@ -192,6 +192,7 @@ def select(graph: nx.MultiDiGraph, request: ViewRequest) -> nx.MultiDiGraph:
 
 
 def entity_node(node: str, info: NodeInfo, degree: int) -> ViewNode:
+    """The drawn form of one entity."""
     return ViewNode(
         id=node,
         label=info.label,
@@ -205,6 +206,7 @@ def entity_node(node: str, info: NodeInfo, degree: int) -> ViewNode:
 
 
 def entity_edge(source: str, target: str, info: EdgeInfo) -> ViewEdge:
+    """The drawn form of one relation, pointing from ``source`` to ``target``."""
     return ViewEdge(
         id=info.id,
         source=source,
