@@ -14,7 +14,6 @@ from typing import TypeVar
 import networkx as nx
 from pyoxigraph import Triple
 
-from civicgraph.loader import dataset_version
 from civicgraph.network.analysis import (
     CommunityMethod,
     Facets,
@@ -32,6 +31,7 @@ from civicgraph.network.projection import ProjectionOptions, project
 from civicgraph.network.triples import from_triples
 from civicgraph.network.views import View, ViewRequest, build_view
 from civicgraph.store import GraphStore
+from civicgraph.versioned import PerVersion
 
 T = TypeVar("T")
 
@@ -41,7 +41,6 @@ class Projection:
     """One dataset version's network, with its analytics computed on demand."""
 
     graph: nx.MultiDiGraph
-    version: str
     _cache: dict[str, object] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -88,16 +87,11 @@ class NetworkExplorer:
         self, store: GraphStore, node_cap: int = 500, options: ProjectionOptions | None = None
     ) -> None:
         self.store, self.node_cap, self.options = store, node_cap, options or ProjectionOptions()
-        self._current: Projection | None = None
-        self._lock = threading.Lock()
+        self._current = PerVersion(store, lambda opened: Projection(project(opened, self.options)))
 
     def projection(self) -> Projection:
         """The projection of the store's current dataset version."""
-        version = dataset_version(self.store)
-        with self._lock:
-            if self._current is None or self._current.version != version:
-                self._current = Projection(project(self.store, self.options), version)
-            return self._current
+        return self._current.get()
 
     def view(self, request: ViewRequest, method: CommunityMethod = "greedy") -> View:
         """The nodes and edges a request asks for, within the node cap."""

@@ -3,6 +3,7 @@
 from flask import Flask
 
 from civicgraph.config import Settings, from_env
+from civicgraph.guard import GuardedStore
 from civicgraph.loader import load_bundled
 from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
@@ -12,11 +13,13 @@ from civicgraph.webapp import (
     export_pages,
     gallery_pages,
     graph,
+    graph_store,
     ontology_pages,
     pages,
     query_pages,
     search_pages,
     sparql,
+    update,
     urls,
 )
 from civicgraph.webapp.security import add_security_headers
@@ -24,11 +27,17 @@ from civicgraph.webapp.state import AppState, install
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Flask:
-    """Build the application: validate settings, open the store, register everything."""
+    """Build the application: validate settings, open the store, register everything.
+
+    The store is wrapped in a ``GuardedStore``, so every query the application runs
+    (pages, search, network views, the endpoint) is checked and time-limited.
+    """
     settings = settings or from_env()
     store = store if store is not None else open_store(settings)
     if settings.load_bundled:
         load_bundled(store)
+    if not isinstance(store, GuardedStore):
+        store = GuardedStore(store, settings)
     app = Flask(
         __name__,
         template_folder=str(web_dir() / "templates"),
@@ -45,6 +54,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         export_pages.bp,
         ontology_pages.bp,
         sparql.bp,
+        update.bp,
+        graph_store.bp,
     ):
         app.register_blueprint(blueprint)
     graph.install(app)
