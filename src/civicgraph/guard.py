@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 from civicgraph.config import Settings
 from civicgraph.errors import ForbiddenOperationError
 from civicgraph.formats import Format
+from civicgraph.loader import record_revision
 from civicgraph.results import QueryResult, Term
 from civicgraph.sparqltext import Token, TokenKind, readings, tokens
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, Source
@@ -103,6 +104,7 @@ class GuardedStore:
         return getattr(self.primary, method)(**kwargs)
 
     def _wrote(self) -> None:
+        record_revision(self.primary)
         if self.pool is not None:
             self.pool.bump()
 

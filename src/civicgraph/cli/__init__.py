@@ -6,6 +6,7 @@ import click
 
 from civicgraph import __version__
 from civicgraph.cli.data import export_command, load, stats_command, validate
+from civicgraph.cli.network import graph_command, metrics_command
 from civicgraph.cli.querying import query
 from civicgraph.cli.serving import serve
 from civicgraph.errors import CivicgraphError
@@ -27,5 +28,14 @@ def main() -> None:
     """civicgraph: a knowledge graph of the public-technology landscape."""
 
 
-for command in (load, query, export_command, validate, stats_command, serve):
+for command in (
+    load,
+    query,
+    export_command,
+    validate,
+    stats_command,
+    serve,
+    graph_command,
+    metrics_command,
+):
     main.add_command(command)
