@@ -104,6 +104,19 @@ class ForbiddenOperationError(UserInputError):
     title = "Operation not allowed"
 
 
+class UnsafeDocumentError(UserInputError):
+    """An upload whose XML entity declarations could expand without bound when parsed."""
+
+    title = "Unsafe document"
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(
+            f"{source}: refused before parsing: {reason}. Declare entities as plain text "
+            '(<!ENTITY name "text">) or write the IRIs out in full.'
+        )
+        self.source, self.reason = source, reason
+
+
 class NotFoundError(UserInputError):
     """An entity, graph or page that does not exist."""
 

@@ -17,6 +17,7 @@ from pyoxigraph import (
     QueryBoolean,
     QuerySolutions,
     QueryTriples,
+    RdfFormat,
     Store,
     Variable,
     serialize,
@@ -33,6 +34,7 @@ from civicgraph.formats import Format, Kind
 from civicgraph.results import AskResult, GraphResult, QueryResult, SelectResult, Term
 from civicgraph.store.base import GraphInfo, ProgressCallback, Source
 from civicgraph.vocab import PREFIXES
+from civicgraph.xmlsafety import check_rdfxml, check_rdfxml_file
 
 STAGING_PREFIX: Final = "urn:civicgraph:staging:"
 #: Files larger than this go through pyoxigraph's bulk loader, which does not hold
@@ -162,6 +164,7 @@ class EmbeddedStore:
     ) -> None:
         name = str(source) if isinstance(source, Path) else "request body"
         target = NamedNode(staging)
+        source = _checked(source, fmt, name)
         try:
             if not isinstance(source, Path):
                 self._store.load(source, fmt.rdf_format, base_iri=base_iri, to_graph=target)
@@ -257,6 +260,18 @@ class EmbeddedStore:
     def close(self) -> None:
         """Release the store; pyoxigraph closes the database when the object goes."""
         self._store = Store()
+
+
+def _checked(source: Source, fmt: Format, name: str) -> Source:
+    """Refuse RDF/XML with dangerous entities before pyoxigraph expands them."""
+    if fmt.rdf_format != RdfFormat.RDF_XML:
+        return source
+    if isinstance(source, Path):
+        check_rdfxml_file(source)
+        return source
+    data = source if isinstance(source, bytes) else source.read()
+    check_rdfxml(data, name)
+    return data
 
 
 def _prefixes(fmt: Format) -> dict[str, str] | None:
