@@ -5,6 +5,7 @@ from typing import Any
 import click
 
 from civicgraph import __version__
+from civicgraph.cli.backup import backup_command, restore_command
 from civicgraph.cli.data import export_command, load, stats_command, validate
 from civicgraph.cli.querying import query
 from civicgraph.cli.serving import serve
@@ -27,5 +28,14 @@ def main() -> None:
     """civicgraph: a knowledge graph of the public-technology landscape."""
 
 
-for command in (load, query, export_command, validate, stats_command, serve):
+for command in (
+    load,
+    query,
+    export_command,
+    validate,
+    stats_command,
+    serve,
+    backup_command,
+    restore_command,
+):
     main.add_command(command)

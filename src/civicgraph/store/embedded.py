@@ -244,14 +244,27 @@ class EmbeddedStore:
 
     def _drop_staging_graphs(self) -> None:
         for name in list(self._store.named_graphs()):
-            if isinstance(name, NamedNode) and name.value.startswith(STAGING_PREFIX):
+            if _is_staging(name):
                 self._store.remove_graph(name)
 
     def backup(self, target: Path) -> None:
-        """Write a consistent copy of an on-disk store into a new directory."""
+        """Write a consistent copy of an on-disk store into a new directory.
+
+        A writable store makes a RocksDB checkpoint (hard links, near instant). A
+        read-only store, opened beside a serving process that holds the write lock,
+        copies its snapshot quad by quad instead: a checkpoint taken through a
+        read-only handle leaves out what the writer still holds in its log (measured
+        with pyoxigraph 0.5: an empty backup of a live store of 100k quads).
+        """
         if self.path is None:
             raise StoreError("An in-memory store has no files to back up; export it instead")
-        self._store.backup(str(target))
+        if not self.read_only:
+            self._store.backup(str(target))
+            return
+        copy = Store(str(target))
+        quads = self._store.quads_for_pattern(None, None, None, None)
+        copy.bulk_extend(q for q in quads if not _is_staging(q.graph_name))
+        copy.flush()
 
     def flush(self) -> None:
         """Push buffered writes to disk (bulk loads write around the log)."""
@@ -260,6 +273,10 @@ class EmbeddedStore:
     def close(self) -> None:
         """Release the store; pyoxigraph closes the database when the object goes."""
         self._store = Store()
+
+
+def _is_staging(name: object) -> bool:
+    return isinstance(name, NamedNode) and name.value.startswith(STAGING_PREFIX)
 
 
 def _checked(source: Source, fmt: Format, name: str) -> Source:
