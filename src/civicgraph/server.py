@@ -43,6 +43,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("timeout", max(60, int(self.settings.query_timeout * 3)))
         self.cfg.set("accesslog", "-")
         self.cfg.set("limit_request_line", 8190)
+        if "control_socket_disable" in self.cfg.settings:
+            # One fixed control socket per user would make concurrent servers collide.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Flask:
         return create_app(self.settings)

@@ -1,0 +1,186 @@
+"""Data quality of the ontology and graph_data: shapes, declared terms and evidence.
+
+These checks read the Turtle files directly (rdflib, pyshacl, pyoxigraph) so that the
+data can be verified without the application package.
+"""
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from pyshacl import validate
+from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+ROOT = Path(__file__).resolve().parent.parent
+CIV = Namespace("https://w3id.org/civicgraph/ontology#")
+ID = "https://w3id.org/civicgraph/id/"
+STATEMENT = ID + "statement/"
+PROV = Namespace("http://www.w3.org/ns/prov#")
+SDO = Namespace("https://schema.org/")
+TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+# Standard terms the data may use as annotations or structure without declaring them.
+ALLOWED_TERMS = {
+    RDF.type,
+    RDF.Statement,
+    RDF.subject,
+    RDF.predicate,
+    RDF.object,
+    RDFS.label,
+    RDFS.comment,
+    SKOS.prefLabel,
+    SKOS.altLabel,
+    SKOS.notation,
+    SKOS.inScheme,
+    DCTERMS.title,
+    DCTERMS.description,
+    DCTERMS.creator,
+    DCTERMS.publisher,
+    DCTERMS.date,
+    SDO.url,
+    SDO.description,
+    PROV.wasDerivedFrom,
+}
+
+
+def parse(*patterns: str) -> Graph:
+    """Parse every Turtle file matching the patterns into one rdflib graph."""
+    graph = Graph()
+    for pattern in patterns:
+        for path in sorted(ROOT.glob(pattern)):
+            graph.parse(path)
+    return graph
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Graph:
+    """The OWL ontology alone, to check declarations."""
+    return parse("ontology/civic.ttl")
+
+
+@pytest.fixture(scope="module")
+def data() -> Graph:
+    """All of graph_data, without the ontology."""
+    return parse("graph_data/*.ttl")
+
+
+def shacl_report(data_graph: Graph) -> tuple[bool, str]:
+    """Validate as the loader does: RDFS inference with the ontology mixed in."""
+    conforms, _, text = validate(
+        data_graph,
+        shacl_graph=parse("ontology/shapes.ttl"),
+        ont_graph=parse("ontology/civic.ttl"),
+        inference="rdfs",
+    )
+    return conforms, text
+
+
+def is_entity(node: object) -> bool:
+    """Entity IRIs live under id/; evidence statements are not entities."""
+    return isinstance(node, URIRef) and str(node).startswith(ID)
+
+
+def test_data_conforms_to_shapes(data: Graph) -> None:
+    conforms, text = shacl_report(data)
+    assert conforms, text
+
+
+def test_broken_fixture_is_rejected_with_node_and_path() -> None:
+    conforms, text = shacl_report(parse("tests/data/broken-entity.ttl"))
+    assert not conforms
+    for needle in [
+        "person:nobody",
+        "rdfs:label",
+        "orgs:broken-office",
+        "civ:subOrganizationOf",
+        "stmt:unsourced",
+        "prov:wasDerivedFrom",
+    ]:
+        assert needle in text, needle
+
+
+def test_every_used_term_is_declared(ontology: Graph, data: Graph) -> None:
+    declared = {s for t in TERM_TYPES for s in ontology.subjects(RDF.type, t)}
+    used = set(data.predicates()) | set(data.objects(None, RDF.type))
+    assert used - declared - ALLOWED_TERMS == set()
+
+
+def test_ontology_terms_have_label_comment_domain_range(ontology: Graph) -> None:
+    for term_type in TERM_TYPES:
+        for term in ontology.subjects(RDF.type, term_type):
+            if not isinstance(term, URIRef):
+                continue  # owl:unionOf class expressions used as domains and ranges
+            assert ontology.value(term, RDFS.label) is not None, term
+            assert ontology.value(term, RDFS.comment) is not None, term
+            if term_type != OWL.Class:
+                assert ontology.value(term, RDFS.domain) is not None, term
+                assert ontology.value(term, RDFS.range) is not None, term
+
+
+def test_every_entity_has_label_and_ontology_type(ontology: Graph, data: Graph) -> None:
+    classes = set(ontology.subjects(RDF.type, OWL.Class))
+    entities = {n for n in data.all_nodes() if is_entity(n)}
+    for entity in entities - set(data.subjects(RDF.type, RDF.Statement)):
+        assert data.value(entity, RDFS.label) is not None, entity
+        assert set(data.objects(entity, RDF.type)) & classes, entity
+
+
+def has_evidence(data: Graph, s: URIRef, p: URIRef, o: URIRef) -> bool:
+    """True when a statement reifies (s, p, o) with a source, location and confidence."""
+    for stmt in data.subjects(RDF.subject, s):
+        if (stmt, RDF.predicate, p) in data and (stmt, RDF.object, o) in data:
+            sources = list(data.objects(stmt, PROV.wasDerivedFrom))
+            return (
+                bool(sources)
+                and all((src, RDF.type, None) in data for src in sources)
+                and data.value(stmt, CIV.sourceLocation) is not None
+                and data.value(stmt, CIV.confidence) is not None
+            )
+    return False
+
+
+def test_every_entity_edge_has_evidence(data: Graph) -> None:
+    edges = [
+        (s, p, o)
+        for s, p, o in data
+        if is_entity(s) and is_entity(o) and not str(s).startswith(STATEMENT)
+    ]
+    missing = [e for e in edges if not has_evidence(data, *e)]
+    assert edges and missing == []
+
+
+def test_every_source_is_a_document_with_url(ontology: Graph, data: Graph) -> None:
+    documents = set(ontology.transitive_subjects(RDFS.subClassOf, CIV.Document))
+    for source in set(data.objects(None, PROV.wasDerivedFrom)):
+        assert set(data.objects(source, RDF.type)) & documents, source
+        assert data.value(source, SDO.url) is not None, source
+
+
+def standard_class_members(standard: str) -> set[str]:
+    """Members of a standard class found through rdfs:subClassOf* in the union graph."""
+    store = ox.Store()
+    for path in [*ROOT.glob("ontology/civic.ttl"), *ROOT.glob("graph_data/*.ttl")]:
+        store.load(
+            path=str(path),
+            format=ox.RdfFormat.TURTLE,
+            to_graph=ox.NamedNode("https://w3id.org/civicgraph/graph/" + path.stem),
+        )
+    query = f"SELECT DISTINCT ?x WHERE {{ ?x a/<{RDFS.subClassOf}>* <{standard}> }}"
+    rows = store.query(query, use_default_graph_as_union=True)
+    return {row["x"].value for row in rows}
+
+
+@pytest.mark.parametrize(
+    ("standard", "kind"),
+    [
+        ("http://xmlns.com/foaf/0.1/Person", "person"),
+        ("http://www.w3.org/ns/org#Organization", "org"),
+    ],
+)
+def test_standard_classes_find_all_entities(
+    data: Graph, standard: str, kind: str
+) -> None:
+    expected = {str(n) for n in data.all_nodes() if str(n).startswith(f"{ID}{kind}/")}
+    assert standard_class_members(standard) == expected
