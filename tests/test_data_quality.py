@@ -179,8 +179,6 @@ def standard_class_members(standard: str) -> set[str]:
         ("http://www.w3.org/ns/org#Organization", "org"),
     ],
 )
-def test_standard_classes_find_all_entities(
-    data: Graph, standard: str, kind: str
-) -> None:
+def test_standard_classes_find_all_entities(data: Graph, standard: str, kind: str) -> None:
     expected = {str(n) for n in data.all_nodes() if str(n).startswith(f"{ID}{kind}/")}
     assert standard_class_members(standard) == expected

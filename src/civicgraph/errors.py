@@ -105,15 +105,12 @@ class ForbiddenOperationError(UserInputError):
 
 
 class UnsafeDocumentError(UserInputError):
-    """An upload whose XML entity declarations could expand without bound when parsed."""
+    """An RDF document whose parsing could exhaust the process (entities, nesting)."""
 
     title = "Unsafe document"
 
     def __init__(self, source: str, reason: str) -> None:
-        super().__init__(
-            f"{source}: refused before parsing: {reason}. Declare entities as plain text "
-            '(<!ENTITY name "text">) or write the IRIs out in full.'
-        )
+        super().__init__(f"{source}: refused before parsing: {reason}")
         self.source, self.reason = source, reason
 
 

@@ -17,7 +17,6 @@ from pyoxigraph import (
     QueryBoolean,
     QuerySolutions,
     QueryTriples,
-    RdfFormat,
     Store,
     Variable,
     serialize,
@@ -31,10 +30,10 @@ from civicgraph.errors import (
     UserInputError,
 )
 from civicgraph.formats import Format, Kind
+from civicgraph.parsesafety import check_before_parsing, check_file_before_parsing
 from civicgraph.results import AskResult, GraphResult, QueryResult, SelectResult, Term
 from civicgraph.store.base import GraphInfo, ProgressCallback, Source
 from civicgraph.vocab import PREFIXES
-from civicgraph.xmlsafety import check_rdfxml, check_rdfxml_file
 
 STAGING_PREFIX: Final = "urn:civicgraph:staging:"
 #: Files larger than this go through pyoxigraph's bulk loader, which does not hold
@@ -280,14 +279,12 @@ def _is_staging(name: object) -> bool:
 
 
 def _checked(source: Source, fmt: Format, name: str) -> Source:
-    """Refuse RDF/XML with dangerous entities before pyoxigraph expands them."""
-    if fmt.rdf_format != RdfFormat.RDF_XML:
-        return source
+    """Refuse a document whose parsing could exhaust the process (``parsesafety``)."""
     if isinstance(source, Path):
-        check_rdfxml_file(source)
+        check_file_before_parsing(source, fmt.rdf_format)
         return source
     data = source if isinstance(source, bytes) else source.read()
-    check_rdfxml(data, name)
+    check_before_parsing(data, fmt.rdf_format, name)
     return data
 
 

@@ -1,5 +1,12 @@
-"""XML entity expansion and external entities in RDF/XML are refused before parsing."""
+"""Documents that would exhaust the parser are refused before parsing.
 
+XML entity expansion and external entities in RDF/XML, and JSON-LD or RDF/XML nested
+deeper than the parser survives (a segmentation fault, a quadratic slowdown).
+"""
+
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,10 +16,16 @@ from pyoxigraph import RdfFormat, parse
 from civicgraph.cli import main
 from civicgraph.errors import UnsafeDocumentError
 from civicgraph.formats import by_name
+from civicgraph.parsesafety import MAX_DEPTH, check_before_parsing
 from civicgraph.results import AskResult
 from civicgraph.store import GraphStore
-from civicgraph.xmlsafety import check_rdfxml, declares_entities
-from tests.security.hostile import billion_laughs, external_entity, flat_entities, rdfxml
+from tests.security.hostile import (
+    RDF_XML_ROOT,
+    billion_laughs,
+    external_entity,
+    flat_entities,
+    rdfxml,
+)
 
 RDFXML = by_name("rdfxml")
 GRAPH = "http://example.org/g"
@@ -61,7 +74,7 @@ def test_flat_entity_repeated_past_the_bound_is_refused() -> None:
     long_text = "a" * 10_000
     document = rdfxml(f'<!ENTITY x "{long_text}">', "&x;" * 200)
     with pytest.raises(UnsafeDocumentError, match="would expand by 2,000,000 bytes"):
-        check_rdfxml(document)
+        check_before_parsing(document, RdfFormat.RDF_XML, "upload")
 
 
 def test_flat_entities_as_ontology_editors_write_them_load(store: GraphStore) -> None:
@@ -71,10 +84,30 @@ def test_flat_entities_as_ontology_editors_write_them_load(store: GraphStore) ->
     assert result.value
 
 
-def test_a_declaration_across_a_chunk_boundary_is_found(tmp_path: Path) -> None:
-    path = tmp_path / "big.rdf"
-    path.write_bytes(b" " * (1024 * 1024 - 3) + b"<!ENTITY x 'y'>")
-    assert declares_entities(path)
+def test_json_ld_nested_past_the_limit_is_refused(store: GraphStore) -> None:
+    depth = MAX_DEPTH + 1
+    document = ('{"http://example.org/p": ' * depth + '"v"' + "}" * depth).encode()
+    with pytest.raises(UnsafeDocumentError, match=f"nests {depth:,} levels"):
+        store.load(document, by_name("jsonld"), GRAPH)
+
+
+def test_brackets_inside_json_strings_do_not_count() -> None:
+    document = b'{"@id": "http://example.org/s", "http://example.org/p": "' + b"[{" * 5000 + b'"}'
+    check_before_parsing(document, RdfFormat.JSON_LD, "upload")
+
+
+def test_rdfxml_nested_past_the_limit_is_refused(store: GraphStore) -> None:
+    depth = MAX_DEPTH // 2 + 1
+    nested = "<rdf:Description><ex:p>" * depth + "</ex:p></rdf:Description>" * depth
+    document = f"{RDF_XML_ROOT}{nested}</rdf:RDF>".encode()
+    with pytest.raises(UnsafeDocumentError, match="levels deep"):
+        store.load(document, RDFXML, GRAPH)
+
+
+def test_empty_elements_and_quoted_brackets_do_not_count() -> None:
+    flat = '<ex:p rdf:resource="http://example.org/a>b"/>' * (MAX_DEPTH + 1)
+    body = f'<rdf:Description rdf:about="http://example.org/s">{flat}</rdf:Description>'
+    check_before_parsing(f"{RDF_XML_ROOT}{body}</rdf:RDF>".encode(), RdfFormat.RDF_XML, "x")
 
 
 def test_cli_load_refuses_the_file_and_names_it(runner: CliRunner, tmp_path: Path) -> None:
@@ -91,3 +124,21 @@ def test_cli_validate_refuses_the_file(runner: CliRunner, tmp_path: Path) -> Non
     result = runner.invoke(main, ["validate", str(path)])
     assert result.exit_code == 1
     assert "refused before parsing" in result.output
+
+
+def test_pyoxigraph_itself_crashes_on_deep_json_ld(tmp_path: Path) -> None:
+    """Why the depth limit exists: 5,000 nested objects kill the parsing process."""
+    path = tmp_path / "deep.jsonld"
+    path.write_text('{"http://example.org/p": ' * 5000 + '"v"' + "}" * 5000)
+    code = "import sys,pyoxigraph as o; list(o.parse(path=sys.argv[1], format=o.RdfFormat.JSON_LD))"
+    command = [sys.executable, "-c", code, str(path)]
+    result = subprocess.run(command, capture_output=True, check=False)
+    assert result.returncode == -signal.SIGSEGV
+
+
+def test_cli_load_refuses_deep_json_ld_without_crashing(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonld"
+    path.write_text('{"http://example.org/p": ' * 5000 + '"v"' + "}" * 5000)
+    result = runner.invoke(main, ["load", str(path)])
+    assert result.exit_code == 1
+    assert "levels deep" in result.output
