@@ -9,11 +9,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from civicgraph.config import Settings
+from civicgraph.loader import load_bundled, load_file
 from civicgraph.store import EmbeddedStore, GraphStore
 from civicgraph.webapp import create_app
 from tests.live import LiveServer
 
 DATA = Path(__file__).parent / "data"
+#: The workbench fixtures: a small ontology, entities with evidence, hostile labels.
+WORKBENCH_FILES = tuple(DATA / "workbench" / f"{n}.ttl" for n in ("ontology", "data", "hostile"))
 
 
 @pytest.fixture
@@ -26,6 +29,18 @@ def data_dir() -> Path:
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
     """The embedded store, once in memory and once on disk: one contract for both."""
     opened = EmbeddedStore() if request.param == "memory" else EmbeddedStore(tmp_path / "store")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def bundled_store() -> Iterator[GraphStore]:
+    """An in-memory store holding the bundled ontology and data, loaded by the loader.
+
+    Shared by every test that only reads; a test that writes must use ``store``.
+    """
+    opened = EmbeddedStore()
+    load_bundled(opened)
     yield opened
     opened.close()
 
@@ -78,3 +93,29 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     yield start
     for server in started:
         server.stop()
+
+
+def load_workbench(store: GraphStore) -> GraphStore:
+    """Fill a store with the workbench fixtures, one named graph per file."""
+    for path in WORKBENCH_FILES:
+        load_file(store, path)
+    return store
+
+
+@pytest.fixture
+def workbench_client() -> Iterator[FlaskClient]:
+    """A test client over an in-memory store holding only the workbench fixtures."""
+    store = load_workbench(EmbeddedStore())
+    application = create_app(Settings(store="memory", load_bundled=False), store=store)
+    yield application.test_client()
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def workbench_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A real server over the workbench fixtures (loaded before it starts), read-only."""
+    path = tmp_path_factory.mktemp("workbench") / "store"
+    load_workbench(EmbeddedStore(path)).close()
+    server = LiveServer(path, {"CIVICGRAPH_LOAD_BUNDLED": "false"}).start()
+    yield server
+    server.stop()

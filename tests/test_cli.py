@@ -84,3 +84,15 @@ def test_store_in_use_is_explained(runner: CliRunner, tmp_path: Path) -> None:
     holder.close()
     assert result.exit_code == 1
     assert "in use by another process" in result.output
+
+
+def test_validate_bundled_files_conforms(runner: CliRunner) -> None:
+    files = sorted(str(p) for p in (Path(__file__).parent.parent / "graph_data").glob("*.ttl"))
+    assert "conforms" in _ok(runner, "validate", *files)
+
+
+def test_validate_rejects_broken_entity_with_report(runner: CliRunner, data_dir: Path) -> None:
+    result = runner.invoke(main, ["validate", str(data_dir / "broken-entity.ttl")])
+    assert result.exit_code == 1
+    assert "person/nobody" in result.output
+    assert "Traceback" not in result.output

@@ -44,14 +44,32 @@ class CIV(DefinedNamespace):
     _NS = Namespace(BASE + "ontology#")
     _fail = True
 
+    # Classes
+    Agent: URIRef
     Person: URIRef
     Organization: URIRef
     Initiative: URIRef
     Goal: URIRef
+    GoalScheme: URIRef
     Event: URIRef
     Document: URIRef
     Membership: URIRef
     MonetaryAmount: URIRef
+    Place: URIRef
+    ConfidenceLevel: URIRef
+    # Memberships and roles held over time (W3C ORG style)
+    member: URIRef
+    organization: URIRef
+    role: URIRef
+    startDate: URIRef
+    endDate: URIRef
+    asOfDate: URIRef
+    # Evidence on reified statements
+    confidence: URIRef
+    sourceLocation: URIRef
+    HighConfidence: URIRef
+    MediumConfidence: URIRef
+    LowConfidence: URIRef
 
 
 PREFIXES: Final[dict[str, str]] = {

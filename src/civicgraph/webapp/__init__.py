@@ -6,7 +6,18 @@ from civicgraph.config import Settings, from_env
 from civicgraph.loader import load_bundled
 from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
-from civicgraph.webapp import errors, pages, sparql, urls
+from civicgraph.webapp import (
+    entity_pages,
+    errors,
+    export_pages,
+    gallery_pages,
+    ontology_pages,
+    pages,
+    query_pages,
+    search_pages,
+    sparql,
+    urls,
+)
 from civicgraph.webapp.security import add_security_headers
 from civicgraph.webapp.state import AppState, install
 
@@ -24,7 +35,16 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_limit
     install(app, AppState(settings, store))
-    for blueprint in (pages.bp, sparql.bp):
+    for blueprint in (
+        pages.bp,
+        entity_pages.bp,
+        search_pages.bp,
+        query_pages.bp,
+        gallery_pages.bp,
+        export_pages.bp,
+        ontology_pages.bp,
+        sparql.bp,
+    ):
         app.register_blueprint(blueprint)
     errors.register(app)
     urls.register(app)

@@ -1,33 +1,53 @@
 """Human pages: the home page that says what the graph holds."""
 
+from typing import Any
+
 from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
-from civicgraph import stats
+from civicgraph import catalog, stats
 from civicgraph.loader import dataset_version
+from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 
 bp = Blueprint("pages", __name__)
 
 
+def _facts() -> dict[str, Any]:
+    store = current_state().store
+    return {
+        "stats": stats.collect(store),
+        "version": dataset_version(store),
+        "last_load": catalog.last_load(store),
+        "sources": catalog.sources(store),
+        "ontology": readmodels.ontology(),
+    }
+
+
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    """Counts per class and per graph, and the dataset version."""
-    store = current_state().store
-    found = stats.collect(store)
-    return render_template("pages/home.html", stats=found, version=dataset_version(store))
+    """Counts per class, sources with dates, the dataset version and the ways in."""
+    return render_template("pages/home.html", **_facts())
 
 
 @bp.get("/index.json")
 def home_json() -> ResponseReturnValue:
     """The home page's facts as JSON."""
-    store = current_state().store
-    found = stats.collect(store)
+    facts = _facts()
+    found, ontology = facts["stats"], facts["ontology"]
     return jsonify(
         {
-            "version": dataset_version(store),
+            "version": facts["version"],
+            "last_load": facts["last_load"],
             "triples": found.triples,
             "graphs": [{"iri": g.iri, "triples": g.triples} for g in found.graphs],
-            "classes": [{"iri": c.iri, "name": c.name, "count": c.count} for c in found.classes],
+            "classes": [
+                {"iri": c.iri, "name": c.name, "label": ontology.label(c.iri), "count": c.count}
+                for c in found.classes
+            ],
+            "sources": [
+                {"iri": s.iri, "label": s.label, "date": s.date, "url": s.url}
+                for s in facts["sources"]
+            ],
         }
     )

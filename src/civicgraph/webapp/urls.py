@@ -2,12 +2,23 @@
 
 Entity IRIs live under ``https://w3id.org/civicgraph/id/``; this app serves each at
 the same path (``/id/{kind}/{slug}``), so a link is built from the parsed IRI, never
-by string surgery in a template.
+by string surgery in a template. Ontology terms link to their anchor on the ontology
+page; pages of other areas (the network explorer) are reached by their fixed paths.
 """
+
+from urllib.parse import urlencode
 
 from flask import Flask, url_for
 
-from civicgraph.vocab import parse_entity_iri
+from civicgraph.formats import Format
+from civicgraph.vocab import CIV, parse_entity_iri
+
+_ONTOLOGY_NS = str(CIV._NS)
+
+
+def _root() -> str:
+    """The application's root path, with a trailing slash, under any script root."""
+    return url_for("pages.home")
 
 
 def entity_path(iri: str, suffix: str = "") -> str | None:
@@ -15,9 +26,61 @@ def entity_path(iri: str, suffix: str = "") -> str | None:
     ref = parse_entity_iri(iri)
     if ref is None:
         return None
-    return url_for("pages.home") + f"id/{ref.kind}/{ref.slug}{suffix}"
+    return _root() + f"id/{ref.kind}/{ref.slug}{suffix}"
+
+
+def ontology_term_path(iri: str) -> str | None:
+    """The anchor of an ontology class or property on the ontology page."""
+    if not iri.startswith(_ONTOLOGY_NS) or len(iri) == len(_ONTOLOGY_NS):
+        return None
+    return url_for("ontology.page") + "#" + iri[len(_ONTOLOGY_NS) :]
+
+
+def term_path(iri: str) -> str | None:
+    """Where this app shows an IRI: its entity page or its ontology entry, if any."""
+    return entity_path(iri) or ontology_term_path(iri)
+
+
+def search_path(text: str = "") -> str:
+    """The search page, with a query when given."""
+    return url_for("search.page", q=text) if text else url_for("search.page")
+
+
+def query_path(text: str = "") -> str:
+    """The query editor; with text, a permalink that restores that query."""
+    return url_for("query.page", query=text) if text else url_for("query.page")
+
+
+def gallery_path(name: str = "") -> str:
+    """The example gallery, or one example's form."""
+    return url_for("gallery.example", name=name) if name else url_for("gallery.page")
+
+
+def explorer_path(focus: str = "") -> str:
+    """The network explorer, centred on an entity when given."""
+    path = _root() + "graph"
+    return f"{path}?{urlencode({'focus': focus})}" if focus else path
+
+
+def export_path(fmt: Format, graph: str | None = None) -> str:
+    """A download of the dataset, or of one named graph, in one format."""
+    if graph is None:
+        return url_for("export.download", format=fmt.name)
+    return url_for("export.download", format=fmt.name, graph=graph)
+
+
+BUILDERS = {
+    "entity_path": entity_path,
+    "ontology_term_path": ontology_term_path,
+    "term_path": term_path,
+    "search_path": search_path,
+    "query_path": query_path,
+    "gallery_path": gallery_path,
+    "explorer_path": explorer_path,
+    "export_path": export_path,
+}
 
 
 def register(app: Flask) -> None:
     """Make the builders available to every template."""
-    app.jinja_env.globals["entity_path"] = entity_path
+    app.jinja_env.globals.update(BUILDERS)

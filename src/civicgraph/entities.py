@@ -1,0 +1,279 @@
+"""Read models for entity pages: what one entity is, and how it is linked, with evidence.
+
+An entity page groups every triple from and to the entity by property, names each
+property by its ontology label (by its inverse's label for links that point in), and
+lists for each link the ``rdf:Statement`` records that back it: source document,
+where in the source, confidence and date. The three named queries behind it bind the
+entity as ``?entity``; nothing is pasted into query text.
+"""
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pyoxigraph import Literal, NamedNode
+
+from civicgraph.errors import NotFoundError
+from civicgraph.queries import named_query
+from civicgraph.results import GraphResult, SelectResult, Term, term_value
+from civicgraph.store import GraphStore
+from civicgraph.vocab import PREFIXES, parse_entity_iri
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One source backing one link: which document, where in it, how sure, when."""
+
+    statement: str
+    source: str
+    source_label: str
+    location: str = ""
+    confidence: str = ""
+    confidence_label: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    """The other end of a link: an IRI with a label, or a literal value."""
+
+    value: str
+    label: str
+    is_iri: bool
+    datatype: str = ""
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class PropertyGroup:
+    """All links of one property in one direction, under the label a reader sees."""
+
+    property: str
+    label: str
+    direction: str
+    links: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A role held over time: the other party, the role and its dates."""
+
+    iri: str
+    other: str
+    other_label: str
+    direction: str
+    role: str = ""
+    start: str = ""
+    end: str = ""
+    as_of: str = ""
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A class the entity belongs to."""
+
+    iri: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Entity:
+    """Everything an entity page shows."""
+
+    iri: str
+    label: str
+    alt_labels: tuple[str, ...]
+    types: tuple[TypeRef, ...]
+    description: str
+    outgoing: tuple[PropertyGroup, ...]
+    incoming: tuple[PropertyGroup, ...]
+    memberships: tuple[Membership, ...] = field(default=())
+
+    @property
+    def neighbours(self) -> list[tuple[str, str, str]]:
+        """(IRI, label, property label) of every linked entity, for the ego network."""
+        seen: dict[str, tuple[str, str, str]] = {}
+        for group in (*self.outgoing, *self.incoming):
+            for link in group.links:
+                if link.is_iri and parse_entity_iri(link.value):
+                    seen.setdefault(link.value, (link.value, link.label, group.label))
+        for membership in self.memberships:
+            seen.setdefault(
+                membership.other, (membership.other, membership.other_label, "membership")
+            )
+        return list(seen.values())
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI (after ``#`` or ``/``)."""
+    return re.split(r"[#/]", iri.rstrip("/#"))[-1] or iri
+
+
+def humanize(iri: str) -> str:
+    """A readable stand-in label for a term without one: ``foundingDate`` → ``founding date``."""
+    return _CAMEL.sub(" ", local_name(iri)).replace("_", " ").lower()
+
+
+def curie(iri: str) -> str:
+    """``civ:Person`` for an IRI in a known namespace, else the IRI itself."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
+def pick_label(candidates: Iterable[Term | None]) -> str:
+    """The best of several labels: English or untagged first, then the shortest."""
+
+    def rank(term: Literal) -> tuple[int, int, str]:
+        preferred = term.language in (None, "", "en") or term.language.startswith("en-")
+        return (0 if preferred else 1, len(term.value), term.value)
+
+    literals = [t for t in candidates if isinstance(t, Literal)]
+    return min(literals, key=rank).value if literals else ""
+
+
+def _select(store: GraphStore, name: str, iri: str) -> list[dict[str, Term]]:
+    result = store.query(named_query(name), bindings={"entity": NamedNode(iri)})
+    assert isinstance(result, SelectResult)
+    return result.dicts()
+
+
+def _value(row: Mapping[str, Term], key: str) -> str:
+    return term_value(row.get(key))
+
+
+def _evidence(row: Mapping[str, Term]) -> Evidence | None:
+    if "statement" not in row or "source" not in row:
+        return None
+    return Evidence(
+        statement=_value(row, "statement"),
+        source=_value(row, "source"),
+        source_label=_value(row, "sourceLabel") or humanize(_value(row, "source")),
+        location=_value(row, "location"),
+        confidence=_value(row, "confidence"),
+        confidence_label=_value(row, "confidenceLabel")
+        or (humanize(_value(row, "confidence")) if "confidence" in row else ""),
+        date=_value(row, "date"),
+    )
+
+
+def _collect_evidence(rows: Sequence[Mapping[str, Term]]) -> tuple[Evidence, ...]:
+    found = {e for e in (_evidence(r) for r in rows) if e is not None}
+    return tuple(sorted(found, key=lambda e: (e.source_label, e.location, e.statement)))
+
+
+def _link(rows: Sequence[Mapping[str, Term]]) -> Link:
+    other = rows[0]["other"]
+    if isinstance(other, Literal):
+        return Link(other.value, other.value, False, other.datatype.value)
+    label = pick_label(r.get("otherLabel") for r in rows) or humanize(term_value(other))
+    return Link(term_value(other), label, True, evidence=_collect_evidence(rows))
+
+
+def _group_label(rows: Sequence[Mapping[str, Term]], direction: str) -> str:
+    iri = _value(rows[0], "property")
+    label = pick_label(r.get("propertyLabel") for r in rows) or humanize(iri)
+    if direction == "out":
+        return label
+    return pick_label(r.get("inverseLabel") for r in rows) or f"inverse of {label}"
+
+
+def _relations(rows: list[dict[str, Term]]) -> tuple[list[PropertyGroup], list[PropertyGroup]]:
+    by_link: dict[tuple[str, str, str], list[dict[str, Term]]] = {}
+    for row in rows:
+        other = row["other"]
+        if isinstance(other, NamedNode) and _is_statement(other.value):
+            continue
+        key = (_value(row, "direction"), _value(row, "property"), str(other))
+        by_link.setdefault(key, []).append(row)
+    by_group: dict[tuple[str, str], list[list[dict[str, Term]]]] = {}
+    for (direction, prop, _), link_rows in by_link.items():
+        by_group.setdefault((direction, prop), []).append(link_rows)
+    groups = [
+        PropertyGroup(
+            prop,
+            _group_label([r for lr in links for r in lr], direction),
+            direction,
+            tuple(sorted((_link(lr) for lr in links), key=lambda k: k.label.casefold())),
+        )
+        for (direction, prop), links in by_group.items()
+    ]
+    groups.sort(key=lambda g: g.label.casefold())
+    return (
+        [g for g in groups if g.direction == "out"],
+        [g for g in groups if g.direction == "in"],
+    )
+
+
+def _is_statement(iri: str) -> bool:
+    ref = parse_entity_iri(iri)
+    return ref is not None and ref.kind == "statement"
+
+
+def _memberships(rows: list[dict[str, Term]]) -> tuple[Membership, ...]:
+    by_iri: dict[tuple[str, str], list[dict[str, Term]]] = {}
+    for row in rows:
+        by_iri.setdefault((_value(row, "membership"), _value(row, "direction")), []).append(row)
+    found = [
+        Membership(
+            iri=iri,
+            other=_value(group[0], "other"),
+            other_label=pick_label(r.get("otherLabel") for r in group)
+            or humanize(_value(group[0], "other")),
+            direction=direction,
+            role=_value(group[0], "role"),
+            start=_value(group[0], "start"),
+            end=_value(group[0], "end"),
+            as_of=_value(group[0], "asOf"),
+            evidence=_collect_evidence(group),
+        )
+        for (iri, direction), group in by_iri.items()
+    ]
+    return tuple(sorted(found, key=lambda m: (m.start or m.as_of, m.other_label)))
+
+
+def _types(rows: Sequence[Mapping[str, Term]]) -> tuple[TypeRef, ...]:
+    labels: dict[str, list[Term | None]] = {}
+    for row in rows:
+        if _value(row, "field") == "type":
+            labels.setdefault(_value(row, "value"), []).append(row.get("valueLabel"))
+    refs = (TypeRef(iri, pick_label(found) or local_name(iri)) for iri, found in labels.items())
+    return tuple(sorted(refs, key=lambda t: t.label.casefold()))
+
+
+def load_entity(store: GraphStore, iri: str) -> Entity:
+    """Read one entity; an IRI the store knows nothing about is a ``NotFoundError``."""
+    core = _select(store, "entity_types", iri)
+    relations = _select(store, "entity_relations", iri)
+    memberships = _select(store, "entity_memberships", iri)
+    if not (core or relations or memberships):
+        raise NotFoundError(f"Nothing is known about <{iri}>; try searching for it", iri)
+
+    def field_values(name: str) -> list[Term | None]:
+        return [row.get("value") for row in core if _value(row, "field") == name]
+
+    outgoing, incoming = _relations(relations)
+    alt = sorted({term_value(t) for t in field_values("alt")}, key=str.casefold)
+    return Entity(
+        iri=iri,
+        label=pick_label(field_values("label")) or humanize(iri),
+        alt_labels=tuple(alt),
+        types=_types(core),
+        description=pick_label(field_values("description")),
+        outgoing=tuple(outgoing),
+        incoming=tuple(incoming),
+        memberships=_memberships(memberships),
+    )
+
+
+def entity_graph(store: GraphStore, iri: str) -> GraphResult:
+    """The entity's RDF: its triples, links to it, neighbour labels and evidence."""
+    result = store.query(named_query("entity_graph"), bindings={"entity": NamedNode(iri)})
+    assert isinstance(result, GraphResult)
+    if not result.triples:
+        raise NotFoundError(f"Nothing is known about <{iri}>; try searching for it", iri)
+    return result

@@ -1,0 +1,171 @@
+"""The example gallery: canned research queries with named parameters.
+
+Each ``queries/gallery/*.rq`` file starts with a header::
+
+    # title: Who is connected to an organization, and how
+    # description: Every person, organization … linked to the chosen organization.
+    # param: org iri:Organization Organization
+    # default: org https://w3id.org/civicgraph/id/org/code-for-america
+
+and writes each parameter as ``$name`` in the body (``$name`` is a SPARQL variable,
+so the file runs as it is). Parameter types: ``iri:Class`` (an entity of that
+ontology class or a sub-class, picked from a list), ``date``, ``integer``, ``string``.
+The query opens in the editor with the chosen values written in as SPARQL terms;
+every value is validated and serialized by pyoxigraph first, so no text a visitor
+types reaches the query unescaped.
+"""
+
+import datetime
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from pyoxigraph import Literal, NamedNode
+
+from civicgraph.entities import pick_label
+from civicgraph.errors import NotFoundError, UserInputError
+from civicgraph.queries import named_query
+from civicgraph.resources import queries_dir
+from civicgraph.results import SelectResult, Term, term_value
+from civicgraph.store import GraphStore
+from civicgraph.vocab import CIV, parse_entity_iri
+
+_HEADER = re.compile(r"#\s*(title|description|param|default):\s*(.*)")
+_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A named parameter: ``iri:Organization``, ``date``, ``integer`` or ``string``."""
+
+    name: str
+    type: str
+    label: str
+    default: str = ""
+
+    @property
+    def class_iri(self) -> str | None:
+        """For an ``iri:Class`` parameter, the ontology class its values belong to."""
+        if not self.type.startswith("iri:"):
+            return None
+        return str(CIV._NS) + self.type.removeprefix("iri:")
+
+    @property
+    def input_type(self) -> str:
+        """The HTML input type that collects the value."""
+        return {"date": "date", "integer": "number"}.get(self.type, "text")
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    """One gallery entry."""
+
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    text: str
+
+    @property
+    def form(self) -> str:
+        """SELECT, CONSTRUCT, ASK or DESCRIBE: what the query returns."""
+        for line in self.text.splitlines():
+            word = line.strip().split(" ", 1)[0].upper()
+            if word in {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}:
+                return word
+        return "SELECT"
+
+
+def _parse(name: str, text: str) -> CannedQuery:
+    header: dict[str, str] = {}
+    params: list[tuple[str, str, str]] = []
+    defaults: dict[str, str] = {}
+    for line in text.splitlines():
+        match = _HEADER.fullmatch(line.strip())
+        if match is None:
+            continue
+        key, value = match[1], match[2].strip()
+        if key == "param":
+            param_name, kind, label = [*value.split(None, 2), "", ""][:3]
+            params.append((param_name, kind, label or param_name))
+        elif key == "default":
+            param_name, _, default = value.partition(" ")
+            defaults[param_name] = default.strip()
+        else:
+            header[key] = value
+    if "title" not in header:
+        raise ValueError(f"gallery query {name} has no '# title:' line")
+    return CannedQuery(
+        name=name,
+        title=header["title"],
+        description=header.get("description", ""),
+        params=tuple(Param(n, k, lab, defaults.get(n, "")) for n, k, lab in params),
+        text=text,
+    )
+
+
+@cache
+def gallery() -> tuple[CannedQuery, ...]:
+    """Every canned query, in file-name order."""
+    folder = queries_dir() / "gallery"
+    return tuple(_parse(p.stem, p.read_text("utf-8")) for p in sorted(folder.glob("*.rq")))
+
+
+def canned(name: str) -> CannedQuery:
+    """One canned query by its file stem."""
+    for query in gallery():
+        if query.name == name:
+            return query
+    raise NotFoundError(f"No example query named {name!r}; the gallery lists them all")
+
+
+def parse_value(param: Param, raw: str) -> NamedNode | Literal:
+    """Check a submitted value against the parameter's type and make it an RDF term."""
+    value = raw.strip()
+    if param.class_iri is not None:
+        if parse_entity_iri(value) is None:
+            raise UserInputError(f"{param.label}: pick an entity from the list")
+        return NamedNode(value)
+    try:
+        if param.type == "date":
+            day = datetime.date.fromisoformat(value).isoformat()
+            return Literal(day, datatype=NamedNode(_XSD + "date"))
+        if param.type == "integer":
+            return Literal(str(int(value)), datatype=NamedNode(_XSD + "integer"))
+    except ValueError as exc:
+        raise UserInputError(f"{param.label}: {value!r} is not a valid {param.type}") from exc
+    return Literal(value)
+
+
+def render(query: CannedQuery, values: Mapping[str, str]) -> str:
+    """The query text with each ``$name`` replaced by its value as a SPARQL term."""
+    terms: dict[str, str] = {}
+    for param in query.params:
+        raw = values.get(param.name) or param.default
+        if not raw:
+            raise UserInputError(f"Choose a value for {param.label}")
+        terms[param.name] = str(parse_value(param, raw))
+
+    def substitute(line: str) -> str:
+        if line.lstrip().startswith("#"):
+            return line
+        return _PARAMETER.sub(lambda m: terms.get(m[1], m[0]), line)
+
+    return "\n".join(substitute(line) for line in query.text.splitlines()) + "\n"
+
+
+def options(store: GraphStore, param: Param) -> list[tuple[str, str]]:
+    """(IRI, label) of every entity an ``iri:Class`` parameter may take, by label."""
+    if param.class_iri is None:
+        return []
+    result = store.query(
+        named_query("gallery_options"), bindings={"class": NamedNode(param.class_iri)}
+    )
+    assert isinstance(result, SelectResult)
+    labels: dict[str, list[Term | None]] = {}
+    for row in result.dicts():
+        labels.setdefault(term_value(row["entity"]), []).append(row.get("label"))
+    found = [(iri, pick_label(found) or iri) for iri, found in labels.items()]
+    return sorted(found, key=lambda pair: pair[1].casefold())

@@ -1,0 +1,174 @@
+"""The ontology page's model: classes in their hierarchy, properties with domain,
+range and alignment, and examples drawn from the data.
+
+It is read from the store (the graph that declares the ``owl:Ontology``), so the
+page always documents the ontology that the data was loaded with.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from civicgraph.entities import curie, local_name, pick_label
+from civicgraph.queries import named_query
+from civicgraph.results import SelectResult, Term, term_value
+from civicgraph.store import GraphStore
+from civicgraph.vocab import CIV
+
+#: Entities shown as examples of one class.
+EXAMPLES_PER_CLASS = 3
+_CIV = str(CIV._NS)
+_HEADER_FIELDS = {
+    "http://purl.org/dc/terms/title": "title",
+    "http://purl.org/dc/terms/description": "description",
+    "http://www.w3.org/2002/07/owl#versionInfo": "version",
+    "http://purl.org/dc/terms/license": "license",
+    "http://purl.org/dc/terms/modified": "modified",
+}
+_LINK_FIELDS = {"super": "supers", "domain": "domain", "range": "range", "inverse": "inverse"}
+
+
+@dataclass(frozen=True)
+class Example:
+    """One use of a term in the data."""
+
+    subject: str
+    object: str = ""
+    object_is_iri: bool = False
+
+
+@dataclass
+class OntologyTerm:
+    """A class or property of the ontology."""
+
+    iri: str
+    kind: str
+    label: str
+    comment: str
+    supers: list[str] = field(default_factory=list)
+    subs: list[str] = field(default_factory=list)
+    domain: list[str] = field(default_factory=list)
+    range: list[str] = field(default_factory=list)
+    inverse: list[str] = field(default_factory=list)
+    uses: int = 0
+    examples: list[Example] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        """The fragment that identifies the term on the page (its local name)."""
+        return local_name(self.iri)
+
+    @property
+    def curie(self) -> str:
+        """``civ:Person`` and the like."""
+        return curie(self.iri)
+
+    @property
+    def is_class(self) -> bool:
+        """Classes are listed apart from properties."""
+        return self.kind == "class"
+
+
+@dataclass(frozen=True)
+class OntologyDoc:
+    """Everything the ontology page shows."""
+
+    header: dict[str, str]
+    graph: str | None
+    terms: dict[str, OntologyTerm]
+
+    @property
+    def classes(self) -> list[OntologyTerm]:
+        """Classes, alphabetically."""
+        return sorted((t for t in self.terms.values() if t.is_class), key=lambda t: t.label)
+
+    @property
+    def properties(self) -> list[OntologyTerm]:
+        """Properties, alphabetically."""
+        return sorted((t for t in self.terms.values() if not t.is_class), key=lambda t: t.label)
+
+    def roots(self) -> list[OntologyTerm]:
+        """Classes without a super-class inside the ontology: the tops of the tree."""
+        return [c for c in self.classes if not any(s in self.terms for s in c.supers)]
+
+    def children(self, term: OntologyTerm) -> list[OntologyTerm]:
+        """Direct sub-classes of a class, alphabetically."""
+        return sorted((self.terms[s] for s in term.subs if s in self.terms), key=lambda t: t.label)
+
+    def label(self, iri: str) -> str:
+        """The label of an ontology term, or the compact name of any other IRI."""
+        term = self.terms.get(iri)
+        return term.label if term else curie(iri)
+
+
+def _rows(store: GraphStore, name: str) -> list[dict[str, Term]]:
+    result = store.query(named_query(name))
+    assert isinstance(result, SelectResult)
+    return result.dicts()
+
+
+def _terms(store: GraphStore) -> dict[str, OntologyTerm]:
+    grouped: dict[str, list[dict[str, Term]]] = defaultdict(list)
+    for row in _rows(store, "ontology_terms"):
+        grouped[term_value(row["term"])].append(row)
+    return {
+        iri: OntologyTerm(
+            iri=iri,
+            kind=min(term_value(r["kind"]) for r in rows),
+            label=pick_label(r.get("label") for r in rows) or local_name(iri),
+            comment=pick_label(r.get("comment") for r in rows),
+        )
+        for iri, rows in grouped.items()
+    }
+
+
+def _link_terms(store: GraphStore, terms: dict[str, OntologyTerm]) -> None:
+    for row in _rows(store, "ontology_links"):
+        term = terms.get(term_value(row["term"]))
+        target = term_value(row["target"])
+        if term is None:
+            continue
+        relation = term_value(row["relation"])
+        bucket: list[str] = getattr(term, _LINK_FIELDS[relation])
+        if target not in bucket:
+            bucket.append(target)
+        if relation == "super" and target in terms:
+            terms[target].subs.append(term.iri)
+        if relation == "inverse" and target in terms and term.iri not in terms[target].inverse:
+            terms[target].inverse.append(term.iri)
+
+
+def _add_examples(store: GraphStore, terms: dict[str, OntologyTerm]) -> None:
+    for row in _rows(store, "ontology_class_examples"):
+        term = terms.get(term_value(row["class"]))
+        if term is not None:
+            term.uses += 1
+            if len(term.examples) < EXAMPLES_PER_CLASS:
+                term.examples.append(Example(term_value(row["entity"])))
+    for row in _rows(store, "ontology_property_examples"):
+        term = terms.get(term_value(row["property"]))
+        if term is not None:
+            term.uses = int(term_value(row["uses"]))
+            subject, _, obj = term_value(row["example"]).partition(" ")
+            term.examples.append(Example(subject, obj, obj.startswith(("http:", "https:"))))
+
+
+def _header(store: GraphStore) -> tuple[dict[str, str], str | None]:
+    header: dict[str, str] = {}
+    graph = None
+    for row in _rows(store, "ontology_header"):
+        if not term_value(row["ontology"]).startswith(_CIV.rstrip("#")):
+            continue
+        graph = term_value(row["graph"])
+        key = _HEADER_FIELDS.get(term_value(row["property"]))
+        if key and key not in header:
+            header[key] = term_value(row["value"])
+    return header, graph
+
+
+def build(store: GraphStore) -> OntologyDoc:
+    """Read the ontology and its uses from the store."""
+    terms = _terms(store)
+    _link_terms(store, terms)
+    _add_examples(store, terms)
+    header, graph = _header(store)
+    return OntologyDoc(header, graph, terms)

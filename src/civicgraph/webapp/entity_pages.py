@@ -1,0 +1,77 @@
+"""Entity pages ``/id/{kind}/{slug}``: HTML for people, RDF for machines.
+
+The same URL answers Turtle or JSON-LD by content negotiation, and ``.ttl`` /
+``.jsonld`` (any RDF extension of ``formats.py``) name a format outright; the page
+advertises each with ``<link rel="alternate">``.
+"""
+
+from flask import Blueprint, Response, abort, render_template
+from flask.typing import ResponseReturnValue
+
+from civicgraph import entities
+from civicgraph.errors import NotFoundError, UnknownFormatError
+from civicgraph.formats import Kind, by_name, formats_for
+from civicgraph.results import serialize_result
+from civicgraph.vocab import ENTITY_KINDS, entity_iri
+from civicgraph.webapp import readmodels
+from civicgraph.webapp.errors import error_response, wants_json
+from civicgraph.webapp.negotiation import wanted_rdf
+from civicgraph.webapp.state import current_state
+
+bp = Blueprint("entity", __name__)
+#: Twins advertised on every page, in this order.
+ALTERNATES = (by_name("turtle"), by_name("jsonld"))
+
+
+def _iri(kind: str, slug: str) -> str:
+    if kind not in ENTITY_KINDS:
+        abort(404)
+    try:
+        return entity_iri(kind, slug)
+    except ValueError:
+        abort(404)
+
+
+def _rdf(iri: str, fmt_name: str) -> Response:
+    fmt = by_name(fmt_name, Kind.GRAPH)
+    graph = entities.entity_graph(current_state().store, iri)
+    response = Response(serialize_result(graph, fmt), content_type=fmt.content_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _not_found(error: NotFoundError, text: str) -> Response:
+    if wants_json():
+        return error_response(404, error.title, error.detail, iri=error.iri)
+    page = render_template("entity/not_found.html", detail=error.detail, query=text)
+    return Response(page, status=404, mimetype="text/html")
+
+
+@bp.get("/id/<kind>/<slug>")
+def page(kind: str, slug: str) -> ResponseReturnValue:
+    """The entity page, or its RDF when the client prefers RDF."""
+    stem, dot, extension = slug.rpartition(".")
+    if dot:
+        try:
+            return _rdf(_iri(kind, stem), extension)
+        except UnknownFormatError:
+            abort(404)
+        except NotFoundError as error:
+            return _not_found(error, stem.replace("-", " "))
+    iri = _iri(kind, slug)
+    fmt = wanted_rdf(formats_for(Kind.GRAPH))
+    if fmt is not None:
+        return _rdf(iri, fmt.name)
+    try:
+        entity = entities.load_entity(current_state().store, iri)
+    except NotFoundError as error:
+        return _not_found(error, slug.replace("-", " "))
+    html = render_template(
+        "entity/page.html",
+        entity=entity,
+        alternates=ALTERNATES,
+        ontology=readmodels.ontology(),
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Vary"] = "Accept"
+    return response

@@ -1,0 +1,75 @@
+"""Downloads of the dataset or one named graph, and the VoID/DCAT description."""
+
+import tempfile
+from typing import BinaryIO, cast
+
+from flask import Blueprint, Response, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+
+from civicgraph import catalog, export, stats
+from civicgraph.formats import Format, Kind, by_name, formats_for
+from civicgraph.loader import dataset_version
+from civicgraph.webapp import readmodels
+from civicgraph.webapp.state import current_state
+from civicgraph.webapp.urls import export_path
+
+bp = Blueprint("export", __name__)
+#: Downloads spill from memory to a temporary file past this size.
+SPOOL_BYTES = 16 * 1024 * 1024
+
+
+def rdf_formats() -> list[Format]:
+    """Every RDF format, dataset formats (which keep the named graphs) first."""
+    dataset = list(formats_for(Kind.DATASET))
+    return dataset + [f for f in formats_for(Kind.GRAPH) if f not in dataset]
+
+
+@bp.get("/export")
+def page() -> ResponseReturnValue:
+    """The whole dataset and each named graph, in every RDF format."""
+    store = current_state().store
+    return render_template(
+        "export/page.html",
+        graphs=[g for g in store.graphs() if g.iri in export.data_graphs(store) and g.iri],
+        formats=rdf_formats(),
+        version=dataset_version(store),
+    )
+
+
+@bp.get("/export/download")
+def download() -> ResponseReturnValue:
+    """One file, named after what it holds and the dataset version."""
+    fmt = by_name(request.args.get("format", "trig"))
+    if Kind.RESULTS in fmt.kinds:
+        fmt = by_name("trig")
+    graph = request.args.get("graph") or None
+    store = current_state().store
+    name = export.export_filename(dataset_version(store), fmt, graph)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed below)
+    try:
+        export.export(store, cast(BinaryIO, spool), fmt, graph)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    response = send_file(spool, mimetype=fmt.content_type, as_attachment=True, download_name=name)
+    response.call_on_close(spool.close)
+    return response
+
+
+@bp.get("/.well-known/void")
+def void() -> ResponseReturnValue:
+    """A VoID/DCAT description of the dataset, in Turtle (VoID §7.2)."""
+    store = current_state().store
+    header = readmodels.ontology().header
+    description = catalog.Description(
+        iri=url_for("export.void", _external=True) + "#dataset",
+        version=dataset_version(store),
+        license=header.get("license", catalog.DEFAULT_LICENSE),
+        stats=stats.collect(store),
+        sources=catalog.sources(store),
+        endpoint=url_for("sparql.query", _external=True),
+        dumps={f: request.host_url.rstrip("/") + export_path(f) for f in rdf_formats()},
+    )
+    turtle = catalog.void_graph(description).serialize(format="turtle")
+    return Response(turtle, content_type="text/turtle; charset=utf-8")

@@ -1,0 +1,73 @@
+"""The example gallery: canned queries, their parameter forms, and their text."""
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+
+from civicgraph import gallery
+from civicgraph.errors import UserInputError
+from civicgraph.webapp.state import current_state
+from civicgraph.webapp.urls import gallery_path, query_path
+
+bp = Blueprint("gallery", __name__)
+
+
+@bp.get("/gallery")
+def page() -> ResponseReturnValue:
+    """Every example with its title and description."""
+    return render_template("gallery/page.html", queries=gallery.gallery())
+
+
+@bp.get("/gallery.json")
+def as_json() -> ResponseReturnValue:
+    """The gallery as JSON: titles, descriptions, parameters and text."""
+    return jsonify(
+        [
+            {
+                "name": q.name,
+                "title": q.title,
+                "description": q.description,
+                "form": q.form,
+                "params": [
+                    {"name": p.name, "type": p.type, "label": p.label, "default": p.default}
+                    for p in q.params
+                ],
+                "text": q.text,
+                "url": gallery_path(q.name),
+            }
+            for q in gallery.gallery()
+        ]
+    )
+
+
+def _form(query: gallery.CannedQuery, error: str = "", status: int = 200) -> Response:
+    store = current_state().store
+    choices = {p.name: gallery.options(store, p) for p in query.params}
+    html = render_template(
+        "gallery/example.html", query=query, choices=choices, values=request.args, error=error
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+@bp.get("/gallery/<name>")
+def example(name: str) -> ResponseReturnValue:
+    """One example: its parameters as a form, then its text."""
+    return _form(gallery.canned(name))
+
+
+@bp.get("/gallery/<name>.rq")
+def text(name: str) -> ResponseReturnValue:
+    """The example's SPARQL, as written."""
+    return Response(
+        gallery.canned(name).text, content_type="application/sparql-query; charset=utf-8"
+    )
+
+
+@bp.get("/gallery/<name>/open")
+def open_in_editor(name: str) -> ResponseReturnValue:
+    """Write the chosen values into the query and open it in the editor."""
+    query = gallery.canned(name)
+    try:
+        rendered = gallery.render(query, request.args)
+    except UserInputError as error:
+        return _form(query, error.detail, 400)
+    return redirect(query_path(rendered), code=303)

@@ -1,0 +1,81 @@
+"""The query editor ``/query`` and the JSON it needs: completions and labels.
+
+Queries run in the browser against ``/sparql`` (the endpoint applies the time limit,
+the row cap and the refusal of SERVICE and LOAD); this blueprint serves the page,
+the prefixes and ontology terms the editor completes, and labels for result IRIs.
+"""
+
+from flask import Blueprint, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+
+from civicgraph.errors import UserInputError
+from civicgraph.formats import Kind, formats_for
+from civicgraph.vocab import PREFIXES
+from civicgraph.webapp import readmodels
+from civicgraph.webapp.urls import term_path
+
+bp = Blueprint("query", __name__)
+#: Most IRIs one labels request may ask about.
+MAX_LABELS = 1000
+DEFAULT_QUERY = """PREFIX civ: <https://w3id.org/civicgraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+
+# People and the organizations they founded
+SELECT ?organization ?founder
+WHERE {
+  ?organization civ:founder ?founder .
+}
+LIMIT 100
+"""
+
+
+@bp.get("/query")
+def page() -> ResponseReturnValue:
+    """The editor, holding the ``query`` parameter when a permalink gives one."""
+    text = request.args.get("query") or DEFAULT_QUERY
+    return render_template(
+        "query/page.html",
+        text=text,
+        result_formats=formats_for(Kind.RESULTS),
+        graph_formats=formats_for(Kind.GRAPH),
+    )
+
+
+@bp.get("/query/completions.json")
+def completions() -> ResponseReturnValue:
+    """Prefixes and the ontology's classes and properties, for editor completion."""
+    ontology = readmodels.ontology()
+    return jsonify(
+        {
+            "prefixes": PREFIXES,
+            "terms": [
+                {
+                    "curie": term.curie,
+                    "iri": term.iri,
+                    "label": term.label,
+                    "kind": term.kind,
+                    "comment": term.comment,
+                }
+                for term in (*ontology.classes, *ontology.properties)
+            ],
+        }
+    )
+
+
+@bp.post("/query/labels.json")
+def labels() -> ResponseReturnValue:
+    """Labels and local links for the IRIs of a result table."""
+    body = request.get_json(silent=True)
+    iris = body.get("iris") if isinstance(body, dict) else None
+    if not isinstance(iris, list) or not all(isinstance(i, str) for i in iris):
+        raise UserInputError('Send JSON {"iris": ["https://…", …]}')
+    iris = iris[:MAX_LABELS]
+    known = readmodels.searcher().index().labels(iris)
+    ontology = readmodels.ontology()
+    answer = {}
+    for iri in iris:
+        label = known.get(iri) or (ontology.terms[iri].label if iri in ontology.terms else "")
+        url = term_path(iri)
+        if label or url:
+            answer[iri] = {"label": label, "url": url}
+    return jsonify(answer)

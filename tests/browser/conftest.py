@@ -1,0 +1,89 @@
+"""A real Chromium (Debian's) driven by Playwright, with every page watched.
+
+Each page records console errors, dialogs (a hostile label that ran would open one)
+and every request it makes; the fixture fails the test if any request left
+127.0.0.1, so no test can pass while a page fetches from elsewhere.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Playwright, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Milliseconds any one wait may take before the test fails.
+TIMEOUT_MS = 10_000
+
+
+@dataclass
+class Watch:
+    """What a page did besides what the test asked of it."""
+
+    console_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    @property
+    def foreign_requests(self) -> list[str]:
+        """Requests to any host but 127.0.0.1 (data:, blob: and about: stay local)."""
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme in {"http", "https", "ws", "wss"}
+            and urlsplit(url).hostname != "127.0.0.1"
+        ]
+
+
+def launch(playwright: Playwright) -> Browser:
+    """Start Debian's Chromium headless, with the flags that keep it off the network."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One browser for the whole session."""
+    with sync_playwright() as playwright:
+        started = launch(playwright)
+        yield started
+        started.close()
+
+
+def _on_dialog(watch: Watch, dialog: Dialog) -> None:
+    watch.dialogs.append(dialog.message)
+    dialog.dismiss()
+
+
+def _on_console(watch: Watch, message: ConsoleMessage) -> None:
+    if message.type == "error":
+        watch.console_errors.append(message.text)
+
+
+@pytest.fixture
+def watch() -> Watch:
+    """The record of the current test's page."""
+    return Watch()
+
+
+@pytest.fixture
+def page(browser: Browser, watch: Watch) -> Iterator[Page]:
+    """A fresh page whose requests, console errors and dialogs are recorded."""
+    context = browser.new_context(accept_downloads=True)
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT_MS)
+    opened.on("request", lambda request: watch.requests.append(request.url))
+    opened.on("console", lambda message: _on_console(watch, message))
+    opened.on("dialog", lambda dialog: _on_dialog(watch, dialog))
+    yield opened
+    context.close()
+    assert watch.foreign_requests == []

@@ -1,0 +1,83 @@
+"""Entity pages: HTML with evidence, RDF twins by suffix and by negotiation, 404s."""
+
+import pytest
+from flask.testing import FlaskClient
+from pyoxigraph import NamedNode, Triple, parse
+
+from civicgraph.formats import by_name
+
+CFE = "https://w3id.org/civicgraph/id/org/code-for-example"
+FOUNDED_BY_ADA = Triple(
+    NamedNode(CFE),
+    NamedNode("https://w3id.org/civicgraph/ontology#founder"),
+    NamedNode("https://w3id.org/civicgraph/id/person/ada-lovelace"),
+)
+HTML = {"Accept": "text/html"}
+
+
+def test_page_shows_label_type_evidence_and_links(workbench_client: FlaskClient) -> None:
+    html = workbench_client.get("/id/org/code-for-example", headers=HTML).get_data(as_text=True)
+    assert "<h1>Code for Example</h1>" in html
+    assert 'href="/ontology#Nonprofit"' in html
+    ada = "https://w3id.org/civicgraph/id/person/ada-lovelace"
+    assert f'href="/id/person/ada-lovelace" title="{ada}">Ada Lovelace</a>' in html
+    assert "paragraph 2" in html
+    assert (
+        'href="/graph?focus=https%3A%2F%2Fw3id.org%2Fcivicgraph%2Fid%2Forg%2Fcode-for-example"'
+        in html
+    )
+
+
+def test_page_advertises_its_rdf_twins(workbench_client: FlaskClient) -> None:
+    html = workbench_client.get("/id/org/code-for-example").get_data(as_text=True)
+    assert '<link rel="alternate" type="text/turtle" href="/id/org/code-for-example.ttl"' in html
+    assert 'type="application/ld+json" href="/id/org/code-for-example.jsonld"' in html
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "fmt"),
+    [
+        ("/id/org/code-for-example.ttl", "*/*", "turtle"),
+        ("/id/org/code-for-example.jsonld", "*/*", "jsonld"),
+        ("/id/org/code-for-example.nt", "*/*", "ntriples"),
+        ("/id/org/code-for-example", "text/turtle", "turtle"),
+        ("/id/org/code-for-example", "application/ld+json", "jsonld"),
+    ],
+)
+def test_rdf_twin_by_suffix_or_accept(
+    workbench_client: FlaskClient, path: str, accept: str, fmt: str
+) -> None:
+    response = workbench_client.get(path, headers={"Accept": accept})
+    assert (response.status_code, response.mimetype) == (200, by_name(fmt).media_type)
+    triples = [q.triple for q in parse(response.data, by_name(fmt).rdf_format)]
+    assert FOUNDED_BY_ADA in triples
+
+
+def test_browser_accept_header_gets_html(workbench_client: FlaskClient) -> None:
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = workbench_client.get("/id/org/code-for-example", headers={"Accept": accept})
+    assert response.mimetype == "text/html"
+    assert response.headers["Vary"] == "Accept"
+
+
+def test_unknown_entity_is_a_404_page_offering_search(workbench_client: FlaskClient) -> None:
+    response = workbench_client.get("/id/person/no-such-person", headers=HTML)
+    assert response.status_code == 404
+    assert 'action="/search"' in response.get_data(as_text=True)
+    assert 'value="no such person"' in response.get_data(as_text=True)
+
+
+def test_unknown_entity_rdf_is_a_404(workbench_client: FlaskClient) -> None:
+    response = workbench_client.get("/id/person/no-such-person.ttl", headers=HTML)
+    assert response.status_code == 404
+
+
+def test_unknown_kind_or_format_is_a_404(workbench_client: FlaskClient) -> None:
+    assert workbench_client.get("/id/planet/earth").status_code == 404
+    assert workbench_client.get("/id/org/code-for-example.exe").status_code == 404
+
+
+def test_memberships_show_role_and_dates(workbench_client: FlaskClient) -> None:
+    html = workbench_client.get("/id/person/jose-nunez", headers=HTML).get_data(as_text=True)
+    assert "<td>Director</td>" in html
+    assert "<td>2015-01-01</td>" in html

@@ -1,0 +1,35 @@
+"""The ontology page, generated from the loaded ontology, and its Turtle."""
+
+import pytest
+from flask.testing import FlaskClient
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL, RDF
+
+
+def test_page_lists_classes_in_their_hierarchy(workbench_client: FlaskClient) -> None:
+    html = workbench_client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
+    agent = html.index('<a href="#Agent">Agent</a>')
+    assert agent < html.index('<a href="#Person">Person</a>')
+    assert 'id="Nonprofit"' in html
+
+
+def test_property_shows_domain_range_alignment_and_example(
+    workbench_client: FlaskClient,
+) -> None:
+    html = workbench_client.get("/ontology").get_data(as_text=True)
+    entry = html[html.index('id="founder"') :]
+    entry = entry[: entry.index("</article>")]
+    assert 'href="#Organization"' not in entry  # links use the URL builder's full path
+    assert 'href="/ontology#Organization"' in entry
+    assert 'title="https://schema.org/founder">schema:founder<' in entry
+    assert "Ada Lovelace" in entry
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"), [("/ontology.ttl", "*/*"), ("/ontology", "text/turtle")]
+)
+def test_turtle_twin(workbench_client: FlaskClient, path: str, accept: str) -> None:
+    response = workbench_client.get(path, headers={"Accept": accept})
+    assert response.mimetype == "text/turtle"
+    graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    assert (URIRef("https://w3id.org/civicgraph/ontology"), RDF.type, OWL.Ontology) in graph

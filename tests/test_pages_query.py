@@ -1,0 +1,53 @@
+"""The query page and the JSON it needs."""
+
+from urllib.parse import quote
+
+from flask.testing import FlaskClient
+
+
+def test_query_page_holds_the_permalinked_query(workbench_client: FlaskClient) -> None:
+    response = workbench_client.get("/query?query=" + quote("ASK { <a:b> ?p ?o }"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "ASK { &lt;a:b&gt; ?p ?o }</textarea>" in html
+    assert 'data-endpoint="/sparql"' in html
+
+
+def test_query_page_offers_every_endpoint_format(workbench_client: FlaskClient) -> None:
+    html = workbench_client.get("/query").get_data(as_text=True)
+    for media in (
+        "text/csv",
+        "text/tab-separated-values",
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/turtle",
+        "application/n-triples",
+        "application/ld+json",
+    ):
+        assert f'data-media-type="{media}"' in html
+
+
+def test_completions_list_prefixes_and_ontology_terms(workbench_client: FlaskClient) -> None:
+    body = workbench_client.get("/query/completions.json").get_json()
+    assert body["prefixes"]["civ"] == "https://w3id.org/civicgraph/ontology#"
+    curies = {t["curie"]: t["kind"] for t in body["terms"]}
+    assert (curies["civ:Person"], curies["civ:founder"]) == ("class", "object property")
+
+
+def test_labels_answer_for_entities_and_terms(workbench_client: FlaskClient) -> None:
+    iris = [
+        "https://w3id.org/civicgraph/id/person/ada-lovelace",
+        "https://w3id.org/civicgraph/ontology#founder",
+        "https://example.org/unknown",
+    ]
+    body = workbench_client.post("/query/labels.json", json={"iris": iris}).get_json()
+    assert body == {
+        iris[0]: {"label": "Ada Lovelace", "url": "/id/person/ada-lovelace"},
+        iris[1]: {"label": "founder", "url": "/ontology#founder"},
+    }
+
+
+def test_labels_refuse_a_malformed_body(workbench_client: FlaskClient) -> None:
+    response = workbench_client.post("/query/labels.json", json={"iris": "x"})
+    assert response.status_code == 400
+    assert set(response.get_json()) >= {"error", "status", "detail"}

@@ -1,0 +1,36 @@
+"""Search page and its JSON twin share one ranking."""
+
+from flask.testing import FlaskClient
+
+
+def test_search_json_ranks_and_links(workbench_client: FlaskClient) -> None:
+    body = workbench_client.get("/search.json", query_string={"q": "code"}).get_json()
+    assert [(r["label"], r["rank"]) for r in body["results"]] == [
+        ("Code for Example", "prefix"),
+        ("Example Code Works", "word"),
+        ("Open Example", "description_word"),
+    ]
+    assert body["results"][0]["url"] == "/id/org/code-for-example"
+    assert body["results"][0]["types"] == ["Nonprofit"]
+
+
+def test_search_page_lists_the_same_order(workbench_client: FlaskClient) -> None:
+    html = workbench_client.get("/search", query_string={"q": "code"}).get_data(as_text=True)
+    first, second = html.index("Code for Example</a>"), html.index("Example Code Works</a>")
+    assert first < second
+
+
+def test_search_page_without_results_says_so(workbench_client: FlaskClient) -> None:
+    html = workbench_client.get("/search", query_string={"q": "zzzz"}).get_data(as_text=True)
+    assert "Nothing matches" in html
+
+
+def test_search_limit_is_bounded(workbench_client: FlaskClient) -> None:
+    body = workbench_client.get("/search.json", query_string={"q": "e", "limit": 1}).get_json()
+    assert len(body["results"]) == 1
+
+
+def test_every_page_has_the_search_box(workbench_client: FlaskClient) -> None:
+    html = workbench_client.get("/gallery").get_data(as_text=True)
+    assert 'role="combobox"' in html
+    assert 'data-suggest="/search.json"' in html
