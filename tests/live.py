@@ -35,7 +35,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 6
         try:
             requests.get(url, timeout=2)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a restart may replay its log
             time.sleep(0.1)
     raise TimeoutError(f"no answer from {url} within {timeout} s")
 
@@ -78,12 +78,13 @@ class LiveServer:
 
     def stop(self) -> None:
         """Stop gracefully, killing if the server does not stop in time."""
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        if self.process.stderr:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if self.process.stderr:  # also after kill(), so the pipe is not left to the GC
             self.process.stderr.close()
