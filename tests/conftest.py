@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
@@ -117,5 +118,31 @@ def workbench_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveS
     path = tmp_path_factory.mktemp("workbench") / "store"
     load_workbench(EmbeddedStore(path)).close()
     server = LiveServer(path, {"CIVICGRAPH_LOAD_BUNDLED": "false"}).start()
+    yield server
+    server.stop()
+
+
+#: The write token of ``writable_server``.
+WRITE_TOKEN = "test-write-token"
+#: The graph ``writable_server`` holds ``tests/data/small.ttl`` in.
+SMALL_GRAPH = "https://w3id.org/civicgraph/graph/small"
+
+
+@pytest.fixture(scope="session")
+def writable_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server that accepts writes with ``WRITE_TOKEN``, holding ``small.ttl``.
+
+    Tests that write use graphs of their own, so they do not disturb each other.
+    """
+    env = {"CIVICGRAPH_WRITE_TOKEN": WRITE_TOKEN}
+    server = LiveServer(tmp_path_factory.mktemp("writable") / "store", env).start()
+    response = requests.put(
+        f"{server.url}/store",
+        params={"graph": SMALL_GRAPH},
+        data=(DATA / "small.ttl").read_bytes(),
+        headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {WRITE_TOKEN}"},
+        timeout=10,
+    )
+    response.raise_for_status()
     yield server
     server.stop()

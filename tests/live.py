@@ -60,15 +60,28 @@ class LiveServer:
         env = {**os.environ, "PYTHONPATH": str(SRC), **self.env}
         command = [sys.executable, "-m", "civicgraph", "serve", "--host", "127.0.0.1"]
         command += ["--port", str(self.port), "--store", str(self.store), *self.args]
-        self.process = subprocess.Popen(
-            command,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        wait_until_up(self.url + "/", self.process)
+        # The log goes to a file, not a pipe: a pipe nobody reads fills up and blocks
+        # the server the moment it logs a few tracebacks.
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, env=env, stdout=log, stderr=log, start_new_session=True
+            )
+        try:
+            wait_until_up(self.url + "/", self.process)
+        except (RuntimeError, TimeoutError) as exc:
+            raise RuntimeError(f"{exc}; server log:\n{self.log_tail()}") from exc
         return self
+
+    @property
+    def log(self) -> Path:
+        """The file that receives the server's output, beside its store."""
+        return self.store.with_name(self.store.name + ".log")
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines the server logged, for failure messages."""
+        if not self.log.exists():
+            return ""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
     def kill(self) -> None:
         """Kill the whole process group at once (SIGKILL), as a crash would."""
@@ -86,5 +99,3 @@ class LiveServer:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
-        if self.process.stderr:  # also after kill(), so the pipe is not left to the GC
-            self.process.stderr.close()

@@ -41,3 +41,11 @@ def test_dataset_version_names_date_and_hash(store: GraphStore, data_dir: Path) 
     loader.load_file(store, data_dir / "small.ttl")
     version = loader.dataset_version(store)
     assert len(version) == len("2026-01-01-") + 8
+
+
+def test_a_write_that_is_not_a_load_changes_the_version(store: GraphStore, data_dir: Path) -> None:
+    loader.load_file(store, data_dir / "small.ttl")
+    before = loader.dataset_version(store)
+    store.update("INSERT DATA { <urn:a> <urn:p> <urn:b> }")
+    loader.record_revision(store)
+    assert loader.dataset_version(store) != before

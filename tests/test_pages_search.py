@@ -1,6 +1,10 @@
 """Search page and its JSON twin share one ranking."""
 
+import requests
 from flask.testing import FlaskClient
+
+from tests.conftest import WRITE_TOKEN
+from tests.live import LiveServer
 
 
 def test_search_json_ranks_and_links(workbench_client: FlaskClient) -> None:
@@ -34,3 +38,27 @@ def test_every_page_has_the_search_box(workbench_client: FlaskClient) -> None:
     html = workbench_client.get("/gallery").get_data(as_text=True)
     assert 'role="combobox"' in html
     assert 'data-suggest="/search.json"' in html
+
+
+def test_search_sees_an_entity_written_by_sparql_update(writable_server: LiveServer) -> None:
+    label = "Freshly Written Collective"
+    update = (
+        "INSERT DATA { GRAPH <urn:test:search-fresh> { "
+        "<https://w3id.org/civicgraph/id/org/freshly-written> "
+        "a <https://w3id.org/civicgraph/ontology#Organization> ; "
+        f'<http://www.w3.org/2000/01/rdf-schema#label> "{label}" }} }}'
+    )
+    search = f"{writable_server.url}/search.json"
+    assert requests.get(search, params={"q": "freshly"}, timeout=10).json()["results"] == []
+    written = requests.post(
+        f"{writable_server.url}/update",
+        data=update.encode(),
+        headers={
+            "Content-Type": "application/sparql-update",
+            "Authorization": f"Bearer {WRITE_TOKEN}",
+        },
+        timeout=10,
+    )
+    assert written.status_code == 204
+    found = requests.get(search, params={"q": "freshly"}, timeout=10).json()["results"]
+    assert [r["label"] for r in found] == [label]

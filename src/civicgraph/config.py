@@ -63,7 +63,9 @@ class Settings:
         64 * MIB, "CIVICGRAPH_UPLOAD_LIMIT", "Largest graph upload body, bytes"
     )
     memory_budget: int = _setting(
-        2048 * MIB, "CIVICGRAPH_MEMORY_BUDGET", "Memory one query worker may use, bytes"
+        2048 * MIB,
+        "CIVICGRAPH_MEMORY_BUDGET",
+        "Memory a query may use in its worker, beyond the worker's own, bytes",
     )
     query_workers: int = _setting(
         2, "CIVICGRAPH_QUERY_WORKERS", "Query worker processes (on-disk store)"

@@ -18,6 +18,19 @@ class CivicgraphError(Exception):
         super().__init__(detail)
         self.detail = detail
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle with every field, so an error raised in a query worker arrives whole."""
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild(
+    cls: type[CivicgraphError], args: tuple[object, ...], state: dict[str, object]
+) -> CivicgraphError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class UserInputError(CivicgraphError):
     """The request or command is wrong in a way the user can fix."""
@@ -164,6 +177,19 @@ class QueryTimeoutError(CivicgraphError):
         super().__init__(
             f"The query ran longer than the {limit:g} s limit and was stopped. Narrow it: "
             "add LIMIT, bind a subject or type early, or avoid unbounded property paths."
+        )
+        self.limit = limit
+
+
+class ServerBusyError(CivicgraphError):
+    """Every query worker stayed busy for as long as a query may run."""
+
+    title = "Server busy"
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(
+            f"Every query worker was busy for {limit:g} s; try again shortly. "
+            "Long-running queries from other clients are holding them."
         )
         self.limit = limit
 

@@ -50,6 +50,11 @@ class Format:
         return f"{self.media_type}; charset=utf-8"
 
     @property
+    def w3c_name(self) -> str:
+        """Its local name under ``http://www.w3.org/ns/formats/`` (for service descriptions)."""
+        return _W3C_NAMES[self.name]
+
+    @property
     def rdf_format(self) -> RdfFormat:
         """pyoxigraph's handle for an RDF format."""
         return RdfFormat.from_media_type(self.media_type)  # type: ignore[return-value]
@@ -99,6 +104,21 @@ FORMATS: tuple[Format, ...] = (
     Format("csv", "CSV", "text/csv", "csv", frozenset({_R})),
     Format("tsv", "TSV", "text/tab-separated-values", "tsv", frozenset({_R})),
 )
+
+
+_W3C_NAMES = {
+    "turtle": "Turtle",
+    "ntriples": "N-Triples",
+    "jsonld": "JSON-LD",
+    "rdfxml": "RDF_XML",
+    "n3": "N3",
+    "trig": "TriG",
+    "nquads": "N-Quads",
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+}
 
 
 def formats_for(kind: Kind) -> tuple[Format, ...]:

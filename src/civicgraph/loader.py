@@ -6,6 +6,7 @@ rest; that keeps a restart on a loaded store fast.
 """
 
 import hashlib
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,12 @@ from civicgraph.store import GraphStore, ProgressCallback
 from civicgraph.vocab import META, META_GRAPH, graph_iri
 
 _XSD_DATETIME = NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+#: The subject of dataset-wide bookkeeping in the metadata graph.
+DATASET_RECORD = NamedNode(str(META.dataset))
+_REVISION = f"""
+SELECT ?revision WHERE {{
+  GRAPH <{META_GRAPH}> {{ {DATASET_RECORD} <{META.revision}> ?revision }}
+}}"""
 _RECORDED = f"""
 SELECT ?graph ?hash ?loaded WHERE {{
   GRAPH <{META_GRAPH}> {{ ?graph <{META.sha256}> ?hash ; <{META.loadedAt}> ?loaded }}
@@ -120,6 +127,25 @@ def load_bundled(
     return reports
 
 
+def record_revision(store: GraphStore) -> None:
+    """Mark the data as changed by a write that is not a file load (SPARQL Update, GSP).
+
+    The dataset version includes this revision, so caches keyed on the version (the
+    search index, the ontology page) are rebuilt after any write, not only after loads.
+    """
+    record = f"{DATASET_RECORD} <{META.revision}>"
+    store.update(
+        f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ {record} ?o }} }} ;\n"
+        f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ {record} {Literal(uuid.uuid4().hex)} }} }}"
+    )
+
+
+def _revision(store: GraphStore) -> str:
+    result = store.query(_REVISION)
+    assert isinstance(result, SelectResult)
+    return "".join(term_value(t) for t in result.column("revision"))
+
+
 def dataset_version(store: GraphStore) -> str:
     """A short, stable name for the loaded content: last load date and a hash prefix.
 
@@ -128,6 +154,7 @@ def dataset_version(store: GraphStore) -> str:
     records = sorted(load_records(store).values(), key=lambda r: r.graph)
     if not records:
         return "empty"
-    combined = hashlib.sha256("".join(r.graph + r.sha256 for r in records).encode()).hexdigest()
+    content = "".join(r.graph + r.sha256 for r in records) + _revision(store)
+    combined = hashlib.sha256(content.encode()).hexdigest()
     last = max(r.loaded_at for r in records)[:10]
     return f"{last}-{combined[:8]}"

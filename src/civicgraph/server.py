@@ -6,6 +6,8 @@ requests on several threads; CPU-heavy query work is spread over the machine's
 cores by the query-worker pool inside the application.
 """
 
+import os
+import sys
 from typing import Any
 
 from flask import Flask
@@ -15,6 +17,7 @@ from civicgraph.config import Settings
 from civicgraph.loader import LoadReport, load_bundled
 from civicgraph.store import open_store
 from civicgraph.webapp import create_app
+from civicgraph.webapp.state import current_store
 
 
 def prepare_store(settings: Settings, report: Any = None) -> list[LoadReport]:
@@ -33,6 +36,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def __init__(self, settings: Settings, threads: int) -> None:
         self.settings, self.threads = settings, threads
+        self.app: Flask | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -43,12 +47,29 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("timeout", max(60, int(self.settings.query_timeout * 3)))
         self.cfg.set("accesslog", "-")
         self.cfg.set("limit_request_line", 8190)
+        self.cfg.set("worker_exit", self._worker_exit)
         if "control_socket_disable" in self.cfg.settings:
             # One fixed control socket per user would make concurrent servers collide.
             self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Flask:
-        return create_app(self.settings)
+        self.app = create_app(self.settings)
+        return self.app
+
+    def _worker_exit(self, _arbiter: Any, _worker: Any) -> None:
+        """In the worker, as it exits: close the store, then leave without C++ teardown.
+
+        Closing stops the query workers and shuts the database down in order. The
+        master opened the store once before forking (``prepare_store``), so the
+        worker inherits the database library's global thread pool without its
+        threads; that pool's exit-time destructor then waits forever for them (or
+        crashes). ``os._exit`` skips it; everything worth keeping is closed by now.
+        """
+        if self.app is not None:
+            current_store(self.app).close()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def serve(settings: Settings, threads: int = 8) -> None:

@@ -21,6 +21,11 @@ META: Final = Namespace(BASE + "meta#")
 SDO: Final = Namespace("https://schema.org/")
 SH: Final = Namespace("http://www.w3.org/ns/shacl#")
 VANN: Final = Namespace("http://purl.org/vocab/vann/")
+#: SPARQL 1.1 Service Description, and the W3C names of formats and entailment regimes.
+SD: Final = Namespace("http://www.w3.org/ns/sparql-service-description#")
+W3C_FORMATS: Final = Namespace("http://www.w3.org/ns/formats/")
+ENTAILMENT: Final = Namespace("http://www.w3.org/ns/entailment/")
+VOID: Final = Namespace("http://rdfs.org/ns/void#")
 
 ENTITY_KINDS: Final = (
     "person",

@@ -32,6 +32,7 @@ from civicgraph.errors import (
 from civicgraph.formats import Format, Kind
 from civicgraph.parsesafety import check_before_parsing, check_file_before_parsing
 from civicgraph.results import AskResult, GraphResult, QueryResult, SelectResult, Term
+from civicgraph.sparqltext import declares_dataset
 from civicgraph.store.base import GraphInfo, ProgressCallback, Source
 from civicgraph.vocab import PREFIXES
 
@@ -101,14 +102,18 @@ class EmbeddedStore:
         max_rows: int | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
-        """Run a query over the union of graphs, or over the dataset given."""
+        """Run a query over the union of graphs, or over the dataset given.
+
+        A query's own ``FROM``/``FROM NAMED`` wins over the union default graph, and
+        a dataset given here wins over both (SPARQL 1.1 Protocol §2.1.4).
+        """
         substitutions = {Variable(k): v for k, v in (bindings or {}).items()}
         try:
             raw = self._store.query(
                 sparql,
                 base_iri=base_iri,
                 substitutions=substitutions or None,
-                use_default_graph_as_union=default_graphs is None,
+                use_default_graph_as_union=default_graphs is None and not declares_dataset(sparql),
                 default_graph=None
                 if default_graphs is None
                 else [graph_name(g) for g in default_graphs],
@@ -128,6 +133,8 @@ class EmbeddedStore:
             self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        except RuntimeError as exc:  # e.g. CREATE GRAPH of a graph that exists
+            raise UserInputError(f"The update cannot run, and changed nothing: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"The store failed while updating: {exc}") from exc
 

@@ -3,6 +3,7 @@
 from flask import Flask
 
 from civicgraph.config import Settings, from_env
+from civicgraph.guard import GuardedStore
 from civicgraph.loader import load_bundled
 from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
@@ -11,11 +12,13 @@ from civicgraph.webapp import (
     errors,
     export_pages,
     gallery_pages,
+    graph_store,
     ontology_pages,
     pages,
     query_pages,
     search_pages,
     sparql,
+    update,
     urls,
 )
 from civicgraph.webapp.security import add_security_headers
@@ -23,11 +26,17 @@ from civicgraph.webapp.state import AppState, install
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Flask:
-    """Build the application: validate settings, open the store, register everything."""
+    """Build the application: validate settings, open the store, register everything.
+
+    The store is wrapped in a ``GuardedStore``, so every query the application runs
+    (pages, search, network views, the endpoint) is checked and time-limited.
+    """
     settings = settings or from_env()
     store = store if store is not None else open_store(settings)
     if settings.load_bundled:
         load_bundled(store)
+    if not isinstance(store, GuardedStore):
+        store = GuardedStore(store, settings)
     app = Flask(
         __name__,
         template_folder=str(web_dir() / "templates"),
@@ -44,6 +53,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         export_pages.bp,
         ontology_pages.bp,
         sparql.bp,
+        update.bp,
+        graph_store.bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)

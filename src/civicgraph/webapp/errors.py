@@ -20,6 +20,7 @@ STATUS: dict[type[errors.CivicgraphError], int] = {
     errors.UnsupportedMediaTypeError: 415,
     errors.QueryTimeoutError: 503,
     errors.ResourceLimitError: 503,
+    errors.ServerBusyError: 503,
     errors.StoreError: 503,
 }
 

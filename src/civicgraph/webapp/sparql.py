@@ -1,26 +1,125 @@
-"""The SPARQL endpoint: ``GET /sparql?query=`` answering SPARQL JSON results."""
+"""``/sparql``: the SPARQL 1.1 Protocol query operation, and the service description.
 
-from flask import Blueprint, Response, request
+GET ``?query=``, POST a form, or POST ``application/sparql-query`` (Protocol §2.1);
+``default-graph-uri``/``named-graph-uri`` fix the dataset (§2.1.4). Without a query,
+GET answers the Service Description. A browser that asks for HTML with a query is
+sent to the workbench page with that query.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import UserInputError
-from civicgraph.formats import negotiate
-from civicgraph.results import serialize_result
+from civicgraph.formats import FORMATS, Kind, negotiate
+from civicgraph.results import serialize_result, serialize_triples
+from civicgraph.webapp.bodies import Params, posted_operation, url_params
+from civicgraph.webapp.cors import allow_reads
+from civicgraph.webapp.service import Endpoints, description
 from civicgraph.webapp.state import current_state
 
 bp = Blueprint("sparql", __name__)
 
+QUERY_TYPE = "application/sparql-query"
+#: The page of the query workbench, where browsers asking for HTML are sent.
+WORKBENCH_PATH = "/query"
+_MACHINE_TYPES = frozenset(m for f in FORMATS for m in f.media_types)
 
-@bp.get("/sparql")
-def query() -> ResponseReturnValue:
-    """Run the ``query`` parameter and answer in the negotiated format."""
-    text = request.args.get("query")
-    if not text:
-        raise UserInputError("Pass a SPARQL query in the 'query' parameter")
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A query operation as the protocol delivered it."""
+
+    text: str | None
+    params: Params
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+
+
+def _with_dataset(text: str | None, params: Params) -> QueryRequest:
+    """Protocol §2.1.4: naming either part of the dataset fixes all of it."""
+    default = params.iris("default-graph-uri")
+    named = params.iris("named-graph-uri")
+    if not default and not named:
+        return QueryRequest(text, params)
+    return QueryRequest(text, params, default, named)
+
+
+def _no_update(params: Params) -> None:
+    if "update" in params:
+        raise UserInputError("Updates are not run here; POST them to /update")
+
+
+def read_query_request() -> QueryRequest:
+    """Read the query and the dataset from a GET or one of the two POST forms."""
+    if request.method == "GET":
+        params = url_params()
+        _no_update(params)
+        return _with_dataset(params.one("query"), params)
+    limit = current_state().settings.query_body_limit
+    text, params = posted_operation("query", QUERY_TYPE, limit)
+    _no_update(params)
+    return _with_dataset(text, params)
+
+
+def prefers_html() -> bool:
+    """Whether the client lists ``text/html`` at least as high as any machine format."""
+    accept = request.accept_mimetypes
+    html = max((q for media, q in accept if media == "text/html"), default=0)
+    machine = max((q for media, q in accept if media in _MACHINE_TYPES), default=0)
+    return html > 0 and html >= machine
+
+
+def _to_workbench(found: QueryRequest) -> ResponseReturnValue:
+    """See Other: the workbench shows the query, its dataset and its results."""
+    keep = [(k, v) for k, v in found.params.pairs if k.endswith("graph-uri")]
+    query = urlencode([("query", found.text or ""), *keep])
+    return redirect(f"{request.script_root}{WORKBENCH_PATH}?{query}", code=303)
+
+
+def _service_description() -> ResponseReturnValue:
     state = current_state()
-    result = state.store.query(text, max_rows=state.settings.row_cap)
+    graphs = state.store.graphs()
+    if prefers_html():
+        return render_template(
+            "sparql/service.html", settings=state.settings, graphs=graphs, formats=FORMATS
+        )
+    endpoints = Endpoints(
+        url_for("sparql.query", _external=True), url_for("update.update", _external=True)
+    )
+    fmt = negotiate(request.headers.get("Accept"), Kind.GRAPH)
+    body = serialize_triples(description(endpoints, state.settings, graphs), fmt)
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def query() -> ResponseReturnValue:
+    """Run a query and answer in the negotiated format, or describe the service."""
+    found = read_query_request()
+    if found.text is None:
+        return _service_description()
+    if prefers_html():
+        return _to_workbench(found)
+    state = current_state()
+    result = state.store.query(
+        found.text,
+        default_graphs=found.default_graphs,
+        named_graphs=found.named_graphs,
+        max_rows=state.settings.row_cap,
+        base_iri=request.base_url,
+    )
     fmt = negotiate(request.headers.get("Accept"), result.kind)
     response = Response(serialize_result(result, fmt), content_type=fmt.content_type)
+    response.vary.add("Accept")
     if result.truncated:
         response.headers["X-Civicgraph-Truncated"] = str(state.settings.row_cap)
     return response
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    return allow_reads(response, "GET, POST")

@@ -27,3 +27,9 @@ def current_state() -> AppState:
     """The state of the application handling the current request."""
     state: AppState = current_app.extensions[_KEY]
     return state
+
+
+def current_store(app: Flask) -> GraphStore:
+    """The store of an application, outside a request (shutdown hooks, tests)."""
+    state: AppState = app.extensions[_KEY]
+    return state.store

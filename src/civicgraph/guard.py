@@ -1,0 +1,184 @@
+"""What a query may do, enforced before and while it runs.
+
+Before: ``SERVICE`` and ``LOAD`` make pyoxigraph fetch other IRIs over HTTP on a
+visitor's behalf, so they are refused from the query's tokens (``sparqltext``),
+unless an operator allow-listed the ``SERVICE`` endpoint. While: ``GuardedStore``
+runs every read of the application in a ``QueryPool`` child that is killed at the
+time limit. An in-memory store cannot be opened from another process, so its
+queries run in this process, with the row cap but without a hard time limit.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any, BinaryIO
+from urllib.parse import urljoin
+
+from civicgraph.config import Settings
+from civicgraph.errors import ForbiddenOperationError
+from civicgraph.formats import Format
+from civicgraph.loader import record_revision
+from civicgraph.results import QueryResult, Term
+from civicgraph.sparqltext import Token, TokenKind, readings, tokens
+from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, Source
+from civicgraph.workers import QueryPool
+
+_NO_FETCH = (
+    "This server does not fetch data from other servers on a visitor's behalf. "
+    "An operator can allow named endpoints with CIVICGRAPH_SERVICE_ALLOWLIST."
+)
+
+
+def _prefixes_and_base(found: list[Token], upto: int) -> tuple[dict[str, str], str]:
+    """PREFIX and BASE declarations that come before token ``upto``."""
+    prefixes: dict[str, str] = {}
+    base = ""
+    for i in range(upto):
+        if found[i].is_word("PREFIX") and i + 2 < upto and found[i + 2].kind is TokenKind.IRI:
+            prefixes[found[i + 1].text] = urljoin(base, found[i + 2].text[1:-1])
+        elif found[i].is_word("BASE") and i + 1 < upto and found[i + 1].kind is TokenKind.IRI:
+            base = urljoin(base, found[i + 1].text[1:-1])
+    return prefixes, base
+
+
+def _endpoint(found: list[Token], at: int) -> str | None:
+    """The IRI a ``SERVICE`` keyword at ``at`` names, or None if it names none."""
+    i = at + 1
+    if i < len(found) and found[i].is_word("SILENT"):
+        i += 1
+    if i >= len(found):
+        return None
+    target = found[i]
+    prefixes, base = _prefixes_and_base(found, at)
+    if target.kind is TokenKind.IRI:
+        return urljoin(base, target.text[1:-1])
+    if target.kind is TokenKind.PNAME and not target.text.startswith("_:"):
+        prefix, _, local = target.text.partition(":")
+        namespace = prefixes.get(prefix + ":")
+        return None if namespace is None else namespace + local
+    return None
+
+
+def check(text: str, allowlist: Sequence[str] = ()) -> None:
+    """Refuse a query or update that would make the server fetch from elsewhere.
+
+    ``LOAD`` is always refused; ``SERVICE`` unless its endpoint is in ``allowlist``
+    (a variable endpoint never is). Both readings of the text are checked: as
+    written, and with codepoint escapes applied.
+    """
+    for reading in readings(text):
+        found = list(tokens(reading))
+        for at, token in enumerate(found):
+            if token.is_word("LOAD"):
+                raise ForbiddenOperationError(
+                    "LOAD is not allowed: this server does not fetch data on a visitor's "
+                    "behalf. Upload the data with PUT or POST /store instead."
+                )
+            if token.is_word("SERVICE"):
+                endpoint = _endpoint(found, at)
+                if endpoint is None or endpoint not in allowlist:
+                    named = f" <{endpoint}>" if endpoint else " with a variable endpoint"
+                    raise ForbiddenOperationError(f"SERVICE{named} is not allowed. {_NO_FETCH}")
+
+
+class GuardedStore:
+    """A ``GraphStore`` whose reads are checked and time-limited and whose writes are seen.
+
+    Writes go to the primary store in this process; each one bumps the pool's write
+    generation so that the children reopen before their next read.
+    """
+
+    def __init__(self, primary: GraphStore, settings: Settings) -> None:
+        self.primary = primary
+        self.allowlist = settings.service_allowlist
+        self.pool: QueryPool | None = None
+        if isinstance(primary, EmbeddedStore) and primary.path and not primary.read_only:
+            self.pool = QueryPool(
+                primary.path,
+                size=settings.query_workers,
+                timeout=settings.query_timeout,
+                memory_budget=settings.memory_budget,
+            )
+
+    def _read(self, method: str, **kwargs: Any) -> Any:
+        if self.pool is not None:
+            return self.pool.run(method, **kwargs)
+        return getattr(self.primary, method)(**kwargs)
+
+    def _wrote(self) -> None:
+        record_revision(self.primary)
+        if self.pool is not None:
+            self.pool.bump()
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str | None] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        bindings: Mapping[str, Term] | None = None,
+        max_rows: int | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        """Refuse SERVICE and LOAD, then run the query within the time limit."""
+        check(sparql, self.allowlist)
+        result: QueryResult = self._read(
+            "query",
+            sparql=sparql,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            bindings=bindings,
+            max_rows=max_rows,
+            base_iri=base_iri,
+        )
+        return result
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Refuse LOAD and SERVICE, then apply the update atomically."""
+        check(sparql, self.allowlist)
+        try:
+            self.primary.update(sparql, base_iri=base_iri)
+        finally:
+            self._wrote()
+
+    def load(
+        self,
+        source: Source,
+        fmt: Format,
+        graph: str | None,
+        *,
+        replace: bool = True,
+        base_iri: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> int:
+        """Load into the primary store atomically."""
+        try:
+            return self.primary.load(
+                source, fmt, graph, replace=replace, base_iri=base_iri, on_progress=on_progress
+            )
+        finally:
+            self._wrote()
+
+    def drop_graph(self, graph: str | None) -> bool:
+        """Drop a graph in the primary store."""
+        try:
+            return self.primary.drop_graph(graph)
+        finally:
+            self._wrote()
+
+    def has_graph(self, graph: str) -> bool:
+        """Whether a named graph exists (a cheap lookup, asked of the primary store)."""
+        return self.primary.has_graph(graph)
+
+    def dump(self, out: BinaryIO, fmt: Format, graphs: Sequence[str | None] | None = None) -> None:
+        """Stream graphs from the primary store (a scan, not a query: no time limit)."""
+        self.primary.dump(out, fmt, graphs)
+
+    def graphs(self) -> list[GraphInfo]:
+        """Graphs with their triple counts, counted within the time limit."""
+        found: list[GraphInfo] = self._read("graphs")
+        return found
+
+    def close(self) -> None:
+        """Stop the query workers and release the primary store."""
+        if self.pool is not None:
+            self.pool.close()
+        self.primary.close()

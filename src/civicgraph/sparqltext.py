@@ -1,0 +1,190 @@
+"""A small SPARQL lexer: enough to find keywords without parsing the whole grammar.
+
+Deciding whether a query contains ``SERVICE`` or ``LOAD`` must not be fooled by the
+word inside a string, an IRI, a comment, a variable or a prefixed name, so the text
+is cut into tokens the way SPARQL 1.1 Query §19.8 (grammar terminals) cuts it. A
+full parse (rdflib costs 2 to 20 ms a query) is not needed to tell those apart.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+
+class TokenKind(Enum):
+    """The terminal classes the guard and the update rewriter care about."""
+
+    WORD = "word"  # a keyword or bare name: SELECT, SERVICE, a, true …
+    PNAME = "pname"  # ex:local, ex:, _:label
+    IRI = "iri"  # <http://…>
+    VAR = "var"  # ?x, $x
+    STRING = "string"  # '…', "…", '''…''', \"\"\"…\"\"\"
+    LANGTAG = "langtag"  # @en-GB
+    NUMBER = "number"
+    PUNCT = "punct"  # { } ( ) ; . , and operators
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token; ``start`` is its offset in the text that was lexed."""
+
+    kind: TokenKind
+    text: str
+    start: int
+
+    def is_word(self, *words: str) -> bool:
+        """Whether this is one of ``words`` as a keyword (keywords ignore case, §19.1)."""
+        return self.kind is TokenKind.WORD and self.text.upper() in words
+
+
+# Order matters: long strings before short ones, IRIs before the '<' operator.
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<comment>\#[^\r\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
+             | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+             | '(?:[^'\\\r\n]|\\.)*'
+             | "(?:[^"\\\r\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
+  | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
+  | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:[\w\-:%\\.]*[\w\-:%])?|_:[\w][\w.\-]*)
+  | (?P<word>[^\W\d][\w]*)
+  | (?P<punct>\^\^|\|\||&&|!=|<=|>=|[^\s])
+    """,
+    re.VERBOSE,
+)
+_KINDS = {
+    "string": TokenKind.STRING,
+    "iri": TokenKind.IRI,
+    "var": TokenKind.VAR,
+    "langtag": TokenKind.LANGTAG,
+    "number": TokenKind.NUMBER,
+    "pname": TokenKind.PNAME,
+    "word": TokenKind.WORD,
+    "punct": TokenKind.PUNCT,
+}
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """Cut ``text`` into tokens, dropping white space and comments.
+
+    An unterminated string or IRI does not stop the lexer: its first character comes
+    out as punctuation and lexing goes on, so nothing after it escapes inspection.
+    """
+    for match in _TOKEN.finditer(text):
+        group = match.lastgroup
+        if group in _KINDS:
+            yield Token(_KINDS[group], match.group(), match.start())
+
+
+def unescape_codepoints(text: str) -> str:
+    """Apply ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes everywhere (SPARQL 1.1 Query §19.2).
+
+    The grammar allows these escapes anywhere in a query, before tokenizing; a
+    parser that honours them would read ``\\u0053ERVICE`` as ``SERVICE``.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        code = int(match[1] or match[2], 16)
+        return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match[0]
+
+    return _ESCAPE.sub(replace, text)
+
+
+def readings(text: str) -> list[str]:
+    """The text as written and, if it has codepoint escapes, as a parser may read it."""
+    unescaped = unescape_codepoints(text)
+    return [text] if unescaped == text else [text, unescaped]
+
+
+def _depth_zero(text: str) -> Iterator[tuple[Token, int]]:
+    """Tokens with the brace depth they sit at (0 outside every ``{ … }``)."""
+    depth = 0
+    for token in tokens(text):
+        if token.text == "}":
+            depth -= 1
+        yield token, depth
+        if token.text == "{":
+            depth += 1
+
+
+def declares_dataset(text: str) -> bool:
+    """Whether a query names its own dataset with ``FROM`` or ``FROM NAMED``."""
+    return any(token.is_word("FROM") for reading in readings(text) for token in tokens(reading))
+
+
+def has_dataset_clause(text: str) -> bool:
+    """Whether an update names its own dataset with ``USING`` or ``WITH``."""
+    return any(
+        token.is_word("USING", "WITH") and depth == 0
+        for reading in readings(text)
+        for token, depth in _depth_zero(reading)
+    )
+
+
+def _operations(text: str) -> Iterator[list[Token]]:
+    """The depth-0 tokens of each operation of an update (split at ``;``)."""
+    current: list[Token] = []
+    for token, depth in _depth_zero(text):
+        if depth == 0 and token.text == ";":
+            yield current
+            current = []
+        elif depth == 0:
+            current.append(token)
+    yield current
+
+
+def _group_end(text: str, open_brace: int) -> int:
+    """The offset just past the ``}`` that closes the ``{`` at ``open_brace``."""
+    depth = 0
+    for token in tokens(text[open_brace:]):
+        if token.text == "{":
+            depth += 1
+        elif token.text == "}":
+            depth -= 1
+            if depth == 0:
+                return open_brace + token.start + 1
+    return len(text)
+
+
+def _insertion(text: str, operation: list[Token], clauses: str) -> tuple[int, int, str] | None:
+    """Where USING clauses go in one operation: (start, end, replacement), or None.
+
+    ``DELETE/INSERT … WHERE`` takes them before ``WHERE`` (SPARQL 1.1 Update §3.1.3).
+    ``DELETE WHERE { P }`` cannot carry them, so it is rewritten to its long form
+    ``DELETE { P } USING … WHERE { P }``, which §3.1.3.3 defines as equivalent.
+    """
+    words = [t for t in operation if t.kind is TokenKind.WORD]
+    verbs = [t for t in words if not t.is_word("PREFIX", "BASE")]
+    if not verbs or not verbs[0].is_word("DELETE", "INSERT"):
+        return None
+    where = next((t for t in operation if t.is_word("WHERE")), None)
+    if where is None:
+        return None
+    position = where.start
+    if words.index(where) > 0 and words[words.index(where) - 1].is_word("DELETE"):
+        brace = text.index("{", position)
+        pattern = text[brace : _group_end(text, brace)]
+        return position, brace + len(pattern), f"{pattern} {clauses} WHERE {pattern}"
+    return position, position, f"{clauses} "
+
+
+def with_using(text: str, graphs: list[str], named_graphs: list[str]) -> str:
+    """Apply protocol ``using-graph-uri``/``using-named-graph-uri`` to every operation.
+
+    SPARQL 1.1 Protocol §2.2.3: these parameters set the dataset of each operation
+    that matches a pattern, exactly as ``USING``/``USING NAMED`` clauses would. The
+    IRIs must already be validated (they are written into the text between ``<>``).
+    """
+    clauses = " ".join(
+        [f"USING <{g}>" for g in graphs] + [f"USING NAMED <{g}>" for g in named_graphs]
+    )
+    edits = [_insertion(text, op, clauses) for op in _operations(text)]
+    for start, end, replacement in sorted((e for e in edits if e), reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text

@@ -1,0 +1,224 @@
+"""Query worker processes: where a query runs so that it can really be stopped.
+
+pyoxigraph cannot cancel a running query, and a thread cannot be killed, so queries
+over an on-disk store run in child processes that each open the store read-only
+(``pyoxigraph.Store.read_only``). The parent waits for an answer until the time
+limit and then kills the child with SIGKILL: its CPU is free at once, and a fresh
+child takes its place. Each child also has an address-space limit (``RLIMIT_AS``:
+what it maps once the store is open, plus the memory budget), so one query cannot
+take the machine's memory; a child that runs out dies or reports it, and is replaced.
+
+A read-only store sees what was committed when it was opened. The parent keeps a
+write generation, bumped after every write made through the application, and sends
+it with each request; a child whose store is older reopens before it starts.
+
+Requests and answers cross a socket pair as pickles: results are the tagged types of
+``results.py`` holding pyoxigraph terms, which pickle faithfully.
+"""
+
+import os
+import queue
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, Final
+
+from civicgraph.errors import (
+    CivicgraphError,
+    QueryTimeoutError,
+    ResourceLimitError,
+    ServerBusyError,
+    StoreError,
+)
+from civicgraph.store.embedded import EmbeddedStore
+
+#: How long a new child may take to import and open the store before it is given up.
+START_TIMEOUT: Final = 60.0
+#: What a child may be asked to do: the read-only part of ``GraphStore``.
+READ_METHODS: Final = frozenset({"query", "graphs", "has_graph"})
+_STARTED: Final = "started"
+
+
+class _WorkerLostError(Exception):
+    """A child stopped answering (time limit) or died (memory, crash)."""
+
+    def __init__(self, overran: bool) -> None:
+        super().__init__("over the time limit" if overran else "died")
+        self.overran = overran
+
+
+class _Worker:
+    """One child process and the parent's end of its socket."""
+
+    def __init__(self, path: Path, memory_budget: int, generation: int) -> None:
+        parent_end, child_end = socket.socketpair()
+        command = [sys.executable, "-c", "from civicgraph.workers import main; main()"]
+        command += [str(child_end.fileno()), str(path), str(memory_budget), str(generation)]
+        # A child that runs out of memory aborts; one line on stderr says so, not a backtrace.
+        env = {**os.environ, "RUST_BACKTRACE": "0"}
+        self.process = subprocess.Popen(
+            command, pass_fds=[child_end.fileno()], stdin=subprocess.DEVNULL, env=env
+        )
+        child_end.close()
+        self.connection = Connection(parent_end.detach())
+
+    def call(self, request: tuple[Any, ...], timeout: float) -> Any:
+        """Send one request; wait for the child to start it, then for its answer."""
+        try:
+            self.connection.send(request)
+            if not self.connection.poll(START_TIMEOUT):
+                raise _WorkerLostError(overran=False)
+            self.connection.recv()  # the child has the store open and starts now
+            if not self.connection.poll(timeout):
+                raise _WorkerLostError(overran=True)
+            status, value = self.connection.recv()
+        except (EOFError, OSError) as exc:
+            raise _WorkerLostError(overran=False) from exc
+        if status == "error":
+            raise value
+        if status == "crash":
+            raise RuntimeError(f"The query worker failed: {value}")
+        if status == "memory":
+            raise _WorkerLostError(overran=False)
+        return value
+
+    def kill(self) -> None:
+        """Stop the child at once and reap it."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.connection.close()
+
+
+class QueryPool:
+    """A fixed number of children; each request takes one, or waits for one to be free."""
+
+    def __init__(self, path: Path, *, size: int, timeout: float, memory_budget: int) -> None:
+        self.path, self.timeout, self.memory_budget = path, timeout, memory_budget
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._closed = False
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        for _ in range(size):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self.path, self.memory_budget, self._generation)
+
+    def bump(self) -> None:
+        """Record a write: every child reopens the store before its next request."""
+        with self._lock:
+            self._generation += 1
+
+    def run(self, method: str, **kwargs: Any) -> Any:
+        """Run ``EmbeddedStore.<method>(**kwargs)`` in a child, within the time limit."""
+        if method not in READ_METHODS:
+            raise ValueError(f"{method} is not a read method")
+        worker = self._take()
+        try:
+            return worker.call((self._generation, method, kwargs), self.timeout)
+        except _WorkerLostError as lost:
+            worker.kill()
+            worker = self._spawn()
+            if lost.overran:
+                raise QueryTimeoutError(self.timeout) from None
+            raise ResourceLimitError(self.memory_budget) from None
+        finally:
+            self._give_back(worker)
+
+    def _take(self) -> _Worker:
+        if self._closed:
+            raise StoreError("The store is closed")
+        try:
+            return self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            raise ServerBusyError(self.timeout) from None
+
+    def _give_back(self, worker: _Worker) -> None:
+        if self._closed:
+            worker.kill()
+        else:
+            self._idle.put(worker)
+
+    def close(self) -> None:
+        """Stop every child; children busy right now are stopped when they come back."""
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                return
+
+
+def _open(path: str) -> EmbeddedStore:
+    """Open read-only beside the live writer; retry once, as its docs call it undefined."""
+    try:
+        return EmbeddedStore(path, read_only=True)
+    except StoreError:
+        time.sleep(0.05)
+        return EmbeddedStore(path, read_only=True)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Leave when the parent is gone, even in the middle of a long query."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _answer(store: EmbeddedStore, method: str, kwargs: dict[str, Any]) -> tuple[str, Any]:
+    call: Callable[..., Any] = getattr(store, method)
+    try:
+        return "ok", call(**kwargs)
+    except CivicgraphError as exc:
+        return "error", exc
+    except MemoryError:
+        raise
+    except Exception as exc:  # a defect: reported (a logged 500), the worker stays up
+        return "crash", f"{type(exc).__name__}: {exc}"
+
+
+def _limit_memory(budget: int) -> None:
+    """Cap the address space at what the child uses now (store open) plus ``budget``.
+
+    A child with an open store already maps about half a GiB (interpreter, libraries,
+    database threads), so the budget is counted on top of that, not from zero.
+    """
+    pages = int(Path("/proc/self/statm").read_text().split()[0])
+    limit = pages * resource.getpagesize() + budget
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def main() -> None:
+    """A child's loop: answer requests until the parent closes the socket."""
+    fd, path, budget, generation = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    connection = Connection(int(fd))
+    store: EmbeddedStore | None = None
+    try:
+        store = _open(path)  # now, so that the first query does not wait for it
+    except StoreError:
+        store = None  # tried again with the first request, which reports the error
+    _limit_memory(budget)
+    while True:
+        try:
+            wanted, method, kwargs = connection.recv()
+        except EOFError:
+            return
+        try:
+            if store is None or wanted != generation:
+                store, generation = _open(path), wanted
+            connection.send(_STARTED)
+            connection.send(_answer(store, method, kwargs))
+        except CivicgraphError as exc:
+            connection.send(_STARTED)
+            connection.send(("error", exc))
+        except MemoryError:
+            connection.send(("memory", None))
+            return

@@ -1,0 +1,126 @@
+"""The guard: SERVICE and LOAD refused from tokens; the update dataset rewriter; the pool."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from civicgraph.config import Settings
+from civicgraph.errors import ForbiddenOperationError, QueryTimeoutError, ResourceLimitError
+from civicgraph.guard import GuardedStore, check
+from civicgraph.results import AskResult
+from civicgraph.sparqltext import TokenKind, has_dataset_clause, tokens, with_using
+from civicgraph.store import EmbeddedStore
+from civicgraph.workers import QueryPool
+
+ENDPOINT = "http://127.0.0.1:9/sparql"
+#: A query that would count 10^10 rows: minutes of work on any store.
+ENDLESS = (
+    "SELECT (COUNT(*) AS ?n) { "
+    + " ".join(f"VALUES ?v{k} {{ {' '.join(map(str, range(100)))} }}" for k in range(5))
+    + " }"
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"SELECT * {{ SERVICE <{ENDPOINT}> {{ ?s ?p ?o }} }}",
+        f"select * {{ service silent <{ENDPOINT}> {{ ?s ?p ?o }} }}",
+        "PREFIX r: <http://127.0.0.1:9/> SELECT * { SERVICE r:sparql { ?s ?p ?o } }",
+        "SELECT * { SERVICE ?where { ?s ?p ?o } }",
+        f"SELECT * {{ \\u0053ERVICE <{ENDPOINT}> {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ ?s ?p 'x' # comment\n SERVICE <{ENDPOINT}> {{ }} }}",
+    ],
+)
+def test_service_is_refused(query: str) -> None:
+    with pytest.raises(ForbiddenOperationError, match="SERVICE"):
+        check(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * { ?s ?p 'SERVICE <http://x/> {}' }",
+        'SELECT * { ?s ?p """a\nLOAD <http://x/>\n""" }',
+        "SELECT * { ?s <http://example.org/SERVICE> ?o }",
+        "SELECT ?service { ?service ?p ?o } # SERVICE <http://x/>",
+        "PREFIX ex: <http://e/> SELECT * { ?s ex:SERVICE ex:LOAD }",
+        "SELECT * { ?s ?p 'x'@service }",
+    ],
+)
+def test_the_words_inside_strings_iris_names_and_comments_are_allowed(query: str) -> None:
+    check(query)
+
+
+def test_load_is_refused_in_updates() -> None:
+    with pytest.raises(ForbiddenOperationError, match="LOAD"):
+        check("load <http://127.0.0.1:9/data.ttl> INTO GRAPH <http://g>")
+
+
+def test_an_allow_listed_service_passes() -> None:
+    check(f"SELECT * {{ SERVICE <{ENDPOINT}> {{ ?s ?p ?o }} }}", (ENDPOINT,))
+
+
+def test_tokens_keep_long_strings_whole() -> None:
+    found = list(tokens("SELECT * { ?s ?p '''it's\n'quoted''' }"))
+    assert [t.kind for t in found if t.kind is TokenKind.STRING] == [TokenKind.STRING]
+
+
+def test_using_goes_before_where_of_each_modify() -> None:
+    text = "INSERT DATA { <a> <b> <c> } ; INSERT { ?s a <T> } WHERE { ?s ?p ?o }"
+    rewritten = with_using(text, ["http://g1"], ["http://g2"])
+    assert rewritten.endswith("USING <http://g1> USING NAMED <http://g2> WHERE { ?s ?p ?o }")
+    assert rewritten.startswith("INSERT DATA { <a> <b> <c> } ;")
+
+
+def test_delete_where_takes_using_in_its_long_form() -> None:
+    rewritten = with_using("DELETE WHERE { ?s ?p ?o }", ["http://g"], [])
+    assert rewritten == "DELETE { ?s ?p ?o } USING <http://g> WHERE { ?s ?p ?o }"
+
+
+def test_with_counts_as_a_dataset_clause_but_not_inside_strings() -> None:
+    assert has_dataset_clause("WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    assert not has_dataset_clause("INSERT DATA { <a> <b> 'WITH USING' }")
+
+
+@pytest.fixture
+def guarded(tmp_path: Path) -> Iterator[GuardedStore]:
+    settings = Settings(store=str(tmp_path / "s"), query_timeout=1.0, query_workers=1)
+    store = GuardedStore(EmbeddedStore(settings.store), settings)
+    yield store
+    store.close()
+
+
+def test_an_endless_query_stops_at_the_limit(guarded: GuardedStore) -> None:
+    with pytest.raises(QueryTimeoutError, match="1 s limit"):
+        guarded.query(ENDLESS)
+
+
+def test_the_pool_answers_again_after_a_timeout(guarded: GuardedStore) -> None:
+    with pytest.raises(QueryTimeoutError):
+        guarded.query(ENDLESS)
+    assert guarded.query("ASK {}") == AskResult(True)
+
+
+def test_workers_see_writes_made_through_the_store(guarded: GuardedStore) -> None:
+    guarded.query("ASK {}")
+    guarded.update("INSERT DATA { GRAPH <http://g> { <http://a> <http://b> <http://c> } }")
+    assert guarded.query("ASK { <http://a> ?p ?o }") == AskResult(True)
+
+
+def test_a_query_over_the_memory_budget_is_stopped_and_replaced(tmp_path: Path) -> None:
+    EmbeddedStore(tmp_path / "s").close()
+    pool = QueryPool(tmp_path / "s", size=1, timeout=60, memory_budget=128 * 1024 * 1024)
+    thousand = " ".join(map(str, range(1000)))
+    hungry = (
+        "SELECT (STRLEN(GROUP_CONCAT(?x)) AS ?n) { "
+        f"VALUES ?a {{ {thousand} }} VALUES ?b {{ {thousand} }} VALUES ?c {{ 1 2 3 4 5 6 7 8 }} "
+        "BIND(CONCAT(STR(?a), '--------------------------------------------', STR(?b)) AS ?x) }"
+    )
+    try:
+        with pytest.raises(ResourceLimitError, match="128 MiB"):
+            pool.run("query", sparql=hungry)
+        assert pool.run("query", sparql="ASK {}") == AskResult(True)
+    finally:
+        pool.close()

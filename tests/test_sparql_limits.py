@@ -1,0 +1,172 @@
+"""Limits that hold, over real HTTP: time, rows, body sizes, and no requests elsewhere."""
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import DATA, WRITE_TOKEN
+from tests.live import LiveServer
+from tests.test_guard import ENDLESS
+
+pytestmark = pytest.mark.server
+AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def limited(
+    tmp_path_factory: pytest.TempPathFactory, writable_server: LiveServer
+) -> Iterator[LiveServer]:
+    """A server with small limits, allowed to federate to ``writable_server`` only."""
+    env = {
+        "CIVICGRAPH_QUERY_TIMEOUT": "1",
+        "CIVICGRAPH_ROW_CAP": "2",
+        "CIVICGRAPH_QUERY_BODY_LIMIT": "1000",
+        "CIVICGRAPH_UPLOAD_LIMIT": "2000",
+        "CIVICGRAPH_WRITE_TOKEN": WRITE_TOKEN,
+        "CIVICGRAPH_LOAD_BUNDLED": "false",
+        "CIVICGRAPH_SERVICE_ALLOWLIST": f"{writable_server.url}/sparql",
+    }
+    server = LiveServer(tmp_path_factory.mktemp("limited") / "store", env).start()
+    requests.put(
+        f"{server.url}/store?default",
+        data=(DATA / "small.ttl").read_bytes(),
+        headers={**AUTH, "Content-Type": "text/turtle"},
+        timeout=10,
+    ).raise_for_status()
+    yield server
+    server.stop()
+
+
+def _group_cpu_seconds(group: int) -> float:
+    """CPU time used so far by every process in a process group (Linux ``/proc``)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _ask(server: LiveServer) -> int:
+    response = requests.get(f"{server.url}/sparql", params={"query": "ASK {}"}, timeout=10)
+    return response.status_code
+
+
+def test_an_endless_query_is_stopped_at_the_limit(limited: LiveServer) -> None:
+    response = requests.get(f"{limited.url}/sparql", params={"query": ENDLESS}, timeout=30)
+    assert response.status_code == 503
+    assert "1 s limit" in response.json()["detail"]
+    assert "LIMIT" in response.json()["detail"]
+
+
+def test_other_clients_get_answers_while_a_query_runs_long(limited: LiveServer) -> None:
+    slow = threading.Thread(
+        target=requests.get,
+        args=(f"{limited.url}/sparql",),
+        kwargs={"params": {"query": ENDLESS}, "timeout": 30},
+    )
+    slow.start()
+    time.sleep(0.3)
+    statuses = [_ask(limited) for _ in range(3)]
+    still_running = slow.is_alive()
+    slow.join()
+    assert statuses == [200, 200, 200]
+    assert still_running
+
+
+def test_the_cpu_is_free_after_the_limit(limited: LiveServer) -> None:
+    assert limited.process is not None
+    requests.get(f"{limited.url}/sparql", params={"query": ENDLESS}, timeout=30)
+    time.sleep(1.0)  # the replacement worker starts up
+    before = _group_cpu_seconds(limited.process.pid)
+    time.sleep(1.0)
+    assert _group_cpu_seconds(limited.process.pid) - before < 0.3
+
+
+def test_a_truncated_result_says_so(limited: LiveServer) -> None:
+    response = requests.get(
+        f"{limited.url}/sparql", params={"query": "SELECT * { ?s ?p ?o }"}, timeout=10
+    )
+    assert response.headers["X-Civicgraph-Truncated"] == "2"
+    assert len(response.json()["results"]["bindings"]) == 2
+
+
+def test_a_declared_body_over_the_limit_is_413(limited: LiveServer) -> None:
+    response = requests.post(
+        f"{limited.url}/sparql",
+        data=b"#" * 1001,
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=10,
+    )
+    assert response.status_code == 413
+    assert "1,000 bytes" in response.json()["detail"]
+
+
+def test_a_chunked_body_over_the_limit_is_413(limited: LiveServer) -> None:
+    chunks = (b"#" * 100 for _ in range(50))
+    response = requests.post(
+        f"{limited.url}/sparql",
+        data=chunks,
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=10,
+    )
+    assert response.status_code == 413
+
+
+def test_a_chunked_upload_over_the_limit_is_413(limited: LiveServer) -> None:
+    lines = (b"<http://a> <http://b> <http://c> .\n" for _ in range(100))
+    response = requests.put(
+        f"{limited.url}/store?graph=http://example.org/big",
+        data=lines,
+        headers={**AUTH, "Content-Type": "application/n-triples"},
+        timeout=10,
+    )
+    assert response.status_code == 413
+
+
+def test_a_chunked_query_under_the_limit_runs(limited: LiveServer) -> None:
+    response = requests.post(
+        f"{limited.url}/sparql",
+        data=(part for part in (b"ASK ", b"{}")),
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=10,
+    )
+    assert response.json()["boolean"] is True
+
+
+def test_service_never_reaches_a_listener(limited: LiveServer) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        query = f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}"
+        response = requests.get(f"{limited.url}/sparql", params={"query": query}, timeout=10)
+        time.sleep(0.2)
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    assert response.status_code == 400
+    assert "SERVICE" in response.json()["detail"]
+
+
+def test_an_allow_listed_service_is_federated(
+    limited: LiveServer, writable_server: LiveServer
+) -> None:
+    query = (
+        f"SELECT ?label {{ SERVICE <{writable_server.url}/sparql> {{ "
+        "<https://w3id.org/civicgraph/id/person/ada-example> "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?label } }"
+    )
+    response = requests.get(f"{limited.url}/sparql", params={"query": query}, timeout=10)
+    assert response.json()["results"]["bindings"][0]["label"]["value"] == "Ada Example"
