@@ -35,3 +35,8 @@ def flat_entities() -> bytes:
         '<rdf:Description rdf:about="&ex;s"><ex:p rdf:resource="&ex;o"/></rdf:Description>'
         "</rdf:RDF>"
     ).encode()
+
+
+def deep_json_ld(depth: int) -> bytes:
+    """JSON-LD objects nested ``depth`` levels (5,000 crash pyoxigraph's parser)."""
+    return ('{"http://example.org/p": ' * depth + '"v"' + "}" * depth).encode()

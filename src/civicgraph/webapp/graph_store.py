@@ -18,6 +18,7 @@ from werkzeug.formparser import parse_form_data
 
 from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.formats import Format, Kind, by_name, from_content_type, from_path, negotiate
+from civicgraph.parsesafety import check_before_parsing
 from civicgraph.store import GraphStore
 from civicgraph.store.embedded import STAGING_PREFIX
 from civicgraph.vocab import graph_iri
@@ -76,8 +77,14 @@ def _direct_target() -> Target:
 def _refuse_named_graphs(body: bytes, fmt: Format) -> None:
     """A graph upload in a dataset format must not write into other graphs.
 
-    A syntax error is left for the store's loader, which reports line and column.
+    Only dataset formats can name graphs, so only they are parsed here, and only after
+    the checks that keep pyoxigraph's parser from exhausting or crashing the process
+    (``parsesafety``). A syntax error is left for the store's loader, which reports
+    line and column.
     """
+    if Kind.DATASET not in fmt.kinds:
+        return
+    check_before_parsing(body, fmt.rdf_format, "upload")
     try:
         for quad in parse(body, fmt.rdf_format):
             if not isinstance(quad.graph_name, DefaultGraph):
