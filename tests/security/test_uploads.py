@@ -1,5 +1,7 @@
 """Hostile graph uploads over HTTP: refused with 400 before parsing, store unchanged."""
 
+import io
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -27,3 +29,13 @@ def test_hostile_upload_is_400_and_changes_nothing(
     assert response.get_json()["error"] == "Unsafe document"
     assert snapshot(secure_client) == before
 
+
+def test_hostile_part_of_a_multipart_upload_is_refused(secure_client: FlaskClient) -> None:
+    before = snapshot(secure_client)
+    files = {
+        "good": (io.BytesIO(b"<http://example.org/a> <http://example.org/b> 1 ."), "a.ttl"),
+        "bad": (io.BytesIO(deep_json_ld(5000)), "b.jsonld"),
+    }
+    response = secure_client.post(GRAPH, data=files, headers=AUTH)
+    assert response.status_code == 400
+    assert snapshot(secure_client) == before

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from pyoxigraph import DefaultGraph, NamedNode, parse
+from werkzeug.datastructures import FileStorage
 from werkzeug.formparser import parse_form_data
 
 from civicgraph.errors import NotFoundError, UserInputError
@@ -96,6 +97,13 @@ def _refuse_named_graphs(body: bytes, fmt: Format) -> None:
         return
 
 
+def _part_format(part: FileStorage) -> Format:
+    """A part's format from its Content-Type, or else from its file name."""
+    if part.content_type:
+        return from_content_type(part.content_type, Kind.GRAPH)
+    return from_path(part.filename or "", Kind.GRAPH)
+
+
 def _uploads() -> list[tuple[bytes, Format]]:
     """The RDF documents of the body: one, or one per part of a multipart form."""
     body = read_body(current_state().settings.upload_limit, "upload")
@@ -110,14 +118,11 @@ def _uploads() -> list[tuple[bytes, Format]]:
         "REQUEST_METHOD": "POST",
     }
     _, _, files = parse_form_data(environ)
-    parts = []
-    for part in files.values():
-        fmt = (
-            from_content_type(part.content_type, Kind.GRAPH)
-            if part.content_type
-            else from_path(part.filename or "", Kind.GRAPH)
-        )
-        parts.append((part.read(), fmt))
+    try:
+        parts = [(part.read(), _part_format(part)) for part in files.values()]
+    finally:
+        for part in files.values():
+            part.close()  # werkzeug spools parts to temporary files
     if not parts:
         raise UserInputError("The multipart body has no file parts to load")
     return parts
