@@ -1,0 +1,101 @@
+"""The server killed with SIGKILL in the middle of a large write loses nothing else.
+
+Each test times one write of the same size first, then starts it again and kills the
+server's process group half-way through. After a restart on the same store the
+target graph holds the old content or the new content, never part of either, and
+every other graph is exactly as it was.
+"""
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+from tests.live import LiveServer
+from tests.security.bulk import EX, ntriples
+from tests.security.conftest import AUTH
+
+ENV = {
+    "CIVICGRAPH_WRITE_TOKEN": AUTH["Authorization"].removeprefix("Bearer "),
+    "CIVICGRAPH_UPLOAD_LIMIT": str(64 * 1024 * 1024),
+    "CIVICGRAPH_QUERY_WORKERS": "1",
+}
+TARGET = f"{EX}graph/big"
+COUNTS = "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
+def _counts(server: LiveServer) -> dict[str, int]:
+    response = requests.get(f"{server.url}/sparql", params={"query": COUNTS}, timeout=30)
+    rows = response.json()["results"]["bindings"]
+    return {row["g"]["value"]: int(row["n"]["value"]) for row in rows}
+
+
+def _put(server: LiveServer, graph: str, body: bytes) -> None:
+    headers = {**AUTH, "Content-Type": "application/n-triples"}
+    response = requests.put(
+        f"{server.url}/store", params={"graph": graph}, data=body, headers=headers, timeout=60
+    )
+    response.raise_for_status()
+
+
+def _copy(server: LiveServer, source: str, target: str) -> None:
+    update = (
+        f"INSERT {{ GRAPH <{target}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{source}> {{ ?s ?p ?o }} }}"
+    )
+    headers = {**AUTH, "Content-Type": "application/sparql-update"}
+    response = requests.post(f"{server.url}/update", data=update, headers=headers, timeout=60)
+    response.raise_for_status()
+
+
+def _timed(write: Callable[[], None]) -> float:
+    started = time.monotonic()
+    write()
+    return time.monotonic() - started
+
+
+def _kill_half_way(server: LiveServer, write: Callable[[], None], duration: float) -> bool:
+    """Start ``write``, kill the server when half its time has passed; did it finish?"""
+    finished = threading.Event()
+
+    def attempt() -> None:
+        with contextlib.suppress(requests.RequestException):  # the server is gone: the point
+            write()
+            finished.set()
+
+    thread = threading.Thread(target=attempt)
+    thread.start()
+    time.sleep(duration / 2)
+    server.kill()
+    thread.join(timeout=30)
+    return finished.is_set()
+
+
+def test_kill_during_a_large_graph_put(
+    start_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    server = start_server(env=ENV, store=tmp_path / "store")
+    old, new = ntriples(1_000, "old"), ntriples(10_000, "new")
+    duration = _timed(lambda: _put(server, f"{EX}graph/scratch", new))
+    _put(server, TARGET, old)
+    before = _counts(server)
+    assert not _kill_half_way(server, lambda: _put(server, TARGET, new), duration)
+    after = _counts(start_server(env=ENV, store=tmp_path / "store"))
+    assert after.pop(TARGET) in {1_000, 10_000}
+    before.pop(TARGET)
+    assert after == before
+
+
+def test_kill_during_a_large_update(
+    start_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    server = start_server(env=ENV, store=tmp_path / "store")
+    _put(server, f"{EX}graph/source", ntriples(10_000, "new"))
+    duration = _timed(lambda: _copy(server, f"{EX}graph/source", f"{EX}graph/scratch"))
+    before = _counts(server)
+    assert not _kill_half_way(server, lambda: _copy(server, f"{EX}graph/source", TARGET), duration)
+    after = _counts(start_server(env=ENV, store=tmp_path / "store"))
+    assert after.pop(TARGET, 0) in {0, 10_000}
+    assert after == before
