@@ -50,11 +50,12 @@ def _client(url: str, client: int, record: Record) -> None:
             for method, target, options in _mix(url, client):
                 started = time.monotonic()
                 try:
-                    status = session.request(method, target, timeout=30, **options).status_code
+                    response = session.request(method, target, timeout=30, **options)
                 except requests.RequestException as exc:
                     status, detail = 0, str(exc)
                 else:
-                    detail = f"{method} {target}: {status}"
+                    status = response.status_code
+                    detail = f"{method} {target}: {status} {response.text[:200]}"
                 with record.lock:
                     record.answers.append((started, time.monotonic(), status))
                     if not 200 <= status < 300:
