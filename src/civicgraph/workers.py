@@ -43,6 +43,8 @@ START_TIMEOUT: Final = 60.0
 #: What a child may be asked to do: the read-only part of ``GraphStore``.
 READ_METHODS: Final = frozenset({"query", "graphs", "has_graph"})
 _STARTED: Final = "started"
+#: How often a child tries to open the store before it reports the failure.
+OPEN_ATTEMPTS: Final = 5
 
 
 class _WorkerLostError(Exception):
@@ -157,12 +159,17 @@ class QueryPool:
 
 
 def _open(path: str) -> EmbeddedStore:
-    """Open read-only beside the live writer; retry once, as its docs call it undefined."""
-    try:
-        return EmbeddedStore(path, read_only=True)
-    except StoreError:
-        time.sleep(0.05)
-        return EmbeddedStore(path, read_only=True)
+    """Open read-only beside the live writer, retrying a few times.
+
+    An open can race the writer's compaction (the manifest names a file just deleted,
+    which RocksDB reports as corruption); a moment later the open succeeds.
+    """
+    for _ in range(OPEN_ATTEMPTS - 1):
+        try:
+            return EmbeddedStore(path, read_only=True)
+        except StoreError:
+            time.sleep(0.05)
+    return EmbeddedStore(path, read_only=True)
 
 
 def _exit_with_parent(parent: int) -> None:
