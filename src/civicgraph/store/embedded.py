@@ -90,6 +90,8 @@ class EmbeddedStore:
             if "lock" in str(exc).lower():
                 raise StoreLockedError(str(path)) from exc
             raise StoreError(f"Cannot open the store at {path}: {exc}") from exc
+        except RuntimeError as exc:  # RocksDB reports a racing compaction as "corruption"
+            raise StoreError(f"Cannot open the store at {path}: {exc}") from exc
 
     def query(
         self,
