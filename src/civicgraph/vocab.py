@@ -68,6 +68,7 @@ class CIV(DefinedNamespace):
     role: URIRef
     startDate: URIRef
     endDate: URIRef
+    memberOf: URIRef
     asOfDate: URIRef
     # Evidence on reified statements
     confidence: URIRef

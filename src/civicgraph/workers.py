@@ -43,8 +43,6 @@ START_TIMEOUT: Final = 60.0
 #: What a child may be asked to do: the read-only part of ``GraphStore``.
 READ_METHODS: Final = frozenset({"query", "graphs", "has_graph"})
 _STARTED: Final = "started"
-#: How often a child tries to open the store before it reports the failure.
-OPEN_ATTEMPTS: Final = 5
 
 
 class _WorkerLostError(Exception):
@@ -53,6 +51,10 @@ class _WorkerLostError(Exception):
     def __init__(self, overran: bool) -> None:
         super().__init__("over the time limit" if overran else "died")
         self.overran = overran
+
+
+#: Pauses between attempts to open the store read-only, in seconds.
+OPEN_RETRY_DELAYS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 
 
 class _Worker:
@@ -159,16 +161,17 @@ class QueryPool:
 
 
 def _open(path: str) -> EmbeddedStore:
-    """Open read-only beside the live writer, retrying a few times.
+    """Open read-only beside the live writer, retrying while it races the writer.
 
-    An open can race the writer's compaction (the manifest names a file just deleted,
-    which RocksDB reports as corruption); a moment later the open succeeds.
+    pyoxigraph's docs call a read-only open beside a writer undefined; in practice the
+    open fails now and then when the writer's compaction deletes a file the open was
+    about to read ("Corruption: … No such file"), and succeeds a moment later.
     """
-    for _ in range(OPEN_ATTEMPTS - 1):
+    for delay in OPEN_RETRY_DELAYS:
         try:
             return EmbeddedStore(path, read_only=True)
         except StoreError:
-            time.sleep(0.05)
+            time.sleep(delay)
     return EmbeddedStore(path, read_only=True)
 
 
@@ -222,7 +225,12 @@ def main() -> None:
             if store is None or wanted != generation:
                 store, generation = _open(path), wanted
             connection.send(_STARTED)
-            connection.send(_answer(store, method, kwargs))
+            answer = _answer(store, method, kwargs)
+            if answer[0] == "error" and type(answer[1]) is StoreError:
+                # The writer may have compacted away a file this snapshot still names.
+                store = _open(path)
+                answer = _answer(store, method, kwargs)
+            connection.send(answer)
         except CivicgraphError as exc:
             connection.send(_STARTED)
             connection.send(("error", exc))

@@ -7,6 +7,7 @@ import click
 from civicgraph import __version__
 from civicgraph.cli.backup import backup_command, restore_command
 from civicgraph.cli.data import export_command, load, stats_command, validate
+from civicgraph.cli.network import graph_command, metrics_command
 from civicgraph.cli.querying import query
 from civicgraph.cli.serving import serve
 from civicgraph.errors import CivicgraphError
@@ -35,6 +36,8 @@ for command in (
     validate,
     stats_command,
     serve,
+    graph_command,
+    metrics_command,
     backup_command,
     restore_command,
 ):

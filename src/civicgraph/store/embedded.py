@@ -91,8 +91,8 @@ class EmbeddedStore:
             if "lock" in str(exc).lower():
                 raise StoreLockedError(str(path)) from exc
             raise StoreError(f"Cannot open the store at {path}: {exc}") from exc
-        except RuntimeError as exc:  # read-only beside a writer whose compaction raced the open
-            raise StoreError(f"The store at {path} changed while opening: {exc}") from exc
+        except RuntimeError as exc:  # RocksDB reports a racing compaction as "corruption"
+            raise StoreError(f"Cannot open the store at {path}: {exc}") from exc
 
     def query(
         self,

@@ -12,6 +12,7 @@ from civicgraph.webapp import (
     errors,
     export_pages,
     gallery_pages,
+    graph,
     graph_store,
     ontology_pages,
     pages,
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         graph_store.bp,
     ):
         app.register_blueprint(blueprint)
+    graph.install(app)
     errors.register(app)
     urls.register(app)
     app.after_request(add_security_headers)

@@ -1,0 +1,299 @@
+"""The RDF graph projected onto a networkx ``MultiDiGraph`` of entities and relations.
+
+Five named queries read the store once (ontology terms, entities, their literals, the
+relations between them, the evidence statements); the rest happens in Python, so the
+query shapes stay simple enough to run fast on any SPARQL server. Entities become
+nodes, entity-to-entity triples become edges, each ``civ:Membership`` folds into one
+member-to-organization edge carrying role and dates, and literal values stay node
+attributes.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Final
+
+import networkx as nx
+from pyoxigraph import Literal
+from rdflib.namespace import SKOS
+
+from civicgraph.network.model import (
+    INFO,
+    Confidence,
+    EdgeInfo,
+    Evidence,
+    NodeInfo,
+    Source,
+    edge_id,
+    local_name,
+)
+from civicgraph.queries import named_query
+from civicgraph.results import SelectResult, Term, term_value
+from civicgraph.store import GraphStore
+from civicgraph.vocab import CIV, SDO
+
+RDFS_LABEL: Final = "http://www.w3.org/2000/01/rdf-schema#label"
+RDFS_COMMENT: Final = "http://www.w3.org/2000/01/rdf-schema#comment"
+FOAF_NAME: Final = "http://xmlns.com/foaf/0.1/name"
+_LABELS: Final = (RDFS_LABEL, str(SKOS.prefLabel), str(SDO.name), FOAF_NAME)
+_DESCRIPTIONS: Final = (str(SDO.description), RDFS_COMMENT)
+_ALT_LABEL: Final = str(SKOS.altLabel)
+_MEMBER_OF: Final = str(CIV.memberOf)
+_MEMBERSHIP_ROLES: Final = {str(CIV.member): "member", str(CIV.organization): "organization"}
+
+#: Top-level classes that colour and group nodes, in legend order.
+GROUPS: Final = tuple(
+    str(c)
+    for c in (
+        CIV.Person,
+        CIV.Organization,
+        CIV.Initiative,
+        CIV.Goal,
+        CIV.Event,
+        CIV.Document,
+        CIV.Place,
+    )
+)
+
+
+@dataclass(frozen=True)
+class ProjectionOptions:
+    """Which entities become nodes (by class, subclasses included) and which relations edges.
+
+    ``relations`` of None keeps every relation; ``civ:memberOf`` names folded
+    memberships as well as direct membership triples.
+    """
+
+    classes: frozenset[str] = frozenset(GROUPS)
+    relations: frozenset[str] | None = None
+    fold_memberships: bool = True
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Labels of ontology terms and the civ: superclasses of each class."""
+
+    labels: dict[str, str]
+    parents: dict[str, frozenset[str]]
+    lineages: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def label(self, iri: str) -> str:
+        """The term's label, or its local name when the ontology does not name it."""
+        return self.labels.get(iri) or local_name(iri)
+
+    def lineage(self, cls: str) -> frozenset[str]:
+        """The class and all its civ: superclasses."""
+        if cls not in self.lineages:
+            self.lineages[cls] = self._walk(cls)
+        return self.lineages[cls]
+
+    def _walk(self, cls: str) -> frozenset[str]:
+        seen: set[str] = set()
+        todo = [cls]
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo.extend(self.parents.get(current, ()))
+        return frozenset(seen)
+
+
+@dataclass
+class _Rows:
+    """What the queries returned, grouped by entity."""
+
+    classes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    literals: dict[str, list[tuple[str, Literal]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+
+def _select(store: GraphStore, name: str) -> Iterator[dict[str, Term]]:
+    result = store.query(named_query(name))
+    assert isinstance(result, SelectResult)
+    return iter(result.dicts())
+
+
+def _language_rank(term: Literal) -> int:
+    return {"en": 0, "": 1}.get((term.language or "").split("-")[0], 2)
+
+
+def _best(values: Iterable[Literal]) -> str:
+    ordered = sorted(values, key=lambda v: (_language_rank(v), v.value))
+    return ordered[0].value if ordered else ""
+
+
+def read_terms(store: GraphStore) -> Terms:
+    """Read labels and superclasses of the ontology's terms."""
+    labels: dict[str, list[Literal]] = defaultdict(list)
+    parents: dict[str, set[str]] = defaultdict(set)
+    for row in _select(store, "network_terms"):
+        term = term_value(row["term"])
+        label = row["label"]
+        if isinstance(label, Literal):
+            labels[term].append(label)
+        if "parent" in row:
+            parents[term].add(term_value(row["parent"]))
+    return Terms(
+        {term: _best(values) for term, values in labels.items()},
+        {term: frozenset(values) for term, values in parents.items()},
+    )
+
+
+def _read_entities(store: GraphStore) -> _Rows:
+    rows = _Rows()
+    for row in _select(store, "network_entities"):
+        rows.classes[term_value(row["entity"])].add(term_value(row["class"]))
+    for row in _select(store, "network_literals"):
+        value = row["value"]
+        entity = term_value(row["entity"])
+        if entity in rows.classes and isinstance(value, Literal):
+            rows.literals[entity].append((term_value(row["property"]), value))
+    return rows
+
+
+def _first_of(literals: list[tuple[str, Literal]], properties: tuple[str, ...]) -> str:
+    for prop in properties:
+        found = _best(v for p, v in literals if p == prop)
+        if found:
+            return found
+    return ""
+
+
+def _most_specific(direct: set[str], terms: Terms) -> str:
+    return max(sorted(direct), key=lambda c: len(terms.lineage(c)))
+
+
+def _node_info(
+    iri: str, direct: set[str], literals: list[tuple[str, Literal]], terms: Terms
+) -> NodeInfo:
+    cls = _most_specific(direct, terms)
+    lineage = frozenset().union(*(terms.lineage(c) for c in direct))
+    group = next((g for g in GROUPS if g in lineage), cls)
+    return NodeInfo(
+        iri=iri,
+        label=_first_of(literals, _LABELS) or local_name(iri),
+        cls=cls,
+        cls_label=terms.label(cls),
+        group=group,
+        group_label=terms.label(group),
+        classes=lineage,
+        description=_first_of(literals, _DESCRIPTIONS),
+        alt_labels=tuple(sorted({v.value for p, v in literals if p == _ALT_LABEL})),
+        literals=tuple(sorted((terms.label(p), v.value) for p, v in literals)),
+    )
+
+
+def read_evidence(
+    store: GraphStore, labels: dict[str, str]
+) -> dict[tuple[str, str, str], list[Evidence]]:
+    """Evidence statements by the triple they reify (``object`` may be a literal value)."""
+    grouped: dict[str, dict[str, Term]] = {}
+    sources: dict[str, list[Source]] = defaultdict(list)
+    for row in _select(store, "network_evidence"):
+        statement = term_value(row["statement"])
+        grouped.setdefault(statement, row)
+        if "source" in row:
+            iri = term_value(row["source"])
+            source = Source(iri, labels.get(iri) or local_name(iri))
+            if source not in sources[statement]:
+                sources[statement].append(source)
+    found: dict[tuple[str, str, str], list[Evidence]] = defaultdict(list)
+    for statement, row in sorted(grouped.items()):
+        key = (term_value(row["subject"]), term_value(row["property"]), term_value(row["object"]))
+        found[key].append(
+            Evidence(
+                statement=statement,
+                sources=tuple(sources[statement]),
+                location=term_value(row.get("location")),
+                confidence=Confidence.from_iri(term_value(row.get("confidence"))),
+                date=term_value(row.get("date")),
+            )
+        )
+    return found
+
+
+def _membership_evidence(
+    evidence: dict[tuple[str, str, str], list[Evidence]],
+) -> dict[str, list[Evidence]]:
+    by_subject: dict[str, list[Evidence]] = defaultdict(list)
+    for (subject, _, _), items in evidence.items():
+        by_subject[subject].extend(items)
+    return by_subject
+
+
+def _fold_memberships(
+    graph: nx.MultiDiGraph,
+    ends: dict[str, dict[str, list[str]]],
+    literals: dict[str, list[tuple[str, Literal]]],
+    evidence: dict[str, list[Evidence]],
+    terms: Terms,
+) -> None:
+    prop = _MEMBER_OF
+    for membership, parts in sorted(ends.items()):
+        facts = literals.get(membership, [])
+        for member in parts.get("member", []):
+            for organization in parts.get("organization", []):
+                if member not in graph or organization not in graph:
+                    continue
+                info = EdgeInfo(
+                    id=edge_id(member, membership, organization),
+                    predicate=prop,
+                    property_label=terms.label(prop),
+                    evidence=tuple(evidence.get(membership, ())),
+                    role=_first_of(facts, (str(CIV.role),)),
+                    start=_first_of(facts, (str(CIV.startDate),)),
+                    end=_first_of(facts, (str(CIV.endDate),)),
+                    via=membership,
+                )
+                graph.add_edge(member, organization, key=info.id, **{INFO: info})
+
+
+def _add_relations(
+    graph: nx.MultiDiGraph,
+    store: GraphStore,
+    options: ProjectionOptions,
+    terms: Terms,
+    evidence: dict[tuple[str, str, str], list[Evidence]],
+) -> dict[str, dict[str, list[str]]]:
+    """Add direct relations; return the membership ends to fold."""
+    ends: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    triples = sorted(
+        (term_value(r["subject"]), term_value(r["property"]), term_value(r["object"]))
+        for r in _select(store, "network_relations")
+    )
+    for subject, prop, obj in triples:
+        if prop in _MEMBERSHIP_ROLES:
+            ends[subject][_MEMBERSHIP_ROLES[prop]].append(obj)
+        elif subject in graph and obj in graph and _wanted(prop, options):
+            info = EdgeInfo(
+                id=edge_id(subject, prop, obj),
+                predicate=prop,
+                property_label=terms.label(prop),
+                evidence=tuple(evidence.get((subject, prop, obj), ())),
+            )
+            graph.add_edge(subject, obj, key=info.id, **{INFO: info})
+    return ends
+
+
+def _wanted(prop: str, options: ProjectionOptions) -> bool:
+    return options.relations is None or prop in options.relations
+
+
+def project(store: GraphStore, options: ProjectionOptions | None = None) -> nx.MultiDiGraph:
+    """Read the store into a multigraph of entities (nodes) and relations (edges)."""
+    options = options or ProjectionOptions()
+    terms = read_terms(store)
+    rows = _read_entities(store)
+    graph: nx.MultiDiGraph = nx.MultiDiGraph()
+    labels: dict[str, str] = {}
+    for iri in sorted(rows.classes):
+        info = _node_info(iri, rows.classes[iri], rows.literals.get(iri, []), terms)
+        labels[iri] = info.label
+        if info.classes & options.classes:
+            graph.add_node(iri, **{INFO: info})
+    evidence = read_evidence(store, labels)
+    ends = _add_relations(graph, store, options, terms, evidence)
+    if options.fold_memberships and _wanted(_MEMBER_OF, options):
+        _fold_memberships(graph, ends, rows.literals, _membership_evidence(evidence), terms)
+    return graph

@@ -1,0 +1,112 @@
+"""The JSON shapes of the network API: views (``/api/graph``) and paths (``/api/path``).
+
+The shape is a contract: the graph page, the standalone export and the small ego view
+on entity pages all read ``nodes`` (id, label, class, classLabel, degree, url) and
+``edges`` (id, from, to, property, label, evidence, confidence).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import networkx as nx
+
+from civicgraph.network.model import INFO, Evidence
+from civicgraph.network.paths import Path, PathResult
+from civicgraph.network.views import View, ViewEdge, ViewNode, entity_edge, entity_node
+
+Link = Callable[[str], str | None]
+
+
+def _evidence_json(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "statement": evidence.statement,
+        "sources": [{"iri": s.iri, "label": s.label} for s in evidence.sources],
+        "location": evidence.location,
+        "confidence": evidence.confidence.label if evidence.confidence else None,
+        "date": evidence.date,
+    }
+
+
+def node_json(node: ViewNode, link: Link) -> dict[str, Any]:
+    """A node in the API's JSON shape; ``link`` turns an IRI into a page URL."""
+    out: dict[str, Any] = {
+        "id": node.id,
+        "label": node.label,
+        "class": node.cls,
+        "classLabel": node.cls_label,
+        "group": node.group,
+        "groupLabel": node.group_label,
+        "degree": node.degree,
+        "url": link(node.id) if node.entity else None,
+        "count": node.count,
+        "description": node.description,
+    }
+    if node.position is not None:
+        out["x"], out["y"] = node.position
+    return out
+
+
+def edge_json(edge: ViewEdge) -> dict[str, Any]:
+    """An edge in the API's JSON shape."""
+    return {
+        "id": edge.id,
+        "from": edge.source,
+        "to": edge.target,
+        "property": edge.predicate,
+        "label": edge.label,
+        "evidence": [_evidence_json(e) for e in edge.evidence],
+        "confidence": edge.confidence.label if edge.confidence else None,
+        "role": edge.role,
+        "start": edge.start,
+        "end": edge.end,
+        "count": edge.count,
+    }
+
+
+def view_json(view: View, link: Link) -> dict[str, Any]:
+    """The whole view as the ``/api/graph`` JSON document."""
+    return {
+        "nodes": [node_json(n, link) for n in view.nodes],
+        "edges": [edge_json(e) for e in view.edges],
+        "truncated": view.truncated,
+        "total_nodes": view.total_nodes,
+        "aggregated": view.aggregated,
+        "focus": view.focus,
+    }
+
+
+def _path_doc(path: Path) -> dict[str, Any]:
+    return {
+        "nodes": list(path.nodes),
+        "hops": [
+            {
+                "from": hop.source,
+                "to": hop.target,
+                "edges": [{"id": e.info.id, "forward": e.forward} for e in hop.edges],
+            }
+            for hop in path.hops
+        ],
+    }
+
+
+def path_json(
+    result: PathResult, graph: nx.MultiDiGraph, degrees: dict[str, int], link: Link
+) -> dict[str, Any]:
+    """Paths as node-id lists with their hops, plus every node and edge they touch."""
+    paths = (*result.shortest, *result.simple)
+    nodes = sorted({n for path in paths for n in path.nodes})
+    edges: dict[str, ViewEdge] = {}
+    for path in paths:
+        for hop in path.hops:
+            for edge in hop.edges:
+                ends = (hop.source, hop.target) if edge.forward else (hop.target, hop.source)
+                edges[edge.info.id] = entity_edge(*ends, edge.info)
+    return {
+        "from": result.source,
+        "to": result.target,
+        "max_hops": result.max_hops,
+        "shortest": [_path_doc(p) for p in result.shortest],
+        "simple": [_path_doc(p) for p in result.simple],
+        "nodes": [node_json(entity_node(n, graph.nodes[n][INFO], degrees[n]), link) for n in nodes],
+        "edges": [edge_json(e) for e in edges.values()],
+    }

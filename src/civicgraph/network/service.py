@@ -1,0 +1,151 @@
+"""The projection cached per dataset version, and the calls views, CLI and benchmark use.
+
+Building the projection reads the whole store, so it happens once per dataset version
+(``loader.dataset_version``) and is shared by every request; metrics and communities
+are computed on first use and cached with it. Each request then works on the cached
+graph only, bounded by the node cap.
+"""
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import networkx as nx
+from pyoxigraph import Triple
+
+from civicgraph.network.analysis import (
+    CommunityMethod,
+    Facets,
+    Measure,
+    best_connected,
+    communities,
+    community_index,
+    degrees,
+    facets,
+    measure,
+    undirected,
+)
+from civicgraph.network.paths import PathResult, find_paths
+from civicgraph.network.projection import ProjectionOptions, project
+from civicgraph.network.triples import from_triples
+from civicgraph.network.views import View, ViewRequest, build_view
+from civicgraph.store import GraphStore
+from civicgraph.versioned import PerVersion
+
+T = TypeVar("T")
+
+
+@dataclass
+class Projection:
+    """One dataset version's network, with its analytics computed on demand."""
+
+    graph: nx.MultiDiGraph
+    _cache: dict[str, object] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def _cached(self, key: str, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = compute()
+            value: T = self._cache[key]  # type: ignore[assignment]
+            return value
+
+    def degrees(self) -> dict[str, int]:
+        """Distinct neighbours per node."""
+        return self._cached("degrees", lambda: degrees(self.graph))
+
+    def measure(self, name: Measure) -> dict[str, float]:
+        """A centrality measure per node."""
+        return self._cached(f"measure:{name}", lambda: measure(self.graph, name))
+
+    def communities(self, method: CommunityMethod) -> list[frozenset[str]]:
+        """Communities, largest first."""
+        return self._cached(f"communities:{method}", lambda: communities(self.graph, method))
+
+    def community_of(self, method: CommunityMethod) -> dict[str, int]:
+        """Each node's community number."""
+        return self._cached(f"index:{method}", lambda: community_index(self.communities(method)))
+
+    def facets(self) -> Facets:
+        """Classes, relations and sources present, for filter menus."""
+        return self._cached("facets", lambda: facets(self.graph))
+
+    def connections(self) -> nx.Graph:
+        """The graph with direction and parallel edges collapsed, for path search."""
+        return self._cached("undirected", lambda: undirected(self.graph))
+
+    def hub(self) -> str | None:
+        """The best-connected entity."""
+        return best_connected(self.graph)
+
+
+class NetworkExplorer:
+    """Network views over one store, rebuilding the projection when the data change."""
+
+    def __init__(
+        self, store: GraphStore, node_cap: int = 500, options: ProjectionOptions | None = None
+    ) -> None:
+        self.store, self.node_cap, self.options = store, node_cap, options or ProjectionOptions()
+        self._current = PerVersion(store, lambda opened: Projection(project(opened, self.options)))
+
+    def projection(self) -> Projection:
+        """The projection of the store's current dataset version."""
+        return self._current.get()
+
+    def view(self, request: ViewRequest, method: CommunityMethod = "greedy") -> View:
+        """The nodes and edges a request asks for, within the node cap."""
+        current = self.projection()
+        return build_view(
+            current.graph,
+            request,
+            self.node_cap,
+            degrees=current.degrees(),
+            community_of=lambda: current.community_of(method),
+        )
+
+    def result_view(self, triples: Iterable[Triple], request: ViewRequest) -> View:
+        """The network of a CONSTRUCT or DESCRIBE result."""
+        current = self.projection()
+        graph = from_triples(current.graph, triples)
+        return build_view(graph, request, self.node_cap, degrees=current.degrees())
+
+    def paths(
+        self,
+        source: str,
+        target: str,
+        *,
+        max_hops: int = 4,
+        k: int = 5,
+        relations: frozenset[str] | None = None,
+    ) -> PathResult:
+        """Shortest and simple paths between two entities, with evidence on each hop."""
+        current = self.projection()
+        return find_paths(
+            current.graph,
+            source,
+            target,
+            max_hops=max_hops,
+            k=k,
+            relations=relations,
+            connections=current.connections(),
+        )
+
+    def hub_view(self, depth: int = 1) -> View:
+        """The ego network of the best-connected entity (empty for an empty store)."""
+        hub = self.projection().hub()
+        if hub is None:
+            return View((), ())
+        return self.view(ViewRequest(focus=hub, depth=depth))
+
+
+def ego_of_best_connected_hub(store: GraphStore, depth: int = 1, node_cap: int = 500) -> View:
+    """Build the projection and return the hub's ego network (a benchmark entry point)."""
+    return NetworkExplorer(store, node_cap).hub_view(depth)
+
+
+def paths_between(
+    store: GraphStore, source: str, target: str, max_hops: int = 4, k: int = 5
+) -> PathResult:
+    """Build the projection and find paths between two entities (a benchmark entry point)."""
+    return NetworkExplorer(store).paths(source, target, max_hops=max_hops, k=k)

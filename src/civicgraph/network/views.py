@@ -1,0 +1,308 @@
+"""What one view draws: filtered, focused and capped nodes and edges, ready for JSON.
+
+A view never holds more than the node cap. Past it the nodes are aggregated (one node
+per class or per community, with counts) or, on request, only the best-connected
+are kept; either way the view says it was truncated and how many nodes there were.
+Large views get positions computed here, so the browser need not simulate them.
+"""
+
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Final, Literal
+
+import networkx as nx
+
+from civicgraph.errors import NotFoundError, UserInputError
+from civicgraph.network.analysis import SEED
+from civicgraph.network.model import INFO, Confidence, EdgeInfo, Evidence, NodeInfo
+
+Overflow = Literal["class", "community", "top"]
+MAX_DEPTH: Final = 3
+#: Views with more nodes than this are laid out on the server.
+SERVER_LAYOUT_FROM: Final = 150
+_LAYOUT_SCALE: Final = 1000.0
+
+
+@dataclass(frozen=True)
+class EvidenceFilter:
+    """Keep only edges with a source, citing one source, or of a minimum confidence."""
+
+    sourced_only: bool = False
+    source: str | None = None
+    min_confidence: Confidence | None = None
+
+    def admits(self, edge: EdgeInfo) -> bool:
+        """Whether an edge passes every condition that is set."""
+        if self.sourced_only and not edge.sources:
+            return False
+        if self.source is not None and self.source not in edge.sources:
+            return False
+        best = edge.confidence
+        return self.min_confidence is None or (best is not None and best >= self.min_confidence)
+
+    @property
+    def active(self) -> bool:
+        """Whether any condition is set."""
+        return self.sourced_only or self.source is not None or self.min_confidence is not None
+
+
+@dataclass(frozen=True)
+class ViewRequest:
+    """What to show: the whole graph or an entity's neighbourhood, filtered."""
+
+    focus: str | None = None
+    depth: int = 1
+    classes: frozenset[str] | None = None
+    relations: frozenset[str] | None = None
+    evidence: EvidenceFilter = field(default_factory=EvidenceFilter)
+    overflow: Overflow = "class"
+    show_isolated: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.depth <= MAX_DEPTH:
+            raise UserInputError(f"depth must be between 1 and {MAX_DEPTH}")
+
+
+@dataclass(frozen=True)
+class ViewNode:
+    """A drawn node: an entity, or an aggregate of ``count`` entities."""
+
+    id: str
+    label: str
+    cls: str
+    cls_label: str
+    group: str
+    group_label: str
+    degree: int
+    count: int = 1
+    description: str = ""
+    position: tuple[float, float] | None = None
+    entity: bool = True
+
+
+@dataclass(frozen=True)
+class ViewEdge:
+    """A drawn edge: a relation with its evidence, or ``count`` aggregated relations."""
+
+    id: str
+    source: str
+    target: str
+    predicate: str
+    label: str
+    evidence: tuple[Evidence, ...] = ()
+    confidence: Confidence | None = None
+    role: str = ""
+    start: str = ""
+    end: str = ""
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class View:
+    """Nodes and edges of one view; ``truncated`` when the node cap changed it."""
+
+    nodes: tuple[ViewNode, ...]
+    edges: tuple[ViewEdge, ...]
+    truncated: bool = False
+    total_nodes: int = 0
+    aggregated: str | None = None
+    focus: str | None = None
+
+
+def _shown(graph: nx.MultiDiGraph, node: str, request: ViewRequest) -> bool:
+    """Whether a node passes the class filter and, unless asked, has any relation.
+
+    Entities without relations (most are sources, tied to the graph only by evidence)
+    would float around the drawing, so they show only on request.
+    """
+    if node == request.focus:
+        return True
+    if not request.show_isolated and graph.degree(node) == 0:
+        return False
+    return request.classes is None or bool(graph.nodes[node][INFO].classes & request.classes)
+
+
+def _admits(info: EdgeInfo, request: ViewRequest) -> bool:
+    if request.relations is not None and info.predicate not in request.relations:
+        return False
+    return request.evidence.admits(info)
+
+
+def _edge_filtered(request: ViewRequest) -> bool:
+    return request.relations is not None or request.evidence.active
+
+
+def _filtered(
+    graph: nx.MultiDiGraph, nodes: Iterable[str], request: ViewRequest
+) -> nx.MultiDiGraph:
+    """The induced subgraph on ``nodes``, keeping only the edges the filters admit."""
+    part = graph.subgraph(nodes)
+    if not _edge_filtered(request):
+        return part
+    kept = nx.MultiDiGraph()
+    kept.add_nodes_from(part.nodes(data=True))
+    kept.add_edges_from(
+        (u, v, key, data)
+        for u, v, key, data in part.edges(keys=True, data=True)
+        if _admits(data[INFO], request)
+    )
+    # An edge filter leaves out the entities whose every relation it removed.
+    kept.remove_nodes_from([n for n in list(kept) if kept.degree(n) == 0 and n != request.focus])
+    return kept
+
+
+def _neighbours(graph: nx.MultiDiGraph, node: str, request: ViewRequest | None) -> Iterator[str]:
+    for _, other, data in graph.out_edges(node, data=True):
+        if request is None or (_admits(data[INFO], request) and _shown(graph, other, request)):
+            yield other
+    for other, _, data in graph.in_edges(node, data=True):
+        if request is None or (_admits(data[INFO], request) and _shown(graph, other, request)):
+            yield other
+
+
+def ego_distances(
+    graph: nx.MultiDiGraph, focus: str, depth: int, request: ViewRequest | None = None
+) -> dict[str, int]:
+    """Hops from ``focus`` to every node within ``depth``, whatever the edge direction.
+
+    With a request, only the nodes and edges its filters admit are walked, so the
+    work is bounded by the neighbourhood, not by the whole graph.
+    """
+    distances = {focus: 0}
+    queue = deque([focus])
+    while queue:
+        node = queue.popleft()
+        if distances[node] == depth:
+            continue
+        for neighbour in _neighbours(graph, node, request):
+            if neighbour not in distances:
+                distances[neighbour] = distances[node] + 1
+                queue.append(neighbour)
+    return distances
+
+
+def select(graph: nx.MultiDiGraph, request: ViewRequest) -> nx.MultiDiGraph:
+    """The part of the projection a request asks for, before any cap."""
+    if request.focus is None:
+        return _filtered(graph, [n for n in graph if _shown(graph, n, request)], request)
+    if request.focus not in graph:
+        raise NotFoundError(f"No entity {request.focus} in the network", request.focus)
+    return _filtered(graph, ego_distances(graph, request.focus, request.depth, request), request)
+
+
+def entity_node(node: str, info: NodeInfo, degree: int) -> ViewNode:
+    """The drawn form of one entity."""
+    return ViewNode(
+        id=node,
+        label=info.label,
+        cls=info.cls,
+        cls_label=info.cls_label,
+        group=info.group,
+        group_label=info.group_label,
+        degree=degree,
+        description=info.description,
+    )
+
+
+def entity_edge(source: str, target: str, info: EdgeInfo) -> ViewEdge:
+    """The drawn form of one relation, pointing from ``source`` to ``target``."""
+    return ViewEdge(
+        id=info.id,
+        source=source,
+        target=target,
+        predicate=info.predicate,
+        label=info.property_label,
+        evidence=info.evidence,
+        confidence=info.confidence,
+        role=info.role,
+        start=info.start,
+        end=info.end,
+    )
+
+
+def _plain(part: nx.MultiDiGraph, degrees: dict[str, int]) -> tuple[list[ViewNode], list[ViewEdge]]:
+    nodes = [entity_node(n, d[INFO], degrees.get(n, 0)) for n, d in part.nodes(data=True)]
+    edges = [entity_edge(u, v, d[INFO]) for u, v, d in part.edges(data=True)]
+    return nodes, edges
+
+
+def _top(
+    part: nx.MultiDiGraph, cap: int, focus: str | None, degrees: dict[str, int]
+) -> nx.MultiDiGraph:
+    distance = ego_distances(part, focus, len(part)) if focus else {}
+    ranked = sorted(part, key=lambda n: (distance.get(n, 0), -degrees.get(n, 0), n))
+    return part.subgraph(ranked[:cap])
+
+
+def _aggregate(
+    part: nx.MultiDiGraph, groups: dict[str, tuple[str, str]], degrees: dict[str, int]
+) -> tuple[list[ViewNode], list[ViewEdge]]:
+    """One node per group (id, label) and one edge per pair of groups, with counts."""
+    members = Counter(groups[n] for n in part)
+    nodes = [
+        ViewNode(
+            id=gid,
+            label=f"{label} ({count})",
+            cls=gid,
+            cls_label=label,
+            group=gid,
+            group_label=label,
+            degree=sum(degrees.get(n, 0) for n in part if groups[n][0] == gid),
+            count=count,
+            entity=False,
+        )
+        for (gid, label), count in sorted(members.items())
+    ]
+    pairs = Counter((groups[u][0], groups[v][0]) for u, v in part.edges() if groups[u] != groups[v])
+    edges = [
+        ViewEdge(id=f"{a}->{b}", source=a, target=b, predicate="", label=f"{n}", count=n)
+        for (a, b), n in sorted(pairs.items())
+    ]
+    return nodes, edges
+
+
+def layout(nodes: list[ViewNode], edges: Iterable[ViewEdge]) -> list[ViewNode]:
+    """Give nodes fixed positions (a force-directed layout computed here)."""
+    graph = nx.Graph()
+    graph.add_nodes_from(n.id for n in nodes)
+    graph.add_edges_from((e.source, e.target) for e in edges if e.source != e.target)
+    positions = nx.spring_layout(graph, seed=SEED, iterations=40, scale=_LAYOUT_SCALE)
+    return [
+        replace(n, position=(float(positions[n.id][0]), float(positions[n.id][1]))) for n in nodes
+    ]
+
+
+def build_view(
+    graph: nx.MultiDiGraph,
+    request: ViewRequest,
+    cap: int,
+    *,
+    degrees: dict[str, int],
+    community_of: Callable[[], dict[str, int]] | None = None,
+) -> View:
+    """Select, cap and (for big views) lay out what ``request`` asks for."""
+    part = select(graph, request)
+    total = len(part)
+    aggregated: str | None = None
+    if total > cap and request.overflow == "top":
+        part = _top(part, cap, request.focus, degrees)
+    if total > cap and request.overflow != "top":
+        aggregated = request.overflow
+        nodes, edges = _aggregate(part, _groups(part, request.overflow, community_of), degrees)
+    else:
+        nodes, edges = _plain(part, degrees)
+    if len(nodes) > SERVER_LAYOUT_FROM:
+        nodes = layout(nodes, edges)
+    return View(tuple(nodes), tuple(edges), total > cap, total, aggregated, request.focus)
+
+
+def _groups(
+    part: nx.MultiDiGraph, by: str, community_of: Callable[[], dict[str, int]] | None
+) -> dict[str, tuple[str, str]]:
+    if by == "community":
+        index = community_of() if community_of else {}
+        return {
+            n: (f"community:{index.get(n, -1)}", f"Community {index.get(n, -1) + 1}") for n in part
+        }
+    return {n: (d[INFO].group, d[INFO].group_label) for n, d in part.nodes(data=True)}

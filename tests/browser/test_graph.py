@@ -1,0 +1,141 @@
+"""The network explorer in Chromium: drawing, panels, paths, filters, safety, export."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from civicgraph.loader import load_file
+from civicgraph.store import EmbeddedStore
+from tests.browser.conftest import Watch
+from tests.live import LiveServer
+from tests.test_network import AGENCY, ALICE, FIXTURE
+from tests.test_network_web import HOSTILE
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+MALLORY = "https://w3id.org/civicgraph/id/person/mallory"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server over the network fixture and the hostile entity only."""
+    path = tmp_path_factory.mktemp("graph") / "store"
+    store = EmbeddedStore(path)
+    load_file(store, FIXTURE)
+    load_file(store, HOSTILE)
+    store.close()
+    live = LiveServer(path, {"CIVICGRAPH_LOAD_BUNDLED": "false"}).start()
+    yield live
+    live.stop()
+
+
+def _open(page: Page, server: LiveServer, query: str = "") -> None:
+    page.goto(f"{server.url}/graph{query}")
+    page.wait_for_selector("#graph-canvas[data-stabilized='true']")
+
+
+def _count(page: Page) -> int:
+    return int(page.get_attribute("#graph-canvas", "data-node-count") or "0")
+
+
+def _click_node(page: Page, node: str) -> None:
+    page.locator("#graph-canvas").scroll_into_view_if_needed()
+    point = page.evaluate(
+        """id => {
+          const net = window.civicgraph.drawn.network;
+          const p = net.canvasToDOM(net.getPositions([id])[id]);
+          const box = document.querySelector('#graph-canvas').getBoundingClientRect();
+          return {x: box.left + p.x, y: box.top + p.y};
+        }""",
+        node,
+    )
+    page.mouse.click(point["x"], point["y"])
+
+
+def _download(page: Page, selector: str, target: Path) -> Path:
+    with page.expect_download() as download:
+        page.click(selector)
+    download.value.save_as(target)
+    return target
+
+
+def test_canvas_draws_the_nodes(page: Page, server: LiveServer) -> None:
+    _open(page, server)
+    painted = page.evaluate(
+        """() => {
+          const c = document.querySelector('#graph-canvas canvas');
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i]) n++; } return n;
+        }"""
+    )
+    assert _count(page) == 10
+    assert painted > 1000
+
+
+def test_clicking_a_node_opens_its_panel(page: Page, server: LiveServer) -> None:
+    _open(page, server, "?focus=person/alice")
+    _click_node(page, ALICE)
+    assert page.text_content("#graph-details .node-title") == "Alice Example"
+    assert page.get_attribute("#graph-details a", "href") == "/id/person/alice"
+
+
+def test_path_view_highlights_the_path_and_shows_evidence(page: Page, server: LiveServer) -> None:
+    page.goto(f"{server.url}/graph?from=person/bob&to=org/agency")
+    page.wait_for_selector("#graph-canvas[data-highlighted='3']")
+    assert "Example Report" in (page.text_content("#path-list") or "")
+    assert "section 3" in (page.text_content("#path-list") or "")
+
+
+def test_class_filter_changes_the_visible_node_count(page: Page, server: LiveServer) -> None:
+    _open(page, server)
+    page.check("input[name='classes'][value$='#Person']")
+    page.click("#graph-form button[type='submit']")
+    page.wait_for_url("**classes=*")
+    page.wait_for_selector("#graph-canvas[data-stabilized='true']")
+    assert _count(page) == 4
+
+
+def test_hostile_label_shows_as_text(page: Page, server: LiveServer, watch: Watch) -> None:
+    _open(page, server, f"?focus={MALLORY}")
+    _click_node(page, MALLORY)
+    title = page.text_content("#graph-details .node-title")
+    assert title is not None
+    assert title.startswith('<img src=x onerror="window.__pwned=1">')
+    assert page.query_selector("#graph-details img") is None
+    assert page.evaluate("window.__pwned") is None
+    assert watch.dialogs == []
+
+
+def test_png_export_downloads_an_image(page: Page, server: LiveServer, tmp_path: Path) -> None:
+    _open(page, server)
+    saved = _download(page, "#export-png", tmp_path / "view.png")
+    assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert saved.stat().st_size > 1000
+
+
+def test_no_request_leaves_the_server(page: Page, server: LiveServer, watch: Watch) -> None:
+    _open(page, server, f"?focus={AGENCY}&depth=2&colour=community&size=pagerank")
+    _click_node(page, AGENCY)
+    page.wait_for_selector("#graph-details dd >> text=0.")
+    assert len(watch.requests) > 5
+    assert [u for u in watch.requests if not u.startswith(server.url)] == []
+
+
+def test_exported_html_draws_offline(page: Page, server: LiveServer, tmp_path: Path) -> None:
+    _open(page, server)
+    saved = _download(page, "#export-html", tmp_path / "view.html")
+    page.context.route("http*://**", lambda route: route.abort())
+    page.goto(saved.as_uri())
+    page.wait_for_selector("#graph-canvas[data-stabilized='true']")
+    assert _count(page) == 10
+
+
+def test_bundled_graph_renders_and_paths_show_evidence(page: Page, live_server: LiveServer) -> None:
+    page.goto(
+        f"{live_server.url}/graph?from=person/patrick-atwater&to=org/code-for-america&max_hops=2"
+    )
+    page.wait_for_selector("#graph-canvas[data-highlighted='3']")
+    paths = page.text_content("#path-list") or ""
+    assert "Code for America" in paths
+    assert "confidence" in paths
