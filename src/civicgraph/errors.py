@@ -117,6 +117,16 @@ class ForbiddenOperationError(UserInputError):
     title = "Operation not allowed"
 
 
+class UnsafeDocumentError(UserInputError):
+    """An RDF document whose parsing could exhaust the process (entities, nesting)."""
+
+    title = "Unsafe document"
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: refused before parsing: {reason}")
+        self.source, self.reason = source, reason
+
+
 class NotFoundError(UserInputError):
     """An entity, graph or page that does not exist."""
 

@@ -6,7 +6,9 @@ leave it out: an export then round-trips to exactly what was loaded.
 
 from typing import BinaryIO
 
-from civicgraph.errors import NotFoundError
+from pyoxigraph import NamedNode
+
+from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.formats import Format
 from civicgraph.store import GraphStore
 from civicgraph.vocab import GRAPH_BASE, META_GRAPH
@@ -22,6 +24,10 @@ def export(store: GraphStore, out: BinaryIO, fmt: Format, graph: str | None = No
     if graph is None:
         store.dump(out, fmt, data_graphs(store))
         return
+    try:
+        NamedNode(graph)
+    except ValueError as exc:
+        raise UserInputError(f"A graph is named by an absolute IRI, not {graph!r}: {exc}") from exc
     if not store.has_graph(graph):
         raise NotFoundError(f"No graph named <{graph}>; 'civicgraph stats' lists them", graph)
     store.dump(out, fmt, [graph])

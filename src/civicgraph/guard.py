@@ -19,6 +19,7 @@ from civicgraph.loader import record_revision
 from civicgraph.results import QueryResult, Term
 from civicgraph.sparqltext import Token, TokenKind, readings, tokens
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, Source
+from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.workers import QueryPool
 
 _NO_FETCH = (
@@ -103,7 +104,15 @@ class GuardedStore:
             return self.pool.run(method, **kwargs)
         return getattr(self.primary, method)(**kwargs)
 
-    def _wrote(self) -> None:
+    def _wrote(self, graph: str | None = None) -> None:
+        """Record a change: a new dataset revision, and fresh stores for the workers.
+
+        Called only after a write succeeded: a refused write changed nothing, so it
+        must not change the version either. Staging graphs are invisible, so filling
+        or dropping one is not a change; moving one into place (an update) is.
+        """
+        if graph is not None and graph.startswith(STAGING_PREFIX):
+            return
         record_revision(self.primary)
         if self.pool is not None:
             self.pool.bump()
@@ -134,10 +143,8 @@ class GuardedStore:
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Refuse LOAD and SERVICE, then apply the update atomically."""
         check(sparql, self.allowlist)
-        try:
-            self.primary.update(sparql, base_iri=base_iri)
-        finally:
-            self._wrote()
+        self.primary.update(sparql, base_iri=base_iri)
+        self._wrote()
 
     def load(
         self,
@@ -150,19 +157,18 @@ class GuardedStore:
         on_progress: ProgressCallback | None = None,
     ) -> int:
         """Load into the primary store atomically."""
-        try:
-            return self.primary.load(
-                source, fmt, graph, replace=replace, base_iri=base_iri, on_progress=on_progress
-            )
-        finally:
-            self._wrote()
+        count = self.primary.load(
+            source, fmt, graph, replace=replace, base_iri=base_iri, on_progress=on_progress
+        )
+        self._wrote(graph)
+        return count
 
     def drop_graph(self, graph: str | None) -> bool:
         """Drop a graph in the primary store."""
-        try:
-            return self.primary.drop_graph(graph)
-        finally:
-            self._wrote()
+        existed = self.primary.drop_graph(graph)
+        if existed:
+            self._wrote(graph)
+        return existed
 
     def has_graph(self, graph: str) -> bool:
         """Whether a named graph exists (a cheap lookup, asked of the primary store)."""

@@ -18,6 +18,7 @@ from rdflib.namespace import RDF
 
 from civicgraph.errors import RdfSyntaxError
 from civicgraph.formats import Kind, by_name, from_path
+from civicgraph.parsesafety import check_file_before_parsing
 from civicgraph.resources import ontology_dir
 from civicgraph.store import GraphStore
 from civicgraph.vocab import SH
@@ -60,6 +61,7 @@ def _ontology_graph(name: str) -> Graph:
 def parse_file(path: Path) -> Graph:
     """Parse an RDF file into an rdflib graph, with pyoxigraph's precise syntax errors."""
     fmt = from_path(path, Kind.GRAPH)
+    check_file_before_parsing(path, fmt.rdf_format)
     try:
         quads = list(parse(path=str(path), format=fmt.rdf_format, without_named_graphs=False))
     except SyntaxError as exc:

@@ -53,6 +53,10 @@ class _WorkerLostError(Exception):
         self.overran = overran
 
 
+#: Pauses between attempts to open the store read-only, in seconds.
+OPEN_RETRY_DELAYS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+
+
 class _Worker:
     """One child process and the parent's end of its socket."""
 
@@ -157,12 +161,18 @@ class QueryPool:
 
 
 def _open(path: str) -> EmbeddedStore:
-    """Open read-only beside the live writer; retry once, as its docs call it undefined."""
-    try:
-        return EmbeddedStore(path, read_only=True)
-    except StoreError:
-        time.sleep(0.05)
-        return EmbeddedStore(path, read_only=True)
+    """Open read-only beside the live writer, retrying while it races the writer.
+
+    pyoxigraph's docs call a read-only open beside a writer undefined; in practice the
+    open fails now and then when the writer's compaction deletes a file the open was
+    about to read ("Corruption: … No such file"), and succeeds a moment later.
+    """
+    for delay in OPEN_RETRY_DELAYS:
+        try:
+            return EmbeddedStore(path, read_only=True)
+        except StoreError:
+            time.sleep(delay)
+    return EmbeddedStore(path, read_only=True)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -215,7 +225,12 @@ def main() -> None:
             if store is None or wanted != generation:
                 store, generation = _open(path), wanted
             connection.send(_STARTED)
-            connection.send(_answer(store, method, kwargs))
+            answer = _answer(store, method, kwargs)
+            if answer[0] == "error" and type(answer[1]) is StoreError:
+                # The writer may have compacted away a file this snapshot still names.
+                store = _open(path)
+                answer = _answer(store, method, kwargs)
+            connection.send(answer)
         except CivicgraphError as exc:
             connection.send(_STARTED)
             connection.send(("error", exc))

@@ -5,6 +5,7 @@ from typing import Any
 import click
 
 from civicgraph import __version__
+from civicgraph.cli.backup import backup_command, restore_command
 from civicgraph.cli.data import export_command, load, stats_command, validate
 from civicgraph.cli.network import graph_command, metrics_command
 from civicgraph.cli.querying import query
@@ -37,5 +38,7 @@ for command in (
     serve,
     graph_command,
     metrics_command,
+    backup_command,
+    restore_command,
 ):
     main.add_command(command)

@@ -34,6 +34,8 @@ from civicgraph.store.base import GraphInfo, ProgressCallback, Source
 from civicgraph.store.streams import (
     STAGING_PREFIX,
     ProgressReader,
+    checked_source,
+    is_staging,
     materialize,
     syntax_error,
     write_quads,
@@ -81,6 +83,8 @@ class EmbeddedStore:
         except OSError as exc:
             if "lock" in str(exc).lower():
                 raise StoreLockedError(str(path)) from exc
+            raise StoreError(f"Cannot open the store at {path}: {exc}") from exc
+        except RuntimeError as exc:  # RocksDB reports a racing compaction as "corruption"
             raise StoreError(f"Cannot open the store at {path}: {exc}") from exc
 
     def query(
@@ -192,6 +196,7 @@ class EmbeddedStore:
     ) -> None:
         name = str(source) if isinstance(source, Path) else "request body"
         target = graph_name(graph)
+        source = checked_source(source, fmt, name)
         try:
             if not isinstance(source, Path):
                 self._store.load(source, fmt.rdf_format, base_iri=base_iri, to_graph=target)
@@ -276,16 +281,29 @@ class EmbeddedStore:
     def _drop_staging_graphs(self) -> None:
         """Undo what a crash left: staging graphs, and loads into empty graphs cut short."""
         for name in list(self._store.named_graphs()):
-            if isinstance(name, NamedNode) and name.value.startswith(STAGING_PREFIX):
+            if is_staging(name):
                 for quad in self._store.quads_for_pattern(None, _LOADING, None, name):
                     self._empty(_marked_graph(quad.object))
                 self._store.remove_graph(name)
 
     def backup(self, target: Path) -> None:
-        """Write a consistent copy of an on-disk store into a new directory."""
+        """Write a consistent copy of an on-disk store into a new directory.
+
+        A writable store makes a RocksDB checkpoint (hard links, near instant). A
+        read-only store, opened beside a serving process that holds the write lock,
+        copies its snapshot quad by quad instead: a checkpoint taken through a
+        read-only handle leaves out what the writer still holds in its log (measured
+        with pyoxigraph 0.5: an empty backup of a live store of 100k quads).
+        """
         if self.path is None:
             raise StoreError("An in-memory store has no files to back up; export it instead")
-        self._store.backup(str(target))
+        if not self.read_only:
+            self._store.backup(str(target))
+            return
+        copy = Store(str(target))
+        quads = self._store.quads_for_pattern(None, None, None, None)
+        copy.bulk_extend(q for q in quads if not is_staging(q.graph_name))
+        copy.flush()
 
     def flush(self) -> None:
         """Push buffered writes to disk (bulk loads write around the log)."""

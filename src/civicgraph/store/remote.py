@@ -53,6 +53,8 @@ from civicgraph.store.binding import bind
 from civicgraph.store.streams import (
     STAGING_PREFIX,
     ProgressReader,
+    checked_source,
+    is_staging,
     materialize,
     syntax_error,
     write_quads,
@@ -197,7 +199,7 @@ class RemoteStore:
     def _quads(self, graphs: Sequence[str | None] | None) -> Iterator[Quad]:
         if graphs is None:
             with self._get_rdf({}, NQUADS) as quads:
-                yield from (q for q in quads if not _is_staging(q.graph_name))
+                yield from (q for q in quads if not is_staging(q.graph_name))
             return
         for graph in graphs:
             params = {"default": ""} if graph is None else {"graph": graph}
@@ -320,10 +322,6 @@ def _dataset_iri(graph: str | None) -> str:
     return graph
 
 
-def _is_staging(name: object) -> bool:
-    return isinstance(name, NamedNode) and name.value.startswith(STAGING_PREFIX)
-
-
 def _to_ntriples(
     source: Source,
     fmt: Format,
@@ -333,6 +331,7 @@ def _to_ntriples(
 ) -> int:
     """Parse ``source`` (raising RdfSyntaxError with its position) into N-Triples."""
     name = str(source) if isinstance(source, Path) else "request body"
+    source = checked_source(source, fmt, name)
     counted = 0
 
     def triples(stream: IO[bytes] | bytes) -> Iterator[Any]:

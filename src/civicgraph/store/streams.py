@@ -6,19 +6,26 @@ write dumps the same way, and report RDF syntax errors with the same position.
 """
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import BinaryIO, Final, TypeVar
 
-from pyoxigraph import Quad, QueryBoolean, QuerySolutions, Triple, serialize
+from pyoxigraph import NamedNode, Quad, QueryBoolean, QuerySolutions, Triple, serialize
 
 from civicgraph.errors import RdfSyntaxError
 from civicgraph.formats import Format, Kind
+from civicgraph.parsesafety import check_before_parsing, check_file_before_parsing
 from civicgraph.results import AskResult, GraphResult, QueryResult, SelectResult
-from civicgraph.store.base import ProgressCallback
+from civicgraph.store.base import ProgressCallback, Source
 from civicgraph.vocab import PREFIXES
 
 T = TypeVar("T")
 #: Graphs that hold a load while it is parsed; never listed, dumped or kept.
 STAGING_PREFIX: Final = "urn:civicgraph:staging:"
+
+
+def is_staging(name: object) -> bool:
+    """Whether a graph name is a staging graph (never listed, dumped or kept)."""
+    return isinstance(name, NamedNode) and name.value.startswith(STAGING_PREFIX)
 
 
 class ProgressReader:
@@ -65,6 +72,16 @@ def write_quads(quads: Iterable[Quad], out: BinaryIO, fmt: Format) -> None:
         serialize(quads, out, fmt.rdf_format, prefixes=prefixes)
     else:
         serialize((q.triple for q in quads), out, fmt.rdf_format, prefixes=prefixes)
+
+
+def checked_source(source: Source, fmt: Format, name: str) -> Source:
+    """Refuse a document whose parsing could exhaust the process (``parsesafety``)."""
+    if isinstance(source, Path):
+        check_file_before_parsing(source, fmt.rdf_format)
+        return source
+    data = source if isinstance(source, bytes) else source.read()
+    check_before_parsing(data, fmt.rdf_format, name)
+    return data
 
 
 def syntax_error(source: str, exc: SyntaxError) -> RdfSyntaxError:

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from pyoxigraph import DefaultGraph, NamedNode, parse
+from werkzeug.datastructures import FileStorage
 from werkzeug.formparser import parse_form_data
 
 from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.formats import Format, Kind, by_name, from_content_type, from_path, negotiate
+from civicgraph.parsesafety import check_before_parsing
 from civicgraph.store import GraphStore
 from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.vocab import graph_iri
@@ -76,8 +78,14 @@ def _direct_target() -> Target:
 def _refuse_named_graphs(body: bytes, fmt: Format) -> None:
     """A graph upload in a dataset format must not write into other graphs.
 
-    A syntax error is left for the store's loader, which reports line and column.
+    Only dataset formats can name graphs, so only they are parsed here, and only after
+    the checks that keep pyoxigraph's parser from exhausting or crashing the process
+    (``parsesafety``). A syntax error is left for the store's loader, which reports
+    line and column.
     """
+    if Kind.DATASET not in fmt.kinds:
+        return
+    check_before_parsing(body, fmt.rdf_format, "upload")
     try:
         for quad in parse(body, fmt.rdf_format):
             if not isinstance(quad.graph_name, DefaultGraph):
@@ -87,6 +95,13 @@ def _refuse_named_graphs(body: bytes, fmt: Format) -> None:
                 )
     except (SyntaxError, ValueError):
         return
+
+
+def _part_format(part: FileStorage) -> Format:
+    """A part's format from its Content-Type, or else from its file name."""
+    if part.content_type:
+        return from_content_type(part.content_type, Kind.GRAPH)
+    return from_path(part.filename or "", Kind.GRAPH)
 
 
 def _uploads() -> list[tuple[bytes, Format]]:
@@ -103,14 +118,11 @@ def _uploads() -> list[tuple[bytes, Format]]:
         "REQUEST_METHOD": "POST",
     }
     _, _, files = parse_form_data(environ)
-    parts = []
-    for part in files.values():
-        fmt = (
-            from_content_type(part.content_type, Kind.GRAPH)
-            if part.content_type
-            else from_path(part.filename or "", Kind.GRAPH)
-        )
-        parts.append((part.read(), fmt))
+    try:
+        parts = [(part.read(), _part_format(part)) for part in files.values()]
+    finally:
+        for part in files.values():
+            part.close()  # werkzeug spools parts to temporary files
     if not parts:
         raise UserInputError("The multipart body has no file parts to load")
     return parts

@@ -1,0 +1,121 @@
+"""Backups of an on-disk store that can be taken while the server is serving.
+
+A running server holds the store's write lock, so ``backup`` first tries to open the
+store for writing (nothing serves it: a RocksDB checkpoint) and otherwise opens it
+read-only beside the server, which sees everything committed before it opened and
+nothing after: a consistent snapshot, copied into the backup. Either way the copy is
+written to a ``.partial`` folder, counted, and renamed into place only when complete.
+
+``restore`` replaces a store with a backup: the backup is copied beside the store and
+swapped in by two renames, so a crash leaves the old store in place, or the new one,
+or (between the renames) both beside it as ``.replaced`` and ``.restoring``. It
+refuses to replace a store that holds data unless forced, never replaces a folder that
+is not a store, and cannot run while a server holds the store.
+"""
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from civicgraph.errors import StoreError, StoreLockedError, UserInputError
+from civicgraph.store import EmbeddedStore
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    """What a backup or restore wrote, and whether the store was serving at the time."""
+
+    path: Path
+    quads: int
+    live: bool = False
+
+
+def is_store(path: Path) -> bool:
+    """Whether ``path`` holds an on-disk store (RocksDB keeps a ``CURRENT`` file)."""
+    return (path / "CURRENT").is_file()
+
+
+def _is_empty_folder(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())
+
+
+def _quads(store: EmbeddedStore) -> int:
+    return sum(graph.triples for graph in store.graphs())
+
+
+def _open_beside_server(path: Path) -> tuple[EmbeddedStore, bool]:
+    """The store opened for writing if it is free, else read-only beside its server."""
+    try:
+        return EmbeddedStore(path), False
+    except StoreLockedError:
+        return EmbeddedStore(path, read_only=True), True
+
+
+def _count_at(path: Path) -> int:
+    copy = EmbeddedStore(path, read_only=True)
+    try:
+        return _quads(copy)
+    finally:
+        copy.close()
+
+
+def backup(store_path: Path, target: Path) -> BackupReport:
+    """Write a consistent copy of the store at ``store_path`` to the new folder ``target``."""
+    if not is_store(store_path):
+        raise UserInputError(f"No store at {store_path}; point --store at the store folder")
+    if target.exists() and not _is_empty_folder(target):
+        raise UserInputError(f"{target} already exists and is not empty; name a new folder")
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    source, live = _open_beside_server(store_path)
+    try:
+        source.backup(partial)
+        expected = _quads(source)
+    finally:
+        source.close()
+    written = _count_at(partial)
+    if written != expected:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise StoreError(
+            f"The copy held {written:,} quads where the store holds {expected:,}; "
+            f"nothing was written to {target}. Run the backup again."
+        )
+    if target.exists():
+        target.rmdir()
+    partial.rename(target)
+    return BackupReport(target, written, live)
+
+
+def _check_replaceable(store_path: Path, force: bool) -> None:
+    """Refuse to replace a store with data (unless forced), or a folder that is not one."""
+    if not store_path.exists() or _is_empty_folder(store_path):
+        return
+    if not is_store(store_path):
+        raise UserInputError(f"{store_path} is not a civicgraph store; it is left alone")
+    current = EmbeddedStore(store_path)  # raises StoreLockedError while a server runs
+    try:
+        held = _quads(current)
+    finally:
+        current.close()
+    if held and not force:
+        raise UserInputError(
+            f"The store at {store_path} holds {held:,} quads; pass --force to replace them"
+        )
+
+
+def restore(backup_path: Path, store_path: Path, *, force: bool = False) -> BackupReport:
+    """Replace the store at ``store_path`` with the backup at ``backup_path``."""
+    if not is_store(backup_path):
+        raise UserInputError(f"No backup at {backup_path}; name a folder 'backup' wrote")
+    quads = _count_at(backup_path)
+    _check_replaceable(store_path, force)
+    incoming = store_path.with_name(store_path.name + ".restoring")
+    replaced = store_path.with_name(store_path.name + ".replaced")
+    for leftover in (incoming, replaced):
+        shutil.rmtree(leftover, ignore_errors=True)
+    shutil.copytree(backup_path, incoming, ignore=shutil.ignore_patterns("LOCK"))
+    if store_path.exists():
+        store_path.rename(replaced)
+    incoming.rename(store_path)
+    shutil.rmtree(replaced, ignore_errors=True)
+    return BackupReport(store_path, quads)

@@ -1,0 +1,46 @@
+"""Fixtures for the security tests: one writable application shared by the session."""
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from civicgraph.config import Settings
+from civicgraph.webapp import create_app
+from tests.live import LiveServer
+
+TOKEN = "correct-horse-battery-staple-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(scope="session")
+def secure_app() -> Iterator[Flask]:
+    """The application over an in-memory store with the bundled data, writes enabled."""
+    application = create_app(Settings(store="memory", write_token=TOKEN))
+    yield application
+    application.extensions["civicgraph"].store.close()
+
+
+@pytest.fixture
+def secure_client(secure_app: Flask) -> FlaskClient:
+    """A test client of the shared writable application."""
+    return secure_app.test_client()
+
+
+#: Limits small enough to reach in a test, large enough for the bundled data.
+GUARDED_ENV = {
+    "CIVICGRAPH_WRITE_TOKEN": TOKEN,
+    "CIVICGRAPH_UPLOAD_LIMIT": str(100_000),
+    "CIVICGRAPH_QUERY_BODY_LIMIT": str(10_000),
+    "CIVICGRAPH_QUERY_TIMEOUT": "3",
+    "CIVICGRAPH_MEMORY_BUDGET": str(256 * 1024 * 1024),
+}
+
+
+@pytest.fixture(scope="session")
+def guarded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A real server with writes on and small limits, shared by the tests that probe them."""
+    server = LiveServer(tmp_path_factory.mktemp("guarded") / "store", GUARDED_ENV).start()
+    yield server
+    server.stop()

@@ -1,0 +1,96 @@
+"""The server killed with SIGKILL in the middle of a large write loses nothing else.
+
+Each test starts a write that takes seconds and kills the server's process group
+part-way through, checking that the write had not finished.
+After a restart on the same store the target graph holds the old content or the new
+content, never part of either, and every other graph is exactly as it was.
+"""
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+from tests.live import LiveServer
+from tests.security.bulk import EX, ntriples
+from tests.security.conftest import AUTH
+
+ENV = {
+    "CIVICGRAPH_WRITE_TOKEN": AUTH["Authorization"].removeprefix("Bearer "),
+    "CIVICGRAPH_UPLOAD_LIMIT": str(64 * 1024 * 1024),
+    "CIVICGRAPH_QUERY_WORKERS": "1",
+}
+TARGET = f"{EX}graph/big"
+COUNTS = "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
+def _counts(server: LiveServer) -> dict[str, int]:
+    response = requests.get(f"{server.url}/sparql", params={"query": COUNTS}, timeout=30)
+    rows = response.json()["results"]["bindings"]
+    return {row["g"]["value"]: int(row["n"]["value"]) for row in rows}
+
+
+def _put(server: LiveServer, graph: str, body: bytes) -> None:
+    headers = {**AUTH, "Content-Type": "application/n-triples"}
+    response = requests.put(
+        f"{server.url}/store", params={"graph": graph}, data=body, headers=headers, timeout=60
+    )
+    response.raise_for_status()
+
+
+def _cross(server: LiveServer, source: str, target: str) -> None:
+    """One update inserting every subject with every object of ``source``: millions."""
+    update = (
+        f"INSERT {{ GRAPH <{target}> {{ ?s <{EX}pair> ?o2 }} }} "
+        f"WHERE {{ GRAPH <{source}> {{ ?s ?p ?o . ?s2 ?p2 ?o2 }} }}"
+    )
+    headers = {**AUTH, "Content-Type": "application/sparql-update"}
+    response = requests.post(f"{server.url}/update", data=update, headers=headers, timeout=120)
+    response.raise_for_status()
+
+
+def _kill_part_way(server: LiveServer, write: Callable[[], None], after: float) -> bool:
+    """Start ``write``, kill the server ``after`` seconds; did the write finish first?"""
+    finished = threading.Event()
+
+    def attempt() -> None:
+        with contextlib.suppress(requests.RequestException):  # the server is gone: the point
+            write()
+            finished.set()
+
+    thread = threading.Thread(target=attempt)
+    thread.start()
+    time.sleep(after)
+    server.kill()
+    thread.join(timeout=30)
+    return finished.is_set()
+
+
+def test_kill_during_a_large_graph_put(
+    start_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    server = start_server(env=ENV, store=tmp_path / "store")
+    _put(server, TARGET, ntriples(1_000, "old"))
+    before = _counts(server)
+    new = ntriples(100_000, "new")  # 10 MB: seconds of parsing and moving into place
+    assert not _kill_part_way(server, lambda: _put(server, TARGET, new), 0.5)
+    after = _counts(start_server(env=ENV, store=tmp_path / "store"))
+    assert after.pop(TARGET) in {1_000, 100_000}
+    before.pop(TARGET)
+    assert after == before
+
+
+def test_kill_during_a_large_update(
+    start_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    server = start_server(env=ENV, store=tmp_path / "store")
+    _put(server, f"{EX}graph/source", ntriples(2_000, "new"))
+    before = _counts(server)
+    copy = f"{EX}graph/source"
+    assert not _kill_part_way(server, lambda: _cross(server, copy, TARGET), 1.5)
+    after = _counts(start_server(env=ENV, store=tmp_path / "store"))
+    assert after.pop(TARGET, 0) in {0, 2_000 * 2_000}
+    assert after == before

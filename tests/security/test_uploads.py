@@ -1,0 +1,41 @@
+"""Hostile graph uploads over HTTP: refused with 400 before parsing, store unchanged."""
+
+import io
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.security.conftest import AUTH
+from tests.security.hostile import billion_laughs, deep_json_ld
+from tests.security.snapshots import snapshot
+
+GRAPH = "/store?graph=http://example.org/upload"
+
+
+@pytest.mark.parametrize(
+    ("body", "media_type"),
+    [
+        (billion_laughs(), "application/rdf+xml"),
+        (deep_json_ld(5000), "application/ld+json"),
+    ],
+    ids=["billion-laughs", "deep-json-ld"],
+)
+def test_hostile_upload_is_400_and_changes_nothing(
+    secure_client: FlaskClient, body: bytes, media_type: str
+) -> None:
+    before = snapshot(secure_client)
+    response = secure_client.put(GRAPH, data=body, headers={**AUTH, "Content-Type": media_type})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "Unsafe document"
+    assert snapshot(secure_client) == before
+
+
+def test_hostile_part_of_a_multipart_upload_is_refused(secure_client: FlaskClient) -> None:
+    before = snapshot(secure_client)
+    files = {
+        "good": (io.BytesIO(b"<http://example.org/a> <http://example.org/b> 1 ."), "a.ttl"),
+        "bad": (io.BytesIO(deep_json_ld(5000)), "b.jsonld"),
+    }
+    response = secure_client.post(GRAPH, data=files, headers=AUTH)
+    assert response.status_code == 400
+    assert snapshot(secure_client) == before
