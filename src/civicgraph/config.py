@@ -75,6 +75,11 @@ class Settings:
     )
     cors_origin: str = _setting("*", "CIVICGRAPH_CORS_ORIGIN", "Origin allowed to read by CORS")
     node_cap: int = _setting(500, "CIVICGRAPH_NODE_CAP", "Most nodes a network view draws")
+    network_wait: float = _setting(
+        2.0,
+        "CIVICGRAPH_NETWORK_WAIT",
+        "Seconds a network request waits for background work before answering 503",
+    )
     load_bundled: bool = _setting(
         True, "CIVICGRAPH_LOAD_BUNDLED", "Load or refresh the bundled data on serve"
     )
@@ -85,6 +90,8 @@ class Settings:
         for name in ("query_timeout", "row_cap", "query_body_limit", "upload_limit", "node_cap"):
             if getattr(self, name) <= 0:
                 raise UserInputError(f"Setting {name} must be positive")
+        if self.network_wait < 0:
+            raise UserInputError("Setting network_wait must not be negative")
         if self.query_workers < 1:
             raise UserInputError("Setting query_workers must be at least 1")
 

@@ -194,6 +194,23 @@ class ServerBusyError(CivicgraphError):
         self.limit = limit
 
 
+class PreparingError(CivicgraphError):
+    """Work the request needs is running in the background; ask again after a while.
+
+    ``retry_after`` (seconds) becomes the ``Retry-After`` header (RFC 9110 section
+    10.2.3); ``stage`` and ``percent`` say how far the work has got, when known.
+    """
+
+    title = "Preparing"
+
+    def __init__(
+        self, what: str, retry_after: int, stage: str = "", percent: int | None = None
+    ) -> None:
+        progress = f" ({stage}, {percent}%)" if stage and percent is not None else ""
+        super().__init__(f"The {what} is being prepared{progress}; try again in {retry_after} s.")
+        self.what, self.retry_after, self.stage, self.percent = what, retry_after, stage, percent
+
+
 class ResourceLimitError(CivicgraphError):
     """A query stopped because its result would exceed the memory budget."""
 

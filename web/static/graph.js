@@ -5,6 +5,38 @@
  */
 (function () {
   "use strict";
+  var RETRY_MS = 3000;
+
+  function retryDelay(response) {
+    var seconds = parseInt(response.headers.get("Retry-After") || "", 10);
+    return seconds > 0 ? seconds * 1000 : RETRY_MS;
+  }
+
+  function progressText(body) {
+    var text = body.stage || "starting";
+    return typeof body.percent === "number" ? text + " · " + body.percent + "%" : text;
+  }
+
+  /* The page served while the network is built: poll its status, reload when ready. */
+  function waitUntilReady(box) {
+    var progress = document.getElementById("graph-progress");
+    var bar = document.getElementById("graph-progress-bar");
+    function poll() {
+      fetch(box.dataset.statusApi, { headers: { Accept: "application/json" } }).then(function (response) {
+        if (response.ok) { window.location.reload(); return null; }
+        return response.json().then(function (body) {
+          progress.textContent = progressText(body);
+          if (typeof body.percent === "number") { bar.value = body.percent; }
+          setTimeout(poll, retryDelay(response));
+        });
+      }).catch(function () { setTimeout(poll, RETRY_MS); });
+    }
+    setTimeout(poll, (parseInt(box.dataset.retryAfter, 10) || 3) * 1000);
+  }
+
+  var preparing = document.getElementById("graph-preparing");
+  if (preparing) { waitUntilReady(preparing); return; }
+
   var form = document.getElementById("graph-form");
   var canvas = document.getElementById("graph-canvas");
   var details = document.getElementById("graph-details");
@@ -34,9 +66,16 @@
     return params;
   }
 
+  /* Fetch JSON; while the server prepares the work (503 with Retry-After), say so and retry. */
   function fetchJson(url) {
     return fetch(url, { headers: { Accept: "application/json" } }).then(function (response) {
       return response.json().then(function (body) {
+        if (response.status === 503 && response.headers.get("Retry-After")) {
+          notice.textContent = "Preparing: " + body.detail;
+          notice.hidden = false;
+          return new Promise(function (resolve) { setTimeout(resolve, retryDelay(response)); })
+            .then(function () { notice.hidden = true; return fetchJson(url); });
+        }
         if (!response.ok) { throw new Error(body.detail || body.error || response.statusText); }
         return body;
       });

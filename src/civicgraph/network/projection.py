@@ -17,6 +17,7 @@ import networkx as nx
 from pyoxigraph import Literal
 from rdflib.namespace import SKOS
 
+from civicgraph.network.background import Report, quiet
 from civicgraph.network.model import (
     INFO,
     Confidence,
@@ -280,11 +281,20 @@ def _wanted(prop: str, options: ProjectionOptions) -> bool:
     return options.relations is None or prop in options.relations
 
 
-def project(store: GraphStore, options: ProjectionOptions | None = None) -> nx.MultiDiGraph:
-    """Read the store into a multigraph of entities (nodes) and relations (edges)."""
+def project(
+    store: GraphStore, options: ProjectionOptions | None = None, report: Report = quiet
+) -> nx.MultiDiGraph:
+    """Read the store into a multigraph of entities (nodes) and relations (edges).
+
+    ``report`` hears each stage as it starts, with the share of the work done before
+    it (shares measured on the benchmark's 1M-triple graph).
+    """
     options = options or ProjectionOptions()
+    report("reading ontology terms", 0.0)
     terms = read_terms(store)
+    report("reading entities", 0.02)
     rows = _read_entities(store)
+    report("building nodes", 0.45)
     graph: nx.MultiDiGraph = nx.MultiDiGraph()
     labels: dict[str, str] = {}
     for iri in sorted(rows.classes):
@@ -292,8 +302,11 @@ def project(store: GraphStore, options: ProjectionOptions | None = None) -> nx.M
         labels[iri] = info.label
         if info.classes & options.classes:
             graph.add_node(iri, **{INFO: info})
+    report("reading evidence", 0.5)
     evidence = read_evidence(store, labels)
+    report("reading relations", 0.75)
     ends = _add_relations(graph, store, options, terms, evidence)
+    report("folding memberships", 0.95)
     if options.fold_memberships and _wanted(_MEMBER_OF, options):
         _fold_memberships(graph, ends, rows.literals, _membership_evidence(evidence), terms)
     return graph

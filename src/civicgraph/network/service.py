@@ -1,8 +1,10 @@
 """The projection cached per dataset version, and the calls views, CLI and benchmark use.
 
 Building the projection reads the whole store, so it happens once per dataset version
-(``loader.dataset_version``) and is shared by every request; metrics and communities
-are computed on first use and cached with it. Each request then works on the cached
+(``loader.dataset_version``), in a background thread, and is shared by every request;
+metrics and communities are computed in the background on first use and cached with
+it. A request waits for that work only as long as its ``Patience`` allows and is told
+to come back (``PreparingError``) past that. Each request then works on the cached
 graph only, bounded by the node cap.
 """
 
@@ -26,12 +28,15 @@ from civicgraph.network.analysis import (
     measure,
     undirected,
 )
+from civicgraph.network.background import Patience, Prepared, Report, Tasks
 from civicgraph.network.paths import PathResult, find_paths
 from civicgraph.network.projection import ProjectionOptions, project
 from civicgraph.network.triples import from_triples
 from civicgraph.network.views import View, ViewRequest, build_view
 from civicgraph.store import GraphStore
-from civicgraph.versioned import PerVersion
+
+#: Builds the network of a store, reporting progress (``project`` unless a test slows it).
+Builder = Callable[[GraphStore, ProjectionOptions, Report], nx.MultiDiGraph]
 
 T = TypeVar("T")
 
@@ -41,8 +46,13 @@ class Projection:
     """One dataset version's network, with its analytics computed on demand."""
 
     graph: nx.MultiDiGraph
+    patience: Patience = field(default_factory=Patience)
     _cache: dict[str, object] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    _slow: Tasks = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._slow = Tasks(self.patience)
 
     def _cached(self, key: str, compute: Callable[[], T]) -> T:
         with self._lock:
@@ -56,12 +66,20 @@ class Projection:
         return self._cached("degrees", lambda: degrees(self.graph))
 
     def measure(self, name: Measure) -> dict[str, float]:
-        """A centrality measure per node."""
-        return self._cached(f"measure:{name}", lambda: measure(self.graph, name))
+        """A centrality measure per node (computed in the background but for degree)."""
+        if name == "degree":
+            return self._cached("measure:degree", lambda: measure(self.graph, name))
+        return self._slow.get(
+            f"measure:{name}", f"{name} ranking", lambda _: measure(self.graph, name)
+        )
 
     def communities(self, method: CommunityMethod) -> list[frozenset[str]]:
-        """Communities, largest first."""
-        return self._cached(f"communities:{method}", lambda: communities(self.graph, method))
+        """Communities, largest first (computed in the background)."""
+        return self._slow.get(
+            f"communities:{method}",
+            f"{method} community detection",
+            lambda _: communities(self.graph, method),
+        )
 
     def community_of(self, method: CommunityMethod) -> dict[str, int]:
         """Each node's community number."""
@@ -84,13 +102,29 @@ class NetworkExplorer:
     """Network views over one store, rebuilding the projection when the data change."""
 
     def __init__(
-        self, store: GraphStore, node_cap: int = 500, options: ProjectionOptions | None = None
+        self,
+        store: GraphStore,
+        node_cap: int = 500,
+        options: ProjectionOptions | None = None,
+        *,
+        patience: Patience | None = None,
+        builder: Builder = project,
     ) -> None:
+        """``patience`` of None blocks until work is done (the CLI and the benchmark)."""
         self.store, self.node_cap, self.options = store, node_cap, options or ProjectionOptions()
-        self._current = PerVersion(store, lambda opened: Projection(project(opened, self.options)))
+        self.patience = patience or Patience()
+        self._builder = builder
+        self._current = Prepared(store, "network", self._build, self.patience)
+
+    def _build(self, store: GraphStore, report: Report) -> Projection:
+        return Projection(self._builder(store, self.options, report), self.patience)
+
+    def warm(self) -> None:
+        """Start building the current dataset version's projection, if not under way."""
+        self._current.start()
 
     def projection(self) -> Projection:
-        """The projection of the store's current dataset version."""
+        """The projection of the store's current dataset version (PreparingError meanwhile)."""
         return self._current.get()
 
     def view(self, request: ViewRequest, method: CommunityMethod = "greedy") -> View:

@@ -18,6 +18,7 @@ STATUS: dict[type[errors.CivicgraphError], int] = {
     errors.NotAcceptableError: 406,
     errors.PayloadTooLargeError: 413,
     errors.UnsupportedMediaTypeError: 415,
+    errors.PreparingError: 503,
     errors.QueryTimeoutError: 503,
     errors.ResourceLimitError: 503,
     errors.ServerBusyError: 503,
@@ -53,13 +54,15 @@ def error_response(status: int, title: str, detail: str, **extra: Any) -> Respon
 def _civicgraph_error(error: errors.CivicgraphError) -> Response:
     status = status_of(error)
     extra: dict[str, Any] = {}
-    for name in ("line", "column", "limit", "iri"):
+    for name in ("line", "column", "limit", "iri", "stage", "percent", "retry_after"):
         value = getattr(error, name, None)
         if value is not None:
             extra[name] = value
     response = error_response(status, error.title, error.detail, **extra)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="civicgraph"'
+    if isinstance(error, errors.PreparingError):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

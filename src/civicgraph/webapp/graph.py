@@ -1,8 +1,11 @@
 """The network explorer: the ``/graph`` page, its export, and the JSON API it draws from.
 
 Every view reads the projection cached per dataset version (``NetworkExplorer``), so
-a request costs the size of what it shows, never a rebuild. The page's URL carries
-the whole view (focus, depth, filters, colouring), so it is its own permalink.
+a request costs the size of what it shows, never a rebuild. The projection is built
+in the background when the app starts and after every successful write; until it is
+ready, requests answer 503 with ``Retry-After`` (``PreparingError``) and the page
+shows the progress and retries by itself. The page's URL carries the whole view
+(focus, depth, filters, colouring), so it is its own permalink.
 """
 
 import csv
@@ -14,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from civicgraph import network_html
-from civicgraph.errors import NotFoundError, UserInputError
+from civicgraph.errors import NotFoundError, PreparingError, UserInputError
 from civicgraph.network import (
     COMMUNITY_METHODS,
     MEASURES,
@@ -30,7 +33,10 @@ from civicgraph.network import (
     view_json,
 )
 from civicgraph.network import params as read
+from civicgraph.network.background import Patience
 from civicgraph.network.model import INFO
+from civicgraph.network.projection import project
+from civicgraph.network.service import Builder
 from civicgraph.results import GraphResult
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import entity_path
@@ -40,13 +46,37 @@ _KEY: Final = "civicgraph.network"
 _OVERFLOWS: Final = ("class", "community", "top")
 _TRUE: Final = {"1", "true", "on", "yes"}
 _ENTITY_MATCHES: Final = 20
+#: Seconds a client is told to wait before asking again for work still being prepared.
+RETRY_AFTER: Final = 3
+_WRITES: Final = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+
+
+def attach(app: Flask, builder: Builder = project) -> NetworkExplorer:
+    """Give an application a network explorer and start building its projection.
+
+    ``builder`` makes the network from the store; tests pass a deliberately slow one.
+    """
+    state = app.extensions["civicgraph"]
+    patience = Patience(state.settings.network_wait, RETRY_AFTER)
+    settings = state.settings
+    found = NetworkExplorer(state.store, settings.node_cap, patience=patience, builder=builder)
+    app.extensions[_KEY] = found
+    found.warm()
+    return found
 
 
 def install(app: Flask) -> None:
     """Give an application its network explorer (one projection cache per app)."""
-    state = app.extensions["civicgraph"]
-    app.extensions[_KEY] = NetworkExplorer(state.store, state.settings.node_cap)
+    attach(app)
     app.register_blueprint(bp)
+    app.after_request(_rewarm)
+
+
+def _rewarm(response: Response) -> Response:
+    """After a successful write, start building the new dataset version's network."""
+    if request.method in _WRITES and response.status_code < 400:
+        explorer().warm()
+    return response
 
 
 def explorer() -> NetworkExplorer:
@@ -120,10 +150,19 @@ def current_view(args: MultiDict[str, str]) -> dict[str, Any]:
     return _decorated(view, explorer().projection(), args)
 
 
+def _preparing_page(error: PreparingError) -> ResponseReturnValue:
+    """The page shown while the network is built; its script reloads once it is ready."""
+    page = render_template("graph/preparing.html", error=error)
+    return page, 503, {"Retry-After": str(error.retry_after)}
+
+
 @bp.get("/graph")
 def page() -> ResponseReturnValue:
     """The explorer page; its query string is the permalink of the view."""
-    projection = explorer().projection()
+    try:
+        projection = explorer().projection()
+    except PreparingError as error:
+        return _preparing_page(error)
     return render_template(
         "graph/graph.html",
         args=request.args,
@@ -150,6 +189,13 @@ def export_html() -> ResponseReturnValue:
 def api_graph() -> ResponseReturnValue:
     """Nodes and edges of the whole graph, an ego network, or a query result."""
     return jsonify(current_view(request.args))
+
+
+@bp.get("/api/graph/status")
+def api_status() -> ResponseReturnValue:
+    """Whether the network is ready: 200 once it is, 503 with progress while it is built."""
+    projection = explorer().projection()
+    return jsonify({"state": "ready", "nodes": projection.graph.number_of_nodes()})
 
 
 @bp.get("/api/graph/entities")
