@@ -66,9 +66,13 @@ class Task(Generic[T]):
         """True once the work has finished, well or not."""
         return self._done.is_set()
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the work has finished or ``timeout`` passed; True if it finished."""
+        return self._done.wait(timeout)
+
     def result(self, patience: Patience) -> T:
         """The result, waiting as long as ``patience`` allows; PreparingError past that."""
-        if not self._done.wait(patience.wait):
+        if not self.wait(patience.wait):
             percent = int(self.fraction * 100) if self.fraction else None
             raise PreparingError(self.what, patience.retry_after, self.stage, percent)
         if self._error is not None:

@@ -28,7 +28,7 @@ from civicgraph.network.analysis import (
     measure,
     undirected,
 )
-from civicgraph.network.background import Patience, Prepared, Report, Tasks
+from civicgraph.network.background import Patience, Prepared, Report, Task, Tasks
 from civicgraph.network.paths import PathResult, find_paths
 from civicgraph.network.projection import ProjectionOptions, project
 from civicgraph.network.triples import from_triples
@@ -119,9 +119,9 @@ class NetworkExplorer:
     def _build(self, store: GraphStore, report: Report) -> Projection:
         return Projection(self._builder(store, self.options, report), self.patience)
 
-    def warm(self) -> None:
+    def warm(self) -> Task[Projection]:
         """Start building the current dataset version's projection, if not under way."""
-        self._current.start()
+        return self._current.start()
 
     def projection(self) -> Projection:
         """The projection of the store's current dataset version (PreparingError meanwhile)."""

@@ -1,0 +1,136 @@
+"""The network is prepared in the background: building, ready, rebuilt on new data."""
+
+import threading
+from collections.abc import Iterator
+
+import networkx as nx
+import pytest
+from flask.testing import FlaskClient
+
+from civicgraph.config import Settings
+from civicgraph.errors import PreparingError, StoreError
+from civicgraph.loader import load_file
+from civicgraph.network import NetworkExplorer
+from civicgraph.network.background import Patience, Report, Tasks
+from civicgraph.network.projection import ProjectionOptions
+from civicgraph.store import EmbeddedStore, GraphStore
+from civicgraph.webapp import create_app
+from civicgraph.webapp.graph import attach
+from tests.netgate import GATE_LIMIT, Gate
+from tests.test_network import ALICE, FIXTURE
+from tests.test_network_web import HOSTILE
+
+MALLORY = "https://w3id.org/civicgraph/id/person/mallory"
+NOW = Patience(wait=0.0, retry_after=7)
+
+
+@pytest.fixture
+def fixture_store() -> Iterator[EmbeddedStore]:
+    """An in-memory store holding the network fixture."""
+    store = EmbeddedStore()
+    load_file(store, FIXTURE)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def gate() -> Iterator[Gate]:
+    """A gated builder, released at the end so no build thread outlives the test."""
+    opened = Gate()
+    yield opened
+    opened.release()
+
+
+def test_request_during_build_is_told_to_come_back(
+    fixture_store: EmbeddedStore, gate: Gate
+) -> None:
+    explorer = NetworkExplorer(fixture_store, patience=NOW, builder=gate.build)
+    with pytest.raises(PreparingError) as caught:
+        explorer.projection()
+    assert (caught.value.retry_after, caught.value.stage, caught.value.percent) == (
+        7,
+        "reading entities",
+        50,
+    )
+
+
+def test_projection_is_ready_once_the_build_ends(fixture_store: EmbeddedStore, gate: Gate) -> None:
+    explorer = NetworkExplorer(fixture_store, patience=NOW, builder=gate.build)
+    task = explorer.warm()
+    gate.release()
+    assert task.wait(GATE_LIMIT)
+    assert ALICE in explorer.projection().graph
+
+
+def test_new_data_start_a_new_build(fixture_store: EmbeddedStore, gate: Gate) -> None:
+    explorer = NetworkExplorer(fixture_store, patience=NOW, builder=gate.build)
+    gate.release()
+    explorer.warm().wait(GATE_LIMIT)
+    load_file(fixture_store, HOSTILE)
+    assert explorer.warm().wait(GATE_LIMIT)
+    assert (gate.builds, MALLORY in explorer.projection().graph) == (2, True)
+
+
+def test_same_version_is_built_once(fixture_store: EmbeddedStore, gate: Gate) -> None:
+    explorer = NetworkExplorer(fixture_store, patience=NOW, builder=gate.build)
+    first = explorer.warm()
+    assert explorer.warm() is first
+
+
+def test_failed_build_is_reported_then_retried(fixture_store: EmbeddedStore) -> None:
+    calls: list[int] = []
+
+    def failing(store: GraphStore, options: ProjectionOptions, report: Report) -> nx.MultiDiGraph:
+        calls.append(1)
+        raise StoreError("broken store")
+
+    explorer = NetworkExplorer(fixture_store, builder=failing)
+    for _ in range(2):
+        with pytest.raises(StoreError):
+            explorer.projection()
+    assert len(calls) == 2
+
+
+def test_slow_analytics_answer_preparing_until_done() -> None:
+    opened = threading.Event()
+    tasks = Tasks(NOW)
+    with pytest.raises(PreparingError, match="betweenness ranking"):
+        tasks.get("measure", "betweenness ranking", lambda _: opened.wait(GATE_LIMIT))
+    opened.set()
+    tasks.patience = Patience(wait=GATE_LIMIT)
+    assert tasks.get("measure", "betweenness ranking", lambda _: False) is True
+
+
+@pytest.fixture
+def preparing_client(fixture_store: EmbeddedStore, gate: Gate) -> FlaskClient:
+    """A client of an app whose network build waits at the gate; requests do not wait."""
+    settings = Settings(store="memory", load_bundled=False, network_wait=0.0)
+    app = create_app(settings, store=fixture_store)
+    attach(app, gate.build)
+    return app.test_client()
+
+
+def test_api_during_build_answers_503_with_retry_after(preparing_client: FlaskClient) -> None:
+    response = preparing_client.get("/api/graph")
+    body = response.get_json()
+    assert (response.status_code, response.headers["Retry-After"]) == (503, "3")
+    assert (body["error"], body["stage"], body["percent"]) == ("Preparing", "reading entities", 50)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/path?from=person/alice&to=org/agency", "/api/metrics", "/api/communities"]
+)
+def test_every_network_api_answers_503_during_build(
+    preparing_client: FlaskClient, path: str
+) -> None:
+    assert preparing_client.get(path).status_code == 503
+
+
+def test_page_during_build_shows_the_preparing_notice(preparing_client: FlaskClient) -> None:
+    response = preparing_client.get("/graph", headers={"Accept": "text/html"})
+    text = response.get_data(as_text=True)
+    assert (response.status_code, 'id="graph-preparing"' in text, "Reload" in text) == (
+        503,
+        True,
+        True,
+    )
