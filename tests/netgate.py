@@ -17,6 +17,7 @@ class Gate:
 
     def __init__(self) -> None:
         self.opened = threading.Event()
+        self.rebuilt = threading.Event()
         self.builds = 0
 
     def release(self) -> None:
@@ -28,6 +29,8 @@ class Gate:
     ) -> nx.MultiDiGraph:
         """Report a stage half-way, wait at the gate, then project the store."""
         self.builds += 1
+        if self.builds > 1:
+            self.rebuilt.set()
         report("reading entities", 0.5)
         self.opened.wait(GATE_LIMIT)
         return project(store, options)

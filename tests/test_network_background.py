@@ -16,6 +16,7 @@ from civicgraph.network.projection import ProjectionOptions
 from civicgraph.store import EmbeddedStore, GraphStore
 from civicgraph.webapp import create_app
 from civicgraph.webapp.graph import attach
+from tests.conftest import WRITE_TOKEN as TOKEN
 from tests.netgate import GATE_LIMIT, Gate
 from tests.test_network import ALICE, FIXTURE
 from tests.test_network_web import HOSTILE
@@ -134,3 +135,16 @@ def test_page_during_build_shows_the_preparing_notice(preparing_client: FlaskCli
         True,
         True,
     )
+
+
+def test_a_write_starts_building_the_new_version(fixture_store: EmbeddedStore, gate: Gate) -> None:
+    settings = Settings(store="memory", load_bundled=False, write_token=TOKEN)
+    app = create_app(settings, store=fixture_store)
+    gate.release()
+    attach(app, gate.build).warm().wait(GATE_LIMIT)
+    app.test_client().post(
+        "/update",
+        data=f"INSERT DATA {{ <{MALLORY}> a <https://w3id.org/civicgraph/ontology#Person> }}",
+        headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert gate.rebuilt.wait(GATE_LIMIT)

@@ -48,6 +48,8 @@ _TRUE: Final = {"1", "true", "on", "yes"}
 _ENTITY_MATCHES: Final = 20
 #: Seconds a client is told to wait before asking again for work still being prepared.
 RETRY_AFTER: Final = 3
+#: Endpoints that change the data: SPARQL Update and the Graph Store Protocol.
+_WRITERS: Final = frozenset({"update", "store"})
 _WRITES: Final = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 
 
@@ -74,7 +76,8 @@ def install(app: Flask) -> None:
 
 def _rewarm(response: Response) -> Response:
     """After a successful write, start building the new dataset version's network."""
-    if request.method in _WRITES and response.status_code < 400:
+    writes = request.blueprint in _WRITERS and request.method in _WRITES
+    if writes and response.status_code < 400:
         explorer().warm()
     return response
 
