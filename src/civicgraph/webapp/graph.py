@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from civicgraph import network_html
 from civicgraph.errors import NotFoundError, PreparingError, UserInputError
+from civicgraph.guard import GuardedStore
 from civicgraph.network import (
     COMMUNITY_METHODS,
     MEASURES,
@@ -56,12 +57,17 @@ _WRITES: Final = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 def attach(app: Flask, builder: Builder = project) -> NetworkExplorer:
     """Give an application a network explorer and start building its projection.
 
-    ``builder`` makes the network from the store; tests pass a deliberately slow one.
+    The build runs the app's own named queries, so it reads the guarded store's
+    primary in this process: the visitors' query time limit and the query workers'
+    memory budget are for visitors' queries, and a long build in a worker would leave
+    that worker's memory grown for the next visitor. ``builder`` makes the network
+    from the store; tests pass a deliberately slow one.
     """
     state = app.extensions["civicgraph"]
+    store = state.store.primary if isinstance(state.store, GuardedStore) else state.store
     patience = Patience(state.settings.network_wait, RETRY_AFTER)
     settings = state.settings
-    found = NetworkExplorer(state.store, settings.node_cap, patience=patience, builder=builder)
+    found = NetworkExplorer(store, settings.node_cap, patience=patience, builder=builder)
     app.extensions[_KEY] = found
     found.warm()
     return found
