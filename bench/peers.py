@@ -109,6 +109,21 @@ class HttpPeer:
         response.raise_for_status()
         return len(response.content)
 
+    def wait_until_prepared(self, path: str, limit: float = 900.0) -> float:
+        """Poll ``path`` while it answers 503, as ``Retry-After`` asks; seconds waited.
+
+        The network explorer prepares its projection in the background after start-up
+        and answers 503 meanwhile; the API entries measure it once it is ready.
+        """
+        started = time.perf_counter()
+        while time.perf_counter() - started < limit:
+            response = self.session.get(self.base + path, headers={"Accept": JSON}, timeout=120)
+            if response.status_code != 503:
+                response.raise_for_status()
+                return time.perf_counter() - started
+            time.sleep(float(response.headers.get("Retry-After", "1")))
+        raise TimeoutError(f"{self.name} did not prepare {path} within {limit} s")
+
     def memory(self) -> int:
         """Memory of the server's whole process group."""
         return group_memory(self.process.pid) if self.process else 0

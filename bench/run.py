@@ -80,6 +80,8 @@ def _measure_mix(peers: list[Runner], result: SizeResult) -> None:
 
 
 def _measure_api(peer: HttpPeer, result: SizeResult) -> None:
+    waited = peer.wait_until_prepared("/api/graph/status")
+    say(f"    network prepared {waited:.1f} s after the API measurements began")
     for call in api_calls():
         try:
             peer.get(call.path, call.params)
