@@ -16,7 +16,7 @@ from civicgraph.config import Settings
 from civicgraph.errors import ForbiddenOperationError
 from civicgraph.formats import Format
 from civicgraph.loader import record_revision
-from civicgraph.results import QueryResult, Term
+from civicgraph.results import QueryResult, SerializedResult, Term, serialize_negotiated
 from civicgraph.sparqltext import Token, TokenKind, readings, tokens
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, Source
 from civicgraph.store.streams import STAGING_PREFIX
@@ -139,6 +139,34 @@ class GuardedStore:
             base_iri=base_iri,
         )
         return result
+
+    def query_serialized(
+        self,
+        sparql: str,
+        accept: str | None,
+        *,
+        default_graphs: Sequence[str | None] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        max_rows: int | None = None,
+        base_iri: str | None = None,
+    ) -> SerializedResult:
+        """Like ``query``, answered in the format ``accept`` prefers (negotiated by kind).
+
+        With a pool, the worker serializes: the answer crosses the socket as bytes.
+        """
+        check(sparql, self.allowlist)
+        options: dict[str, Any] = {
+            "default_graphs": default_graphs,
+            "named_graphs": named_graphs,
+            "max_rows": max_rows,
+            "base_iri": base_iri,
+        }
+        if self.pool is not None:
+            answer: SerializedResult = self.pool.run(
+                "query_serialized", sparql=sparql, accept=accept, **options
+            )
+            return answer
+        return serialize_negotiated(self.primary.query(sparql, **options), accept)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Refuse LOAD and SERVICE, then apply the update atomically."""

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple, serialize
 
-from civicgraph.formats import Format, Kind
+from civicgraph.formats import Format, Kind, negotiate
 from civicgraph.vocab import PREFIXES
 
 Term = NamedNode | BlankNode | Literal | Triple
@@ -75,6 +75,19 @@ class GraphResult:
 
 
 QueryResult = SelectResult | AskResult | GraphResult
+
+
+@dataclass(frozen=True)
+class SerializedResult:
+    """A result already written in the format the client negotiated.
+
+    This is what the endpoint sends, so a query worker can hand it over as bytes
+    instead of as a pickle of terms that the server would then serialize itself.
+    """
+
+    body: bytes
+    content_type: str
+    truncated: bool = False
 
 
 def term_to_json(term: Term) -> dict[str, object]:
@@ -191,6 +204,12 @@ def serialize_result(result: QueryResult, fmt: Format) -> bytes:
     if Kind.RESULTS not in fmt.kinds:
         raise ValueError(f"{fmt.label} cannot carry SELECT or ASK results")
     return _RESULT_WRITERS[fmt.name](result)
+
+
+def serialize_negotiated(result: QueryResult, accept: str | None) -> SerializedResult:
+    """Negotiate a format for ``result`` against an Accept header, and serialize in it."""
+    fmt = negotiate(accept, result.kind)
+    return SerializedResult(serialize_result(result, fmt), fmt.content_type, result.truncated)
 
 
 def term_value(term: Term | None) -> str:
