@@ -17,7 +17,7 @@ from civicgraph.errors import ForbiddenOperationError
 from civicgraph.formats import Format
 from civicgraph.loader import record_revision
 from civicgraph.results import QueryResult, SerializedResult, Term, serialize_negotiated
-from civicgraph.sparqltext import Token, TokenKind, readings, tokens
+from civicgraph.sparqltext import Token, TokenKind, may_hold_word, readings, tokens
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, Source
 from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.workers import QueryPool
@@ -65,6 +65,8 @@ def check(text: str, allowlist: Sequence[str] = ()) -> None:
     (a variable endpoint never is). Both readings of the text are checked: as
     written, and with codepoint escapes applied.
     """
+    if not may_hold_word(text, "LOAD", "SERVICE"):
+        return
     for reading in readings(text):
         found = list(tokens(reading))
         for at, token in enumerate(found):
