@@ -73,14 +73,25 @@ class _Worker:
         )
         child_end.close()
         self.connection = Connection(parent_end.detach())
+        #: The write generation the child has open, once it has said so.
+        self.generation: int | None = None
 
-    def call(self, request: tuple[Any, ...], timeout: float) -> Any:
-        """Send one request; wait for the child to start it, then for its answer."""
+    def call(self, generation: int, method: str, kwargs: dict[str, Any], timeout: float) -> Any:
+        """Send one request and wait for its answer within ``timeout``.
+
+        A child that may have to (re)open the store first (its first request, or one
+        after a write) is asked to say when it starts, and gets ``START_TIMEOUT`` for
+        that; a child that already has this generation open starts at once, so the
+        time limit runs from the request and one message comes back instead of two.
+        """
+        acknowledge = generation != self.generation
         try:
-            self.connection.send(request)
-            if not self.connection.poll(START_TIMEOUT):
-                raise _WorkerLostError(overran=False)
-            self.connection.recv()  # the child has the store open and starts now
+            self.connection.send((generation, method, kwargs, acknowledge))
+            if acknowledge:
+                if not self.connection.poll(START_TIMEOUT):
+                    raise _WorkerLostError(overran=False)
+                self.connection.recv()  # the child has the store open and starts now
+                self.generation = generation
             if not self.connection.poll(timeout):
                 raise _WorkerLostError(overran=True)
             status, value = self.connection.recv()
@@ -128,7 +139,7 @@ class QueryPool:
             raise ValueError(f"{method} is not a read method")
         worker = self._take()
         try:
-            return worker.call((self._generation, method, kwargs), self.timeout)
+            return worker.call(self._generation, method, kwargs, self.timeout)
         except _WorkerLostError as lost:
             worker.kill()
             worker = self._spawn()
@@ -220,13 +231,17 @@ def main() -> None:
     _limit_memory(budget)
     while True:
         try:
-            wanted, method, kwargs = connection.recv()
+            wanted, method, kwargs, acknowledge = connection.recv()
         except EOFError:
             return
+        started = False
         try:
             if store is None or wanted != generation:
-                store, generation = _open(path), wanted
-            connection.send(_STARTED)
+                store, generation = None, wanted
+                store = _open(path)
+            if acknowledge:
+                connection.send(_STARTED)
+                started = True
             answer = _answer(store, method, kwargs)
             if answer[0] == "error" and type(answer[1]) is StoreError:
                 # The writer may have compacted away a file this snapshot still names.
@@ -234,7 +249,8 @@ def main() -> None:
                 answer = _answer(store, method, kwargs)
             connection.send(answer)
         except CivicgraphError as exc:
-            connection.send(_STARTED)
+            if acknowledge and not started:
+                connection.send(_STARTED)
             connection.send(("error", exc))
         except MemoryError:
             connection.send(("memory", None))
