@@ -11,6 +11,7 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple, serialize
@@ -116,8 +117,14 @@ def term_to_json(term: Term) -> dict[str, object]:
 def _json(result: SelectResult | AskResult) -> bytes:
     if isinstance(result, AskResult):
         return json.dumps({"head": {}, "boolean": result.value}).encode()
-    bindings = [{var: term_to_json(t) for var, t in row.items()} for row in result.dicts()]
-    body = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+    # Rows repeat terms (IRIs, labels, types): each distinct term is converted once.
+    convert = cache(term_to_json)
+    variables = result.variables
+    bindings = [
+        {var: convert(term) for var, term in zip(variables, row, strict=True) if term is not None}
+        for row in result.rows
+    ]
+    body = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
     return json.dumps(body, ensure_ascii=False).encode()
 
 
@@ -142,14 +149,17 @@ def _xml(result: SelectResult | AskResult) -> bytes:
     if isinstance(result, AskResult):
         return f"{head}<head/><boolean>{str(result.value).lower()}</boolean></sparql>".encode()
     variables = "".join(f"<variable name={quoteattr(v)}/>" for v in result.variables)
+    names = [f"<binding name={quoteattr(v)}>" for v in result.variables]
+    convert = cache(_xml_term)  # each distinct term written once, as in ``_json``
     rows = "".join(
         "<result>"
         + "".join(
-            f"<binding name={quoteattr(var)}>{_xml_term(term)}</binding>"
-            for var, term in row.items()
+            f"{name}{convert(term)}</binding>"
+            for name, term in zip(names, row, strict=True)
+            if term is not None
         )
         + "</result>"
-        for row in result.dicts()
+        for row in result.rows
     )
     return f"{head}<head>{variables}</head><results>{rows}</results></sparql>".encode()
 
