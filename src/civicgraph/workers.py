@@ -38,12 +38,11 @@ from civicgraph.errors import (
     ServerBusyError,
     StoreError,
 )
+from civicgraph.results import SerializedResult, serialize_negotiated
 from civicgraph.store.embedded import EmbeddedStore
 
 #: How long a new child may take to import and open the store before it is given up.
 START_TIMEOUT: Final = 60.0
-#: What a child may be asked to do: the read-only part of ``GraphStore``.
-READ_METHODS: Final = frozenset({"query", "query_serialized", "graphs", "has_graph"})
 _STARTED: Final = "started"
 
 
@@ -195,10 +194,25 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
+def _query_serialized(store: EmbeddedStore, accept: str | None, **options: Any) -> SerializedResult:
+    """``query``, answered in the format ``accept`` prefers: what the endpoint sends."""
+    return serialize_negotiated(store.query(**options), accept)
+
+
+#: What a child may be asked to do: the read-only part of ``GraphStore``, and
+#: ``query_serialized`` for the endpoint.
+_CALLS: Final[dict[str, Callable[..., Any]]] = {
+    "query": EmbeddedStore.query,
+    "query_serialized": _query_serialized,
+    "graphs": EmbeddedStore.graphs,
+    "has_graph": EmbeddedStore.has_graph,
+}
+READ_METHODS: Final = frozenset(_CALLS)
+
+
 def _answer(store: EmbeddedStore, method: str, kwargs: dict[str, Any]) -> tuple[str, Any]:
-    call: Callable[..., Any] = getattr(store, method)
     try:
-        return "ok", call(**kwargs)
+        return "ok", _CALLS[method](store, **kwargs)
     except CivicgraphError as exc:
         return "error", exc
     except MemoryError:

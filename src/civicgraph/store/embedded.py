@@ -28,7 +28,7 @@ from civicgraph.errors import (
     UserInputError,
 )
 from civicgraph.formats import Format
-from civicgraph.results import QueryResult, SerializedResult, Term, serialize_negotiated
+from civicgraph.results import QueryResult, Term
 from civicgraph.sparqltext import declares_dataset
 from civicgraph.store.base import GraphInfo, ProgressCallback, Source
 from civicgraph.store.streams import (
@@ -121,26 +121,6 @@ class EmbeddedStore:
             raise UserInputError(f"The query cannot run: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"The store failed while querying: {exc}") from exc
-
-    def query_serialized(
-        self,
-        sparql: str,
-        accept: str | None,
-        *,
-        default_graphs: Sequence[str | None] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        max_rows: int | None = None,
-        base_iri: str | None = None,
-    ) -> SerializedResult:
-        """Run a query and serialize its result in the format ``accept`` prefers."""
-        result = self.query(
-            sparql,
-            default_graphs=default_graphs,
-            named_graphs=named_graphs,
-            max_rows=max_rows,
-            base_iri=base_iri,
-        )
-        return serialize_negotiated(result, accept)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update in one transaction."""
