@@ -118,6 +118,14 @@ def test_an_endless_query_stops_at_the_limit(guarded: GuardedStore) -> None:
         guarded.query(ENDLESS)
 
 
+def test_a_worker_that_answered_before_is_stopped_at_the_limit_too(
+    guarded: GuardedStore,
+) -> None:
+    guarded.query("ASK {}")  # the worker has its store open: no acknowledgement now
+    with pytest.raises(QueryTimeoutError, match="1 s limit"):
+        guarded.query_serialized(ENDLESS, None)
+
+
 def test_the_pool_answers_again_after_a_timeout(guarded: GuardedStore) -> None:
     with pytest.raises(QueryTimeoutError):
         guarded.query(ENDLESS)
