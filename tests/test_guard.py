@@ -9,7 +9,13 @@ from civicgraph.config import Settings
 from civicgraph.errors import ForbiddenOperationError, QueryTimeoutError, ResourceLimitError
 from civicgraph.guard import GuardedStore, check
 from civicgraph.results import AskResult
-from civicgraph.sparqltext import TokenKind, has_dataset_clause, tokens, with_using
+from civicgraph.sparqltext import (
+    TokenKind,
+    declares_dataset,
+    has_dataset_clause,
+    tokens,
+    with_using,
+)
 from civicgraph.store import EmbeddedStore
 from civicgraph.workers import QueryPool
 
@@ -30,6 +36,8 @@ ENDLESS = (
         "PREFIX r: <http://127.0.0.1:9/> SELECT * { SERVICE r:sparql { ?s ?p ?o } }",
         "SELECT * { SERVICE ?where { ?s ?p ?o } }",
         f"SELECT * {{ \\u0053ERVICE <{ENDPOINT}> {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ \\U00000073ervice <{ENDPOINT}> {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ \u017fervice <{ENDPOINT}> {{ ?s ?p ?o }} }}",
         f"SELECT * {{ ?s ?p 'x' # comment\n SERVICE <{ENDPOINT}> {{ }} }}",
     ],
 )
@@ -51,6 +59,19 @@ def test_service_is_refused(query: str) -> None:
 )
 def test_the_words_inside_strings_iris_names_and_comments_are_allowed(query: str) -> None:
     check(query)
+
+
+@pytest.mark.parametrize(
+    ("query", "declares"),
+    [
+        ("select * from <http://g> { ?s ?p ?o }", True),
+        ("SELECT * \\u0046ROM <http://g> { ?s ?p ?o }", True),
+        ("SELECT * { ?s <http://e/wasDerivedFrom> 'from' }", False),
+        ("SELECT * { ?s ?p ?o }", False),
+    ],
+)
+def test_a_query_declares_its_dataset_only_with_a_from_keyword(query: str, declares: bool) -> None:
+    assert declares_dataset(query) is declares
 
 
 def test_load_is_refused_in_updates() -> None:
@@ -95,6 +116,14 @@ def guarded(tmp_path: Path) -> Iterator[GuardedStore]:
 def test_an_endless_query_stops_at_the_limit(guarded: GuardedStore) -> None:
     with pytest.raises(QueryTimeoutError, match="1 s limit"):
         guarded.query(ENDLESS)
+
+
+def test_a_worker_that_answered_before_is_stopped_at_the_limit_too(
+    guarded: GuardedStore,
+) -> None:
+    guarded.query("ASK {}")  # the worker has its store open: no acknowledgement now
+    with pytest.raises(QueryTimeoutError, match="1 s limit"):
+        guarded.query_serialized(ENDLESS, None)
 
 
 def test_the_pool_answers_again_after_a_timeout(guarded: GuardedStore) -> None:

@@ -16,8 +16,8 @@ from civicgraph.config import Settings
 from civicgraph.errors import ForbiddenOperationError
 from civicgraph.formats import Format
 from civicgraph.loader import record_revision
-from civicgraph.results import QueryResult, Term
-from civicgraph.sparqltext import Token, TokenKind, readings, tokens
+from civicgraph.results import QueryResult, SerializedResult, Term, serialize_negotiated
+from civicgraph.sparqltext import Token, TokenKind, may_hold_word, readings, tokens
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, Source
 from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.workers import QueryPool
@@ -65,6 +65,8 @@ def check(text: str, allowlist: Sequence[str] = ()) -> None:
     (a variable endpoint never is). Both readings of the text are checked: as
     written, and with codepoint escapes applied.
     """
+    if not may_hold_word(text, "LOAD", "SERVICE"):
+        return
     for reading in readings(text):
         found = list(tokens(reading))
         for at, token in enumerate(found):
@@ -139,6 +141,34 @@ class GuardedStore:
             base_iri=base_iri,
         )
         return result
+
+    def query_serialized(
+        self,
+        sparql: str,
+        accept: str | None,
+        *,
+        default_graphs: Sequence[str | None] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        max_rows: int | None = None,
+        base_iri: str | None = None,
+    ) -> SerializedResult:
+        """Like ``query``, answered in the format ``accept`` prefers (negotiated by kind).
+
+        With a pool, the worker serializes: the answer crosses the socket as bytes.
+        """
+        check(sparql, self.allowlist)
+        options: dict[str, Any] = {
+            "default_graphs": default_graphs,
+            "named_graphs": named_graphs,
+            "max_rows": max_rows,
+            "base_iri": base_iri,
+        }
+        if self.pool is not None:
+            answer: SerializedResult = self.pool.run(
+                "query_serialized", sparql=sparql, accept=accept, **options
+            )
+            return answer
+        return serialize_negotiated(self.primary.query(sparql, **options), accept)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Refuse LOAD and SERVICE, then apply the update atomically."""

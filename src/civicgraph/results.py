@@ -11,11 +11,12 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple, serialize
 
-from civicgraph.formats import Format, Kind
+from civicgraph.formats import Format, Kind, negotiate
 from civicgraph.vocab import PREFIXES
 
 Term = NamedNode | BlankNode | Literal | Triple
@@ -77,6 +78,19 @@ class GraphResult:
 QueryResult = SelectResult | AskResult | GraphResult
 
 
+@dataclass(frozen=True)
+class SerializedResult:
+    """A result already written in the format the client negotiated.
+
+    This is what the endpoint sends, so a query worker can hand it over as bytes
+    instead of as a pickle of terms that the server would then serialize itself.
+    """
+
+    body: bytes
+    content_type: str
+    truncated: bool = False
+
+
 def term_to_json(term: Term) -> dict[str, object]:
     """One RDF term in SPARQL 1.1 Query Results JSON form (§3.2.2)."""
     if isinstance(term, NamedNode):
@@ -103,8 +117,14 @@ def term_to_json(term: Term) -> dict[str, object]:
 def _json(result: SelectResult | AskResult) -> bytes:
     if isinstance(result, AskResult):
         return json.dumps({"head": {}, "boolean": result.value}).encode()
-    bindings = [{var: term_to_json(t) for var, t in row.items()} for row in result.dicts()]
-    body = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+    # Rows repeat terms (IRIs, labels, types): each distinct term is converted once.
+    convert = cache(term_to_json)
+    variables = result.variables
+    bindings = [
+        {var: convert(term) for var, term in zip(variables, row, strict=True) if term is not None}
+        for row in result.rows
+    ]
+    body = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
     return json.dumps(body, ensure_ascii=False).encode()
 
 
@@ -129,14 +149,17 @@ def _xml(result: SelectResult | AskResult) -> bytes:
     if isinstance(result, AskResult):
         return f"{head}<head/><boolean>{str(result.value).lower()}</boolean></sparql>".encode()
     variables = "".join(f"<variable name={quoteattr(v)}/>" for v in result.variables)
+    names = [f"<binding name={quoteattr(v)}>" for v in result.variables]
+    convert = cache(_xml_term)  # each distinct term written once, as in ``_json``
     rows = "".join(
         "<result>"
         + "".join(
-            f"<binding name={quoteattr(var)}>{_xml_term(term)}</binding>"
-            for var, term in row.items()
+            f"{name}{convert(term)}</binding>"
+            for name, term in zip(names, row, strict=True)
+            if term is not None
         )
         + "</result>"
-        for row in result.dicts()
+        for row in result.rows
     )
     return f"{head}<head>{variables}</head><results>{rows}</results></sparql>".encode()
 
@@ -191,6 +214,12 @@ def serialize_result(result: QueryResult, fmt: Format) -> bytes:
     if Kind.RESULTS not in fmt.kinds:
         raise ValueError(f"{fmt.label} cannot carry SELECT or ASK results")
     return _RESULT_WRITERS[fmt.name](result)
+
+
+def serialize_negotiated(result: QueryResult, accept: str | None) -> SerializedResult:
+    """Negotiate a format for ``result`` against an Accept header, and serialize in it."""
+    fmt = negotiate(accept, result.kind)
+    return SerializedResult(serialize_result(result, fmt), fmt.content_type, result.truncated)
 
 
 def term_value(term: Term | None) -> str:

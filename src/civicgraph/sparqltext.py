@@ -102,6 +102,17 @@ def readings(text: str) -> list[str]:
     return [text] if unescaped == text else [text, unescaped]
 
 
+def may_hold_word(text: str, *words: str) -> bool:
+    """Whether ``text`` might hold one of ``words`` (upper case) as a keyword token.
+
+    A cheap filter before lexing: a token whose ``upper()`` is a word leaves that
+    word in the ``upper()`` of the whole text (the mapping works character by
+    character), and a codepoint escape could spell any word, so both mean "maybe".
+    """
+    upper = text.upper()
+    return "\\U" in upper or any(word in upper for word in words)
+
+
 def _depth_zero(text: str) -> Iterator[tuple[Token, int]]:
     """Tokens with the brace depth they sit at (0 outside every ``{ … }``)."""
     depth = 0
@@ -115,6 +126,8 @@ def _depth_zero(text: str) -> Iterator[tuple[Token, int]]:
 
 def declares_dataset(text: str) -> bool:
     """Whether a query names its own dataset with ``FROM`` or ``FROM NAMED``."""
+    if not may_hold_word(text, "FROM"):
+        return False
     return any(token.is_word("FROM") for reading in readings(text) for token in tokens(reading))
 
 

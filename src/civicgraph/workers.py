@@ -13,7 +13,9 @@ write generation, bumped after every write made through the application, and sen
 it with each request; a child whose store is older reopens before it starts.
 
 Requests and answers cross a socket pair as pickles: results are the tagged types of
-``results.py`` holding pyoxigraph terms, which pickle faithfully.
+``results.py`` holding pyoxigraph terms, which pickle faithfully. The endpoint asks for
+its answers already serialized (``query_serialized``): bytes cross far faster than
+terms, and the server process then has no serializing left to do.
 """
 
 import os
@@ -36,12 +38,11 @@ from civicgraph.errors import (
     ServerBusyError,
     StoreError,
 )
+from civicgraph.results import SerializedResult, serialize_negotiated
 from civicgraph.store.embedded import EmbeddedStore
 
 #: How long a new child may take to import and open the store before it is given up.
 START_TIMEOUT: Final = 60.0
-#: What a child may be asked to do: the read-only part of ``GraphStore``.
-READ_METHODS: Final = frozenset({"query", "graphs", "has_graph"})
 _STARTED: Final = "started"
 
 
@@ -71,14 +72,25 @@ class _Worker:
         )
         child_end.close()
         self.connection = Connection(parent_end.detach())
+        #: The write generation the child has open, once it has said so.
+        self.generation: int | None = None
 
-    def call(self, request: tuple[Any, ...], timeout: float) -> Any:
-        """Send one request; wait for the child to start it, then for its answer."""
+    def call(self, generation: int, method: str, kwargs: dict[str, Any], timeout: float) -> Any:
+        """Send one request and wait for its answer within ``timeout``.
+
+        A child that may have to (re)open the store first (its first request, or one
+        after a write) is asked to say when it starts, and gets ``START_TIMEOUT`` for
+        that; a child that already has this generation open starts at once, so the
+        time limit runs from the request and one message comes back instead of two.
+        """
+        acknowledge = generation != self.generation
         try:
-            self.connection.send(request)
-            if not self.connection.poll(START_TIMEOUT):
-                raise _WorkerLostError(overran=False)
-            self.connection.recv()  # the child has the store open and starts now
+            self.connection.send((generation, method, kwargs, acknowledge))
+            if acknowledge:
+                if not self.connection.poll(START_TIMEOUT):
+                    raise _WorkerLostError(overran=False)
+                self.connection.recv()  # the child has the store open and starts now
+                self.generation = generation
             if not self.connection.poll(timeout):
                 raise _WorkerLostError(overran=True)
             status, value = self.connection.recv()
@@ -126,7 +138,7 @@ class QueryPool:
             raise ValueError(f"{method} is not a read method")
         worker = self._take()
         try:
-            return worker.call((self._generation, method, kwargs), self.timeout)
+            return worker.call(self._generation, method, kwargs, self.timeout)
         except _WorkerLostError as lost:
             worker.kill()
             worker = self._spawn()
@@ -182,10 +194,25 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
+def _query_serialized(store: EmbeddedStore, accept: str | None, **options: Any) -> SerializedResult:
+    """``query``, answered in the format ``accept`` prefers: what the endpoint sends."""
+    return serialize_negotiated(store.query(**options), accept)
+
+
+#: What a child may be asked to do: the read-only part of ``GraphStore``, and
+#: ``query_serialized`` for the endpoint.
+_CALLS: Final[dict[str, Callable[..., Any]]] = {
+    "query": EmbeddedStore.query,
+    "query_serialized": _query_serialized,
+    "graphs": EmbeddedStore.graphs,
+    "has_graph": EmbeddedStore.has_graph,
+}
+READ_METHODS: Final = frozenset(_CALLS)
+
+
 def _answer(store: EmbeddedStore, method: str, kwargs: dict[str, Any]) -> tuple[str, Any]:
-    call: Callable[..., Any] = getattr(store, method)
     try:
-        return "ok", call(**kwargs)
+        return "ok", _CALLS[method](store, **kwargs)
     except CivicgraphError as exc:
         return "error", exc
     except MemoryError:
@@ -218,13 +245,17 @@ def main() -> None:
     _limit_memory(budget)
     while True:
         try:
-            wanted, method, kwargs = connection.recv()
+            wanted, method, kwargs, acknowledge = connection.recv()
         except EOFError:
             return
+        started = False
         try:
             if store is None or wanted != generation:
-                store, generation = _open(path), wanted
-            connection.send(_STARTED)
+                store, generation = None, wanted
+                store = _open(path)
+            if acknowledge:
+                connection.send(_STARTED)
+                started = True
             answer = _answer(store, method, kwargs)
             if answer[0] == "error" and type(answer[1]) is StoreError:
                 # The writer may have compacted away a file this snapshot still names.
@@ -232,7 +263,8 @@ def main() -> None:
                 answer = _answer(store, method, kwargs)
             connection.send(answer)
         except CivicgraphError as exc:
-            connection.send(_STARTED)
+            if acknowledge and not started:
+                connection.send(_STARTED)
             connection.send(("error", exc))
         except MemoryError:
             connection.send(("memory", None))

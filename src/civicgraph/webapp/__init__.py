@@ -36,15 +36,14 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     store = store if store is not None else open_store(settings)
     if settings.load_bundled:
         load_bundled(store)
-    if not isinstance(store, GuardedStore):
-        store = GuardedStore(store, settings)
+    guarded = store if isinstance(store, GuardedStore) else GuardedStore(store, settings)
     app = Flask(
         __name__,
         template_folder=str(web_dir() / "templates"),
         static_folder=str(web_dir() / "static"),
     )
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_limit
-    install(app, AppState(settings, store))
+    install(app, AppState(settings, guarded))
     for blueprint in (
         pages.bp,
         entity_pages.bp,

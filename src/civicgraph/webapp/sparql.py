@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import UserInputError
 from civicgraph.formats import FORMATS, Kind, negotiate
-from civicgraph.results import serialize_result, serialize_triples
+from civicgraph.results import serialize_triples
 from civicgraph.webapp.bodies import Params, posted_operation, url_params
 from civicgraph.webapp.cors import allow_reads
 from civicgraph.webapp.service import Endpoints, description
@@ -105,17 +105,17 @@ def query() -> ResponseReturnValue:
     if prefers_html():
         return _to_workbench(found)
     state = current_state()
-    result = state.store.query(
+    answer = state.store.query_serialized(
         found.text,
+        request.headers.get("Accept"),
         default_graphs=found.default_graphs,
         named_graphs=found.named_graphs,
         max_rows=state.settings.row_cap,
         base_iri=request.base_url,
     )
-    fmt = negotiate(request.headers.get("Accept"), result.kind)
-    response = Response(serialize_result(result, fmt), content_type=fmt.content_type)
+    response = Response(answer.body, content_type=answer.content_type)
     response.vary.add("Accept")
-    if result.truncated:
+    if answer.truncated:
         response.headers["X-Civicgraph-Truncated"] = str(state.settings.row_cap)
     return response
 

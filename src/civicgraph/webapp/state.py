@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from civicgraph.config import Settings
+from civicgraph.guard import GuardedStore
 from civicgraph.store import GraphStore
 
 _KEY = "civicgraph"
@@ -15,7 +16,7 @@ class AppState:
     """The settings and the open store of one application instance."""
 
     settings: Settings
-    store: GraphStore
+    store: GuardedStore
 
 
 def install(app: Flask, state: AppState) -> None:

@@ -1,0 +1,72 @@
+"""Answers serialized in the query worker match what the server used to serialize itself."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from civicgraph.config import Settings
+from civicgraph.errors import NotAcceptableError
+from civicgraph.formats import Kind, by_name, formats_for
+from civicgraph.guard import GuardedStore
+from civicgraph.results import serialize_result
+from civicgraph.store import EmbeddedStore
+
+DATA = """
+@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:a ex:name "Ada"@en , "Ada \\"the first\\"\\ttab" ; ex:age 36 ; ex:knows ex:b , _:x .
+ex:b ex:name "Grace, <b>&amp;</b>"@en-GB ; ex:born "1906-12-09"^^xsd:date .
+_:x ex:name "Zoë\\nnewline" .
+"""
+SELECT = "SELECT ?s ?p ?o ?missing WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isIRI(?s)) } ORDER BY ?s ?p ?o"
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuardedStore]:
+    path = tmp_path_factory.mktemp("serialized") / "store"
+    settings = Settings(store=str(path), query_workers=1)
+    primary = EmbeddedStore(path)
+    primary.load(DATA.encode(), by_name("turtle"), "http://example.org/g")
+    store = GuardedStore(primary, settings)
+    yield store
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "kind"),
+    [(SELECT, Kind.RESULTS), ("ASK { ?s ?p ?o }", Kind.RESULTS), (CONSTRUCT, Kind.GRAPH)],
+)
+def test_the_worker_writes_every_format_byte_for_byte_as_before(
+    guarded: GuardedStore, query: str, kind: Kind
+) -> None:
+    result = guarded.query(query)
+    for fmt in formats_for(kind):
+        answer = guarded.query_serialized(query, fmt.media_type)
+        assert (answer.body, answer.content_type) == (
+            serialize_result(result, fmt),
+            fmt.content_type,
+        )
+
+
+def test_a_capped_answer_is_announced_and_holds_exactly_the_cap(guarded: GuardedStore) -> None:
+    answer = guarded.query_serialized(SELECT, "text/csv", max_rows=2)
+    assert answer.truncated
+    assert answer.body.count(b"\r\n") == 3  # the header and two rows
+
+
+def test_a_complete_answer_is_not_announced_as_capped(guarded: GuardedStore) -> None:
+    assert not guarded.query_serialized(CONSTRUCT, "text/turtle", max_rows=7).truncated
+
+
+def test_negotiation_in_the_worker_refuses_a_format_of_the_wrong_kind(
+    guarded: GuardedStore,
+) -> None:
+    with pytest.raises(NotAcceptableError):
+        guarded.query_serialized(SELECT, "text/turtle")
+
+
+def test_an_in_memory_store_answers_serialized_in_process() -> None:
+    store = GuardedStore(EmbeddedStore(), Settings(store="memory"))
+    assert store.pool is None
+    assert store.query_serialized("ASK {}", None).body == b'{"head": {}, "boolean": true}'
