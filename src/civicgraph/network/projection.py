@@ -292,9 +292,9 @@ def project(
     options = options or ProjectionOptions()
     report("reading ontology terms", 0.0)
     terms = read_terms(store)
-    report("reading entities", 0.02)
+    report("reading entities", 0.01)
     rows = _read_entities(store)
-    report("building nodes", 0.45)
+    report("building nodes", 0.25)
     graph: nx.MultiDiGraph = nx.MultiDiGraph()
     labels: dict[str, str] = {}
     for iri in sorted(rows.classes):
@@ -302,11 +302,11 @@ def project(
         labels[iri] = info.label
         if info.classes & options.classes:
             graph.add_node(iri, **{INFO: info})
-    report("reading evidence", 0.5)
+    report("reading evidence", 0.32)
     evidence = read_evidence(store, labels)
-    report("reading relations", 0.75)
+    report("reading relations", 0.66)
     ends = _add_relations(graph, store, options, terms, evidence)
-    report("folding memberships", 0.95)
+    report("folding memberships", 0.97)
     if options.fold_memberships and _wanted(_MEMBER_OF, options):
         _fold_memberships(graph, ends, rows.literals, _membership_evidence(evidence), terms)
     return graph
