@@ -44,3 +44,16 @@ def guarded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
     server = LiveServer(tmp_path_factory.mktemp("guarded") / "store", GUARDED_ENV).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def busy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Like ``guarded_server`` but with the default memory budget, for the load test.
+
+    The load test is about concurrency and the time limit; a small memory budget there
+    would make ordinary page queries fail whenever a worker's own footprint has grown.
+    """
+    env = {k: v for k, v in GUARDED_ENV.items() if k != "CIVICGRAPH_MEMORY_BUDGET"}
+    server = LiveServer(tmp_path_factory.mktemp("busy") / "store", env).start()
+    yield server
+    server.stop()

@@ -62,8 +62,8 @@ def _client(url: str, client: int, record: Record) -> None:
                         record.failures.append(detail)
 
 
-def test_mixed_load_with_a_slow_query(guarded_server: LiveServer) -> None:
-    url, record = guarded_server.url, Record()
+def test_mixed_load_with_a_slow_query(busy_server: LiveServer) -> None:
+    url, record = busy_server.url, Record()
     slow: dict[str, float] = {"start": time.monotonic()}
 
     def run_slow() -> None:
