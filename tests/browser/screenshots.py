@@ -1,7 +1,7 @@
 """Screenshots of the workbench for the README: ``make screenshots``.
 
 Starts a real server over the bundled data, opens the query page (running an example),
-an entity page and the gallery in Debian's Chromium, and writes PNGs into
+an entity page, the gallery and the network explorer in Debian's Chromium, and writes PNGs into
 ``docs/screenshots/``. Run it after changing how those pages look, and commit the PNGs.
 """
 
@@ -17,6 +17,7 @@ from tests.live import LiveServer
 ROOT = Path(__file__).resolve().parent.parent.parent
 OUT = ROOT / "docs" / "screenshots"
 ENTITY = "/id/org/code-for-america"
+NETWORK = "/graph?focus=https://w3id.org/civicgraph/id/person/patrick-atwater&depth=2"
 VIEWPORT = {"width": 1280, "height": 960}
 
 
@@ -35,7 +36,14 @@ def _gallery(page: Page, base: str) -> None:
     page.goto(base + "/gallery")
 
 
-SHOTS = {"query": _query, "entity": _entity, "gallery": _gallery}
+def _network(page: Page, base: str) -> None:
+    page.goto(base + NETWORK)  # the page reloads by itself once the network is prepared
+    expect(page.locator("#graph-canvas canvas")).to_have_count(1)
+    page.locator("#graph-canvas").evaluate("canvas => canvas.scrollIntoView()")
+    page.wait_for_timeout(3000)  # let the layout settle
+
+
+SHOTS = {"query": _query, "entity": _entity, "gallery": _gallery, "network": _network}
 
 
 def take(base: str, out: Path = OUT) -> list[Path]:
