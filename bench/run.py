@@ -14,9 +14,10 @@ from typing import Protocol
 
 import requests
 
+from bench.browser import view_settles
 from bench.generate import generate
 from bench.measure import Latency, Throughput, latencies, latency_of, throughput
-from bench.mix import Query, api_calls, mix, with_prefixes
+from bench.mix import ORG, Query, api_calls, mix, with_prefixes
 from bench.peers import (
     HttpPeer,
     RdflibPeer,
@@ -89,6 +90,7 @@ def _measure_api(peer: HttpPeer, result: SizeResult) -> None:
             result.api[call.name] = f"not available ({exc.response.status_code})"
             continue
         result.api[call.name] = latency_of(partial(peer.get, call.path, call.params))
+    result.api["view_settles_chromium"] = view_settles(peer.base, ORG)
 
 
 def _measure_throughput(servers: list[HttpPeer], result: SizeResult, cheap: str) -> None:
