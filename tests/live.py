@@ -68,7 +68,8 @@ class LiveServer:
             )
         try:
             wait_until_up(self.url + "/", self.process)
-        except (RuntimeError, TimeoutError) as exc:
+        except Exception as exc:
+            self.kill()  # a fixture that fails to start never stops what it started
             raise RuntimeError(f"{exc}; server log:\n{self.log_tail()}") from exc
         return self
 
