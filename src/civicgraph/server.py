@@ -6,7 +6,7 @@ requests on several threads; CPU-heavy query work is spread over the machine's
 cores by the query-worker pool inside the application.
 """
 
-import os
+import multiprocessing
 import sys
 from typing import Any
 
@@ -14,21 +14,46 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from civicgraph.config import Settings
+from civicgraph.errors import CivicgraphError, StoreError
 from civicgraph.loader import LoadReport, load_bundled
 from civicgraph.store import open_store
 from civicgraph.webapp import create_app
 from civicgraph.webapp.state import current_store
 
 
-def prepare_store(settings: Settings, report: Any = None) -> list[LoadReport]:
-    """Load or refresh the bundled data before serving, then release the store."""
-    if not settings.load_bundled:
-        return []
+def _load_bundled_into(settings: Settings) -> None:
+    """Run in a child process: open the store, load what changed, report each file."""
     store = open_store(settings)
     try:
-        return load_bundled(store, on_file=report)
+        load_bundled(store, on_file=_report)
+    except CivicgraphError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        sys.exit(1)
     finally:
         store.close()
+
+
+def _report(report: LoadReport) -> None:
+    state = "unchanged" if report.skipped else f"{report.triples:,} triples"
+    print(f"  {report.path.name}: {state}", file=sys.stderr)
+
+
+def prepare_store(settings: Settings) -> None:
+    """Load or refresh the bundled data before serving, in a child process.
+
+    The gunicorn master forks its worker; had the master opened the database itself,
+    the worker would inherit pyoxigraph's thread pools without their threads. A
+    spawned child keeps the master free of the database altogether.
+    """
+    if not settings.load_bundled:
+        return
+    child = multiprocessing.get_context("spawn").Process(
+        target=_load_bundled_into, args=(settings,)
+    )
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise StoreError("Loading the bundled data failed; the message above says why")
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -57,19 +82,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.app
 
     def _worker_exit(self, _arbiter: Any, _worker: Any) -> None:
-        """In the worker, as it exits: close the store, then leave without C++ teardown.
-
-        Closing stops the query workers and shuts the database down in order. The
-        master opened the store once before forking (``prepare_store``), so the
-        worker inherits the database library's global thread pool without its
-        threads; that pool's exit-time destructor then waits forever for them (or
-        crashes). ``os._exit`` skips it; everything worth keeping is closed by now.
-        """
+        """In the worker, as it exits: stop the query workers and close the database."""
         if self.app is not None:
             current_store(self.app).close()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
 
 
 def serve(settings: Settings, threads: int = 8) -> None:

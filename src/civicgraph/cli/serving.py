@@ -4,12 +4,6 @@ import click
 
 from civicgraph import server
 from civicgraph.cli.common import settings_for, store_option
-from civicgraph.loader import LoadReport
-
-
-def _say(report: LoadReport) -> None:
-    state = "unchanged" if report.skipped else f"{report.triples:,} triples"
-    click.echo(f"  {report.path.name}: {state}", err=True)
 
 
 @click.command()
@@ -21,6 +15,6 @@ def serve(host: str | None, port: int | None, threads: int, store: str | None) -
     """Load the bundled data if needed, then serve the web app and SPARQL endpoint."""
     settings = settings_for(host=host, port=port, store=store)
     click.echo(f"Store: {settings.store}", err=True)
-    server.prepare_store(settings, _say)
+    server.prepare_store(settings)
     click.echo(f"Serving on http://{settings.host}:{settings.port}/", err=True)
     server.serve(settings, threads)
