@@ -23,13 +23,14 @@ from civicgraph.vocab import META, META_GRAPH, graph_iri
 _XSD_DATETIME = NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 #: The subject of dataset-wide bookkeeping in the metadata graph.
 DATASET_RECORD = NamedNode(str(META.dataset))
-_REVISION = f"""
-SELECT ?revision WHERE {{
-  GRAPH <{META_GRAPH}> {{ {DATASET_RECORD} <{META.revision}> ?revision }}
-}}"""
+#: Every load record and the dataset revision, in one round trip: pages ask for the
+#: dataset version on each request to know whether their cached views are current.
 _RECORDED = f"""
-SELECT ?graph ?hash ?loaded WHERE {{
-  GRAPH <{META_GRAPH}> {{ ?graph <{META.sha256}> ?hash ; <{META.loadedAt}> ?loaded }}
+SELECT ?graph ?hash ?loaded ?revision WHERE {{
+  GRAPH <{META_GRAPH}> {{
+    {{ ?graph <{META.sha256}> ?hash ; <{META.loadedAt}> ?loaded }}
+    UNION {{ {DATASET_RECORD} <{META.revision}> ?revision }}
+  }}
 }}"""
 
 
@@ -93,15 +94,25 @@ def record_load(store: GraphStore, graph: str, sha256: str) -> None:
     )
 
 
-def load_records(store: GraphStore) -> dict[str, LoadRecord]:
-    """Every graph's load record, by graph IRI."""
+def _bookkeeping(store: GraphStore) -> tuple[dict[str, LoadRecord], str]:
+    """Every graph's load record by graph IRI, and the dataset revision ('' if none)."""
     result = store.query(_RECORDED)
     assert isinstance(result, SelectResult)
-    records = (
-        LoadRecord(term_value(row["graph"]), term_value(row["hash"]), term_value(row["loaded"]))
-        for row in result.dicts()
-    )
-    return {record.graph: record for record in records}
+    records, revision = {}, ""
+    for row in result.dicts():
+        if "revision" in row:
+            revision = term_value(row["revision"])
+            continue
+        record = LoadRecord(
+            term_value(row["graph"]), term_value(row["hash"]), term_value(row["loaded"])
+        )
+        records[record.graph] = record
+    return records, revision
+
+
+def load_records(store: GraphStore) -> dict[str, LoadRecord]:
+    """Every graph's load record, by graph IRI."""
+    return _bookkeeping(store)[0]
 
 
 def load_bundled(
@@ -140,21 +151,16 @@ def record_revision(store: GraphStore) -> None:
     )
 
 
-def _revision(store: GraphStore) -> str:
-    result = store.query(_REVISION)
-    assert isinstance(result, SelectResult)
-    return "".join(term_value(t) for t in result.column("revision"))
-
-
 def dataset_version(store: GraphStore) -> str:
     """A short, stable name for the loaded content: last load date and a hash prefix.
 
     Used in export file names so that a citation names exactly what was downloaded.
     """
-    records = sorted(load_records(store).values(), key=lambda r: r.graph)
+    found, revision = _bookkeeping(store)
+    records = sorted(found.values(), key=lambda r: r.graph)
     if not records:
         return "empty"
-    content = "".join(r.graph + r.sha256 for r in records) + _revision(store)
+    content = "".join(r.graph + r.sha256 for r in records) + revision
     combined = hashlib.sha256(content.encode()).hexdigest()
     last = max(r.loaded_at for r in records)[:10]
     return f"{last}-{combined[:8]}"
