@@ -41,8 +41,8 @@ from civicgraph.store.streams import (
     write_quads,
 )
 
-#: Files larger than this go through pyoxigraph's bulk loader, which does not hold
-#: the whole parse in one transaction (the staging graph makes that safe).
+#: Files larger than this go through pyoxigraph's bulk loader, which does not hold the
+#: whole parse in one transaction (staging or the loading marker makes that safe).
 BULK_THRESHOLD: Final = 16 * 1024 * 1024
 #: Marks a load into an empty graph that has not finished: ``marker loading graph``.
 _LOADING: Final = NamedNode("urn:civicgraph:loading")
