@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from civicgraph.config import Settings
-from civicgraph.loader import load_bundled, load_file
+from civicgraph.dataset.loader import load_bundled, load_file
 from civicgraph.store import EmbeddedStore, GraphStore, RemoteStore
 from civicgraph.webapp import create_app
 from tests.live import LiveServer, OxigraphServer

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from civicgraph.results import AskResult, SelectResult, term_value
 from civicgraph.store import GraphStore
+from civicgraph.store.results import AskResult, SelectResult, term_value
 
 QUERIES = Path(__file__).resolve().parent / "competency"
 Row = tuple[tuple[str, str], ...]

@@ -10,9 +10,9 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from civicgraph.results import SelectResult, term_value
+from civicgraph.dataset.validation import validate_files
 from civicgraph.store import GraphStore
-from civicgraph.validation import validate_files
+from civicgraph.store.results import SelectResult, term_value
 
 ROOT = Path(__file__).resolve().parent.parent
 CIV = Namespace("https://w3id.org/civicgraph/ontology#")

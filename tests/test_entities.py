@@ -2,8 +2,8 @@
 
 import pytest
 
-from civicgraph import entities
 from civicgraph.errors import NotFoundError
+from civicgraph.readmodels import entities
 from civicgraph.store import GraphStore
 from tests.conftest import load_workbench
 

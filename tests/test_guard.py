@@ -7,9 +7,7 @@ import pytest
 
 from civicgraph.config import Settings
 from civicgraph.errors import ForbiddenOperationError, QueryTimeoutError, ResourceLimitError
-from civicgraph.guard import GuardedStore, check
-from civicgraph.results import AskResult
-from civicgraph.sparqltext import (
+from civicgraph.sparql.lexer import (
     TokenKind,
     declares_dataset,
     has_dataset_clause,
@@ -17,7 +15,9 @@ from civicgraph.sparqltext import (
     with_using,
 )
 from civicgraph.store import EmbeddedStore
-from civicgraph.workers import QueryPool
+from civicgraph.store.guarded import GuardedStore, check
+from civicgraph.store.results import AskResult
+from civicgraph.store.workers import QueryPool
 
 ENDPOINT = "http://127.0.0.1:9/sparql"
 #: A query that would count 10^10 rows: minutes of work on any store.

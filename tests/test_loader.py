@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from civicgraph import loader
+from civicgraph.dataset import loader
 from civicgraph.errors import RdfSyntaxError
 from civicgraph.store import GraphStore
 from civicgraph.vocab import graph_iri

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Triple
 
+from civicgraph.dataset.loader import load_file
 from civicgraph.errors import NotFoundError, UserInputError
-from civicgraph.loader import load_file
 from civicgraph.network import (
     Confidence,
     EvidenceFilter,

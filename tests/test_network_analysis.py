@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import networkx as nx
 import pytest
 
+from civicgraph.dataset.loader import load_file
 from civicgraph.errors import NotFoundError, UserInputError
-from civicgraph.loader import load_file
 from civicgraph.network import NetworkExplorer, find_paths
 from civicgraph.network.analysis import best_connected, communities, measure, undirected
 from civicgraph.store import EmbeddedStore

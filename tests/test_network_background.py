@@ -8,8 +8,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from civicgraph.config import Settings
+from civicgraph.dataset.loader import load_file
 from civicgraph.errors import PreparingError, StoreError
-from civicgraph.loader import load_file
 from civicgraph.network import NetworkExplorer
 from civicgraph.network.background import Patience, Report, Tasks
 from civicgraph.network.projection import ProjectionOptions

@@ -7,7 +7,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from civicgraph.config import Settings
-from civicgraph.loader import load_file
+from civicgraph.dataset.loader import load_file
 from civicgraph.store import EmbeddedStore
 from civicgraph.webapp import create_app
 from tests.test_network import AGENCY, ALICE, BOB, FIXTURE, NEWS, PORTAL, TEAM

@@ -5,8 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask.testing import FlaskClient
 
-from civicgraph import gallery
 from civicgraph.errors import UserInputError
+from civicgraph.readmodels import gallery
 from civicgraph.store import EmbeddedStore
 from tests.conftest import load_workbench
 

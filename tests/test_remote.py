@@ -13,8 +13,8 @@ from civicgraph.cli import main
 from civicgraph.config import Settings
 from civicgraph.errors import QuerySyntaxError, StoreError
 from civicgraph.formats import by_name
+from civicgraph.sparql.binding import bind
 from civicgraph.store import RemoteStore
-from civicgraph.store.binding import bind
 from civicgraph.store.remote import Endpoints
 from civicgraph.webapp import create_app
 from tests.live import OxigraphServer, free_port

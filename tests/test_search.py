@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from civicgraph.loader import load_file
-from civicgraph.search import Searcher, SearchIndex, Tier, normalize
+from civicgraph.dataset.loader import load_file
+from civicgraph.readmodels.search import Searcher, SearchIndex, Tier, normalize
 from civicgraph.store import EmbeddedStore, GraphStore
 from tests.conftest import load_workbench
 

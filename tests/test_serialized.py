@@ -7,9 +7,9 @@ import pytest
 from civicgraph.config import Settings
 from civicgraph.errors import NotAcceptableError
 from civicgraph.formats import Kind, by_name, formats_for
-from civicgraph.guard import GuardedStore
-from civicgraph.results import serialize_result
 from civicgraph.store import EmbeddedStore
+from civicgraph.store.guarded import GuardedStore
+from civicgraph.store.results import serialize_result
 
 DATA = """
 @prefix ex: <http://example.org/> .

@@ -9,7 +9,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from civicgraph.formats import Format, Kind, formats_for
-from civicgraph.results import serialize_triples
+from civicgraph.store.results import serialize_triples
 from tests.conformance.w3c import parse_rdf
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer

@@ -8,8 +8,8 @@ from pyoxigraph import Literal, NamedNode
 
 from civicgraph.errors import QuerySyntaxError, RdfSyntaxError, StoreLockedError
 from civicgraph.formats import by_name
-from civicgraph.results import AskResult, GraphResult, SelectResult
 from civicgraph.store import EmbeddedStore, GraphStore
+from civicgraph.store.results import AskResult, GraphResult, SelectResult
 
 G1 = "https://example.org/g1"
 G2 = "https://example.org/g2"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from civicgraph.loader import load_file
+from civicgraph.dataset.loader import load_file
 from civicgraph.store import EmbeddedStore
 from tests.browser.conftest import Watch
 from tests.live import LiveServer

@@ -8,7 +8,7 @@ from playwright.sync_api import Page
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from civicgraph.config import Settings
-from civicgraph.loader import load_file
+from civicgraph.dataset.loader import load_file
 from civicgraph.store import EmbeddedStore
 from civicgraph.webapp import create_app
 from civicgraph.webapp.graph import attach

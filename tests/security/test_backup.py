@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from civicgraph.cli import main
-from civicgraph.results import SelectResult, term_value
 from civicgraph.store import EmbeddedStore
+from civicgraph.store.results import SelectResult, term_value
 from tests.live import SRC
 from tests.security.writer import A, B
 

@@ -26,7 +26,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from civicgraph.cli import main
-from civicgraph.export import export
+from civicgraph.dataset.export import export
 from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore
 

@@ -16,9 +16,9 @@ from pyoxigraph import RdfFormat, parse
 from civicgraph.cli import main
 from civicgraph.errors import UnsafeDocumentError
 from civicgraph.formats import by_name
-from civicgraph.parsesafety import MAX_DEPTH, check_before_parsing
-from civicgraph.results import AskResult
 from civicgraph.store import GraphStore
+from civicgraph.store.parsesafety import MAX_DEPTH, check_before_parsing
+from civicgraph.store.results import AskResult
 from tests.security.hostile import (
     RDF_XML_ROOT,
     billion_laughs,

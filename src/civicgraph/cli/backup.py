@@ -4,11 +4,11 @@ from pathlib import Path
 
 import click
 
-from civicgraph import backup as backups
 from civicgraph.cli.common import settings_for, store_option
 from civicgraph.config import Settings
 from civicgraph.errors import UserInputError
 from civicgraph.store import MEMORY
+from civicgraph.store import backup as backups
 
 _FOLDER = click.Path(file_okay=False, path_type=Path)
 

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import click
 
-from civicgraph import loader, stats, validation
 from civicgraph.cli.common import opened_store, settings_for, store_option
 from civicgraph.cli.output import aligned_table
+from civicgraph.dataset import loader, stats, validation
+from civicgraph.dataset.export import export
 from civicgraph.errors import ValidationFailedError
-from civicgraph.export import export
 from civicgraph.formats import FORMATS, Kind, by_name
 from civicgraph.store import GraphStore
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from civicgraph import network_html
 from civicgraph.cli.common import opened_store, settings_for, store_option
 from civicgraph.cli.output import aligned_table
 from civicgraph.network import MEASURES, NetworkExplorer, ViewRequest, parse_measure, view_json
+from civicgraph.network import html as network_html
 from civicgraph.network import params as read
 from civicgraph.network.model import INFO
 

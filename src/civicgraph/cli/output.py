@@ -6,8 +6,14 @@ from collections.abc import Sequence
 import click
 
 from civicgraph.formats import by_name
-from civicgraph.results import AskResult, GraphResult, QueryResult, SelectResult, serialize_result
-from civicgraph.results import term_label as label
+from civicgraph.store.results import (
+    AskResult,
+    GraphResult,
+    QueryResult,
+    SelectResult,
+    serialize_result,
+)
+from civicgraph.store.results import term_label as label
 
 TABLE = "table"
 

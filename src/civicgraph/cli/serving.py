@@ -2,8 +2,8 @@
 
 import click
 
-from civicgraph import server
 from civicgraph.cli.common import settings_for, store_option
+from civicgraph.webapp import server
 
 
 @click.command()

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from civicgraph.dataset.loader import dataset_version
 from civicgraph.errors import PreparingError
-from civicgraph.loader import dataset_version
 from civicgraph.store import GraphStore
 
 T = TypeVar("T")

@@ -29,8 +29,8 @@ from civicgraph.network.model import (
     local_name,
 )
 from civicgraph.queries import named_query
-from civicgraph.results import SelectResult, Term, term_value
 from civicgraph.store import GraphStore
+from civicgraph.store.results import SelectResult, Term, term_value
 from civicgraph.vocab import CIV, SDO
 
 RDFS_LABEL: Final = "http://www.w3.org/2000/01/rdf-schema#label"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from civicgraph.formats import Format
-from civicgraph.results import QueryResult, Term
+from civicgraph.store.results import QueryResult, Term
 
 #: Where RDF to load comes from: bytes in memory, a file on disk, or an open binary stream.
 Source = bytes | Path | BinaryIO

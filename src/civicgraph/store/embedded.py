@@ -28,9 +28,9 @@ from civicgraph.errors import (
     UserInputError,
 )
 from civicgraph.formats import Format
-from civicgraph.results import QueryResult, Term
-from civicgraph.sparqltext import declares_dataset
+from civicgraph.sparql.lexer import declares_dataset
 from civicgraph.store.base import GraphInfo, ProgressCallback, Source
+from civicgraph.store.results import QueryResult, Term
 from civicgraph.store.streams import (
     STAGING_PREFIX,
     ProgressReader,

@@ -47,9 +47,9 @@ from civicgraph.errors import (
     UserInputError,
 )
 from civicgraph.formats import Format, Kind, by_name, from_content_type
-from civicgraph.results import QueryResult, SelectResult, Term, term_value
+from civicgraph.sparql.binding import bind
 from civicgraph.store.base import GraphInfo, ProgressCallback, Source
-from civicgraph.store.binding import bind
+from civicgraph.store.results import QueryResult, SelectResult, Term, term_value
 from civicgraph.store.streams import (
     STAGING_PREFIX,
     ProgressReader,

@@ -14,9 +14,9 @@ from pyoxigraph import NamedNode, Quad, QueryBoolean, QuerySolutions, Triple, se
 
 from civicgraph.errors import RdfSyntaxError
 from civicgraph.formats import Format, Kind
-from civicgraph.parsesafety import check_before_parsing, check_file_before_parsing
-from civicgraph.results import AskResult, GraphResult, QueryResult, SelectResult
 from civicgraph.store.base import ProgressCallback, Source
+from civicgraph.store.parsesafety import check_before_parsing, check_file_before_parsing
+from civicgraph.store.results import AskResult, GraphResult, QueryResult, SelectResult
 from civicgraph.vocab import PREFIXES
 
 T = TypeVar("T")

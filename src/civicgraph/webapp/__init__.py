@@ -3,10 +3,10 @@
 from flask import Flask
 
 from civicgraph.config import Settings, from_env
-from civicgraph.guard import GuardedStore
-from civicgraph.loader import load_bundled
+from civicgraph.dataset.loader import load_bundled
 from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
+from civicgraph.store.guarded import GuardedStore
 from civicgraph.webapp import (
     entity_pages,
     errors,

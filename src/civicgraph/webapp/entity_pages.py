@@ -8,10 +8,10 @@ advertises each with ``<link rel="alternate">``.
 from flask import Blueprint, Response, abort, render_template
 from flask.typing import ResponseReturnValue
 
-from civicgraph import entities
 from civicgraph.errors import NotFoundError, UnknownFormatError
 from civicgraph.formats import Kind, by_name, formats_for
-from civicgraph.results import serialize_result
+from civicgraph.readmodels import entities
+from civicgraph.store.results import serialize_result
 from civicgraph.vocab import ENTITY_KINDS, entity_iri
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.errors import error_response, wants_json

@@ -6,9 +6,9 @@ from typing import BinaryIO, cast
 from flask import Blueprint, Response, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from civicgraph import catalog, export, stats
+from civicgraph.dataset import catalog, export, stats
+from civicgraph.dataset.loader import dataset_version
 from civicgraph.formats import Format, Kind, by_name, formats_for
-from civicgraph.loader import dataset_version
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import export_path

@@ -3,8 +3,8 @@
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
-from civicgraph import gallery
 from civicgraph.errors import UserInputError
+from civicgraph.readmodels import gallery
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import gallery_path, query_path
 

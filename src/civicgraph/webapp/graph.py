@@ -16,9 +16,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from civicgraph import network_html
 from civicgraph.errors import NotFoundError, PreparingError, UserInputError
-from civicgraph.guard import GuardedStore
 from civicgraph.network import (
     COMMUNITY_METHODS,
     MEASURES,
@@ -33,12 +31,14 @@ from civicgraph.network import (
     path_json,
     view_json,
 )
+from civicgraph.network import html as network_html
 from civicgraph.network import params as read
 from civicgraph.network.background import Patience
 from civicgraph.network.model import INFO
 from civicgraph.network.projection import project
 from civicgraph.network.service import Builder
-from civicgraph.results import GraphResult
+from civicgraph.store.guarded import GuardedStore
+from civicgraph.store.results import GraphResult
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import entity_path
 

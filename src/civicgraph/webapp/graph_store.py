@@ -19,8 +19,8 @@ from werkzeug.formparser import parse_form_data
 
 from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.formats import Format, Kind, by_name, from_content_type, from_path, negotiate
-from civicgraph.parsesafety import check_before_parsing
 from civicgraph.store import GraphStore
+from civicgraph.store.parsesafety import check_before_parsing
 from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.vocab import graph_iri
 from civicgraph.webapp.auth import require_writer

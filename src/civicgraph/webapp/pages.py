@@ -5,8 +5,8 @@ from typing import Any
 from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
-from civicgraph import catalog, stats
-from civicgraph.loader import dataset_version
+from civicgraph.dataset import catalog, stats
+from civicgraph.dataset.loader import dataset_version
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from civicgraph import ontology_doc
-from civicgraph.ontology_doc import OntologyDoc
-from civicgraph.search import Searcher
-from civicgraph.versioned import PerVersion
+from civicgraph.dataset.versioned import PerVersion
+from civicgraph.readmodels import ontology as ontology_doc
+from civicgraph.readmodels.ontology import OntologyDoc
+from civicgraph.readmodels.search import Searcher
 from civicgraph.webapp.state import current_state
 
 _KEY = "civicgraph.readmodels"

@@ -3,7 +3,7 @@
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from civicgraph.search import DEFAULT_LIMIT, Hit
+from civicgraph.readmodels.search import DEFAULT_LIMIT, Hit
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.urls import entity_path
 

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import UserInputError
 from civicgraph.formats import FORMATS, Kind, negotiate
-from civicgraph.results import serialize_triples
+from civicgraph.store.results import serialize_triples
 from civicgraph.webapp.bodies import Params, posted_operation, url_params
 from civicgraph.webapp.cors import allow_reads
 from civicgraph.webapp.service import Endpoints, description

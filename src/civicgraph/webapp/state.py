@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from civicgraph.config import Settings
-from civicgraph.guard import GuardedStore
 from civicgraph.store import GraphStore
+from civicgraph.store.guarded import GuardedStore
 
 _KEY = "civicgraph"
 

@@ -13,14 +13,14 @@ from typing import Any, BinaryIO
 from urllib.parse import urljoin
 
 from civicgraph.config import Settings
+from civicgraph.dataset.loader import record_revision
 from civicgraph.errors import ForbiddenOperationError
 from civicgraph.formats import Format
-from civicgraph.loader import record_revision
-from civicgraph.results import QueryResult, SerializedResult, Term, serialize_negotiated
-from civicgraph.sparqltext import Token, TokenKind, may_hold_word, readings, tokens
+from civicgraph.sparql.lexer import Token, TokenKind, may_hold_word, readings, tokens
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, Source
+from civicgraph.store.results import QueryResult, SerializedResult, Term, serialize_negotiated
 from civicgraph.store.streams import STAGING_PREFIX
-from civicgraph.workers import QueryPool
+from civicgraph.store.workers import QueryPool
 
 _NO_FETCH = (
     "This server does not fetch data from other servers on a visitor's behalf. "

@@ -14,8 +14,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from civicgraph.config import Settings
+from civicgraph.dataset.loader import LoadReport, load_bundled
 from civicgraph.errors import CivicgraphError, StoreError
-from civicgraph.loader import LoadReport, load_bundled
 from civicgraph.store import open_store
 from civicgraph.webapp import create_app
 from civicgraph.webapp.state import current_store

@@ -22,8 +22,8 @@ from typing import Final
 from pyoxigraph import BlankNode
 
 from civicgraph.errors import UserInputError
-from civicgraph.results import Term
-from civicgraph.sparqltext import TokenKind, tokens
+from civicgraph.sparql.lexer import TokenKind, tokens
+from civicgraph.store.results import Term
 
 _VARIABLE: Final = re.compile(r"[A-Za-z0-9_]+")
 _FORMS: Final = ("SELECT", "ASK", "DESCRIBE", "CONSTRUCT")

@@ -8,10 +8,10 @@ page always documents the ontology that the data was loaded with.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from civicgraph.entities import curie, local_name, pick_label
 from civicgraph.queries import named_query
-from civicgraph.results import SelectResult, Term, term_value
+from civicgraph.readmodels.entities import curie, local_name, pick_label
 from civicgraph.store import GraphStore
+from civicgraph.store.results import SelectResult, Term, term_value
 from civicgraph.vocab import CIV
 
 #: Entities shown as examples of one class.

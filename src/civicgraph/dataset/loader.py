@@ -16,8 +16,8 @@ from pyoxigraph import Literal, NamedNode
 
 from civicgraph.formats import Format, Kind, from_path
 from civicgraph.resources import bundled_files
-from civicgraph.results import SelectResult, term_value
 from civicgraph.store import GraphStore, ProgressCallback
+from civicgraph.store.results import SelectResult, term_value
 from civicgraph.vocab import META, META_GRAPH, graph_iri
 
 _XSD_DATETIME = NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")

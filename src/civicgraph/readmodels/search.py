@@ -13,11 +13,11 @@ import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
 
-from civicgraph.entities import pick_label
+from civicgraph.dataset.versioned import PerVersion
 from civicgraph.queries import named_query
-from civicgraph.results import SelectResult, Term, term_value
+from civicgraph.readmodels.entities import pick_label
 from civicgraph.store import GraphStore
-from civicgraph.versioned import PerVersion
+from civicgraph.store.results import SelectResult, Term, term_value
 from civicgraph.vocab import parse_entity_iri
 
 #: Results a search answers with unless asked for fewer.

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, XSD
 
-from civicgraph.entities import pick_label
+from civicgraph.dataset.loader import load_records
+from civicgraph.dataset.stats import Stats
 from civicgraph.formats import Format
-from civicgraph.loader import load_records
 from civicgraph.queries import named_query
-from civicgraph.results import SelectResult, Term, term_value
-from civicgraph.stats import Stats
+from civicgraph.readmodels.entities import pick_label
 from civicgraph.store import GraphStore
+from civicgraph.store.results import SelectResult, Term, term_value
 from civicgraph.vocab import CIV, ENTITY_BASE, META_GRAPH
 
 VOID = Namespace("http://rdfs.org/ns/void#")

@@ -15,8 +15,8 @@ from pyoxigraph import Literal, NamedNode
 
 from civicgraph.errors import NotFoundError
 from civicgraph.queries import named_query
-from civicgraph.results import GraphResult, SelectResult, Term, term_value
 from civicgraph.store import GraphStore
+from civicgraph.store.results import GraphResult, SelectResult, Term, term_value
 from civicgraph.vocab import PREFIXES, parse_entity_iri
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

@@ -38,8 +38,8 @@ from civicgraph.errors import (
     ServerBusyError,
     StoreError,
 )
-from civicgraph.results import SerializedResult, serialize_negotiated
 from civicgraph.store.embedded import EmbeddedStore
+from civicgraph.store.results import SerializedResult, serialize_negotiated
 
 #: How long a new child may take to import and open the store before it is given up.
 START_TIMEOUT: Final = 60.0
@@ -63,7 +63,7 @@ class _Worker:
 
     def __init__(self, path: Path, memory_budget: int, generation: int) -> None:
         parent_end, child_end = socket.socketpair()
-        command = [sys.executable, "-c", "from civicgraph.workers import main; main()"]
+        command = [sys.executable, "-c", "from civicgraph.store.workers import main; main()"]
         command += [str(child_end.fileno()), str(path), str(memory_budget), str(generation)]
         # A child that runs out of memory aborts; one line on stderr says so, not a backtrace.
         env = {**os.environ, "RUST_BACKTRACE": "0"}

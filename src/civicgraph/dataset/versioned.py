@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from civicgraph.loader import dataset_version
+from civicgraph.dataset.loader import dataset_version
 from civicgraph.store import GraphStore
 
 T = TypeVar("T")

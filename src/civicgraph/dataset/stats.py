@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 from civicgraph.queries import named_query
-from civicgraph.results import SelectResult, term_value
 from civicgraph.store import GraphInfo, GraphStore
+from civicgraph.store.results import SelectResult, term_value
 
 
 @dataclass(frozen=True)

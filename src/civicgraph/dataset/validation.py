@@ -18,9 +18,9 @@ from rdflib.namespace import RDF
 
 from civicgraph.errors import RdfSyntaxError
 from civicgraph.formats import Kind, by_name, from_path
-from civicgraph.parsesafety import check_file_before_parsing
 from civicgraph.resources import ontology_dir
 from civicgraph.store import GraphStore
+from civicgraph.store.parsesafety import check_file_before_parsing
 from civicgraph.vocab import SH
 
 

@@ -23,12 +23,12 @@ from functools import cache
 
 from pyoxigraph import Literal, NamedNode
 
-from civicgraph.entities import pick_label
 from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.queries import named_query
+from civicgraph.readmodels.entities import pick_label
 from civicgraph.resources import queries_dir
-from civicgraph.results import SelectResult, Term, term_value
 from civicgraph.store import GraphStore
+from civicgraph.store.results import SelectResult, Term, term_value
 from civicgraph.vocab import CIV, parse_entity_iri
 
 _HEADER = re.compile(r"#\s*(title|description|param|default):\s*(.*)")

@@ -1,0 +1,1 @@
+"""The data's lifecycle: loading, validation, export, catalog, stats, versions."""

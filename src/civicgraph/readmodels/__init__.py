@@ -1,0 +1,1 @@
+"""What pages show: entities, search, the gallery, the ontology documentation."""
