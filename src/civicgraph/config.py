@@ -56,6 +56,9 @@ class Settings:
     )
     query_timeout: float = _setting(10.0, "CIVICGRAPH_QUERY_TIMEOUT", "Seconds a query may run")
     row_cap: int = _setting(10_000, "CIVICGRAPH_ROW_CAP", "Most rows a SELECT returns")
+    answer_byte_cap: int = _setting(
+        32 * MIB, "CIVICGRAPH_ANSWER_BYTE_CAP", "Most bytes of terms a query answer holds"
+    )
     query_body_limit: int = _setting(
         1 * MIB, "CIVICGRAPH_QUERY_BODY_LIMIT", "Largest query or update body, bytes"
     )
@@ -68,7 +71,17 @@ class Settings:
         "Memory a query may use in its worker, beyond the worker's own, bytes",
     )
     query_workers: int = _setting(
-        2, "CIVICGRAPH_QUERY_WORKERS", "Query worker processes (on-disk store)"
+        2, "CIVICGRAPH_QUERY_WORKERS", "Query worker processes of an app run in one process"
+    )
+    workers: int = _setting(
+        0,
+        "CIVICGRAPH_WORKERS",
+        "Serving processes of `serve` over an on-disk store (0: one per core), plus one",
+    )
+    short_query_limit: float = _setting(
+        1.0,
+        "CIVICGRAPH_SHORT_QUERY_LIMIT",
+        "Seconds a query may run on the last free serving process (fairness)",
     )
     service_allowlist: tuple[str, ...] = _setting(
         (), "CIVICGRAPH_SERVICE_ALLOWLIST", "Endpoints SERVICE may call (space-separated)"
@@ -87,11 +100,21 @@ class Settings:
     port: int = _setting(8000, "CIVICGRAPH_PORT", "Port to serve on")
 
     def __post_init__(self) -> None:
-        for name in ("query_timeout", "row_cap", "query_body_limit", "upload_limit", "node_cap"):
+        for name in (
+            "query_timeout",
+            "short_query_limit",
+            "answer_byte_cap",
+            "row_cap",
+            "query_body_limit",
+            "upload_limit",
+            "node_cap",
+        ):
             if getattr(self, name) <= 0:
                 raise UserInputError(f"Setting {name} must be positive")
         if self.network_wait < 0:
             raise UserInputError("Setting network_wait must not be negative")
+        if self.workers < 0:
+            raise UserInputError("Setting workers must not be negative")
         if self.query_workers < 1:
             raise UserInputError("Setting query_workers must be at least 1")
 
@@ -99,6 +122,15 @@ class Settings:
     def writes_enabled(self) -> bool:
         """Writes are possible only when an operator configured a token."""
         return bool(self.write_token)
+
+    @property
+    def serving_processes(self) -> int:
+        """How many serving processes ``serve`` runs: one per core (or as set), plus one.
+
+        The extra process is what fairness needs: while long queries hold the others,
+        it still takes short ones (``webapp/capacity.py``).
+        """
+        return (self.workers or os.cpu_count() or 1) + 1
 
     @property
     def is_remote(self) -> bool:

@@ -42,6 +42,7 @@ class GraphStore(Protocol):
         named_graphs: Sequence[str] | None = None,
         bindings: Mapping[str, Term] | None = None,
         max_rows: int | None = None,
+        max_bytes: int | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
         """Run a query; SELECT rows past ``max_rows`` are cut and flagged ``truncated``."""

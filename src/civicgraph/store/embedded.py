@@ -95,6 +95,7 @@ class EmbeddedStore:
         named_graphs: Sequence[str] | None = None,
         bindings: Mapping[str, Term] | None = None,
         max_rows: int | None = None,
+        max_bytes: int | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
         """Run a query over the union of graphs, or over the dataset given.
@@ -114,7 +115,7 @@ class EmbeddedStore:
                 else [graph_name(g) for g in default_graphs],
                 named_graphs=None if named_graphs is None else [NamedNode(g) for g in named_graphs],
             )
-            return materialize(raw, max_rows)
+            return materialize(raw, max_rows, max_bytes)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
         except RuntimeError as exc:  # e.g. a binding for a variable the query does not project

@@ -3,24 +3,27 @@
 Before: ``SERVICE`` and ``LOAD`` make pyoxigraph fetch other IRIs over HTTP on a
 visitor's behalf, so they are refused from the query's tokens (``sparqltext``),
 unless an operator allow-listed the ``SERVICE`` endpoint. While: ``GuardedStore``
-runs every read of the application in a ``QueryPool`` child that is killed at the
-time limit. An in-memory store cannot be opened from another process, so its
-queries run in this process, with the row cap but without a hard time limit.
+runs every read under a time limit that really stops it. Under ``civicgraph serve``
+each serving process evaluates in place, and its ``limit`` (``webapp/inplace.py``)
+ends the process at the limit; an application run in one process (tests, embedding)
+runs reads in a ``QueryPool`` child that is killed at the limit instead. An in-memory
+store cannot be opened from another process, so its queries run in this process,
+with the row cap but without a hard time limit.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, BinaryIO
 from urllib.parse import urljoin
 
 from civicgraph.config import Settings
-from civicgraph.dataset.loader import record_revision
 from civicgraph.errors import ForbiddenOperationError
 from civicgraph.formats import Format
 from civicgraph.sparql.lexer import Token, TokenKind, may_hold_word, readings, tokens
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, Source
-from civicgraph.store.results import QueryResult, SerializedResult, Term, serialize_negotiated
-from civicgraph.store.streams import STAGING_PREFIX
-from civicgraph.store.workers import QueryPool
+from civicgraph.store.results import QueryResult, SerializedResult, Term
+from civicgraph.store.workers import READ_CALLS, QueryPool
+from civicgraph.store.writer import apply_write
 
 _NO_FETCH = (
     "This server does not fetch data from other servers on a visitor's behalf. "
@@ -82,20 +85,30 @@ def check(text: str, allowlist: Sequence[str] = ()) -> None:
                     raise ForbiddenOperationError(f"SERVICE{named} is not allowed. {_NO_FETCH}")
 
 
+#: Makes the context a read is evaluated in: it stops the read at the time limit.
+Limit = Callable[[], AbstractContextManager[None]]
+
+
 class GuardedStore:
     """A ``GraphStore`` whose reads are checked and time-limited and whose writes are seen.
 
-    Writes go to the primary store in this process; each one bumps the pool's write
-    generation so that the children reopen before their next read.
+    With ``limit`` (a serving process), reads are evaluated in place inside it and
+    writes go to ``primary``, which sends them to the writer process (that records
+    them). Without it, reads go to a ``QueryPool`` over an on-disk primary, and
+    writes go to the primary here, each recorded as a new revision that makes the
+    pool's children reopen.
     """
 
-    def __init__(self, primary: GraphStore, settings: Settings) -> None:
+    def __init__(self, primary: GraphStore, settings: Settings, limit: Limit | None = None) -> None:
         self.primary = primary
         self.allowlist = settings.service_allowlist
+        self.byte_cap = settings.answer_byte_cap
+        self.limit = limit
         self.pool: QueryPool | None = None
-        if isinstance(primary, EmbeddedStore) and primary.path and not primary.read_only:
+        path = primary.path if isinstance(primary, EmbeddedStore) else None
+        if limit is None and path is not None and not getattr(primary, "read_only", True):
             self.pool = QueryPool(
-                primary.path,
+                path,
                 size=settings.query_workers,
                 timeout=settings.query_timeout,
                 memory_budget=settings.memory_budget,
@@ -104,20 +117,20 @@ class GuardedStore:
     def _read(self, method: str, **kwargs: Any) -> Any:
         if self.pool is not None:
             return self.pool.run(method, **kwargs)
-        return getattr(self.primary, method)(**kwargs)
+        call = READ_CALLS[method]
+        if self.limit is None:
+            return call(self.primary, **kwargs)
+        with self.limit():
+            return call(self.primary, **kwargs)
 
-    def _wrote(self, graph: str | None = None) -> None:
-        """Record a change: a new dataset revision, and fresh stores for the workers.
-
-        Called only after a write succeeded: a refused write changed nothing, so it
-        must not change the version either. Staging graphs are invisible, so filling
-        or dropping one is not a change; moving one into place (an update) is.
-        """
-        if graph is not None and graph.startswith(STAGING_PREFIX):
-            return
-        record_revision(self.primary)
+    def _write(self, method: str, **kwargs: Any) -> Any:
+        """Apply a write; in one process, record it and make the pool's children reopen."""
+        if self.limit is not None:
+            return getattr(self.primary, method)(**kwargs)
+        result = apply_write(self.primary, method, kwargs)
         if self.pool is not None:
             self.pool.bump()
+        return result
 
     def query(
         self,
@@ -127,6 +140,7 @@ class GuardedStore:
         named_graphs: Sequence[str] | None = None,
         bindings: Mapping[str, Term] | None = None,
         max_rows: int | None = None,
+        max_bytes: int | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
         """Refuse SERVICE and LOAD, then run the query within the time limit."""
@@ -138,6 +152,7 @@ class GuardedStore:
             named_graphs=named_graphs,
             bindings=bindings,
             max_rows=max_rows,
+            max_bytes=max_bytes,
             base_iri=base_iri,
         )
         return result
@@ -154,27 +169,26 @@ class GuardedStore:
     ) -> SerializedResult:
         """Like ``query``, answered in the format ``accept`` prefers (negotiated by kind).
 
-        With a pool, the worker serializes: the answer crosses the socket as bytes.
+        The answer holds at most the byte cap of terms; with a pool, the worker
+        serializes, so the answer crosses the socket as bytes.
         """
         check(sparql, self.allowlist)
-        options: dict[str, Any] = {
-            "default_graphs": default_graphs,
-            "named_graphs": named_graphs,
-            "max_rows": max_rows,
-            "base_iri": base_iri,
-        }
-        if self.pool is not None:
-            answer: SerializedResult = self.pool.run(
-                "query_serialized", sparql=sparql, accept=accept, **options
-            )
-            return answer
-        return serialize_negotiated(self.primary.query(sparql, **options), accept)
+        answer: SerializedResult = self._read(
+            "query_serialized",
+            sparql=sparql,
+            accept=accept,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            max_rows=max_rows,
+            max_bytes=self.byte_cap,
+            base_iri=base_iri,
+        )
+        return answer
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Refuse LOAD and SERVICE, then apply the update atomically."""
         check(sparql, self.allowlist)
-        self.primary.update(sparql, base_iri=base_iri)
-        self._wrote()
+        self._write("update", sparql=sparql, base_iri=base_iri)
 
     def load(
         self,
@@ -187,17 +201,20 @@ class GuardedStore:
         on_progress: ProgressCallback | None = None,
     ) -> int:
         """Load into the primary store atomically."""
-        count = self.primary.load(
-            source, fmt, graph, replace=replace, base_iri=base_iri, on_progress=on_progress
+        count: int = self._write(
+            "load",
+            source=source,
+            fmt=fmt,
+            graph=graph,
+            replace=replace,
+            base_iri=base_iri,
+            on_progress=on_progress,
         )
-        self._wrote(graph)
         return count
 
     def drop_graph(self, graph: str | None) -> bool:
         """Drop a graph in the primary store."""
-        existed = self.primary.drop_graph(graph)
-        if existed:
-            self._wrote(graph)
+        existed: bool = self._write("drop_graph", graph=graph)
         return existed
 
     def has_graph(self, graph: str) -> bool:

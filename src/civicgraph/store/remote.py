@@ -123,6 +123,7 @@ class RemoteStore:
         named_graphs: Sequence[str] | None = None,
         bindings: Mapping[str, Term] | None = None,
         max_rows: int | None = None,
+        max_bytes: int | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
         """Run a query on the server; rows past ``max_rows`` are never downloaded."""
@@ -133,7 +134,7 @@ class RemoteStore:
         with self._request(
             "POST", self.endpoints.query, data=form, headers=headers, sparql=True
         ) as response:
-            return materialize(_parse_answer(response), max_rows)
+            return materialize(_parse_answer(response), max_rows, max_bytes)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update; the server applies one request in one transaction."""

@@ -89,6 +89,8 @@ class SerializedResult:
     body: bytes
     content_type: str
     truncated: bool = False
+    #: How many rows (or triples) the answer holds; what a truncation announces.
+    kept: int = 0
 
 
 def term_to_json(term: Term) -> dict[str, object]:
@@ -219,7 +221,14 @@ def serialize_result(result: QueryResult, fmt: Format) -> bytes:
 def serialize_negotiated(result: QueryResult, accept: str | None) -> SerializedResult:
     """Negotiate a format for ``result`` against an Accept header, and serialize in it."""
     fmt = negotiate(accept, result.kind)
-    return SerializedResult(serialize_result(result, fmt), fmt.content_type, result.truncated)
+    body = serialize_result(result, fmt)
+    return SerializedResult(body, fmt.content_type, result.truncated, _count(result))
+
+
+def _count(result: QueryResult) -> int:
+    if isinstance(result, SelectResult):
+        return len(result.rows)
+    return len(result.triples) if isinstance(result, GraphResult) else 1
 
 
 def term_value(term: Term | None) -> str:

@@ -44,30 +44,52 @@ class ProgressReader:
 
 
 def materialize(
-    raw: QueryBoolean | QuerySolutions | Iterable[Triple], max_rows: int | None
+    raw: QueryBoolean | QuerySolutions | Iterable[Triple],
+    max_rows: int | None,
+    max_bytes: int | None = None,
 ) -> QueryResult:
-    """Turn pyoxigraph's lazy results into tagged results, honouring the row cap."""
+    """Turn pyoxigraph's lazy results into tagged results, honouring the row and byte caps."""
     if isinstance(raw, QueryBoolean):
         return AskResult(bool(raw))
     if isinstance(raw, QuerySolutions):
         variables = tuple(v.value for v in raw.variables)
         # A solution iterates over its values in projection order, unbound as None:
         # converting it whole is about 2.4x faster than indexing it per variable.
-        rows, truncated = _take((tuple(s) for s in raw), max_rows)
+        rows, truncated = _take((tuple(s) for s in raw), max_rows, max_bytes)
         return SelectResult(variables, tuple(rows), truncated)
-    triples, truncated = _take(iter(raw), max_rows)
+    triples, truncated = _take(iter(raw), max_rows, max_bytes)
     return GraphResult(tuple(triples), truncated)
 
 
-def _take(items: Iterator[T], limit: int | None) -> tuple[list[T], bool]:
-    """At most ``limit`` items, and whether there were more (one more is read to know)."""
-    if limit is None:
-        return list(items), False
-    taken = list(islice(items, limit + 1))
-    if len(taken) > limit:
-        del taken[limit:]
-        return taken, True
-    return taken, False
+def _size(item: Iterable[object]) -> int:
+    """About how many bytes a row's (or triple's) terms take once written out."""
+    return sum(16 + len(getattr(t, "value", None) or str(t)) for t in item if t is not None)
+
+
+def _take(
+    items: Iterator[T], limit: int | None, max_bytes: int | None = None
+) -> tuple[list[T], bool]:
+    """At most ``limit`` items within ``max_bytes``, and whether there were more.
+
+    One more item than fits is read to know. The byte cap keeps a few rows of huge
+    literals from filling the serving process, as a row cap alone would let them.
+    """
+    if max_bytes is None:
+        if limit is None:
+            return list(items), False
+        taken = list(islice(items, limit + 1))
+        if len(taken) > limit:
+            del taken[limit:]
+            return taken, True
+        return taken, False
+    kept: list[T] = []
+    total = 0
+    for item in items:
+        total += _size(item)  # type: ignore[arg-type]
+        if total > max_bytes or (limit is not None and len(kept) >= limit):
+            return kept, True
+        kept.append(item)
+    return kept, False
 
 
 def write_quads(quads: Iterable[Quad], out: BinaryIO, fmt: Format) -> None:

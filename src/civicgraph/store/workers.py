@@ -38,8 +38,10 @@ from civicgraph.errors import (
     ServerBusyError,
     StoreError,
 )
+from civicgraph.store.base import GraphStore
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.results import SerializedResult, serialize_negotiated
+from civicgraph.store.views import open_read_only
 
 #: How long a new child may take to import and open the store before it is given up.
 START_TIMEOUT: Final = 60.0
@@ -52,10 +54,6 @@ class _WorkerLostError(Exception):
     def __init__(self, overran: bool) -> None:
         super().__init__("over the time limit" if overran else "died")
         self.overran = overran
-
-
-#: Pauses between attempts to open the store read-only, in seconds.
-OPEN_RETRY_DELAYS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 
 
 class _Worker:
@@ -172,47 +170,33 @@ class QueryPool:
                 return
 
 
-def _open(path: str) -> EmbeddedStore:
-    """Open read-only beside the live writer, retrying while it races the writer.
-
-    pyoxigraph's docs call a read-only open beside a writer undefined; in practice the
-    open fails now and then when the writer's compaction deletes a file the open was
-    about to read ("Corruption: … No such file"), and succeeds a moment later.
-    """
-    for delay in OPEN_RETRY_DELAYS:
-        try:
-            return EmbeddedStore(path, read_only=True)
-        except StoreError:
-            time.sleep(delay)
-    return EmbeddedStore(path, read_only=True)
-
-
-def _exit_with_parent(parent: int) -> None:
+def exit_with_parent(parent: int) -> None:
     """Leave when the parent is gone, even in the middle of a long query."""
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(0)
 
 
-def _query_serialized(store: EmbeddedStore, accept: str | None, **options: Any) -> SerializedResult:
+def _query_serialized(store: GraphStore, accept: str | None, **options: Any) -> SerializedResult:
     """``query``, answered in the format ``accept`` prefers: what the endpoint sends."""
     return serialize_negotiated(store.query(**options), accept)
 
 
-#: What a child may be asked to do: the read-only part of ``GraphStore``, and
-#: ``query_serialized`` for the endpoint.
-_CALLS: Final[dict[str, Callable[..., Any]]] = {
-    "query": EmbeddedStore.query,
+#: What a child (or a serving process, in place) may be asked to do: the read-only
+#: part of ``GraphStore``, and ``query_serialized`` for the endpoint. Each takes the
+#: store first, so any ``GraphStore`` (a view, the primary) can answer.
+READ_CALLS: Final[dict[str, Callable[..., Any]]] = {
+    "query": lambda store, **kwargs: store.query(**kwargs),
     "query_serialized": _query_serialized,
-    "graphs": EmbeddedStore.graphs,
-    "has_graph": EmbeddedStore.has_graph,
+    "graphs": lambda store: store.graphs(),
+    "has_graph": lambda store, graph: store.has_graph(graph),
 }
-READ_METHODS: Final = frozenset(_CALLS)
+READ_METHODS: Final = frozenset(READ_CALLS)
 
 
 def _answer(store: EmbeddedStore, method: str, kwargs: dict[str, Any]) -> tuple[str, Any]:
     try:
-        return "ok", _CALLS[method](store, **kwargs)
+        return "ok", READ_CALLS[method](store, **kwargs)
     except CivicgraphError as exc:
         return "error", exc
     except MemoryError:
@@ -235,11 +219,11 @@ def _limit_memory(budget: int) -> None:
 def main() -> None:
     """A child's loop: answer requests until the parent closes the socket."""
     fd, path, budget, generation = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
     connection = Connection(int(fd))
     store: EmbeddedStore | None = None
     try:
-        store = _open(path)  # now, so that the first query does not wait for it
+        store = open_read_only(Path(path))  # now, so that the first query does not wait for it
     except StoreError:
         store = None  # tried again with the first request, which reports the error
     _limit_memory(budget)
@@ -252,14 +236,14 @@ def main() -> None:
         try:
             if store is None or wanted != generation:
                 store, generation = None, wanted
-                store = _open(path)
+                store = open_read_only(Path(path))
             if acknowledge:
                 connection.send(_STARTED)
                 started = True
             answer = _answer(store, method, kwargs)
             if answer[0] == "error" and type(answer[1]) is StoreError:
                 # The writer may have compacted away a file this snapshot still names.
-                store = _open(path)
+                store = open_read_only(Path(path))
                 answer = _answer(store, method, kwargs)
             connection.send(answer)
         except CivicgraphError as exc:

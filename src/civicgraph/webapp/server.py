@@ -1,24 +1,76 @@
 """Runs the web application under gunicorn, the production WSGI server.
 
-The store is opened inside the worker, never in the master: pyoxigraph's database
-threads do not survive ``fork``. One worker process owns the store and serves
-requests on several threads; CPU-heavy query work is spread over the machine's
-cores by the query-worker pool inside the application.
+Over an on-disk store (the usual case) the process tree is:
+
+- the gunicorn master, which never opens the database; its watchdog thread
+  (``webapp/watchdog.py``) stops a query past its time limit or memory budget and
+  answers its client 503;
+- one writer process (``store/writer.py``), which owns the store, loads the bundled
+  data at start, and applies every write;
+- several serving processes (one per core, plus one for fairness), each answering
+  one request at a time and evaluating queries in place over its own read-only view.
+
+pyoxigraph holds the interpreter lock while it evaluates, so threads do not spread
+query work over cores and processes do. An in-memory store cannot be shared between
+processes, and a remote store needs no writer of ours: both are served by one
+process with threads, whose queries run as before.
 """
 
 import multiprocessing
+import shutil
+import socket
 import sys
-from typing import Any
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any, Final
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.sync import SyncWorker
 
 from civicgraph.config import Settings
 from civicgraph.dataset.loader import LoadReport, load_bundled
 from civicgraph.errors import CivicgraphError, StoreError
-from civicgraph.store import open_store
+from civicgraph.store import MEMORY, GraphStore, open_store
+from civicgraph.store.guarded import GuardedStore
+from civicgraph.store.views import Generation, ReadView, ViewStore
+from civicgraph.store.writer import WriterClient, serve_writes
 from civicgraph.webapp import create_app
+from civicgraph.webapp.inplace import InPlaceLimit, limit_memory
+from civicgraph.webapp.slots import Slots
 from civicgraph.webapp.state import current_store
+from civicgraph.webapp.watchdog import Watchdog
+
+#: How long the writer may take to open the store and load the bundled data.
+WRITER_START_TIMEOUT: Final = 600.0
+#: Threads of the single serving process for an in-memory or remote store.
+THREADS: Final = 8
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The files the processes of one server share: sockets and mapped tables."""
+
+    root: Path
+
+    @property
+    def writer(self) -> Path:
+        """The writer's socket."""
+        return self.root / "writer.sock"
+
+    @property
+    def generation(self) -> Path:
+        """The write counter views watch."""
+        return self.root / "generation"
+
+    @property
+    def slots(self) -> Path:
+        """The table of serving processes and what each evaluates."""
+        return self.root / "slots"
 
 
 def _load_bundled_into(settings: Settings) -> None:
@@ -39,11 +91,9 @@ def _report(report: LoadReport) -> None:
 
 
 def prepare_store(settings: Settings) -> None:
-    """Load or refresh the bundled data before serving, in a child process.
+    """Load or refresh the bundled data of a remote store before serving, in a child.
 
-    The gunicorn master forks its worker; had the master opened the database itself,
-    the worker would inherit pyoxigraph's thread pools without their threads. A
-    spawned child keeps the master free of the database altogether.
+    A spawned child keeps the gunicorn master free of the store's connections.
     """
     if not settings.load_bundled:
         return
@@ -56,37 +106,145 @@ def prepare_store(settings: Settings) -> None:
         raise StoreError("Loading the bundled data failed; the message above says why")
 
 
+def _start(target: Callable[..., None], ready: Path, *args: Any) -> BaseProcess:
+    """Spawn a helper process and wait until its socket appears."""
+    child = multiprocessing.get_context("spawn").Process(target=target, args=args, daemon=False)
+    child.start()
+    deadline = time.monotonic() + WRITER_START_TIMEOUT
+    while not ready.exists():
+        if not child.is_alive() or time.monotonic() > deadline:
+            child.kill()
+            raise StoreError("The store could not be opened; the message above says why")
+        time.sleep(0.02)
+    return child
+
+
+class _PromptClose:
+    """A client socket that closes at once when the request was read whole.
+
+    gunicorn's sync worker half-closes each connection and then waits for the client
+    to close its side, so that unread request bytes cannot turn the close into a
+    reset. When nothing is left unread that wait only holds the serving process
+    idle for a round trip to the client: ``recv`` after the half-close then reports
+    the end at once.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock, self._done = sock, False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+    def shutdown(self, how: int) -> None:
+        """Half-close, and note whether any request bytes are still unread."""
+        self._sock.shutdown(how)
+        try:
+            self._done = not self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            self._done = True
+        except OSError:
+            self._done = False
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        """Read as the socket does, or report the end once nothing is left to drain."""
+        return b"" if self._done else self._sock.recv(size, flags)
+
+
+class ServingWorker(SyncWorker):  # type: ignore[misc]
+    """gunicorn's sync worker, one request at a time, without the idle wait at close."""
+
+    def handle(self, listener: Any, client: socket.socket, addr: Any) -> None:
+        super().handle(listener, _PromptClose(client), addr)
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     """A gunicorn application whose WSGI app is built by ``create_app`` in the worker."""
 
-    def __init__(self, settings: Settings, threads: int) -> None:
-        self.settings, self.threads = settings, threads
+    def __init__(self, settings: Settings, runtime: Runtime | None) -> None:
+        self.settings, self.runtime = settings, runtime
+        self.slots = Slots(runtime.slots, settings.serving_processes) if runtime else None
         self.app: Flask | None = None
         super().__init__()
 
     def load_config(self) -> None:
+        in_place = self.runtime is not None
         self.cfg.set("bind", f"{self.settings.host}:{self.settings.port}")
-        self.cfg.set("workers", 1)
-        self.cfg.set("worker_class", "gthread")
-        self.cfg.set("threads", self.threads)
-        self.cfg.set("timeout", max(60, int(self.settings.query_timeout * 3)))
+        self.cfg.set("workers", self.settings.serving_processes if in_place else 1)
+        self.cfg.set("worker_class", ServingWorker if in_place else "gthread")
+        self.cfg.set("threads", 1 if in_place else THREADS)
+        self.cfg.set("timeout", max(120, int(self.settings.query_timeout * 3)))
         self.cfg.set("accesslog", "-")
         self.cfg.set("limit_request_line", 8190)
         self.cfg.set("worker_exit", self._worker_exit)
+        self.cfg.set("child_exit", self._child_exit)
+        self.cfg.set("when_ready", self._when_ready)
         if "control_socket_disable" in self.cfg.settings:
             # One fixed control socket per user would make concurrent servers collide.
             self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Flask:
-        self.app = create_app(self.settings)
+        """In the serving process: open its view, or the store, and build the app."""
+        if self.runtime is None:
+            self.app = create_app(self.settings)
+            return self.app
+        assert self.slots is not None
+        self.app = _serving_app(self.settings, self.runtime, self.slots)
         return self.app
 
     def _worker_exit(self, _arbiter: Any, _worker: Any) -> None:
-        """In the worker, as it exits: stop the query workers and close the database."""
+        """In the worker, as it exits: close the view or the store."""
         if self.app is not None:
             current_store(self.app).close()
 
+    def _when_ready(self, _arbiter: Any) -> None:
+        """In the master, once it listens: start the watchdog of in-place evaluation."""
+        if self.slots is not None:
+            Watchdog(self.slots).start()
 
-def serve(settings: Settings, threads: int = 8) -> None:
+    def _child_exit(self, _arbiter: Any, worker: Any) -> None:
+        """In the master, when a serving process has gone: free its slot."""
+        if self.slots is not None:
+            self.slots.release(worker.pid)
+
+
+def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
+    """One serving process's app: in-place reads over a view, writes to the writer."""
+    view = ReadView(Path(settings.store), Generation(runtime.generation))
+    limit = InPlaceLimit(settings, slots)
+    store: GraphStore = ViewStore(view, WriterClient(runtime.writer))
+    app = create_app(replace(settings, load_bundled=False), GuardedStore(store, settings, limit))
+    wsgi = app.wsgi_app
+
+    def with_client(environ: dict[str, Any], start_response: Any) -> Any:
+        client = environ.get("gunicorn.socket")
+        limit.client = client.fileno() if client is not None else None
+        try:
+            return wsgi(environ, start_response)
+        finally:
+            limit.client = None
+
+    app.wsgi_app = with_client  # type: ignore[method-assign]
+    slots.claim(limit_memory(settings.memory_budget))
+    return app
+
+
+def serve(settings: Settings) -> None:
     """Serve until interrupted."""
-    _Gunicorn(settings, threads).run()
+    if settings.is_remote or settings.store == MEMORY:
+        if settings.is_remote:
+            prepare_store(settings)
+        _Gunicorn(settings, None).run()
+        return
+    runtime = Runtime(Path(tempfile.mkdtemp(prefix="civicgraph-")))
+    helpers: list[BaseProcess] = []
+    try:
+        Generation(runtime.generation)
+        store = Path(settings.store)
+        args = (store, runtime.writer, runtime.generation, settings.load_bundled)
+        helpers.append(_start(serve_writes, runtime.writer, *args))
+        _Gunicorn(settings, runtime).run()
+    finally:
+        for helper in helpers:
+            helper.terminate()
+            helper.join(10)
+        shutil.rmtree(runtime.root, ignore_errors=True)

@@ -116,7 +116,7 @@ def query() -> ResponseReturnValue:
     response = Response(answer.body, content_type=answer.content_type)
     response.vary.add("Accept")
     if answer.truncated:
-        response.headers["X-Civicgraph-Truncated"] = str(state.settings.row_cap)
+        response.headers["X-Civicgraph-Truncated"] = str(answer.kept)
     return response
 
 

@@ -1,0 +1,166 @@
+"""Read-only views of an on-disk store, one per serving process, reopened after writes.
+
+A serving process evaluates queries in place, over its own ``Store.read_only`` view
+of the database that one writer process owns. A read-only view sees what was
+committed when it was opened, so the writer counts its writes in a shared file
+(``Generation``, eight bytes mapped into every process) and a view whose count is
+older reopens before its next read. Reading the count costs a memory load, so the
+check runs on every read.
+"""
+
+import mmap
+import struct
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, BinaryIO, Final, Protocol
+
+from civicgraph.errors import StoreError
+from civicgraph.formats import Format
+from civicgraph.store.base import GraphInfo, ProgressCallback, Source
+from civicgraph.store.embedded import EmbeddedStore
+from civicgraph.store.results import QueryResult
+
+_COUNT: Final = struct.Struct("<Q")
+#: Pauses between attempts to open the store read-only, in seconds.
+OPEN_RETRY_DELAYS: Final = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+
+
+class Generation:
+    """A write counter in a small shared file: the writer bumps it, views read it."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.exists() or path.stat().st_size < _COUNT.size:
+            path.write_bytes(bytes(_COUNT.size))
+        with path.open("r+b") as file:
+            self._map = mmap.mmap(file.fileno(), _COUNT.size)
+
+    def value(self) -> int:
+        """The number of writes so far."""
+        count: int = _COUNT.unpack_from(self._map, 0)[0]
+        return count
+
+    def bump(self) -> None:
+        """Record one more write (only the writer process calls this)."""
+        _COUNT.pack_into(self._map, 0, self.value() + 1)
+
+
+def open_read_only(path: Path) -> EmbeddedStore:
+    """Open read-only beside the live writer, retrying while it races the writer.
+
+    pyoxigraph's docs call a read-only open beside a writer undefined; in practice the
+    open fails now and then when the writer's compaction deletes a file the open was
+    about to read ("Corruption: … No such file"), and succeeds a moment later.
+    """
+    for delay in OPEN_RETRY_DELAYS:
+        try:
+            return EmbeddedStore(path, read_only=True)
+        except StoreError:
+            time.sleep(delay)
+    return EmbeddedStore(path, read_only=True)
+
+
+class ReadView:
+    """This process's read-only view of the store, current as of the last write."""
+
+    def __init__(self, path: Path, generation: Generation) -> None:
+        self.path, self.generation = path, generation
+        self._seen = generation.value()
+        self._store = open_read_only(path)
+
+    def current(self) -> EmbeddedStore:
+        """The view, reopened first if the writer wrote since it was opened."""
+        now = self.generation.value()
+        if now != self._seen:
+            self._store.close()
+            self._store = open_read_only(self.path)
+            self._seen = now
+        return self._store
+
+    def read(self, method: str, **kwargs: Any) -> Any:
+        """Call a read method, reopening once if the writer compacted a file away."""
+        try:
+            return getattr(self.current(), method)(**kwargs)
+        except StoreError:
+            self._store = open_read_only(self.path)
+            return getattr(self._store, method)(**kwargs)
+
+    def close(self) -> None:
+        """Release the view."""
+        self._store.close()
+
+
+class Writes(Protocol):
+    """The write half of ``GraphStore``: what the writer process does for a view."""
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Apply a SPARQL Update."""
+        ...
+
+    def load(
+        self,
+        source: Source,
+        fmt: Format,
+        graph: str | None,
+        *,
+        replace: bool = True,
+        base_iri: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> int:
+        """Load into a graph atomically."""
+        ...
+
+    def drop_graph(self, graph: str | None) -> bool:
+        """Drop a graph."""
+        ...
+
+
+class ViewStore:
+    """A ``GraphStore`` that reads from a ``ReadView`` and sends writes to the writer."""
+
+    def __init__(self, view: ReadView, writer: Writes) -> None:
+        self.view, self.writer = view, writer
+
+    def query(self, sparql: str, **options: Any) -> QueryResult:
+        """Run a query over the view."""
+        result: QueryResult = self.view.read("query", sparql=sparql, **options)
+        return result
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Apply an update in the writer process."""
+        self.writer.update(sparql, base_iri=base_iri)
+
+    def load(
+        self,
+        source: Source,
+        fmt: Format,
+        graph: str | None,
+        *,
+        replace: bool = True,
+        base_iri: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> int:
+        """Load in the writer process (progress is not reported across processes)."""
+        return self.writer.load(source, fmt, graph, replace=replace, base_iri=base_iri)
+
+    def drop_graph(self, graph: str | None) -> bool:
+        """Drop a graph in the writer process."""
+        return self.writer.drop_graph(graph)
+
+    def has_graph(self, graph: str) -> bool:
+        """Whether a named graph exists, as the view sees it."""
+        found: bool = self.view.read("has_graph", graph=graph)
+        return found
+
+    def dump(self, out: BinaryIO, fmt: Format, graphs: Sequence[str | None] | None = None) -> None:
+        """Stream graphs from the view."""
+        self.view.current().dump(out, fmt, graphs)
+
+    def graphs(self) -> list[GraphInfo]:
+        """Graphs with their triple counts, as the view sees them."""
+        found: list[GraphInfo] = self.view.read("graphs")
+        return found
+
+    def close(self) -> None:
+        """Release the view (the writer belongs to its own process)."""
+        self.view.close()

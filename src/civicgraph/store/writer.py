@@ -1,0 +1,156 @@
+"""The one writer: a process that owns the on-disk store and applies every write.
+
+Serving processes evaluate queries over their own read-only views; loads, updates
+and Graph Store writes are sent here, one connection per write, and applied one at
+a time in the order they arrive, so there is exactly one writer and reads never wait
+for it. After each write that changed the data the writer records a new dataset
+revision and bumps the shared ``Generation``: every view reopens before its next read.
+
+Requests cross a Unix socket as pickles (``multiprocessing.connection``): an upload
+is at most the upload limit, and errors are the project's own picklable exceptions.
+"""
+
+import os
+import socket
+import sys
+import threading
+from multiprocessing.connection import Client, Connection
+from pathlib import Path
+from typing import Any, BinaryIO, Final
+
+from civicgraph.dataset.loader import LoadReport, load_bundled, record_revision
+from civicgraph.errors import CivicgraphError, StoreError
+from civicgraph.formats import Format
+from civicgraph.store.base import GraphStore, ProgressCallback, Source
+from civicgraph.store.embedded import EmbeddedStore
+from civicgraph.store.streams import STAGING_PREFIX
+from civicgraph.store.views import Generation
+from civicgraph.store.workers import exit_with_parent
+
+#: The writes a serving process may ask for.
+WRITE_METHODS: Final = frozenset({"update", "load", "drop_graph"})
+
+
+def changes_data(method: str, kwargs: dict[str, Any], result: object) -> bool:
+    """Whether a successful write changed what queries see.
+
+    Staging graphs are invisible, so filling or dropping one is not a change; moving
+    one into place (an update) is. Dropping a graph that did not exist changes nothing.
+    """
+    graph = kwargs.get("graph")
+    if isinstance(graph, str) and graph.startswith(STAGING_PREFIX):
+        return False
+    return not (method == "drop_graph" and result is False)
+
+
+def apply_write(store: GraphStore, method: str, kwargs: dict[str, Any]) -> Any:
+    """Apply one write and, if it changed the data, record a new dataset revision.
+
+    Called only for writes that succeed: a refused write changed nothing, so it must
+    not change the version either.
+    """
+    result = getattr(store, method)(**kwargs)
+    if changes_data(method, kwargs, result):
+        record_revision(store)
+    return result
+
+
+class WriterClient:
+    """The serving side: each write is one connection to the writer process."""
+
+    def __init__(self, address: Path) -> None:
+        self.address = address
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        try:
+            connection = Client(str(self.address), family="AF_UNIX")
+        except OSError as exc:
+            raise StoreError(f"The writer process cannot be reached: {exc}") from exc
+        with connection:
+            try:
+                connection.send((method, kwargs))
+                status, value = connection.recv()
+            except (EOFError, OSError) as exc:
+                raise StoreError("The writer process stopped during the write") from exc
+        if status == "error":
+            raise value
+        if status == "crash":
+            raise RuntimeError(f"The writer failed: {value}")
+        return value
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Apply a SPARQL Update in the writer."""
+        self._call("update", sparql=sparql, base_iri=base_iri)
+
+    def load(
+        self,
+        source: Source,
+        fmt: Format,
+        graph: str | None,
+        *,
+        replace: bool = True,
+        base_iri: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> int:
+        """Load in the writer; a stream is read here first (it cannot cross processes)."""
+        body = source if isinstance(source, (bytes, Path)) else _read_all(source)
+        count: int = self._call(
+            "load", source=body, fmt=fmt, graph=graph, replace=replace, base_iri=base_iri
+        )
+        return count
+
+    def drop_graph(self, graph: str | None) -> bool:
+        """Drop a graph in the writer."""
+        existed: bool = self._call("drop_graph", graph=graph)
+        return existed
+
+
+def _read_all(stream: BinaryIO) -> bytes:
+    return stream.read()
+
+
+def _answer(store: EmbeddedStore, generation: Generation, request: Any) -> tuple[str, Any]:
+    method, kwargs = request
+    if method not in WRITE_METHODS:
+        return "crash", f"{method} is not a write"
+    try:
+        result = apply_write(store, method, kwargs)
+    except CivicgraphError as exc:
+        return "error", exc
+    except Exception as exc:  # a defect: reported (a logged 500), the writer stays up
+        return "crash", f"{type(exc).__name__}: {exc}"
+    if changes_data(method, kwargs, result):
+        generation.bump()
+    return "ok", result
+
+
+def _report(report: LoadReport) -> None:
+    state = "unchanged" if report.skipped else f"{report.triples:,} triples"
+    print(f"  {report.path.name}: {state}", file=sys.stderr)
+
+
+def serve_writes(store_path: Path, address: Path, generation_path: Path, bundled: bool) -> None:
+    """The writer process: load the bundled data if asked, then apply writes forever."""
+    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    store = EmbeddedStore(store_path)
+    if bundled:
+        try:
+            load_bundled(store, on_file=_report)
+        except CivicgraphError as exc:
+            print(f"Error: {exc}", file=sys.stderr)
+            sys.exit(1)
+    store.flush()
+    generation = Generation(generation_path)
+    generation.bump()  # views opened before the bundled load see it now
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(address) + ".tmp")
+    listener.listen(64)
+    os.replace(str(address) + ".tmp", address)  # appears only once it accepts
+    while True:
+        sock, _ = listener.accept()
+        with Connection(sock.detach()) as connection:
+            try:
+                request = connection.recv()
+                connection.send(_answer(store, generation, request))
+            except (EOFError, OSError):
+                continue

@@ -1,0 +1,101 @@
+"""The time limit and the memory budget of queries evaluated in place, kept by the master.
+
+pyoxigraph cannot cancel a query and holds the interpreter lock while it evaluates,
+so a serving process stuck in one cannot stop itself or answer anything. The
+gunicorn master can: a thread there reads the shared ``Slots`` table every few
+milliseconds, and for a query past its deadline, or a process grown past its
+resident limit, it takes a duplicate of the client's socket from the serving process
+(``pidfd_getfd``, Linux 5.6; a parent may do this to its child), kills the process
+(its CPU is free at once), and writes the 503 the process had prepared. gunicorn
+then starts a new serving process; the others never noticed.
+
+Where ``pidfd_getfd`` is missing the process is still killed at the limit; its client
+sees the connection close instead of the 503.
+"""
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Final
+
+from civicgraph.webapp.slots import Evaluation, Slots
+
+#: How often the table is read, seconds: the precision of both limits.
+PERIOD: Final = 0.02
+#: How long the master tries to write a 503 to a client that does not read.
+SEND_TIMEOUT: Final = 2.0
+_PIDFD_GETFD: Final = 438  # the same number on every Linux architecture
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def resident(pid: int) -> int:
+    """Resident memory of a process, bytes (0 if it is gone)."""
+    try:
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def take_socket(pid: int, fd: int) -> socket.socket | None:
+    """A duplicate of another process's socket ``fd``, or None if it cannot be had."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:
+        return None
+    try:
+        copy = int(_LIBC.syscall(_PIDFD_GETFD, pidfd, fd, 0))
+    finally:
+        os.close(pidfd)
+    return socket.socket(fileno=copy) if copy >= 0 else None
+
+
+def _send(client: socket.socket, response: bytes) -> None:
+    try:
+        client.settimeout(SEND_TIMEOUT)
+        client.sendall(response)
+        client.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # the client left; nothing to tell
+    finally:
+        client.close()
+
+
+class Watchdog:
+    """The master's thread that stops evaluations past their limits."""
+
+    def __init__(self, slots: Slots) -> None:
+        self.slots = slots
+        self._thread = threading.Thread(target=self._run, name="query watchdog", daemon=True)
+
+    def start(self) -> None:
+        """Start watching (in the master, once it is ready)."""
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(PERIOD)
+            now = time.monotonic()
+            for found in list(self.slots.evaluations()):
+                if now > found.deadline:
+                    self.stop(found, overran=True)
+                elif resident(found.owner) > found.resident_limit:
+                    self.stop(found, overran=False)
+
+    def stop(self, found: Evaluation, overran: bool) -> None:
+        """Kill the evaluating process and answer its client with the prepared 503."""
+        client = take_socket(found.owner, found.client)
+        if client is not None and not self.slots.still(found):
+            client.close()  # the query ended meanwhile: the socket is someone else's now
+            return
+        response = self.slots.response(found.index, overran)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(found.owner, signal.SIGKILL)
+        self.slots.stopped(found.index)
+        if client is not None:
+            _send(client, response)
