@@ -29,7 +29,12 @@ def test_outgoing_relation_carries_its_evidence(filled: GraphStore) -> None:
     founder = next(g for g in entity.outgoing if g.property == CIV + "founder")
     (link,) = founder.links
     (evidence,) = link.evidence
-    assert (link.label, evidence.sources[0].label, evidence.location, evidence.confidence_label) == (
+    assert (
+        link.label,
+        evidence.sources[0].label,
+        evidence.location,
+        evidence.confidence_label,
+    ) == (
         "Ada Lovelace",
         "Field notes on civic technology",
         "paragraph 2",
