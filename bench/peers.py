@@ -1,6 +1,8 @@
-"""The systems measured side by side: civicgraph and ``oxigraph serve`` over HTTP, rdflib.
+"""The systems measured side by side: civicgraph, ``oxigraph serve`` and rdflib-endpoint
+over HTTP, and rdflib in this process.
 
-Each peer loads the same N-Triples file into the same named graph and answers the
+Each peer loads the same N-Triples file (the servers with a store into the same named
+graph; rdflib-endpoint parses it into its default graph at start) and answers the
 same query text. Servers run as child processes on loopback ports in their own
 process group, so their memory can be summed and they can be stopped as a whole.
 """
@@ -23,6 +25,7 @@ from civicgraph.store import EmbeddedStore
 
 GRAPH: Final = "https://w3id.org/civicgraph/graph/bench"
 OXIGRAPH: Final = Path(sys.executable).with_name("oxigraph")
+RDFLIB_ENDPOINT: Final = Path(sys.executable).with_name("rdflib-endpoint")
 JSON: Final = "application/sparql-results+json"
 TURTLE: Final = "text/turtle"
 
@@ -158,6 +161,13 @@ def oxigraph_server(location: Path) -> HttpPeer:
     command = [str(OXIGRAPH), "serve", "--location", str(location)]
     command += ["--bind", "127.0.0.1:{port}", "--union-default-graph"]
     return HttpPeer("oxigraph", command, "/query")
+
+
+def rdflib_endpoint_server(data: Path) -> HttpPeer:
+    """rdflib-endpoint (FastAPI and rdflib), which parses the file when it starts."""
+    command = [str(RDFLIB_ENDPOINT), "serve", str(data), "--host", "127.0.0.1"]
+    command += ["--port", "{port}"]
+    return HttpPeer("rdflib-endpoint", command, "/")
 
 
 def load_civicgraph(data: Path, store: Path) -> float:

@@ -40,22 +40,23 @@ def _cell(value: Latency) -> str:
 
 def _query_table(result: SizeResult) -> list[str]:
     lines = [
-        "| query | what | civicgraph median / p95 ms | oxigraph serve | rdflib "
-        "| ÷ oxigraph | rdflib ÷ civicgraph |",
-        "|---|---|---|---|---|---|---|",
+        "| query | what | civicgraph median / p95 ms | oxigraph serve | rdflib-endpoint "
+        "| rdflib | ÷ oxigraph | rdflib-endpoint ÷ civicgraph |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for q in result.queries:
         cells = " | ".join(_cell(result.latency[(p, q.name)]) for p in PEERS)
         cg = result.latency[("civicgraph", q.name)].median
         to_ox = cg / result.latency[("oxigraph", q.name)].median
-        rd = result.latency[("rdflib", q.name)].median / cg
-        lines.append(f"| `{q.name}` | {q.what} | {cells} | {to_ox:.2f}x | {rd:.1f}x |")
+        rde = result.latency[("rdflib-endpoint", q.name)].median / cg
+        lines.append(f"| `{q.name}` | {q.what} | {cells} | {to_ox:.2f}x | {rde:.1f}x |")
     for name, value in result.api.items():
         shown = _cell(value) if isinstance(value, Latency) else value
         what = API_WHAT.get(name, "civicgraph's graph API")
-        lines.append(f"| `{name}` | {what} | {shown} | - | - | - | - |")
-    ox, rd = geomean(ratios(result, "oxigraph")), 1 / geomean(ratios(result, "rdflib"))
-    lines.append(f"| **geomean** | SPARQL mix | | | | **{ox:.2f}x** | **{rd:.1f}x** |")
+        lines.append(f"| `{name}` | {what} | {shown} | - | - | - | - | - |")
+    ox = geomean(ratios(result, "oxigraph"))
+    rde = 1 / geomean(ratios(result, "rdflib-endpoint"))
+    lines.append(f"| **geomean** | SPARQL mix | | | | | **{ox:.2f}x** | **{rde:.1f}x** |")
     return lines
 
 
@@ -89,23 +90,55 @@ class Target:
         return f"| {self.name} | {self.wanted} | {self.measured} | {verdict} |"
 
 
+def _rate(result: SizeResult, peer: str) -> float:
+    found = result.facts[peer].throughput
+    return found.per_second if found else 0.0
+
+
+def _throughput_target(result: SizeResult) -> Target:
+    """At least 3,000 req/s and at least three times rdflib-endpoint's rate."""
+    ours, theirs = _rate(result, "civicgraph"), _rate(result, "rdflib-endpoint")
+    gap = max(3000 / max(ours, 1.0), 3 * theirs / max(ours, 1.0))
+    measured = f"{ours:,.0f} req/s, {ours / max(theirs, 1.0):.1f}x rdflib-endpoint"
+    return Target("cheap query, 8 clients", "≥ 3,000 req/s and ≥ 3x rdflib-endpoint", measured, gap)
+
+
+def _load_target(result: SizeResult) -> Target:
+    """At least 150k triples/s and at least ``oxigraph load`` in the same run."""
+    ours = result.triples / result.facts["civicgraph"].load_seconds
+    theirs = result.triples / result.facts["oxigraph"].load_seconds
+    measured = f"{ours:,.0f} triples/s ({theirs:,.0f} oxigraph load)"
+    gap = max(150_000 / ours, theirs / ours)
+    return Target("load", "≥ 150,000 triples/s and ≥ `oxigraph load`", measured, gap)
+
+
+def _ego_target(result: SizeResult) -> Target:
+    ego = result.api.get("api_ego_network")
+    if not isinstance(ego, Latency):
+        return Target("hub ego view (`/api/graph`, depth 1)", "≤ 100 ms", str(ego), 99.0)
+    median = ego.median * 1000
+    return Target(
+        "hub ego view (`/api/graph`, depth 1)", "≤ 100 ms", f"{median:.0f} ms", median / 100
+    )
+
+
 def targets(result: SizeResult) -> list[Target]:
-    """The issue's targets, at the size given (the issue states them at 1M triples)."""
+    """The targets, at the size given (they are stated at 1M triples)."""
     cg = result.facts["civicgraph"]
     to_ox = geomean(ratios(result, "oxigraph"))
-    rd_speedup = 1 / geomean(ratios(result, "rdflib"))
-    load_rate = result.triples / cg.load_seconds
-    tput = cg.throughput.per_second if cg.throughput else 0.0
     startup = cg.startup or 0.0
     return [
-        Target("query-mix geomean vs `oxigraph serve`", "≤ 1.2x", f"{to_ox:.2f}x", to_ox / 1.2),
-        Target("query-mix geomean vs rdflib", "≥ 4x faster", f"{rd_speedup:.1f}x", 4 / rd_speedup),
-        Target("load", "≥ 150,000 triples/s", f"{load_rate:,.0f}", 150_000 / load_rate),
+        _throughput_target(result),
+        Target("12-query mix, geomean vs `oxigraph serve`", "≤ 1.2x", f"{to_ox:.2f}x", to_ox / 1.2),
         Target(
-            "memory serving", "≤ 500 MiB", f"{cg.memory / MIB:,.0f} MiB", cg.memory / (500 * MIB)
+            "memory of the whole server tree, after the graph API",
+            "≤ 500 MiB",
+            f"{cg.memory / MIB:,.0f} MiB",
+            cg.memory / (500 * MIB),
         ),
-        Target("8 clients, cheap query", "≥ 3,000 req/s", f"{tput:,.0f}", 3000 / max(tput, 1.0)),
-        Target("start to first answer", "≤ 2 s", f"{startup:.2f} s", startup / 2),
+        _load_target(result),
+        _ego_target(result),
+        Target("first answer after start", "≤ 2 s", f"{startup:.2f} s", startup / 2),
     ]
 
 
@@ -130,9 +163,10 @@ def render(results: list[SizeResult], notes: list[str]) -> str:
         f"{platform.python_version()}, {platform.system()} {platform.release()}. "
         "Peers measured in the same run on the same generated graph (seeded): civicgraph "
         "over HTTP (`civicgraph serve`), `oxigraph serve` over HTTP with the union default "
-        "graph, and rdflib's in-memory `Graph` with its own SPARQL engine in the benchmark "
-        "process (answers serialized to SPARQL JSON or Turtle, as an rdflib-based endpoint "
-        "would). HTTP clients run on the same machine over loopback. Ratios: civicgraph's "
+        "graph, rdflib-endpoint (FastAPI and rdflib) over HTTP, and rdflib's in-memory "
+        "`Graph` with its own SPARQL engine in the benchmark process (answers serialized to "
+        "SPARQL JSON or Turtle). rdflib-endpoint parses the file as it starts, so its load "
+        "is its start-up. HTTP clients run on the same machine over loopback. Ratios: civicgraph's "
         "median divided by the peer's (below 1 is faster than the peer).",
         "",
     ]

@@ -14,6 +14,7 @@ import os
 import socket
 import sys
 import threading
+import time
 from multiprocessing.connection import Client, Connection
 from pathlib import Path
 from typing import Any, BinaryIO, Final
@@ -27,6 +28,8 @@ from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.store.views import Generation
 from civicgraph.store.workers import exit_with_parent
 
+#: Seconds a write waits for a writer that is still starting.
+CONNECT_PATIENCE: Final = 10.0
 #: The writes a serving process may ask for.
 WRITE_METHODS: Final = frozenset({"update", "load", "drop_graph"})
 
@@ -61,12 +64,19 @@ class WriterClient:
     def __init__(self, address: Path) -> None:
         self.address = address
 
+    def _connect(self) -> Connection:
+        """Connect, waiting a little for a writer that is still starting."""
+        deadline = time.monotonic() + CONNECT_PATIENCE
+        while True:
+            try:
+                return Client(str(self.address), family="AF_UNIX")
+            except OSError as exc:
+                if time.monotonic() > deadline:
+                    raise StoreError(f"The writer process cannot be reached: {exc}") from exc
+                time.sleep(0.05)
+
     def _call(self, method: str, **kwargs: Any) -> Any:
-        try:
-            connection = Client(str(self.address), family="AF_UNIX")
-        except OSError as exc:
-            raise StoreError(f"The writer process cannot be reached: {exc}") from exc
-        with connection:
+        with self._connect() as connection:
             try:
                 connection.send((method, kwargs))
                 status, value = connection.recv()
@@ -130,7 +140,11 @@ def _report(report: LoadReport) -> None:
 
 
 def serve_writes(store_path: Path, address: Path, generation_path: Path, bundled: bool) -> None:
-    """The writer process: load the bundled data if asked, then apply writes forever."""
+    """The writer process: open the store, load the bundled data, then apply writes.
+
+    The socket appears only once the bundled data is loaded: the server answers
+    nothing before its data is there.
+    """
     threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
     store = EmbeddedStore(store_path)
     if bundled:
@@ -139,13 +153,18 @@ def serve_writes(store_path: Path, address: Path, generation_path: Path, bundled
         except CivicgraphError as exc:
             print(f"Error: {exc}", file=sys.stderr)
             sys.exit(1)
-    store.flush()
+        store.flush()
     generation = Generation(generation_path)
-    generation.bump()  # views opened before the bundled load see it now
+    generation.bump()  # a view opened before now reopens
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(address) + ".tmp")
     listener.listen(64)
     os.replace(str(address) + ".tmp", address)  # appears only once it accepts
+    _apply_writes(store, generation, listener)
+
+
+def _apply_writes(store: EmbeddedStore, generation: Generation, listener: socket.socket) -> None:
+    """Answer one write per connection, in the order they arrive, forever."""
     while True:
         sock, _ = listener.accept()
         with Connection(sock.detach()) as connection:

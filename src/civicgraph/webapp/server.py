@@ -106,10 +106,12 @@ def prepare_store(settings: Settings) -> None:
         raise StoreError("Loading the bundled data failed; the message above says why")
 
 
-def _start(target: Callable[..., None], ready: Path, *args: Any) -> BaseProcess:
-    """Spawn a helper process and wait until its socket appears."""
+def _start(target: Callable[..., None], ready: Path | None, *args: Any) -> BaseProcess:
+    """Spawn a helper process and wait until its socket appears (if ``ready`` is given)."""
     child = multiprocessing.get_context("spawn").Process(target=target, args=args, daemon=False)
     child.start()
+    if ready is None:
+        return child
     deadline = time.monotonic() + WRITER_START_TIMEOUT
     while not ready.exists():
         if not child.is_alive() or time.monotonic() > deadline:
@@ -241,7 +243,10 @@ def serve(settings: Settings) -> None:
         Generation(runtime.generation)
         store = Path(settings.store)
         args = (store, runtime.writer, runtime.generation, settings.load_bundled)
-        helpers.append(_start(serve_writes, runtime.writer, *args))
+        # Serving waits for the writer only when there is no data to read yet, or
+        # the bundled data is to be loaded first; otherwise both start together.
+        ready = runtime.writer if settings.load_bundled or not store.exists() else None
+        helpers.append(_start(serve_writes, ready, *args))
         _Gunicorn(settings, runtime).run()
     finally:
         for helper in helpers:
