@@ -12,7 +12,7 @@ import csv
 import io
 from typing import Any, Final
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -38,13 +38,11 @@ from civicgraph.network.background import Patience
 from civicgraph.network.model import INFO
 from civicgraph.network.projection import project
 from civicgraph.network.service import Builder
-from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.results import GraphResult
-from civicgraph.webapp.state import current_state
+from civicgraph.webapp.state import current_state, state_of
 from civicgraph.webapp.urls import entity_path
 
 bp = Blueprint("graph", __name__)
-_KEY: Final = "civicgraph.network"
 _OVERFLOWS: Final = ("class", "community", "top")
 _TRUE: Final = {"1", "true", "on", "yes"}
 _ENTITY_MATCHES: Final = 20
@@ -64,12 +62,13 @@ def attach(app: Flask, builder: Builder = project) -> NetworkExplorer:
     that worker's memory grown for the next visitor. ``builder`` makes the network
     from the store; tests pass a deliberately slow one.
     """
-    state = app.extensions["civicgraph"]
-    store = state.store.primary if isinstance(state.store, GuardedStore) else state.store
+    state = state_of(app)
     patience = Patience(state.settings.network_wait, RETRY_AFTER)
     settings = state.settings
-    found = NetworkExplorer(store, settings.node_cap, patience=patience, builder=builder)
-    app.extensions[_KEY] = found
+    found = NetworkExplorer(
+        state.store.primary, settings.node_cap, patience=patience, builder=builder
+    )
+    state.network = found
     found.warm()
     return found
 
@@ -91,7 +90,9 @@ def _rewarm(response: Response) -> Response:
 
 def explorer() -> NetworkExplorer:
     """The explorer of the application handling this request."""
-    found: NetworkExplorer = current_app.extensions[_KEY]
+    found = current_state().network
+    if found is None:
+        raise RuntimeError("The network explorer is not attached to this application")
     return found
 
 
