@@ -112,18 +112,23 @@ class HttpPeer:
         response.raise_for_status()
         return len(response.content)
 
-    def wait_until_prepared(self, path: str, limit: float = 900.0) -> float:
-        """Poll ``path`` while it answers 503, as ``Retry-After`` asks; seconds waited.
+    def wait_until_prepared(self, path: str, limit: float = 900.0, settled: int = 20) -> float:
+        """Poll ``path`` until ``settled`` answers in a row are not 503; seconds waited.
 
-        The network explorer prepares its projection in the background after start-up
-        and answers 503 meanwhile; the API entries measure it once it is ready.
+        The network explorer prepares its projection in the background and answers
+        503 meanwhile; each serving process prepares its own on first ask, and a new
+        connection may reach any of them, so one ready answer is not enough.
         """
-        started = time.perf_counter()
+        started, ready = time.perf_counter(), 0
         while time.perf_counter() - started < limit:
             response = self.session.get(self.base + path, headers={"Accept": JSON}, timeout=120)
             if response.status_code != 503:
                 response.raise_for_status()
-                return time.perf_counter() - started
+                ready += 1
+                if ready >= settled:
+                    return time.perf_counter() - started
+                continue
+            ready = 0
             time.sleep(float(response.headers.get("Retry-After", "1")))
         raise TimeoutError(f"{self.name} did not prepare {path} within {limit} s")
 

@@ -26,7 +26,9 @@ from civicgraph.webapp.security import add_security_headers
 from civicgraph.webapp.state import AppState, install
 
 
-def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, store: GraphStore | None = None, *, warm: bool = True
+) -> Flask:
     """Build the application: validate settings, open the store, register everything.
 
     The store is wrapped in a ``GuardedStore``, so every query the application runs
@@ -57,7 +59,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         graph_store.bp,
     ):
         app.register_blueprint(blueprint)
-    graph.install(app)
+    graph.install(app, warm=warm)
     errors.register(app)
     urls.register(app)
     app.after_request(add_security_headers)

@@ -53,7 +53,7 @@ _WRITERS: Final = frozenset({"update", "store"})
 _WRITES: Final = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 
 
-def attach(app: Flask, builder: Builder = project) -> NetworkExplorer:
+def attach(app: Flask, builder: Builder = project, *, warm: bool = True) -> NetworkExplorer:
     """Give an application a network explorer and start building its projection.
 
     The build runs the app's own named queries, so it reads the guarded store's
@@ -69,13 +69,19 @@ def attach(app: Flask, builder: Builder = project) -> NetworkExplorer:
         state.store.primary, settings.node_cap, patience=patience, builder=builder
     )
     state.network = found
-    found.warm()
+    if warm:
+        found.warm()
     return found
 
 
-def install(app: Flask) -> None:
-    """Give an application its network explorer (one projection cache per app)."""
-    attach(app)
+def install(app: Flask, *, warm: bool = True) -> None:
+    """Give an application its network explorer (one projection cache per app).
+
+    ``warm`` starts building the projection at once. Serving processes do not: a
+    build holds the interpreter lock for long stretches, and each serving process
+    builds only once a network request asks for it.
+    """
+    attach(app, warm=warm)
     app.register_blueprint(bp)
     app.after_request(_rewarm)
 

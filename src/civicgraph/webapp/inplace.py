@@ -8,16 +8,16 @@ it there. A failed allocation under the address-space backstop becomes the
 memory-budget error.
 """
 
+import json
 import resource
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import current_app, request
+from flask import Response, current_app, request
 
 from civicgraph.config import Settings
-from civicgraph.errors import CivicgraphError, QueryTimeoutError, ResourceLimitError
-from civicgraph.webapp.errors import wants_json
+from civicgraph.errors import QueryTimeoutError, ResourceLimitError
 from civicgraph.webapp.slots import Slots
 
 
@@ -36,19 +36,23 @@ def limit_memory(budget: int) -> int:
     return resident_pages * size + budget
 
 
-def raw_response(error: CivicgraphError) -> bytes:
-    """The whole HTTP response this request would get for ``error``, as bytes.
+def raw_response(error: QueryTimeoutError | ResourceLimitError) -> bytes:
+    """The whole HTTP response for ``error`` in the usual JSON error shape, as bytes.
 
-    Built by the application's own error handler and response hooks, so the
-    rescuer sends exactly what the serving process would have sent.
+    Always JSON, never the HTML error page, so that it fits its slot; the route's
+    own response hooks (CORS, security headers) run on it as on any answer.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    response = app.process_response(app.make_response(app.handle_user_exception(error)))
+    payload = {"error": error.title, "status": 503, "detail": error.detail, "limit": error.limit}
+    response = app.process_response(Response(json.dumps(payload), 503, mimetype=JSON))
     body: bytes = response.get_data()
     head = [f"HTTP/1.1 {response.status}"]
     head += [f"{k}: {v}" for k, v in response.headers.items() if k.lower() != "content-length"]
     head += [f"Content-Length: {len(body)}", "Connection: close", "", ""]
     return "\r\n".join(head).encode("latin-1") + body
+
+
+JSON = "application/json"
 
 
 class InPlaceLimit:
@@ -58,11 +62,11 @@ class InPlaceLimit:
         self.settings, self.slots = settings, slots
         #: The descriptor of the current request's client socket (set per request).
         self.client: int | None = None
-        self._responses: dict[tuple[float, str | None, bool], tuple[bytes, bytes]] = {}
+        self._responses: dict[tuple[float, str | None], tuple[bytes, bytes]] = {}
 
     def _prepared(self, limit: float) -> tuple[bytes, bytes]:
         """The 503s for a time-out and for the memory budget, built once per kind of request."""
-        key = (limit, request.blueprint, wants_json())
+        key = (limit, request.blueprint)
         found = self._responses.get(key)
         if found is None:
             found = self._responses[key] = (

@@ -214,7 +214,8 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
     view = ReadView(Path(settings.store), Generation(runtime.generation))
     limit = InPlaceLimit(settings, slots)
     store: GraphStore = ViewStore(view, WriterClient(runtime.writer))
-    app = create_app(replace(settings, load_bundled=False), GuardedStore(store, settings, limit))
+    guarded = GuardedStore(store, settings, limit)
+    app = create_app(replace(settings, load_bundled=False), guarded, warm=False)
     wsgi = app.wsgi_app
 
     def with_client(environ: dict[str, Any], start_response: Any) -> Any:
