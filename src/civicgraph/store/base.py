@@ -26,27 +26,8 @@ class GraphInfo:
     triples: int
 
 
-class GraphStore(Protocol):
-    """What the application needs from a triple store.
-
-    A graph argument of ``None`` means the store's default graph. Queries see, by
-    default, the union of every graph; ``default_graphs``/``named_graphs`` restrict the
-    dataset as SPARQL 1.1 Protocol §2.1.4 describes.
-    """
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        default_graphs: Sequence[str | None] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        bindings: Mapping[str, Term] | None = None,
-        max_rows: int | None = None,
-        max_bytes: int | None = None,
-        base_iri: str | None = None,
-    ) -> QueryResult:
-        """Run a query; SELECT rows past ``max_rows`` are cut and flagged ``truncated``."""
-        ...
+class Writes(Protocol):
+    """The writing half of a store: what the one writer does for everyone else."""
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update; all of it applies or none of it does."""
@@ -70,6 +51,29 @@ class GraphStore(Protocol):
 
     def drop_graph(self, graph: str | None) -> bool:
         """Remove a graph (empty the default graph); returns whether it held anything."""
+        ...
+
+
+class GraphStore(Writes, Protocol):
+    """What the application needs from a triple store.
+
+    A graph argument of ``None`` means the store's default graph. Queries see, by
+    default, the union of every graph; ``default_graphs``/``named_graphs`` restrict the
+    dataset as SPARQL 1.1 Protocol §2.1.4 describes.
+    """
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str | None] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        bindings: Mapping[str, Term] | None = None,
+        max_rows: int | None = None,
+        max_bytes: int | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        """Run a query; SELECT rows past ``max_rows`` are cut and flagged ``truncated``."""
         ...
 
     def has_graph(self, graph: str) -> bool:

@@ -13,11 +13,11 @@ import struct
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Final, Protocol
+from typing import Any, BinaryIO, Final
 
 from civicgraph.errors import StoreError
 from civicgraph.formats import Format
-from civicgraph.store.base import GraphInfo, ProgressCallback, Source
+from civicgraph.store.base import GraphInfo, ProgressCallback, Source, Writes
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.results import QueryResult
 
@@ -88,31 +88,6 @@ class ReadView:
     def close(self) -> None:
         """Release the view."""
         self._store.close()
-
-
-class Writes(Protocol):
-    """The write half of ``GraphStore``: what the writer process does for a view."""
-
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        """Apply a SPARQL Update."""
-        ...
-
-    def load(
-        self,
-        source: Source,
-        fmt: Format,
-        graph: str | None,
-        *,
-        replace: bool = True,
-        base_iri: str | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> int:
-        """Load into a graph atomically."""
-        ...
-
-    def drop_graph(self, graph: str | None) -> bool:
-        """Drop a graph."""
-        ...
 
 
 class ViewStore:
