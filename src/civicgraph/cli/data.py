@@ -1,5 +1,6 @@
 """Commands that move data in and out: load, export, validate, stats."""
 
+import getpass
 import sys
 from pathlib import Path
 
@@ -7,7 +8,8 @@ import click
 
 from civicgraph.cli.common import opened_store, settings_for, store_option
 from civicgraph.cli.output import aligned_table
-from civicgraph.dataset import loader, stats, validation
+from civicgraph.config import Settings
+from civicgraph.dataset import loader, stats, validation, versions
 from civicgraph.dataset.export import export
 from civicgraph.errors import ValidationFailedError
 from civicgraph.formats import FORMATS, Kind, by_name
@@ -33,13 +35,25 @@ def _load_one(store: GraphStore, path: Path, graph: str | None) -> loader.LoadRe
 @store_option
 def load(files: tuple[Path, ...], graph: str | None, store: str | None) -> None:
     """Load RDF FILES, each replacing its named graph atomically."""
-    with opened_store(settings_for(store=store)) as opened:
+    settings = settings_for(store=store)
+    with opened_store(settings) as opened:
         for path in files:
             report = _load_one(opened, path, graph)
             click.echo(f"Loaded {report.triples:,} triples from {path} into <{report.graph}>")
+        _record_version(opened, settings, files)
     shapes_report = validation.validate_files(files)
     if not shapes_report.conforms:
         click.echo(shapes_report.text(), err=True)
+
+
+def _record_version(store: GraphStore, settings: Settings, files: tuple[Path, ...]) -> None:
+    """Record the load as a dataset version, when the store keeps a version log."""
+    log = versions.log_for(settings)
+    if log is not None:
+        names = ", ".join(p.name for p in files)
+        versions.record_quietly(
+            log, store, who=f"civicgraph load ({getpass.getuser()})", action=f"load {names}"
+        )
 
 
 @click.command("export")

@@ -6,6 +6,7 @@ by string surgery in a template. Ontology terms link to their anchor on the onto
 page; pages of other areas (the network explorer) are reached by their fixed paths.
 """
 
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, url_for
@@ -62,11 +63,14 @@ def explorer_path(focus: str = "") -> str:
     return f"{path}?{urlencode({'focus': focus})}" if focus else path
 
 
-def export_path(fmt: Format, graph: str | None = None) -> str:
-    """A download of the dataset, or of one named graph, in one format."""
-    if graph is None:
-        return url_for("export.download", format=fmt.name)
-    return url_for("export.download", format=fmt.name, graph=graph)
+def export_path(fmt: Format, graph: str | None = None, version: int | None = None) -> str:
+    """A download of the dataset, or of one named graph, in one format, now or as it was."""
+    args: dict[str, Any] = {"format": fmt.name}
+    if graph is not None:
+        args["graph"] = graph
+    if version is not None:
+        args["version"] = version
+    return url_for("export.download", **args)
 
 
 BUILDERS = {

@@ -1,0 +1,116 @@
+"""Dataset versions: the list, a change between two versions, and a feed of changes.
+
+``/versions`` lists every recorded write (HTML; JSON at ``/versions.json`` or by
+``Accept``); ``/versions/{a}/diff/{b}`` shows what changed, grouped by entity, and
+answers the same change as an RDF Patch or as SPARQL Update text that applies it;
+``/versions.atom`` is a feed for anyone who follows the dataset.
+"""
+
+from dataclasses import asdict
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from civicgraph.dataset.versions import Change, Version, VersionLog
+from civicgraph.errors import NotFoundError, UserInputError
+from civicgraph.readmodels.changes import EntityChange, by_entity, update_text
+from civicgraph.webapp import readmodels
+from civicgraph.webapp.state import current_state
+
+bp = Blueprint("versions", __name__)
+_NO_LOG = (
+    "This server keeps no version log: versions are kept beside an on-disk store, or in "
+    "the folder CIVICGRAPH_VERSIONS names."
+)
+
+
+def _asks_json() -> bool:
+    """True only when the client names JSON above HTML: a page URL answers a page by default."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def current_log() -> VersionLog:
+    """The application's version log; a clear 404 when it keeps none."""
+    log = current_state().versions
+    if log is None:
+        raise NotFoundError(_NO_LOG, "versions")
+    return log
+
+
+def _as_json(version: Version) -> dict[str, object]:
+    found: dict[str, object] = asdict(version)
+    found["content_hash"] = version.content_hash
+    found["patch"] = url_for("versions.patch", number=version.number, _external=True)
+    return found
+
+
+@bp.get("/versions")
+def listing() -> ResponseReturnValue:
+    """Every version, newest first; JSON for clients that ask for it."""
+    log = current_state().versions
+    found = list(reversed(log.versions())) if log else []
+    if _asks_json():
+        return jsonify(versions=[_as_json(v) for v in found], kept=log is not None)
+    return render_template("versions/list.html", versions=found, kept=log is not None, why=_NO_LOG)
+
+
+@bp.get("/versions.json")
+def listing_json() -> ResponseReturnValue:
+    """The JSON twin of ``/versions``."""
+    log = current_state().versions
+    found = list(reversed(log.versions())) if log else []
+    return jsonify(versions=[_as_json(v) for v in found], kept=log is not None)
+
+
+@bp.get("/versions.atom")
+def feed() -> ResponseReturnValue:
+    """An Atom feed (RFC 4287) of the latest changes."""
+    log = current_state().versions
+    found = list(reversed(log.versions()))[:50] if log else []
+    xml = render_template("versions/feed.xml", versions=found)
+    return Response(xml, content_type="application/atom+xml; charset=utf-8")
+
+
+@bp.get("/versions/<int:number>.rdfp")
+def patch(number: int) -> ResponseReturnValue:
+    """The RDF Patch that one version applied."""
+    text = current_log().patch_text(number)
+    return Response(text, content_type="application/rdf-patch; charset=utf-8")
+
+
+def _entity_changes(change: Change) -> list[EntityChange]:
+    groups = by_entity(change)
+    labels = readmodels.searcher().index().labels([g.subject for g in groups])
+    return [g.labelled(labels.get(g.subject)) for g in groups]
+
+
+@bp.get("/versions/<int:older>/diff/<int:newer>")
+def diff(older: int, newer: int) -> ResponseReturnValue:
+    """What changed from one version to another: by entity, as a patch, or as an update."""
+    log = current_log()
+    change = log.change(older, newer)
+    shape = request.args.get("format", "json" if _asks_json() else "html")
+    if shape == "update":
+        return Response(update_text(change), content_type="application/sparql-update")
+    if shape == "patch":
+        return Response(change.as_patch(), content_type="application/rdf-patch")
+    groups = _entity_changes(change)
+    if shape == "json":
+        return jsonify(
+            older=older,
+            newer=newer,
+            added=sum(len(r) for r in change.added.values()),
+            removed=sum(len(r) for r in change.removed.values()),
+            entities=[g.as_json() for g in groups],
+        )
+    if shape != "html":
+        raise UserInputError(f"Unknown diff format {shape!r}: use html, json, patch or update")
+    versions = {v.number: v for v in log.versions()}
+    return render_template(
+        "versions/diff.html",
+        change=change,
+        groups=groups,
+        older=versions.get(older),
+        newer=versions.get(newer),
+    )
