@@ -160,3 +160,28 @@ def test_a_version_that_was_never_recorded_is_not_found(tmp_path: Path, number: 
     log.record(store, who="test", action="add")
     with pytest.raises(Exception, match="No dataset version"):
         log.state_at(number)
+
+
+def test_a_pinned_query_answers_from_its_version(start_server: Callable[..., LiveServer]) -> None:
+    server = start_server({"CIVICGRAPH_WRITE_TOKEN": TOKEN})
+    requests.post(f"{server.url}/update", data={"update": WRITE}, headers=AUTH, timeout=10)
+    newest = requests.get(f"{server.url}/versions.json", timeout=10).json()["versions"][0]
+    ask = f"ASK {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}"
+    json_accept = {"Accept": "application/sparql-results+json"}
+
+    def answer(version: int) -> requests.Response:
+        params = {"query": ask, "version": str(version)}
+        return requests.get(f"{server.url}/sparql", params=params, headers=json_accept, timeout=60)
+
+    assert answer(newest["number"]).json()["boolean"] is True
+    assert answer(newest["number"] - 1).json()["boolean"] is False
+    missing = answer(999)
+    assert missing.status_code == 404
+    assert f"the current one is version {newest['number']}" in missing.json()["detail"]
+    refused = requests.get(
+        f"{server.url}/sparql",
+        params={"query": "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "version": "1"},
+        headers=json_accept,
+        timeout=10,
+    )
+    assert refused.status_code in {400, 403}

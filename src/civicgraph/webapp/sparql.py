@@ -19,6 +19,7 @@ from civicgraph.webapp.bodies import Params, posted_operation, url_params
 from civicgraph.webapp.cors import allow_reads
 from civicgraph.webapp.service import Endpoints, description
 from civicgraph.webapp.state import current_state
+from civicgraph.webapp.versions_pages import answer_pinned, pinned_version
 
 bp = Blueprint("sparql", __name__)
 
@@ -105,14 +106,18 @@ def query() -> ResponseReturnValue:
     if prefers_html():
         return _to_workbench(found)
     state = current_state()
-    answer = state.store.query_serialized(
-        found.text,
-        request.headers.get("Accept"),
-        default_graphs=found.default_graphs,
-        named_graphs=found.named_graphs,
-        max_rows=state.settings.row_cap,
-        base_iri=request.base_url,
-    )
+    pinned = pinned_version(found.params.one("version"))
+    if pinned is not None:
+        answer = answer_pinned(found.text, pinned)
+    else:
+        answer = state.store.query_serialized(
+            found.text,
+            request.headers.get("Accept"),
+            default_graphs=found.default_graphs,
+            named_graphs=found.named_graphs,
+            max_rows=state.settings.row_cap,
+            base_iri=request.base_url,
+        )
     response = Response(answer.body, content_type=answer.content_type)
     response.vary.add("Accept")
     if answer.truncated:

@@ -11,9 +11,12 @@ from dataclasses import asdict
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from civicgraph.dataset.pinned import PinnedQuery, answer_at
 from civicgraph.dataset.versions import Change, Version, VersionLog
 from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.readmodels.changes import EntityChange, by_entity, update_text
+from civicgraph.store.guarded import check
+from civicgraph.store.results import SerializedResult
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 
@@ -43,6 +46,48 @@ def _as_json(version: Version) -> dict[str, object]:
     found["content_hash"] = version.content_hash
     found["patch"] = url_for("versions.patch", number=version.number, _external=True)
     return found
+
+
+def pinned_version(raw: str | None) -> int | None:
+    """The version a permalink pins (``version=N``); None when it pins none or the newest.
+
+    The newest version is the live store, so it is answered the ordinary, fast way.
+    """
+    if raw is None or not raw.strip():
+        return None
+    if not raw.strip().isdigit():
+        raise UserInputError(f"A dataset version is a number from /versions, not {raw!r}")
+    number = int(raw)
+    log = current_log()
+    latest = log.latest()
+    if latest is not None and number == latest.number:
+        return None
+    if latest is None or not 1 <= number <= latest.number:
+        newest = f"the current one is version {latest.number}" if latest else "none is recorded yet"
+        raise NotFoundError(
+            f"Dataset version {number} is not available here ({newest}); leave out "
+            "'version=' to answer from the current data, or see /versions.",
+            str(number),
+        )
+    return number
+
+
+def answer_pinned(sparql: str, number: int) -> SerializedResult:
+    """A query answered from the data as it was at version ``number``."""
+    state = current_state()
+    check(sparql, state.settings.service_allowlist)
+    query = PinnedQuery(
+        folder=str(current_log().folder),
+        number=number,
+        sparql=sparql,
+        accept=request.headers.get("Accept"),
+        max_rows=state.settings.row_cap,
+        base_iri=request.base_url,
+    )
+    settings = state.settings
+    return answer_at(
+        current_log(), query, timeout=settings.query_timeout, memory_budget=settings.memory_budget
+    )
 
 
 @bp.get("/versions")
