@@ -9,6 +9,7 @@ from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.webapp import (
+    cite_pages,
     entity_pages,
     errors,
     export_pages,
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         update.bp,
         graph_store.bp,
         versions_pages.bp,
+        cite_pages.bp,
     ):
         app.register_blueprint(blueprint)
     graph.install(app)

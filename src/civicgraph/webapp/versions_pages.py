@@ -21,6 +21,8 @@ from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 
 bp = Blueprint("versions", __name__)
+#: Pages that really answer from an older version, so they need no notice.
+_PINNABLE = frozenset({"export.page"})
 _NO_LOG = (
     "This server keeps no version log: versions are kept beside an on-disk store, or in "
     "the folder CIVICGRAPH_VERSIONS names."
@@ -88,6 +90,36 @@ def answer_pinned(sparql: str, number: int) -> SerializedResult:
     return answer_at(
         current_log(), query, timeout=settings.query_timeout, memory_budget=settings.memory_budget
     )
+
+
+@bp.app_context_processor
+def pinned_notice() -> dict[str, object]:
+    """On any page opened with an older ``version=``: say that it shows the current data.
+
+    Pages are drawn from the live store; only ``/sparql`` and ``/export`` rebuild an
+    older version. The notice says so and links to what changed and to that version.
+    """
+    raw = request.args.get("version", "")
+    if request.endpoint in _PINNABLE:
+        return {"pinned_notice": None}
+    log = current_state().versions
+    latest = log.latest() if log else None
+    if not raw.isdigit() or latest is None or int(raw) == latest.number:
+        return {"pinned_notice": None}
+    number = int(raw)
+    text = (
+        f"This link was made for dataset version {number}; this page shows the current "
+        f"data (version {latest.number})."
+    )
+    diff = url_for("versions.diff", older=number, newer=latest.number)
+    return {
+        "pinned_notice": {
+            "text": text,
+            "number": number,
+            "diff": diff,
+            "export": url_for("export.page", version=number),
+        }
+    }
 
 
 @bp.get("/versions")
