@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
 from civicgraph.dataset.versions import DEFAULT, Change
-from civicgraph.readmodels.entities import curie
+from civicgraph.readmodels.labels import curie
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from civicgraph.dataset.pinned import PinnedQuery, answer_at
 from civicgraph.dataset.versions import Change, Version, VersionLog
 from civicgraph.errors import NotFoundError, UserInputError
+from civicgraph.formats import preferred
 from civicgraph.readmodels.changes import EntityChange, by_entity, update_text
 from civicgraph.store.guarded import check
 from civicgraph.store.results import SerializedResult
@@ -31,8 +32,8 @@ _NO_LOG = (
 
 def _asks_json() -> bool:
     """True only when the client names JSON above HTML: a page URL answers a page by default."""
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
+    accept = request.headers.get("Accept")
+    return preferred(accept, ["text/html", "application/json"]) == "application/json"
 
 
 def current_log() -> VersionLog:
