@@ -9,6 +9,7 @@ from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.webapp import (
+    bundle_pages,
     cite_pages,
     entity_pages,
     errors,
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         graph_store.bp,
         versions_pages.bp,
         cite_pages.bp,
+        bundle_pages.bp,
     ):
         app.register_blueprint(blueprint)
     graph.install(app)
