@@ -70,6 +70,10 @@ class CIV(DefinedNamespace):
     endDate: URIRef
     memberOf: URIRef
     asOfDate: URIRef
+    # When entities begin and end (the network as of a date reads these)
+    foundingDate: URIRef
+    dissolutionDate: URIRef
+    datePublished: URIRef
     # Evidence on reified statements
     confidence: URIRef
     sourceLocation: URIRef

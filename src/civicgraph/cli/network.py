@@ -12,6 +12,7 @@ from civicgraph.network import MEASURES, NetworkExplorer, ViewRequest, parse_mea
 from civicgraph.network import html as network_html
 from civicgraph.network import params as read
 from civicgraph.network.model import INFO
+from civicgraph.network.timeline import parse_day
 
 
 @click.command("graph")
@@ -24,6 +25,13 @@ from civicgraph.network.model import INFO
     help="Comma-separated classes, e.g. Person,Organization.",
 )
 @click.option("--relations", default=None, metavar="NAMES", help="Comma-separated relations.")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="DATE",
+    help="Draw the network as it stood on DATE (YYYY-MM-DD or YYYY).",
+)
 @click.option(
     "-o",
     "--output",
@@ -38,6 +46,7 @@ def graph_command(
     depth: int,
     classes: str | None,
     relations: str | None,
+    as_of: str | None,
     output: Path,
     store: str | None,
 ) -> None:
@@ -53,11 +62,15 @@ def graph_command(
         relations=read.terms([relations or ""]),
     )
     with opened_store(settings) as opened:
-        view = NetworkExplorer(opened, settings.node_cap).view(request)
+        explorer = NetworkExplorer(opened, settings.node_cap)
+        day = parse_day(as_of) if as_of else None
+        dated = explorer.projection().at(day).projection if day else None
+        view = explorer.view(request, projection=dated)
     notice = f"Grouped: {view.total_nodes} nodes pass the node cap." if view.truncated else ""
     title = "civicgraph network" + (
         f" around {view.nodes[0].label}" if entity and view.nodes else ""
     )
+    title += f" on {day}" if day else ""
     data = view_json(view, lambda iri: iri)
     output.write_text(network_html.render(data, title=title, notice=notice), encoding="utf-8")
     click.echo(f"Wrote {output}: {len(view.nodes)} nodes, {len(view.edges)} edges", err=True)

@@ -12,6 +12,7 @@ import networkx as nx
 
 from civicgraph.network.model import INFO
 from civicgraph.network.paths import Path, PathResult
+from civicgraph.network.timeline import Shift
 from civicgraph.network.views import View, ViewEdge, ViewNode, entity_edge, entity_node
 from civicgraph.readmodels.evidence import Evidence
 
@@ -110,4 +111,28 @@ def path_json(
         "simple": [_path_doc(p) for p in result.simple],
         "nodes": [node_json(entity_node(n, graph.nodes[n][INFO], degrees[n]), link) for n in nodes],
         "edges": [edge_json(e) for e in edges.values()],
+    }
+
+
+def shift_json(
+    shift: Shift, graph: nx.MultiDiGraph, degrees: dict[str, int], link: Link
+) -> dict[str, Any]:
+    """What appeared and ended between two days (``/api/graph/diff``), with evidence."""
+
+    def nodes(ids: tuple[str, ...]) -> list[dict[str, Any]]:
+        return [
+            node_json(entity_node(n, graph.nodes[n][INFO], degrees.get(n, 0)), link) for n in ids
+        ]
+
+    def edges(keys: tuple[tuple[str, str, str], ...], change: str) -> list[dict[str, Any]]:
+        found = [edge_json(entity_edge(u, v, graph.edges[u, v, k][INFO])) for u, v, k in keys]
+        return [{**e, "change": change} for e in found]
+
+    return {
+        "nodes": {"appeared": nodes(shift.appeared_nodes), "ended": nodes(shift.ended_nodes)},
+        "edges": [
+            *edges(shift.appeared_edges, "appeared"),
+            *edges(shift.ended_edges, "ended"),
+            *edges(shift.unchanged_edges, "unchanged"),
+        ],
     }

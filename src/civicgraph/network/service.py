@@ -9,6 +9,7 @@ graph only, bounded by the node cap.
 """
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -31,6 +32,7 @@ from civicgraph.network.analysis import (
 from civicgraph.network.background import Patience, Prepared, Report, Task, Tasks
 from civicgraph.network.paths import PathResult, find_paths
 from civicgraph.network.projection import ProjectionOptions, project
+from civicgraph.network.timeline import Dated, as_of
 from civicgraph.network.triples import from_triples
 from civicgraph.network.views import View, ViewRequest, build_view
 from civicgraph.store import GraphStore
@@ -39,6 +41,9 @@ from civicgraph.store import GraphStore
 Builder = Callable[[GraphStore, ProjectionOptions, Report], nx.MultiDiGraph]
 
 T = TypeVar("T")
+#: Dated networks kept per projection: a time slider playing through the years needs a
+#: couple of dozen; any more and arbitrary dates could fill memory.
+DAYS_KEPT = 32
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Projection:
     _cache: dict[str, object] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _slow: Tasks = field(init=False)
+    _days: "OrderedDict[tuple[str, bool], DatedProjection]" = field(default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
         self._slow = Tasks(self.patience)
@@ -97,6 +103,27 @@ class Projection:
         """The best-connected entity."""
         return best_connected(self.graph)
 
+    def at(self, day: str, *, hide_undated: bool = False) -> "DatedProjection":
+        """The network as it stood on ``day``, kept for the last few days asked for."""
+        key = (day, hide_undated)
+        with self._lock:
+            found = self._days.pop(key, None)
+            if found is None:
+                dated = as_of(self.graph, day, hide_undated=hide_undated)
+                found = DatedProjection(Projection(dated.graph, self.patience), dated)
+            self._days[key] = found
+            while len(self._days) > DAYS_KEPT:
+                self._days.popitem(last=False)
+            return found
+
+
+@dataclass(frozen=True)
+class DatedProjection:
+    """A projection of the network on one day, and what in it carries no date."""
+
+    projection: Projection
+    dated: Dated
+
 
 class NetworkExplorer:
     """Network views over one store, rebuilding the projection when the data change."""
@@ -127,9 +154,15 @@ class NetworkExplorer:
         """The projection of the store's current dataset version (PreparingError meanwhile)."""
         return self._current.get()
 
-    def view(self, request: ViewRequest, method: CommunityMethod = "greedy") -> View:
-        """The nodes and edges a request asks for, within the node cap."""
-        current = self.projection()
+    def view(
+        self,
+        request: ViewRequest,
+        method: CommunityMethod = "greedy",
+        *,
+        projection: Projection | None = None,
+    ) -> View:
+        """The nodes and edges a request asks for, within the node cap (on a day if given)."""
+        current = projection or self.projection()
         return build_view(
             current.graph,
             request,
@@ -152,9 +185,10 @@ class NetworkExplorer:
         max_hops: int = 4,
         k: int = 5,
         relations: frozenset[str] | None = None,
+        projection: Projection | None = None,
     ) -> PathResult:
         """Shortest and simple paths between two entities, with evidence on each hop."""
-        current = self.projection()
+        current = projection or self.projection()
         return find_paths(
             current.graph,
             source,

@@ -37,7 +37,9 @@ from civicgraph.network import params as read
 from civicgraph.network.background import Patience
 from civicgraph.network.model import INFO
 from civicgraph.network.projection import project
-from civicgraph.network.service import Builder
+from civicgraph.network.serialize import shift_json
+from civicgraph.network.service import Builder, DatedProjection
+from civicgraph.network.timeline import parse_day, shift
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.results import GraphResult
 from civicgraph.webapp.state import current_state
@@ -151,13 +153,45 @@ def _result_view(text: str, wanted: ViewRequest) -> View:
     return explorer().result_view(result.triples, wanted)
 
 
+def dated(args: MultiDict[str, str]) -> DatedProjection | None:
+    """The network on the day ``as_of`` names (``undated=hide`` drops what has no date)."""
+    day = args.get("as_of")
+    if not day:
+        return None
+    hide = args.get("undated", "show") == "hide"
+    return explorer().projection().at(parse_day(day), hide_undated=hide)
+
+
+def projection_for(args: MultiDict[str, str]) -> Projection:
+    """The projection a request reads: the whole network, or the network on a day."""
+    found = dated(args)
+    return found.projection if found else explorer().projection()
+
+
+def _marked(doc: dict[str, Any], at: DatedProjection) -> dict[str, Any]:
+    """Say which day the view shows and which of its nodes and edges carry no date."""
+    nodes = {n["id"] for n in doc["nodes"]} & at.dated.undated_nodes
+    edges = {e["id"] for e in doc["edges"]} & at.dated.undated_edges
+    return {
+        **doc,
+        "as_of": at.dated.day,
+        "undated": {"nodes": sorted(nodes), "edges": sorted(edges)},
+    }
+
+
 def current_view(args: MultiDict[str, str]) -> dict[str, Any]:
     """The JSON document of the view the parameters describe."""
     wanted = view_request(args)
     query = args.get("query")
     method = parse_method(args.get("method") or "greedy")
-    view = _result_view(query, wanted) if query else explorer().view(wanted, method)
-    return _decorated(view, explorer().projection(), args)
+    at = dated(args)
+    projection = at.projection if at else explorer().projection()
+    if query:
+        view = _result_view(query, wanted)
+    else:
+        view = explorer().view(wanted, method, projection=projection)
+    doc = _decorated(view, projection, args)
+    return _marked(doc, at) if at else doc
 
 
 def _preparing_page(error: PreparingError) -> ResponseReturnValue:
@@ -252,13 +286,14 @@ def api_path() -> ResponseReturnValue:
     args = request.args
     if not args.get("from") or not args.get("to"):
         raise UserInputError("Give both ends of the path as 'from' and 'to'")
-    projection = explorer().projection()
+    projection = projection_for(args)
     result = explorer().paths(
         read.entity(args["from"]),
         read.entity(args["to"]),
         max_hops=_int(args, "max_hops", 4),
         k=_int(args, "k", 5),
         relations=read.terms(args.getlist("relations")),
+        projection=projection,
     )
     return jsonify(path_json(result, projection.graph, projection.degrees(), entity_path))
 
@@ -282,7 +317,7 @@ def _metric_rows(projection: Projection, name: str) -> list[dict[str, Any]]:
 def api_metrics() -> ResponseReturnValue:
     """A centrality measure for every entity, highest first, as JSON or CSV."""
     name = request.args.get("measure") or "degree"
-    rows = _metric_rows(explorer().projection(), name)
+    rows = _metric_rows(projection_for(request.args), name)
     wants_csv = request.args.get("format") == "csv" or (
         request.args.get("format") is None
         and preferred(request.headers.get("Accept"), ("application/json", "text/csv")) == "text/csv"
@@ -302,7 +337,7 @@ def api_metrics() -> ResponseReturnValue:
 def api_communities() -> ResponseReturnValue:
     """Communities of the whole network, largest first."""
     method = parse_method(request.args.get("method") or "greedy")
-    projection = explorer().projection()
+    projection = projection_for(request.args)
     graph = projection.graph
     return jsonify(
         {
@@ -319,3 +354,17 @@ def api_communities() -> ResponseReturnValue:
             ],
         }
     )
+
+
+@bp.get("/api/graph/diff")
+def api_diff() -> ResponseReturnValue:
+    """What appeared and what ended between two days, each edge with its evidence."""
+    args = request.args
+    if not args.get("from") or not args.get("to"):
+        raise UserInputError("Give the two days to compare as 'from' and 'to' (YYYY-MM-DD)")
+    older, newer = parse_day(args["from"]), parse_day(args["to"])
+    focus = read.entity(args["focus"]) if args.get("focus") else None
+    projection = explorer().projection()
+    found = shift(projection.graph, older, newer, focus=focus)
+    doc = shift_json(found, projection.graph, projection.degrees(), entity_path)
+    return jsonify({"from": older, "to": newer, "focus": focus, **doc})
