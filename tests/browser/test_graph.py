@@ -43,7 +43,7 @@ def _click_node(page: Page, node: str) -> None:
     page.locator("#graph-canvas").scroll_into_view_if_needed()
     point = page.evaluate(
         """id => {
-          const net = window.civicgraph.drawn.network;
+          const net = window.civicgraph.view.network;
           const p = net.canvasToDOM(net.getPositions([id])[id]);
           const box = document.querySelector('#graph-canvas').getBoundingClientRect();
           return {x: box.left + p.x, y: box.top + p.y};
