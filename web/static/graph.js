@@ -247,6 +247,12 @@ for (const input of form.querySelectorAll("[data-typeahead]")) {
   });
 }
 
+// Submit the entities chosen in the boxes, not the labels they show.
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  window.location.search = formParams([]).toString();
+});
+
 document.getElementById("export-png").addEventListener("click", () => {
   if (state.view) download(pngOf(state.view, title()), fileName(title(), "png"));
 });
