@@ -45,7 +45,7 @@ function sizer(nodes, bySize) {
 
 function shortLabel(text) {
   const label = String(text);
-  return label.length > 40 ? label.slice(0, 39) + "…" : label;
+  return label.length > 32 ? label.slice(0, 31) + "…" : label;
 }
 
 function visNode(node, view) {
@@ -102,7 +102,7 @@ function options(placed) {
     },
     physics: {
       enabled: !placed,
-      stabilization: { iterations: 300, fit: true },
+      stabilization: { iterations: 300, fit: false },
       barnesHut: { gravitationalConstant: -6000, springLength: 140 },
     },
     interaction: { hover: true, tooltipDelay: 150, keyboard: { enabled: true, bindToWindow: false } },
@@ -139,9 +139,20 @@ export function draw(container, data, settings = {}) {
   view.edges = new vis.DataSet(data.edges.map((e) => visEdge(e, data.edges.length <= 40)));
   container.dataset.stabilized = "false";
   view.network = new vis.Network(container, { nodes: view.nodes, edges: view.edges }, options(placed));
+  // Fit, then step back a little so the labels of the outermost nodes stay inside.
+  const fit = () => {
+    view.network.fit({ animation: false });
+    view.network.moveTo({ scale: view.network.getScale() * 0.88, animation: false });
+  };
   const settle = () => {
     view.network.setOptions({ physics: false });
-    container.dataset.stabilized = "true";
+    // Fit once the nodes have been drawn: only then are their labels measured.
+    view.network.once("afterDrawing", () => {
+      fit();
+      container.dataset.stabilized = "true";
+    });
+    view.network.redraw();
+    view.network.on("resize", fit);
   };
   if (!data.nodes.length) settle();
   else view.network.once(placed ? "afterDrawing" : "stabilizationIterationsDone", settle);

@@ -22,6 +22,7 @@ const networkView = document.getElementById("network-view");
 const networkCanvas = document.getElementById("network-canvas");
 const showTable = document.getElementById("show-table");
 const showNetwork = document.getElementById("show-network");
+const viewSwitch = showNetwork.parentElement;
 const downloads = document.getElementById("downloads");
 const permalink = document.getElementById("permalink");
 const history = document.getElementById("history-entries");
@@ -34,7 +35,6 @@ let errorMark = null;
 const editor = CodeMirror.fromTextArea(textarea, {
   mode: "application/sparql-query",
   lineNumbers: true,
-  lineWrapping: true,
   matchBrackets: true,
   viewportMargin: Infinity,
   extraKeys: {
@@ -215,6 +215,7 @@ async function run() {
   showDownloads(result.kind);
   renderTable(result, tableView);
   showNetwork.hidden = result.kind !== "graph";
+  viewSwitch.hidden = showNetwork.hidden;
   select(false);
   results.hidden = false;
 }

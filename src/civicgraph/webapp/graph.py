@@ -10,6 +10,7 @@ shows the progress and retries by itself. The page's URL carries the whole view
 
 import csv
 import io
+import re
 from typing import Any, Final
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
@@ -208,10 +209,22 @@ def export_html() -> ResponseReturnValue:
     """The current view as one standalone HTML file that works offline."""
     doc = current_view(request.args)
     notice = f"Showing a summary of {doc['total_nodes']} nodes." if doc["truncated"] else ""
-    html = network_html.render(doc, colour=request.args.get("colour") or "class", notice=notice)
+    title = _title(doc)
+    html = network_html.render(
+        doc, title=title, colour=request.args.get("colour") or "class", notice=notice
+    )
     response = Response(html, mimetype="text/html")
-    response.headers["Content-Disposition"] = 'attachment; filename="civicgraph-network.html"'
+    name = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "civicgraph-network"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.html"'
     return response
+
+
+def _title(doc: dict[str, Any]) -> str:
+    """What the exported view shows, in words: its focus entity's name, when it has one."""
+    focus = next((n["label"] for n in doc["nodes"] if n["id"] == doc.get("focus")), None)
+    if focus:
+        return f"Network around {focus}"
+    return "Network of a query result" if request.args.get("query") else "civicgraph network"
 
 
 @bp.get("/api/graph")
