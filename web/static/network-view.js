@@ -94,7 +94,7 @@ function visEdge(edge, showLabels) {
 function options(placed) {
   return {
     layout: { randomSeed: LAYOUT_SEED, improvedLayout: !placed },
-    nodes: { font: { size: 14, face: FONT, color: TEXT, strokeWidth: 4, strokeColor: "#ffffff" } },
+    nodes: { font: { size: 16, face: FONT, color: TEXT, strokeWidth: 4, strokeColor: "#ffffff" } },
     edges: {
       color: { color: EDGE, highlight: TEXT, hover: TEXT },
       font: { size: 11, face: FONT, align: "middle" },
@@ -120,6 +120,26 @@ function showLabelsOnHover(view) {
 }
 
 /**
+ * Show every node, with room for labels at the sides. vis-network's own fit makes room
+ * for whole labels, which on a phone shrinks a drawing with long names until nothing is
+ * readable; this one fits the nodes and a label's usual half-width.
+ */
+function fitNodes(view) {
+  const positions = Object.values(view.network.getPositions());
+  if (!positions.length) return;
+  const xs = positions.map((p) => p.x);
+  const ys = positions.map((p) => p.y);
+  const left = Math.min(...xs) - 90;
+  const right = Math.max(...xs) + 90;
+  const top = Math.min(...ys) - 40;
+  const bottom = Math.max(...ys) + 50;
+  const width = view.container.clientWidth || 1;
+  const height = view.container.clientHeight || 1;
+  const scale = Math.min(width / (right - left), height / (bottom - top), 1.5);
+  view.network.moveTo({ position: { x: (left + right) / 2, y: (top + bottom) / 2 }, scale, animation: false });
+}
+
+/**
  * Draw `data` (the /api/graph shape) into `container`. `settings.size` sizes nodes by
  * their `value` instead of their degree. Returns the view: vis network, data sets and
  * the JSON nodes and edges by id; `container.dataset.stabilized` turns "true" once the
@@ -139,14 +159,9 @@ export function draw(container, data, settings = {}) {
   view.edges = new vis.DataSet(data.edges.map((e) => visEdge(e, data.edges.length <= 40)));
   container.dataset.stabilized = "false";
   view.network = new vis.Network(container, { nodes: view.nodes, edges: view.edges }, options(placed));
-  // Fit, then step back a little so the labels of the outermost nodes stay inside.
-  const fit = () => {
-    view.network.fit({ animation: false });
-    view.network.moveTo({ scale: view.network.getScale() * 0.88, animation: false });
-  };
+  const fit = () => fitNodes(view);
   const settle = () => {
     view.network.setOptions({ physics: false });
-    // Fit once the nodes have been drawn: only then are their labels measured.
     view.network.once("afterDrawing", () => {
       fit();
       container.dataset.stabilized = "true";
