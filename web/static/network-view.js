@@ -131,8 +131,8 @@ function fitNodes(view) {
   const ys = positions.map((p) => p.y);
   const left = Math.min(...xs) - 90;
   const right = Math.max(...xs) + 90;
-  const top = Math.min(...ys) - 40;
-  const bottom = Math.max(...ys) + 50;
+  const top = Math.min(...ys) - 55;
+  const bottom = Math.max(...ys) + 65;
   const width = view.container.clientWidth || 1;
   const height = view.container.clientHeight || 1;
   const scale = Math.min(width / (right - left), height / (bottom - top), 1.5);
