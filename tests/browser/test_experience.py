@@ -8,9 +8,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from civicgraph.dataset.loader import load_file
-from civicgraph.store import EmbeddedStore
-from tests.browser.conftest import TIMEOUT_MS, Watch
+from tests.browser.conftest import TIMEOUT_MS, Watch, serve_files
 from tests.live import LiveServer
 from tests.test_network import FIXTURE
 
@@ -52,12 +50,7 @@ def phone(browser: Browser, watch: Watch) -> Iterator[Page]:
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The network fixture plus entities whose IRIs must never become links."""
-    path = tmp_path_factory.mktemp("hostile-links") / "store"
-    store = EmbeddedStore(path)
-    load_file(store, FIXTURE)
-    load_file(store, HOSTILE_LINKS)
-    store.close()
-    live = LiveServer(path, {"CIVICGRAPH_LOAD_BUNDLED": "false"}).start()
+    live = serve_files(tmp_path_factory.mktemp("hostile-links"), FIXTURE, HOSTILE_LINKS)
     yield live
     live.stop()
 

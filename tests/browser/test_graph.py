@@ -6,9 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from civicgraph.dataset.loader import load_file
-from civicgraph.store import EmbeddedStore
-from tests.browser.conftest import Watch
+from tests.browser.conftest import Watch, serve_files
 from tests.live import LiveServer
 from tests.test_network import AGENCY, ALICE, FIXTURE
 from tests.test_network_web import HOSTILE
@@ -20,12 +18,7 @@ MALLORY = "https://w3id.org/civicgraph/id/person/mallory"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server over the network fixture and the hostile entity only."""
-    path = tmp_path_factory.mktemp("graph") / "store"
-    store = EmbeddedStore(path)
-    load_file(store, FIXTURE)
-    load_file(store, HOSTILE)
-    store.close()
-    live = LiveServer(path, {"CIVICGRAPH_LOAD_BUNDLED": "false"}).start()
+    live = serve_files(tmp_path_factory.mktemp("graph"), FIXTURE, HOSTILE)
     yield live
     live.stop()
 
