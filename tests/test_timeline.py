@@ -61,7 +61,7 @@ def test_the_diff_lists_what_appeared_with_evidence(bundled_client: FlaskClient)
     body = bundled_client.get(
         "/api/graph/diff", query_string={"from": "2016-01-01", "to": "2020-01-01"}
     ).get_json()
-    appeared = {n["id"] for n in body["nodes"]["appeared"]}
+    appeared = {n["id"] for n in body["nodes"] if n["change"] == "appeared"}
     assert ODI in appeared
     new_edges = [e for e in body["edges"] if e["change"] == "appeared"]
     assert new_edges

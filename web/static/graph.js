@@ -7,6 +7,7 @@ import { el, clear, button, download, fileName } from "./dom.js";
 import { linkOrText } from "./links.js";
 import { attachTypeahead } from "./typeahead.js";
 import { draw, extend, legend, countText, pngOf, svgOf } from "./network-view.js";
+import { attachTimeline, styleChanges, changeList } from "./timeline.js";
 
 const form = document.getElementById("graph-form");
 const canvas = document.getElementById("graph-canvas");
@@ -17,8 +18,11 @@ const legendList = document.getElementById("graph-legend");
 const counts = document.getElementById("graph-counts");
 const pathSection = document.getElementById("graph-paths");
 const pathList = document.getElementById("path-list");
+const changeSection = document.getElementById("graph-changes");
+const changeItems = document.getElementById("change-list");
 const state = { view: null, pathData: null };
 const PATH_KEYS = ["from", "to", "max_hops", "k", "documents"];
+const TIME_KEYS = ["compare"];
 const HIGHLIGHT = "#b03a48";
 
 /** The value an entity box stands for: the chosen entity while its label is shown. */
@@ -59,8 +63,11 @@ function title() {
   const focus = form.elements.focus.value.trim();
   const from = form.elements.from.value.trim();
   const to = form.elements.to.value.trim();
-  if (from && to) return "Paths from " + from + " to " + to;
-  return focus ? "Network around " + focus : "civicgraph network";
+  const day = form.elements.as_of.value;
+  const compare = form.elements.compare.value;
+  const when = compare && day ? ", " + compare + " to " + day : day ? " on " + day : "";
+  if (from && to) return "Paths from " + from + " to " + to + when;
+  return (focus ? "Network around " + focus : "civicgraph network") + when;
 }
 
 function render(data) {
@@ -223,6 +230,20 @@ function showPaths(data) {
   highlight(data.shortest[0]);
 }
 
+function showChanges(data) {
+  render(data);
+  styleChanges(state.view, data);
+  changeSection.hidden = false;
+  changeList(changeItems, data, label);
+}
+
+function diffParams() {
+  const params = new URLSearchParams({ from: form.elements.compare.value, to: form.elements.as_of.value });
+  const focus = formParams([]).get("focus");
+  if (focus) params.set("focus", focus);
+  return params;
+}
+
 function links() {
   const query = formParams([]).toString();
   document.getElementById("permalink").href = window.location.pathname + (query ? "?" + query : "");
@@ -231,12 +252,29 @@ function links() {
 
 function load() {
   links();
+  errorBox.hidden = true;
+  changeSection.hidden = true;
   const from = form.elements.from.value;
   const to = form.elements.to.value;
-  const request = from && to
-    ? fetchJson(form.dataset.pathApi + "?" + formParams(["focus", "depth", "overflow"]), waiting).then(showPaths)
-    : fetchJson(form.dataset.api + "?" + formParams(PATH_KEYS), waiting).then((data) => { render(data); showNotice(data); });
+  let request;
+  if (form.elements.compare.value && form.elements.as_of.value) {
+    request = fetchJson(form.dataset.diffApi + "?" + diffParams(), waiting).then(showChanges);
+  } else if (from && to) {
+    request = fetchJson(form.dataset.pathApi + "?" + formParams(["focus", "depth", "overflow", ...TIME_KEYS]), waiting).then(showPaths);
+  } else {
+    request = fetchJson(form.dataset.api + "?" + formParams(PATH_KEYS.concat(TIME_KEYS)), waiting)
+      .then((data) => { render(data); showNotice(data); });
+  }
   request.catch((err) => showError(err.message));
+}
+
+/** Redraw after the slider moved, keeping the address bar a permalink of the view. */
+function redraw() {
+  const query = formParams([]).toString();
+  window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+  if (state.view) state.view.network.destroy();
+  attachTimeline(form, redraw);
+load();
 }
 
 for (const input of form.querySelectorAll("[data-typeahead]")) {
@@ -263,4 +301,5 @@ document.getElementById("export-svg").addEventListener("click", () => {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 });
 
+attachTimeline(form, redraw);
 load();

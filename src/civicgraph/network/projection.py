@@ -32,7 +32,7 @@ _ALT_LABEL: Final = str(SKOS.altLabel)
 _MEMBER_OF: Final = str(CIV.memberOf)
 _MEMBERSHIP_ROLES: Final = {str(CIV.member): "member", str(CIV.organization): "organization"}
 
-#: Datatypes of literals that date an entity (XSD §3.3.7–3.3.12).
+#: Datatypes of literals that date an entity (XSD §3.3.7 to §3.3.12).
 _DATE_TYPES: Final = frozenset(
     "http://www.w3.org/2001/XMLSchema#" + t for t in ("date", "dateTime", "gYear", "gYearMonth")
 )

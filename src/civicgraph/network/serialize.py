@@ -122,22 +122,27 @@ def path_json(
 def shift_json(
     shift: Shift, graph: nx.MultiDiGraph, degrees: dict[str, int], link: Link
 ) -> dict[str, Any]:
-    """What appeared and ended between two days (``/api/graph/diff``), with evidence."""
+    """What appeared and ended between two days (``/api/graph/diff``), drawable as a view.
 
-    def nodes(ids: tuple[str, ...]) -> list[dict[str, Any]]:
-        return [
-            node_json(entity_node(n, graph.nodes[n][INFO], degrees.get(n, 0)), link) for n in ids
-        ]
-
-    def edges(keys: tuple[tuple[str, str, str], ...], change: str) -> list[dict[str, Any]]:
-        found = [edge_json(entity_edge(u, v, graph.edges[u, v, k][INFO])) for u, v, k in keys]
-        return [{**e, "change": change} for e in found]
-
-    return {
-        "nodes": {"appeared": nodes(shift.appeared_nodes), "ended": nodes(shift.ended_nodes)},
-        "edges": [
-            *edges(shift.appeared_edges, "appeared"),
-            *edges(shift.ended_edges, "ended"),
-            *edges(shift.unchanged_edges, "unchanged"),
-        ],
-    }
+    Every node and edge carries ``change`` (appeared, ended or unchanged), so the page
+    can tell them apart by line style and label, not by colour alone.
+    """
+    changes = dict.fromkeys(shift.appeared_nodes, "appeared")
+    changes.update(dict.fromkeys(shift.ended_nodes, "ended"))
+    edges: list[dict[str, Any]] = []
+    for keys, change in (
+        (shift.appeared_edges, "appeared"),
+        (shift.ended_edges, "ended"),
+        (shift.unchanged_edges, "unchanged"),
+    ):
+        for u, v, k in keys:
+            edges.append(
+                {**edge_json(entity_edge(u, v, graph.edges[u, v, k][INFO])), "change": change}
+            )
+            changes.setdefault(u, "unchanged")
+            changes.setdefault(v, "unchanged")
+    nodes = [
+        {**node_json(entity_node(n, graph.nodes[n][INFO], degrees.get(n, 0)), link), "change": c}
+        for n, c in sorted(changes.items())
+    ]
+    return {"nodes": nodes, "edges": edges, "truncated": False, "total_nodes": len(nodes)}

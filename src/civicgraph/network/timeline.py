@@ -96,6 +96,13 @@ def edge_span(info: EdgeInfo) -> Span:
     return Span(_first_day(min(dated)) if dated else None, None)
 
 
+def years(graph: nx.MultiDiGraph, this_year: int) -> tuple[int, int]:
+    """The first year any entity in the network dates from, and ``this_year``: a slider's range."""
+    found = [int(v[:4]) for _, d in graph.nodes(data=True) for _, v in d[INFO].dates if _dates(v)]
+    first = min(found, default=this_year)
+    return min(first, this_year), this_year
+
+
 @dataclass(frozen=True)
 class Dated:
     """The network on one day, and which of its nodes and edges carry no date."""

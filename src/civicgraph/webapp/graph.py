@@ -11,6 +11,7 @@ shows the progress and retries by itself. The page's URL carries the whole view
 import csv
 import io
 import re
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
@@ -41,7 +42,7 @@ from civicgraph.network.model import INFO
 from civicgraph.network.projection import project
 from civicgraph.network.serialize import shift_json
 from civicgraph.network.service import Builder, DatedProjection
-from civicgraph.network.timeline import parse_day, shift
+from civicgraph.network.timeline import parse_day, shift, years
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.results import GraphResult
 from civicgraph.webapp.state import current_state
@@ -219,6 +220,7 @@ def page() -> ResponseReturnValue:
         methods=COMMUNITY_METHODS,
         node_cap=explorer().node_cap,
         labels=_box_labels(request.args, projection),
+        years=years(projection.graph, datetime.now(UTC).year),
     )
 
 
