@@ -150,6 +150,22 @@ class PayloadTooLargeError(UserInputError):
         self.limit = limit
 
 
+class IncompleteBodyError(UserInputError):
+    """A request body that ended before the end its framing announced.
+
+    The client gave up or the connection broke; what did arrive may still parse
+    (N-Triples cut at a line end, an update cut after ``DROP …;``), so it is never
+    applied.
+    """
+
+    title = "Incomplete body"
+
+    def __init__(self, what: str, how: str) -> None:
+        super().__init__(
+            f"The {what} ended early: {how}. Nothing was changed; send the whole body again"
+        )
+
+
 class AuthenticationError(CivicgraphError):
     """A write without a valid bearer token."""
 

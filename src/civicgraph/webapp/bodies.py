@@ -1,17 +1,29 @@
-"""Protocol bodies: bounded reads, strict UTF-8, parameters decoded once, empty answers.
+"""Protocol bodies: bounded reads, whole bodies only, strict UTF-8, parameters decoded once.
 
 Every SPARQL and Graph Store request goes through here, so that a body over the
-limit is refused before it is read (413), text that is not UTF-8 is a 400 and
-never a 500, and a form value is percent-decoded exactly once.
+limit is refused before it is read (413), a body cut short by the client is a 400
+and never applied, text that is not UTF-8 is a 400 and never a 500, and a form
+value is percent-decoded exactly once.
 """
 
+import io
 from dataclasses import dataclass
+from typing import IO
 from urllib.parse import parse_qsl
 
 from flask import Response, request
+from gunicorn.http.errors import ParseException
 from pyoxigraph import NamedNode
+from werkzeug.exceptions import ClientDisconnected
+from werkzeug.formparser import parse_form_data
+from werkzeug.http import parse_options_header
 
-from civicgraph.errors import PayloadTooLargeError, UnsupportedMediaTypeError, UserInputError
+from civicgraph.errors import (
+    IncompleteBodyError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+    UserInputError,
+)
 
 _CHUNK = 64 * 1024
 #: The media type of HTML forms, which both SPARQL operations accept.
@@ -32,22 +44,40 @@ def _charset(content_type: str) -> str | None:
 
 
 def read_body(limit: int, what: str) -> bytes:
-    """The request body, refused with 413 when over ``limit`` bytes.
+    """The whole request body: 413 when over ``limit`` bytes, 400 when cut short.
 
     A declared Content-Length over the limit is refused before reading; a chunked
-    body is read only up to one byte past the limit.
+    body is read only up to one byte past the limit. The server's stream simply
+    ends when a client stops sending early, so the bytes read are compared with
+    the Content-Length; a chunked body that stops before its last chunk makes the
+    stream raise (RFC 9112 §6.3, §7.1).
     """
     declared = request.content_length
     if declared is not None and declared > limit:
         raise PayloadTooLargeError(limit, what)
-    stream = request.stream
+    body = _read_up_to(request.stream, limit, what)
+    if declared is not None and len(body) < declared:
+        raise IncompleteBodyError(
+            what, f"{len(body):,} of the {declared:,} bytes its Content-Length announced arrived"
+        )
+    return body
+
+
+def _read_up_to(stream: IO[bytes], limit: int, what: str) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    while chunk := stream.read(min(_CHUNK, limit + 1 - size)):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(limit, what)
+    try:
+        while chunk := stream.read(min(_CHUNK, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLargeError(limit, what)
+    except (ClientDisconnected, ParseException) as exc:
+        # werkzeug turns a read that fails (gunicorn's NoMoreData) into
+        # ClientDisconnected; a chunk whose CRLF never came is gunicorn's own error.
+        raise IncompleteBodyError(
+            what, f"the connection stopped after {size:,} bytes, before the body's end"
+        ) from exc
     return b"".join(chunks)
 
 
@@ -149,6 +179,51 @@ def posted_operation(field: str, direct_type: str, limit: int) -> tuple[str, Par
     if text is None:
         raise UserInputError(f"POST a form with a '{field}' field, or the {field} as the body")
     return text, params
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """One file part of a ``multipart/form-data`` body."""
+
+    content: bytes
+    content_type: str | None
+    filename: str
+
+
+def _require_closing_delimiter(body: bytes, content_type: str) -> None:
+    """A multipart body ends with ``--boundary--`` (RFC 2046 §5.1.1); without it, it was cut.
+
+    werkzeug's parser would otherwise keep the parts that ended before the cut and
+    drop the rest silently, so a cut upload could load in part.
+    """
+    boundary = parse_options_header(content_type)[1].get("boundary", "")
+    if not boundary:
+        raise UserInputError("A multipart body needs a boundary in its Content-Type")
+    if f"--{boundary}--".encode("latin-1", "replace") not in body:
+        raise IncompleteBodyError("multipart body", "its closing boundary never came")
+
+
+def file_parts(body: bytes) -> list[FilePart]:
+    """The file parts of a whole multipart body (read with ``read_body``), in order."""
+    content_type = request.headers.get("Content-Type", "")
+    _require_closing_delimiter(body, content_type)
+    environ = {
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": content_type,
+        "REQUEST_METHOD": "POST",
+    }
+    try:
+        _, _, files = parse_form_data(environ, silent=False)
+    except ValueError as exc:
+        raise UserInputError(f"The multipart body cannot be read: {exc}") from exc
+    try:
+        return [
+            FilePart(part.read(), part.content_type, part.filename or "") for part in files.values()
+        ]
+    finally:
+        for part in files.values():
+            part.close()  # werkzeug spools parts to temporary files
 
 
 def empty(status: int, location: str | None = None) -> Response:

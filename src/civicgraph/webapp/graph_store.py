@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from pyoxigraph import DefaultGraph, NamedNode, parse
-from werkzeug.datastructures import FileStorage
-from werkzeug.formparser import parse_form_data
 
 from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.formats import Format, Kind, by_name, from_content_type, from_path, negotiate
@@ -25,8 +23,10 @@ from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.vocab import graph_iri
 from civicgraph.webapp.auth import require_writer
 from civicgraph.webapp.bodies import (
+    FilePart,
     checked_iri,
     empty,
+    file_parts,
     media_type,
     read_body,
     require_utf8,
@@ -97,11 +97,11 @@ def _refuse_named_graphs(body: bytes, fmt: Format) -> None:
         return
 
 
-def _part_format(part: FileStorage) -> Format:
+def _part_format(part: FilePart) -> Format:
     """A part's format from its Content-Type, or else from its file name."""
     if part.content_type:
         return from_content_type(part.content_type, Kind.GRAPH)
-    return from_path(part.filename or "", Kind.GRAPH)
+    return from_path(part.filename, Kind.GRAPH)
 
 
 def _uploads() -> list[tuple[bytes, Format]]:
@@ -111,18 +111,7 @@ def _uploads() -> list[tuple[bytes, Format]]:
         require_utf8("upload")
         fmt = from_content_type(request.headers.get("Content-Type"), Kind.GRAPH)
         return [(body, fmt)]
-    environ = {
-        "wsgi.input": io.BytesIO(body),
-        "CONTENT_LENGTH": str(len(body)),
-        "CONTENT_TYPE": request.headers.get("Content-Type", ""),
-        "REQUEST_METHOD": "POST",
-    }
-    _, _, files = parse_form_data(environ)
-    try:
-        parts = [(part.read(), _part_format(part)) for part in files.values()]
-    finally:
-        for part in files.values():
-            part.close()  # werkzeug spools parts to temporary files
+    parts = [(part.content, _part_format(part)) for part in file_parts(body)]
     if not parts:
         raise UserInputError("The multipart body has no file parts to load")
     return parts
@@ -142,7 +131,9 @@ def _store_into(store: GraphStore, target: Target, *, replace: bool) -> None:
         try:
             count = sum(store.load(b, f, staging, replace=False, base_iri=base) for b, f in uploads)
             where = "DEFAULT" if target.graph is None else str(NamedNode(target.graph))
-            store.update(f"ADD SILENT {NamedNode(staging)} TO {where}")
+            # COPY empties the target first (PUT replaces, GSP §5.3); ADD keeps it (POST).
+            verb = "COPY" if replace else "ADD"
+            store.update(f"{verb} SILENT {NamedNode(staging)} TO {where}")
         finally:
             store.drop_graph(staging)
     if count == 0 and target.graph is not None:
