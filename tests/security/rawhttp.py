@@ -5,7 +5,9 @@ chunk, headers that contradict each other: only a raw socket can say these.
 """
 
 import json
+import select
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,10 +52,41 @@ def send(port: int, data: bytes, *, close_writing: bool = True, timeout: float =
         conn.sendall(data)
         if close_writing:
             conn.shutdown(socket.SHUT_WR)
-        received = bytearray()
-        try:
-            while chunk := conn.recv(65536):
-                received += chunk
-        except ConnectionResetError:
-            pass
-    return _parse(bytes(received))
+        return _parse(_read_all(conn))
+
+
+def _read_all(conn: socket.socket) -> bytes:
+    received = bytearray()
+    try:
+        while chunk := conn.recv(65536):
+            received += chunk
+    except ConnectionResetError:
+        pass
+    return bytes(received)
+
+
+def send_until_answered(
+    port: int, request_head: bytes, pieces: Iterable[bytes], timeout: float = 60
+) -> tuple[RawAnswer, int]:
+    """Send the head, then body pieces only while the server has not answered yet.
+
+    A server that refuses a body early (413) answers and closes while the client is
+    still sending; a client that writes on regardless gets a reset and may lose the
+    answer. This one stops sending as soon as there is something to read. Returns the
+    answer and how many body bytes were sent.
+    """
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+        conn.sendall(request_head)
+        for piece in pieces:
+            readable, _, _ = select.select([conn], [], [], 0)
+            if readable:
+                break
+            try:
+                conn.sendall(piece)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent += len(piece)
+        else:
+            conn.shutdown(socket.SHUT_WR)
+        return _parse(_read_all(conn)), sent

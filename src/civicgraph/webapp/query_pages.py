@@ -12,6 +12,7 @@ from civicgraph.errors import UserInputError
 from civicgraph.formats import Kind, formats_for
 from civicgraph.vocab import PREFIXES
 from civicgraph.webapp import readmodels
+from civicgraph.webapp.bodies import read_json
 from civicgraph.webapp.urls import term_path
 
 bp = Blueprint("query", __name__)
@@ -65,7 +66,7 @@ def completions() -> ResponseReturnValue:
 @bp.post("/query/labels.json")
 def labels() -> ResponseReturnValue:
     """Labels and local links for the IRIs of a result table."""
-    body = request.get_json(silent=True)
+    body = read_json("labels request")
     iris = body.get("iris") if isinstance(body, dict) else None
     if not isinstance(iris, list) or not all(isinstance(i, str) for i in iris):
         raise UserInputError('Send JSON {"iris": ["https://…", …]}')
