@@ -26,7 +26,7 @@ def test_query_page_offers_every_endpoint_format(workbench_client: FlaskClient) 
         "application/n-triples",
         "application/ld+json",
     ):
-        assert f'data-media-type="{media}"' in html
+        assert f'data-media-type="{media}' in html
 
 
 def test_completions_list_prefixes_and_ontology_terms(workbench_client: FlaskClient) -> None:

@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple, serialize
 
 from civicgraph.formats import Format, Kind, negotiate
+from civicgraph.spreadsheet import FORMULA_STARTS, neutralise, wants_spreadsheet
 from civicgraph.vocab import PREFIXES
 
 Term = NamedNode | BlankNode | Literal | Triple
@@ -174,26 +175,41 @@ def _csv_value(term: Term | None) -> str:
     return term.value
 
 
-def _csv(result: SelectResult | AskResult) -> bytes:
+def _csv(result: SelectResult | AskResult, spreadsheet: bool = False) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if isinstance(result, AskResult):
         writer.writerows([["_askResult"], [str(result.value).lower()]])
     else:
+        cell = (lambda t: neutralise(_csv_value(t))) if spreadsheet else _csv_value
         writer.writerow(result.variables)
-        writer.writerows([_csv_value(t) for t in row] for row in result.rows)
+        writer.writerows([cell(t) for t in row] for row in result.rows)
     return buffer.getvalue().encode()
 
 
-def _tsv(result: SelectResult | AskResult) -> bytes:
+def _tsv_value(term: Term | None) -> str:
+    return "" if term is None else str(term)
+
+
+def _tsv_spreadsheet_value(term: Term | None) -> str:
+    """A TSV cell whose literal, once a spreadsheet strips its quotes, is not a formula."""
+    if isinstance(term, Literal) and term.value.startswith(FORMULA_STARTS):
+        kind = {"language": term.language} if term.language else {"datatype": term.datatype}
+        term = Literal(neutralise(term.value), **kind)
+    return neutralise(_tsv_value(term))
+
+
+def _tsv(result: SelectResult | AskResult, spreadsheet: bool = False) -> bytes:
     if isinstance(result, AskResult):
         return f"?_askResult\n{str(result.value).lower()}\n".encode()
+    cell = _tsv_spreadsheet_value if spreadsheet else _tsv_value
     lines = ["\t".join(f"?{v}" for v in result.variables)]
-    lines += ["\t".join("" if t is None else str(t) for t in row) for row in result.rows]
+    lines += ["\t".join(cell(t) for t in row) for row in result.rows]
     return ("\n".join(lines) + "\n").encode()
 
 
-_RESULT_WRITERS = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}
+_RESULT_WRITERS = {"json": _json, "xml": _xml}
+_TABLE_WRITERS = {"csv": _csv, "tsv": _tsv}
 
 
 def serialize_triples(triples: Sequence[Triple] | Iterator[Triple], fmt: Format) -> bytes:
@@ -205,21 +221,29 @@ def serialize_triples(triples: Sequence[Triple] | Iterator[Triple], fmt: Format)
     return serialize(triples, format=fmt.rdf_format, prefixes=prefixes) or b""
 
 
-def serialize_result(result: QueryResult, fmt: Format) -> bytes:
-    """Serialize a result in ``fmt``; the caller negotiated a format of ``result.kind``."""
+def serialize_result(result: QueryResult, fmt: Format, *, spreadsheet: bool = False) -> bytes:
+    """Serialize a result in ``fmt``; the caller negotiated a format of ``result.kind``.
+
+    ``spreadsheet`` asks CSV and TSV for their spreadsheet variant (``spreadsheet``
+    module): cells that would run as formulas get a leading ``'``.
+    """
     if isinstance(result, GraphResult):
         if fmt.kinds.isdisjoint({Kind.GRAPH, Kind.DATASET}):
             raise ValueError(f"{fmt.label} cannot carry a graph")
         return serialize_triples(result.triples, fmt)
     if Kind.RESULTS not in fmt.kinds:
         raise ValueError(f"{fmt.label} cannot carry SELECT or ASK results")
+    if fmt.name in _TABLE_WRITERS:
+        return _TABLE_WRITERS[fmt.name](result, spreadsheet)
     return _RESULT_WRITERS[fmt.name](result)
 
 
 def serialize_negotiated(result: QueryResult, accept: str | None) -> SerializedResult:
     """Negotiate a format for ``result`` against an Accept header, and serialize in it."""
     fmt = negotiate(accept, result.kind)
-    return SerializedResult(serialize_result(result, fmt), fmt.content_type, result.truncated)
+    spreadsheet = wants_spreadsheet(accept, fmt.media_type)
+    body = serialize_result(result, fmt, spreadsheet=spreadsheet)
+    return SerializedResult(body, fmt.content_type, result.truncated)
 
 
 def term_value(term: Term | None) -> str:

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import UserInputError
 from civicgraph.formats import Kind, formats_for
+from civicgraph.spreadsheet import for_download
 from civicgraph.vocab import PREFIXES
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.bodies import read_json
@@ -38,6 +39,7 @@ def page() -> ResponseReturnValue:
         "query/page.html",
         text=text,
         result_formats=formats_for(Kind.RESULTS),
+        download_type=for_download,
         graph_formats=formats_for(Kind.GRAPH),
     )
 
