@@ -111,6 +111,19 @@ class NotAcceptableError(UserInputError):
         self.accept, self.valid = accept, list(valid)
 
 
+class CannotExpressError(UserInputError):
+    """The negotiated format has no way to write this result (an RDF 1.2 triple term in
+    JSON-LD, a character XML 1.0 forbids): the client must ask for another format."""
+
+    title = "Not acceptable"
+
+    def __init__(self, format_label: str, reason: str) -> None:
+        super().__init__(
+            f"{format_label} cannot express this result: {reason}. Ask for another format "
+            "(N-Triples or Turtle for graphs, SPARQL JSON for tables)"
+        )
+
+
 class ForbiddenOperationError(UserInputError):
     """A query asks the server to fetch from elsewhere (SERVICE, LOAD)."""
 

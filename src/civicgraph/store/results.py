@@ -18,6 +18,7 @@ from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
 
 from civicgraph.formats import Format, Kind, negotiate
 from civicgraph.spreadsheet import FORMULA_STARTS, neutralise, wants_spreadsheet
+from civicgraph.store.expressible import check_xml_text, expressible, writer_refusals
 from civicgraph.vocab import PREFIXES
 
 Term = NamedNode | BlankNode | Literal | Triple
@@ -142,7 +143,8 @@ def _xml_term(term: Term) -> str:
         attrs = f" xml:lang={quoteattr(term.language)}"
     elif term.datatype.value != XSD_STRING:
         attrs = f" datatype={quoteattr(term.datatype.value)}"
-    return f"<literal{attrs}>{escape(term.value)}</literal>"
+    # A carriage return must be a reference, or XML parsers turn it into a newline.
+    return f"<literal{attrs}>{escape(term.value, {chr(13): '&#13;'})}</literal>"
 
 
 def _xml(result: SelectResult | AskResult) -> bytes:
@@ -162,7 +164,8 @@ def _xml(result: SelectResult | AskResult) -> bytes:
         + "</result>"
         for row in result.rows
     )
-    return f"{head}<head>{variables}</head><results>{rows}</results></sparql>".encode()
+    text = f"{head}<head>{variables}</head><results>{rows}</results></sparql>"
+    return check_xml_text(text, "SPARQL XML").encode()
 
 
 def _csv_value(term: Term | None) -> str:
@@ -214,11 +217,13 @@ _TABLE_WRITERS = {"csv": _csv, "tsv": _tsv}
 
 def serialize_triples(triples: Sequence[Triple] | Iterator[Triple], fmt: Format) -> bytes:
     """Serialize triples in any RDF format; dataset formats put them in the default graph."""
-    if Kind.DATASET in fmt.kinds and fmt.name != "jsonld":
-        quads = (Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
-        return serialize(quads, format=fmt.rdf_format) or b""
-    prefixes = PREFIXES if fmt.name in {"turtle", "n3", "rdfxml"} else None
-    return serialize(triples, format=fmt.rdf_format, prefixes=prefixes) or b""
+    with writer_refusals(fmt):
+        if Kind.DATASET in fmt.kinds and fmt.name != "jsonld":
+            quads = (Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
+            return serialize(quads, format=fmt.rdf_format) or b""
+        prefixes = PREFIXES if fmt.name in {"turtle", "n3", "rdfxml"} else None
+        checked = expressible(triples, fmt)
+        return serialize(checked, format=fmt.rdf_format, prefixes=prefixes) or b""
 
 
 def serialize_result(result: QueryResult, fmt: Format, *, spreadsheet: bool = False) -> bytes:

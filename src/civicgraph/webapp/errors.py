@@ -16,6 +16,7 @@ STATUS: dict[type[errors.CivicgraphError], int] = {
     errors.WritesDisabledError: 403,
     errors.NotFoundError: 404,
     errors.NotAcceptableError: 406,
+    errors.CannotExpressError: 406,
     errors.PayloadTooLargeError: 413,
     errors.UnsupportedMediaTypeError: 415,
     errors.PreparingError: 503,
