@@ -32,7 +32,7 @@ from civicgraph.webapp.bodies import (
     require_utf8,
     url_params,
 )
-from civicgraph.webapp.cors import allow_reads
+from civicgraph.webapp.cors import allow_reads, is_read
 from civicgraph.webapp.state import current_state
 
 bp = Blueprint("store", __name__)
@@ -214,8 +214,12 @@ def direct(_path: str) -> ResponseReturnValue:
     return _dispatch(_direct_target)
 
 
+_READS = frozenset({"GET", "HEAD"})
+
+
 @bp.after_request
 def _cors(response: Response) -> Response:
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    """Reads (and their preflights) get CORS; writes and their preflights never do."""
+    if is_read(_READS):
         return allow_reads(response, "GET, HEAD")
     return response
