@@ -12,6 +12,8 @@ programs read exactly: they get the prefix only when the client asks for the
 spreadsheet variant with the media type parameter ``profile=spreadsheet``.
 """
 
+from civicgraph.formats import range_parameters
+
 #: What a cell may not begin with in a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: The media type parameter that asks for the spreadsheet variant of CSV or TSV.
@@ -31,15 +33,7 @@ def wants_spreadsheet(accept: str | None, media_type: str) -> bool:
     Only an explicit mention counts: ``*/*`` or a bare ``text/csv`` gets the exact
     W3C format.
     """
-    for media_range in (accept or "").split(","):
-        media, *params = (part.strip() for part in media_range.split(";"))
-        if media.lower() != media_type:
-            continue
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "profile" and value.strip().strip('"') == PROFILE:
-                return True
-    return False
+    return range_parameters(accept, media_type).get("profile") == PROFILE
 
 
 def for_download(media_type: str) -> str:
