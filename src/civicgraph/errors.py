@@ -179,6 +179,33 @@ class IncompleteBodyError(UserInputError):
         )
 
 
+class LengthRequiredError(UserInputError):
+    """A body sent without Content-Length or chunked framing (RFC 9112 §6.3).
+
+    Such a body has length zero by HTTP's rules, so a PUT would silently empty the
+    graph while the client thought it sent triples.
+    """
+
+    title = "Length required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Send the body with a Content-Length header or as Transfer-Encoding: chunked"
+        )
+
+
+class UnsupportedTransferCodingError(UserInputError):
+    """A transfer coding other than ``chunked`` (RFC 9112 §6.1: 501)."""
+
+    title = "Not implemented"
+
+    def __init__(self, codings: str) -> None:
+        super().__init__(
+            f"The transfer coding '{codings}' is not supported; send the body plain or "
+            "as Transfer-Encoding: chunked"
+        )
+
+
 class AuthenticationError(CivicgraphError):
     """A write without a valid bearer token."""
 

@@ -6,6 +6,7 @@ may still parse (N-Triples cut at a line end, an update cut after ``DROP …;``)
 the server must compare what it read with what was announced and refuse with 400.
 """
 
+import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -142,6 +143,43 @@ def test_a_write_cut_short_is_400_and_changes_nothing(
     assert answer.status == 400, answer
     assert answer.json()["error"] == "Incomplete body"
     assert _count(guarded_server) == 1000
+    assert _dump(guarded_server) == graph
+
+
+def _http10_put(body: bytes) -> bytes:
+    lines = [f"PUT {TARGET} HTTP/1.0", "Host: 127.0.0.1", NT, AUTHZ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (_http10_put(NEW), 411),
+        (head("PUT", TARGET, NT, AUTHZ, "Transfer-Encoding: gzip, chunked") + chunked(NEW), 501),
+    ],
+    ids=["body-without-length-or-chunks", "transfer-coding-other-than-chunked"],
+)
+def test_a_body_without_framing_we_read_is_refused_and_changes_nothing(
+    guarded_server: LiveServer, graph: str, request_bytes: bytes, status: int
+) -> None:
+    """HTTP/1.0 without Content-Length means an empty body: the PUT would empty the graph."""
+    answer = send(guarded_server.port, request_bytes)
+    assert answer.status == status, answer
+    assert _dump(guarded_server) == graph
+
+
+@pytest.mark.server
+def test_a_body_that_stops_arriving_is_400_after_the_pause_limit(
+    guarded_server: LiveServer, graph: str
+) -> None:
+    """The client keeps the connection open but sends no more: the thread is freed."""
+    started = time.monotonic()
+    request_bytes = head("PUT", TARGET, NT, AUTHZ, _length(len(NEW))) + _at_line_end(NEW)
+    answer = send(guarded_server.port, request_bytes, close_writing=False)
+    assert answer.status == 400, answer
+    assert answer.json()["error"] == "Incomplete body"
+    assert time.monotonic() - started < 15
     assert _dump(guarded_server) == graph
 
 

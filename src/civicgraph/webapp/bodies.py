@@ -8,6 +8,7 @@ value is percent-decoded exactly once.
 
 import io
 import json
+import socket
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import parse_qsl
@@ -21,10 +22,13 @@ from werkzeug.http import parse_options_header
 
 from civicgraph.errors import (
     IncompleteBodyError,
+    LengthRequiredError,
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
+    UnsupportedTransferCodingError,
     UserInputError,
 )
+from civicgraph.webapp.state import current_state
 
 _CHUNK = 64 * 1024
 #: The body limit of the JSON APIs, and of any route that sets none of its own: the
@@ -58,8 +62,10 @@ def read_body(limit: int, what: str) -> bytes:
     stream raise (RFC 9112 §6.3, §7.1).
     """
     declared = request.content_length
+    _require_framing(declared)
     if declared is not None and declared > limit:
         raise PayloadTooLargeError(limit, what)
+    _bound_silence()
     # werkzeug bounds the stream by this request's own limit, not the app-wide
     # default; one byte more, so that a body of exactly ``limit`` bytes passes.
     request.max_content_length = limit + 1
@@ -69,6 +75,32 @@ def read_body(limit: int, what: str) -> bytes:
             what, f"{len(body):,} of the {declared:,} bytes its Content-Length announced arrived"
         )
     return body
+
+
+def _require_framing(declared: int | None) -> None:
+    """A body needs a Content-Length or chunked framing; no other transfer coding is read.
+
+    Without either, HTTP says the body is empty (RFC 9112 §6.3), and an HTTP/1.0
+    client's PUT would empty the graph: 411. gunicorn hands over ``gzip, chunked``
+    decoded of its chunks only, so a coding it does not undo is refused (§6.1: 501).
+    """
+    codings = request.headers.get("Transfer-Encoding", "").strip().lower()
+    if codings and codings != "chunked":
+        raise UnsupportedTransferCodingError(codings)
+    if declared is None and not codings:
+        raise LengthRequiredError()
+
+
+def _bound_silence() -> None:
+    """Bound how long the body may pause, so a client that stops sending frees the thread.
+
+    gunicorn blocks on the socket without a limit while a body arrives; a pause
+    longer than ``body_timeout`` makes the read fail, which counts as cut short.
+    gunicorn sets its own blocking mode again when the request is done.
+    """
+    sock = request.environ.get("gunicorn.socket")
+    if isinstance(sock, socket.socket):
+        sock.settimeout(current_state().settings.body_timeout)
 
 
 def _read_up_to(stream: IO[bytes], limit: int, what: str) -> bytes:
