@@ -20,11 +20,8 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from civicgraph.cli import main
-from civicgraph.config import Settings
-from civicgraph.dataset.loader import load_file
-from civicgraph.store import EmbeddedStore
-from civicgraph.webapp import create_app
 from tests.test_network import FIXTURE
+from tests.test_network_web import client_over
 
 FORMULAS = Path(__file__).parent / "data" / "spreadsheet-formulas.ttl"
 HOSTILE = ["=1+1", "+1", "-2+3+cmd|' /C calc'!A0", "@SUM(1)", "\t=1", "\r=1"]
@@ -36,12 +33,7 @@ RISKY = ("=", "+", "-", "@", "\t", "\r")
 @pytest.fixture(scope="module")
 def client() -> Iterator[FlaskClient]:
     """An app over the network fixture plus two people whose labels are formulas."""
-    store = EmbeddedStore()
-    load_file(store, FIXTURE)
-    load_file(store, FORMULAS)
-    app = create_app(Settings(store="memory", load_bundled=False, network_wait=30), store=store)
-    yield app.test_client()
-    store.close()
+    yield from client_over(FORMULAS, network_wait=30)
 
 
 def _sparql(client: FlaskClient, accept: str) -> str:
