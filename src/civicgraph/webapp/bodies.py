@@ -6,7 +6,6 @@ and never applied, text that is not UTF-8 is a 400 and never a 500, and a form
 value is percent-decoded exactly once.
 """
 
-import io
 import json
 import socket
 from dataclasses import dataclass
@@ -17,8 +16,6 @@ from flask import Response, request
 from gunicorn.http.errors import ParseException
 from pyoxigraph import NamedNode
 from werkzeug.exceptions import ClientDisconnected
-from werkzeug.formparser import parse_form_data
-from werkzeug.http import parse_options_header
 
 from civicgraph.errors import (
     IncompleteBodyError,
@@ -116,7 +113,7 @@ def _read_up_to(stream: IO[bytes], limit: int, what: str) -> bytes:
         # werkzeug turns a read that fails (gunicorn's NoMoreData) into
         # ClientDisconnected; a chunk whose CRLF never came is gunicorn's own error.
         raise IncompleteBodyError(
-            what, f"the connection stopped after {size:,} bytes, before the body's end"
+            what, "the connection stopped before its end (a chunked body ends with an empty chunk)"
         ) from exc
     return b"".join(chunks)
 
@@ -228,51 +225,6 @@ def posted_operation(field: str, direct_type: str, limit: int) -> tuple[str, Par
     if text is None:
         raise UserInputError(f"POST a form with a '{field}' field, or the {field} as the body")
     return text, params
-
-
-@dataclass(frozen=True)
-class FilePart:
-    """One file part of a ``multipart/form-data`` body."""
-
-    content: bytes
-    content_type: str | None
-    filename: str
-
-
-def _require_closing_delimiter(body: bytes, content_type: str) -> None:
-    """A multipart body ends with ``--boundary--`` (RFC 2046 §5.1.1); without it, it was cut.
-
-    werkzeug's parser would otherwise keep the parts that ended before the cut and
-    drop the rest silently, so a cut upload could load in part.
-    """
-    boundary = parse_options_header(content_type)[1].get("boundary", "")
-    if not boundary:
-        raise UserInputError("A multipart body needs a boundary in its Content-Type")
-    if f"--{boundary}--".encode("latin-1", "replace") not in body:
-        raise IncompleteBodyError("multipart body", "its closing boundary never came")
-
-
-def file_parts(body: bytes) -> list[FilePart]:
-    """The file parts of a whole multipart body (read with ``read_body``), in order."""
-    content_type = request.headers.get("Content-Type", "")
-    _require_closing_delimiter(body, content_type)
-    environ = {
-        "wsgi.input": io.BytesIO(body),
-        "CONTENT_LENGTH": str(len(body)),
-        "CONTENT_TYPE": content_type,
-        "REQUEST_METHOD": "POST",
-    }
-    try:
-        _, _, files = parse_form_data(environ, silent=False)
-    except ValueError as exc:
-        raise UserInputError(f"The multipart body cannot be read: {exc}") from exc
-    try:
-        return [
-            FilePart(part.read(), part.content_type, part.filename or "") for part in files.values()
-        ]
-    finally:
-        for part in files.values():
-            part.close()  # werkzeug spools parts to temporary files
 
 
 def empty(status: int, location: str | None = None) -> Response:

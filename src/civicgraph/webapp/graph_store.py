@@ -23,16 +23,15 @@ from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.vocab import graph_iri
 from civicgraph.webapp.auth import require_writer
 from civicgraph.webapp.bodies import (
-    FilePart,
     checked_iri,
     empty,
-    file_parts,
     media_type,
     read_body,
     require_utf8,
     url_params,
 )
 from civicgraph.webapp.cors import allow_reads, is_read
+from civicgraph.webapp.multipart import FilePart, file_parts
 from civicgraph.webapp.state import current_state
 
 bp = Blueprint("store", __name__)
