@@ -7,6 +7,7 @@ to HTTP statuses; the CLI prints ``str(error)`` and exits 1 without a traceback.
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 
 class CivicgraphError(Exception):
@@ -135,6 +136,43 @@ class NotFoundError(UserInputError):
     def __init__(self, detail: str, iri: str | None = None) -> None:
         super().__init__(detail)
         self.iri = iri
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An entity a name may mean: what a person reads and the IRI a program uses."""
+
+    label: str
+    iri: str
+    kind: str
+
+
+def _listed(candidates: Sequence[Candidate]) -> str:
+    return "; ".join(f"{c.label} ({c.kind}, {c.iri})" for c in candidates)
+
+
+class UnknownNameError(NotFoundError):
+    """A name that no entity has; ``candidates`` are the names it looks like."""
+
+    title = "Unknown entity"
+
+    def __init__(self, name: str, candidates: Sequence[Candidate]) -> None:
+        hint = f". Did you mean: {_listed(candidates)}?" if candidates else ""
+        super().__init__(f"No entity is named {name!r}{hint}")
+        self.name, self.candidates = name, list(candidates)
+
+
+class AmbiguousNameError(UserInputError):
+    """A name several entities share; ``candidates`` lists them to choose from."""
+
+    title = "Ambiguous name"
+
+    def __init__(self, name: str, candidates: Sequence[Candidate]) -> None:
+        super().__init__(
+            f"{name!r} names {len(candidates)} entities; give one of them by IRI or "
+            f"kind/slug: {_listed(candidates)}"
+        )
+        self.name, self.candidates = name, list(candidates)
 
 
 class PayloadTooLargeError(UserInputError):

@@ -12,6 +12,7 @@ from civicgraph.network import MEASURES, NetworkExplorer, ViewRequest, parse_mea
 from civicgraph.network import html as network_html
 from civicgraph.network import params as read
 from civicgraph.network.model import INFO
+from civicgraph.readmodels.search import SearchIndex
 
 
 @click.command("graph")
@@ -43,16 +44,18 @@ def graph_command(
 ) -> None:
     """Write the network (or ENTITY's ego network) as one HTML file that works offline.
 
-    ENTITY is an IRI or kind/slug, e.g. person/patrick-atwater.
+    ENTITY is a name ("Code for America"), another name, kind/slug
+    (org/code-for-america) or an IRI; case and accents do not matter.
     """
     settings = settings_for(store=store)
-    request = ViewRequest(
-        focus=read.entity(entity) if entity else None,
-        depth=depth,
-        classes=read.terms([classes or ""]),
-        relations=read.terms([relations or ""]),
-    )
     with opened_store(settings) as opened:
+        names = SearchIndex.build(opened) if entity else None
+        request = ViewRequest(
+            focus=read.entity(entity, names) if entity else None,
+            depth=depth,
+            classes=read.terms([classes or ""]),
+            relations=read.terms([relations or ""]),
+        )
         view = NetworkExplorer(opened, settings.node_cap).view(request)
     notice = f"Grouped: {view.total_nodes} nodes pass the node cap." if view.truncated else ""
     title = "civicgraph network" + (
