@@ -1,8 +1,11 @@
 """What every command shares: the ``--store`` option, settings, and opening the store."""
 
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
 
 import click
 
@@ -36,3 +39,21 @@ def opened_store(settings: Settings) -> Iterator[GraphStore]:
         yield store
     finally:
         store.close()
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """Write ``path`` whole or not at all: a temporary file beside it, renamed at the end.
+
+    A command that fails half-way (a query error, a lost server, Ctrl-C) leaves the
+    previous file, or no file, never a truncated one.
+    """
+    folder = path.resolve().parent
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from civicgraph.cli.common import opened_store, settings_for, store_option
+from civicgraph.cli.common import atomic_output, opened_store, settings_for, store_option
 from civicgraph.cli.output import aligned_table
 from civicgraph.dataset import loader, stats, validation
 from civicgraph.dataset.export import export
@@ -62,7 +62,7 @@ def export_command(
         if output is None:
             export(opened, sys.stdout.buffer, fmt, graph)
             return
-        with output.open("wb") as stream:
+        with atomic_output(output) as stream:
             export(opened, stream, fmt, graph)
     click.echo(f"Wrote {output}", err=True)
 

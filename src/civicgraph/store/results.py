@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple, serialize
 
 from civicgraph.formats import Format, Kind, negotiate
+from civicgraph.store import jsonld
 from civicgraph.vocab import PREFIXES
 
 Term = NamedNode | BlankNode | Literal | Triple
@@ -196,13 +197,19 @@ def _tsv(result: SelectResult | AskResult) -> bytes:
 _RESULT_WRITERS = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}
 
 
-def serialize_triples(triples: Sequence[Triple] | Iterator[Triple], fmt: Format) -> bytes:
-    """Serialize triples in any RDF format; dataset formats put them in the default graph."""
+def serialize_triples(
+    triples: Sequence[Triple] | Iterator[Triple], fmt: Format, context: str | None = None
+) -> bytes:
+    """Serialize triples in any RDF format; dataset formats put them in the default graph.
+
+    JSON-LD is compacted (``store.jsonld``), against ``context`` when given its URL.
+    """
     if Kind.DATASET in fmt.kinds and fmt.name != "jsonld":
         quads = (Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
         return serialize(quads, format=fmt.rdf_format) or b""
     prefixes = PREFIXES if fmt.name in {"turtle", "n3", "rdfxml"} else None
-    return serialize(triples, format=fmt.rdf_format, prefixes=prefixes) or b""
+    body = serialize(triples, format=fmt.rdf_format, prefixes=prefixes) or b""
+    return jsonld.compact(body, context) if fmt.name == "jsonld" else body
 
 
 def serialize_result(result: QueryResult, fmt: Format) -> bytes:

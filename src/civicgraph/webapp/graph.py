@@ -36,6 +36,7 @@ from civicgraph.network import (
     Projection,
     View,
     ViewRequest,
+    exports,
     parse_measure,
     parse_method,
     path_json,
@@ -212,8 +213,20 @@ def export_html() -> ResponseReturnValue:
 
 @bp.get("/api/graph")
 def api_graph() -> ResponseReturnValue:
-    """Nodes and edges of the whole graph, an ego network, or a query result."""
-    return jsonify(current_view(request.args))
+    """Nodes and edges of the whole graph, an ego network, or a query result.
+
+    ``format`` (gexf, graphml, ttl, jsonld) downloads the same view as a file.
+    """
+    doc = current_view(request.args)
+    name = request.args.get("format") or "json"
+    if name == "json":
+        return jsonify(doc)
+    context = url_for("pages.context", _external=True)
+    found = exports.render(doc, name, context)
+    response = Response(found.body, content_type=found.media_type)
+    disposition = f'attachment; filename="civicgraph-network.{found.extension}"'
+    response.headers["Content-Disposition"] = disposition
+    return response
 
 
 @bp.get("/api/graph/status")
