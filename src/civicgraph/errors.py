@@ -275,12 +275,33 @@ class StoreError(CivicgraphError):
 class StoreLockedError(StoreError):
     """Another process holds the on-disk store open for writing."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, server: str | None = None) -> None:
+        instead = (
+            f"While it runs, use it through its endpoint: --store {server} "
+            "(or CIVICGRAPH_STORE). Or stop it"
+            if server
+            else "Stop that process"
+        )
         super().__init__(
             f"The store at {path} is in use by another process (a running 'civicgraph "
-            "serve'?). Stop that process, or point --store at another directory."
+            f"serve'?). {instead}, or point --store at another directory."
         )
-        self.path = path
+        self.path, self.server = path, server
+
+
+class EmptyStoreError(UserInputError):
+    """A command that reads data was pointed at a store that holds none."""
+
+    title = "Empty store"
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"The store at {where} is empty: nothing has been loaded into it. Fill it with "
+            "'civicgraph load --bundled' (the ontology and the bundled data) or "
+            "'civicgraph load FILE.ttl', or point --store at a running server, e.g. "
+            "--store http://127.0.0.1:8000/sparql."
+        )
+        self.where = where
 
 
 class ValidationFailedError(UserInputError):

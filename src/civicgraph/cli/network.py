@@ -60,7 +60,7 @@ def graph_command(
     (org/code-for-america) or an IRI; case and accents do not matter.
     """
     settings = settings_for(store=store)
-    with opened_store(settings) as opened:
+    with opened_store(settings, reading=True) as opened:
         names = SearchIndex.build(opened) if entity else None
         request = ViewRequest(
             focus=read.entity(entity, names) if entity else None,
@@ -105,7 +105,7 @@ def metrics_command(
 ) -> None:
     """Rank entities by degree, betweenness or PageRank."""
     settings = settings_for(store=store)
-    with opened_store(settings) as opened:
+    with opened_store(settings, reading=True) as opened:
         projection = NetworkExplorer(opened, settings.node_cap).projection()
         values = projection.measure(parse_measure(measure_name))
     graph = projection.graph
