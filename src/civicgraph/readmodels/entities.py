@@ -10,6 +10,7 @@ entity as ``?entity``; nothing is pasted into query text.
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from pyoxigraph import Literal, NamedNode
 
@@ -162,8 +163,15 @@ def _evidence(row: Mapping[str, Term]) -> Evidence | None:
 
 
 def _collect_evidence(rows: Sequence[Mapping[str, Term]]) -> tuple[Evidence, ...]:
-    found = {e for e in (_evidence(r) for r in rows) if e is not None}
-    return tuple(sorted(found, key=lambda e: (e.source_label, e.location, e.statement)))
+    """Each source once per claim: a membership's two statements (member, organization)
+    cite the same place in the same source, and a reader needs to see it once."""
+    found: dict[tuple[str, str, str, str], Evidence] = {}
+    for item in sorted(
+        (e for e in (_evidence(r) for r in rows) if e is not None),
+        key=lambda e: (e.source_label, e.location, e.statement),
+    ):
+        found.setdefault((item.source, item.location, item.confidence, item.date), item)
+    return tuple(found.values())
 
 
 def _link(rows: Sequence[Mapping[str, Term]]) -> Link:
@@ -179,7 +187,7 @@ def _group_label(rows: Sequence[Mapping[str, Term]], direction: str) -> str:
     label = pick_label(r.get("propertyLabel") for r in rows) or humanize(iri)
     if direction == "out":
         return label
-    return pick_label(r.get("inverseLabel") for r in rows) or f"inverse of {label}"
+    return pick_label(r.get("inverseLabel") for r in rows) or f"{label} this"
 
 
 def _relations(rows: list[dict[str, Term]]) -> tuple[list[PropertyGroup], list[PropertyGroup]]:
@@ -202,11 +210,56 @@ def _relations(rows: list[dict[str, Term]]) -> tuple[list[PropertyGroup], list[P
         )
         for (direction, prop), links in by_group.items()
     ]
-    groups.sort(key=lambda g: g.label.casefold())
+    groups.sort(key=lambda g: (importance(g.property), g.label.casefold()))
     return (
         [g for g in groups if g.direction == "out"],
         [g for g in groups if g.direction == "in"],
     )
+
+
+#: Relations in the order a reader wants them: who founded and leads, who belongs, who
+#: takes part, what it came from; what a document is about or mentions comes last.
+_IMPORTANCE: Final = (
+    "founder",
+    "founded",
+    "ledBy",
+    "leads",
+    "memberOf",
+    "hasMember",
+    "subOrganizationOf",
+    "hasSubOrganization",
+    "proposedBy",
+    "proposes",
+    "organizer",
+    "organizerOf",
+    "participant",
+    "participatesIn",
+    "attendee",
+    "attended",
+    "author",
+    "authorOf",
+    "replacedBy",
+    "replaces",
+    "mergedInto",
+    "renamedTo",
+    "inspiredBy",
+    "buildsOn",
+    "resultedIn",
+    "recommends",
+    "location",
+    "reportedCost",
+)
+_LAST: Final = ("addresses", "addressedBy", "about", "publishedIn", "mentions", "mentionedIn")
+
+
+def importance(prop: str) -> int:
+    """A relation's place on a page: lower first; unknown relations before the mentions."""
+    name = local_name(prop)
+    if name in _IMPORTANCE:
+        return _IMPORTANCE.index(name)
+    if name in _LAST:
+        return 100 + _LAST.index(name)
+    return 50
 
 
 def _is_statement(iri: str) -> bool:
