@@ -76,3 +76,10 @@ def test_class_counts_count_them_under_the_aligned_class() -> None:
     counts = {c.iri: c.count for c in class_counts(store)}
     civ = PREFIXES["civ"]
     assert counts == {civ + "Person": 1, civ + "Organization": 2, civ + "Event": 1, civ + "Goal": 1}
+
+
+def test_browse_lists_them_under_the_aligned_class(client: FlaskClient) -> None:
+    people = client.get("/browse/Person.json").get_json()
+    assert GRACE in {item["iri"] for item in people["items"]}
+    organizations = client.get("/browse/Organization.json").get_json()
+    assert {LAB, FRIENDS} <= {item["iri"] for item in organizations["items"]}
