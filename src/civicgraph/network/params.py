@@ -9,8 +9,8 @@ classes and relations as IRIs, ``civ:`` names or bare ontology names (``Person``
 from collections.abc import Iterable
 
 from civicgraph.errors import UserInputError
-from civicgraph.network.model import Confidence
 from civicgraph.readmodels import names
+from civicgraph.readmodels.evidence import Confidence
 from civicgraph.readmodels.search import SearchIndex
 from civicgraph.vocab import CIV
 

@@ -17,7 +17,7 @@ from enum import IntEnum
 
 from civicgraph.dataset.versioned import PerVersion
 from civicgraph.queries import named_query
-from civicgraph.readmodels.entities import pick_label
+from civicgraph.readmodels.labels import label_or_name
 from civicgraph.readmodels.trigrams import TrigramIndex
 from civicgraph.readmodels.words import normalize
 from civicgraph.store import GraphStore
@@ -222,7 +222,7 @@ class SearchIndex:
 
 def _entry(iri: str, found: dict[str, list[Term]]) -> Entry:
     ref = parse_entity_iri(iri)
-    label = pick_label(found.get("label", [])) or (ref.slug if ref else iri)
+    label = label_or_name(iri, found.get("label", []))
     alts = sorted({term_value(t) for t in found.get("alt", [])} - {label})
     return Entry(
         iri=iri,

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import NotFoundError
 from civicgraph.readmodels.browse import FACETS, PER_PAGE, Listing
-from civicgraph.readmodels.entities import local_name
+from civicgraph.readmodels.labels import local_name
 from civicgraph.readmodels.ontology import OntologyDoc, OntologyTerm
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.urls import entity_path

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from flask import Flask, url_for
 
 from civicgraph.formats import Format
-from civicgraph.readmodels.entities import local_name
+from civicgraph.readmodels.labels import local_name
 from civicgraph.vocab import CIV, parse_entity_iri
 
 _ONTOLOGY_NS = str(CIV._NS)
