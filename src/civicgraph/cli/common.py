@@ -114,6 +114,12 @@ def _holds_data(store: GraphStore) -> bool:
     return isinstance(answer, AskResult) and answer.value
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 @contextmanager
 def atomic_output(path: Path) -> Iterator[BinaryIO]:
     """Write ``path`` whole or not at all: a temporary file beside it, renamed at the end.
@@ -123,6 +129,7 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
     """
     folder = path.resolve().parent
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would hide the file from others
     try:
         with os.fdopen(handle, "wb") as stream:
             yield stream
