@@ -14,8 +14,6 @@ from pyoxigraph import BlankNode, NamedNode, RdfFormat, parse
 
 from civicgraph.cli import main
 from civicgraph.client import ClientError, select
-from civicgraph.dataset.loader import load_bundled
-from civicgraph.store import EmbeddedStore
 from civicgraph.vocab import ENTITY_BASE
 from tests.live import LiveServer
 
@@ -141,15 +139,6 @@ def test_sparql_format_that_cannot_carry_the_result_is_406(live_server: LiveServ
         timeout=30,
     )
     assert answer.status_code == 406
-
-
-@pytest.fixture(scope="module")
-def bundled_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("exports") / "store"
-    store = EmbeddedStore(path)
-    load_bundled(store)
-    store.close()
-    return path
 
 
 @pytest.mark.parametrize("extension", ["gexf", "graphml", "ttl", "jsonld", "html"])

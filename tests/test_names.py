@@ -7,11 +7,10 @@ import requests
 from click.testing import CliRunner
 
 from civicgraph.cli import main
-from civicgraph.dataset.loader import load_bundled
 from civicgraph.errors import AmbiguousNameError, UnknownNameError
 from civicgraph.readmodels.names import resolve
 from civicgraph.readmodels.search import SearchIndex
-from civicgraph.store import EmbeddedStore, GraphStore
+from civicgraph.store import GraphStore
 from civicgraph.vocab import ENTITY_BASE
 from tests.live import LiveServer
 
@@ -97,15 +96,6 @@ def test_path_between_two_names(live_server: LiveServer) -> None:
     body = answer.json()
     assert (body["from"], body["to"]) == (LUKE, CFA)
     assert body["shortest"]
-
-
-@pytest.fixture(scope="module")
-def bundled_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("names") / "store"
-    store = EmbeddedStore(path)
-    load_bundled(store)
-    store.close()
-    return path
 
 
 def test_cli_graph_takes_a_name(bundled_dir: Path, tmp_path: Path) -> None:
