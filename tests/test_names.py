@@ -58,7 +58,10 @@ def test_an_unknown_name_says_what_it_looks_like(index: SearchIndex) -> None:
     with pytest.raises(UnknownNameError) as caught:
         resolve(index, "Jenifer Pahlka")
     assert caught.value.candidates[0].label == "Jennifer Pahlka"
-    assert "Did you mean: Jennifer Pahlka" in str(caught.value)
+    assert (
+        "Did you mean one of these?\n  - Jennifer Pahlka (Person): person/jennifer-pahlka"
+        in str(caught.value)
+    )
 
 
 def test_api_focus_by_label(live_server: LiveServer) -> None:

@@ -9,6 +9,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from civicgraph.vocab import ENTITY_BASE
+
 
 class CivicgraphError(Exception):
     """Base class: ``title`` names the kind of problem, ``detail`` explains it."""
@@ -148,7 +150,10 @@ class Candidate:
 
 
 def _listed(candidates: Sequence[Candidate]) -> str:
-    return "; ".join(f"{c.label} ({c.kind}, {c.iri})" for c in candidates)
+    """One candidate a line: the label, then the short ``kind/slug`` form to type."""
+    return "".join(
+        f"\n  - {c.label} ({c.kind}): {c.iri.removeprefix(ENTITY_BASE)}" for c in candidates
+    )
 
 
 class UnknownNameError(NotFoundError):
@@ -157,7 +162,7 @@ class UnknownNameError(NotFoundError):
     title = "Unknown entity"
 
     def __init__(self, name: str, candidates: Sequence[Candidate]) -> None:
-        hint = f". Did you mean: {_listed(candidates)}?" if candidates else ""
+        hint = f". Did you mean one of these?{_listed(candidates)}" if candidates else ""
         super().__init__(f"No entity is named {name!r}{hint}")
         self.name, self.candidates = name, list(candidates)
 
@@ -169,8 +174,8 @@ class AmbiguousNameError(UserInputError):
 
     def __init__(self, name: str, candidates: Sequence[Candidate]) -> None:
         super().__init__(
-            f"{name!r} names {len(candidates)} entities; give one of them by IRI or "
-            f"kind/slug: {_listed(candidates)}"
+            f"{name!r} names {len(candidates)} entities; give one of them by its kind/slug "
+            f"or IRI:{_listed(candidates)}"
         )
         self.name, self.candidates = name, list(candidates)
 
