@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from civicgraph.cli import main
 from civicgraph.errors import AmbiguousNameError, UnknownNameError
-from civicgraph.readmodels.names import resolve
+from civicgraph.readmodels.names import display_name, resolve
 from civicgraph.readmodels.search import SearchIndex
 from civicgraph.store import GraphStore
 from civicgraph.vocab import ENTITY_BASE
@@ -117,3 +117,20 @@ def test_cli_graph_lists_the_choices_for_a_shared_name(bundled_dir: Path, tmp_pa
     assert "Office of Digital Innovation" in result.output
     assert "org/office-of-data-and-innovation" in result.output
     assert not out.exists()
+
+
+def test_explorer_boxes_show_names_not_iris(live_server: LiveServer) -> None:
+    html = requests.get(
+        f"{live_server.url}/graph",
+        params={"focus": CFA, "from": LUKE, "to": ENTITY_BASE + "org/office-of-digital-innovation"},
+        timeout=60,
+    ).text
+    assert 'name="focus" list="entity-options" value="Code for America"' in html
+    assert 'name="from" list="entity-options" value="Luke Fretwell"' in html
+    # a shared name would be ambiguous, so the box shows the kind/slug instead
+    assert 'name="to" list="entity-options" value="org/office-of-digital-innovation"' in html
+
+
+def test_display_name_keeps_unknown_text_as_typed(index: SearchIndex) -> None:
+    assert display_name(index, "no such thing at all") == "no such thing at all"
+    assert display_name(index, "org/code-for-america") == "Code for America"

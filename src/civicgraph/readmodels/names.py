@@ -12,7 +12,7 @@ from typing import Final
 
 from civicgraph.errors import AmbiguousNameError, Candidate, UnknownNameError, UserInputError
 from civicgraph.readmodels.search import RECORD_KINDS, Entry, SearchIndex
-from civicgraph.vocab import ENTITY_KINDS, entity_iri
+from civicgraph.vocab import ENTITY_BASE, ENTITY_KINDS, entity_iri
 
 #: Most look-alike names offered when a name is unknown.
 SUGGESTIONS: Final = 5
@@ -63,3 +63,23 @@ def resolve(index: SearchIndex, text: str) -> str:
     hits = index.find(text, 1, SUGGESTIONS).hits
     looks_like = [index.entry(hit.iri) for hit in hits]
     raise UnknownNameError(text, [candidate(e) for e in looks_like if e is not None])
+
+
+def display_name(index: SearchIndex, text: str) -> str:
+    """What a box shows for an entity given as ``text``: its label when the label
+    resolves back to it, else its ``kind/slug``; text that names no entity stays as typed."""
+    try:
+        iri = resolve(index, text)
+    except UserInputError:
+        return text
+    entry = index.entry(iri)
+    if entry is not None and _names_alone(index, entry.label, iri):
+        return entry.label
+    return iri.removeprefix(ENTITY_BASE)
+
+
+def _names_alone(index: SearchIndex, label: str, iri: str) -> bool:
+    try:
+        return resolve(index, label) == iri
+    except UserInputError:
+        return False

@@ -49,6 +49,7 @@ from civicgraph.network.background import Patience
 from civicgraph.network.model import INFO
 from civicgraph.network.projection import project
 from civicgraph.network.service import Builder
+from civicgraph.readmodels import names
 from civicgraph.readmodels.search import SearchIndex
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.results import GraphResult
@@ -59,6 +60,8 @@ from civicgraph.webapp.urls import entity_path
 bp = Blueprint("graph", __name__)
 _KEY: Final = "civicgraph.network"
 _OVERFLOWS: Final = ("class", "community", "top")
+#: Parameters that name an entity, shown by name in the page's boxes.
+_NAMED: Final = ("focus", "from", "to")
 _TRUE: Final = {"1", "true", "on", "yes"}
 #: Seconds a client is told to wait before asking again for work still being prepared.
 RETRY_AFTER: Final = 3
@@ -198,7 +201,13 @@ def page() -> ResponseReturnValue:
         methods=COMMUNITY_METHODS,
         node_cap=explorer().node_cap,
         labels={n: d[INFO].label for n, d in projection.graph.nodes(data=True)},
+        shown={name: _shown(request.args.get(name, "")) for name in _NAMED},
     )
+
+
+def _shown(text: str) -> str:
+    """An entity box's text: the entity's name rather than its IRI (the API reads both)."""
+    return names.display_name(_names(), text) if text else ""
 
 
 @bp.get("/graph/export.html")
