@@ -40,6 +40,8 @@ def compact_iri(iri: str) -> str:
 def _value(value: dict[str, Any]) -> Any:
     if "@id" in value:
         return {"@id": compact_iri(value["@id"])}
+    if set(value) == {"@value"} and isinstance(value["@value"], str):
+        return value["@value"]  # a plain string needs no wrapper (JSON-LD 1.1 §4.2)
     if "@type" in value:
         return {**value, "@type": compact_iri(value["@type"])}
     return value
