@@ -128,8 +128,10 @@ def test_api_communities_cover_every_node(graph_client: FlaskClient) -> None:
     assert sum(c["size"] for c in body["communities"]) == 11
 
 
-def test_api_entities_matches_labels(graph_client: FlaskClient) -> None:
-    body = graph_client.get("/api/graph/entities?q=news").get_json()
+def test_api_entities_moved_to_the_one_search_endpoint(graph_client: FlaskClient) -> None:
+    moved = graph_client.get("/api/graph/entities?q=news")
+    assert (moved.status_code, moved.headers["Location"]) == (308, "/search.json?q=news")
+    body = graph_client.get("/api/graph/entities?q=news", follow_redirects=True).get_json()
     assert [r["id"] for r in body["results"]] == [NEWS]
 
 

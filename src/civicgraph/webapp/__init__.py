@@ -8,6 +8,7 @@ from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.webapp import (
+    browse_pages,
     entity_pages,
     errors,
     export_pages,
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         pages.bp,
         entity_pages.bp,
         search_pages.bp,
+        browse_pages.bp,
         query_pages.bp,
         gallery_pages.bp,
         export_pages.bp,

@@ -3,6 +3,7 @@
 Clients that want JSON get ``{"error", "status", "detail"}``; browsers get a page.
 """
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
@@ -16,6 +17,7 @@ STATUS: dict[type[errors.CivicgraphError], int] = {
     errors.AuthenticationError: 401,
     errors.WritesDisabledError: 403,
     errors.NotFoundError: 404,
+    errors.AmbiguousNameError: 409,
     errors.NotAcceptableError: 406,
     errors.CannotExpressError: 406,
     errors.LengthRequiredError: 411,
@@ -62,6 +64,8 @@ def _civicgraph_error(error: errors.CivicgraphError) -> Response:
         value = getattr(error, name, None)
         if value is not None:
             extra[name] = value
+    if isinstance(error, errors.UnknownNameError | errors.AmbiguousNameError):
+        extra["candidates"] = [asdict(c) for c in error.candidates]
     response = error_response(status, error.title, error.detail, **extra)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="civicgraph"'

@@ -12,7 +12,17 @@ import csv
 import io
 from typing import Any, Final
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -27,6 +37,7 @@ from civicgraph.network import (
     Projection,
     View,
     ViewRequest,
+    exports,
     parse_measure,
     parse_method,
     path_json,
@@ -38,17 +49,21 @@ from civicgraph.network.background import Patience
 from civicgraph.network.model import INFO
 from civicgraph.network.projection import project
 from civicgraph.network.service import Builder
+from civicgraph.readmodels import names
+from civicgraph.readmodels.search import SearchIndex
 from civicgraph.spreadsheet import neutralise
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.results import GraphResult
+from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import entity_path
 
 bp = Blueprint("graph", __name__)
 _KEY: Final = "civicgraph.network"
 _OVERFLOWS: Final = ("class", "community", "top")
+#: Parameters that name an entity, shown by name in the page's boxes.
+_NAMED: Final = ("focus", "from", "to")
 _TRUE: Final = {"1", "true", "on", "yes"}
-_ENTITY_MATCHES: Final = 20
 #: Seconds a client is told to wait before asking again for work still being prepared.
 RETRY_AFTER: Final = 3
 #: Endpoints that change the data: SPARQL Update and the Graph Store Protocol.
@@ -111,17 +126,22 @@ def _overflow(args: MultiDict[str, str]) -> Overflow:
     return value  # type: ignore[return-value]
 
 
+def _names() -> SearchIndex:
+    """The index entity names are resolved against (the search's, so both agree)."""
+    return readmodels.searcher().index()
+
+
 def view_request(args: MultiDict[str, str]) -> ViewRequest:
     """Read focus, depth, filters and overflow handling from query parameters."""
     focus, source = args.get("focus"), args.get("source")
     return ViewRequest(
-        focus=read.entity(focus) if focus else None,
+        focus=read.entity(focus, _names()) if focus else None,
         depth=_int(args, "depth", 1),
         classes=read.terms(args.getlist("classes")),
         relations=read.terms(args.getlist("relations")),
         evidence=EvidenceFilter(
             sourced_only=args.get("sourced", "").lower() in _TRUE,
-            source=read.entity(source) if source else None,
+            source=read.entity(source, _names()) if source else None,
             min_confidence=read.confidence(args.get("min_confidence")),
         ),
         overflow=_overflow(args),
@@ -182,7 +202,13 @@ def page() -> ResponseReturnValue:
         methods=COMMUNITY_METHODS,
         node_cap=explorer().node_cap,
         labels={n: d[INFO].label for n, d in projection.graph.nodes(data=True)},
+        shown={name: _shown(request.args.get(name, "")) for name in _NAMED},
     )
+
+
+def _shown(text: str) -> str:
+    """An entity box's text: the entity's name rather than its IRI (the API reads both)."""
+    return names.display_name(_names(), text) if text else ""
 
 
 @bp.get("/graph/export.html")
@@ -198,8 +224,20 @@ def export_html() -> ResponseReturnValue:
 
 @bp.get("/api/graph")
 def api_graph() -> ResponseReturnValue:
-    """Nodes and edges of the whole graph, an ego network, or a query result."""
-    return jsonify(current_view(request.args))
+    """Nodes and edges of the whole graph, an ego network, or a query result.
+
+    ``format`` (gexf, graphml, ttl, jsonld) downloads the same view as a file.
+    """
+    doc = current_view(request.args)
+    name = request.args.get("format") or "json"
+    if name == "json":
+        return jsonify(doc)
+    context = url_for("pages.context", _external=True)
+    found = exports.render(doc, name, context)
+    response = Response(found.body, content_type=found.media_type)
+    disposition = f'attachment; filename="civicgraph-network.{found.extension}"'
+    response.headers["Content-Disposition"] = disposition
+    return response
 
 
 @bp.get("/api/graph/status")
@@ -211,22 +249,15 @@ def api_status() -> ResponseReturnValue:
 
 @bp.get("/api/graph/entities")
 def api_entities() -> ResponseReturnValue:
-    """Entities whose label contains ``q``, for choosing a focus or path ends."""
-    needle = request.args.get("q", "").strip().casefold()
-    graph = explorer().projection().graph
-    found = []
-    for node, data in graph.nodes(data=True):
-        info = data[INFO]
-        if needle in info.label.casefold() or any(needle in a.casefold() for a in info.alt_labels):
-            found.append({"id": node, "label": info.label, "classLabel": info.cls_label})
-    found.sort(key=lambda item: (not item["label"].casefold().startswith(needle), item["label"]))
-    return jsonify({"results": found[: _int(request.args, "limit", _ENTITY_MATCHES)]})
+    """Moved: entity search has one endpoint, ``/search.json``, with one ranking."""
+    query = request.query_string.decode("ascii", "replace")
+    return redirect(url_for("search.as_json") + (f"?{query}" if query else ""), code=308)
 
 
 @bp.get("/api/graph/node")
 def api_node() -> ResponseReturnValue:
     """One node's details for the side panel: literals, classes and centrality."""
-    iri = read.entity(request.args.get("id", ""))
+    iri = read.entity(request.args.get("id", ""), _names())
     projection = explorer().projection()
     if iri not in projection.graph:
         raise NotFoundError(f"No entity {iri} in the network", iri)
@@ -255,8 +286,8 @@ def api_path() -> ResponseReturnValue:
         raise UserInputError("Give both ends of the path as 'from' and 'to'")
     projection = explorer().projection()
     result = explorer().paths(
-        read.entity(args["from"]),
-        read.entity(args["to"]),
+        read.entity(args["from"], _names()),
+        read.entity(args["to"], _names()),
         max_hops=_int(args, "max_hops", 4),
         k=_int(args, "k", 5),
         relations=read.terms(args.getlist("relations")),

@@ -14,6 +14,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Flask, url_for
 
 from civicgraph.formats import Format
+from civicgraph.readmodels.labels import local_name
 from civicgraph.vocab import CIV, parse_entity_iri
 
 _ONTOLOGY_NS = str(CIV._NS)
@@ -94,6 +95,11 @@ def explorer_path(focus: str = "") -> str:
     return f"{path}?{urlencode({'focus': focus})}" if focus else path
 
 
+def browse_path(iri: str) -> str:
+    """The list of every entity of a class (its sub-classes included)."""
+    return url_for("browse.page", name=local_name(iri))
+
+
 def export_path(fmt: Format, graph: str | None = None) -> str:
     """A download of the dataset, or of one named graph, in one format."""
     if graph is None:
@@ -111,6 +117,7 @@ BUILDERS = {
     "gallery_path": gallery_path,
     "explorer_path": explorer_path,
     "export_path": export_path,
+    "browse_path": browse_path,
 }
 
 
