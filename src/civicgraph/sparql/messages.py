@@ -11,6 +11,7 @@ what a person types.
 
 import re
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Final
 
 from civicgraph.sparql.lexer import Token, TokenKind, tokens
@@ -106,5 +107,8 @@ def explain(message: str, text: str, line: int | None, column: int | None) -> Ex
         return Explanation(message)
     word = _unknown_word(text, _offset(text, line, column))
     if word is not None:
-        return Explanation(f"{_where(text, word)}: unknown keyword {word.text}", keyword=word.text)
+        near = get_close_matches(word.text.upper(), KEYWORDS, n=1)
+        hint = f"; did you mean {near[0]}?" if near else ""
+        detail = f"{_where(text, word)}: unknown keyword {word.text}{hint}"
+        return Explanation(detail, keyword=word.text)
     return Explanation(f"Line {line}, column {column}: {_expected(message)}")
