@@ -37,8 +37,9 @@ def test_search_limit_is_bounded(workbench_client: FlaskClient) -> None:
 
 def test_every_page_has_the_search_box(workbench_client: FlaskClient) -> None:
     html = workbench_client.get("/gallery").get_data(as_text=True)
-    assert 'role="combobox"' in html
+    assert 'name="q" type="search"' in html
     assert 'data-suggest="/search.json"' in html
+    assert "site-search.js" in html  # makes the box a combobox with suggestions
 
 
 def test_search_sees_an_entity_written_by_sparql_update(writable_server: LiveServer) -> None:

@@ -64,6 +64,8 @@ class QuerySyntaxError(UserInputError):
         where = f" at line {line}, column {column}" if line else ""
         super().__init__(f"The SPARQL text does not parse{where}: {message}")
         self.message, self.line, self.column = message, line, column
+        #: What an editor can offer to fix (prefix, namespace, keyword), once explained.
+        self.fix: dict[str, str] | None = None
 
 
 class RdfSyntaxError(UserInputError):

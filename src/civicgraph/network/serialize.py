@@ -2,7 +2,9 @@
 
 The shape is a contract: the graph page, the standalone export and the small ego view
 on entity pages all read ``nodes`` (id, label, class, classLabel, degree, url) and
-``edges`` (id, from, to, property, label, evidence, confidence).
+``edges`` (id, from, to, property, label, evidence, confidence). ``colour`` and
+``legend`` say how a node is coloured and what the legend calls that colour, so every
+view colours a class the same way (``network.colours``).
 """
 
 from collections.abc import Callable
@@ -10,6 +12,7 @@ from typing import Any
 
 import networkx as nx
 
+from civicgraph.network.colours import group_colour
 from civicgraph.network.model import INFO
 from civicgraph.network.paths import Path, PathResult
 from civicgraph.network.views import View, ViewEdge, ViewNode, entity_edge, entity_node
@@ -37,6 +40,8 @@ def node_json(node: ViewNode, link: Link) -> dict[str, Any]:
         "classLabel": node.cls_label,
         "group": node.group,
         "groupLabel": node.group_label,
+        "colour": group_colour(node.group),
+        "legend": node.group_label,
         "degree": node.degree,
         "url": link(node.id) if node.entity else None,
         "count": node.count,

@@ -23,22 +23,26 @@ from civicgraph.network.analysis import (
     best_connected,
     communities,
     community_index,
+    community_names,
     degrees,
     facets,
     measure,
     undirected,
 )
 from civicgraph.network.background import Patience, Prepared, Report, Task, Tasks
+from civicgraph.network.model import INFO
 from civicgraph.network.paths import PathResult, find_paths
 from civicgraph.network.projection import ProjectionOptions, project
 from civicgraph.network.triples import from_triples
 from civicgraph.network.views import View, ViewRequest, build_view
 from civicgraph.store import GraphStore
+from civicgraph.vocab import CIV
 
 #: Builds the network of a store, reporting progress (``project`` unless a test slows it).
 Builder = Callable[[GraphStore, ProjectionOptions, Report], nx.MultiDiGraph]
 
 T = TypeVar("T")
+_DOCUMENT = str(CIV.Document)
 
 
 @dataclass
@@ -85,6 +89,17 @@ class Projection:
         """Each node's community number."""
         return self._cached(f"index:{method}", lambda: community_index(self.communities(method)))
 
+    def community_labels(self, method: CommunityMethod) -> list[str]:
+        """Each community's name, by number."""
+        return self._cached(
+            f"names:{method}", lambda: community_names(self.graph, self.communities(method))
+        )
+
+    def named_communities(self, method: CommunityMethod) -> dict[str, tuple[int, str]]:
+        """Each node's community number and that community's name."""
+        names = self.community_labels(method)
+        return {node: (n, names[n]) for node, n in self.community_of(method).items()}
+
     def facets(self) -> Facets:
         """Classes, relations and sources present, for filter menus."""
         return self._cached("facets", lambda: facets(self.graph))
@@ -92,6 +107,15 @@ class Projection:
     def connections(self) -> nx.Graph:
         """The graph with direction and parallel edges collapsed, for path search."""
         return self._cached("undirected", lambda: undirected(self.graph))
+
+    def documents(self) -> frozenset[str]:
+        """The nodes that are documents (sources), which paths avoid by default."""
+        return self._cached(
+            "documents",
+            lambda: frozenset(
+                n for n, d in self.graph.nodes(data=True) if d[INFO].group == _DOCUMENT
+            ),
+        )
 
     def hub(self) -> str | None:
         """The best-connected entity."""
@@ -135,7 +159,7 @@ class NetworkExplorer:
             request,
             self.node_cap,
             degrees=current.degrees(),
-            community_of=lambda: current.community_of(method),
+            community_of=lambda: current.named_communities(method),
         )
 
     def result_view(self, triples: Iterable[Triple], request: ViewRequest) -> View:
@@ -152,8 +176,12 @@ class NetworkExplorer:
         max_hops: int = 4,
         k: int = 5,
         relations: frozenset[str] | None = None,
+        through_documents: bool = False,
     ) -> PathResult:
-        """Shortest and simple paths between two entities, with evidence on each hop."""
+        """Shortest and simple paths between two entities, with evidence on each hop.
+
+        Documents are sources, not actors: paths go through them only on request.
+        """
         current = self.projection()
         return find_paths(
             current.graph,
@@ -163,6 +191,7 @@ class NetworkExplorer:
             k=k,
             relations=relations,
             connections=current.connections(),
+            avoid=frozenset() if through_documents else current.documents(),
         )
 
     def hub_view(self, depth: int = 1) -> View:

@@ -11,6 +11,9 @@ from werkzeug.exceptions import HTTPException
 
 from civicgraph import errors
 from civicgraph.formats import Kind, by_name, wants_html
+from civicgraph.sparql.messages import explain
+
+_SPARQL_BODIES = frozenset({"application/sparql-query", "application/sparql-update"})
 
 STATUS: dict[type[errors.CivicgraphError], int] = {
     errors.UserInputError: 400,
@@ -57,6 +60,28 @@ def error_response(status: int, title: str, detail: str, **extra: Any) -> Respon
     return response
 
 
+def _sparql_text() -> str:
+    """The SPARQL text of the request being answered, however it was sent (§2.1)."""
+    text = request.values.get("query") or request.values.get("update")
+    if text is None and request.mimetype in _SPARQL_BODIES:
+        text = request.get_data(cache=True, as_text=True)
+    return text or ""
+
+
+def _syntax_detail(error: errors.QuerySyntaxError, extra: dict[str, Any]) -> str:
+    """The parser's message in the reader's words, with what the editor can offer.
+
+    The embedded store explains its errors itself (it has the text); an error from a
+    remote server is explained here, from the request's text.
+    """
+    if error.fix is not None:
+        extra.update(error.fix)
+        return error.detail
+    found = explain(error.message, _sparql_text(), error.line, error.column)
+    extra.update(found.fix)
+    return found.detail
+
+
 def _civicgraph_error(error: errors.CivicgraphError) -> Response:
     status = status_of(error)
     extra: dict[str, Any] = {}
@@ -66,7 +91,10 @@ def _civicgraph_error(error: errors.CivicgraphError) -> Response:
             extra[name] = value
     if isinstance(error, errors.UnknownNameError | errors.AmbiguousNameError):
         extra["candidates"] = [asdict(c) for c in error.candidates]
-    response = error_response(status, error.title, error.detail, **extra)
+    detail = error.detail
+    if isinstance(error, errors.QuerySyntaxError):
+        detail = _syntax_detail(error, extra)
+    response = error_response(status, error.title, detail, **extra)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="civicgraph"'
     if isinstance(error, errors.PreparingError):

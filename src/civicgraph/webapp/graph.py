@@ -10,6 +10,7 @@ shows the progress and retries by itself. The page's URL carries the whole view
 
 import csv
 import io
+import re
 from typing import Any, Final
 
 from flask import (
@@ -46,10 +47,10 @@ from civicgraph.network import (
 from civicgraph.network import html as network_html
 from civicgraph.network import params as read
 from civicgraph.network.background import Patience
+from civicgraph.network.colours import community_colour
 from civicgraph.network.model import INFO
 from civicgraph.network.projection import project
 from civicgraph.network.service import Builder
-from civicgraph.readmodels import names
 from civicgraph.readmodels.search import SearchIndex
 from civicgraph.spreadsheet import neutralise
 from civicgraph.store.guarded import GuardedStore
@@ -61,8 +62,6 @@ from civicgraph.webapp.urls import entity_path
 bp = Blueprint("graph", __name__)
 _KEY: Final = "civicgraph.network"
 _OVERFLOWS: Final = ("class", "community", "top")
-#: Parameters that name an entity, shown by name in the page's boxes.
-_NAMED: Final = ("focus", "from", "to")
 _TRUE: Final = {"1", "true", "on", "yes"}
 #: Seconds a client is told to wait before asking again for work still being prepared.
 RETRY_AFTER: Final = 3
@@ -153,9 +152,11 @@ def _decorated(view: View, projection: Projection, args: MultiDict[str, str]) ->
     """The view's JSON, with community numbers and a size measure when asked for."""
     doc = view_json(view, entity_path)
     if args.get("colour") == "community":
-        index = projection.community_of(parse_method(args.get("method") or "greedy"))
+        index = projection.named_communities(parse_method(args.get("method") or "greedy"))
         for node in doc["nodes"]:
-            node["community"] = index.get(node["id"])
+            number, name = index.get(node["id"], (-1, "No community"))
+            node["community"], node["legend"] = number, name
+            node["colour"] = community_colour(number)
     if args.get("size"):
         values = projection.measure(parse_measure(args["size"]))
         for node in doc["nodes"]:
@@ -201,14 +202,24 @@ def page() -> ResponseReturnValue:
         measures=MEASURES,
         methods=COMMUNITY_METHODS,
         node_cap=explorer().node_cap,
-        labels={n: d[INFO].label for n, d in projection.graph.nodes(data=True)},
-        shown={name: _shown(request.args.get(name, "")) for name in _NAMED},
+        labels=_box_labels(request.args, projection),
     )
 
 
-def _shown(text: str) -> str:
-    """An entity box's text: the entity's name rather than its IRI (the API reads both)."""
-    return names.display_name(_names(), text) if text else ""
+def _box_labels(args: MultiDict[str, str], projection: Projection) -> dict[str, str]:
+    """Labels of the entities the URL names in the entity boxes, keyed by what it says.
+
+    The boxes show a label, never a raw IRI; the page's script submits the entity.
+    """
+    found = {}
+    for value in (args.get(name, "") for name in ("focus", "from", "to")):
+        try:
+            iri = read.entity(value, _names()) if value else None
+        except UserInputError:
+            continue
+        if iri in projection.graph:
+            found[value] = projection.graph.nodes[iri][INFO].label
+    return found
 
 
 @bp.get("/graph/export.html")
@@ -216,10 +227,22 @@ def export_html() -> ResponseReturnValue:
     """The current view as one standalone HTML file that works offline."""
     doc = current_view(request.args)
     notice = f"Showing a summary of {doc['total_nodes']} nodes." if doc["truncated"] else ""
-    html = network_html.render(doc, colour=request.args.get("colour") or "class", notice=notice)
+    title = _title(doc)
+    html = network_html.render(
+        doc, title=title, colour=request.args.get("colour") or "class", notice=notice
+    )
     response = Response(html, mimetype="text/html")
-    response.headers["Content-Disposition"] = 'attachment; filename="civicgraph-network.html"'
+    name = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "civicgraph-network"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.html"'
     return response
+
+
+def _title(doc: dict[str, Any]) -> str:
+    """What the exported view shows, in words: its focus entity's name, when it has one."""
+    focus = next((n["label"] for n in doc["nodes"] if n["id"] == doc.get("focus")), None)
+    if focus:
+        return f"Network around {focus}"
+    return "Network of a query result" if request.args.get("query") else "civicgraph network"
 
 
 @bp.get("/api/graph")
@@ -291,6 +314,7 @@ def api_path() -> ResponseReturnValue:
         max_hops=_int(args, "max_hops", 4),
         k=_int(args, "k", 5),
         relations=read.terms(args.getlist("relations")),
+        through_documents=args.get("documents", "").lower() in _TRUE,
     )
     return jsonify(path_json(result, projection.graph, projection.degrees(), entity_path))
 
@@ -339,12 +363,14 @@ def api_communities() -> ResponseReturnValue:
     method = parse_method(request.args.get("method") or "greedy")
     projection = explorer().projection()
     graph = projection.graph
+    names = projection.community_labels(method)
     return jsonify(
         {
             "method": method,
             "communities": [
                 {
                     "id": number,
+                    "name": names[number],
                     "size": len(members),
                     "members": [
                         {"id": n, "label": graph.nodes[n][INFO].label} for n in sorted(members)
