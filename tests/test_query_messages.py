@@ -38,7 +38,7 @@ def test_an_unknown_prefix_is_named_without_a_namespace() -> None:
 def test_a_misspelt_keyword_is_named() -> None:
     found = _explained("SELEKT * WHERE { ?s ?p ?o }")
     assert found.keyword == "SELEKT"
-    assert found.detail == "Line 1, column 1: unknown keyword SELEKT"
+    assert found.detail == "Line 1, column 1: unknown keyword SELEKT; did you mean SELECT?"
 
 
 def test_other_errors_list_what_a_person_types_once() -> None:

@@ -36,6 +36,8 @@ SIZES = {
 def _query(page: Page, base: str) -> None:
     page.goto(base + "/gallery/06-founders/open")
     expect(page.locator("#query-status")).to_contain_text("ms")
+    if (page.viewport_size or {}).get("width", 1280) < 600:  # a phone shows the results
+        page.locator("#downloads").evaluate("downloads => downloads.scrollIntoView()")
 
 
 def _entity(page: Page, base: str) -> None:

@@ -321,3 +321,21 @@ def test_downloads_are_named_after_the_query(page: Page, workbench_server: LiveS
     assert download.value.suggested_filename != "civicgraph-query.csv"
     assert download.value.suggested_filename.endswith(".csv")
     assert "found" in download.value.suggested_filename
+
+
+def test_unlabelled_nodes_show_their_label_on_hover(page: Page, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/graph")
+    _settled(page)
+    quiet = page.evaluate("window.civicgraph.view.nodes.get().find(n => n.label === '').id")
+    page.evaluate(
+        "id => { window.civicgraph.view.network.body.emitter.emit('hoverNode', {node: id}); }",
+        quiet,
+    )
+    shown = page.evaluate("id => window.civicgraph.view.nodes.get(id).label", quiet)
+    full = page.evaluate("id => window.civicgraph.view.byId.get(id).label", quiet)
+    assert shown
+    assert full.startswith(shown.rstrip("…"))
+    page.evaluate(
+        "id => { window.civicgraph.view.network.body.emitter.emit('blurNode', {node: id}); }", quiet
+    )
+    assert page.evaluate("id => window.civicgraph.view.nodes.get(id).label", quiet) == ""

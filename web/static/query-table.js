@@ -39,9 +39,12 @@ export function display(term, result) {
   return term.value;
 }
 
+const SHORT = 24;
+
 function cell(term, result) {
   const td = el("td");
   if (!term) return td;
+  if (display(term, result).length <= SHORT) td.classList.add("short");
   if (term.type === "uri") {
     const known = result.labels[term.value];
     td.append(linkOrText(display(term, result), known && known.url ? known.url : term.value, term.value));
@@ -50,7 +53,7 @@ function cell(term, result) {
   td.textContent = display(term, result);
   if (term.datatype) td.title = shortIri(term.datatype, result);
   if (term["xml:lang"]) td.title = "@" + term["xml:lang"];
-  if (term.datatype && /#(integer|decimal|double|float|int|long)$/.test(term.datatype)) td.className = "num";
+  if (term.datatype && /#(integer|decimal|double|float|int|long)$/.test(term.datatype)) td.classList.add("num");
   return td;
 }
 

@@ -128,8 +128,13 @@ def read_terms(store: GraphStore) -> Terms:
 
 def _read_entities(store: GraphStore) -> _Rows:
     rows = _Rows()
+    standard: dict[str, set[str]] = defaultdict(set)
     for row in _select(store, "network_entities"):
-        rows.classes[term_value(row["entity"])].add(term_value(row["class"]))
+        found = standard if "standard" in row else rows.classes
+        found[term_value(row["entity"])].add(term_value(row["class"]))
+    for entity, aligned in standard.items():
+        if entity not in rows.classes:  # a civ: class, when given, is more specific
+            rows.classes[entity] = aligned
     for row in _select(store, "network_literals"):
         value = row["value"]
         entity = term_value(row["entity"])

@@ -11,8 +11,10 @@ what a person types.
 
 import re
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Final
 
+from civicgraph.errors import QuerySyntaxError, SyntaxPosition
 from civicgraph.sparql.lexer import Token, TokenKind, tokens
 from civicgraph.vocab import PREFIXES
 
@@ -42,6 +44,12 @@ class Explanation:
     prefix: str | None = None
     namespace: str | None = None
     keyword: str | None = None
+
+    @property
+    def fix(self) -> dict[str, str]:
+        """The fields an editor reads to offer a fix; only those that are known."""
+        found = {"prefix": self.prefix, "namespace": self.namespace, "keyword": self.keyword}
+        return {k: v for k, v in found.items() if v is not None}
 
 
 def _offset(text: str, line: int, column: int) -> int:
@@ -106,5 +114,23 @@ def explain(message: str, text: str, line: int | None, column: int | None) -> Ex
         return Explanation(message)
     word = _unknown_word(text, _offset(text, line, column))
     if word is not None:
-        return Explanation(f"{_where(text, word)}: unknown keyword {word.text}", keyword=word.text)
+        near = get_close_matches(word.text.upper(), KEYWORDS, n=1)
+        hint = f"; did you mean {near[0]}?" if near else ""
+        detail = f"{_where(text, word)}: unknown keyword {word.text}{hint}"
+        return Explanation(detail, keyword=word.text)
     return Explanation(f"Line {line}, column {column}: {_expected(message)}")
+
+
+def explained(text: str, message: str) -> QuerySyntaxError:
+    """The syntax error the store raises for ``text``: the reader's words as its detail.
+
+    The CLI prints the detail as it is; the web app explains the parser's own message
+    again (kept as ``message``) to pass the fix to the editor as fields.
+    """
+    line, column = SyntaxPosition.from_message(message)
+    error = QuerySyntaxError(message, line, column)
+    found = explain(message, text, line, column)
+    error.detail = found.detail
+    error.args = (error.detail,)
+    error.fix = found.fix
+    return error

@@ -9,6 +9,7 @@ from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.webapp import (
+    browse_pages,
     bundle_pages,
     cite_pages,
     entity_pages,
@@ -26,6 +27,7 @@ from civicgraph.webapp import (
     urls,
     versions_pages,
 )
+from civicgraph.webapp.bodies import JSON_LIMIT
 from civicgraph.webapp.security import add_security_headers
 from civicgraph.webapp.state import AppState, install
 
@@ -52,12 +54,15 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         template_folder=str(web_dir() / "templates"),
         static_folder=str(web_dir() / "static"),
     )
-    app.config["MAX_CONTENT_LENGTH"] = settings.upload_limit
+    # The default for a route that sets no limit of its own; the routes that take
+    # larger bodies (queries, updates, uploads) raise it for their own requests only.
+    app.config["MAX_CONTENT_LENGTH"] = JSON_LIMIT
     install(app, AppState(settings, guarded, versions))
     for blueprint in (
         pages.bp,
         entity_pages.bp,
         search_pages.bp,
+        browse_pages.bp,
         query_pages.bp,
         gallery_pages.bp,
         export_pages.bp,

@@ -3,6 +3,7 @@
 Clients that want JSON get ``{"error", "status", "detail"}``; browsers get a page.
 """
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
@@ -19,9 +20,13 @@ STATUS: dict[type[errors.CivicgraphError], int] = {
     errors.AuthenticationError: 401,
     errors.WritesDisabledError: 403,
     errors.NotFoundError: 404,
+    errors.AmbiguousNameError: 409,
     errors.NotAcceptableError: 406,
+    errors.CannotExpressError: 406,
+    errors.LengthRequiredError: 411,
     errors.PayloadTooLargeError: 413,
     errors.UnsupportedMediaTypeError: 415,
+    errors.UnsupportedTransferCodingError: 501,
     errors.PreparingError: 503,
     errors.QueryTimeoutError: 503,
     errors.ResourceLimitError: 503,
@@ -64,12 +69,16 @@ def _sparql_text() -> str:
 
 
 def _syntax_detail(error: errors.QuerySyntaxError, extra: dict[str, Any]) -> str:
-    """The parser's message in the reader's words, with what the editor can offer."""
+    """The parser's message in the reader's words, with what the editor can offer.
+
+    The embedded store explains its errors itself (it has the text); an error from a
+    remote server is explained here, from the request's text.
+    """
+    if error.fix is not None:
+        extra.update(error.fix)
+        return error.detail
     found = explain(error.message, _sparql_text(), error.line, error.column)
-    for name in ("prefix", "namespace", "keyword"):
-        value = getattr(found, name)
-        if value is not None:
-            extra[name] = value
+    extra.update(found.fix)
     return found.detail
 
 
@@ -80,6 +89,8 @@ def _civicgraph_error(error: errors.CivicgraphError) -> Response:
         value = getattr(error, name, None)
         if value is not None:
             extra[name] = value
+    if isinstance(error, errors.UnknownNameError | errors.AmbiguousNameError):
+        extra["candidates"] = [asdict(c) for c in error.candidates]
     detail = error.detail
     if isinstance(error, errors.QuerySyntaxError):
         detail = _syntax_detail(error, extra)

@@ -14,7 +14,17 @@ import re
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -29,6 +39,7 @@ from civicgraph.network import (
     Projection,
     View,
     ViewRequest,
+    exports,
     parse_measure,
     parse_method,
     path_json,
@@ -43,8 +54,11 @@ from civicgraph.network.projection import project
 from civicgraph.network.serialize import shift_json
 from civicgraph.network.service import Builder, DatedProjection
 from civicgraph.network.timeline import parse_day, shift, years
+from civicgraph.readmodels.search import SearchIndex
+from civicgraph.spreadsheet import neutralise
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.results import GraphResult
+from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import entity_path
 
@@ -52,7 +66,6 @@ bp = Blueprint("graph", __name__)
 _KEY: Final = "civicgraph.network"
 _OVERFLOWS: Final = ("class", "community", "top")
 _TRUE: Final = {"1", "true", "on", "yes"}
-_ENTITY_MATCHES: Final = 20
 #: Seconds a client is told to wait before asking again for work still being prepared.
 RETRY_AFTER: Final = 3
 #: Endpoints that change the data: SPARQL Update and the Graph Store Protocol.
@@ -115,17 +128,22 @@ def _overflow(args: MultiDict[str, str]) -> Overflow:
     return value  # type: ignore[return-value]
 
 
+def _names() -> SearchIndex:
+    """The index entity names are resolved against (the search's, so both agree)."""
+    return readmodels.searcher().index()
+
+
 def view_request(args: MultiDict[str, str]) -> ViewRequest:
     """Read focus, depth, filters and overflow handling from query parameters."""
     focus, source = args.get("focus"), args.get("source")
     return ViewRequest(
-        focus=read.entity(focus) if focus else None,
+        focus=read.entity(focus, _names()) if focus else None,
         depth=_int(args, "depth", 1),
         classes=read.terms(args.getlist("classes")),
         relations=read.terms(args.getlist("relations")),
         evidence=EvidenceFilter(
             sourced_only=args.get("sourced", "").lower() in _TRUE,
-            source=read.entity(source) if source else None,
+            source=read.entity(source, _names()) if source else None,
             min_confidence=read.confidence(args.get("min_confidence")),
         ),
         overflow=_overflow(args),
@@ -232,7 +250,7 @@ def _box_labels(args: MultiDict[str, str], projection: Projection) -> dict[str, 
     found = {}
     for value in (args.get(name, "") for name in ("focus", "from", "to")):
         try:
-            iri = read.entity(value) if value else None
+            iri = read.entity(value, _names()) if value else None
         except UserInputError:
             continue
         if iri in projection.graph:
@@ -265,8 +283,20 @@ def _title(doc: dict[str, Any]) -> str:
 
 @bp.get("/api/graph")
 def api_graph() -> ResponseReturnValue:
-    """Nodes and edges of the whole graph, an ego network, or a query result."""
-    return jsonify(current_view(request.args))
+    """Nodes and edges of the whole graph, an ego network, or a query result.
+
+    ``format`` (gexf, graphml, ttl, jsonld) downloads the same view as a file.
+    """
+    doc = current_view(request.args)
+    name = request.args.get("format") or "json"
+    if name == "json":
+        return jsonify(doc)
+    context = url_for("pages.context", _external=True)
+    found = exports.render(doc, name, context)
+    response = Response(found.body, content_type=found.media_type)
+    disposition = f'attachment; filename="civicgraph-network.{found.extension}"'
+    response.headers["Content-Disposition"] = disposition
+    return response
 
 
 @bp.get("/api/graph/status")
@@ -278,22 +308,15 @@ def api_status() -> ResponseReturnValue:
 
 @bp.get("/api/graph/entities")
 def api_entities() -> ResponseReturnValue:
-    """Entities whose label contains ``q``, for choosing a focus or path ends."""
-    needle = request.args.get("q", "").strip().casefold()
-    graph = explorer().projection().graph
-    found = []
-    for node, data in graph.nodes(data=True):
-        info = data[INFO]
-        if needle in info.label.casefold() or any(needle in a.casefold() for a in info.alt_labels):
-            found.append({"id": node, "label": info.label, "classLabel": info.cls_label})
-    found.sort(key=lambda item: (not item["label"].casefold().startswith(needle), item["label"]))
-    return jsonify({"results": found[: _int(request.args, "limit", _ENTITY_MATCHES)]})
+    """Moved: entity search has one endpoint, ``/search.json``, with one ranking."""
+    query = request.query_string.decode("ascii", "replace")
+    return redirect(url_for("search.as_json") + (f"?{query}" if query else ""), code=308)
 
 
 @bp.get("/api/graph/node")
 def api_node() -> ResponseReturnValue:
     """One node's details for the side panel: literals, classes and centrality."""
-    iri = read.entity(request.args.get("id", ""))
+    iri = read.entity(request.args.get("id", ""), _names())
     projection = explorer().projection()
     if iri not in projection.graph:
         raise NotFoundError(f"No entity {iri} in the network", iri)
@@ -322,8 +345,8 @@ def api_path() -> ResponseReturnValue:
         raise UserInputError("Give both ends of the path as 'from' and 'to'")
     projection = projection_for(args)
     result = explorer().paths(
-        read.entity(args["from"]),
-        read.entity(args["to"]),
+        read.entity(args["from"], _names()),
+        read.entity(args["to"], _names()),
         max_hops=_int(args, "max_hops", 4),
         k=_int(args, "k", 5),
         relations=read.terms(args.getlist("relations")),
@@ -362,7 +385,10 @@ def api_metrics() -> ResponseReturnValue:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, ["id", "label", "class", "value"], lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    # A file for spreadsheets: text from data must not run as a formula there.
+    writer.writerows(
+        {k: neutralise(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows
+    )
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="civicgraph-{name}.csv"'
     return response
