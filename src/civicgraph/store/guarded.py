@@ -23,7 +23,7 @@ from civicgraph.sparql.lexer import Token, TokenKind, may_hold_word, readings, t
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, Source
 from civicgraph.store.results import QueryResult, SerializedResult, Term
 from civicgraph.store.workers import READ_CALLS, QueryPool
-from civicgraph.store.writer import apply_write
+from civicgraph.store.writer import apply_write, changes_data
 
 _NO_FETCH = (
     "This server does not fetch data from other servers on a visitor's behalf. "
@@ -99,8 +99,16 @@ class GuardedStore:
     pool's children reopen.
     """
 
-    def __init__(self, primary: GraphStore, settings: Settings, limit: Limit | None = None) -> None:
+    def __init__(
+        self,
+        primary: GraphStore,
+        settings: Settings,
+        limit: Limit | None = None,
+        on_write: Callable[[str], None] | None = None,
+    ) -> None:
         self.primary = primary
+        #: Told what each write that changed the data was (the version log listens).
+        self.on_write = on_write
         self.allowlist = settings.service_allowlist
         self.byte_cap = settings.answer_byte_cap
         self.limit = limit
@@ -123,13 +131,16 @@ class GuardedStore:
         with self.limit():
             return call(self.primary, **kwargs)
 
-    def _write(self, method: str, **kwargs: Any) -> Any:
+    def _write(self, action: str, method: str, **kwargs: Any) -> Any:
         """Apply a write; in one process, record it and make the pool's children reopen."""
         if self.limit is not None:
-            return getattr(self.primary, method)(**kwargs)
-        result = apply_write(self.primary, method, kwargs)
-        if self.pool is not None:
-            self.pool.bump()
+            result = getattr(self.primary, method)(**kwargs)
+        else:
+            result = apply_write(self.primary, method, kwargs)
+            if self.pool is not None:
+                self.pool.bump()
+        if self.on_write is not None and changes_data(method, kwargs, result):
+            self.on_write(action)
         return result
 
     def query(
@@ -188,7 +199,7 @@ class GuardedStore:
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Refuse LOAD and SERVICE, then apply the update atomically."""
         check(sparql, self.allowlist)
-        self._write("update", sparql=sparql, base_iri=base_iri)
+        self._write("SPARQL Update", "update", sparql=sparql, base_iri=base_iri)
 
     def load(
         self,
@@ -202,6 +213,7 @@ class GuardedStore:
     ) -> int:
         """Load into the primary store atomically."""
         count: int = self._write(
+            "Graph Store write",
             "load",
             source=source,
             fmt=fmt,
@@ -214,7 +226,7 @@ class GuardedStore:
 
     def drop_graph(self, graph: str | None) -> bool:
         """Drop a graph in the primary store."""
-        existed: bool = self._write("drop_graph", graph=graph)
+        existed: bool = self._write("Graph Store delete", "drop_graph", graph=graph)
         return existed
 
     def has_graph(self, graph: str) -> bool:

@@ -1,20 +1,11 @@
-"""What the application holds for its lifetime, in one place, reached through ``current_state()``.
+"""What the application holds for its lifetime, reached through ``current_state()``."""
 
-``create_app`` builds one ``AppState``: the settings, the guarded store, the read
-models rebuilt per dataset version, and the network explorer once ``graph.install``
-attached it. Nothing else keeps state on the application or in module globals.
-"""
-
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import Flask, current_app
 
 from civicgraph.config import Settings
-from civicgraph.dataset.versioned import PerVersion
-from civicgraph.network import NetworkExplorer
-from civicgraph.readmodels import ontology as ontology_doc
-from civicgraph.readmodels.ontology import OntologyDoc
-from civicgraph.readmodels.search import Searcher
+from civicgraph.dataset.versions import VersionLog
 from civicgraph.store import GraphStore
 from civicgraph.store.guarded import GuardedStore
 
@@ -23,18 +14,11 @@ _KEY = "civicgraph"
 
 @dataclass
 class AppState:
-    """The settings, the open store and the cached models of one application."""
+    """The settings, the open store and the version log of one application instance."""
 
     settings: Settings
     store: GuardedStore
-    searcher: Searcher = field(init=False)
-    ontology: PerVersion[OntologyDoc] = field(init=False)
-    #: The network explorer, once ``graph.install`` has attached it.
-    network: NetworkExplorer | None = None
-
-    def __post_init__(self) -> None:
-        self.searcher = Searcher(self.store)
-        self.ontology = PerVersion(self.store, ontology_doc.build)
+    versions: VersionLog | None = None
 
 
 def install(app: Flask, state: AppState) -> None:
@@ -42,17 +26,13 @@ def install(app: Flask, state: AppState) -> None:
     app.extensions[_KEY] = state
 
 
-def state_of(app: Flask) -> AppState:
-    """The state of an application, outside a request (set-up, shutdown hooks, tests)."""
-    state: AppState = app.extensions[_KEY]
-    return state
-
-
 def current_state() -> AppState:
     """The state of the application handling the current request."""
-    return state_of(current_app)
+    state: AppState = current_app.extensions[_KEY]
+    return state
 
 
 def current_store(app: Flask) -> GraphStore:
     """The store of an application, outside a request (shutdown hooks, tests)."""
-    return state_of(app).store
+    state: AppState = app.extensions[_KEY]
+    return state.store
