@@ -134,6 +134,11 @@ class _PromptClose:
     def __init__(self, sock: socket.socket) -> None:
         self._sock, self._done = sock, False
 
+    @property
+    def socket(self) -> socket.socket:
+        """The client socket itself."""
+        return self._sock
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
 
@@ -220,6 +225,8 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
 
     def with_client(environ: dict[str, Any], start_response: Any) -> Any:
         client = environ.get("gunicorn.socket")
+        if isinstance(client, _PromptClose):  # the app sees the socket itself
+            client = environ["gunicorn.socket"] = client.socket
         limit.client = client.fileno() if client is not None else None
         try:
             return wsgi(environ, start_response)
