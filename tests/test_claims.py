@@ -56,7 +56,7 @@ def test_claims_csv_has_one_row_per_statement_and_source(runner: CliRunner) -> N
     assert all(r["confidence"] in {"high", "medium", "low"} for r in rows)
     author = next(r for r in rows if r["statement"] == ID + "statement/roundup-author")
     assert (author["subject_label"], author["predicate_label"], author["object_label"]) == (
-        "Roundup of California’s Recent Public Technology Initiatives and Successes",
+        "Roundup of California\u2019s Recent Public Technology Initiatives and Successes",
         "author",
         "Patrick Atwater",
     )

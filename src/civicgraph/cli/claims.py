@@ -16,7 +16,7 @@ from civicgraph.readmodels.claims import load_claims, write_claims_csv
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @store_option
 def claims_command(source: str | None, output: Path | None, store: str | None) -> None:
-    """Write every claim (subject, predicate, object, labels, source, location, confidence) as CSV."""
+    """Write every claim: subject, predicate, object, labels, source, location, confidence."""
     with opened_store(settings_for(store=store)) as opened:
         found = load_claims(opened, source)
     if source and not found:
