@@ -46,7 +46,8 @@ def test_page_says_which_properties_have_data_and_how_they_read_backwards(
     assert "<dt>Read backwards</dt><dd>founded</dd>" in founder
     assert re.search(r'<dd class="term-data">\d+ triples</dd>', founder)
     counts = re.search(r"(\d+) of (\d+) properties have data", html)
-    assert counts and int(counts[2]) - int(counts[1]) == 1
+    assert counts
+    assert int(counts[2]) - int(counts[1]) == 1
     member_of = html[html.index('id="memberOf"') :]
     assert '<dd class="term-data">none in the loaded data</dd>' in member_of[:3000]
     assert 'id="founded"' not in html
