@@ -3,8 +3,11 @@
 Every relation, date and amount in the graph is backed by an ``rdf:Statement``; a
 claim is one such statement read together with one document it cites. Listing them
 all (``civicgraph claims``) or those of one document (its entity page) lets a reader
-check the graph against its sources line by line. Labels come from the one label
-rule (``pick_label``), so a claim names things as their pages do.
+check the graph against its sources line by line. A statement counts as evidence by
+the same rule as ``readmodels/evidence.py`` and its confidence is read through the
+same ``Confidence`` levels; labels follow the one label rule (``readmodels/labels``),
+so a claim names things as their pages do. The audit needs what pages do not (labels
+of all three parts, the statement's comment), hence its own named query.
 """
 
 import csv
@@ -15,7 +18,8 @@ from typing import TextIO
 from pyoxigraph import NamedNode
 
 from civicgraph.queries import named_query
-from civicgraph.readmodels.entities import humanize, pick_label
+from civicgraph.readmodels.evidence import Confidence
+from civicgraph.readmodels.labels import best_label, humanize
 from civicgraph.store import GraphStore
 from civicgraph.store.results import SelectResult, Term, term_value
 
@@ -45,11 +49,18 @@ CLAIM_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Claim))
 
 def _label(rows: list[Mapping[str, Term]], key: str, iri_key: str) -> str:
     """The best label for one column; IRIs without one get a readable stand-in."""
-    found = pick_label(r.get(key) for r in rows)
+    found = best_label(r.get(key) for r in rows)
     value = term_value(rows[0].get(iri_key))
     if found:
         return found
     return humanize(value) if isinstance(rows[0].get(iri_key), NamedNode) else value
+
+
+def _confidence(rows: list[Mapping[str, Term]]) -> str:
+    """``high``, ``medium`` or ``low``: the best level the statement gives, else ``""``."""
+    found = (Confidence.from_iri(term_value(r.get("confidence"))) for r in rows)
+    levels = [level for level in found if level is not None]
+    return max(levels).label if levels else ""
 
 
 def _claim(rows: list[Mapping[str, Term]]) -> Claim:
@@ -65,9 +76,9 @@ def _claim(rows: list[Mapping[str, Term]]) -> Claim:
         source=term_value(first["source"]),
         source_label=_label(rows, "sourceLabel", "source"),
         location=term_value(first.get("location")),
-        confidence=term_value(first.get("confidence")),
+        confidence=_confidence(rows),
         source_date=term_value(first.get("date")),
-        comment=pick_label(r.get("comment") for r in rows),
+        comment=best_label(r.get("comment") for r in rows),
     )
 
 
