@@ -20,6 +20,7 @@ from pyoxigraph import NamedNode
 from civicgraph.queries import named_query
 from civicgraph.readmodels.evidence import Confidence
 from civicgraph.readmodels.labels import best_label, humanize
+from civicgraph.spreadsheet import neutralise
 from civicgraph.store import GraphStore
 from civicgraph.store.results import SelectResult, Term, term_value
 
@@ -95,11 +96,15 @@ def load_claims(store: GraphStore, source: str | None = None) -> list[Claim]:
 
 
 def write_claims_csv(claims: Iterable[Claim], stream: TextIO) -> int:
-    """Write the claims as CSV with a header row; return how many were written."""
+    """Write the claims as CSV with a header row; return how many were written.
+
+    The file is an audit sheet people open in a spreadsheet, so a cell that would run
+    as a formula is neutralised (``spreadsheet.neutralise``).
+    """
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(CLAIM_COLUMNS)
     count = 0
     for claim in claims:
-        writer.writerow(astuple(claim))
+        writer.writerow([neutralise(str(value)) for value in astuple(claim)])
         count += 1
     return count
