@@ -15,10 +15,11 @@ Where the text stops being SPARQL, the lexer cannot tell what a parser would mak
 the rest, so the keyword anywhere in that rest counts.
 """
 
+from collections.abc import Iterator
 from typing import Final
 
 from civicgraph.errors import ForbiddenOperationError
-from civicgraph.sparql.lexer import Token, TokenKind, may_hold_word, readings, tokens
+from civicgraph.sparql.lexer import lexemes, may_hold_word, readings
 
 _FETCHING: Final = ("SERVICE", "LOAD")
 _MESSAGES: Final = {
@@ -30,16 +31,20 @@ _MESSAGES: Final = {
 }
 
 
-def _keyword_in(token: Token) -> str | None:
-    """The fetching keyword a token may carry for a parser, if any."""
-    if token.kind is TokenKind.PNAME:
-        text = token.text.partition(":")[0]
-    elif token.kind in (TokenKind.WORD, TokenKind.ERROR):
-        text = token.text
-    else:
-        return None
-    upper = text.upper()
-    return next((word for word in _FETCHING if word in upper), None)
+def _carriers(text: str) -> Iterator[str]:
+    """The parts of ``text`` in which a parser could read a keyword.
+
+    Words (whole runs of name characters: ``trueSERVICE`` is ``true`` then
+    ``SERVICE`` to pyoxigraph), the prefix of each prefixed name, and the rest of the
+    text from where it stops being SPARQL.
+    """
+    for kind, start, end in lexemes(text):
+        if kind == "run":
+            yield text[start:end]
+        elif kind == "pname":
+            yield text[start:end].partition(":")[0]
+        elif kind == "error":
+            yield text[start:]
 
 
 def fetching_keyword(text: str) -> str | None:
@@ -51,8 +56,9 @@ def fetching_keyword(text: str) -> str | None:
     if not may_hold_word(text, *_FETCHING):
         return None
     for reading in readings(text):
-        for token in tokens(reading):
-            keyword = _keyword_in(token)
+        for part in _carriers(reading):
+            upper = part.upper()
+            keyword = next((word for word in _FETCHING if word in upper), None)
             if keyword is not None:
                 return keyword
     return None
