@@ -8,7 +8,6 @@ host's loopback sees nothing.
 
 import multiprocessing
 import os
-from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -20,20 +19,11 @@ from civicgraph.store import EmbeddedStore
 from civicgraph.store.isolation import is_isolated, isolate_network
 from civicgraph.store.workers import QueryPool
 from tests.live import LiveServer, OxigraphServer
-from tests.security.test_no_outbound import Listener
+from tests.security.listener import Listener
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists("/proc/self/ns/net"), reason="network namespaces are Linux-only"
 )
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    """A listener on the host's loopback that must see no connection."""
-    opened = Listener()
-    yield opened
-    opened.close()
-    assert opened.seen == []
 
 
 def _service(port: int) -> str:
