@@ -88,9 +88,6 @@ class Settings:
         "CIVICGRAPH_SHORT_QUERY_LIMIT",
         "Seconds a query may run on the last free serving process (fairness)",
     )
-    service_allowlist: tuple[str, ...] = _setting(
-        (), "CIVICGRAPH_SERVICE_ALLOWLIST", "Endpoints SERVICE may call (space-separated)"
-    )
     cors_origin: str = _setting("*", "CIVICGRAPH_CORS_ORIGIN", "Origin allowed to read by CORS")
     node_cap: int = _setting(500, "CIVICGRAPH_NODE_CAP", "Most nodes a network view draws")
     network_wait: float = _setting(

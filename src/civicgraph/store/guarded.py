@@ -1,89 +1,27 @@
 """What a query may do, enforced before and while it runs.
 
 Before: ``SERVICE`` and ``LOAD`` make pyoxigraph fetch other IRIs over HTTP on a
-visitor's behalf, so they are refused from the query's tokens (``sparqltext``),
-unless an operator allow-listed the ``SERVICE`` endpoint. While: ``GuardedStore``
-runs every read under a time limit that really stops it. Under ``civicgraph serve``
-each serving process evaluates in place, and its ``limit`` (``webapp/inplace.py``)
-ends the process at the limit; an application run in one process (tests, embedding)
-runs reads in a ``QueryPool`` child that is killed at the limit instead. An in-memory
-store cannot be opened from another process, so its queries run in this process,
-with the row cap but without a hard time limit.
+visitor's behalf, so they are refused from the query's tokens (``sparql/fetching.py``).
+While: ``GuardedStore`` runs every read under a time limit that really stops it.
+Under ``civicgraph serve`` each serving process evaluates in place, and its ``limit``
+(``webapp/inplace.py``) has the master's watchdog end the process at the limit; an
+application run in one process (tests, embedding) runs reads in a ``QueryPool``
+child that is killed at the limit instead. An in-memory store cannot be opened
+from another process, so its queries run in this process, with the row cap but
+without a hard time limit.
 """
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, BinaryIO
-from urllib.parse import urljoin
 
 from civicgraph.config import Settings
-from civicgraph.errors import ForbiddenOperationError
 from civicgraph.formats import Format
-from civicgraph.sparql.lexer import Token, TokenKind, may_hold_word, readings, tokens
+from civicgraph.sparql.fetching import refuse_fetching
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, Source
 from civicgraph.store.results import QueryResult, SerializedResult, Term
 from civicgraph.store.workers import READ_CALLS, QueryPool
 from civicgraph.store.writer import apply_write, changes_data
-
-_NO_FETCH = (
-    "This server does not fetch data from other servers on a visitor's behalf. "
-    "An operator can allow named endpoints with CIVICGRAPH_SERVICE_ALLOWLIST."
-)
-
-
-def _prefixes_and_base(found: list[Token], upto: int) -> tuple[dict[str, str], str]:
-    """PREFIX and BASE declarations that come before token ``upto``."""
-    prefixes: dict[str, str] = {}
-    base = ""
-    for i in range(upto):
-        if found[i].is_word("PREFIX") and i + 2 < upto and found[i + 2].kind is TokenKind.IRI:
-            prefixes[found[i + 1].text] = urljoin(base, found[i + 2].text[1:-1])
-        elif found[i].is_word("BASE") and i + 1 < upto and found[i + 1].kind is TokenKind.IRI:
-            base = urljoin(base, found[i + 1].text[1:-1])
-    return prefixes, base
-
-
-def _endpoint(found: list[Token], at: int) -> str | None:
-    """The IRI a ``SERVICE`` keyword at ``at`` names, or None if it names none."""
-    i = at + 1
-    if i < len(found) and found[i].is_word("SILENT"):
-        i += 1
-    if i >= len(found):
-        return None
-    target = found[i]
-    prefixes, base = _prefixes_and_base(found, at)
-    if target.kind is TokenKind.IRI:
-        return urljoin(base, target.text[1:-1])
-    if target.kind is TokenKind.PNAME and not target.text.startswith("_:"):
-        prefix, _, local = target.text.partition(":")
-        namespace = prefixes.get(prefix + ":")
-        return None if namespace is None else namespace + local
-    return None
-
-
-def check(text: str, allowlist: Sequence[str] = ()) -> None:
-    """Refuse a query or update that would make the server fetch from elsewhere.
-
-    ``LOAD`` is always refused; ``SERVICE`` unless its endpoint is in ``allowlist``
-    (a variable endpoint never is). Both readings of the text are checked: as
-    written, and with codepoint escapes applied.
-    """
-    if not may_hold_word(text, "LOAD", "SERVICE"):
-        return
-    for reading in readings(text):
-        found = list(tokens(reading))
-        for at, token in enumerate(found):
-            if token.is_word("LOAD"):
-                raise ForbiddenOperationError(
-                    "LOAD is not allowed: this server does not fetch data on a visitor's "
-                    "behalf. Upload the data with PUT or POST /store instead."
-                )
-            if token.is_word("SERVICE"):
-                endpoint = _endpoint(found, at)
-                if endpoint is None or endpoint not in allowlist:
-                    named = f" <{endpoint}>" if endpoint else " with a variable endpoint"
-                    raise ForbiddenOperationError(f"SERVICE{named} is not allowed. {_NO_FETCH}")
-
 
 #: Makes the context a read is evaluated in: it stops the read at the time limit.
 Limit = Callable[[], AbstractContextManager[None]]
@@ -109,7 +47,6 @@ class GuardedStore:
         self.primary = primary
         #: Told what each write that changed the data was (the version log listens).
         self.on_write = on_write
-        self.allowlist = settings.service_allowlist
         self.byte_cap = settings.answer_byte_cap
         self.limit = limit
         self.pool: QueryPool | None = None
@@ -155,7 +92,7 @@ class GuardedStore:
         base_iri: str | None = None,
     ) -> QueryResult:
         """Refuse SERVICE and LOAD, then run the query within the time limit."""
-        check(sparql, self.allowlist)
+        refuse_fetching(sparql)
         result: QueryResult = self._read(
             "query",
             sparql=sparql,
@@ -183,7 +120,7 @@ class GuardedStore:
         The answer holds at most the byte cap of terms; with a pool, the worker
         serializes, so the answer crosses the socket as bytes.
         """
-        check(sparql, self.allowlist)
+        refuse_fetching(sparql)
         answer: SerializedResult = self._read(
             "query_serialized",
             sparql=sparql,
@@ -198,7 +135,7 @@ class GuardedStore:
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Refuse LOAD and SERVICE, then apply the update atomically."""
-        check(sparql, self.allowlist)
+        refuse_fetching(sparql)
         self._write("SPARQL Update", "update", sparql=sparql, base_iri=base_iri)
 
     def load(

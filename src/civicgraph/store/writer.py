@@ -24,6 +24,7 @@ from civicgraph.errors import CivicgraphError, StoreError
 from civicgraph.formats import Format
 from civicgraph.store.base import GraphStore, ProgressCallback, Source
 from civicgraph.store.embedded import EmbeddedStore
+from civicgraph.store.isolation import isolate_network
 from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.store.views import Generation
 from civicgraph.store.workers import exit_with_parent
@@ -146,6 +147,7 @@ def serve_writes(store_path: Path, address: Path, generation_path: Path, bundled
     nothing before its data is there.
     """
     threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    print(isolate_network().describe(), file=sys.stderr)  # it parses uploads and updates
     store = EmbeddedStore(store_path)
     if bundled:
         try:

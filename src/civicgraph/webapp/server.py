@@ -14,6 +14,10 @@ pyoxigraph holds the interpreter lock while it evaluates, so threads do not spre
 query work over cores and processes do. An in-memory store cannot be shared between
 processes, and a remote store needs no writer of ours: both are served by one
 process with threads, whose queries run as before.
+
+Every process that parses or evaluates request text leaves the network as it starts
+(``store/isolation.py``): the serving processes in gunicorn's ``post_fork``, the
+writer as it starts.
 """
 
 import multiprocessing
@@ -37,6 +41,7 @@ from civicgraph.dataset.loader import LoadReport, load_bundled
 from civicgraph.errors import CivicgraphError, StoreError
 from civicgraph.store import MEMORY, GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
+from civicgraph.store.isolation import Isolation, isolate_network
 from civicgraph.store.views import Generation, ReadView, ViewStore
 from civicgraph.store.writer import WriterClient, serve_writes
 from civicgraph.webapp import create_app
@@ -182,6 +187,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("timeout", max(120, int(self.settings.query_timeout * 3)))
         self.cfg.set("accesslog", "-")
         self.cfg.set("limit_request_line", 8190)
+        self.cfg.set("post_fork", self._post_fork)
         self.cfg.set("worker_exit", self._worker_exit)
         self.cfg.set("child_exit", self._child_exit)
         self.cfg.set("when_ready", self._when_ready)
@@ -197,6 +203,19 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         assert self.slots is not None
         self.app = _serving_app(self.settings, self.runtime, self.slots)
         return self.app
+
+    def _post_fork(self, _arbiter: Any, worker: Any) -> None:
+        """In the worker, before it has a thread or the store: leave the network.
+
+        A serving process evaluates queries in place (an in-memory store's one process
+        too); the query workers it starts inherit its namespace. A remote store needs the
+        network, so then the SERVICE/LOAD check on the text is the only guard.
+        """
+        if self.settings.is_remote:
+            isolation = Isolation(False, "the store is remote; SERVICE and LOAD are refused")
+        else:
+            isolation = isolate_network()
+        worker.log.info(isolation.describe())
 
     def _worker_exit(self, _arbiter: Any, _worker: Any) -> None:
         """In the worker, as it exits: close the view or the store."""
