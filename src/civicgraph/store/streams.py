@@ -44,9 +44,11 @@ class ProgressReader:
 
 
 def materialize(
-    raw: QueryBoolean | QuerySolutions | Iterable[Triple], max_rows: int | None
+    raw: AskResult | QueryBoolean | QuerySolutions | Iterable[Triple], max_rows: int | None
 ) -> QueryResult:
     """Turn pyoxigraph's lazy results into tagged results, honouring the row cap."""
+    if isinstance(raw, AskResult):
+        return raw
     if isinstance(raw, QueryBoolean):
         return AskResult(bool(raw))
     if isinstance(raw, QuerySolutions):

@@ -1,0 +1,75 @@
+"""Reading a SPARQL server's answer to a query, in whichever form the server chose.
+
+Servers differ in what they send for the same query, so the request and the reading
+are both shaped by the query's form (``sparql.form``):
+
+- CONSTRUCT and DESCRIBE ask for graph formats only. Virtuoso 7 answers a graph query
+  as an ``s, p, o`` results table whenever the ``Accept`` list also names a results
+  format, even at a lower quality.
+- ASK answers are recognised in every form servers send: the ``boolean`` of SPARQL
+  JSON or XML results (SPARQL 1.1 Query Results JSON §3.2.2, XML §2.3.2), and
+  Virtuoso's one-column table ``__ASK_RETVAL`` (one row holding 1 for true, no row or
+  0 for false), in JSON or XML alike.
+"""
+
+from typing import IO, Any, Final, cast
+
+import requests
+from pyoxigraph import Literal, QuerySolutions, parse, parse_query_results
+
+from civicgraph.errors import StoreError, UserInputError
+from civicgraph.formats import Kind, from_content_type
+from civicgraph.sparql.form import query_form
+from civicgraph.store.results import AskResult
+
+#: SELECT and ASK: SPARQL JSON results, XML as a fallback (RFC 9110 §12.5.1).
+RESULTS_ACCEPT: Final = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
+#: CONSTRUCT and DESCRIBE: graph formats only, N-Triples first.
+GRAPH_ACCEPT: Final = "application/n-triples, text/turtle;q=0.9"
+#: Any form, for a query whose form cannot be told from its text.
+ANY_ACCEPT: Final = f"{RESULTS_ACCEPT}, application/n-triples;q=0.9, text/turtle;q=0.8"
+#: The variable Virtuoso answers an ASK with.
+VIRTUOSO_ASK: Final = "__ASK_RETVAL"
+_TRUE: Final = frozenset({"1", "true"})
+
+
+def accept_for(sparql: str) -> str:
+    """The ``Accept`` header for a query: graph formats only for a graph query."""
+    form = query_form(sparql)
+    if form in {"CONSTRUCT", "DESCRIBE"}:
+        return GRAPH_ACCEPT
+    return ANY_ACCEPT if form is None else RESULTS_ACCEPT
+
+
+def body(response: requests.Response) -> IO[bytes]:
+    """The response body as a stream pyoxigraph can parse while it downloads."""
+    response.raw.decode_content = True
+    return cast(IO[bytes], response.raw)
+
+
+def parse_answer(response: requests.Response, sparql: str) -> Any:
+    """Parse a query answer by its Content-Type: results, a boolean, or a graph."""
+    content_type = response.headers.get("Content-Type")
+    try:
+        fmt = from_content_type(content_type, Kind.RESULTS)
+    except UserInputError:
+        graph_format = from_content_type(content_type, Kind.GRAPH)
+        return (q.triple for q in parse(body(response), graph_format.rdf_format))
+    if fmt.name == "csv":
+        raise StoreError("The SPARQL server answered in CSV, which loses term types")
+    parsed = parse_query_results(body(response), fmt.results_format)
+    if isinstance(parsed, QuerySolutions) and query_form(sparql) == "ASK":
+        return _ask_table(parsed)
+    return parsed
+
+
+def _ask_table(solutions: QuerySolutions) -> AskResult:
+    """An ASK answered as a table: Virtuoso's ``__ASK_RETVAL``, true if a row says so."""
+    names = [v.value for v in solutions.variables]
+    if names != [VIRTUOSO_ASK]:
+        raise StoreError(f"The SPARQL server answered an ASK with a table of {names}")
+    return AskResult(any(_true(solution[0]) for solution in solutions))
+
+
+def _true(value: object) -> bool:
+    return isinstance(value, Literal) and value.value.strip().lower() in _TRUE
