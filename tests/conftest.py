@@ -1,7 +1,8 @@
 """Fixtures built from the real factory and the real store, as small as possible."""
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,26 @@ def remote_store(request: pytest.FixtureRequest) -> Iterator[RemoteStore]:
     opened = RemoteStore(remote_settings(request, request.param, query_timeout=10))
     yield opened
     opened.close()
+
+
+#: The backends the app's read paths (entity pages, network API) are checked over.
+APP_BACKENDS = ("memory", *REMOTE_SERVERS)
+
+
+@contextmanager
+def app_over(
+    request: pytest.FixtureRequest, backend: str, files: Sequence[Path], **changes: Any
+) -> Iterator[Flask]:
+    """The app over an in-memory store or a remote server, holding only ``files``."""
+    settings = Settings(store="memory", load_bundled=False, **changes)
+    store: GraphStore = EmbeddedStore()
+    if backend in REMOTE_SERVERS:
+        settings = remote_settings(request, backend, load_bundled=False, **changes)
+        store = RemoteStore(settings)
+    for path in files:
+        load_file(store, path)
+    yield create_app(settings, store=store)
+    store.close()
 
 
 @pytest.fixture(params=["memory", "disk", *REMOTE_SERVERS])

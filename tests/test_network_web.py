@@ -6,24 +6,17 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from civicgraph.config import Settings
-from civicgraph.dataset.loader import load_file
-from civicgraph.store import EmbeddedStore
-from civicgraph.webapp import create_app
+from tests.conftest import APP_BACKENDS, app_over
 from tests.test_network import AGENCY, ALICE, BOB, FIXTURE, NEWS, PORTAL, TEAM
 
 HOSTILE = Path(__file__).parent / "data" / "network-hostile.ttl"
 
 
-@pytest.fixture(scope="module")
-def graph_client() -> Iterator[FlaskClient]:
-    """A client of an app over the network fixture plus one entity with a hostile label."""
-    store = EmbeddedStore()
-    load_file(store, FIXTURE)
-    load_file(store, HOSTILE)
-    app = create_app(Settings(store="memory", load_bundled=False, node_cap=20), store=store)
-    yield app.test_client()
-    store.close()
+@pytest.fixture(scope="module", params=APP_BACKENDS)
+def graph_client(request: pytest.FixtureRequest) -> Iterator[FlaskClient]:
+    """The network fixture plus a hostile label, in memory and on each SPARQL server."""
+    with app_over(request, request.param, (FIXTURE, HOSTILE), node_cap=20) as app:
+        yield app.test_client()
 
 
 def test_api_graph_returns_the_documented_shape(graph_client: FlaskClient) -> None:
