@@ -33,8 +33,16 @@ def test_ask_and_construct_have_their_own_types(store: GraphStore) -> None:
     ask = store.query("ASK { <urn:a> ?p ?o }")
     graph = store.query("CONSTRUCT { ?o ?p <urn:a> } WHERE { <urn:a> ?p ?o }")
     assert ask == AskResult(True)
+    assert store.query("ASK { <urn:b> ?p ?o }") == AskResult(False)
     assert isinstance(graph, GraphResult)
     assert graph.triples[0].subject == NamedNode("urn:b")
+
+
+def test_describe_is_a_graph(store: GraphStore) -> None:
+    _load(store, "<urn:a> <urn:p> <urn:b> .")
+    result = store.query("DESCRIBE <urn:a>")
+    assert isinstance(result, GraphResult)
+    assert NamedNode("urn:b") in [t.object for t in result.triples]
 
 
 def test_row_cap_truncates_and_says_so(store: GraphStore) -> None:
