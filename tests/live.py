@@ -62,7 +62,8 @@ class LiveServer:
         """Start the server and wait until it answers."""
         env = {**os.environ, "PYTHONPATH": str(SRC), **self.env}
         command = [sys.executable, "-m", "civicgraph", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--store", str(self.store), *self.args]
+        store = self.env.get("CIVICGRAPH_STORE", str(self.store))  # a server's URL, or a folder
+        command += ["--port", str(self.port), "--store", store, *self.args]
         # The log goes to a file, not a pipe: a pipe nobody reads fills up and blocks
         # the server the moment it logs a few tracebacks.
         with self.log.open("ab") as log:

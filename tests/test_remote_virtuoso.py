@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 
 from civicgraph.config import Settings, from_env
 from civicgraph.errors import CivicgraphError, StoreError
@@ -20,9 +21,12 @@ from civicgraph.store.answers import parse_answer
 from civicgraph.store.remote import staging_graph
 from civicgraph.store.results import AskResult
 from civicgraph.store.streams import STAGING_PREFIX
-from tests.live import VirtuosoServer
+from tests.live import LiveServer, VirtuosoServer
 
 GRAPH = "https://example.org/crash"
+CFA = "https://w3id.org/civicgraph/id/org/code-for-america"
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+CFA_CLASS = NamedNode("https://w3id.org/civicgraph/ontology#Nonprofit")
 NTRIPLES = by_name("ntriples")
 OLD, NEW = 1_000, 200_000
 
@@ -74,6 +78,28 @@ def test_system_graphs_are_not_listed(virtuoso_server: VirtuosoServer) -> None:
     virtuoso_server.clear()
     assert "http://www.openlinksw.com/schemas/virtrdf#" in virtuoso_server.graphs()
     assert RemoteStore(_settings(virtuoso_server)).graphs() == []
+
+
+def test_civicgraph_serve_over_virtuoso(virtuoso_server: VirtuosoServer, tmp_path: Path) -> None:
+    virtuoso_server.clear()
+    server = LiveServer(tmp_path / "serve", virtuoso_server.env).start()  # loads bundled data
+    try:
+        ask = {"query": "ASK { ?s a <https://w3id.org/civicgraph/ontology#Person> }"}
+        json = {"Accept": "application/sparql-results+json"}
+        assert requests.get(f"{server.url}/sparql", ask, headers=json, timeout=30).json() == {
+            "head": {},
+            "boolean": True,
+        }
+        page = requests.get(f"{server.url}/id/org/code-for-america", timeout=30)
+        assert "<h1>Code for America</h1>" in page.text
+        network = requests.get(f"{server.url}/api/graph", {"focus": CFA}, timeout=30).json()
+        assert CFA in [node["id"] for node in network["nodes"]]
+        export = requests.get(f"{server.url}/export/download", {"format": "turtle"}, timeout=60)
+        triples = [q.triple for q in parse(export.content, RdfFormat.TURTLE)]
+        assert Triple(NamedNode(CFA), RDF_TYPE, CFA_CLASS) in triples
+        assert not [t for t in triples if "openlinksw" in t.subject.value]
+    finally:
+        server.stop()
 
 
 @pytest.fixture
