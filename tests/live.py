@@ -167,7 +167,6 @@ DirsAllowed = {db}
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 [SPARQL]
-ResultSetMaxRows = 10000000
 """
 
 
@@ -183,6 +182,10 @@ class VirtuosoServer:
 
     directory: Path
     buffers: int | None = None  # page buffers of 8 KiB; Virtuoso's default is 2,000
+    #: The ``[SPARQL]`` section: its own row cap and time limit (seconds).
+    sparql: Mapping[str, int] = field(
+        default_factory=lambda: {"ResultSetMaxRows": 10_000_000, "MaxQueryExecutionTime": 0}
+    )
     http_port: int = field(default_factory=free_port)
     sql_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
@@ -218,6 +221,7 @@ class VirtuosoServer:
         text = _VIRTUOSO_INI.format(
             db=self.directory, sql_port=self.sql_port, http_port=self.http_port
         )
+        text += "".join(f"{key} = {value}\n" for key, value in self.sparql.items())
         if self.buffers:
             tuning = (
                 f"NumberOfBuffers = {self.buffers}\nMaxDirtyBuffers = {self.buffers * 3 // 4}\n"

@@ -14,12 +14,12 @@ import requests
 from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 
 from civicgraph.config import Settings, from_env
-from civicgraph.errors import CivicgraphError, StoreError
+from civicgraph.errors import CivicgraphError, QueryTimeoutError, StoreError
 from civicgraph.formats import by_name
 from civicgraph.store import RemoteStore
 from civicgraph.store.answers import parse_answer
 from civicgraph.store.remote import staging_graph
-from civicgraph.store.results import AskResult
+from civicgraph.store.results import AskResult, SelectResult
 from civicgraph.store.streams import STAGING_PREFIX
 from tests.live import LiveServer, VirtuosoServer
 
@@ -98,6 +98,22 @@ def test_civicgraph_serve_over_virtuoso(virtuoso_server: VirtuosoServer, tmp_pat
         triples = [q.triple for q in parse(export.content, RdfFormat.TURTLE)]
         assert Triple(NamedNode(CFA), RDF_TYPE, CFA_CLASS) in triples
         assert not [t for t in triples if "openlinksw" in t.subject.value]
+    finally:
+        server.stop()
+
+
+def test_server_limits_are_announced_not_silent(tmp_path: Path) -> None:
+    limits = {"ResultSetMaxRows": 5, "MaxQueryExecutionTime": 1}
+    server = VirtuosoServer(tmp_path / "limited", sparql=limits).start()
+    try:
+        store = RemoteStore(_settings(server))
+        store.load(_triples(10, "row"), NTRIPLES, GRAPH)
+        capped = store.query(f"SELECT ?s WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}")
+        assert isinstance(capped, SelectResult)
+        assert (len(capped.rows), capped.truncated) == (5, True)
+        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        with pytest.raises(QueryTimeoutError):
+            store.query(slow)
     finally:
         server.stop()
 

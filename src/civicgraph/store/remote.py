@@ -31,7 +31,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Final, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -74,6 +74,12 @@ SPOOL_BYTES: Final = 32 * 1024 * 1024
 _COUNT_PER_GRAPH: Final = (
     "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 )
+#: Virtuoso cuts answers at its ``ResultSetMaxRows`` silently but for this header.
+SERVER_ROW_CAP: Final = "X-SPARQL-MaxRows"
+#: Virtuoso's own time limit (``MaxQueryExecutionTime``): the error codes of a 500, and
+#: the state it sends with a partial "anytime" answer.
+SERVER_TIMEOUT_CODES: Final = ("SR171", "S1T00")
+SERVER_PARTIAL: Final = ("X-SQL-State", "S1TAT")
 _NO_DEFAULT: Final = (
     "A remote store keeps data in named graphs: its query default graph is the union "
     "of them all, so the unnamed default graph cannot be loaded, dropped or exported; "
@@ -170,7 +176,8 @@ class RemoteStore:
         with self._request(
             "POST", self.endpoints.query, data=form, headers=headers, sparql=True
         ) as response:
-            return materialize(parse_answer(response, text), max_rows)
+            result = materialize(parse_answer(response, text), max_rows)
+            return _server_capped(result, response.headers.get(SERVER_ROW_CAP, ""))
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update; the server applies one request in one transaction."""
@@ -346,7 +353,9 @@ class RemoteStore:
             raise StoreError(f"Cannot reach the SPARQL server at {url}: {exc}") from exc
         try:
             if response.status_code >= 400 and response.status_code not in allow:
-                raise _http_error(method, url, response, sparql)
+                raise _http_error(method, url, response, sparql, self.timeout)
+            if response.headers.get(SERVER_PARTIAL[0]) == SERVER_PARTIAL[1]:
+                raise QueryTimeoutError(self.timeout)
             yield response
         except requests.Timeout as exc:
             raise QueryTimeoutError(timeout[1]) from exc
@@ -357,17 +366,28 @@ class RemoteStore:
 
 
 def _http_error(
-    method: str, url: str, response: requests.Response, sparql: bool
+    method: str, url: str, response: requests.Response, sparql: bool, limit: float
 ) -> CivicgraphError:
-    """A 400 to SPARQL text is a syntax error (§2.1.5); anything else, a store failure."""
+    """A 400 to SPARQL text is a syntax error (§2.1.5), the server's own time limit a
+    time-limit error; anything else, a store failure."""
     excerpt = response.text[:EXCERPT].strip()
     status = response.status_code
     if sparql and status == 400:
         return QuerySyntaxError(excerpt)
+    if sparql and status == 500 and any(code in excerpt for code in SERVER_TIMEOUT_CODES):
+        return QueryTimeoutError(limit)
     if status == 401:
         excerpt = excerpt or _auth_hint(response)
     detail = f"The SPARQL server answered {method} {url} with {status}: {excerpt or '(no body)'}"
     return StoreError(detail, status, excerpt)
+
+
+def _server_capped(result: QueryResult, cap: str) -> QueryResult:
+    """Mark an answer the server cut at its own row cap as truncated, never silently."""
+    if not cap.isdigit() or isinstance(result, AskResult) or result.truncated:
+        return result
+    rows = result.rows if isinstance(result, SelectResult) else result.triples
+    return replace(result, truncated=True) if len(rows) >= int(cap) else result
 
 
 def _auth_hint(response: requests.Response) -> str:
