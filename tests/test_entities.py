@@ -4,6 +4,7 @@ import pytest
 
 from civicgraph.errors import NotFoundError
 from civicgraph.readmodels import entities
+from civicgraph.readmodels.labels import humanize
 from civicgraph.store import GraphStore
 from tests.conftest import load_workbench
 
@@ -28,7 +29,12 @@ def test_outgoing_relation_carries_its_evidence(filled: GraphStore) -> None:
     founder = next(g for g in entity.outgoing if g.property == CIV + "founder")
     (link,) = founder.links
     (evidence,) = link.evidence
-    assert (link.label, evidence.source_label, evidence.location, evidence.confidence_label) == (
+    assert (
+        link.label,
+        evidence.sources[0].label,
+        evidence.location,
+        evidence.confidence_label,
+    ) == (
         "Ada Lovelace",
         "Field notes on civic technology",
         "paragraph 2",
@@ -100,4 +106,4 @@ def test_neighbours_cover_relations_and_memberships(filled: GraphStore) -> None:
     ],
 )
 def test_humanize_makes_readable_names(iri: str, expected: str) -> None:
-    assert entities.humanize(iri) == expected
+    assert humanize(iri) == expected

@@ -4,7 +4,7 @@ The endpoint, the exports, entity pages and the CLI all look formats up here, so
 format's name, media type and extension can never disagree between two places.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -12,6 +12,8 @@ from pathlib import Path
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from civicgraph.errors import NotAcceptableError, UnknownFormatError, UnsupportedMediaTypeError
+
+HTML = "text/html"
 
 
 class Kind(Enum):
@@ -162,22 +164,47 @@ class _Range:
     media: str
 
 
+def _split_outside_quotes(text: str, separator: str) -> list[str]:
+    """Split on ``separator`` except inside quoted strings (RFC 9110 §5.6.4), in one pass."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == separator and not quoted:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _quality(params: list[str]) -> float:
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                return max(0.0, min(1.0, float(value)))
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
 def _parse_accept(accept: str) -> list[_Range]:
+    """The media ranges of a header; parameters other than ``q`` do not narrow a match."""
     ranges = []
-    for part in accept.split(","):
-        media, *params = (p.strip() for p in part.split(";"))
+    for part in _split_outside_quotes(accept, ","):
+        media, *params = (p.strip() for p in _split_outside_quotes(part, ";"))
         if not media:
             continue
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    quality = 0.0
         specificity = 0 if media == "*/*" else 1 if media.endswith("/*") else 2
-        ranges.append(_Range(quality, specificity, media.lower()))
+        ranges.append(_Range(_quality(params), specificity, media.lower()))
     return ranges
 
 
@@ -195,9 +222,9 @@ def _best_range(ranges: list[_Range], media_type: str) -> _Range | None:
     return max(matching, key=lambda r: (r.specificity, r.quality), default=None)
 
 
-def _format_quality(ranges: list[_Range], fmt: Format) -> float:
-    """A format's q-value: an exact mention of any of its types beats a wildcard."""
-    found = [r for r in (_best_range(ranges, m) for m in fmt.media_types) if r is not None]
+def _media_quality(ranges: list[_Range], media_types: Iterable[str]) -> float:
+    """The q-value of the best of several names for one thing; exact beats wildcard."""
+    found = [r for r in (_best_range(ranges, m) for m in media_types) if r is not None]
     best = max(found, key=lambda r: (r.specificity, r.quality), default=None)
     return best.quality if best else 0.0
 
@@ -212,8 +239,35 @@ def negotiate(accept: str | None, kind: Kind, offered: Iterable[Format] | None =
     if not accept or not accept.strip():
         return choices[0]
     ranges = _parse_accept(accept)
-    scored = [(_format_quality(ranges, fmt), -i, fmt) for i, fmt in enumerate(choices)]
+    scored = [(_media_quality(ranges, fmt.media_types), -i, fmt) for i, fmt in enumerate(choices)]
     quality, _, best = max(scored, key=lambda item: (item[0], item[1]))
     if quality <= 0:
         raise NotAcceptableError(accept, [f.media_type for f in choices])
     return best
+
+
+def preferred(accept: str | None, media_types: Sequence[str]) -> str:
+    """The media type the client ranks highest among ``media_types``; ties and no
+    preference go to the first, the server's default."""
+    if not accept or not accept.strip():
+        return media_types[0]
+    ranges = _parse_accept(accept)
+    return max(media_types, key=lambda m: (_media_quality(ranges, (m,)), -media_types.index(m)))
+
+
+def wants_html(accept: str | None, alternatives: Iterable[Format], *, page: bool) -> bool:
+    """Whether to answer HTML rather than one of ``alternatives``: the one rule for it.
+
+    HTML wins when the client ranks it at least as high as every alternative, which
+    gives it ties (browsers list ``text/html`` first). A ``page`` (an entity, the
+    ontology) is HTML by default, so a bare ``*/*`` or no header gets the page; on a
+    machine endpoint (``/sparql``, errors) HTML must be asked for by name.
+    """
+    if not accept or not accept.strip():
+        return page
+    ranges = _parse_accept(accept)
+    if not page and not any(r.media == HTML for r in ranges):
+        return False
+    html = _media_quality(ranges, (HTML,))
+    others = max((_media_quality(ranges, f.media_types) for f in alternatives), default=0.0)
+    return html > 0 and html >= others

@@ -12,7 +12,7 @@ from civicgraph.dataset.loader import load_records
 from civicgraph.dataset.stats import Stats
 from civicgraph.formats import Format
 from civicgraph.queries import named_query
-from civicgraph.readmodels.entities import pick_label
+from civicgraph.readmodels.labels import best_label
 from civicgraph.store import GraphStore
 from civicgraph.store.results import SelectResult, Term, term_value
 from civicgraph.vocab import CIV, ENTITY_BASE, META_GRAPH
@@ -42,7 +42,7 @@ def sources(store: GraphStore) -> list[Source]:
     found = [
         Source(
             iri,
-            pick_label(r.get("label") for r in rows) or iri,
+            best_label(r.get("label") for r in rows) or iri,
             min((term_value(r.get("date")) for r in rows if "date" in r), default=""),
             min((term_value(r.get("url")) for r in rows if "url" in r), default=""),
         )

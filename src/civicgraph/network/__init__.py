@@ -12,7 +12,7 @@ from civicgraph.network.analysis import (
     parse_measure,
     parse_method,
 )
-from civicgraph.network.model import Confidence, EdgeInfo, Evidence, NodeInfo, Source
+from civicgraph.network.model import EdgeInfo, NodeInfo
 from civicgraph.network.paths import Hop, HopEdge, Path, PathResult, find_paths
 from civicgraph.network.projection import GROUPS, ProjectionOptions, project
 from civicgraph.network.serialize import edge_json, node_json, path_json, view_json
@@ -30,11 +30,13 @@ from civicgraph.network.views import (
     ViewNode,
     ViewRequest,
 )
+from civicgraph.readmodels.evidence import CitedSource, Confidence, Evidence
 
 __all__ = [
     "COMMUNITY_METHODS",
     "GROUPS",
     "MEASURES",
+    "CitedSource",
     "CommunityMethod",
     "Confidence",
     "EdgeInfo",
@@ -50,7 +52,6 @@ __all__ = [
     "PathResult",
     "Projection",
     "ProjectionOptions",
-    "Source",
     "View",
     "ViewEdge",
     "ViewNode",

@@ -6,64 +6,11 @@ the key ``info`` so code reads typed fields instead of loose dict keys.
 
 import hashlib
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Final
 
-from civicgraph.vocab import CIV
+from civicgraph.readmodels.evidence import Confidence, Evidence
 
 INFO: Final = "info"
-
-
-class Confidence(IntEnum):
-    """The ontology's confidence levels, ordered so that ``max`` picks the best."""
-
-    LOW = 1
-    MEDIUM = 2
-    HIGH = 3
-
-    @classmethod
-    def from_iri(cls, iri: str) -> "Confidence | None":
-        """The level named by a ``civ:*Confidence`` IRI, or None for anything else."""
-        return _BY_IRI.get(iri)
-
-    @classmethod
-    def parse(cls, text: str) -> "Confidence":
-        """Read ``high``, ``medium`` or ``low`` (any case), as URLs and the CLI give it."""
-        try:
-            return cls[text.strip().upper()]
-        except KeyError:
-            raise ValueError(f"unknown confidence {text!r}; use high, medium or low") from None
-
-    @property
-    def label(self) -> str:
-        """Lower-case name, as the JSON API writes it."""
-        return self.name.lower()
-
-
-_BY_IRI: Final = {
-    str(CIV.HighConfidence): Confidence.HIGH,
-    str(CIV.MediumConfidence): Confidence.MEDIUM,
-    str(CIV.LowConfidence): Confidence.LOW,
-}
-
-
-@dataclass(frozen=True)
-class Source:
-    """A document a statement was derived from."""
-
-    iri: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One reified statement backing an edge: where it came from and how sure it is."""
-
-    statement: str
-    sources: tuple[Source, ...]
-    location: str = ""
-    confidence: Confidence | None = None
-    date: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,8 +61,3 @@ class EdgeInfo:
 def edge_id(subject: str, prop: str, obj: str) -> str:
     """A short id for an edge, stable across requests so views can merge expansions."""
     return hashlib.sha1(f"{subject} {prop} {obj}".encode(), usedforsecurity=False).hexdigest()[:16]
-
-
-def local_name(iri: str) -> str:
-    """The part of an IRI after the last ``#`` or ``/``, as a fallback label."""
-    return iri.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1]

@@ -8,7 +8,7 @@ classes and relations as IRIs, ``civ:`` names or bare ontology names (``Person``
 from collections.abc import Iterable
 
 from civicgraph.errors import UserInputError
-from civicgraph.network.model import Confidence
+from civicgraph.readmodels.evidence import Confidence
 from civicgraph.vocab import CIV, ENTITY_BASE, entity_iri, parse_entity_iri
 
 _ONTOLOGY = str(CIV._NS)

@@ -9,7 +9,7 @@ attributes.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -18,25 +18,15 @@ from pyoxigraph import Literal
 from rdflib.namespace import SKOS
 
 from civicgraph.network.background import Report, quiet
-from civicgraph.network.model import (
-    INFO,
-    Confidence,
-    EdgeInfo,
-    Evidence,
-    NodeInfo,
-    Source,
-    edge_id,
-    local_name,
-)
+from civicgraph.network.model import INFO, EdgeInfo, NodeInfo, edge_id
 from civicgraph.queries import named_query
+from civicgraph.readmodels.evidence import EvidenceIndex, read_evidence
+from civicgraph.readmodels.labels import LABEL_PROPERTIES, best_label, label_or_name, local_name
 from civicgraph.store import GraphStore
 from civicgraph.store.results import SelectResult, Term, term_value
 from civicgraph.vocab import CIV, SDO
 
-RDFS_LABEL: Final = "http://www.w3.org/2000/01/rdf-schema#label"
 RDFS_COMMENT: Final = "http://www.w3.org/2000/01/rdf-schema#comment"
-FOAF_NAME: Final = "http://xmlns.com/foaf/0.1/name"
-_LABELS: Final = (RDFS_LABEL, str(SKOS.prefLabel), str(SDO.name), FOAF_NAME)
 _DESCRIPTIONS: Final = (str(SDO.description), RDFS_COMMENT)
 _ALT_LABEL: Final = str(SKOS.altLabel)
 _MEMBER_OF: Final = str(CIV.memberOf)
@@ -115,15 +105,6 @@ def _select(store: GraphStore, name: str) -> Iterator[dict[str, Term]]:
     return iter(result.dicts())
 
 
-def _language_rank(term: Literal) -> int:
-    return {"en": 0, "": 1}.get((term.language or "").split("-")[0], 2)
-
-
-def _best(values: Iterable[Literal]) -> str:
-    ordered = sorted(values, key=lambda v: (_language_rank(v), v.value))
-    return ordered[0].value if ordered else ""
-
-
 def read_terms(store: GraphStore) -> Terms:
     """Read labels and superclasses of the ontology's terms."""
     labels: dict[str, list[Literal]] = defaultdict(list)
@@ -136,7 +117,7 @@ def read_terms(store: GraphStore) -> Terms:
         if "parent" in row:
             parents[term].add(term_value(row["parent"]))
     return Terms(
-        {term: _best(values) for term, values in labels.items()},
+        {term: best_label(values) for term, values in labels.items()},
         {term: frozenset(values) for term, values in parents.items()},
     )
 
@@ -154,8 +135,9 @@ def _read_entities(store: GraphStore) -> _Rows:
 
 
 def _first_of(literals: list[tuple[str, Literal]], properties: tuple[str, ...]) -> str:
+    """The best value of the first property that has one (descriptions, roles, dates)."""
     for prop in properties:
-        found = _best(v for p, v in literals if p == prop)
+        found = best_label(v for p, v in literals if p == prop)
         if found:
             return found
     return ""
@@ -173,7 +155,7 @@ def _node_info(
     group = next((g for g in GROUPS if g in lineage), cls)
     return NodeInfo(
         iri=iri,
-        label=_first_of(literals, _LABELS) or local_name(iri),
+        label=label_or_name(iri, (v for p, v in literals if p in LABEL_PROPERTIES)),
         cls=cls,
         cls_label=terms.label(cls),
         group=group,
@@ -185,49 +167,11 @@ def _node_info(
     )
 
 
-def read_evidence(
-    store: GraphStore, labels: dict[str, str]
-) -> dict[tuple[str, str, str], list[Evidence]]:
-    """Evidence statements by the triple they reify (``object`` may be a literal value)."""
-    grouped: dict[str, dict[str, Term]] = {}
-    sources: dict[str, list[Source]] = defaultdict(list)
-    for row in _select(store, "network_evidence"):
-        statement = term_value(row["statement"])
-        grouped.setdefault(statement, row)
-        if "source" in row:
-            iri = term_value(row["source"])
-            source = Source(iri, labels.get(iri) or local_name(iri))
-            if source not in sources[statement]:
-                sources[statement].append(source)
-    found: dict[tuple[str, str, str], list[Evidence]] = defaultdict(list)
-    for statement, row in sorted(grouped.items()):
-        key = (term_value(row["subject"]), term_value(row["property"]), term_value(row["object"]))
-        found[key].append(
-            Evidence(
-                statement=statement,
-                sources=tuple(sources[statement]),
-                location=term_value(row.get("location")),
-                confidence=Confidence.from_iri(term_value(row.get("confidence"))),
-                date=term_value(row.get("date")),
-            )
-        )
-    return found
-
-
-def _membership_evidence(
-    evidence: dict[tuple[str, str, str], list[Evidence]],
-) -> dict[str, list[Evidence]]:
-    by_subject: dict[str, list[Evidence]] = defaultdict(list)
-    for (subject, _, _), items in evidence.items():
-        by_subject[subject].extend(items)
-    return by_subject
-
-
 def _fold_memberships(
     graph: nx.MultiDiGraph,
     ends: dict[str, dict[str, list[str]]],
     literals: dict[str, list[tuple[str, Literal]]],
-    evidence: dict[str, list[Evidence]],
+    evidence: EvidenceIndex,
     terms: Terms,
 ) -> None:
     prop = _MEMBER_OF
@@ -241,7 +185,7 @@ def _fold_memberships(
                     id=edge_id(member, membership, organization),
                     predicate=prop,
                     property_label=terms.label(prop),
-                    evidence=tuple(evidence.get(membership, ())),
+                    evidence=evidence.about(membership),
                     role=_first_of(facts, (str(CIV.role),)),
                     start=_first_of(facts, (str(CIV.startDate),)),
                     end=_first_of(facts, (str(CIV.endDate),)),
@@ -255,7 +199,7 @@ def _add_relations(
     store: GraphStore,
     options: ProjectionOptions,
     terms: Terms,
-    evidence: dict[tuple[str, str, str], list[Evidence]],
+    evidence: EvidenceIndex,
 ) -> dict[str, dict[str, list[str]]]:
     """Add direct relations; return the membership ends to fold."""
     ends: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -271,7 +215,7 @@ def _add_relations(
                 id=edge_id(subject, prop, obj),
                 predicate=prop,
                 property_label=terms.label(prop),
-                evidence=tuple(evidence.get((subject, prop, obj), ())),
+                evidence=evidence.for_triple(subject, prop, obj),
             )
             graph.add_edge(subject, obj, key=info.id, **{INFO: info})
     return ends
@@ -296,17 +240,15 @@ def project(
     rows = _read_entities(store)
     report("building nodes", 0.25)
     graph: nx.MultiDiGraph = nx.MultiDiGraph()
-    labels: dict[str, str] = {}
     for iri in sorted(rows.classes):
         info = _node_info(iri, rows.classes[iri], rows.literals.get(iri, []), terms)
-        labels[iri] = info.label
         if info.classes & options.classes:
             graph.add_node(iri, **{INFO: info})
     report("reading evidence", 0.32)
-    evidence = read_evidence(store, labels)
+    evidence = read_evidence(store)
     report("reading relations", 0.66)
     ends = _add_relations(graph, store, options, terms, evidence)
     report("folding memberships", 0.97)
     if options.fold_memberships and _wanted(_MEMBER_OF, options):
-        _fold_memberships(graph, ends, rows.literals, _membership_evidence(evidence), terms)
+        _fold_memberships(graph, ends, rows.literals, evidence, terms)
     return graph

@@ -10,9 +10,10 @@ from typing import Any
 
 import networkx as nx
 
-from civicgraph.network.model import INFO, Evidence
+from civicgraph.network.model import INFO
 from civicgraph.network.paths import Path, PathResult
 from civicgraph.network.views import View, ViewEdge, ViewNode, entity_edge, entity_node
+from civicgraph.readmodels.evidence import Evidence
 
 Link = Callable[[str], str | None]
 

@@ -10,7 +10,8 @@ from typing import Final
 import networkx as nx
 from pyoxigraph import NamedNode, Triple
 
-from civicgraph.network.model import INFO, EdgeInfo, NodeInfo, edge_id, local_name
+from civicgraph.network.model import INFO, EdgeInfo, NodeInfo, edge_id
+from civicgraph.readmodels.labels import local_name
 
 RESOURCE: Final = "http://www.w3.org/2000/01/rdf-schema#Resource"
 _TYPE: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -15,7 +15,8 @@ import networkx as nx
 
 from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.network.analysis import SEED
-from civicgraph.network.model import INFO, Confidence, EdgeInfo, Evidence, NodeInfo
+from civicgraph.network.model import INFO, EdgeInfo, NodeInfo
+from civicgraph.readmodels.evidence import Confidence, Evidence
 
 Overflow = Literal["class", "community", "top"]
 MAX_DEPTH: Final = 3

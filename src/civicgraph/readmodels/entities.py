@@ -2,37 +2,24 @@
 
 An entity page groups every triple from and to the entity by property, names each
 property by its ontology label (by its inverse's label for links that point in), and
-lists for each link the ``rdf:Statement`` records that back it: source document,
-where in the source, confidence and date. The three named queries behind it bind the
-entity as ``?entity``; nothing is pasted into query text.
+lists for each link the evidence that backs it, read through the one evidence model
+(``readmodels.evidence``); names come from the one label rule (``readmodels.labels``).
+The named queries behind it bind the entity as ``?entity``; nothing is pasted into
+query text.
 """
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode
 
 from civicgraph.errors import NotFoundError
 from civicgraph.queries import named_query
+from civicgraph.readmodels.evidence import Evidence, EvidenceIndex, read_evidence
+from civicgraph.readmodels.labels import best_label, humanize, label_or_name, local_name
 from civicgraph.store import GraphStore
 from civicgraph.store.results import GraphResult, SelectResult, Term, term_value
-from civicgraph.vocab import PREFIXES, parse_entity_iri
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One source backing one link: which document, where in it, how sure, when."""
-
-    statement: str
-    source: str
-    source_label: str
-    location: str = ""
-    confidence: str = ""
-    confidence_label: str = ""
-    date: str = ""
+from civicgraph.vocab import parse_entity_iri
 
 
 @dataclass(frozen=True)
@@ -107,35 +94,6 @@ class Entity:
         return list(seen.values())
 
 
-def local_name(iri: str) -> str:
-    """The last segment of an IRI (after ``#`` or ``/``)."""
-    return re.split(r"[#/]", iri.rstrip("/#"))[-1] or iri
-
-
-def humanize(iri: str) -> str:
-    """A readable stand-in label for a term without one: ``foundingDate`` → ``founding date``."""
-    return _CAMEL.sub(" ", local_name(iri)).replace("_", " ").lower()
-
-
-def curie(iri: str) -> str:
-    """``civ:Person`` for an IRI in a known namespace, else the IRI itself."""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return iri
-
-
-def pick_label(candidates: Iterable[Term | None]) -> str:
-    """The best of several labels: English or untagged first, then the shortest."""
-
-    def rank(term: Literal) -> tuple[int, int, str]:
-        preferred = term.language in (None, "", "en") or term.language.startswith("en-")
-        return (0 if preferred else 1, len(term.value), term.value)
-
-    literals = [t for t in candidates if isinstance(t, Literal)]
-    return min(literals, key=rank).value if literals else ""
-
-
 def _select(store: GraphStore, name: str, iri: str) -> list[dict[str, Term]]:
     result = store.query(named_query(name), bindings={"entity": NamedNode(iri)})
     assert isinstance(result, SelectResult)
@@ -146,43 +104,31 @@ def _value(row: Mapping[str, Term], key: str) -> str:
     return term_value(row.get(key))
 
 
-def _evidence(row: Mapping[str, Term]) -> Evidence | None:
-    if "statement" not in row or "source" not in row:
-        return None
-    return Evidence(
-        statement=_value(row, "statement"),
-        source=_value(row, "source"),
-        source_label=_value(row, "sourceLabel") or humanize(_value(row, "source")),
-        location=_value(row, "location"),
-        confidence=_value(row, "confidence"),
-        confidence_label=_value(row, "confidenceLabel")
-        or (humanize(_value(row, "confidence")) if "confidence" in row else ""),
-        date=_value(row, "date"),
-    )
-
-
-def _collect_evidence(rows: Sequence[Mapping[str, Term]]) -> tuple[Evidence, ...]:
-    found = {e for e in (_evidence(r) for r in rows) if e is not None}
-    return tuple(sorted(found, key=lambda e: (e.source_label, e.location, e.statement)))
-
-
-def _link(rows: Sequence[Mapping[str, Term]]) -> Link:
+def _link(rows: Sequence[Mapping[str, Term]], entity: str, evidence: EvidenceIndex) -> Link:
     other = rows[0]["other"]
     if isinstance(other, Literal):
         return Link(other.value, other.value, False, other.datatype.value)
-    label = pick_label(r.get("otherLabel") for r in rows) or humanize(term_value(other))
-    return Link(term_value(other), label, True, evidence=_collect_evidence(rows))
+    iri, prop = term_value(other), _value(rows[0], "property")
+    ends = (entity, iri) if _value(rows[0], "direction") == "out" else (iri, entity)
+    return Link(
+        iri,
+        label_or_name(iri, (r.get("otherLabel") for r in rows)),
+        True,
+        evidence=evidence.for_triple(ends[0], prop, ends[1]),
+    )
 
 
 def _group_label(rows: Sequence[Mapping[str, Term]], direction: str) -> str:
     iri = _value(rows[0], "property")
-    label = pick_label(r.get("propertyLabel") for r in rows) or humanize(iri)
+    label = best_label(r.get("propertyLabel") for r in rows) or humanize(iri)
     if direction == "out":
         return label
-    return pick_label(r.get("inverseLabel") for r in rows) or f"inverse of {label}"
+    return best_label(r.get("inverseLabel") for r in rows) or f"inverse of {label}"
 
 
-def _relations(rows: list[dict[str, Term]]) -> tuple[list[PropertyGroup], list[PropertyGroup]]:
+def _relations(
+    rows: list[dict[str, Term]], entity: str, evidence: EvidenceIndex
+) -> tuple[list[PropertyGroup], list[PropertyGroup]]:
     by_link: dict[tuple[str, str, str], list[dict[str, Term]]] = {}
     for row in rows:
         other = row["other"]
@@ -198,7 +144,7 @@ def _relations(rows: list[dict[str, Term]]) -> tuple[list[PropertyGroup], list[P
             prop,
             _group_label([r for lr in links for r in lr], direction),
             direction,
-            tuple(sorted((_link(lr) for lr in links), key=lambda k: k.label.casefold())),
+            tuple(sorted((_link(lr, entity, evidence) for lr in links), key=_link_order)),
         )
         for (direction, prop), links in by_group.items()
     ]
@@ -214,7 +160,7 @@ def _is_statement(iri: str) -> bool:
     return ref is not None and ref.kind == "statement"
 
 
-def _memberships(rows: list[dict[str, Term]]) -> tuple[Membership, ...]:
+def _memberships(rows: list[dict[str, Term]], evidence: EvidenceIndex) -> tuple[Membership, ...]:
     by_iri: dict[tuple[str, str], list[dict[str, Term]]] = {}
     for row in rows:
         by_iri.setdefault((_value(row, "membership"), _value(row, "direction")), []).append(row)
@@ -222,14 +168,15 @@ def _memberships(rows: list[dict[str, Term]]) -> tuple[Membership, ...]:
         Membership(
             iri=iri,
             other=_value(group[0], "other"),
-            other_label=pick_label(r.get("otherLabel") for r in group)
-            or humanize(_value(group[0], "other")),
+            other_label=label_or_name(
+                _value(group[0], "other"), (r.get("otherLabel") for r in group)
+            ),
             direction=direction,
             role=_value(group[0], "role"),
             start=_value(group[0], "start"),
             end=_value(group[0], "end"),
             as_of=_value(group[0], "asOf"),
-            evidence=_collect_evidence(group),
+            evidence=evidence.about(iri),
         )
         for (iri, direction), group in by_iri.items()
     ]
@@ -241,8 +188,20 @@ def _types(rows: Sequence[Mapping[str, Term]]) -> tuple[TypeRef, ...]:
     for row in rows:
         if _value(row, "field") == "type":
             labels.setdefault(_value(row, "value"), []).append(row.get("valueLabel"))
-    refs = (TypeRef(iri, pick_label(found) or local_name(iri)) for iri, found in labels.items())
+    refs = (TypeRef(iri, best_label(found) or local_name(iri)) for iri, found in labels.items())
     return tuple(sorted(refs, key=lambda t: t.label.casefold()))
+
+
+def _link_order(link: Link) -> tuple[str, str]:
+    return (link.label.casefold(), link.value)
+
+
+def _entity_evidence(store: GraphStore, iri: str, memberships: set[str]) -> EvidenceIndex:
+    """Evidence for the entity's triples in both directions and for its memberships."""
+    found = read_evidence(store, subject=iri).merged(read_evidence(store, obj=iri))
+    for membership in sorted(memberships):
+        found = found.merged(read_evidence(store, subject=membership))
+    return found
 
 
 def load_entity(store: GraphStore, iri: str) -> Entity:
@@ -256,17 +215,18 @@ def load_entity(store: GraphStore, iri: str) -> Entity:
     def field_values(name: str) -> list[Term | None]:
         return [row.get("value") for row in core if _value(row, "field") == name]
 
-    outgoing, incoming = _relations(relations)
+    evidence = _entity_evidence(store, iri, {_value(r, "membership") for r in memberships})
+    outgoing, incoming = _relations(relations, iri, evidence)
     alt = sorted({term_value(t) for t in field_values("alt")}, key=str.casefold)
     return Entity(
         iri=iri,
-        label=pick_label(field_values("label")) or humanize(iri),
+        label=label_or_name(iri, field_values("label")),
         alt_labels=tuple(alt),
         types=_types(core),
-        description=pick_label(field_values("description")),
+        description=best_label(field_values("description")),
         outgoing=tuple(outgoing),
         incoming=tuple(incoming),
-        memberships=_memberships(memberships),
+        memberships=_memberships(memberships, evidence),
     )
 
 

@@ -25,7 +25,7 @@ from pyoxigraph import Literal, NamedNode
 
 from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.queries import named_query
-from civicgraph.readmodels.entities import pick_label
+from civicgraph.readmodels.labels import best_label
 from civicgraph.resources import queries_dir
 from civicgraph.store import GraphStore
 from civicgraph.store.results import SelectResult, Term, term_value
@@ -167,5 +167,5 @@ def options(store: GraphStore, param: Param) -> list[tuple[str, str]]:
     labels: dict[str, list[Term | None]] = {}
     for row in result.dicts():
         labels.setdefault(term_value(row["entity"]), []).append(row.get("label"))
-    found = [(iri, pick_label(found) or iri) for iri, found in labels.items()]
+    found = [(iri, best_label(found) or iri) for iri, found in labels.items()]
     return sorted(found, key=lambda pair: pair[1].casefold())

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from civicgraph.queries import named_query
-from civicgraph.readmodels.entities import curie, local_name, pick_label
+from civicgraph.readmodels.labels import best_label, curie, local_name
 from civicgraph.store import GraphStore
 from civicgraph.store.results import SelectResult, Term, term_value
 from civicgraph.vocab import CIV
@@ -114,8 +114,8 @@ def _terms(store: GraphStore) -> dict[str, OntologyTerm]:
         iri: OntologyTerm(
             iri=iri,
             kind=min(term_value(r["kind"]) for r in rows),
-            label=pick_label(r.get("label") for r in rows) or local_name(iri),
-            comment=pick_label(r.get("comment") for r in rows),
+            label=best_label(r.get("label") for r in rows) or local_name(iri),
+            comment=best_label(r.get("comment") for r in rows),
         )
         for iri, rows in grouped.items()
     }

@@ -15,7 +15,7 @@ from enum import IntEnum
 
 from civicgraph.dataset.versioned import PerVersion
 from civicgraph.queries import named_query
-from civicgraph.readmodels.entities import pick_label
+from civicgraph.readmodels.labels import label_or_name
 from civicgraph.store import GraphStore
 from civicgraph.store.results import SelectResult, Term, term_value
 from civicgraph.vocab import parse_entity_iri
@@ -141,7 +141,7 @@ class SearchIndex:
 
 def _entry(iri: str, found: dict[str, list[Term]]) -> _Entry:
     ref = parse_entity_iri(iri)
-    label = pick_label(found.get("label", [])) or (ref.slug if ref else iri)
+    label = label_or_name(iri, found.get("label", []))
     alts = sorted({term_value(t) for t in found.get("alt", [])} - {label})
     return _Entry(
         iri=iri,

@@ -9,6 +9,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from werkzeug.exceptions import HTTPException
 
 from civicgraph import errors
+from civicgraph.formats import Kind, by_name, wants_html
 
 STATUS: dict[type[errors.CivicgraphError], int] = {
     errors.UserInputError: 400,
@@ -36,8 +37,8 @@ def status_of(error: errors.CivicgraphError) -> int:
 
 def wants_json() -> bool:
     """True unless the client prefers HTML (browsers do; curl and libraries do not)."""
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best != "text/html" or request.path.startswith("/api/") or request.path.endswith(".json")
+    html = wants_html(request.headers.get("Accept"), (by_name("json", Kind.RESULTS),), page=False)
+    return not html or request.path.startswith("/api/") or request.path.endswith(".json")
 
 
 def error_response(status: int, title: str, detail: str, **extra: Any) -> Response:

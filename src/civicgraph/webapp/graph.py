@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from civicgraph.errors import NotFoundError, PreparingError, UserInputError
+from civicgraph.formats import preferred
 from civicgraph.network import (
     COMMUNITY_METHODS,
     MEASURES,
@@ -284,7 +285,7 @@ def api_metrics() -> ResponseReturnValue:
     rows = _metric_rows(explorer().projection(), name)
     wants_csv = request.args.get("format") == "csv" or (
         request.args.get("format") is None
-        and request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
+        and preferred(request.headers.get("Accept"), ("application/json", "text/csv")) == "text/csv"
     )
     if not wants_csv:
         return jsonify({"measure": name, "values": rows})

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import UserInputError
-from civicgraph.formats import FORMATS, Kind, negotiate
+from civicgraph.formats import FORMATS, Kind, negotiate, wants_html
 from civicgraph.store.results import serialize_triples
 from civicgraph.webapp.bodies import Params, posted_operation, url_params
 from civicgraph.webapp.cors import allow_reads
@@ -25,7 +25,6 @@ bp = Blueprint("sparql", __name__)
 QUERY_TYPE = "application/sparql-query"
 #: The page of the query workbench, where browsers asking for HTML are sent.
 WORKBENCH_PATH = "/query"
-_MACHINE_TYPES = frozenset(m for f in FORMATS for m in f.media_types)
 
 
 @dataclass(frozen=True)
@@ -65,11 +64,8 @@ def read_query_request() -> QueryRequest:
 
 
 def prefers_html() -> bool:
-    """Whether the client lists ``text/html`` at least as high as any machine format."""
-    accept = request.accept_mimetypes
-    html = max((q for media, q in accept if media == "text/html"), default=0)
-    machine = max((q for media, q in accept if media in _MACHINE_TYPES), default=0)
-    return html > 0 and html >= machine
+    """Whether the client names ``text/html`` at least as high as any machine format."""
+    return wants_html(request.headers.get("Accept"), FORMATS, page=False)
 
 
 def _to_workbench(found: QueryRequest) -> ResponseReturnValue:

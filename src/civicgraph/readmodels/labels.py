@@ -1,0 +1,72 @@
+"""The one rule that names a resource, wherever it is shown.
+
+Entity pages, the network explorer, the path finder, search, the gallery and the
+exports all name things through :func:`best_label`, so an entity carries the same
+name everywhere. Labels come from the four properties in :data:`LABEL_PROPERTIES`
+(the queries read them with the path in :data:`LABEL_PATH`); among them English
+(``en``, ``en-GB`` …) comes first, then untagged text, then other languages; within
+one language the shortest label wins and ties go alphabetically, so the choice never
+depends on the order a store returns rows in. A resource with no label is named by
+its IRI's local name.
+"""
+
+import re
+from collections.abc import Iterable
+from typing import Final
+
+from pyoxigraph import Literal
+
+from civicgraph.store.results import Term
+from civicgraph.vocab import PREFIXES
+
+#: The properties that name a resource, as full IRIs.
+LABEL_PROPERTIES: Final = (
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "https://schema.org/name",
+    "http://xmlns.com/foaf/0.1/name",
+)
+#: The same properties as a SPARQL property path, for the named queries.
+LABEL_PATH: Final = "|".join(f"<{iri}>" for iri in LABEL_PROPERTIES)
+
+_CAMEL: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _language_rank(language: str | None) -> int:
+    tag = (language or "").lower()
+    if tag == "en" or tag.startswith("en-"):
+        return 0
+    return 1 if not tag else 2
+
+
+def _rank(term: Literal) -> tuple[int, int, str]:
+    return (_language_rank(term.language), len(term.value), term.value)
+
+
+def best_label(candidates: Iterable[Term | None]) -> str:
+    """The label to show among candidate values; non-literals are ignored, none gives ``""``."""
+    literals = [t for t in candidates if isinstance(t, Literal)]
+    return min(literals, key=_rank).value if literals else ""
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI (after ``#`` or ``/``), the label of last resort."""
+    return re.split(r"[#/]", iri.rstrip("/#"))[-1] or iri
+
+
+def label_or_name(iri: str, candidates: Iterable[Term | None]) -> str:
+    """The best label, or the IRI's local name when there is none."""
+    return best_label(candidates) or local_name(iri)
+
+
+def humanize(iri: str) -> str:
+    """A readable stand-in label for a term without one: ``foundingDate`` → ``founding date``."""
+    return _CAMEL.sub(" ", local_name(iri)).replace("_", " ").lower()
+
+
+def curie(iri: str) -> str:
+    """``civ:Person`` for an IRI in a known namespace, else the IRI itself."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
