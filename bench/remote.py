@@ -210,5 +210,5 @@ def main() -> None:
         dataset = Dataset(label, data, triples, mix(sizes.initiatives))
         results += [run_server(name, dataset, work) for name in ("oxigraph", "virtuoso")]
         shutil.rmtree(work, ignore_errors=True)
-    REPORT.write_text(render(results), encoding="utf-8")
-    say(f"Wrote {REPORT}")
+        REPORT.write_text(render(results), encoding="utf-8")  # each size as it is done
+        say(f"Wrote {REPORT}")

@@ -143,10 +143,10 @@ class KillingStore(RemoteStore):
             self._kill_after(0.3)
         super()._post_graph(graph, data)  # type: ignore[arg-type]
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        if self.step == "move" and sparql.startswith("MOVE"):
+    def _post_update(self, text: str, read_timeout: float) -> None:
+        if self.step == "move" and text.startswith("MOVE"):
             self._kill_after(0.02)
-        super().update(sparql, base_iri=base_iri)
+        super()._post_update(text, read_timeout)
 
     def _kill_after(self, seconds: float) -> None:
         timer = threading.Timer(seconds, self.server.kill)

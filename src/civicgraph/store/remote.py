@@ -181,9 +181,18 @@ class RemoteStore:
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update; the server applies one request in one transaction."""
-        text = _with_base(sparql, base_iri).encode()
+        self._post_update(_with_base(sparql, base_iri), self.timeout)
+
+    def _post_update(self, text: str, read_timeout: float) -> None:
         headers = {"Content-Type": "application/sparql-update; charset=utf-8"}
-        with self._request("POST", self.endpoints.update, data=text, headers=headers, sparql=True):
+        with self._request(
+            "POST",
+            self.endpoints.update,
+            data=text.encode(),
+            headers=headers,
+            sparql=True,
+            read_timeout=read_timeout,
+        ):
             return
 
     def load(
@@ -224,7 +233,8 @@ class RemoteStore:
         try:
             self._post_graph(staging.value, ntriples)
             verb = "MOVE" if replace else "ADD"
-            self.update(f"{verb} GRAPH {staging} TO GRAPH {target} ;\nDROP SILENT GRAPH {staging}")
+            move = f"{verb} GRAPH {staging} TO GRAPH {target} ;\nDROP SILENT GRAPH {staging}"
+            self._post_update(move, self.load_timeout)  # copies every triple: a load's time
         except CivicgraphError as first:
             self._drop_quietly(staging, first)
             raise
