@@ -12,7 +12,7 @@ from pyoxigraph import NamedNode
 
 from civicgraph.cli import main
 from civicgraph.config import Settings
-from civicgraph.errors import QuerySyntaxError, StoreError
+from civicgraph.errors import QuerySyntaxError, StoreError, UserInputError
 from civicgraph.formats import by_name
 from civicgraph.sparql.binding import bind
 from civicgraph.store import RemoteStore
@@ -150,3 +150,8 @@ def test_cli_export_from_remote_store(remote_env: dict[str, str]) -> None:
 def test_cli_validate_remote_store(remote_env: dict[str, str]) -> None:
     result = CliRunner(env=remote_env).invoke(main, ["validate"])
     assert result.exit_code == 0, result.output
+
+
+def test_unknown_auth_scheme_is_refused_by_name() -> None:
+    with pytest.raises(UserInputError, match="store_auth must be one of basic, digest"):
+        Settings(store="http://db:8890/sparql", store_auth="ntlm")
