@@ -5,6 +5,7 @@ replaces a graph (during the upload, and during the move), restart it on the sam
 database and find the old graph or the new one, never part of either.
 """
 
+import io
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -111,6 +112,8 @@ def test_server_limits_are_announced_not_silent(tmp_path: Path) -> None:
         capped = store.query(f"SELECT ?s WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}")
         assert isinstance(capped, SelectResult)
         assert (len(capped.rows), capped.truncated) == (5, True)
+        with pytest.raises(StoreError, match="ResultSetMaxRows"):
+            store.dump(io.BytesIO(), NTRIPLES, [GRAPH])  # a Graph Store GET is cut silently
         slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
         with pytest.raises(QueryTimeoutError):
             store.query(slow)

@@ -302,16 +302,30 @@ class RemoteStore:
 
     def dump(self, out: BinaryIO, fmt: Format, graphs: Sequence[str | None] | None = None) -> None:
         """Stream named graphs from GSP GETs (§5.2) into ``out``; all data graphs by default."""
+        counts = dict(self._graph_counts())
         names = [g.iri for g in self.graphs()] if graphs is None else graphs
-        write_quads(self._quads([_named(g) for g in names]), out, fmt)
+        wanted = [(_named(g), counts.get(str(g), 0)) for g in names]
+        write_quads(self._quads(wanted), out, fmt)
 
-    def _quads(self, graphs: Sequence[NamedNode]) -> Iterator[Quad]:
-        for name in graphs:
+    def _quads(self, graphs: Sequence[tuple[NamedNode, int]]) -> Iterator[Quad]:
+        """Each graph's triples; one cut short by the server is an error, never a file.
+
+        Virtuoso cuts a Graph Store GET at its ``ResultSetMaxRows`` without a word, so
+        each graph's triples are counted against the count SPARQL gave.
+        """
+        for name, expected in graphs:
             headers = {"Accept": NTRIPLES.media_type}
             params = {"graph": name.value}
+            got = 0
             with self._request("GET", self._gsp_url(), params=params, headers=headers) as response:
                 for q in parse(body(response), RdfFormat.N_TRIPLES):
+                    got += 1
                     yield Quad(q.subject, q.predicate, q.object, name)
+            if got < expected:
+                raise StoreError(
+                    f"The SPARQL server sent {got:,} of the {expected:,} triples of {name}: "
+                    "it cut the answer (Virtuoso: raise [SPARQL] ResultSetMaxRows)"
+                )
 
     def graphs(self) -> list[GraphInfo]:
         """Non-empty named graphs with triple counts, counted by one SPARQL query.
