@@ -53,6 +53,7 @@ class CIV(DefinedNamespace):
     Agent: URIRef
     Person: URIRef
     Organization: URIRef
+    GovernmentAgency: URIRef
     Initiative: URIRef
     Goal: URIRef
     GoalScheme: URIRef
@@ -70,6 +71,10 @@ class CIV(DefinedNamespace):
     endDate: URIRef
     memberOf: URIRef
     asOfDate: URIRef
+    # When entities begin and end (the network as of a date reads these)
+    foundingDate: URIRef
+    dissolutionDate: URIRef
+    datePublished: URIRef
     # Evidence on reified statements
     confidence: URIRef
     sourceLocation: URIRef
@@ -77,6 +82,26 @@ class CIV(DefinedNamespace):
     MediumConfidence: URIRef
     LowConfidence: URIRef
 
+
+#: Standard classes the ontology aligns to, and the civ: class an entity typed only with
+#: one of them stands for: FOAF, W3C ORG and schema.org data joins search, entity pages
+#: and the network without conversion. The named queries that need it hold the same
+#: table as a ``VALUES`` block (a test keeps them equal).
+STANDARD_CLASSES: Final[dict[str, str]] = {
+    str(FOAF.Person): str(CIV.Person),
+    str(SDO.Person): str(CIV.Person),
+    str(ORG.Organization): str(CIV.Organization),
+    str(ORG.FormalOrganization): str(CIV.Organization),
+    str(FOAF.Organization): str(CIV.Organization),
+    str(SDO.Organization): str(CIV.Organization),
+    str(SDO.GovernmentOrganization): str(CIV.GovernmentAgency),
+    str(SDO.Project): str(CIV.Initiative),
+    str(SDO.Event): str(CIV.Event),
+    str(SKOS.Concept): str(CIV.Goal),
+    str(SDO.CreativeWork): str(CIV.Document),
+    str(FOAF.Document): str(CIV.Document),
+    str(SDO.Place): str(CIV.Place),
+}
 
 PREFIXES: Final[dict[str, str]] = {
     "civ": str(CIV._NS),

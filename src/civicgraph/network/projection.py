@@ -32,6 +32,10 @@ _ALT_LABEL: Final = str(SKOS.altLabel)
 _MEMBER_OF: Final = str(CIV.memberOf)
 _MEMBERSHIP_ROLES: Final = {str(CIV.member): "member", str(CIV.organization): "organization"}
 
+#: Datatypes of literals that date an entity (XSD §3.3.7 to §3.3.12).
+_DATE_TYPES: Final = frozenset(
+    "http://www.w3.org/2001/XMLSchema#" + t for t in ("date", "dateTime", "gYear", "gYearMonth")
+)
 #: Top-level classes that colour and group nodes, in legend order.
 GROUPS: Final = tuple(
     str(c)
@@ -124,8 +128,13 @@ def read_terms(store: GraphStore) -> Terms:
 
 def _read_entities(store: GraphStore) -> _Rows:
     rows = _Rows()
+    standard: dict[str, set[str]] = defaultdict(set)
     for row in _select(store, "network_entities"):
-        rows.classes[term_value(row["entity"])].add(term_value(row["class"]))
+        found = standard if "standard" in row else rows.classes
+        found[term_value(row["entity"])].add(term_value(row["class"]))
+    for entity, aligned in standard.items():
+        if entity not in rows.classes:  # a civ: class, when given, is more specific
+            rows.classes[entity] = aligned
     for row in _select(store, "network_literals"):
         value = row["value"]
         entity = term_value(row["entity"])
@@ -164,6 +173,7 @@ def _node_info(
         description=_first_of(literals, _DESCRIPTIONS),
         alt_labels=tuple(sorted({v.value for p, v in literals if p == _ALT_LABEL})),
         literals=tuple(sorted((terms.label(p), v.value) for p, v in literals)),
+        dates=tuple(sorted((p, v.value) for p, v in literals if v.datatype.value in _DATE_TYPES)),
     )
 
 

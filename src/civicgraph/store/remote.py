@@ -26,6 +26,7 @@ each by name, and never rely on GSP ``?default`` or HEAD (Virtuoso answers 500 a
 501). The server's own graphs (``Settings.store_system_graphs``) are left out.
 """
 
+import json
 import tempfile
 import time
 import uuid
@@ -396,14 +397,40 @@ def _http_error(
     time-limit error; anything else, a store failure."""
     excerpt = response.text[:EXCERPT].strip()
     status = response.status_code
+    said, fields = _server_words(excerpt)
     if sparql and status == 400:
-        return QuerySyntaxError(excerpt)
+        return _syntax_error(said, fields)
     if sparql and status == 500 and any(code in excerpt for code in SERVER_TIMEOUT_CODES):
         return QueryTimeoutError(limit)
     if status == 401:
-        excerpt = excerpt or _auth_hint(response)
-    detail = f"The SPARQL server answered {method} {url} with {status}: {excerpt or '(no body)'}"
+        said = said or _auth_hint(response)
+    detail = f"The SPARQL server answered {method} {url} with {status}: {said or '(no body)'}"
     return StoreError(detail, status, excerpt)
+
+
+def _server_words(excerpt: str) -> tuple[str, dict[str, Any]]:
+    """The message of an error body and its fields: the ``detail`` of a JSON error
+    (civicgraph's shape), else the body as it came, so it is printed once, readably."""
+    try:
+        found = json.loads(excerpt)
+    except ValueError:
+        return excerpt, {}
+    if isinstance(found, dict) and "detail" in found:
+        return str(found["detail"]), found
+    return excerpt, {}
+
+
+def _syntax_error(said: str, fields: dict[str, Any]) -> QuerySyntaxError:
+    """A remote parse error, without civicgraph's own preamble written a second time."""
+    line, column = fields.get("line"), fields.get("column")
+    if said.startswith(_PREAMBLE):
+        said = said.split(": ", 1)[-1]
+    if isinstance(line, int) and isinstance(column, int):
+        return QuerySyntaxError(said, line, column)
+    return QuerySyntaxError(said)
+
+
+_PREAMBLE = "The SPARQL text does not parse"
 
 
 def _server_capped(result: QueryResult, cap: str) -> QueryResult:

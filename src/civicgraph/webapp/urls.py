@@ -4,13 +4,18 @@ Entity IRIs live under ``https://w3id.org/civicgraph/id/``; this app serves each
 the same path (``/id/{kind}/{slug}``), so a link is built from the parsed IRI, never
 by string surgery in a template. Ontology terms link to their anchor on the ontology
 page; pages of other areas (the network explorer) are reached by their fixed paths.
+Any other IRI from data becomes a link only through ``href_for``, and only when it is
+``http`` or ``https``: ``javascript:`` or ``data:`` IRIs are legal RDF and would run
+script when clicked.
 """
 
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, url_for
 
 from civicgraph.formats import Format
+from civicgraph.readmodels.labels import local_name
 from civicgraph.vocab import CIV, parse_entity_iri
 
 _ONTOLOGY_NS = str(CIV._NS)
@@ -41,6 +46,35 @@ def term_path(iri: str) -> str | None:
     return entity_path(iri) or ontology_term_path(iri)
 
 
+#: The only schemes an IRI from data may have to become a link.
+WEB_SCHEMES = frozenset({"http", "https"})
+
+
+def web_iri(iri: str) -> str | None:
+    """``iri`` if it is an ``http``/``https`` IRI, else ``None``.
+
+    Browsers ignore leading spaces and control characters and tabs or newlines
+    inside the scheme; an RDF IRI holds none of them, but a literal (a source's
+    ``schema:url``) may, so anything with them is refused too.
+    """
+    if any(ch <= " " for ch in iri):
+        return None
+    try:
+        scheme = urlsplit(iri).scheme
+    except ValueError:
+        return None
+    return iri if scheme.lower() in WEB_SCHEMES else None
+
+
+def href_for(iri: str) -> str | None:
+    """Where a link to ``iri`` goes: this app's page for it, else the IRI if it is web.
+
+    Every template that links an IRI from data uses this; ``None`` means: show it
+    as text.
+    """
+    return term_path(iri) or web_iri(iri)
+
+
 def search_path(text: str = "") -> str:
     """The search page, with a query when given."""
     return url_for("search.page", q=text) if text else url_for("search.page")
@@ -62,22 +96,32 @@ def explorer_path(focus: str = "") -> str:
     return f"{path}?{urlencode({'focus': focus})}" if focus else path
 
 
-def export_path(fmt: Format, graph: str | None = None) -> str:
-    """A download of the dataset, or of one named graph, in one format."""
-    if graph is None:
-        return url_for("export.download", format=fmt.name)
-    return url_for("export.download", format=fmt.name, graph=graph)
+def browse_path(iri: str) -> str:
+    """The list of every entity of a class (its sub-classes included)."""
+    return url_for("browse.page", name=local_name(iri))
+
+
+def export_path(fmt: Format, graph: str | None = None, version: int | None = None) -> str:
+    """A download of the dataset, or of one named graph, in one format, now or as it was."""
+    args: dict[str, Any] = {"format": fmt.name}
+    if graph is not None:
+        args["graph"] = graph
+    if version is not None:
+        args["version"] = version
+    return url_for("export.download", **args)
 
 
 BUILDERS = {
     "entity_path": entity_path,
     "ontology_term_path": ontology_term_path,
     "term_path": term_path,
+    "href_for": href_for,
     "search_path": search_path,
     "query_path": query_path,
     "gallery_path": gallery_path,
     "explorer_path": explorer_path,
     "export_path": export_path,
+    "browse_path": browse_path,
 }
 
 
