@@ -73,10 +73,7 @@ def description(endpoints: Endpoints, settings: Settings, graphs: list[GraphInfo
     triples += [
         Triple(query, _iri(SD.resultFormat), _iri(W3C_FORMATS[f.w3c_name])) for f in FORMATS
     ]
-    features = [SD.UnionDefaultGraph]
-    if settings.service_allowlist:
-        features.append(SD.BasicFederatedQuery)
-    triples += [Triple(query, _iri(SD.feature), _iri(f)) for f in features]
+    triples.append(Triple(query, _iri(SD.feature), _iri(SD.UnionDefaultGraph)))
     triples += [
         Triple(query, _iri(SD.defaultEntailmentRegime), _iri(ENTAILMENT.Simple)),
         Triple(query, _iri(SD.defaultDataset), dataset),
