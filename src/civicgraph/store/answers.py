@@ -57,10 +57,39 @@ def parse_answer(response: requests.Response, sparql: str) -> Any:
         return (q.triple for q in parse(body(response), graph_format.rdf_format))
     if fmt.name == "csv":
         raise StoreError("The SPARQL server answered in CSV, which loses term types")
-    parsed = parse_query_results(body(response), fmt.results_format)
+    stream = cast(IO[bytes], VirtuosoBlankNodes(body(response)))
+    parsed = parse_query_results(stream, fmt.results_format)
     if isinstance(parsed, QuerySolutions) and query_form(sparql) == "ASK":
         return _ask_table(parsed)
     return parsed
+
+
+class VirtuosoBlankNodes:
+    """A results stream with Virtuoso's blank node names (``nodeID://b10007``) made legal.
+
+    pyoxigraph refuses ``:`` and ``/`` in a blank node identifier; the prefix is only
+    ever written by Virtuoso and carries no meaning, so it is shortened as it streams.
+    """
+
+    OLD: Final = b"nodeID://"
+    NEW: Final = b"nodeID"
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream, self._carry = stream, b""
+
+    def read(self, size: int = -1) -> bytes:
+        """Read like the stream, keeping a tail back that could start the prefix."""
+        chunk = self._carry + self._stream.read(size)
+        if not chunk:
+            return b""
+        keep = len(self.OLD) - 1 if len(chunk) > len(self.OLD) and size != -1 else 0
+        text = chunk.replace(self.OLD, self.NEW)
+        tail = text[len(text) - keep :] if keep else b""
+        if keep and self.OLD[:1] in tail:
+            self._carry, text = tail, text[: len(text) - keep]
+        else:
+            self._carry = b""
+        return text or self.read(size)
 
 
 def _ask_table(solutions: QuerySolutions) -> AskResult:
