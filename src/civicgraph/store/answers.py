@@ -12,15 +12,16 @@ are both shaped by the query's form (``sparql.form``):
   0 for false), in JSON or XML alike.
 """
 
+from dataclasses import replace
 from typing import IO, Any, Final, cast
 
 import requests
-from pyoxigraph import Literal, QuerySolutions, parse, parse_query_results
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple, parse, parse_query_results
 
 from civicgraph.errors import StoreError, UserInputError
 from civicgraph.formats import Kind, from_content_type
 from civicgraph.sparql.form import query_form
-from civicgraph.store.results import AskResult
+from civicgraph.store.results import AskResult, GraphResult, QueryResult, SelectResult
 
 #: SELECT and ASK: SPARQL JSON results, XML as a fallback (RFC 9110 §12.5.1).
 RESULTS_ACCEPT: Final = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
@@ -102,3 +103,27 @@ def _ask_table(solutions: QuerySolutions) -> AskResult:
 
 def _true(value: object) -> bool:
     return isinstance(value, Literal) and value.value.strip().lower() in _TRUE
+
+
+_BOOLEAN: Final = NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+_CANONICAL_BOOLEAN: Final = {"1": "true", "0": "false"}
+
+
+def _canonical(term: Any) -> Any:
+    """A boolean in its canonical spelling (XSD §3.3.2.2): Virtuoso answers 1 and 0."""
+    if isinstance(term, Literal) and term.datatype == _BOOLEAN and term.value in _CANONICAL_BOOLEAN:
+        return Literal(_CANONICAL_BOOLEAN[term.value], datatype=_BOOLEAN)
+    return term
+
+
+def canonical_terms(result: QueryResult) -> QueryResult:
+    """The result with every literal in its canonical form, as the embedded store gives it."""
+    if isinstance(result, SelectResult):
+        rows = tuple(tuple(_canonical(t) for t in row) for row in result.rows)
+        return replace(result, rows=rows)
+    if isinstance(result, GraphResult):
+        triples = tuple(
+            Triple(t.subject, t.predicate, _canonical(t.object)) for t in result.triples
+        )
+        return replace(result, triples=triples)
+    return result

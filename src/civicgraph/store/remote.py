@@ -52,7 +52,7 @@ from civicgraph.errors import (
 )
 from civicgraph.formats import Format, by_name
 from civicgraph.sparql.binding import bind
-from civicgraph.store.answers import accept_for, body, parse_answer
+from civicgraph.store.answers import accept_for, body, canonical_terms, parse_answer
 from civicgraph.store.base import GraphInfo, ProgressCallback, Source
 from civicgraph.store.results import AskResult, QueryResult, SelectResult, Term, term_value
 from civicgraph.store.streams import (
@@ -177,7 +177,7 @@ class RemoteStore:
         with self._request(
             "POST", self.endpoints.query, data=form, headers=headers, sparql=True
         ) as response:
-            result = materialize(parse_answer(response, text), max_rows)
+            result = canonical_terms(materialize(parse_answer(response, text), max_rows))
             return _server_capped(result, response.headers.get(SERVER_ROW_CAP, ""))
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
