@@ -7,13 +7,8 @@ import pytest
 
 from civicgraph.config import Settings
 from civicgraph.errors import ForbiddenOperationError, QueryTimeoutError, ResourceLimitError
-from civicgraph.sparql.lexer import (
-    TokenKind,
-    declares_dataset,
-    has_dataset_clause,
-    tokens,
-    with_using,
-)
+from civicgraph.sparql.lexer import TokenKind, declares_dataset, tokens
+from civicgraph.sparql.update import has_dataset_clause, with_using
 from civicgraph.store import EmbeddedStore
 from civicgraph.store.guarded import GuardedStore, check
 from civicgraph.store.results import AskResult

@@ -8,11 +8,12 @@ Each ``queries/gallery/*.rq`` file starts with a header::
     # default: org https://w3id.org/civicgraph/id/org/code-for-america
 
 and writes each parameter as ``$name`` in the body (``$name`` is a SPARQL variable,
-so the file runs as it is). Parameter types: ``iri:Class`` (an entity of that
-ontology class or a sub-class, picked from a list), ``date``, ``integer``, ``string``.
-The query opens in the editor with the chosen values written in as SPARQL terms;
-every value is validated and serialized by pyoxigraph first, so no text a visitor
-types reaches the query unescaped.
+so the file runs as it is, and the chosen values are bound to it). Parameter types:
+``iri:Class`` (an entity of that ontology class or a sub-class, picked from a list),
+``date``, ``integer``, ``string``.
+The query opens in the editor with the chosen values in a ``VALUES`` block; every
+value is validated and serialized by pyoxigraph first, so no text a visitor types
+reaches the query unescaped.
 """
 
 import datetime
@@ -27,12 +28,13 @@ from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.queries import named_query
 from civicgraph.readmodels.labels import best_label
 from civicgraph.resources import queries_dir
+from civicgraph.sparql.binding import bind
+from civicgraph.sparql.forms import query_form
 from civicgraph.store import GraphStore
 from civicgraph.store.results import SelectResult, Term, term_value
 from civicgraph.vocab import CIV, parse_entity_iri
 
 _HEADER = re.compile(r"#\s*(title|description|param|default):\s*(.*)")
-_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
@@ -71,11 +73,7 @@ class CannedQuery:
     @property
     def form(self) -> str:
         """SELECT, CONSTRUCT, ASK or DESCRIBE: what the query returns."""
-        for line in self.text.splitlines():
-            word = line.strip().split(" ", 1)[0].upper()
-            if word in {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}:
-                return word
-        return "SELECT"
+        return query_form(self.text) or "SELECT"
 
 
 def _parse(name: str, text: str) -> CannedQuery:
@@ -140,20 +138,19 @@ def parse_value(param: Param, raw: str) -> NamedNode | Literal:
 
 
 def render(query: CannedQuery, values: Mapping[str, str]) -> str:
-    """The query text with each ``$name`` replaced by its value as a SPARQL term."""
-    terms: dict[str, str] = {}
+    """The query text with the chosen values bound to its ``$name`` variables.
+
+    The values join as a ``VALUES`` block (``sparql.binding``, the same binding the
+    stores use), so the text keeps its variables, a ``$name`` inside a string or a
+    comment stays text, and a value can never change the query's structure.
+    """
+    terms: dict[str, Term] = {}
     for param in query.params:
         raw = values.get(param.name) or param.default
         if not raw:
             raise UserInputError(f"Choose a value for {param.label}")
-        terms[param.name] = str(parse_value(param, raw))
-
-    def substitute(line: str) -> str:
-        if line.lstrip().startswith("#"):
-            return line
-        return _PARAMETER.sub(lambda m: terms.get(m[1], m[0]), line)
-
-    return "\n".join(substitute(line) for line in query.text.splitlines()) + "\n"
+        terms[param.name] = parse_value(param, raw)
+    return bind(query.text, terms)
 
 
 def options(store: GraphStore, param: Param) -> list[tuple[str, str]]:

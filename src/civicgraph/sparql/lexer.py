@@ -13,7 +13,7 @@ from enum import Enum
 
 
 class TokenKind(Enum):
-    """The terminal classes the guard and the update rewriter care about."""
+    """The terminal classes the guard and the rewriters care about."""
 
     WORD = "word"  # a keyword or bare name: SELECT, SERVICE, a, true …
     PNAME = "pname"  # ex:local, ex:, _:label
@@ -113,91 +113,8 @@ def may_hold_word(text: str, *words: str) -> bool:
     return "\\U" in upper or any(word in upper for word in words)
 
 
-def _depth_zero(text: str) -> Iterator[tuple[Token, int]]:
-    """Tokens with the brace depth they sit at (0 outside every ``{ … }``)."""
-    depth = 0
-    for token in tokens(text):
-        if token.text == "}":
-            depth -= 1
-        yield token, depth
-        if token.text == "{":
-            depth += 1
-
-
 def declares_dataset(text: str) -> bool:
     """Whether a query names its own dataset with ``FROM`` or ``FROM NAMED``."""
     if not may_hold_word(text, "FROM"):
         return False
     return any(token.is_word("FROM") for reading in readings(text) for token in tokens(reading))
-
-
-def has_dataset_clause(text: str) -> bool:
-    """Whether an update names its own dataset with ``USING`` or ``WITH``."""
-    return any(
-        token.is_word("USING", "WITH") and depth == 0
-        for reading in readings(text)
-        for token, depth in _depth_zero(reading)
-    )
-
-
-def _operations(text: str) -> Iterator[list[Token]]:
-    """The depth-0 tokens of each operation of an update (split at ``;``)."""
-    current: list[Token] = []
-    for token, depth in _depth_zero(text):
-        if depth == 0 and token.text == ";":
-            yield current
-            current = []
-        elif depth == 0:
-            current.append(token)
-    yield current
-
-
-def _group_end(text: str, open_brace: int) -> int:
-    """The offset just past the ``}`` that closes the ``{`` at ``open_brace``."""
-    depth = 0
-    for token in tokens(text[open_brace:]):
-        if token.text == "{":
-            depth += 1
-        elif token.text == "}":
-            depth -= 1
-            if depth == 0:
-                return open_brace + token.start + 1
-    return len(text)
-
-
-def _insertion(text: str, operation: list[Token], clauses: str) -> tuple[int, int, str] | None:
-    """Where USING clauses go in one operation: (start, end, replacement), or None.
-
-    ``DELETE/INSERT … WHERE`` takes them before ``WHERE`` (SPARQL 1.1 Update §3.1.3).
-    ``DELETE WHERE { P }`` cannot carry them, so it is rewritten to its long form
-    ``DELETE { P } USING … WHERE { P }``, which §3.1.3.3 defines as equivalent.
-    """
-    words = [t for t in operation if t.kind is TokenKind.WORD]
-    verbs = [t for t in words if not t.is_word("PREFIX", "BASE")]
-    if not verbs or not verbs[0].is_word("DELETE", "INSERT"):
-        return None
-    where = next((t for t in operation if t.is_word("WHERE")), None)
-    if where is None:
-        return None
-    position = where.start
-    if words.index(where) > 0 and words[words.index(where) - 1].is_word("DELETE"):
-        brace = text.index("{", position)
-        pattern = text[brace : _group_end(text, brace)]
-        return position, brace + len(pattern), f"{pattern} {clauses} WHERE {pattern}"
-    return position, position, f"{clauses} "
-
-
-def with_using(text: str, graphs: list[str], named_graphs: list[str]) -> str:
-    """Apply protocol ``using-graph-uri``/``using-named-graph-uri`` to every operation.
-
-    SPARQL 1.1 Protocol §2.2.3: these parameters set the dataset of each operation
-    that matches a pattern, exactly as ``USING``/``USING NAMED`` clauses would. The
-    IRIs must already be validated (they are written into the text between ``<>``).
-    """
-    clauses = " ".join(
-        [f"USING <{g}>" for g in graphs] + [f"USING NAMED <{g}>" for g in named_graphs]
-    )
-    edits = [_insertion(text, op, clauses) for op in _operations(text)]
-    for start, end, replacement in sorted((e for e in edits if e), reverse=True):
-        text = text[:start] + replacement + text[end:]
-    return text
