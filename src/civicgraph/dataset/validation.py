@@ -11,17 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import RdfFormat, Triple, parse, serialize
+from pyoxigraph import NamedNode, RdfFormat, Triple, parse, serialize
 from pyshacl import validate
-from rdflib import Graph
-from rdflib.namespace import RDF
+from rdflib import Graph, URIRef
 
 from civicgraph.errors import RdfSyntaxError
 from civicgraph.formats import Kind, by_name, from_path
 from civicgraph.resources import ontology_dir
 from civicgraph.store import GraphStore
 from civicgraph.store.parsesafety import check_file_before_parsing
-from civicgraph.vocab import SH
+from civicgraph.vocab import RDF, SH
 
 
 @dataclass(frozen=True)
@@ -89,13 +88,18 @@ def validate_graph(data: Graph) -> ValidationReport:
     return ValidationReport(bool(conforms), tuple(_violations(results)))
 
 
+def _ref(term: NamedNode) -> URIRef:
+    """A vocabulary term as rdflib names it: pyshacl's report is an rdflib graph."""
+    return URIRef(term.value)
+
+
 def _violations(results: Graph) -> Iterable[Violation]:
-    for result in results.subjects(RDF.type, SH.ValidationResult):
+    for result in results.subjects(_ref(RDF.type), _ref(SH.ValidationResult)):
         yield Violation(
-            focus=str(results.value(result, SH.focusNode)),
-            path=str(results.value(result, SH.resultPath) or ""),
-            message=str(results.value(result, SH.resultMessage) or ""),
-            severity=str(results.value(result, SH.resultSeverity) or "").rsplit("#", 1)[-1],
+            focus=str(results.value(result, _ref(SH.focusNode))),
+            path=str(results.value(result, _ref(SH.resultPath)) or ""),
+            message=str(results.value(result, _ref(SH.resultMessage)) or ""),
+            severity=str(results.value(result, _ref(SH.resultSeverity)) or "").rsplit("#", 1)[-1],
         )
 
 

@@ -11,7 +11,7 @@ from civicgraph.errors import UserInputError
 from civicgraph.readmodels.evidence import Confidence
 from civicgraph.vocab import CIV, ENTITY_BASE, entity_iri, parse_entity_iri
 
-_ONTOLOGY = str(CIV._NS)
+_ONTOLOGY = CIV.namespace
 
 
 def entity(text: str) -> str:

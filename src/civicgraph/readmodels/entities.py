@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pyoxigraph import Literal, NamedNode
 
 from civicgraph.errors import NotFoundError
-from civicgraph.queries import named_query
+from civicgraph.queries import Row, named_query, select
 from civicgraph.readmodels.evidence import Evidence, EvidenceIndex, read_evidence
 from civicgraph.readmodels.labels import best_label, humanize, label_or_name, local_name
 from civicgraph.store import GraphStore
-from civicgraph.store.results import GraphResult, SelectResult, Term, term_value
+from civicgraph.store.results import GraphResult, Term, term_value
 from civicgraph.vocab import parse_entity_iri
 
 
@@ -94,10 +94,8 @@ class Entity:
         return list(seen.values())
 
 
-def _select(store: GraphStore, name: str, iri: str) -> list[dict[str, Term]]:
-    result = store.query(named_query(name), bindings={"entity": NamedNode(iri)})
-    assert isinstance(result, SelectResult)
-    return result.dicts()
+def _select(store: GraphStore, name: str, iri: str) -> list[Row]:
+    return select(store, name, {"entity": NamedNode(iri)})
 
 
 def _value(row: Mapping[str, Term], key: str) -> str:

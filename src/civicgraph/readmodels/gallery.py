@@ -25,17 +25,16 @@ from functools import cache
 from pyoxigraph import Literal, NamedNode
 
 from civicgraph.errors import NotFoundError, UserInputError
-from civicgraph.queries import named_query
+from civicgraph.queries import select
 from civicgraph.readmodels.labels import best_label
 from civicgraph.resources import queries_dir
 from civicgraph.sparql.binding import bind
 from civicgraph.sparql.forms import query_form
 from civicgraph.store import GraphStore
-from civicgraph.store.results import SelectResult, Term, term_value
-from civicgraph.vocab import CIV, parse_entity_iri
+from civicgraph.store.results import Term, term_value
+from civicgraph.vocab import CIV, XSD, parse_entity_iri
 
 _HEADER = re.compile(r"#\s*(title|description|param|default):\s*(.*)")
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class Param:
         """For an ``iri:Class`` parameter, the ontology class its values belong to."""
         if not self.type.startswith("iri:"):
             return None
-        return str(CIV._NS) + self.type.removeprefix("iri:")
+        return CIV.namespace + self.type.removeprefix("iri:")
 
     @property
     def input_type(self) -> str:
@@ -129,9 +128,9 @@ def parse_value(param: Param, raw: str) -> NamedNode | Literal:
     try:
         if param.type == "date":
             day = datetime.date.fromisoformat(value).isoformat()
-            return Literal(day, datatype=NamedNode(_XSD + "date"))
+            return Literal(day, datatype=XSD.date)
         if param.type == "integer":
-            return Literal(str(int(value)), datatype=NamedNode(_XSD + "integer"))
+            return Literal(str(int(value)), datatype=XSD.integer)
     except ValueError as exc:
         raise UserInputError(f"{param.label}: {value!r} is not a valid {param.type}") from exc
     return Literal(value)
@@ -157,12 +156,8 @@ def options(store: GraphStore, param: Param) -> list[tuple[str, str]]:
     """(IRI, label) of every entity an ``iri:Class`` parameter may take, by label."""
     if param.class_iri is None:
         return []
-    result = store.query(
-        named_query("gallery_options"), bindings={"class": NamedNode(param.class_iri)}
-    )
-    assert isinstance(result, SelectResult)
     labels: dict[str, list[Term | None]] = {}
-    for row in result.dicts():
+    for row in select(store, "gallery_options", {"class": NamedNode(param.class_iri)}):
         labels.setdefault(term_value(row["entity"]), []).append(row.get("label"))
     found = [(iri, best_label(found) or iri) for iri, found in labels.items()]
     return sorted(found, key=lambda pair: pair[1].casefold())

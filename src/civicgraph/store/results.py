@@ -17,10 +17,9 @@ from xml.sax.saxutils import escape, quoteattr
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple, serialize
 
 from civicgraph.formats import Format, Kind, negotiate
-from civicgraph.vocab import PREFIXES
+from civicgraph.vocab import PREFIXES, XSD
 
 Term = NamedNode | BlankNode | Literal | Triple
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ def term_to_json(term: Term) -> dict[str, object]:
     out: dict[str, object] = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
-    elif term.datatype.value != XSD_STRING:
+    elif term.datatype != XSD.string:
         out["datatype"] = term.datatype.value
     return out
 
@@ -139,7 +138,7 @@ def _xml_term(term: Term) -> str:
     attrs = ""
     if term.language:
         attrs = f" xml:lang={quoteattr(term.language)}"
-    elif term.datatype.value != XSD_STRING:
+    elif term.datatype != XSD.string:
         attrs = f" datatype={quoteattr(term.datatype.value)}"
     return f"<literal{attrs}>{escape(term.value)}</literal>"
 

@@ -13,7 +13,7 @@ from flask import Flask, url_for
 from civicgraph.formats import Format
 from civicgraph.vocab import CIV, parse_entity_iri
 
-_ONTOLOGY_NS = str(CIV._NS)
+_ONTOLOGY_NS = CIV.namespace
 
 
 def _root() -> str:
