@@ -21,7 +21,7 @@ DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
 
 @dataclass(frozen=True)
-class Source:
+class SourceDocument:
     """A document that evidence cites."""
 
     iri: str
@@ -30,13 +30,13 @@ class Source:
     url: str
 
 
-def sources(store: GraphStore) -> list[Source]:
+def sources(store: GraphStore) -> list[SourceDocument]:
     """Every cited source, newest first."""
     grouped: dict[str, list[Row]] = {}
     for row in select(store, "sources"):
         grouped.setdefault(term_value(row["source"]), []).append(row)
     found = [
-        Source(
+        SourceDocument(
             iri,
             best_label(r.get("label") for r in rows) or iri,
             min((term_value(r.get("date")) for r in rows if "date" in r), default=""),
@@ -62,7 +62,7 @@ class Description:
     version: str
     license: str
     stats: Stats
-    sources: list[Source]
+    sources: list[SourceDocument]
     endpoint: str
     dumps: Mapping[Format, str]
 

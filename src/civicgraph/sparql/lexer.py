@@ -96,7 +96,7 @@ def unescape_codepoints(text: str) -> str:
     return _ESCAPE.sub(replace, text)
 
 
-def readings(text: str) -> list[str]:
+def unescaped_variants(text: str) -> list[str]:
     """The text as written and, if it has codepoint escapes, as a parser may read it."""
     unescaped = unescape_codepoints(text)
     return [text] if unescaped == text else [text, unescaped]
@@ -117,4 +117,6 @@ def declares_dataset(text: str) -> bool:
     """Whether a query names its own dataset with ``FROM`` or ``FROM NAMED``."""
     if not may_hold_word(text, "FROM"):
         return False
-    return any(token.is_word("FROM") for reading in readings(text) for token in tokens(reading))
+    return any(
+        token.is_word("FROM") for reading in unescaped_variants(text) for token in tokens(reading)
+    )

@@ -8,7 +8,7 @@ string, an IRI or a comment is never taken for syntax.
 
 from collections.abc import Iterator
 
-from civicgraph.sparql.lexer import Token, TokenKind, readings, tokens
+from civicgraph.sparql.lexer import Token, TokenKind, tokens, unescaped_variants
 
 
 def _depth_zero(text: str) -> Iterator[tuple[Token, int]]:
@@ -26,7 +26,7 @@ def has_dataset_clause(text: str) -> bool:
     """Whether an update names its own dataset with ``USING`` or ``WITH``."""
     return any(
         token.is_word("USING", "WITH") and depth == 0
-        for reading in readings(text)
+        for reading in unescaped_variants(text)
         for token, depth in _depth_zero(reading)
     )
 

@@ -16,8 +16,8 @@ from civicgraph.config import Settings
 from civicgraph.dataset.loader import record_revision
 from civicgraph.errors import ForbiddenOperationError
 from civicgraph.formats import Format
-from civicgraph.sparql.lexer import Token, TokenKind, may_hold_word, readings, tokens
-from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, Source
+from civicgraph.sparql.lexer import Token, TokenKind, may_hold_word, tokens, unescaped_variants
+from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, RdfInput
 from civicgraph.store.results import QueryResult, SerializedResult, Term, serialize_negotiated
 from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.store.workers import QueryPool
@@ -67,7 +67,7 @@ def check(text: str, allowlist: Sequence[str] = ()) -> None:
     """
     if not may_hold_word(text, "LOAD", "SERVICE"):
         return
-    for reading in readings(text):
+    for reading in unescaped_variants(text):
         found = list(tokens(reading))
         for at, token in enumerate(found):
             if token.is_word("LOAD"):
@@ -178,7 +178,7 @@ class GuardedStore:
 
     def load(
         self,
-        source: Source,
+        source: RdfInput,
         fmt: Format,
         graph: str | None,
         *,

@@ -48,7 +48,7 @@ from civicgraph.errors import (
 )
 from civicgraph.formats import Format, Kind, by_name, from_content_type
 from civicgraph.sparql.binding import bind
-from civicgraph.store.base import GraphInfo, ProgressCallback, Source
+from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
 from civicgraph.store.results import QueryResult, SelectResult, Term, term_value
 from civicgraph.store.streams import (
     STAGING_PREFIX,
@@ -78,7 +78,7 @@ _COUNT_PER_GRAPH: Final = (
 
 
 @dataclass(frozen=True)
-class Endpoints:
+class RemoteEndpoints:
     """Where a server answers queries, updates and Graph Store Protocol requests."""
 
     query: str
@@ -86,7 +86,7 @@ class Endpoints:
     gsp: str
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Endpoints":
+    def from_settings(cls, settings: Settings) -> "RemoteEndpoints":
         """Use the configured URLs, deriving Oxigraph's ``/query /update /store`` layout."""
         query = settings.store
         parts = urlsplit(query)
@@ -104,7 +104,7 @@ class RemoteStore:
     """A SPARQL server reached over HTTP through one reused session."""
 
     def __init__(self, settings: Settings) -> None:
-        self.endpoints = Endpoints.from_settings(settings)
+        self.endpoints = RemoteEndpoints.from_settings(settings)
         self.timeout = settings.query_timeout
         self._session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=32)
@@ -144,7 +144,7 @@ class RemoteStore:
 
     def load(
         self,
-        source: Source,
+        source: RdfInput,
         fmt: Format,
         graph: str | None,
         *,
@@ -323,7 +323,7 @@ def _dataset_iri(graph: str | None) -> str:
 
 
 def _to_ntriples(
-    source: Source,
+    source: RdfInput,
     fmt: Format,
     base_iri: str | None,
     on_progress: ProgressCallback | None,

@@ -15,7 +15,7 @@ from civicgraph.vocab import ENTAILMENT, RDF, SD, VOID, W3C_FORMATS, XSD
 
 
 @dataclass(frozen=True)
-class Endpoints:
+class ServiceEndpoints:
     """Absolute URLs of the operations this server offers."""
 
     query: str
@@ -59,7 +59,9 @@ def _dataset(node: BlankNode, graphs: list[GraphInfo]) -> list[Triple]:
     return out
 
 
-def description(endpoints: Endpoints, settings: Settings, graphs: list[GraphInfo]) -> list[Triple]:
+def description(
+    endpoints: ServiceEndpoints, settings: Settings, graphs: list[GraphInfo]
+) -> list[Triple]:
     """Triples describing the query service (and the update service when writes are on)."""
     query, dataset = BlankNode(), BlankNode()
     triples = _service(query, endpoints.query, "SPARQL11Query")
