@@ -30,16 +30,27 @@ def _load_one(store: GraphStore, path: Path, graph: str | None) -> loader.LoadRe
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=_EXISTING_FILE)
 @click.option("--graph", default=None, metavar="IRI", help="Named graph [default: one per file].")
+@click.option("--validate/--no-validate", default=True, help="Check the loaded files' shapes.")
+@click.option("--full", is_flag=True, help="List every shape problem, not a summary.")
 @store_option
-def load(files: tuple[Path, ...], graph: str | None, store: str | None) -> None:
-    """Load RDF FILES, each replacing its named graph atomically."""
+def load(
+    files: tuple[Path, ...], graph: str | None, validate: bool, full: bool, store: str | None
+) -> None:
+    """Load RDF FILES, each replacing its named graph atomically.
+
+    The load is committed first; the loaded files are then checked against the
+    shapes and a summary printed (problems do not undo the load).
+    """
     with opened_store(settings_for(store=store)) as opened:
         for path in files:
             report = _load_one(opened, path, graph)
             click.echo(f"Loaded {report.triples:,} triples from {path} into <{report.graph}>")
+    if not validate:
+        return
     shapes_report = validation.validate_files(files)
     if not shapes_report.conforms:
-        click.echo(shapes_report.text(), err=True)
+        limit = None if full else validation.SUMMARY_LIMIT
+        click.echo(shapes_report.text(limit), err=True)
 
 
 @click.command("export")
