@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -15,15 +16,20 @@ from tests.test_network import AGENCY, ALICE, BOB, FIXTURE, NEWS, PORTAL, TEAM
 HOSTILE = Path(__file__).parent / "data" / "network-hostile.ttl"
 
 
+def client_over(*files: Path, **settings: Any) -> Iterator[FlaskClient]:
+    """A client of an app over an in-memory store holding the network fixture and ``files``."""
+    store = EmbeddedStore()
+    for path in (FIXTURE, *files):
+        load_file(store, path)
+    app = create_app(Settings(store="memory", load_bundled=False, **settings), store=store)
+    yield app.test_client()
+    store.close()
+
+
 @pytest.fixture(scope="module")
 def graph_client() -> Iterator[FlaskClient]:
     """A client of an app over the network fixture plus one entity with a hostile label."""
-    store = EmbeddedStore()
-    load_file(store, FIXTURE)
-    load_file(store, HOSTILE)
-    app = create_app(Settings(store="memory", load_bundled=False, node_cap=20), store=store)
-    yield app.test_client()
-    store.close()
+    yield from client_over(HOSTILE, node_cap=20)
 
 
 def test_api_graph_returns_the_documented_shape(graph_client: FlaskClient) -> None:

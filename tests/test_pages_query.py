@@ -4,6 +4,8 @@ from urllib.parse import quote
 
 from flask.testing import FlaskClient
 
+from civicgraph.webapp.bodies import JSON_LIMIT
+
 
 def test_query_page_holds_the_permalinked_query(workbench_client: FlaskClient) -> None:
     response = workbench_client.get("/query?query=" + quote("ASK { <a:b> ?p ?o }"))
@@ -24,7 +26,7 @@ def test_query_page_offers_every_endpoint_format(workbench_client: FlaskClient) 
         "application/n-triples",
         "application/ld+json",
     ):
-        assert f'data-media-type="{media}"' in html
+        assert f'data-media-type="{media}' in html
 
 
 def test_completions_list_prefixes_and_ontology_terms(workbench_client: FlaskClient) -> None:
@@ -51,3 +53,27 @@ def test_labels_refuse_a_malformed_body(workbench_client: FlaskClient) -> None:
     response = workbench_client.post("/query/labels.json", json={"iris": "x"})
     assert response.status_code == 400
     assert set(response.get_json()) >= {"error", "status", "detail"}
+
+
+def test_labels_of_the_most_iris_the_page_sends_fit_the_limit(
+    workbench_client: FlaskClient,
+) -> None:
+    iris = [f"https://w3id.org/civicgraph/id/organization/a-long-name-{n:06}" for n in range(1000)]
+    assert workbench_client.post("/query/labels.json", json={"iris": iris}).status_code == 200
+
+
+def test_labels_body_over_the_json_limit_is_413_unparsed(workbench_client: FlaskClient) -> None:
+    body = b'{"iris": [' + b'"x",' * (JSON_LIMIT // 4) + b'"x"]}'
+    response = workbench_client.post(
+        "/query/labels.json", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.get_json()["limit"] == JSON_LIMIT
+
+
+def test_labels_refuse_text_that_is_not_json(workbench_client: FlaskClient) -> None:
+    response = workbench_client.post(
+        "/query/labels.json", data=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "not valid JSON" in response.get_json()["detail"]

@@ -5,13 +5,12 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.conftest import DATA, WRITE_TOKEN
-from tests.live import LiveServer
+from tests.live import LiveServer, group_stats
 from tests.test_guard import ENDLESS
 
 pytestmark = pytest.mark.server
@@ -45,17 +44,8 @@ def limited(
 
 def _group_cpu_seconds(group: int) -> float:
     """CPU time used so far by every process in a process group (Linux ``/proc``)."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    ticks = sum(int(f[11]) + int(f[12]) for f in group_stats(group))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _ask(server: LiveServer) -> int:

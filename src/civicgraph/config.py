@@ -62,6 +62,11 @@ class Settings:
     upload_limit: int = _setting(
         64 * MIB, "CIVICGRAPH_UPLOAD_LIMIT", "Largest graph upload body, bytes"
     )
+    body_timeout: float = _setting(
+        30.0,
+        "CIVICGRAPH_BODY_TIMEOUT",
+        "Seconds a request body may pause before the request counts as cut short",
+    )
     memory_budget: int = _setting(
         2048 * MIB,
         "CIVICGRAPH_MEMORY_BUDGET",
@@ -87,7 +92,8 @@ class Settings:
     port: int = _setting(8000, "CIVICGRAPH_PORT", "Port to serve on")
 
     def __post_init__(self) -> None:
-        for name in ("query_timeout", "row_cap", "query_body_limit", "upload_limit", "node_cap"):
+        positive = ("query_timeout", "row_cap", "query_body_limit", "upload_limit", "node_cap")
+        for name in (*positive, "body_timeout"):
             if getattr(self, name) <= 0:
                 raise UserInputError(f"Setting {name} must be positive")
         if self.network_wait < 0:

@@ -111,6 +111,19 @@ class NotAcceptableError(UserInputError):
         self.accept, self.valid = accept, list(valid)
 
 
+class CannotExpressError(UserInputError):
+    """The negotiated format has no way to write this result (an RDF 1.2 triple term in
+    JSON-LD, a character XML 1.0 forbids): the client must ask for another format."""
+
+    title = "Not acceptable"
+
+    def __init__(self, format_label: str, reason: str) -> None:
+        super().__init__(
+            f"{format_label} cannot express this result: {reason}. Ask for another format "
+            "(N-Triples or Turtle for graphs, SPARQL JSON for tables)"
+        )
+
+
 class ForbiddenOperationError(UserInputError):
     """A query asks the server to fetch from elsewhere (SERVICE, LOAD)."""
 
@@ -148,6 +161,49 @@ class PayloadTooLargeError(UserInputError):
             "or raise the limit in the server's configuration"
         )
         self.limit = limit
+
+
+class IncompleteBodyError(UserInputError):
+    """A request body that ended before the end its framing announced.
+
+    The client gave up or the connection broke; what did arrive may still parse
+    (N-Triples cut at a line end, an update cut after ``DROP …;``), so it is never
+    applied.
+    """
+
+    title = "Incomplete body"
+
+    def __init__(self, what: str, how: str) -> None:
+        super().__init__(
+            f"The {what} ended early: {how}. Nothing was changed; send the whole body again"
+        )
+
+
+class LengthRequiredError(UserInputError):
+    """A body sent without Content-Length or chunked framing (RFC 9112 §6.3).
+
+    Such a body has length zero by HTTP's rules, so a PUT would silently empty the
+    graph while the client thought it sent triples.
+    """
+
+    title = "Length required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Send the body with a Content-Length header or as Transfer-Encoding: chunked"
+        )
+
+
+class UnsupportedTransferCodingError(UserInputError):
+    """A transfer coding other than ``chunked`` (RFC 9112 §6.1: 501)."""
+
+    title = "Not implemented"
+
+    def __init__(self, codings: str) -> None:
+        super().__init__(
+            f"The transfer coding '{codings}' is not supported; send the body plain or "
+            "as Transfer-Encoding: chunked"
+        )
 
 
 class AuthenticationError(CivicgraphError):

@@ -208,6 +208,20 @@ def _parse_accept(accept: str) -> list[_Range]:
     return ranges
 
 
+def range_parameters(accept: str | None, media_type: str) -> dict[str, str]:
+    """The parameters of the first range that names ``media_type`` exactly (keys lower-case).
+
+    They select a variant of one format (``text/csv; profile=spreadsheet``); a
+    wildcard range names no variant.
+    """
+    for part in _split_outside_quotes(accept or "", ","):
+        media, *params = (p.strip() for p in _split_outside_quotes(part, ";"))
+        if media.lower() == media_type:
+            pairs = (param.partition("=") for param in params)
+            return {k.strip().lower(): v.strip().strip('"') for k, _, v in pairs}
+    return {}
+
+
 def _matches(media_range: str, media_type: str) -> bool:
     if media_range == "*/*":
         return True

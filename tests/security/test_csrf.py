@@ -18,7 +18,7 @@ from tests.security.snapshots import snapshot
 
 EVIL = "https://evil.example"
 WRITES = [("/update", "POST"), ("/store?default", "PUT"), ("/store?default", "POST")]
-WRITES += [("/store?graph=http://example.org/g", "DELETE")]
+WRITES += [("/store?graph=http://example.org/g", "DELETE"), ("/store/some/graph", "PUT")]
 _FORM = re.compile(r"<form\b[^>]*>", re.IGNORECASE)
 
 
@@ -34,10 +34,20 @@ def test_no_preflight_of_a_write_is_allowed(
             "Access-Control-Request-Headers": "authorization, content-type",
         },
     )
+    assert "Access-Control-Allow-Origin" not in response.headers
     allowed = response.headers.get("Access-Control-Allow-Methods", "")
     assert method not in allowed
     assert "authorization" not in response.headers.get("Access-Control-Allow-Headers", "").lower()
     assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/store?default", "/store/some/graph", "/sparql"])
+def test_a_preflight_of_a_read_is_allowed(secure_client: FlaskClient, path: str) -> None:
+    response = secure_client.options(
+        path, headers={"Origin": EVIL, "Access-Control-Request-Method": "GET"}
+    )
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in response.headers["Access-Control-Allow-Methods"]
 
 
 @pytest.mark.parametrize(

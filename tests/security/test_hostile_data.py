@@ -1,5 +1,9 @@
 """Text from data or from a request is escaped wherever a page shows it."""
 
+import html
+import re
+from urllib.parse import urlsplit
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -57,3 +61,52 @@ def test_input_reflected_in_an_error_page_is_escaped(secure_client: FlaskClient)
     assert response.status_code == 400
     assert "<script>alert" not in page
     assert ESCAPED in page
+
+
+HOSTILE_LINKS = """
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix schema: <https://schema.org/> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+<https://w3id.org/civicgraph/id/person/link-probe> a <javascript:alert(1)>, <JavaScript:alert(2)> ;
+  rdfs:label "Link probe" ;
+  <https://w3id.org/civicgraph/ontology#memberOf> <javascript:alert(3)> ;
+  schema:sameAs <data:text/html,alert(4)> .
+[] a rdf:Statement ; prov:wasDerivedFrom <javascript:alert(5)> .
+<javascript:alert(5)> rdfs:label "Hostile source" ; schema:url "javascript:alert(6)" .
+<https://w3id.org/civicgraph/ontology> a owl:Ontology ; dcterms:license <javascript:alert(7)> .
+"""
+_HREF = re.compile(r"""\bhref\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
+
+
+def _scheme(href: str) -> str:
+    """The scheme a browser would see: it ignores leading spaces and tabs, newlines inside."""
+    cleaned = html.unescape(href).lstrip(" \t\n\r\f\x00").replace("\t", "").replace("\n", "")
+    return urlsplit(cleaned).scheme.lower()
+
+
+def test_only_http_and_https_iris_become_links(
+    secure_app: Flask, secure_client: FlaskClient
+) -> None:
+    turtle = "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n" + HOSTILE_LINKS
+    response = secure_client.put(
+        "/store?graph=http://example.org/hostile-links",
+        data=turtle,
+        headers={**AUTH, "Content-Type": "text/turtle"},
+    )
+    assert response.status_code in {201, 204}
+    paths = ["/id/person/link-probe", "/", "/ontology", "/search?q=probe"]
+    paths += [r.rule for r in secure_app.url_map.iter_rules() if not r.arguments]
+    unsafe = {}
+    for path in paths:
+        with secure_client.get(path, headers={"Accept": "text/html"}) as page:
+            if page.mimetype != "text/html":
+                continue
+            hrefs = _HREF.findall(page.get_data(as_text=True))
+            bad = [h for h in hrefs if _scheme(h) not in ("", "http", "https") and h != "data:,"]
+            if bad:
+                unsafe[path] = bad
+    assert unsafe == {}
+    entity = secure_client.get("/id/person/link-probe", headers={"Accept": "text/html"})
+    assert "javascript:alert(1)" in entity.get_data(as_text=True)  # shown, as text

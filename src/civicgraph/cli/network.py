@@ -12,6 +12,7 @@ from civicgraph.network import MEASURES, NetworkExplorer, ViewRequest, parse_mea
 from civicgraph.network import html as network_html
 from civicgraph.network import params as read
 from civicgraph.network.model import INFO
+from civicgraph.spreadsheet import neutralise
 
 
 @click.command("graph")
@@ -91,6 +92,7 @@ def metrics_command(
     if (format_name or ("table" if sys.stdout.isatty() else "csv")) == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(header)
-        writer.writerows(rows)
+        # A ranking table, opened in spreadsheets: text must not run as a formula.
+        writer.writerows([neutralise(cell) for cell in row] for row in rows)
     else:
         click.echo(aligned_table(header, rows))

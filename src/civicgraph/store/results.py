@@ -17,6 +17,8 @@ from xml.sax.saxutils import escape, quoteattr
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple, serialize
 
 from civicgraph.formats import Format, Kind, negotiate
+from civicgraph.spreadsheet import FORMULA_STARTS, neutralise, wants_spreadsheet
+from civicgraph.store.expressible import check_xml_text, expressible, writer_refusals
 from civicgraph.vocab import PREFIXES, XSD
 
 Term = NamedNode | BlankNode | Literal | Triple
@@ -140,7 +142,8 @@ def _xml_term(term: Term) -> str:
         attrs = f" xml:lang={quoteattr(term.language)}"
     elif term.datatype != XSD.string:
         attrs = f" datatype={quoteattr(term.datatype.value)}"
-    return f"<literal{attrs}>{escape(term.value)}</literal>"
+    # A carriage return must be a reference, or XML parsers turn it into a newline.
+    return f"<literal{attrs}>{escape(term.value, {chr(13): '&#13;'})}</literal>"
 
 
 def _xml(result: SelectResult | AskResult) -> bytes:
@@ -160,7 +163,8 @@ def _xml(result: SelectResult | AskResult) -> bytes:
         + "</result>"
         for row in result.rows
     )
-    return f"{head}<head>{variables}</head><results>{rows}</results></sparql>".encode()
+    text = f"{head}<head>{variables}</head><results>{rows}</results></sparql>"
+    return check_xml_text(text, "SPARQL XML").encode()
 
 
 def _csv_value(term: Term | None) -> str:
@@ -173,52 +177,77 @@ def _csv_value(term: Term | None) -> str:
     return term.value
 
 
-def _csv(result: SelectResult | AskResult) -> bytes:
+def _csv(result: SelectResult | AskResult, spreadsheet: bool = False) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if isinstance(result, AskResult):
         writer.writerows([["_askResult"], [str(result.value).lower()]])
     else:
+        cell = (lambda t: neutralise(_csv_value(t))) if spreadsheet else _csv_value
         writer.writerow(result.variables)
-        writer.writerows([_csv_value(t) for t in row] for row in result.rows)
+        writer.writerows([cell(t) for t in row] for row in result.rows)
     return buffer.getvalue().encode()
 
 
-def _tsv(result: SelectResult | AskResult) -> bytes:
+def _tsv_value(term: Term | None) -> str:
+    return "" if term is None else str(term)
+
+
+def _tsv_spreadsheet_value(term: Term | None) -> str:
+    """A TSV cell whose literal, once a spreadsheet strips its quotes, is not a formula."""
+    if isinstance(term, Literal) and term.value.startswith(FORMULA_STARTS):
+        kind = {"language": term.language} if term.language else {"datatype": term.datatype}
+        term = Literal(neutralise(term.value), **kind)
+    return neutralise(_tsv_value(term))
+
+
+def _tsv(result: SelectResult | AskResult, spreadsheet: bool = False) -> bytes:
     if isinstance(result, AskResult):
         return f"?_askResult\n{str(result.value).lower()}\n".encode()
+    cell = _tsv_spreadsheet_value if spreadsheet else _tsv_value
     lines = ["\t".join(f"?{v}" for v in result.variables)]
-    lines += ["\t".join("" if t is None else str(t) for t in row) for row in result.rows]
+    lines += ["\t".join(cell(t) for t in row) for row in result.rows]
     return ("\n".join(lines) + "\n").encode()
 
 
-_RESULT_WRITERS = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}
+_RESULT_WRITERS = {"json": _json, "xml": _xml}
+_TABLE_WRITERS = {"csv": _csv, "tsv": _tsv}
 
 
 def serialize_triples(triples: Sequence[Triple] | Iterator[Triple], fmt: Format) -> bytes:
     """Serialize triples in any RDF format; dataset formats put them in the default graph."""
-    if Kind.DATASET in fmt.kinds and fmt.name != "jsonld":
-        quads = (Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
-        return serialize(quads, format=fmt.rdf_format) or b""
-    prefixes = PREFIXES if fmt.name in {"turtle", "n3", "rdfxml"} else None
-    return serialize(triples, format=fmt.rdf_format, prefixes=prefixes) or b""
+    with writer_refusals(fmt):
+        if Kind.DATASET in fmt.kinds and fmt.name != "jsonld":
+            quads = (Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
+            return serialize(quads, format=fmt.rdf_format) or b""
+        prefixes = PREFIXES if fmt.name in {"turtle", "n3", "rdfxml"} else None
+        checked = expressible(triples, fmt)
+        return serialize(checked, format=fmt.rdf_format, prefixes=prefixes) or b""
 
 
-def serialize_result(result: QueryResult, fmt: Format) -> bytes:
-    """Serialize a result in ``fmt``; the caller negotiated a format of ``result.kind``."""
+def serialize_result(result: QueryResult, fmt: Format, *, spreadsheet: bool = False) -> bytes:
+    """Serialize a result in ``fmt``; the caller negotiated a format of ``result.kind``.
+
+    ``spreadsheet`` asks CSV and TSV for their spreadsheet variant (``spreadsheet``
+    module): cells that would run as formulas get a leading ``'``.
+    """
     if isinstance(result, GraphResult):
         if fmt.kinds.isdisjoint({Kind.GRAPH, Kind.DATASET}):
             raise ValueError(f"{fmt.label} cannot carry a graph")
         return serialize_triples(result.triples, fmt)
     if Kind.RESULTS not in fmt.kinds:
         raise ValueError(f"{fmt.label} cannot carry SELECT or ASK results")
+    if fmt.name in _TABLE_WRITERS:
+        return _TABLE_WRITERS[fmt.name](result, spreadsheet)
     return _RESULT_WRITERS[fmt.name](result)
 
 
 def serialize_negotiated(result: QueryResult, accept: str | None) -> SerializedResult:
     """Negotiate a format for ``result`` against an Accept header, and serialize in it."""
     fmt = negotiate(accept, result.kind)
-    return SerializedResult(serialize_result(result, fmt), fmt.content_type, result.truncated)
+    spreadsheet = wants_spreadsheet(accept, fmt.media_type)
+    body = serialize_result(result, fmt, spreadsheet=spreadsheet)
+    return SerializedResult(body, fmt.content_type, result.truncated)
 
 
 def term_value(term: Term | None) -> str:

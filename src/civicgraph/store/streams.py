@@ -15,6 +15,7 @@ from pyoxigraph import NamedNode, Quad, QueryBoolean, QuerySolutions, Triple, se
 from civicgraph.errors import RdfSyntaxError
 from civicgraph.formats import Format, Kind
 from civicgraph.store.base import ProgressCallback, RdfInput
+from civicgraph.store.expressible import expressible, writer_refusals
 from civicgraph.store.parsesafety import check_before_parsing, check_file_before_parsing
 from civicgraph.store.results import AskResult, GraphResult, QueryResult, SelectResult
 from civicgraph.vocab import PREFIXES
@@ -73,10 +74,12 @@ def _take(items: Iterator[T], limit: int | None) -> tuple[list[T], bool]:
 def write_quads(quads: Iterable[Quad], out: BinaryIO, fmt: Format) -> None:
     """Write quads: a dataset format keeps their graphs, a graph format merges them."""
     prefixes = PREFIXES if fmt.name in {"turtle", "trig", "n3", "rdfxml"} else None
-    if Kind.DATASET in fmt.kinds and fmt.name != "jsonld":
-        serialize(quads, out, fmt.rdf_format, prefixes=prefixes)
-    else:
-        serialize((q.triple for q in quads), out, fmt.rdf_format, prefixes=prefixes)
+    with writer_refusals(fmt):
+        if Kind.DATASET in fmt.kinds and fmt.name != "jsonld":
+            serialize(quads, out, fmt.rdf_format, prefixes=prefixes)
+        else:
+            triples = expressible((q.triple for q in quads), fmt)
+            serialize(triples, out, fmt.rdf_format, prefixes=prefixes)
 
 
 def checked_source(source: RdfInput, fmt: Format, name: str) -> RdfInput:

@@ -22,6 +22,7 @@ from civicgraph.webapp import (
     update,
     urls,
 )
+from civicgraph.webapp.bodies import JSON_LIMIT
 from civicgraph.webapp.security import add_security_headers
 from civicgraph.webapp.state import AppState, install
 
@@ -42,7 +43,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         template_folder=str(web_dir() / "templates"),
         static_folder=str(web_dir() / "static"),
     )
-    app.config["MAX_CONTENT_LENGTH"] = settings.upload_limit
+    # The default for a route that sets no limit of its own; the routes that take
+    # larger bodies (queries, updates, uploads) raise it for their own requests only.
+    app.config["MAX_CONTENT_LENGTH"] = JSON_LIMIT
     install(app, AppState(settings, guarded))
     for blueprint in (
         pages.bp,

@@ -1,19 +1,37 @@
-"""Protocol bodies: bounded reads, strict UTF-8, parameters decoded once, empty answers.
+"""Protocol bodies: bounded reads, whole bodies only, strict UTF-8, parameters decoded once.
 
 Every SPARQL and Graph Store request goes through here, so that a body over the
-limit is refused before it is read (413), text that is not UTF-8 is a 400 and
-never a 500, and a form value is percent-decoded exactly once.
+limit is refused before it is read (413), a body cut short by the client is a 400
+and never applied, text that is not UTF-8 is a 400 and never a 500, and a form
+value is percent-decoded exactly once.
 """
 
+import json
+import socket
 from dataclasses import dataclass
+from typing import IO, Any
 from urllib.parse import parse_qsl
 
 from flask import Response, request
+from gunicorn.http.errors import ParseException
 from pyoxigraph import NamedNode
+from werkzeug.exceptions import ClientDisconnected
 
-from civicgraph.errors import PayloadTooLargeError, UnsupportedMediaTypeError, UserInputError
+from civicgraph.errors import (
+    IncompleteBodyError,
+    LengthRequiredError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+    UnsupportedTransferCodingError,
+    UserInputError,
+)
+from civicgraph.webapp.state import current_state
 
 _CHUNK = 64 * 1024
+#: The body limit of the JSON APIs, and of any route that sets none of its own: the
+#: largest JSON request the app sends (1,000 IRIs for labels) is well under it, and
+#: parsing this much JSON costs a few MiB, where the 64 MiB upload limit cost 1.6 GB.
+JSON_LIMIT = 256 * 1024
 #: The media type of HTML forms, which both SPARQL operations accept.
 FORM = "application/x-www-form-urlencoded"
 
@@ -32,23 +50,81 @@ def _charset(content_type: str) -> str | None:
 
 
 def read_body(limit: int, what: str) -> bytes:
-    """The request body, refused with 413 when over ``limit`` bytes.
+    """The whole request body: 413 when over ``limit`` bytes, 400 when cut short.
 
     A declared Content-Length over the limit is refused before reading; a chunked
-    body is read only up to one byte past the limit.
+    body is read only up to one byte past the limit. The server's stream simply
+    ends when a client stops sending early, so the bytes read are compared with
+    the Content-Length; a chunked body that stops before its last chunk makes the
+    stream raise (RFC 9112 §6.3, §7.1).
     """
     declared = request.content_length
+    _require_framing(declared)
     if declared is not None and declared > limit:
         raise PayloadTooLargeError(limit, what)
-    stream = request.stream
+    _bound_silence()
+    # werkzeug bounds the stream by this request's own limit, not the app-wide
+    # default; one byte more, so that a body of exactly ``limit`` bytes passes.
+    request.max_content_length = limit + 1
+    body = _read_up_to(request.stream, limit, what)
+    if declared is not None and len(body) < declared:
+        raise IncompleteBodyError(
+            what, f"{len(body):,} of the {declared:,} bytes its Content-Length announced arrived"
+        )
+    return body
+
+
+def _require_framing(declared: int | None) -> None:
+    """A body needs a Content-Length or chunked framing; no other transfer coding is read.
+
+    Without either, HTTP says the body is empty (RFC 9112 §6.3), and an HTTP/1.0
+    client's PUT would empty the graph: 411. gunicorn hands over ``gzip, chunked``
+    decoded of its chunks only, so a coding it does not undo is refused (§6.1: 501).
+    """
+    codings = request.headers.get("Transfer-Encoding", "").strip().lower()
+    if codings and codings != "chunked":
+        raise UnsupportedTransferCodingError(codings)
+    if declared is None and not codings:
+        raise LengthRequiredError()
+
+
+def _bound_silence() -> None:
+    """Bound how long the body may pause, so a client that stops sending frees the thread.
+
+    gunicorn blocks on the socket without a limit while a body arrives; a pause
+    longer than ``body_timeout`` makes the read fail, which counts as cut short.
+    gunicorn sets its own blocking mode again when the request is done.
+    """
+    sock = request.environ.get("gunicorn.socket")
+    if isinstance(sock, socket.socket):
+        sock.settimeout(current_state().settings.body_timeout)
+
+
+def _read_up_to(stream: IO[bytes], limit: int, what: str) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    while chunk := stream.read(min(_CHUNK, limit + 1 - size)):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(limit, what)
+    try:
+        while chunk := stream.read(min(_CHUNK, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLargeError(limit, what)
+    except (ClientDisconnected, ParseException) as exc:
+        # werkzeug turns a read that fails (gunicorn's NoMoreData) into
+        # ClientDisconnected; a chunk whose CRLF never came is gunicorn's own error.
+        raise IncompleteBodyError(
+            what, "the connection stopped before its end (a chunked body ends with an empty chunk)"
+        ) from exc
     return b"".join(chunks)
+
+
+def read_json(what: str) -> Any:
+    """A JSON body of at most ``JSON_LIMIT`` bytes, size-checked before it is parsed."""
+    text = decode_text(read_body(JSON_LIMIT, what), what=what)
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UserInputError(f"The {what} is not valid JSON: {exc}") from exc
 
 
 def require_utf8(what: str) -> None:

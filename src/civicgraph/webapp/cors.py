@@ -15,6 +15,18 @@ EXPOSED = "X-Civicgraph-Truncated, Content-Disposition"
 PREFLIGHT_MAX_AGE = "86400"
 
 
+def is_read(reads: frozenset[str]) -> bool:
+    """Whether this request is a read of ``reads``, or the preflight of one.
+
+    A preflight (OPTIONS with ``Access-Control-Request-Method``) is judged by the
+    method it asks about: the preflight of a PUT is a write and gets no CORS.
+    """
+    if request.method == "OPTIONS":
+        asked = request.headers.get("Access-Control-Request-Method", "GET")
+        return asked.strip().upper() in reads
+    return request.method in reads
+
+
 def allow_reads(response: Response, methods: str) -> Response:
     """Add CORS headers for a read (Fetch standard §3.2); answer preflights for ``methods``."""
     origin = current_state().settings.cors_origin

@@ -38,6 +38,7 @@ from civicgraph.network.background import WaitPolicy
 from civicgraph.network.model import INFO
 from civicgraph.network.projection import project
 from civicgraph.network.service import Builder
+from civicgraph.spreadsheet import neutralise
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.results import GraphResult
 from civicgraph.webapp.state import current_state
@@ -292,7 +293,10 @@ def api_metrics() -> ResponseReturnValue:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, ["id", "label", "class", "value"], lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    # A file for spreadsheets: text from data must not run as a formula there.
+    writer.writerows(
+        {k: neutralise(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows
+    )
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="civicgraph-{name}.csv"'
     return response

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from pyoxigraph import DefaultGraph, NamedNode, parse
-from werkzeug.datastructures import FileStorage
-from werkzeug.formparser import parse_form_data
 
 from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.formats import Format, Kind, by_name, from_content_type, from_path, negotiate
@@ -32,7 +30,8 @@ from civicgraph.webapp.bodies import (
     require_utf8,
     url_params,
 )
-from civicgraph.webapp.cors import allow_reads
+from civicgraph.webapp.cors import allow_reads, is_read
+from civicgraph.webapp.multipart import FilePart, file_parts
 from civicgraph.webapp.state import current_state
 
 bp = Blueprint("store", __name__)
@@ -97,11 +96,11 @@ def _refuse_named_graphs(body: bytes, fmt: Format) -> None:
         return
 
 
-def _part_format(part: FileStorage) -> Format:
+def _part_format(part: FilePart) -> Format:
     """A part's format from its Content-Type, or else from its file name."""
     if part.content_type:
         return from_content_type(part.content_type, Kind.GRAPH)
-    return from_path(part.filename or "", Kind.GRAPH)
+    return from_path(part.filename, Kind.GRAPH)
 
 
 def _uploads() -> list[tuple[bytes, Format]]:
@@ -111,18 +110,7 @@ def _uploads() -> list[tuple[bytes, Format]]:
         require_utf8("upload")
         fmt = from_content_type(request.headers.get("Content-Type"), Kind.GRAPH)
         return [(body, fmt)]
-    environ = {
-        "wsgi.input": io.BytesIO(body),
-        "CONTENT_LENGTH": str(len(body)),
-        "CONTENT_TYPE": request.headers.get("Content-Type", ""),
-        "REQUEST_METHOD": "POST",
-    }
-    _, _, files = parse_form_data(environ)
-    try:
-        parts = [(part.read(), _part_format(part)) for part in files.values()]
-    finally:
-        for part in files.values():
-            part.close()  # werkzeug spools parts to temporary files
+    parts = [(part.content, _part_format(part)) for part in file_parts(body)]
     if not parts:
         raise UserInputError("The multipart body has no file parts to load")
     return parts
@@ -142,7 +130,9 @@ def _store_into(store: GraphStore, target: Target, *, replace: bool) -> None:
         try:
             count = sum(store.load(b, f, staging, replace=False, base_iri=base) for b, f in uploads)
             where = "DEFAULT" if target.graph is None else str(NamedNode(target.graph))
-            store.update(f"ADD SILENT {NamedNode(staging)} TO {where}")
+            # COPY empties the target first (PUT replaces, GSP §5.3); ADD keeps it (POST).
+            verb = "COPY" if replace else "ADD"
+            store.update(f"{verb} SILENT {NamedNode(staging)} TO {where}")
         finally:
             store.drop_graph(staging)
     if count == 0 and target.graph is not None:
@@ -223,8 +213,12 @@ def direct(_path: str) -> ResponseReturnValue:
     return _dispatch(_direct_target)
 
 
+_READS = frozenset({"GET", "HEAD"})
+
+
 @bp.after_request
 def _cors(response: Response) -> Response:
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    """Reads (and their preflights) get CORS; writes and their preflights never do."""
+    if is_read(_READS):
         return allow_reads(response, "GET, HEAD")
     return response

@@ -10,8 +10,10 @@ from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import UserInputError
 from civicgraph.formats import Kind, formats_for
+from civicgraph.spreadsheet import for_download
 from civicgraph.vocab import PREFIXES
 from civicgraph.webapp import readmodels
+from civicgraph.webapp.bodies import read_json
 from civicgraph.webapp.urls import term_path
 
 bp = Blueprint("query", __name__)
@@ -37,6 +39,7 @@ def page() -> ResponseReturnValue:
         "query/page.html",
         text=text,
         result_formats=formats_for(Kind.RESULTS),
+        download_type=for_download,
         graph_formats=formats_for(Kind.GRAPH),
     )
 
@@ -65,7 +68,7 @@ def completions() -> ResponseReturnValue:
 @bp.post("/query/labels.json")
 def labels() -> ResponseReturnValue:
     """Labels and local links for the IRIs of a result table."""
-    body = request.get_json(silent=True)
+    body = read_json("labels request")
     iris = body.get("iris") if isinstance(body, dict) else None
     if not isinstance(iris, list) or not all(isinstance(i, str) for i in iris):
         raise UserInputError('Send JSON {"iris": ["https://…", …]}')

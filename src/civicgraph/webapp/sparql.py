@@ -16,7 +16,7 @@ from civicgraph.errors import UserInputError
 from civicgraph.formats import FORMATS, Kind, negotiate, wants_html
 from civicgraph.store.results import serialize_triples
 from civicgraph.webapp.bodies import Params, posted_operation, url_params
-from civicgraph.webapp.cors import allow_reads
+from civicgraph.webapp.cors import allow_reads, is_read
 from civicgraph.webapp.service import ServiceEndpoints, description
 from civicgraph.webapp.state import current_state
 
@@ -116,6 +116,10 @@ def query() -> ResponseReturnValue:
     return response
 
 
+#: Both methods of ``/sparql`` are reads: a POSTed query changes nothing.
+_READS = frozenset({"GET", "POST"})
+
+
 @bp.after_request
 def _cors(response: Response) -> Response:
-    return allow_reads(response, "GET, POST")
+    return allow_reads(response, "GET, POST") if is_read(_READS) else response

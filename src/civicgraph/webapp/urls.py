@@ -4,9 +4,12 @@ Entity IRIs live under ``https://w3id.org/civicgraph/id/``; this app serves each
 the same path (``/id/{kind}/{slug}``), so a link is built from the parsed IRI, never
 by string surgery in a template. Ontology terms link to their anchor on the ontology
 page; pages of other areas (the network explorer) are reached by their fixed paths.
+Any other IRI from data becomes a link only through ``href_for``, and only when it is
+``http`` or ``https``: ``javascript:`` or ``data:`` IRIs are legal RDF and would run
+script when clicked.
 """
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, url_for
 
@@ -41,6 +44,35 @@ def term_path(iri: str) -> str | None:
     return entity_path(iri) or ontology_term_path(iri)
 
 
+#: The only schemes an IRI from data may have to become a link.
+WEB_SCHEMES = frozenset({"http", "https"})
+
+
+def web_iri(iri: str) -> str | None:
+    """``iri`` if it is an ``http``/``https`` IRI, else ``None``.
+
+    Browsers ignore leading spaces and control characters and tabs or newlines
+    inside the scheme; an RDF IRI holds none of them, but a literal (a source's
+    ``schema:url``) may, so anything with them is refused too.
+    """
+    if any(ch <= " " for ch in iri):
+        return None
+    try:
+        scheme = urlsplit(iri).scheme
+    except ValueError:
+        return None
+    return iri if scheme.lower() in WEB_SCHEMES else None
+
+
+def href_for(iri: str) -> str | None:
+    """Where a link to ``iri`` goes: this app's page for it, else the IRI if it is web.
+
+    Every template that links an IRI from data uses this; ``None`` means: show it
+    as text.
+    """
+    return term_path(iri) or web_iri(iri)
+
+
 def search_path(text: str = "") -> str:
     """The search page, with a query when given."""
     return url_for("search.page", q=text) if text else url_for("search.page")
@@ -73,6 +105,7 @@ BUILDERS = {
     "entity_path": entity_path,
     "ontology_term_path": ontology_term_path,
     "term_path": term_path,
+    "href_for": href_for,
     "search_path": search_path,
     "query_path": query_path,
     "gallery_path": gallery_path,

@@ -1,0 +1,88 @@
+"""What a format cannot express is refused (406) with the reason, never a crash or bad XML.
+
+Some results have no form in some formats: pyoxigraph's JSON-LD writer refuses RDF 1.2
+triple terms with an ``OSError``; XML 1.0 has no way at all to write U+0000 and most
+other C0 controls (not even as ``&#0;``), and pyoxigraph's RDF/XML writer puts them in
+raw; RDF/XML names a predicate by an XML element, so a predicate IRI that does not end
+in an XML name (``http://example.org/1``) became an ill-formed element. The client
+asked for a format that cannot carry the answer: that is a 406 saying why, and it is
+checked before or while writing, so nothing invalid is ever sent.
+"""
+
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from xml.parsers import expat
+
+from pyoxigraph import BlankNode, NamedNode, RdfFormat, Triple, serialize
+
+from civicgraph.errors import CannotExpressError
+from civicgraph.formats import Format
+
+#: Characters XML 1.0 forbids anywhere in a document (§2.2 Char), escaped or not.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_PROBE = BlankNode("probe")
+
+
+def check_xml_text(text: str, label: str) -> str:
+    """``text`` unchanged; a 406 naming the first character XML 1.0 cannot carry."""
+    found = XML_FORBIDDEN.search(text)
+    if found:
+        raise CannotExpressError(
+            label,
+            f"the result holds the character U+{ord(found.group()):04X}, which XML 1.0 "
+            "cannot carry in any form",
+        )
+    return text
+
+
+@lru_cache(maxsize=4096)
+def _rdfxml_can_name(predicate: str) -> bool:
+    """Whether pyoxigraph writes this predicate as an element an XML parser accepts.
+
+    The writer picks the element name from the IRI by its own rules, so the check
+    is the writer itself, on one triple, judged by expat with namespaces on (an
+    element ``oxprefix:`` is a name to plain XML, but not to XML Namespaces, which
+    RDF/XML needs); a dataset has few
+    distinct predicates, so the cache makes this one small document per predicate.
+    """
+    probe = serialize([Triple(_PROBE, NamedNode(predicate), _PROBE)], format=RdfFormat.RDF_XML)
+    try:
+        expat.ParserCreate(namespace_separator=" ").Parse(probe or b"", True)
+    except expat.ExpatError:
+        return False
+    return True
+
+
+def _checked_for_rdfxml(triple: Triple, fmt: Format) -> Triple:
+    if not _rdfxml_can_name(triple.predicate.value):
+        raise CannotExpressError(
+            fmt.label,
+            f"the predicate <{triple.predicate.value}> does not end in an XML name, "
+            "so RDF/XML has no element for it",
+        )
+    for term in (triple.subject, triple.object):
+        if isinstance(term, Triple):
+            _checked_for_rdfxml(term, fmt)
+        else:
+            check_xml_text(term.value, fmt.label)
+    return triple
+
+
+def expressible(triples: Iterable[Triple], fmt: Format) -> Iterator[Triple]:
+    """The triples, each checked as it passes to the writer when ``fmt`` is RDF/XML."""
+    if fmt.name != "rdfxml":
+        yield from triples
+        return
+    for triple in triples:
+        yield _checked_for_rdfxml(triple, fmt)
+
+
+@contextmanager
+def writer_refusals(fmt: Format) -> Iterator[None]:
+    """Turn a pyoxigraph writer's refusal (``OSError``: nothing else fails in memory) into 406."""
+    try:
+        yield
+    except OSError as exc:
+        raise CannotExpressError(fmt.label, str(exc)) from exc

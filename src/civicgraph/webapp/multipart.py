@@ -1,0 +1,60 @@
+"""Multipart bodies: the file parts of a whole body, and nothing from a cut one.
+
+A ``multipart/form-data`` body ends with its close delimiter (RFC 2046 §5.1.1);
+werkzeug's parser keeps the parts that ended before a cut and drops the rest
+silently, so the delimiter is required before anything is parsed.
+"""
+
+import io
+from dataclasses import dataclass
+
+from flask import request
+from werkzeug.formparser import parse_form_data
+from werkzeug.http import parse_options_header
+
+from civicgraph.errors import IncompleteBodyError, UserInputError
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """One file part of a ``multipart/form-data`` body."""
+
+    content: bytes
+    content_type: str | None
+    filename: str
+
+
+def _require_closing_delimiter(body: bytes, content_type: str) -> None:
+    """A multipart body ends with ``--boundary--`` (RFC 2046 §5.1.1); without it, it was cut.
+
+    werkzeug's parser would otherwise keep the parts that ended before the cut and
+    drop the rest silently, so a cut upload could load in part.
+    """
+    boundary = parse_options_header(content_type)[1].get("boundary", "")
+    if not boundary:
+        raise UserInputError("A multipart body needs a boundary in its Content-Type")
+    if f"--{boundary}--".encode("latin-1", "replace") not in body:
+        raise IncompleteBodyError("multipart body", "its closing boundary never came")
+
+
+def file_parts(body: bytes) -> list[FilePart]:
+    """The file parts of a whole multipart body (read with ``read_body``), in order."""
+    content_type = request.headers.get("Content-Type", "")
+    _require_closing_delimiter(body, content_type)
+    environ = {
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": content_type,
+        "REQUEST_METHOD": "POST",
+    }
+    try:
+        _, _, files = parse_form_data(environ, silent=False)
+    except ValueError as exc:
+        raise UserInputError(f"The multipart body cannot be read: {exc}") from exc
+    try:
+        return [
+            FilePart(part.read(), part.content_type, part.filename or "") for part in files.values()
+        ]
+    finally:
+        for part in files.values():
+            part.close()  # werkzeug spools parts to temporary files

@@ -1,0 +1,147 @@
+"""Every format and result shape answers 200 with a well-formed body, or 406 saying why.
+
+Some results have no form in some formats: an RDF 1.2 triple term in JSON-LD, a
+character XML 1.0 forbids in SPARQL XML or RDF/XML, a predicate IRI RDF/XML cannot
+name. These used to be a 500 (JSON-LD) or ill-formed XML written with a 200.
+"""
+
+import json
+import xml.parsers.expat
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyoxigraph import Literal, NamedNode, Triple
+from werkzeug.test import TestResponse
+
+from civicgraph.config import Settings
+from civicgraph.errors import CannotExpressError
+from civicgraph.formats import FORMATS, Kind, by_name
+from civicgraph.store.results import GraphResult, SelectResult, serialize_result
+from civicgraph.webapp import create_app
+
+TRIPLE_TERM = "<<( <http://e.example/a> <http://e.example/b> <http://e.example/c> )>>"
+S, P = "<http://e.example/s>", "<http://e.example/p>"
+SHAPES = {
+    "construct-triple-term": f"CONSTRUCT {{ {S} {P} {TRIPLE_TERM} }} WHERE {{}}",
+    "construct-nul": f'CONSTRUCT {{ {S} {P} "a\\u0000b" }} WHERE {{}}',
+    "construct-controls": f'CONSTRUCT {{ {S} {P} "\\u0001\\u000B\\uFFFE" }} WHERE {{}}',
+    "construct-predicate-without-name": f'CONSTRUCT {{ {S} <http://e.example/1> "x" }} WHERE {{}}',
+    "construct-direction": f'CONSTRUCT {{ {S} {P} "x"@ar--rtl }} WHERE {{}}',
+    "construct-blank-nodes": f"CONSTRUCT {{ _:a {P} _:b }} WHERE {{}}",
+    "select-triple-term": f"SELECT ?t WHERE {{ BIND({TRIPLE_TERM} AS ?t) }}",
+    "select-nul": 'SELECT ?t WHERE { BIND("a\\u0000b" AS ?t) }',
+    "select-controls-and-cr": 'SELECT ?t WHERE { BIND("\\u0001\\r\\uFFFF" AS ?t) }',
+    "select-direction": 'SELECT ?t WHERE { BIND("x"@en--ltr AS ?t) }',
+    "select-unbound": "SELECT ?t ?u WHERE { BIND(1 AS ?t) }",
+    "ask": "ASK {}",
+}
+XML_TYPES = {"application/sparql-results+xml", "application/rdf+xml"}
+JSON_TYPES = {"application/sparql-results+json", "application/ld+json"}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
+    """An app over an on-disk store, so answers are serialized in a query worker."""
+    path = tmp_path_factory.mktemp("formats") / "store"
+    app = create_app(Settings(store=str(path), load_bundled=False))
+    yield app.test_client()
+    app.extensions["civicgraph"].store.close()
+
+
+def _ask(client: FlaskClient, query: str, media: str) -> TestResponse:
+    return client.get("/sparql", query_string={"query": query}, headers={"Accept": media})
+
+
+def _well_formed_xml(body: bytes) -> None:
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    parser.Parse(body, True)
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("media", [f.media_type for f in FORMATS])
+def test_each_format_answers_well_formed_or_406(
+    client: FlaskClient, shape: str, media: str
+) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": SHAPES[shape]}, headers={"Accept": media}
+    )
+    assert response.status_code in (200, 406), response.get_data(as_text=True)
+    if response.status_code == 406:
+        error = response.get_json()
+        assert error["error"] == "Not acceptable"
+        assert error["detail"]
+        return
+    if media in XML_TYPES:
+        _well_formed_xml(response.data)
+    if media in JSON_TYPES:
+        json.loads(response.data)
+
+
+@pytest.mark.parametrize(
+    ("shape", "media", "reason"),
+    [
+        ("construct-triple-term", "application/ld+json", "RDF 1.2"),
+        ("construct-nul", "application/rdf+xml", "U+0000"),
+        ("construct-predicate-without-name", "application/rdf+xml", "XML name"),
+        ("select-nul", "application/sparql-results+xml", "U+0000"),
+        ("select-controls-and-cr", "application/sparql-results+xml", "U+0001"),
+    ],
+)
+def test_what_a_format_cannot_express_is_406_with_the_reason(
+    client: FlaskClient, shape: str, media: str, reason: str
+) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": SHAPES[shape]}, headers={"Accept": media}
+    )
+    assert response.status_code == 406
+    assert reason in response.get_json()["detail"]
+
+
+def test_a_carriage_return_survives_sparql_xml(client: FlaskClient) -> None:
+    query = 'SELECT ?t WHERE { BIND("a\\r\\nb" AS ?t) }'
+    response = client.get(
+        "/sparql",
+        query_string={"query": query},
+        headers={"Accept": "application/sparql-results+xml"},
+    )
+    assert b"a&#13;\nb" in response.data
+
+
+def test_a_stored_graph_that_json_ld_cannot_carry_is_406(client: FlaskClient) -> None:
+    store = client.application.extensions["civicgraph"].store
+    turtle = f"<http://e.example/s> <http://e.example/p> {TRIPLE_TERM} .".encode()
+    store.load(turtle, by_name("ntriples"), "http://e.example/g")
+    response = client.get(
+        "/store?graph=http://e.example/g", headers={"Accept": "application/ld+json"}
+    )
+    assert response.status_code == 406
+    assert "RDF 1.2" in response.get_json()["detail"]
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=12)
+_LOCAL = st.text(st.characters(codec="utf-8", exclude_characters='<>"{}|^`\\ '), max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_TEXT, local=_LOCAL, subject=_LOCAL)
+def test_xml_writers_never_write_ill_formed_xml(value: str, local: str, subject: str) -> None:
+    """Any literal, predicate and subject: well-formed SPARQL XML and RDF/XML, or a refusal."""
+    try:
+        predicate = NamedNode("http://e.example/" + local)
+        node = NamedNode("http://e.example/" + subject)
+    except ValueError:
+        return
+    triple = Triple(node, predicate, Literal(value))
+    results = [
+        (SelectResult(("v",), ((Literal(value),),)), by_name("xml", Kind.RESULTS)),
+        (GraphResult((triple,)), by_name("rdfxml", Kind.GRAPH)),
+    ]
+    for result, fmt in results:
+        try:
+            body = serialize_result(result, fmt)
+        except CannotExpressError:
+            continue
+        _well_formed_xml(body)
