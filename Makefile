@@ -34,9 +34,11 @@ browser:
 run: $(VENV)/.installed assets
 	$(BIN)/civicgraph serve --host $(HOST) --port $(PORT) --store $(STORE)
 
-lint: $(VENV)/.installed
+# JavaScript is linted by the eslint that web/package-lock.json pins (installed by `assets`).
+lint: $(VENV)/.installed assets
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	cd web && node_modules/.bin/eslint static
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy src

@@ -66,6 +66,16 @@ def bundled_store() -> Iterator[GraphStore]:
     opened.close()
 
 
+@pytest.fixture(scope="session")
+def bundled_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An on-disk store holding the bundled data, closed, for CLI runs that only read."""
+    path = tmp_path_factory.mktemp("bundled") / "store"
+    store = EmbeddedStore(path)
+    load_bundled(store)
+    store.close()
+    return path
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings for an app over an on-disk store in a temporary folder."""

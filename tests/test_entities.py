@@ -47,10 +47,41 @@ def test_incoming_links_are_named_by_the_inverse_property(filled: GraphStore) ->
     assert [(g.label, g.direction) for g in entity.incoming] == [("founded", "in")]
 
 
-def test_incoming_link_without_declared_inverse_says_so(filled: GraphStore) -> None:
+def test_incoming_link_without_declared_inverse_reads_as_a_phrase(filled: GraphStore) -> None:
     entity = entities.load_entity(filled, ID + "org/code-for-example")
     labels = [g.label for g in entity.incoming]
-    assert "inverse of led by" in labels
+    assert "led by this" in labels
+    assert not any(label.startswith("inverse of") for label in labels)
+
+
+def test_relations_come_in_order_of_importance() -> None:
+    ranked = sorted(
+        [CIV + "mentions", CIV + "addresses", CIV + "somethingNew", CIV + "founder", CIV + "ledBy"],
+        key=entities.importance,
+    )
+    assert ranked == [
+        CIV + "founder",
+        CIV + "ledBy",
+        CIV + "somethingNew",
+        CIV + "addresses",
+        CIV + "mentions",
+    ]
+
+
+def test_bundled_entity_page_lists_founders_before_what_it_addresses(
+    bundled_store: GraphStore,
+) -> None:
+    entity = entities.load_entity(bundled_store, ID + "org/code-for-america")
+    order = [entities.importance(g.property) for g in entity.outgoing]
+    assert order == sorted(order)
+
+
+def test_membership_evidence_is_shown_once_per_source(bundled_store: GraphStore) -> None:
+    entity = entities.load_entity(bundled_store, ID + "person/luke-fretwell")
+    for membership in entity.memberships:
+        places = [(tuple(s.iri for s in e.sources), e.location) for e in membership.evidence]
+        assert len(places) == len(set(places))
+    assert any(m.evidence for m in entity.memberships)
 
 
 def test_literal_values_are_listed_with_their_datatype(filled: GraphStore) -> None:

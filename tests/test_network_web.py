@@ -1,5 +1,6 @@
 """The graph page, its export and the JSON API, over the network fixture."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,10 @@ from flask.testing import FlaskClient
 
 from civicgraph.config import Settings
 from civicgraph.dataset.loader import load_file
+from civicgraph.network import html
+from civicgraph.network.colours import CLASS_COLOURS, group_colour
 from civicgraph.store import EmbeddedStore
+from civicgraph.vocab import CIV
 from civicgraph.webapp import create_app
 from tests.test_network import AGENCY, ALICE, BOB, FIXTURE, NEWS, PORTAL, TEAM
 
@@ -128,8 +132,10 @@ def test_api_communities_cover_every_node(graph_client: FlaskClient) -> None:
     assert sum(c["size"] for c in body["communities"]) == 11
 
 
-def test_api_entities_matches_labels(graph_client: FlaskClient) -> None:
-    body = graph_client.get("/api/graph/entities?q=news").get_json()
+def test_api_entities_moved_to_the_one_search_endpoint(graph_client: FlaskClient) -> None:
+    moved = graph_client.get("/api/graph/entities?q=news")
+    assert (moved.status_code, moved.headers["Location"]) == (308, "/search.json?q=news")
+    body = graph_client.get("/api/graph/entities?q=news", follow_redirects=True).get_json()
     assert [r["id"] for r in body["results"]] == [NEWS]
 
 
@@ -169,3 +175,34 @@ def test_bundled_graph_connects_real_entities_with_evidence(client: FlaskClient)
     ).get_json()
     assert body["shortest"]
     assert all(edge["evidence"] for edge in body["edges"])
+
+
+def test_a_class_has_one_colour_in_views_and_paths(graph_client: FlaskClient) -> None:
+    view = graph_client.get("/api/graph").get_json()["nodes"]
+    path = graph_client.get("/api/path?from=person/bob&to=org/agency").get_json()["nodes"]
+    for node in view + path:
+        assert node["colour"] == group_colour(node["group"])
+        assert node["legend"] == node["groupLabel"]
+    people = {n["colour"] for n in view + path if n["group"] == CIV.Person.value}
+    assert people == {CLASS_COLOURS[CIV.Person.value]}
+
+
+def test_community_colouring_names_each_colour(graph_client: FlaskClient) -> None:
+    nodes = graph_client.get("/api/graph?colour=community").get_json()["nodes"]
+    legends = {n["community"]: (n["legend"], n["colour"]) for n in nodes}
+    assert len(set(legends.values())) == len(legends)
+    assert all("Community" not in legend for legend, _ in legends.values())
+    named = graph_client.get("/api/communities").get_json()["communities"]
+    shown = [c for c in named if c["id"] in legends]
+    assert [c["name"] for c in shown] == [legends[c["id"]][0] for c in shown]
+
+
+def test_standalone_file_is_pyvis_output_with_the_pages_drawing(
+    graph_client: FlaskClient,
+) -> None:
+    page = graph_client.get("/graph/export.html").get_data(as_text=True)
+    assert f"@version {html.VIS_VERSION}" in page
+    assert "function hubIds(" in page
+    assert "LAYOUT_SEED" in page
+    assert not re.search(r"^(import|export) ", page, re.MULTILINE)
+    assert "https://" not in page.split("<script")[0].replace("https://w3id.org", "")

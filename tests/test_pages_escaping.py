@@ -32,9 +32,9 @@ def test_hostile_label_is_shown_escaped(workbench_client: FlaskClient) -> None:
     )  # own page: no self link
 
 
-def test_hostile_label_in_a_data_attribute_is_escaped(workbench_client: FlaskClient) -> None:
-    html = workbench_client.get("/id/org/code-for-example").get_data(as_text=True)
-    assert 'data-label="&lt;script&gt;alert(1)&lt;/script&gt;"' in html
+def test_hostile_label_in_an_attribute_is_escaped(workbench_client: FlaskClient) -> None:
+    html = workbench_client.get("/id/person/hostile-label").get_data(as_text=True)
+    assert 'aria-label="Network of &lt;script&gt;alert(1)&lt;/script&gt;' in html
 
 
 @pytest.mark.parametrize("path", ["/", "/query", "/gallery", "/id/org/code-for-example"])

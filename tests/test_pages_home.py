@@ -5,7 +5,8 @@ from flask.testing import FlaskClient
 
 def test_home_shows_counts_sources_version_and_ways_in(workbench_client: FlaskClient) -> None:
     html = workbench_client.get("/").get_data(as_text=True)
-    assert '>Nonprofit</a></td><td class="num">2</td>' in html
+    assert '<a href="/browse/Nonprofit" title="All 2: Nonprofit">Nonprofit</a>' in html
+    assert '(definition)</a></td><td class="num">2</td>' in html
     assert "Field notes on civic technology" in html
     assert "2019-03-22" in html
     for path in ('"/gallery"', '"/graph"', '"/ontology"', '"/export"', 'action="/search"'):

@@ -1,5 +1,6 @@
 """Search page and its JSON twin share one ranking."""
 
+import pytest
 import requests
 from flask.testing import FlaskClient
 
@@ -36,8 +37,9 @@ def test_search_limit_is_bounded(workbench_client: FlaskClient) -> None:
 
 def test_every_page_has_the_search_box(workbench_client: FlaskClient) -> None:
     html = workbench_client.get("/gallery").get_data(as_text=True)
-    assert 'role="combobox"' in html
+    assert 'name="q" type="search"' in html
     assert 'data-suggest="/search.json"' in html
+    assert "site-search.js" in html  # makes the box a combobox with suggestions
 
 
 def test_search_sees_an_entity_written_by_sparql_update(writable_server: LiveServer) -> None:
@@ -62,3 +64,38 @@ def test_search_sees_an_entity_written_by_sparql_update(writable_server: LiveSer
     assert written.status_code == 204
     found = requests.get(search, params={"q": "freshly"}, timeout=10).json()["results"]
     assert [r["label"] for r in found] == [label]
+
+
+def test_search_counts_and_pages_instead_of_cutting(live_server: LiveServer) -> None:
+    first = requests.get(f"{live_server.url}/search.json", params={"q": "california"}, timeout=30)
+    body = first.json()
+    assert body["total"] > len(body["results"]) == 20
+    assert body["pages"] > 1
+    second = requests.get(
+        f"{live_server.url}/search.json", params={"q": "california", "page": 2}, timeout=30
+    ).json()
+    assert {r["iri"] for r in body["results"]}.isdisjoint(r["iri"] for r in second["results"])
+    html = requests.get(f"{live_server.url}/search", params={"q": "california"}, timeout=30).text
+    assert f"{body['total']} results" in html
+    assert 'rel="next" href="/search?page=2&amp;q=california"' in html
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [("Jennifer Palka", "Jennifer Pahlka"), ("code for amerika", "Code for America")],
+)
+def test_typos_find_the_entity_and_say_did_you_mean(
+    live_server: LiveServer, typed: str, found: str
+) -> None:
+    body = requests.get(f"{live_server.url}/search.json", params={"q": typed}, timeout=30).json()
+    assert (body["results"][0]["label"], body["did_you_mean"]) == (found, found)
+    html = requests.get(f"{live_server.url}/search", params={"q": typed}, timeout=30).text
+    assert "Did you mean" in html
+
+
+@pytest.mark.parametrize(("typed", "kind"), [("18F", "org"), ("newsom", "person")])
+def test_the_entity_comes_before_documents_that_share_its_name(
+    live_server: LiveServer, typed: str, kind: str
+) -> None:
+    body = requests.get(f"{live_server.url}/search.json", params={"q": typed}, timeout=30).json()
+    assert body["results"][0]["kind"] == kind

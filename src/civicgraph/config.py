@@ -88,6 +88,11 @@ class Settings:
     load_bundled: bool = _setting(
         True, "CIVICGRAPH_LOAD_BUNDLED", "Load or refresh the bundled data on serve"
     )
+    versions: str = _setting(
+        "",
+        "CIVICGRAPH_VERSIONS",
+        "Folder of the dataset's version log, or 'off' [default: beside an on-disk store]",
+    )
     host: str = _setting("127.0.0.1", "CIVICGRAPH_HOST", "Address to serve on")
     port: int = _setting(8000, "CIVICGRAPH_PORT", "Port to serve on")
 

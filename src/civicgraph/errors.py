@@ -7,6 +7,9 @@ to HTTP statuses; the CLI prints ``str(error)`` and exits 1 without a traceback.
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from civicgraph.vocab import ENTITY_BASE
 
 
 class CivicgraphError(Exception):
@@ -61,6 +64,8 @@ class QuerySyntaxError(UserInputError):
         where = f" at line {line}, column {column}" if line else ""
         super().__init__(f"The SPARQL text does not parse{where}: {message}")
         self.message, self.line, self.column = message, line, column
+        #: What an editor can offer to fix (prefix, namespace, keyword), once explained.
+        self.fix: dict[str, str] | None = None
 
 
 class RdfSyntaxError(UserInputError):
@@ -148,6 +153,46 @@ class NotFoundError(UserInputError):
     def __init__(self, detail: str, iri: str | None = None) -> None:
         super().__init__(detail)
         self.iri = iri
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An entity a name may mean: what a person reads and the IRI a program uses."""
+
+    label: str
+    iri: str
+    kind: str
+
+
+def _listed(candidates: Sequence[Candidate]) -> str:
+    """One candidate a line: the label, then the short ``kind/slug`` form to type."""
+    return "".join(
+        f"\n  - {c.label} ({c.kind}): {c.iri.removeprefix(ENTITY_BASE)}" for c in candidates
+    )
+
+
+class UnknownNameError(NotFoundError):
+    """A name that no entity has; ``candidates`` are the names it looks like."""
+
+    title = "Unknown entity"
+
+    def __init__(self, name: str, candidates: Sequence[Candidate]) -> None:
+        hint = f". Did you mean one of these?{_listed(candidates)}" if candidates else ""
+        super().__init__(f"No entity is named {name!r}{hint}")
+        self.name, self.candidates = name, list(candidates)
+
+
+class AmbiguousNameError(UserInputError):
+    """A name several entities share; ``candidates`` lists them to choose from."""
+
+    title = "Ambiguous name"
+
+    def __init__(self, name: str, candidates: Sequence[Candidate]) -> None:
+        super().__init__(
+            f"{name!r} names {len(candidates)} entities; give one of them by its kind/slug "
+            f"or IRI:{_listed(candidates)}"
+        )
+        self.name, self.candidates = name, list(candidates)
 
 
 class PayloadTooLargeError(UserInputError):
@@ -293,12 +338,33 @@ class StoreError(CivicgraphError):
 class StoreLockedError(StoreError):
     """Another process holds the on-disk store open for writing."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, server: str | None = None) -> None:
+        instead = (
+            f"While it runs, use it through its endpoint: --store {server} "
+            "(or CIVICGRAPH_STORE). Or stop it"
+            if server
+            else "Stop that process"
+        )
         super().__init__(
             f"The store at {path} is in use by another process (a running 'civicgraph "
-            "serve'?). Stop that process, or point --store at another directory."
+            f"serve'?). {instead}, or point --store at another directory."
         )
-        self.path = path
+        self.path, self.server = path, server
+
+
+class EmptyStoreError(UserInputError):
+    """A command that reads data was pointed at a store that holds none."""
+
+    title = "Empty store"
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"The store at {where} is empty: nothing has been loaded into it. Fill it with "
+            "'civicgraph load --bundled' (the ontology and the bundled data) or "
+            "'civicgraph load FILE.ttl', or point --store at a running server, e.g. "
+            "--store http://127.0.0.1:8000/sparql."
+        )
+        self.where = where
 
 
 class ValidationFailedError(UserInputError):

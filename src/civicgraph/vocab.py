@@ -70,6 +70,7 @@ class CIV(Vocabulary):
     Agent: NamedNode
     Person: NamedNode
     Organization: NamedNode
+    GovernmentAgency: NamedNode
     Initiative: NamedNode
     Goal: NamedNode
     GoalScheme: NamedNode
@@ -87,6 +88,10 @@ class CIV(Vocabulary):
     endDate: NamedNode
     memberOf: NamedNode
     asOfDate: NamedNode
+    # When entities begin and end (the network as of a date reads these)
+    foundingDate: NamedNode
+    dissolutionDate: NamedNode
+    datePublished: NamedNode
     # Evidence on reified statements
     confidence: NamedNode
     sourceLocation: NamedNode
@@ -128,6 +133,7 @@ class SKOS(Vocabulary):
     namespace = "http://www.w3.org/2004/02/skos/core#"
     prefLabel: NamedNode
     altLabel: NamedNode
+    Concept: NamedNode
 
 
 class SDO(Vocabulary):
@@ -136,6 +142,13 @@ class SDO(Vocabulary):
     namespace = "https://schema.org/"
     name: NamedNode
     description: NamedNode
+    Person: NamedNode
+    Organization: NamedNode
+    GovernmentOrganization: NamedNode
+    Project: NamedNode
+    Event: NamedNode
+    CreativeWork: NamedNode
+    Place: NamedNode
 
 
 class FOAF(Vocabulary):
@@ -143,6 +156,17 @@ class FOAF(Vocabulary):
 
     namespace = "http://xmlns.com/foaf/0.1/"
     name: NamedNode
+    Person: NamedNode
+    Organization: NamedNode
+    Document: NamedNode
+
+
+class ORG(Vocabulary):
+    """W3C Organization Ontology terms the code names."""
+
+    namespace = "http://www.w3.org/ns/org#"
+    Organization: NamedNode
+    FormalOrganization: NamedNode
 
 
 class XSD(Vocabulary):
@@ -152,6 +176,8 @@ class XSD(Vocabulary):
     integer: NamedNode
     date: NamedNode
     dateTime: NamedNode
+    gYear: NamedNode
+    gYearMonth: NamedNode
     string: NamedNode
 
 
@@ -243,6 +269,29 @@ class ENTAILMENT(Vocabulary):
     Simple: NamedNode
 
 
+#: Standard classes the ontology aligns to, and the civ: class an entity typed only with
+#: one of them stands for: FOAF, W3C ORG and schema.org data joins search, entity pages
+#: and the network without conversion. The named queries that need it hold the same
+#: table as a ``VALUES`` block (a test keeps them equal).
+STANDARD_CLASSES: Final[dict[str, str]] = {
+    standard.value: civ.value
+    for standard, civ in (
+        (FOAF.Person, CIV.Person),
+        (SDO.Person, CIV.Person),
+        (ORG.Organization, CIV.Organization),
+        (ORG.FormalOrganization, CIV.Organization),
+        (FOAF.Organization, CIV.Organization),
+        (SDO.Organization, CIV.Organization),
+        (SDO.GovernmentOrganization, CIV.GovernmentAgency),
+        (SDO.Project, CIV.Initiative),
+        (SDO.Event, CIV.Event),
+        (SKOS.Concept, CIV.Goal),
+        (SDO.CreativeWork, CIV.Document),
+        (FOAF.Document, CIV.Document),
+        (SDO.Place, CIV.Place),
+    )
+}
+
 #: The W3C names of formats (``http://www.w3.org/ns/formats/Turtle``); names come from
 #: ``formats.Format.w3c_name``, so this one namespace is open.
 W3C_FORMATS: Final = "http://www.w3.org/ns/formats/"
@@ -255,7 +304,7 @@ PREFIXES: Final[dict[str, str]] = {
     "xsd": XSD.namespace,
     "skos": SKOS.namespace,
     "foaf": FOAF.namespace,
-    "org": "http://www.w3.org/ns/org#",
+    "org": ORG.namespace,
     "schema": SDO.namespace,
     "prov": "http://www.w3.org/ns/prov#",
     "dcterms": DCTERMS.namespace,

@@ -7,10 +7,15 @@ and every request it makes; the fixture fails the test if any request left
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Playwright, sync_playwright
+
+from civicgraph.dataset.loader import load_file
+from civicgraph.store import EmbeddedStore
+from tests.live import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -87,3 +92,13 @@ def page(browser: Browser, watch: Watch) -> Iterator[Page]:
     yield opened
     context.close()
     assert watch.foreign_requests == []
+
+
+def serve_files(folder: Path, *files: Path) -> LiveServer:
+    """A started server over a store in ``folder`` holding only these Turtle files."""
+    path = folder / "store"
+    store = EmbeddedStore(path)
+    for file in files:
+        load_file(store, file)
+    store.close()
+    return LiveServer(path, {"CIVICGRAPH_LOAD_BUNDLED": "false"}).start()

@@ -6,9 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from civicgraph.dataset.loader import load_file
-from civicgraph.store import EmbeddedStore
-from tests.browser.conftest import Watch
+from tests.browser.conftest import Watch, serve_files
 from tests.live import LiveServer
 from tests.test_network import AGENCY, ALICE, FIXTURE
 from tests.test_network_web import HOSTILE
@@ -20,12 +18,7 @@ MALLORY = "https://w3id.org/civicgraph/id/person/mallory"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server over the network fixture and the hostile entity only."""
-    path = tmp_path_factory.mktemp("graph") / "store"
-    store = EmbeddedStore(path)
-    load_file(store, FIXTURE)
-    load_file(store, HOSTILE)
-    store.close()
-    live = LiveServer(path, {"CIVICGRAPH_LOAD_BUNDLED": "false"}).start()
+    live = serve_files(tmp_path_factory.mktemp("graph"), FIXTURE, HOSTILE)
     yield live
     live.stop()
 
@@ -43,7 +36,7 @@ def _click_node(page: Page, node: str) -> None:
     page.locator("#graph-canvas").scroll_into_view_if_needed()
     point = page.evaluate(
         """id => {
-          const net = window.civicgraph.drawn.network;
+          const net = window.civicgraph.view.network;
           const p = net.canvasToDOM(net.getPositions([id])[id]);
           const box = document.querySelector('#graph-canvas').getBoundingClientRect();
           return {x: box.left + p.x, y: box.top + p.y};

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from civicgraph.cli import main
+from tests.conftest import DATA
 
 TRICKS = ["not an iri", "../../etc/passwd", "/etc/passwd", "http://example.org/../../etc/passwd"]
 
@@ -40,6 +41,8 @@ def test_a_stored_graph_with_dots_and_slashes_downloads_under_a_flat_name(
 def test_cli_export_of_a_graph_that_is_not_an_iri_exits_1(
     runner: CliRunner, tmp_path: Path
 ) -> None:
+    assert runner.invoke(main, ["load", str(DATA / "small.ttl")]).exit_code == 0
     result = runner.invoke(main, ["export", "--graph", "../etc/passwd", "-o", str(tmp_path / "x")])
     assert result.exit_code == 1
     assert "absolute IRI" in result.output
+    assert not (tmp_path / "x").exists()

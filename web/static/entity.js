@@ -1,15 +1,22 @@
-// Draws an entity's neighbourhood from the list the server rendered beside it.
-(function () {
-  "use strict";
-  const container = document.getElementById("ego-network");
-  if (!container || !window.civicNetwork) return;
-  const focus = container.dataset.focus;
-  const nodes = [{ id: focus, label: container.dataset.focusLabel, focus: true }];
-  const edges = [];
-  for (const item of document.querySelectorAll(".ego-list li")) {
-    nodes.push({ id: item.dataset.iri, label: item.dataset.label, url: item.dataset.url });
-    edges.push({ from: focus, to: item.dataset.iri, label: item.dataset.relation });
-  }
-  if (edges.length) window.civicNetwork.draw(container, nodes, edges);
-  else container.hidden = true;
-})();
+// An entity page's neighbourhood, drawn from /api/graph like every other network view.
+// Without JavaScript the list of neighbours beside it says the same.
+import { fetchJson } from "./api.js";
+import { draw, legend, countText } from "./network-view.js";
+import { safeHref } from "./links.js";
+
+const container = document.getElementById("ego-network");
+if (container && window.vis) {
+  fetchJson(container.dataset.api).then((data) => {
+    if (data.edges.length === 0) { container.hidden = true; return; }
+    const view = draw(container, data);
+    const counts = document.getElementById("ego-counts");
+    if (counts) counts.textContent = countText(view);
+    const key = document.getElementById("ego-legend");
+    if (key) legend(key, view);
+    view.network.on("doubleClick", (event) => {
+      const node = event.nodes.length ? view.byId.get(event.nodes[0]) : null;
+      const target = node && safeHref(node.url);
+      if (target) window.location.assign(target);
+    });
+  }).catch(() => { container.hidden = true; });
+}

@@ -1,456 +1,335 @@
 // The query page: a CodeMirror editor that runs SPARQL against /sparql and shows the
-// answer as a sortable, paginated table (and a network when the answer is a graph).
+// answer as a sortable, paginated table, and CONSTRUCT/DESCRIBE answers also as a
+// network drawn from /api/graph?query= like every other network view. Errors name the
+// wrong word and offer the fix; terms the ontology does not define are flagged.
 // Everything from the data is written with textContent; nothing is parsed as HTML.
-(function () {
-  "use strict";
-  const PAGE_SIZE = 50;
-  const form = document.getElementById("query-form");
-  const textarea = document.getElementById("query-text");
-  const statusLine = document.getElementById("query-status");
-  const truncatedNotice = document.getElementById("query-truncated");
-  const errorBox = document.getElementById("query-error");
-  const results = document.getElementById("results");
-  const tableView = document.getElementById("table-view");
-  const networkView = document.getElementById("network-view");
-  const showTable = document.getElementById("show-table");
-  const showNetwork = document.getElementById("show-network");
-  const downloads = document.getElementById("downloads");
-  const permalink = document.getElementById("permalink");
-  const RESULTS_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9";
+import { el, button, download, fileName } from "./dom.js";
+import { fetchJson } from "./api.js";
+import { draw, legend, countText } from "./network-view.js";
+import { renderTable } from "./query-table.js";
+import { remember, showHistory } from "./query-history.js";
+import { missingPrefixes, prefixLines, queryTitle, unknownTerms, declaredPrefixes } from "./query-text.js";
 
-  let completions = { prefixes: {}, terms: [] };
-  let current = null; // {kind, vars, rows, labels, sort: {column, descending}, page}
-  let errorMark = null;
+const form = document.getElementById("query-form");
+const textarea = document.getElementById("query-text");
+const statusLine = document.getElementById("query-status");
+const truncatedNotice = document.getElementById("query-truncated");
+const warnings = document.getElementById("query-warnings");
+const errorBox = document.getElementById("query-error");
+const results = document.getElementById("results");
+const tableView = document.getElementById("table-view");
+const networkView = document.getElementById("network-view");
+const networkCanvas = document.getElementById("network-canvas");
+const showTable = document.getElementById("show-table");
+const showNetwork = document.getElementById("show-network");
+const viewSwitch = showNetwork.parentElement;
+const downloads = document.getElementById("downloads");
+const permalink = document.getElementById("permalink");
+const history = document.getElementById("history-entries");
+const RESULTS_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9";
 
-  const editor = CodeMirror.fromTextArea(textarea, {
-    mode: "application/sparql-query",
-    lineNumbers: true,
-    matchBrackets: true,
-    viewportMargin: Infinity,
-    extraKeys: {
-      "Ctrl-Enter": () => run(),
-      "Cmd-Enter": () => run(),
-      "Ctrl-Space": "autocomplete",
-      Tab: false,
-      "Shift-Tab": false,
-    },
-    hintOptions: { hint: hint, completeSingle: false },
+let completions = { prefixes: {}, terms: [] };
+let current = null;
+let errorMark = null;
+
+const editor = CodeMirror.fromTextArea(textarea, {
+  mode: "application/sparql-query",
+  lineNumbers: true,
+  matchBrackets: true,
+  viewportMargin: Infinity,
+  extraKeys: {
+    "Ctrl-Enter": () => run(),
+    "Cmd-Enter": () => run(),
+    "Ctrl-Space": "autocomplete",
+    Tab: false,
+    "Shift-Tab": false,
+  },
+  hintOptions: { hint, completeSingle: false },
+});
+editor.getInputField().setAttribute("aria-label", "SPARQL query");
+// Clicking the empty part of the editor, below the last line, puts the cursor at the end.
+editor.getWrapperElement().addEventListener("mousedown", (event) => {
+  if (event.target.closest(".CodeMirror-line, .CodeMirror-gutter-elt, .CodeMirror-hints")) return;
+  event.preventDefault();
+  editor.focus();
+  editor.setCursor(editor.lineCount(), 0);
+});
+
+fetch(form.dataset.completions)
+  .then((r) => (r.ok ? r.json() : completions))
+  .then((body) => { completions = body; checkTerms(); });
+
+// --- completion and prefixes ------------------------------------------------
+
+function declare(prefixes) {
+  const lines = prefixLines(prefixes.filter((p) => !declaredPrefixes(editor.getValue()).has(p)), completions.prefixes);
+  if (lines) editor.replaceRange(lines, { line: 0, ch: 0 });
+}
+
+function hint(cm) {
+  const cursor = cm.getCursor();
+  const before = cm.getLine(cursor.line).slice(0, cursor.ch);
+  const word = (before.match(/[A-Za-z][\w-]*:?[\w-]*$/) || [""])[0];
+  const from = { line: cursor.line, ch: cursor.ch - word.length };
+  const lower = word.toLowerCase();
+  const pick = (prefix) => (cmEditor, self, data) => {
+    cmEditor.replaceRange(data.text, self.from, self.to);
+    declare([prefix]);
+  };
+  const list = word.includes(":")
+    ? completions.terms.filter((t) => t.curie.toLowerCase().startsWith(lower)).map((t) => ({
+      text: t.curie, displayText: t.curie + "  — " + t.label + " (" + t.kind + ")", hint: pick(t.curie.split(":")[0]),
+    }))
+    : Object.keys(completions.prefixes).filter((p) => p.startsWith(lower)).map((p) => ({
+      text: p + ":", displayText: p + ":  <" + completions.prefixes[p] + ">", hint: pick(p),
+    }));
+  return { list, from, to: cursor };
+}
+
+document.getElementById("add-prefixes").addEventListener("click", () => {
+  declare(missingPrefixes(editor.getValue()));
+  checkTerms();
+});
+
+function checkTerms() {
+  const found = unknownTerms(editor.getValue(), completions.prefixes, completions.terms);
+  warnings.replaceChildren(...found.map((term) => {
+    const line = el("p", term.curie + " is not defined in the ontology, so it matches nothing in the data." +
+      (term.suggestion ? " Did you mean " + term.suggestion + "?" : ""));
+    if (term.suggestion) {
+      line.append(" ", button("Use " + term.suggestion, () => {
+        editor.setValue(editor.getValue().split(term.curie).join(term.suggestion));
+        checkTerms();
+      }));
+    }
+    return line;
+  }));
+  warnings.hidden = found.length === 0;
+}
+
+let checkTimer = null;
+editor.on("change", () => {
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(checkTerms, 400);
+});
+
+// --- running ----------------------------------------------------------------
+
+function request(text, accept) {
+  const params = new URLSearchParams({ query: text });
+  const endpoint = form.dataset.endpoint;
+  if (params.toString().length < 1800) return fetch(endpoint + "?" + params, { headers: { Accept: accept } });
+  return fetch(endpoint, {
+    method: "POST",
+    headers: { Accept: accept, "Content-Type": "application/x-www-form-urlencoded" },
+    body: params,
   });
-  editor.getInputField().setAttribute("aria-label", "SPARQL query");
+}
 
-  // --- completion -------------------------------------------------------------
+function updatePermalink(text) {
+  const url = form.dataset.page + "?" + new URLSearchParams({ query: text });
+  permalink.href = url;
+  window.history.replaceState(null, "", url);
+}
 
-  fetch(form.dataset.completions)
-    .then((r) => (r.ok ? r.json() : completions))
-    .then((body) => { completions = body; });
+function clearError() {
+  errorBox.hidden = true;
+  errorBox.replaceChildren();
+  if (errorMark) errorMark.clear();
+  errorMark = null;
+  for (let line = 0; line < editor.lineCount(); line++) editor.removeLineClass(line, "background", "cm-error-line");
+}
 
-  function declared(prefix) {
-    return new RegExp("PREFIX\\s+" + prefix + ":", "i").test(editor.getValue());
+function showError(body) {
+  const detail = el("p", body.detail || "", "error-position");
+  errorBox.replaceChildren(el("strong", (body.error || "Error") + " (" + body.status + ")"), detail);
+  const namespace = body.prefix !== undefined && (body.namespace || completions.prefixes[body.prefix]);
+  if (namespace) {
+    errorBox.append(button("Add PREFIX " + body.prefix + ": and run again", () => {
+      declare([body.prefix]);
+      run();
+    }, "fix"));
   }
-
-  function declare(prefix) {
-    const namespace = completions.prefixes[prefix];
-    if (namespace && !declared(prefix)) {
-      editor.replaceRange("PREFIX " + prefix + ": <" + namespace + ">\n", { line: 0, ch: 0 });
-    }
+  errorBox.hidden = false;
+  if (body.line && body.line <= editor.lineCount()) {
+    const line = body.line - 1;
+    const ch = Math.max(0, (body.column || 1) - 1);
+    editor.addLineClass(line, "background", "cm-error-line");
+    errorMark = editor.markText({ line, ch }, { line, ch: ch + 1 }, { className: "cm-error-char" });
   }
+}
 
-  function hint(cm) {
-    const cursor = cm.getCursor();
-    const before = cm.getLine(cursor.line).slice(0, cursor.ch);
-    const word = (before.match(/[A-Za-z][\w-]*:?[\w-]*$/) || [""])[0];
-    const from = { line: cursor.line, ch: cursor.ch - word.length };
-    const lower = word.toLowerCase();
-    let list;
-    if (word.includes(":")) {
-      list = completions.terms
-        .filter((t) => t.curie.toLowerCase().startsWith(lower))
-        .map((t) => ({
-          text: t.curie,
-          displayText: t.curie + "  — " + t.label + " (" + t.kind + ")",
-          hint: (editor, self, data) => {
-            editor.replaceRange(data.text, self.from, self.to);
-            declare(data.text.split(":")[0]);
-          },
-        }));
-    } else {
-      list = Object.keys(completions.prefixes)
-        .filter((p) => p.startsWith(lower))
-        .map((p) => ({
-          text: p + ":",
-          displayText: p + ":  <" + completions.prefixes[p] + ">",
-          hint: (editor, self, data) => {
-            editor.replaceRange(data.text, self.from, self.to);
-            declare(p);
-          },
-        }));
-    }
-    return { list: list, from: from, to: cursor };
+async function errorBody(response) {
+  try {
+    return await response.json();
+  } catch {
+    return { error: response.statusText, status: response.status, detail: "" };
   }
+}
 
-  // --- running ----------------------------------------------------------------
+function countLine(result, elapsed) {
+  const n = result.rows.length;
+  if (result.kind === "ask") return "Answer: " + (result.rows[0][0].value === "true" ? "yes" : "no") + " · " + elapsed + " ms";
+  const unit = result.kind === "graph" ? (n === 1 ? " triple" : " triples") : (n === 1 ? " row" : " rows");
+  return n + unit + " · " + elapsed + " ms";
+}
 
-  function request(text, accept) {
-    const params = new URLSearchParams({ query: text });
-    const endpoint = form.dataset.endpoint;
-    if (params.toString().length < 1800) {
-      return fetch(endpoint + "?" + params, { headers: { Accept: accept } });
-    }
-    return fetch(endpoint, {
-      method: "POST",
-      headers: { Accept: accept, "Content-Type": "application/x-www-form-urlencoded" },
-      body: params,
-    });
+async function run() {
+  const text = editor.getValue();
+  updatePermalink(text);
+  clearError();
+  truncatedNotice.hidden = true;
+  statusLine.textContent = "Running…";
+  const started = performance.now();
+  let response;
+  try {
+    response = await request(text, RESULTS_ACCEPT);
+  } catch {
+    statusLine.textContent = "The server could not be reached.";
+    return;
   }
-
-  function updatePermalink(text) {
-    const url = form.dataset.page + "?" + new URLSearchParams({ query: text });
-    permalink.href = url;
-    window.history.replaceState(null, "", url);
+  if (!response.ok) {
+    statusLine.textContent = "";
+    results.hidden = true;
+    downloads.hidden = true;
+    showError(await errorBody(response));
+    return;
   }
-
-  function clearError() {
-    errorBox.hidden = true;
-    errorBox.replaceChildren();
-    if (errorMark) errorMark.clear();
-    errorMark = null;
-    for (let line = 0; line < editor.lineCount(); line++) {
-      editor.removeLineClass(line, "background", "cm-error-line");
-    }
+  const type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
+  const result = type === "application/n-triples" ? graphResult(await response.text()) : selectResult(await response.json());
+  result.labels = await labels(result);
+  result.namespaces = completions.prefixes;
+  result.sort = null;
+  result.page = 0;
+  result.text = text;
+  current = result;
+  statusLine.textContent = countLine(result, Math.round(performance.now() - started));
+  const cap = response.headers.get("X-Civicgraph-Truncated");
+  if (cap) {
+    truncatedNotice.textContent = "Truncated: the server returns at most " + cap + " rows, so only the first " +
+      result.rows.length + " are shown. Add LIMIT and OFFSET to page through the rest.";
+    truncatedNotice.hidden = false;
   }
+  remember(text, queryTitle(text));
+  showHistory(history, load);
+  showDownloads(result.kind);
+  renderTable(result, tableView);
+  showNetwork.hidden = result.kind !== "graph";
+  viewSwitch.hidden = showNetwork.hidden;
+  select(false);
+  results.hidden = false;
+}
 
-  function showError(body) {
-    const where = body.line ? "Line " + body.line + ", column " + body.column + ": " : "";
-    const title = document.createElement("strong");
-    title.textContent = (body.error || "Error") + " (" + body.status + ")";
-    const detail = document.createElement("p");
-    detail.className = "error-position";
-    detail.textContent = where + (body.detail || "");
-    errorBox.replaceChildren(title, detail);
-    errorBox.hidden = false;
-    if (body.line) {
-      const line = body.line - 1;
-      const ch = Math.max(0, (body.column || 1) - 1);
-      editor.addLineClass(line, "background", "cm-error-line");
-      errorMark = editor.markText({ line: line, ch: ch }, { line: line, ch: ch + 1 },
-        { className: "cm-error-char" });
-      editor.setCursor({ line: line, ch: ch });
-    }
+// --- result shapes ----------------------------------------------------------
+
+function selectResult(body) {
+  if (typeof body.boolean === "boolean") {
+    return { kind: "ask", vars: ["answer"], rows: [[{ type: "literal", value: String(body.boolean) }]] };
   }
+  const vars = body.head.vars;
+  return { kind: "results", vars, rows: body.results.bindings.map((b) => vars.map((v) => b[v] || null)) };
+}
 
-  async function errorBody(response) {
-    try {
-      return await response.json();
-    } catch (e) {
-      return { error: response.statusText, status: response.status, detail: "" };
-    }
+const ESCAPES = { t: "\t", n: "\n", r: "\r", b: "\b", f: "\f", '"': '"', "'": "'", "\\": "\\" };
+
+// N-Triples string escapes (ECHAR and UCHAR of RDF 1.1 N-Triples §2.3).
+function unescapeLiteral(text) {
+  return text.replace(/\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)/g, (_, e) =>
+    e.length > 1 ? String.fromCodePoint(parseInt(e.slice(1), 16)) : (ESCAPES[e] || e));
+}
+
+function ntriplesTerm(text) {
+  if (text.startsWith("<")) return { type: "uri", value: text.slice(1, text.indexOf(">")) };
+  if (text.startsWith("_:")) return { type: "bnode", value: text.slice(2).split(/\s/)[0] };
+  const match = text.match(/^"((?:[^"\\]|\\.)*)"(?:@([\w-]+)|\^\^<([^>]*)>)?/);
+  if (!match) return null;
+  const term = { type: "literal", value: unescapeLiteral(match[1]) };
+  if (match[2]) term["xml:lang"] = match[2];
+  if (match[3]) term.datatype = match[3];
+  return term;
+}
+
+function graphResult(text) {
+  const rows = [];
+  for (const line of text.split("\n")) {
+    const match = line.match(/^(<[^>]*>|_:\S+)\s+<([^>]*)>\s+(.*?)\s*\.\s*$/);
+    const object = match && ntriplesTerm(match[3]);
+    if (object) rows.push([ntriplesTerm(match[1]), { type: "uri", value: match[2] }, object]);
   }
+  return { kind: "graph", vars: ["subject", "predicate", "object"], rows };
+}
 
-  async function run() {
-    const text = editor.getValue();
-    updatePermalink(text);
-    clearError();
-    truncatedNotice.hidden = true;
-    statusLine.textContent = "Running…";
-    const started = performance.now();
-    let response;
-    try {
-      response = await request(text, RESULTS_ACCEPT);
-    } catch (e) {
-      statusLine.textContent = "The server could not be reached.";
-      return;
-    }
-    if (!response.ok) {
-      const body = await errorBody(response);
-      statusLine.textContent = "";
-      results.hidden = true;
-      downloads.hidden = true;
-      showError(body);
-      return;
-    }
-    const type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
-    const result = type === "application/n-triples"
-      ? graphResult(await response.text())
-      : selectResult(await response.json());
-    const elapsed = Math.round(performance.now() - started);
-    result.labels = await labels(result);
-    current = result;
-    current.sort = null;
-    current.page = 0;
-    const count = result.kind === "ask" ? "" : result.rows.length + (result.rows.length === 1 ? " row" : " rows") + " · ";
-    statusLine.textContent = count + elapsed + " ms";
-    const cap = response.headers.get("X-Civicgraph-Truncated");
-    if (cap) {
-      truncatedNotice.textContent = "Truncated: the server returns at most " + cap +
-        " rows, so only the first " + result.rows.length + " are shown. Add LIMIT and OFFSET to page through the rest.";
-      truncatedNotice.hidden = false;
-    }
-    showDownloads(result.kind);
-    renderTable();
-    renderNetwork();
-    results.hidden = false;
-  }
-
-  // --- result shapes ----------------------------------------------------------
-
-  function selectResult(body) {
-    if (typeof body.boolean === "boolean") {
-      return { kind: "ask", vars: ["answer"], rows: [[{ type: "literal", value: String(body.boolean) }]] };
-    }
-    const vars = body.head.vars;
-    const rows = body.results.bindings.map((b) => vars.map((v) => b[v] || null));
-    return { kind: "results", vars: vars, rows: rows };
-  }
-
-  const ESCAPES = { t: "\t", n: "\n", r: "\r", b: "\b", f: "\f", '"': '"', "'": "'", "\\": "\\" };
-
-  // N-Triples string escapes (ECHAR and UCHAR of RDF 1.1 N-Triples §2.3).
-  function unescapeLiteral(text) {
-    return text.replace(/\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)/g, (_, e) =>
-      e.length > 1 ? String.fromCodePoint(parseInt(e.slice(1), 16)) : (ESCAPES[e] || e));
-  }
-
-  function ntriplesTerm(text) {
-    if (text.startsWith("<")) return { term: { type: "uri", value: text.slice(1, text.indexOf(">")) } };
-    if (text.startsWith("_:")) return { term: { type: "bnode", value: text.slice(2).split(/\s/)[0] } };
-    const match = text.match(/^"((?:[^"\\]|\\.)*)"(?:@([\w-]+)|\^\^<([^>]*)>)?/);
-    if (!match) return null;
-    const value = unescapeLiteral(match[1]);
-    const term = { type: "literal", value: value };
-    if (match[2]) term["xml:lang"] = match[2];
-    if (match[3]) term.datatype = match[3];
-    return { term: term };
-  }
-
-  function graphResult(text) {
-    const rows = [];
-    for (const line of text.split("\n")) {
-      const match = line.match(/^(<[^>]*>|_:\S+)\s+<([^>]*)>\s+(.*?)\s*\.\s*$/);
-      if (!match) continue;
-      const object = ntriplesTerm(match[3]);
-      if (!object) continue;
-      rows.push([ntriplesTerm(match[1]).term, { type: "uri", value: match[2] }, object.term]);
-    }
-    return { kind: "graph", vars: ["subject", "predicate", "object"], rows: rows };
-  }
-
-  async function labels(result) {
-    const iris = new Set();
-    for (const row of result.rows) {
-      for (const term of row) if (term && term.type === "uri") iris.add(term.value);
-    }
-    if (!iris.size) return {};
-    const response = await fetch(form.dataset.labels, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ iris: Array.from(iris).slice(0, 1000) }),
-    });
-    return response.ok ? response.json() : {};
-  }
-
-  // --- table ------------------------------------------------------------------
-
-  function display(term) {
-    if (!term) return "";
-    if (term.type === "uri") {
-      const known = current.labels[term.value];
-      return (known && known.label) || term.value;
-    }
-    if (term.type === "bnode") return "_:" + term.value;
-    return term.value;
-  }
-
-  function cell(term) {
-    const td = document.createElement("td");
-    if (!term) return td;
-    if (term.type === "uri") {
-      const known = current.labels[term.value];
-      const link = document.createElement("a");
-      link.textContent = display(term);
-      link.title = term.value;
-      link.href = known && known.url ? known.url : term.value;
-      if (!(known && known.url)) link.rel = "noopener noreferrer";
-      td.append(link);
-    } else {
-      td.textContent = display(term);
-      if (term.datatype) td.title = term.datatype;
-      if (term["xml:lang"]) td.title = "@" + term["xml:lang"];
-      if (term.datatype && /#(integer|decimal|double|float|int|long)$/.test(term.datatype)) td.className = "num";
-    }
-    return td;
-  }
-
-  function compare(a, b) {
-    if (!a) return b ? 1 : 0;
-    if (!b) return -1;
-    const x = display(a);
-    const y = display(b);
-    const nx = Number(x);
-    const ny = Number(y);
-    if (a.type === "literal" && b.type === "literal" && x !== "" && y !== "" && !isNaN(nx) && !isNaN(ny)) return nx - ny;
-    return x.localeCompare(y, undefined, { sensitivity: "base" });
-  }
-
-  function sortedRows() {
-    const rows = current.rows.slice();
-    if (current.sort) {
-      const { column, descending } = current.sort;
-      rows.sort((r, s) => (descending ? -1 : 1) * compare(r[column], s[column]));
-    }
-    return rows;
-  }
-
-  function header() {
-    const tr = document.createElement("tr");
-    current.vars.forEach((name, column) => {
-      const th = document.createElement("th");
-      th.scope = "col";
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "sort";
-      button.textContent = name;
-      const sorted = current.sort && current.sort.column === column;
-      th.setAttribute("aria-sort", sorted ? (current.sort.descending ? "descending" : "ascending") : "none");
-      button.addEventListener("click", () => {
-        const descending = sorted && !current.sort.descending;
-        current.sort = { column: column, descending: descending };
-        current.page = 0;
-        renderTable();
-        tableView.querySelectorAll("th button")[column].focus();
-      });
-      th.append(button);
-      tr.append(th);
-    });
-    const thead = document.createElement("thead");
-    thead.append(tr);
-    return thead;
-  }
-
-  function pager(total) {
-    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    const nav = document.createElement("nav");
-    nav.className = "pager";
-    nav.setAttribute("aria-label", "Result pages");
-    const previous = document.createElement("button");
-    previous.type = "button";
-    previous.textContent = "← Previous";
-    previous.disabled = current.page === 0;
-    previous.addEventListener("click", () => { current.page -= 1; renderTable(); });
-    const next = document.createElement("button");
-    next.type = "button";
-    next.textContent = "Next →";
-    next.disabled = current.page >= pages - 1;
-    next.addEventListener("click", () => { current.page += 1; renderTable(); });
-    const where = document.createElement("span");
-    const first = total ? current.page * PAGE_SIZE + 1 : 0;
-    where.textContent = "Rows " + first + "–" + Math.min(total, (current.page + 1) * PAGE_SIZE) + " of " + total;
-    nav.append(previous, where, next);
-    return nav;
-  }
-
-  function renderTable() {
-    const rows = sortedRows();
-    const table = document.createElement("table");
-    table.className = "results-table";
-    table.append(header());
-    const tbody = document.createElement("tbody");
-    for (const row of rows.slice(current.page * PAGE_SIZE, (current.page + 1) * PAGE_SIZE)) {
-      const tr = document.createElement("tr");
-      for (const term of row) tr.append(cell(term));
-      tbody.append(tr);
-    }
-    table.append(tbody);
-    const wrapper = document.createElement("div");
-    wrapper.className = "table-scroll";
-    wrapper.append(table);
-    tableView.replaceChildren(wrapper, pager(rows.length));
-  }
-
-  // --- network ----------------------------------------------------------------
-
-  function edgesOf(result) {
-    const isEntity = (t) => t && t.type === "uri";
-    if (result.kind === "graph") {
-      return result.rows
-        .filter((r) => isEntity(r[0]) && isEntity(r[2]))
-        .map((r) => ({ from: r[0].value, to: r[2].value, predicate: r[1].value }));
-    }
-    if (result.kind !== "results" || !result.rows.length) return [];
-    const columns = result.vars.map((_, i) => i).filter((i) => result.rows.every((r) => !r[i] || r[i].type === "uri"));
-    const used = columns.filter((i) => result.rows.some((r) => r[i]));
-    if (used.length < 2) return [];
-    const [from, to] = used;
-    return result.rows
-      .filter((r) => r[from] && r[to])
-      .map((r) => ({ from: r[from].value, to: r[to].value, predicate: result.vars[to] }));
-  }
-
-  function renderNetwork() {
-    const edges = edgesOf(current);
-    showNetwork.hidden = edges.length === 0;
-    if (!edges.length) { select(false); return; }
-    const nodes = new Map();
-    for (const e of edges) {
-      for (const iri of [e.from, e.to]) {
-        const known = current.labels[iri] || {};
-        nodes.set(iri, { id: iri, label: known.label || iri, url: known.url });
-      }
-    }
-    const labelled = edges.map((e) => {
-      const known = current.labels[e.predicate];
-      return { from: e.from, to: e.to, label: (known && known.label) || e.predicate.split(/[#/]/).pop() };
-    });
-    current.network = { nodes: Array.from(nodes.values()), edges: labelled, drawn: false };
-    if (!networkView.hidden) drawNetwork();
-  }
-
-  function drawNetwork() {
-    if (current && current.network && !current.network.drawn) {
-      window.civicNetwork.draw(networkView, current.network.nodes, current.network.edges);
-      current.network.drawn = true;
-    }
-  }
-
-  function select(network) {
-    tableView.hidden = network;
-    networkView.hidden = !network;
-    showTable.setAttribute("aria-pressed", String(!network));
-    showNetwork.setAttribute("aria-pressed", String(network));
-    if (network) drawNetwork();
-  }
-
-  showTable.addEventListener("click", () => select(false));
-  showNetwork.addEventListener("click", () => select(true));
-
-  // --- downloads --------------------------------------------------------------
-
-  function showDownloads(kind) {
-    const wanted = kind === "graph" ? "graph" : "results";
-    for (const button of downloads.querySelectorAll("button.download")) {
-      button.hidden = button.dataset.kind !== wanted;
-    }
-    downloads.hidden = false;
-  }
-
-  downloads.addEventListener("click", async (event) => {
-    const button = event.target.closest("button.download");
-    if (!button) return;
-    const response = await request(editor.getValue(), button.dataset.mediaType);
-    if (!response.ok) { showError(await errorBody(response)); return; }
-    const url = URL.createObjectURL(await response.blob());
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = "civicgraph-query." + button.dataset.extension;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+async function labels(result) {
+  const iris = new Set();
+  for (const row of result.rows) for (const term of row) if (term && term.type === "uri") iris.add(term.value);
+  if (!iris.size) return {};
+  const response = await fetch(form.dataset.labels, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ iris: Array.from(iris).slice(0, 1000) }),
   });
+  return response.ok ? response.json() : {};
+}
 
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    run();
-  });
+// --- network ----------------------------------------------------------------
 
-  if (new URLSearchParams(window.location.search).has("query")) run();
-})();
+async function drawNetwork() {
+  if (!current || current.network) return;
+  current.network = "drawing";
+  const shown = current;
+  try {
+    const data = await fetchJson(form.dataset.graphApi + "?" + new URLSearchParams({ query: shown.text }));
+    if (current !== shown) return;
+    const view = draw(networkCanvas, data);
+    legend(document.getElementById("network-legend"), view);
+    document.getElementById("network-counts").textContent = countText(view);
+    current.network = view;
+  } catch (err) {
+    document.getElementById("network-counts").textContent = "The network cannot be drawn: " + err.message;
+  }
+}
+
+function select(network) {
+  tableView.hidden = network;
+  networkView.hidden = !network;
+  showTable.setAttribute("aria-pressed", String(!network));
+  showNetwork.setAttribute("aria-pressed", String(network));
+  if (network) drawNetwork();
+}
+
+showTable.addEventListener("click", () => select(false));
+showNetwork.addEventListener("click", () => select(true));
+
+// --- downloads and history --------------------------------------------------
+
+function showDownloads(kind) {
+  const wanted = kind === "graph" ? "graph" : "results";
+  for (const b of downloads.querySelectorAll("button.download")) b.hidden = b.dataset.kind !== wanted;
+  downloads.hidden = false;
+}
+
+downloads.addEventListener("click", async (event) => {
+  const chosen = event.target.closest("button.download");
+  if (!chosen) return;
+  const text = editor.getValue();
+  const response = await request(text, chosen.dataset.mediaType);
+  if (!response.ok) { showError(await errorBody(response)); return; }
+  const url = URL.createObjectURL(await response.blob());
+  download(url, fileName(queryTitle(text), chosen.dataset.extension));
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+});
+
+function load(text) {
+  editor.setValue(text);
+  editor.focus();
+  run();
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  run();
+});
+
+showHistory(history, load);
+checkTerms();
+if (new URLSearchParams(window.location.search).has("query")) run();

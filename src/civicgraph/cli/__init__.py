@@ -9,7 +9,9 @@ from civicgraph.cli.backup import backup_command, restore_command
 from civicgraph.cli.data import export_command, load, stats_command, validate
 from civicgraph.cli.network import graph_command, metrics_command
 from civicgraph.cli.querying import query
+from civicgraph.cli.reproduce import reproduce_command
 from civicgraph.cli.serving import serve
+from civicgraph.cli.versions import diff_command, versions_command
 from civicgraph.errors import CivicgraphError
 
 
@@ -40,5 +42,8 @@ for command in (
     metrics_command,
     backup_command,
     restore_command,
+    versions_command,
+    diff_command,
+    reproduce_command,
 ):
     main.add_command(command)

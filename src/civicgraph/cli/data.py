@@ -1,15 +1,17 @@
 """Commands that move data in and out: load, export, validate, stats."""
 
+import getpass
 import sys
 from pathlib import Path
 
 import click
 
-from civicgraph.cli.common import opened_store, settings_for, store_option
+from civicgraph.cli.common import atomic_output, opened_store, settings_for, store_option
 from civicgraph.cli.output import aligned_table
-from civicgraph.dataset import loader, stats, validation
+from civicgraph.config import Settings
+from civicgraph.dataset import loader, stats, validation, versions
 from civicgraph.dataset.export import export
-from civicgraph.errors import ValidationFailedError
+from civicgraph.errors import UserInputError, ValidationFailedError
 from civicgraph.formats import FORMATS, Kind, by_name
 from civicgraph.store import GraphStore
 
@@ -28,29 +30,69 @@ def _load_one(store: GraphStore, path: Path, graph: str | None) -> loader.LoadRe
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=_EXISTING_FILE)
+@click.argument("files", nargs=-1, type=_EXISTING_FILE)
 @click.option("--graph", default=None, metavar="IRI", help="Named graph [default: one per file].")
+@click.option(
+    "--bundled",
+    is_flag=True,
+    help="Load the ontology and the bundled data (unchanged files skipped).",
+)
 @click.option("--validate/--no-validate", default=True, help="Check the loaded files' shapes.")
 @click.option("--full", is_flag=True, help="List every shape problem, not a summary.")
 @store_option
 def load(
-    files: tuple[Path, ...], graph: str | None, validate: bool, full: bool, store: str | None
+    files: tuple[Path, ...],
+    graph: str | None,
+    *,
+    bundled: bool,
+    validate: bool,
+    full: bool,
+    store: str | None,
 ) -> None:
-    """Load RDF FILES, each replacing its named graph atomically.
+    """Load RDF FILES (or, with --bundled, the bundled data), each into its named graph.
 
-    The load is committed first; the loaded files are then checked against the
-    shapes and a summary printed (problems do not undo the load).
+    Each file replaces its named graph atomically. The load is committed first; the
+    loaded files are then checked against the shapes and a summary printed (problems
+    do not undo the load).
     """
-    with opened_store(settings_for(store=store)) as opened:
+    if not files and not bundled:
+        raise UserInputError("Name RDF files to load, or --bundled for the bundled data")
+    settings = settings_for(store=store)
+    with opened_store(settings) as opened:
+        if bundled:
+            _load_bundled(opened)
         for path in files:
             report = _load_one(opened, path, graph)
             click.echo(f"Loaded {report.triples:,} triples from {path} into <{report.graph}>")
-    if not validate:
+        _record_version(opened, settings, files, bundled=bundled)
+    if not validate or not files:
         return
     shapes_report = validation.validate_files(files)
     if not shapes_report.conforms:
         limit = None if full else validation.SUMMARY_LIMIT
         click.echo(shapes_report.text(limit), err=True)
+
+
+def _record_version(
+    store: GraphStore, settings: Settings, files: tuple[Path, ...], *, bundled: bool
+) -> None:
+    """Record the load as a dataset version, when the store keeps a version log."""
+    log = versions.log_for(settings)
+    if log is not None:
+        names = ", ".join([*(["the bundled data"] if bundled else []), *(p.name for p in files)])
+        versions.record_quietly(
+            log, store, who=f"civicgraph load ({getpass.getuser()})", action=f"load {names}"
+        )
+
+
+def _load_bundled(store: GraphStore) -> None:
+    reports = loader.load_bundled(store)
+    loaded = [r for r in reports if not r.skipped]
+    triples = sum(r.triples for r in loaded)
+    click.echo(
+        f"Loaded {triples:,} triples from {len(loaded)} bundled files "
+        f"({len(reports) - len(loaded)} unchanged, skipped)"
+    )
 
 
 @click.command("export")
@@ -69,11 +111,11 @@ def export_command(
 ) -> None:
     """Export the dataset (or one graph) in an RDF format."""
     fmt = by_name(format_name)
-    with opened_store(settings_for(store=store)) as opened:
+    with opened_store(settings_for(store=store), reading=True) as opened:
         if output is None:
             export(opened, sys.stdout.buffer, fmt, graph)
             return
-        with output.open("wb") as stream:
+        with atomic_output(output) as stream:
             export(opened, stream, fmt, graph)
     click.echo(f"Wrote {output}", err=True)
 
@@ -86,7 +128,7 @@ def validate(files: tuple[Path, ...], store: str | None) -> None:
     if files:
         report = validation.validate_files(files)
     else:
-        with opened_store(settings_for(store=store)) as opened:
+        with opened_store(settings_for(store=store), reading=True) as opened:
             report = validation.validate_store(opened)
     if not report.conforms:
         raise ValidationFailedError(report.text())
@@ -97,7 +139,7 @@ def validate(files: tuple[Path, ...], store: str | None) -> None:
 @store_option
 def stats_command(store: str | None) -> None:
     """Show triples in all, per graph, and instances per class."""
-    with opened_store(settings_for(store=store)) as opened:
+    with opened_store(settings_for(store=store), reading=True) as opened:
         found = stats.collect(opened)
     click.echo(f"{found.triples:,} triples in {len(found.graphs)} graphs\n")
     graph_rows = [[g.iri or "(default graph)", f"{g.triples:,}"] for g in found.graphs]

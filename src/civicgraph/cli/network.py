@@ -3,15 +3,26 @@
 import csv
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from civicgraph.cli.common import opened_store, settings_for, store_option
+from civicgraph.cli.common import atomic_output, opened_store, settings_for, store_option
 from civicgraph.cli.output import aligned_table
-from civicgraph.network import MEASURES, NetworkExplorer, ViewRequest, parse_measure, view_json
+from civicgraph.network import (
+    MEASURES,
+    NetworkExplorer,
+    View,
+    ViewRequest,
+    exports,
+    parse_measure,
+    view_json,
+)
 from civicgraph.network import html as network_html
 from civicgraph.network import params as read
 from civicgraph.network.model import INFO
+from civicgraph.network.timeline import parse_day
+from civicgraph.readmodels.search import SearchIndex
 from civicgraph.spreadsheet import neutralise
 
 
@@ -26,11 +37,18 @@ from civicgraph.spreadsheet import neutralise
 )
 @click.option("--relations", default=None, metavar="NAMES", help="Comma-separated relations.")
 @click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="DATE",
+    help="Draw the network as it stood on DATE (YYYY-MM-DD or YYYY).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="HTML file to write.",
+    help="File to write: .html (offline view), .gexf, .graphml, .ttl or .jsonld.",
 )
 @store_option
 def graph_command(
@@ -39,29 +57,50 @@ def graph_command(
     depth: int,
     classes: str | None,
     relations: str | None,
+    as_of: str | None,
     output: Path,
     store: str | None,
 ) -> None:
-    """Write the network (or ENTITY's ego network) as one HTML file that works offline.
+    """Write the network (or ENTITY's ego network) to a file, in the format its name ends in.
 
-    ENTITY is an IRI or kind/slug, e.g. person/patrick-atwater.
+    .html is one file that works offline; .gexf (Gephi) and .graphml (Cytoscape,
+    yEd) keep labels, classes and evidence counts; .ttl and .jsonld hold the RDF.
+
+    ENTITY is a name ("Code for America"), another name, kind/slug
+    (org/code-for-america) or an IRI; case and accents do not matter.
     """
     settings = settings_for(store=store)
-    request = ViewRequest(
-        focus=read.entity(entity) if entity else None,
-        depth=depth,
-        classes=read.terms([classes or ""]),
-        relations=read.terms([relations or ""]),
-    )
-    with opened_store(settings) as opened:
-        view = NetworkExplorer(opened, settings.node_cap).view(request)
+    with opened_store(settings, reading=True) as opened:
+        names = SearchIndex.build(opened) if entity else None
+        request = ViewRequest(
+            focus=read.entity(entity, names) if entity else None,
+            depth=depth,
+            classes=read.terms([classes or ""]),
+            relations=read.terms([relations or ""]),
+        )
+        explorer = NetworkExplorer(opened, settings.node_cap)
+        day = parse_day(as_of) if as_of else None
+        dated = explorer.projection().at(day).projection if day else None
+        view = explorer.view(request, projection=dated)
+    data = view_json(view, lambda iri: iri)
+    with atomic_output(output) as stream:
+        stream.write(_file_body(data, view, output, entity, day))
+    click.echo(f"Wrote {output}: {len(view.nodes)} nodes, {len(view.edges)} edges", err=True)
+
+
+def _file_body(
+    data: dict[str, Any], view: View, output: Path, entity: str | None, day: str | None
+) -> bytes:
+    """The view in the format the output file's extension names (``.html`` by default)."""
+    extension = output.suffix.lower().lstrip(".") or "html"
+    if extension != "html":
+        return exports.render(data, extension).body
     notice = f"Grouped: {view.total_nodes} nodes pass the node cap." if view.truncated else ""
     title = "civicgraph network" + (
         f" around {view.nodes[0].label}" if entity and view.nodes else ""
     )
-    data = view_json(view, lambda iri: iri)
-    output.write_text(network_html.render(data, title=title, notice=notice), encoding="utf-8")
-    click.echo(f"Wrote {output}: {len(view.nodes)} nodes, {len(view.edges)} edges", err=True)
+    title += f" on {day}" if day else ""
+    return network_html.render(data, title=title, notice=notice).encode()
 
 
 @click.command("metrics")
@@ -82,7 +121,7 @@ def metrics_command(
 ) -> None:
     """Rank entities by degree, betweenness or PageRank."""
     settings = settings_for(store=store)
-    with opened_store(settings) as opened:
+    with opened_store(settings, reading=True) as opened:
         projection = NetworkExplorer(opened, settings.node_cap).projection()
         values = projection.measure(parse_measure(measure_name))
     graph = projection.graph

@@ -37,6 +37,6 @@ def read_query_argument(text: str) -> str:
 def query(query_text: str, format_name: str | None, store: str | None) -> None:
     """Run a SPARQL query over the union of all graphs."""
     settings = settings_for(store=store)
-    with opened_store(settings) as opened:
+    with opened_store(settings, reading=True) as opened:
         result = opened.query(read_query_argument(query_text), max_rows=settings.row_cap)
     emit(result, format_name)

@@ -1,8 +1,13 @@
 """The ``serve`` command."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 
-from civicgraph.cli.common import settings_for, store_option
+from civicgraph.cli.common import served_url_file, settings_for, store_option
+from civicgraph.config import Settings
+from civicgraph.store import MEMORY
 from civicgraph.webapp import server
 
 
@@ -17,4 +22,20 @@ def serve(host: str | None, port: int | None, threads: int, store: str | None) -
     click.echo(f"Store: {settings.store}", err=True)
     server.prepare_store(settings)
     click.echo(f"Serving on http://{settings.host}:{settings.port}/", err=True)
-    server.serve(settings, threads)
+    with _noted_endpoint(settings):
+        server.serve(settings, threads)
+
+
+@contextmanager
+def _noted_endpoint(settings: Settings) -> Iterator[None]:
+    """Note the endpoint beside the store, so a CLI that finds it locked can name it."""
+    if settings.is_remote or settings.store == MEMORY:
+        yield
+        return
+    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host
+    noted = served_url_file(settings.store)
+    noted.write_text(f"http://{host}:{settings.port}/sparql\n", encoding="utf-8")
+    try:
+        yield
+    finally:
+        noted.unlink(missing_ok=True)

@@ -98,6 +98,23 @@ def community_index(found: list[frozenset[str]]) -> dict[str, int]:
     return {node: number for number, members in enumerate(found) for node in members}
 
 
+def community_names(
+    graph: nx.MultiDiGraph, found: list[frozenset[str]], named_by: int = 2
+) -> list[str]:
+    """Each community named by its best-connected members: "Code for America, 18F, …".
+
+    A number says nothing to a reader; the hubs of a community usually say what it is.
+    Members are ranked by distinct neighbours, then by label, so names are stable.
+    """
+    ranked = degrees(graph)
+    names = []
+    for members in found:
+        top = sorted(members, key=lambda n: (-ranked.get(n, 0), graph.nodes[n][INFO].label, n))
+        labels = [graph.nodes[n][INFO].label for n in top[:named_by]]
+        names.append(", ".join(labels) + (", …" if len(members) > named_by else ""))
+    return names
+
+
 def best_connected(graph: nx.MultiDiGraph) -> str | None:
     """The node with the most distinct neighbours (the first IRI among ties)."""
     found = degrees(graph)

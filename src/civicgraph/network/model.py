@@ -27,6 +27,8 @@ class NodeInfo:
     description: str = ""
     alt_labels: tuple[str, ...] = ()
     literals: tuple[tuple[str, str], ...] = ()
+    #: Date-typed literals by property IRI (not label): what ``timeline`` reads.
+    dates: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """How users name things in URLs and on the command line, read into IRIs.
 
-Entities may be given as full IRIs or as ``kind/slug`` (``person/patrick-atwater``);
+Entities may be given by label or other name ("Code for America"), as ``kind/slug``
+(``person/patrick-atwater``) or as full IRIs, resolved by ``readmodels.names``;
 classes and relations as IRIs, ``civ:`` names or bare ontology names (``Person``,
 ``memberOf``). One reader serves the web API and the CLI, so both accept the same.
 """
@@ -8,24 +9,22 @@ classes and relations as IRIs, ``civ:`` names or bare ontology names (``Person``
 from collections.abc import Iterable
 
 from civicgraph.errors import UserInputError
+from civicgraph.readmodels import names
 from civicgraph.readmodels.evidence import Confidence
-from civicgraph.vocab import CIV, ENTITY_BASE, entity_iri, parse_entity_iri
+from civicgraph.readmodels.search import SearchIndex
+from civicgraph.vocab import CIV
 
 _ONTOLOGY = CIV.namespace
 
 
-def entity(text: str) -> str:
-    """An entity IRI from an IRI or ``kind/slug``."""
-    text = text.strip()
-    if text.startswith(("http://", "https://")):
-        if parse_entity_iri(text) is None:
-            raise UserInputError(f"{text} is not an entity IRI (expected {ENTITY_BASE}kind/slug)")
-        return text
-    kind, _, slug = text.partition("/")
-    try:
-        return entity_iri(kind, slug)
-    except ValueError as exc:
-        raise UserInputError(f"Cannot read entity {text!r}: {exc}") from exc
+def entity(text: str, index: SearchIndex | None = None) -> str:
+    """An entity IRI from a name (with ``index``), ``kind/slug`` or an IRI."""
+    if index is not None:
+        return names.resolve(index, text)
+    found = names.syntactic(text.strip())
+    if found is None:
+        raise UserInputError(f"Cannot read entity {text!r}: give kind/slug or an IRI")
+    return found
 
 
 def term(text: str) -> str:

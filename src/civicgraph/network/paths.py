@@ -104,15 +104,21 @@ def find_paths(
     k: int = 5,
     relations: frozenset[str] | None = None,
     connections: nx.Graph | None = None,
+    avoid: frozenset[str] = frozenset(),
 ) -> PathResult:
     """Shortest and simple paths of at most ``max_hops``, optionally over some relations.
 
     ``connections``, the graph's undirected form, saves rebuilding it per call when no
-    relation restriction applies.
+    relation restriction applies. Paths never pass through a node in ``avoid`` (the
+    ends may be in it): two people who are only named in the same report are not
+    connected the way a researcher asks "how are they connected?".
     """
     _check(graph, source, target, max_hops, k)
     simple = connections if connections is not None and relations is None else None
     simple = simple if simple is not None else _connections(graph, relations)
+    if avoid:
+        ends = {source, target}
+        simple = nx.subgraph_view(simple, filter_node=lambda n: n in ends or n not in avoid)
     if source == target or not nx.has_path(simple, source, target):
         return PathResult(source, target, max_hops, (), ())
     shortest = islice(_within(nx.all_shortest_paths(simple, source, target), max_hops), MAX_PATHS)

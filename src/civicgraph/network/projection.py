@@ -22,13 +22,15 @@ from civicgraph.readmodels.evidence import EvidenceIndex, read_evidence
 from civicgraph.readmodels.labels import LABEL_PROPERTIES, best_label, label_or_name, local_name
 from civicgraph.store import GraphStore
 from civicgraph.store.results import term_value
-from civicgraph.vocab import CIV, RDFS, SDO, SKOS
+from civicgraph.vocab import CIV, RDFS, SDO, SKOS, XSD
 
 _DESCRIPTIONS: Final = (SDO.description.value, RDFS.comment.value)
 _ALT_LABEL: Final = SKOS.altLabel.value
 _MEMBER_OF: Final = CIV.memberOf.value
 _MEMBERSHIP_ROLES: Final = {CIV.member.value: "member", CIV.organization.value: "organization"}
 
+#: Datatypes of literals that date an entity (XSD §3.3.7 to §3.3.12).
+_DATE_TYPES: Final = frozenset(t.value for t in (XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth))
 #: Top-level classes that colour and group nodes, in legend order.
 GROUPS: Final = tuple(
     c.value
@@ -115,8 +117,13 @@ def read_terms(store: GraphStore) -> Terms:
 
 def _read_entities(store: GraphStore) -> _Rows:
     rows = _Rows()
+    standard: dict[str, set[str]] = defaultdict(set)
     for row in select(store, "network_entities"):
-        rows.classes[term_value(row["entity"])].add(term_value(row["class"]))
+        found = standard if "standard" in row else rows.classes
+        found[term_value(row["entity"])].add(term_value(row["class"]))
+    for entity, aligned in standard.items():
+        if entity not in rows.classes:  # a civ: class, when given, is more specific
+            rows.classes[entity] = aligned
     for row in select(store, "network_literals"):
         value = row["value"]
         entity = term_value(row["entity"])
@@ -155,6 +162,7 @@ def _node_info(
         description=_first_of(literals, _DESCRIPTIONS),
         alt_labels=tuple(sorted({v.value for p, v in literals if p == _ALT_LABEL})),
         literals=tuple(sorted((terms.label(p), v.value) for p, v in literals)),
+        dates=tuple(sorted((p, v.value) for p, v in literals if v.datatype.value in _DATE_TYPES)),
     )
 
 

@@ -5,7 +5,9 @@ The shape is a contract for the browser's drawing code and for API clients:
 description and, when laid out on the server, x and y; ``edges`` carry id, from, to,
 property, label, evidence (each record as ``readmodels.evidence.Evidence`` holds it:
 statement, sources, location, confidence, date), the best confidence, role, start,
-end and count (relations folded into an aggregated edge).
+end and count (relations folded into an aggregated edge). ``colour`` and ``legend``
+say how a node is coloured and what the legend calls that colour, so every view
+colours a class the same way (``network.colours``).
 """
 
 from collections.abc import Callable
@@ -13,8 +15,10 @@ from typing import Any
 
 import networkx as nx
 
+from civicgraph.network.colours import group_colour
 from civicgraph.network.model import INFO
 from civicgraph.network.paths import Path, PathResult
+from civicgraph.network.timeline import Shift
 from civicgraph.network.views import View, ViewEdge, ViewNode, entity_edge, entity_node
 from civicgraph.readmodels.evidence import Evidence
 
@@ -40,6 +44,8 @@ def node_json(node: ViewNode, link: Link) -> dict[str, Any]:
         "classLabel": node.cls_label,
         "group": node.group,
         "groupLabel": node.group_label,
+        "colour": group_colour(node.group),
+        "legend": node.group_label,
         "degree": node.degree,
         "url": link(node.id) if node.entity else None,
         "count": node.count,
@@ -114,3 +120,32 @@ def path_json(
         "nodes": [node_json(entity_node(n, graph.nodes[n][INFO], degrees[n]), link) for n in nodes],
         "edges": [edge_json(e) for e in edges.values()],
     }
+
+
+def shift_json(
+    shift: Shift, graph: nx.MultiDiGraph, degrees: dict[str, int], link: Link
+) -> dict[str, Any]:
+    """What appeared and ended between two days (``/api/graph/diff``), drawable as a view.
+
+    Every node and edge carries ``change`` (appeared, ended or unchanged), so the page
+    can tell them apart by line style and label, not by colour alone.
+    """
+    changes = dict.fromkeys(shift.appeared_nodes, "appeared")
+    changes.update(dict.fromkeys(shift.ended_nodes, "ended"))
+    edges: list[dict[str, Any]] = []
+    for keys, change in (
+        (shift.appeared_edges, "appeared"),
+        (shift.ended_edges, "ended"),
+        (shift.unchanged_edges, "unchanged"),
+    ):
+        for u, v, k in keys:
+            edges.append(
+                {**edge_json(entity_edge(u, v, graph.edges[u, v, k][INFO])), "change": change}
+            )
+            changes.setdefault(u, "unchanged")
+            changes.setdefault(v, "unchanged")
+    nodes = [
+        {**node_json(entity_node(n, graph.nodes[n][INFO], degrees.get(n, 0)), link), "change": c}
+        for n, c in sorted(changes.items())
+    ]
+    return {"nodes": nodes, "edges": edges, "truncated": False, "total_nodes": len(nodes)}

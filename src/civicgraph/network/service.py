@@ -9,6 +9,7 @@ graph only, bounded by the node cap.
 """
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -23,22 +24,30 @@ from civicgraph.network.analysis import (
     best_connected,
     communities,
     community_index,
+    community_names,
     degrees,
     facets,
     measure,
     undirected,
 )
 from civicgraph.network.background import BackgroundBuild, Report, Task, Tasks, WaitPolicy
+from civicgraph.network.model import INFO
 from civicgraph.network.paths import PathResult, find_paths
 from civicgraph.network.projection import ProjectionOptions, project
+from civicgraph.network.timeline import Dated, as_of
 from civicgraph.network.triples import from_triples
 from civicgraph.network.views import View, ViewRequest, build_view
 from civicgraph.store import GraphStore
+from civicgraph.vocab import CIV
 
 #: Builds the network of a store, reporting progress (``project`` unless a test slows it).
 Builder = Callable[[GraphStore, ProjectionOptions, Report], nx.MultiDiGraph]
 
 T = TypeVar("T")
+#: Dated networks kept per projection: a time slider playing through the years needs a
+#: couple of dozen; any more and arbitrary dates could fill memory.
+DAYS_KEPT = 32
+_DOCUMENT = CIV.Document.value
 
 
 @dataclass
@@ -50,6 +59,7 @@ class Projection:
     _cache: dict[str, object] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _slow: Tasks = field(init=False)
+    _days: "OrderedDict[tuple[str, bool], DatedProjection]" = field(default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
         self._slow = Tasks(self.patience)
@@ -85,6 +95,17 @@ class Projection:
         """Each node's community number."""
         return self._cached(f"index:{method}", lambda: community_index(self.communities(method)))
 
+    def community_labels(self, method: CommunityMethod) -> list[str]:
+        """Each community's name, by number."""
+        return self._cached(
+            f"names:{method}", lambda: community_names(self.graph, self.communities(method))
+        )
+
+    def named_communities(self, method: CommunityMethod) -> dict[str, tuple[int, str]]:
+        """Each node's community number and that community's name."""
+        names = self.community_labels(method)
+        return {node: (n, names[n]) for node, n in self.community_of(method).items()}
+
     def facets(self) -> Facets:
         """Classes, relations and sources present, for filter menus."""
         return self._cached("facets", lambda: facets(self.graph))
@@ -93,9 +114,39 @@ class Projection:
         """The graph with direction and parallel edges collapsed, for path search."""
         return self._cached("undirected", lambda: undirected(self.graph))
 
+    def documents(self) -> frozenset[str]:
+        """The nodes that are documents (sources), which paths avoid by default."""
+        return self._cached(
+            "documents",
+            lambda: frozenset(
+                n for n, d in self.graph.nodes(data=True) if d[INFO].group == _DOCUMENT
+            ),
+        )
+
     def hub(self) -> str | None:
         """The best-connected entity."""
         return best_connected(self.graph)
+
+    def at(self, day: str, *, hide_undated: bool = False) -> "DatedProjection":
+        """The network as it stood on ``day``, kept for the last few days asked for."""
+        key = (day, hide_undated)
+        with self._lock:
+            found = self._days.pop(key, None)
+            if found is None:
+                dated = as_of(self.graph, day, hide_undated=hide_undated)
+                found = DatedProjection(Projection(dated.graph, self.patience), dated)
+            self._days[key] = found
+            while len(self._days) > DAYS_KEPT:
+                self._days.popitem(last=False)
+            return found
+
+
+@dataclass(frozen=True)
+class DatedProjection:
+    """A projection of the network on one day, and what in it carries no date."""
+
+    projection: Projection
+    dated: Dated
 
 
 class NetworkExplorer:
@@ -127,15 +178,21 @@ class NetworkExplorer:
         """The projection of the store's current dataset version (PreparingError meanwhile)."""
         return self._current.get()
 
-    def view(self, request: ViewRequest, method: CommunityMethod = "greedy") -> View:
-        """The nodes and edges a request asks for, within the node cap."""
-        current = self.projection()
+    def view(
+        self,
+        request: ViewRequest,
+        method: CommunityMethod = "greedy",
+        *,
+        projection: Projection | None = None,
+    ) -> View:
+        """The nodes and edges a request asks for, within the node cap (on a day if given)."""
+        current = projection or self.projection()
         return build_view(
             current.graph,
             request,
             self.node_cap,
             degrees=current.degrees(),
-            community_of=lambda: current.community_of(method),
+            community_of=lambda: current.named_communities(method),
         )
 
     def result_view(self, triples: Iterable[Triple], request: ViewRequest) -> View:
@@ -152,9 +209,14 @@ class NetworkExplorer:
         max_hops: int = 4,
         k: int = 5,
         relations: frozenset[str] | None = None,
+        through_documents: bool = False,
+        projection: Projection | None = None,
     ) -> PathResult:
-        """Shortest and simple paths between two entities, with evidence on each hop."""
-        current = self.projection()
+        """Shortest and simple paths between two entities, with evidence on each hop.
+
+        Documents are sources, not actors: paths go through them only on request.
+        """
+        current = projection or self.projection()
         return find_paths(
             current.graph,
             source,
@@ -163,6 +225,7 @@ class NetworkExplorer:
             k=k,
             relations=relations,
             connections=current.connections(),
+            avoid=frozenset() if through_documents else current.documents(),
         )
 
     def hub_view(self, depth: int = 1) -> View:

@@ -280,7 +280,7 @@ def build_view(
     cap: int,
     *,
     degrees: dict[str, int],
-    community_of: Callable[[], dict[str, int]] | None = None,
+    community_of: Callable[[], dict[str, tuple[int, str]]] | None = None,
 ) -> View:
     """Select, cap and (for big views) lay out what ``request`` asks for."""
     part = select(graph, request)
@@ -299,11 +299,12 @@ def build_view(
 
 
 def _groups(
-    part: nx.MultiDiGraph, by: str, community_of: Callable[[], dict[str, int]] | None
+    part: nx.MultiDiGraph, by: str, community_of: Callable[[], dict[str, tuple[int, str]]] | None
 ) -> dict[str, tuple[str, str]]:
     if by == "community":
         index = community_of() if community_of else {}
+        unknown = (-1, "No community")
         return {
-            n: (f"community:{index.get(n, -1)}", f"Community {index.get(n, -1) + 1}") for n in part
+            n: (f"community:{index.get(n, unknown)[0]}", index.get(n, unknown)[1]) for n in part
         }
     return {n: (d[INFO].group, d[INFO].group_label) for n, d in part.nodes(data=True)}

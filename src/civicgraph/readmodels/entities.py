@@ -10,6 +10,7 @@ query text.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from pyoxigraph import Literal, NamedNode
 
@@ -121,7 +122,7 @@ def _group_label(rows: Sequence[Mapping[str, Term]], direction: str) -> str:
     label = best_label(r.get("propertyLabel") for r in rows) or humanize(iri)
     if direction == "out":
         return label
-    return best_label(r.get("inverseLabel") for r in rows) or f"inverse of {label}"
+    return best_label(r.get("inverseLabel") for r in rows) or f"{label} this"
 
 
 def _relations(
@@ -146,11 +147,56 @@ def _relations(
         )
         for (direction, prop), links in by_group.items()
     ]
-    groups.sort(key=lambda g: g.label.casefold())
+    groups.sort(key=lambda g: (importance(g.property), g.label.casefold()))
     return (
         [g for g in groups if g.direction == "out"],
         [g for g in groups if g.direction == "in"],
     )
+
+
+#: Relations in the order a reader wants them: who founded and leads, who belongs, who
+#: takes part, what it came from; what a document is about or mentions comes last.
+_IMPORTANCE: Final = (
+    "founder",
+    "founded",
+    "ledBy",
+    "leads",
+    "memberOf",
+    "hasMember",
+    "subOrganizationOf",
+    "hasSubOrganization",
+    "proposedBy",
+    "proposes",
+    "organizer",
+    "organizerOf",
+    "participant",
+    "participatesIn",
+    "attendee",
+    "attended",
+    "author",
+    "authorOf",
+    "replacedBy",
+    "replaces",
+    "mergedInto",
+    "renamedTo",
+    "inspiredBy",
+    "buildsOn",
+    "resultedIn",
+    "recommends",
+    "location",
+    "reportedCost",
+)
+_LAST: Final = ("addresses", "addressedBy", "about", "publishedIn", "mentions", "mentionedIn")
+
+
+def importance(prop: str) -> int:
+    """A relation's place on a page: lower first; unknown relations before the mentions."""
+    name = local_name(prop)
+    if name in _IMPORTANCE:
+        return _IMPORTANCE.index(name)
+    if name in _LAST:
+        return 100 + _LAST.index(name)
+    return 50
 
 
 def _is_statement(iri: str) -> bool:
@@ -174,11 +220,20 @@ def _memberships(rows: list[dict[str, Term]], evidence: EvidenceIndex) -> tuple[
             start=_value(group[0], "start"),
             end=_value(group[0], "end"),
             as_of=_value(group[0], "asOf"),
-            evidence=evidence.about(iri),
+            evidence=_once_per_source(evidence.about(iri)),
         )
         for (iri, direction), group in by_iri.items()
     ]
     return tuple(sorted(found, key=lambda m: (m.start or m.as_of, m.other_label)))
+
+
+def _once_per_source(found: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """One record per place in a source: a membership's statements (member,
+    organization, role) usually cite the same paragraph, and a reader needs it once."""
+    kept: dict[tuple[tuple[str, ...], str, str], Evidence] = {}
+    for item in found:
+        kept.setdefault((tuple(s.iri for s in item.sources), item.location, item.date), item)
+    return tuple(kept.values())
 
 
 def _types(rows: Sequence[Mapping[str, Term]]) -> tuple[TypeRef, ...]:

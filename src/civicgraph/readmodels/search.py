@@ -5,17 +5,21 @@ version changes, so a keystroke in the typeahead costs a scan of a few thousand 
 strings rather than a SPARQL round trip. Matching ignores case and accents
 ("jose nunez" finds "José Núñez"). Ranking: a name equal to the query, then a name
 starting with it, then a name with a word starting with it, then a name containing it,
-then a name holding every word of the query; descriptions come after all names.
+then a name holding every word of the query; descriptions come after all names, and
+names that are only similar (trigrams, see ``readmodels.trigrams``) come last. Within
+one of those three groups an entity ranks above a document that shares its name, so
+"18F" finds the organization before the three reports titled "18F".
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
 
 from civicgraph.dataset.versioned import PerVersion
 from civicgraph.queries import select
 from civicgraph.readmodels.labels import label_or_name
+from civicgraph.readmodels.trigrams import TrigramIndex
+from civicgraph.readmodels.words import normalize
 from civicgraph.store import GraphStore
 from civicgraph.store.results import Term, term_value
 from civicgraph.vocab import parse_entity_iri
@@ -24,6 +28,11 @@ from civicgraph.vocab import parse_entity_iri
 DEFAULT_LIMIT = 20
 #: Entities never offered by search: evidence records have no name of their own.
 _UNSEARCHED_KINDS = frozenset({"statement"})
+#: Kinds that record where a claim came from or how it was held, ranked after the
+#: actors and efforts they name (a document titled "18F" comes after 18F itself).
+RECORD_KINDS = frozenset({"document", "membership", "amount"})
+
+__all__ = ["DEFAULT_LIMIT", "Hit", "Page", "SearchIndex", "Searcher", "Tier", "normalize"]
 
 
 class Tier(IntEnum):
@@ -36,13 +45,12 @@ class Tier(IntEnum):
     ALL_WORDS = 4
     DESCRIPTION_WORD = 5
     DESCRIPTION_SUBSTRING = 6
+    SIMILAR = 7
 
-
-def normalize(text: str) -> str:
-    """Fold case and strip accents and extra spaces, for comparison only."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.casefold().split())
+    @property
+    def group(self) -> int:
+        """0 for names, 1 for descriptions, 2 for similar names: kinds rank inside each."""
+        return 0 if self <= Tier.ALL_WORDS else 1 if self < Tier.SIMILAR else 2
 
 
 @dataclass(frozen=True)
@@ -55,10 +63,43 @@ class Hit:
     types: tuple[str, ...]
     matched: str
     tier: Tier
+    similarity: float = 1.0
+
+    def sort_key(self) -> tuple[int, bool, int, float, int, str, str]:
+        """Names before descriptions before look-alikes; entities before records."""
+        is_record = self.kind in RECORD_KINDS
+        return (
+            self.tier.group,
+            is_record,
+            self.tier,
+            -self.similarity,
+            len(self.label),
+            self.label.casefold(),
+            self.iri,
+        )
 
 
 @dataclass(frozen=True)
-class _Entry:
+class Page:
+    """One page of results, with the total so nothing is cut off silently."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: tuple[Hit, ...]
+    suggestion: str = ""
+
+    @property
+    def pages(self) -> int:
+        """How many pages the total fills (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One named entity as the index holds it."""
+
     iri: str
     label: str
     kind: str
@@ -99,9 +140,17 @@ class _Query:
 class SearchIndex:
     """An immutable index of every named entity."""
 
-    def __init__(self, entries: list[_Entry]) -> None:
+    def __init__(self, entries: list[Entry]) -> None:
         self._entries = entries
         self._by_iri = {entry.iri: entry for entry in entries}
+        self._by_name: dict[str, list[Entry]] = {}
+        names: list[tuple[str, int]] = []
+        for number, entry in enumerate(entries):
+            keys = {name for name, _ in entry.names} | {normalize(entry.iri.rsplit("/", 1)[-1])}
+            for key in keys:
+                self._by_name.setdefault(key, []).append(entry)
+            names.extend((name, number) for name, _ in entry.names)
+        self._similar = TrigramIndex(names)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -123,25 +172,57 @@ class SearchIndex:
         """The labels of those IRIs that name an indexed entity."""
         return {iri: self._by_iri[iri].label for iri in iris if iri in self._by_iri}
 
+    def entry(self, iri: str) -> Entry | None:
+        """The indexed entity with this IRI, if any."""
+        return self._by_iri.get(iri)
+
+    def named(self, text: str) -> list[Entry]:
+        """Entities whose label, alternative name or slug is ``text`` (case, accents ignored)."""
+        key = normalize(text)
+        return list(self._by_name.get(key, ())) or list(
+            self._by_name.get(key.replace(" ", "-"), ())
+        )
+
     def search(self, text: str, limit: int = DEFAULT_LIMIT) -> list[Hit]:
         """The best ``limit`` matches for ``text``, best first; empty text finds nothing."""
-        query = _Query(text)
+        return list(self.find(text, 1, max(1, limit)).hits) if limit > 0 else []
+
+    def find(self, text: str, page: int = 1, per_page: int = DEFAULT_LIMIT) -> Page:
+        """One page of matches with their total, and a suggestion when only look-alikes match."""
+        hits = self._ranked(_Query(text))
+        start = (max(1, page) - 1) * per_page
+        close = [hit for hit in hits if hit.tier is not Tier.SIMILAR]
+        suggestion = hits[0].matched if hits and not close else ""
+        return Page(
+            text,
+            len(hits),
+            max(1, page),
+            per_page,
+            tuple(hits[start : start + per_page]),
+            suggestion,
+        )
+
+    def _ranked(self, query: _Query) -> list[Hit]:
         if not query.text:
             return []
-        scored = []
+        hits: dict[str, Hit] = {}
         for entry in self._entries:
             hit = _match(entry, query)
             if hit is not None:
-                scored.append(((hit.tier, len(hit.label), hit.label.casefold(), hit.iri), hit))
-        scored.sort(key=lambda pair: pair[0])
-        return [hit for _, hit in scored[: max(0, limit)]]
+                hits[entry.iri] = hit
+        for number, (score, name) in self._similar.similar(query.text).items():
+            entry = self._entries[number]
+            if entry.iri not in hits:
+                original = dict(entry.names).get(name, entry.label)
+                hits[entry.iri] = _hit(entry, Tier.SIMILAR, original, score)
+        return sorted(hits.values(), key=Hit.sort_key)
 
 
-def _entry(iri: str, found: dict[str, list[Term]]) -> _Entry:
+def _entry(iri: str, found: dict[str, list[Term]]) -> Entry:
     ref = parse_entity_iri(iri)
     label = label_or_name(iri, found.get("label", []))
     alts = sorted({term_value(t) for t in found.get("alt", [])} - {label})
-    return _Entry(
+    return Entry(
         iri=iri,
         label=label,
         kind=ref.kind if ref else "",
@@ -151,7 +232,11 @@ def _entry(iri: str, found: dict[str, list[Term]]) -> _Entry:
     )
 
 
-def _match(entry: _Entry, query: _Query) -> Hit | None:
+def _hit(entry: Entry, tier: Tier, matched: str, similarity: float = 1.0) -> Hit:
+    return Hit(entry.iri, entry.label, entry.kind, entry.types, matched, tier, similarity)
+
+
+def _match(entry: Entry, query: _Query) -> Hit | None:
     best: tuple[Tier, str] | None = None
     for normalized, original in entry.names:
         tier = query.name_tier(normalized)
@@ -161,9 +246,7 @@ def _match(entry: _Entry, query: _Query) -> Hit | None:
         tiers = [t for t in map(query.description_tier, entry.descriptions) if t is not None]
         if tiers:
             best = (min(tiers), "")
-    if best is None:
-        return None
-    return Hit(entry.iri, entry.label, entry.kind, entry.types, best[1], best[0])
+    return None if best is None else _hit(entry, best[0], best[1])
 
 
 class Searcher:
@@ -179,3 +262,7 @@ class Searcher:
     def search(self, text: str, limit: int = DEFAULT_LIMIT) -> list[Hit]:
         """Search the current data."""
         return self.index().search(text, limit)
+
+    def find(self, text: str, page: int = 1, per_page: int = DEFAULT_LIMIT) -> Page:
+        """One page of results over the current data."""
+        return self.index().find(text, page, per_page)

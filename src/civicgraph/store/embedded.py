@@ -21,7 +21,6 @@ from pyoxigraph import (
 )
 
 from civicgraph.errors import (
-    QuerySyntaxError,
     RdfSyntaxError,
     StoreError,
     StoreLockedError,
@@ -29,6 +28,7 @@ from civicgraph.errors import (
 )
 from civicgraph.formats import Format
 from civicgraph.sparql.lexer import declares_dataset
+from civicgraph.sparql.messages import explained
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
 from civicgraph.store.results import QueryResult, Term
 from civicgraph.store.streams import (
@@ -116,7 +116,7 @@ class EmbeddedStore:
             )
             return materialize(raw, max_rows)
         except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from exc
+            raise explained(sparql, str(exc)) from exc
         except RuntimeError as exc:  # e.g. a binding for a variable the query does not project
             raise UserInputError(f"The query cannot run: {exc}") from exc
         except OSError as exc:
@@ -127,7 +127,7 @@ class EmbeddedStore:
         try:
             self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from exc
+            raise explained(sparql, str(exc)) from exc
         except RuntimeError as exc:  # e.g. CREATE GRAPH of a graph that exists
             raise UserInputError(f"The update cannot run, and changed nothing: {exc}") from exc
         except OSError as exc:

@@ -8,7 +8,7 @@ time limit. An in-memory store cannot be opened from another process, so its
 queries run in this process, with the row cap but without a hard time limit.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, BinaryIO
 from urllib.parse import urljoin
 
@@ -89,8 +89,14 @@ class GuardedStore:
     generation so that the children reopen before their next read.
     """
 
-    def __init__(self, primary: GraphStore, settings: Settings) -> None:
+    def __init__(
+        self,
+        primary: GraphStore,
+        settings: Settings,
+        on_write: Callable[[str], None] | None = None,
+    ) -> None:
         self.primary = primary
+        self.on_write = on_write
         self.allowlist = settings.service_allowlist
         self.pool: QueryPool | None = None
         if isinstance(primary, EmbeddedStore) and primary.path and not primary.read_only:
@@ -106,7 +112,7 @@ class GuardedStore:
             return self.pool.run(method, **kwargs)
         return getattr(self.primary, method)(**kwargs)
 
-    def _wrote(self, graph: str | None = None) -> None:
+    def _wrote(self, action: str, graph: str | None = None) -> None:
         """Record a change: a new dataset revision, and fresh stores for the workers.
 
         Called only after a write succeeded: a refused write changed nothing, so it
@@ -118,6 +124,8 @@ class GuardedStore:
         record_revision(self.primary)
         if self.pool is not None:
             self.pool.bump()
+        if self.on_write is not None:
+            self.on_write(action)
 
     def query(
         self,
@@ -174,7 +182,7 @@ class GuardedStore:
         """Refuse LOAD and SERVICE, then apply the update atomically."""
         check(sparql, self.allowlist)
         self.primary.update(sparql, base_iri=base_iri)
-        self._wrote()
+        self._wrote("SPARQL Update")
 
     def load(
         self,
@@ -190,14 +198,14 @@ class GuardedStore:
         count = self.primary.load(
             source, fmt, graph, replace=replace, base_iri=base_iri, on_progress=on_progress
         )
-        self._wrote(graph)
+        self._wrote("Graph Store write", graph)
         return count
 
     def drop_graph(self, graph: str | None) -> bool:
         """Drop a graph in the primary store."""
         existed = self.primary.drop_graph(graph)
         if existed:
-            self._wrote(graph)
+            self._wrote("Graph Store delete", graph)
         return existed
 
     def has_graph(self, graph: str) -> bool:

@@ -17,6 +17,7 @@ Queries see the union of all graphs by default only when the server is configure
 so (Oxigraph ``--union-default-graph``, Fuseki ``tdb2:unionDefaultGraph true``).
 """
 
+import json
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -283,10 +284,36 @@ def _http_error(
     """A 400 to SPARQL text is a syntax error (§2.1.5); anything else, a store failure."""
     excerpt = response.text[:EXCERPT].strip()
     status = response.status_code
+    said, fields = _server_words(excerpt)
     if sparql and status == 400:
-        return QuerySyntaxError(excerpt)
-    detail = f"The SPARQL server answered {method} {url} with {status}: {excerpt or '(no body)'}"
+        return _syntax_error(said, fields)
+    detail = f"The SPARQL server answered {method} {url} with {status}: {said or '(no body)'}"
     return StoreError(detail, status, excerpt)
+
+
+def _server_words(excerpt: str) -> tuple[str, dict[str, Any]]:
+    """The message of an error body and its fields: the ``detail`` of a JSON error
+    (civicgraph's shape), else the body as it came, so it is printed once, readably."""
+    try:
+        found = json.loads(excerpt)
+    except ValueError:
+        return excerpt, {}
+    if isinstance(found, dict) and "detail" in found:
+        return str(found["detail"]), found
+    return excerpt, {}
+
+
+def _syntax_error(said: str, fields: dict[str, Any]) -> QuerySyntaxError:
+    """A remote parse error, without civicgraph's own preamble written a second time."""
+    line, column = fields.get("line"), fields.get("column")
+    if said.startswith(_PREAMBLE):
+        said = said.split(": ", 1)[-1]
+    if isinstance(line, int) and isinstance(column, int):
+        return QuerySyntaxError(said, line, column)
+    return QuerySyntaxError(said)
+
+
+_PREAMBLE = "The SPARQL text does not parse"
 
 
 def _body(response: requests.Response) -> IO[bytes]:

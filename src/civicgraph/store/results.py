@@ -18,6 +18,7 @@ from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
 
 from civicgraph.formats import Format, Kind, negotiate
 from civicgraph.spreadsheet import FORMULA_STARTS, neutralise, wants_spreadsheet
+from civicgraph.store import jsonld
 from civicgraph.store.expressible import check_xml_text, expressible, writer_refusals
 from civicgraph.vocab import PREFIXES, XSD
 
@@ -214,15 +215,21 @@ _RESULT_WRITERS = {"json": _json, "xml": _xml}
 _TABLE_WRITERS = {"csv": _csv, "tsv": _tsv}
 
 
-def serialize_triples(triples: Sequence[Triple] | Iterator[Triple], fmt: Format) -> bytes:
-    """Serialize triples in any RDF format; dataset formats put them in the default graph."""
+def serialize_triples(
+    triples: Sequence[Triple] | Iterator[Triple], fmt: Format, context: str | None = None
+) -> bytes:
+    """Serialize triples in any RDF format; dataset formats put them in the default graph.
+
+    JSON-LD is compacted (``store.jsonld``), against ``context`` when given its URL.
+    """
     with writer_refusals(fmt):
         if Kind.DATASET in fmt.kinds and fmt.name != "jsonld":
             quads = (Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
             return serialize(quads, format=fmt.rdf_format) or b""
         prefixes = PREFIXES if fmt.name in {"turtle", "n3", "rdfxml"} else None
         checked = expressible(triples, fmt)
-        return serialize(checked, format=fmt.rdf_format, prefixes=prefixes) or b""
+        body = serialize(checked, format=fmt.rdf_format, prefixes=prefixes) or b""
+    return jsonld.compact(body, context) if fmt.name == "jsonld" else body
 
 
 def serialize_result(result: QueryResult, fmt: Format, *, spreadsheet: bool = False) -> bytes:

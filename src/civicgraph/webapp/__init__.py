@@ -4,10 +4,14 @@ from flask import Flask
 
 from civicgraph.config import Settings, from_env
 from civicgraph.dataset.loader import load_bundled
+from civicgraph.dataset.versions import START, log_for, record_quietly
 from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.webapp import (
+    browse_pages,
+    bundle_pages,
+    cite_pages,
     entity_pages,
     errors,
     export_pages,
@@ -21,6 +25,7 @@ from civicgraph.webapp import (
     sparql,
     update,
     urls,
+    versions_pages,
 )
 from civicgraph.webapp.bodies import JSON_LIMIT
 from civicgraph.webapp.security import add_security_headers
@@ -37,7 +42,13 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     store = store if store is not None else open_store(settings)
     if settings.load_bundled:
         load_bundled(store)
+    versions = log_for(settings)
     guarded = store if isinstance(store, GuardedStore) else GuardedStore(store, settings)
+    if versions is not None:
+        record_quietly(versions, guarded.primary, who="civicgraph serve", action=START)
+        guarded.on_write = lambda action: record_quietly(
+            versions, guarded.primary, who="write token", action=action
+        )
     app = Flask(
         __name__,
         template_folder=str(web_dir() / "templates"),
@@ -46,11 +57,12 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     # The default for a route that sets no limit of its own; the routes that take
     # larger bodies (queries, updates, uploads) raise it for their own requests only.
     app.config["MAX_CONTENT_LENGTH"] = JSON_LIMIT
-    install(app, AppState(settings, guarded))
+    install(app, AppState(settings, guarded, versions))
     for blueprint in (
         pages.bp,
         entity_pages.bp,
         search_pages.bp,
+        browse_pages.bp,
         query_pages.bp,
         gallery_pages.bp,
         export_pages.bp,
@@ -58,6 +70,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         sparql.bp,
         update.bp,
         graph_store.bp,
+        versions_pages.bp,
+        cite_pages.bp,
+        bundle_pages.bp,
     ):
         app.register_blueprint(blueprint)
     graph.install(app)

@@ -3,6 +3,7 @@
 Clients that want JSON get ``{"error", "status", "detail"}``; browsers get a page.
 """
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
@@ -10,12 +11,16 @@ from werkzeug.exceptions import HTTPException
 
 from civicgraph import errors
 from civicgraph.formats import Kind, by_name, wants_html
+from civicgraph.sparql.messages import explain
+
+_SPARQL_BODIES = frozenset({"application/sparql-query", "application/sparql-update"})
 
 STATUS: dict[type[errors.CivicgraphError], int] = {
     errors.UserInputError: 400,
     errors.AuthenticationError: 401,
     errors.WritesDisabledError: 403,
     errors.NotFoundError: 404,
+    errors.AmbiguousNameError: 409,
     errors.NotAcceptableError: 406,
     errors.CannotExpressError: 406,
     errors.LengthRequiredError: 411,
@@ -55,6 +60,28 @@ def error_response(status: int, title: str, detail: str, **extra: Any) -> Respon
     return response
 
 
+def _sparql_text() -> str:
+    """The SPARQL text of the request being answered, however it was sent (§2.1)."""
+    text = request.values.get("query") or request.values.get("update")
+    if text is None and request.mimetype in _SPARQL_BODIES:
+        text = request.get_data(cache=True, as_text=True)
+    return text or ""
+
+
+def _syntax_detail(error: errors.QuerySyntaxError, extra: dict[str, Any]) -> str:
+    """The parser's message in the reader's words, with what the editor can offer.
+
+    The embedded store explains its errors itself (it has the text); an error from a
+    remote server is explained here, from the request's text.
+    """
+    if error.fix is not None:
+        extra.update(error.fix)
+        return error.detail
+    found = explain(error.message, _sparql_text(), error.line, error.column)
+    extra.update(found.fix)
+    return found.detail
+
+
 def _civicgraph_error(error: errors.CivicgraphError) -> Response:
     status = status_of(error)
     extra: dict[str, Any] = {}
@@ -62,7 +89,12 @@ def _civicgraph_error(error: errors.CivicgraphError) -> Response:
         value = getattr(error, name, None)
         if value is not None:
             extra[name] = value
-    response = error_response(status, error.title, error.detail, **extra)
+    if isinstance(error, errors.UnknownNameError | errors.AmbiguousNameError):
+        extra["candidates"] = [asdict(c) for c in error.candidates]
+    detail = error.detail
+    if isinstance(error, errors.QuerySyntaxError):
+        detail = _syntax_detail(error, extra)
+    response = error_response(status, error.title, detail, **extra)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="civicgraph"'
     if isinstance(error, errors.PreparingError):

@@ -6,13 +6,16 @@ from typing import BinaryIO, cast
 from flask import Blueprint, Response, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from civicgraph.dataset import catalog, export, stats
+from civicgraph.dataset import catalog, export, stats, versions
 from civicgraph.dataset.loader import dataset_version
+from civicgraph.errors import UserInputError
 from civicgraph.formats import Format, Kind, by_name, formats_for
+from civicgraph.store import GraphStore
 from civicgraph.store.results import serialize_triples
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import export_path
+from civicgraph.webapp.versions_pages import current_log
 
 bp = Blueprint("export", __name__)
 #: Downloads spill from memory to a temporary file past this size.
@@ -25,15 +28,34 @@ def rdf_formats() -> list[Format]:
     return dataset + [f for f in formats_for(Kind.GRAPH) if f not in dataset]
 
 
+def _pinned() -> int | None:
+    """The dataset version a request asks for (``?version=N``), or None for the current one."""
+    raw = request.args.get("version", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise UserInputError(f"A dataset version is a number from /versions, not {raw!r}")
+    return int(raw)
+
+
+def _store_for(number: int | None) -> GraphStore:
+    """The live store, or the dataset rebuilt as it was at version ``number``."""
+    if number is None:
+        return current_state().store
+    return versions.store_at(current_log(), number)
+
+
 @bp.get("/export")
 def page() -> ResponseReturnValue:
-    """The whole dataset and each named graph, in every RDF format."""
-    store = current_state().store
+    """The whole dataset and each named graph, in every RDF format, now or at a version."""
+    pinned = _pinned()
+    store = _store_for(pinned)
     return render_template(
         "export/page.html",
         graphs=[g for g in store.graphs() if g.iri in export.data_graphs(store) and g.iri],
         formats=rdf_formats(),
-        version=dataset_version(store),
+        version=dataset_version(store) if pinned is None else f"version {pinned}",
+        pinned=pinned,
     )
 
 
@@ -44,8 +66,10 @@ def download() -> ResponseReturnValue:
     if Kind.RESULTS in fmt.kinds:
         fmt = by_name("trig")
     graph = request.args.get("graph") or None
-    store = current_state().store
-    name = export.export_filename(dataset_version(store), fmt, graph)
+    pinned = _pinned()
+    store = _store_for(pinned)
+    label = dataset_version(store) if pinned is None else f"v{pinned}"
+    name = export.export_filename(label, fmt, graph)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed below)
     try:
         export.export(store, cast(BinaryIO, spool), fmt, graph)

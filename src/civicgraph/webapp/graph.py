@@ -10,9 +10,21 @@ shows the progress and retries by itself. The page's URL carries the whole view
 
 import csv
 import io
+import re
+from datetime import UTC, datetime
 from typing import Any, Final
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -27,6 +39,7 @@ from civicgraph.network import (
     Projection,
     View,
     ViewRequest,
+    exports,
     parse_measure,
     parse_method,
     path_json,
@@ -35,12 +48,17 @@ from civicgraph.network import (
 from civicgraph.network import html as network_html
 from civicgraph.network import params as read
 from civicgraph.network.background import WaitPolicy
+from civicgraph.network.colours import community_colour
 from civicgraph.network.model import INFO
 from civicgraph.network.projection import project
-from civicgraph.network.service import Builder
+from civicgraph.network.serialize import shift_json
+from civicgraph.network.service import Builder, DatedProjection
+from civicgraph.network.timeline import parse_day, shift, years
+from civicgraph.readmodels.search import SearchIndex
 from civicgraph.spreadsheet import neutralise
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.results import GraphResult
+from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import entity_path
 
@@ -48,7 +66,6 @@ bp = Blueprint("graph", __name__)
 _KEY: Final = "civicgraph.network"
 _OVERFLOWS: Final = ("class", "community", "top")
 _TRUE: Final = {"1", "true", "on", "yes"}
-_ENTITY_MATCHES: Final = 20
 #: Seconds a client is told to wait before asking again for work still being prepared.
 RETRY_AFTER: Final = 3
 #: Endpoints that change the data: SPARQL Update and the Graph Store Protocol.
@@ -111,17 +128,22 @@ def _overflow(args: MultiDict[str, str]) -> Overflow:
     return value  # type: ignore[return-value]
 
 
+def _names() -> SearchIndex:
+    """The index entity names are resolved against (the search's, so both agree)."""
+    return readmodels.searcher().index()
+
+
 def view_request(args: MultiDict[str, str]) -> ViewRequest:
     """Read focus, depth, filters and overflow handling from query parameters."""
     focus, source = args.get("focus"), args.get("source")
     return ViewRequest(
-        focus=read.entity(focus) if focus else None,
+        focus=read.entity(focus, _names()) if focus else None,
         depth=_int(args, "depth", 1),
         classes=read.terms(args.getlist("classes")),
         relations=read.terms(args.getlist("relations")),
         evidence=EvidenceFilter(
             sourced_only=args.get("sourced", "").lower() in _TRUE,
-            source=read.entity(source) if source else None,
+            source=read.entity(source, _names()) if source else None,
             min_confidence=read.confidence(args.get("min_confidence")),
         ),
         overflow=_overflow(args),
@@ -133,9 +155,11 @@ def _decorated(view: View, projection: Projection, args: MultiDict[str, str]) ->
     """The view's JSON, with community numbers and a size measure when asked for."""
     doc = view_json(view, entity_path)
     if args.get("colour") == "community":
-        index = projection.community_of(parse_method(args.get("method") or "greedy"))
+        index = projection.named_communities(parse_method(args.get("method") or "greedy"))
         for node in doc["nodes"]:
-            node["community"] = index.get(node["id"])
+            number, name = index.get(node["id"], (-1, "No community"))
+            node["community"], node["legend"] = number, name
+            node["colour"] = community_colour(number)
     if args.get("size"):
         values = projection.measure(parse_measure(args["size"]))
         for node in doc["nodes"]:
@@ -152,13 +176,45 @@ def _result_view(text: str, wanted: ViewRequest) -> View:
     return explorer().result_view(result.triples, wanted)
 
 
+def dated(args: MultiDict[str, str]) -> DatedProjection | None:
+    """The network on the day ``as_of`` names (``undated=hide`` drops what has no date)."""
+    day = args.get("as_of")
+    if not day:
+        return None
+    hide = args.get("undated", "show") == "hide"
+    return explorer().projection().at(parse_day(day), hide_undated=hide)
+
+
+def projection_for(args: MultiDict[str, str]) -> Projection:
+    """The projection a request reads: the whole network, or the network on a day."""
+    found = dated(args)
+    return found.projection if found else explorer().projection()
+
+
+def _marked(doc: dict[str, Any], at: DatedProjection) -> dict[str, Any]:
+    """Say which day the view shows and which of its nodes and edges carry no date."""
+    nodes = {n["id"] for n in doc["nodes"]} & at.dated.undated_nodes
+    edges = {e["id"] for e in doc["edges"]} & at.dated.undated_edges
+    return {
+        **doc,
+        "as_of": at.dated.day,
+        "undated": {"nodes": sorted(nodes), "edges": sorted(edges)},
+    }
+
+
 def current_view(args: MultiDict[str, str]) -> dict[str, Any]:
     """The JSON document of the view the parameters describe."""
     wanted = view_request(args)
     query = args.get("query")
     method = parse_method(args.get("method") or "greedy")
-    view = _result_view(query, wanted) if query else explorer().view(wanted, method)
-    return _decorated(view, explorer().projection(), args)
+    at = dated(args)
+    projection = at.projection if at else explorer().projection()
+    if query:
+        view = _result_view(query, wanted)
+    else:
+        view = explorer().view(wanted, method, projection=projection)
+    doc = _decorated(view, projection, args)
+    return _marked(doc, at) if at else doc
 
 
 def _preparing_page(error: PreparingError) -> ResponseReturnValue:
@@ -181,8 +237,25 @@ def page() -> ResponseReturnValue:
         measures=MEASURES,
         methods=COMMUNITY_METHODS,
         node_cap=explorer().node_cap,
-        labels={n: d[INFO].label for n, d in projection.graph.nodes(data=True)},
+        labels=_box_labels(request.args, projection),
+        years=years(projection.graph, datetime.now(UTC).year),
     )
+
+
+def _box_labels(args: MultiDict[str, str], projection: Projection) -> dict[str, str]:
+    """Labels of the entities the URL names in the entity boxes, keyed by what it says.
+
+    The boxes show a label, never a raw IRI; the page's script submits the entity.
+    """
+    found = {}
+    for value in (args.get(name, "") for name in ("focus", "from", "to")):
+        try:
+            iri = read.entity(value, _names()) if value else None
+        except UserInputError:
+            continue
+        if iri in projection.graph:
+            found[value] = projection.graph.nodes[iri][INFO].label
+    return found
 
 
 @bp.get("/graph/export.html")
@@ -190,16 +263,40 @@ def export_html() -> ResponseReturnValue:
     """The current view as one standalone HTML file that works offline."""
     doc = current_view(request.args)
     notice = f"Showing a summary of {doc['total_nodes']} nodes." if doc["truncated"] else ""
-    html = network_html.render(doc, colour=request.args.get("colour") or "class", notice=notice)
+    title = _title(doc)
+    html = network_html.render(
+        doc, title=title, colour=request.args.get("colour") or "class", notice=notice
+    )
     response = Response(html, mimetype="text/html")
-    response.headers["Content-Disposition"] = 'attachment; filename="civicgraph-network.html"'
+    name = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "civicgraph-network"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.html"'
     return response
+
+
+def _title(doc: dict[str, Any]) -> str:
+    """What the exported view shows, in words: its focus entity's name, when it has one."""
+    focus = next((n["label"] for n in doc["nodes"] if n["id"] == doc.get("focus")), None)
+    if focus:
+        return f"Network around {focus}"
+    return "Network of a query result" if request.args.get("query") else "civicgraph network"
 
 
 @bp.get("/api/graph")
 def api_graph() -> ResponseReturnValue:
-    """Nodes and edges of the whole graph, an ego network, or a query result."""
-    return jsonify(current_view(request.args))
+    """Nodes and edges of the whole graph, an ego network, or a query result.
+
+    ``format`` (gexf, graphml, ttl, jsonld) downloads the same view as a file.
+    """
+    doc = current_view(request.args)
+    name = request.args.get("format") or "json"
+    if name == "json":
+        return jsonify(doc)
+    context = url_for("pages.context", _external=True)
+    found = exports.render(doc, name, context)
+    response = Response(found.body, content_type=found.media_type)
+    disposition = f'attachment; filename="civicgraph-network.{found.extension}"'
+    response.headers["Content-Disposition"] = disposition
+    return response
 
 
 @bp.get("/api/graph/status")
@@ -211,22 +308,15 @@ def api_status() -> ResponseReturnValue:
 
 @bp.get("/api/graph/entities")
 def api_entities() -> ResponseReturnValue:
-    """Entities whose label contains ``q``, for choosing a focus or path ends."""
-    needle = request.args.get("q", "").strip().casefold()
-    graph = explorer().projection().graph
-    found = []
-    for node, data in graph.nodes(data=True):
-        info = data[INFO]
-        if needle in info.label.casefold() or any(needle in a.casefold() for a in info.alt_labels):
-            found.append({"id": node, "label": info.label, "classLabel": info.cls_label})
-    found.sort(key=lambda item: (not item["label"].casefold().startswith(needle), item["label"]))
-    return jsonify({"results": found[: _int(request.args, "limit", _ENTITY_MATCHES)]})
+    """Moved: entity search has one endpoint, ``/search.json``, with one ranking."""
+    query = request.query_string.decode("ascii", "replace")
+    return redirect(url_for("search.as_json") + (f"?{query}" if query else ""), code=308)
 
 
 @bp.get("/api/graph/node")
 def api_node() -> ResponseReturnValue:
     """One node's details for the side panel: literals, classes and centrality."""
-    iri = read.entity(request.args.get("id", ""))
+    iri = read.entity(request.args.get("id", ""), _names())
     projection = explorer().projection()
     if iri not in projection.graph:
         raise NotFoundError(f"No entity {iri} in the network", iri)
@@ -253,13 +343,15 @@ def api_path() -> ResponseReturnValue:
     args = request.args
     if not args.get("from") or not args.get("to"):
         raise UserInputError("Give both ends of the path as 'from' and 'to'")
-    projection = explorer().projection()
+    projection = projection_for(args)
     result = explorer().paths(
-        read.entity(args["from"]),
-        read.entity(args["to"]),
+        read.entity(args["from"], _names()),
+        read.entity(args["to"], _names()),
         max_hops=_int(args, "max_hops", 4),
         k=_int(args, "k", 5),
         relations=read.terms(args.getlist("relations")),
+        through_documents=args.get("documents", "").lower() in _TRUE,
+        projection=projection,
     )
     return jsonify(path_json(result, projection.graph, projection.degrees(), entity_path))
 
@@ -283,7 +375,7 @@ def _metric_rows(projection: Projection, name: str) -> list[dict[str, Any]]:
 def api_metrics() -> ResponseReturnValue:
     """A centrality measure for every entity, highest first, as JSON or CSV."""
     name = request.args.get("measure") or "degree"
-    rows = _metric_rows(explorer().projection(), name)
+    rows = _metric_rows(projection_for(request.args), name)
     wants_csv = request.args.get("format") == "csv" or (
         request.args.get("format") is None
         and preferred(request.headers.get("Accept"), ("application/json", "text/csv")) == "text/csv"
@@ -306,14 +398,16 @@ def api_metrics() -> ResponseReturnValue:
 def api_communities() -> ResponseReturnValue:
     """Communities of the whole network, largest first."""
     method = parse_method(request.args.get("method") or "greedy")
-    projection = explorer().projection()
+    projection = projection_for(request.args)
     graph = projection.graph
+    names = projection.community_labels(method)
     return jsonify(
         {
             "method": method,
             "communities": [
                 {
                     "id": number,
+                    "name": names[number],
                     "size": len(members),
                     "members": [
                         {"id": n, "label": graph.nodes[n][INFO].label} for n in sorted(members)
@@ -323,3 +417,17 @@ def api_communities() -> ResponseReturnValue:
             ],
         }
     )
+
+
+@bp.get("/api/graph/diff")
+def api_diff() -> ResponseReturnValue:
+    """What appeared and what ended between two days, each edge with its evidence."""
+    args = request.args
+    if not args.get("from") or not args.get("to"):
+        raise UserInputError("Give the two days to compare as 'from' and 'to' (YYYY-MM-DD)")
+    older, newer = parse_day(args["from"]), parse_day(args["to"])
+    focus = read.entity(args["focus"]) if args.get("focus") else None
+    projection = explorer().projection()
+    found = shift(projection.graph, older, newer, focus=focus)
+    doc = shift_json(found, projection.graph, projection.degrees(), entity_path)
+    return jsonify({"from": older, "to": newer, "focus": focus, **doc})

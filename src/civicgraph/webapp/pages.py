@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from civicgraph.dataset import catalog, stats
 from civicgraph.dataset.loader import dataset_version
+from civicgraph.store import jsonld
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 
@@ -51,3 +52,12 @@ def home_json() -> ResponseReturnValue:
             ],
         }
     )
+
+
+@bp.get("/context.jsonld")
+def context() -> ResponseReturnValue:
+    """The JSON-LD context every JSON-LD answer of this app is compacted against."""
+    response = jsonify(jsonld.context_document())
+    response.content_type = "application/ld+json"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -11,6 +11,7 @@ from flask import current_app
 
 from civicgraph.dataset.versioned import PerVersion
 from civicgraph.readmodels import ontology as ontology_doc
+from civicgraph.readmodels.browse import BrowseIndex
 from civicgraph.readmodels.ontology import OntologyDoc
 from civicgraph.readmodels.search import Searcher
 from civicgraph.webapp.state import current_state
@@ -25,6 +26,7 @@ class ReadModels:
 
     searcher: Searcher
     ontology: PerVersion[OntologyDoc]
+    browse: PerVersion[BrowseIndex]
 
 
 def _models() -> ReadModels:
@@ -32,7 +34,12 @@ def _models() -> ReadModels:
     with _LOCK:
         if _KEY not in extensions:
             store = current_state().store
-            extensions[_KEY] = ReadModels(Searcher(store), PerVersion(store, ontology_doc.build))
+            searcher = Searcher(store)
+            extensions[_KEY] = ReadModels(
+                searcher,
+                PerVersion(store, ontology_doc.build),
+                PerVersion(store, lambda s: BrowseIndex.build(s, searcher.index())),
+            )
         models: ReadModels = extensions[_KEY]
         return models
 
@@ -45,3 +52,8 @@ def searcher() -> Searcher:
 def ontology() -> OntologyDoc:
     """The ontology page's model for the data as loaded now."""
     return _models().ontology.get()
+
+
+def browse() -> BrowseIndex:
+    """The per-class lists' index for the data as loaded now."""
+    return _models().browse.get()

@@ -1,9 +1,16 @@
-"""Search: ``/search?q=`` for people and ``/search.json`` with the same ranking."""
+"""Search: ``/search?q=&page=`` for people and ``/search.json``, the one search endpoint.
+
+The page, the typeahead, the explorer's entity boxes and scripts all read the same
+ranking from here (``/api/graph/entities`` redirects to ``/search.json``). Results
+come in pages with their total, never silently cut off.
+"""
+
+from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from civicgraph.readmodels.search import DEFAULT_LIMIT, Hit
+from civicgraph.readmodels.search import DEFAULT_LIMIT, Hit, Page
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.urls import entity_path
 
@@ -12,37 +19,47 @@ bp = Blueprint("search", __name__)
 MAX_LIMIT = 100
 
 
-def _hits() -> tuple[str, list[Hit]]:
+def _page() -> Page:
     text = request.args.get("q", "")[:200]
-    limit = min(max(request.args.get("limit", DEFAULT_LIMIT, type=int) or 1, 1), MAX_LIMIT)
-    return text, readmodels.searcher().search(text, limit)
+    per_page = min(max(request.args.get("limit", DEFAULT_LIMIT, type=int) or 1, 1), MAX_LIMIT)
+    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    return readmodels.searcher().find(text, number, per_page)
 
 
 @bp.get("/search")
 def page() -> ResponseReturnValue:
-    """Results as a list of links; works without JavaScript."""
-    text, hits = _hits()
-    return render_template("search/page.html", query=text, hits=hits)
+    """Results as a list of links, a page at a time; works without JavaScript."""
+    return render_template("search/page.html", query=request.args.get("q", ""), found=_page())
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    """One result; ``id`` and ``classLabel`` repeat ``iri`` and the type for the explorer."""
+    kind = ", ".join(hit.types) or hit.kind
+    return {
+        "iri": hit.iri,
+        "id": hit.iri,
+        "label": hit.label,
+        "kind": hit.kind,
+        "types": list(hit.types),
+        "classLabel": kind,
+        "matched": hit.matched,
+        "rank": hit.tier.name.lower(),
+        "url": entity_path(hit.iri),
+    }
 
 
 @bp.get("/search.json")
 def as_json() -> ResponseReturnValue:
-    """The same results as JSON, for the typeahead and for scripts."""
-    text, hits = _hits()
+    """The same results as JSON, with the total and paging, for the typeahead and scripts."""
+    found = _page()
     return jsonify(
         {
-            "query": text,
-            "results": [
-                {
-                    "iri": hit.iri,
-                    "label": hit.label,
-                    "kind": hit.kind,
-                    "types": list(hit.types),
-                    "matched": hit.matched,
-                    "rank": hit.tier.name.lower(),
-                    "url": entity_path(hit.iri),
-                }
-                for hit in hits
-            ],
+            "query": found.query,
+            "total": found.total,
+            "page": found.page,
+            "pages": found.pages,
+            "limit": found.per_page,
+            "did_you_mean": found.suggestion or None,
+            "results": [_hit_json(hit) for hit in found.hits],
         }
     )

@@ -13,12 +13,13 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import UserInputError
-from civicgraph.formats import FORMATS, Kind, negotiate, wants_html
+from civicgraph.formats import FORMATS, Kind, by_name, negotiate, wants_html
 from civicgraph.store.results import serialize_triples
 from civicgraph.webapp.bodies import Params, posted_operation, url_params
 from civicgraph.webapp.cors import allow_reads, is_read
 from civicgraph.webapp.service import ServiceEndpoints, description
 from civicgraph.webapp.state import current_state
+from civicgraph.webapp.versions_pages import answer_pinned, pinned_version
 
 bp = Blueprint("sparql", __name__)
 
@@ -92,23 +93,39 @@ def _service_description() -> ResponseReturnValue:
     return response
 
 
+def _accept(named_format: str | None) -> str | None:
+    """The Accept header, or the media type a ``format`` parameter names instead.
+
+    A link such as ``/sparql?query=…&format=csv`` then downloads in that format from a
+    browser or ``pandas.read_csv``, which send no useful Accept header.
+    """
+    if named_format is None:
+        return request.headers.get("Accept")
+    return by_name(named_format).media_type
+
+
 @bp.route("/sparql", methods=["GET", "POST"])
 def query() -> ResponseReturnValue:
     """Run a query and answer in the negotiated format, or describe the service."""
     found = read_query_request()
     if found.text is None:
         return _service_description()
-    if prefers_html():
+    named_format = found.params.one("format")
+    if named_format is None and prefers_html():
         return _to_workbench(found)
     state = current_state()
-    answer = state.store.query_serialized(
-        found.text,
-        request.headers.get("Accept"),
-        default_graphs=found.default_graphs,
-        named_graphs=found.named_graphs,
-        max_rows=state.settings.row_cap,
-        base_iri=request.base_url,
-    )
+    pinned = pinned_version(found.params.one("version"))
+    if pinned is not None:
+        answer = answer_pinned(found.text, pinned)
+    else:
+        answer = state.store.query_serialized(
+            found.text,
+            _accept(named_format),
+            default_graphs=found.default_graphs,
+            named_graphs=found.named_graphs,
+            max_rows=state.settings.row_cap,
+            base_iri=request.base_url,
+        )
     response = Response(answer.body, content_type=answer.content_type)
     response.vary.add("Accept")
     if answer.truncated:

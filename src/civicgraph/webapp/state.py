@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from civicgraph.config import Settings
+from civicgraph.dataset.versions import VersionLog
 from civicgraph.store import GraphStore
 from civicgraph.store.guarded import GuardedStore
 
@@ -13,10 +14,11 @@ _KEY = "civicgraph"
 
 @dataclass
 class AppState:
-    """The settings and the open store of one application instance."""
+    """The settings, the open store and the version log of one application instance."""
 
     settings: Settings
     store: GuardedStore
+    versions: VersionLog | None = None
 
 
 def install(app: Flask, state: AppState) -> None:

@@ -9,11 +9,13 @@ Any other IRI from data becomes a link only through ``href_for``, and only when 
 script when clicked.
 """
 
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, url_for
 
 from civicgraph.formats import Format
+from civicgraph.readmodels.labels import local_name
 from civicgraph.vocab import CIV, parse_entity_iri
 
 _ONTOLOGY_NS = CIV.namespace
@@ -94,11 +96,19 @@ def explorer_path(focus: str = "") -> str:
     return f"{path}?{urlencode({'focus': focus})}" if focus else path
 
 
-def export_path(fmt: Format, graph: str | None = None) -> str:
-    """A download of the dataset, or of one named graph, in one format."""
-    if graph is None:
-        return url_for("export.download", format=fmt.name)
-    return url_for("export.download", format=fmt.name, graph=graph)
+def browse_path(iri: str) -> str:
+    """The list of every entity of a class (its sub-classes included)."""
+    return url_for("browse.page", name=local_name(iri))
+
+
+def export_path(fmt: Format, graph: str | None = None, version: int | None = None) -> str:
+    """A download of the dataset, or of one named graph, in one format, now or as it was."""
+    args: dict[str, Any] = {"format": fmt.name}
+    if graph is not None:
+        args["graph"] = graph
+    if version is not None:
+        args["version"] = version
+    return url_for("export.download", **args)
 
 
 BUILDERS = {
@@ -111,6 +121,7 @@ BUILDERS = {
     "gallery_path": gallery_path,
     "explorer_path": explorer_path,
     "export_path": export_path,
+    "browse_path": browse_path,
 }
 
 

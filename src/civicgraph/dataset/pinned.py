@@ -1,0 +1,107 @@
+"""Queries pinned to an earlier dataset version, answered by a short-lived child process.
+
+A permalink that carries ``version=N`` must keep answering from the data as it was at
+version N. That data no longer sits in the store: it is rebuilt from the version log
+(``versions.store_at``) into a store of its own. Rebuilding and querying happen in a
+child process so that the query's time limit and memory budget still really stop the
+work (the child is killed), and the serving process never holds the rebuilt copy.
+The child inherits the parent's network namespace, so it cannot reach the network
+wherever the server cannot.
+"""
+
+import json
+import resource
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from civicgraph.dataset.versions import VersionLog, store_at
+from civicgraph.errors import (
+    CivicgraphError,
+    NotFoundError,
+    QueryTimeoutError,
+    StoreError,
+    UserInputError,
+)
+from civicgraph.store.results import SerializedResult, serialize_negotiated
+
+#: Address space the child's interpreter and libraries take before the query's own budget.
+_BASELINE = 1024 * 1024 * 1024
+#: Seconds a child may take to start and rebuild the data, beyond the query's own limit.
+REBUILD_ALLOWANCE = 20.0
+
+
+@dataclass(frozen=True)
+class PinnedQuery:
+    """What the child needs: where the log is, which version, and the query itself."""
+
+    folder: str
+    number: int
+    sparql: str
+    accept: str | None
+    max_rows: int | None
+    base_iri: str | None
+
+
+def answer_at(
+    log: VersionLog, query: PinnedQuery, *, timeout: float, memory_budget: int
+) -> SerializedResult:
+    """Answer ``query`` from the data as it was at its version, or raise a clear error."""
+    log.get(query.number)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "civicgraph.dataset.pinned"],
+            input=json.dumps(vars(query)).encode(),
+            capture_output=True,
+            timeout=timeout + REBUILD_ALLOWANCE,
+            preexec_fn=lambda: _limit_memory(memory_budget),
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise QueryTimeoutError(timeout) from exc
+    return _read_answer(done)
+
+
+def _limit_memory(budget: int) -> None:
+    """In the child, before it runs anything: cap its address space at the budget."""
+    limit = _BASELINE + budget
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _read_answer(done: "subprocess.CompletedProcess[bytes]") -> SerializedResult:
+    """The child writes one JSON line of metadata, then the answer's bytes."""
+    head, _, body = done.stdout.partition(b"\n")
+    if done.returncode != 0 or not head:
+        meta = json.loads(head) if head.startswith(b"{") else {}
+        detail = meta.get("detail") or "The query at that version could not be answered."
+        if meta.get("status", 500) < 500:
+            raise (NotFoundError if meta.get("status") == 404 else UserInputError)(detail)
+        raise StoreError(detail)
+    meta = json.loads(head)
+    return SerializedResult(body, meta["content_type"], meta["truncated"])
+
+
+def _child() -> None:
+    """Rebuild the version, run the query, and write the answer to standard output."""
+    query = PinnedQuery(**json.loads(sys.stdin.buffer.read()))
+    try:
+        store = store_at(VersionLog(Path(query.folder)), query.number)
+        result = store.query(query.sparql, max_rows=query.max_rows, base_iri=query.base_iri)
+        answer = serialize_negotiated(result, query.accept)
+    except CivicgraphError as exc:
+        status = (
+            404
+            if isinstance(exc, NotFoundError)
+            else 400
+            if isinstance(exc, UserInputError)
+            else 500
+        )
+        sys.stdout.buffer.write(json.dumps({"status": status, "detail": str(exc)}).encode())
+        sys.exit(1)
+    meta = {"content_type": answer.content_type, "truncated": answer.truncated}
+    sys.stdout.buffer.write(json.dumps(meta).encode() + b"\n" + answer.body)
+
+
+if __name__ == "__main__":
+    _child()

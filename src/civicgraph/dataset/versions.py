@@ -1,0 +1,402 @@
+"""Dataset versions: every write is recorded with what it changed, so any version returns.
+
+A version is one write (a load, a SPARQL Update, a Graph Store write): its number, time,
+who made it, the content hash of every graph, and the triples it added and removed per
+graph. The change itself is kept as an RDF Patch (``A``/``D`` rows between ``TX`` and
+``TC``, the format of Jena's RDF Delta), which other tools read and which can be applied
+backwards: the log keeps the current state as one sorted N-Triples file per graph, and an
+older version is that state with the later patches undone.
+
+Computing a change needs the state before the write. The write paths differ (a bulk
+load, an update, a Graph Store PUT), so rather than instrument each of them the log
+compares canonical snapshots after the write: one dump per graph per write, about a
+second per million triples. Writes are rare on a curated dataset and queries never pay.
+The log lives in a folder beside the store (``<store>-versions``), so a backup of the
+store and of that folder together restore the history too.
+"""
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+
+from pyoxigraph import (
+    CanonicalizationAlgorithm,
+    Dataset,
+    NamedNode,
+    RdfFormat,
+    parse,
+    serialize,
+)
+
+from civicgraph.config import Settings
+from civicgraph.dataset.export import data_graphs
+from civicgraph.errors import NotFoundError
+from civicgraph.formats import by_name
+from civicgraph.store import MEMORY, EmbeddedStore, GraphStore
+
+_NT = by_name("ntriples")
+#: The graph key of the default graph in the log (named graphs use their IRI).
+DEFAULT = ""
+_EMPTY_HASH = hashlib.sha256(b"").hexdigest()
+#: The action of a version recorded when a server starts: what changed while it was down.
+START = "changes found at start (loads since the last recorded version)"
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Version:
+    """One recorded write: what it was, who made it, and how many triples it moved."""
+
+    number: int
+    id: str
+    time: str
+    who: str
+    action: str
+    graphs: dict[str, str] = field(default_factory=dict)
+    added: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        """One hash of the whole dataset at this version (``content_hash``)."""
+        return content_hash(self.graphs)
+
+    @property
+    def total_added(self) -> int:
+        """Triples added across graphs."""
+        return sum(self.added.values())
+
+    @property
+    def total_removed(self) -> int:
+        """Triples removed across graphs."""
+        return sum(self.removed.values())
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed between two versions: quads added and removed, as N-Triples rows."""
+
+    older: int
+    newer: int
+    added: dict[str, list[bytes]]
+    removed: dict[str, list[bytes]]
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the two versions hold the same triples."""
+        return not any(self.added.values()) and not any(self.removed.values())
+
+    def as_patch(self) -> str:
+        """The change as one RDF Patch: removals, then additions, in one transaction."""
+        rows = [
+            _patch_row(sign, row, graph)
+            for sign, part in (("D", self.removed), ("A", self.added))
+            for graph, found in sorted(part.items())
+            for row in found
+        ]
+        return "TX .\n" + "".join(rows) + "TC .\n"
+
+
+def content_hash(digests: dict[str, str]) -> str:
+    """One hash of a whole dataset from its graphs' hashes, in graph order."""
+    joined = "".join(f"{g}\n{h}\n" for g, h in sorted(digests.items()))
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
+def fingerprint(store: GraphStore) -> str:
+    """The content hash of what a store holds now, comparable with ``Version.content_hash``.
+
+    Equal for two stores loaded from the same files, whatever labels their blank
+    nodes got: that is what lets a result be checked against "the same data".
+    """
+    return content_hash(
+        {g or DEFAULT: _digest(_graph_rows(store, g or DEFAULT)) for g in data_graphs(store)}
+    )
+
+
+def _graph_rows(store: GraphStore, graph: str) -> list[bytes]:
+    """A graph's triples as sorted, unique N-Triples rows: its canonical form."""
+    out = BytesIO()
+    store.dump(out, _NT, [graph or None])
+    data = out.getvalue()
+    if b"_:" in data:
+        data = _canonical(data)
+    return sorted({row for row in data.splitlines() if row.strip()})
+
+
+def _canonical(data: bytes) -> bytes:
+    """Blank nodes relabelled by a canonical algorithm (oxigraph's own).
+
+    A store names the blank nodes of each load afresh, so without this, reloading an
+    unchanged file with an RDF list in it would show as a change. The algorithm may
+    name them differently in another pyoxigraph release; the first write after an
+    upgrade can then record relabelled blank nodes once.
+    """
+    found = Dataset(parse(data, format=RdfFormat.N_QUADS))
+    found.canonicalize(CanonicalizationAlgorithm.UNSTABLE)
+    return serialize(found, format=RdfFormat.N_QUADS) or b""
+
+
+def _digest(rows: Iterable[bytes]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(row + b"\n")
+    return digest.hexdigest()
+
+
+def _compare(old: list[bytes], new: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+    """Rows only in ``new`` and rows only in ``old``; both inputs sorted, linear time."""
+    added: list[bytes] = []
+    removed: list[bytes] = []
+    i = j = 0
+    while i < len(old) and j < len(new):
+        if old[i] == new[j]:
+            i, j = i + 1, j + 1
+        elif old[i] < new[j]:
+            removed.append(old[i])
+            i += 1
+        else:
+            added.append(new[j])
+            j += 1
+    removed.extend(old[i:])
+    added.extend(new[j:])
+    return added, removed
+
+
+def _patch_row(sign: str, row: bytes, graph: str) -> str:
+    """One RDF Patch row: the triple, then the graph unless it is the default graph."""
+    triple = row.decode().rstrip().removesuffix(".").rstrip()
+    return f"{sign} {triple} <{graph}> .\n" if graph else f"{sign} {triple} .\n"
+
+
+def _rows_of_quads(lines: list[str]) -> list[tuple[bytes, str]]:
+    """N-Quads lines as (N-Triples row, graph) pairs, in pyoxigraph's own spelling.
+
+    Parsing and re-serializing with the same writer that made the state files keeps
+    every row byte-identical to its twin there, escapes and all.
+    """
+    if not lines:
+        return []
+    quads = list(parse("".join(lines).encode(), format=RdfFormat.N_QUADS))
+    rows = serialize((q.triple for q in quads), format=RdfFormat.N_TRIPLES) or b""
+    graphs = [q.graph_name.value if isinstance(q.graph_name, NamedNode) else DEFAULT for q in quads]
+    return list(zip(rows.splitlines(), graphs, strict=True))
+
+
+class VersionLog:
+    """The versions of one dataset, kept in a folder: a log, patches, and the current state."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._log = folder / "log.jsonl"
+        self._patches = folder / "patches"
+        self._state = folder / "state"
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time, across processes (several servers may share a store)."""
+        self._patches.mkdir(parents=True, exist_ok=True)
+        self._state.mkdir(parents=True, exist_ok=True)
+        with (self.folder / "lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def versions(self) -> list[Version]:
+        """Every recorded version, oldest first."""
+        if not self._log.exists():
+            return []
+        lines = self._log.read_text(encoding="utf-8").splitlines()
+        return [Version(**json.loads(line)) for line in lines if line.strip()]
+
+    def latest(self) -> Version | None:
+        """The newest version, or None before the first write was recorded."""
+        found = self.versions()
+        return found[-1] if found else None
+
+    def get(self, number: int) -> Version:
+        """One version by number; unknown numbers are a clear 404."""
+        for version in self.versions():
+            if version.number == number:
+                return version
+        raise NotFoundError(f"No dataset version {number}; /versions lists them", str(number))
+
+    def record(self, store: GraphStore, *, who: str, action: str) -> Version | None:
+        """Compare the store with the last recorded state; log a version if it changed."""
+        with self._locked():
+            known = self._known_hashes()
+            current = {g or DEFAULT: g for g in data_graphs(store)}
+            graphs, added, removed, patch = {}, {}, {}, []
+            for key in sorted(set(known) | set(current)):
+                rows = _graph_rows(store, key) if key in current else []
+                digest = _digest(rows)
+                if digest != known.get(key, _EMPTY_HASH):
+                    plus, minus = _compare(self._state_rows(key), rows)
+                    patch += [_patch_row("D", r, key) for r in minus]
+                    patch += [_patch_row("A", r, key) for r in plus]
+                    added[key], removed[key] = len(plus), len(minus)
+                    self._write_state(key, rows)
+                if rows:
+                    graphs[key] = digest
+            if not patch:
+                return None
+            return self._append(graphs, added, removed, patch, who=who, action=action)
+
+    def _append(
+        self,
+        graphs: dict[str, str],
+        added: dict[str, int],
+        removed: dict[str, int],
+        patch: list[str],
+        *,
+        who: str,
+        action: str,
+    ) -> Version:
+        previous = self.latest()
+        version = Version(
+            number=(previous.number + 1) if previous else 1,
+            id=f"urn:uuid:{uuid.uuid4()}",
+            time=datetime.now(UTC).isoformat(timespec="seconds"),
+            who=who,
+            action=action,
+            graphs=graphs,
+            added={k: v for k, v in added.items() if v},
+            removed={k: v for k, v in removed.items() if v},
+        )
+        header = f"H id <{version.id}> .\n"
+        if previous:
+            header += f"H prev <{previous.id}> .\n"
+        _atomic_write(
+            self._patch_path(version.number), header + "TX .\n" + "".join(patch) + "TC .\n"
+        )
+        with self._log.open("a", encoding="utf-8") as log:
+            log.write(json.dumps(asdict(version), sort_keys=True) + "\n")
+        return version
+
+    def _known_hashes(self) -> dict[str, str]:
+        latest = self.latest()
+        return dict(latest.graphs) if latest else {}
+
+    def _state_path(self, graph: str) -> Path:
+        return self._state / (hashlib.sha256(graph.encode()).hexdigest()[:32] + ".nt")
+
+    def _patch_path(self, number: int) -> Path:
+        return self._patches / f"{number:06d}.rdfp"
+
+    def _state_rows(self, graph: str) -> list[bytes]:
+        path = self._state_path(graph)
+        return path.read_bytes().splitlines() if path.exists() else []
+
+    def _write_state(self, graph: str, rows: list[bytes]) -> None:
+        _atomic_write(self._state_path(graph), b"".join(r + b"\n" for r in rows))
+
+    def patch_text(self, number: int) -> str:
+        """The RDF Patch that version ``number`` applied to the one before it."""
+        self.get(number)
+        return self._patch_path(number).read_text(encoding="utf-8")
+
+    def _rows_of_patch(self, number: int) -> Iterator[tuple[str, bytes, str]]:
+        """The patch's removals, then its additions, as (sign, row, graph)."""
+        lines = self.patch_text(number).splitlines(keepends=True)
+        for sign in ("D", "A"):
+            picked = [line[2:] for line in lines if line.startswith(sign + " ")]
+            for row, graph in _rows_of_quads(picked):
+                yield sign, row, graph
+
+    def change(self, older: int, newer: int) -> Change:
+        """The net change from version ``older`` to version ``newer`` (either order)."""
+        low, high = sorted((older, newer))
+        self.get(high)
+        if low:
+            self.get(low)
+        net: dict[tuple[str, bytes], str] = {}
+        for number in range(low + 1, high + 1):
+            for sign, row, graph in self._rows_of_patch(number):
+                key = (graph, row)
+                net[key] = "" if net.get(key, sign) != sign else sign
+        added: dict[str, list[bytes]] = {}
+        removed: dict[str, list[bytes]] = {}
+        for (graph, row), sign in sorted(net.items()):
+            if sign:
+                (added if sign == "A" else removed).setdefault(graph, []).append(row)
+        if older > newer:
+            added, removed = removed, added
+        return Change(older, newer, added, removed)
+
+    def state_at(self, number: int) -> dict[str, list[bytes]]:
+        """Every graph's rows as they were at version ``number``: now, with later patches undone."""
+        latest = self.latest()
+        if latest is None:
+            raise NotFoundError("No dataset versions are recorded yet", str(number))
+        self.get(number)
+        state = {key: set(self._state_rows(key)) for key in latest.graphs}
+        for newer in range(latest.number, number, -1):
+            for sign, row, graph in self._rows_of_patch(newer):
+                rows = state.setdefault(graph, set())
+                if sign == "A":
+                    rows.discard(row)
+                else:
+                    rows.add(row)
+        return {g: sorted(rows) for g, rows in sorted(state.items()) if rows}
+
+
+def _atomic_write(path: Path, data: str | bytes) -> None:
+    """Write a file whole or not at all: a temporary file renamed into place."""
+    payload = data.encode() if isinstance(data, str) else data
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def log_for(settings: Settings) -> VersionLog | None:
+    """The version log the settings name: a folder, beside an on-disk store, or none.
+
+    An in-memory store or a remote server keeps no log unless an operator names a
+    folder: the first forgets everything on exit, and the second may be written by
+    other programs whose changes no folder here would see.
+    """
+    if settings.versions.lower() == "off":
+        return None
+    if settings.versions:
+        return VersionLog(Path(settings.versions))
+    if settings.is_remote or settings.store == MEMORY:
+        return None
+    return VersionLog(Path(settings.store.rstrip("/") + "-versions"))
+
+
+def record_quietly(log: VersionLog, store: GraphStore, *, who: str, action: str) -> None:
+    """Record a version after a write that already happened; a failing log only warns.
+
+    The write itself is whole and done by now: failing it afterwards would tell the
+    client it was refused when it was not. The next record catches the change up.
+    """
+    try:
+        log.record(store, who=who, action=action)
+    except OSError as exc:
+        _log.warning("Could not record a dataset version in %s: %s", log.folder, exc)
+
+
+def store_at(log: VersionLog, number: int) -> EmbeddedStore:
+    """An in-memory store holding the dataset exactly as it was at version ``number``."""
+    store = EmbeddedStore()
+    for graph, rows in log.state_at(number).items():
+        if rows:
+            store.load(b"\n".join(rows), _NT, graph or None, replace=False)
+    return store

@@ -1,0 +1,168 @@
+"""The network as it stood on a date, and what changed between two dates.
+
+What held on a day: an organization or initiative between its founding (or start) and
+its dissolution (or end); an event on or before the day; a document or a dated figure
+from its own date on; a membership or role within its start and end; and an edge only
+when its evidence was dated on or before the day (a source written later did not yet
+say it). A missing end date means "not known to have ended", so the entity stays. A
+planned end (``civ:plannedEndDate``) is a plan, not an end. Whatever carries no date
+at all is kept and reported as undated, so a reader can hide it.
+
+Dates may be years, year-months or days: a start counts from the first day of its
+period and an end until the last, so "founded 2014" is standing on 2014-01-01 and
+"ended 2016" still stands on 2016-12-31.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+import networkx as nx
+
+from civicgraph.errors import UserInputError
+from civicgraph.network.model import INFO, EdgeInfo, NodeInfo
+from civicgraph.vocab import CIV
+
+_STARTS: Final = frozenset(
+    str(p) for p in (CIV.foundingDate, CIV.startDate, CIV.datePublished, CIV.asOfDate)
+)
+_ENDS: Final = frozenset(str(p) for p in (CIV.dissolutionDate, CIV.endDate))
+_EVENT: Final = CIV.Event.value
+_DAY: Final = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+_LAST_DAY: Final = {"02": "29", "04": "30", "06": "30", "09": "30", "11": "30"}
+
+
+def parse_day(text: str) -> str:
+    """A day as ``YYYY-MM-DD`` from ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+    value = text.strip()
+    if not _DAY.fullmatch(value):
+        raise UserInputError(f"Give a date as YYYY-MM-DD (or YYYY), not {text!r}")
+    return _first_day(value)
+
+
+def _first_day(value: str) -> str:
+    return (value + "-01-01")[:10] if len(value) == 4 else (value + "-01")[:10]
+
+
+def _last_day(value: str) -> str:
+    if len(value) == 4:
+        return value + "-12-31"
+    if len(value) == 7:
+        return f"{value}-{_LAST_DAY.get(value[5:7], '31')}"
+    return value
+
+
+def _dates(value: str) -> str | None:
+    """The date part of a literal value (``2014-03-19T…`` → ``2014-03-19``), if any."""
+    found = _DAY.match(value.strip())
+    return found.group(0) if found else None
+
+
+@dataclass(frozen=True)
+class Span:
+    """When something held: from ``start`` to ``end`` (days), either open."""
+
+    start: str | None = None
+    end: str | None = None
+
+    @property
+    def undated(self) -> bool:
+        """True when neither end of the span is known."""
+        return self.start is None and self.end is None
+
+    def holds_on(self, day: str) -> bool:
+        """Whether the span covers ``day``; an open end covers everything past it."""
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+def node_span(info: NodeInfo) -> Span:
+    """From the earliest start-like date to the earliest end-like date (events never end)."""
+    starts = [d for p, v in info.dates if p in _STARTS and (d := _dates(v))]
+    ends = [d for p, v in info.dates if p in _ENDS and (d := _dates(v))]
+    is_event = info.group == _EVENT or _EVENT in info.classes
+    return Span(
+        _first_day(min(starts)) if starts else None,
+        None if is_event or not ends else _last_day(min(ends)),
+    )
+
+
+def edge_span(info: EdgeInfo) -> Span:
+    """A membership's own dates; else from the earliest dated evidence on."""
+    if info.start or info.end:
+        start = _dates(info.start) if info.start else None
+        end = _dates(info.end) if info.end else None
+        return Span(_first_day(start) if start else None, _last_day(end) if end else None)
+    dated = [d for e in info.evidence if (d := _dates(e.date))]
+    return Span(_first_day(min(dated)) if dated else None, None)
+
+
+def years(graph: nx.MultiDiGraph, this_year: int) -> tuple[int, int]:
+    """The first year any entity in the network dates from, and ``this_year``: a slider's range."""
+    found = [int(v[:4]) for _, d in graph.nodes(data=True) for _, v in d[INFO].dates if _dates(v)]
+    first = min(found, default=this_year)
+    return min(first, this_year), this_year
+
+
+@dataclass(frozen=True)
+class Dated:
+    """The network on one day, and which of its nodes and edges carry no date."""
+
+    day: str
+    graph: nx.MultiDiGraph
+    undated_nodes: frozenset[str]
+    undated_edges: frozenset[str]
+
+
+def as_of(graph: nx.MultiDiGraph, day: str, *, hide_undated: bool = False) -> Dated:
+    """The subgraph of what held on ``day`` (a ``parse_day`` result)."""
+    spans = {n: node_span(d[INFO]) for n, d in graph.nodes(data=True)}
+    undated_nodes = frozenset(n for n, s in spans.items() if s.undated)
+    kept = {n for n, s in spans.items() if s.holds_on(day) and not (hide_undated and s.undated)}
+    sub = nx.MultiDiGraph()
+    sub.add_nodes_from((n, graph.nodes[n]) for n in kept)
+    undated_edges: set[str] = set()
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        span = edge_span(data[INFO])
+        if span.undated:
+            undated_edges.add(data[INFO].id)
+        shown = span.holds_on(day) and not (hide_undated and span.undated)
+        if shown and u in kept and v in kept:
+            sub.add_edge(u, v, key=key, **data)
+    return Dated(day, sub, undated_nodes & kept, frozenset(undated_edges))
+
+
+@dataclass(frozen=True)
+class Shift:
+    """Nodes and edges that appeared or ended between two days (ids)."""
+
+    appeared_nodes: tuple[str, ...]
+    ended_nodes: tuple[str, ...]
+    appeared_edges: tuple[tuple[str, str, str], ...]
+    ended_edges: tuple[tuple[str, str, str], ...]
+    unchanged_edges: tuple[tuple[str, str, str], ...]
+
+
+def _edges(graph: nx.MultiDiGraph, around: set[str] | None) -> dict[str, tuple[str, str, str]]:
+    return {
+        d[INFO].id: (u, v, k)
+        for u, v, k, d in graph.edges(keys=True, data=True)
+        if around is None or (u in around and v in around)
+    }
+
+
+def shift(graph: nx.MultiDiGraph, older: str, newer: str, *, focus: str | None = None) -> Shift:
+    """What appeared and what ended from ``older`` to ``newer``, optionally around ``focus``."""
+    before, after = as_of(graph, older).graph, as_of(graph, newer).graph
+    around = None
+    if focus is not None:
+        around = {focus} | set(nx.all_neighbors(graph, focus)) if focus in graph else {focus}
+    nodes_before = {n for n in before if around is None or n in around}
+    nodes_after = {n for n in after if around is None or n in around}
+    edges_before, edges_after = _edges(before, around), _edges(after, around)
+    return Shift(
+        tuple(sorted(nodes_after - nodes_before)),
+        tuple(sorted(nodes_before - nodes_after)),
+        tuple(edges_after[i] for i in sorted(edges_after.keys() - edges_before.keys())),
+        tuple(edges_before[i] for i in sorted(edges_before.keys() - edges_after.keys())),
+        tuple(edges_after[i] for i in sorted(edges_after.keys() & edges_before.keys())),
+    )

@@ -1,0 +1,144 @@
+"""Lists of every entity of one class, a page at a time, with facets to narrow them.
+
+A researcher's "all 34 people" view: one class (its sub-classes included), filtered by
+type (the sub-class), organization (memberships, memberOf, sub-organization) and year
+(founding, start or publication date), each facet value with the count it would
+leave. The index is read with one query per dataset version; names come from the
+search index, so a list shows the same label as search and entity pages.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from civicgraph.queries import named_query
+from civicgraph.readmodels.search import SearchIndex
+from civicgraph.store import GraphStore
+from civicgraph.store.results import SelectResult, term_value
+
+#: Entities one page lists unless asked otherwise.
+PER_PAGE = 50
+FACETS = ("type", "organization", "year")
+
+
+@dataclass
+class Item:
+    """One entity as a list shows and filters it."""
+
+    iri: str
+    label: str = ""
+    types: set[str] = field(default_factory=set)
+    years: set[str] = field(default_factory=set)
+    organizations: set[str] = field(default_factory=set)
+
+    def facet(self, name: str) -> set[str]:
+        """The values this entity has for one facet."""
+        return {"type": self.types, "organization": self.organizations, "year": self.years}[name]
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet, with how many listed entities have it."""
+
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of a class's entities, with the facets of the whole filtered list."""
+
+    total: int
+    page: int
+    per_page: int
+    items: tuple[Item, ...]
+    facets: dict[str, tuple[FacetValue, ...]]
+
+    @property
+    def pages(self) -> int:
+        """How many pages the total fills (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+class BrowseIndex:
+    """Every entity with its classes, years and organizations."""
+
+    def __init__(self, items: dict[str, Item]) -> None:
+        self._items = items
+
+    @classmethod
+    def build(cls, store: GraphStore, names: SearchIndex) -> "BrowseIndex":
+        """Read the index in one query; standard types count only without a civ: type."""
+        result = store.query(named_query("browse_index"))
+        assert isinstance(result, SelectResult)
+        items: dict[str, Item] = {}
+        standard: dict[str, set[str]] = {}
+        for row in result.dicts():
+            iri, kind, value = (term_value(row[k]) for k in ("entity", "field", "value"))
+            item = items.setdefault(iri, Item(iri))
+            if kind == "type":
+                item.types.add(value)
+            elif kind == "standard":
+                standard.setdefault(iri, set()).add(value)
+            elif kind == "date" and value[:4].isdigit():
+                item.years.add(value[:4])
+            elif kind == "org":
+                item.organizations.add(value)
+        for iri, aligned in standard.items():
+            items[iri].types = items[iri].types or aligned
+        labels = names.labels(list(items))
+        for item in items.values():
+            item.label = labels.get(item.iri, "")
+        return cls({iri: item for iri, item in items.items() if item.label and item.types})
+
+    def label(self, iri: str) -> str:
+        """The label of a listed entity ('' for others)."""
+        found = self._items.get(iri)
+        return found.label if found else ""
+
+    def listing(
+        self,
+        classes: frozenset[str],
+        chosen: Mapping[str, str],
+        class_label: Callable[[str], str],
+        page: int = 1,
+        per_page: int = PER_PAGE,
+    ) -> Listing:
+        """Entities of any of ``classes`` matching every ``chosen`` facet value.
+
+        ``class_label`` names the type facet's values (the ontology's labels).
+        """
+        members = [i for i in self._items.values() if i.types & classes]
+        kept = [i for i in members if all(v in i.facet(f) for f, v in chosen.items() if v)]
+        kept.sort(key=lambda i: (i.label.casefold(), i.iri))
+        start = (max(1, page) - 1) * per_page
+        facets = {
+            name: self._facet(name, kept, classes, chosen.get(name, ""), class_label)
+            for name in FACETS
+        }
+        return Listing(
+            len(kept), max(1, page), per_page, tuple(kept[start : start + per_page]), facets
+        )
+
+    def _facet(
+        self,
+        name: str,
+        items: Iterable[Item],
+        classes: frozenset[str],
+        chosen: str,
+        class_label: Callable[[str], str],
+    ) -> tuple[FacetValue, ...]:
+        counts: Counter[str] = Counter()
+        for item in items:
+            values = item.facet(name) & classes if name == "type" else item.facet(name)
+            counts.update(values)
+        label = class_label if name == "type" else (lambda v: self.label(v) or v)
+        labelled = [
+            FacetValue(value, label(value), count, value == chosen)
+            for value, count in counts.items()
+        ]
+        if name == "year":
+            return tuple(sorted(labelled, key=lambda f: f.value, reverse=True))
+        return tuple(sorted(labelled, key=lambda f: (-f.count, f.label.casefold())))

@@ -1,0 +1,87 @@
+"""Names that look like the query: trigram similarity, as PostgreSQL's pg_trgm measures it.
+
+Each word is padded (two spaces before, one after) and cut into three-letter pieces;
+two words are similar when they share enough pieces, so one wrong, missing or swapped
+letter ("Palka" for "Pahlka", "amerika" for "america") costs only the few pieces around
+it. A name looks like the query when every word of the query looks like (or starts)
+one of the name's words, so "ada example" does not drift to "Example Agency". An
+inverted index from piece to names means a query touches only the names that share
+pieces with it, never the whole index.
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Final
+
+#: Queries shorter than this are left to exact and prefix matching: three letters share
+#: pieces with almost every name.
+MIN_LENGTH: Final = 4
+#: Share of pieces two words must have in common (pg_trgm's default threshold is 0.3).
+WORD_SIMILARITY: Final = 0.4
+
+
+def trigrams(word: str) -> frozenset[str]:
+    """The padded three-letter pieces of one already normalized word."""
+    padded = f"  {word} "
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+def _similarity(left: frozenset[str], right: frozenset[str]) -> float:
+    common = len(left & right)
+    return common / (len(left) + len(right) - common)
+
+
+class _Name:
+    """One indexed name: its words with their pieces, and the entry it names."""
+
+    def __init__(self, text: str, number: int) -> None:
+        self.text, self.number = text, number
+        self.words = [(word, trigrams(word)) for word in text.split()]
+
+    def score(self, query: list[tuple[str, frozenset[str]]]) -> float:
+        """Mean best similarity of each query word to a word of this name; 0 if one has none."""
+        total = 0.0
+        for word, pieces in query:
+            best = max(
+                (1.0 if own.startswith(word) else _similarity(pieces, own_pieces))
+                for own, own_pieces in self.words
+            )
+            if best < WORD_SIMILARITY:
+                return 0.0
+            total += best
+        return total / len(query)
+
+
+class TrigramIndex:
+    """Names by their pieces, each name tagged with the number of the entry it names."""
+
+    def __init__(self, names: Iterable[tuple[str, int]]) -> None:
+        self._names: list[_Name] = []
+        self._postings: dict[str, list[int]] = {}
+        for text, number in names:
+            name = _Name(text, number)
+            if not name.words:
+                continue
+            for piece in frozenset().union(*(pieces for _, pieces in name.words)):
+                self._postings.setdefault(piece, []).append(len(self._names))
+            self._names.append(name)
+
+    def similar(self, text: str) -> dict[int, tuple[float, str]]:
+        """Entry numbers whose names look like ``text``, with the best score and that name."""
+        if len(text) < MIN_LENGTH:
+            return {}
+        query = [(word, trigrams(word)) for word in text.split()]
+        pieces = frozenset().union(*(p for _, p in query))
+        shared: Counter[int] = Counter()
+        for piece in pieces:
+            shared.update(self._postings.get(piece, ()))
+        floor = WORD_SIMILARITY * len(pieces) / 2
+        found: dict[int, tuple[float, str]] = {}
+        for position, common in shared.items():
+            if common < floor:
+                continue
+            name = self._names[position]
+            score = name.score(query)
+            if score and (name.number not in found or found[name.number][0] < score):
+                found[name.number] = (score, name.text)
+        return found

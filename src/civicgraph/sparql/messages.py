@@ -1,0 +1,136 @@
+"""Parser messages in the reader's words: what a SPARQL syntax error means.
+
+pyoxigraph reports what its grammar expected at a position, as a list of terminals
+that may include character classes spelled as Unicode ranges ("expected one of
+['A' ..= 'Z' | '\\u{00C0}'..='\\u{00D6}' …]"), and a misspelt ``SELEKT`` yields
+"expected CONSTRUCT". A reader needs the word that is wrong: the prefix that was never
+declared (with the namespace to declare, when the app knows it), or the word where a
+keyword belongs. Anything else keeps the parser's list of expectations, shortened to
+what a person types.
+"""
+
+import re
+from dataclasses import dataclass
+from difflib import get_close_matches
+from typing import Final
+
+from civicgraph.errors import QuerySyntaxError, SyntaxPosition
+from civicgraph.sparql.lexer import Token, TokenKind, tokens
+from civicgraph.vocab import PREFIXES
+
+#: Keywords and built-in function names of SPARQL 1.1 (§19.8) and the RDF 1.2 drafts.
+_KEYWORD_TEXT: Final = """
+    BASE PREFIX SELECT CONSTRUCT DESCRIBE ASK WHERE FROM NAMED GRAPH OPTIONAL UNION MINUS
+    FILTER BIND VALUES SERVICE SILENT ORDER BY GROUP HAVING LIMIT OFFSET DISTINCT REDUCED
+    AS ASC DESC INSERT DELETE DATA WITH USING DEFAULT ALL LOAD CLEAR DROP CREATE ADD MOVE
+    COPY INTO TO NOT IN EXISTS UNDEF A TRUE FALSE LATERAL SEPARATOR
+    STR LANG LANGMATCHES DATATYPE BOUND IRI URI BNODE RAND ABS CEIL FLOOR ROUND CONCAT
+    STRLEN UCASE LCASE ENCODE_FOR_URI CONTAINS STRSTARTS STRENDS STRBEFORE STRAFTER YEAR
+    MONTH DAY HOURS MINUTES SECONDS TIMEZONE TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384
+    SHA512 COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK ISLITERAL ISNUMERIC
+    REGEX SUBSTR REPLACE COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT TRIPLE SUBJECT
+    PREDICATE OBJECT ISTRIPLE LANGDIR STRLANGDIR HASLANG HASLANGDIR
+"""
+KEYWORDS: Final = frozenset(_KEYWORD_TEXT.split())
+_RANGES: Final = re.compile(r"\[[^\]]*\]")
+_QUOTED: Final = re.compile(r'"[^"]*"|\b[A-Z][A-Z_]+\b')
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A readable message, and what the editor can offer to fix."""
+
+    detail: str
+    prefix: str | None = None
+    namespace: str | None = None
+    keyword: str | None = None
+
+    @property
+    def fix(self) -> dict[str, str]:
+        """The fields an editor reads to offer a fix; only those that are known."""
+        found = {"prefix": self.prefix, "namespace": self.namespace, "keyword": self.keyword}
+        return {k: v for k, v in found.items() if v is not None}
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """The index of a 1-based line and column in ``text``."""
+    lines = text.split("\n")
+    before = sum(len(x) + 1 for x in lines[: line - 1])
+    return min(len(text), before + column - 1)
+
+
+def _where(text: str, token: Token) -> str:
+    line = text.count("\n", 0, token.start) + 1
+    column = token.start - (text.rfind("\n", 0, token.start) + 1) + 1
+    return f"Line {line}, column {column}"
+
+
+def _undeclared_prefix(text: str) -> Token | None:
+    """The first prefixed name whose prefix no PREFIX declares."""
+    found = list(tokens(text))
+    declared = {
+        found[i + 1].text[:-1]
+        for i, t in enumerate(found[:-1])
+        if t.is_word("PREFIX") and found[i + 1].kind is TokenKind.PNAME
+    }
+    for i, token in enumerate(found):
+        after_prefix = i > 0 and found[i - 1].is_word("PREFIX")
+        named = token.kind is TokenKind.PNAME and not token.text.startswith("_:")
+        if named and not after_prefix and token.text.split(":", 1)[0] not in declared:
+            return token
+    return None
+
+
+def _unknown_word(text: str, end: int) -> Token | None:
+    """The last bare word before ``end`` that is no SPARQL keyword."""
+    words = [
+        t
+        for t in tokens(text)
+        if t.start <= end and t.kind is TokenKind.WORD and t.text.upper() not in KEYWORDS
+    ]
+    return words[-1] if words else None
+
+
+def _expected(message: str) -> str:
+    """The parser's expectations without its character classes."""
+    listed = message.split("expected", 1)[-1]
+    items = list(dict.fromkeys(_QUOTED.findall(_RANGES.sub("", listed))))
+    names = " or a name" if _RANGES.search(listed) else ""
+    if not items:
+        return "unexpected text here" if not names else "expected a name here"
+    return "expected " + ", ".join(items) + names
+
+
+def explain(message: str, text: str, line: int | None, column: int | None) -> Explanation:
+    """Turn a parser message about ``text`` into what is wrong and how to fix it."""
+    token = _undeclared_prefix(text)
+    if token is not None:
+        prefix = token.text.split(":", 1)[0]
+        namespace = PREFIXES.get(prefix)
+        fix = f"add PREFIX {prefix}: <{namespace}>" if namespace else "declare it with PREFIX"
+        detail = f"{_where(text, token)}: unknown prefix {prefix}: in {token.text}; {fix}"
+        return Explanation(detail, prefix=prefix, namespace=namespace)
+    if line is None or column is None:
+        return Explanation(message)
+    word = _unknown_word(text, _offset(text, line, column))
+    if word is not None:
+        near = get_close_matches(word.text.upper(), KEYWORDS, n=1)
+        hint = f"; did you mean {near[0]}?" if near else ""
+        detail = f"{_where(text, word)}: unknown keyword {word.text}{hint}"
+        return Explanation(detail, keyword=word.text)
+    return Explanation(f"Line {line}, column {column}: {_expected(message)}")
+
+
+def explained(text: str, message: str) -> QuerySyntaxError:
+    """The syntax error the store raises for ``text``: the reader's words as its detail.
+
+    The CLI prints the detail as it is; the web app explains the parser's own message
+    again (kept as ``message``) to pass the fix to the editor as fields.
+    """
+    line, column = SyntaxPosition.from_message(message)
+    error = QuerySyntaxError(message, line, column)
+    found = explain(message, text, line, column)
+    error.detail = found.detail
+    error.args = (error.detail,)
+    error.fix = found.fix
+    return error

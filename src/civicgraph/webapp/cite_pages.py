@@ -1,0 +1,93 @@
+"""``/cite``: a citation of any page of this server, pinned to the dataset version it showed.
+
+``/cite?url=PERMALINK`` shows the citation in every format; ``&format=bibtex|csl|ris|
+text`` answers one of them as a file. The permalink gains ``version=N`` (the newest
+recorded version) unless it already names one, so the citation keeps pointing at the
+data the researcher saw. Only pages of this server are cited: the URL is read, never
+fetched.
+"""
+
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
+
+from civicgraph.dataset.loader import dataset_version
+from civicgraph.errors import UserInputError
+from civicgraph.readmodels import citation
+from civicgraph.readmodels.citation import Citation
+from civicgraph.vocab import BASE
+from civicgraph.webapp import readmodels
+from civicgraph.webapp.state import current_state
+
+bp = Blueprint("cite", __name__)
+
+
+def _local_url(raw: str) -> tuple[str, str, dict[str, str]]:
+    """The permalink as (absolute URL without query, path, parameters); foreign hosts refused."""
+    parts = urlsplit(raw.strip())
+    own = urlsplit(request.host_url)
+    if parts.netloc and (parts.scheme, parts.netloc) != (own.scheme, own.netloc):
+        raise UserInputError(f"Only pages of this server can be cited here, not {raw!r}")
+    path = parts.path or "/"
+    if not path.startswith("/"):
+        raise UserInputError(f"Give the page's address, e.g. /id/person/…, not {raw!r}")
+    base = urlunsplit((own.scheme, own.netloc, path, "", ""))
+    return base, path, dict(parse_qsl(parts.query))
+
+
+def _entity_label(path: str) -> str | None:
+    iri = BASE + path.removeprefix(request.script_root + "/").removesuffix(".html")
+    return readmodels.searcher().index().labels([iri]).get(iri)
+
+
+def title_of(path: str, params: dict[str, str]) -> str:
+    """What the cited page shows, in words."""
+    local = path.removeprefix(request.script_root)
+    if local.startswith("/id/"):
+        return _entity_label(local) or local
+    if local.startswith("/graph"):
+        focus = params.get("focus", "")
+        named = _entity_label("/" + focus.removeprefix(BASE)) if focus else None
+        return f"Network around {named or focus}" if focus else "Network of civic technology"
+    if local.startswith(("/query", "/sparql")):
+        return "SPARQL query result"
+    if local.startswith("/gallery/"):
+        return "Example query: " + local.removeprefix("/gallery/").replace("-", " ")
+    return "civicgraph knowledge graph of the public-technology landscape"
+
+
+def _pinned(params: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+    """The version label, its date, and the parameters with ``version`` added when known."""
+    log = current_state().versions
+    latest = log.latest() if log else None
+    if latest is None:
+        label = dataset_version(current_state().store)
+        return f"version {label}", label[:10], params
+    number = int(params["version"]) if params.get("version", "").isdigit() else latest.number
+    pinned = log.get(number) if log else latest
+    return f"version {number}", pinned.time[:10], {**params, "version": str(number)}
+
+
+def citation_for(raw: str) -> Citation:
+    """The citation of one permalink of this server."""
+    base, path, params = _local_url(raw)
+    version, date, params = _pinned(params)
+    url = base + ("?" + urlencode(params) if params else "")
+    today = datetime.now(UTC).date().isoformat()
+    return Citation(title_of(path, params), url, version, date or today, today)
+
+
+@bp.get("/cite")
+def cite() -> ResponseReturnValue:
+    """The citation of ``url`` in every format, or in the one ``format`` names."""
+    found = citation_for(request.args.get("url") or request.referrer or "/")
+    name = request.args.get("format")
+    if name is None:
+        writers = {n: writer(found) for n, (_, writer) in citation.FORMATS.items()}
+        return render_template("cite/page.html", citation=found, writers=writers)
+    if name not in citation.FORMATS:
+        raise UserInputError(f"Unknown citation format {name!r}: use {', '.join(citation.FORMATS)}")
+    media_type, writer = citation.FORMATS[name]
+    return Response(writer(found), content_type=f"{media_type}; charset=utf-8")

@@ -1,0 +1,194 @@
+"""Dataset versions: the list, a change between two versions, and a feed of changes.
+
+``/versions`` lists every recorded write (HTML; JSON at ``/versions.json`` or by
+``Accept``); ``/versions/{a}/diff/{b}`` shows what changed, grouped by entity, and
+answers the same change as an RDF Patch or as SPARQL Update text that applies it;
+``/versions.atom`` is a feed for anyone who follows the dataset.
+"""
+
+from dataclasses import asdict
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from civicgraph.dataset.pinned import PinnedQuery, answer_at
+from civicgraph.dataset.versions import Change, Version, VersionLog
+from civicgraph.errors import NotFoundError, UserInputError
+from civicgraph.formats import preferred
+from civicgraph.readmodels.changes import EntityChange, by_entity, update_text
+from civicgraph.store.guarded import check
+from civicgraph.store.results import SerializedResult
+from civicgraph.webapp import readmodels
+from civicgraph.webapp.state import current_state
+
+bp = Blueprint("versions", __name__)
+#: Pages that really answer from an older version, so they need no notice.
+_PINNABLE = frozenset({"export.page"})
+_NO_LOG = (
+    "This server keeps no version log: versions are kept beside an on-disk store, or in "
+    "the folder CIVICGRAPH_VERSIONS names."
+)
+
+
+def _asks_json() -> bool:
+    """True only when the client names JSON above HTML: a page URL answers a page by default."""
+    accept = request.headers.get("Accept")
+    return preferred(accept, ["text/html", "application/json"]) == "application/json"
+
+
+def current_log() -> VersionLog:
+    """The application's version log; a clear 404 when it keeps none."""
+    log = current_state().versions
+    if log is None:
+        raise NotFoundError(_NO_LOG, "versions")
+    return log
+
+
+def _as_json(version: Version) -> dict[str, object]:
+    found: dict[str, object] = asdict(version)
+    found["content_hash"] = version.content_hash
+    found["patch"] = url_for("versions.patch", number=version.number, _external=True)
+    return found
+
+
+def pinned_version(raw: str | None) -> int | None:
+    """The version a permalink pins (``version=N``); None when it pins none or the newest.
+
+    The newest version is the live store, so it is answered the ordinary, fast way.
+    """
+    if raw is None or not raw.strip():
+        return None
+    if not raw.strip().isdigit():
+        raise UserInputError(f"A dataset version is a number from /versions, not {raw!r}")
+    number = int(raw)
+    log = current_log()
+    latest = log.latest()
+    if latest is not None and number == latest.number:
+        return None
+    if latest is None or not 1 <= number <= latest.number:
+        newest = f"the current one is version {latest.number}" if latest else "none is recorded yet"
+        raise NotFoundError(
+            f"Dataset version {number} is not available here ({newest}); leave out "
+            "'version=' to answer from the current data, or see /versions.",
+            str(number),
+        )
+    return number
+
+
+def answer_pinned(sparql: str, number: int) -> SerializedResult:
+    """A query answered from the data as it was at version ``number``."""
+    state = current_state()
+    check(sparql, state.settings.service_allowlist)
+    query = PinnedQuery(
+        folder=str(current_log().folder),
+        number=number,
+        sparql=sparql,
+        accept=request.headers.get("Accept"),
+        max_rows=state.settings.row_cap,
+        base_iri=request.base_url,
+    )
+    settings = state.settings
+    return answer_at(
+        current_log(), query, timeout=settings.query_timeout, memory_budget=settings.memory_budget
+    )
+
+
+@bp.app_context_processor
+def pinned_notice() -> dict[str, object]:
+    """On any page opened with an older ``version=``: say that it shows the current data.
+
+    Pages are drawn from the live store; only ``/sparql`` and ``/export`` rebuild an
+    older version. The notice says so and links to what changed and to that version.
+    """
+    raw = request.args.get("version", "")
+    if request.endpoint in _PINNABLE:
+        return {"pinned_notice": None}
+    log = current_state().versions
+    latest = log.latest() if log else None
+    if not raw.isdigit() or latest is None or int(raw) == latest.number:
+        return {"pinned_notice": None}
+    number = int(raw)
+    text = (
+        f"This link was made for dataset version {number}; this page shows the current "
+        f"data (version {latest.number})."
+    )
+    diff = url_for("versions.diff", older=number, newer=latest.number)
+    return {
+        "pinned_notice": {
+            "text": text,
+            "number": number,
+            "diff": diff,
+            "export": url_for("export.page", version=number),
+        }
+    }
+
+
+@bp.get("/versions")
+def listing() -> ResponseReturnValue:
+    """Every version, newest first; JSON for clients that ask for it."""
+    log = current_state().versions
+    found = list(reversed(log.versions())) if log else []
+    if _asks_json():
+        return jsonify(versions=[_as_json(v) for v in found], kept=log is not None)
+    return render_template("versions/list.html", versions=found, kept=log is not None, why=_NO_LOG)
+
+
+@bp.get("/versions.json")
+def listing_json() -> ResponseReturnValue:
+    """The JSON twin of ``/versions``."""
+    log = current_state().versions
+    found = list(reversed(log.versions())) if log else []
+    return jsonify(versions=[_as_json(v) for v in found], kept=log is not None)
+
+
+@bp.get("/versions.atom")
+def feed() -> ResponseReturnValue:
+    """An Atom feed (RFC 4287) of the latest changes."""
+    log = current_state().versions
+    found = list(reversed(log.versions()))[:50] if log else []
+    xml = render_template("versions/feed.xml", versions=found)
+    return Response(xml, content_type="application/atom+xml; charset=utf-8")
+
+
+@bp.get("/versions/<int:number>.rdfp")
+def patch(number: int) -> ResponseReturnValue:
+    """The RDF Patch that one version applied."""
+    text = current_log().patch_text(number)
+    return Response(text, content_type="application/rdf-patch; charset=utf-8")
+
+
+def _entity_changes(change: Change) -> list[EntityChange]:
+    groups = by_entity(change)
+    labels = readmodels.searcher().index().labels([g.subject for g in groups])
+    return [g.labelled(labels.get(g.subject)) for g in groups]
+
+
+@bp.get("/versions/<int:older>/diff/<int:newer>")
+def diff(older: int, newer: int) -> ResponseReturnValue:
+    """What changed from one version to another: by entity, as a patch, or as an update."""
+    log = current_log()
+    change = log.change(older, newer)
+    shape = request.args.get("format", "json" if _asks_json() else "html")
+    if shape == "update":
+        return Response(update_text(change), content_type="application/sparql-update")
+    if shape == "patch":
+        return Response(change.as_patch(), content_type="application/rdf-patch")
+    groups = _entity_changes(change)
+    if shape == "json":
+        return jsonify(
+            older=older,
+            newer=newer,
+            added=sum(len(r) for r in change.added.values()),
+            removed=sum(len(r) for r in change.removed.values()),
+            entities=[g.as_json() for g in groups],
+        )
+    if shape != "html":
+        raise UserInputError(f"Unknown diff format {shape!r}: use html, json, patch or update")
+    versions = {v.number: v for v in log.versions()}
+    return render_template(
+        "versions/diff.html",
+        change=change,
+        groups=groups,
+        older=versions.get(older),
+        newer=versions.get(newer),
+    )

@@ -1,0 +1,341 @@
+"""The researcher's experience in Chromium, at desktop (1280 px) and phone (390 px) sizes:
+layouts, the typeahead, readable and stable networks, exports and safe links."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import TIMEOUT_MS, Watch, serve_files
+from tests.live import LiveServer
+from tests.test_network import FIXTURE
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+HOSTILE_LINKS = Path(__file__).resolve().parent.parent / "data" / "hostile-links.ttl"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+#: Every kind of page, over the bundled data.
+PAGES = [
+    "/",
+    "/search?q=code",
+    "/id/org/code-for-america",
+    "/id/person/patrick-atwater",
+    "/ontology",
+    "/gallery",
+    "/gallery/07-roles-in-an-organization",
+    "/export",
+    "/query?query=" + quote("SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 60"),
+    "/graph",
+    "/graph?focus=person/patrick-atwater&depth=2",
+    "/graph?from=person/patrick-atwater&to=org/code-for-america&max_hops=4",
+]
+
+
+@pytest.fixture
+def phone(browser: Browser, watch: Watch) -> Iterator[Page]:
+    """A page the size of a phone (390 px wide), touch-enabled."""
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT_MS)
+    opened.on("request", lambda request: watch.requests.append(request.url))
+    yield opened
+    context.close()
+    assert watch.foreign_requests == []
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The network fixture plus entities whose IRIs must never become links."""
+    live = serve_files(tmp_path_factory.mktemp("hostile-links"), FIXTURE, HOSTILE_LINKS)
+    yield live
+    live.stop()
+
+
+def _settled(page: Page, selector: str = "#graph-canvas") -> None:
+    page.wait_for_selector(f"{selector}[data-stabilized='true']", timeout=30_000)
+
+
+def _overflow(page: Page) -> int:
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_page_scrolls_sideways_on_a_phone(
+    phone: Page, live_server: LiveServer, path: str
+) -> None:
+    phone.goto(live_server.url + path)
+    phone.wait_for_load_state("networkidle")
+    assert _overflow(phone) <= 0, path
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_network_canvas_is_at_least_half_the_screen_high(
+    page: Page, live_server: LiveServer, size: dict[str, int]
+) -> None:
+    page.set_viewport_size(size)
+    page.goto(live_server.url + "/graph?focus=person/patrick-atwater")
+    _settled(page)
+    height = page.evaluate("document.querySelector('#graph-canvas').getBoundingClientRect().height")
+    assert height >= size["height"] / 2
+
+
+def test_full_path_list_is_readable_on_a_phone(phone: Page, live_server: LiveServer) -> None:
+    phone.goto(
+        live_server.url + "/graph?from=person/patrick-atwater&to=org/code-for-america&max_hops=4"
+    )
+    phone.wait_for_selector("#graph-canvas[data-highlighted]")
+    last = phone.locator("#path-list .hop-title").last
+    last.scroll_into_view_if_needed()
+    expect(last).to_be_visible()
+    assert "Code for America" in (last.text_content() or "")
+    box = last.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_path_number_sits_on_the_first_line_of_its_title(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.set_viewport_size({"width": 900, "height": 900})
+    page.goto(
+        live_server.url + "/graph?from=person/patrick-atwater&to=org/code-for-america&max_hops=4"
+    )
+    page.wait_for_selector("#graph-canvas[data-highlighted]")
+    item = page.locator("#path-list > li").first
+    title = item.locator(".path-title")
+    item_top = item.evaluate("li => li.getBoundingClientRect().top")
+    title_top = title.evaluate("b => b.getBoundingClientRect().top")
+    assert abs(item_top - title_top) < 4
+
+
+def test_paths_avoid_documents_by_default(page: Page, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/graph?from=person/patrick-atwater&to=org/code-for-america")
+    page.wait_for_selector("#graph-canvas[data-highlighted]")
+    groups = page.evaluate(
+        "Array.from(window.civicgraph.view.byId.values()).map(n => n.groupLabel)"
+    )
+    assert "Document" not in groups
+
+
+def test_layout_is_the_same_on_reload(page: Page, live_server: LiveServer) -> None:
+    positions = []
+    for _ in range(2):
+        page.goto(live_server.url + "/graph?focus=org/code-for-america")
+        _settled(page)
+        positions.append(page.evaluate("window.civicgraph.view.network.getPositions()"))
+    assert positions[0] == positions[1]
+    assert len(positions[0]) > 3
+
+
+def test_hubs_are_labelled_and_counts_shown(page: Page, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/graph")
+    _settled(page)
+    counts = page.text_content("#graph-counts") or ""
+    nodes = page.evaluate("window.civicgraph.view.nodes.get()")
+    edges = page.evaluate("window.civicgraph.view.edges.length")
+    assert f"{len(nodes)} nodes" in counts
+    assert f"{edges} edges" in counts
+    labelled = [n for n in nodes if n["label"]]
+    assert 0 < len(labelled) < len(nodes)
+
+
+def test_legend_colours_match_the_drawing(page: Page, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/graph?focus=org/code-for-america")
+    _settled(page)
+    legend = page.evaluate(
+        """Array.from(document.querySelectorAll('#graph-legend li')).map(li =>
+             [li.textContent, getComputedStyle(li.querySelector('.swatch')).backgroundColor])"""
+    )
+    drawn = page.evaluate(
+        "Array.from(window.civicgraph.view.byId.values()).map(n => [n.legend, n.colour])"
+    )
+    assert {name for name, _ in legend} == {name for name, _ in drawn}
+    person = dict(drawn)["Person"]
+    entity_page = page.context.new_page()
+    entity_page.goto(live_server.url + "/id/org/code-for-america")
+    _settled(entity_page, "#ego-network")
+    ego = entity_page.evaluate(
+        """Array.from(document.querySelectorAll('#ego-legend li')).map(li => li.textContent)"""
+    )
+    assert "Person" in ego
+    assert person.startswith("#")
+
+
+def test_png_and_svg_exports_carry_title_legend_and_labels(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    page.goto(live_server.url + "/graph?focus=org/code-for-america")
+    _settled(page)
+    with page.expect_download() as png:
+        page.click("#export-png")
+    assert png.value.suggested_filename.endswith(".png")
+    png.value.save_as(tmp_path / "view.png")
+    assert (tmp_path / "view.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with page.expect_download() as svg:
+        page.click("#export-svg")
+    svg.value.save_as(tmp_path / "view.svg")
+    text = (tmp_path / "view.svg").read_text()
+    assert text.startswith("<?xml")
+    assert "Network around Code for America" in text
+    assert "Person" in text
+    assert "<circle" in text
+    assert ">Code for America<" in text
+
+
+def test_entity_boxes_show_labels_and_offer_choices(page: Page, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/graph?focus=person/patrick-atwater")
+    _settled(page)
+    focus = page.locator("#graph-form input[name='focus']")
+    expect(focus).to_have_value("Patrick Atwater")
+    focus.fill("code for")
+    options = page.locator("#graph-form [role='option']")
+    expect(options.first).to_be_visible()
+    expect(focus).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("ArrowDown")
+    first = options.first.get_attribute("id") or ""
+    expect(focus).to_have_attribute("aria-activedescendant", first)
+    page.keyboard.press("Escape")
+    expect(focus).to_have_attribute("aria-expanded", "false")
+    focus.fill("code for america")
+    options.filter(has_text="Nonprofit").first.click()
+    expect(focus).to_have_value("Code for America")
+    page.click("#graph-form button[type='submit']")
+    page.wait_for_url("**focus=*")
+    _settled(page)
+    assert "focus=https" in page.url
+
+
+def test_hostile_iris_never_become_links(
+    page: Page, hostile_server: LiveServer, watch: Watch
+) -> None:
+    query = "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#seeAlso> ?o }"
+    page.goto(hostile_server.url + "/query?query=" + quote(query))
+    expect(page.locator(".results-table tbody tr")).to_have_count(1)
+    expect(page.locator(".results-table")).to_contain_text("javascript:window.__pwned=1")
+    assert page.locator(".results-table a[href^='javascript']").count() == 0
+    page.goto(hostile_server.url + "/graph?focus=person/eve")
+    _settled(page)
+    edge = page.evaluate(
+        """() => Array.from(window.civicgraph.view.edgeById.values())
+             .find(e => e.evidence.some(ev =>
+               ev.sources.some(s => s.iri.startsWith('javascript:')))).id"""
+    )
+    page.evaluate(
+        "id => window.civicgraph.view.network.body.emitter.emit('click', {nodes: [], edges: [id]})",
+        edge,
+    )
+    expect(page.locator("#graph-details .evidence li")).to_have_count(1)
+    assert page.locator("a[href^='javascript']").count() == 0
+    unsafe = page.evaluate(
+        """async () => {
+          const { safeHref } = await import('/static/links.js');
+          return ['javascript:alert(1)', ' JaVa\\tScRiPt:alert(1)', 'data:text/html,x',
+                  'vbscript:x', 'https://example.org/', '/id/person/eve']
+            .map(v => safeHref(v));
+        }"""
+    )
+    assert unsafe == [None, None, None, None, "https://example.org/", "/id/person/eve"]
+    assert page.evaluate("window.__pwned") is None
+    assert watch.dialogs == []
+
+
+def test_query_error_names_the_prefix_and_adds_it(page: Page, workbench_server: LiveServer) -> None:
+    query = "SELECT ?name WHERE { ?p foaf:name ?name }"
+    page.goto(workbench_server.url + "/query?query=" + quote(query))
+    error = page.locator("#query-error")
+    expect(error).to_contain_text("unknown prefix foaf:")
+    assert "\\u{" not in (error.text_content() or "")
+    page.get_by_role("button", name="Add PREFIX foaf: and run again").click()
+    expect(page.locator("#query-status")).to_contain_text("ms")
+    assert "PREFIX foaf: <http://xmlns.com/foaf/0.1/>" in page.evaluate(
+        "document.querySelector('.CodeMirror').CodeMirror.getValue()"
+    )
+
+
+def test_query_error_names_a_misspelt_keyword(page: Page, workbench_server: LiveServer) -> None:
+    page.goto(workbench_server.url + "/query?query=" + quote("SELEKT * WHERE { ?s ?p ?o }"))
+    expect(page.locator("#query-error")).to_contain_text("unknown keyword SELEKT")
+
+
+def test_unknown_ontology_term_is_flagged(page: Page, workbench_server: LiveServer) -> None:
+    query = (
+        "PREFIX civ: <https://w3id.org/civicgraph/ontology#>\nSELECT ?p WHERE { ?p a civ:Persn }"
+    )
+    page.goto(workbench_server.url + "/query?query=" + quote(query))
+    warning = page.locator("#query-warnings")
+    expect(warning).to_contain_text("civ:Persn")
+    expect(warning).to_contain_text("civ:Person")
+    page.get_by_role("button", name="Use civ:Person").click()
+    expect(warning).to_be_hidden()
+
+
+def test_editor_focuses_when_its_empty_part_is_clicked(
+    page: Page, workbench_server: LiveServer
+) -> None:
+    page.goto(workbench_server.url + "/query")
+    box = page.locator(".CodeMirror").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 5)
+    assert page.evaluate("document.querySelector('.CodeMirror').CodeMirror.hasFocus()")
+
+
+def test_history_keeps_recent_queries(page: Page, workbench_server: LiveServer) -> None:
+    page.goto(workbench_server.url + "/gallery/06-founders/open")
+    expect(page.locator("#query-status")).to_contain_text("ms")
+    page.goto(workbench_server.url + "/query")
+    page.locator(".history summary").click()
+    entry = page.locator("#history-entries button").first
+    expect(entry).to_be_visible()
+    entry.click()
+    expect(page.locator(".results-table tbody tr")).to_have_count(1)
+
+
+def test_results_show_curies_once_and_count_triples(
+    page: Page, workbench_server: LiveServer
+) -> None:
+    page.goto(workbench_server.url + "/gallery/06-founders/open")
+    expect(page.locator(".results-table tbody tr")).to_have_count(1)
+    headers = page.locator(".results-table th").all_text_contents()
+    assert not any(h.lower().endswith("label") for h in headers)
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
+    query = f"CONSTRUCT {{ ?s {label} ?l }} WHERE {{ ?s {label} ?l }} LIMIT 3"
+    page.goto(workbench_server.url + "/query?query=" + quote(query))
+    expect(page.locator("#query-status")).to_contain_text("3 triples")
+    expect(page.locator(".results-table tbody tr").first).to_contain_text("rdfs:label")
+    word_break = page.evaluate(
+        "getComputedStyle(document.querySelector('.results-table td')).wordBreak"
+    )
+    assert word_break == "normal"
+
+
+def test_downloads_are_named_after_the_query(page: Page, workbench_server: LiveServer) -> None:
+    page.goto(workbench_server.url + "/gallery/06-founders/open")
+    expect(page.locator("#query-status")).to_contain_text("ms")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="CSV", exact=True).click()
+    assert download.value.suggested_filename != "civicgraph-query.csv"
+    assert download.value.suggested_filename.endswith(".csv")
+    assert "found" in download.value.suggested_filename
+
+
+def test_unlabelled_nodes_show_their_label_on_hover(page: Page, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/graph")
+    _settled(page)
+    quiet = page.evaluate("window.civicgraph.view.nodes.get().find(n => n.label === '').id")
+    page.evaluate(
+        "id => { window.civicgraph.view.network.body.emitter.emit('hoverNode', {node: id}); }",
+        quiet,
+    )
+    shown = page.evaluate("id => window.civicgraph.view.nodes.get(id).label", quiet)
+    full = page.evaluate("id => window.civicgraph.view.byId.get(id).label", quiet)
+    assert shown
+    assert full.startswith(shown.rstrip("…"))
+    page.evaluate(
+        "id => { window.civicgraph.view.network.body.emitter.emit('blurNode', {node: id}); }", quiet
+    )
+    assert page.evaluate("id => window.civicgraph.view.nodes.get(id).label", quiet) == ""

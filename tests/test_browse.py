@@ -1,0 +1,65 @@
+"""Per-class lists with facets and pages, linked from the home and ontology pages."""
+
+import requests
+
+from tests.live import LiveServer
+
+CIV = "https://w3id.org/civicgraph/ontology#"
+
+
+def _json(server: LiveServer, path: str, **params: str) -> dict:  # type: ignore[type-arg]
+    answer = requests.get(server.url + path, params=params, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def test_people_are_all_listed_with_their_total(live_server: LiveServer) -> None:
+    body = _json(live_server, "/browse/Person.json")
+    assert body["total"] == len(body["items"]) > 20
+    labels = [item["label"] for item in body["items"]]
+    assert labels == sorted(labels, key=str.casefold)
+    assert "Luke Fretwell" in labels
+
+
+def test_organization_facet_narrows_and_counts(live_server: LiveServer) -> None:
+    body = _json(live_server, "/browse/Person.json")
+    (top, *_) = body["facets"]["organization"]
+    narrowed = _json(live_server, "/browse/Person.json", organization=top["value"])
+    assert narrowed["total"] == top["count"]
+
+
+def test_type_facet_holds_subclasses(live_server: LiveServer) -> None:
+    body = _json(live_server, "/browse/Organization.json")
+    types = {v["value"]: v for v in body["facets"]["type"]}
+    assert CIV + "Nonprofit" in types
+    narrowed = _json(live_server, "/browse/Organization.json", type=CIV + "Nonprofit")
+    assert narrowed["total"] == types[CIV + "Nonprofit"]["count"] < body["total"]
+
+
+def test_sources_come_a_page_at_a_time(live_server: LiveServer) -> None:
+    first = _json(live_server, "/browse/Document.json", limit="10")
+    assert first["pages"] > 1
+    second = _json(live_server, "/browse/Document.json", limit="10", page="2")
+    assert {i["iri"] for i in first["items"]}.isdisjoint(i["iri"] for i in second["items"])
+    years = [v["value"] for v in first["facets"]["year"]]
+    assert years == sorted(years, reverse=True)
+
+
+def test_html_list_links_entities_and_pages(live_server: LiveServer) -> None:
+    html = requests.get(f"{live_server.url}/browse/document?limit=10", timeout=30).text
+    assert 'href="/id/document/' in html
+    assert 'rel="next"' in html
+
+
+def test_unknown_class_is_a_404_naming_the_classes(live_server: LiveServer) -> None:
+    answer = requests.get(f"{live_server.url}/browse/Unicorn.json", timeout=30)
+    assert answer.status_code == 404
+    assert "Person" in answer.json()["detail"]
+
+
+def test_home_and_ontology_link_to_the_lists(live_server: LiveServer) -> None:
+    home = requests.get(live_server.url + "/", timeout=30).text
+    assert 'href="/browse/Person"' in home
+    assert 'href="/browse/Document"' in home
+    ontology = requests.get(live_server.url + "/ontology", timeout=30).text
+    assert 'href="/browse/Person"' in ontology

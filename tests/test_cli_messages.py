@@ -1,0 +1,92 @@
+"""What the CLI says when there is nothing to read, the store is busy, or a server refuses."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from civicgraph.cli import main
+from civicgraph.store import EmbeddedStore
+from tests.live import LiveServer
+
+READERS = [
+    ["query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1"],
+    ["stats"],
+    ["export", "--format", "turtle"],
+    ["metrics"],
+    ["graph", "-o", "never-written.html"],
+]
+
+
+@pytest.mark.parametrize("command", READERS, ids=lambda c: c[0])
+def test_reading_a_store_that_does_not_exist_says_how_to_fill_it(
+    runner: CliRunner, tmp_path: Path, command: list[str]
+) -> None:
+    store = tmp_path / "nothing-here"
+    result = runner.invoke(main, [*command, "--store", str(store)])
+    assert result.exit_code == 1
+    assert "is empty" in result.output
+    assert "civicgraph load --bundled" in result.output
+    assert not store.exists()
+
+
+def test_reading_an_empty_store_says_so(runner: CliRunner, tmp_path: Path) -> None:
+    EmbeddedStore(tmp_path / "empty").close()
+    result = runner.invoke(main, ["stats", "--store", str(tmp_path / "empty")])
+    assert result.exit_code == 1
+    assert "is empty" in result.output
+
+
+def test_load_bundled_fills_the_store(runner: CliRunner, tmp_path: Path) -> None:
+    store = str(tmp_path / "filled")
+    loaded = runner.invoke(main, ["load", "--bundled", "--store", store])
+    assert loaded.exit_code == 0, loaded.output
+    assert "bundled files" in loaded.output
+    stats = runner.invoke(main, ["stats", "--store", store])
+    assert stats.exit_code == 0, stats.output
+    assert "Person" in stats.output
+
+
+def test_load_without_files_or_bundled_says_what_to_give(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["load"])
+    assert result.exit_code == 1
+    assert "--bundled" in result.output
+
+
+def test_failed_export_leaves_no_file(runner: CliRunner, tmp_path: Path, data_dir: Path) -> None:
+    assert runner.invoke(main, ["load", str(data_dir / "small.ttl")]).exit_code == 0
+    out = tmp_path / "out.ttl"
+    result = runner.invoke(
+        main, ["export", "--graph", "urn:no-such-graph", "--format", "turtle", "-o", str(out)]
+    )
+    assert result.exit_code == 1, result.output
+    assert list(tmp_path.glob("out.ttl*")) == []
+    assert list(tmp_path.glob(".out.ttl*")) == []
+
+
+def test_locked_store_names_the_running_server(
+    start_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    server = start_server(store=tmp_path / "served")
+    result = CliRunner().invoke(main, ["stats", "--store", str(tmp_path / "served")])
+    assert result.exit_code == 1
+    assert f"--store {server.url}/sparql" in result.output
+    through = CliRunner().invoke(main, ["stats", "--store", f"{server.url}/sparql"])
+    assert through.exit_code == 0, through.output
+    out = tmp_path / "all.ttl"
+    exported = CliRunner().invoke(
+        main, ["export", "--format", "turtle", "-o", str(out), "--store", f"{server.url}/sparql"]
+    )
+    assert exported.exit_code == 0, exported.output
+    assert out.stat().st_size > 1000
+
+
+def test_remote_errors_are_printed_once_and_readably(live_server: LiveServer) -> None:
+    result = CliRunner().invoke(
+        main, ["query", "SELEKT ?x WHERE { ?x ?p ?o }", "--store", f"{live_server.url}/sparql"]
+    )
+    assert result.exit_code == 1
+    assert result.output.count("does not parse") == 1
+    assert "{" not in result.output.split("does not parse", 1)[0]
+    assert '"detail"' not in result.output

@@ -1,0 +1,187 @@
+"""Dataset versions: every write recorded, any two compared, any version downloaded as it was."""
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+from pyoxigraph import CanonicalizationAlgorithm, Dataset, RdfFormat, parse
+
+from civicgraph.cli import main
+from civicgraph.dataset.versions import VersionLog, store_at
+from civicgraph.store import EmbeddedStore
+from tests.conftest import DATA
+from tests.live import LiveServer
+
+TOKEN = "versions-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+GRAPH = "https://w3id.org/civicgraph/graph/notes"
+WRITE = (
+    f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <https://w3id.org/civicgraph/id/person/ada-lovelace> "
+    '<http://www.w3.org/2000/01/rdf-schema#label> "Ada \\"the\\" Lovelace"@en } }'
+)
+
+
+def _dataset(data: bytes) -> Dataset:
+    """The quads of an N-Quads file, blank nodes canonicalised so that copies compare equal."""
+    found = Dataset(parse(data, format=RdfFormat.N_QUADS))
+    found.canonicalize(CanonicalizationAlgorithm.UNSTABLE)
+    return found
+
+
+def _nquads(server: LiveServer, **params: str) -> bytes:
+    response = requests.get(
+        f"{server.url}/export/download", params={"format": "nquads", **params}, timeout=30
+    )
+    response.raise_for_status()
+    return response.content
+
+
+def test_a_web_write_makes_a_version_whose_diff_is_exactly_that_write(
+    start_server: Callable[..., LiveServer],
+) -> None:
+    server = start_server({"CIVICGRAPH_WRITE_TOKEN": TOKEN})
+    before = requests.get(f"{server.url}/versions.json", timeout=10).json()["versions"]
+    data_before = _nquads(server)
+    requests.post(f"{server.url}/update", data={"update": WRITE}, headers=AUTH, timeout=10)
+
+    versions = requests.get(f"{server.url}/versions.json", timeout=10).json()["versions"]
+    assert len(versions) == len(before) + 1
+    newest = versions[0]
+    assert (newest["who"], newest["action"]) == ("write token", "SPARQL Update")
+    assert (newest["added"], newest["removed"]) == ({GRAPH: 1}, {})
+
+    number = newest["number"]
+    diff = requests.get(
+        f"{server.url}/versions/{number - 1}/diff/{number}", params={"format": "json"}, timeout=10
+    ).json()
+    assert (diff["added"], diff["removed"]) == (1, 0)
+    [entity] = diff["entities"]
+    assert entity["added"][0]["value"] == 'Ada "the" Lovelace'
+    assert _dataset(_nquads(server, version=str(number - 1))) == _dataset(data_before)
+
+
+def test_the_patch_and_the_update_text_apply_the_change(
+    start_server: Callable[..., LiveServer],
+) -> None:
+    server = start_server({"CIVICGRAPH_WRITE_TOKEN": TOKEN})
+    requests.post(f"{server.url}/update", data={"update": WRITE}, headers=AUTH, timeout=10)
+    number = requests.get(f"{server.url}/versions.json", timeout=10).json()["versions"][0]["number"]
+    base = f"{server.url}/versions/{number - 1}/diff/{number}"
+
+    stored = requests.get(f"{server.url}/versions/{number}.rdfp", timeout=10).text
+    assert stored.startswith("H id <urn:uuid:")
+    patch = requests.get(base, params={"format": "patch"}, timeout=10).text
+    row = f'"Ada \\"the\\" Lovelace"@en <{GRAPH}> .'
+    assert row in patch
+    assert row in stored
+
+    replay = EmbeddedStore()
+    replay.update(requests.get(base, params={"format": "update"}, timeout=10).text)
+    assert [g.triples for g in replay.graphs() if g.iri == GRAPH] == [1]
+
+
+def test_versions_page_feed_and_diff_page(start_server: Callable[..., LiveServer]) -> None:
+    server = start_server({"CIVICGRAPH_WRITE_TOKEN": TOKEN})
+    requests.post(f"{server.url}/update", data={"update": WRITE}, headers=AUTH, timeout=10)
+
+    page = requests.get(f"{server.url}/versions", timeout=10)
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "SPARQL Update" in page.text
+
+    feed = ET.fromstring(requests.get(f"{server.url}/versions.atom", timeout=10).content)
+    atom = "{http://www.w3.org/2005/Atom}"
+    titles = [e.findtext(f"{atom}title") for e in feed.iter(f"{atom}entry")]
+    assert titles[0] is not None
+    assert titles[0].endswith("SPARQL Update")
+
+    number = requests.get(f"{server.url}/versions.json", timeout=10).json()["versions"][0]["number"]
+    diff = requests.get(f"{server.url}/versions/{number - 1}/diff/{number}", timeout=10)
+    assert "Ada &#34;the&#34; Lovelace" in diff.text or "Ada &quot;the&quot; Lovelace" in diff.text
+
+
+def test_a_store_without_a_log_says_so(workbench_client: FlaskClient) -> None:
+    page = workbench_client.get("/versions")
+    assert b"keeps no version log" in page.data
+    missing = workbench_client.get("/versions/1/diff/2", headers={"Accept": "application/json"})
+    assert missing.status_code == 404
+    assert "CIVICGRAPH_VERSIONS" in missing.get_json()["detail"]
+
+
+def test_unknown_version_is_a_clear_404(start_server: Callable[..., LiveServer]) -> None:
+    server = start_server()
+    response = requests.get(
+        f"{server.url}/export/download", params={"version": "999", "format": "nquads"}, timeout=10
+    )
+    assert response.status_code == 404
+    assert "/versions" in response.json()["detail"]
+    bad = requests.get(f"{server.url}/export", params={"version": "last"}, timeout=10)
+    assert bad.status_code == 400
+
+
+def test_cli_load_records_a_version_and_diff_prints_the_patch(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    store = str(tmp_path / "cli")
+    loaded = runner.invoke(main, ["load", "--store", store, str(DATA / "small.ttl")])
+    assert loaded.exit_code == 0, loaded.output
+    listed = runner.invoke(main, ["versions", "--store", store])
+    assert "load small.ttl" in listed.output
+    diff = runner.invoke(main, ["diff", "0", "1", "--store", store, "--format", "update"])
+    assert diff.output.startswith("# From dataset version 0 to version 1.")
+    assert "INSERT DATA" in diff.output
+
+
+def test_the_log_rebuilds_every_version_and_nets_out_undone_changes(tmp_path: Path) -> None:
+    store = EmbeddedStore()
+    log = VersionLog(tmp_path / "log")
+    triple = '<http://example.org/a> <http://example.org/p> "é\\n" .'
+    store.update(f"INSERT DATA {{ GRAPH <http://example.org/g> {{ {triple} }} }}")
+    assert log.record(store, who="test", action="add") is not None
+    assert log.record(store, who="test", action="nothing") is None
+    store.update(f"DELETE DATA {{ GRAPH <http://example.org/g> {{ {triple} }} }}")
+    log.record(store, who="test", action="remove")
+
+    assert log.change(0, 2).is_empty
+    assert log.change(1, 2).removed == {"http://example.org/g": [triple.encode()]}
+    assert log.state_at(1) == {"http://example.org/g": [triple.encode()]}
+    assert store_at(log, 1).has_graph("http://example.org/g")
+    assert log.state_at(2) == {}
+
+
+@pytest.mark.parametrize("number", [0, 7])
+def test_a_version_that_was_never_recorded_is_not_found(tmp_path: Path, number: int) -> None:
+    log = VersionLog(tmp_path / "log")
+    store = EmbeddedStore()
+    store.update("INSERT DATA { <http://example.org/a> <http://example.org/p> 1 }")
+    log.record(store, who="test", action="add")
+    with pytest.raises(Exception, match="No dataset version"):
+        log.state_at(number)
+
+
+def test_a_pinned_query_answers_from_its_version(start_server: Callable[..., LiveServer]) -> None:
+    server = start_server({"CIVICGRAPH_WRITE_TOKEN": TOKEN})
+    requests.post(f"{server.url}/update", data={"update": WRITE}, headers=AUTH, timeout=10)
+    newest = requests.get(f"{server.url}/versions.json", timeout=10).json()["versions"][0]
+    ask = f"ASK {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}"
+    json_accept = {"Accept": "application/sparql-results+json"}
+
+    def answer(version: int) -> requests.Response:
+        params = {"query": ask, "version": str(version)}
+        return requests.get(f"{server.url}/sparql", params=params, headers=json_accept, timeout=60)
+
+    assert answer(newest["number"]).json()["boolean"] is True
+    assert answer(newest["number"] - 1).json()["boolean"] is False
+    missing = answer(999)
+    assert missing.status_code == 404
+    assert f"the current one is version {newest['number']}" in missing.json()["detail"]
+    refused = requests.get(
+        f"{server.url}/sparql",
+        params={"query": "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "version": "1"},
+        headers=json_accept,
+        timeout=10,
+    )
+    assert refused.status_code in {400, 403}

@@ -1,0 +1,101 @@
+// What the query editor reads out of SPARQL text without parsing it: the prefixes a
+// query uses and declares, the ontology terms it names, its title. Strings, IRIs and
+// comments are blanked first, so a "civ:" inside a literal is not taken for a name.
+
+const BLANKS = /"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>\s"{}|^`\\]*>|#[^\n]*/g;
+const PNAME = /(^|[^\w?$:.-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:([\w-]+(?:\.[\w-]+)*)?/g;
+const DECLARED = /PREFIX\s+([A-Za-z][\w.-]*)?:/gi;
+
+function blanked(text) {
+  return text.replace(BLANKS, (m) => m.replace(/[^\n]/g, " "));
+}
+
+/** Prefixes the text declares with PREFIX. */
+export function declaredPrefixes(text) {
+  return new Set(Array.from(blanked(text).matchAll(DECLARED), (m) => m[1] || ""));
+}
+
+/** Prefixed names used in the text (not in PREFIX lines), as {prefix, local, curie}. */
+export function prefixedNames(text) {
+  const body = blanked(text).replace(/PREFIX\s+[\w.-]*:/gi, (m) => " ".repeat(m.length));
+  return Array.from(body.matchAll(PNAME), (m) => ({ prefix: m[2] || "", local: m[3] || "", curie: (m[2] || "") + ":" + (m[3] || "") }))
+    .filter((name) => name.prefix !== "_");
+}
+
+/** Prefixes the text uses without declaring them. */
+export function missingPrefixes(text) {
+  const declared = declaredPrefixes(text);
+  return Array.from(new Set(prefixedNames(text).map((n) => n.prefix))).filter((p) => !declared.has(p));
+}
+
+/** The PREFIX lines that declare `prefixes`, for those whose namespace is known. */
+export function prefixLines(prefixes, namespaces) {
+  return prefixes.filter((p) => namespaces[p]).map((p) => "PREFIX " + p + ": <" + namespaces[p] + ">\n").join("");
+}
+
+function distance(a, b) {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const kept = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = kept;
+    }
+  }
+  return row[b.length];
+}
+
+/** The known name closest to `name`, if it is close enough to be a likely typo. */
+export function closest(name, known) {
+  let best = null;
+  let score = Infinity;
+  for (const candidate of known) {
+    const d = distance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < score) { best = candidate; score = d; }
+  }
+  return score <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+}
+
+/**
+ * Names in a namespace the app knows (the ontology's) that the ontology does not
+ * define: `civ:Persn` gives {curie: "civ:Persn", suggestion: "civ:Person"}.
+ */
+export function unknownTerms(text, namespaces, terms) {
+  const declared = new Map();
+  for (const m of blanked(text).matchAll(/PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>/gi)) declared.set(m[1] || "", m[2]);
+  const known = new Set(terms.map((t) => t.iri));
+  const watched = new Set(terms.map((t) => t.iri.replace(/[^#/]*$/, "")));
+  const found = [];
+  for (const name of prefixedNames(text)) {
+    const namespace = declared.get(name.prefix) || namespaces[name.prefix];
+    if (!namespace || !watched.has(namespace) || !name.local || known.has(namespace + name.local)) continue;
+    if (found.some((f) => f.curie === name.curie)) continue;
+    const near = closest(name.local, terms.filter((t) => t.iri.startsWith(namespace)).map((t) => t.iri.slice(namespace.length)));
+    found.push({ curie: name.curie, suggestion: near ? name.prefix + ":" + near : null });
+  }
+  return found;
+}
+
+/** A short title for a query: its "# title:" line, its first comment, or its form and variables. */
+export function queryTitle(text) {
+  const titled = text.match(/^#\s*title:\s*(.+)$/m);
+  if (titled) return titled[1].trim();
+  const comment = text.match(/^#\s*(.+)$/m);
+  if (comment) return comment[1].trim();
+  const form = blanked(text).match(/\b(SELECT|CONSTRUCT|DESCRIBE|ASK)\b([^{]*)/i);
+  if (!form) return "query";
+  const vars = (form[2].match(/[?$]\w+/g) || []).slice(0, 3).map((v) => v.slice(1));
+  return [form[1].toLowerCase(), ...vars].join(" ");
+}
+
+/** An IRI as a CURIE when one of the known namespaces is a prefix of it, else null. */
+export function curie(iri, namespaces) {
+  let best = null;
+  for (const [prefix, namespace] of Object.entries(namespaces)) {
+    if (iri.startsWith(namespace) && /^[\w-]*$/.test(iri.slice(namespace.length)) &&
+      (!best || namespace.length > best[1].length)) best = [prefix, namespace];
+  }
+  return best ? best[0] + ":" + iri.slice(best[1].length) : null;
+}
