@@ -131,3 +131,10 @@ def test_the_cli_draws_the_network_on_a_day(tmp_path: Path) -> None:
     )
     assert done.exit_code == 0, done.output
     assert "on 2016-01-01" in out.read_text(encoding="utf-8")
+
+
+def test_an_entity_without_an_end_date_says_so(bundled_client: FlaskClient) -> None:
+    page = bundled_client.get("/id/org/code-for-america").get_data(as_text=True)
+    assert "not known to have ended" in page
+    closed = bundled_client.get("/id/org/18f").get_data(as_text=True)
+    assert "No end date is recorded" not in closed

@@ -20,7 +20,7 @@ from civicgraph.readmodels.evidence import Evidence, EvidenceIndex, read_evidenc
 from civicgraph.readmodels.labels import best_label, humanize, label_or_name, local_name
 from civicgraph.store import GraphStore
 from civicgraph.store.results import GraphResult, Term, term_value
-from civicgraph.vocab import parse_entity_iri
+from civicgraph.vocab import CIV, parse_entity_iri
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,10 @@ class Membership:
     evidence: tuple[Evidence, ...] = ()
 
 
+_STARTS: Final = frozenset({CIV.foundingDate.value, CIV.startDate.value})
+_ENDS: Final = frozenset({CIV.dissolutionDate.value, CIV.endDate.value})
+
+
 @dataclass(frozen=True)
 class TypeRef:
     """A class the entity belongs to."""
@@ -79,6 +83,16 @@ class Entity:
     outgoing: tuple[PropertyGroup, ...]
     incoming: tuple[PropertyGroup, ...]
     memberships: tuple[Membership, ...] = field(default=())
+
+    @property
+    def not_known_to_have_ended(self) -> bool:
+        """Founded or started, with no end on record: the page says so rather than "current".
+
+        Events start and are over; only organizations and initiatives run on.
+        """
+        props = {g.property for g in self.outgoing}
+        is_event = any(t.iri.endswith("Event") for t in self.types)
+        return bool(props & _STARTS) and not props & _ENDS and not is_event
 
     @property
     def neighbours(self) -> list[tuple[str, str, str]]:
