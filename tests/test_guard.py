@@ -7,10 +7,16 @@ import pytest
 
 from civicgraph.config import Settings
 from civicgraph.errors import ForbiddenOperationError, QueryTimeoutError, ResourceLimitError
-from civicgraph.sparql.lexer import TokenKind, declares_dataset, tokens
-from civicgraph.sparql.update import has_dataset_clause, with_using
+from civicgraph.sparql.fetching import refuse_fetching
+from civicgraph.sparql.lexer import (
+    TokenKind,
+    declares_dataset,
+    has_dataset_clause,
+    tokens,
+    with_using,
+)
 from civicgraph.store import EmbeddedStore
-from civicgraph.store.guarded import GuardedStore, check
+from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.results import AskResult
 from civicgraph.store.workers import QueryPool
 
@@ -34,11 +40,18 @@ ENDLESS = (
         f"SELECT * {{ \\U00000073ervice <{ENDPOINT}> {{ ?s ?p ?o }} }}",
         f"SELECT * {{ \u017fervice <{ENDPOINT}> {{ ?s ?p ?o }} }}",
         f"SELECT * {{ ?s ?p 'x' # comment\n SERVICE <{ENDPOINT}> {{ }} }}",
+        f"PREFIX ex: <http://e/> SELECT * {{ ?s ?p ex:a\\# . SERVICE <{ENDPOINT}> {{ }} }}",
+        f"PREFIX ex: <http://e/> SELECT * {{ ?s ?p ex:a\\' . SERVICE <{ENDPOINT}> {{ }} }} #'",
+        f"PREFIX ex: <{ENDPOINT}> SELECT * {{ SERVICEex:a {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ SERVICESILENT<{ENDPOINT}> {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ ?s ?p trueSERVICE <{ENDPOINT}> {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ ?s ?p '\\u0027 . SERVICE <{ENDPOINT}> {{ }} #' }}",
+        f"SELECT * {{ ?s ?p ''' . SERVICE <{ENDPOINT}> {{ }} }}",
     ],
 )
 def test_service_is_refused(query: str) -> None:
     with pytest.raises(ForbiddenOperationError, match="SERVICE"):
-        check(query)
+        refuse_fetching(query)
 
 
 @pytest.mark.parametrize(
@@ -50,10 +63,15 @@ def test_service_is_refused(query: str) -> None:
         "SELECT ?service { ?service ?p ?o } # SERVICE <http://x/>",
         "PREFIX ex: <http://e/> SELECT * { ?s ex:SERVICE ex:LOAD }",
         "SELECT * { ?s ?p 'x'@service }",
+        "PREFIX ex: <http://e/> SELECT * { ?s ?p ex:a\\#SERVICE }",
+        "PREFIX ex: <http://e/> SELECT * { ?s ?p ex:a.SERVICE, ex:LOAD\\'s }",
+        "PREFIX civ: <http://e/> SELECT * { ?s a civ:DigitalServiceTeam }",
+        "SELECT * { ?s ?p '''it's a ''SERVICE'' <x>''' }",
+        "SELECT * { ?s ?p _:service }",
     ],
 )
 def test_the_words_inside_strings_iris_names_and_comments_are_allowed(query: str) -> None:
-    check(query)
+    refuse_fetching(query)
 
 
 @pytest.mark.parametrize(
@@ -69,13 +87,19 @@ def test_a_query_declares_its_dataset_only_with_a_from_keyword(query: str, decla
     assert declares_dataset(query) is declares
 
 
-def test_load_is_refused_in_updates() -> None:
+@pytest.mark.parametrize(
+    "update",
+    [
+        "load <http://127.0.0.1:9/data.ttl> INTO GRAPH <http://g>",
+        "LOADSILENT<http://127.0.0.1:9/data.ttl>",
+        "PREFIX ex: <http://127.0.0.1:9/> LOADex:data",
+        "PREFIX ex: <http://e/> INSERT DATA { ex:s ex:p ex:a\\# } ; LOAD <http://127.0.0.1:9/>",
+        "\\u004cOAD <http://127.0.0.1:9/data.ttl>",
+    ],
+)
+def test_load_is_refused_in_updates(update: str) -> None:
     with pytest.raises(ForbiddenOperationError, match="LOAD"):
-        check("load <http://127.0.0.1:9/data.ttl> INTO GRAPH <http://g>")
-
-
-def test_an_allow_listed_service_passes() -> None:
-    check(f"SELECT * {{ SERVICE <{ENDPOINT}> {{ ?s ?p ?o }} }}", (ENDPOINT,))
+        refuse_fetching(update)
 
 
 def test_tokens_keep_long_strings_whole() -> None:

@@ -77,7 +77,10 @@ def test_api_ambiguous_name_answers_409_with_candidates(live_server: LiveServer)
     assert answer.status_code == 409
     body = answer.json()
     assert body["error"] == "Ambiguous name"
-    assert {c["label"] for c in body["candidates"]} >= {"Office of Digital Innovation"}
+    assert {c["label"] for c in body["candidates"]} >= {
+        "Office of Digital Innovation (Government Operations Agency)",
+        "Office of Data and Innovation",
+    }
     assert all(c["iri"].startswith(ENTITY_BASE) for c in body["candidates"])
 
 
@@ -125,10 +128,10 @@ def test_explorer_boxes_show_names_not_iris(live_server: LiveServer) -> None:
         params={"focus": CFA, "from": LUKE, "to": ENTITY_BASE + "org/office-of-digital-innovation"},
         timeout=60,
     ).text
-    assert 'name="focus" list="entity-options" value="Code for America"' in html
-    assert 'name="from" list="entity-options" value="Luke Fretwell"' in html
-    # a shared name would be ambiguous, so the box shows the kind/slug instead
-    assert 'name="to" list="entity-options" value="org/office-of-digital-innovation"' in html
+    assert 'name="focus" value="Code for America"' in html
+    assert 'name="from" value="Luke Fretwell"' in html
+    # the two offices once called "Office of Digital Innovation" have labels that differ
+    assert 'value="Office of Digital Innovation (Government Operations Agency)"' in html
 
 
 def test_display_name_keeps_unknown_text_as_typed(index: SearchIndex) -> None:

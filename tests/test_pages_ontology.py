@@ -1,5 +1,7 @@
 """The ontology page, generated from the loaded ontology, and its Turtle."""
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
@@ -33,3 +35,19 @@ def test_turtle_twin(workbench_client: FlaskClient, path: str, accept: str) -> N
     assert response.mimetype == "text/turtle"
     graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
     assert (URIRef("https://w3id.org/civicgraph/ontology"), RDF.type, OWL.Ontology) in graph
+
+
+def test_page_says_which_properties_have_data_and_how_they_read_backwards(
+    client: FlaskClient,
+) -> None:
+    html = client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
+    founder = html[html.index('id="founder"') :]
+    founder = founder[: founder.index("</article>")]
+    assert "<dt>Read backwards</dt><dd>founded</dd>" in founder
+    assert re.search(r'<dd class="term-data">\d+ triples</dd>', founder)
+    counts = re.search(r"(\d+) of (\d+) properties have data", html)
+    assert counts
+    assert int(counts[2]) - int(counts[1]) == 1
+    member_of = html[html.index('id="memberOf"') :]
+    assert '<dd class="term-data">none in the loaded data</dd>' in member_of[:3000]
+    assert 'id="founded"' not in html

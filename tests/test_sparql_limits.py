@@ -21,7 +21,7 @@ AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 def limited(
     tmp_path_factory: pytest.TempPathFactory, writable_server: LiveServer
 ) -> Iterator[LiveServer]:
-    """A server with small limits, allowed to federate to ``writable_server`` only."""
+    """A server with small limits."""
     env = {
         "CIVICGRAPH_QUERY_TIMEOUT": "1",
         "CIVICGRAPH_ROW_CAP": "2",
@@ -29,7 +29,6 @@ def limited(
         "CIVICGRAPH_UPLOAD_LIMIT": "2000",
         "CIVICGRAPH_WRITE_TOKEN": WRITE_TOKEN,
         "CIVICGRAPH_LOAD_BUNDLED": "false",
-        "CIVICGRAPH_SERVICE_ALLOWLIST": f"{writable_server.url}/sparql",
     }
     server = LiveServer(tmp_path_factory.mktemp("limited") / "store", env).start()
     requests.put(
@@ -148,15 +147,3 @@ def test_service_never_reaches_a_listener(limited: LiveServer) -> None:
             listener.accept()
     assert response.status_code == 400
     assert "SERVICE" in response.json()["detail"]
-
-
-def test_an_allow_listed_service_is_federated(
-    limited: LiveServer, writable_server: LiveServer
-) -> None:
-    query = (
-        f"SELECT ?label {{ SERVICE <{writable_server.url}/sparql> {{ "
-        "<https://w3id.org/civicgraph/id/person/ada-example> "
-        "<http://www.w3.org/2000/01/rdf-schema#label> ?label } }"
-    )
-    response = requests.get(f"{limited.url}/sparql", params={"query": query}, timeout=10)
-    assert response.json()["results"]["bindings"][0]["label"]["value"] == "Ada Example"

@@ -10,8 +10,7 @@ from civicgraph.errors import UserInputError
 from civicgraph.readmodels import gallery
 from civicgraph.sparql.binding import bind
 from civicgraph.sparql.forms import query_form
-from civicgraph.sparql.lexer import TokenKind, tokens
-from civicgraph.sparql.update import with_using
+from civicgraph.sparql.lexer import TokenKind, tokens, with_using
 from civicgraph.store import EmbeddedStore, GraphStore
 from civicgraph.store.results import SelectResult
 from tests.conftest import load_workbench

@@ -75,9 +75,6 @@ class Settings:
     query_workers: int = _setting(
         2, "CIVICGRAPH_QUERY_WORKERS", "Query worker processes (on-disk store)"
     )
-    service_allowlist: tuple[str, ...] = _setting(
-        (), "CIVICGRAPH_SERVICE_ALLOWLIST", "Endpoints SERVICE may call (space-separated)"
-    )
     cors_origin: str = _setting("*", "CIVICGRAPH_CORS_ORIGIN", "Origin allowed to read by CORS")
     node_cap: int = _setting(500, "CIVICGRAPH_NODE_CAP", "Most nodes a network view draws")
     network_wait: float = _setting(

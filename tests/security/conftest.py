@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from civicgraph.config import Settings
 from civicgraph.webapp import create_app
 from tests.live import LiveServer
+from tests.security.listener import Listener
 
 TOKEN = "correct-horse-battery-staple-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -58,3 +59,12 @@ def busy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = LiveServer(tmp_path_factory.mktemp("busy") / "store", env).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    """A fresh listener on the host's loopback, which must have seen nothing at the end."""
+    opened = Listener()
+    yield opened
+    opened.close()
+    assert opened.seen == []

@@ -73,7 +73,7 @@ def _requests(size: int) -> dict[str, tuple[bytes, Iterator[bytes]]]:
             _chunked(iter([b"ASK {}", *([b" " * MIB] * (size // MIB))])),
         ),
         "entities-get-with-body": (
-            head("GET", "/api/graph/entities?q=code", json_type, f"Content-Length: {size}"),
+            head("GET", "/search.json?q=code", json_type, f"Content-Length: {size}"),
             _json_pieces(size),
         ),
         "query-largest-allowed-chunked": (

@@ -8,7 +8,14 @@ from werkzeug.test import TestResponse
 from tests.live import LiveServer
 
 #: Values for URL parameters, so that parameterized routes answer real pages.
-SAMPLE_ARGUMENTS = {"kind": "org", "slug": "18f", "filename": "civicgraph.css"}
+SAMPLE_ARGUMENTS = {
+    "kind": "org",
+    "slug": "18f",
+    "filename": "civicgraph.css",
+    "number": "1",
+    "older": "0",
+    "newer": "1",
+}
 
 
 def _problems(path: str, headers: dict[str, str]) -> list[str]:

@@ -6,6 +6,7 @@ import click
 
 from civicgraph import __version__
 from civicgraph.cli.backup import backup_command, restore_command
+from civicgraph.cli.claims import claims_command
 from civicgraph.cli.data import export_command, load, stats_command, validate
 from civicgraph.cli.network import graph_command, metrics_command
 from civicgraph.cli.querying import query
@@ -37,6 +38,7 @@ for command in (
     export_command,
     validate,
     stats_command,
+    claims_command,
     serve,
     graph_command,
     metrics_command,

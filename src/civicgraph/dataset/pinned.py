@@ -24,6 +24,7 @@ from civicgraph.errors import (
     StoreError,
     UserInputError,
 )
+from civicgraph.store.isolation import isolate_network
 from civicgraph.store.results import SerializedResult, serialize_negotiated
 
 #: Address space the child's interpreter and libraries take before the query's own budget.
@@ -84,6 +85,7 @@ def _read_answer(done: "subprocess.CompletedProcess[bytes]") -> SerializedResult
 
 def _child() -> None:
     """Rebuild the version, run the query, and write the answer to standard output."""
+    isolate_network()  # it evaluates a visitor's query: no connection out, whatever it says
     query = PinnedQuery(**json.loads(sys.stdin.buffer.read()))
     try:
         store = store_at(VersionLog(Path(query.folder)), query.number)

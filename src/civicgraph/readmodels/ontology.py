@@ -49,6 +49,7 @@ class OntologyTerm:
     domain: list[str] = field(default_factory=list)
     range: list[str] = field(default_factory=list)
     inverse: list[str] = field(default_factory=list)
+    inverse_label: str = ""
     uses: int = 0
     examples: list[Example] = field(default_factory=list)
 
@@ -86,6 +87,11 @@ class OntologyDoc:
         """Properties, alphabetically."""
         return sorted((t for t in self.terms.values() if not t.is_class), key=lambda t: t.label)
 
+    @property
+    def properties_with_data(self) -> list[OntologyTerm]:
+        """Properties that the loaded data uses, so the page can say which ones hold triples."""
+        return [t for t in self.properties if t.uses]
+
     def roots(self) -> list[OntologyTerm]:
         """Classes without a super-class inside the ontology: the tops of the tree."""
         return [c for c in self.classes if not any(s in self.terms for s in c.supers)]
@@ -110,6 +116,7 @@ def _terms(store: GraphStore) -> dict[str, OntologyTerm]:
             kind=min(term_value(r["kind"]) for r in rows),
             label=best_label(r.get("label") for r in rows) or local_name(iri),
             comment=best_label(r.get("comment") for r in rows),
+            inverse_label=best_label(r.get("inverseLabel") for r in rows),
         )
         for iri, rows in grouped.items()
     }

@@ -1,85 +1,24 @@
 """What a query may do, enforced before and while it runs.
 
 Before: ``SERVICE`` and ``LOAD`` make pyoxigraph fetch other IRIs over HTTP on a
-visitor's behalf, so they are refused from the query's tokens (``sparqltext``),
-unless an operator allow-listed the ``SERVICE`` endpoint. While: ``GuardedStore``
-runs every read of the application in a ``QueryPool`` child that is killed at the
-time limit. An in-memory store cannot be opened from another process, so its
-queries run in this process, with the row cap but without a hard time limit.
+visitor's behalf, so they are refused from the query's tokens (``sparql/fetching.py``).
+While: ``GuardedStore`` runs every read of the application in a ``QueryPool`` child
+that is killed at the time limit. An in-memory store cannot be opened from another
+process, so its queries run in this process, with the row cap but without a hard
+time limit.
 """
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, BinaryIO
-from urllib.parse import urljoin
 
 from civicgraph.config import Settings
 from civicgraph.dataset.loader import record_revision
-from civicgraph.errors import ForbiddenOperationError
 from civicgraph.formats import Format
-from civicgraph.sparql.lexer import Token, TokenKind, may_hold_word, tokens, unescaped_variants
+from civicgraph.sparql.fetching import refuse_fetching
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, RdfInput
 from civicgraph.store.results import QueryResult, SerializedResult, Term, serialize_negotiated
 from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.store.workers import QueryPool
-
-_NO_FETCH = (
-    "This server does not fetch data from other servers on a visitor's behalf. "
-    "An operator can allow named endpoints with CIVICGRAPH_SERVICE_ALLOWLIST."
-)
-
-
-def _prefixes_and_base(found: list[Token], upto: int) -> tuple[dict[str, str], str]:
-    """PREFIX and BASE declarations that come before token ``upto``."""
-    prefixes: dict[str, str] = {}
-    base = ""
-    for i in range(upto):
-        if found[i].is_word("PREFIX") and i + 2 < upto and found[i + 2].kind is TokenKind.IRI:
-            prefixes[found[i + 1].text] = urljoin(base, found[i + 2].text[1:-1])
-        elif found[i].is_word("BASE") and i + 1 < upto and found[i + 1].kind is TokenKind.IRI:
-            base = urljoin(base, found[i + 1].text[1:-1])
-    return prefixes, base
-
-
-def _endpoint(found: list[Token], at: int) -> str | None:
-    """The IRI a ``SERVICE`` keyword at ``at`` names, or None if it names none."""
-    i = at + 1
-    if i < len(found) and found[i].is_word("SILENT"):
-        i += 1
-    if i >= len(found):
-        return None
-    target = found[i]
-    prefixes, base = _prefixes_and_base(found, at)
-    if target.kind is TokenKind.IRI:
-        return urljoin(base, target.text[1:-1])
-    if target.kind is TokenKind.PNAME and not target.text.startswith("_:"):
-        prefix, _, local = target.text.partition(":")
-        namespace = prefixes.get(prefix + ":")
-        return None if namespace is None else namespace + local
-    return None
-
-
-def check(text: str, allowlist: Sequence[str] = ()) -> None:
-    """Refuse a query or update that would make the server fetch from elsewhere.
-
-    ``LOAD`` is always refused; ``SERVICE`` unless its endpoint is in ``allowlist``
-    (a variable endpoint never is). Both readings of the text are checked: as
-    written, and with codepoint escapes applied.
-    """
-    if not may_hold_word(text, "LOAD", "SERVICE"):
-        return
-    for reading in unescaped_variants(text):
-        found = list(tokens(reading))
-        for at, token in enumerate(found):
-            if token.is_word("LOAD"):
-                raise ForbiddenOperationError(
-                    "LOAD is not allowed: this server does not fetch data on a visitor's "
-                    "behalf. Upload the data with PUT or POST /store instead."
-                )
-            if token.is_word("SERVICE"):
-                endpoint = _endpoint(found, at)
-                if endpoint is None or endpoint not in allowlist:
-                    named = f" <{endpoint}>" if endpoint else " with a variable endpoint"
-                    raise ForbiddenOperationError(f"SERVICE{named} is not allowed. {_NO_FETCH}")
 
 
 class GuardedStore:
@@ -97,7 +36,6 @@ class GuardedStore:
     ) -> None:
         self.primary = primary
         self.on_write = on_write
-        self.allowlist = settings.service_allowlist
         self.pool: QueryPool | None = None
         if isinstance(primary, EmbeddedStore) and primary.path and not primary.read_only:
             self.pool = QueryPool(
@@ -138,7 +76,7 @@ class GuardedStore:
         base_iri: str | None = None,
     ) -> QueryResult:
         """Refuse SERVICE and LOAD, then run the query within the time limit."""
-        check(sparql, self.allowlist)
+        refuse_fetching(sparql)
         result: QueryResult = self._read(
             "query",
             sparql=sparql,
@@ -164,7 +102,7 @@ class GuardedStore:
 
         With a pool, the worker serializes: the answer crosses the socket as bytes.
         """
-        check(sparql, self.allowlist)
+        refuse_fetching(sparql)
         options: dict[str, Any] = {
             "default_graphs": default_graphs,
             "named_graphs": named_graphs,
@@ -180,7 +118,7 @@ class GuardedStore:
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Refuse LOAD and SERVICE, then apply the update atomically."""
-        check(sparql, self.allowlist)
+        refuse_fetching(sparql)
         self.primary.update(sparql, base_iri=base_iri)
         self._wrote("SPARQL Update")
 

@@ -12,7 +12,9 @@ A read-only store sees what was committed when it was opened. The parent keeps a
 write generation, bumped after every write made through the application, and sends
 it with each request; a child whose store is older reopens before it starts.
 
-Requests and answers cross a socket pair as pickles: results are the tagged types of
+Each child leaves the network as it starts (``isolation.py``); it talks to the parent
+only over a socket pair it inherited, which isolation keeps. Requests and answers
+cross that socket pair as pickles: results are the tagged types of
 ``results.py`` holding pyoxigraph terms, which pickle faithfully. The endpoint asks for
 its answers already serialized (``query_serialized``): bytes cross far faster than
 terms, and the server process then has no serializing left to do.
@@ -39,6 +41,7 @@ from civicgraph.errors import (
     StoreError,
 )
 from civicgraph.store.embedded import EmbeddedStore
+from civicgraph.store.isolation import isolate_network
 from civicgraph.store.results import SerializedResult, serialize_negotiated
 
 #: How long a new child may take to import and open the store before it is given up.
@@ -234,6 +237,7 @@ def _limit_memory(budget: int) -> None:
 
 def main() -> None:
     """A child's loop: answer requests until the parent closes the socket."""
+    isolate_network()  # first: CLONE_NEWUSER needs a process with a single thread
     fd, path, budget, generation = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     connection = Connection(int(fd))

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from civicgraph.errors import NotFoundError, UnknownFormatError
 from civicgraph.formats import Kind, by_name, formats_for
 from civicgraph.readmodels import entities
+from civicgraph.readmodels.claims import load_claims
 from civicgraph.store.results import serialize_result
 from civicgraph.vocab import ENTITY_KINDS, entity_iri
 from civicgraph.webapp import readmodels
@@ -62,13 +63,15 @@ def page(kind: str, slug: str) -> ResponseReturnValue:
     fmt = wanted_rdf(formats_for(Kind.GRAPH))
     if fmt is not None:
         return _rdf(iri, fmt.name)
+    store = current_state().store
     try:
-        entity = entities.load_entity(current_state().store, iri)
+        entity = entities.load_entity(store, iri)
     except NotFoundError as error:
         return _not_found(error, slug.replace("-", " "))
     html = render_template(
         "entity/page.html",
         entity=entity,
+        claims=load_claims(store, iri) if kind == "document" else [],
         alternates=ALTERNATES,
         ontology=readmodels.ontology(),
     )

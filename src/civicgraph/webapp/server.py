@@ -1,9 +1,11 @@
 """Runs the web application under gunicorn, the production WSGI server.
 
 The store is opened inside the worker, never in the master: pyoxigraph's database
-threads do not survive ``fork``. One worker process owns the store and serves
-requests on several threads; CPU-heavy query work is spread over the machine's
-cores by the query-worker pool inside the application.
+threads do not survive ``fork``. The worker leaves the network as it starts
+(``store/isolation.py``), so nothing it parses or evaluates can connect anywhere.
+One worker process owns the store and serves requests on several threads; CPU-heavy
+query work is spread over the machine's cores by the query-worker pool inside the
+application.
 """
 
 import multiprocessing
@@ -17,6 +19,7 @@ from civicgraph.config import Settings
 from civicgraph.dataset.loader import LoadReport, load_bundled
 from civicgraph.errors import CivicgraphError, StoreError
 from civicgraph.store import open_store
+from civicgraph.store.isolation import Isolation, isolate_network
 from civicgraph.webapp import create_app
 from civicgraph.webapp.state import current_store
 
@@ -72,6 +75,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("timeout", max(60, int(self.settings.query_timeout * 3)))
         self.cfg.set("accesslog", "-")
         self.cfg.set("limit_request_line", 8190)
+        self.cfg.set("post_fork", self._post_fork)
         self.cfg.set("worker_exit", self._worker_exit)
         if "control_socket_disable" in self.cfg.settings:
             # One fixed control socket per user would make concurrent servers collide.
@@ -80,6 +84,19 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def load(self) -> Flask:
         self.app = create_app(self.settings)
         return self.app
+
+    def _post_fork(self, _arbiter: Any, worker: Any) -> None:
+        """In the worker, before it has a thread or the store: leave the network.
+
+        The worker parses uploaded RDF and evaluates queries over an in-memory store;
+        the query workers it starts inherit its namespace. A remote store needs the
+        network, so then the SERVICE/LOAD check on the text is the only guard.
+        """
+        if self.settings.is_remote:
+            isolation = Isolation(False, "the store is remote; SERVICE and LOAD are refused")
+        else:
+            isolation = isolate_network()
+        worker.log.info(isolation.describe())
 
     def _worker_exit(self, _arbiter: Any, _worker: Any) -> None:
         """In the worker, as it exits: stop the query workers and close the database."""

@@ -68,10 +68,7 @@ def description(
     triples += [
         Triple(query, SD.resultFormat, NamedNode(W3C_FORMATS + f.w3c_name)) for f in FORMATS
     ]
-    features = [SD.UnionDefaultGraph]
-    if settings.service_allowlist:
-        features.append(SD.BasicFederatedQuery)
-    triples += [Triple(query, SD.feature, f) for f in features]
+    triples.append(Triple(query, SD.feature, SD.UnionDefaultGraph))
     triples += [
         Triple(query, SD.defaultEntailmentRegime, ENTAILMENT.Simple),
         Triple(query, SD.defaultDataset, dataset),

@@ -11,7 +11,7 @@ from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import UserInputError
-from civicgraph.sparql.update import has_dataset_clause, with_using
+from civicgraph.sparql.lexer import has_dataset_clause, with_using
 from civicgraph.webapp.auth import require_writer
 from civicgraph.webapp.bodies import Params, empty, posted_operation
 from civicgraph.webapp.state import current_state

@@ -16,7 +16,7 @@ from civicgraph.dataset.versions import Change, Version, VersionLog
 from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.formats import preferred
 from civicgraph.readmodels.changes import EntityChange, by_entity, update_text
-from civicgraph.store.guarded import check
+from civicgraph.sparql.fetching import refuse_fetching
 from civicgraph.store.results import SerializedResult
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
@@ -78,7 +78,7 @@ def pinned_version(raw: str | None) -> int | None:
 def answer_pinned(sparql: str, number: int) -> SerializedResult:
     """A query answered from the data as it was at version ``number``."""
     state = current_state()
-    check(sparql, state.settings.service_allowlist)
+    refuse_fetching(sparql)
     query = PinnedQuery(
         folder=str(current_log().folder),
         number=number,

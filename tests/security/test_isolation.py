@@ -1,0 +1,118 @@
+"""Processes that evaluate queries or parse uploads have no network, whatever they run.
+
+Here the SERVICE/LOAD check on the text is bypassed on purpose: the store and the query
+workers are called directly, as a bug in the check would let a query through. pyoxigraph
+then tries to connect, and must fail with a network error while a real listener on the
+host's loopback sees nothing.
+"""
+
+import multiprocessing
+import os
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pytest
+import requests
+
+from civicgraph.errors import StoreError
+from civicgraph.store import EmbeddedStore
+from civicgraph.store.isolation import is_isolated, isolate_network
+from civicgraph.store.workers import QueryPool
+from tests.live import LiveServer, OxigraphServer
+from tests.security.listener import Listener
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists("/proc/self/ns/net"), reason="network namespaces are Linux-only"
+)
+
+
+def _service(port: int) -> str:
+    return f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+
+
+def _evaluate_isolated(port: int, answer: Connection) -> None:
+    """In a child: leave the network, then let pyoxigraph run SERVICE and LOAD."""
+    isolation = isolate_network()
+    store = EmbeddedStore()
+    outcomes = [isolation.describe()]
+    for run in (
+        lambda: store.query(_service(port)),
+        lambda: store.update(f"LOAD <http://127.0.0.1:{port}/data.ttl>"),
+    ):
+        try:
+            run()
+            outcomes.append("ran")
+        except StoreError as exc:
+            outcomes.append(str(exc))
+    answer.send(outcomes)
+
+
+def test_an_isolated_process_cannot_reach_a_listener(listener: Listener) -> None:
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    child = context.Process(target=_evaluate_isolated, args=(listener.port, theirs))
+    child.start()
+    isolation, service, load = ours.recv()
+    child.join(timeout=30)
+    assert isolation == "network isolation: active"
+    assert "unreachable" in service
+    assert "unreachable" in load
+
+
+def test_a_query_worker_cannot_reach_a_listener(tmp_path: Path, listener: Listener) -> None:
+    """The pool's workers isolate themselves, even under a parent that has network."""
+    assert not is_isolated()
+    EmbeddedStore(tmp_path / "store").close()
+    pool = QueryPool(tmp_path / "store", size=1, timeout=30, memory_budget=512 * 1024 * 1024)
+    try:
+        with pytest.raises(StoreError, match="unreachable"):
+            pool.run("query", sparql=_service(listener.port))
+        with pytest.raises(StoreError, match="unreachable"):
+            pool.run("query_serialized", sparql=_service(listener.port), accept=None)
+    finally:
+        pool.close()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _namespace(pid: int | str) -> str:
+    return os.readlink(f"/proc/{pid}/ns/net")
+
+
+@pytest.mark.server
+def test_a_served_app_and_its_query_workers_have_no_network(tmp_path: Path) -> None:
+    server = LiveServer(tmp_path / "store", {"CIVICGRAPH_LOAD_BUNDLED": "false"}).start()
+    try:
+        requests.get(f"{server.url}/sparql", params={"query": "ASK {}"}, timeout=30)
+        assert server.process is not None
+        (worker,) = _children(server.process.pid)
+        evaluators = [worker, *_children(worker)]
+        assert len(evaluators) >= 2  # the serving worker and at least one query worker
+        assert {_namespace(pid) for pid in evaluators}.isdisjoint({_namespace("self")})
+        assert "network isolation: active" in server.log.read_text()
+    finally:
+        server.stop()
+
+
+@pytest.mark.server
+def test_a_server_over_a_remote_store_says_it_is_not_isolated(
+    tmp_path: Path, oxigraph_server: OxigraphServer
+) -> None:
+    env = {"CIVICGRAPH_LOAD_BUNDLED": "false"}
+    # A later --store wins: the log still goes beside the first one.
+    args = ("--store", oxigraph_server.query_url)
+    server = LiveServer(tmp_path / "store", env, args).start()
+    try:
+        assert "network isolation: unavailable: the store is remote" in server.log.read_text()
+    finally:
+        server.stop()

@@ -1,0 +1,108 @@
+"""Every scanner of request text ends soon on its worst input of the largest allowed size.
+
+These scanners run in the serving process before any time limit applies, so each must
+be linear in its input. Each input below is the worst case known for one of them
+(the earlier scanners took 23 s on 100 KB of ``a.a.a…`` and 18 s on 2 KB of
+``<a<a<a…``), at the default body limits: 1 MiB for a query or update, 64 MiB for an
+upload. The bounds are generous, for a busy machine; a super-linear scanner would take
+hours.
+"""
+
+import contextlib
+import time
+from collections.abc import Callable
+
+import pytest
+from pyoxigraph import RdfFormat
+
+from civicgraph.config import Settings
+from civicgraph.errors import UnsafeDocumentError
+from civicgraph.sparql.fetching import fetching_keyword
+from civicgraph.sparql.lexer import declares_dataset, has_dataset_clause
+from civicgraph.store.parsesafety import check_before_parsing
+
+QUERY_LIMIT = Settings().query_body_limit
+UPLOAD_LIMIT = Settings().upload_limit
+#: Seconds. Measured with the machine's two cores shared by sixteen busy processes:
+#: at most 5 s for a query scanner, 17 s for an upload check.
+QUERY_BOUND = 10.0
+UPLOAD_BOUND = 30.0
+
+
+def _fill(unit: str, size: int, tail: str = " 'service from using with'") -> str:
+    """``unit`` repeated to ``size`` characters, ending in the words that defeat the
+    pre-filters (so the whole text is lexed)."""
+    return unit * ((size - len(tail)) // len(unit)) + tail
+
+
+QUERY_UNITS = [
+    "a.",  # a run of names that is not a prefix
+    "a.a:",  # prefixed names with dots
+    "ex:a\\#",  # local names of escapes
+    "<a",  # IRIs that never close
+    "{",
+    "?a",
+    "_:a.",
+    "1.",
+    "'''\\'",  # a long string that never closes
+    "\\u0041",  # codepoint escapes: two readings
+    "é.",
+    "a ",
+]
+SCANNERS: dict[str, Callable[[str], object]] = {
+    "check": fetching_keyword,
+    "from": declares_dataset,
+    "using": has_dataset_clause,
+}
+
+
+@pytest.mark.parametrize("scanner", SCANNERS)
+@pytest.mark.parametrize("unit", QUERY_UNITS)
+def test_query_scanners_end_soon_on_a_maximal_query(unit: str, scanner: str) -> None:
+    text = _fill(unit, QUERY_LIMIT)
+    started = time.monotonic()
+    SCANNERS[scanner](text)
+    assert time.monotonic() - started < QUERY_BOUND
+
+
+def _bytes(unit: bytes, size: int = UPLOAD_LIMIT) -> bytes:
+    return unit * (size // len(unit))
+
+
+UPLOADS = {
+    "json-escaped-quotes": (RdfFormat.JSON_LD, _bytes(b'"\\"')),
+    "json-brackets": (RdfFormat.JSON_LD, _bytes(b"[]")),
+    "json-strings": (RdfFormat.JSON_LD, _bytes(b'"a",')),
+    "xml-open-tags": (RdfFormat.RDF_XML, _bytes(b"<a")),
+    "xml-open-comments": (RdfFormat.RDF_XML, _bytes(b"<!--")),
+    "xml-open-quotes": (RdfFormat.RDF_XML, _bytes(b'<a "')),
+    "xml-elements": (RdfFormat.RDF_XML, _bytes(b"<a></a>")),
+    "xml-empty-elements": (RdfFormat.RDF_XML, _bytes(b'<a b=">/>"/>')),
+    "xml-entity-references": (
+        RdfFormat.RDF_XML,
+        b'<!DOCTYPE r [<!ENTITY a "b">]>' + _bytes(b"&a;", UPLOAD_LIMIT - 40),
+    ),
+    "xml-entity-declarations": (RdfFormat.RDF_XML, _bytes(b'<!ENTITY a "">')),
+}
+
+
+@pytest.mark.parametrize("name", UPLOADS)
+def test_upload_checks_end_soon_on_a_maximal_upload(name: str) -> None:
+    rdf_format, data = UPLOADS[name]
+    started = time.monotonic()
+    with contextlib.suppress(UnsafeDocumentError):  # a refusal is an answer too
+        check_before_parsing(data, rdf_format, name)
+    assert time.monotonic() - started < UPLOAD_BOUND
+
+
+def test_an_element_deeper_than_the_limit_behind_quoted_markup_is_still_counted() -> None:
+    """Quoted ``/>`` and ``>`` and ``/>`` in text do not hide a start tag."""
+    opening = b"<a x=\"/>\" y='>'>t/>" * 1001
+    with pytest.raises(UnsafeDocumentError, match="nests 1,001 levels"):
+        check_before_parsing(opening, RdfFormat.RDF_XML, "deep")
+
+
+def test_escaped_quotes_do_not_hide_json_brackets() -> None:
+    text = b'{"a": "\\\\", "b": "\\"x\\\\\\"", "c": ' + b"[" * 1001 + b"]" * 1001 + b"}"
+    with pytest.raises(UnsafeDocumentError, match="nests 1,002 levels"):
+        check_before_parsing(text, RdfFormat.JSON_LD, "deep")
