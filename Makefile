@@ -14,7 +14,7 @@ $(BIN)/python:
 
 # Re-install only when the project's metadata changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $@
 
 # Front-end assets come from the npm registry through web/package-lock.json.

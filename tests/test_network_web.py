@@ -185,8 +185,8 @@ def test_a_class_has_one_colour_in_views_and_paths(graph_client: FlaskClient) ->
     for node in view + path:
         assert node["colour"] == group_colour(node["group"])
         assert node["legend"] == node["groupLabel"]
-    people = {n["colour"] for n in view + path if n["group"] == str(CIV.Person)}
-    assert people == {CLASS_COLOURS[str(CIV.Person)]}
+    people = {n["colour"] for n in view + path if n["group"] == CIV.Person.value}
+    assert people == {CLASS_COLOURS[CIV.Person.value]}
 
 
 def test_community_colouring_names_each_colour(graph_client: FlaskClient) -> None:

@@ -16,7 +16,7 @@ from civicgraph.errors import QuerySyntaxError, StoreError, UserInputError
 from civicgraph.formats import by_name
 from civicgraph.sparql.binding import bind
 from civicgraph.store import RemoteStore
-from civicgraph.store.remote import Endpoints
+from civicgraph.store.remote import RemoteEndpoints
 from civicgraph.webapp import create_app
 from tests.conftest import REMOTE_SERVERS, remote_settings
 from tests.live import OxigraphServer, free_port
@@ -26,8 +26,8 @@ GRAPH = "https://w3id.org/civicgraph/graph/small"
 
 
 def test_oxigraph_layout_is_derived_from_the_query_url() -> None:
-    endpoints = Endpoints.from_settings(Settings(store="http://db:7878/query"))
-    assert endpoints == Endpoints(
+    endpoints = RemoteEndpoints.from_settings(Settings(store="http://db:7878/query"))
+    assert endpoints == RemoteEndpoints(
         "http://db:7878/query", "http://db:7878/update", "http://db:7878/store"
     )
 
@@ -38,11 +38,11 @@ def test_fuseki_urls_come_from_settings() -> None:
         store_update_url="http://db:3030/ds/update",
         store_gsp_url="http://db:3030/ds/data",
     )
-    assert Endpoints.from_settings(settings).gsp == "http://db:3030/ds/data"
+    assert RemoteEndpoints.from_settings(settings).gsp == "http://db:3030/ds/data"
 
 
 def test_single_endpoint_servers_update_where_they_query() -> None:
-    endpoints = Endpoints.from_settings(Settings(store="https://neptune:8182/sparql"))
+    endpoints = RemoteEndpoints.from_settings(Settings(store="https://neptune:8182/sparql"))
     assert (endpoints.update, endpoints.gsp) == ("https://neptune:8182/sparql", "")
 
 

@@ -20,7 +20,7 @@ from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple, parse, parse_
 
 from civicgraph.errors import StoreError, UserInputError
 from civicgraph.formats import Kind, from_content_type
-from civicgraph.sparql.form import query_form
+from civicgraph.sparql.forms import query_form
 from civicgraph.store.results import AskResult, GraphResult, QueryResult, SelectResult
 
 #: SELECT and ASK: SPARQL JSON results, XML as a fallback (RFC 9110 §12.5.1).

@@ -15,7 +15,7 @@ from civicgraph.config import Settings
 from civicgraph.dataset.loader import record_revision
 from civicgraph.formats import Format
 from civicgraph.sparql.fetching import refuse_fetching
-from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, Source
+from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, RdfInput
 from civicgraph.store.results import QueryResult, SerializedResult, Term, serialize_negotiated
 from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.store.workers import QueryPool
@@ -124,7 +124,7 @@ class GuardedStore:
 
     def load(
         self,
-        source: Source,
+        source: RdfInput,
         fmt: Format,
         graph: str | None,
         *,

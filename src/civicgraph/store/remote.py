@@ -53,7 +53,7 @@ from civicgraph.errors import (
 from civicgraph.formats import Format, by_name
 from civicgraph.sparql.binding import bind
 from civicgraph.store.answers import accept_for, body, canonical_terms, parse_answer
-from civicgraph.store.base import GraphInfo, ProgressCallback, Source
+from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
 from civicgraph.store.results import AskResult, QueryResult, SelectResult, Term, term_value
 from civicgraph.store.streams import (
     STAGING_PREFIX,
@@ -89,7 +89,7 @@ _NO_DEFAULT: Final = (
 
 
 @dataclass(frozen=True)
-class Endpoints:
+class RemoteEndpoints:
     """Where a server answers queries, updates and Graph Store Protocol requests."""
 
     query: str
@@ -97,7 +97,7 @@ class Endpoints:
     gsp: str
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Endpoints":
+    def from_settings(cls, settings: Settings) -> "RemoteEndpoints":
         """Use the configured URLs, deriving Oxigraph's ``/query /update /store`` layout."""
         query = settings.store
         parts = urlsplit(query)
@@ -141,7 +141,7 @@ class RemoteStore:
     """A SPARQL server reached over HTTP through one reused session."""
 
     def __init__(self, settings: Settings) -> None:
-        self.endpoints = Endpoints.from_settings(settings)
+        self.endpoints = RemoteEndpoints.from_settings(settings)
         self.timeout = settings.query_timeout
         self.system_graphs = frozenset(settings.store_system_graphs)
         self._session = requests.Session()
@@ -198,7 +198,7 @@ class RemoteStore:
 
     def load(
         self,
-        source: Source,
+        source: RdfInput,
         fmt: Format,
         graph: str | None,
         *,
@@ -464,7 +464,7 @@ def _with_base(sparql: str, base_iri: str | None) -> str:
 
 
 def _to_ntriples(
-    source: Source,
+    source: RdfInput,
     fmt: Format,
     base_iri: str | None,
     on_progress: ProgressCallback | None,
