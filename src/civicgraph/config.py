@@ -90,7 +90,12 @@ class Settings:
         "Memory a query may use in its worker, beyond the worker's own, bytes",
     )
     query_workers: int = _setting(
-        2, "CIVICGRAPH_QUERY_WORKERS", "Query worker processes (on-disk store)"
+        3, "CIVICGRAPH_QUERY_WORKERS", "Query worker processes (on-disk store)"
+    )
+    short_query_limit: float = _setting(
+        1.0,
+        "CIVICGRAPH_SHORT_QUERY_LIMIT",
+        "Seconds a query may run on the last free query worker, kept for short queries",
     )
     cors_origin: str = _setting("*", "CIVICGRAPH_CORS_ORIGIN", "Origin allowed to read by CORS")
     node_cap: int = _setting(500, "CIVICGRAPH_NODE_CAP", "Most nodes a network view draws")

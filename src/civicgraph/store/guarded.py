@@ -43,6 +43,7 @@ class GuardedStore:
                 size=settings.query_workers,
                 timeout=settings.query_timeout,
                 memory_budget=settings.memory_budget,
+                short_limit=settings.short_query_limit,
             )
 
     def _read(self, method: str, **kwargs: Any) -> Any:
