@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STORE  ?= var/store
 
-.PHONY: run test lint typecheck pytest assets browser bench screenshots clean
+.PHONY: run test lint typecheck pytest assets browser virtuoso bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(BIN)/python:
 
 # Re-install only when the project's metadata changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $@
 
 # Front-end assets come from the npm registry through web/package-lock.json.
@@ -31,6 +31,13 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# Debian's Virtuoso: the tests start one beside `oxigraph serve`; installed once per machine.
+virtuoso:
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  echo "Installing Debian's virtuoso-opensource-7-bin for the remote-store tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    virtuoso-opensource-7-bin; }
+
 run: $(VENV)/.installed assets
 	$(BIN)/civicgraph serve --host $(HOST) --port $(PORT) --store $(STORE)
 
@@ -43,12 +50,12 @@ lint: $(VENV)/.installed assets
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy src
 
-pytest: $(VENV)/.installed assets browser
+pytest: $(VENV)/.installed assets browser virtuoso
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
 
-bench: $(VENV)/.installed assets
+bench: $(VENV)/.installed assets virtuoso
 	$(BIN)/python -m bench
 
 screenshots: $(VENV)/.installed assets browser

@@ -7,6 +7,7 @@ gives a shorter run. Working files go to ``var/bench/`` and are removed afterwar
 import os
 from pathlib import Path
 
+from bench import remote
 from bench.report import render
 from bench.run import SizeResult, run_size, say
 
@@ -17,6 +18,9 @@ NOTES_FILE = HERE / "NOTES.md"
 
 def main() -> None:
     """Run the sizes asked for, smallest first, and write the report."""
+    if os.environ.get("BENCH_REMOTE") == "1":
+        remote.main()  # civicgraph over remote SPARQL servers: bench/REMOTE.md
+        return
     labels = [s.strip() for s in os.environ.get("BENCH_SIZES", "10k,100k,1M").split(",")]
     unknown = [label for label in labels if label not in SIZES]
     if unknown:

@@ -1,7 +1,10 @@
 """Fixtures built from the real factory and the real store, as small as possible."""
 
-from collections.abc import Callable, Iterator
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -9,11 +12,11 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from civicgraph.config import Settings
+from civicgraph.config import Settings, from_env
 from civicgraph.dataset.loader import load_bundled, load_file
 from civicgraph.store import EmbeddedStore, GraphStore, RemoteStore
 from civicgraph.webapp import create_app
-from tests.live import LiveServer, OxigraphServer
+from tests.live import LiveServer, OxigraphServer, VirtuosoServer
 
 DATA = Path(__file__).parent / "data"
 #: The workbench fixtures: a small ontology, entities with evidence, hostile labels.
@@ -34,20 +37,64 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oxigra
     server.stop()
 
 
-@pytest.fixture
-def remote_store(oxigraph_server: OxigraphServer) -> Iterator[RemoteStore]:
-    """A remote store over the session's Oxigraph server, emptied first."""
-    oxigraph_server.clear()
-    opened = RemoteStore(Settings(store=oxigraph_server.query_url, query_timeout=10))
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
+    """One real Virtuoso for the whole session; tests clear it before use."""
+    if shutil.which("virtuoso-t") is None:
+        pytest.fail("virtuoso-t is missing: `make virtuoso` installs virtuoso-opensource-7-bin")
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso")).start()
+    yield server
+    server.stop()
+
+
+#: The SPARQL servers every remote-store test runs against.
+REMOTE_SERVERS = ("oxigraph", "virtuoso")
+
+
+def remote_settings(request: pytest.FixtureRequest, server: str, **changes: Any) -> Settings:
+    """Settings for civicgraph over one of the session's servers, emptied first."""
+    running: OxigraphServer | VirtuosoServer = request.getfixturevalue(f"{server}_server")
+    running.clear()
+    if isinstance(running, OxigraphServer):
+        return Settings(store=running.query_url, **changes)
+    return from_env(running.env).with_overrides(**changes)
+
+
+@pytest.fixture(params=REMOTE_SERVERS)
+def remote_store(request: pytest.FixtureRequest) -> Iterator[RemoteStore]:
+    """A remote store over each of the session's servers, emptied first."""
+    opened = RemoteStore(remote_settings(request, request.param, query_timeout=10))
     yield opened
     opened.close()
 
 
-@pytest.fixture(params=["memory", "disk", "remote"])
+#: The backends the app's read paths (entity pages, network API) are checked over.
+APP_BACKENDS = ("memory", *REMOTE_SERVERS)
+
+
+@contextmanager
+def app_over(
+    request: pytest.FixtureRequest, backend: str, files: Sequence[Path], **changes: Any
+) -> Iterator[Flask]:
+    """The app over an in-memory store or a remote server, holding only ``files``."""
+    settings = Settings(store="memory", load_bundled=False, **changes)
+    store: GraphStore = EmbeddedStore()
+    if backend in REMOTE_SERVERS:
+        settings = remote_settings(request, backend, load_bundled=False, **changes)
+        store = RemoteStore(settings)
+    for path in files:
+        load_file(store, path)
+    yield create_app(settings, store=store)
+    store.close()
+
+
+@pytest.fixture(params=["memory", "disk", *REMOTE_SERVERS])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    """Every backend: embedded in memory and on disk, and remote: one contract for all."""
-    if request.param == "remote":
-        yield request.getfixturevalue("remote_store")
+    """Every backend: embedded in memory and on disk, and each remote server."""
+    if request.param in REMOTE_SERVERS:
+        opened = RemoteStore(remote_settings(request, request.param, query_timeout=10))
+        yield opened
+        opened.close()
         return
     opened = EmbeddedStore() if request.param == "memory" else EmbeddedStore(tmp_path / "store")
     yield opened

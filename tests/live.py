@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from requests.auth import HTTPDigestAuth
+
+from civicgraph.config import VIRTUOSO_SYSTEM_GRAPHS
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 
@@ -82,7 +85,8 @@ class LiveServer:
         """Start the server and wait until it answers."""
         env = {**os.environ, "PYTHONPATH": str(SRC), **self.env}
         command = [sys.executable, "-m", "civicgraph", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--store", str(self.store), *self.args]
+        store = self.env.get("CIVICGRAPH_STORE", str(self.store))  # a server's URL, or a folder
+        command += ["--port", str(self.port), "--store", store, *self.args]
         # The log goes to a file, not a pipe: a pipe nobody reads fills up and blocks
         # the server the moment it logs a few tracebacks.
         with self.log.open("ab") as log:
@@ -168,3 +172,142 @@ class OxigraphServer:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=10)
+
+
+#: The ``dba`` password the test Virtuoso is given at its first start.
+VIRTUOSO_PASSWORD = "civicgraph-test"
+_VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+TransactionFile = {db}/virtuoso.trx
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DirsAllowed = {db}
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+[SPARQL]
+"""
+
+
+@dataclass
+class VirtuosoServer:
+    """One Virtuoso 7 (Debian's ``virtuoso-t``) on free loopback ports.
+
+    It runs from a scratch directory and its own minimal ``virtuoso.ini``, written
+    here; nothing else is needed. ``dba`` is given ``VIRTUOSO_PASSWORD`` at the first
+    start; dba holds the SPARQL update rights the ``-auth`` endpoints use. The SQL
+    port is used only to set that password.
+    """
+
+    directory: Path
+    buffers: int | None = None  # page buffers of 8 KiB; Virtuoso's default is 2,000
+    #: The ``[SPARQL]`` section: its own row cap and time limit (seconds).
+    sparql: Mapping[str, int] = field(
+        default_factory=lambda: {"ResultSetMaxRows": 10_000_000, "MaxQueryExecutionTime": 0}
+    )
+    http_port: int = field(default_factory=free_port)
+    sql_port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        """The HTTP base URL."""
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def query_url(self) -> str:
+        """The public, read-only SPARQL endpoint: what ``--store`` takes."""
+        return f"{self.base}/sparql"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The settings a civicgraph process needs to read and write this server."""
+        return {
+            "CIVICGRAPH_STORE": self.query_url,
+            "CIVICGRAPH_STORE_UPDATE_URL": f"{self.base}/sparql-auth",
+            "CIVICGRAPH_STORE_GSP_URL": f"{self.base}/sparql-graph-crud-auth",
+            "CIVICGRAPH_STORE_USER": "dba",
+            "CIVICGRAPH_STORE_PASSWORD": VIRTUOSO_PASSWORD,
+            "CIVICGRAPH_STORE_AUTH": "digest",
+        }
+
+    def start(self) -> "VirtuosoServer":
+        """Start (or restart on the same database) and wait until SPARQL answers."""
+        self.directory = self.directory.resolve()  # the server runs inside it
+        fresh = not (self.directory / "virtuoso.db").exists()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ini = self.directory / "virtuoso.ini"
+        text = _VIRTUOSO_INI.format(
+            db=self.directory, sql_port=self.sql_port, http_port=self.http_port
+        )
+        text += "".join(f"{key} = {value}\n" for key, value in self.sparql.items())
+        if self.buffers:
+            tuning = (
+                f"NumberOfBuffers = {self.buffers}\nMaxDirtyBuffers = {self.buffers * 3 // 4}\n"
+            )
+            text = text.replace("[HTTPServer]", tuning + "[HTTPServer]")
+        ini.write_text(text)
+        command = ["virtuoso-t", "+foreground", "+configfile", str(ini)]
+        with (self.directory / "stdout.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=self.directory, stdout=log, stderr=log, start_new_session=True
+            )
+        try:
+            wait_until_up(f"{self.query_url}?query=ASK%7B%7D", self.process, timeout=120)
+            if fresh:
+                self._sql(f"USER_SET_PASSWORD('dba', '{VIRTUOSO_PASSWORD}');", "dba")
+        except Exception:
+            self.kill()
+            raise
+        return self
+
+    def _sql(self, statement: str, password: str) -> None:
+        command = ["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", password]
+        subprocess.run([*command, f"exec={statement}"], check=True, capture_output=True)
+
+    def graphs(self) -> dict[str, int]:
+        """Every graph the server holds, its own included, with its triple count."""
+        query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        response = requests.post(
+            self.query_url,
+            data={"query": query},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        )
+        response.raise_for_status()
+        rows = response.json()["results"]["bindings"]
+        return {row["g"]["value"]: int(row["n"]["value"]) for row in rows}
+
+    def clear(self) -> None:
+        """Drop every graph but the server's own, so each test starts from empty."""
+        system = set(VIRTUOSO_SYSTEM_GRAPHS)
+        drops = [f"DROP SILENT GRAPH <{g}>" for g in self.graphs() if g not in system]
+        if drops:
+            response = requests.post(
+                f"{self.base}/sparql-auth",
+                data=" ;\n".join(drops).encode(),
+                headers={"Content-Type": "application/sparql-update"},
+                auth=HTTPDigestAuth("dba", VIRTUOSO_PASSWORD),
+                timeout=60,
+            )
+            response.raise_for_status()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or a power cut would stop it."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """Stop gracefully (Virtuoso checkpoints on SIGTERM), killing if it hangs."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()

@@ -46,6 +46,6 @@ def test_dataset_version_names_date_and_hash(store: GraphStore, data_dir: Path) 
 def test_a_write_that_is_not_a_load_changes_the_version(store: GraphStore, data_dir: Path) -> None:
     loader.load_file(store, data_dir / "small.ttl")
     before = loader.dataset_version(store)
-    store.update("INSERT DATA { <urn:a> <urn:p> <urn:b> }")
+    store.update("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:p> <urn:b> } }")  # named: Virtuoso
     loader.record_revision(store)
     assert loader.dataset_version(store) != before

@@ -26,7 +26,7 @@ ALICE, BOB, CAROL = ID + "person/alice", ID + "person/bob", ID + "person/carol"
 AGENCY, TEAM, NONPROFIT = ID + "org/agency", ID + "org/team", ID + "org/nonprofit"
 PORTAL, MEETUP = ID + "initiative/portal", ID + "event/meetup"
 REPORT, NEWS = ID + "document/report", ID + "document/news"
-SUB_ORG = str(CIV._NS) + "subOrganizationOf"
+SUB_ORG = CIV.namespace + "subOrganizationOf"
 FIXTURE = Path(__file__).parent / "data" / "network.ttl"
 
 
@@ -85,7 +85,7 @@ def test_edge_counts_evidence_and_keeps_best_confidence(network_store: GraphStor
 
 
 def test_projection_classes_are_configurable(network_store: GraphStore) -> None:
-    graph = project(network_store, ProjectionOptions(classes=frozenset({str(CIV.Person)})))
+    graph = project(network_store, ProjectionOptions(classes=frozenset({CIV.Person.value})))
     assert set(graph) == {ALICE, BOB, CAROL}
 
 
@@ -122,7 +122,7 @@ def test_unknown_focus_is_not_found(explorer: NetworkExplorer) -> None:
 
 
 def test_class_filter_keeps_subclasses(explorer: NetworkExplorer) -> None:
-    view = explorer.view(ViewRequest(classes=frozenset({str(CIV.Organization)})))
+    view = explorer.view(ViewRequest(classes=frozenset({CIV.Organization.value})))
     assert {n.id for n in view.nodes} == {AGENCY, TEAM, NONPROFIT}
 
 
@@ -165,7 +165,7 @@ def test_cap_aggregates_by_class(network_store: GraphStore) -> None:
 def test_cap_aggregate_edges_count_relations_between_classes(network_store: GraphStore) -> None:
     view = NetworkExplorer(network_store, node_cap=4).view(ViewRequest(show_isolated=True))
     counts = {(e.source, e.target): e.count for e in view.edges}
-    assert counts[(str(CIV.Person), str(CIV.Organization))] == 2
+    assert counts[(CIV.Person.value, CIV.Organization.value)] == 2
 
 
 def test_cap_aggregates_by_community(network_store: GraphStore) -> None:
@@ -203,7 +203,7 @@ def test_projection_is_rebuilt_when_data_change(tmp_path: Path) -> None:
     explorer = NetworkExplorer(store)
     first = explorer.projection()
     extra = tmp_path / "extra.ttl"
-    extra.write_text(f"<{ID}person/dan> a <{CIV.Person}> .\n")
+    extra.write_text(f"<{ID}person/dan> a {CIV.Person} .\n")
     load_file(store, extra)
     assert ID + "person/dan" in explorer.projection().graph
     assert first is not explorer.projection()

@@ -30,8 +30,8 @@ from tests.test_network import (
     TEAM,
 )
 
-LED_BY = str(CIV._NS) + "ledBy"
-MEMBER_OF = str(CIV.memberOf)
+LED_BY = CIV.namespace + "ledBy"
+MEMBER_OF = CIV.memberOf.value
 PAIRS = 9 * 8 / 2  # betweenness normalization for 10 nodes: (n-1)(n-2)/2
 
 

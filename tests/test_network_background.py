@@ -11,7 +11,7 @@ from civicgraph.config import Settings
 from civicgraph.dataset.loader import load_file
 from civicgraph.errors import PreparingError, StoreError
 from civicgraph.network import NetworkExplorer
-from civicgraph.network.background import Patience, Report, Tasks
+from civicgraph.network.background import Report, Tasks, WaitPolicy
 from civicgraph.network.projection import ProjectionOptions
 from civicgraph.store import EmbeddedStore, GraphStore
 from civicgraph.webapp import create_app
@@ -22,7 +22,7 @@ from tests.test_network import ALICE, FIXTURE
 from tests.test_network_web import HOSTILE
 
 MALLORY = "https://w3id.org/civicgraph/id/person/mallory"
-NOW = Patience(wait=0.0, retry_after=7)
+NOW = WaitPolicy(wait=0.0, retry_after=7)
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_slow_analytics_answer_preparing_until_done() -> None:
     with pytest.raises(PreparingError, match="betweenness ranking"):
         tasks.get("measure", "betweenness ranking", lambda _: opened.wait(GATE_LIMIT))
     opened.set()
-    tasks.patience = Patience(wait=GATE_LIMIT)
+    tasks.patience = WaitPolicy(wait=GATE_LIMIT)
     assert tasks.get("measure", "betweenness ranking", lambda _: False) is True
 
 

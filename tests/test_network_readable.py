@@ -17,7 +17,7 @@ from civicgraph.vocab import CIV
 from tests.test_network import AGENCY, ALICE, BOB, FIXTURE, NEWS, NONPROFIT, PORTAL, REPORT, TEAM
 
 WEB = Path(__file__).resolve().parent.parent / "web"
-PERSON = str(CIV.Person)
+PERSON = CIV.Person.value
 
 
 @pytest.fixture(scope="module")

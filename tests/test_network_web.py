@@ -15,6 +15,7 @@ from civicgraph.network.colours import CLASS_COLOURS, group_colour
 from civicgraph.store import EmbeddedStore
 from civicgraph.vocab import CIV
 from civicgraph.webapp import create_app
+from tests.conftest import APP_BACKENDS, app_over
 from tests.test_network import AGENCY, ALICE, BOB, FIXTURE, NEWS, PORTAL, TEAM
 
 HOSTILE = Path(__file__).parent / "data" / "network-hostile.ttl"
@@ -30,10 +31,11 @@ def client_over(*files: Path, **settings: Any) -> Iterator[FlaskClient]:
     store.close()
 
 
-@pytest.fixture(scope="module")
-def graph_client() -> Iterator[FlaskClient]:
-    """A client of an app over the network fixture plus one entity with a hostile label."""
-    yield from client_over(HOSTILE, node_cap=20)
+@pytest.fixture(scope="module", params=APP_BACKENDS)
+def graph_client(request: pytest.FixtureRequest) -> Iterator[FlaskClient]:
+    """The network fixture plus a hostile label, in memory and on each SPARQL server."""
+    with app_over(request, request.param, (FIXTURE, HOSTILE), node_cap=20) as app:
+        yield app.test_client()
 
 
 def test_api_graph_returns_the_documented_shape(graph_client: FlaskClient) -> None:
@@ -183,8 +185,8 @@ def test_a_class_has_one_colour_in_views_and_paths(graph_client: FlaskClient) ->
     for node in view + path:
         assert node["colour"] == group_colour(node["group"])
         assert node["legend"] == node["groupLabel"]
-    people = {n["colour"] for n in view + path if n["group"] == str(CIV.Person)}
-    assert people == {CLASS_COLOURS[str(CIV.Person)]}
+    people = {n["colour"] for n in view + path if n["group"] == CIV.Person.value}
+    assert people == {CLASS_COLOURS[CIV.Person.value]}
 
 
 def test_community_colouring_names_each_colour(graph_client: FlaskClient) -> None:

@@ -1,10 +1,13 @@
 """Entity pages: HTML with evidence, RDF twins by suffix and by negotiation, 404s."""
 
+from collections.abc import Iterator
+
 import pytest
 from flask.testing import FlaskClient
 from pyoxigraph import NamedNode, Triple, parse
 
 from civicgraph.formats import by_name
+from tests.conftest import APP_BACKENDS, WORKBENCH_FILES, app_over
 
 CFE = "https://w3id.org/civicgraph/id/org/code-for-example"
 FOUNDED_BY_ADA = Triple(
@@ -13,6 +16,13 @@ FOUNDED_BY_ADA = Triple(
     NamedNode("https://w3id.org/civicgraph/id/person/ada-lovelace"),
 )
 HTML = {"Accept": "text/html"}
+
+
+@pytest.fixture(scope="module", params=APP_BACKENDS)
+def workbench_client(request: pytest.FixtureRequest) -> Iterator[FlaskClient]:
+    """The workbench fixtures in memory and on each SPARQL server the suite runs."""
+    with app_over(request, request.param, WORKBENCH_FILES) as app:
+        yield app.test_client()
 
 
 def test_page_shows_label_type_evidence_and_links(workbench_client: FlaskClient) -> None:

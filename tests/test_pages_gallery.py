@@ -32,7 +32,7 @@ def test_each_example_renders_with_values_and_runs(
 ) -> None:
     values = {p.name: gallery.options(filled, p)[0][0] for p in query.params if p.class_iri}
     text = gallery.render(query, values)
-    assert "$" not in "".join(line for line in text.splitlines() if not line.startswith("#"))
+    assert all(f"?{p.name}" in text for p in query.params)
     filled.query(text)
 
 

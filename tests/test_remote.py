@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,13 @@ from pyoxigraph import NamedNode
 
 from civicgraph.cli import main
 from civicgraph.config import Settings
-from civicgraph.errors import QuerySyntaxError, StoreError
+from civicgraph.errors import QuerySyntaxError, StoreError, UserInputError
 from civicgraph.formats import by_name
 from civicgraph.sparql.binding import bind
 from civicgraph.store import RemoteStore
-from civicgraph.store.remote import Endpoints
+from civicgraph.store.remote import RemoteEndpoints
 from civicgraph.webapp import create_app
+from tests.conftest import REMOTE_SERVERS, remote_settings
 from tests.live import OxigraphServer, free_port
 
 SMALL = Path(__file__).parent / "data" / "small.ttl"
@@ -24,8 +26,8 @@ GRAPH = "https://w3id.org/civicgraph/graph/small"
 
 
 def test_oxigraph_layout_is_derived_from_the_query_url() -> None:
-    endpoints = Endpoints.from_settings(Settings(store="http://db:7878/query"))
-    assert endpoints == Endpoints(
+    endpoints = RemoteEndpoints.from_settings(Settings(store="http://db:7878/query"))
+    assert endpoints == RemoteEndpoints(
         "http://db:7878/query", "http://db:7878/update", "http://db:7878/store"
     )
 
@@ -36,11 +38,11 @@ def test_fuseki_urls_come_from_settings() -> None:
         store_update_url="http://db:3030/ds/update",
         store_gsp_url="http://db:3030/ds/data",
     )
-    assert Endpoints.from_settings(settings).gsp == "http://db:3030/ds/data"
+    assert RemoteEndpoints.from_settings(settings).gsp == "http://db:3030/ds/data"
 
 
 def test_single_endpoint_servers_update_where_they_query() -> None:
-    endpoints = Endpoints.from_settings(Settings(store="https://neptune:8182/sparql"))
+    endpoints = RemoteEndpoints.from_settings(Settings(store="https://neptune:8182/sparql"))
     assert (endpoints.update, endpoints.gsp) == ("https://neptune:8182/sparql", "")
 
 
@@ -73,7 +75,9 @@ def test_unreachable_server_is_a_store_error() -> None:
 def test_server_side_syntax_error_keeps_its_position(remote_store: RemoteStore) -> None:
     with pytest.raises(QuerySyntaxError) as caught:
         remote_store.update("INSERT DATA {\n <urn:a> }")
-    assert (caught.value.line, caught.value.column) == (2, 10)
+    assert caught.value.line == 2
+    if remote_store.endpoints.gsp.endswith("/store"):  # Virtuoso names the line only
+        assert caught.value.column == 10
 
 
 def test_load_moves_staging_graph_away(remote_store: RemoteStore) -> None:
@@ -81,17 +85,25 @@ def test_load_moves_staging_graph_away(remote_store: RemoteStore) -> None:
     assert [g.iri for g in remote_store.graphs()] == [GRAPH]
 
 
-@pytest.fixture(scope="module")
-def remote_app(
-    oxigraph_server: OxigraphServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Flask]:
-    """The application over the Oxigraph server, holding the small fixture graph."""
-    oxigraph_server.clear()
-    settings = Settings(store=oxigraph_server.query_url, load_bundled=True)
-    app = create_app(settings)
+@pytest.fixture(scope="module", params=REMOTE_SERVERS)
+def remote_app(request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The application over each server, holding the bundled data and the small graph."""
+    app = create_app(remote_settings(request, request.param, load_bundled=True))
     app.extensions["civicgraph"].store.load(SMALL, by_name("turtle"), GRAPH)
     yield app
     app.extensions["civicgraph"].store.close()
+
+
+@pytest.fixture(scope="module")
+def remote_env(remote_app: Flask) -> dict[str, str]:
+    """The environment that points the CLI at the server ``remote_app`` runs over."""
+    settings = remote_app.extensions["civicgraph"].settings
+    names = {f.name: f.metadata["env"] for f in fields(Settings)}
+    return {
+        names[name]: str(getattr(settings, name))
+        for name in ("store", "store_update_url", "store_gsp_url", "store_user", "store_password")
+        if getattr(settings, name)
+    } | {"CIVICGRAPH_STORE_AUTH": settings.store_auth}
 
 
 def test_app_home_page_on_remote_store(remote_app: Flask) -> None:
@@ -128,14 +140,18 @@ def test_app_search_on_remote_store(remote_app: Flask) -> None:
     assert "https://w3id.org/civicgraph/id/person/ada-example" in response.text
 
 
-def test_cli_export_from_remote_store(remote_app: Flask, oxigraph_server: OxigraphServer) -> None:
-    result = CliRunner().invoke(
-        main, ["export", "--format", "nq", "--store", oxigraph_server.query_url]
-    )
+def test_cli_export_from_remote_store(remote_env: dict[str, str]) -> None:
+    result = CliRunner(env=remote_env).invoke(main, ["export", "--format", "nq"])
     assert result.exit_code == 0, result.output
     assert f"<{GRAPH}> ." in result.output
+    assert "openlinksw" not in result.output  # a server's own graphs are not data
 
 
-def test_cli_validate_remote_store(remote_app: Flask, oxigraph_server: OxigraphServer) -> None:
-    result = CliRunner().invoke(main, ["validate", "--store", oxigraph_server.query_url])
+def test_cli_validate_remote_store(remote_env: dict[str, str]) -> None:
+    result = CliRunner(env=remote_env).invoke(main, ["validate"])
     assert result.exit_code == 0, result.output
+
+
+def test_unknown_auth_scheme_is_refused_by_name() -> None:
+    with pytest.raises(UserInputError, match="store_auth must be one of basic, digest"):
+        Settings(store="http://db:8890/sparql", store_auth="ntlm")

@@ -1,22 +1,30 @@
 """The vocabulary module agrees with the ontology, and mints only valid IRIs."""
 
 import pytest
+from pyoxigraph import NamedNode
 from rdflib import Graph, URIRef
 
 from civicgraph.resources import ontology_dir
-from civicgraph.vocab import CIV, EntityRef, entity_iri, graph_iri, parse_entity_iri
+from civicgraph.vocab import CIV, VOID, EntityRef, entity_iri, graph_iri, parse_entity_iri
 
 
 def test_every_civ_term_the_code_names_is_declared_in_the_ontology() -> None:
     ontology = Graph().parse(ontology_dir() / "civic.ttl")
     declared = set(ontology.subjects())
-    named = {URIRef(str(CIV._NS) + name) for name in CIV.__annotations__}
+    named = {URIRef(CIV.term(name).value) for name in CIV.names()}
     assert named - declared == set()
 
 
 def test_a_typo_fails_at_once() -> None:
     with pytest.raises(AttributeError):
-        _ = CIV.Persn
+        _ = CIV.Persn  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError, match="not a term"):
+        CIV.term("Persn")
+
+
+def test_terms_are_pyoxigraph_named_nodes() -> None:
+    assert CIV.Person == NamedNode("https://w3id.org/civicgraph/ontology#Person")
+    assert VOID.class_ == NamedNode("http://rdfs.org/ns/void#class")
 
 
 def test_entity_iri_round_trip() -> None:

@@ -12,6 +12,15 @@ from typing import Any
 from civicgraph.errors import UserInputError
 
 MIB = 1024 * 1024
+#: The graphs a fresh Virtuoso 7 holds for itself (about 2,500 triples): its RDF views
+#: schema, the LDP vocabulary and its service description (named after ``[URIQA]
+#: DefaultHost``, ``localuriqaserver`` when unset).
+VIRTUOSO_SYSTEM_GRAPHS = (
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/ns/ldp#",
+    "http://localuriqaserver/sparql",
+)
+AUTH_SCHEMES = ("basic", "digest")
 
 
 def _setting(default: Any, env: str, help_text: str) -> Any:
@@ -44,11 +53,19 @@ class Settings:
     store_gsp_url: str | None = _setting(
         None, "CIVICGRAPH_STORE_GSP_URL", "Remote store: Graph Store Protocol URL"
     )
-    store_user: str | None = _setting(
-        None, "CIVICGRAPH_STORE_USER", "Remote store: basic-auth user"
-    )
+    store_user: str | None = _setting(None, "CIVICGRAPH_STORE_USER", "Remote store: user")
     store_password: str | None = _setting(
-        None, "CIVICGRAPH_STORE_PASSWORD", "Remote store: basic-auth password"
+        None, "CIVICGRAPH_STORE_PASSWORD", "Remote store: password"
+    )
+    store_auth: str = _setting(
+        "basic",
+        "CIVICGRAPH_STORE_AUTH",
+        "Remote store: how user and password are sent, 'basic' or 'digest' (Virtuoso)",
+    )
+    store_system_graphs: tuple[str, ...] = _setting(
+        VIRTUOSO_SYSTEM_GRAPHS,
+        "CIVICGRAPH_STORE_SYSTEM_GRAPHS",
+        "Remote store: the server's own graphs, left out of stats and exports",
     )
     store_token: str | None = _setting(None, "CIVICGRAPH_STORE_TOKEN", "Remote store: bearer token")
     write_token: str | None = _setting(
@@ -76,7 +93,7 @@ class Settings:
         "Memory a query may use in its worker, beyond the worker's own, bytes",
     )
     query_workers: int = _setting(
-        2, "CIVICGRAPH_QUERY_WORKERS", "Query worker processes of an app run in one process"
+        3, "CIVICGRAPH_QUERY_WORKERS", "Query worker processes of an app run in one process"
     )
     workers: int = _setting(
         0,
@@ -125,6 +142,11 @@ class Settings:
             raise UserInputError("Setting workers must not be negative")
         if self.query_workers < 1:
             raise UserInputError("Setting query_workers must be at least 1")
+        if self.store_auth not in AUTH_SCHEMES:
+            raise UserInputError(
+                f"Setting store_auth must be one of {', '.join(AUTH_SCHEMES)}, "
+                f"not {self.store_auth!r}"
+            )
 
     @property
     def writes_enabled(self) -> bool:

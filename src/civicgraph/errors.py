@@ -45,12 +45,17 @@ class SyntaxPosition:
     """A line and column (1-based) inside a query, update or RDF document."""
 
     _POSITION = re.compile(r"(?:error at |line )(\d+)(?::| column )(\d+)")
+    #: Virtuoso's compiler gives the line only: ``SPARQL compiler, line 2: syntax error``.
+    _LINE = re.compile(r"\bline (\d+):")
 
     @classmethod
     def from_message(cls, message: str) -> tuple[int | None, int | None]:
-        """Read ``line:column`` out of a parser's message, when it gives one."""
-        match = cls._POSITION.search(message)
-        return (int(match[1]), int(match[2])) if match else (None, None)
+        """Read ``line:column`` (or the line alone) out of a parser's message."""
+        if match := cls._POSITION.search(message):
+            return int(match[1]), int(match[2])
+        if match := cls._LINE.search(message):
+            return int(match[1]), None
+        return None, None
 
 
 class QuerySyntaxError(UserInputError):
@@ -61,7 +66,8 @@ class QuerySyntaxError(UserInputError):
     def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
         if line is None:
             line, column = SyntaxPosition.from_message(message)
-        where = f" at line {line}, column {column}" if line else ""
+        where = f" at line {line}" if line else ""
+        where += f", column {column}" if line and column else ""
         super().__init__(f"The SPARQL text does not parse{where}: {message}")
         self.message, self.line, self.column = message, line, column
         #: What an editor can offer to fix (prefix, namespace, keyword), once explained.

@@ -1,31 +1,25 @@
-"""Namespaces, and the only place entity and graph IRIs are minted and parsed.
+"""Vocabulary terms as pyoxigraph ``NamedNode`` constants, and the only place entity and
+graph IRIs are minted and parsed.
 
-``CIV`` is a ``DefinedNamespace`` with ``_fail = True`` so that a typo in an ontology
-term fails at import or call time instead of silently producing a wrong IRI; a test
-checks that every term declared here exists in ``ontology/civic.ttl``.
+Each vocabulary is a class whose annotated names become terms of its namespace, so a
+typo is an error for mypy and an ``AttributeError`` at run time (the habit of
+rdflib's ``DefinedNamespace`` with ``_fail = True``), and the terms are already the
+type the store speaks: no conversion at each use. A test checks that every ``CIV``
+term named here exists in ``ontology/civic.ttl``. rdflib is used only where only
+rdflib does the job (pyshacl) and converts these terms at that edge.
 """
 
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import ClassVar, Final
 
-from rdflib import Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
+from pyoxigraph import NamedNode
 
 BASE: Final = "https://w3id.org/civicgraph/"
 ONTOLOGY_IRI: Final = BASE + "ontology"
 ENTITY_BASE: Final = BASE + "id/"
 GRAPH_BASE: Final = BASE + "graph/"
 META_GRAPH: Final = GRAPH_BASE + "meta"
-META: Final = Namespace(BASE + "meta#")
-SDO: Final = Namespace("https://schema.org/")
-SH: Final = Namespace("http://www.w3.org/ns/shacl#")
-VANN: Final = Namespace("http://purl.org/vocab/vann/")
-#: SPARQL 1.1 Service Description, and the W3C names of formats and entailment regimes.
-SD: Final = Namespace("http://www.w3.org/ns/sparql-service-description#")
-W3C_FORMATS: Final = Namespace("http://www.w3.org/ns/formats/")
-ENTAILMENT: Final = Namespace("http://www.w3.org/ns/entailment/")
-VOID: Final = Namespace("http://rdfs.org/ns/void#")
 
 ENTITY_KINDS: Final = (
     "person",
@@ -43,44 +37,236 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
-class CIV(DefinedNamespace):
+class Vocabulary:
+    """A namespace whose annotated names are its terms, each a ``NamedNode``."""
+
+    namespace: ClassVar[str] = ""
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        for name, kind in cls.__annotations__.items():
+            if kind in (NamedNode, "NamedNode"):
+                setattr(cls, name, NamedNode(cls.namespace + name))
+
+    @classmethod
+    def term(cls, name: str) -> NamedNode:
+        """A declared term by a name known only at run time (``SD.term("SPARQL11Query")``)."""
+        found = getattr(cls, name, None) if name in cls.names() else None
+        if not isinstance(found, NamedNode):
+            raise AttributeError(f"{name!r} is not a term of {cls.__name__} ({cls.namespace})")
+        return found
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The local names of every declared term."""
+        return tuple(n for n, k in cls.__annotations__.items() if k in (NamedNode, "NamedNode"))
+
+
+class CIV(Vocabulary):
     """Terms of the civicgraph ontology that the code refers to by name."""
 
-    _NS = Namespace(BASE + "ontology#")
-    _fail = True
-
+    namespace = BASE + "ontology#"
     # Classes
-    Agent: URIRef
-    Person: URIRef
-    Organization: URIRef
-    GovernmentAgency: URIRef
-    Initiative: URIRef
-    Goal: URIRef
-    GoalScheme: URIRef
-    Event: URIRef
-    Document: URIRef
-    Membership: URIRef
-    MonetaryAmount: URIRef
-    Place: URIRef
-    ConfidenceLevel: URIRef
+    Agent: NamedNode
+    Person: NamedNode
+    Organization: NamedNode
+    GovernmentAgency: NamedNode
+    Initiative: NamedNode
+    Goal: NamedNode
+    GoalScheme: NamedNode
+    Event: NamedNode
+    Document: NamedNode
+    Membership: NamedNode
+    MonetaryAmount: NamedNode
+    Place: NamedNode
+    ConfidenceLevel: NamedNode
     # Memberships and roles held over time (W3C ORG style)
-    member: URIRef
-    organization: URIRef
-    role: URIRef
-    startDate: URIRef
-    endDate: URIRef
-    memberOf: URIRef
-    asOfDate: URIRef
+    member: NamedNode
+    organization: NamedNode
+    role: NamedNode
+    startDate: NamedNode
+    endDate: NamedNode
+    memberOf: NamedNode
+    asOfDate: NamedNode
     # When entities begin and end (the network as of a date reads these)
-    foundingDate: URIRef
-    dissolutionDate: URIRef
-    datePublished: URIRef
+    foundingDate: NamedNode
+    dissolutionDate: NamedNode
+    datePublished: NamedNode
     # Evidence on reified statements
-    confidence: URIRef
-    sourceLocation: URIRef
-    HighConfidence: URIRef
-    MediumConfidence: URIRef
-    LowConfidence: URIRef
+    confidence: NamedNode
+    sourceLocation: NamedNode
+    HighConfidence: NamedNode
+    MediumConfidence: NamedNode
+    LowConfidence: NamedNode
+
+
+class META(Vocabulary):
+    """The bookkeeping the loader keeps in the meta graph."""
+
+    namespace = BASE + "meta#"
+    dataset: NamedNode
+    sha256: NamedNode
+    loadedAt: NamedNode
+    revision: NamedNode
+
+
+class RDF(Vocabulary):
+    """RDF 1.1 terms the code names."""
+
+    namespace = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    type: NamedNode
+    Statement: NamedNode
+
+
+class RDFS(Vocabulary):
+    """RDF Schema terms the code names."""
+
+    namespace = "http://www.w3.org/2000/01/rdf-schema#"
+    label: NamedNode
+    comment: NamedNode
+    Resource: NamedNode
+
+
+class SKOS(Vocabulary):
+    """SKOS terms the code names."""
+
+    namespace = "http://www.w3.org/2004/02/skos/core#"
+    prefLabel: NamedNode
+    altLabel: NamedNode
+    Concept: NamedNode
+
+
+class SDO(Vocabulary):
+    """schema.org terms the code names."""
+
+    namespace = "https://schema.org/"
+    name: NamedNode
+    description: NamedNode
+    Person: NamedNode
+    Organization: NamedNode
+    GovernmentOrganization: NamedNode
+    Project: NamedNode
+    Event: NamedNode
+    CreativeWork: NamedNode
+    Place: NamedNode
+
+
+class FOAF(Vocabulary):
+    """FOAF terms the code names."""
+
+    namespace = "http://xmlns.com/foaf/0.1/"
+    name: NamedNode
+    Person: NamedNode
+    Organization: NamedNode
+    Document: NamedNode
+
+
+class ORG(Vocabulary):
+    """W3C Organization Ontology terms the code names."""
+
+    namespace = "http://www.w3.org/ns/org#"
+    Organization: NamedNode
+    FormalOrganization: NamedNode
+
+
+class XSD(Vocabulary):
+    """XML Schema datatypes the code writes."""
+
+    namespace = "http://www.w3.org/2001/XMLSchema#"
+    integer: NamedNode
+    date: NamedNode
+    dateTime: NamedNode
+    gYear: NamedNode
+    gYearMonth: NamedNode
+    string: NamedNode
+
+
+class OWL(Vocabulary):
+    """OWL terms the code names."""
+
+    namespace = "http://www.w3.org/2002/07/owl#"
+    versionInfo: NamedNode
+
+
+class DCTERMS(Vocabulary):
+    """Dublin Core terms the code names."""
+
+    namespace = "http://purl.org/dc/terms/"
+    title: NamedNode
+    description: NamedNode
+    license: NamedNode
+    source: NamedNode
+
+
+class DCAT(Vocabulary):
+    """DCAT 3 terms of the dataset description."""
+
+    namespace = "http://www.w3.org/ns/dcat#"
+    Dataset: NamedNode
+    Distribution: NamedNode
+    distribution: NamedNode
+    downloadURL: NamedNode
+    mediaType: NamedNode
+
+
+class VOID(Vocabulary):
+    """VoID terms of the dataset description and the service description."""
+
+    namespace = "http://rdfs.org/ns/void#"
+    Dataset: NamedNode
+    triples: NamedNode
+    entities: NamedNode
+    sparqlEndpoint: NamedNode
+    uriSpace: NamedNode
+    vocabulary: NamedNode
+    classPartition: NamedNode
+    subset: NamedNode
+    dataDump: NamedNode
+    #: ``void:class`` (``class`` is a Python keyword, so it is set below).
+    class_: ClassVar[NamedNode] = NamedNode(namespace + "class")
+
+
+class SH(Vocabulary):
+    """SHACL terms of a validation report."""
+
+    namespace = "http://www.w3.org/ns/shacl#"
+    ValidationResult: NamedNode
+    focusNode: NamedNode
+    resultPath: NamedNode
+    resultMessage: NamedNode
+    resultSeverity: NamedNode
+    sourceShape: NamedNode
+
+
+class SD(Vocabulary):
+    """SPARQL 1.1 Service Description terms."""
+
+    namespace = "http://www.w3.org/ns/sparql-service-description#"
+    Service: NamedNode
+    endpoint: NamedNode
+    supportedLanguage: NamedNode
+    SPARQL11Query: NamedNode
+    SPARQL11Update: NamedNode
+    Graph: NamedNode
+    Dataset: NamedNode
+    NamedGraph: NamedNode
+    defaultGraph: NamedNode
+    namedGraph: NamedNode
+    name: NamedNode
+    graph: NamedNode
+    resultFormat: NamedNode
+    feature: NamedNode
+    UnionDefaultGraph: NamedNode
+    BasicFederatedQuery: NamedNode
+    defaultEntailmentRegime: NamedNode
+    defaultDataset: NamedNode
+
+
+class ENTAILMENT(Vocabulary):
+    """W3C entailment regimes."""
+
+    namespace = "http://www.w3.org/ns/entailment/"
+    Simple: NamedNode
 
 
 #: Standard classes the ontology aligns to, and the civ: class an entity typed only with
@@ -88,35 +274,44 @@ class CIV(DefinedNamespace):
 #: and the network without conversion. The named queries that need it hold the same
 #: table as a ``VALUES`` block (a test keeps them equal).
 STANDARD_CLASSES: Final[dict[str, str]] = {
-    str(FOAF.Person): str(CIV.Person),
-    str(SDO.Person): str(CIV.Person),
-    str(ORG.Organization): str(CIV.Organization),
-    str(ORG.FormalOrganization): str(CIV.Organization),
-    str(FOAF.Organization): str(CIV.Organization),
-    str(SDO.Organization): str(CIV.Organization),
-    str(SDO.GovernmentOrganization): str(CIV.GovernmentAgency),
-    str(SDO.Project): str(CIV.Initiative),
-    str(SDO.Event): str(CIV.Event),
-    str(SKOS.Concept): str(CIV.Goal),
-    str(SDO.CreativeWork): str(CIV.Document),
-    str(FOAF.Document): str(CIV.Document),
-    str(SDO.Place): str(CIV.Place),
+    standard.value: civ.value
+    for standard, civ in (
+        (FOAF.Person, CIV.Person),
+        (SDO.Person, CIV.Person),
+        (ORG.Organization, CIV.Organization),
+        (ORG.FormalOrganization, CIV.Organization),
+        (FOAF.Organization, CIV.Organization),
+        (SDO.Organization, CIV.Organization),
+        (SDO.GovernmentOrganization, CIV.GovernmentAgency),
+        (SDO.Project, CIV.Initiative),
+        (SDO.Event, CIV.Event),
+        (SKOS.Concept, CIV.Goal),
+        (SDO.CreativeWork, CIV.Document),
+        (FOAF.Document, CIV.Document),
+        (SDO.Place, CIV.Place),
+    )
 }
 
+#: The W3C names of formats (``http://www.w3.org/ns/formats/Turtle``); names come from
+#: ``formats.Format.w3c_name``, so this one namespace is open.
+W3C_FORMATS: Final = "http://www.w3.org/ns/formats/"
+
 PREFIXES: Final[dict[str, str]] = {
-    "civ": str(CIV._NS),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "owl": str(OWL),
-    "xsd": str(XSD),
-    "skos": str(SKOS),
-    "foaf": str(FOAF),
-    "org": str(ORG),
-    "schema": str(SDO),
-    "prov": str(PROV),
-    "dcterms": str(DCTERMS),
-    "sh": str(SH),
-    "vann": str(VANN),
+    "civ": CIV.namespace,
+    "rdf": RDF.namespace,
+    "rdfs": RDFS.namespace,
+    "owl": OWL.namespace,
+    "xsd": XSD.namespace,
+    "skos": SKOS.namespace,
+    "foaf": FOAF.namespace,
+    "org": ORG.namespace,
+    "schema": SDO.namespace,
+    "prov": "http://www.w3.org/ns/prov#",
+    "dcterms": DCTERMS.namespace,
+    "sh": SH.namespace,
+    "vann": "http://purl.org/vocab/vann/",
+    "void": VOID.namespace,
+    "dcat": DCAT.namespace,
 }
 
 

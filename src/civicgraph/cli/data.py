@@ -37,11 +37,23 @@ def _load_one(store: GraphStore, path: Path, graph: str | None) -> loader.LoadRe
     is_flag=True,
     help="Load the ontology and the bundled data (unchanged files skipped).",
 )
+@click.option("--validate/--no-validate", default=True, help="Check the loaded files' shapes.")
+@click.option("--full", is_flag=True, help="List every shape problem, not a summary.")
 @store_option
-def load(files: tuple[Path, ...], graph: str | None, bundled: bool, store: str | None) -> None:
+def load(
+    files: tuple[Path, ...],
+    graph: str | None,
+    *,
+    bundled: bool,
+    validate: bool,
+    full: bool,
+    store: str | None,
+) -> None:
     """Load RDF FILES (or, with --bundled, the bundled data), each into its named graph.
 
-    Each file replaces its named graph atomically.
+    Each file replaces its named graph atomically. The load is committed first; the
+    loaded files are then checked against the shapes and a summary printed (problems
+    do not undo the load).
     """
     if not files and not bundled:
         raise UserInputError("Name RDF files to load, or --bundled for the bundled data")
@@ -53,9 +65,12 @@ def load(files: tuple[Path, ...], graph: str | None, bundled: bool, store: str |
             report = _load_one(opened, path, graph)
             click.echo(f"Loaded {report.triples:,} triples from {path} into <{report.graph}>")
         _record_version(opened, settings, files, bundled=bundled)
+    if not validate or not files:
+        return
     shapes_report = validation.validate_files(files)
     if not shapes_report.conforms:
-        click.echo(shapes_report.text(), err=True)
+        limit = None if full else validation.SUMMARY_LIMIT
+        click.echo(shapes_report.text(limit), err=True)
 
 
 def _record_version(

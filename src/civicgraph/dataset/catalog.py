@@ -5,25 +5,23 @@ description with counts, licence, endpoint and downloads (VoID §4, DCAT 3 §6).
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, XSD
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from civicgraph.dataset.loader import load_records
 from civicgraph.dataset.stats import Stats
 from civicgraph.formats import Format
-from civicgraph.queries import named_query
+from civicgraph.queries import Row, select
 from civicgraph.readmodels.labels import best_label
 from civicgraph.store import GraphStore
-from civicgraph.store.results import SelectResult, Term, term_value
-from civicgraph.vocab import CIV, ENTITY_BASE, META_GRAPH
+from civicgraph.store.results import term_value
+from civicgraph.vocab import CIV, DCAT, DCTERMS, ENTITY_BASE, META_GRAPH, OWL, RDF, VOID, XSD
 
-VOID = Namespace("http://rdfs.org/ns/void#")
 #: The licence the data is published under when the ontology names none.
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
 
 @dataclass(frozen=True)
-class Source:
+class SourceDocument:
     """A document that evidence cites."""
 
     iri: str
@@ -32,15 +30,13 @@ class Source:
     url: str
 
 
-def sources(store: GraphStore) -> list[Source]:
+def sources(store: GraphStore) -> list[SourceDocument]:
     """Every cited source, newest first."""
-    result = store.query(named_query("sources"))
-    assert isinstance(result, SelectResult)
-    grouped: dict[str, list[dict[str, Term]]] = {}
-    for row in result.dicts():
+    grouped: dict[str, list[Row]] = {}
+    for row in select(store, "sources"):
         grouped.setdefault(term_value(row["source"]), []).append(row)
     found = [
-        Source(
+        SourceDocument(
             iri,
             best_label(r.get("label") for r in rows) or iri,
             min((term_value(r.get("date")) for r in rows if "date" in r), default=""),
@@ -66,69 +62,76 @@ class Description:
     version: str
     license: str
     stats: Stats
-    sources: list[Source]
+    sources: list[SourceDocument]
     endpoint: str
     dumps: Mapping[Format, str]
 
 
-def void_graph(description: Description) -> Graph:
+def void_graph(description: Description) -> list[Triple]:
     """A VoID and DCAT description of the dataset."""
-    graph = Graph()
-    graph.bind("void", VOID)
-    graph.bind("dcat", DCAT)
-    graph.bind("dcterms", DCTERMS)
-    dataset = URIRef(description.iri)
-    for cls in (VOID.Dataset, DCAT.Dataset):
-        graph.add((dataset, RDF.type, cls))
-    _describe(graph, dataset, description)
-    _partitions(graph, dataset, description.stats)
-    _distributions(graph, dataset, description.dumps)
+    dataset = NamedNode(description.iri)
+    triples = [Triple(dataset, RDF.type, cls) for cls in (VOID.Dataset, DCAT.Dataset)]
+    triples += _describe(dataset, description)
+    triples += _partitions(dataset, description.stats)
+    triples += _distributions(dataset, description.dumps)
     for source in description.sources:
-        graph.add((dataset, DCTERMS.source, URIRef(source.iri)))
-        graph.add((URIRef(source.iri), DCTERMS.title, Literal(source.label)))
-    return graph
+        triples.append(Triple(dataset, DCTERMS.source, NamedNode(source.iri)))
+        triples.append(Triple(NamedNode(source.iri), DCTERMS.title, Literal(source.label)))
+    return triples
 
 
-def _describe(graph: Graph, dataset: URIRef, description: Description) -> None:
+def _count(value: int) -> Literal:
+    return Literal(str(value), datatype=XSD.integer)
+
+
+def _describe(dataset: NamedNode, description: Description) -> list[Triple]:
     stats = description.stats
-    facts = [
-        (DCTERMS.title, Literal("civicgraph", lang="en")),
-        (
-            DCTERMS.description,
-            Literal("A knowledge graph of the public-technology landscape.", lang="en"),
-        ),
-        (DCTERMS.license, URIRef(description.license)),
+    summary = "A knowledge graph of the public-technology landscape."
+    facts: list[tuple[NamedNode, NamedNode | Literal]] = [
+        (DCTERMS.title, Literal("civicgraph", language="en")),
+        (DCTERMS.description, Literal(summary, language="en")),
+        (DCTERMS.license, NamedNode(description.license)),
         (OWL.versionInfo, Literal(description.version)),
-        (VOID.triples, Literal(stats.triples, datatype=XSD.integer)),
-        (VOID.entities, Literal(sum(c.count for c in stats.classes), datatype=XSD.integer)),
-        (VOID.sparqlEndpoint, URIRef(description.endpoint)),
+        (VOID.triples, _count(stats.triples)),
+        (VOID.entities, _count(sum(c.count for c in stats.classes))),
+        (VOID.sparqlEndpoint, NamedNode(description.endpoint)),
         (VOID.uriSpace, Literal(ENTITY_BASE)),
-        (VOID.vocabulary, URIRef(str(CIV._NS))),
+        (VOID.vocabulary, NamedNode(CIV.namespace)),
     ]
-    for predicate, value in facts:
-        graph.add((dataset, predicate, value))
+    return [Triple(dataset, predicate, value) for predicate, value in facts]
 
 
-def _partitions(graph: Graph, dataset: URIRef, stats: Stats) -> None:
+def _partitions(dataset: NamedNode, stats: Stats) -> list[Triple]:
+    triples = []
     for count in stats.classes:
-        partition = BNode()
-        graph.add((dataset, VOID.classPartition, partition))
-        graph.add((partition, VOID["class"], URIRef(count.iri)))
-        graph.add((partition, VOID.entities, Literal(count.count, datatype=XSD.integer)))
+        partition = BlankNode()
+        triples += [
+            Triple(dataset, VOID.classPartition, partition),
+            Triple(partition, VOID.class_, NamedNode(count.iri)),
+            Triple(partition, VOID.entities, _count(count.count)),
+        ]
     for info in stats.graphs:
         if info.iri is None or info.iri == META_GRAPH:
             continue
-        graph.add((dataset, VOID.subset, URIRef(info.iri)))
-        graph.add((URIRef(info.iri), RDF.type, VOID.Dataset))
-        graph.add((URIRef(info.iri), VOID.triples, Literal(info.triples, datatype=XSD.integer)))
+        graph = NamedNode(info.iri)
+        triples += [
+            Triple(dataset, VOID.subset, graph),
+            Triple(graph, RDF.type, VOID.Dataset),
+            Triple(graph, VOID.triples, _count(info.triples)),
+        ]
+    return triples
 
 
-def _distributions(graph: Graph, dataset: URIRef, dumps: Mapping[Format, str]) -> None:
+def _distributions(dataset: NamedNode, dumps: Mapping[Format, str]) -> list[Triple]:
+    triples = []
     for fmt, url in dumps.items():
-        graph.add((dataset, VOID.dataDump, URIRef(url)))
-        distribution = BNode()
-        graph.add((dataset, DCAT.distribution, distribution))
-        graph.add((distribution, RDF.type, DCAT.Distribution))
-        graph.add((distribution, DCAT.downloadURL, URIRef(url)))
-        graph.add((distribution, DCAT.mediaType, Literal(fmt.media_type)))
-        graph.add((distribution, DCTERMS.title, Literal(f"civicgraph in {fmt.label}")))
+        distribution = BlankNode()
+        triples += [
+            Triple(dataset, VOID.dataDump, NamedNode(url)),
+            Triple(dataset, DCAT.distribution, distribution),
+            Triple(distribution, RDF.type, DCAT.Distribution),
+            Triple(distribution, DCAT.downloadURL, NamedNode(url)),
+            Triple(distribution, DCAT.mediaType, Literal(fmt.media_type)),
+            Triple(distribution, DCTERMS.title, Literal(f"civicgraph in {fmt.label}")),
+        ]
+    return triples

@@ -15,21 +15,21 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode
 
 from civicgraph.formats import Format, Kind, from_path
+from civicgraph.queries import rows
 from civicgraph.resources import bundled_files
 from civicgraph.store import GraphStore, ProgressCallback
-from civicgraph.store.results import SelectResult, term_value
-from civicgraph.vocab import META, META_GRAPH, graph_iri
+from civicgraph.store.results import term_value
+from civicgraph.vocab import META, META_GRAPH, XSD, graph_iri
 
-_XSD_DATETIME = NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 #: The subject of dataset-wide bookkeeping in the metadata graph.
-DATASET_RECORD = NamedNode(str(META.dataset))
+DATASET_RECORD = META.dataset
 #: Every load record and the dataset revision, in one round trip: pages ask for the
 #: dataset version on each request to know whether their cached views are current.
 _RECORDED = f"""
 SELECT ?graph ?hash ?loaded ?revision WHERE {{
   GRAPH <{META_GRAPH}> {{
-    {{ ?graph <{META.sha256}> ?hash ; <{META.loadedAt}> ?loaded }}
-    UNION {{ {DATASET_RECORD} <{META.revision}> ?revision }}
+    {{ ?graph {META.sha256} ?hash ; {META.loadedAt} ?loaded }}
+    UNION {{ {DATASET_RECORD} {META.revision} ?revision }}
   }}
 }}"""
 
@@ -86,20 +86,18 @@ def load_file(
 def record_load(store: GraphStore, graph: str, sha256: str) -> None:
     """Remember which content a graph holds, replacing any earlier record."""
     subject = NamedNode(graph)
-    stamp = Literal(datetime.now(UTC).isoformat(timespec="seconds"), datatype=_XSD_DATETIME)
+    stamp = Literal(datetime.now(UTC).isoformat(timespec="seconds"), datatype=XSD.dateTime)
     store.update(
         f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ {subject} ?p ?o }} }} ;\n"
-        f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ {subject} <{META.sha256}> {Literal(sha256)} ; "
-        f"<{META.loadedAt}> {stamp} }} }}"
+        f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ {subject} {META.sha256} {Literal(sha256)} ; "
+        f"{META.loadedAt} {stamp} }} }}"
     )
 
 
 def _bookkeeping(store: GraphStore) -> tuple[dict[str, LoadRecord], str]:
     """Every graph's load record by graph IRI, and the dataset revision ('' if none)."""
-    result = store.query(_RECORDED)
-    assert isinstance(result, SelectResult)
     records, revision = {}, ""
-    for row in result.dicts():
+    for row in rows(store.query(_RECORDED)):
         if "revision" in row:
             revision = term_value(row["revision"])
             continue
@@ -144,7 +142,7 @@ def record_revision(store: GraphStore) -> None:
     The dataset version includes this revision, so caches keyed on the version (the
     search index, the ontology page) are rebuilt after any write, not only after loads.
     """
-    record = f"{DATASET_RECORD} <{META.revision}>"
+    record = f"{DATASET_RECORD} {META.revision}"
     store.update(
         f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ {record} ?o }} }} ;\n"
         f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ {record} {Literal(uuid.uuid4().hex)} }} }}"

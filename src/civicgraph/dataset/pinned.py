@@ -53,10 +53,9 @@ def answer_at(
     try:
         done = subprocess.run(
             [sys.executable, "-m", "civicgraph.dataset.pinned"],
-            input=json.dumps(vars(query)).encode(),
+            input=json.dumps({**vars(query), "memory_limit": _BASELINE + memory_budget}).encode(),
             capture_output=True,
             timeout=timeout + REBUILD_ALLOWANCE,
-            preexec_fn=lambda: _limit_memory(memory_budget),
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
@@ -64,9 +63,12 @@ def answer_at(
     return _read_answer(done)
 
 
-def _limit_memory(budget: int) -> None:
-    """In the child, before it runs anything: cap its address space at the budget."""
-    limit = _BASELINE + budget
+def _limit_memory(limit: int) -> None:
+    """In the child, before it rebuilds anything: cap its address space.
+
+    Set by the child itself rather than in a ``preexec_fn``, which is unsafe in a
+    threaded server (the parent's locks are copied into the child mid-use).
+    """
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
@@ -86,7 +88,9 @@ def _read_answer(done: "subprocess.CompletedProcess[bytes]") -> SerializedResult
 def _child() -> None:
     """Rebuild the version, run the query, and write the answer to standard output."""
     isolate_network()  # it evaluates a visitor's query: no connection out, whatever it says
-    query = PinnedQuery(**json.loads(sys.stdin.buffer.read()))
+    request = json.loads(sys.stdin.buffer.read())
+    _limit_memory(request.pop("memory_limit"))
+    query = PinnedQuery(**request)
     try:
         store = store_at(VersionLog(Path(query.folder)), query.number)
         result = store.query(query.sparql, max_rows=query.max_rows, base_iri=query.base_iri)

@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
-from civicgraph.queries import named_query
+from civicgraph.queries import select
 from civicgraph.store import GraphInfo, GraphStore
-from civicgraph.store.results import SelectResult, term_value
+from civicgraph.store.results import term_value
 
 
 @dataclass(frozen=True)
@@ -35,11 +35,9 @@ class Stats:
 
 def class_counts(store: GraphStore) -> tuple[ClassCount, ...]:
     """Instances per ontology class, most common first."""
-    result = store.query(named_query("class_counts"))
-    assert isinstance(result, SelectResult)
     return tuple(
         ClassCount(term_value(row["class"]), int(term_value(row["count"])))
-        for row in result.dicts()
+        for row in select(store, "class_counts")
     )
 
 

@@ -27,7 +27,7 @@ def quiet(stage: str, fraction: float) -> None:
 
 
 @dataclass(frozen=True)
-class Patience:
+class WaitPolicy:
     """How long a request waits for background work, and when to tell it to come back.
 
     ``wait`` of None blocks until the work is done; ``retry_after`` is in seconds.
@@ -70,7 +70,7 @@ class Task(Generic[T]):
         """Block until the work has finished or ``timeout`` passed; True if it finished."""
         return self._done.wait(timeout)
 
-    def result(self, patience: Patience) -> T:
+    def result(self, patience: WaitPolicy) -> T:
         """The result, waiting as long as ``patience`` allows; PreparingError past that."""
         if not self.wait(patience.wait):
             percent = int(self.fraction * 100) if self.fraction else None
@@ -84,7 +84,7 @@ class Task(Generic[T]):
 class Tasks:
     """Named tasks, each started once; a failure is reported once, then retried on next ask."""
 
-    def __init__(self, patience: Patience) -> None:
+    def __init__(self, patience: WaitPolicy) -> None:
         self.patience = patience
         self._lock = threading.Lock()
         self._tasks: dict[str, Task[object]] = {}
@@ -107,7 +107,7 @@ class Tasks:
         return value
 
 
-class Prepared(Generic[T]):
+class BackgroundBuild(Generic[T]):
     """A value built in the background from a store, once per dataset version.
 
     While the build for the store's current version runs, ``get`` raises
@@ -119,7 +119,7 @@ class Prepared(Generic[T]):
         store: GraphStore,
         what: str,
         build: Callable[[GraphStore, Report], T],
-        patience: Patience,
+        patience: WaitPolicy,
     ) -> None:
         self._store, self._what, self._build, self.patience = store, what, build, patience
         self._lock = threading.Lock()

@@ -13,13 +13,13 @@ from civicgraph.vocab import CIV
 
 #: Colours for the classes nodes are grouped by (``projection.GROUPS``).
 CLASS_COLOURS: Final[dict[str, str]] = {
-    str(CIV.Person): "#4e79a7",
-    str(CIV.Organization): "#f28e2b",
-    str(CIV.Initiative): "#59a14f",
-    str(CIV.Goal): "#b07aa1",
-    str(CIV.Event): "#e15759",
-    str(CIV.Document): "#9c755f",
-    str(CIV.Place): "#76b7b2",
+    CIV.Person.value: "#4e79a7",
+    CIV.Organization.value: "#f28e2b",
+    CIV.Initiative.value: "#59a14f",
+    CIV.Goal.value: "#b07aa1",
+    CIV.Event.value: "#e15759",
+    CIV.Document.value: "#9c755f",
+    CIV.Place.value: "#76b7b2",
 }
 #: Colours for anything else, and for communities by number (0 is the largest).
 PALETTE: Final = (

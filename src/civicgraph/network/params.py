@@ -14,7 +14,7 @@ from civicgraph.readmodels.evidence import Confidence
 from civicgraph.readmodels.search import SearchIndex
 from civicgraph.vocab import CIV
 
-_ONTOLOGY = str(CIV._NS)
+_ONTOLOGY = CIV.namespace
 
 
 def entity(text: str, index: SearchIndex | None = None) -> str:

@@ -9,36 +9,31 @@ attributes.
 """
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
 import networkx as nx
 from pyoxigraph import Literal
-from rdflib.namespace import SKOS
 
 from civicgraph.network.background import Report, quiet
 from civicgraph.network.model import INFO, EdgeInfo, NodeInfo, edge_id
-from civicgraph.queries import named_query
+from civicgraph.queries import select
 from civicgraph.readmodels.evidence import EvidenceIndex, read_evidence
 from civicgraph.readmodels.labels import LABEL_PROPERTIES, best_label, label_or_name, local_name
 from civicgraph.store import GraphStore
-from civicgraph.store.results import SelectResult, Term, term_value
-from civicgraph.vocab import CIV, SDO
+from civicgraph.store.results import term_value
+from civicgraph.vocab import CIV, RDFS, SDO, SKOS, XSD
 
-RDFS_COMMENT: Final = "http://www.w3.org/2000/01/rdf-schema#comment"
-_DESCRIPTIONS: Final = (str(SDO.description), RDFS_COMMENT)
-_ALT_LABEL: Final = str(SKOS.altLabel)
-_MEMBER_OF: Final = str(CIV.memberOf)
-_MEMBERSHIP_ROLES: Final = {str(CIV.member): "member", str(CIV.organization): "organization"}
+_DESCRIPTIONS: Final = (SDO.description.value, RDFS.comment.value)
+_ALT_LABEL: Final = SKOS.altLabel.value
+_MEMBER_OF: Final = CIV.memberOf.value
+_MEMBERSHIP_ROLES: Final = {CIV.member.value: "member", CIV.organization.value: "organization"}
 
 #: Datatypes of literals that date an entity (XSD §3.3.7 to §3.3.12).
-_DATE_TYPES: Final = frozenset(
-    "http://www.w3.org/2001/XMLSchema#" + t for t in ("date", "dateTime", "gYear", "gYearMonth")
-)
+_DATE_TYPES: Final = frozenset(t.value for t in (XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth))
 #: Top-level classes that colour and group nodes, in legend order.
 GROUPS: Final = tuple(
-    str(c)
+    c.value
     for c in (
         CIV.Person,
         CIV.Organization,
@@ -103,17 +98,11 @@ class _Rows:
     )
 
 
-def _select(store: GraphStore, name: str) -> Iterator[dict[str, Term]]:
-    result = store.query(named_query(name))
-    assert isinstance(result, SelectResult)
-    return iter(result.dicts())
-
-
 def read_terms(store: GraphStore) -> Terms:
     """Read labels and superclasses of the ontology's terms."""
     labels: dict[str, list[Literal]] = defaultdict(list)
     parents: dict[str, set[str]] = defaultdict(set)
-    for row in _select(store, "network_terms"):
+    for row in select(store, "network_terms"):
         term = term_value(row["term"])
         label = row["label"]
         if isinstance(label, Literal):
@@ -129,13 +118,13 @@ def read_terms(store: GraphStore) -> Terms:
 def _read_entities(store: GraphStore) -> _Rows:
     rows = _Rows()
     standard: dict[str, set[str]] = defaultdict(set)
-    for row in _select(store, "network_entities"):
+    for row in select(store, "network_entities"):
         found = standard if "standard" in row else rows.classes
         found[term_value(row["entity"])].add(term_value(row["class"]))
     for entity, aligned in standard.items():
         if entity not in rows.classes:  # a civ: class, when given, is more specific
             rows.classes[entity] = aligned
-    for row in _select(store, "network_literals"):
+    for row in select(store, "network_literals"):
         value = row["value"]
         entity = term_value(row["entity"])
         if entity in rows.classes and isinstance(value, Literal):
@@ -196,9 +185,9 @@ def _fold_memberships(
                     predicate=prop,
                     property_label=terms.label(prop),
                     evidence=evidence.about(membership),
-                    role=_first_of(facts, (str(CIV.role),)),
-                    start=_first_of(facts, (str(CIV.startDate),)),
-                    end=_first_of(facts, (str(CIV.endDate),)),
+                    role=_first_of(facts, (CIV.role.value,)),
+                    start=_first_of(facts, (CIV.startDate.value,)),
+                    end=_first_of(facts, (CIV.endDate.value,)),
                     via=membership,
                 )
                 graph.add_edge(member, organization, key=info.id, **{INFO: info})
@@ -215,7 +204,7 @@ def _add_relations(
     ends: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     triples = sorted(
         (term_value(r["subject"]), term_value(r["property"]), term_value(r["object"]))
-        for r in _select(store, "network_relations")
+        for r in select(store, "network_relations")
     )
     for subject, prop, obj in triples:
         if prop in _MEMBERSHIP_ROLES:

@@ -1,10 +1,13 @@
 """The JSON shapes of the network API: views (``/api/graph``) and paths (``/api/path``).
 
-The shape is a contract: the graph page, the standalone export and the small ego view
-on entity pages all read ``nodes`` (id, label, class, classLabel, degree, url) and
-``edges`` (id, from, to, property, label, evidence, confidence). ``colour`` and
-``legend`` say how a node is coloured and what the legend calls that colour, so every
-view colours a class the same way (``network.colours``).
+The shape is a contract for the browser's drawing code and for API clients:
+``nodes`` carry id, label, class, classLabel, group, groupLabel, degree, url, count,
+description and, when laid out on the server, x and y; ``edges`` carry id, from, to,
+property, label, evidence (each record as ``readmodels.evidence.Evidence`` holds it:
+statement, sources, location, confidence, date), the best confidence, role, start,
+end and count (relations folded into an aggregated edge). ``colour`` and ``legend``
+say how a node is coloured and what the legend calls that colour, so every view
+colours a class the same way (``network.colours``).
 """
 
 from collections.abc import Callable

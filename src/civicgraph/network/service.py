@@ -3,7 +3,7 @@
 Building the projection reads the whole store, so it happens once per dataset version
 (``loader.dataset_version``), in a background thread, and is shared by every request;
 metrics and communities are computed in the background on first use and cached with
-it. A request waits for that work only as long as its ``Patience`` allows and is told
+it. A request waits for that work only as long as its ``WaitPolicy`` allows and is told
 to come back (``PreparingError``) past that. Each request then works on the cached
 graph only, bounded by the node cap.
 """
@@ -30,7 +30,7 @@ from civicgraph.network.analysis import (
     measure,
     undirected,
 )
-from civicgraph.network.background import Patience, Prepared, Report, Task, Tasks
+from civicgraph.network.background import BackgroundBuild, Report, Task, Tasks, WaitPolicy
 from civicgraph.network.model import INFO
 from civicgraph.network.paths import PathResult, find_paths
 from civicgraph.network.projection import ProjectionOptions, project
@@ -47,7 +47,7 @@ T = TypeVar("T")
 #: Dated networks kept per projection: a time slider playing through the years needs a
 #: couple of dozen; any more and arbitrary dates could fill memory.
 DAYS_KEPT = 32
-_DOCUMENT = str(CIV.Document)
+_DOCUMENT = CIV.Document.value
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Projection:
     """One dataset version's network, with its analytics computed on demand."""
 
     graph: nx.MultiDiGraph
-    patience: Patience = field(default_factory=Patience)
+    patience: WaitPolicy = field(default_factory=WaitPolicy)
     _cache: dict[str, object] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _slow: Tasks = field(init=False)
@@ -158,14 +158,14 @@ class NetworkExplorer:
         node_cap: int = 500,
         options: ProjectionOptions | None = None,
         *,
-        patience: Patience | None = None,
+        patience: WaitPolicy | None = None,
         builder: Builder = project,
     ) -> None:
         """``patience`` of None blocks until work is done (the CLI and the benchmark)."""
         self.store, self.node_cap, self.options = store, node_cap, options or ProjectionOptions()
-        self.patience = patience or Patience()
+        self.patience = patience or WaitPolicy()
         self._builder = builder
-        self._current = Prepared(store, "network", self._build, self.patience)
+        self._current = BackgroundBuild(store, "network", self._build, self.patience)
 
     def _build(self, store: GraphStore, report: Report) -> Projection:
         return Projection(self._builder(store, self.options, report), self.patience)

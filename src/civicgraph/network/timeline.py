@@ -24,10 +24,10 @@ from civicgraph.network.model import INFO, EdgeInfo, NodeInfo
 from civicgraph.vocab import CIV
 
 _STARTS: Final = frozenset(
-    str(p) for p in (CIV.foundingDate, CIV.startDate, CIV.datePublished, CIV.asOfDate)
+    p.value for p in (CIV.foundingDate, CIV.startDate, CIV.datePublished, CIV.asOfDate)
 )
-_ENDS: Final = frozenset(str(p) for p in (CIV.dissolutionDate, CIV.endDate))
-_EVENT: Final = str(CIV.Event)
+_ENDS: Final = frozenset(p.value for p in (CIV.dissolutionDate, CIV.endDate))
+_EVENT: Final = CIV.Event.value
 _DAY: Final = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _LAST_DAY: Final = {"02": "29", "04": "30", "06": "30", "09": "30", "11": "30"}
 

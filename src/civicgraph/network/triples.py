@@ -12,9 +12,9 @@ from pyoxigraph import NamedNode, Triple
 
 from civicgraph.network.model import INFO, EdgeInfo, NodeInfo, edge_id
 from civicgraph.readmodels.labels import local_name
+from civicgraph.vocab import RDF, RDFS
 
-RESOURCE: Final = "http://www.w3.org/2000/01/rdf-schema#Resource"
-_TYPE: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RESOURCE: Final = RDFS.Resource.value
 
 
 def _resource(iri: str) -> NodeInfo:
@@ -39,7 +39,7 @@ def from_triples(projection: nx.MultiDiGraph, triples: Iterable[Triple]) -> nx.M
         subject, prop, obj = triple.subject, triple.predicate, triple.object
         if not (isinstance(subject, NamedNode) and isinstance(obj, NamedNode)):
             continue
-        if prop.value == _TYPE:
+        if prop == RDF.type:
             continue
         for node in (subject.value, obj.value):
             if node not in graph:

@@ -127,6 +127,7 @@ def make_bundle(
     title: str,
     dataset_version: int | None,
     max_rows: int | None = None,
+    data_fingerprint: str | None = None,
 ) -> bytes:
     """The RO-Crate zip of one query's result over the store as it is now."""
     result = store.query(query, max_rows=max_rows)
@@ -139,7 +140,7 @@ def make_bundle(
         max_rows=max_rows,
         result_file=f"result.{fmt.extension}",
         result_sha256=hashlib.sha256(body).hexdigest(),
-        data_fingerprint=fingerprint(store),
+        data_fingerprint=data_fingerprint or fingerprint(store),
         dataset_version=dataset_version,
         engine=engine,
         civicgraph=civicgraph_version,

@@ -15,11 +15,11 @@ from typing import Final
 from pyoxigraph import Literal, NamedNode
 
 from civicgraph.errors import NotFoundError
-from civicgraph.queries import named_query
+from civicgraph.queries import Row, named_query, select
 from civicgraph.readmodels.evidence import Evidence, EvidenceIndex, read_evidence
 from civicgraph.readmodels.labels import best_label, humanize, label_or_name, local_name
 from civicgraph.store import GraphStore
-from civicgraph.store.results import GraphResult, SelectResult, Term, term_value
+from civicgraph.store.results import GraphResult, Term, term_value
 from civicgraph.vocab import CIV, parse_entity_iri
 
 
@@ -59,8 +59,8 @@ class Membership:
     evidence: tuple[Evidence, ...] = ()
 
 
-_STARTS: Final = frozenset({str(CIV.foundingDate), str(CIV.startDate)})
-_ENDS: Final = frozenset({str(CIV.dissolutionDate), str(CIV.endDate)})
+_STARTS: Final = frozenset({CIV.foundingDate.value, CIV.startDate.value})
+_ENDS: Final = frozenset({CIV.dissolutionDate.value, CIV.endDate.value})
 
 
 @dataclass(frozen=True)
@@ -109,10 +109,8 @@ class Entity:
         return list(seen.values())
 
 
-def _select(store: GraphStore, name: str, iri: str) -> list[dict[str, Term]]:
-    result = store.query(named_query(name), bindings={"entity": NamedNode(iri)})
-    assert isinstance(result, SelectResult)
-    return result.dicts()
+def _select(store: GraphStore, name: str, iri: str) -> list[Row]:
+    return select(store, name, {"entity": NamedNode(iri)})
 
 
 def _value(row: Mapping[str, Term], key: str) -> str:

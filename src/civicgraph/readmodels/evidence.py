@@ -17,10 +17,10 @@ from typing import Final
 
 from pyoxigraph import NamedNode
 
-from civicgraph.queries import named_query
+from civicgraph.queries import select
 from civicgraph.readmodels.labels import label_or_name
 from civicgraph.store import GraphStore
-from civicgraph.store.results import SelectResult, Term, term_value
+from civicgraph.store.results import Term, term_value
 from civicgraph.vocab import CIV
 
 Triple = tuple[str, str, str]
@@ -53,9 +53,9 @@ class Confidence(IntEnum):
 
 
 _BY_IRI: Final = {
-    str(CIV.HighConfidence): Confidence.HIGH,
-    str(CIV.MediumConfidence): Confidence.MEDIUM,
-    str(CIV.LowConfidence): Confidence.LOW,
+    CIV.HighConfidence.value: Confidence.HIGH,
+    CIV.MediumConfidence.value: Confidence.MEDIUM,
+    CIV.LowConfidence.value: Confidence.LOW,
 }
 
 
@@ -165,6 +165,4 @@ def read_evidence(
         bindings["subject"] = NamedNode(subject)
     if obj is not None:
         bindings["object"] = NamedNode(obj)
-    result = store.query(named_query("evidence"), bindings=bindings or None)
-    assert isinstance(result, SelectResult)
-    return evidence_from_rows(result.dicts())
+    return evidence_from_rows(select(store, "evidence", bindings or None))

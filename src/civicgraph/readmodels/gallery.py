@@ -8,11 +8,12 @@ Each ``queries/gallery/*.rq`` file starts with a header::
     # default: org https://w3id.org/civicgraph/id/org/code-for-america
 
 and writes each parameter as ``$name`` in the body (``$name`` is a SPARQL variable,
-so the file runs as it is). Parameter types: ``iri:Class`` (an entity of that
-ontology class or a sub-class, picked from a list), ``date``, ``integer``, ``string``.
-The query opens in the editor with the chosen values written in as SPARQL terms;
-every value is validated and serialized by pyoxigraph first, so no text a visitor
-types reaches the query unescaped.
+so the file runs as it is, and the chosen values are bound to it). Parameter types:
+``iri:Class`` (an entity of that ontology class or a sub-class, picked from a list),
+``date``, ``integer``, ``string``.
+The query opens in the editor with the chosen values in a ``VALUES`` block; every
+value is validated and serialized by pyoxigraph first, so no text a visitor types
+reaches the query unescaped.
 """
 
 import datetime
@@ -24,16 +25,16 @@ from functools import cache
 from pyoxigraph import Literal, NamedNode
 
 from civicgraph.errors import NotFoundError, UserInputError
-from civicgraph.queries import named_query
+from civicgraph.queries import select
 from civicgraph.readmodels.labels import best_label
 from civicgraph.resources import queries_dir
+from civicgraph.sparql.binding import bind
+from civicgraph.sparql.forms import query_form
 from civicgraph.store import GraphStore
-from civicgraph.store.results import SelectResult, Term, term_value
-from civicgraph.vocab import CIV, parse_entity_iri
+from civicgraph.store.results import Term, term_value
+from civicgraph.vocab import CIV, XSD, parse_entity_iri
 
 _HEADER = re.compile(r"#\s*(title|description|param|default):\s*(.*)")
-_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Param:
         """For an ``iri:Class`` parameter, the ontology class its values belong to."""
         if not self.type.startswith("iri:"):
             return None
-        return str(CIV._NS) + self.type.removeprefix("iri:")
+        return CIV.namespace + self.type.removeprefix("iri:")
 
     @property
     def input_type(self) -> str:
@@ -71,11 +72,7 @@ class CannedQuery:
     @property
     def form(self) -> str:
         """SELECT, CONSTRUCT, ASK or DESCRIBE: what the query returns."""
-        for line in self.text.splitlines():
-            word = line.strip().split(" ", 1)[0].upper()
-            if word in {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}:
-                return word
-        return "SELECT"
+        return query_form(self.text) or "SELECT"
 
 
 def _parse(name: str, text: str) -> CannedQuery:
@@ -131,41 +128,36 @@ def parse_value(param: Param, raw: str) -> NamedNode | Literal:
     try:
         if param.type == "date":
             day = datetime.date.fromisoformat(value).isoformat()
-            return Literal(day, datatype=NamedNode(_XSD + "date"))
+            return Literal(day, datatype=XSD.date)
         if param.type == "integer":
-            return Literal(str(int(value)), datatype=NamedNode(_XSD + "integer"))
+            return Literal(str(int(value)), datatype=XSD.integer)
     except ValueError as exc:
         raise UserInputError(f"{param.label}: {value!r} is not a valid {param.type}") from exc
     return Literal(value)
 
 
 def render(query: CannedQuery, values: Mapping[str, str]) -> str:
-    """The query text with each ``$name`` replaced by its value as a SPARQL term."""
-    terms: dict[str, str] = {}
+    """The query text with the chosen values bound to its ``$name`` variables.
+
+    The values join as a ``VALUES`` block (``sparql.binding``, the same binding the
+    stores use), so the text keeps its variables, a ``$name`` inside a string or a
+    comment stays text, and a value can never change the query's structure.
+    """
+    terms: dict[str, Term] = {}
     for param in query.params:
         raw = values.get(param.name) or param.default
         if not raw:
             raise UserInputError(f"Choose a value for {param.label}")
-        terms[param.name] = str(parse_value(param, raw))
-
-    def substitute(line: str) -> str:
-        if line.lstrip().startswith("#"):
-            return line
-        return _PARAMETER.sub(lambda m: terms.get(m[1], m[0]), line)
-
-    return "\n".join(substitute(line) for line in query.text.splitlines()) + "\n"
+        terms[param.name] = parse_value(param, raw)
+    return bind(query.text, terms)
 
 
 def options(store: GraphStore, param: Param) -> list[tuple[str, str]]:
     """(IRI, label) of every entity an ``iri:Class`` parameter may take, by label."""
     if param.class_iri is None:
         return []
-    result = store.query(
-        named_query("gallery_options"), bindings={"class": NamedNode(param.class_iri)}
-    )
-    assert isinstance(result, SelectResult)
     labels: dict[str, list[Term | None]] = {}
-    for row in result.dicts():
+    for row in select(store, "gallery_options", {"class": NamedNode(param.class_iri)}):
         labels.setdefault(term_value(row["entity"]), []).append(row.get("label"))
     found = [(iri, best_label(found) or iri) for iri, found in labels.items()]
     return sorted(found, key=lambda pair: pair[1].casefold())

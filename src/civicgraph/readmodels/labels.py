@@ -17,15 +17,10 @@ from typing import Final
 from pyoxigraph import Literal
 
 from civicgraph.store.results import Term
-from civicgraph.vocab import PREFIXES
+from civicgraph.vocab import FOAF, PREFIXES, RDFS, SDO, SKOS
 
 #: The properties that name a resource, as full IRIs.
-LABEL_PROPERTIES: Final = (
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "https://schema.org/name",
-    "http://xmlns.com/foaf/0.1/name",
-)
+LABEL_PROPERTIES: Final = tuple(t.value for t in (RDFS.label, SKOS.prefLabel, SDO.name, FOAF.name))
 #: The same properties as a SPARQL property path, for the named queries.
 LABEL_PATH: Final = "|".join(f"<{iri}>" for iri in LABEL_PROPERTIES)
 

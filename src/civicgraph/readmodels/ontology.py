@@ -8,15 +8,15 @@ page always documents the ontology that the data was loaded with.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from civicgraph.queries import named_query
+from civicgraph.queries import select
 from civicgraph.readmodels.labels import best_label, curie, local_name
 from civicgraph.store import GraphStore
-from civicgraph.store.results import SelectResult, Term, term_value
+from civicgraph.store.results import Term, term_value
 from civicgraph.vocab import CIV
 
 #: Entities shown as examples of one class.
 EXAMPLES_PER_CLASS = 3
-_CIV = str(CIV._NS)
+_CIV = CIV.namespace
 _HEADER_FIELDS = {
     "http://purl.org/dc/terms/title": "title",
     "http://purl.org/dc/terms/description": "description",
@@ -106,15 +106,9 @@ class OntologyDoc:
         return term.label if term else curie(iri)
 
 
-def _rows(store: GraphStore, name: str) -> list[dict[str, Term]]:
-    result = store.query(named_query(name))
-    assert isinstance(result, SelectResult)
-    return result.dicts()
-
-
 def _terms(store: GraphStore) -> dict[str, OntologyTerm]:
     grouped: dict[str, list[dict[str, Term]]] = defaultdict(list)
-    for row in _rows(store, "ontology_terms"):
+    for row in select(store, "ontology_terms"):
         grouped[term_value(row["term"])].append(row)
     return {
         iri: OntologyTerm(
@@ -129,7 +123,7 @@ def _terms(store: GraphStore) -> dict[str, OntologyTerm]:
 
 
 def _link_terms(store: GraphStore, terms: dict[str, OntologyTerm]) -> None:
-    for row in _rows(store, "ontology_links"):
+    for row in select(store, "ontology_links"):
         term = terms.get(term_value(row["term"]))
         target = term_value(row["target"])
         if term is None:
@@ -145,13 +139,13 @@ def _link_terms(store: GraphStore, terms: dict[str, OntologyTerm]) -> None:
 
 
 def _add_examples(store: GraphStore, terms: dict[str, OntologyTerm]) -> None:
-    for row in _rows(store, "ontology_class_examples"):
+    for row in select(store, "ontology_class_examples"):
         term = terms.get(term_value(row["class"]))
         if term is not None:
             term.uses += 1
             if len(term.examples) < EXAMPLES_PER_CLASS:
                 term.examples.append(Example(term_value(row["entity"])))
-    for row in _rows(store, "ontology_property_examples"):
+    for row in select(store, "ontology_property_examples"):
         term = terms.get(term_value(row["property"]))
         if term is not None:
             term.uses = int(term_value(row["uses"]))
@@ -162,7 +156,7 @@ def _add_examples(store: GraphStore, terms: dict[str, OntologyTerm]) -> None:
 def _header(store: GraphStore) -> tuple[dict[str, str], str | None]:
     header: dict[str, str] = {}
     graph = None
-    for row in _rows(store, "ontology_header"):
+    for row in select(store, "ontology_header"):
         if not term_value(row["ontology"]).startswith(_CIV.rstrip("#")):
             continue
         graph = term_value(row["graph"])

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from civicgraph.dataset.versioned import PerVersion
-from civicgraph.queries import named_query
+from civicgraph.queries import select
 from civicgraph.readmodels.labels import label_or_name
 from civicgraph.readmodels.trigrams import TrigramIndex
 from civicgraph.readmodels.words import normalize
 from civicgraph.store import GraphStore
-from civicgraph.store.results import SelectResult, Term, term_value
+from civicgraph.store.results import Term, term_value
 from civicgraph.vocab import parse_entity_iri
 
 #: Results a search answers with unless asked for fewer.
@@ -158,10 +158,8 @@ class SearchIndex:
     @classmethod
     def build(cls, store: GraphStore) -> "SearchIndex":
         """Read every searchable text in one query."""
-        result = store.query(named_query("search_index"))
-        assert isinstance(result, SelectResult)
         fields: dict[str, dict[str, list[Term]]] = {}
-        for row in result.dicts():
+        for row in select(store, "search_index"):
             iri = term_value(row["entity"])
             ref = parse_entity_iri(iri)
             if ref is None or ref.kind in _UNSEARCHED_KINDS:

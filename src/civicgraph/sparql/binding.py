@@ -10,7 +10,7 @@ backslashes and line breaks, and variable names are checked, so a bound value ca
 never change the query's structure.
 
 The brace that opens the ``WHERE`` group is found with the project's SPARQL lexer
-(``sparqltext``), which skips strings, IRIs and comments. A ``CONSTRUCT WHERE { … }``
+(``sparql.lexer``), which skips strings, IRIs and comments. A ``CONSTRUCT WHERE { … }``
 short form allows only triple patterns in its group, so there the block goes at the
 end of the query as the trailing ``VALUES`` clause (§18.2.4.1), which joins after it.
 """
@@ -22,11 +22,11 @@ from typing import Final
 from pyoxigraph import BlankNode
 
 from civicgraph.errors import UserInputError
+from civicgraph.sparql.forms import query_form
 from civicgraph.sparql.lexer import TokenKind, tokens
 from civicgraph.store.results import Term
 
 _VARIABLE: Final = re.compile(r"[A-Za-z0-9_]+")
-_FORMS: Final = ("SELECT", "ASK", "DESCRIBE", "CONSTRUCT")
 
 
 def values_block(bindings: Mapping[str, Term]) -> str:
@@ -44,21 +44,26 @@ def values_block(bindings: Mapping[str, Term]) -> str:
 
 def _where_brace(sparql: str) -> int | None:
     """The offset just after the brace opening the WHERE group; None for CONSTRUCT WHERE."""
-    form, depth, parens, template_done = "", 0, 0, False
+    form = query_form(sparql)
+    if form is None:
+        raise UserInputError("Only a query (SELECT, CONSTRUCT, ASK, DESCRIBE) takes bindings")
+    started, depth, parens, template_done = False, 0, 0, form != "CONSTRUCT"
     for token in tokens(sparql):
-        if not form:
-            form = token.text.upper() if token.is_word(*_FORMS) else ""
-        elif token.text in {"(", ")"} and token.kind is TokenKind.PUNCT:
+        if not started:
+            started = token.is_word(form)
+        elif token.kind is not TokenKind.PUNCT and not token.is_word("WHERE"):
+            continue
+        elif token.text in {"(", ")"}:
             parens += 1 if token.text == "(" else -1
-        elif form == "CONSTRUCT" and not template_done and depth == 0 and token.is_word("WHERE"):
+        elif not template_done and depth == 0 and token.is_word("WHERE"):
             return None
-        elif token.text == "{" and token.kind is TokenKind.PUNCT:
-            if depth == 0 and parens == 0 and (form != "CONSTRUCT" or template_done):
+        elif token.text == "{":
+            if depth == 0 and parens == 0 and template_done:
                 return token.start + 1
             depth += 1
-        elif token.text == "}" and token.kind is TokenKind.PUNCT:
+        elif token.text == "}":
             depth -= 1
-            template_done = template_done or (depth == 0 and form == "CONSTRUCT")
+            template_done = template_done or depth == 0
     raise UserInputError("The query has no WHERE group to bind variables in")
 
 

@@ -257,7 +257,10 @@ def _insertion(text: str, operation: list[Token], clauses: str) -> tuple[int, in
         return None
     position = where.start
     if words.index(where) > 0 and words[words.index(where) - 1].is_word("DELETE"):
-        brace = text.index("{", position)
+        # The pattern's brace is a token: a brace in a comment before it is not.
+        brace = next((t.start for t in operation if t.start > position and t.text == "{"), None)
+        if brace is None:
+            return None
         pattern = text[brace : _group_end(text, brace)]
         return position, brace + len(pattern), f"{pattern} {clauses} WHERE {pattern}"
     return position, position, f"{clauses} "

@@ -1,7 +1,7 @@
 """Triple stores behind one protocol; ``open_store`` picks one from the settings."""
 
 from civicgraph.config import Settings
-from civicgraph.store.base import GraphInfo, GraphStore, ProgressCallback, Source
+from civicgraph.store.base import GraphInfo, GraphStore, ProgressCallback, RdfInput
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.remote import RemoteStore
 
@@ -23,7 +23,7 @@ __all__ = [
     "GraphInfo",
     "GraphStore",
     "ProgressCallback",
+    "RdfInput",
     "RemoteStore",
-    "Source",
     "open_store",
 ]

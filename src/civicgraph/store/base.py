@@ -13,7 +13,7 @@ from civicgraph.formats import Format
 from civicgraph.store.results import QueryResult, Term
 
 #: Where RDF to load comes from: bytes in memory, a file on disk, or an open binary stream.
-Source = bytes | Path | BinaryIO
+RdfInput = bytes | Path | BinaryIO
 #: Called with the number of bytes read so far, so long loads can show progress.
 ProgressCallback = Callable[[int], None]
 
@@ -35,7 +35,7 @@ class Writes(Protocol):
 
     def load(
         self,
-        source: Source,
+        source: RdfInput,
         fmt: Format,
         graph: str | None,
         *,

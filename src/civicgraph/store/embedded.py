@@ -29,7 +29,7 @@ from civicgraph.errors import (
 from civicgraph.formats import Format
 from civicgraph.sparql.lexer import declares_dataset
 from civicgraph.sparql.messages import explained
-from civicgraph.store.base import GraphInfo, ProgressCallback, Source
+from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
 from civicgraph.store.results import QueryResult, Term
 from civicgraph.store.streams import (
     STAGING_PREFIX,
@@ -136,7 +136,7 @@ class EmbeddedStore:
 
     def load(
         self,
-        source: Source,
+        source: RdfInput,
         fmt: Format,
         graph: str | None,
         *,
@@ -165,7 +165,7 @@ class EmbeddedStore:
 
     def _load_into_empty(
         self,
-        source: Source,
+        source: RdfInput,
         fmt: Format,
         graph: str | None,
         base_iri: str | None,
@@ -189,7 +189,7 @@ class EmbeddedStore:
 
     def _parse_into(
         self,
-        source: Source,
+        source: RdfInput,
         fmt: Format,
         graph: str | None,
         base_iri: str | None,

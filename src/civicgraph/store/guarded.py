@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from civicgraph.config import Settings
 from civicgraph.formats import Format
 from civicgraph.sparql.fetching import refuse_fetching
-from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, Source
+from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, RdfInput
 from civicgraph.store.results import QueryResult, SerializedResult, Term
 from civicgraph.store.workers import READ_CALLS, QueryPool
 from civicgraph.store.writer import apply_write, changes_data
@@ -57,6 +57,7 @@ class GuardedStore:
                 size=settings.query_workers,
                 timeout=settings.query_timeout,
                 memory_budget=settings.memory_budget,
+                short_limit=settings.short_query_limit,
             )
 
     def _read(self, method: str, **kwargs: Any) -> Any:
@@ -140,7 +141,7 @@ class GuardedStore:
 
     def load(
         self,
-        source: Source,
+        source: RdfInput,
         fmt: Format,
         graph: str | None,
         *,

@@ -1,42 +1,45 @@
 """``RemoteStore``: any SPARQL 1.1 Protocol and Graph Store Protocol server.
 
-Queries go to the query URL as form-encoded POSTs (SPARQL 1.1 Protocol §2.1.2) with
-an explicit ``Accept`` header, and their results are parsed by pyoxigraph into the
-same types the embedded store returns. Bindings become a ``VALUES`` block (see
-``store.binding``). Updates are POSTed as ``application/sparql-update`` (§2.2.2).
+Queries go to the query URL as form-encoded POSTs (SPARQL 1.1 Protocol §2.1.2; a POST
+of ``application/sparql-query`` hangs on Virtuoso 7) with an ``Accept`` header fitted
+to the query's form, and their answers are read by ``store.answers`` into the same
+types the embedded store returns. Bindings become a ``VALUES`` block (see
+``sparql.binding``). Updates are POSTed as ``application/sparql-update`` (§2.2.2).
 
 Loads are checked and counted here first, so a syntax error names its line and
 column and never reaches the server; the data is then sent as N-Triples with a Graph
 Store Protocol POST (§5.5) into a private staging graph, and one SPARQL Update moves
 or adds it into place and drops the staging graph. One update request is one
-transaction on Oxigraph, Fuseki (TDB2), GraphDB and Neptune, so the target graph
-changes all at once or not at all. A GSP PUT is not used for replacing: Oxigraph's
-server clears the graph and loads the new data as two separate steps.
+transaction on Oxigraph, Fuseki (TDB2), GraphDB, Neptune and Virtuoso (checked on
+Virtuoso by killing it during the upload and during the move), so the target graph
+changes all at once or not at all. The live graph is never the target of a Graph
+Store write: a GSP PUT on Oxigraph clears then loads as two steps, and a GSP POST on
+Virtuoso commits in batches that readers see one by one. A crashed load leaves its
+staging graph behind; each staging graph's name carries its start time, and a later
+load removes those older than any load could still be running.
 
-Queries see the union of all graphs by default only when the server is configured
-so (Oxigraph ``--union-default-graph``, Fuseki ``tdb2:unionDefaultGraph true``).
+Data lives in named graphs. On these servers a query without a dataset sees the
+union of all graphs (Oxigraph ``--union-default-graph``, Fuseki
+``tdb2:unionDefaultGraph true``, Virtuoso always), so the unnamed default graph is not
+addressed: dataset-wide reads list the named graphs with one SPARQL query and fetch
+each by name, and never rely on GSP ``?default`` or HEAD (Virtuoso answers 500 and
+501). The server's own graphs (``Settings.store_system_graphs``) are left out.
 """
 
 import json
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Final, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from pyoxigraph import (
-    DefaultGraph,
-    NamedNode,
-    Quad,
-    RdfFormat,
-    parse,
-    parse_query_results,
-    serialize,
-)
+from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
+from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from civicgraph.config import Settings
 from civicgraph.errors import (
@@ -47,39 +50,46 @@ from civicgraph.errors import (
     StoreError,
     UserInputError,
 )
-from civicgraph.formats import Format, Kind, by_name, from_content_type
+from civicgraph.formats import Format, by_name
 from civicgraph.sparql.binding import bind
-from civicgraph.store.base import GraphInfo, ProgressCallback, Source
-from civicgraph.store.results import QueryResult, SelectResult, Term, term_value
+from civicgraph.store.answers import accept_for, body, canonical_terms, parse_answer
+from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
+from civicgraph.store.results import AskResult, QueryResult, SelectResult, Term, term_value
 from civicgraph.store.streams import (
     STAGING_PREFIX,
     ProgressReader,
     checked_source,
-    is_staging,
     materialize,
     syntax_error,
     write_quads,
 )
 
-#: Results in SPARQL JSON; graphs in N-Triples, Turtle as a fallback (RFC 9110 §12.5.1).
-QUERY_ACCEPT: Final = (
-    "application/sparql-results+json, application/sparql-results+xml;q=0.9, "
-    "application/n-triples;q=0.9, text/turtle;q=0.8"
-)
 NTRIPLES: Final = by_name("ntriples")
-NQUADS: Final = by_name("nquads")
 EXCERPT: Final = 300
 #: Loads wait this many query time limits for the server to commit.
 LOAD_TIMEOUT_FACTOR: Final = 30
+#: A staging graph older than this many load time limits belongs to a crashed load.
+STALE_FACTOR: Final = 2
 #: Loads up to this size are staged in memory before upload, larger ones on disk.
 SPOOL_BYTES: Final = 32 * 1024 * 1024
 _COUNT_PER_GRAPH: Final = (
     "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 )
+#: Virtuoso cuts answers at its ``ResultSetMaxRows`` silently but for this header.
+SERVER_ROW_CAP: Final = "X-SPARQL-MaxRows"
+#: Virtuoso's own time limit (``MaxQueryExecutionTime``): the error codes of a 500, and
+#: the state it sends with a partial "anytime" answer.
+SERVER_TIMEOUT_CODES: Final = ("SR171", "S1T00")
+SERVER_PARTIAL: Final = ("X-SQL-State", "S1TAT")
+_NO_DEFAULT: Final = (
+    "A remote store keeps data in named graphs: its query default graph is the union "
+    "of them all, so the unnamed default graph cannot be loaded, dropped or exported; "
+    "name the graph"
+)
 
 
 @dataclass(frozen=True)
-class Endpoints:
+class RemoteEndpoints:
     """Where a server answers queries, updates and Graph Store Protocol requests."""
 
     query: str
@@ -87,7 +97,7 @@ class Endpoints:
     gsp: str
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Endpoints":
+    def from_settings(cls, settings: Settings) -> "RemoteEndpoints":
         """Use the configured URLs, deriving Oxigraph's ``/query /update /store`` layout."""
         query = settings.store
         parts = urlsplit(query)
@@ -101,20 +111,52 @@ class Endpoints:
         return cls(query, update, gsp)
 
 
+def _auth(settings: Settings) -> AuthBase | None:
+    """HTTP basic (Fuseki with shiro, GraphDB) or digest (Virtuoso's ``-auth`` URLs).
+
+    Virtuoso answers a basic attempt with a bare 401 that names no scheme, so the
+    scheme cannot be found out from the server and is a setting.
+    """
+    if not settings.store_user:
+        return None
+    password = settings.store_password or ""
+    if settings.store_auth == "digest":
+        return HTTPDigestAuth(settings.store_user, password)
+    return HTTPBasicAuth(settings.store_user, password)
+
+
+def staging_graph(now: float | None = None) -> str:
+    """A fresh staging graph name that records when its load started (Unix seconds)."""
+    started = int(time.time() if now is None else now)
+    return f"{STAGING_PREFIX}{started}-{uuid.uuid4()}"
+
+
+def _staging_started(graph: str) -> int | None:
+    """When the load that owns a staging graph started, if its name says so."""
+    stamp = graph.removeprefix(STAGING_PREFIX).partition("-")[0]
+    return int(stamp) if stamp.isdigit() else None
+
+
 class RemoteStore:
     """A SPARQL server reached over HTTP through one reused session."""
 
     def __init__(self, settings: Settings) -> None:
-        self.endpoints = Endpoints.from_settings(settings)
+        self.endpoints = RemoteEndpoints.from_settings(settings)
         self.timeout = settings.query_timeout
+        self.system_graphs = frozenset(settings.store_system_graphs)
         self._session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=32)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         if settings.store_token:
             self._session.headers["Authorization"] = f"Bearer {settings.store_token}"
-        elif settings.store_user:
-            self._session.auth = (settings.store_user, settings.store_password or "")
+        else:
+            self._session.auth = _auth(settings)
+
+    @property
+    def load_timeout(self) -> float:
+        """How long a load's upload may take before it is given up."""
+        return self.timeout * LOAD_TIMEOUT_FACTOR
 
     def query(
         self,
@@ -128,25 +170,36 @@ class RemoteStore:
         base_iri: str | None = None,
     ) -> QueryResult:
         """Run a query on the server; rows past ``max_rows`` are never downloaded."""
-        form: list[tuple[str, str]] = [("query", _with_base(bind(sparql, bindings), base_iri))]
-        form += [("default-graph-uri", _dataset_iri(g)) for g in default_graphs or ()]
+        text = _with_base(bind(sparql, bindings), base_iri)
+        form: list[tuple[str, str]] = [("query", text)]
+        form += [("default-graph-uri", _named(g).value) for g in default_graphs or ()]
         form += [("named-graph-uri", g) for g in named_graphs or ()]
-        headers = {"Accept": QUERY_ACCEPT}
+        headers = {"Accept": accept_for(text)}
         with self._request(
             "POST", self.endpoints.query, data=form, headers=headers, sparql=True
         ) as response:
-            return materialize(_parse_answer(response), max_rows, max_bytes)
+            result = canonical_terms(materialize(parse_answer(response, text), max_rows, max_bytes))
+            return _server_capped(result, response.headers.get(SERVER_ROW_CAP, ""))
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update; the server applies one request in one transaction."""
-        body = _with_base(sparql, base_iri).encode()
+        self._post_update(_with_base(sparql, base_iri), self.timeout)
+
+    def _post_update(self, text: str, read_timeout: float) -> None:
         headers = {"Content-Type": "application/sparql-update; charset=utf-8"}
-        with self._request("POST", self.endpoints.update, data=body, headers=headers, sparql=True):
+        with self._request(
+            "POST",
+            self.endpoints.update,
+            data=text.encode(),
+            headers=headers,
+            sparql=True,
+            read_timeout=read_timeout,
+        ):
             return
 
     def load(
         self,
-        source: Source,
+        source: RdfInput,
         fmt: Format,
         graph: str | None,
         *,
@@ -155,86 +208,142 @@ class RemoteStore:
         on_progress: ProgressCallback | None = None,
     ) -> int:
         """Check and count here, upload into a staging graph, then move it into place."""
-        staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
+        target = _named(graph)
         with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as ntriples:
             count = _to_ntriples(source, fmt, base_iri, on_progress, cast(BinaryIO, ntriples))
             ntriples.seek(0)
-            try:
-                self._post_graph(staging, cast(BinaryIO, ntriples))
-                verb = "MOVE" if replace else "ADD"
-                target = "DEFAULT" if graph is None else str(NamedNode(graph))
-                move = f"{verb} SILENT <{staging}> TO {target}"
-                self.update(f"{move} ;\nDROP SILENT GRAPH <{staging}>")
-            except CivicgraphError:
-                self.update(f"DROP SILENT GRAPH <{staging}>")
-                raise
+            self.remove_stale_staging()
+            if count == 0:
+                self._load_nothing(target, replace)
+            else:
+                self._stage_and_move(cast(BinaryIO, ntriples), target, replace)
         return count
 
-    def _post_graph(self, graph: str, body: BinaryIO) -> None:
+    def _load_nothing(self, target: NamedNode, replace: bool) -> None:
+        """An empty load: a replace empties the graph, an add changes nothing."""
+        if replace:
+            self.update(f"DROP SILENT GRAPH {target}")
+
+    def _stage_and_move(self, ntriples: BinaryIO, target: NamedNode, replace: bool) -> None:
+        """Upload into a staging graph, then one update moves it into place.
+
+        ``MOVE`` is not SILENT: if the staging graph vanished, the update fails
+        instead of emptying the target. The staging graph is dropped on failure, and
+        a failure of that cleanup never hides the first one.
+        """
+        staging = NamedNode(staging_graph())
+        try:
+            self._post_graph(staging.value, ntriples)
+            verb = "MOVE" if replace else "ADD"
+            move = f"{verb} GRAPH {staging} TO GRAPH {target} ;\nDROP SILENT GRAPH {staging}"
+            self._post_update(move, self.load_timeout)  # copies every triple: a load's time
+        except CivicgraphError as first:
+            self._drop_quietly(staging, first)
+            raise
+
+    def _drop_quietly(self, graph: NamedNode, first: CivicgraphError) -> None:
+        try:
+            self.update(f"DROP SILENT GRAPH {graph}")
+        except CivicgraphError as cleanup:
+            first.add_note(f"Removing the staging graph {graph} failed too: {cleanup}")
+
+    def remove_stale_staging(self, older_than: float | None = None) -> list[str]:
+        """Drop staging graphs of loads that started more than ``older_than`` s ago.
+
+        Other civicgraph processes may be loading into the same server right now, so
+        only graphs older than twice the load time limit are taken to be left by a
+        crashed load (the name records when its load started).
+        """
+        limit = STALE_FACTOR * self.load_timeout if older_than is None else older_than
+        now = time.time()
+        stale = [
+            g
+            for g, _ in self._graph_counts()
+            if g.startswith(STAGING_PREFIX) and now - (_staging_started(g) or 0) > limit
+        ]
+        if stale:
+            self.update(" ;\n".join(f"DROP SILENT GRAPH {NamedNode(g)}" for g in stale))
+        return stale
+
+    def _post_graph(self, graph: str, data: BinaryIO) -> None:
         headers = {"Content-Type": NTRIPLES.media_type}
-        params = {"graph": graph}
-        timeout = self.timeout * LOAD_TIMEOUT_FACTOR
         url = self._gsp_url()
+        self._authenticate(url, graph)
         with self._request(
-            "POST", url, params=params, data=body, headers=headers, read_timeout=timeout
+            "POST",
+            url,
+            params={"graph": graph},
+            data=data,
+            headers=headers,
+            read_timeout=self.load_timeout,
         ):
             return
 
+    def _authenticate(self, url: str, graph: str) -> None:
+        """Answer a digest challenge with a small request, so a large body is sent once.
+
+        With digest auth the first request of a session is refused with the
+        challenge, and its body would be sent twice.
+        """
+        if isinstance(self._session.auth, HTTPDigestAuth):
+            params = {"graph": graph}
+            with self._request("GET", url, params=params, allow=(404,)):
+                return
+
     def drop_graph(self, graph: str | None) -> bool:
-        """Remove a named graph, or empty the default graph."""
-        existed = self._default_triples() > 0 if graph is None else self.has_graph(graph)
-        target = "DEFAULT" if graph is None else f"GRAPH {NamedNode(graph)}"
-        self.update(f"DROP SILENT {target}")
+        """Remove a named graph; ``DROP SILENT``, as a missing graph is no error here."""
+        target = _named(graph)
+        existed = self.has_graph(target.value)
+        self.update(f"DROP SILENT GRAPH {target}")
         return existed
 
     def has_graph(self, graph: str) -> bool:
-        """Whether a named graph exists, asked with a GSP HEAD (§5.4)."""
-        with self._request(
-            "HEAD", self._gsp_url(), params={"graph": graph}, allow=(404,)
-        ) as response:
-            return response.status_code != 404
+        """Whether a named graph holds a triple, asked with SPARQL (GSP HEAD is optional)."""
+        result = self.query(f"ASK {{ GRAPH {NamedNode(graph)} {{ ?s ?p ?o }} }}")
+        return isinstance(result, AskResult) and result.value
 
     def dump(self, out: BinaryIO, fmt: Format, graphs: Sequence[str | None] | None = None) -> None:
-        """Stream graphs from GSP GETs (§5.2) into ``out``; staging graphs are left out."""
-        write_quads(self._quads(graphs), out, fmt)
+        """Stream named graphs from GSP GETs (§5.2) into ``out``; all data graphs by default."""
+        counts = dict(self._graph_counts())
+        names = [g.iri for g in self.graphs()] if graphs is None else graphs
+        wanted = [(_named(g), counts.get(str(g), 0)) for g in names]
+        write_quads(self._quads(wanted), out, fmt)
 
-    def _quads(self, graphs: Sequence[str | None] | None) -> Iterator[Quad]:
-        if graphs is None:
-            with self._get_rdf({}, NQUADS) as quads:
-                yield from (q for q in quads if not is_staging(q.graph_name))
-            return
-        for graph in graphs:
-            params = {"default": ""} if graph is None else {"graph": graph}
-            name = DefaultGraph() if graph is None else NamedNode(graph)
-            with self._get_rdf(params, NTRIPLES) as quads:
-                yield from (Quad(q.subject, q.predicate, q.object, name) for q in quads)
+    def _quads(self, graphs: Sequence[tuple[NamedNode, int]]) -> Iterator[Quad]:
+        """Each graph's triples; one cut short by the server is an error, never a file.
 
-    @contextmanager
-    def _get_rdf(self, params: dict[str, str], fmt: Format) -> Iterator[Iterator[Quad]]:
-        headers = {"Accept": fmt.media_type}
-        with self._request("GET", self._gsp_url(), params=params, headers=headers) as response:
-            yield parse(_body(response), fmt.rdf_format)
+        Virtuoso cuts a Graph Store GET at its ``ResultSetMaxRows`` without a word, so
+        each graph's triples are counted against the count SPARQL gave.
+        """
+        for name, expected in graphs:
+            headers = {"Accept": NTRIPLES.media_type}
+            params = {"graph": name.value}
+            got = 0
+            with self._request("GET", self._gsp_url(), params=params, headers=headers) as response:
+                for q in parse(body(response), RdfFormat.N_TRIPLES):
+                    got += 1
+                    yield Quad(q.subject, q.predicate, q.object, name)
+            if got < expected:
+                raise StoreError(
+                    f"The SPARQL server sent {got:,} of the {expected:,} triples of {name}: "
+                    "it cut the answer (Virtuoso: raise [SPARQL] ResultSetMaxRows)"
+                )
 
     def graphs(self) -> list[GraphInfo]:
-        """Non-empty graphs with triple counts, default graph first.
+        """Non-empty named graphs with triple counts, counted by one SPARQL query.
 
-        Named graphs are counted by one SPARQL query. The unnamed default graph cannot
-        be named in SPARQL when the server answers with the union, so its triples are
-        counted from a GSP GET of ``?default``; in civicgraph it is normally empty.
+        Staging graphs and the server's own graphs are left out.
         """
+        return [
+            GraphInfo(g, n)
+            for g, n in self._graph_counts()
+            if not g.startswith(STAGING_PREFIX) and g not in self.system_graphs
+        ]
+
+    def _graph_counts(self) -> list[tuple[str, int]]:
         result = self.query(_COUNT_PER_GRAPH)
         assert isinstance(result, SelectResult)
-        named = [
-            GraphInfo(term_value(row["g"]), int(term_value(row["n"])))
-            for row in result.dicts()
-            if not term_value(row["g"]).startswith(STAGING_PREFIX)
-        ]
-        default = self._default_triples()
-        return ([GraphInfo(None, default)] if default else []) + named
-
-    def _default_triples(self) -> int:
-        with self._get_rdf({"default": ""}, NTRIPLES) as quads:
-            return sum(1 for _ in quads)
+        return [(term_value(row["g"]), int(term_value(row["n"]))) for row in result.dicts()]
 
     def close(self) -> None:
         """Close the session's connections."""
@@ -244,7 +353,8 @@ class RemoteStore:
         if not self.endpoints.gsp:
             raise StoreError(
                 f"No Graph Store Protocol URL is known for {self.endpoints.query}; set "
-                "CIVICGRAPH_STORE_GSP_URL (Fuseki: …/ds/data, Oxigraph: …/store)"
+                "CIVICGRAPH_STORE_GSP_URL (Fuseki: …/ds/data, Virtuoso: "
+                "…/sparql-graph-crud-auth, Oxigraph: …/store)"
             )
         return self.endpoints.gsp
 
@@ -269,7 +379,9 @@ class RemoteStore:
             raise StoreError(f"Cannot reach the SPARQL server at {url}: {exc}") from exc
         try:
             if response.status_code >= 400 and response.status_code not in allow:
-                raise _http_error(method, url, response, sparql)
+                raise _http_error(method, url, response, sparql, self.timeout)
+            if response.headers.get(SERVER_PARTIAL[0]) == SERVER_PARTIAL[1]:
+                raise QueryTimeoutError(self.timeout)
             yield response
         except requests.Timeout as exc:
             raise QueryTimeoutError(timeout[1]) from exc
@@ -280,14 +392,19 @@ class RemoteStore:
 
 
 def _http_error(
-    method: str, url: str, response: requests.Response, sparql: bool
+    method: str, url: str, response: requests.Response, sparql: bool, limit: float
 ) -> CivicgraphError:
-    """A 400 to SPARQL text is a syntax error (§2.1.5); anything else, a store failure."""
+    """A 400 to SPARQL text is a syntax error (§2.1.5), the server's own time limit a
+    time-limit error; anything else, a store failure."""
     excerpt = response.text[:EXCERPT].strip()
     status = response.status_code
     said, fields = _server_words(excerpt)
     if sparql and status == 400:
         return _syntax_error(said, fields)
+    if sparql and status == 500 and any(code in excerpt for code in SERVER_TIMEOUT_CODES):
+        return QueryTimeoutError(limit)
+    if status == 401:
+        said = said or _auth_hint(response)
     detail = f"The SPARQL server answered {method} {url} with {status}: {said or '(no body)'}"
     return StoreError(detail, status, excerpt)
 
@@ -317,23 +434,29 @@ def _syntax_error(said: str, fields: dict[str, Any]) -> QuerySyntaxError:
 _PREAMBLE = "The SPARQL text does not parse"
 
 
-def _body(response: requests.Response) -> IO[bytes]:
-    """The response body as a stream pyoxigraph can parse while it downloads."""
-    response.raw.decode_content = True
-    return cast(IO[bytes], response.raw)
+def _server_capped(result: QueryResult, cap: str) -> QueryResult:
+    """Mark an answer the server cut at its own row cap as truncated, never silently."""
+    if not cap.isdigit() or isinstance(result, AskResult) or result.truncated:
+        return result
+    rows = result.rows if isinstance(result, SelectResult) else result.triples
+    return replace(result, truncated=True) if len(rows) >= int(cap) else result
 
 
-def _parse_answer(response: requests.Response) -> Any:
-    """Parse a query answer by its Content-Type: results, or a graph."""
-    content_type = response.headers.get("Content-Type")
-    try:
-        fmt = from_content_type(content_type, Kind.RESULTS)
-    except UserInputError:
-        graph_format = from_content_type(content_type, Kind.GRAPH)
-        return (q.triple for q in parse(_body(response), graph_format.rdf_format))
-    if fmt.name == "csv":
-        raise StoreError("The SPARQL server answered in CSV, which loses term types")
-    return parse_query_results(_body(response), fmt.results_format)
+def _auth_hint(response: requests.Response) -> str:
+    """What to change after a 401, from the scheme the server asked for."""
+    scheme = response.headers.get("WWW-Authenticate", "").partition(" ")[0].lower()
+    if scheme in {"basic", "digest"}:
+        return f"the server wants {scheme} auth: set CIVICGRAPH_STORE_AUTH={scheme} and the user"
+    return (
+        "credentials refused: check CIVICGRAPH_STORE_USER and CIVICGRAPH_STORE_PASSWORD, "
+        "and CIVICGRAPH_STORE_AUTH (Virtuoso wants digest)"
+    )
+
+
+def _named(graph: str | None) -> NamedNode:
+    if graph is None:
+        raise UserInputError(_NO_DEFAULT)
+    return NamedNode(graph)
 
 
 def _with_base(sparql: str, base_iri: str | None) -> str:
@@ -341,17 +464,8 @@ def _with_base(sparql: str, base_iri: str | None) -> str:
     return sparql if base_iri is None else f"BASE {NamedNode(base_iri)} {sparql}"
 
 
-def _dataset_iri(graph: str | None) -> str:
-    if graph is None:
-        raise UserInputError(
-            "A remote store cannot name its unnamed default graph in a query's dataset; "
-            "name the graphs to query instead"
-        )
-    return graph
-
-
 def _to_ntriples(
-    source: Source,
+    source: RdfInput,
     fmt: Format,
     base_iri: str | None,
     on_progress: ProgressCallback | None,

@@ -20,10 +20,9 @@ from civicgraph.formats import Format, Kind, negotiate
 from civicgraph.spreadsheet import FORMULA_STARTS, neutralise, wants_spreadsheet
 from civicgraph.store import jsonld
 from civicgraph.store.expressible import check_xml_text, expressible, writer_refusals
-from civicgraph.vocab import PREFIXES
+from civicgraph.vocab import PREFIXES, XSD
 
 Term = NamedNode | BlankNode | Literal | Triple
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ def term_to_json(term: Term) -> dict[str, object]:
     out: dict[str, object] = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
-    elif term.datatype.value != XSD_STRING:
+    elif term.datatype != XSD.string:
         out["datatype"] = term.datatype.value
     return out
 
@@ -144,7 +143,7 @@ def _xml_term(term: Term) -> str:
     attrs = ""
     if term.language:
         attrs = f" xml:lang={quoteattr(term.language)}"
-    elif term.datatype.value != XSD_STRING:
+    elif term.datatype != XSD.string:
         attrs = f" datatype={quoteattr(term.datatype.value)}"
     # A carriage return must be a reference, or XML parsers turn it into a newline.
     return f"<literal{attrs}>{escape(term.value, {chr(13): '&#13;'})}</literal>"

@@ -14,7 +14,7 @@ from pyoxigraph import NamedNode, Quad, QueryBoolean, QuerySolutions, Triple, se
 
 from civicgraph.errors import RdfSyntaxError
 from civicgraph.formats import Format, Kind
-from civicgraph.store.base import ProgressCallback, Source
+from civicgraph.store.base import ProgressCallback, RdfInput
 from civicgraph.store.expressible import expressible, writer_refusals
 from civicgraph.store.parsesafety import check_before_parsing, check_file_before_parsing
 from civicgraph.store.results import AskResult, GraphResult, QueryResult, SelectResult
@@ -45,11 +45,13 @@ class ProgressReader:
 
 
 def materialize(
-    raw: QueryBoolean | QuerySolutions | Iterable[Triple],
+    raw: AskResult | QueryBoolean | QuerySolutions | Iterable[Triple],
     max_rows: int | None,
     max_bytes: int | None = None,
 ) -> QueryResult:
     """Turn pyoxigraph's lazy results into tagged results, honouring the row and byte caps."""
+    if isinstance(raw, AskResult):
+        return raw
     if isinstance(raw, QueryBoolean):
         return AskResult(bool(raw))
     if isinstance(raw, QuerySolutions):
@@ -104,7 +106,7 @@ def write_quads(quads: Iterable[Quad], out: BinaryIO, fmt: Format) -> None:
             serialize(triples, out, fmt.rdf_format, prefixes=prefixes)
 
 
-def checked_source(source: Source, fmt: Format, name: str) -> Source:
+def checked_source(source: RdfInput, fmt: Format, name: str) -> RdfInput:
     """Refuse a document whose parsing could exhaust the process (``parsesafety``)."""
     if isinstance(source, Path):
         check_file_before_parsing(source, fmt.rdf_format)

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, Final
 
 from civicgraph.errors import StoreError
 from civicgraph.formats import Format
-from civicgraph.store.base import GraphInfo, ProgressCallback, Source, Writes
+from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput, Writes
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.results import QueryResult
 
@@ -107,7 +107,7 @@ class ViewStore:
 
     def load(
         self,
-        source: Source,
+        source: RdfInput,
         fmt: Format,
         graph: str | None,
         *,

@@ -114,10 +114,25 @@ class _Worker:
 
 
 class QueryPool:
-    """A fixed number of children; each request takes one, or waits for one to be free."""
+    """A fixed number of children; each request takes one, or waits for one to be free.
 
-    def __init__(self, path: Path, *, size: int, timeout: float, memory_budget: int) -> None:
+    The last free child is kept for short queries: a query that starts there may run
+    only ``short_limit`` seconds. So long queries from some clients can hold every other
+    child up to the full limit, and a cheap query from anyone else still gets an answer
+    at once, while a long query that finds only that child is told the server is busy.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        size: int,
+        timeout: float,
+        memory_budget: int,
+        short_limit: float | None = None,
+    ) -> None:
         self.path, self.timeout, self.memory_budget = path, timeout, memory_budget
+        self.size, self.short_limit = size, short_limit
         self._generation = 0
         self._lock = threading.Lock()
         self._closed = False
@@ -138,16 +153,25 @@ class QueryPool:
         if method not in READ_METHODS:
             raise ValueError(f"{method} is not a read method")
         worker = self._take()
+        limit = self._limit_now()
         try:
-            return worker.call(self._generation, method, kwargs, self.timeout)
+            return worker.call(self._generation, method, kwargs, limit)
         except _WorkerLostError as lost:
             worker.kill()
             worker = self._spawn()
+            if lost.overran and limit < self.timeout:
+                raise ServerBusyError(limit) from None
             if lost.overran:
                 raise QueryTimeoutError(self.timeout) from None
             raise ResourceLimitError(self.memory_budget) from None
         finally:
             self._give_back(worker)
+
+    def _limit_now(self) -> float:
+        """The full limit, or the short one when the child just taken was the last free one."""
+        if self.short_limit is None or self.size < 2 or not self._idle.empty():
+            return self.timeout
+        return min(self.timeout, self.short_limit)
 
     def _take(self) -> _Worker:
         if self._closed:

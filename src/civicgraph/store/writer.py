@@ -22,7 +22,7 @@ from typing import Any, BinaryIO, Final
 from civicgraph.dataset.loader import LoadReport, load_bundled, record_revision
 from civicgraph.errors import CivicgraphError, StoreError
 from civicgraph.formats import Format
-from civicgraph.store.base import GraphStore, ProgressCallback, Source
+from civicgraph.store.base import GraphStore, ProgressCallback, RdfInput
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.isolation import isolate_network
 from civicgraph.store.streams import STAGING_PREFIX
@@ -95,7 +95,7 @@ class WriterClient:
 
     def load(
         self,
-        source: Source,
+        source: RdfInput,
         fmt: Format,
         graph: str | None,
         *,

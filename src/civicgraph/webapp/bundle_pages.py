@@ -39,6 +39,8 @@ def _download(query: str, title: str) -> Response:
         title=title,
         dataset_version=latest.number if latest else None,
         max_rows=state.settings.row_cap,
+        # The version log already holds the dataset's hash: no dump per request.
+        data_fingerprint=latest.content_hash if latest else None,
     )
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "query"
     version = f"-v{latest.number}" if latest else ""

@@ -11,6 +11,7 @@ from civicgraph.dataset.loader import dataset_version
 from civicgraph.errors import UserInputError
 from civicgraph.formats import Format, Kind, by_name, formats_for
 from civicgraph.store import GraphStore
+from civicgraph.store.results import serialize_triples
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import export_path
@@ -95,5 +96,5 @@ def void() -> ResponseReturnValue:
         endpoint=url_for("sparql.query", _external=True),
         dumps={f: request.host_url.rstrip("/") + export_path(f) for f in rdf_formats()},
     )
-    turtle = catalog.void_graph(description).serialize(format="turtle")
+    turtle = serialize_triples(catalog.void_graph(description), by_name("turtle"))
     return Response(turtle, content_type="text/turtle; charset=utf-8")

@@ -47,7 +47,7 @@ from civicgraph.network import (
 )
 from civicgraph.network import html as network_html
 from civicgraph.network import params as read
-from civicgraph.network.background import Patience
+from civicgraph.network.background import WaitPolicy
 from civicgraph.network.colours import community_colour
 from civicgraph.network.model import INFO
 from civicgraph.network.projection import project
@@ -84,7 +84,7 @@ def attach(app: Flask, builder: Builder = project, *, warm: bool = True) -> Netw
     """
     state = app.extensions["civicgraph"]
     store = state.store.primary if isinstance(state.store, GuardedStore) else state.store
-    patience = Patience(state.settings.network_wait, RETRY_AFTER)
+    patience = WaitPolicy(state.settings.network_wait, RETRY_AFTER)
     settings = state.settings
     found = NetworkExplorer(store, settings.node_cap, patience=patience, builder=builder)
     app.extensions[_KEY] = found

@@ -11,18 +11,11 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from civicgraph.config import Settings
 from civicgraph.formats import FORMATS
 from civicgraph.store import GraphInfo
-from civicgraph.vocab import ENTAILMENT, SD, VOID, W3C_FORMATS
-
-_RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-
-
-def _iri(value: object) -> NamedNode:
-    return NamedNode(str(value))
+from civicgraph.vocab import ENTAILMENT, RDF, SD, VOID, W3C_FORMATS, XSD
 
 
 @dataclass(frozen=True)
-class Endpoints:
+class ServiceEndpoints:
     """Absolute URLs of the operations this server offers."""
 
     query: str
@@ -31,16 +24,16 @@ class Endpoints:
 
 def _service(node: BlankNode, endpoint: str, language: str) -> list[Triple]:
     return [
-        Triple(node, _RDF_TYPE, _iri(SD.Service)),
-        Triple(node, _iri(SD.endpoint), NamedNode(endpoint)),
-        Triple(node, _iri(SD.supportedLanguage), _iri(SD[language])),
+        Triple(node, RDF.type, SD.Service),
+        Triple(node, SD.endpoint, NamedNode(endpoint)),
+        Triple(node, SD.supportedLanguage, SD.term(language)),
     ]
 
 
 def _graph(node: BlankNode, triples: int) -> list[Triple]:
     return [
-        Triple(node, _RDF_TYPE, _iri(SD.Graph)),
-        Triple(node, _iri(VOID.triples), Literal(str(triples), datatype=_INTEGER)),
+        Triple(node, RDF.type, SD.Graph),
+        Triple(node, VOID.triples, Literal(str(triples), datatype=XSD.integer)),
     ]
 
 
@@ -48,8 +41,8 @@ def _dataset(node: BlankNode, graphs: list[GraphInfo]) -> list[Triple]:
     """The default dataset: the union of all graphs as default graph, and each named graph."""
     default = BlankNode()
     out = [
-        Triple(node, _RDF_TYPE, _iri(SD.Dataset)),
-        Triple(node, _iri(SD.defaultGraph), default),
+        Triple(node, RDF.type, SD.Dataset),
+        Triple(node, SD.defaultGraph, default),
         *_graph(default, sum(g.triples for g in graphs)),
     ]
     for info in graphs:
@@ -57,26 +50,28 @@ def _dataset(node: BlankNode, graphs: list[GraphInfo]) -> list[Triple]:
             continue
         named, graph = BlankNode(), BlankNode()
         out += [
-            Triple(node, _iri(SD.namedGraph), named),
-            Triple(named, _RDF_TYPE, _iri(SD.NamedGraph)),
-            Triple(named, _iri(SD.name), NamedNode(info.iri)),
-            Triple(named, _iri(SD.graph), graph),
+            Triple(node, SD.namedGraph, named),
+            Triple(named, RDF.type, SD.NamedGraph),
+            Triple(named, SD.name, NamedNode(info.iri)),
+            Triple(named, SD.graph, graph),
             *_graph(graph, info.triples),
         ]
     return out
 
 
-def description(endpoints: Endpoints, settings: Settings, graphs: list[GraphInfo]) -> list[Triple]:
+def description(
+    endpoints: ServiceEndpoints, settings: Settings, graphs: list[GraphInfo]
+) -> list[Triple]:
     """Triples describing the query service (and the update service when writes are on)."""
     query, dataset = BlankNode(), BlankNode()
     triples = _service(query, endpoints.query, "SPARQL11Query")
     triples += [
-        Triple(query, _iri(SD.resultFormat), _iri(W3C_FORMATS[f.w3c_name])) for f in FORMATS
+        Triple(query, SD.resultFormat, NamedNode(W3C_FORMATS + f.w3c_name)) for f in FORMATS
     ]
-    triples.append(Triple(query, _iri(SD.feature), _iri(SD.UnionDefaultGraph)))
+    triples.append(Triple(query, SD.feature, SD.UnionDefaultGraph))
     triples += [
-        Triple(query, _iri(SD.defaultEntailmentRegime), _iri(ENTAILMENT.Simple)),
-        Triple(query, _iri(SD.defaultDataset), dataset),
+        Triple(query, SD.defaultEntailmentRegime, ENTAILMENT.Simple),
+        Triple(query, SD.defaultDataset, dataset),
         *_dataset(dataset, graphs),
     ]
     if settings.writes_enabled:

@@ -17,7 +17,7 @@ from civicgraph.formats import FORMATS, Kind, by_name, negotiate, wants_html
 from civicgraph.store.results import serialize_triples
 from civicgraph.webapp.bodies import Params, posted_operation, url_params
 from civicgraph.webapp.cors import allow_reads, is_read
-from civicgraph.webapp.service import Endpoints, description
+from civicgraph.webapp.service import ServiceEndpoints, description
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.versions_pages import answer_pinned, pinned_version
 
@@ -83,7 +83,7 @@ def _service_description() -> ResponseReturnValue:
         return render_template(
             "sparql/service.html", settings=state.settings, graphs=graphs, formats=FORMATS
         )
-    endpoints = Endpoints(
+    endpoints = ServiceEndpoints(
         url_for("sparql.query", _external=True), url_for("update.update", _external=True)
     )
     fmt = negotiate(request.headers.get("Accept"), Kind.GRAPH)

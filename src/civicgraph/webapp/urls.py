@@ -18,7 +18,7 @@ from civicgraph.formats import Format
 from civicgraph.readmodels.labels import local_name
 from civicgraph.vocab import CIV, parse_entity_iri
 
-_ONTOLOGY_NS = str(CIV._NS)
+_ONTOLOGY_NS = CIV.namespace
 
 
 def _root() -> str:

@@ -1,0 +1,104 @@
+"""What reads or rewrites query text (``sparql/``) goes through the lexer, never a regex.
+
+Braces, keywords and ``$name`` inside strings, IRIs and comments are text, not syntax.
+"""
+
+import pytest
+from pyoxigraph import Literal, NamedNode
+
+from civicgraph.errors import UserInputError
+from civicgraph.readmodels import gallery
+from civicgraph.sparql.binding import bind
+from civicgraph.sparql.forms import query_form
+from civicgraph.sparql.lexer import TokenKind, tokens, with_using
+from civicgraph.store import EmbeddedStore, GraphStore
+from civicgraph.store.results import SelectResult
+from tests.conftest import load_workbench
+
+ID = "https://w3id.org/civicgraph/id/"
+
+
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", "SELECT"),
+        ("prefix ex: <http://e/select#>\n# CONSTRUCT\nask { ?s ?p ?o }", "ASK"),
+        ("BASE <http://b/> CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "CONSTRUCT"),
+        ("PREFIX describe: <http://d/>\nDESCRIBE describe:x", "DESCRIBE"),
+        ("# SELECT\nINSERT DATA { <a> <b> 'SELECT' }", None),
+    ],
+)
+def test_query_form_is_read_from_tokens(text: str, form: str | None) -> None:
+    assert query_form(text) == form
+
+
+def test_values_go_into_the_where_group_not_a_brace_in_a_string() -> None:
+    text = 'SELECT ?x WHERE { # {\n ?x <http://p> "{" }'
+    bound = bind(text, {"x": NamedNode("http://x")})
+    assert bound.index("VALUES") > bound.index("WHERE {")
+    assert bound.endswith('?x <http://p> "{" }')
+
+
+def test_delete_where_long_form_skips_a_brace_in_a_comment() -> None:
+    rewritten = with_using("DELETE WHERE # { not this\n { ?s ?p ?o }", ["http://g"], [])
+    assert rewritten.endswith("{ ?s ?p ?o } USING <http://g> WHERE { ?s ?p ?o }")
+    assert rewritten.startswith("DELETE { ?s ?p ?o }")
+
+
+def _canned(text: str) -> gallery.CannedQuery:
+    return gallery.CannedQuery("t", "t", "", (gallery.Param("org", "string", "Org"),), text)
+
+
+def test_gallery_parameter_in_a_string_stays_text() -> None:
+    query = _canned('SELECT ?s WHERE { ?s <http://p> $org . FILTER(?s != "$org") }')
+    rendered = gallery.render(query, {"org": "x"})
+    assert '"$org"' in rendered
+    assert '"x"' in rendered
+
+
+def test_gallery_value_cannot_change_the_query() -> None:
+    query = _canned("SELECT ?s WHERE { ?s <http://p> $org }")
+    rendered = gallery.render(query, {"org": '" } ; DROP ALL #'})
+    assert query_form(rendered) == "SELECT"
+    assert '("\\" } ; DROP ALL #")' in rendered
+    assert isinstance(EmbeddedStore().query(rendered), SelectResult)
+
+
+@pytest.fixture(scope="module")
+def filled() -> GraphStore:
+    return load_workbench(EmbeddedStore())
+
+
+def _written_in(text: str, terms: dict[str, NamedNode | Literal]) -> str:
+    """The parameters written into the text in place of their variables (token by token)."""
+    out, end = [], 0
+    for token in tokens(text):
+        if token.kind is TokenKind.VAR and token.text[1:] in terms:
+            out += [text[end : token.start], str(terms[token.text[1:]])]
+            end = token.start + len(token.text)
+    return "".join([*out, text[end:]])
+
+
+def _answers(store: GraphStore, text: str) -> object:
+    result = store.query(text)
+    if isinstance(result, SelectResult):
+        return sorted(map(str, result.rows))
+    return sorted(map(str, getattr(result, "triples", [getattr(result, "value", None)])))
+
+
+@pytest.mark.parametrize("query", [q for q in gallery.gallery() if q.params], ids=lambda q: q.name)
+def test_rendered_gallery_query_answers_like_bound_parameters(
+    filled: GraphStore, query: gallery.CannedQuery
+) -> None:
+    values = {
+        p.name: (gallery.options(filled, p)[0][0] if p.class_iri else p.default)
+        for p in query.params
+    }
+    terms = {p.name: gallery.parse_value(p, values[p.name]) for p in query.params}
+    rendered = gallery.render(query, values)
+    assert _answers(filled, rendered) == _answers(filled, _written_in(query.text, terms))
+
+
+def test_gallery_value_that_is_missing_is_asked_for() -> None:
+    with pytest.raises(UserInputError, match="Choose a value"):
+        gallery.render(_canned("SELECT ?s WHERE { ?s <http://p> $org }"), {})

@@ -1,0 +1,74 @@
+"""SHACL validation: the Rust engine agrees with pyshacl, and a load reports a summary."""
+
+from pathlib import Path
+
+import pyshacl
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Namespace, URIRef
+
+from civicgraph.cli import main
+from civicgraph.dataset import validation
+
+ROOT = Path(__file__).resolve().parent.parent
+SH = Namespace("http://www.w3.org/ns/shacl#")
+RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+FIXTURES = {
+    "bundled": sorted(ROOT.glob("graph_data/*.ttl")),
+    "broken-entity": [ROOT / "tests/data/broken-entity.ttl"],
+    "network": [ROOT / "tests/data/network.ttl"],
+}
+
+
+def _reference(paths: list[Path]) -> set[tuple[str, str, str]]:
+    """pyshacl's results for the same input: the data with the ontology, SHACL semantics."""
+    data = Graph()
+    for path in [*paths, ROOT / "ontology/civic.ttl"]:
+        data.parse(path)
+    shapes = Graph().parse(ROOT / "ontology/shapes.ttl")
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes, allow_warnings=True)
+    return {
+        (
+            str(report.value(r, SH.focusNode)),
+            str(report.value(r, SH.resultPath) or ""),
+            str(report.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
+        )
+        for r in report.subjects(RDF_TYPE, SH.ValidationResult)
+    }
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_engine_agrees_with_pyshacl(name: str) -> None:
+    found = validation.validate_files(FIXTURES[name])
+    mine = {(v.focus, v.path, v.severity) for v in found.violations}
+    assert mine == _reference(FIXTURES[name])
+
+
+def test_subclass_instances_meet_their_parents_shapes() -> None:
+    report = validation.validate_files(FIXTURES["broken-entity"])
+    assert any(v.focus.endswith("org/broken-office") for v in report.violations)
+
+
+def test_summary_counts_per_shape_and_lists_the_first_problems() -> None:
+    report = validation.validate_files(FIXTURES["broken-entity"])
+    summary = report.text(limit=1)
+    assert f"{len(report.violations)} problem(s) found:" in summary
+    assert all(f"from {shape}" in summary for shape, _ in report.per_shape())
+    assert summary.count("\n- ") == 1
+    assert "more (full report: --full)" in summary
+    assert report.text().count("\n- ") == len(report.violations)
+
+
+def test_load_commits_then_prints_a_summary(runner: CliRunner, data_dir: Path) -> None:
+    result = runner.invoke(main, ["load", str(data_dir / "broken-entity.ttl")])
+    assert result.exit_code == 0
+    assert "Loaded 10 triples" in result.output
+    assert "problem(s) found" in result.output
+    query = ["query", "ASK { ?s a <https://w3id.org/civicgraph/ontology#Person> }"]
+    assert "true" in runner.invoke(main, query).output
+
+
+def test_load_can_skip_validation(runner: CliRunner, data_dir: Path) -> None:
+    result = runner.invoke(main, ["load", "--no-validate", str(data_dir / "broken-entity.ttl")])
+    assert result.exit_code == 0
+    assert "problem" not in result.output
