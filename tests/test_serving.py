@@ -1,7 +1,5 @@
 """The process model over real HTTP: fairness, the answer byte cap, one writer, views."""
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -10,7 +8,6 @@ import requests
 from bench.peers import group_memory
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer
-from tests.test_guard import ENDLESS
 
 pytestmark = pytest.mark.server
 AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
@@ -30,55 +27,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = LiveServer(tmp_path_factory.mktemp("serving") / "store", env).start()
     yield live
     live.stop()
-
-
-def _long_query(url: str, statuses: list[int]) -> None:
-    response = requests.get(f"{url}/sparql", params={"query": ENDLESS}, timeout=30)
-    statuses.append(response.status_code)
-
-
-def _timed_ask(url: str) -> float:
-    began = time.perf_counter()
-    response = requests.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=30)
-    assert response.json()["boolean"] is True
-    return time.perf_counter() - began
-
-
-def test_a_cheap_query_is_answered_while_two_clients_run_long_ones(server: LiveServer) -> None:
-    statuses: list[int] = []
-    long_ones = [
-        threading.Thread(target=_long_query, args=(server.url, statuses)) for _ in range(2)
-    ]
-    for thread in long_ones:
-        thread.start()
-    time.sleep(0.5)
-    waits = [_timed_ask(server.url) for _ in range(3)]
-    still_running = all(thread.is_alive() for thread in long_ones)
-    for thread in long_ones:
-        thread.join()
-    assert still_running
-    assert max(waits) < 1.0
-    assert statuses == [503, 503]
-
-
-def test_a_third_long_query_gets_the_short_limit_not_the_last_process(
-    server: LiveServer,
-) -> None:
-    statuses: list[int] = []
-    long_ones = [
-        threading.Thread(target=_long_query, args=(server.url, statuses)) for _ in range(2)
-    ]
-    for thread in long_ones:
-        thread.start()
-    time.sleep(0.5)
-    began = time.perf_counter()
-    third = requests.get(f"{server.url}/sparql", params={"query": ENDLESS}, timeout=30)
-    took = time.perf_counter() - began
-    for thread in long_ones:
-        thread.join()
-    assert third.status_code == 503
-    assert "1 s limit" in third.json()["detail"]
-    assert took < 3.0
 
 
 def _put(server: LiveServer, graph: str, turtle: bytes) -> None:

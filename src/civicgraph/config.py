@@ -120,6 +120,9 @@ class Settings:
         "CIVICGRAPH_VERSIONS",
         "Folder of the dataset's version log, or 'off' [default: beside an on-disk store]",
     )
+    access_log: bool = _setting(
+        False, "CIVICGRAPH_ACCESS_LOG", "Log every request on standard output (costs speed)"
+    )
     host: str = _setting("127.0.0.1", "CIVICGRAPH_HOST", "Address to serve on")
     port: int = _setting(8000, "CIVICGRAPH_PORT", "Port to serve on")
 

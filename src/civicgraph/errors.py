@@ -289,14 +289,14 @@ class QueryTimeoutError(CivicgraphError):
 
 
 class ServerBusyError(CivicgraphError):
-    """Every query worker stayed busy for as long as a query may run."""
+    """Long queries from other clients held every query process; this one got little time."""
 
     title = "Server busy"
 
     def __init__(self, limit: float) -> None:
         super().__init__(
-            f"Every query worker was busy for {limit:g} s; try again shortly. "
-            "Long-running queries from other clients are holding them."
+            "The server is busy: long-running queries from other clients hold its other "
+            f"query processes, so this one could run only {limit:g} s. Try again shortly."
         )
         self.limit = limit
 

@@ -7,6 +7,7 @@ format's name, media type and extension can never disagree between two places.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from pathlib import Path
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
@@ -196,8 +197,13 @@ def _quality(params: list[str]) -> float:
     return 1.0
 
 
-def _parse_accept(accept: str) -> list[_Range]:
-    """The media ranges of a header; parameters other than ``q`` do not narrow a match."""
+@lru_cache(maxsize=256)
+def _parse_accept(accept: str) -> tuple[_Range, ...]:
+    """The media ranges of a header; parameters other than ``q`` do not narrow a match.
+
+    Kept for the last few hundred distinct headers: a client sends the same one with
+    every request, and parsing it is a character-by-character scan.
+    """
     ranges = []
     for part in _split_outside_quotes(accept, ","):
         media, *params = (p.strip() for p in _split_outside_quotes(part, ";"))
@@ -205,7 +211,7 @@ def _parse_accept(accept: str) -> list[_Range]:
             continue
         specificity = 0 if media == "*/*" else 1 if media.endswith("/*") else 2
         ranges.append(_Range(_quality(params), specificity, media.lower()))
-    return ranges
+    return tuple(ranges)
 
 
 def range_parameters(accept: str | None, media_type: str) -> dict[str, str]:
@@ -230,13 +236,13 @@ def _matches(media_range: str, media_type: str) -> bool:
     return media_range == media_type
 
 
-def _best_range(ranges: list[_Range], media_type: str) -> _Range | None:
+def _best_range(ranges: tuple[_Range, ...], media_type: str) -> _Range | None:
     """The most specific range matching ``media_type`` (RFC 9110 §12.5.1)."""
     matching = [r for r in ranges if _matches(r.media, media_type)]
     return max(matching, key=lambda r: (r.specificity, r.quality), default=None)
 
 
-def _media_quality(ranges: list[_Range], media_types: Iterable[str]) -> float:
+def _media_quality(ranges: tuple[_Range, ...], media_types: Iterable[str]) -> float:
     """The q-value of the best of several names for one thing; exact beats wildcard."""
     found = [r for r in (_best_range(ranges, m) for m in media_types) if r is not None]
     best = max(found, key=lambda r: (r.specificity, r.quality), default=None)
@@ -249,8 +255,19 @@ def negotiate(accept: str | None, kind: Kind, offered: Iterable[Format] | None =
     A missing or empty header means the first format offered. Ties go to the order
     of ``FORMATS``, so the preferred serialization wins among equals.
     """
-    choices = tuple(offered) if offered is not None else formats_for(kind)
-    if not accept or not accept.strip():
+    if offered is None:
+        return _negotiate_kind(accept or "", kind)
+    return _best_of(accept or "", tuple(offered))
+
+
+@lru_cache(maxsize=256)
+def _negotiate_kind(accept: str, kind: Kind) -> Format:
+    """``negotiate`` over every format of a kind, kept per header as ``_parse_accept`` is."""
+    return _best_of(accept, formats_for(kind))
+
+
+def _best_of(accept: str, choices: tuple[Format, ...]) -> Format:
+    if not accept.strip():
         return choices[0]
     ranges = _parse_accept(accept)
     scored = [(_media_quality(ranges, fmt.media_types), -i, fmt) for i, fmt in enumerate(choices)]

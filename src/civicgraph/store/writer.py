@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Final
 
 from civicgraph.dataset.loader import LoadReport, load_bundled, record_revision
+from civicgraph.dataset.versions import START, VersionLog, record_quietly
 from civicgraph.errors import CivicgraphError, StoreError
 from civicgraph.formats import Format
 from civicgraph.store.base import GraphStore, ProgressCallback, RdfInput
@@ -140,11 +141,14 @@ def _report(report: LoadReport) -> None:
     print(f"  {report.path.name}: {state}", file=sys.stderr)
 
 
-def serve_writes(store_path: Path, address: Path, generation_path: Path, bundled: bool) -> None:
+def serve_writes(
+    store_path: Path, address: Path, generation_path: Path, bundled: bool, versions: Path | None
+) -> None:
     """The writer process: open the store, load the bundled data, then apply writes.
 
     The socket appears only once the bundled data is loaded: the server answers
-    nothing before its data is there.
+    nothing before its data is there. The version found at start is recorded here,
+    once for the whole server, while the serving processes already answer.
     """
     threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
     print(isolate_network().describe(), file=sys.stderr)  # it parses uploads and updates
@@ -162,6 +166,8 @@ def serve_writes(store_path: Path, address: Path, generation_path: Path, bundled
     listener.bind(str(address) + ".tmp")
     listener.listen(64)
     os.replace(str(address) + ".tmp", address)  # appears only once it accepts
+    if versions is not None:
+        record_quietly(VersionLog(versions), store, who="civicgraph serve", action=START)
     _apply_writes(store, generation, listener)
 
 

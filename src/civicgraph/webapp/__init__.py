@@ -28,17 +28,24 @@ from civicgraph.webapp import (
     versions_pages,
 )
 from civicgraph.webapp.bodies import JSON_LIMIT
+from civicgraph.webapp.fastpath import QueryFastPath
 from civicgraph.webapp.security import add_security_headers
 from civicgraph.webapp.state import AppState, install
 
 
 def create_app(
-    settings: Settings | None = None, store: GraphStore | None = None, *, warm: bool = True
+    settings: Settings | None = None,
+    store: GraphStore | None = None,
+    *,
+    warm: bool = True,
+    record_start: bool = True,
 ) -> Flask:
     """Build the application: validate settings, open the store, register everything.
 
     The store is wrapped in a ``GuardedStore``, so every query the application runs
-    (pages, search, network views, the endpoint) is checked and time-limited.
+    (pages, search, network views, the endpoint) is checked and time-limited. Under
+    ``civicgraph serve`` the writer process records the version found at start, once
+    (``record_start=False`` in each serving process): a record reads the whole store.
     """
     settings = settings or from_env()
     store = store if store is not None else open_store(settings)
@@ -47,7 +54,8 @@ def create_app(
     versions = log_for(settings)
     guarded = store if isinstance(store, GuardedStore) else GuardedStore(store, settings)
     if versions is not None:
-        record_quietly(versions, guarded.primary, who="civicgraph serve", action=START)
+        if record_start:
+            record_quietly(versions, guarded.primary, who="civicgraph serve", action=START)
         guarded.on_write = lambda action: record_quietly(
             versions, guarded.primary, who="write token", action=action
         )
@@ -59,7 +67,8 @@ def create_app(
     # The default for a route that sets no limit of its own; the routes that take
     # larger bodies (queries, updates, uploads) raise it for their own requests only.
     app.config["MAX_CONTENT_LENGTH"] = JSON_LIMIT
-    install(app, AppState(settings, guarded, versions))
+    state = AppState(settings, guarded, versions)
+    install(app, state)
     for blueprint in (
         pages.bp,
         entity_pages.bp,
@@ -81,4 +90,5 @@ def create_app(
     errors.register(app)
     urls.register(app)
     app.after_request(add_security_headers)
+    app.wsgi_app = QueryFastPath(app, state)  # type: ignore[method-assign]
     return app

@@ -27,14 +27,20 @@ def is_read(reads: frozenset[str]) -> bool:
     return request.method in reads
 
 
+def read_headers(origin: str) -> list[tuple[str, str]]:
+    """The CORS headers of a read's answer (Fetch standard §3.2), preflights aside."""
+    headers = [("Access-Control-Allow-Origin", origin), ("Access-Control-Expose-Headers", EXPOSED)]
+    return headers if origin == "*" else [*headers, ("Vary", "Origin")]
+
+
 def allow_reads(response: Response, methods: str) -> Response:
-    """Add CORS headers for a read (Fetch standard §3.2); answer preflights for ``methods``."""
-    origin = current_state().settings.cors_origin
+    """Add CORS headers for a read; answer preflights for ``methods``."""
     headers = response.headers
-    headers["Access-Control-Allow-Origin"] = origin
-    headers["Access-Control-Expose-Headers"] = EXPOSED
-    if origin != "*":
-        headers.add("Vary", "Origin")
+    for name, value in read_headers(current_state().settings.cors_origin):
+        if name == "Vary":
+            headers.add(name, value)
+        else:
+            headers[name] = value
     if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
         headers["Access-Control-Allow-Methods"] = methods
         headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"

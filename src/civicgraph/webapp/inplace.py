@@ -11,13 +11,15 @@ memory-budget error.
 import json
 import resource
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, has_request_context, request
 
 from civicgraph.config import Settings
-from civicgraph.errors import QueryTimeoutError, ResourceLimitError
+from civicgraph.errors import QueryTimeoutError, ResourceLimitError, ServerBusyError
+from civicgraph.webapp.fastpath import PATH
 from civicgraph.webapp.slots import Slots
 
 
@@ -36,7 +38,7 @@ def limit_memory(budget: int) -> int:
     return resident_pages * size + budget
 
 
-def raw_response(error: QueryTimeoutError | ResourceLimitError) -> bytes:
+def raw_response(error: QueryTimeoutError | ResourceLimitError | ServerBusyError) -> bytes:
     """The whole HTTP response for ``error`` in the usual JSON error shape, as bytes.
 
     Always JSON, never the HTML error page, so that it fits its slot; the route's
@@ -62,17 +64,37 @@ class InPlaceLimit:
         self.settings, self.slots = settings, slots
         #: The descriptor of the current request's client socket (set per request).
         self.client: int | None = None
+        #: The current request's WSGI environ, and the app (set by the serving process).
+        self.environ: dict[str, Any] = {}
+        self.app: Flask | None = None
         self._responses: dict[tuple[float, str | None], tuple[bytes, bytes]] = {}
 
     def _prepared(self, limit: float) -> tuple[bytes, bytes]:
-        """The 503s for a time-out and for the memory budget, built once per kind of request."""
-        key = (limit, request.blueprint)
+        """The 503s for a time-out and for the memory budget, built once per kind of request.
+
+        A query stopped at the short limit (it ran on the last free process) is told
+        the server is busy, not that it is too long: elsewhere it may run in full.
+
+        A read outside a Flask request is the endpoint's fast path
+        (``webapp/fastpath.py``), which Flask never dispatched: its 503s are built in
+        a request context made from the request's own environ, so they carry the
+        endpoint's hooks as the blueprint's answers do.
+        """
+        outside = self.app is not None and not has_request_context()
+        key = (limit, PATH if outside else request.blueprint)
         found = self._responses.get(key)
         if found is None:
-            found = self._responses[key] = (
-                raw_response(QueryTimeoutError(limit)),
-                raw_response(ResourceLimitError(self.settings.memory_budget)),
-            )
+            context = self.app.request_context(self.environ) if self.app and outside else None
+            with context or nullcontext():
+                overran = (
+                    ServerBusyError(limit)
+                    if limit < self.settings.query_timeout
+                    else QueryTimeoutError(limit)
+                )
+                found = self._responses[key] = (
+                    raw_response(overran),
+                    raw_response(ResourceLimitError(self.settings.memory_budget)),
+                )
         return found
 
     @contextmanager

@@ -38,6 +38,7 @@ from gunicorn.workers.sync import SyncWorker
 
 from civicgraph.config import Settings
 from civicgraph.dataset.loader import LoadReport, load_bundled
+from civicgraph.dataset.versions import log_for
 from civicgraph.errors import CivicgraphError, StoreError
 from civicgraph.store import MEMORY, GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
@@ -52,6 +53,8 @@ from civicgraph.webapp.watchdog import Watchdog
 
 #: How long the writer may take to open the store and load the bundled data.
 WRITER_START_TIMEOUT: Final = 600.0
+#: A body up to this size goes out in one piece with its response's head.
+COALESCE_BYTES: Final = 64 * 1024
 #: Threads of the single serving process for an in-memory or remote store.
 THREADS: Final = 8
 
@@ -127,17 +130,21 @@ def _start(target: Callable[..., None], ready: Path | None, *args: Any) -> BaseP
 
 
 class _PromptClose:
-    """A client socket that closes at once when the request was read whole.
+    """A client socket that sends a response in one piece and closes without waiting.
 
-    gunicorn's sync worker half-closes each connection and then waits for the client
-    to close its side, so that unread request bytes cannot turn the close into a
-    reset. When nothing is left unread that wait only holds the serving process
-    idle for a round trip to the client: ``recv`` after the half-close then reports
-    the end at once.
+    gunicorn writes a response's head and its body with two calls, which on a fresh
+    connection costs two segments and two wake-ups of the client for a small answer:
+    the head is held here and sent with the body. gunicorn's sync worker then
+    half-closes the connection and waits for the client to close its side, so that
+    unread request bytes cannot turn the close into a reset; when nothing is left
+    unread, that wait only holds the serving process idle for a round trip to the
+    client, and ``recv`` after the half-close reports the end at once instead.
     """
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock, self._done = sock, False
+        self._head: bytes | None = None
+        self._first = True
 
     @property
     def socket(self) -> socket.socket:
@@ -147,8 +154,26 @@ class _PromptClose:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
 
+    def sendall(self, data: bytes) -> None:
+        """Send; the first call (the head) waits for the next (the body), or the close."""
+        if self._first:
+            self._first, self._head = False, bytes(data)
+            return
+        head, self._head = self._head, None
+        if head is not None and len(data) <= COALESCE_BYTES:
+            data = head + data
+        elif head is not None:
+            self._sock.sendall(head)
+        self._sock.sendall(data)
+
+    def _flush(self) -> None:
+        head, self._head = self._head, None
+        if head is not None:
+            self._sock.sendall(head)
+
     def shutdown(self, how: int) -> None:
         """Half-close, and note whether any request bytes are still unread."""
+        self._flush()
         self._sock.shutdown(how)
         try:
             self._done = not self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
@@ -156,6 +181,13 @@ class _PromptClose:
             self._done = True
         except OSError:
             self._done = False
+
+    def close(self) -> None:
+        """Send what is held, then close."""
+        try:
+            self._flush()
+        finally:
+            self._sock.close()
 
     def recv(self, size: int, flags: int = 0) -> bytes:
         """Read as the socket does, or report the end once nothing is left to drain."""
@@ -185,7 +217,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("worker_class", ServingWorker if in_place else "gthread")
         self.cfg.set("threads", 1 if in_place else THREADS)
         self.cfg.set("timeout", max(120, int(self.settings.query_timeout * 3)))
-        self.cfg.set("accesslog", "-")
+        self.cfg.set("accesslog", "-" if self.settings.access_log else None)
         self.cfg.set("limit_request_line", 8190)
         self.cfg.set("post_fork", self._post_fork)
         self.cfg.set("worker_exit", self._worker_exit)
@@ -239,18 +271,19 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
     limit = InPlaceLimit(settings, slots)
     store: GraphStore = ViewStore(view, WriterClient(runtime.writer))
     guarded = GuardedStore(store, settings, limit)
-    app = create_app(replace(settings, load_bundled=False), guarded, warm=False)
-    wsgi = app.wsgi_app
+    app = create_app(replace(settings, load_bundled=False), guarded, warm=False, record_start=False)
+    wsgi, limit.app = app.wsgi_app, app
 
     def with_client(environ: dict[str, Any], start_response: Any) -> Any:
         client = environ.get("gunicorn.socket")
         if isinstance(client, _PromptClose):  # the app sees the socket itself
             client = environ["gunicorn.socket"] = client.socket
         limit.client = client.fileno() if client is not None else None
+        limit.environ = environ
         try:
             return wsgi(environ, start_response)
         finally:
-            limit.client = None
+            limit.client, limit.environ = None, {}
 
     app.wsgi_app = with_client  # type: ignore[method-assign]
     slots.claim(limit_memory(settings.memory_budget))
@@ -269,7 +302,14 @@ def serve(settings: Settings) -> None:
     try:
         Generation(runtime.generation)
         store = Path(settings.store)
-        args = (store, runtime.writer, runtime.generation, settings.load_bundled)
+        versions = log_for(settings)
+        args = (
+            store,
+            runtime.writer,
+            runtime.generation,
+            settings.load_bundled,
+            versions.folder if versions else None,
+        )
         # Serving waits for the writer only when there is no data to read yet, or
         # the bundled data is to be loaded first; otherwise both start together.
         ready = runtime.writer if settings.load_bundled or not store.exists() else None

@@ -1,0 +1,108 @@
+"""The endpoint's most common request, answered before Flask dispatches it.
+
+``GET /sparql?query=…`` with no other parameter is most of what an endpoint serves,
+and for a cheap query Flask's request machinery (the request context, routing, the
+hooks, the response object) costs several times what evaluating the query does.
+``QueryFastPath`` answers exactly that request with the blueprint's own store call,
+headers and limits. Anything else (another parameter, a browser that prefers HTML, a
+POST, a query string that is not plain ASCII) goes to Flask, and so does every error,
+so ``webapp/sparql.py`` stays the one description of the endpoint;
+``tests/test_fastpath.py`` checks that both answer alike.
+"""
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, Final
+from urllib.parse import unquote_plus
+
+from flask import Flask
+from werkzeug.wsgi import get_current_url
+
+from civicgraph.formats import FORMATS, wants_html
+from civicgraph.webapp.cors import read_headers
+from civicgraph.webapp.security import SECURITY_HEADERS
+from civicgraph.webapp.state import AppState
+
+PATH: Final = "/sparql"
+_QUERY: Final = "query="
+
+
+@lru_cache(maxsize=256)
+def _machine_reader(accept: str | None) -> bool:
+    """Whether a client with this Accept header gets results, not the workbench page."""
+    return not wants_html(accept, FORMATS, page=False)
+
+
+@lru_cache(maxsize=64)
+def _base_url(scheme: str, host: str, server: str, port: str, root: str) -> str:
+    """The request's URL without its query, as Flask's ``request.base_url`` gives it."""
+    environ = {
+        "wsgi.url_scheme": scheme,
+        "HTTP_HOST": host,
+        "SERVER_NAME": server,
+        "SERVER_PORT": port,
+        "SCRIPT_NAME": root,
+        "PATH_INFO": PATH,
+    }
+    if not host:
+        del environ["HTTP_HOST"]
+    return get_current_url(environ, strip_querystring=True)
+
+
+def plain_query(environ: dict[str, Any]) -> str | None:
+    """The query of a ``GET /sparql?query=…`` that asks for nothing else, or None."""
+    if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != PATH:
+        return None
+    found: str = environ.get("QUERY_STRING", "")
+    if not found.startswith(_QUERY) or "&" in found or not found.isascii():
+        return None
+    if not _machine_reader(environ.get("HTTP_ACCEPT")):
+        return None
+    try:
+        return unquote_plus(found[len(_QUERY) :], encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return None
+
+
+class QueryFastPath:
+    """WSGI layer in front of the Flask application for ``plain_query`` requests."""
+
+    def __init__(self, app: Flask, state: AppState) -> None:
+        self.app, self.state, self.fallback = app, state, app.wsgi_app
+        cors = read_headers(state.settings.cors_origin)
+        self._common = [("Vary", "Accept"), *cors, *SECURITY_HEADERS]
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        text = plain_query(environ)
+        if text is None:
+            return self.fallback(environ, start_response)
+        base = _base_url(
+            environ.get("wsgi.url_scheme", "http"),
+            environ.get("HTTP_HOST", ""),
+            environ.get("SERVER_NAME", ""),
+            environ.get("SERVER_PORT", ""),
+            environ.get("SCRIPT_NAME", ""),
+        )
+        try:
+            accept, cap = environ.get("HTTP_ACCEPT"), self.state.settings.row_cap
+            answer = self.state.store.query_serialized(text, accept, max_rows=cap, base_iri=base)
+        except Exception as exc:  # Flask's own handlers answer every error
+            return self._error(environ, start_response, exc)
+        headers = [("Content-Type", answer.content_type), ("Content-Length", str(len(answer.body)))]
+        headers += self._common
+        if answer.truncated:
+            headers.append(("X-Civicgraph-Truncated", str(answer.kept)))
+        start_response("200 OK", headers)
+        return [answer.body]
+
+    def _error(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], exc: Exception
+    ) -> Any:
+        """Answer an error exactly as the blueprint would: its handlers, its hooks."""
+        app = self.app
+        with app.request_context(environ):
+            try:
+                response = app.finalize_request(app.handle_user_exception(exc))
+            except Exception as unhandled:  # a defect: Flask logs it and answers 500
+                response = app.handle_exception(unhandled)
+            return response(environ, start_response)

@@ -1,0 +1,114 @@
+"""The endpoint's fast path answers exactly as the ``sparql`` blueprint does.
+
+Each request goes once through the application (where ``QueryFastPath`` takes the
+plain ``GET /sparql?query=…``) and once straight to Flask's own dispatch, and the two
+answers must agree: status, body and every header but the date.
+"""
+
+from dataclasses import replace
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from werkzeug.test import Client, TestResponse
+
+from civicgraph.webapp.fastpath import QueryFastPath, plain_query
+
+PEOPLE = (
+    "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } "
+    "ORDER BY ?s ?label LIMIT 20"
+)
+JSON = "application/sparql-results+json"
+
+
+def _both(app: Flask, query_string: str, accept: str | None) -> tuple[TestResponse, TestResponse]:
+    fast_path = app.wsgi_app
+    assert isinstance(fast_path, QueryFastPath)
+    headers = {"Accept": accept} if accept is not None else {}
+    url = f"/sparql?{query_string}"
+    through_app = Client(app).get(url, headers=headers)
+    through_flask = Client(fast_path.fallback).get(url, headers=headers)
+    return through_app, through_flask
+
+
+def _same(first: TestResponse, second: TestResponse) -> None:
+    assert first.status_code == second.status_code
+    assert first.get_data()
+    assert first.get_data() == second.get_data()
+
+    def comparable(response: TestResponse) -> list[tuple[str, str]]:
+        return sorted((k.lower(), v) for k, v in response.headers.items() if k != "Date")
+
+    assert comparable(first) == comparable(second)
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        (PEOPLE, JSON),
+        (PEOPLE, "application/sparql-results+xml"),
+        (PEOPLE, "text/csv"),
+        (PEOPLE, "text/csv; profile=spreadsheet"),
+        (PEOPLE, "text/tab-separated-values"),
+        (PEOPLE, None),
+        (PEOPLE, "*/*"),
+        ("ASK { ?s ?p ?o }", JSON),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 5", "text/turtle"),
+        ("DESCRIBE <https://w3id.org/civicgraph/id/person/aaron-snow>", "application/n-triples"),
+        ("SELECT (<relative> AS ?iri) WHERE {}", JSON),
+        ("SELECT ?x WHERE { ?x ?y }", JSON),  # a syntax error: 400
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", JSON),  # refused
+        (PEOPLE, "image/png"),  # nothing acceptable: 406
+        ("", JSON),
+    ],
+)
+def test_the_fast_path_answers_as_the_blueprint(app: Flask, query: str, accept: str | None) -> None:
+    _same(*_both(app, f"query={quote(query)}", accept))
+
+
+def test_a_capped_answer_is_announced_alike(app: Flask) -> None:
+    state = app.extensions["civicgraph"]
+    state.settings = replace(state.settings, row_cap=2)
+    through_app, through_flask = _both(app, f"query={quote(PEOPLE)}", JSON)
+    assert through_app.headers["X-Civicgraph-Truncated"] == "2"
+    assert len(through_app.get_json()["results"]["bindings"]) == 2
+    _same(through_app, through_flask)
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        (
+            {"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": "query=ASK+%7B%7D"},
+            "ASK {}",
+        ),
+        ({"REQUEST_METHOD": "POST", "PATH_INFO": "/sparql", "QUERY_STRING": "query=ASK"}, None),
+        ({"REQUEST_METHOD": "GET", "PATH_INFO": "/query", "QUERY_STRING": "query=ASK"}, None),
+        (
+            {"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": "query=A&format=csv"},
+            None,
+        ),
+        ({"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": ""}, None),
+        ({"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": "query=%FF"}, None),
+        ({"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": "query=\u00e9"}, None),
+        (
+            {
+                "REQUEST_METHOD": "GET",
+                "PATH_INFO": "/sparql",
+                "QUERY_STRING": "query=ASK",
+                "HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8",
+            },
+            None,
+        ),
+    ],
+)
+def test_only_a_plain_query_takes_the_fast_path(
+    environ: dict[str, str], expected: str | None
+) -> None:
+    assert plain_query(environ) == expected
+
+
+def test_a_browser_is_still_sent_to_the_workbench(app: Flask) -> None:
+    response = Client(app).get(f"/sparql?query={quote(PEOPLE)}", headers={"Accept": "text/html"})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/query?query=")
