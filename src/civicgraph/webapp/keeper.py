@@ -31,15 +31,17 @@ _TAG: Final = b"c"
 
 
 class Handoff:
-    """The two datagram channels between the serving processes and the master.
+    """The two channels between the serving processes and the master.
 
     Made in the master before it forks, so that every serving process inherits its
-    ends. A datagram carries one descriptor and is read whole by one reader.
+    ends. Each message carries one descriptor and is read whole by one reader
+    (sequenced packets: unlike datagrams, their queue is bounded by bytes, not by a
+    length of ten).
     """
 
     def __init__(self) -> None:
-        self.to_master, self.from_workers = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.to_workers, self.from_master = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.to_master, self.from_workers = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.to_workers, self.from_master = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.from_master.setblocking(False)
         self.to_workers.setblocking(False)  # a full channel must not stall the master
         self.to_master.settimeout(1.0)

@@ -22,9 +22,12 @@ from civicgraph.webapp.keeper import Handoff
 
 #: A body up to this size goes out in one piece with its response's head.
 COALESCE_BYTES: Final = 64 * 1024
-#: How long a serving process waits for a kept connection's next request itself,
-#: when nobody else waits, before passing it to the master, seconds.
+#: How long a serving process waits for a kept connection's next request itself
+#: before passing it to the master, seconds.
 LINGER_SECONDS: Final = 0.002
+#: How many requests in a row a serving process takes from one connection while other
+#: clients wait: a few save the round trip through the master, more would be unfair.
+IN_A_ROW: Final = 8
 
 
 class ClientSocket:
@@ -37,14 +40,20 @@ class ClientSocket:
     into a reset; when nothing is left unread that wait only holds the serving process
     idle for a round trip, and ``recv`` after the half-close reports the end at once
     instead. A connection marked ``keep`` whose client sends again within
-    ``LINGER_SECONDS``, while no other client waits (``others``), is served again
-    here (``reused``); otherwise it is passed to the master at that point.
+    ``LINGER_SECONDS`` is served again here (``reused``), unless other clients wait
+    (``others``) and this connection had its ``IN_A_ROW`` turns (``turn``); otherwise
+    it is passed to the master at that point.
     """
 
     def __init__(
-        self, sock: socket.socket, handoff: Handoff | None, others: Sequence[Any] = ()
+        self,
+        sock: socket.socket,
+        handoff: Handoff | None,
+        others: Sequence[Any] = (),
+        turn: int = 0,
     ) -> None:
         self._sock, self._handoff, self._others, self._done = sock, handoff, others, False
+        self._turn = turn
         self._head: bytes | None = None
         self._first = True
         #: Set once the answer is sent, when the connection may serve another request.
@@ -95,9 +104,9 @@ class ClientSocket:
             self._done = False
 
     def _next_request_first(self) -> bool:
-        """Whether the client sends again before anyone else waits, within the linger."""
+        """Whether the client sent again within the linger, and may be served first."""
         ready, _, _ = select.select([self._sock, *self._others], [], [], LINGER_SECONDS)
-        return ready == [self._sock]
+        return self._sock in ready and (len(ready) == 1 or self._turn < IN_A_ROW)
 
     def close(self) -> None:
         """Send what is held, then close this process's copy (unless it serves again)."""
@@ -150,11 +159,13 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
     def handle(self, listener: Any, client: socket.socket, addr: Any) -> None:
         """Serve the connection's requests while its client sends them back to back."""
         others = [listener, *([self.handoff.from_master] if self.handoff else [])]
+        turn = 0
         while True:
-            wrapped = ClientSocket(client, self.handoff, others)
+            wrapped = ClientSocket(client, self.handoff, others, turn)
             super().handle(listener, wrapped, addr)
             if not wrapped.reused:
                 return
+            turn += 1
 
     def handle_request(self, listener: Any, req: Any, client: ClientSocket, addr: Any) -> None:
         """Answer one request, and mark the connection to be kept when that is safe.
