@@ -108,6 +108,17 @@ def test_only_a_plain_query_takes_the_fast_path(
     assert plain_query(environ) == expected
 
 
+@pytest.mark.parametrize("host", ["", "example.org:8080", "[::1]"])
+def test_the_base_iri_follows_the_host_header_as_flask_reads_it(app: Flask, host: str) -> None:
+    url = "/sparql?query=" + quote('SELECT (IRI("x") AS ?i) {}')
+    fast_path = app.wsgi_app
+    assert isinstance(fast_path, QueryFastPath)
+    environ = {"HTTP_HOST": host, "HTTP_ACCEPT": JSON}
+    through_app = Client(app).get(url, environ_overrides=environ)
+    through_flask = Client(fast_path.fallback).get(url, environ_overrides=environ)
+    _same(through_app, through_flask)
+
+
 def test_a_browser_is_still_sent_to_the_workbench(app: Flask) -> None:
     response = Client(app).get(f"/sparql?query={quote(PEOPLE)}", headers={"Accept": "text/html"})
     assert response.status_code == 303

@@ -111,3 +111,26 @@ def test_an_in_memory_store_answers_serialized_in_process() -> None:
     store = GuardedStore(EmbeddedStore(), Settings(store="memory"))
     assert store.pool is None
     assert store.query_serialized("ASK {}", None).body == b'{"head": {}, "boolean": true}'
+
+
+@pytest.mark.parametrize(
+    ("character", "accept"),
+    [
+        ("\\u0001", "application/sparql-results+json"),  # six bytes each: \u0001
+        ("&", "application/sparql-results+xml"),  # five: &amp;
+        ('\\"', "text/csv"),  # two: ""
+    ],
+)
+def test_escaping_cannot_grow_an_answer_past_the_byte_cap(
+    tmp_path: Path, character: str, accept: str
+) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    values = " ".join(str(n) for n in range(40))
+    long = character * 500
+    query = f'SELECT ?v WHERE {{ VALUES ?n {{ {values} }} BIND(CONCAT(STR(?n), "{long}") AS ?v) }}'
+    whole = store.query_serialized(query, accept)
+    cap = len(whole.body) // 2
+    answer = store.query_serialized(query, accept, max_bytes=cap)
+    assert answer.truncated
+    assert 0 < len(answer.body) <= cap
+    store.close()

@@ -147,3 +147,17 @@ def test_pipelined_requests_get_the_first_answer_and_a_close(server: LiveServer)
             received += chunk
     assert received.startswith(b"HTTP/1.1 200")
     assert b"Connection: close" in received.split(b"\r\n\r\n", 1)[0]
+
+
+def test_a_kept_connection_does_not_inherit_the_close_timeout(server: LiveServer) -> None:
+    """A request that pauses mid-header on a kept connection is still answered."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:
+        request = f"GET /sparql?{urlencode({'query': 'ASK {}'})} HTTP/1.1\r\nHost: x\r\n"
+        raw.sendall((request + "\r\n").encode())
+        first = raw.recv(65536)
+        raw.sendall(request.encode())
+        time.sleep(3)  # longer than the drain timeout gunicorn's close leaves on a socket
+        raw.sendall(b"\r\n")
+        second = raw.recv(65536)
+    assert first.startswith(b"HTTP/1.1 200")
+    assert second.startswith(b"HTTP/1.1 200")

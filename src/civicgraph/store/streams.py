@@ -5,6 +5,7 @@ parses them from a server's response; both turn them into the same tagged result
 write dumps the same way, and report RDF syntax errors with the same position.
 """
 
+import re
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -64,9 +65,31 @@ def materialize(
     return GraphResult(tuple(triples), truncated)
 
 
+#: What a term costs in an answer beyond its value: the JSON object or XML element
+#: around it, its datatype or language.
+_TERM_OVERHEAD: Final = 48
+#: Characters that every answer format writes as themselves, one byte each.
+_PLAIN: Final = re.compile(r"[ !#-%'-;=?-\[\]-~]*")
+#: The most bytes one character can take once written: a control character in JSON
+#: (``\u0001``).
+_WIDEST: Final = 6
+
+
 def _size(item: Iterable[object]) -> int:
-    """About how many bytes a row's (or triple's) terms take once written out."""
-    return sum(16 + len(getattr(t, "value", None) or str(t)) for t in item if t is not None)
+    """How many bytes a row's (or triple's) terms can take once written out, at most.
+
+    A value of plain ASCII (no quote, backslash, ampersand or angle bracket) is
+    written as itself; any other value is counted at the widest escape, so that no
+    answer can grow past the byte cap by escaping.
+    """
+    total = 0
+    for term in item:
+        if term is None:
+            continue
+        value = getattr(term, "value", None) or str(term)
+        plain = _PLAIN.fullmatch(value) is not None
+        total += _TERM_OVERHEAD + len(value) * (1 if plain else _WIDEST)
+    return total
 
 
 def _take(

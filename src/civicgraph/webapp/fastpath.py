@@ -34,18 +34,21 @@ def _machine_reader(accept: str | None) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _base_url(scheme: str, host: str, server: str, port: str, root: str) -> str:
-    """The request's URL without its query, as Flask's ``request.base_url`` gives it."""
+def _base_url(scheme: str, host: str | None, server: str, port: str, root: str) -> str:
+    """The request's URL without its query, as Flask's ``request.base_url`` gives it.
+
+    ``host`` is the Host header, None when the request had none (an empty header is
+    kept empty, as Flask keeps it).
+    """
     environ = {
         "wsgi.url_scheme": scheme,
-        "HTTP_HOST": host,
         "SERVER_NAME": server,
         "SERVER_PORT": port,
         "SCRIPT_NAME": root,
         "PATH_INFO": PATH,
     }
-    if not host:
-        del environ["HTTP_HOST"]
+    if host is not None:
+        environ["HTTP_HOST"] = host
     return get_current_url(environ, strip_querystring=True)
 
 
@@ -78,7 +81,7 @@ class QueryFastPath:
             return self.fallback(environ, start_response)
         base = _base_url(
             environ.get("wsgi.url_scheme", "http"),
-            environ.get("HTTP_HOST", ""),
+            environ.get("HTTP_HOST"),
             environ.get("SERVER_NAME", ""),
             environ.get("SERVER_PORT", ""),
             environ.get("SCRIPT_NAME", ""),

@@ -14,20 +14,25 @@ from, as they all accept from the listening socket. A connection idle for
 """
 
 import contextlib
+import logging
 import selectors
 import socket
 import threading
 import time
+from collections import deque
 from typing import Final
 
 #: How long an idle kept-alive connection stays open, seconds.
 IDLE_SECONDS: Final = 5.0
 #: How often idle connections are swept, seconds.
 SWEEP_SECONDS: Final = 1.0
+#: How soon connections waiting for room in the channel are offered again, seconds.
+RETRY_SECONDS: Final = 0.005
 #: Most idle connections held at once; past it the longest idle one is closed, so that
 #: clients opening connections and leaving them idle cannot use up descriptors.
 MOST_KEPT: Final = 512
 _TAG: Final = b"c"
+_log = logging.getLogger(__name__)
 
 
 class Handoff:
@@ -68,12 +73,19 @@ class Handoff:
 
 
 class Keeper:
-    """The master's thread that holds idle connections until their clients send again."""
+    """The master's thread that holds idle connections until their clients send again.
+
+    A connection whose client sent a request is queued (``_ready``) until the channel
+    to the serving processes has room, never closed with its request unread: while
+    every serving process is busy, requests wait here as they would in the listening
+    socket's backlog.
+    """
 
     def __init__(self, handoff: Handoff) -> None:
         self.handoff = handoff
         self._selector = selectors.DefaultSelector()
         self._idle_since: dict[socket.socket, float] = {}
+        self._ready: deque[socket.socket] = deque()
         self._thread = threading.Thread(target=self._run, name="keep-alive", daemon=True)
 
     def start(self) -> None:
@@ -84,14 +96,23 @@ class Keeper:
     def _run(self) -> None:
         swept = time.monotonic()
         while True:
-            for key, _events in self._selector.select(SWEEP_SECONDS):
-                if key.fileobj is self.handoff.from_workers:
-                    self._receive()
-                else:
-                    self._pass_on(key.fileobj)  # type: ignore[arg-type]
-            if time.monotonic() - swept >= SWEEP_SECONDS:
-                self._sweep()
-                swept = time.monotonic()
+            try:
+                self._turn()
+                if time.monotonic() - swept >= SWEEP_SECONDS:
+                    self._sweep()
+                    swept = time.monotonic()
+            except Exception:  # a defect must not end keep-alive for the server's life
+                _log.exception("The keep-alive keeper failed; it carries on")
+
+    def _turn(self) -> None:
+        """Wait for events (briefly, while connections queue for the channel) and act."""
+        wait = RETRY_SECONDS if self._ready else SWEEP_SECONDS
+        for key, _events in self._selector.select(wait):
+            if key.fileobj is self.handoff.from_workers:
+                self._receive()
+            elif key.fileobj in self._idle_since:  # not closed earlier in this batch
+                self._wake(key.fileobj)
+        self._pass_on()
 
     def _receive(self) -> None:
         """Take an idle connection from a serving process and wait for its client."""
@@ -106,19 +127,29 @@ class Keeper:
             self._idle_since[client] = time.monotonic()
             self._selector.register(client, selectors.EVENT_READ)
 
-    def _pass_on(self, client: socket.socket) -> None:
-        """The client sent a request: a free serving process takes the connection.
-
-        A client that closed its side instead is closed here.
-        """
+    def _wake(self, client: socket.socket) -> None:
+        """The client sent a request, or closed its side (then it is closed here)."""
         self._forget(client)
         try:
-            if client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT):
-                socket.send_fds(self.handoff.to_workers, [_TAG], [client.fileno()])
+            sent = client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
         except OSError:
-            pass  # gone, or no room in the channel: the client sees its connection close
-        finally:
+            sent = b""
+        if sent:
+            self._ready.append(client)
+        else:
             client.close()
+
+    def _pass_on(self) -> None:
+        """Pass queued connections to the serving processes while the channel has room."""
+        while self._ready:
+            client = self._ready[0]
+            try:
+                socket.send_fds(self.handoff.to_workers, [_TAG], [client.fileno()])
+            except BlockingIOError:
+                return  # no room now: the next turn tries again
+            except OSError:
+                pass  # the connection is gone
+            self._ready.popleft().close()
 
     def _sweep(self) -> None:
         """Close connections idle for longer than ``IDLE_SECONDS``."""

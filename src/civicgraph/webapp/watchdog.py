@@ -88,11 +88,21 @@ class Watchdog:
                     self.stop(found, overran=False)
 
     def stop(self, found: Evaluation, overran: bool) -> None:
-        """Kill the evaluating process and answer its client with the prepared 503."""
-        client = take_socket(found.owner, found.client)
-        if client is not None and not self.slots.still(found):
-            client.close()  # the query ended meanwhile: the socket is someone else's now
+        """Kill the evaluating process and answer its client with the prepared 503.
+
+        The process is paused first, so that it cannot finish this query and start
+        answering another client (on a kept-alive connection, even the same one)
+        between the check that it still evaluates and the kill.
+        """
+        try:
+            os.kill(found.owner, signal.SIGSTOP)
+        except ProcessLookupError:
             return
+        if not self.slots.still(found):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(found.owner, signal.SIGCONT)
+            return
+        client = take_socket(found.owner, found.client)
         response = self.slots.response(found.index, overran)
         with contextlib.suppress(ProcessLookupError):
             os.kill(found.owner, signal.SIGKILL)

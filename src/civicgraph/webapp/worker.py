@@ -60,6 +60,7 @@ class ClientSocket:
         self.keep = False
         #: Set at the close when the client's next request is already here.
         self.reused = False
+        self._given = False
 
     @property
     def socket(self) -> socket.socket:
@@ -68,6 +69,15 @@ class ClientSocket:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
+
+    def settimeout(self, value: float | None) -> None:
+        """Set the socket's timeout, unless it serves on (here or elsewhere).
+
+        gunicorn's close sets a short timeout for draining; a connection that is kept
+        must not carry it into its next request, in this process or another.
+        """
+        if not (self.reused or self._given):
+            self._sock.settimeout(value)
 
     def sendall(self, data: bytes) -> None:
         """Send; the first call (the head) waits for the next (the body), or the close."""
@@ -93,7 +103,7 @@ class ClientSocket:
             self.reused = self._done = True
             return
         if self.keep and self._handoff is not None and self._handoff.give(self._sock):
-            self._done = True
+            self._given = self._done = True
             return
         self._sock.shutdown(how)
         try:
@@ -161,6 +171,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         others = [listener, *([self.handoff.from_master] if self.handoff else [])]
         turn = 0
         while True:
+            client.setblocking(True)  # whatever the last request's close left on it
             wrapped = ClientSocket(client, self.handoff, others, turn)
             super().handle(listener, wrapped, addr)
             if not wrapped.reused:

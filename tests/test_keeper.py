@@ -1,0 +1,97 @@
+"""The master's keeper of idle connections, driven turn by turn over real sockets."""
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from civicgraph.webapp.keeper import MOST_KEPT, Handoff, Keeper
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1024)
+    yield server
+    server.close()
+
+
+def _kept(listener: socket.socket, handoff: Handoff) -> socket.socket:
+    """A client whose server-side connection was handed to the keeper."""
+    client = socket.create_connection(listener.getsockname())
+    served, _ = listener.accept()
+    assert handoff.give(served)
+    served.close()
+    return client
+
+
+def _closed(client: socket.socket) -> bool:
+    """Whether the other end closed (cleanly, or with a reset for unread bytes)."""
+    try:
+        return client.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_a_connection_evicted_while_its_client_sends_does_not_stop_the_keeper(
+    listener: socket.socket,
+) -> None:
+    handoff = Handoff()
+    keeper = Keeper(handoff)
+    keeper._selector.register(handoff.from_workers, 1)  # as ``start``, turns driven here
+    clients = []
+    for _ in range(MOST_KEPT):
+        clients.append(_kept(listener, handoff))
+        keeper._turn()
+    # One more arrives while the oldest client sends again: both in one batch, and
+    # taking the newcomer evicts the oldest before its turn comes.
+    clients.append(_kept(listener, handoff))
+    clients[0].sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    keeper._turn()
+    keeper._turn()
+    assert len(keeper._idle_since) == MOST_KEPT
+    assert _closed(clients[0])  # the evicted one
+    for client in clients:
+        client.close()
+    for held in list(keeper._idle_since):
+        held.close()
+    for end in (handoff.to_master, handoff.from_workers, handoff.to_workers, handoff.from_master):
+        end.close()
+
+
+def test_requests_wait_for_room_in_the_channel_and_are_never_dropped(
+    listener: socket.socket,
+) -> None:
+    handoff = Handoff()
+    keeper = Keeper(handoff)
+    keeper._selector.register(handoff.from_workers, 1)
+    filler, queued = socket.socket(), 0
+    while True:  # fill the channel to the serving processes
+        try:
+            socket.send_fds(handoff.to_workers, [b"c"], [filler.fileno()])
+        except BlockingIOError:
+            break
+        queued += 1
+    clients = [_kept(listener, handoff) for _ in range(3)]
+    for _ in clients:
+        keeper._turn()
+    for client in clients:
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    keeper._turn()
+    assert len(keeper._ready) == 3  # waiting, not closed
+    for _ in range(queued):  # the serving processes take what was there
+        taken = handoff.take()
+        assert taken is not None
+        taken.close()
+    keeper._turn()
+    arrived = [handoff.take() for _ in range(3)]
+    assert all(connection is not None for connection in arrived)
+    for connection in arrived:
+        assert connection is not None
+        assert connection.recv(3, socket.MSG_PEEK) == b"GET"
+        connection.close()
+    for client in [*clients, filler]:
+        client.close()
+    for end in (handoff.to_master, handoff.from_workers, handoff.to_workers, handoff.from_master):
+        end.close()
