@@ -30,7 +30,7 @@ from civicgraph.webapp import (
 from civicgraph.webapp.bodies import JSON_LIMIT
 from civicgraph.webapp.fastpath import QueryFastPath
 from civicgraph.webapp.security import add_security_headers
-from civicgraph.webapp.state import AppState, install
+from civicgraph.webapp.state import AppState, ReadModels, install
 
 
 def create_app(
@@ -67,7 +67,7 @@ def create_app(
     # The default for a route that sets no limit of its own; the routes that take
     # larger bodies (queries, updates, uploads) raise it for their own requests only.
     app.config["MAX_CONTENT_LENGTH"] = JSON_LIMIT
-    state = AppState(settings, guarded, versions)
+    state = AppState(settings, guarded, versions, ReadModels.of(guarded))
     install(app, state)
     for blueprint in (
         pages.bp,

@@ -1,59 +1,25 @@
-"""Read models that live as long as the application, rebuilt per dataset version.
+"""The application's read models, for views: built once per dataset version.
 
-Views ask here for the search index and the ontology model instead of building
-them per request; each is created on first use for the application's store.
+Views ask here for the search index and the ontology model instead of building them
+per request; ``AppState.readmodels`` holds them for the application's lifetime.
 """
 
-import threading
-from dataclasses import dataclass
-
-from flask import current_app
-
-from civicgraph.dataset.versioned import PerVersion
-from civicgraph.readmodels import ontology as ontology_doc
 from civicgraph.readmodels.browse import BrowseIndex
 from civicgraph.readmodels.ontology import OntologyDoc
 from civicgraph.readmodels.search import Searcher
 from civicgraph.webapp.state import current_state
 
-_KEY = "civicgraph.readmodels"
-_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class ReadModels:
-    """The cached models of one application."""
-
-    searcher: Searcher
-    ontology: PerVersion[OntologyDoc]
-    browse: PerVersion[BrowseIndex]
-
-
-def _models() -> ReadModels:
-    extensions = current_app.extensions
-    with _LOCK:
-        if _KEY not in extensions:
-            store = current_state().store
-            searcher = Searcher(store)
-            extensions[_KEY] = ReadModels(
-                searcher,
-                PerVersion(store, ontology_doc.build),
-                PerVersion(store, lambda s: BrowseIndex.build(s, searcher.index())),
-            )
-        models: ReadModels = extensions[_KEY]
-        return models
-
 
 def searcher() -> Searcher:
     """The application's search index."""
-    return _models().searcher
+    return current_state().readmodels.searcher
 
 
 def ontology() -> OntologyDoc:
     """The ontology page's model for the data as loaded now."""
-    return _models().ontology.get()
+    return current_state().readmodels.ontology.get()
 
 
 def browse() -> BrowseIndex:
     """The per-class lists' index for the data as loaded now."""
-    return _models().browse.get()
+    return current_state().readmodels.browse.get()

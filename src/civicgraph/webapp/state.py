@@ -5,20 +5,45 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from civicgraph.config import Settings
+from civicgraph.dataset.versioned import PerVersion
 from civicgraph.dataset.versions import VersionLog
+from civicgraph.readmodels import ontology as ontology_doc
+from civicgraph.readmodels.browse import BrowseIndex
+from civicgraph.readmodels.ontology import OntologyDoc
+from civicgraph.readmodels.search import Searcher
 from civicgraph.store import GraphStore
 from civicgraph.store.guarded import GuardedStore
 
 _KEY = "civicgraph"
 
 
+@dataclass(frozen=True)
+class ReadModels:
+    """Models read from the whole store, each built on first use and per dataset version."""
+
+    searcher: Searcher
+    ontology: PerVersion[OntologyDoc]
+    browse: PerVersion[BrowseIndex]
+
+    @classmethod
+    def of(cls, store: GraphStore) -> "ReadModels":
+        """The models of a store; nothing is read until a page asks."""
+        searcher = Searcher(store)
+        return cls(
+            searcher,
+            PerVersion(store, ontology_doc.build),
+            PerVersion(store, lambda s: BrowseIndex.build(s, searcher.index())),
+        )
+
+
 @dataclass
 class AppState:
-    """The settings, the open store and the version log of one application instance."""
+    """Everything one application instance holds: settings, store, version log, models."""
 
     settings: Settings
     store: GuardedStore
-    versions: VersionLog | None = None
+    versions: VersionLog | None
+    readmodels: ReadModels
 
 
 def install(app: Flask, state: AppState) -> None:
