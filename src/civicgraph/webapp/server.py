@@ -21,6 +21,7 @@ writer as it starts.
 """
 
 import multiprocessing
+import os
 import shutil
 import sys
 import tempfile
@@ -44,7 +45,7 @@ from civicgraph.store.isolation import Isolation, isolate_network
 from civicgraph.store.views import Generation, ReadView, ViewStore
 from civicgraph.store.writer import WriterClient, serve_writes
 from civicgraph.webapp import create_app
-from civicgraph.webapp.inplace import InPlaceLimit, limit_memory
+from civicgraph.webapp.inplace import InPlaceLimit, few_malloc_arenas, limit_memory
 from civicgraph.webapp.keeper import Handoff, Keeper
 from civicgraph.webapp.slots import Slots
 from civicgraph.webapp.state import current_store
@@ -176,6 +177,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         else:
             isolation = isolate_network()
         worker.log.info(isolation.describe())
+        few_malloc_arenas()
 
     def _worker_exit(self, _arbiter: Any, _worker: Any) -> None:
         """In the worker, as it exits: close the view or the store."""
@@ -229,6 +231,7 @@ def serve(settings: Settings) -> None:
         return
     runtime = Runtime(Path(tempfile.mkdtemp(prefix="civicgraph-")))
     helpers: list[BaseProcess] = []
+    master = os.getpid()
     try:
         Generation(runtime.generation)
         store = Path(settings.store)
@@ -246,7 +249,10 @@ def serve(settings: Settings) -> None:
         helpers.append(_start(serve_writes, ready, *args))
         _Gunicorn(settings, runtime).run()
     finally:
-        for helper in helpers:
-            helper.terminate()
-            helper.join(10)
-        shutil.rmtree(runtime.root, ignore_errors=True)
+        # A serving process leaves gunicorn's run by SystemExit through here too; only
+        # the master owns the writer and the shared files.
+        if os.getpid() == master:
+            for helper in helpers:
+                helper.terminate()
+                helper.join(10)
+            shutil.rmtree(runtime.root, ignore_errors=True)
