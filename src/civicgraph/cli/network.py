@@ -2,6 +2,7 @@
 
 import csv
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +71,8 @@ def graph_command(
     """
     settings = settings_for(store=store)
     with opened_store(settings, reading=True) as opened:
-        names = SearchIndex.build(opened) if entity else None
         request = ViewRequest(
-            focus=read.entity(entity, names) if entity else None,
+            focus=read.entity(entity, partial(SearchIndex.build, opened)) if entity else None,
             depth=depth,
             classes=read.terms([classes or ""]),
             relations=read.terms([relations or ""]),

@@ -97,11 +97,6 @@ def communities(graph: nx.MultiDiGraph, method: CommunityMethod) -> list[frozens
     return sorted((frozenset(c) for c in found), key=lambda c: (-len(c), min(c)))
 
 
-def community_index(found: list[frozenset[str]]) -> dict[str, int]:
-    """Each node's community number (0 is the largest)."""
-    return {node: number for number, members in enumerate(found) for node in members}
-
-
 def community_names(
     found: list[frozenset[str]],
     ranked: Mapping[str, int],

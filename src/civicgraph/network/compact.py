@@ -14,7 +14,7 @@ the projection's own subgraph did, and views, layouts and paths come out the sam
 """
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import networkx as nx
@@ -28,8 +28,6 @@ from civicgraph.readmodels.evidence import Confidence
 Ints = NDArray[np.int64]
 _NODE_FIELDS: Final = ("iri", "label", "cls", "cls_label", "group", "group_label", "description")
 _EDGE_FIELDS: Final = ("id", "predicate", "property_label", "role", "start", "end", "via")
-#: The lists a node or an edge carries, each stored as CSR (pointers and rows).
-LISTS: Final = ("classes", "alt_labels", "literals", "dates", "cited")
 
 
 class _Interner:
@@ -177,18 +175,24 @@ class Compact:
         return int(order[at]) if at < len(order) and ids[order[at]] == key else None
 
     def rows(self, name: str, item: int) -> NDArray[Any]:
-        """The list ``name`` (one of ``LISTS``) of a node or an edge."""
+        """The list ``name`` of a node (classes, alt_labels, literals, dates) or edge (cited)."""
         pointers = self.arrays[f"{name}_pointers"]
         return self.arrays[name][pointers[item] : pointers[item + 1]]
 
     def _pairs(self, name: str, item: int) -> tuple[tuple[str, str], ...]:
         return tuple((self.text(a), self.text(b)) for a, b in self.rows(name, item))
 
+    def brief_info(self, node: int) -> NodeInfo:
+        """What a drawing shows of node ``node``: names, class, group, description."""
+        iri, label, cls, cls_label, group, group_label, description = map(
+            self.text, self.arrays["nodes"][node]
+        )
+        return NodeInfo(iri, label, cls, cls_label, group, group_label, description=description)
+
     def node_info(self, node: int) -> NodeInfo:
         """The record of node number ``node``, as the projection made it."""
-        fields = dict(zip(_NODE_FIELDS, map(self.text, self.arrays["nodes"][node]), strict=True))
-        return NodeInfo(
-            **fields,
+        return replace(
+            self.brief_info(node),
             classes=frozenset(self.text(c) for (c,) in self.rows("classes", node)),
             alt_labels=tuple(self.text(a) for (a,) in self.rows("alt_labels", node)),
             literals=self._pairs("literals", node),
@@ -220,10 +224,15 @@ class Compact:
                 yield int(edge), int(ends[edge, column])
 
     def subgraph(self, nodes: Iterable[int], edges: Iterable[int]) -> nx.MultiDiGraph:
-        """A networkx multigraph of some nodes and edges, records attached, in model order."""
+        """A networkx multigraph of some nodes and edges, in model order.
+
+        Nodes carry their brief records (``brief_info``): views and paths draw no more,
+        and a view of a hub may hold thousands of nodes before the cap.
+        """
         graph = nx.MultiDiGraph()
         for node in sorted(nodes):
-            graph.add_node(self.iri(node), **{INFO: self.node_info(node)})
+            brief = self.brief_info(node)
+            graph.add_node(brief.iri, **{INFO: brief})
         ends = self.arrays["ends"]
         for edge in sorted(edges):
             info = self.edge_info(edge)

@@ -366,7 +366,7 @@ class NetworkExplorer:
             part,
             request,
             self.node_cap,
-            degrees=current.degrees(),
+            degrees=dict(zip(part, current.degree_array()[nodes].tolist(), strict=True)),
             community_of=lambda: current.named_communities(method),
         )
         return view_evidence(self.store, view, part)

@@ -33,15 +33,6 @@ class EvidenceFilter:
     source: str | None = None
     min_confidence: Confidence | None = None
 
-    def admits(self, edge: EdgeInfo) -> bool:
-        """Whether an edge passes every condition that is set."""
-        if self.sourced_only and not edge.sources:
-            return False
-        if self.source is not None and self.source not in edge.sources:
-            return False
-        best = edge.confidence
-        return self.min_confidence is None or (best is not None and best >= self.min_confidence)
-
     @property
     def active(self) -> bool:
         """Whether any condition is set."""

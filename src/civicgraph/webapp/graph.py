@@ -145,13 +145,13 @@ def view_request(args: MultiDict[str, str]) -> ViewRequest:
     """Read focus, depth, filters and overflow handling from query parameters."""
     focus, source = args.get("focus"), args.get("source")
     return ViewRequest(
-        focus=read.entity(focus, _names()) if focus else None,
+        focus=read.entity(focus, _names) if focus else None,
         depth=_int(args, "depth", 1),
         classes=read.terms(args.getlist("classes")),
         relations=read.terms(args.getlist("relations")),
         evidence=EvidenceFilter(
             sourced_only=args.get("sourced", "").lower() in _TRUE,
-            source=read.entity(source, _names()) if source else None,
+            source=read.entity(source, _names) if source else None,
             min_confidence=read.confidence(args.get("min_confidence")),
         ),
         overflow=_overflow(args),
@@ -261,7 +261,7 @@ def _box_labels(args: MultiDict[str, str], projection: Projection) -> dict[str, 
     found = {}
     for value in (args.get(name, "") for name in ("focus", "from", "to")):
         try:
-            iri = read.entity(value, _names()) if value else None
+            iri = read.entity(value, _names) if value else None
         except UserInputError:
             continue
         if iri is not None and iri in projection:
@@ -327,7 +327,7 @@ def api_entities() -> ResponseReturnValue:
 @bp.get("/api/graph/node")
 def api_node() -> ResponseReturnValue:
     """One node's details for the side panel: literals, classes and centrality."""
-    iri = read.entity(request.args.get("id", ""), _names())
+    iri = read.entity(request.args.get("id", ""), _names)
     projection = explorer().projection()
     info = projection.node_info(iri)
     return jsonify(
@@ -354,8 +354,8 @@ def api_path() -> ResponseReturnValue:
         raise UserInputError("Give both ends of the path as 'from' and 'to'")
     projection = projection_for(args)
     result = explorer().paths(
-        read.entity(args["from"], _names()),
-        read.entity(args["to"], _names()),
+        read.entity(args["from"], _names),
+        read.entity(args["to"], _names),
         max_hops=_int(args, "max_hops", 4),
         k=_int(args, "k", 5),
         relations=read.terms(args.getlist("relations")),
