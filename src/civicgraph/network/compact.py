@@ -13,8 +13,9 @@ them, so a subgraph rebuilt from the arrays (``Compact.subgraph``) iterates exac
 the projection's own subgraph did, and views, layouts and paths come out the same.
 """
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Final
 
 import networkx as nx
@@ -28,6 +29,10 @@ from civicgraph.readmodels.evidence import Confidence
 Ints = NDArray[np.int64]
 _NODE_FIELDS: Final = ("iri", "label", "cls", "cls_label", "group", "group_label", "description")
 _EDGE_FIELDS: Final = ("id", "predicate", "property_label", "role", "start", "end", "via")
+
+
+#: Decoded strings each process keeps (a few MiB at most).
+TEXTS_KEPT: Final = 1 << 15
 
 
 class _Interner:
@@ -120,6 +125,7 @@ class Compact:
     """One projection as arrays (memory-mapped from a file, or held for an in-memory store)."""
 
     arrays: dict[str, NDArray[Any]]
+    _texts: Callable[[int], str] = field(init=False, repr=False, compare=False)
 
     def __getattr__(self, name: str) -> NDArray[Any]:
         try:
@@ -137,10 +143,17 @@ class Compact:
         """How many relations the network holds."""
         return len(self.arrays["edges"])
 
-    def text(self, sid: int) -> str:
-        """The interned string ``sid``."""
+    def __post_init__(self) -> None:
+        # Labels, classes and relation names repeat from record to record.
+        object.__setattr__(self, "_texts", lru_cache(maxsize=TEXTS_KEPT)(self._decode))
+
+    def _decode(self, sid: int) -> str:
         offsets = self.arrays["string_offsets"]
         return bytes(self.arrays["strings"][offsets[sid] : offsets[sid + 1]]).decode()
+
+    def text(self, sid: int) -> str:
+        """The interned string ``sid``."""
+        return self._texts(int(sid))
 
     def sid(self, text: str) -> int | None:
         """The id of an interned string, or None (a linear scan: for a few filter terms)."""
@@ -223,11 +236,15 @@ class Compact:
             for edge in self.arrays[f"{direction}_edges"][pointers[node] : pointers[node + 1]]:
                 yield int(edge), int(ends[edge, column])
 
-    def subgraph(self, nodes: Iterable[int], edges: Iterable[int]) -> nx.MultiDiGraph:
+    def subgraph(
+        self, nodes: Iterable[int], edges: Iterable[int], *, records: bool = True
+    ) -> nx.MultiDiGraph:
         """A networkx multigraph of some nodes and edges, in model order.
 
         Nodes carry their brief records (``brief_info``): views and paths draw no more,
-        and a view of a hub may hold thousands of nodes before the cap.
+        and a view of a hub may hold thousands of nodes before the cap. Edges carry
+        their records unless ``records`` is false (a view aggregated by class or
+        community counts edges and reads nothing else of them).
         """
         graph = nx.MultiDiGraph()
         for node in sorted(nodes):
@@ -235,7 +252,10 @@ class Compact:
             graph.add_node(brief.iri, **{INFO: brief})
         ends = self.arrays["ends"]
         for edge in sorted(edges):
-            info = self.edge_info(edge)
-            u, v = ends[edge]
-            graph.add_edge(self.iri(int(u)), self.iri(int(v)), key=info.id, **{INFO: info})
+            u, v = (self.iri(int(end)) for end in ends[edge])
+            if records:
+                info = self.edge_info(edge)
+                graph.add_edge(u, v, key=info.id, **{INFO: info})
+            else:
+                graph.add_edge(u, v)
         return graph

@@ -38,6 +38,8 @@ def view_evidence(
     store: GraphStore, view: View, part: nx.MultiDiGraph, known: Collection[str] | None = None
 ) -> View:
     """The view with evidence on each relation it draws (``known``: only those edge ids)."""
+    if view.aggregated:
+        return view
     drawn = {e.id for e in view.edges if e.count == 1 and (known is None or e.id in known)}
     edges = [(u, d[INFO], v) for u, v, d in part.edges(data=True) if d[INFO].id in drawn]
     found = evidence_of(store, edges)

@@ -361,7 +361,8 @@ class NetworkExplorer:
         """The nodes and edges a request asks for, within the node cap (on a day if given)."""
         current = projection or self.projection()
         nodes, edges = select(current.scope, request)
-        part = current.model.subgraph(nodes, edges)
+        aggregated = len(nodes) > self.node_cap and request.overflow != "top"
+        part = current.model.subgraph(nodes, edges, records=not aggregated)
         view = build_view(
             part,
             request,
