@@ -1,4 +1,4 @@
-"""``bench/REPORT.md``: latency per query, ratios to each peer, and the issue's targets.
+"""``bench/REPORT.md``: latency per query, ratios to each peer, and the speed targets.
 
 A ratio above 1 means civicgraph took longer. Geometric means are over the SPARQL
 mix, which every peer runs; the graph API rows are civicgraph's own.
@@ -77,7 +77,7 @@ def _facts_table(result: SizeResult) -> list[str]:
 
 @dataclass(frozen=True)
 class Target:
-    """One target of the issue: what was wanted, what was measured, and the gap."""
+    """One speed target: what was wanted, what was measured, and the gap."""
 
     name: str
     wanted: str

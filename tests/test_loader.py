@@ -1,12 +1,17 @@
 """Loading files into named graphs, idempotently, with content hashes."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from civicgraph.config import Settings
 from civicgraph.dataset import loader
+from civicgraph.dataset.loader import dataset_version
 from civicgraph.errors import RdfSyntaxError
-from civicgraph.store import GraphStore
+from civicgraph.store import EmbeddedStore, GraphStore
+from civicgraph.store.guarded import GuardedStore
+from civicgraph.store.results import QueryResult
 from civicgraph.vocab import graph_iri
 
 
@@ -49,3 +54,25 @@ def test_a_write_that_is_not_a_load_changes_the_version(store: GraphStore, data_
     store.update("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:p> <urn:b> } }")  # named: Virtuoso
     loader.record_revision(store)
     assert loader.dataset_version(store) != before
+
+
+EX = "http://example.org/"
+
+
+def test_the_dataset_version_is_read_once_per_write(data_dir: Path) -> None:
+    """Pages and caches ask for the version on every request; the store keeps it."""
+    asked: list[str] = []
+
+    class Counting(EmbeddedStore):
+        def query(self, sparql: str, **options: Any) -> QueryResult:
+            asked.append(sparql)
+            return super().query(sparql, **options)
+
+    guarded = GuardedStore(Counting(), Settings(store="memory"))
+    loader.load_file(guarded, data_dir / "small.ttl")
+    asked.clear()
+    first, again = dataset_version(guarded), dataset_version(guarded)
+    assert (first, len(asked)) == (again, 1)
+    guarded.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}s> <{EX}p> 2 }} }}")
+    assert dataset_version(guarded) != first
+    assert len(asked) == 2

@@ -1,6 +1,10 @@
-"""The process model over real HTTP: fairness, the answer byte cap, one writer, views."""
+"""The process model over real HTTP: one writer, views, the byte cap, kept-alive connections."""
 
+import http.client
+import socket
+import time
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -8,11 +12,13 @@ import requests
 from bench.peers import group_memory
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer
+from tests.test_guard import ENDLESS
 
 pytestmark = pytest.mark.server
 AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 MIB = 1024 * 1024
 BIG = "http://example.org/big"
+JSON_ACCEPT = {"Accept": "application/sparql-results+json"}
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +80,70 @@ def test_a_capped_answer_of_long_strings_stays_small_in_the_server(
     assert 0 < kept < 40
     assert len(response.json()["results"]["bindings"]) == kept
     assert grown < 200 * MIB
+
+
+def _get(connection: http.client.HTTPConnection, query: str) -> http.client.HTTPResponse:
+    connection.request("GET", "/sparql?" + urlencode({"query": query}), headers=JSON_ACCEPT)
+    response = connection.getresponse()
+    response.read()
+    return response
+
+
+def test_a_connection_is_kept_alive_between_requests(server: LiveServer) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    first = _get(connection, "ASK {}")
+    local = connection.sock.getsockname()
+    time.sleep(0.3)  # idle: held by the master meanwhile, not by a serving process
+    second = _get(connection, "ASK {}")
+    assert (first.status, second.status) == (200, 200)
+    assert first.getheader("Connection") == "keep-alive"
+    assert connection.sock.getsockname() == local  # the same connection served both
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A 2 s time limit: a stopped query ends well within a kept connection's idle time."""
+    env = {"CIVICGRAPH_QUERY_TIMEOUT": "2", "CIVICGRAPH_LOAD_BUNDLED": "false"}
+    live = LiveServer(tmp_path_factory.mktemp("quick") / "store", env).start()
+    yield live
+    live.stop()
+
+
+def test_a_kept_connection_survives_a_query_stopped_at_the_limit(quick: LiveServer) -> None:
+    """The process killed at the time limit held no idle connection of other clients."""
+    idle = http.client.HTTPConnection("127.0.0.1", quick.port, timeout=30)
+    assert _get(idle, "ASK {}").status == 200
+    local = idle.sock.getsockname()
+    stopped = requests.get(f"{quick.url}/sparql", params={"query": ENDLESS}, timeout=30)
+    assert stopped.status_code == 503
+    assert stopped.headers["Connection"] == "close"
+    assert _get(idle, "ASK {}").status == 200
+    assert idle.sock.getsockname() == local
+    idle.close()
+
+
+def test_a_request_with_a_body_closes_its_connection(server: LiveServer) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request(
+        "POST",
+        "/sparql",
+        body="ASK {}",
+        headers={**JSON_ACCEPT, "Content-Type": "application/sparql-query"},
+    )
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 200
+    assert response.getheader("Connection") == "close"
+    connection.close()
+
+
+def test_pipelined_requests_get_the_first_answer_and_a_close(server: LiveServer) -> None:
+    one = f"GET /sparql?{urlencode({'query': 'ASK {}'})} HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:
+        raw.sendall((one + one).encode())
+        received = b""
+        while chunk := raw.recv(65536):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 200")
+    assert b"Connection: close" in received.split(b"\r\n\r\n", 1)[0]

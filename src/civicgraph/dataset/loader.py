@@ -18,6 +18,7 @@ from civicgraph.formats import Format, Kind, from_path
 from civicgraph.queries import rows
 from civicgraph.resources import bundled_files
 from civicgraph.store import GraphStore, ProgressCallback
+from civicgraph.store.base import Remembers
 from civicgraph.store.results import term_value
 from civicgraph.vocab import META, META_GRAPH, XSD, graph_iri
 
@@ -95,7 +96,17 @@ def record_load(store: GraphStore, graph: str, sha256: str) -> None:
 
 
 def _bookkeeping(store: GraphStore) -> tuple[dict[str, LoadRecord], str]:
-    """Every graph's load record by graph IRI, and the dataset revision ('' if none)."""
+    """Every graph's load record by graph IRI, and the dataset revision ('' if none).
+
+    Pages, exports and every cache keyed on the dataset version ask for this on each
+    request; a store that remembers keeps it until the next write.
+    """
+    if isinstance(store, Remembers):
+        return store.remembered("bookkeeping", lambda: _read_bookkeeping(store))
+    return _read_bookkeeping(store)
+
+
+def _read_bookkeeping(store: GraphStore) -> tuple[dict[str, LoadRecord], str]:
     records, revision = {}, ""
     for row in rows(store.query(_RECORDED)):
         if "revision" in row:

@@ -7,7 +7,7 @@ graph atomically, dump, and list graphs. Anything else is built on these.
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, TypeVar, runtime_checkable
 
 from civicgraph.formats import Format
 from civicgraph.store.results import QueryResult, Term
@@ -94,4 +94,16 @@ class GraphStore(Writes, Protocol):
 
     def close(self) -> None:
         """Release files, locks and connections."""
+        ...
+
+
+T = TypeVar("T")
+
+
+@runtime_checkable
+class Remembers(Protocol):
+    """A store that keeps values computed from its data until the next write it sees."""
+
+    def remembered(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, or the value it gave since the last write."""
         ...

@@ -7,7 +7,9 @@ leftover staging graph (a crash between the two steps) is dropped on the next op
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, Final, cast
 
@@ -15,7 +17,9 @@ from pyoxigraph import (
     DefaultGraph,
     NamedNode,
     Quad,
+    QueryBoolean,
     QuerySolutions,
+    QueryTriples,
     Store,
     Variable,
 )
@@ -26,11 +30,12 @@ from civicgraph.errors import (
     StoreLockedError,
     UserInputError,
 )
-from civicgraph.formats import Format
+from civicgraph.formats import Format, Kind, negotiate
 from civicgraph.sparql.lexer import declares_dataset
 from civicgraph.sparql.messages import explained
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
-from civicgraph.store.results import QueryResult, Term
+from civicgraph.store.native import write_natively
+from civicgraph.store.results import QueryResult, SerializedResult, Term, serialize_negotiated
 from civicgraph.store.streams import (
     STAGING_PREFIX,
     ProgressReader,
@@ -103,25 +108,52 @@ class EmbeddedStore:
         A query's own ``FROM``/``FROM NAMED`` wins over the union default graph, and
         a dataset given here wins over both (SPARQL 1.1 Protocol §2.1.4).
         """
-        substitutions = {Variable(k): v for k, v in (bindings or {}).items()}
-        try:
-            raw = self._store.query(
-                sparql,
-                base_iri=base_iri,
-                substitutions=substitutions or None,
-                use_default_graph_as_union=default_graphs is None and not declares_dataset(sparql),
-                default_graph=None
-                if default_graphs is None
-                else [graph_name(g) for g in default_graphs],
-                named_graphs=None if named_graphs is None else [NamedNode(g) for g in named_graphs],
-            )
-            return materialize(raw, max_rows, max_bytes)
-        except SyntaxError as exc:
-            raise explained(sparql, str(exc)) from exc
-        except RuntimeError as exc:  # e.g. a binding for a variable the query does not project
-            raise UserInputError(f"The query cannot run: {exc}") from exc
-        except OSError as exc:
-            raise StoreError(f"The store failed while querying: {exc}") from exc
+        dataset = _Dataset(default_graphs, named_graphs, base_iri, bindings)
+        with _query_errors(sparql):
+            return materialize(self._evaluate(sparql, dataset), max_rows, max_bytes)
+
+    def query_serialized(
+        self,
+        sparql: str,
+        accept: str | None,
+        *,
+        default_graphs: Sequence[str | None] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        max_rows: int | None = None,
+        max_bytes: int | None = None,
+        base_iri: str | None = None,
+    ) -> SerializedResult:
+        """``query``, answered in the format ``accept`` prefers: what the endpoint sends.
+
+        A SELECT answer in SPARQL JSON that fits the caps is written by pyoxigraph
+        (``store/native.py``); one that may not is evaluated again and cut in Python.
+        """
+        dataset = _Dataset(default_graphs, named_graphs, base_iri)
+        with _query_errors(sparql):
+            raw = self._evaluate(sparql, dataset)
+            if isinstance(raw, QuerySolutions):
+                fmt = negotiate(accept, Kind.RESULTS)
+                if fmt.name == "json":
+                    native = write_natively(raw, fmt, max_rows, max_bytes)
+                    if native is not None:
+                        return native
+                    raw = self._evaluate(sparql, dataset)
+            return serialize_negotiated(materialize(raw, max_rows, max_bytes), accept)
+
+    def _evaluate(
+        self, sparql: str, dataset: "_Dataset"
+    ) -> QuerySolutions | QueryBoolean | QueryTriples:
+        """pyoxigraph's lazy result of a query over the union of graphs, or the dataset."""
+        default, named = dataset.default_graphs, dataset.named_graphs
+        substitutions = {Variable(k): v for k, v in (dataset.bindings or {}).items()}
+        return self._store.query(
+            sparql,
+            base_iri=dataset.base_iri,
+            substitutions=substitutions or None,
+            use_default_graph_as_union=default is None and not declares_dataset(sparql),
+            default_graph=None if default is None else [graph_name(g) for g in default],
+            named_graphs=None if named is None else [NamedNode(g) for g in named],
+        )
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update in one transaction."""
@@ -322,3 +354,29 @@ def _marker_object(graph: str | None) -> NamedNode:
 def _marked_graph(term: object) -> str | None:
     assert isinstance(term, NamedNode)
     return None if term == _DEFAULT_GRAPH_MARK else term.value
+
+
+@dataclass(frozen=True)
+class _Dataset:
+    """What a query runs over besides its text (SPARQL 1.1 Protocol §2.1.4), and its base."""
+
+    default_graphs: Sequence[str | None] | None
+    named_graphs: Sequence[str] | None
+    base_iri: str | None
+    bindings: Mapping[str, Term] | None = None
+
+
+@contextmanager
+def _query_errors(sparql: str) -> Iterator[None]:
+    """pyoxigraph's errors while parsing or evaluating, as the errors users are shown.
+
+    Evaluation is lazy, so they may come while the answer is being read or written.
+    """
+    try:
+        yield
+    except SyntaxError as exc:
+        raise explained(sparql, str(exc)) from exc
+    except RuntimeError as exc:  # e.g. a binding for a variable the query does not project
+        raise UserInputError(f"The query cannot run: {exc}") from exc
+    except OSError as exc:
+        raise StoreError(f"The store failed while querying: {exc}") from exc

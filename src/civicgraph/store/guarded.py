@@ -13,15 +13,19 @@ without a hard time limit.
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from civicgraph.config import Settings
 from civicgraph.formats import Format
 from civicgraph.sparql.fetching import refuse_fetching
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, RdfInput
+from civicgraph.store.remote import RemoteStore
 from civicgraph.store.results import QueryResult, SerializedResult, Term
+from civicgraph.store.views import ViewStore
 from civicgraph.store.workers import READ_CALLS, QueryPool
 from civicgraph.store.writer import apply_write, changes_data
+
+T = TypeVar("T")
 
 #: Makes the context a read is evaluated in: it stops the read at the time limit.
 Limit = Callable[[], AbstractContextManager[None]]
@@ -49,6 +53,8 @@ class GuardedStore:
         self.on_write = on_write
         self.byte_cap = settings.answer_byte_cap
         self.limit = limit
+        self._writes = 0
+        self._remembered: dict[str, tuple[int, Any]] = {}
         self.pool: QueryPool | None = None
         path = primary.path if isinstance(primary, EmbeddedStore) else None
         if limit is None and path is not None and not getattr(primary, "read_only", True):
@@ -59,6 +65,33 @@ class GuardedStore:
                 memory_budget=settings.memory_budget,
                 short_limit=settings.short_query_limit,
             )
+
+    def write_count(self) -> int | None:
+        """A number that changes with every write this process can see, or None.
+
+        Writes of other serving processes reach this one through the shared write
+        counter its view watches; in one process every write passes through here. A
+        remote store may be written by other programs, so it has no such number.
+        """
+        if isinstance(self.primary, ViewStore):
+            return self.primary.view.generation.value()
+        if isinstance(self.primary, RemoteStore):
+            return None
+        return self._writes
+
+    def remembered(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, kept until the next write: per-request work that only the
+        data decides (the dataset version, the load records) is then done once."""
+        count = self.write_count()
+        if count is None:
+            return compute()
+        found = self._remembered.get(name)
+        if found is not None and found[0] == count:
+            value: T = found[1]
+            return value
+        value = compute()
+        self._remembered[name] = (count, value)
+        return value
 
     def _read(self, method: str, **kwargs: Any) -> Any:
         if self.pool is not None:
@@ -77,6 +110,7 @@ class GuardedStore:
             result = apply_write(self.primary, method, kwargs)
             if self.pool is not None:
                 self.pool.bump()
+        self._writes += 1
         if self.on_write is not None and changes_data(method, kwargs, result):
             self.on_write(action)
         return result

@@ -19,7 +19,7 @@ from civicgraph.errors import StoreError
 from civicgraph.formats import Format
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput, Writes
 from civicgraph.store.embedded import EmbeddedStore
-from civicgraph.store.results import QueryResult
+from civicgraph.store.results import QueryResult, SerializedResult
 
 _COUNT: Final = struct.Struct("<Q")
 #: Pauses between attempts to open the store read-only, in seconds.
@@ -100,6 +100,13 @@ class ViewStore:
         """Run a query over the view."""
         result: QueryResult = self.view.read("query", sparql=sparql, **options)
         return result
+
+    def query_serialized(self, sparql: str, accept: str | None, **options: Any) -> SerializedResult:
+        """Run a query over the view, answered as the endpoint sends it."""
+        found: SerializedResult = self.view.read(
+            "query_serialized", sparql=sparql, accept=accept, **options
+        )
+        return found
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Apply an update in the writer process."""

@@ -44,7 +44,7 @@ from civicgraph.store.base import GraphStore
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.isolation import isolate_network
 from civicgraph.store.results import SerializedResult, serialize_negotiated
-from civicgraph.store.views import open_read_only
+from civicgraph.store.views import ViewStore, open_read_only
 
 #: How long a new child may take to import and open the store before it is given up.
 START_TIMEOUT: Final = 60.0
@@ -205,7 +205,13 @@ def exit_with_parent(parent: int) -> None:
 
 
 def _query_serialized(store: GraphStore, accept: str | None, **options: Any) -> SerializedResult:
-    """``query``, answered in the format ``accept`` prefers: what the endpoint sends."""
+    """``query``, answered in the format ``accept`` prefers: what the endpoint sends.
+
+    An embedded store (or a view of one) answers itself, with pyoxigraph's writer
+    where it can; any other store's result is serialized here.
+    """
+    if isinstance(store, EmbeddedStore | ViewStore):
+        return store.query_serialized(accept=accept, **options)
     return serialize_negotiated(store.query(**options), accept)
 
 

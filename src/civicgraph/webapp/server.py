@@ -22,7 +22,6 @@ writer as it starts.
 
 import multiprocessing
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -34,7 +33,6 @@ from typing import Any, Final
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
-from gunicorn.workers.sync import SyncWorker
 
 from civicgraph.config import Settings
 from civicgraph.dataset.loader import LoadReport, load_bundled
@@ -47,14 +45,14 @@ from civicgraph.store.views import Generation, ReadView, ViewStore
 from civicgraph.store.writer import WriterClient, serve_writes
 from civicgraph.webapp import create_app
 from civicgraph.webapp.inplace import InPlaceLimit, limit_memory
+from civicgraph.webapp.keeper import Handoff, Keeper
 from civicgraph.webapp.slots import Slots
 from civicgraph.webapp.state import current_store
 from civicgraph.webapp.watchdog import Watchdog
+from civicgraph.webapp.worker import ClientSocket, ServingWorker
 
 #: How long the writer may take to open the store and load the bundled data.
 WRITER_START_TIMEOUT: Final = 600.0
-#: A body up to this size goes out in one piece with its response's head.
-COALESCE_BYTES: Final = 64 * 1024
 #: Threads of the single serving process for an in-memory or remote store.
 THREADS: Final = 8
 
@@ -129,84 +127,14 @@ def _start(target: Callable[..., None], ready: Path | None, *args: Any) -> BaseP
     return child
 
 
-class _PromptClose:
-    """A client socket that sends a response in one piece and closes without waiting.
-
-    gunicorn writes a response's head and its body with two calls, which on a fresh
-    connection costs two segments and two wake-ups of the client for a small answer:
-    the head is held here and sent with the body. gunicorn's sync worker then
-    half-closes the connection and waits for the client to close its side, so that
-    unread request bytes cannot turn the close into a reset; when nothing is left
-    unread, that wait only holds the serving process idle for a round trip to the
-    client, and ``recv`` after the half-close reports the end at once instead.
-    """
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock, self._done = sock, False
-        self._head: bytes | None = None
-        self._first = True
-
-    @property
-    def socket(self) -> socket.socket:
-        """The client socket itself."""
-        return self._sock
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
-
-    def sendall(self, data: bytes) -> None:
-        """Send; the first call (the head) waits for the next (the body), or the close."""
-        if self._first:
-            self._first, self._head = False, bytes(data)
-            return
-        head, self._head = self._head, None
-        if head is not None and len(data) <= COALESCE_BYTES:
-            data = head + data
-        elif head is not None:
-            self._sock.sendall(head)
-        self._sock.sendall(data)
-
-    def _flush(self) -> None:
-        head, self._head = self._head, None
-        if head is not None:
-            self._sock.sendall(head)
-
-    def shutdown(self, how: int) -> None:
-        """Half-close, and note whether any request bytes are still unread."""
-        self._flush()
-        self._sock.shutdown(how)
-        try:
-            self._done = not self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            self._done = True
-        except OSError:
-            self._done = False
-
-    def close(self) -> None:
-        """Send what is held, then close."""
-        try:
-            self._flush()
-        finally:
-            self._sock.close()
-
-    def recv(self, size: int, flags: int = 0) -> bytes:
-        """Read as the socket does, or report the end once nothing is left to drain."""
-        return b"" if self._done else self._sock.recv(size, flags)
-
-
-class ServingWorker(SyncWorker):  # type: ignore[misc]
-    """gunicorn's sync worker, one request at a time, without the idle wait at close."""
-
-    def handle(self, listener: Any, client: socket.socket, addr: Any) -> None:
-        super().handle(listener, _PromptClose(client), addr)
-
-
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     """A gunicorn application whose WSGI app is built by ``create_app`` in the worker."""
 
     def __init__(self, settings: Settings, runtime: Runtime | None) -> None:
         self.settings, self.runtime = settings, runtime
         self.slots = Slots(runtime.slots, settings.serving_processes) if runtime else None
+        #: How serving processes pass kept-alive connections to the master and back.
+        self.handoff = Handoff() if runtime else None
         self.app: Flask | None = None
         super().__init__()
 
@@ -255,9 +183,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             current_store(self.app).close()
 
     def _when_ready(self, _arbiter: Any) -> None:
-        """In the master, once it listens: start the watchdog of in-place evaluation."""
+        """In the master, once it listens: start the watchdog and the keep-alive keeper."""
         if self.slots is not None:
             Watchdog(self.slots).start()
+        if self.handoff is not None:
+            Keeper(self.handoff).start()
 
     def _child_exit(self, _arbiter: Any, worker: Any) -> None:
         """In the master, when a serving process has gone: free its slot."""
@@ -276,7 +206,7 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
 
     def with_client(environ: dict[str, Any], start_response: Any) -> Any:
         client = environ.get("gunicorn.socket")
-        if isinstance(client, _PromptClose):  # the app sees the socket itself
+        if isinstance(client, ClientSocket):  # the app sees the socket itself
             client = environ["gunicorn.socket"] = client.socket
         limit.client = client.fileno() if client is not None else None
         limit.environ = environ

@@ -1,0 +1,137 @@
+"""Idle keep-alive connections, held by the gunicorn master between requests.
+
+A client that keeps its connection open saves a TCP handshake and a teardown per
+request on both sides, which for a cheap query costs more than the query. A serving
+process cannot hold an idle connection itself: it answers one request at a time, so
+the client's next request would wait behind whatever the process evaluates next, and
+when the watchdog kills the process at a time limit every connection it held would
+die with it. So after an answer the serving process passes the connection to the
+master (a descriptor over a Unix socket, ``SCM_RIGHTS``) and forgets it; the master's
+``Keeper`` thread waits until the client sends again and passes the connection to
+whichever serving process is free, through a socket every serving process reads
+from, as they all accept from the listening socket. A connection idle for
+``IDLE_SECONDS`` is closed, as any server closes idle connections.
+"""
+
+import contextlib
+import selectors
+import socket
+import threading
+import time
+from typing import Final
+
+#: How long an idle kept-alive connection stays open, seconds.
+IDLE_SECONDS: Final = 5.0
+#: How often idle connections are swept, seconds.
+SWEEP_SECONDS: Final = 1.0
+#: Most idle connections held at once; past it the longest idle one is closed, so that
+#: clients opening connections and leaving them idle cannot use up descriptors.
+MOST_KEPT: Final = 512
+_TAG: Final = b"c"
+
+
+class Handoff:
+    """The two channels between the serving processes and the master.
+
+    Made in the master before it forks, so that every serving process inherits its
+    ends. Each message carries one descriptor and is read whole by one reader
+    (sequenced packets: unlike datagrams, their queue is bounded by bytes, not by a
+    length of ten).
+    """
+
+    def __init__(self) -> None:
+        self.to_master, self.from_workers = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.to_workers, self.from_master = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.from_master.setblocking(False)
+        self.to_workers.setblocking(False)  # a full channel must not stall the master
+        self.to_master.settimeout(1.0)
+
+    def give(self, client: socket.socket) -> bool:
+        """In a serving process: pass an idle connection to the master."""
+        try:
+            socket.send_fds(self.to_master, [_TAG], [client.fileno()])
+        except OSError:
+            return False
+        return True
+
+    def take(self) -> socket.socket | None:
+        """In a serving process: a connection whose client sent again, if one waits."""
+        try:
+            _data, fds, _flags, _address = socket.recv_fds(self.from_master, 1, 1)
+        except (BlockingIOError, InterruptedError):
+            return None
+        if not fds:
+            return None
+        client = socket.socket(fileno=fds[0])
+        client.setblocking(True)
+        return client
+
+
+class Keeper:
+    """The master's thread that holds idle connections until their clients send again."""
+
+    def __init__(self, handoff: Handoff) -> None:
+        self.handoff = handoff
+        self._selector = selectors.DefaultSelector()
+        self._idle_since: dict[socket.socket, float] = {}
+        self._thread = threading.Thread(target=self._run, name="keep-alive", daemon=True)
+
+    def start(self) -> None:
+        """Start holding connections (in the master, once it is ready)."""
+        self._selector.register(self.handoff.from_workers, selectors.EVENT_READ)
+        self._thread.start()
+
+    def _run(self) -> None:
+        swept = time.monotonic()
+        while True:
+            for key, _events in self._selector.select(SWEEP_SECONDS):
+                if key.fileobj is self.handoff.from_workers:
+                    self._receive()
+                else:
+                    self._pass_on(key.fileobj)  # type: ignore[arg-type]
+            if time.monotonic() - swept >= SWEEP_SECONDS:
+                self._sweep()
+                swept = time.monotonic()
+
+    def _receive(self) -> None:
+        """Take an idle connection from a serving process and wait for its client."""
+        try:
+            _data, fds, _flags, _address = socket.recv_fds(self.handoff.from_workers, 1, 1)
+        except OSError:
+            return
+        for fd in fds:
+            if len(self._idle_since) >= MOST_KEPT:
+                self._close(next(iter(self._idle_since)))  # the longest idle (insertion order)
+            client = socket.socket(fileno=fd)
+            self._idle_since[client] = time.monotonic()
+            self._selector.register(client, selectors.EVENT_READ)
+
+    def _pass_on(self, client: socket.socket) -> None:
+        """The client sent a request: a free serving process takes the connection.
+
+        A client that closed its side instead is closed here.
+        """
+        self._forget(client)
+        try:
+            if client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT):
+                socket.send_fds(self.handoff.to_workers, [_TAG], [client.fileno()])
+        except OSError:
+            pass  # gone, or no room in the channel: the client sees its connection close
+        finally:
+            client.close()
+
+    def _sweep(self) -> None:
+        """Close connections idle for longer than ``IDLE_SECONDS``."""
+        cutoff = time.monotonic() - IDLE_SECONDS
+        for client, since in list(self._idle_since.items()):
+            if since < cutoff:
+                self._close(client)
+
+    def _close(self, client: socket.socket) -> None:
+        self._forget(client)
+        with contextlib.suppress(OSError):
+            client.close()
+
+    def _forget(self, client: socket.socket) -> None:
+        self._selector.unregister(client)
+        del self._idle_since[client]

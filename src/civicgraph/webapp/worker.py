@@ -1,0 +1,197 @@
+"""How a serving process handles a connection: one request at a time, kept alive between.
+
+``ServingWorker`` is gunicorn's sync worker with three changes, each measured on the
+cheap query: a response's head goes out with its body in one segment; the close
+does not wait a round trip for the client when the request was read whole; and a
+connection the client wants kept open goes to the master's keeper
+(``webapp/keeper.py``) after the answer instead of being closed, and comes back to
+whichever serving process is free when the client sends again.
+"""
+
+import select
+import socket
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Final
+
+from gunicorn.http import wsgi
+from gunicorn.http.body import LengthReader
+from gunicorn.workers.sync import SyncWorker
+
+from civicgraph.webapp.keeper import Handoff
+
+#: A body up to this size goes out in one piece with its response's head.
+COALESCE_BYTES: Final = 64 * 1024
+#: How long a serving process waits for a kept connection's next request itself
+#: before passing it to the master, seconds.
+LINGER_SECONDS: Final = 0.002
+#: How many requests in a row a serving process takes from one connection while other
+#: clients wait: a few save the round trip through the master, more would be unfair.
+IN_A_ROW: Final = 8
+
+
+class ClientSocket:
+    """A client socket that sends a response in one piece and closes without waiting.
+
+    gunicorn writes a response's head and its body with two calls, which costs two
+    segments and two wake-ups of the client for a small answer: the head is held here
+    and sent with the body. gunicorn then half-closes the connection and waits for
+    the client to close its side, so that unread request bytes cannot turn the close
+    into a reset; when nothing is left unread that wait only holds the serving process
+    idle for a round trip, and ``recv`` after the half-close reports the end at once
+    instead. A connection marked ``keep`` whose client sends again within
+    ``LINGER_SECONDS`` is served again here (``reused``), unless other clients wait
+    (``others``) and this connection had its ``IN_A_ROW`` turns (``turn``); otherwise
+    it is passed to the master at that point.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        handoff: Handoff | None,
+        others: Sequence[Any] = (),
+        turn: int = 0,
+    ) -> None:
+        self._sock, self._handoff, self._others, self._done = sock, handoff, others, False
+        self._turn = turn
+        self._head: bytes | None = None
+        self._first = True
+        #: Set once the answer is sent, when the connection may serve another request.
+        self.keep = False
+        #: Set at the close when the client's next request is already here.
+        self.reused = False
+
+    @property
+    def socket(self) -> socket.socket:
+        """The client socket itself."""
+        return self._sock
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+    def sendall(self, data: bytes) -> None:
+        """Send; the first call (the head) waits for the next (the body), or the close."""
+        if self._first:
+            self._first, self._head = False, bytes(data)
+            return
+        head, self._head = self._head, None
+        if head is not None and len(data) <= COALESCE_BYTES:
+            data = head + data
+        elif head is not None:
+            self._sock.sendall(head)
+        self._sock.sendall(data)
+
+    def _flush(self) -> None:
+        head, self._head = self._head, None
+        if head is not None:
+            self._sock.sendall(head)
+
+    def shutdown(self, how: int) -> None:
+        """Half-close (or pass a kept connection on), noting whether bytes are unread."""
+        self._flush()
+        if self.keep and self._next_request_first():
+            self.reused = self._done = True
+            return
+        if self.keep and self._handoff is not None and self._handoff.give(self._sock):
+            self._done = True
+            return
+        self._sock.shutdown(how)
+        try:
+            self._done = not self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            self._done = True
+        except OSError:
+            self._done = False
+
+    def _next_request_first(self) -> bool:
+        """Whether the client sent again within the linger, and may be served first."""
+        ready, _, _ = select.select([self._sock, *self._others], [], [], LINGER_SECONDS)
+        return self._sock in ready and (len(ready) == 1 or self._turn < IN_A_ROW)
+
+    def close(self) -> None:
+        """Send what is held, then close this process's copy (unless it serves again)."""
+        try:
+            self._flush()
+        finally:
+            if not self.reused:
+                self._sock.close()
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        """Read as the socket does, or report the end once nothing is left to drain."""
+        return b"" if self._done else self._sock.recv(size, flags)
+
+
+def _bodiless(req: Any) -> bool:
+    """Whether a request has no body and nothing was read past it (no pipelining)."""
+    reader = getattr(req.body, "reader", None)
+    bodiless = isinstance(reader, LengthReader) and reader.length == 0
+    return bodiless and not req.unreader.buf.getvalue()
+
+
+class ServingWorker(SyncWorker):  # type: ignore[misc]
+    """gunicorn's sync worker, one request at a time, connections kept by the master."""
+
+    @property
+    def handoff(self) -> Handoff | None:
+        """The channels to the master's keeper (None when serving without one)."""
+        found: Handoff | None = getattr(self.app, "handoff", None)
+        return found
+
+    def run(self) -> None:
+        """Wait for kept connections coming back as for new ones."""
+        if self.handoff is not None:
+            self.wait_fds.append(self.handoff.from_master)
+        super().run()
+
+    def accept(self, listener: Any) -> None:
+        """Serve a kept connection whose client sent again, else accept a new one."""
+        kept = self.handoff.take() if self.handoff is not None else None
+        if kept is None:
+            super().accept(listener)
+            return
+        try:
+            address = kept.getpeername()
+        except OSError:
+            kept.close()
+            return
+        self.handle(listener, kept, address)
+
+    def handle(self, listener: Any, client: socket.socket, addr: Any) -> None:
+        """Serve the connection's requests while its client sends them back to back."""
+        others = [listener, *([self.handoff.from_master] if self.handoff else [])]
+        turn = 0
+        while True:
+            wrapped = ClientSocket(client, self.handoff, others, turn)
+            super().handle(listener, wrapped, addr)
+            if not wrapped.reused:
+                return
+            turn += 1
+
+    def handle_request(self, listener: Any, req: Any, client: ClientSocket, addr: Any) -> None:
+        """Answer one request, and mark the connection to be kept when that is safe.
+
+        It is safe when the client did not ask to close, the request had no body and
+        nothing arrived behind it: the next request then starts at the socket's first
+        unread byte, wherever it is parsed. Anything else is answered and closed.
+        """
+        began = datetime.now()
+        response, environ = wsgi.create(req, client, addr, listener.getsockname(), self.cfg)
+        reusable = _bodiless(req)
+        if not reusable:
+            response.force_close()
+        body = None
+        try:
+            body = self.wsgi(environ, response.start_response)
+            for chunk in body:
+                response.write(chunk)
+            response.close()
+        except Exception:
+            if response.headers_sent:  # too late for an error page: end the connection
+                self.log.exception("Error handling request")
+                raise StopIteration() from None
+            raise
+        finally:
+            self.log.access(response, req, environ, datetime.now() - began)
+            if body is not None and hasattr(body, "close"):
+                body.close()
+        client.keep = reusable and not response.should_close() and self.alive
