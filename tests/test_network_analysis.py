@@ -11,7 +11,7 @@ import pytest
 
 from civicgraph.dataset.loader import load_file
 from civicgraph.errors import NotFoundError, UserInputError
-from civicgraph.network import NetworkExplorer, find_paths
+from civicgraph.network import NetworkExplorer, find_paths, project
 from civicgraph.network.analysis import best_connected, communities, measure, undirected
 from civicgraph.store import EmbeddedStore
 from civicgraph.vocab import CIV
@@ -40,7 +40,7 @@ def graph() -> Iterator[nx.MultiDiGraph]:
     """The fixture's projection."""
     store = EmbeddedStore()
     load_file(store, FIXTURE)
-    yield NetworkExplorer(store).projection().graph
+    yield project(store)
     store.close()
 
 
@@ -71,6 +71,15 @@ def test_simple_paths_stop_at_k(graph: nx.MultiDiGraph) -> None:
 
 def test_each_hop_carries_direction_and_evidence(graph: nx.MultiDiGraph) -> None:
     path = find_paths(graph, BOB, AGENCY).shortest[0]
+    first, second = path.hops
+    assert (first.edges[0].forward, first.edges[0].info.evidence[0].location) == (True, "section 3")
+    assert len(second.edges[0].info.evidence) == 2
+
+
+def test_explorer_paths_read_evidence_for_the_hops_shown() -> None:
+    store = EmbeddedStore()
+    load_file(store, FIXTURE)
+    path = NetworkExplorer(store).paths(BOB, AGENCY).shortest[0]
     first, second = path.hops
     assert (first.edges[0].forward, first.edges[0].info.evidence[0].location) == (True, "section 3")
     assert len(second.edges[0].info.evidence) == 2

@@ -2,6 +2,7 @@
 
 import csv
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,6 @@ from civicgraph.network import (
 )
 from civicgraph.network import html as network_html
 from civicgraph.network import params as read
-from civicgraph.network.model import INFO
 from civicgraph.network.timeline import parse_day
 from civicgraph.readmodels.search import SearchIndex
 from civicgraph.spreadsheet import neutralise
@@ -71,9 +71,8 @@ def graph_command(
     """
     settings = settings_for(store=store)
     with opened_store(settings, reading=True) as opened:
-        names = SearchIndex.build(opened) if entity else None
         request = ViewRequest(
-            focus=read.entity(entity, names) if entity else None,
+            focus=read.entity(entity, partial(SearchIndex.build, opened)) if entity else None,
             depth=depth,
             classes=read.terms([classes or ""]),
             relations=read.terms([relations or ""]),
@@ -124,9 +123,8 @@ def metrics_command(
     with opened_store(settings, reading=True) as opened:
         projection = NetworkExplorer(opened, settings.node_cap).projection()
         values = projection.measure(parse_measure(measure_name))
-    graph = projection.graph
     ranked = sorted(values.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    rows = [[n, graph.nodes[n][INFO].label, f"{v:.6g}"] for n, v in ranked]
+    rows = [[n, projection.label(n), f"{v:.6g}"] for n, v in ranked]
     header = ["id", "label", measure_name]
     if (format_name or ("table" if sys.stdout.isatty() else "csv")) == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")

@@ -6,14 +6,18 @@ twice; PageRank keeps direction, as its random surfer follows links.
 """
 
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
 import networkx as nx
+import numpy as np
 from networkx.algorithms import community as nx_community
+from numpy.typing import NDArray
 
 from civicgraph.errors import UserInputError
-from civicgraph.network.model import INFO, EdgeInfo
+from civicgraph.network.compact import Compact
+from civicgraph.network.dated import Scope
 
 Measure = Literal["degree", "betweenness", "pagerank"]
 CommunityMethod = Literal["greedy", "louvain"]
@@ -93,24 +97,21 @@ def communities(graph: nx.MultiDiGraph, method: CommunityMethod) -> list[frozens
     return sorted((frozenset(c) for c in found), key=lambda c: (-len(c), min(c)))
 
 
-def community_index(found: list[frozenset[str]]) -> dict[str, int]:
-    """Each node's community number (0 is the largest)."""
-    return {node: number for number, members in enumerate(found) for node in members}
-
-
 def community_names(
-    graph: nx.MultiDiGraph, found: list[frozenset[str]], named_by: int = 2
+    found: list[frozenset[str]],
+    ranked: Mapping[str, int],
+    label: Callable[[str], str],
+    named_by: int = 2,
 ) -> list[str]:
     """Each community named by its best-connected members: "Code for America, 18F, …".
 
     A number says nothing to a reader; the hubs of a community usually say what it is.
     Members are ranked by distinct neighbours, then by label, so names are stable.
     """
-    ranked = degrees(graph)
     names = []
     for members in found:
-        top = sorted(members, key=lambda n: (-ranked.get(n, 0), graph.nodes[n][INFO].label, n))
-        labels = [graph.nodes[n][INFO].label for n in top[:named_by]]
+        top = sorted(members, key=lambda n: (-ranked.get(n, 0), label(n), n))
+        labels = [label(n) for n in top[:named_by]]
         names.append(", ".join(labels) + (", …" if len(members) > named_by else ""))
     return names
 
@@ -141,20 +142,24 @@ class Facets:
     sources: tuple[Facet, ...]
 
 
-def _facet_list(counts: Counter[tuple[str, str]]) -> tuple[Facet, ...]:
-    return tuple(
-        Facet(iri, label, n) for (iri, label), n in sorted(counts.items(), key=lambda i: i[0][1])
+def _facet_list(model: Compact, counts: Counter[tuple[int, int]]) -> tuple[Facet, ...]:
+    found = [(model.text(iri), model.text(label), n) for (iri, label), n in counts.items()]
+    return tuple(Facet(*f) for f in sorted(found, key=lambda f: (f[1], f[0])))
+
+
+def _counts(pairs: NDArray[np.int64]) -> Counter[tuple[int, int]]:
+    if not len(pairs):
+        return Counter()
+    unique, count = np.unique(pairs, axis=0, return_counts=True)
+    return Counter({(int(a), int(b)): int(n) for (a, b), n in zip(unique, count, strict=True)})
+
+
+def facets(scope: Scope) -> Facets:
+    """Count node groups, edge relations and cited sources (each source once per edge)."""
+    model = scope.model
+    cited = np.repeat(scope.edges, np.diff(model.cited_pointers))
+    return Facets(
+        _facet_list(model, _counts(model.nodes[scope.nodes][:, 4:6])),
+        _facet_list(model, _counts(model.edges[scope.edges][:, 1:3])),
+        _facet_list(model, _counts(model.cited[cited])),
     )
-
-
-def facets(graph: nx.MultiDiGraph) -> Facets:
-    """Count node groups, edge relations and cited sources."""
-    classes = Counter((d[INFO].group, d[INFO].group_label) for _, d in graph.nodes(data=True))
-    relations: Counter[tuple[str, str]] = Counter()
-    sources: Counter[tuple[str, str]] = Counter()
-    for _, _, data in graph.edges(data=True):
-        info: EdgeInfo = data[INFO]
-        relations[(info.predicate, info.property_label)] += 1
-        cited = {(s.iri, s.label) for e in info.evidence for s in e.sources}
-        sources.update(cited)
-    return Facets(_facet_list(classes), _facet_list(relations), _facet_list(sources))

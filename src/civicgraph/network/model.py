@@ -32,11 +32,20 @@ class NodeInfo:
 
 
 @dataclass(frozen=True)
+class EvidenceSummary:
+    """What filters need of an edge's evidence when the evidence itself is not held."""
+
+    confidence: Confidence | None = None
+    cited: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass(frozen=True)
 class EdgeInfo:
     """A relation between two entities, with the evidence that supports it.
 
     Folded memberships carry ``role``, ``start`` and ``end``; ``via`` names the
-    membership they came from.
+    membership they came from. An edge read from the compact model carries a
+    ``summary`` of its evidence instead, until the evidence is looked up for display.
     """
 
     id: str
@@ -47,17 +56,27 @@ class EdgeInfo:
     start: str = ""
     end: str = ""
     via: str = ""
+    summary: EvidenceSummary | None = None
 
     @property
     def confidence(self) -> Confidence | None:
         """The best confidence among the evidence, or None when there is none."""
+        if self.summary is not None:
+            return self.summary.confidence
         levels = [e.confidence for e in self.evidence if e.confidence is not None]
         return max(levels) if levels else None
 
     @property
     def sources(self) -> frozenset[str]:
         """Every source document cited by the evidence."""
-        return frozenset(s.iri for e in self.evidence for s in e.sources)
+        return frozenset(iri for iri, _ in self.cited)
+
+    @property
+    def cited(self) -> frozenset[tuple[str, str]]:
+        """Every source document cited by the evidence, with its label."""
+        if self.summary is not None:
+            return self.summary.cited
+        return frozenset((s.iri, s.label) for e in self.evidence for s in e.sources)
 
 
 def edge_id(subject: str, prop: str, obj: str) -> str:

@@ -6,7 +6,7 @@ classes and relations as IRIs, ``civ:`` names or bare ontology names (``Person``
 ``memberOf``). One reader serves the web API and the CLI, so both accept the same.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from civicgraph.errors import UserInputError
 from civicgraph.readmodels import names
@@ -17,14 +17,18 @@ from civicgraph.vocab import CIV
 _ONTOLOGY = CIV.namespace
 
 
-def entity(text: str, index: SearchIndex | None = None) -> str:
-    """An entity IRI from a name (with ``index``), ``kind/slug`` or an IRI."""
-    if index is not None:
-        return names.resolve(index, text)
+def entity(text: str, index: Callable[[], SearchIndex] | None = None) -> str:
+    """An entity IRI from ``kind/slug``, an IRI, or a name (looked up in ``index()``).
+
+    The index is asked for only when the text is a name: building it reads every
+    entity's labels, which an IRI or ``kind/slug`` never needs.
+    """
     found = names.syntactic(text.strip())
-    if found is None:
+    if found is not None:
+        return found
+    if index is None:
         raise UserInputError(f"Cannot read entity {text!r}: give kind/slug or an IRI")
-    return found
+    return names.resolve(index(), text)
 
 
 def term(text: str) -> str:

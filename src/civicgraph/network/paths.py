@@ -4,7 +4,7 @@ Connection ignores direction ("how is this person connected to that agency?"): a
 may follow an edge forwards or backwards, and says which.
 """
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from itertools import islice, pairwise
 from typing import Final
@@ -54,9 +54,10 @@ class PathResult:
     simple: tuple[Path, ...]
 
 
-def _check(graph: nx.MultiDiGraph, source: str, target: str, max_hops: int, k: int) -> None:
+def check(network: Container[str], source: str, target: str, max_hops: int, k: int) -> None:
+    """Refuse a search for an entity the network lacks, or past the limits."""
     for node in (source, target):
-        if node not in graph:
+        if node not in network:
             raise NotFoundError(f"No entity {node} in the network (or it is filtered out)", node)
     if not 1 <= max_hops <= MAX_HOPS:
         raise UserInputError(f"max_hops must be between 1 and {MAX_HOPS}")
@@ -113,7 +114,7 @@ def find_paths(
     ends may be in it): two people who are only named in the same report are not
     connected the way a researcher asks "how are they connected?".
     """
-    _check(graph, source, target, max_hops, k)
+    check(graph, source, target, max_hops, k)
     simple = connections if connections is not None and relations is None else None
     simple = simple if simple is not None else _connections(graph, relations)
     if avoid:

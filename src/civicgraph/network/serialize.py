@@ -10,15 +10,15 @@ say how a node is coloured and what the legend calls that colour, so every view
 colours a class the same way (``network.colours``).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
-import networkx as nx
-
 from civicgraph.network.colours import group_colour
-from civicgraph.network.model import INFO
+from civicgraph.network.dated import Shift
+from civicgraph.network.model import EdgeInfo, NodeInfo
 from civicgraph.network.paths import Path, PathResult
-from civicgraph.network.timeline import Shift
+from civicgraph.network.service import Projection
 from civicgraph.network.views import View, ViewEdge, ViewNode, entity_edge, entity_node
 from civicgraph.readmodels.evidence import Evidence
 
@@ -100,7 +100,7 @@ def _path_doc(path: Path) -> dict[str, Any]:
 
 
 def path_json(
-    result: PathResult, graph: nx.MultiDiGraph, degrees: dict[str, int], link: Link
+    result: PathResult, node_info: Callable[[str], NodeInfo], degrees: Mapping[str, int], link: Link
 ) -> dict[str, Any]:
     """Paths as node-id lists with their hops, plus every node and edge they touch."""
     paths = (*result.shortest, *result.simple)
@@ -117,35 +117,48 @@ def path_json(
         "max_hops": result.max_hops,
         "shortest": [_path_doc(p) for p in result.shortest],
         "simple": [_path_doc(p) for p in result.simple],
-        "nodes": [node_json(entity_node(n, graph.nodes[n][INFO], degrees[n]), link) for n in nodes],
+        "nodes": [node_json(entity_node(n, node_info(n), degrees[n]), link) for n in nodes],
         "edges": [edge_json(e) for e in edges.values()],
     }
 
 
 def shift_json(
-    shift: Shift, graph: nx.MultiDiGraph, degrees: dict[str, int], link: Link
+    shift: Shift,
+    projection: Projection,
+    evidence: Callable[[list[tuple[str, EdgeInfo, str]]], dict[str, tuple[Evidence, ...]]],
+    link: Link,
 ) -> dict[str, Any]:
     """What appeared and ended between two days (``/api/graph/diff``), drawable as a view.
 
     Every node and edge carries ``change`` (appeared, ended or unchanged), so the page
-    can tell them apart by line style and label, not by colour alone.
+    can tell them apart by line style and label, not by colour alone. ``evidence``
+    reads the evidence of the edges listed.
     """
-    changes = dict.fromkeys(shift.appeared_nodes, "appeared")
-    changes.update(dict.fromkeys(shift.ended_nodes, "ended"))
-    edges: list[dict[str, Any]] = []
-    for keys, change in (
+    model = projection.model
+    changes = dict.fromkeys(map(model.iri, shift.appeared_nodes), "appeared")
+    changes.update(dict.fromkeys(map(model.iri, shift.ended_nodes), "ended"))
+    listed: list[tuple[tuple[str, EdgeInfo, str], str]] = []
+    for numbers, change in (
         (shift.appeared_edges, "appeared"),
         (shift.ended_edges, "ended"),
         (shift.unchanged_edges, "unchanged"),
     ):
-        for u, v, k in keys:
-            edges.append(
-                {**edge_json(entity_edge(u, v, graph.edges[u, v, k][INFO])), "change": change}
-            )
+        for edge in numbers:
+            u, v = (model.iri(int(end)) for end in model.ends[edge])
+            listed.append(((u, model.edge_info(edge), v), change))
             changes.setdefault(u, "unchanged")
             changes.setdefault(v, "unchanged")
+    found = evidence([edge for edge, _ in listed])
+    edges = [
+        {
+            **edge_json(entity_edge(u, v, replace(info, evidence=found.get(info.id, ())))),
+            "change": c,
+        }
+        for (u, info, v), c in listed
+    ]
+    degrees = projection.degrees()
     nodes = [
-        {**node_json(entity_node(n, graph.nodes[n][INFO], degrees.get(n, 0)), link), "change": c}
+        {**node_json(entity_node(n, projection.node_info(n), degrees.get(n, 0)), link), "change": c}
         for n, c in sorted(changes.items())
     ]
     return {"nodes": nodes, "edges": edges, "truncated": False, "total_nodes": len(nodes)}

@@ -1,43 +1,53 @@
-"""The projection cached per dataset version, and the calls views, CLI and benchmark use.
+"""The projection per dataset version, and the calls views, CLI and benchmark use.
 
 Building the projection reads the whole store, so it happens once per dataset version
-(``loader.dataset_version``), in a background thread, and is shared by every request;
-metrics and communities are computed in the background on first use and cached with
-it. A request waits for that work only as long as its ``WaitPolicy`` allows and is told
-to come back (``PreparingError``) past that. Each request then works on the cached
-graph only, bounded by the node cap.
+(``loader.dataset_version``) and, over an on-disk store, once for all processes: the
+compact arrays are written beside the store and mapped by each process
+(``network.shared``). A process starts getting them in a background thread; a request
+waits for that only as long as its ``WaitPolicy`` allows and is told to come back
+(``PreparingError``) past that. Each request then walks the shared arrays, bounded by
+the node cap, and only the part it shows becomes networkx objects; evidence is read
+from the store for the edges shown (``network.evidence``). Metrics and communities
+are computed by networkx on demand, in the background, and kept beside the arrays.
 """
 
+import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 import networkx as nx
+import numpy as np
+from numpy.typing import NDArray
 from pyoxigraph import Triple
 
+from civicgraph.dataset.loader import dataset_version
+from civicgraph.errors import NotFoundError
 from civicgraph.network.analysis import (
     CommunityMethod,
     Facets,
     Measure,
-    best_connected,
-    communities,
-    community_index,
     community_names,
-    degrees,
     facets,
     measure,
-    undirected,
 )
-from civicgraph.network.background import BackgroundBuild, Report, Task, Tasks, WaitPolicy
-from civicgraph.network.model import INFO
-from civicgraph.network.paths import PathResult, find_paths
+from civicgraph.network.analysis import communities as find_communities
+from civicgraph.network.background import BackgroundBuild, Report, Tasks, WaitPolicy
+from civicgraph.network.compact import Compact, arrays_of
+from civicgraph.network.dated import Dated, Scope, as_of
+from civicgraph.network.evidence import path_evidence, view_evidence
+from civicgraph.network.model import NodeInfo
+from civicgraph.network.paths import PathResult, check, find_paths
 from civicgraph.network.projection import ProjectionOptions, project
-from civicgraph.network.timeline import Dated, as_of
+from civicgraph.network.select import between, edges_among, select
+from civicgraph.network.shared import SharedFiles, folder_beside, save, store_path
 from civicgraph.network.triples import from_triples
 from civicgraph.network.views import View, ViewRequest, build_view
 from civicgraph.store import GraphStore
+from civicgraph.store.views import open_read_only
 from civicgraph.vocab import CIV
 
 #: Builds the network of a store, reporting progress (``project`` unless a test slows it).
@@ -50,13 +60,50 @@ DAYS_KEPT = 32
 _DOCUMENT = CIV.Document.value
 
 
+class NodeValues(Mapping[str, T]):
+    """A value per entity held in an array by node number, read as a mapping by IRI."""
+
+    def __init__(self, scope: Scope, values: NDArray[Any], convert: Callable[[Any], T]) -> None:
+        self._scope, self._values, self._convert = scope, values, convert
+
+    def __getitem__(self, iri: str) -> T:
+        found = self._scope.index(iri)
+        if found is None:
+            raise KeyError(iri)
+        return self._convert(self._values[found])
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._scope.model.iri(int(n)) for n in np.flatnonzero(self._scope.nodes))
+
+    def __len__(self) -> int:
+        return int(self._scope.nodes.sum())
+
+
+def _distinct_neighbours(scope: Scope) -> NDArray[np.int64]:
+    """Distinct neighbours per node, whatever the direction, self-loops left out."""
+    ends = scope.model.ends[scope.edges]
+    ends = ends[ends[:, 0] != ends[:, 1]]
+    pairs = np.unique(np.sort(ends, axis=1), axis=0) if len(ends) else ends
+    found: NDArray[np.int64] = np.bincount(pairs.ravel(), minlength=scope.model.node_count)
+    return found
+
+
+def _by_number(values: Mapping[Any, float], count: int) -> NDArray[Any]:
+    found = np.zeros(count, dtype=np.float64)
+    for node, value in values.items():
+        found[node] = value
+    return found
+
+
 @dataclass
 class Projection:
-    """One dataset version's network, with its analytics computed on demand."""
+    """One dataset version's network (or its state on a day), analytics computed on demand."""
 
-    graph: nx.MultiDiGraph
+    scope: Scope
     patience: WaitPolicy = field(default_factory=WaitPolicy)
-    _cache: dict[str, object] = field(default_factory=dict)
+    files: SharedFiles | None = None
+    key: str = ""
+    _cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _slow: Tasks = field(init=False)
     _days: "OrderedDict[tuple[str, bool], DatedProjection]" = field(default_factory=OrderedDict)
@@ -64,41 +111,115 @@ class Projection:
     def __post_init__(self) -> None:
         self._slow = Tasks(self.patience)
 
+    @property
+    def model(self) -> Compact:
+        """The arrays this projection reads."""
+        return self.scope.model
+
     def _cached(self, key: str, compute: Callable[[], T]) -> T:
         with self._lock:
             if key not in self._cache:
                 self._cache[key] = compute()
-            value: T = self._cache[key]  # type: ignore[assignment]
+            value: T = self._cache[key]
             return value
 
-    def degrees(self) -> dict[str, int]:
-        """Distinct neighbours per node."""
-        return self._cached("degrees", lambda: degrees(self.graph))
+    def _kept(self, name: str, compute: Callable[[], NDArray[Any]]) -> NDArray[Any]:
+        """A per-node result, kept beside the shared arrays when there are any."""
+        if self.files is None:
+            return compute()
+        return self.files.array(self.key, name, compute)
 
-    def measure(self, name: Measure) -> dict[str, float]:
+    def __contains__(self, iri: object) -> bool:
+        return isinstance(iri, str) and self.scope.index(iri) is not None
+
+    def node_info(self, iri: str) -> NodeInfo:
+        """The record of an entity in the network (NotFoundError when it is not)."""
+        found = self.scope.index(iri)
+        if found is None:
+            raise NotFoundError(f"No entity {iri} in the network", iri)
+        return self.model.node_info(found)
+
+    @property
+    def node_count(self) -> int:
+        """How many entities the projection holds."""
+        return int(self.scope.nodes.sum())
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The whole network as networkx, built on demand (evidence summarised, not held)."""
+        return self.model.subgraph(
+            np.flatnonzero(self.scope.nodes), np.flatnonzero(self.scope.edges)
+        )
+
+    def structure(self) -> nx.MultiDiGraph:
+        """The network's shape alone, nodes numbered: what networkx algorithms run on."""
+        graph = nx.MultiDiGraph()
+        graph.add_nodes_from(int(n) for n in np.flatnonzero(self.scope.nodes))
+        ends = self.model.ends[self.scope.edges]
+        graph.add_edges_from((int(u), int(v)) for u, v in ends)
+        return graph
+
+    def degree_array(self) -> NDArray[np.int64]:
+        """Distinct neighbours per node number."""
+        return self._cached("degree", lambda: _distinct_neighbours(self.scope))
+
+    def degrees(self) -> Mapping[str, int]:
+        """Distinct neighbours per node."""
+        return NodeValues(self.scope, self.degree_array(), int)
+
+    def _measure_array(self, name: Measure) -> NDArray[Any]:
+        if name == "degree":
+            return self.degree_array().astype(np.float64)
+        return self._kept(
+            f"measure-{name}",
+            lambda: _by_number(measure(self.structure(), name), self.model.node_count),
+        )
+
+    def measure(self, name: Measure) -> Mapping[str, float]:
         """A centrality measure per node (computed in the background but for degree)."""
         if name == "degree":
-            return self._cached("measure:degree", lambda: measure(self.graph, name))
-        return self._slow.get(
-            f"measure:{name}", f"{name} ranking", lambda _: measure(self.graph, name)
+            return NodeValues(self.scope, self._measure_array(name), float)
+        values = self._slow.get(
+            f"measure:{name}", f"{name} ranking", lambda _: self._measure_array(name)
         )
+        return NodeValues(self.scope, values, float)
+
+    def _community_array(self, method: CommunityMethod) -> NDArray[Any]:
+        def compute() -> NDArray[Any]:
+            numbers = np.full(self.model.node_count, -1, dtype=np.int64)
+            for number, members in enumerate(find_communities(self.structure(), method)):
+                numbers[sorted(members)] = number
+            return numbers
+
+        return self._kept(f"communities-{method}", compute)
 
     def communities(self, method: CommunityMethod) -> list[frozenset[str]]:
         """Communities, largest first (computed in the background)."""
-        return self._slow.get(
+        numbers = self._slow.get(
             f"communities:{method}",
             f"{method} community detection",
-            lambda _: communities(self.graph, method),
+            lambda _: self._community_array(method),
         )
+        return self._cached(f"members:{method}", lambda: self._members(numbers))
+
+    def _members(self, numbers: NDArray[Any]) -> list[frozenset[str]]:
+        found: list[set[str]] = [set() for _ in range(int(numbers.max(initial=-1)) + 1)]
+        for node in np.flatnonzero((numbers >= 0) & self.scope.nodes):
+            found[int(numbers[node])].add(self.model.iri(int(node)))
+        return [frozenset(members) for members in found]
 
     def community_of(self, method: CommunityMethod) -> dict[str, int]:
         """Each node's community number."""
-        return self._cached(f"index:{method}", lambda: community_index(self.communities(method)))
+        return self._cached(
+            f"index:{method}",
+            lambda: {n: i for i, members in enumerate(self.communities(method)) for n in members},
+        )
 
     def community_labels(self, method: CommunityMethod) -> list[str]:
         """Each community's name, by number."""
         return self._cached(
-            f"names:{method}", lambda: community_names(self.graph, self.communities(method))
+            f"names:{method}",
+            lambda: community_names(self.communities(method), self.degrees(), self.label),
         )
 
     def named_communities(self, method: CommunityMethod) -> dict[str, tuple[int, str]]:
@@ -106,26 +227,38 @@ class Projection:
         names = self.community_labels(method)
         return {node: (n, names[n]) for node, n in self.community_of(method).items()}
 
+    def label(self, iri: str) -> str:
+        """An entity's label."""
+        return self.node_info(iri).label
+
     def facets(self) -> Facets:
         """Classes, relations and sources present, for filter menus."""
-        return self._cached("facets", lambda: facets(self.graph))
+        return self._cached("facets", lambda: facets(self.scope))
 
-    def connections(self) -> nx.Graph:
-        """The graph with direction and parallel edges collapsed, for path search."""
-        return self._cached("undirected", lambda: undirected(self.graph))
-
-    def documents(self) -> frozenset[str]:
+    def documents(self) -> NDArray[np.bool_]:
         """The nodes that are documents (sources), which paths avoid by default."""
-        return self._cached(
-            "documents",
-            lambda: frozenset(
-                n for n, d in self.graph.nodes(data=True) if d[INFO].group == _DOCUMENT
-            ),
-        )
+        sid = self.model.sid(_DOCUMENT)
+        found: NDArray[np.bool_] = self.model.nodes[:, 4] == (-1 if sid is None else sid)
+        return found
 
     def hub(self) -> str | None:
-        """The best-connected entity."""
-        return best_connected(self.graph)
+        """The best-connected entity (the first IRI among ties)."""
+        if not self.scope.nodes.any():
+            return None
+        ranked = np.where(self.scope.nodes, self.degree_array(), -1)
+        return self.model.iri(int(np.argmax(ranked)))
+
+    def first_year(self) -> int:
+        """The first year any entity dates from (-1 when none has a date)."""
+        return int(self.model.first_year[0])
+
+    def relation_labels(self) -> dict[str, str]:
+        """The label of each relation the network has."""
+        return self._cached("relations", self._relation_labels)
+
+    def _relation_labels(self) -> dict[str, str]:
+        pairs = np.unique(self.model.edges[:, 1:3], axis=0)
+        return {self.model.text(int(p)): self.model.text(int(label)) for p, label in pairs}
 
     def at(self, day: str, *, hide_undated: bool = False) -> "DatedProjection":
         """The network as it stood on ``day``, kept for the last few days asked for."""
@@ -133,8 +266,9 @@ class Projection:
         with self._lock:
             found = self._days.pop(key, None)
             if found is None:
-                dated = as_of(self.graph, day, hide_undated=hide_undated)
-                found = DatedProjection(Projection(dated.graph, self.patience), dated)
+                dated = as_of(self.model, day, hide_undated=hide_undated)
+                scope = Scope(self.model, dated.nodes, dated.edges)
+                found = DatedProjection(Projection(scope, self.patience), dated)
             self._days[key] = found
             while len(self._days) > DAYS_KEPT:
                 self._days.popitem(last=False)
@@ -147,6 +281,28 @@ class DatedProjection:
 
     projection: Projection
     dated: Dated
+
+
+def options_key(options: ProjectionOptions) -> str:
+    """A short name for projection options, part of a shared folder's name."""
+    text = repr(
+        (
+            sorted(options.classes),
+            sorted(options.relations or ()),
+            options.relations is None,
+            options.fold_memberships,
+        )
+    )
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:8]
+
+
+def build_into(store_path: Path, options: ProjectionOptions, folder: Path, version: str) -> None:
+    """In a helper process: open the store read-only, project it, write the arrays."""
+    store = open_read_only(store_path)
+    try:
+        save(arrays_of(project(store, options)), folder, version=version)
+    finally:
+        store.close()
 
 
 class NetworkExplorer:
@@ -165,12 +321,29 @@ class NetworkExplorer:
         self.store, self.node_cap, self.options = store, node_cap, options or ProjectionOptions()
         self.patience = patience or WaitPolicy()
         self._builder = builder
+        self.path = store_path(store)
+        self.files = SharedFiles(folder_beside(self.path)) if self.path is not None else None
         self._current = BackgroundBuild(store, "network", self._build, self.patience)
 
     def _build(self, store: GraphStore, report: Report) -> Projection:
-        return Projection(self._builder(store, self.options, report), self.patience)
+        if self.files is None:
+            model = Compact(arrays_of(self._builder(store, self.options, report)))
+            return Projection(Scope.whole(model), self.patience)
+        version = dataset_version(store)
+        key = f"{version}-{options_key(self.options)}"
+        report("building the network, or waiting for another process to", 0.0)
+        model = self.files.model(key, self._writer(store, version), child=self._builder is project)
+        return Projection(Scope.whole(model), self.patience, self.files, key)
 
-    def warm(self) -> Task[Projection]:
+    def _writer(self, store: GraphStore, version: str) -> Callable[[Path], None]:
+        """What writes the arrays: a helper process over the store, or this one (tests)."""
+        if self._builder is project and self.path is not None:
+            return _Build(self.path, self.options, version)
+        return lambda folder: save(
+            arrays_of(self._builder(store, self.options, lambda *_: None)), folder, version=version
+        )
+
+    def warm(self) -> Any:
         """Start building the current dataset version's projection, if not under way."""
         return self._current.start()
 
@@ -187,19 +360,28 @@ class NetworkExplorer:
     ) -> View:
         """The nodes and edges a request asks for, within the node cap (on a day if given)."""
         current = projection or self.projection()
-        return build_view(
-            current.graph,
+        nodes, edges = select(current.scope, request)
+        aggregated = len(nodes) > self.node_cap and request.overflow != "top"
+        part = current.model.subgraph(nodes, edges, records=not aggregated)
+        view = build_view(
+            part,
             request,
             self.node_cap,
-            degrees=current.degrees(),
+            degrees=dict(zip(part, current.degree_array()[nodes].tolist(), strict=True)),
             community_of=lambda: current.named_communities(method),
         )
+        return view_evidence(self.store, view, part)
 
     def result_view(self, triples: Iterable[Triple], request: ViewRequest) -> View:
         """The network of a CONSTRUCT or DESCRIBE result."""
         current = self.projection()
-        graph = from_triples(current.graph, triples)
-        return build_view(graph, request, self.node_cap, degrees=current.degrees())
+        graph = from_triples(current, triples)
+        scope = Scope.whole(Compact(arrays_of(graph)))
+        nodes, edges = select(scope, request)
+        part = scope.model.subgraph(nodes, edges)
+        view = build_view(part, request, self.node_cap, degrees=current.degrees())
+        known = {e.id for e in view.edges if current.model.edge_index(e.id) is not None}
+        return view_evidence(self.store, view, part, known)
 
     def paths(
         self,
@@ -215,18 +397,28 @@ class NetworkExplorer:
         """Shortest and simple paths between two entities, with evidence on each hop.
 
         Documents are sources, not actors: paths go through them only on request.
+        Only the nodes that lie on some path of at most ``max_hops`` (found by two
+        walks over the arrays) become a networkx graph for the path search.
         """
         current = projection or self.projection()
-        return find_paths(
-            current.graph,
+        check(current, source, target, max_hops, k)
+        avoid = (
+            np.zeros(current.model.node_count, dtype=bool)
+            if through_documents
+            else current.documents()
+        )
+        nodes = between(current.scope, (source, target), max_hops, relations=relations, avoid=avoid)
+        part = current.model.subgraph(nodes, edges_among(current.scope, nodes))
+        found = find_paths(
+            part,
             source,
             target,
             max_hops=max_hops,
             k=k,
             relations=relations,
-            connections=current.connections(),
-            avoid=frozenset() if through_documents else current.documents(),
+            avoid=frozenset(current.model.iri(int(n)) for n in nodes if avoid[n]),
         )
+        return path_evidence(self.store, found)
 
     def hub_view(self, depth: int = 1) -> View:
         """The ego network of the best-connected entity (empty for an empty store)."""
@@ -234,6 +426,18 @@ class NetworkExplorer:
         if hub is None:
             return View((), ())
         return self.view(ViewRequest(focus=hub, depth=depth))
+
+
+@dataclass(frozen=True)
+class _Build:
+    """The arrays written by a helper process over the store at ``path`` (picklable)."""
+
+    path: Path
+    options: ProjectionOptions
+    version: str
+
+    def __call__(self, folder: Path) -> None:
+        build_into(self.path, self.options, folder, self.version)
 
 
 def ego_of_best_connected_hub(store: GraphStore, depth: int = 1, node_cap: int = 500) -> View:

@@ -14,13 +14,12 @@ period and an end until the last, so "founded 2014" is standing on 2014-01-01 an
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-import networkx as nx
-
 from civicgraph.errors import UserInputError
-from civicgraph.network.model import INFO, EdgeInfo, NodeInfo
+from civicgraph.network.model import EdgeInfo, NodeInfo
 from civicgraph.vocab import CIV
 
 _STARTS: Final = frozenset(
@@ -96,73 +95,11 @@ def edge_span(info: EdgeInfo) -> Span:
     return Span(_first_day(min(dated)) if dated else None, None)
 
 
-def years(graph: nx.MultiDiGraph, this_year: int) -> tuple[int, int]:
-    """The first year any entity in the network dates from, and ``this_year``: a slider's range."""
-    found = [int(v[:4]) for _, d in graph.nodes(data=True) for _, v in d[INFO].dates if _dates(v)]
-    first = min(found, default=this_year)
-    return min(first, this_year), this_year
+def first_year(infos: Iterable[NodeInfo]) -> int:
+    """The first year any of these entities dates from (-1 when none has a date)."""
+    return min((int(v[:4]) for info in infos for _, v in info.dates if _dates(v)), default=-1)
 
 
-@dataclass(frozen=True)
-class Dated:
-    """The network on one day, and which of its nodes and edges carry no date."""
-
-    day: str
-    graph: nx.MultiDiGraph
-    undated_nodes: frozenset[str]
-    undated_edges: frozenset[str]
-
-
-def as_of(graph: nx.MultiDiGraph, day: str, *, hide_undated: bool = False) -> Dated:
-    """The subgraph of what held on ``day`` (a ``parse_day`` result)."""
-    spans = {n: node_span(d[INFO]) for n, d in graph.nodes(data=True)}
-    undated_nodes = frozenset(n for n, s in spans.items() if s.undated)
-    kept = {n for n, s in spans.items() if s.holds_on(day) and not (hide_undated and s.undated)}
-    sub = nx.MultiDiGraph()
-    sub.add_nodes_from((n, graph.nodes[n]) for n in kept)
-    undated_edges: set[str] = set()
-    for u, v, key, data in graph.edges(keys=True, data=True):
-        span = edge_span(data[INFO])
-        if span.undated:
-            undated_edges.add(data[INFO].id)
-        shown = span.holds_on(day) and not (hide_undated and span.undated)
-        if shown and u in kept and v in kept:
-            sub.add_edge(u, v, key=key, **data)
-    return Dated(day, sub, undated_nodes & kept, frozenset(undated_edges))
-
-
-@dataclass(frozen=True)
-class Shift:
-    """Nodes and edges that appeared or ended between two days (ids)."""
-
-    appeared_nodes: tuple[str, ...]
-    ended_nodes: tuple[str, ...]
-    appeared_edges: tuple[tuple[str, str, str], ...]
-    ended_edges: tuple[tuple[str, str, str], ...]
-    unchanged_edges: tuple[tuple[str, str, str], ...]
-
-
-def _edges(graph: nx.MultiDiGraph, around: set[str] | None) -> dict[str, tuple[str, str, str]]:
-    return {
-        d[INFO].id: (u, v, k)
-        for u, v, k, d in graph.edges(keys=True, data=True)
-        if around is None or (u in around and v in around)
-    }
-
-
-def shift(graph: nx.MultiDiGraph, older: str, newer: str, *, focus: str | None = None) -> Shift:
-    """What appeared and what ended from ``older`` to ``newer``, optionally around ``focus``."""
-    before, after = as_of(graph, older).graph, as_of(graph, newer).graph
-    around = None
-    if focus is not None:
-        around = {focus} | set(nx.all_neighbors(graph, focus)) if focus in graph else {focus}
-    nodes_before = {n for n in before if around is None or n in around}
-    nodes_after = {n for n in after if around is None or n in around}
-    edges_before, edges_after = _edges(before, around), _edges(after, around)
-    return Shift(
-        tuple(sorted(nodes_after - nodes_before)),
-        tuple(sorted(nodes_before - nodes_after)),
-        tuple(edges_after[i] for i in sorted(edges_after.keys() - edges_before.keys())),
-        tuple(edges_before[i] for i in sorted(edges_before.keys() - edges_after.keys())),
-        tuple(edges_after[i] for i in sorted(edges_after.keys() & edges_before.keys())),
-    )
+def years(first: int, this_year: int) -> tuple[int, int]:
+    """From ``first`` (a ``first_year``) to ``this_year``: a time slider's range."""
+    return (this_year if first < 0 else min(first, this_year)), this_year

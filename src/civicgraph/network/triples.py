@@ -1,11 +1,12 @@
 """The network of a CONSTRUCT or DESCRIBE result, drawn with the projection's knowledge.
 
 Nodes the projection knows keep their label, class and degree; other IRIs are drawn
-by their local name. Edges the projection knows keep their evidence.
+by their local name. Edges the projection knows keep their record (and so their
+evidence, read when shown).
 """
 
 from collections.abc import Iterable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import networkx as nx
 from pyoxigraph import NamedNode, Triple
@@ -14,6 +15,9 @@ from civicgraph.network.model import INFO, EdgeInfo, NodeInfo, edge_id
 from civicgraph.readmodels.labels import local_name
 from civicgraph.vocab import RDF, RDFS
 
+if TYPE_CHECKING:
+    from civicgraph.network.service import Projection
+
 RESOURCE: Final = RDFS.Resource.value
 
 
@@ -21,19 +25,21 @@ def _resource(iri: str) -> NodeInfo:
     return NodeInfo(iri, local_name(iri), RESOURCE, "Resource", RESOURCE, "Resource")
 
 
-def _known_edges(projection: nx.MultiDiGraph) -> tuple[dict[str, EdgeInfo], dict[str, str]]:
-    by_id: dict[str, EdgeInfo] = {}
-    labels: dict[str, str] = {}
-    for _, _, data in projection.edges(data=True):
-        info: EdgeInfo = data[INFO]
-        by_id[info.id] = info
-        labels.setdefault(info.predicate, info.property_label)
-    return by_id, labels
+def _node(projection: "Projection", iri: str) -> NodeInfo:
+    return projection.node_info(iri) if iri in projection else _resource(iri)
 
 
-def from_triples(projection: nx.MultiDiGraph, triples: Iterable[Triple]) -> nx.MultiDiGraph:
+def _edge(projection: "Projection", subject: str, prop: str, obj: str) -> EdgeInfo:
+    key = edge_id(subject, prop, obj)
+    found = projection.model.edge_index(key)
+    if found is not None:
+        return projection.model.edge_info(found)
+    label = projection.relation_labels().get(prop) or local_name(prop)
+    return EdgeInfo(key, prop, label)
+
+
+def from_triples(projection: "Projection", triples: Iterable[Triple]) -> nx.MultiDiGraph:
     """A multigraph of the IRI-to-IRI triples of a result (types and literals left out)."""
-    known, labels = _known_edges(projection)
     graph = nx.MultiDiGraph()
     for triple in triples:
         subject, prop, obj = triple.subject, triple.predicate, triple.object
@@ -43,11 +49,7 @@ def from_triples(projection: nx.MultiDiGraph, triples: Iterable[Triple]) -> nx.M
             continue
         for node in (subject.value, obj.value):
             if node not in graph:
-                info = projection.nodes[node][INFO] if node in projection else _resource(node)
-                graph.add_node(node, **{INFO: info})
-        key = edge_id(subject.value, prop.value, obj.value)
-        edge = known.get(key) or EdgeInfo(
-            key, prop.value, labels.get(prop.value) or local_name(prop.value)
-        )
-        graph.add_edge(subject.value, obj.value, key=key, **{INFO: edge})
+                graph.add_node(node, **{INFO: _node(projection, node)})
+        info = _edge(projection, subject.value, prop.value, obj.value)
+        graph.add_edge(subject.value, obj.value, key=info.id, **{INFO: info})
     return graph

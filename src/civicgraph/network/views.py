@@ -7,13 +7,13 @@ Large views get positions computed here, so the browser need not simulate them.
 """
 
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 import networkx as nx
 
-from civicgraph.errors import NotFoundError, UserInputError
+from civicgraph.errors import UserInputError
 from civicgraph.network.analysis import SEED
 from civicgraph.network.model import INFO, EdgeInfo, NodeInfo
 from civicgraph.readmodels.evidence import Confidence, Evidence
@@ -32,15 +32,6 @@ class EvidenceFilter:
     sourced_only: bool = False
     source: str | None = None
     min_confidence: Confidence | None = None
-
-    def admits(self, edge: EdgeInfo) -> bool:
-        """Whether an edge passes every condition that is set."""
-        if self.sourced_only and not edge.sources:
-            return False
-        if self.source is not None and self.source not in edge.sources:
-            return False
-        best = edge.confidence
-        return self.min_confidence is None or (best is not None and best >= self.min_confidence)
 
     @property
     def active(self) -> bool:
@@ -111,85 +102,19 @@ class View:
     focus: str | None = None
 
 
-def _shown(graph: nx.MultiDiGraph, node: str, request: ViewRequest) -> bool:
-    """Whether a node passes the class filter and, unless asked, has any relation.
-
-    Entities without relations (most are sources, tied to the graph only by evidence)
-    would float around the drawing, so they show only on request.
-    """
-    if node == request.focus:
-        return True
-    if not request.show_isolated and graph.degree(node) == 0:
-        return False
-    return request.classes is None or bool(graph.nodes[node][INFO].classes & request.classes)
-
-
-def _admits(info: EdgeInfo, request: ViewRequest) -> bool:
-    if request.relations is not None and info.predicate not in request.relations:
-        return False
-    return request.evidence.admits(info)
-
-
-def _edge_filtered(request: ViewRequest) -> bool:
-    return request.relations is not None or request.evidence.active
-
-
-def _filtered(
-    graph: nx.MultiDiGraph, nodes: Iterable[str], request: ViewRequest
-) -> nx.MultiDiGraph:
-    """The induced subgraph on ``nodes``, keeping only the edges the filters admit."""
-    part = graph.subgraph(nodes)
-    if not _edge_filtered(request):
-        return part
-    kept = nx.MultiDiGraph()
-    kept.add_nodes_from(part.nodes(data=True))
-    kept.add_edges_from(
-        (u, v, key, data)
-        for u, v, key, data in part.edges(keys=True, data=True)
-        if _admits(data[INFO], request)
-    )
-    # An edge filter leaves out the entities whose every relation it removed.
-    kept.remove_nodes_from([n for n in list(kept) if kept.degree(n) == 0 and n != request.focus])
-    return kept
-
-
-def _neighbours(graph: nx.MultiDiGraph, node: str, request: ViewRequest | None) -> Iterator[str]:
-    for _, other, data in graph.out_edges(node, data=True):
-        if request is None or (_admits(data[INFO], request) and _shown(graph, other, request)):
-            yield other
-    for other, _, data in graph.in_edges(node, data=True):
-        if request is None or (_admits(data[INFO], request) and _shown(graph, other, request)):
-            yield other
-
-
-def ego_distances(
-    graph: nx.MultiDiGraph, focus: str, depth: int, request: ViewRequest | None = None
-) -> dict[str, int]:
-    """Hops from ``focus`` to every node within ``depth``, whatever the edge direction.
-
-    With a request, only the nodes and edges its filters admit are walked, so the
-    work is bounded by the neighbourhood, not by the whole graph.
-    """
+def ego_distances(graph: nx.MultiDiGraph, focus: str, depth: int) -> dict[str, int]:
+    """Hops from ``focus`` to every node within ``depth``, whatever the edge direction."""
     distances = {focus: 0}
     queue = deque([focus])
     while queue:
         node = queue.popleft()
         if distances[node] == depth:
             continue
-        for neighbour in _neighbours(graph, node, request):
+        for neighbour in nx.all_neighbors(graph, node):
             if neighbour not in distances:
                 distances[neighbour] = distances[node] + 1
                 queue.append(neighbour)
     return distances
-
-
-def select(graph: nx.MultiDiGraph, request: ViewRequest) -> nx.MultiDiGraph:
-    """The part of the projection a request asks for, before any cap."""
-    if request.focus is None:
-        return _filtered(graph, [n for n in graph if _shown(graph, n, request)], request)
-    if request.focus not in graph:
-        raise NotFoundError(f"No entity {request.focus} in the network", request.focus)
-    return _filtered(graph, ego_distances(graph, request.focus, request.depth, request), request)
 
 
 def entity_node(node: str, info: NodeInfo, degree: int) -> ViewNode:
@@ -222,14 +147,16 @@ def entity_edge(source: str, target: str, info: EdgeInfo) -> ViewEdge:
     )
 
 
-def _plain(part: nx.MultiDiGraph, degrees: dict[str, int]) -> tuple[list[ViewNode], list[ViewEdge]]:
+def _plain(
+    part: nx.MultiDiGraph, degrees: Mapping[str, int]
+) -> tuple[list[ViewNode], list[ViewEdge]]:
     nodes = [entity_node(n, d[INFO], degrees.get(n, 0)) for n, d in part.nodes(data=True)]
     edges = [entity_edge(u, v, d[INFO]) for u, v, d in part.edges(data=True)]
     return nodes, edges
 
 
 def _top(
-    part: nx.MultiDiGraph, cap: int, focus: str | None, degrees: dict[str, int]
+    part: nx.MultiDiGraph, cap: int, focus: str | None, degrees: Mapping[str, int]
 ) -> nx.MultiDiGraph:
     distance = ego_distances(part, focus, len(part)) if focus else {}
     ranked = sorted(part, key=lambda n: (distance.get(n, 0), -degrees.get(n, 0), n))
@@ -237,7 +164,7 @@ def _top(
 
 
 def _aggregate(
-    part: nx.MultiDiGraph, groups: dict[str, tuple[str, str]], degrees: dict[str, int]
+    part: nx.MultiDiGraph, groups: dict[str, tuple[str, str]], degrees: Mapping[str, int]
 ) -> tuple[list[ViewNode], list[ViewEdge]]:
     """One node per group (id, label) and one edge per pair of groups, with counts."""
     members = Counter(groups[n] for n in part)
@@ -275,15 +202,14 @@ def layout(nodes: list[ViewNode], edges: Iterable[ViewEdge]) -> list[ViewNode]:
 
 
 def build_view(
-    graph: nx.MultiDiGraph,
+    part: nx.MultiDiGraph,
     request: ViewRequest,
     cap: int,
     *,
-    degrees: dict[str, int],
-    community_of: Callable[[], dict[str, tuple[int, str]]] | None = None,
+    degrees: Mapping[str, int],
+    community_of: Callable[[], Mapping[str, tuple[int, str]]] | None = None,
 ) -> View:
-    """Select, cap and (for big views) lay out what ``request`` asks for."""
-    part = select(graph, request)
+    """Cap and (for big views) lay out the part of the network ``request`` selected."""
     total = len(part)
     aggregated: str | None = None
     if total > cap and request.overflow == "top":
@@ -299,7 +225,7 @@ def build_view(
 
 
 def _groups(
-    part: nx.MultiDiGraph, by: str, community_of: Callable[[], dict[str, tuple[int, str]]] | None
+    part: nx.MultiDiGraph, by: str, community_of: Callable[[], Mapping[str, tuple[int, str]]] | None
 ) -> dict[str, tuple[str, str]]:
     if by == "community":
         index = community_of() if community_of else {}

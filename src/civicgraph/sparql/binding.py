@@ -16,7 +16,7 @@ end of the query as the trailing ``VALUES`` clause (§18.2.4.1), which joins aft
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 from pyoxigraph import BlankNode
@@ -67,12 +67,26 @@ def _where_brace(sparql: str) -> int | None:
     raise UserInputError("The query has no WHERE group to bind variables in")
 
 
-def bind(sparql: str, bindings: Mapping[str, Term] | None) -> str:
-    """The query text with ``bindings`` joined in as a ``VALUES`` block."""
-    if not bindings:
-        return sparql
-    block = values_block(bindings)
+def bind_each(sparql: str, name: str, terms: Iterable[Term]) -> str:
+    """The query text with ``?name`` bound to each of ``terms`` in turn (one VALUES row each).
+
+    One query answers for many values at once, where one query per value would cost
+    a round trip each.
+    """
+    rows = [values_block({name: term}).split("{", 1)[1].rsplit("}", 1)[0] for term in terms]
+    block = f"VALUES (?{name}) {{{''.join(rows)} }}"
+    return _placed(sparql, block)
+
+
+def _placed(sparql: str, block: str) -> str:
     at = _where_brace(sparql)
     if at is None:
         return f"{sparql}\n{block}"
     return f"{sparql[:at]} {block}{sparql[at:]}"
+
+
+def bind(sparql: str, bindings: Mapping[str, Term] | None) -> str:
+    """The query text with ``bindings`` joined in as a ``VALUES`` block."""
+    if not bindings:
+        return sparql
+    return _placed(sparql, values_block(bindings))

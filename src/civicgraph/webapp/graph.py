@@ -12,6 +12,7 @@ import csv
 import io
 import re
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Final
 
 from flask import (
@@ -28,7 +29,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from civicgraph.errors import NotFoundError, PreparingError, UserInputError
+from civicgraph.errors import PreparingError, UserInputError
 from civicgraph.formats import preferred
 from civicgraph.network import (
     COMMUNITY_METHODS,
@@ -49,11 +50,12 @@ from civicgraph.network import html as network_html
 from civicgraph.network import params as read
 from civicgraph.network.background import WaitPolicy
 from civicgraph.network.colours import community_colour
-from civicgraph.network.model import INFO
+from civicgraph.network.dated import shift
+from civicgraph.network.evidence import evidence_of
 from civicgraph.network.projection import project
 from civicgraph.network.serialize import shift_json
 from civicgraph.network.service import Builder, DatedProjection
-from civicgraph.network.timeline import parse_day, shift, years
+from civicgraph.network.timeline import parse_day, years
 from civicgraph.readmodels.search import SearchIndex
 from civicgraph.spreadsheet import neutralise
 from civicgraph.store.guarded import GuardedStore
@@ -143,13 +145,13 @@ def view_request(args: MultiDict[str, str]) -> ViewRequest:
     """Read focus, depth, filters and overflow handling from query parameters."""
     focus, source = args.get("focus"), args.get("source")
     return ViewRequest(
-        focus=read.entity(focus, _names()) if focus else None,
+        focus=read.entity(focus, _names) if focus else None,
         depth=_int(args, "depth", 1),
         classes=read.terms(args.getlist("classes")),
         relations=read.terms(args.getlist("relations")),
         evidence=EvidenceFilter(
             sourced_only=args.get("sourced", "").lower() in _TRUE,
-            source=read.entity(source, _names()) if source else None,
+            source=read.entity(source, _names) if source else None,
             min_confidence=read.confidence(args.get("min_confidence")),
         ),
         overflow=_overflow(args),
@@ -199,8 +201,11 @@ def projection_for(args: MultiDict[str, str]) -> Projection:
 
 def _marked(doc: dict[str, Any], at: DatedProjection) -> dict[str, Any]:
     """Say which day the view shows and which of its nodes and edges carry no date."""
-    nodes = {n["id"] for n in doc["nodes"]} & at.dated.undated_nodes
-    edges = {e["id"] for e in doc["edges"]} & at.dated.undated_edges
+    model, dated = at.projection.model, at.dated
+    numbers = {n["id"]: model.index(n["id"]) for n in doc["nodes"]}
+    nodes = {iri for iri, n in numbers.items() if n is not None and dated.undated_nodes[n]}
+    edge_numbers = {e["id"]: model.edge_index(e["id"]) for e in doc["edges"]}
+    edges = {i for i, e in edge_numbers.items() if e is not None and dated.undated_edges[e]}
     return {
         **doc,
         "as_of": at.dated.day,
@@ -244,7 +249,7 @@ def page() -> ResponseReturnValue:
         methods=COMMUNITY_METHODS,
         node_cap=explorer().node_cap,
         labels=_box_labels(request.args, projection),
-        years=years(projection.graph, datetime.now(UTC).year),
+        years=years(projection.first_year(), datetime.now(UTC).year),
     )
 
 
@@ -256,11 +261,11 @@ def _box_labels(args: MultiDict[str, str], projection: Projection) -> dict[str, 
     found = {}
     for value in (args.get(name, "") for name in ("focus", "from", "to")):
         try:
-            iri = read.entity(value, _names()) if value else None
+            iri = read.entity(value, _names) if value else None
         except UserInputError:
             continue
-        if iri in projection.graph:
-            found[value] = projection.graph.nodes[iri][INFO].label
+        if iri is not None and iri in projection:
+            found[value] = projection.label(iri)
     return found
 
 
@@ -309,7 +314,7 @@ def api_graph() -> ResponseReturnValue:
 def api_status() -> ResponseReturnValue:
     """Whether the network is ready: 200 once it is, 503 with progress while it is built."""
     projection = explorer().projection()
-    return jsonify({"state": "ready", "nodes": projection.graph.number_of_nodes()})
+    return jsonify({"state": "ready", "nodes": projection.node_count})
 
 
 @bp.get("/api/graph/entities")
@@ -322,11 +327,9 @@ def api_entities() -> ResponseReturnValue:
 @bp.get("/api/graph/node")
 def api_node() -> ResponseReturnValue:
     """One node's details for the side panel: literals, classes and centrality."""
-    iri = read.entity(request.args.get("id", ""), _names())
+    iri = read.entity(request.args.get("id", ""), _names)
     projection = explorer().projection()
-    if iri not in projection.graph:
-        raise NotFoundError(f"No entity {iri} in the network", iri)
-    info = projection.graph.nodes[iri][INFO]
+    info = projection.node_info(iri)
     return jsonify(
         {
             "id": iri,
@@ -351,28 +354,23 @@ def api_path() -> ResponseReturnValue:
         raise UserInputError("Give both ends of the path as 'from' and 'to'")
     projection = projection_for(args)
     result = explorer().paths(
-        read.entity(args["from"], _names()),
-        read.entity(args["to"], _names()),
+        read.entity(args["from"], _names),
+        read.entity(args["to"], _names),
         max_hops=_int(args, "max_hops", 4),
         k=_int(args, "k", 5),
         relations=read.terms(args.getlist("relations")),
         through_documents=args.get("documents", "").lower() in _TRUE,
         projection=projection,
     )
-    return jsonify(path_json(result, projection.graph, projection.degrees(), entity_path))
+    return jsonify(path_json(result, projection.node_info, projection.degrees(), entity_path))
 
 
 def _metric_rows(projection: Projection, name: str) -> list[dict[str, Any]]:
     values = projection.measure(parse_measure(name))
-    graph = projection.graph
     rows = [
-        {
-            "id": n,
-            "label": graph.nodes[n][INFO].label,
-            "class": graph.nodes[n][INFO].cls,
-            "value": v,
-        }
+        {"id": n, "label": info.label, "class": info.cls, "value": v}
         for n, v in values.items()
+        for info in (projection.node_info(n),)
     ]
     return sorted(rows, key=lambda r: (-r["value"], r["id"]))
 
@@ -405,7 +403,6 @@ def api_communities() -> ResponseReturnValue:
     """Communities of the whole network, largest first."""
     method = parse_method(request.args.get("method") or "greedy")
     projection = projection_for(request.args)
-    graph = projection.graph
     names = projection.community_labels(method)
     return jsonify(
         {
@@ -415,9 +412,7 @@ def api_communities() -> ResponseReturnValue:
                     "id": number,
                     "name": names[number],
                     "size": len(members),
-                    "members": [
-                        {"id": n, "label": graph.nodes[n][INFO].label} for n in sorted(members)
-                    ],
+                    "members": [{"id": n, "label": projection.label(n)} for n in sorted(members)],
                 }
                 for number, members in enumerate(projection.communities(method))
             ],
@@ -434,6 +429,6 @@ def api_diff() -> ResponseReturnValue:
     older, newer = parse_day(args["from"]), parse_day(args["to"])
     focus = read.entity(args["focus"]) if args.get("focus") else None
     projection = explorer().projection()
-    found = shift(projection.graph, older, newer, focus=focus)
-    doc = shift_json(found, projection.graph, projection.degrees(), entity_path)
+    found = shift(projection.model, older, newer, focus=focus)
+    doc = shift_json(found, projection, partial(evidence_of, explorer().store), entity_path)
     return jsonify({"from": older, "to": newer, "focus": focus, **doc})

@@ -1,0 +1,99 @@
+"""The compact network shared through files beside an on-disk store, built once per version."""
+
+import multiprocessing
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from civicgraph.dataset.loader import load_file
+from civicgraph.network import NetworkExplorer, ViewRequest, project
+from civicgraph.network.analysis import best_connected
+from civicgraph.network.model import INFO
+from civicgraph.network.shared import folder_beside, meta
+from civicgraph.store import GraphStore
+from civicgraph.store.embedded import EmbeddedStore
+from civicgraph.store.views import open_read_only
+from tests.test_network import ALICE, FIXTURE
+from tests.test_network_background import MALLORY
+from tests.test_network_web import HOSTILE
+
+#: Seconds a spawned process may take to import, map or build the fixture's network.
+PROCESS_LIMIT = 120
+
+
+@pytest.fixture
+def on_disk(tmp_path: Path) -> Path:
+    """An on-disk store holding the network fixture, closed again."""
+    path = tmp_path / "store"
+    store = EmbeddedStore(path)
+    load_file(store, FIXTURE)
+    store.close()
+    return path
+
+
+def _map_network(path: Path, results: "multiprocessing.Queue[tuple[str, int, int]]") -> None:
+    """In a spawned process, as a serving process does: open a view, get the network."""
+    store = open_read_only(path)
+    projection = NetworkExplorer(store).projection()
+    built = meta(folder_beside(path) / projection.key)["built_by"]
+    results.put((projection.key, built, projection.node_count))
+    store.close()
+
+
+def test_two_processes_map_one_build(on_disk: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue[tuple[str, int, int]] = context.Queue()
+    processes = [context.Process(target=_map_network, args=(on_disk, results)) for _ in range(2)]
+    for process in processes:
+        process.start()
+    found = [results.get(timeout=PROCESS_LIMIT) for _ in processes]
+    for process in processes:
+        process.join(PROCESS_LIMIT)
+    (key, built_by, nodes), other = found
+    assert other == (key, built_by, nodes)
+    assert built_by not in {p.pid for p in processes}  # a helper process built it
+    assert [p.name for p in folder_beside(on_disk).iterdir() if p.is_dir()] == [key]
+    assert nodes == len(project(EmbeddedStore(on_disk, read_only=True)))
+
+
+def test_a_write_makes_a_new_version_and_removes_the_old(on_disk: Path) -> None:
+    store = EmbeddedStore(on_disk)
+    explorer = NetworkExplorer(store)
+    before = explorer.projection()
+    load_file(store, HOSTILE)
+    after = explorer.projection()
+    folders = [p.name for p in folder_beside(on_disk).iterdir() if p.is_dir()]
+    store.close()
+    assert after.key != before.key
+    assert folders == [after.key]
+    assert (MALLORY in after, MALLORY in before, ALICE in after) == (True, False, True)
+
+
+def test_metrics_are_kept_beside_the_arrays(on_disk: Path) -> None:
+    store = EmbeddedStore(on_disk, read_only=True)
+    projection = NetworkExplorer(store).projection()
+    ranks = dict(projection.measure("pagerank"))
+    expected = nx.pagerank(nx.DiGraph(project(store)))
+    store.close()
+    kept = folder_beside(on_disk) / projection.key / "measure-pagerank.result.npy"
+    assert kept.exists()
+    assert ranks == pytest.approx(expected)
+
+
+def test_hub_ego_view_is_the_projection_neighbourhood(bundled_store: GraphStore) -> None:
+    """The ego view read from the arrays equals the one read off the full projection."""
+    graph = project(bundled_store)
+    hub = best_connected(graph)
+    assert hub is not None
+    view = NetworkExplorer(bundled_store).view(ViewRequest(focus=hub, depth=1))
+    around = graph.subgraph({hub, *nx.all_neighbors(graph, hub)})
+    assert {n.id: n.label for n in view.nodes} == {
+        n: d[INFO].label for n, d in around.nodes(data=True)
+    }
+    expected = {
+        d[INFO].id: (u, v, d[INFO].predicate, d[INFO].evidence)
+        for u, v, d in around.edges(data=True)
+    }
+    assert {e.id: (e.source, e.target, e.predicate, e.evidence) for e in view.edges} == expected
+    assert any(e.evidence for e in view.edges)
