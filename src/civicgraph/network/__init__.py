@@ -1,7 +1,8 @@
-"""The relationship network: RDF projected onto networkx, and what is computed on it.
+"""The relationship network: RDF projected onto compact arrays, and what is computed on it.
 
-Pure: reads a store through named queries and returns data; never renders HTML (that
-is ``network_html``) and never writes files.
+Reads a store through named queries and returns data; never renders HTML (that is
+``network_html``). The only files it writes are the shared arrays beside an on-disk
+store (``network.shared``), one set per dataset version.
 """
 
 from civicgraph.network.analysis import (
