@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from bench.peers import group_memory
+from civicgraph.webapp.keeper import IDLE_SECONDS, SWEEP_SECONDS
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer
 from tests.test_guard import ENDLESS
@@ -161,3 +162,17 @@ def test_a_kept_connection_does_not_inherit_the_close_timeout(server: LiveServer
         second = raw.recv(65536)
     assert first.startswith(b"HTTP/1.1 200")
     assert second.startswith(b"HTTP/1.1 200")
+
+
+def test_an_idle_connection_closed_by_the_keeper_is_not_kept_open_by_a_new_process(
+    quick: LiveServer,
+) -> None:
+    """A serving process forked after a kill drops its copies of the keeper's connections."""
+    idle = http.client.HTTPConnection("127.0.0.1", quick.port, timeout=15)
+    assert _get(idle, "ASK {}").status == 200
+    stopped = requests.get(f"{quick.url}/sparql", params={"query": ENDLESS}, timeout=30)
+    assert stopped.status_code == 503  # its process was killed, and a new one forked
+    time.sleep(IDLE_SECONDS + SWEEP_SECONDS + 1)
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+        _get(idle, "ASK {}")  # closed at once, not left to time out
+    idle.close()

@@ -15,6 +15,7 @@ from, as they all accept from the listening socket. A connection idle for
 
 import contextlib
 import logging
+import os
 import selectors
 import socket
 import threading
@@ -166,3 +167,29 @@ class Keeper:
     def _forget(self, client: socket.socket) -> None:
         self._selector.unregister(client)
         del self._idle_since[client]
+
+
+def drop_inherited_connections() -> None:
+    """In a newly forked serving process: close the client connections it inherited.
+
+    gunicorn forks a replacement serving process from the master, and with it a copy
+    of every idle connection the keeper holds at that moment. A copy nobody reads
+    would keep such a connection open after the keeper closes it: its client would
+    send its next request into a connection that never answers. A new serving
+    process has no client connection of its own yet, so every connected TCP socket
+    it holds is such a copy.
+    """
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        try:
+            probe = socket.socket(fileno=os.dup(fd))
+        except OSError:
+            continue  # not a socket, or already gone
+        with probe:
+            if probe.family not in (socket.AF_INET, socket.AF_INET6):
+                continue
+            try:
+                probe.getpeername()
+            except OSError:
+                continue  # a listening socket: no peer
+        os.close(fd)

@@ -46,7 +46,7 @@ from civicgraph.store.views import Generation, ReadView, ViewStore
 from civicgraph.store.writer import WriterClient, serve_writes
 from civicgraph.webapp import create_app
 from civicgraph.webapp.inplace import InPlaceLimit, few_malloc_arenas, limit_memory
-from civicgraph.webapp.keeper import Handoff, Keeper
+from civicgraph.webapp.keeper import Handoff, Keeper, drop_inherited_connections
 from civicgraph.webapp.slots import Slots
 from civicgraph.webapp.state import current_store
 from civicgraph.webapp.watchdog import Watchdog
@@ -178,6 +178,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             isolation = isolate_network()
         worker.log.info(isolation.describe())
         few_malloc_arenas()
+        if self.handoff is not None:
+            drop_inherited_connections()
 
     def _worker_exit(self, _arbiter: Any, _worker: Any) -> None:
         """In the worker, as it exits: close the view or the store."""
