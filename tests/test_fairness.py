@@ -16,7 +16,7 @@ JSON = {"Accept": "application/sparql-results+json"}
 
 @pytest.fixture(scope="module")
 def fair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A server whose queries may run 20 s, with the default three query workers."""
+    """A server whose queries may run 20 s, with the default serving processes."""
     env = {"CIVICGRAPH_QUERY_TIMEOUT": "20", "CIVICGRAPH_LOAD_BUNDLED": "false"}
     server = LiveServer(tmp_path_factory.mktemp("fair") / "store", env).start()
     yield server
