@@ -55,8 +55,10 @@ editor.getWrapperElement().addEventListener("mousedown", (event) => {
   editor.setCursor(editor.lineCount(), 0);
 });
 
-fetch(form.dataset.completions)
+// A query run before the completions arrive waits for them, so its IRIs show as CURIEs.
+const completionsLoaded = fetch(form.dataset.completions)
   .then((r) => (r.ok ? r.json() : completions))
+  .catch(() => completions)
   .then((body) => { completions = body; checkTerms(); });
 
 // --- completion and prefixes ------------------------------------------------
@@ -198,6 +200,7 @@ async function run() {
   const type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
   const result = type === "application/n-triples" ? graphResult(await response.text()) : selectResult(await response.json());
   result.labels = await labels(result);
+  await completionsLoaded;
   result.namespaces = completions.prefixes;
   result.sort = null;
   result.page = 0;
