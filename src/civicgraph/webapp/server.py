@@ -20,6 +20,7 @@ Every process that parses or evaluates request text leaves the network as it sta
 writer as it starts.
 """
 
+import gc
 import multiprocessing
 import os
 import shutil
@@ -39,6 +40,7 @@ from civicgraph.config import Settings
 from civicgraph.dataset.loader import LoadReport, load_bundled
 from civicgraph.dataset.versions import log_for
 from civicgraph.errors import CivicgraphError, StoreError
+from civicgraph.network.views import import_layout_modules
 from civicgraph.store import MEMORY, GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.isolation import Isolation, isolate_network
@@ -128,6 +130,17 @@ def _start(target: Callable[..., None], ready: Path | None, *args: Any) -> BaseP
     return child
 
 
+def freeze_before_fork(_arbiter: Any, _worker: Any) -> None:
+    """In the master, before it forks a serving process: freeze what it holds.
+
+    The collector of a forked process would otherwise walk every object it inherited
+    and write to each one's header, so each serving process ended up with its own
+    copy of the master's pages; frozen objects are never walked.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     """A gunicorn application whose WSGI app is built by ``create_app`` in the worker."""
 
@@ -148,6 +161,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("timeout", max(120, int(self.settings.query_timeout * 3)))
         self.cfg.set("accesslog", "-" if self.settings.access_log else None)
         self.cfg.set("limit_request_line", 8190)
+        self.cfg.set("pre_fork", freeze_before_fork)
         self.cfg.set("post_fork", self._post_fork)
         self.cfg.set("worker_exit", self._worker_exit)
         self.cfg.set("child_exit", self._child_exit)
@@ -249,6 +263,7 @@ def serve(settings: Settings) -> None:
         # the bundled data is to be loaded first; otherwise both start together.
         ready = runtime.writer if settings.load_bundled or not store.exists() else None
         helpers.append(_start(serve_writes, ready, *args))
+        import_layout_modules()  # before the serving processes fork: one shared copy
         _Gunicorn(settings, runtime).run()
     finally:
         # A serving process leaves gunicorn's run by SystemExit through here too; only
