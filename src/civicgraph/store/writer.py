@@ -15,6 +15,7 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import Client, Connection
 from pathlib import Path
 from typing import Any, BinaryIO, Final
@@ -35,6 +36,8 @@ from civicgraph.store.workers import exit_with_parent
 CONNECT_PATIENCE: Final = 10.0
 #: The writes a serving process may ask for.
 WRITE_METHODS: Final = frozenset({"update", "load", "drop_graph"})
+#: The other request: record a dataset version after a write.
+RECORD: Final = "record"
 
 
 def changes_data(method: str, kwargs: dict[str, Any], result: object) -> bool:
@@ -117,24 +120,48 @@ class WriterClient:
         existed: bool = self._call("drop_graph", graph=graph)
         return existed
 
+    def record(self, who: str, action: str) -> None:
+        """Record a dataset version in the writer (it reads the whole store)."""
+        self._call(RECORD, who=who, action=action)
+
 
 def _read_all(stream: BinaryIO) -> bytes:
     return stream.read()
 
 
-def _answer(store: EmbeddedStore, generation: Generation, request: Any) -> tuple[str, Any]:
-    method, kwargs = request
-    if method not in WRITE_METHODS:
-        return "crash", f"{method} is not a write"
-    try:
-        result = apply_write(store, method, kwargs)
-    except CivicgraphError as exc:
-        return "error", exc
-    except Exception as exc:  # a defect: reported (a logged 500), the writer stays up
-        return "crash", f"{type(exc).__name__}: {exc}"
-    if changes_data(method, kwargs, result):
-        generation.bump()
-    return "ok", result
+@dataclass
+class _Owner:
+    """What the writer process holds: the store, the write counter, the version log."""
+
+    path: Path
+    store: EmbeddedStore
+    generation: Generation
+    log: VersionLog | None
+
+    def record(self, who: str, action: str) -> None:
+        """Record a dataset version, then give back the memory reading the store took."""
+        if self.log is None:
+            return
+        record_quietly(self.log, self.store, who=who, action=action)
+        self.store = reopened(self.store, self.path)
+
+    def answer(self, request: Any) -> tuple[str, Any]:
+        """Apply one write, or record a version, as a serving process asked."""
+        method, kwargs = request
+        if method not in WRITE_METHODS | {RECORD}:
+            return "crash", f"{method} is not a write"
+        try:
+            if method == RECORD:
+                self.record(**kwargs)
+                return "ok", None
+            result = apply_write(self.store, method, kwargs)
+        except CivicgraphError as exc:
+            return "error", exc
+        except Exception as exc:  # a defect: reported (a logged 500), the writer stays up
+            return "crash", f"{type(exc).__name__}: {exc}"
+        if changes_data(method, kwargs, result):
+            self.generation.bump()
+        return "ok", result
 
 
 def _report(report: LoadReport) -> None:
@@ -149,7 +176,8 @@ def serve_writes(
 
     The socket appears only once the bundled data is loaded: the server answers
     nothing before its data is there. The version found at start is recorded here,
-    once for the whole server, while the serving processes already answer.
+    once for the whole server, while the serving processes already answer; so is the
+    version after each write, whichever serving process took it.
     """
     threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
     print(isolate_network().describe(), file=sys.stderr)  # it parses uploads and updates
@@ -167,10 +195,9 @@ def serve_writes(
     listener.bind(str(address) + ".tmp")
     listener.listen(64)
     os.replace(str(address) + ".tmp", address)  # appears only once it accepts
-    if versions is not None:
-        record_quietly(VersionLog(versions), store, who="civicgraph serve", action=START)
-        store = reopened(store, store_path)
-    _apply_writes(store, generation, listener)
+    owner = _Owner(store_path, store, generation, VersionLog(versions) if versions else None)
+    owner.record(who="civicgraph serve", action=START)
+    _apply_writes(owner, listener)
 
 
 def reopened(store: EmbeddedStore, path: Path) -> EmbeddedStore:
@@ -180,19 +207,20 @@ def reopened(store: EmbeddedStore, path: Path) -> EmbeddedStore:
     the allocator keeps the peak, together about 60 MiB at a million triples, which
     the writer would hold for the server's lifetime though it mostly waits.
     """
+    store.flush()  # a view opening meanwhile then finds every write in the files
     store.close()
     fresh = EmbeddedStore(path)
     return_free_memory()
     return fresh
 
 
-def _apply_writes(store: EmbeddedStore, generation: Generation, listener: socket.socket) -> None:
-    """Answer one write per connection, in the order they arrive, forever."""
+def _apply_writes(owner: _Owner, listener: socket.socket) -> None:
+    """Answer one request per connection, in the order they arrive, forever."""
     while True:
         sock, _ = listener.accept()
         with Connection(sock.detach()) as connection:
             try:
                 request = connection.recv()
-                connection.send(_answer(store, generation, request))
+                connection.send(owner.answer(request))
             except (EOFError, OSError):
                 continue

@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Final
@@ -38,7 +39,7 @@ from gunicorn.app.base import BaseApplication
 
 from civicgraph.config import Settings
 from civicgraph.dataset.loader import LoadReport, load_bundled
-from civicgraph.dataset.versions import log_for
+from civicgraph.dataset.versions import WRITE_TOKEN, log_for
 from civicgraph.errors import CivicgraphError, StoreError
 from civicgraph.network.views import import_layout_modules
 from civicgraph.store import MEMORY, GraphStore, open_store
@@ -217,8 +218,12 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
     """One serving process's app: in-place reads over a view, writes to the writer."""
     view = ReadView(Path(settings.store), Generation(runtime.generation))
     limit = InPlaceLimit(settings, slots)
-    store: GraphStore = ViewStore(view, WriterClient(runtime.writer))
-    guarded = GuardedStore(store, settings, limit)
+    writer = WriterClient(runtime.writer)
+    store: GraphStore = ViewStore(view, writer)
+    # A version record reads the whole store: the writer makes it, and its memory is
+    # given back there, not kept by whichever serving process took the write.
+    record = partial(writer.record, WRITE_TOKEN) if log_for(settings) else None
+    guarded = GuardedStore(store, settings, limit, on_write=record)
     app = create_app(replace(settings, load_bundled=False), guarded, warm=False, record_start=False)
     wsgi, limit.app = app.wsgi_app, app
 
