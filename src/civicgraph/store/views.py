@@ -77,6 +77,13 @@ class ReadView:
             self._seen = now
         return self._store
 
+    def refresh(self) -> None:
+        """Reopen now, dropping what the database cached of the blocks it read."""
+        seen = self.generation.value()  # read first: a write meanwhile reopens again
+        self._store.close()
+        self._store = open_read_only(self.path)
+        self._seen = seen
+
     def read(self, method: str, **kwargs: Any) -> Any:
         """Call a read method, reopening once if the writer compacted a file away."""
         try:

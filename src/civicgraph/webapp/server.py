@@ -36,6 +36,8 @@ from typing import Any, Final
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.http.wsgi import FileWrapper
+from werkzeug.wsgi import ClosingIterator
 
 from civicgraph.config import Settings
 from civicgraph.dataset.loader import LoadReport, load_bundled
@@ -50,6 +52,7 @@ from civicgraph.store.writer import WriterClient, serve_writes
 from civicgraph.webapp import create_app
 from civicgraph.webapp.inplace import InPlaceLimit, few_malloc_arenas, limit_memory
 from civicgraph.webapp.keeper import Handoff, Keeper, drop_inherited_connections
+from civicgraph.webapp.settle import Settler
 from civicgraph.webapp.slots import Slots
 from civicgraph.webapp.state import current_store
 from civicgraph.webapp.watchdog import Watchdog
@@ -226,6 +229,7 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
     guarded = GuardedStore(store, settings, limit, on_write=record)
     app = create_app(replace(settings, load_bundled=False), guarded, warm=False, record_start=False)
     wsgi, limit.app = app.wsgi_app, app
+    settler = Settler(view)
 
     def with_client(environ: dict[str, Any], start_response: Any) -> Any:
         client = environ.get("gunicorn.socket")
@@ -233,10 +237,15 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
             client = environ["gunicorn.socket"] = client.socket
         limit.client = client.fileno() if client is not None else None
         limit.environ = environ
+        began = time.monotonic()
         try:
-            return wsgi(environ, start_response)
+            body = wsgi(environ, start_response)
         finally:
             limit.client, limit.environ = None, {}
+        if isinstance(body, FileWrapper):  # a static file: gunicorn sends it whole
+            return body
+        # Closed once the answer is sent: settling then delays no client.
+        return ClosingIterator(body, lambda: settler.after(time.monotonic() - began))
 
     app.wsgi_app = with_client  # type: ignore[method-assign]
     slots.claim(limit_memory(settings.memory_budget))
