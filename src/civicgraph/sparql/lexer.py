@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final
 
+from civicgraph.sparql.remembered import for_short_texts
+
 
 class TokenKind(Enum):
     """The terminal classes the guard and the update rewriter care about."""
@@ -198,6 +200,7 @@ def _keyword_depths(text: str, *words: str) -> Iterator[int]:
                     yield depth
 
 
+@for_short_texts
 def declares_dataset(text: str) -> bool:
     """Whether a query names its own dataset with ``FROM`` or ``FROM NAMED``."""
     if not may_hold_word(text, "FROM"):

@@ -8,17 +8,22 @@ connection the client wants kept open goes to the master's keeper
 whichever serving process is free when the client sends again.
 """
 
+import errno
+import os
 import select
 import socket
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
+from gunicorn import util
 from gunicorn.http import wsgi
 from gunicorn.http.body import LengthReader
 from gunicorn.workers.sync import SyncWorker
 
+from civicgraph.webapp.fastpath import plain_query
 from civicgraph.webapp.keeper import Handoff
+from civicgraph.webapp.plainhttp import HEAD_BYTES, PlainGet, PlainResponse
 
 #: A body up to this size goes out in one piece with its response's head.
 COALESCE_BYTES: Final = 64 * 1024
@@ -55,6 +60,7 @@ class ClientSocket:
         self._sock, self._handoff, self._others, self._done = sock, handoff, others, False
         self._turn = turn
         self._head: bytes | None = None
+        self._unread = b""
         self._first = True
         #: Set once the answer is sent, when the connection may serve another request.
         self.keep = False
@@ -127,8 +133,19 @@ class ClientSocket:
                 self._sock.close()
 
     def recv(self, size: int, flags: int = 0) -> bytes:
-        """Read as the socket does, or report the end once nothing is left to drain."""
+        """Read as the socket does, or report the end once nothing is left to drain.
+
+        Bytes given back with ``unread`` come first, so a request that the plain path
+        declined is read by gunicorn from its start.
+        """
+        if self._unread:
+            data, self._unread = self._unread[:size], self._unread[size:]
+            return data
         return b"" if self._done else self._sock.recv(size, flags)
+
+    def unread(self, data: bytes) -> None:
+        """Give back bytes read from the socket, to be read again first."""
+        self._unread = data + self._unread
 
 
 def _bodiless(req: Any) -> bool:
@@ -173,10 +190,61 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         while True:
             client.setblocking(True)  # whatever the last request's close left on it
             wrapped = ClientSocket(client, self.handoff, others, turn)
-            super().handle(listener, wrapped, addr)
+            if not self._answer_plain(listener, wrapped, addr):
+                super().handle(listener, wrapped, addr)
             if not wrapped.reused:
                 return
             turn += 1
+
+    def _answer_plain(self, listener: Any, client: ClientSocket, addr: Any) -> bool:
+        """Answer a plain ``GET /sparql?query=`` here; False, bytes given back, otherwise.
+
+        The request goes through the same WSGI application as any other; only
+        gunicorn's parsing and writing around it are skipped (``webapp/plainhttp.py``).
+        With the access log on, every request goes through gunicorn, which logs it.
+        """
+        if self.cfg.accesslog:
+            return False
+        data = client.recv(HEAD_BYTES)
+        request = PlainGet.read(data)
+        environ = None
+        if request is not None:
+            server = listener.getsockname()
+            environ = request.environ(self._base_environ, client, addr, server, self._script_name)
+        if environ is None or plain_query(environ) is None:
+            client.unread(data)
+            return False
+        try:
+            response = PlainResponse()
+            body = self.wsgi(environ, response.start_response)
+            try:
+                encoded = response.encode(body)
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+            client.socket.sendall(encoded)
+            client.keep = self.alive
+        except OSError as exc:
+            if exc.errno not in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN):
+                self.log.exception("Socket error processing request.")
+        except Exception as exc:
+            self.handle_error(None, client, addr, exc)
+        finally:
+            util.close_graceful(client)
+        return True
+
+    @property
+    def _base_environ(self) -> dict[str, Any]:
+        """The environ entries every request shares, built once per process."""
+        found: dict[str, Any] | None = getattr(self, "_shared_environ", None)
+        if found is None:
+            found = self._shared_environ = wsgi.base_environ(self.cfg)
+        return found
+
+    @property
+    def _script_name(self) -> str:
+        """The mount point gunicorn reads from the environment, as it reads it."""
+        return os.environ.get("SCRIPT_NAME", "")
 
     def handle_request(self, listener: Any, req: Any, client: ClientSocket, addr: Any) -> None:
         """Answer one request, and mark the connection to be kept when that is safe.
