@@ -95,3 +95,32 @@ def test_requests_wait_for_room_in_the_channel_and_are_never_dropped(
         client.close()
     for end in (handoff.to_master, handoff.from_workers, handoff.to_workers, handoff.from_master):
         end.close()
+
+
+def test_the_keeper_holds_at_most_its_limit_even_while_every_connection_waits(
+    listener: socket.socket,
+) -> None:
+    handoff = Handoff()
+    keeper = Keeper(handoff)
+    keeper._selector.register(handoff.from_workers, 1)
+    filler = socket.socket()
+    while True:  # no room in the channel: every request waits in the keeper
+        try:
+            socket.send_fds(handoff.to_workers, [b"c"], [filler.fileno()])
+        except BlockingIOError:
+            break
+    clients = []
+    for _ in range(MOST_KEPT):
+        clients.append(_kept(listener, handoff))
+        keeper._turn()
+        clients[-1].sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        keeper._turn()
+    assert len(keeper._ready) == MOST_KEPT
+    late = _kept(listener, handoff)
+    keeper._turn()
+    assert len(keeper._ready) + len(keeper._idle_since) == MOST_KEPT
+    assert _closed(late)
+    for client in [*clients, late, filler, *keeper._ready]:
+        client.close()
+    for end in (handoff.to_master, handoff.from_workers, handoff.to_workers, handoff.from_master):
+        end.close()
