@@ -26,6 +26,17 @@ def _kept(listener: socket.socket, handoff: Handoff) -> socket.socket:
     return client
 
 
+def _fill(handoff: Handoff) -> tuple[socket.socket, int]:
+    """Fill the channel to the serving processes; the socket sent, and how many times."""
+    filler, queued = socket.socket(), 0
+    while True:
+        try:
+            socket.send_fds(handoff.to_workers, [b"c"], [filler.fileno()])
+        except BlockingIOError:
+            return filler, queued
+        queued += 1
+
+
 def _closed(client: socket.socket) -> bool:
     """Whether the other end closed (cleanly, or with a reset for unread bytes)."""
     try:
@@ -66,13 +77,7 @@ def test_requests_wait_for_room_in_the_channel_and_are_never_dropped(
     handoff = Handoff()
     keeper = Keeper(handoff)
     keeper._selector.register(handoff.from_workers, 1)
-    filler, queued = socket.socket(), 0
-    while True:  # fill the channel to the serving processes
-        try:
-            socket.send_fds(handoff.to_workers, [b"c"], [filler.fileno()])
-        except BlockingIOError:
-            break
-        queued += 1
+    filler, queued = _fill(handoff)
     clients = [_kept(listener, handoff) for _ in range(3)]
     for _ in clients:
         keeper._turn()
@@ -103,12 +108,7 @@ def test_the_keeper_holds_at_most_its_limit_even_while_every_connection_waits(
     handoff = Handoff()
     keeper = Keeper(handoff)
     keeper._selector.register(handoff.from_workers, 1)
-    filler = socket.socket()
-    while True:  # no room in the channel: every request waits in the keeper
-        try:
-            socket.send_fds(handoff.to_workers, [b"c"], [filler.fileno()])
-        except BlockingIOError:
-            break
+    filler, _queued = _fill(handoff)  # no room in the channel: every request waits
     clients = []
     for _ in range(MOST_KEPT):
         clients.append(_kept(listener, handoff))
