@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import formatdate
+from functools import lru_cache
 from io import BytesIO
 from typing import Any, Final
 
@@ -145,20 +146,22 @@ class PlainResponse:
 
     def __init__(self) -> None:
         self.status = ""
-        self.headers: list[tuple[str, str]] = []
+        self.lines: list[str] = []
+        self.length: str | None = None
 
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
     ) -> Callable[[bytes], None]:
-        """Record the status and headers, with gunicorn's checks on both."""
+        """Record the status and the header lines, with gunicorn's checks on both."""
         if not STATUS_RE.fullmatch(status):
             raise ValueError(f"Invalid status {status!r}")
         if status[0] == "1" or status[:3] in ("204", "304"):  # a body would break framing
             raise ValueError(f"A {status[:3]} response cannot go out on the plain path")
-        for name, value in headers:
-            if not TOKEN_RE.fullmatch(name) or not HEADER_VALUE_RE.fullmatch(value):
-                raise ValueError(f"Invalid response header {name!r}")
-        self.status, self.headers = status, headers
+        self.status = status
+        self.lines = [_header_line(name, value) for name, value in headers]
+        self.length = next(
+            (v.strip(" \t") for n, v in headers if n.lower() == "content-length"), None
+        )
         return self._refuse_write
 
     @staticmethod
@@ -169,25 +172,26 @@ class PlainResponse:
     def encode(self, body: Iterable[bytes]) -> bytes:
         """Head and body in one piece, with the body's length and a kept connection."""
         content = b"".join(body)
-        lines = [
-            f"HTTP/1.1 {self.status}\r\n",
-            f"Server: {SERVER}\r\n",
-            f"Date: {_http_date(int(time.time()))}\r\n",
-            "Connection: keep-alive\r\n",
-        ]
-        length = None
-        for name, given in self.headers:
-            value = given.strip(" \t")
-            if name.lower() == "content-length":
-                length = value
-            if not is_hoppish(name):
-                lines.append(f"{name}: {value}\r\n")
-        if length is None:
-            lines.append(f"Content-Length: {len(content)}\r\n")
-        elif int(length) != len(content):
+        if self.length is None:
+            self.lines.append(f"Content-Length: {len(content)}\r\n")
+        elif int(self.length) != len(content):
             raise ValueError("Content-Length does not match the body")
-        lines.append("\r\n")
-        return "".join(lines).encode("latin-1") + content
+        head = (
+            f"HTTP/1.1 {self.status}\r\nServer: {SERVER}\r\n"
+            f"Date: {_http_date(int(time.time()))}\r\nConnection: keep-alive\r\n"
+        )
+        return (head + "".join(self.lines) + "\r\n").encode("latin-1") + content
+
+
+@lru_cache(maxsize=512)
+def _header_line(name: str, value: str) -> str:
+    """A response header's line ("" for a hop-by-hop one), checked as gunicorn checks it.
+
+    An application sends the same few headers over and over, so lines are kept.
+    """
+    if not TOKEN_RE.fullmatch(name) or not HEADER_VALUE_RE.fullmatch(value):
+        raise ValueError(f"Invalid response header {name!r}")
+    return "" if is_hoppish(name) else name + ": " + value.strip(" \t") + "\r\n"
 
 
 _dates: dict[int, str] = {}
