@@ -31,7 +31,7 @@ from civicgraph.errors import (
     UserInputError,
 )
 from civicgraph.formats import Format
-from civicgraph.sparql.lexer import declares_dataset
+from civicgraph.sparql.lexer import declares_dataset, has_relative_iri
 from civicgraph.sparql.messages import explained
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
 from civicgraph.store.native import native_format, write_natively
@@ -146,9 +146,10 @@ class EmbeddedStore:
         """pyoxigraph's lazy result of a query over the union of graphs, or the dataset."""
         default, named = dataset.default_graphs, dataset.named_graphs
         substitutions = {Variable(k): v for k, v in (dataset.bindings or {}).items()}
+        base = dataset.base_iri if dataset.base_iri and has_relative_iri(sparql) else None
         return self._store.query(
             sparql,
-            base_iri=dataset.base_iri,
+            base_iri=base,
             substitutions=substitutions or None,
             use_default_graph_as_union=default is None and not declares_dataset(sparql),
             default_graph=None if default is None else [graph_name(g) for g in default],
