@@ -14,6 +14,7 @@ import select
 import socket
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Final
 
 from gunicorn import util
@@ -203,14 +204,14 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         gunicorn's parsing and writing around it are skipped (``webapp/plainhttp.py``).
         With the access log on, every request goes through gunicorn, which logs it.
         """
-        if self.cfg.accesslog:
+        if self._plain is None:
             return False
         data = client.recv(HEAD_BYTES)
         request = PlainGet.read(data)
         environ = None
         if request is not None:
-            server = listener.getsockname()
-            environ = request.environ(self._base_environ, client, addr, server, self._script_name)
+            base, root, servers = self._plain
+            environ = request.environ(base, client, addr, servers[listener], root)
         if environ is None or plain_query(environ) is None:
             client.unread(data)
             return False
@@ -233,18 +234,17 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             util.close_graceful(client)
         return True
 
-    @property
-    def _base_environ(self) -> dict[str, Any]:
-        """The environ entries every request shares, built once per process."""
-        found: dict[str, Any] | None = getattr(self, "_shared_environ", None)
-        if found is None:
-            found = self._shared_environ = wsgi.base_environ(self.cfg)
-        return found
+    @cached_property
+    def _plain(self) -> tuple[dict[str, Any], str, dict[Any, Any]] | None:
+        """What every plain request shares, or None when plain requests are not read here.
 
-    @property
-    def _script_name(self) -> str:
-        """The mount point gunicorn reads from the environment, as it reads it."""
-        return os.environ.get("SCRIPT_NAME", "")
+        The environ entries that do not depend on the request, the mount point
+        gunicorn reads from the environment, and each listening socket's address.
+        """
+        if self.cfg.accesslog:
+            return None
+        servers = {listener: listener.getsockname() for listener in self.sockets}
+        return wsgi.base_environ(self.cfg), os.environ.get("SCRIPT_NAME", ""), servers
 
     def handle_request(self, listener: Any, req: Any, client: ClientSocket, addr: Any) -> None:
         """Answer one request, and mark the connection to be kept when that is safe.
