@@ -219,11 +219,10 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             response = PlainResponse()
             body = self.wsgi(environ, response.start_response)
             try:
-                encoded = response.encode(body)
-            finally:
+                client.socket.sendall(response.encode(body))
+            finally:  # after the answer is sent: closing may settle the process's memory
                 if hasattr(body, "close"):
                     body.close()
-            client.socket.sendall(encoded)
             client.keep = self.alive
         except OSError as exc:
             if exc.errno not in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN):
