@@ -209,9 +209,13 @@ def reopened(store: EmbeddedStore, path: Path) -> EmbeddedStore:
     """
     store.flush()  # a view opening meanwhile then finds every write in the files
     store.close()
-    fresh = EmbeddedStore(path)
-    return_free_memory()
-    return fresh
+    return_free_memory()  # nothing left may hold the closed database open
+    try:
+        return EmbeddedStore(path)
+    except StoreError as exc:
+        # A closed store takes writes into memory: stop, so that writes fail loudly.
+        print(f"Error: the writer could not reopen the store: {exc}", file=sys.stderr)
+        os._exit(1)
 
 
 def _apply_writes(owner: _Owner, listener: socket.socket) -> None:
