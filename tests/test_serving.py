@@ -210,3 +210,15 @@ def test_the_writer_keeps_the_data_and_writes_on_after_reopening(tmp_path: Path)
     assert isinstance(found, SelectResult)
     assert found.dicts()[0]["n"].value == "2"
     store.close()
+
+
+def test_a_server_stops_without_tracebacks(tmp_path: Path) -> None:
+    """Serving processes forked from the master do not try to wait for its writer."""
+    live = LiveServer(tmp_path / "store", {"CIVICGRAPH_LOAD_BUNDLED": "false"}).start()
+    try:
+        assert requests.get(f"{live.url}/sparql", params={"query": "ASK {}"}, timeout=10).ok
+    finally:
+        live.stop()
+    logged = live.log.read_text(errors="replace")
+    assert "Shutting down" in logged
+    assert "Traceback" not in logged
