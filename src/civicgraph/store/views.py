@@ -88,7 +88,7 @@ class ReadView:
         """Call a read method, reopening once if the writer compacted a file away."""
         try:
             return getattr(self.current(), method)(**kwargs)
-        except StoreError:
+        except (StoreError, FileNotFoundError):  # pyoxigraph raises either for a lost file
             self._store = open_read_only(self.path)
             return getattr(self._store, method)(**kwargs)
 

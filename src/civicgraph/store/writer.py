@@ -139,10 +139,25 @@ class _Owner:
     log: VersionLog | None
 
     def record(self, who: str, action: str) -> None:
-        """Record a dataset version, then give back the memory reading the store took."""
+        """Record a dataset version after a write, then give back the freed memory.
+
+        The store is not reopened here, as it is after the start record: a reopen
+        flushes the write just made into a new file, and frequent flushes make the
+        database compact files away under the views that still read them.
+        """
         if self.log is None:
             return
         record_quietly(self.log, self.store, who=who, action=action)
+        return_free_memory()
+
+    def record_start(self) -> None:
+        """Record the version found at start, then reopen to drop what the record cached.
+
+        The store has not changed since it was opened, so the reopen writes no file.
+        """
+        if self.log is None:
+            return
+        record_quietly(self.log, self.store, who="civicgraph serve", action=START)
         self.store = reopened(self.store, self.path)
 
     def answer(self, request: Any) -> tuple[str, Any]:
@@ -207,7 +222,7 @@ def serve_writes(
     listener.listen(64)
     os.replace(str(address) + ".tmp", address)  # appears only once it accepts
     owner = _Owner(store_path, store, generation, VersionLog(versions) if versions else None)
-    owner.record(who="civicgraph serve", action=START)
+    owner.record_start()
     _apply_writes(owner, listener)
 
 
