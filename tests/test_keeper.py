@@ -26,6 +26,17 @@ def _kept(listener: socket.socket, handoff: Handoff) -> socket.socket:
     return client
 
 
+@pytest.fixture
+def keeper() -> Iterator[Keeper]:
+    """A keeper whose turns the test drives itself (``start`` would run them in a thread)."""
+    handoff = Handoff()
+    held = Keeper(handoff)
+    held._selector.register(handoff.from_workers, 1)
+    yield held
+    for end in (handoff.to_master, handoff.from_workers, handoff.to_workers, handoff.from_master):
+        end.close()
+
+
 def _fill(handoff: Handoff) -> tuple[socket.socket, int]:
     """Fill the channel to the serving processes; the socket sent, and how many times."""
     filler, queued = socket.socket(), 0
@@ -46,11 +57,9 @@ def _closed(client: socket.socket) -> bool:
 
 
 def test_a_connection_evicted_while_its_client_sends_does_not_stop_the_keeper(
-    listener: socket.socket,
+    listener: socket.socket, keeper: Keeper
 ) -> None:
-    handoff = Handoff()
-    keeper = Keeper(handoff)
-    keeper._selector.register(handoff.from_workers, 1)  # as ``start``, turns driven here
+    handoff = keeper.handoff
     clients = []
     for _ in range(MOST_KEPT):
         clients.append(_kept(listener, handoff))
@@ -67,16 +76,12 @@ def test_a_connection_evicted_while_its_client_sends_does_not_stop_the_keeper(
         client.close()
     for held in list(keeper._idle_since):
         held.close()
-    for end in (handoff.to_master, handoff.from_workers, handoff.to_workers, handoff.from_master):
-        end.close()
 
 
 def test_requests_wait_for_room_in_the_channel_and_are_never_dropped(
-    listener: socket.socket,
+    listener: socket.socket, keeper: Keeper
 ) -> None:
-    handoff = Handoff()
-    keeper = Keeper(handoff)
-    keeper._selector.register(handoff.from_workers, 1)
+    handoff = keeper.handoff
     filler, queued = _fill(handoff)
     clients = [_kept(listener, handoff) for _ in range(3)]
     for _ in clients:
@@ -98,16 +103,12 @@ def test_requests_wait_for_room_in_the_channel_and_are_never_dropped(
         connection.close()
     for client in [*clients, filler]:
         client.close()
-    for end in (handoff.to_master, handoff.from_workers, handoff.to_workers, handoff.from_master):
-        end.close()
 
 
 def test_the_keeper_holds_at_most_its_limit_even_while_every_connection_waits(
-    listener: socket.socket,
+    listener: socket.socket, keeper: Keeper
 ) -> None:
-    handoff = Handoff()
-    keeper = Keeper(handoff)
-    keeper._selector.register(handoff.from_workers, 1)
+    handoff = keeper.handoff
     filler, _queued = _fill(handoff)  # no room in the channel: every request waits
     clients = []
     for _ in range(MOST_KEPT):
@@ -122,5 +123,3 @@ def test_the_keeper_holds_at_most_its_limit_even_while_every_connection_waits(
     assert _closed(late)
     for client in [*clients, late, filler, *keeper._ready]:
         client.close()
-    for end in (handoff.to_master, handoff.from_workers, handoff.to_workers, handoff.from_master):
-        end.close()
