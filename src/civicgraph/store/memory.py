@@ -1,8 +1,9 @@
-"""Giving freed memory back to the system after work that read the whole store.
+"""How long-lived processes use the C allocator: few arenas, freed memory given back.
 
 glibc keeps what a process freed for its next allocations; after a one-off peak (a
 version record reads every triple into Python) that memory stays resident for the
 process's lifetime unless it is trimmed. ``malloc_trim`` hands back what is free.
+Elsewhere than glibc, neither call does anything.
 """
 
 import ctypes
@@ -15,3 +16,18 @@ def return_free_memory() -> None:
     gc.collect()
     with suppress(OSError, AttributeError):
         ctypes.CDLL(None).malloc_trim(0)
+
+
+#: glibc's ``mallopt`` option for the most malloc arenas a process may create.
+_M_ARENA_MAX = -8
+
+
+def few_malloc_arenas() -> None:
+    """Let glibc keep two malloc arenas, not one per thread (64 MiB of address each).
+
+    RocksDB starts threads whenever a view reopens after a write; with an arena each,
+    a serving process's address space grew toward its limit (``webapp/inplace.py``),
+    and a thread that could not be created ended the process without an answer.
+    """
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 2)

@@ -91,7 +91,7 @@ class SerializedResult:
     body: bytes
     content_type: str
     truncated: bool = False
-    #: How many rows (or triples) the answer holds; what a truncation announces.
+    #: How many rows (or triples) a truncated answer holds: what the truncation announces.
     kept: int = 0
 
 

@@ -8,11 +8,10 @@ it there. A failed allocation under the address-space backstop becomes the
 memory-budget error.
 """
 
-import ctypes
 import json
 import resource
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +21,6 @@ from civicgraph.config import Settings
 from civicgraph.errors import QueryTimeoutError, ResourceLimitError, ServerBusyError
 from civicgraph.webapp.fastpath import PATH
 from civicgraph.webapp.slots import Slots
-
-#: glibc's ``mallopt`` option for the most malloc arenas a process may create.
-_M_ARENA_MAX = -8
-
-
-def few_malloc_arenas() -> None:
-    """Let glibc keep two malloc arenas, not one per thread (64 MiB of address each).
-
-    RocksDB starts threads whenever a view reopens after a write; with an arena each,
-    a serving process's address space grew toward the limit below, and a thread that
-    could not be created ended the process without an answer. Elsewhere than glibc,
-    nothing to do.
-    """
-    with suppress(OSError, AttributeError):
-        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 2)
 
 
 def limit_memory(budget: int) -> int:

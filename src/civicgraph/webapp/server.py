@@ -46,10 +46,11 @@ from civicgraph.network.views import import_layout_modules
 from civicgraph.store import MEMORY, GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.isolation import Isolation, isolate_network
+from civicgraph.store.memory import few_malloc_arenas
 from civicgraph.store.views import Generation, ReadView, ViewStore
 from civicgraph.store.writer import WriterClient
 from civicgraph.webapp import create_app
-from civicgraph.webapp.inplace import InPlaceLimit, few_malloc_arenas, limit_memory
+from civicgraph.webapp.inplace import InPlaceLimit, limit_memory
 from civicgraph.webapp.keeper import Handoff, Keeper, drop_inherited_connections
 from civicgraph.webapp.settle import Settler
 from civicgraph.webapp.slots import Slots
