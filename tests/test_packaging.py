@@ -103,8 +103,14 @@ def wheel_server(installed_from_sdist: Path, tmp_path: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()  # a fixture never leaves its server running
+            process.wait()
+            raise
+        finally:
+            log.close()
 
 
 @pytest.mark.server

@@ -12,11 +12,12 @@ import pytest
 import requests
 
 from bench.peers import group_memory
-from civicgraph.store import EmbeddedStore
+from civicgraph.config import Settings
+from civicgraph.store import MEMORY, EmbeddedStore
 from civicgraph.store.results import SelectResult
 from civicgraph.store.writer import reopened
 from civicgraph.webapp.keeper import IDLE_SECONDS, SWEEP_SECONDS
-from civicgraph.webapp.server import freeze_before_fork
+from civicgraph.webapp.server import GRACE_SECONDS, _Gunicorn, freeze_before_fork
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer
 from tests.test_guard import ENDLESS
@@ -222,3 +223,8 @@ def test_a_server_stops_without_tracebacks(tmp_path: Path) -> None:
     logged = live.log.read_text(errors="replace")
     assert "Worker exiting" in logged  # where the atexit tracebacks used to follow
     assert "Traceback" not in logged
+
+
+def test_a_stop_waits_for_answers_in_flight_no_longer_than_the_time_limit() -> None:
+    settings = Settings(store=MEMORY, query_timeout=7.0)
+    assert _Gunicorn(settings, None).cfg.graceful_timeout == 7 + GRACE_SECONDS

@@ -62,6 +62,8 @@ from civicgraph.webapp.worker import ClientSocket, ServingWorker
 WRITER_START_TIMEOUT: Final = 600.0
 #: Threads of the single serving process for an in-memory or remote store.
 THREADS: Final = 8
+#: Seconds a stop waits for answers in flight beyond the query time limit.
+GRACE_SECONDS: Final = 2
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,10 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("worker_class", ServingWorker if in_place else "gthread")
         self.cfg.set("threads", 1 if in_place else THREADS)
         self.cfg.set("timeout", max(120, int(self.settings.query_timeout * 3)))
+        # A stop waits for the answers in flight, which the time limit bounds; not for
+        # gunicorn's 30 s, which a process that missed the stop signal while it was
+        # being forked would otherwise hold the whole stop for.
+        self.cfg.set("graceful_timeout", int(self.settings.query_timeout) + GRACE_SECONDS)
         self.cfg.set("accesslog", "-" if self.settings.access_log else None)
         self.cfg.set("limit_request_line", 8190)
         self.cfg.set("pre_fork", freeze_before_fork)
