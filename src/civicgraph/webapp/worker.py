@@ -43,12 +43,14 @@ class ClientSocket:
     segments and two wake-ups of the client for a small answer: the head is held here
     and sent with the body. gunicorn then half-closes the connection and waits for
     the client to close its side, so that unread request bytes cannot turn the close
-    into a reset; when nothing is left unread that wait only holds the serving process
-    idle for a round trip, and ``recv`` after the half-close reports the end at once
-    instead. A connection marked ``keep`` whose client sends again within
-    ``LINGER_SECONDS`` is served again here (``reused``), unless other clients wait
-    (``others``) and this connection had its ``IN_A_ROW`` turns (``turn``); otherwise
-    it is passed to the master at that point.
+    into a reset; when the request was read to its end (``read_whole``) and nothing
+    is left unread, that wait only holds the serving process idle for a round trip,
+    and ``recv`` after the half-close reports the end at once instead. A request whose
+    body was not read (refused before reading it) is drained as gunicorn drains it,
+    since the rest of its body may still be on its way. A connection marked ``keep``
+    whose client sends again within ``LINGER_SECONDS`` is served again here
+    (``reused``), unless other clients wait (``others``) and this connection had its
+    ``IN_A_ROW`` turns (``turn``); otherwise it is passed to the master at that point.
     """
 
     def __init__(
@@ -67,6 +69,8 @@ class ClientSocket:
         self.keep = False
         #: Set at the close when the client's next request is already here.
         self.reused = False
+        #: Set once the request was read to its end: then the close need not drain.
+        self.read_whole = False
         self._given = False
 
     @property
@@ -115,8 +119,8 @@ class ClientSocket:
         self._sock.shutdown(how)
         try:
             self._done = not self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            self._done = True
+        except BlockingIOError:  # nothing unread now; more is coming if the body was not read
+            self._done = self.read_whole
         except OSError:
             self._done = False
 
@@ -229,6 +233,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         try:
             response = PlainResponse()
             body = self.wsgi(environ, response.start_response)
+            client.read_whole = True  # a plain request has no body
             try:
                 client.socket.sendall(response.encode(body))
             finally:  # after the answer is sent: closing may settle the process's memory
@@ -282,4 +287,5 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             self.log.access(response, req, environ, datetime.now() - began)
             if body is not None and hasattr(body, "close"):
                 body.close()
+        client.read_whole = _bodiless(req)  # now: the application may have read a body
         client.keep = reusable and not response.should_close() and self.alive
