@@ -5,8 +5,7 @@ Each vocabulary is a class whose annotated names become terms of its namespace, 
 typo is an error for mypy and an ``AttributeError`` at run time (the habit of
 rdflib's ``DefinedNamespace`` with ``_fail = True``), and the terms are already the
 type the store speaks: no conversion at each use. A test checks that every ``CIV``
-term named here exists in ``ontology/civic.ttl``. rdflib is used only where only
-rdflib does the job (pyshacl) and converts these terms at that edge.
+term named here exists in ``ontology/civic.ttl``.
 """
 
 import re
@@ -45,8 +44,8 @@ class Vocabulary:
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()
         for name, kind in cls.__annotations__.items():
-            if kind in (NamedNode, "NamedNode"):
-                setattr(cls, name, NamedNode(cls.namespace + name))
+            if kind in (NamedNode, "NamedNode"):  # ``class_`` names the term ``class``
+                setattr(cls, name, NamedNode(cls.namespace + name.removesuffix("_")))
 
     @classmethod
     def term(cls, name: str) -> NamedNode:
@@ -116,6 +115,9 @@ class RDF(Vocabulary):
     namespace = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
     type: NamedNode
     Statement: NamedNode
+    first: NamedNode
+    rest: NamedNode
+    nil: NamedNode
 
 
 class RDFS(Vocabulary):
@@ -125,6 +127,7 @@ class RDFS(Vocabulary):
     label: NamedNode
     comment: NamedNode
     Resource: NamedNode
+    subClassOf: NamedNode
 
 
 class SKOS(Vocabulary):
@@ -170,12 +173,17 @@ class ORG(Vocabulary):
 
 
 class XSD(Vocabulary):
-    """XML Schema datatypes the code writes."""
+    """XML Schema datatypes the code writes or checks."""
 
     namespace = "http://www.w3.org/2001/XMLSchema#"
     integer: NamedNode
+    decimal: NamedNode
+    double: NamedNode
+    float: NamedNode
+    boolean: NamedNode
     date: NamedNode
     dateTime: NamedNode
+    time: NamedNode
     gYear: NamedNode
     gYearMonth: NamedNode
     string: NamedNode
@@ -227,15 +235,43 @@ class VOID(Vocabulary):
 
 
 class SH(Vocabulary):
-    """SHACL terms of a validation report."""
+    """SHACL terms of shapes: the targets and constraint components the validator reads."""
 
     namespace = "http://www.w3.org/ns/shacl#"
-    ValidationResult: NamedNode
-    focusNode: NamedNode
-    resultPath: NamedNode
-    resultMessage: NamedNode
-    resultSeverity: NamedNode
-    sourceShape: NamedNode
+    targetClass: NamedNode
+    targetSubjectsOf: NamedNode
+    targetObjectsOf: NamedNode
+    property: NamedNode
+    path: NamedNode
+    minCount: NamedNode
+    maxCount: NamedNode
+    datatype: NamedNode
+    nodeKind: NamedNode
+    node: NamedNode
+    pattern: NamedNode
+    flags: NamedNode
+    hasValue: NamedNode
+    message: NamedNode
+    severity: NamedNode
+    sparql: NamedNode
+    select: NamedNode
+    prefixes: NamedNode
+    declare: NamedNode
+    prefix: NamedNode
+    namespace_: NamedNode
+    class_: NamedNode
+    in_: NamedNode
+    or_: NamedNode
+    and_: NamedNode
+    not_: NamedNode
+    xone: NamedNode
+    Violation: NamedNode
+    IRI: NamedNode
+    BlankNode: NamedNode
+    Literal: NamedNode
+    BlankNodeOrIRI: NamedNode
+    BlankNodeOrLiteral: NamedNode
+    IRIOrLiteral: NamedNode
 
 
 class SD(Vocabulary):

@@ -51,23 +51,29 @@ def load(
 ) -> None:
     """Load RDF FILES (or, with --bundled, the bundled data), each into its named graph.
 
-    Each file replaces its named graph atomically. The load is committed first; the
-    loaded files are then checked against the shapes and a summary printed (problems
-    do not undo the load).
+    Each file replaces its named graph atomically. The files are checked against the
+    shapes beside the load, and a summary printed once both are done (problems do not
+    undo the load).
     """
     if not files and not bundled:
         raise UserInputError("Name RDF files to load, or --bundled for the bundled data")
     settings = settings_for(store=store)
-    with opened_store(settings) as opened:
-        if bundled:
-            _load_bundled(opened)
-        for path in files:
-            report = _load_one(opened, path, graph)
-            click.echo(f"Loaded {report.triples:,} triples from {path} into <{report.graph}>")
-        _record_version(opened, settings, files, bundled=bundled)
-    if not validate or not files:
+    checking = validation.InBackground(files) if validate and files else None
+    try:
+        with opened_store(settings) as opened:
+            if bundled:
+                _load_bundled(opened)
+            for path in files:
+                report = _load_one(opened, path, graph)
+                click.echo(f"Loaded {report.triples:,} triples from {path} into <{report.graph}>")
+            _record_version(opened, settings, files, bundled=bundled)
+    except BaseException:
+        if checking is not None:
+            checking.cancel()
+        raise
+    if checking is None:
         return
-    shapes_report = validation.validate_files(files)
+    shapes_report = checking.report()
     if not shapes_report.conforms:
         limit = None if full else validation.SUMMARY_LIMIT
         click.echo(shapes_report.text(limit), err=True)
