@@ -12,6 +12,7 @@ from civicgraph.sparql.lexer import (
     TokenKind,
     declares_dataset,
     has_dataset_clause,
+    has_relative_iri,
     tokens,
     with_using,
 )
@@ -85,6 +86,34 @@ def test_the_words_inside_strings_iris_names_and_comments_are_allowed(query: str
 )
 def test_a_query_declares_its_dataset_only_with_a_from_keyword(query: str, declares: bool) -> None:
     assert declares_dataset(query) is declares
+
+
+@pytest.mark.parametrize(
+    ("query", "relative"),
+    [
+        ("SELECT * { <http://e/s> ?p ?o }", False),
+        ("PREFIX ex: <urn:x:> SELECT * { ex:s ?p '<a>' } # <b>", False),
+        ("SELECT * { <s> ?p ?o }", True),
+        ("SELECT * { <> ?p ?o }", True),
+        ("PREFIX ex: <ns#> SELECT * { ex:s ?p ?o }", True),
+        ("BASE <http://e/> SELECT * { <s> ?p ?o }", True),
+        ("SELECT * { <\\u0073> ?p ?o }", True),
+        ("SELECT * { <http://e/s> ?p ?o } \\", True),
+    ],
+)
+def test_a_base_iri_is_needed_only_for_a_relative_iri(query: str, relative: bool) -> None:
+    assert has_relative_iri(query) is relative
+
+
+def test_a_relative_iri_still_resolves_against_the_base(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    query = "SELECT ?s { VALUES ?s { <a> <http://e/b> } }"
+    found = store.query(query, base_iri="http://example.org/sparql")
+    assert [row[0].value for row in found.rows] == [  # type: ignore[union-attr,index]
+        "http://example.org/a",
+        "http://e/b",
+    ]
+    store.close()
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,17 @@ def _kept(listener: socket.socket, handoff: Handoff) -> socket.socket:
     return client
 
 
+def _fill(handoff: Handoff) -> tuple[socket.socket, int]:
+    """Fill the channel to the serving processes; the socket sent, and how many times."""
+    filler, queued = socket.socket(), 0
+    while True:
+        try:
+            socket.send_fds(handoff.to_workers, [b"c"], [filler.fileno()])
+        except BlockingIOError:
+            return filler, queued
+        queued += 1
+
+
 def _closed(client: socket.socket) -> bool:
     """Whether the other end closed (cleanly, or with a reset for unread bytes)."""
     try:
@@ -66,13 +77,7 @@ def test_requests_wait_for_room_in_the_channel_and_are_never_dropped(
     handoff = Handoff()
     keeper = Keeper(handoff)
     keeper._selector.register(handoff.from_workers, 1)
-    filler, queued = socket.socket(), 0
-    while True:  # fill the channel to the serving processes
-        try:
-            socket.send_fds(handoff.to_workers, [b"c"], [filler.fileno()])
-        except BlockingIOError:
-            break
-        queued += 1
+    filler, queued = _fill(handoff)
     clients = [_kept(listener, handoff) for _ in range(3)]
     for _ in clients:
         keeper._turn()
@@ -92,6 +97,30 @@ def test_requests_wait_for_room_in_the_channel_and_are_never_dropped(
         assert connection.recv(3, socket.MSG_PEEK) == b"GET"
         connection.close()
     for client in [*clients, filler]:
+        client.close()
+    for end in (handoff.to_master, handoff.from_workers, handoff.to_workers, handoff.from_master):
+        end.close()
+
+
+def test_the_keeper_holds_at_most_its_limit_even_while_every_connection_waits(
+    listener: socket.socket,
+) -> None:
+    handoff = Handoff()
+    keeper = Keeper(handoff)
+    keeper._selector.register(handoff.from_workers, 1)
+    filler, _queued = _fill(handoff)  # no room in the channel: every request waits
+    clients = []
+    for _ in range(MOST_KEPT):
+        clients.append(_kept(listener, handoff))
+        keeper._turn()
+        clients[-1].sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        keeper._turn()
+    assert len(keeper._ready) == MOST_KEPT
+    late = _kept(listener, handoff)
+    keeper._turn()
+    assert len(keeper._ready) + len(keeper._idle_since) == MOST_KEPT
+    assert _closed(late)
+    for client in [*clients, late, filler, *keeper._ready]:
         client.close()
     for end in (handoff.to_master, handoff.from_workers, handoff.to_workers, handoff.from_master):
         end.close()

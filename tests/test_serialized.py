@@ -11,7 +11,7 @@ from civicgraph.errors import NotAcceptableError
 from civicgraph.formats import Kind, by_name, formats_for
 from civicgraph.store import EmbeddedStore
 from civicgraph.store.guarded import GuardedStore
-from civicgraph.store.results import serialize_result
+from civicgraph.store.results import GraphResult, serialize_result
 
 DATA = """
 @prefix ex: <http://example.org/> .
@@ -134,3 +134,22 @@ def test_escaping_cannot_grow_an_answer_past_the_byte_cap(
     assert answer.truncated
     assert 0 < len(answer.body) <= cap
     store.close()
+
+
+@pytest.mark.parametrize("name", ["turtle", "ntriples", "n3"])
+def test_a_graph_over_the_row_cap_holds_exactly_the_cap(guarded: GuardedStore, name: str) -> None:
+    whole = guarded.query(CONSTRUCT)
+    assert isinstance(whole, GraphResult)
+    fmt = by_name(name)
+    answer = guarded.query_serialized(CONSTRUCT, fmt.media_type, max_rows=2)
+    assert answer.truncated
+    assert answer.kept == 2
+    assert answer.body == serialize_result(GraphResult(whole.triples[:2], True), fmt)
+
+
+def test_a_graph_over_the_byte_cap_is_cut_and_announced(guarded: GuardedStore) -> None:
+    answer = guarded.primary.query_serialized(  # type: ignore[attr-defined]
+        CONSTRUCT, "application/n-triples", max_bytes=200
+    )
+    assert answer.truncated
+    assert 0 < answer.body.count(b"\n") < len(guarded.query(CONSTRUCT).triples)  # type: ignore[union-attr]

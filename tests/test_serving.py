@@ -4,6 +4,7 @@ import http.client
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -176,3 +177,15 @@ def test_an_idle_connection_closed_by_the_keeper_is_not_kept_open_by_a_new_proce
     with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
         _get(idle, "ASK {}")  # closed at once, not left to time out
     idle.close()
+
+
+def test_a_server_stops_without_tracebacks(tmp_path: Path) -> None:
+    """Serving processes forked from the master do not try to wait for its writer."""
+    live = LiveServer(tmp_path / "store", {"CIVICGRAPH_LOAD_BUNDLED": "false"}).start()
+    try:
+        assert requests.get(f"{live.url}/sparql", params={"query": "ASK {}"}, timeout=10).ok
+    finally:
+        live.stop()
+    logged = live.log.read_text(errors="replace")
+    assert "Shutting down" in logged
+    assert "Traceback" not in logged

@@ -20,6 +20,7 @@ from typing import Final
 
 from civicgraph.errors import ForbiddenOperationError
 from civicgraph.sparql.lexer import lexemes, may_hold_word, readings
+from civicgraph.sparql.remembered import for_short_texts
 
 _FETCHING: Final = ("SERVICE", "LOAD")
 _MESSAGES: Final = {
@@ -47,6 +48,7 @@ def _carriers(text: str) -> Iterator[str]:
             yield text[start:]
 
 
+@for_short_texts
 def fetching_keyword(text: str) -> str | None:
     """``SERVICE`` or ``LOAD`` if a SPARQL parser could read that keyword in ``text``.
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, TypeVar, runtime_checkable
 
 from civicgraph.formats import Format
-from civicgraph.store.results import QueryResult, Term
+from civicgraph.store.results import QueryResult, SerializedResult, Term
 
 #: Where RDF to load comes from: bytes in memory, a file on disk, or an open binary stream.
 RdfInput = bytes | Path | BinaryIO
@@ -74,6 +74,20 @@ class GraphStore(Writes, Protocol):
         base_iri: str | None = None,
     ) -> QueryResult:
         """Run a query; SELECT rows past ``max_rows`` are cut and flagged ``truncated``."""
+        ...
+
+    def query_serialized(
+        self,
+        sparql: str,
+        accept: str | None,
+        *,
+        default_graphs: Sequence[str | None] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        max_rows: int | None = None,
+        max_bytes: int | None = None,
+        base_iri: str | None = None,
+    ) -> SerializedResult:
+        """``query``, answered in the format ``accept`` prefers: what the endpoint sends."""
         ...
 
     def has_graph(self, graph: str) -> bool:

@@ -30,11 +30,11 @@ from civicgraph.errors import (
     StoreLockedError,
     UserInputError,
 )
-from civicgraph.formats import Format, Kind, negotiate
-from civicgraph.sparql.lexer import declares_dataset
+from civicgraph.formats import Format
+from civicgraph.sparql.lexer import declares_dataset, has_relative_iri
 from civicgraph.sparql.messages import explained
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
-from civicgraph.store.native import write_natively
+from civicgraph.store.native import native_format, write_natively
 from civicgraph.store.results import QueryResult, SerializedResult, Term, serialize_negotiated
 from civicgraph.store.streams import (
     STAGING_PREFIX,
@@ -125,19 +125,19 @@ class EmbeddedStore:
     ) -> SerializedResult:
         """``query``, answered in the format ``accept`` prefers: what the endpoint sends.
 
-        A SELECT answer in SPARQL JSON that fits the caps is written by pyoxigraph
-        (``store/native.py``); one that may not is evaluated again and cut in Python.
+        A SELECT answer in SPARQL JSON, or a graph in Turtle, N-Triples or N3, that
+        fits the caps is written by pyoxigraph (``store/native.py``); one that may
+        not is evaluated again and cut in Python.
         """
         dataset = _Dataset(default_graphs, named_graphs, base_iri)
         with _query_errors(sparql):
             raw = self._evaluate(sparql, dataset)
-            if isinstance(raw, QuerySolutions):
-                fmt = negotiate(accept, Kind.RESULTS)
-                if fmt.name == "json":
-                    native = write_natively(raw, fmt, max_rows, max_bytes)
-                    if native is not None:
-                        return native
-                    raw = self._evaluate(sparql, dataset)
+            fmt = native_format(raw, accept)
+            if fmt is not None and not isinstance(raw, QueryBoolean):
+                native = write_natively(raw, fmt, max_rows, max_bytes)
+                if native is not None:
+                    return native
+                raw = self._evaluate(sparql, dataset)
             return serialize_negotiated(materialize(raw, max_rows, max_bytes), accept)
 
     def _evaluate(
@@ -146,9 +146,10 @@ class EmbeddedStore:
         """pyoxigraph's lazy result of a query over the union of graphs, or the dataset."""
         default, named = dataset.default_graphs, dataset.named_graphs
         substitutions = {Variable(k): v for k, v in (dataset.bindings or {}).items()}
+        base = dataset.base_iri if dataset.base_iri and has_relative_iri(sparql) else None
         return self._store.query(
             sparql,
-            base_iri=dataset.base_iri,
+            base_iri=base,
             substitutions=substitutions or None,
             use_default_graph_as_union=default is None and not declares_dataset(sparql),
             default_graph=None if default is None else [graph_name(g) for g in default],

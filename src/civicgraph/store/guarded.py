@@ -148,12 +148,13 @@ class GuardedStore:
         default_graphs: Sequence[str | None] | None = None,
         named_graphs: Sequence[str] | None = None,
         max_rows: int | None = None,
+        max_bytes: int | None = None,
         base_iri: str | None = None,
     ) -> SerializedResult:
         """Like ``query``, answered in the format ``accept`` prefers (negotiated by kind).
 
-        The answer holds at most the byte cap of terms; with a pool, the worker
-        serializes, so the answer crosses the socket as bytes.
+        The answer holds at most the byte cap of terms (or ``max_bytes``, if smaller);
+        with a pool, the worker serializes, so the answer crosses the socket as bytes.
         """
         refuse_fetching(sparql)
         answer: SerializedResult = self._read(
@@ -163,7 +164,7 @@ class GuardedStore:
             default_graphs=default_graphs,
             named_graphs=named_graphs,
             max_rows=max_rows,
-            max_bytes=self.byte_cap,
+            max_bytes=self.byte_cap if max_bytes is None else min(max_bytes, self.byte_cap),
             base_iri=base_iri,
         )
         return answer

@@ -1,21 +1,29 @@
-"""SELECT answers written by pyoxigraph itself, when they fit the row and byte caps.
+"""Answers written by pyoxigraph itself, when they fit the row and byte caps.
 
-Converting every solution into Python terms and writing SPARQL JSON in Python costs
-more than evaluating a cheap query, and pyoxigraph's own writer does the same work in
-Rust without the interpreter lock. It cannot be told to stop at a number of rows,
-so it writes into ``_CappedSink``, which counts rows as the bytes pass (a JSON
-solution list separates solutions with ``},{``, which a literal can contain only
-where it adds to the count, so the count never falls short) and stops the writer
-once either cap may be passed. An answer that did not fit is written again from a
+Converting every solution or triple into Python terms and checking or writing it in
+Python costs more than evaluating a cheap query, and pyoxigraph's own writers do the
+same work in Rust without the interpreter lock. A CONSTRUCT or DESCRIBE answer in
+Turtle, N-Triples or N3 goes to ``pyoxigraph.serialize`` straight from the result,
+cut at the row cap by ``itertools.islice``; the other graph formats need a check or
+a rewrite per triple in Python (RDF/XML, JSON-LD, the dataset formats). A SELECT
+answer in SPARQL JSON is written by the result itself, which cannot be told to stop
+at a number of rows, so it writes into ``_CappedSink``, which counts rows as the
+bytes pass (a JSON solution list separates solutions with ``},{``, which a literal
+can contain only where it adds to the count, so the count never falls short) and
+stops the writer once either cap may be passed; graphs go to the same sink for the
+byte cap. An answer that did not fit is written again from a
 fresh evaluation by the Python path, which cuts it exactly and announces the cut.
 """
 
+from itertools import islice
 from typing import IO, Final, cast
 
-from pyoxigraph import QueryResultsFormat, QuerySolutions
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, QueryTriples, serialize
 
-from civicgraph.formats import Format
+from civicgraph.formats import Format, Kind, negotiate
+from civicgraph.store.expressible import writer_refusals
 from civicgraph.store.results import SerializedResult
+from civicgraph.vocab import PREFIXES
 
 #: Between two solutions of a SPARQL JSON answer.
 _SEPARATOR: Final = b"},{"
@@ -50,14 +58,51 @@ class _CappedSink:
         """Nothing to flush: the bytes are kept in memory."""
 
 
+#: Graph formats pyoxigraph writes with no check or rewrite per triple in Python.
+_GRAPH_FORMATS: Final = frozenset({"turtle", "ntriples", "n3"})
+#: Graph formats that declare the project's prefixes.
+_PREFIXED: Final = frozenset({"turtle", "n3"})
+
+
+def native_format(
+    raw: QuerySolutions | QueryBoolean | QueryTriples, accept: str | None
+) -> Format | None:
+    """The format ``accept`` gets for ``raw``, if pyoxigraph writes it alone; else None."""
+    if isinstance(raw, QuerySolutions):
+        fmt = negotiate(accept, Kind.RESULTS)
+        return fmt if fmt.name == "json" else None
+    if isinstance(raw, QueryTriples):
+        fmt = negotiate(accept, Kind.GRAPH)
+        return fmt if fmt.name in _GRAPH_FORMATS else None
+    return None
+
+
 def write_natively(
-    solutions: QuerySolutions, fmt: Format, max_rows: int | None, max_bytes: int | None
+    raw: QuerySolutions | QueryTriples, fmt: Format, max_rows: int | None, max_bytes: int | None
 ) -> SerializedResult | None:
-    """The answer in SPARQL JSON, or None when it may not fit the caps."""
+    """The answer in ``fmt`` (from ``native_format``), or None when it may not fit the caps."""
+    if isinstance(raw, QueryTriples):
+        return _write_triples(raw, fmt, max_rows, max_bytes)
     sink = _CappedSink(max_rows, max_bytes)
     try:
-        solutions.serialize(cast(IO[bytes], sink), format=QueryResultsFormat.JSON)
+        raw.serialize(cast(IO[bytes], sink), format=QueryResultsFormat.JSON)
     except _OverCapError:
         return None
     body = b"".join(sink.parts)
     return SerializedResult(body, fmt.content_type, False, sink.separators + 1)
+
+
+def _write_triples(
+    triples: QueryTriples, fmt: Format, max_rows: int | None, max_bytes: int | None
+) -> SerializedResult | None:
+    """The first ``max_rows`` triples written, or None when they pass the byte cap."""
+    sink = _CappedSink(None, max_bytes)
+    kept = triples if max_rows is None else islice(triples, max_rows)
+    prefixes = PREFIXES if fmt.name in _PREFIXED else None
+    try:
+        with writer_refusals(fmt):
+            serialize(kept, cast(IO[bytes], sink), format=fmt.rdf_format, prefixes=prefixes)
+    except _OverCapError:
+        return None
+    truncated = max_rows is not None and next(triples, None) is not None
+    return SerializedResult(b"".join(sink.parts), fmt.content_type, truncated, max_rows or 0)

@@ -54,7 +54,15 @@ from civicgraph.formats import Format, by_name
 from civicgraph.sparql.binding import bind
 from civicgraph.store.answers import accept_for, body, canonical_terms, parse_answer
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
-from civicgraph.store.results import AskResult, QueryResult, SelectResult, Term, term_value
+from civicgraph.store.results import (
+    AskResult,
+    QueryResult,
+    SelectResult,
+    SerializedResult,
+    Term,
+    serialize_negotiated,
+    term_value,
+)
 from civicgraph.store.streams import (
     STAGING_PREFIX,
     ProgressReader,
@@ -180,6 +188,14 @@ class RemoteStore:
         ) as response:
             result = canonical_terms(materialize(parse_answer(response, text), max_rows, max_bytes))
             return _server_capped(result, response.headers.get(SERVER_ROW_CAP, ""))
+
+    def query_serialized(self, sparql: str, accept: str | None, **options: Any) -> SerializedResult:
+        """``query``, written here in the format ``accept`` prefers.
+
+        The server's own answer is not passed on: it is read, cut at the caps and
+        made canonical first, so every backend answers alike.
+        """
+        return serialize_negotiated(self.query(sparql, **options), accept)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update; the server applies one request in one transaction."""

@@ -40,11 +40,9 @@ from civicgraph.errors import (
     ServerBusyError,
     StoreError,
 )
-from civicgraph.store.base import GraphStore
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.isolation import isolate_network
-from civicgraph.store.results import SerializedResult, serialize_negotiated
-from civicgraph.store.views import ViewStore, open_read_only
+from civicgraph.store.views import open_read_only
 
 #: How long a new child may take to import and open the store before it is given up.
 START_TIMEOUT: Final = 60.0
@@ -204,23 +202,12 @@ def exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _query_serialized(store: GraphStore, accept: str | None, **options: Any) -> SerializedResult:
-    """``query``, answered in the format ``accept`` prefers: what the endpoint sends.
-
-    An embedded store (or a view of one) answers itself, with pyoxigraph's writer
-    where it can; any other store's result is serialized here.
-    """
-    if isinstance(store, EmbeddedStore | ViewStore):
-        return store.query_serialized(accept=accept, **options)
-    return serialize_negotiated(store.query(**options), accept)
-
-
 #: What a child (or a serving process, in place) may be asked to do: the read-only
 #: part of ``GraphStore``, and ``query_serialized`` for the endpoint. Each takes the
 #: store first, so any ``GraphStore`` (a view, the primary) can answer.
 READ_CALLS: Final[dict[str, Callable[..., Any]]] = {
     "query": lambda store, **kwargs: store.query(**kwargs),
-    "query_serialized": _query_serialized,
+    "query_serialized": lambda store, **kwargs: store.query_serialized(**kwargs),
     "graphs": lambda store: store.graphs(),
     "has_graph": lambda store, graph: store.has_graph(graph),
 }

@@ -141,6 +141,17 @@ def _report(report: LoadReport) -> None:
     print(f"  {report.path.name}: {state}", file=sys.stderr)
 
 
+def main() -> None:
+    """The writer process as ``civicgraph serve`` starts it, its arguments on the command line.
+
+    The store, the socket to listen on, the write counter, ``bundled`` or nothing, and
+    the version log's folder or nothing.
+    """
+    store, address, generation, bundled, versions = sys.argv[1:6]
+    log = Path(versions) if versions else None
+    serve_writes(Path(store), Path(address), Path(generation), bool(bundled), log)
+
+
 def serve_writes(
     store_path: Path, address: Path, generation_path: Path, bundled: bool, versions: Path | None
 ) -> None:

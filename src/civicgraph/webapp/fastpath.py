@@ -61,8 +61,18 @@ def plain_query(environ: dict[str, Any]) -> str | None:
         return None
     if not _machine_reader(environ.get("HTTP_ACCEPT")):
         return None
+    return _decoded(found[len(_QUERY) :])
+
+
+@lru_cache(maxsize=256)
+def _decoded(escaped: str) -> str | None:
+    """A query parameter's text, or None when it is not UTF-8.
+
+    Decoding is pure Python and costs a cheap query's evaluation again, while
+    clients send the same few queries over and over: the last few are kept.
+    """
     try:
-        return unquote_plus(found[len(_QUERY) :], encoding="utf-8", errors="strict")
+        return unquote_plus(escaped, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
         return None
 

@@ -29,7 +29,8 @@ IDLE_SECONDS: Final = 5.0
 SWEEP_SECONDS: Final = 1.0
 #: How soon connections waiting for room in the channel are offered again, seconds.
 RETRY_SECONDS: Final = 0.005
-#: Most idle connections held at once; past it the longest idle one is closed, so that
+#: Most connections held at once, idle or waiting for a serving process; past it the
+#: longest idle one is closed (or, when none is idle, the one arriving), so that
 #: clients opening connections and leaving them idle cannot use up descriptors.
 MOST_KEPT: Final = 512
 _TAG: Final = b"c"
@@ -122,9 +123,12 @@ class Keeper:
         except OSError:
             return
         for fd in fds:
-            if len(self._idle_since) >= MOST_KEPT:
-                self._close(next(iter(self._idle_since)))  # the longest idle (insertion order)
             client = socket.socket(fileno=fd)
+            if len(self._idle_since) + len(self._ready) >= MOST_KEPT:
+                if not self._idle_since:  # every one held waits for a serving process
+                    client.close()
+                    continue
+                self._close(next(iter(self._idle_since)))  # the longest idle (insertion order)
             self._idle_since[client] = time.monotonic()
             self._selector.register(client, selectors.EVENT_READ)
 

@@ -23,12 +23,11 @@ writer as it starts.
 import multiprocessing
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Final
 
@@ -43,7 +42,7 @@ from civicgraph.store import MEMORY, GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.isolation import Isolation, isolate_network
 from civicgraph.store.views import Generation, ReadView, ViewStore
-from civicgraph.store.writer import WriterClient, serve_writes
+from civicgraph.store.writer import WriterClient
 from civicgraph.webapp import create_app
 from civicgraph.webapp.inplace import InPlaceLimit, few_malloc_arenas, limit_memory
 from civicgraph.webapp.keeper import Handoff, Keeper, drop_inherited_connections
@@ -113,15 +112,20 @@ def prepare_store(settings: Settings) -> None:
         raise StoreError("Loading the bundled data failed; the message above says why")
 
 
-def _start(target: Callable[..., None], ready: Path | None, *args: Any) -> BaseProcess:
-    """Spawn a helper process and wait until its socket appears (if ``ready`` is given)."""
-    child = multiprocessing.get_context("spawn").Process(target=target, args=args, daemon=False)
-    child.start()
+def _start_writer(ready: Path | None, *args: object) -> subprocess.Popen[bytes]:
+    """Start the writer process and wait until its socket appears (if ``ready`` is given).
+
+    It is started as a new interpreter, not through ``multiprocessing``: a serving
+    process forked from the master would otherwise inherit the master's record of
+    the child and, at exit, try to wait for a process that is not its own.
+    """
+    command = [sys.executable, "-c", "from civicgraph.store.writer import main; main()"]
+    child = subprocess.Popen([*command, *("" if a is None else str(a) for a in args)])
     if ready is None:
         return child
     deadline = time.monotonic() + WRITER_START_TIMEOUT
     while not ready.exists():
-        if not child.is_alive() or time.monotonic() > deadline:
+        if child.poll() is not None or time.monotonic() > deadline:
             child.kill()
             raise StoreError("The store could not be opened; the message above says why")
         time.sleep(0.02)
@@ -232,7 +236,7 @@ def serve(settings: Settings) -> None:
         _Gunicorn(settings, None).run()
         return
     runtime = Runtime(Path(tempfile.mkdtemp(prefix="civicgraph-")))
-    helpers: list[BaseProcess] = []
+    helpers: list[subprocess.Popen[bytes]] = []
     master = os.getpid()
     try:
         Generation(runtime.generation)
@@ -242,13 +246,13 @@ def serve(settings: Settings) -> None:
             store,
             runtime.writer,
             runtime.generation,
-            settings.load_bundled,
+            "bundled" if settings.load_bundled else "",
             versions.folder if versions else None,
         )
         # Serving waits for the writer only when there is no data to read yet, or
         # the bundled data is to be loaded first; otherwise both start together.
         ready = runtime.writer if settings.load_bundled or not store.exists() else None
-        helpers.append(_start(serve_writes, ready, *args))
+        helpers.append(_start_writer(ready, *args))
         _Gunicorn(settings, runtime).run()
     finally:
         # A serving process leaves gunicorn's run by SystemExit through here too; only
@@ -256,5 +260,5 @@ def serve(settings: Settings) -> None:
         if os.getpid() == master:
             for helper in helpers:
                 helper.terminate()
-                helper.join(10)
+                helper.wait(10)
             shutil.rmtree(runtime.root, ignore_errors=True)

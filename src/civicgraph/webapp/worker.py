@@ -8,17 +8,23 @@ connection the client wants kept open goes to the master's keeper
 whichever serving process is free when the client sends again.
 """
 
+import errno
+import os
 import select
 import socket
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Final
 
+from gunicorn import util
 from gunicorn.http import wsgi
 from gunicorn.http.body import LengthReader
 from gunicorn.workers.sync import SyncWorker
 
+from civicgraph.webapp.fastpath import plain_query
 from civicgraph.webapp.keeper import Handoff
+from civicgraph.webapp.plainhttp import HEAD_BYTES, PlainGet, PlainResponse
 
 #: A body up to this size goes out in one piece with its response's head.
 COALESCE_BYTES: Final = 64 * 1024
@@ -55,6 +61,7 @@ class ClientSocket:
         self._sock, self._handoff, self._others, self._done = sock, handoff, others, False
         self._turn = turn
         self._head: bytes | None = None
+        self._unread = b""
         self._first = True
         #: Set once the answer is sent, when the connection may serve another request.
         self.keep = False
@@ -127,8 +134,19 @@ class ClientSocket:
                 self._sock.close()
 
     def recv(self, size: int, flags: int = 0) -> bytes:
-        """Read as the socket does, or report the end once nothing is left to drain."""
+        """Read as the socket does, or report the end once nothing is left to drain.
+
+        Bytes given back with ``unread`` come first, so a request that the plain path
+        declined is read by gunicorn from its start.
+        """
+        if self._unread:
+            data, self._unread = self._unread[:size], self._unread[size:]
+            return data
         return b"" if self._done else self._sock.recv(size, flags)
+
+    def unread(self, data: bytes) -> None:
+        """Give back bytes read from the socket, to be read again first."""
+        self._unread = data + self._unread
 
 
 def _bodiless(req: Any) -> bool:
@@ -173,10 +191,60 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         while True:
             client.setblocking(True)  # whatever the last request's close left on it
             wrapped = ClientSocket(client, self.handoff, others, turn)
-            super().handle(listener, wrapped, addr)
+            if not self._answer_plain(listener, wrapped, addr):
+                super().handle(listener, wrapped, addr)
             if not wrapped.reused:
                 return
             turn += 1
+
+    def _answer_plain(self, listener: Any, client: ClientSocket, addr: Any) -> bool:
+        """Answer a plain ``GET /sparql?query=`` here; False, bytes given back, otherwise.
+
+        The request goes through the same WSGI application as any other; only
+        gunicorn's parsing and writing around it are skipped (``webapp/plainhttp.py``).
+        With the access log on, every request goes through gunicorn, which logs it.
+        """
+        if self._plain is None:
+            return False
+        data = client.recv(HEAD_BYTES)
+        request = PlainGet.read(data)
+        environ = None
+        if request is not None:
+            base, root, servers = self._plain
+            environ = request.environ(base, client, addr, servers[listener], root)
+        if environ is None or plain_query(environ) is None:
+            client.unread(data)
+            return False
+        try:
+            response = PlainResponse()
+            body = self.wsgi(environ, response.start_response)
+            try:
+                encoded = response.encode(body)
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+            client.socket.sendall(encoded)
+            client.keep = self.alive
+        except OSError as exc:
+            if exc.errno not in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN):
+                self.log.exception("Socket error processing request.")
+        except Exception as exc:
+            self.handle_error(None, client, addr, exc)
+        finally:
+            util.close_graceful(client)
+        return True
+
+    @cached_property
+    def _plain(self) -> tuple[dict[str, Any], str, dict[Any, Any]] | None:
+        """What every plain request shares, or None when plain requests are not read here.
+
+        The environ entries that do not depend on the request, the mount point
+        gunicorn reads from the environment, and each listening socket's address.
+        """
+        if self.cfg.accesslog:
+            return None
+        servers = {listener: listener.getsockname() for listener in self.sockets}
+        return wsgi.base_environ(self.cfg), os.environ.get("SCRIPT_NAME", ""), servers
 
     def handle_request(self, listener: Any, req: Any, client: ClientSocket, addr: Any) -> None:
         """Answer one request, and mark the connection to be kept when that is safe.

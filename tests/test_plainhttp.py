@@ -1,0 +1,210 @@
+"""The plain GET path reads requests as gunicorn does, or declines them."""
+
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from gunicorn.config import Config
+from gunicorn.http import wsgi
+from gunicorn.http.parser import RequestParser
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from civicgraph.webapp.plainhttp import HEAD_BYTES, PlainGet, PlainResponse
+from tests.live import LiveServer
+
+CLIENT = ("127.0.0.1", 50000)
+SERVER = ("127.0.0.1", 8000)
+#: Entries that are objects made per request, not values read from it.
+OBJECTS = {"wsgi.input", "wsgi.errors", "wsgi.file_wrapper", "wsgi.early_hints", "gunicorn.socket"}
+QUERY = "/sparql?" + urlencode({"query": "ASK { ?s ?p ?o }"})
+
+
+def _gunicorn_environ(raw: bytes) -> dict[str, Any] | None:
+    """gunicorn's environ for ``raw``, or None when it refuses the request or has a body."""
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        ours.sendall(raw)
+        ours.shutdown(socket.SHUT_WR)
+        config = Config()
+        config.set("limit_request_line", 8190)
+        try:
+            request = next(RequestParser(config, theirs, CLIENT))
+            if request.body.read(1) or request.unreader.buf.getvalue():
+                return None
+            _, environ = wsgi.create(request, theirs, CLIENT, SERVER, config)
+        except Exception:  # any refusal of gunicorn's
+            return None
+    return {k: v for k, v in environ.items() if k not in OBJECTS}
+
+
+def _ours(raw: bytes) -> dict[str, Any] | None:
+    request = PlainGet.read(raw)
+    if request is None:
+        return None
+    environ = request.environ(wsgi.base_environ(Config()), None, CLIENT, SERVER, "")
+    return None if environ is None else {k: v for k, v in environ.items() if k not in OBJECTS}
+
+
+def _head(target: str, *headers: str, line_end: str = "\r\n") -> bytes:
+    lines = [f"GET {target} HTTP/1.1", *headers]
+    return (line_end.join(lines) + line_end + line_end).encode("latin-1")
+
+
+ACCEPTED = [
+    _head(QUERY, "Host: example.org"),
+    _head(QUERY, "Host: example.org:8000", "Accept: application/sparql-results+json"),
+    _head(QUERY, "host:x", "Connection: Keep-Alive", "X-A: 1", "x-a: 2"),
+    _head("/", "Host: x", "User-Agent: curl/8.0 (a; b)\t"),
+    _head("/sparql?query=a%20b&x=%ZZ", "Host: x"),
+]
+DECLINED = [
+    _head(QUERY, "Host: x", "Content-Length: 0"),
+    _head(QUERY, "Host: x", "Transfer-Encoding: chunked"),
+    _head(QUERY, "Host: x", "Connection: close"),
+    _head(QUERY, "Host: x", "X-Forwarded-Proto: https"),
+    _head(QUERY, "Host: x", "Forwarded: proto=https"),
+    _head(QUERY, "Host: x", "Expect: 100-continue"),
+    _head(QUERY, "Host: x", "Script_Name: /a"),
+    _head(QUERY),
+    _head(QUERY, "Host: x", "Host: y"),
+    _head(QUERY, "Host: x", " folded"),
+    _head(QUERY, "Host: x", "Bad Name: 1"),
+    _head(QUERY, "Host: x", "X: caf\xe9"),
+    _head(QUERY, "Host: x", line_end="\n"),
+    _head("/a%2Fb", "Host: x"),
+    _head("/a#b", "Host: x"),
+    _head("//evil/sparql", "Host: x"),
+    _head("http://x/sparql", "Host: x"),
+    _head("/a b", "Host: x"),
+    b"POST /sparql HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET / HTTP/1.0\r\nHost: x\r\n\r\n",
+    _head(QUERY, "Host: x") + _head(QUERY, "Host: x"),
+    _head(QUERY, "Host: x")[:-2],
+    _head("/" + "a" * HEAD_BYTES, "Host: x"),
+]
+
+
+@pytest.mark.parametrize("raw", ACCEPTED)
+def test_an_accepted_request_has_gunicorns_environ(raw: bytes) -> None:
+    ours = _ours(raw)
+    assert ours is not None
+    assert ours == _gunicorn_environ(raw)
+
+
+@pytest.mark.parametrize("raw", DECLINED)
+def test_anything_beyond_a_plain_get_is_left_to_gunicorn(raw: bytes) -> None:
+    assert PlainGet.read(raw) is None
+
+
+@pytest.mark.parametrize(
+    "header", ["X-Forwarded-Proto: https", "X-Forwarded-SSL: on", "X-Forwarded-Protocol: ssl"]
+)
+def test_a_forwarded_scheme_is_never_read_otherwise_than_gunicorn_reads_it(header: str) -> None:
+    raw = _head(QUERY, "Host: x", header)
+    assert _ours(raw) in (None, _gunicorn_environ(raw))
+
+
+_NAMES = st.sampled_from(
+    [
+        *("Host", "host", "Accept", "X-Y", "Content-Length", "Transfer-Encoding", "Connection"),
+        *("Expect", "X_Y", "Forwarded", "X-Forwarded-Proto", "X-Forwarded-SSL", "A B", "", "TE"),
+    ]
+)
+_TEXT = st.one_of(
+    st.sampled_from(["https", "on", "close", "keep-alive", "0", "chunked"]),
+    st.text(st.characters(min_codepoint=0, max_codepoint=255), max_size=12),
+)
+_HEADERS = st.lists(st.tuples(_NAMES, st.sampled_from([":", ": ", ":\t", " :"]), _TEXT), max_size=6)
+_TARGETS = st.one_of(
+    st.just(QUERY),
+    st.builds("/{}".format, _TEXT),
+    st.text(st.characters(min_codepoint=0, max_codepoint=255), max_size=20),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    target=_TARGETS,
+    headers=_HEADERS,
+    end=st.sampled_from(["\r\n", "\n", "\r\n\r\n"]),
+    tail=st.sampled_from(["", "x", "\r\n"]),
+)
+def test_generated_requests_are_read_as_gunicorn_reads_them_or_declined(
+    target: str, headers: list[tuple[str, str, str]], end: str, tail: str
+) -> None:
+    lines = ["Host: x", *(f"{name}{colon}{value}" for name, colon, value in headers)]
+    raw = _head(target, *lines, line_end=end) + tail.encode()
+    ours = _ours(raw)
+    if ours is not None:
+        assert ours == _gunicorn_environ(raw)
+
+
+def test_the_largest_head_is_read_at_once() -> None:
+    worst = [_head("/" + "a." * 4000), _head("/", *["X:" + "\t" * 80] * 99)]
+    started = time.monotonic()
+    for raw in worst:
+        for _ in range(100):
+            PlainGet.read(raw[:HEAD_BYTES])
+    assert time.monotonic() - started < 2
+
+
+def test_a_response_without_a_body_is_refused() -> None:
+    with pytest.raises(ValueError, match="304"):
+        PlainResponse().start_response("304 Not Modified", [])
+
+
+def test_a_body_that_contradicts_its_length_is_refused() -> None:
+    response = PlainResponse()
+    response.start_response("200 OK", [("Content-Length", "5")])
+    with pytest.raises(ValueError, match="Content-Length"):
+        response.encode([b"abc"])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server with the bundled data."""
+    live = LiveServer(tmp_path_factory.mktemp("plain") / "store", {}).start()
+    yield live
+    live.stop()
+
+
+def _exchange(port: int, raw: bytes) -> tuple[bytes, dict[str, str], bytes]:
+    """Status line, headers (without Date) and body of the answer to ``raw``."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+        client.sendall(raw)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            received += client.recv(65536)
+        head, _, body = received.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = dict(line.split(": ", 1) for line in lines[1:])
+        while len(body) < int(headers["Content-Length"]):
+            body += client.recv(65536)
+    headers.pop("Date")
+    return lines[0].encode(), headers, body
+
+
+@pytest.mark.parametrize(
+    "target",
+    [QUERY, "/sparql?" + urlencode({"query": "SELEC nothing"}), "/sparql?query=%FF"],
+)
+def test_a_plain_request_is_answered_as_gunicorn_answers_it(
+    served: LiveServer, target: str
+) -> None:
+    accept = "Accept: application/sparql-results+json"
+    plain = _exchange(served.port, _head(target, "Host: x", accept))
+    through_gunicorn = _exchange(served.port, _head(target, "Host: x", accept, "Content-Length: 0"))
+    assert plain == through_gunicorn
+
+
+def test_a_request_that_arrives_in_pieces_is_answered(served: LiveServer) -> None:
+    raw = _head(QUERY, "Host: x", "Accept: application/sparql-results+json")
+    with socket.create_connection(("127.0.0.1", served.port), timeout=30) as client:
+        for piece in (raw[:10], raw[10:40], raw[40:]):
+            client.sendall(piece)
+            time.sleep(0.05)
+        assert client.recv(65536).startswith(b"HTTP/1.1 200 OK")
