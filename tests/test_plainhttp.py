@@ -1,6 +1,7 @@
 """The plain GET path reads requests as gunicorn does, or declines them."""
 
 import socket
+import struct
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -208,3 +209,25 @@ def test_a_request_that_arrives_in_pieces_is_answered(served: LiveServer) -> Non
             client.sendall(piece)
             time.sleep(0.05)
         assert client.recv(65536).startswith(b"HTTP/1.1 200 OK")
+
+
+def _reset(port: int, request: bytes = b"") -> None:
+    """Connect, optionally send, then close with a reset (SO_LINGER 0)."""
+    client = socket.create_connection(("127.0.0.1", port), timeout=30)
+    if request:
+        client.sendall(request)
+        client.recv(65536)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()
+
+
+def test_a_reset_connection_does_not_end_a_serving_process(served: LiveServer) -> None:
+    plain = _head(QUERY, "Host: x", "Accept: application/sparql-results+json")
+    for _ in range(4):
+        _reset(served.port)
+        _reset(served.port, plain)
+    time.sleep(0.5)
+    assert _exchange(served.port, plain)[0] == b"HTTP/1.1 200 OK"
+    logged = served.log.read_text(errors="replace")
+    assert "ConnectionResetError" not in logged
+    assert "Exception in worker process" not in logged

@@ -11,6 +11,7 @@ from civicgraph.errors import NotAcceptableError
 from civicgraph.formats import Kind, by_name, formats_for
 from civicgraph.store import EmbeddedStore
 from civicgraph.store.guarded import GuardedStore
+from civicgraph.store.native import _CappedSink, _OverCapError
 from civicgraph.store.results import GraphResult, serialize_result
 
 DATA = """
@@ -153,3 +154,11 @@ def test_a_graph_over_the_byte_cap_is_cut_and_announced(guarded: GuardedStore) -
     )
     assert answer.truncated
     assert 0 < answer.body.count(b"\n") < len(guarded.query(CONSTRUCT).triples)  # type: ignore[union-attr]
+
+
+def test_a_row_break_written_a_byte_at_a_time_is_counted() -> None:
+    sink = _CappedSink(max_rows=1, max_bytes=None)
+    sink.write(b'{"a":1}')
+    sink.write(b",")
+    with pytest.raises(_OverCapError):
+        sink.write(b'{"a":2}')

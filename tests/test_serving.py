@@ -1,5 +1,6 @@
 """The process model over real HTTP: one writer, views, the byte cap, kept-alive connections."""
 
+import gc
 import http.client
 import socket
 import time
@@ -11,7 +12,11 @@ import pytest
 import requests
 
 from bench.peers import group_memory
+from civicgraph.store import EmbeddedStore
+from civicgraph.store.results import SelectResult
+from civicgraph.store.writer import reopened
 from civicgraph.webapp.keeper import IDLE_SECONDS, SWEEP_SECONDS
+from civicgraph.webapp.server import freeze_before_fork
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer
 from tests.test_guard import ENDLESS
@@ -177,6 +182,34 @@ def test_an_idle_connection_closed_by_the_keeper_is_not_kept_open_by_a_new_proce
     with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
         _get(idle, "ASK {}")  # closed at once, not left to time out
     idle.close()
+
+
+def test_the_master_imports_the_layout_modules_before_it_forks(server: LiveServer) -> None:
+    """A big view's layout imports scipy: imported in the master, one copy is shared."""
+    assert server.process is not None
+    master = server.process.pid
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    assert len(children) >= 3  # the writer and the serving processes
+    assert "scipy/optimize" in Path(f"/proc/{master}/maps").read_text()
+
+
+def test_the_master_freezes_its_objects_before_each_fork() -> None:
+    try:
+        freeze_before_fork(None, None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_the_writer_keeps_the_data_and_writes_on_after_reopening(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    store.update("INSERT DATA { GRAPH <http://g> { <http://a> <http://b> 1 } }")
+    store = reopened(store, tmp_path / "store")
+    store.update("INSERT DATA { GRAPH <http://g> { <http://a> <http://b> 2 } }")
+    found = store.query("SELECT (COUNT(*) AS ?n) { GRAPH <http://g> { ?s ?p ?o } }")
+    assert isinstance(found, SelectResult)
+    assert found.dicts()[0]["n"].value == "2"
+    store.close()
 
 
 def test_a_server_stops_without_tracebacks(tmp_path: Path) -> None:

@@ -50,6 +50,8 @@ DEFAULT = ""
 _EMPTY_HASH = hashlib.sha256(b"").hexdigest()
 #: The action of a version recorded when a server starts: what changed while it was down.
 START = "changes found at start (loads since the last recorded version)"
+#: Who made a version written through the web app (holders of the write token).
+WRITE_TOKEN = "write token"
 _log = logging.getLogger(__name__)
 
 

@@ -6,6 +6,7 @@ are kept; either way the view says it was truncated and how many nodes there wer
 Large views get positions computed here, so the browser need not simulate them.
 """
 
+import importlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,19 @@ MAX_DEPTH: Final = 3
 #: Views with more nodes than this are laid out on the server.
 SERVER_LAYOUT_FROM: Final = 150
 _LAYOUT_SCALE: Final = 1000.0
+#: What networkx imports on first use for a layout of 500 nodes or more (a sparse
+#: matrix and an energy minimiser) and for PageRank: about 40 MiB of modules.
+LAYOUT_MODULES: Final = ("scipy.sparse", "scipy.optimize")
+
+
+def import_layout_modules() -> None:
+    """Import what big layouts and PageRank need, once, in a process that forks after.
+
+    Imported lazily, in each serving process that draws a big view, they cost each
+    of those processes its own copy; imported before the fork, one copy is shared.
+    """
+    for name in LAYOUT_MODULES:
+        importlib.import_module(name)
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,9 @@ class _CappedSink:
     def write(self, data: bytes) -> int:
         """Take the next piece; raise ``_OverCapError`` once a cap may be passed."""
         self.size += len(data)
-        self.separators += (self._tail + data).count(_SEPARATOR)
-        self._tail = data[-(len(_SEPARATOR) - 1) :]
+        joined = self._tail + data  # a separator may span this piece and those before
+        self.separators += joined.count(_SEPARATOR)
+        self._tail = joined[-(len(_SEPARATOR) - 1) :]
         if self.max_bytes is not None and self.size > self.max_bytes:
             raise _OverCapError
         if self.max_rows is not None and self.separators + 1 > self.max_rows:

@@ -77,11 +77,18 @@ class ReadView:
             self._seen = now
         return self._store
 
+    def refresh(self) -> None:
+        """Reopen now, dropping what the database cached of the blocks it read."""
+        seen = self.generation.value()  # read first: a write meanwhile reopens again
+        self._store.close()
+        self._store = open_read_only(self.path)
+        self._seen = seen
+
     def read(self, method: str, **kwargs: Any) -> Any:
         """Call a read method, reopening once if the writer compacted a file away."""
         try:
             return getattr(self.current(), method)(**kwargs)
-        except StoreError:
+        except (StoreError, FileNotFoundError):  # pyoxigraph raises either for a lost file
             self._store = open_read_only(self.path)
             return getattr(self._store, method)(**kwargs)
 

@@ -15,6 +15,7 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import Client, Connection
 from pathlib import Path
 from typing import Any, BinaryIO, Final
@@ -26,6 +27,7 @@ from civicgraph.formats import Format
 from civicgraph.store.base import GraphStore, ProgressCallback, RdfInput
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.isolation import isolate_network
+from civicgraph.store.memory import return_free_memory
 from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.store.views import Generation
 from civicgraph.store.workers import exit_with_parent
@@ -34,6 +36,8 @@ from civicgraph.store.workers import exit_with_parent
 CONNECT_PATIENCE: Final = 10.0
 #: The writes a serving process may ask for.
 WRITE_METHODS: Final = frozenset({"update", "load", "drop_graph"})
+#: The other request: record a dataset version after a write.
+RECORD: Final = "record"
 
 
 def changes_data(method: str, kwargs: dict[str, Any], result: object) -> bool:
@@ -116,24 +120,63 @@ class WriterClient:
         existed: bool = self._call("drop_graph", graph=graph)
         return existed
 
+    def record(self, who: str, action: str) -> None:
+        """Record a dataset version in the writer (it reads the whole store)."""
+        self._call(RECORD, who=who, action=action)
+
 
 def _read_all(stream: BinaryIO) -> bytes:
     return stream.read()
 
 
-def _answer(store: EmbeddedStore, generation: Generation, request: Any) -> tuple[str, Any]:
-    method, kwargs = request
-    if method not in WRITE_METHODS:
-        return "crash", f"{method} is not a write"
-    try:
-        result = apply_write(store, method, kwargs)
-    except CivicgraphError as exc:
-        return "error", exc
-    except Exception as exc:  # a defect: reported (a logged 500), the writer stays up
-        return "crash", f"{type(exc).__name__}: {exc}"
-    if changes_data(method, kwargs, result):
-        generation.bump()
-    return "ok", result
+@dataclass
+class _Owner:
+    """What the writer process holds: the store, the write counter, the version log."""
+
+    path: Path
+    store: EmbeddedStore
+    generation: Generation
+    log: VersionLog | None
+
+    def record(self, who: str, action: str) -> None:
+        """Record a dataset version after a write, then give back the freed memory.
+
+        The store is not reopened here, as it is after the start record: a reopen
+        flushes the write just made into a new file, and frequent flushes make the
+        database compact files away under the views that still read them.
+        """
+        if self.log is None:
+            return
+        record_quietly(self.log, self.store, who=who, action=action)
+        return_free_memory()
+
+    def record_start(self) -> None:
+        """Record the version found at start, then reopen to drop what the record cached.
+
+        The store has not changed since it was opened, so the reopen writes no file.
+        """
+        if self.log is None:
+            return
+        record_quietly(self.log, self.store, who="civicgraph serve", action=START)
+        self.store = reopened(self.store, self.path)
+
+    def answer(self, request: Any) -> tuple[str, Any]:
+        """Apply one write, or record a version, as a serving process asked."""
+        method, kwargs = request
+        if method not in WRITE_METHODS | {RECORD}:
+            return "crash", f"{method} is not a write"
+        try:
+            if method == RECORD:
+                self.record(**kwargs)
+                return "ok", None
+            result = apply_write(self.store, method, kwargs)
+        except CivicgraphError as exc:
+            return "error", exc
+        except Exception as exc:  # a defect: reported (a logged 500), the writer stays up
+            return "crash", f"{type(exc).__name__}: {exc}"
+        if changes_data(method, kwargs, result):
+            self.generation.bump()
+        return "ok", result
 
 
 def _report(report: LoadReport) -> None:
@@ -159,7 +202,8 @@ def serve_writes(
 
     The socket appears only once the bundled data is loaded: the server answers
     nothing before its data is there. The version found at start is recorded here,
-    once for the whole server, while the serving processes already answer.
+    once for the whole server, while the serving processes already answer; so is the
+    version after each write, whichever serving process took it.
     """
     threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
     print(isolate_network().describe(), file=sys.stderr)  # it parses uploads and updates
@@ -177,18 +221,36 @@ def serve_writes(
     listener.bind(str(address) + ".tmp")
     listener.listen(64)
     os.replace(str(address) + ".tmp", address)  # appears only once it accepts
-    if versions is not None:
-        record_quietly(VersionLog(versions), store, who="civicgraph serve", action=START)
-    _apply_writes(store, generation, listener)
+    owner = _Owner(store_path, store, generation, VersionLog(versions) if versions else None)
+    owner.record_start()
+    _apply_writes(owner, listener)
 
 
-def _apply_writes(store: EmbeddedStore, generation: Generation, listener: socket.socket) -> None:
-    """Answer one write per connection, in the order they arrive, forever."""
+def reopened(store: EmbeddedStore, path: Path) -> EmbeddedStore:
+    """The store opened afresh, and the memory of having read all of it given back.
+
+    A version record reads every triple: the database's block cache stays full and
+    the allocator keeps the peak, together about 60 MiB at a million triples, which
+    the writer would hold for the server's lifetime though it mostly waits.
+    """
+    store.flush()  # a view opening meanwhile then finds every write in the files
+    store.close()
+    return_free_memory()  # nothing left may hold the closed database open
+    try:
+        return EmbeddedStore(path)
+    except StoreError as exc:
+        # A closed store takes writes into memory: stop, so that writes fail loudly.
+        print(f"Error: the writer could not reopen the store: {exc}", file=sys.stderr)
+        os._exit(1)
+
+
+def _apply_writes(owner: _Owner, listener: socket.socket) -> None:
+    """Answer one request per connection, in the order they arrive, forever."""
     while True:
         sock, _ = listener.accept()
         with Connection(sock.detach()) as connection:
             try:
                 request = connection.recv()
-                connection.send(_answer(store, generation, request))
+                connection.send(owner.answer(request))
             except (EOFError, OSError):
                 continue

@@ -4,7 +4,7 @@ from flask import Flask
 
 from civicgraph.config import Settings, from_env
 from civicgraph.dataset.loader import load_bundled
-from civicgraph.dataset.versions import START, log_for, record_quietly
+from civicgraph.dataset.versions import START, WRITE_TOKEN, log_for, record_quietly
 from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
@@ -56,9 +56,10 @@ def create_app(
     if versions is not None:
         if record_start:
             record_quietly(versions, guarded.primary, who="civicgraph serve", action=START)
-        guarded.on_write = lambda action: record_quietly(
-            versions, guarded.primary, who="write token", action=action
-        )
+        if guarded.on_write is None:  # a serving process's writer records them itself
+            guarded.on_write = lambda action: record_quietly(
+                versions, guarded.primary, who=WRITE_TOKEN, action=action
+            )
     app = Flask(
         __name__,
         template_folder=str(web_dir() / "templates"),

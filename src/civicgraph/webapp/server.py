@@ -20,6 +20,7 @@ Every process that parses or evaluates request text leaves the network as it sta
 writer as it starts.
 """
 
+import gc
 import multiprocessing
 import os
 import shutil
@@ -28,16 +29,20 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.http.wsgi import FileWrapper
+from werkzeug.wsgi import ClosingIterator
 
 from civicgraph.config import Settings
 from civicgraph.dataset.loader import LoadReport, load_bundled
-from civicgraph.dataset.versions import log_for
+from civicgraph.dataset.versions import WRITE_TOKEN, log_for
 from civicgraph.errors import CivicgraphError, StoreError
+from civicgraph.network.views import import_layout_modules
 from civicgraph.store import MEMORY, GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.isolation import Isolation, isolate_network
@@ -46,6 +51,7 @@ from civicgraph.store.writer import WriterClient
 from civicgraph.webapp import create_app
 from civicgraph.webapp.inplace import InPlaceLimit, few_malloc_arenas, limit_memory
 from civicgraph.webapp.keeper import Handoff, Keeper, drop_inherited_connections
+from civicgraph.webapp.settle import Settler
 from civicgraph.webapp.slots import Slots
 from civicgraph.webapp.state import current_store
 from civicgraph.webapp.watchdog import Watchdog
@@ -132,6 +138,17 @@ def _start_writer(ready: Path | None, *args: object) -> subprocess.Popen[bytes]:
     return child
 
 
+def freeze_before_fork(_arbiter: Any, _worker: Any) -> None:
+    """In the master, before it forks a serving process: freeze what it holds.
+
+    The collector of a forked process would otherwise walk every object it inherited
+    and write to each one's header, so each serving process ended up with its own
+    copy of the master's pages; frozen objects are never walked.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     """A gunicorn application whose WSGI app is built by ``create_app`` in the worker."""
 
@@ -152,6 +169,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("timeout", max(120, int(self.settings.query_timeout * 3)))
         self.cfg.set("accesslog", "-" if self.settings.access_log else None)
         self.cfg.set("limit_request_line", 8190)
+        self.cfg.set("pre_fork", freeze_before_fork)
         self.cfg.set("post_fork", self._post_fork)
         self.cfg.set("worker_exit", self._worker_exit)
         self.cfg.set("child_exit", self._child_exit)
@@ -207,10 +225,15 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
     """One serving process's app: in-place reads over a view, writes to the writer."""
     view = ReadView(Path(settings.store), Generation(runtime.generation))
     limit = InPlaceLimit(settings, slots)
-    store: GraphStore = ViewStore(view, WriterClient(runtime.writer))
-    guarded = GuardedStore(store, settings, limit)
+    writer = WriterClient(runtime.writer)
+    store: GraphStore = ViewStore(view, writer)
+    # A version record reads the whole store: the writer makes it, and its memory is
+    # given back there, not kept by whichever serving process took the write.
+    record = partial(writer.record, WRITE_TOKEN) if log_for(settings) else None
+    guarded = GuardedStore(store, settings, limit, on_write=record)
     app = create_app(replace(settings, load_bundled=False), guarded, warm=False, record_start=False)
     wsgi, limit.app = app.wsgi_app, app
+    settler = Settler(view)
 
     def with_client(environ: dict[str, Any], start_response: Any) -> Any:
         client = environ.get("gunicorn.socket")
@@ -218,10 +241,15 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
             client = environ["gunicorn.socket"] = client.socket
         limit.client = client.fileno() if client is not None else None
         limit.environ = environ
+        began = time.monotonic()
         try:
-            return wsgi(environ, start_response)
+            body = wsgi(environ, start_response)
         finally:
             limit.client, limit.environ = None, {}
+        if isinstance(body, FileWrapper):  # a static file: gunicorn sends it whole
+            return body
+        # Closed once the answer is sent: settling then delays no client.
+        return ClosingIterator(body, lambda: settler.after(time.monotonic() - began))
 
     app.wsgi_app = with_client  # type: ignore[method-assign]
     slots.claim(limit_memory(settings.memory_budget))
@@ -253,6 +281,7 @@ def serve(settings: Settings) -> None:
         # the bundled data is to be loaded first; otherwise both start together.
         ready = runtime.writer if settings.load_bundled or not store.exists() else None
         helpers.append(_start_writer(ready, *args))
+        import_layout_modules()  # before the serving processes fork: one shared copy
         _Gunicorn(settings, runtime).run()
     finally:
         # A serving process leaves gunicorn's run by SystemExit through here too; only

@@ -149,6 +149,12 @@ class ClientSocket:
         self._unread = data + self._unread
 
 
+def _socket_error(log: Any, exc: OSError) -> None:
+    """Log a socket error as gunicorn does: a client that left is not an error."""
+    if exc.errno not in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN):
+        log.exception("Socket error processing request.")
+
+
 def _bodiless(req: Any) -> bool:
     """Whether a request has no body and nothing was read past it (no pipelining)."""
     reader = getattr(req.body, "reader", None)
@@ -206,7 +212,12 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         """
         if self._plain is None:
             return False
-        data = client.recv(HEAD_BYTES)
+        try:
+            data = client.recv(HEAD_BYTES)
+        except OSError as exc:  # a reset before the request: gunicorn's ``handle`` ignores it
+            _socket_error(self.log, exc)
+            util.close(client)
+            return True
         request = PlainGet.read(data)
         environ = None
         if request is not None:
@@ -219,15 +230,13 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             response = PlainResponse()
             body = self.wsgi(environ, response.start_response)
             try:
-                encoded = response.encode(body)
-            finally:
+                client.socket.sendall(response.encode(body))
+            finally:  # after the answer is sent: closing may settle the process's memory
                 if hasattr(body, "close"):
                     body.close()
-            client.socket.sendall(encoded)
             client.keep = self.alive
         except OSError as exc:
-            if exc.errno not in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN):
-                self.log.exception("Socket error processing request.")
+            _socket_error(self.log, exc)
         except Exception as exc:
             self.handle_error(None, client, addr, exc)
         finally:
