@@ -104,12 +104,22 @@ def _throughput_target(result: SizeResult) -> Target:
 
 
 def _load_target(result: SizeResult) -> Target:
-    """At least 150k triples/s and at least ``oxigraph load`` in the same run."""
-    ours = result.triples / result.facts["civicgraph"].load_seconds
+    """``civicgraph load`` end to end: at least 150k triples/s and ``oxigraph load``'s rate.
+
+    The command as users run it (version log, validation summary); the store's own
+    loader alone is shown beside it, so the gap between the two stays visible.
+    """
+    facts = result.facts["civicgraph"]
+    ours = result.triples / facts.cli_load_seconds
+    library = result.triples / facts.load_seconds
     theirs = result.triples / result.facts["oxigraph"].load_seconds
-    measured = f"{ours:,.0f} triples/s ({theirs:,.0f} oxigraph load)"
+    measured = (
+        f"{ours:,.0f} triples/s ({theirs:,.0f} oxigraph load; store loader alone {library:,.0f})"
+    )
     gap = max(150_000 / ours, theirs / ours)
-    return Target("load", "≥ 150,000 triples/s and ≥ `oxigraph load`", measured, gap)
+    return Target(
+        "`civicgraph load`, end to end", "≥ 150,000 triples/s and ≥ `oxigraph load`", measured, gap
+    )
 
 
 def _ego_target(result: SizeResult) -> Target:

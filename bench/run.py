@@ -23,6 +23,7 @@ from bench.peers import (
     RdflibPeer,
     civicgraph_server,
     load_civicgraph,
+    load_civicgraph_cli,
     load_oxigraph,
     oxigraph_server,
     rdflib_endpoint_server,
@@ -40,6 +41,8 @@ class PeerFacts:
     """Load, memory, start-up and throughput of one peer at one size."""
 
     load_seconds: float = 0.0
+    #: ``civicgraph load`` end to end (the command with its defaults), civicgraph only.
+    cli_load_seconds: float = 0.0
     memory: int = 0
     startup: float | None = None
     throughput: Throughput | None = None
@@ -117,6 +120,12 @@ def _load(data: Path, work: Path, result: SizeResult) -> tuple[list[HttpPeer], R
         result.facts[name] = PeerFacts(load(data, work / name))
         say(f"  {name}: loaded in {result.facts[name].load_seconds:.1f} s")
         servers.append(make(work / name))
+    # The command users run, into a store of its own: version log and validation included.
+    cli_store = work / "civicgraph-cli"
+    result.facts["civicgraph"].cli_load_seconds = load_civicgraph_cli(data, cli_store)
+    say(f"  civicgraph load (command): {result.facts['civicgraph'].cli_load_seconds:.1f} s")
+    shutil.rmtree(cli_store, ignore_errors=True)
+    shutil.rmtree(cli_store.with_name(cli_store.name + "-versions"), ignore_errors=True)
     # rdflib-endpoint parses the file as it starts: its start-up is its load.
     servers.append(rdflib_endpoint_server(data))
     rdflib = RdflibPeer()
