@@ -148,15 +148,16 @@ def validate_store(store: GraphStore) -> ValidationReport:
 
 
 class InBackground:
-    """Files validated in a forked process while this one loads them into the store.
+    """Files validated in a second process while this one loads them into the store.
 
     Validation builds its own in-memory copy of the data, so it needs nothing from the
     load: on two cores the load and the version record run beside it, and ``load``
-    takes about as long as the longer of the two instead of their sum.
+    takes about as long as the longer of the two instead of their sum. The process is
+    a new interpreter, not a fork, so no lock another thread holds is copied into it.
     """
 
     def __init__(self, paths: Iterable[Path]) -> None:
-        context = multiprocessing.get_context("fork")
+        context = multiprocessing.get_context("spawn")
         self._answers, sender = context.Pipe(duplex=False)
         self._process = context.Process(target=_answer, args=(list(paths), sender), daemon=True)
         self._process.start()
