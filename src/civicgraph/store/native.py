@@ -15,10 +15,18 @@ byte cap. An answer that did not fit is written again from a
 fresh evaluation by the Python path, which cuts it exactly and announces the cut.
 """
 
+from collections.abc import Iterator
 from itertools import islice
 from typing import IO, Final, cast
 
-from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, QueryTriples, serialize
+from pyoxigraph import (
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    QueryTriples,
+    Triple,
+    serialize,
+)
 
 from civicgraph.formats import Format, Kind, negotiate
 from civicgraph.store.expressible import writer_refusals
@@ -31,6 +39,26 @@ _SEPARATOR: Final = b"},{"
 
 class _OverCapError(Exception):
     """The answer being written may hold more than a cap allows."""
+
+
+class _ReadError(Exception):
+    """The store failed while the writer was reading the answer from it."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _read(triples: Iterator[Triple]) -> Iterator[Triple]:
+    """The triples, with the store's errors told apart from the writer's refusals.
+
+    Both are ``OSError``: a refusal is a 406, but a store file the writer compacted
+    away meanwhile must reach the read view, which reopens and asks again.
+    """
+    try:
+        yield from triples
+    except OSError as exc:
+        raise _ReadError(exc) from exc
 
 
 class _CappedSink:
@@ -102,8 +130,10 @@ def _write_triples(
     prefixes = PREFIXES if fmt.name in _PREFIXED else None
     try:
         with writer_refusals(fmt):
-            serialize(kept, cast(IO[bytes], sink), format=fmt.rdf_format, prefixes=prefixes)
+            serialize(_read(kept), cast(IO[bytes], sink), format=fmt.rdf_format, prefixes=prefixes)
     except _OverCapError:
         return None
+    except _ReadError as failed:
+        raise failed.error from None
     truncated = max_rows is not None and next(triples, None) is not None
     return SerializedResult(b"".join(sink.parts), fmt.content_type, truncated, max_rows or 0)
