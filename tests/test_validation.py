@@ -1,12 +1,15 @@
 """SHACL validation: the compiled shapes agree with pyshacl, and a load reports a summary."""
 
+import tempfile
 from pathlib import Path
 
 import pyshacl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyoxigraph import RdfFormat, Store
-from rdflib import Graph, Namespace, URIRef
+from rdflib import BNode, Graph, Namespace, URIRef
 
 from civicgraph.cli import main
 from civicgraph.dataset import shacl, validation
@@ -22,7 +25,7 @@ FIXTURES = {
 }
 
 
-def _reference(paths: list[Path]) -> set[tuple[str, str, str]]:
+def _reference(paths: list[Path]) -> set[tuple[str, str, str, str]]:
     """pyshacl's results for the same input: the data with the ontology, SHACL semantics.
 
     pyshacl also lists the results of a shape reached through ``sh:node`` at the top
@@ -40,17 +43,29 @@ def _reference(paths: list[Path]) -> set[tuple[str, str, str]]:
             str(report.value(r, SH.focusNode)),
             str(report.value(r, SH.resultPath) or ""),
             str(report.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
+            _shape_name(report.value(r, SH.sourceShape), report.value(r, SH.resultPath)),
         )
         for r in report.subjects(RDF_TYPE, SH.ValidationResult)
         if report.value(r, SH.sourceShape) not in nested
     }
 
 
+def _local(term: object) -> str:
+    return str(term).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _shape_name(shape: object, path: object) -> str:
+    """The report's name for a shape: its local name, or ``property <path>`` if blank."""
+    return f"property {_local(path)}" if isinstance(shape, BNode) else _local(shape)
+
+
+def _mine(report: validation.ValidationReport) -> set[tuple[str, str, str, str]]:
+    return {(v.focus, v.path, v.severity, v.shape) for v in report.violations}
+
+
 @pytest.mark.parametrize("name", sorted(FIXTURES))
 def test_engine_agrees_with_pyshacl(name: str) -> None:
-    found = validation.validate_files(FIXTURES[name])
-    mine = {(v.focus, v.path, v.severity) for v in found.violations}
-    assert mine == _reference(FIXTURES[name])
+    assert _mine(validation.validate_files(FIXTURES[name])) == _reference(FIXTURES[name])
 
 
 def test_subclass_instances_meet_their_parents_shapes() -> None:
@@ -111,3 +126,75 @@ def test_a_shape_the_validator_cannot_compile_is_refused(constraint: str) -> Non
     )
     with pytest.raises(shacl.UnsupportedShapeError):
         shacl.compile_shapes(shapes)
+
+
+CIV = "https://w3id.org/civicgraph/ontology#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_NODES = [f"<https://w3id.org/civicgraph/id/thing/{n}>" for n in "ab"]
+_CLASSES = [
+    *(f"<{CIV}{c}>" for c in ["Organization", "GovernmentAgency", "Person", "Document"]),
+    *(f"<{CIV}{c}>" for c in ["Report", "MonetaryAmount", "Goal", "GoalScheme", "Place"]),
+    *(f"<{CIV}{c}>" for c in ["Event", "Membership", "Initiative"]),
+    "<http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement>",
+]
+_PREDICATES = [
+    "<http://www.w3.org/2000/01/rdf-schema#label>",
+    "<http://purl.org/dc/terms/title>",
+    "<http://purl.org/dc/terms/date>",
+    "<http://www.w3.org/ns/prov#wasDerivedFrom>",
+    "<https://schema.org/url>",
+    "<http://www.w3.org/1999/02/22-rdf-syntax-ns#subject>",
+    "<http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate>",
+    "<http://www.w3.org/1999/02/22-rdf-syntax-ns#object>",
+    "<http://www.w3.org/2004/02/skos/core#inScheme>",
+    *(f"<{CIV}{p}>" for p in ["founder", "subOrganizationOf", "datePublished", "value"]),
+    *(f"<{CIV}{p}>" for p in ["descriptiveLabel", "currency", "confidence", "role"]),
+    *(f"<{CIV}{p}>" for p in ["sourceLocation", "memberCount", "member", "organization"]),
+    *(f"<{CIV}{p}>" for p in ["restates", "renamedTo", "asOfDate", "foundingDate"]),
+]
+_LITERALS = [
+    '"Label"@en',
+    '"plain"',
+    '"USD"',
+    '"usd"',
+    '"facts row 2"',
+    '"12"^^<' + XSD + "integer>",
+    '"12.5"^^<' + XSD + "integer>",
+    '"1.5"^^<' + XSD + "decimal>",
+    '"true"^^<' + XSD + "boolean>",
+    '"2019-03-01"^^<' + XSD + "date>",
+    '"2019-02-30"^^<' + XSD + "date>",
+    '"2019"^^<' + XSD + "gYear>",
+    '"2019-03"^^<' + XSD + "gYearMonth>",
+    '"https://example.org/"^^<' + XSD + "anyURI>",
+]
+_VALUES = _NODES + _LITERALS + [f"<{CIV}HighConfidence>", f"<{CIV}Certain>"]
+
+
+@st.composite
+def _graphs(draw: st.DrawFn) -> str:
+    """A few typed nodes with random statements between them and to literals."""
+    types = draw(
+        st.lists(st.tuples(st.sampled_from(_NODES), st.sampled_from(_CLASSES)), max_size=6)
+    )
+    facts = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(_NODES), st.sampled_from(_PREDICATES), st.sampled_from(_VALUES)
+            ),
+            max_size=30,
+        )
+    )
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    lines = [f"{s} {rdf_type} {c} ." for s, c in types] + [f"{s} {p} {o} ." for s, p, o in facts]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(_graphs())
+def test_engine_agrees_with_pyshacl_on_generated_graphs(data: str) -> None:
+    """Random small graphs over the shapes' vocabulary, ill-formed literals included."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "generated.nt"
+        path.write_text(data, encoding="utf-8")
+        assert _mine(validation.validate_files([path])) == _reference([path])
