@@ -58,7 +58,8 @@ def load(
     if not files and not bundled:
         raise UserInputError("Name RDF files to load, or --bundled for the bundled data")
     settings = settings_for(store=store)
-    checking = validation.InBackground(files) if validate and files else None
+    limit = None if full else validation.SUMMARY_LIMIT
+    checking = validation.InBackground(files, limit) if validate and files else None
     try:
         with opened_store(settings) as opened:
             if bundled:
@@ -73,10 +74,9 @@ def load(
         raise
     if checking is None:
         return
-    shapes_report = checking.report()
-    if not shapes_report.conforms:
-        limit = None if full else validation.SUMMARY_LIMIT
-        click.echo(shapes_report.text(limit), err=True)
+    summary = checking.summary()
+    if summary is not None:
+        click.echo(summary, err=True)
 
 
 def _record_version(

@@ -156,22 +156,27 @@ class InBackground:
     a new interpreter, not a fork, so no lock another thread holds is copied into it.
     """
 
-    def __init__(self, paths: Iterable[Path]) -> None:
+    def __init__(self, paths: Iterable[Path], limit: int | None) -> None:
         context = multiprocessing.get_context("spawn")
         self._answers, sender = context.Pipe(duplex=False)
-        self._process = context.Process(target=_answer, args=(list(paths), sender), daemon=True)
+        arguments = (list(paths), limit, sender)
+        self._process = context.Process(target=_answer, args=arguments, daemon=True)
         self._process.start()
         sender.close()
 
-    def report(self) -> ValidationReport:
-        """The report, once the validation has finished; its error, if it failed."""
+    def summary(self) -> str | None:
+        """The report's text (at most ``limit`` problems listed), None if the files conform.
+
+        Only the text comes back: a million problems' worth of objects would take
+        longer to pass between the processes than to print.
+        """
         try:
             outcome = self._answers.recv()
         finally:
             self._process.join()
         if isinstance(outcome, BaseException):
             raise outcome
-        assert isinstance(outcome, ValidationReport)
+        assert outcome is None or isinstance(outcome, str)
         return outcome
 
     def cancel(self) -> None:
@@ -180,8 +185,9 @@ class InBackground:
         self._process.join()
 
 
-def _answer(paths: list[Path], sender: Connection) -> None:
+def _answer(paths: list[Path], limit: int | None, sender: Connection) -> None:
     try:
-        sender.send(validate_files(paths))
+        report = validate_files(paths)
+        sender.send(None if report.conforms else report.text(limit))
     except Exception as exc:  # the parent raises it where the report was wanted
         sender.send(exc)
