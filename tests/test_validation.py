@@ -76,7 +76,7 @@ def test_subclass_instances_meet_their_parents_shapes() -> None:
 def test_summary_counts_per_shape_and_lists_the_first_problems() -> None:
     report = validation.validate_files(FIXTURES["broken-entity"])
     summary = report.text(limit=1)
-    assert f"{len(report.violations)} problem(s) found:" in summary
+    assert f"{len(report.violations):,} problem(s) found:" in summary
     assert all(f"from {shape}" in summary for shape, _ in report.per_shape())
     assert summary.count("\n- ") == 1
     assert "more (full report: --full)" in summary

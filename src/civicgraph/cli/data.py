@@ -74,6 +74,8 @@ def load(
         raise
     if checking is None:
         return
+    if not checking.finished():
+        click.echo("Checking the loaded files against the shapes…", err=True)
     summary = checking.summary()
     if summary is not None:
         click.echo(summary, err=True)

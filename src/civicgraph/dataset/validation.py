@@ -66,7 +66,7 @@ class ValidationReport:
         """A readable report; with ``limit``, a summary: counts per shape, first problems."""
         if self.conforms:
             return "The data conforms to the civicgraph shapes."
-        lines = [f"{len(self.violations)} problem(s) found:"]
+        lines = [f"{len(self.violations):,} problem(s) found:"]
         if limit is not None:
             lines += [f"  {count:,} from {shape}" for shape, count in self.per_shape()]
         shown = self.violations if limit is None else self.violations[:limit]
@@ -163,6 +163,10 @@ class InBackground:
         self._process = context.Process(target=_answer, args=arguments, daemon=True)
         self._process.start()
         sender.close()
+
+    def finished(self) -> bool:
+        """Whether the report is ready (``summary`` will not wait)."""
+        return self._answers.poll()
 
     def summary(self) -> str | None:
         """The report's text (at most ``limit`` problems listed), None if the files conform.
