@@ -25,6 +25,7 @@ from typing import Final, TypeAlias
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolution, Store, Triple
 
+from civicgraph.readmodels.labels import local_name
 from civicgraph.vocab import RDF, RDFS, SH, XSD
 
 Term: TypeAlias = NamedNode | BlankNode | Literal
@@ -122,10 +123,6 @@ def display(term: Term | None) -> str:
     if isinstance(term, BlankNode):
         return "_:" + term.value
     return term.value
-
-
-def _local(term: Term) -> str:
-    return term.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
 @dataclass
@@ -327,7 +324,7 @@ class _Compiler:
 
     def _logical(self, component: NamedNode, argument: Term, var: str) -> tuple[str, str]:
         if component == SH.node:
-            message = f"{{?value}} does not conform to {_local(argument)}"
+            message = f"{{?value}} does not conform to {local_name(argument.value)}"
             return self._conforms(argument, var), message
         if component == SH.not_:
             return f"!{self._conforms(argument, var)}", "{?value} conforms to a shape it must not"
@@ -437,17 +434,20 @@ def _datatype(datatype: Term, _terms: Terms, var: str) -> tuple[str, str]:
     test = f"(isLiteral({var}) && sameTerm(datatype({var}), {datatype}))"
     if datatype in _CHECKED_LEXICALLY:  # the cast fails, and the test with it, if ill-formed
         test = f"({test} && isLiteral({datatype}({var})))"
-    return test, f"{{?value}} is not a well-formed {_local(datatype)}"
+    return test, f"{{?value}} is not a well-formed {local_name(datatype.value)}"
 
 
 def _class(cls: Term, _terms: Terms, var: str) -> tuple[str, str]:
-    return f"EXISTS {{ {var} {_INSTANCE_OF} {cls} }}", f"{{?value}} is not a {_local(cls)}"
+    return (
+        f"EXISTS {{ {var} {_INSTANCE_OF} {cls} }}",
+        f"{{?value}} is not a {local_name(cls.value)}",
+    )
 
 
 def _node_kind(kind: Term, _terms: Terms, var: str) -> tuple[str, str]:
     if kind not in _NODE_KINDS:
         raise UnsupportedShapeError(f"no node kind {display(kind)}")
-    return _NODE_KINDS[kind].format(v=var), f"{{?value}} is not {_local(kind)}"  # type: ignore[index]
+    return _NODE_KINDS[kind].format(v=var), f"{{?value}} is not {local_name(kind.value)}"  # type: ignore[index]
 
 
 def _pattern(pattern: Term, terms: Terms, var: str) -> tuple[str, str]:

@@ -28,6 +28,7 @@ from pyoxigraph import BlankNode, RdfFormat, Store
 from civicgraph.dataset.shacl import Check, Finding, compile_shapes, display, validate
 from civicgraph.errors import RdfSyntaxError
 from civicgraph.formats import Kind, by_name, from_path
+from civicgraph.readmodels.labels import local_name
 from civicgraph.resources import ontology_dir
 from civicgraph.store import GraphStore
 from civicgraph.store.parsesafety import check_file_before_parsing
@@ -114,20 +115,16 @@ def _violation(finding: Finding) -> Violation:
         focus=display(finding.focus),
         path=display(finding.path),
         message=finding.message,
-        severity=_local(finding.severity.value),
+        severity=local_name(finding.severity.value),
         shape=_shape_name(finding),
     )
-
-
-def _local(name: str) -> str:
-    return name.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
 def _shape_name(finding: Finding) -> str:
     """The shape's local name, or ``property <path>`` for an inline property shape."""
     if not isinstance(finding.shape, BlankNode):
-        return _local(finding.shape.value)
-    return f"property {_local(display(finding.path))}"
+        return local_name(finding.shape.value)
+    return f"property {local_name(display(finding.path))}"
 
 
 def validate_files(paths: Iterable[Path]) -> ValidationReport:
