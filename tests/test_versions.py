@@ -2,6 +2,7 @@
 
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from flask.testing import FlaskClient
 from pyoxigraph import CanonicalizationAlgorithm, Dataset, RdfFormat, parse
 
 from civicgraph.cli import main
-from civicgraph.dataset.versions import VersionLog, store_at
+from civicgraph.dataset.beside import Beside
+from civicgraph.dataset.versions import VersionLog, canonical_rows, fingerprint, store_at
+from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore
 from tests.conftest import DATA
 from tests.live import LiveServer
@@ -133,6 +136,43 @@ def test_cli_load_records_a_version_and_diff_prints_the_patch(
     diff = runner.invoke(main, ["diff", "0", "1", "--store", store, "--format", "update"])
     assert diff.output.startswith("# From dataset version 0 to version 1.")
     assert "INSERT DATA" in diff.output
+
+
+#: Literals a store writes back in another spelling, and blank nodes it names afresh.
+RESPELLED = """@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<http://example.org/a> <http://example.org/p> "01"^^xsd:integer, "1.0"^^xsd:decimal,
+    "1"^^xsd:boolean, "2019-01-01T00:00:00+00:00"^^xsd:dateTime, "Hi"@EN, "x\\u00e9" ;
+  <http://example.org/q> [ <http://example.org/r> "b" ], ( 1 2 ) .
+"""
+
+
+def test_a_load_records_each_graph_as_the_store_holds_it(runner: CliRunner, tmp_path: Path) -> None:
+    """The log takes a loaded graph's rows from the load's in-memory copy of the file;
+    they must be the rows the store itself holds, respellings and blank nodes included.
+    The second file replaces the first in their graph, so only its rows count."""
+    first, second = tmp_path / "first.ttl", tmp_path / "second.ttl"
+    first.write_text("<http://example.org/gone> <http://example.org/p> 1 .\n", encoding="utf-8")
+    second.write_text(RESPELLED, encoding="utf-8")
+    store = str(tmp_path / "store")
+    command = ["load", "--store", store, "--graph", GRAPH, str(first), str(second)]
+    assert runner.invoke(main, command).exit_code == 0
+
+    latest = VersionLog(Path(store + "-versions")).latest()
+    assert latest is not None
+    assert latest.added == {GRAPH: 13}
+    assert latest.content_hash == fingerprint(EmbeddedStore(store))
+
+
+def test_the_in_memory_copy_has_the_rows_the_store_has(tmp_path: Path) -> None:
+    path = tmp_path / "respelled.ttl"
+    path.write_text(RESPELLED, encoding="utf-8")
+    copy = Beside([path], rows_of={0}, validate=False, limit=None)
+    store = EmbeddedStore()
+    store.load(path, by_name("turtle"), GRAPH)
+    out = BytesIO()
+    store.dump(out, by_name("ntriples"), [GRAPH])
+    assert copy.rows() == {0: canonical_rows(out.getvalue())}
+    assert copy.summary() is None
 
 
 def test_the_log_rebuilds_every_version_and_nets_out_undone_changes(tmp_path: Path) -> None:

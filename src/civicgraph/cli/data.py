@@ -8,8 +8,8 @@ import click
 
 from civicgraph.cli.common import atomic_output, opened_store, settings_for, store_option
 from civicgraph.cli.output import aligned_table
-from civicgraph.config import Settings
 from civicgraph.dataset import loader, stats, validation, versions
+from civicgraph.dataset.beside import Beside
 from civicgraph.dataset.export import export
 from civicgraph.errors import UserInputError, ValidationFailedError
 from civicgraph.formats import FORMATS, Kind, by_name
@@ -58,39 +58,62 @@ def load(
     if not files and not bundled:
         raise UserInputError("Name RDF files to load, or --bundled for the bundled data")
     settings = settings_for(store=store)
+    log = versions.log_for(settings)
+    targets = {graph or loader.default_graph_for(path): i for i, path in enumerate(files)}
+    rows_of = set(targets.values()) if log is not None else set()
     limit = None if full else validation.SUMMARY_LIMIT
-    checking = validation.InBackground(files, limit) if validate and files else None
+    wanted = bool(files) and (validate or bool(rows_of))
+    copy = Beside(files, rows_of=rows_of, validate=validate, limit=limit) if wanted else None
     try:
         with opened_store(settings) as opened:
             if bundled:
                 _load_bundled(opened)
+            counts = {}
             for path in files:
                 report = _load_one(opened, path, graph)
+                counts[report.graph] = report.triples
                 click.echo(f"Loaded {report.triples:,} triples from {path} into <{report.graph}>")
-            _record_version(opened, settings, files, bundled=bundled)
+            if log is not None:
+                known = _known_rows(copy, targets, counts) if copy and rows_of else {}
+                _record_version(log, opened, files, bundled=bundled, known_rows=known)
     except BaseException:
-        if checking is not None:
-            checking.cancel()
+        if copy is not None:
+            copy.cancel()
         raise
-    if checking is None:
+    if copy is None:
         return
-    if not checking.finished():
+    if not copy.finished():
         click.echo("Checking the loaded files against the shapes…", err=True)
-    summary = checking.summary()
+    summary = copy.summary()
     if summary is not None:
         click.echo(summary, err=True)
 
 
+def _known_rows(
+    copy: Beside, targets: dict[str, int], counts: dict[str, int]
+) -> dict[str, list[bytes]]:
+    """The loaded graphs' rows from the in-memory copy, for the version record.
+
+    A graph whose copy does not have as many triples as the store says it holds is
+    left out, so the record reads it back from the store instead.
+    """
+    found = copy.rows() or {}
+    known = {graph: found.get(index, []) for graph, index in targets.items()}
+    return {g: rows for g, rows in known.items() if g in counts and len(rows) == counts[g]}
+
+
 def _record_version(
-    store: GraphStore, settings: Settings, files: tuple[Path, ...], *, bundled: bool
+    log: versions.VersionLog,
+    store: GraphStore,
+    files: tuple[Path, ...],
+    *,
+    bundled: bool,
+    known_rows: dict[str, list[bytes]],
 ) -> None:
-    """Record the load as a dataset version, when the store keeps a version log."""
-    log = versions.log_for(settings)
-    if log is not None:
-        names = ", ".join([*(["the bundled data"] if bundled else []), *(p.name for p in files)])
-        versions.record_quietly(
-            log, store, who=f"civicgraph load ({getpass.getuser()})", action=f"load {names}"
-        )
+    """Record the load as a dataset version."""
+    names = ", ".join([*(["the bundled data"] if bundled else []), *(p.name for p in files)])
+    who = f"civicgraph load ({getpass.getuser()})"
+    versions.record_quietly(log, store, who=who, action=f"load {names}", known_rows=known_rows)
 
 
 def _load_bundled(store: GraphStore) -> None:

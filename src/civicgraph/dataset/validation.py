@@ -9,23 +9,24 @@ semantics (``rdf:type/rdfs:subClassOf*``, SHACL §3.2) check an instance of a su
 sit where the ontology's ranges expect a resource and report them twice.
 
 Files are parsed by pyoxigraph, so syntax errors carry the same file, line and column
-as everywhere else; each file's blank nodes are its own. A report summarises (counts
-per shape, the first few problems); the full list is there on request.
+as everywhere else; each file goes into a graph of its own (its blank nodes are its
+own, and a load can take a graph's rows from there), and the checks read the union of
+the graphs. A report summarises (counts per shape, the first few problems); the full
+list is there on request.
 """
 
+import heapq
 import io
-import multiprocessing
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Final
 
-from pyoxigraph import BlankNode, RdfFormat, Store
+from pyoxigraph import BlankNode, NamedNode, RdfFormat, Store
 
-from civicgraph.dataset.shacl import Check, Finding, compile_shapes, display, validate
+from civicgraph.dataset.shacl import Check, Finding, Shape, compile_shapes, display, validate
 from civicgraph.errors import RdfSyntaxError
 from civicgraph.formats import Kind, by_name, from_path
 from civicgraph.readmodels.labels import local_name
@@ -35,6 +36,8 @@ from civicgraph.store.parsesafety import check_file_before_parsing
 
 #: How many problems a summary lists before pointing to the full report.
 SUMMARY_LIMIT: Final = 5
+#: Where ``in_memory`` keeps the ontology.
+_ONTOLOGY: Final = NamedNode("urn:civicgraph:validated-ontology")
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,13 @@ class ValidationReport:
     """The outcome of a validation run."""
 
     conforms: bool
+    #: In no particular order; ``text`` lists them by node, property and message.
     violations: tuple[Violation, ...]
 
     def per_shape(self) -> list[tuple[str, int]]:
         """How many problems each shape found, most first."""
-        return Counter(v.shape for v in self.violations).most_common()
+        counts = Counter(v.shape for v in self.violations)
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
     def text(self, limit: int | None = None) -> str:
         """A readable report; with ``limit``, a summary: counts per shape, first problems."""
@@ -70,11 +75,19 @@ class ValidationReport:
         lines = [f"{len(self.violations):,} problem(s) found:"]
         if limit is not None:
             lines += [f"  {count:,} from {shape}" for shape, count in self.per_shape()]
-        shown = self.violations if limit is None else self.violations[:limit]
+        # Sorting a million problems to print five would take longer than finding them.
+        if limit is None:
+            shown = sorted(self.violations, key=_reading_order)
+        else:
+            shown = heapq.nsmallest(limit, self.violations, key=_reading_order)
         lines += [v.line() for v in shown]
         if len(shown) < len(self.violations):
             lines.append(f"… and {len(self.violations) - len(shown):,} more (full report: --full)")
         return "\n".join(lines)
+
+
+def _reading_order(violation: Violation) -> tuple[str, str, str, str]:
+    return violation.focus, violation.path, violation.message, violation.shape
 
 
 @cache
@@ -84,30 +97,42 @@ def _checks() -> tuple[Check, ...]:
     return compile_shapes(shapes)
 
 
-def _with_ontology() -> Store:
-    """A fresh in-memory store holding the ontology, to which the data is added."""
+def file_graph(index: int) -> NamedNode:
+    """The graph of the ``index``-th file in ``in_memory``'s store."""
+    return NamedNode(f"urn:civicgraph:validated-file:{index}")
+
+
+def in_memory(paths: Iterable[Path]) -> Store:
+    """A fresh in-memory store: the ontology, and each file in its ``file_graph``.
+
+    Files are read as the store's loader reads them (a stream, no base IRI), so their
+    graphs hold exactly what a load of the same files puts in the store.
+    """
     store = Store()
-    store.bulk_load(path=str(ontology_dir() / "civic.ttl"), format=RdfFormat.TURTLE)
+    ontology = ontology_dir() / "civic.ttl"
+    store.bulk_load(path=str(ontology), format=RdfFormat.TURTLE, to_graph=_ONTOLOGY)
+    for index, path in enumerate(paths):
+        _add_file(store, path, file_graph(index))
     return store
 
 
-def _add_file(store: Store, path: Path) -> None:
+def _add_file(store: Store, path: Path, graph: NamedNode) -> None:
     """Add a file's triples, with pyoxigraph's precise syntax errors."""
     fmt = from_path(path, Kind.GRAPH)
     check_file_before_parsing(path, fmt.rdf_format)
     try:
-        store.bulk_load(path=str(path), format=fmt.rdf_format)
+        with path.open("rb") as stream:
+            store.bulk_load(stream, fmt.rdf_format, to_graph=graph)
     except SyntaxError as exc:
         raise RdfSyntaxError(
             str(path), str(exc.msg).splitlines()[0], exc.lineno, exc.offset
         ) from exc
 
 
-def _report(data: Store) -> ValidationReport:
-    """Validate the default graph of ``data``; the same problem found twice counts once."""
-    found = {_violation(finding) for finding in validate(data, _checks())}
-    ordered = sorted(found, key=lambda v: (v.focus, v.path, v.message, v.shape))
-    return ValidationReport(not ordered, tuple(ordered))
+def report_of(data: Store) -> ValidationReport:
+    """Validate the union of ``data``'s graphs; the same problem found twice counts once."""
+    found = tuple({_violation(finding) for finding in validate(data, _checks())})
+    return ValidationReport(not found, found)
 
 
 def _violation(finding: Finding) -> Violation:
@@ -115,80 +140,35 @@ def _violation(finding: Finding) -> Violation:
         focus=display(finding.focus),
         path=display(finding.path),
         message=finding.message,
-        severity=local_name(finding.severity.value),
-        shape=_shape_name(finding),
+        severity=_severity_name(finding.severity),
+        shape=_shape_name(finding.shape, finding.path),
     )
 
 
-def _shape_name(finding: Finding) -> str:
+# A large file can have a million problems from a few dozen shapes: the names are
+# worked out once per shape, not once per problem.
+@cache
+def _severity_name(severity: NamedNode) -> str:
+    return local_name(severity.value)
+
+
+@cache
+def _shape_name(shape: Shape, path: NamedNode | None) -> str:
     """The shape's local name, or ``property <path>`` for an inline property shape."""
-    if not isinstance(finding.shape, BlankNode):
-        return local_name(finding.shape.value)
-    return f"property {local_name(display(finding.path))}"
+    if not isinstance(shape, BlankNode):
+        return local_name(shape.value)
+    return f"property {local_name(display(path))}"
 
 
 def validate_files(paths: Iterable[Path]) -> ValidationReport:
     """Validate files together, as one graph (they refer to each other's entities)."""
-    data = _with_ontology()
-    for path in paths:
-        _add_file(data, path)
-    return _report(data)
+    return report_of(in_memory(paths))
 
 
 def validate_store(store: GraphStore) -> ValidationReport:
     """Validate everything in the store, read as the union of its graphs."""
     buffer = io.BytesIO()
     store.dump(buffer, by_name("ntriples"))
-    data = _with_ontology()
+    data = in_memory([])
     data.bulk_load(buffer.getvalue(), format=RdfFormat.N_TRIPLES)
-    return _report(data)
-
-
-class InBackground:
-    """Files validated in a second process while this one loads them into the store.
-
-    Validation builds its own in-memory copy of the data, so it needs nothing from the
-    load: on two cores the load and the version record run beside it, and ``load``
-    takes about as long as the longer of the two instead of their sum. The process is
-    a new interpreter, not a fork, so no lock another thread holds is copied into it.
-    """
-
-    def __init__(self, paths: Iterable[Path], limit: int | None) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._answers, sender = context.Pipe(duplex=False)
-        arguments = (list(paths), limit, sender)
-        self._process = context.Process(target=_answer, args=arguments, daemon=True)
-        self._process.start()
-        sender.close()
-
-    def finished(self) -> bool:
-        """Whether the report is ready (``summary`` will not wait)."""
-        return self._answers.poll()
-
-    def summary(self) -> str | None:
-        """The report's text (at most ``limit`` problems listed), None if the files conform.
-
-        Only the text comes back: a million problems' worth of objects would take
-        longer to pass between the processes than to print.
-        """
-        try:
-            outcome = self._answers.recv()
-        finally:
-            self._process.join()
-        if isinstance(outcome, BaseException):
-            raise outcome
-        assert outcome is None or isinstance(outcome, str)
-        return outcome
-
-    def cancel(self) -> None:
-        """Stop the validation (the load failed: there is nothing to report on)."""
-        self._process.kill()
-        self._process.join()
-
-
-def _answer(paths: list[Path], limit: int | None, sender: Connection) -> None:
-    try:
-        report = validate_files(paths)
-        sender.send(None if report.conforms else report.text(limit))
-    except Exception as exc:  # the parent raises it where the report was wanted
-        sender.send(exc)
+    return report_of(data)

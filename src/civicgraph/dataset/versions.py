@@ -22,7 +22,7 @@ import logging
 import os
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -101,12 +101,11 @@ class Change:
     def as_patch(self) -> str:
         """The change as one RDF Patch: removals, then additions, in one transaction."""
         rows = [
-            _patch_row(sign, row, graph)
+            _patch_rows(sign, found, graph)
             for sign, part in (("D", self.removed), ("A", self.added))
             for graph, found in sorted(part.items())
-            for row in found
         ]
-        return "TX .\n" + "".join(rows) + "TC .\n"
+        return "TX .\n" + b"".join(rows).decode() + "TC .\n"
 
 
 def content_hash(digests: dict[str, str]) -> str:
@@ -127,13 +126,25 @@ def fingerprint(store: GraphStore) -> str:
 
 
 def _graph_rows(store: GraphStore, graph: str) -> list[bytes]:
-    """A graph's triples as sorted, unique N-Triples rows: its canonical form."""
+    """A graph's triples as the log keeps them (see ``canonical_rows``)."""
     out = BytesIO()
     store.dump(out, _NT, [graph or None])
-    data = out.getvalue()
-    if b"_:" in data:
-        data = _canonical(data)
-    return sorted({row for row in data.splitlines() if row.strip()})
+    return canonical_rows(out.getvalue())
+
+
+def canonical_rows(ntriples: bytes) -> list[bytes]:
+    """A graph's N-Triples, as a store's writer spells them, as sorted unique rows.
+
+    This is the graph's canonical form in the log. Any store's dump will do (on disk
+    or in memory: both spell a term the same way), so the rows of a graph just loaded
+    can come from an in-memory copy instead of being read back from the disk.
+    """
+    if b"_:" in ntriples:
+        ntriples = _canonical(ntriples)
+    # A dump comes out nearly sorted: sorting the list first is several times faster
+    # than sorting a set, and duplicates are then neighbours.
+    rows = sorted(ntriples.splitlines())
+    return [row for i, row in enumerate(rows) if row.strip() and (i == 0 or row != rows[i - 1])]
 
 
 def _canonical(data: bytes) -> bytes:
@@ -149,11 +160,14 @@ def _canonical(data: bytes) -> bytes:
     return serialize(found, format=RdfFormat.N_QUADS) or b""
 
 
-def _digest(rows: Iterable[bytes]) -> str:
-    digest = hashlib.sha256()
-    for row in rows:
-        digest.update(row + b"\n")
-    return digest.hexdigest()
+def _state_bytes(rows: list[bytes]) -> bytes:
+    """A graph's state file: its rows, one per line."""
+    return b"\n".join(rows) + b"\n" if rows else b""
+
+
+def _digest(rows: list[bytes]) -> str:
+    """A graph's content hash: the SHA-256 of its state file."""
+    return hashlib.sha256(_state_bytes(rows)).hexdigest()
 
 
 def _compare(old: list[bytes], new: list[bytes]) -> tuple[list[bytes], list[bytes]]:
@@ -175,10 +189,11 @@ def _compare(old: list[bytes], new: list[bytes]) -> tuple[list[bytes], list[byte
     return added, removed
 
 
-def _patch_row(sign: str, row: bytes, graph: str) -> str:
-    """One RDF Patch row: the triple, then the graph unless it is the default graph."""
-    triple = row.decode().rstrip().removesuffix(".").rstrip()
-    return f"{sign} {triple} <{graph}> .\n" if graph else f"{sign} {triple} .\n"
+def _patch_rows(sign: str, rows: list[bytes], graph: str) -> bytes:
+    """RDF Patch rows: each triple, then the graph unless it is the default graph."""
+    head = sign.encode() + b" "
+    end = f" <{graph}> .\n".encode() if graph else b" .\n"
+    return b"".join([head + row.rstrip().removesuffix(b".").rstrip() + end for row in rows])
 
 
 def _rows_of_quads(lines: list[str]) -> list[tuple[bytes, str]]:
@@ -235,24 +250,36 @@ class VersionLog:
                 return version
         raise NotFoundError(f"No dataset version {number}; /versions lists them", str(number))
 
-    def record(self, store: GraphStore, *, who: str, action: str) -> Version | None:
-        """Compare the store with the last recorded state; log a version if it changed."""
+    def record(
+        self,
+        store: GraphStore,
+        *,
+        who: str,
+        action: str,
+        known_rows: Mapping[str, list[bytes]] | None = None,
+    ) -> Version | None:
+        """Compare the store with the last recorded state; log a version if it changed.
+
+        ``known_rows`` holds graphs' ``canonical_rows`` that the caller already has (a
+        load's in-memory copy of its files); only the other graphs are read back.
+        """
+        given = known_rows or {}
         with self._locked():
             known = self._known_hashes()
             current = {g or DEFAULT: g for g in data_graphs(store)}
             graphs, added, removed, patch = {}, {}, {}, []
             for key in sorted(set(known) | set(current)):
-                rows = _graph_rows(store, key) if key in current else []
-                digest = _digest(rows)
+                rows = [] if key not in current else given.get(key) or _graph_rows(store, key)
+                state = _state_bytes(rows)
+                digest = hashlib.sha256(state).hexdigest()
                 if digest != known.get(key, _EMPTY_HASH):
                     plus, minus = _compare(self._state_rows(key), rows)
-                    patch += [_patch_row("D", r, key) for r in minus]
-                    patch += [_patch_row("A", r, key) for r in plus]
+                    patch += [_patch_rows("D", minus, key), _patch_rows("A", plus, key)]
                     added[key], removed[key] = len(plus), len(minus)
-                    self._write_state(key, rows)
+                    _atomic_write(self._state_path(key), state)
                 if rows:
                     graphs[key] = digest
-            if not patch:
+            if not any(patch):
                 return None
             return self._append(graphs, added, removed, patch, who=who, action=action)
 
@@ -261,7 +288,7 @@ class VersionLog:
         graphs: dict[str, str],
         added: dict[str, int],
         removed: dict[str, int],
-        patch: list[str],
+        patch: list[bytes],
         *,
         who: str,
         action: str,
@@ -280,9 +307,8 @@ class VersionLog:
         header = f"H id <{version.id}> .\n"
         if previous:
             header += f"H prev <{previous.id}> .\n"
-        _atomic_write(
-            self._patch_path(version.number), header + "TX .\n" + "".join(patch) + "TC .\n"
-        )
+        body = header.encode() + b"TX .\n" + b"".join(patch) + b"TC .\n"
+        _atomic_write(self._patch_path(version.number), body)
         with self._log.open("a", encoding="utf-8") as log:
             log.write(json.dumps(asdict(version), sort_keys=True) + "\n")
         return version
@@ -300,9 +326,6 @@ class VersionLog:
     def _state_rows(self, graph: str) -> list[bytes]:
         path = self._state_path(graph)
         return path.read_bytes().splitlines() if path.exists() else []
-
-    def _write_state(self, graph: str, rows: list[bytes]) -> None:
-        _atomic_write(self._state_path(graph), b"".join(r + b"\n" for r in rows))
 
     def patch_text(self, number: int) -> str:
         """The RDF Patch that version ``number`` applied to the one before it."""
@@ -383,14 +406,21 @@ def log_for(settings: Settings) -> VersionLog | None:
     return VersionLog(Path(settings.store.rstrip("/") + "-versions"))
 
 
-def record_quietly(log: VersionLog, store: GraphStore, *, who: str, action: str) -> None:
+def record_quietly(
+    log: VersionLog,
+    store: GraphStore,
+    *,
+    who: str,
+    action: str,
+    known_rows: Mapping[str, list[bytes]] | None = None,
+) -> None:
     """Record a version after a write that already happened; a failing log only warns.
 
     The write itself is whole and done by now: failing it afterwards would tell the
     client it was refused when it was not. The next record catches the change up.
     """
     try:
-        log.record(store, who=who, action=action)
+        log.record(store, who=who, action=action, known_rows=known_rows)
     except OSError as exc:
         _log.warning("Could not record a dataset version in %s: %s", log.folder, exc)
 

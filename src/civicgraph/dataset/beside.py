@@ -1,0 +1,116 @@
+"""An in-memory copy of the files a load reads, made in a second process.
+
+Besides the load itself, ``civicgraph load`` needs each loaded graph's rows for the
+version log and the files' SHACL report. Both are cheap over an in-memory store and
+slow over the one on disk: reading a million triples back out of it takes several
+seconds, since every term is looked up by its hash. So a second process parses the
+files into memory while this one loads them, sends the rows as soon as it has them
+and the report's text when validation ends. On two cores the load's own time is the
+store's loader, and the rest runs beside it.
+
+The process is a new interpreter, not a fork, so no lock another thread holds is
+copied into it.
+"""
+
+import multiprocessing
+import tempfile
+from collections.abc import Collection, Sequence
+from io import BytesIO
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, Store
+
+from civicgraph.dataset import validation
+from civicgraph.dataset.versions import canonical_rows
+
+
+class Beside:
+    """The second process: rows of some files first, then (if asked) the shape report."""
+
+    def __init__(
+        self, paths: Sequence[Path], *, rows_of: Collection[int], validate: bool, limit: int | None
+    ) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._answers, sender = context.Pipe(duplex=False)
+        # Rows go through files: a pipe would hold the process until this one, busy
+        # loading, read them.
+        self._folder = tempfile.TemporaryDirectory(prefix="civicgraph-load-")
+        folder = Path(self._folder.name)
+        arguments = (list(paths), {i: folder / f"{i}.nt" for i in rows_of}, validate, limit, sender)
+        self._process = context.Process(target=_work, args=arguments, daemon=True)
+        self._process.start()
+        sender.close()
+        self._validate = validate
+        self._failure: BaseException | None = None
+
+    def rows(self) -> dict[int, list[bytes]] | None:
+        """Each asked-for file's ``canonical_rows``, by its index; None if reading failed.
+
+        A failure is kept for ``summary``, where the report was wanted.
+        """
+        outcome = self._answers.recv()
+        if isinstance(outcome, BaseException):
+            self._failure = outcome
+            return None
+        found = {index: path.read_bytes() for index, path in outcome.items()}
+        return {index: blob.split(b"\n") if blob else [] for index, blob in found.items()}
+
+    def finished(self) -> bool:
+        """Whether the report is ready (``summary`` will not wait)."""
+        return not self._validate or self._failure is not None or self._answers.poll()
+
+    def summary(self) -> str | None:
+        """The report's text (at most ``limit`` problems listed), None if the files conform
+        or no report was asked for; waits for the process to end.
+
+        Only the text comes back: a million problems' worth of objects would take
+        longer to pass between the processes than to print.
+        """
+        if not self._validate:
+            self._end()
+            return None
+        try:
+            outcome = self._failure or self._answers.recv()
+        finally:
+            self._end()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        assert outcome is None or isinstance(outcome, str)
+        return outcome
+
+    def cancel(self) -> None:
+        """Stop the work (the load failed: there is nothing to record or report on)."""
+        self._process.kill()
+        self._end()
+
+    def _end(self) -> None:
+        self._process.join()
+        self._folder.cleanup()
+
+
+def _work(
+    paths: list[Path],
+    rows_of: dict[int, Path],
+    validate: bool,
+    limit: int | None,
+    sender: Connection,
+) -> None:
+    try:
+        data = validation.in_memory(paths)
+        if rows_of:
+            for index, path in rows_of.items():
+                path.write_bytes(_rows(data, index))
+            sender.send(rows_of)
+        if validate:
+            report = validation.report_of(data)
+            sender.send(None if report.conforms else report.text(limit))
+    except Exception as exc:  # the parent raises it where the report was wanted
+        sender.send(exc)
+
+
+def _rows(data: Store, index: int) -> bytes:
+    """One file's graph as ``canonical_rows``, joined to pass between the processes."""
+    out = BytesIO()
+    data.dump(out, RdfFormat.N_TRIPLES, from_graph=validation.file_graph(index))
+    return b"\n".join(canonical_rows(out.getvalue()))
