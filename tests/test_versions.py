@@ -13,6 +13,7 @@ from pyoxigraph import CanonicalizationAlgorithm, Dataset, RdfFormat, parse
 
 from civicgraph.cli import main
 from civicgraph.dataset.beside import Beside
+from civicgraph.dataset.loader import record_revision
 from civicgraph.dataset.versions import VersionLog, canonical_rows, fingerprint, store_at
 from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore
@@ -161,6 +162,23 @@ def test_a_load_records_each_graph_as_the_store_holds_it(runner: CliRunner, tmp_
     assert latest is not None
     assert latest.added == {GRAPH: 13}
     assert latest.content_hash == fingerprint(EmbeddedStore(store))
+
+
+def test_a_start_reads_nothing_back_when_nothing_was_written_since_the_last_record(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    store = str(tmp_path / "store")
+    assert runner.invoke(main, ["load", "--store", store, str(DATA / "small.ttl")]).exit_code == 0
+    log = VersionLog(Path(store + "-versions"))
+    opened = EmbeddedStore(store)
+    assert log.is_current(opened)
+
+    opened.update(WRITE)
+    assert log.is_current(opened), "a write civicgraph did not record is not seen here"
+    record_revision(opened)
+    assert not log.is_current(opened)
+    assert log.record(opened, who="test", action="write") is not None
+    assert log.is_current(opened)
 
 
 def test_the_in_memory_copy_has_the_rows_the_store_has(tmp_path: Path) -> None:

@@ -165,11 +165,20 @@ def dataset_version(store: GraphStore) -> str:
 
     Used in export file names so that a citation names exactly what was downloaded.
     """
+    found, _revision = _bookkeeping(store)
+    if not found:
+        return "empty"
+    last = max(r.loaded_at for r in found.values())[:10]
+    return f"{last}-{bookkeeping_hash(store)[:8]}"
+
+
+def bookkeeping_hash(store: GraphStore) -> str:
+    """A hash of every graph's load record and the dataset revision.
+
+    Every load and every write through civicgraph changes it, so an unchanged hash
+    means nothing was written through civicgraph in between.
+    """
     found, revision = _bookkeeping(store)
     records = sorted(found.values(), key=lambda r: r.graph)
-    if not records:
-        return "empty"
     content = "".join(r.graph + r.sha256 for r in records) + revision
-    combined = hashlib.sha256(content.encode()).hexdigest()
-    last = max(r.loaded_at for r in records)[:10]
-    return f"{last}-{combined[:8]}"
+    return hashlib.sha256(content.encode()).hexdigest()

@@ -40,6 +40,7 @@ from pyoxigraph import (
 
 from civicgraph.config import Settings
 from civicgraph.dataset.export import data_graphs
+from civicgraph.dataset.loader import bookkeeping_hash
 from civicgraph.errors import NotFoundError
 from civicgraph.formats import by_name
 from civicgraph.store import MEMORY, EmbeddedStore, GraphStore
@@ -218,6 +219,8 @@ class VersionLog:
         self._log = folder / "log.jsonl"
         self._patches = folder / "patches"
         self._state = folder / "state"
+        #: The store's ``bookkeeping_hash`` at the last record.
+        self._stamp = folder / "stamp"
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -279,9 +282,21 @@ class VersionLog:
                     _atomic_write(self._state_path(key), state)
                 if rows:
                     graphs[key] = digest
+            _atomic_write(self._stamp, bookkeeping_hash(store))
             if not any(patch):
                 return None
             return self._append(graphs, added, removed, patch, who=who, action=action)
+
+    def is_current(self, store: GraphStore) -> bool:
+        """Whether nothing was loaded or written through civicgraph since the last record.
+
+        A server's start asks this before reading every graph to look for changes,
+        which takes seconds per million triples. A change made with another tool
+        leaves civicgraph's bookkeeping as it was; the next record finds it.
+        """
+        if self.latest() is None or not self._stamp.exists():
+            return False
+        return self._stamp.read_text(encoding="utf-8") == bookkeeping_hash(store)
 
     def _append(
         self,

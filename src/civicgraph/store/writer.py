@@ -154,8 +154,10 @@ class _Owner:
         """Record the version found at start, then reopen to drop what the record cached.
 
         The store has not changed since it was opened, so the reopen writes no file.
+        Nothing is read when nothing was written through civicgraph since the last
+        record (``VersionLog.is_current``).
         """
-        if self.log is None:
+        if self.log is None or self.log.is_current(self.store):
             return
         record_quietly(self.log, self.store, who="civicgraph serve", action=START)
         self.store = reopened(self.store, self.path)
