@@ -76,3 +76,18 @@ def test_the_dataset_version_is_read_once_per_write(data_dir: Path) -> None:
     guarded.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}s> <{EX}p> 2 }} }}")
     assert dataset_version(guarded) != first
     assert len(asked) == 2
+
+
+def test_a_closed_store_keeps_what_was_loaded_in_its_tables_not_its_log(tmp_path: Path) -> None:
+    """A store closed with a load only in its log replays it at every open: seconds per
+    hundred thousand triples, and a copy in memory in every serving process."""
+    rows = "".join(
+        f'<https://example.org/s{i}> <https://example.org/p> "value {i}" .\n' for i in range(20_000)
+    )
+    data = tmp_path / "small.nt"
+    data.write_text(rows, encoding="utf-8")
+    store = EmbeddedStore(tmp_path / "store")
+    loader.load_file(store, data)
+    store.close()
+    tables = sum(path.stat().st_size for path in (tmp_path / "store").glob("*.sst"))
+    assert tables > data.stat().st_size / 4

@@ -344,7 +344,14 @@ class EmbeddedStore:
         self._store.flush()
 
     def close(self) -> None:
-        """Release the store; pyoxigraph closes the database when the object goes."""
+        """Release the store, its writes flushed; pyoxigraph closes it when the object goes.
+
+        Without the flush, what a load wrote stays in the database's log, and every
+        open replays it: seconds per hundred thousand triples, and each serving
+        process's read view holds its own copy in memory.
+        """
+        if self.path is not None and not self.read_only:
+            self._store.flush()
         self._store = Store()
 
 
