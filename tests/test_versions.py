@@ -1,9 +1,10 @@
 """Dataset versions: every write recorded, any two compared, any version downloaded as it was."""
 
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 import requests
@@ -12,11 +13,12 @@ from flask.testing import FlaskClient
 from pyoxigraph import CanonicalizationAlgorithm, Dataset, RdfFormat, parse
 
 from civicgraph.cli import main
+from civicgraph.dataset import loader
 from civicgraph.dataset.beside import Beside
 from civicgraph.dataset.loader import record_revision
 from civicgraph.dataset.versions import VersionLog, canonical_rows, fingerprint, store_at
-from civicgraph.formats import by_name
-from civicgraph.store import EmbeddedStore
+from civicgraph.formats import Format, by_name
+from civicgraph.store import EmbeddedStore, GraphStore
 from tests.conftest import DATA
 from tests.live import LiveServer
 
@@ -179,6 +181,53 @@ def test_a_start_reads_nothing_back_when_nothing_was_written_since_the_last_reco
     assert not log.is_current(opened)
     assert log.record(opened, who="test", action="write") is not None
     assert log.is_current(opened)
+
+
+class _Reading(EmbeddedStore):
+    """The real store, noting which graphs a version record reads back from it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.read: list[str | None] = []
+
+    def dump(self, out: BinaryIO, fmt: Format, graphs: Sequence[str | None] | None = None) -> None:
+        self.read += graphs or [None]
+        super().dump(out, fmt, graphs)
+
+
+def test_a_record_reads_back_only_the_graphs_a_write_may_have_changed(tmp_path: Path) -> None:
+    store, log = _Reading(tmp_path / "store"), VersionLog(tmp_path / "log")
+    first, second = tmp_path / "first.ttl", tmp_path / "second.ttl"
+    first.write_text("<http://example.org/a> <http://example.org/p> 1 .\n", encoding="utf-8")
+    second.write_text("<http://example.org/b> <http://example.org/p> 2 .\n", encoding="utf-8")
+    one, two = loader.load_file(store, first).graph, loader.load_file(store, second).graph
+    log.record(store, who="test", action="load")
+    assert sorted(store.read) == [one, two]
+
+    store.read.clear()  # a load changes its own graph's record only
+    second.write_text("<http://example.org/b> <http://example.org/p> 3 .\n", encoding="utf-8")
+    loader.load_file(store, second)
+    assert _recorded(log, store) == {two: 1}
+    assert store.read == [two]
+
+    store.read.clear()  # any other write may have changed any graph
+    store.update(
+        f"INSERT DATA {{ GRAPH <{one}> {{ <http://example.org/a> <http://example.org/q> 4 }} }}"
+    )
+    loader.record_revision(store)
+    assert _recorded(log, store) == {one: 1}
+    assert sorted(store.read) == [one, two]
+
+    store.read.clear()  # the same file again, at once: another load all the same
+    loader.load_file(store, first)
+    assert _recorded(log, store, removed=True) == {one: 1}
+    assert store.read == [one]
+
+
+def _recorded(log: VersionLog, store: GraphStore, *, removed: bool = False) -> dict[str, int]:
+    version = log.record(store, who="test", action="write")
+    assert version is not None
+    return version.removed if removed else version.added
 
 
 def test_the_in_memory_copy_has_the_rows_the_store_has(tmp_path: Path) -> None:

@@ -106,6 +106,7 @@ class META(Vocabulary):
     dataset: NamedNode
     sha256: NamedNode
     loadedAt: NamedNode
+    load: NamedNode
     revision: NamedNode
 
 

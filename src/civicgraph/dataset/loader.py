@@ -27,9 +27,10 @@ DATASET_RECORD = META.dataset
 #: Every load record and the dataset revision, in one round trip: pages ask for the
 #: dataset version on each request to know whether their cached views are current.
 _RECORDED = f"""
-SELECT ?graph ?hash ?loaded ?revision WHERE {{
+SELECT ?graph ?hash ?loaded ?load ?revision WHERE {{
   GRAPH <{META_GRAPH}> {{
-    {{ ?graph {META.sha256} ?hash ; {META.loadedAt} ?loaded }}
+    {{ ?graph {META.sha256} ?hash ; {META.loadedAt} ?loaded
+       OPTIONAL {{ ?graph {META.load} ?load }} }}
     UNION {{ {DATASET_RECORD} {META.revision} ?revision }}
   }}
 }}"""
@@ -52,6 +53,9 @@ class LoadRecord:
     graph: str
     sha256: str
     loaded_at: str
+    #: Names this load and no other, even one of the same file in the same second
+    #: ('' for loads recorded before loads were named).
+    load: str = ""
 
 
 def file_hash(path: Path) -> str:
@@ -91,7 +95,7 @@ def record_load(store: GraphStore, graph: str, sha256: str) -> None:
     store.update(
         f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ {subject} ?p ?o }} }} ;\n"
         f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ {subject} {META.sha256} {Literal(sha256)} ; "
-        f"{META.loadedAt} {stamp} }} }}"
+        f"{META.loadedAt} {stamp} ; {META.load} {Literal(uuid.uuid4().hex)} }} }}"
     )
 
 
@@ -112,8 +116,9 @@ def _read_bookkeeping(store: GraphStore) -> tuple[dict[str, LoadRecord], str]:
         if "revision" in row:
             revision = term_value(row["revision"])
             continue
+        load = term_value(row["load"]) if "load" in row else ""
         record = LoadRecord(
-            term_value(row["graph"]), term_value(row["hash"]), term_value(row["loaded"])
+            term_value(row["graph"]), term_value(row["hash"]), term_value(row["loaded"]), load
         )
         records[record.graph] = record
     return records, revision
@@ -165,20 +170,16 @@ def dataset_version(store: GraphStore) -> str:
 
     Used in export file names so that a citation names exactly what was downloaded.
     """
-    found, _revision = _bookkeeping(store)
-    if not found:
-        return "empty"
-    last = max(r.loaded_at for r in found.values())[:10]
-    return f"{last}-{bookkeeping_hash(store)[:8]}"
-
-
-def bookkeeping_hash(store: GraphStore) -> str:
-    """A hash of every graph's load record and the dataset revision.
-
-    Every load and every write through civicgraph changes it, so an unchanged hash
-    means nothing was written through civicgraph in between.
-    """
     found, revision = _bookkeeping(store)
     records = sorted(found.values(), key=lambda r: r.graph)
+    if not records:
+        return "empty"
     content = "".join(r.graph + r.sha256 for r in records) + revision
-    return hashlib.sha256(content.encode()).hexdigest()
+    combined = hashlib.sha256(content.encode()).hexdigest()
+    last = max(r.loaded_at for r in records)[:10]
+    return f"{last}-{combined[:8]}"
+
+
+def revision(store: GraphStore) -> str:
+    """The revision the last write that was not a load left ('' before any)."""
+    return _bookkeeping(store)[1]

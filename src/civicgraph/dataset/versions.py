@@ -22,12 +22,13 @@ import logging
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
+from typing import Final
 
 from pyoxigraph import (
     CanonicalizationAlgorithm,
@@ -40,7 +41,7 @@ from pyoxigraph import (
 
 from civicgraph.config import Settings
 from civicgraph.dataset.export import data_graphs
-from civicgraph.dataset.loader import bookkeeping_hash
+from civicgraph.dataset.loader import load_records, revision
 from civicgraph.errors import NotFoundError
 from civicgraph.formats import by_name
 from civicgraph.store import MEMORY, EmbeddedStore, GraphStore
@@ -49,6 +50,8 @@ _NT = by_name("ntriples")
 #: The graph key of the default graph in the log (named graphs use their IRI).
 DEFAULT = ""
 _EMPTY_HASH = hashlib.sha256(b"").hexdigest()
+#: The key of the revision among a store's ``_marks`` (no graph IRI has a space).
+_REVISION: Final = " revision"
 #: The action of a version recorded when a server starts: what changed while it was down.
 START = "changes found at start (loads since the last recorded version)"
 #: Who made a version written through the web app (holders of the write token).
@@ -219,8 +222,8 @@ class VersionLog:
         self._log = folder / "log.jsonl"
         self._patches = folder / "patches"
         self._state = folder / "state"
-        #: The store's ``bookkeeping_hash`` at the last record.
-        self._stamp = folder / "stamp"
+        #: The store's ``_marks`` at the last record.
+        self._marks = folder / "marks.json"
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -264,14 +267,20 @@ class VersionLog:
         """Compare the store with the last recorded state; log a version if it changed.
 
         ``known_rows`` holds graphs' ``canonical_rows`` that the caller already has (a
-        load's in-memory copy of its files); only the other graphs are read back.
+        load's in-memory copy of its files). Of the other graphs, only those a write
+        through civicgraph may have changed since the last record are read back
+        (``_untouched``): reading a graph takes seconds per million triples.
         """
         given = known_rows or {}
         with self._locked():
-            known = self._known_hashes()
+            known, marks = self._known_hashes(), _marks(store)
+            untouched = self._untouched(marks)
             current = {g or DEFAULT: g for g in data_graphs(store)}
             graphs, added, removed, patch = {}, {}, {}, []
             for key in sorted(set(known) | set(current)):
+                if key in known and key in current and key not in given and untouched(key):
+                    graphs[key] = known[key]
+                    continue
                 rows = [] if key not in current else given.get(key) or _graph_rows(store, key)
                 state = _state_bytes(rows)
                 digest = hashlib.sha256(state).hexdigest()
@@ -282,21 +291,37 @@ class VersionLog:
                     _atomic_write(self._state_path(key), state)
                 if rows:
                     graphs[key] = digest
-            _atomic_write(self._stamp, bookkeeping_hash(store))
+            _atomic_write(self._marks, json.dumps(marks, sort_keys=True))
             if not any(patch):
                 return None
             return self._append(graphs, added, removed, patch, who=who, action=action)
 
+    def _untouched(self, marks: dict[str, str]) -> Callable[[str], bool]:
+        """Which graphs no write through civicgraph touched since the last record.
+
+        Every such write but a load changes the revision; a load changes its graph's
+        mark. With the revision as it was, a graph whose mark is as it was holds what
+        was recorded. A change made with another tool leaves the marks as they were;
+        it is found when a write through civicgraph makes the graph be read.
+        """
+        then = self._marks_at_last_record()
+        if then is None or then.get(_REVISION) != marks[_REVISION]:
+            return lambda _key: False
+        return lambda key: then.get(key) == marks.get(key)
+
+    def _marks_at_last_record(self) -> dict[str, str] | None:
+        try:
+            found = json.loads(self._marks.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return found if isinstance(found, dict) else None
+
     def is_current(self, store: GraphStore) -> bool:
         """Whether nothing was loaded or written through civicgraph since the last record.
 
-        A server's start asks this before reading every graph to look for changes,
-        which takes seconds per million triples. A change made with another tool
-        leaves civicgraph's bookkeeping as it was; the next record finds it.
+        A server's start asks this before it records what changed while it was down.
         """
-        if self.latest() is None or not self._stamp.exists():
-            return False
-        return self._stamp.read_text(encoding="utf-8") == bookkeeping_hash(store)
+        return self.latest() is not None and self._marks_at_last_record() == _marks(store)
 
     def _append(
         self,
@@ -390,6 +415,16 @@ class VersionLog:
                 else:
                     rows.add(row)
         return {g: sorted(rows) for g, rows in sorted(state.items()) if rows}
+
+
+def _marks(store: GraphStore) -> dict[str, str]:
+    """What civicgraph's bookkeeping says of the store's last writes.
+
+    Each loaded graph's load (a reload of the same file after an update is another
+    load), and the revision of the last write that was not a load.
+    """
+    found = {g: f"{r.sha256} {r.loaded_at} {r.load}" for g, r in load_records(store).items()}
+    return found | {_REVISION: revision(store)}
 
 
 def _atomic_write(path: Path, data: str | bytes) -> None:
