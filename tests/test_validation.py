@@ -13,6 +13,8 @@ from rdflib import BNode, Graph, Namespace, URIRef
 
 from civicgraph.cli import main
 from civicgraph.dataset import shacl, validation
+from civicgraph.dataset.beside import Beside
+from civicgraph.errors import CivicgraphError
 
 ROOT = Path(__file__).resolve().parent.parent
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -198,3 +200,13 @@ def test_engine_agrees_with_pyshacl_on_generated_graphs(data: str) -> None:
         path = Path(folder) / "generated.nt"
         path.write_text(data, encoding="utf-8")
         assert _mine(validation.validate_files([path])) == _reference([path])
+
+
+def test_a_check_process_that_dies_leaves_the_load_its_rows_and_says_so(data_dir: Path) -> None:
+    """Killed (out of memory, say) before it answered: the version log reads the
+    graphs back from the store instead, and the summary is a clear error."""
+    copy = Beside([data_dir / "broken-entity.ttl"], rows_of={0}, validate=True, limit=5)
+    copy._process.kill()  # the process dying is what is tested
+    assert copy.rows() is None
+    with pytest.raises(CivicgraphError, match=r"stopped .* before it finished"):
+        copy.summary()

@@ -23,6 +23,7 @@ from pyoxigraph import RdfFormat, Store
 
 from civicgraph.dataset import validation
 from civicgraph.dataset.versions import canonical_rows
+from civicgraph.errors import CivicgraphError
 
 
 class Beside:
@@ -45,13 +46,17 @@ class Beside:
         self._failure: BaseException | None = None
 
     def rows(self) -> dict[int, list[bytes]] | None:
-        """Each asked-for file's ``canonical_rows``, by its index; None if reading failed.
+        """Each asked-for file's ``canonical_rows``, by its index; None if they could
+        not be had (the caller reads the graphs back from the store instead).
 
-        A failure is kept for ``summary``, where the report was wanted.
+        A failure that stopped the process is kept for ``summary``, where the report
+        was wanted.
         """
-        outcome = self._answers.recv()
+        outcome = self._receive()
         if isinstance(outcome, BaseException):
             self._failure = outcome
+            return None
+        if not isinstance(outcome, dict):  # the rows could not be written; checks go on
             return None
         found = {index: path.read_bytes() for index, path in outcome.items()}
         return {index: blob.split(b"\n") if blob else [] for index, blob in found.items()}
@@ -71,7 +76,7 @@ class Beside:
             self._end()
             return None
         try:
-            outcome = self._failure or self._answers.recv()
+            outcome = self._failure or self._receive()
         finally:
             self._end()
         if isinstance(outcome, BaseException):
@@ -83,6 +88,19 @@ class Beside:
         """Stop the work (the load failed: there is nothing to record or report on)."""
         self._process.kill()
         self._end()
+
+    def _receive(self) -> object:
+        """The process's next answer, or an error saying it ended without one."""
+        try:
+            answer: object = self._answers.recv()
+        except EOFError:
+            self._process.join()
+            return CivicgraphError(
+                f"The check of the loaded files stopped (exit code {self._process.exitcode}) "
+                "before it finished; the load itself is done. 'civicgraph validate FILE' "
+                "checks the files on their own."
+            )
+        return answer
 
     def _end(self) -> None:
         self._process.join()
@@ -99,14 +117,22 @@ def _work(
     try:
         data = validation.in_memory(paths)
         if rows_of:
-            for index, path in rows_of.items():
-                path.write_bytes(_rows(data, index))
-            sender.send(rows_of)
+            sender.send(_write_rows(data, rows_of))
         if validate:
             report = validation.report_of(data)
             sender.send(None if report.conforms else report.text(limit))
     except Exception as exc:  # the parent raises it where the report was wanted
         sender.send(exc)
+
+
+def _write_rows(data: Store, rows_of: dict[int, Path]) -> dict[int, Path] | None:
+    """Write each file's rows where the parent reads them; None if a write failed."""
+    try:
+        for index, path in rows_of.items():
+            path.write_bytes(_rows(data, index))
+    except OSError:  # a full disk, say: the parent reads the graphs back instead
+        return None
+    return rows_of
 
 
 def _rows(data: Store, index: int) -> bytes:
