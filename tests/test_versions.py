@@ -14,7 +14,7 @@ from pyoxigraph import CanonicalizationAlgorithm, Dataset, RdfFormat, parse
 
 from civicgraph.cli import main
 from civicgraph.dataset import loader
-from civicgraph.dataset.beside import Beside
+from civicgraph.dataset.beside import Beside, Copied, rows_to_record
 from civicgraph.dataset.loader import record_revision
 from civicgraph.dataset.versions import VersionLog, canonical_rows, fingerprint, store_at
 from civicgraph.formats import Format, by_name
@@ -230,6 +230,38 @@ def _recorded(log: VersionLog, store: GraphStore, *, removed: bool = False) -> d
     return version.removed if removed else version.added
 
 
+def test_a_load_whose_file_names_other_graphs_has_them_read_back(tmp_path: Path) -> None:
+    """A TriG file's named graphs go into graphs of their own, with no load record."""
+    store, log = _Reading(tmp_path / "store"), VersionLog(tmp_path / "log")
+    path, other = tmp_path / "two.trig", "http://example.org/other"
+    quad = "<http://example.org/a> <http://example.org/p> {value} ."
+    for value in (1, 2):
+        path.write_text(f"GRAPH <{other}> {{ {quad.format(value=value)} }}\n", encoding="utf-8")
+        loader.load_file(store, path)
+        log.record(store, who="test", action="load")
+    assert other in store.read
+    latest = log.latest()
+    assert latest is not None
+    assert latest.added == {other: 1}
+    assert latest.content_hash == fingerprint(store)
+
+
+def test_rows_copied_from_other_bytes_than_the_load_read_are_not_recorded(
+    tmp_path: Path,
+) -> None:
+    """A file rewritten between the copy's read and the load's: the graph is read back."""
+    path = tmp_path / "rewritten.ttl"
+    path.write_text("<http://example.org/a> <http://example.org/p> 2 .\n", encoding="utf-8")
+    store = EmbeddedStore()
+    loaded = loader.load_file(store, path)
+    row = b"<http://example.org/a> <http://example.org/p> 1 ."
+    targets, counts = {loaded.graph: 0}, {loaded.graph: 1}
+    stale = {0: Copied("0" * 64, [row])}
+    assert rows_to_record(stale, store, targets, counts) == {}
+    fresh = {0: Copied(loader.file_hash(path), [row])}
+    assert rows_to_record(fresh, store, targets, counts) == {loaded.graph: [row]}
+
+
 def test_the_in_memory_copy_has_the_rows_the_store_has(tmp_path: Path) -> None:
     path = tmp_path / "respelled.ttl"
     path.write_text(RESPELLED, encoding="utf-8")
@@ -238,7 +270,7 @@ def test_the_in_memory_copy_has_the_rows_the_store_has(tmp_path: Path) -> None:
     store.load(path, by_name("turtle"), GRAPH)
     out = BytesIO()
     store.dump(out, by_name("ntriples"), [GRAPH])
-    assert copy.rows() == {0: canonical_rows(out.getvalue())}
+    assert copy.rows() == {0: Copied(loader.file_hash(path), canonical_rows(out.getvalue()))}
     assert copy.summary() is None
 
 

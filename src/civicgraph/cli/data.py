@@ -9,7 +9,7 @@ import click
 from civicgraph.cli.common import atomic_output, opened_store, settings_for, store_option
 from civicgraph.cli.output import aligned_table
 from civicgraph.dataset import loader, stats, validation, versions
-from civicgraph.dataset.beside import Beside
+from civicgraph.dataset.beside import Beside, rows_to_record
 from civicgraph.dataset.export import export
 from civicgraph.errors import UserInputError, ValidationFailedError
 from civicgraph.formats import FORMATS, Kind, by_name
@@ -60,7 +60,8 @@ def load(
     settings = settings_for(store=store)
     log = versions.log_for(settings)
     targets = {graph or loader.default_graph_for(path): i for i, path in enumerate(files)}
-    rows_of = set(targets.values()) if log is not None else set()
+    # A remote server may spell terms otherwise than pyoxigraph does: it is read back.
+    rows_of = set(targets.values()) if log is not None and not settings.is_remote else set()
     limit = None if full else validation.SUMMARY_LIMIT
     wanted = bool(files) and (validate or bool(rows_of))
     copy = Beside(files, rows_of=rows_of, validate=validate, limit=limit) if wanted else None
@@ -74,7 +75,8 @@ def load(
                 counts[report.graph] = report.triples
                 click.echo(f"Loaded {report.triples:,} triples from {path} into <{report.graph}>")
             if log is not None:
-                known = _known_rows(copy, targets, counts) if copy and rows_of else {}
+                found = (copy.rows() or {}) if copy and rows_of else {}
+                known = rows_to_record(found, opened, targets, counts)
                 _record_version(log, opened, files, bundled=bundled, known_rows=known)
     except BaseException:
         if copy is not None:
@@ -87,19 +89,6 @@ def load(
     summary = copy.summary()
     if summary is not None:
         click.echo(summary, err=True)
-
-
-def _known_rows(
-    copy: Beside, targets: dict[str, int], counts: dict[str, int]
-) -> dict[str, list[bytes]]:
-    """The loaded graphs' rows from the in-memory copy, for the version record.
-
-    A graph whose copy does not have as many triples as the store says it holds is
-    left out, so the record reads it back from the store instead.
-    """
-    found = copy.rows() or {}
-    known = {graph: found.get(index, []) for graph, index in targets.items()}
-    return {g: rows for g, rows in known.items() if g in counts and len(rows) == counts[g]}
 
 
 def _record_version(

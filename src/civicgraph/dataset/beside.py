@@ -15,15 +15,25 @@ copied into it.
 import multiprocessing
 import tempfile
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from io import BytesIO
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 
-from civicgraph.dataset import validation
+from civicgraph.dataset import loader, validation
 from civicgraph.dataset.versions import canonical_rows
 from civicgraph.errors import CivicgraphError
+from civicgraph.store import GraphStore
+
+
+@dataclass(frozen=True)
+class Copied:
+    """One file as the second process read it: its bytes' SHA-256, its graph's rows."""
+
+    sha256: str
+    rows: list[bytes]
 
 
 class Beside:
@@ -45,7 +55,7 @@ class Beside:
         self._validate = validate
         self._failure: BaseException | None = None
 
-    def rows(self) -> dict[int, list[bytes]] | None:
+    def rows(self) -> dict[int, Copied] | None:
         """Each asked-for file's ``canonical_rows``, by its index; None if they could
         not be had (the caller reads the graphs back from the store instead).
 
@@ -58,8 +68,7 @@ class Beside:
             return None
         if not isinstance(outcome, dict):  # the rows could not be written; checks go on
             return None
-        found = {index: path.read_bytes() for index, path in outcome.items()}
-        return {index: blob.split(b"\n") if blob else [] for index, blob in found.items()}
+        return {index: _read(path, sha256) for index, (path, sha256) in outcome.items()}
 
     def finished(self) -> bool:
         """Whether the report is ready (``summary`` will not wait)."""
@@ -107,6 +116,26 @@ class Beside:
         self._folder.cleanup()
 
 
+def rows_to_record(
+    found: dict[int, Copied], store: GraphStore, targets: dict[str, int], counts: dict[str, int]
+) -> dict[str, list[bytes]]:
+    """The loaded graphs' rows from the copy (``Beside.rows``), for the version record.
+
+    A graph is left out, and read back from the store instead, unless the copy read
+    the bytes the load recorded (a file rewritten in between is not) and has as many
+    triples as the store says the graph holds.
+    """
+    records = loader.load_records(store)
+    known = {}
+    for graph, index in targets.items():  # each graph and the file last loaded into it
+        copied, record = found.get(index), records.get(graph)
+        if copied is None or record is None or copied.sha256 != record.sha256:
+            continue
+        if len(copied.rows) == counts.get(graph):
+            known[graph] = copied.rows
+    return known
+
+
 def _work(
     paths: list[Path],
     rows_of: dict[int, Path],
@@ -115,9 +144,10 @@ def _work(
     sender: Connection,
 ) -> None:
     try:
-        data = validation.in_memory(paths)
+        data, hashes = validation.in_memory(paths)
         if rows_of:
-            sender.send(_write_rows(data, rows_of))
+            written = _write_rows(data, rows_of)
+            sender.send(written and {i: (path, hashes[i]) for i, path in written.items()})
         if validate:
             report = validation.report_of(data)
             sender.send(None if report.conforms else report.text(limit))
@@ -133,6 +163,13 @@ def _write_rows(data: Store, rows_of: dict[int, Path]) -> dict[int, Path] | None
     except OSError:  # a full disk, say: the parent reads the graphs back instead
         return None
     return rows_of
+
+
+def _read(path: Path, sha256: str) -> Copied:
+    """A file's rows as the process wrote them; the file goes at once (it may be big)."""
+    blob = path.read_bytes()
+    path.unlink()
+    return Copied(sha256, blob.split(b"\n") if blob else [])
 
 
 def _rows(data: Store, index: int) -> bytes:

@@ -85,6 +85,8 @@ def load_file(
     fmt = fmt or from_path(path, Kind.GRAPH)
     triples = store.load(path, fmt, target, replace=True, on_progress=on_progress)
     record_load(store, target, file_hash(path))
+    if Kind.DATASET in fmt.kinds:  # its named graphs went into graphs of their own
+        record_revision(store)
     return LoadReport(path, target, triples)
 
 

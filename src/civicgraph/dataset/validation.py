@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import IO, Final, cast
 
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, Store
 
@@ -33,6 +33,7 @@ from civicgraph.readmodels.labels import local_name
 from civicgraph.resources import ontology_dir
 from civicgraph.store import GraphStore
 from civicgraph.store.parsesafety import check_file_before_parsing
+from civicgraph.store.streams import HashingReader
 
 #: How many problems a summary lists before pointing to the full report.
 SUMMARY_LIMIT: Final = 5
@@ -102,31 +103,33 @@ def file_graph(index: int) -> NamedNode:
     return NamedNode(f"urn:civicgraph:validated-file:{index}")
 
 
-def in_memory(paths: Iterable[Path]) -> Store:
-    """A fresh in-memory store: the ontology, and each file in its ``file_graph``.
+def in_memory(paths: Iterable[Path]) -> tuple[Store, list[str]]:
+    """A fresh in-memory store (the ontology, and each file in its ``file_graph``), and
+    the SHA-256 of each file's bytes as they were read.
 
     Files are read as the store's loader reads them (a stream, no base IRI), so their
-    graphs hold exactly what a load of the same files puts in the store.
+    graphs hold exactly what a load of the same bytes puts in the store; the hashes
+    tell whether the load read the same bytes.
     """
     store = Store()
     ontology = ontology_dir() / "civic.ttl"
     store.bulk_load(path=str(ontology), format=RdfFormat.TURTLE, to_graph=_ONTOLOGY)
-    for index, path in enumerate(paths):
-        _add_file(store, path, file_graph(index))
-    return store
+    return store, [_add_file(store, path, file_graph(i)) for i, path in enumerate(paths)]
 
 
-def _add_file(store: Store, path: Path, graph: NamedNode) -> None:
-    """Add a file's triples, with pyoxigraph's precise syntax errors."""
+def _add_file(store: Store, path: Path, graph: NamedNode) -> str:
+    """Add a file's triples, with pyoxigraph's precise syntax errors; the bytes' hash."""
     fmt = from_path(path, Kind.GRAPH)
     check_file_before_parsing(path, fmt.rdf_format)
     try:
         with path.open("rb") as stream:
-            store.bulk_load(stream, fmt.rdf_format, to_graph=graph)
+            hashing = HashingReader(stream)
+            store.bulk_load(cast(IO[bytes], hashing), fmt.rdf_format, to_graph=graph)
     except SyntaxError as exc:
         raise RdfSyntaxError(
             str(path), str(exc.msg).splitlines()[0], exc.lineno, exc.offset
         ) from exc
+    return hashing.digest.hexdigest()
 
 
 def report_of(data: Store) -> ValidationReport:
@@ -162,13 +165,13 @@ def _shape_name(shape: Shape, path: NamedNode | None) -> str:
 
 def validate_files(paths: Iterable[Path]) -> ValidationReport:
     """Validate files together, as one graph (they refer to each other's entities)."""
-    return report_of(in_memory(paths))
+    return report_of(in_memory(paths)[0])
 
 
 def validate_store(store: GraphStore) -> ValidationReport:
     """Validate everything in the store, read as the union of its graphs."""
     buffer = io.BytesIO()
     store.dump(buffer, by_name("ntriples"))
-    data = in_memory([])
+    data, _ = in_memory([])
     data.bulk_load(buffer.getvalue(), format=RdfFormat.N_TRIPLES)
     return report_of(data)

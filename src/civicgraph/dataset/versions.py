@@ -291,10 +291,12 @@ class VersionLog:
                     _atomic_write(self._state_path(key), state)
                 if rows:
                     graphs[key] = digest
+            version = None
+            if any(patch):
+                version = self._append(graphs, added, removed, patch, who=who, action=action)
+            # Last: marks written before a failed append would hide the change for good.
             _atomic_write(self._marks, json.dumps(marks, sort_keys=True))
-            if not any(patch):
-                return None
-            return self._append(graphs, added, removed, patch, who=who, action=action)
+            return version
 
     def _untouched(self, marks: dict[str, str]) -> Callable[[str], bool]:
         """Which graphs no write through civicgraph touched since the last record.

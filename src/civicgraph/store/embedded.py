@@ -6,6 +6,7 @@ transaction, so a crash or a parse error leaves the target graph as it was; a
 leftover staging graph (a crash between the two steps) is dropped on the next open.
 """
 
+import logging
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -49,6 +50,7 @@ from civicgraph.store.streams import (
 #: Files larger than this go through pyoxigraph's bulk loader, which does not hold the
 #: whole parse in one transaction (staging or the loading marker makes that safe).
 BULK_THRESHOLD: Final = 16 * 1024 * 1024
+_log = logging.getLogger(__name__)
 #: Marks a load into an empty graph that has not finished: ``marker loading graph``.
 _LOADING: Final = NamedNode("urn:civicgraph:loading")
 _DEFAULT_GRAPH_MARK: Final = NamedNode("urn:civicgraph:default-graph")
@@ -350,9 +352,14 @@ class EmbeddedStore:
         open replays it: seconds per hundred thousand triples, and each serving
         process's read view holds its own copy in memory.
         """
-        if self.path is not None and not self.read_only:
-            self._store.flush()
-        self._store = Store()
+        store, self._store = self._store, Store()
+        try:
+            if self.path is not None and not self.read_only:
+                store.flush()
+        except OSError as exc:  # the writes are safe in the log: only opens get slower
+            _log.warning("Could not flush the store at %s: %s", self.path, exc)
+        finally:
+            del store  # a traceback must not keep the database (and its lock) open
 
 
 def _marker_object(graph: str | None) -> NamedNode:

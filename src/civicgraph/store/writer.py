@@ -235,8 +235,7 @@ def reopened(store: EmbeddedStore, path: Path) -> EmbeddedStore:
     the allocator keeps the peak, together about 60 MiB at a million triples, which
     the writer would hold for the server's lifetime though it mostly waits.
     """
-    store.flush()  # a view opening meanwhile then finds every write in the files
-    store.close()
+    store.close()  # flushed: a view opening meanwhile finds every write in the files
     return_free_memory()  # nothing left may hold the closed database open
     try:
         return EmbeddedStore(path)
