@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pytest
 import requests
@@ -16,7 +16,7 @@ from civicgraph.cli import main
 from civicgraph.dataset import loader
 from civicgraph.dataset.beside import Beside, Copied, rows_to_record
 from civicgraph.dataset.loader import record_revision
-from civicgraph.dataset.versions import VersionLog, canonical_rows, fingerprint, store_at
+from civicgraph.dataset.versions import Version, VersionLog, canonical_rows, fingerprint, store_at
 from civicgraph.formats import Format, by_name
 from civicgraph.store import EmbeddedStore, GraphStore
 from tests.conftest import DATA
@@ -289,6 +289,30 @@ def test_the_log_rebuilds_every_version_and_nets_out_undone_changes(tmp_path: Pa
     assert log.state_at(1) == {"http://example.org/g": [triple.encode()]}
     assert store_at(log, 1).has_graph("http://example.org/g")
     assert log.state_at(2) == {}
+
+
+class _FailingOnce(VersionLog):
+    """A real log whose first append fails, as on a full disk."""
+
+    failed = False
+
+    def _append(self, *args: Any, **kwargs: Any) -> Version:
+        if not self.failed:
+            self.failed = True
+            raise OSError("No space left on device")
+        return super()._append(*args, **kwargs)
+
+
+def test_a_record_that_fails_leaves_the_change_to_the_next_one(tmp_path: Path) -> None:
+    store, log = EmbeddedStore(), _FailingOnce(tmp_path / "log")
+    triple = "<http://example.org/a> <http://example.org/p> 1"
+    store.update(f"INSERT DATA {{ GRAPH <http://example.org/g> {{ {triple} }} }}")
+    with pytest.raises(OSError, match="No space"):
+        log.record(store, who="test", action="add")
+    version = log.record(store, who="test", action="add")
+    assert version is not None
+    assert version.added == {"http://example.org/g": 1}
+    assert not list((tmp_path / "log" / "state").glob(".tmp-*"))
 
 
 @pytest.mark.parametrize("number", [0, 7])

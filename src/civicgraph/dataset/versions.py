@@ -276,7 +276,7 @@ class VersionLog:
             known, marks = self._known_hashes(), _marks(store)
             untouched = self._untouched(marks)
             current = {g or DEFAULT: g for g in data_graphs(store)}
-            graphs, added, removed, patch = {}, {}, {}, []
+            graphs, added, removed, patch, states = {}, {}, {}, [], {}
             for key in sorted(set(known) | set(current)):
                 if key in known and key in current and key not in given and untouched(key):
                     graphs[key] = known[key]
@@ -288,13 +288,21 @@ class VersionLog:
                     plus, minus = _compare(self._state_rows(key), rows)
                     patch += [_patch_rows("D", minus, key), _patch_rows("A", plus, key)]
                     added[key], removed[key] = len(plus), len(minus)
-                    _atomic_write(self._state_path(key), state)
+                    states[self._state_path(key)] = _staged(self._state_path(key), state)
                 if rows:
                     graphs[key] = digest
-            version = None
-            if any(patch):
-                version = self._append(graphs, added, removed, patch, who=who, action=action)
-            # Last: marks written before a failed append would hide the change for good.
+            try:
+                version = None
+                if any(patch):
+                    version = self._append(graphs, added, removed, patch, who=who, action=action)
+            except BaseException:  # the log stays as it was: the next record finds the change
+                for staged in states.values():
+                    staged.unlink(missing_ok=True)
+                raise
+            # Only now: a state or marks written before a failed append would hide the
+            # change from every later record.
+            for path, staged in states.items():
+                os.replace(staged, path)
             _atomic_write(self._marks, json.dumps(marks, sort_keys=True))
             return version
 
@@ -431,15 +439,20 @@ def _marks(store: GraphStore) -> dict[str, str]:
 
 def _atomic_write(path: Path, data: str | bytes) -> None:
     """Write a file whole or not at all: a temporary file renamed into place."""
+    os.replace(_staged(path, data), path)
+
+
+def _staged(path: Path, data: str | bytes) -> Path:
+    """``data`` written whole to a temporary file beside ``path``, to be renamed onto it."""
     payload = data.encode() if isinstance(data, str) else data
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-        os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    return Path(temp)
 
 
 def log_for(settings: Settings) -> VersionLog | None:
