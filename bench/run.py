@@ -16,6 +16,7 @@ import requests
 
 from bench.browser import view_settles
 from bench.generate import generate
+from bench.limit import LimitCheck, check_limit
 from bench.measure import Latency, Throughput, latencies, latency_of, throughput
 from bench.mix import ORG, Query, api_calls, mix, with_prefixes
 from bench.peers import (
@@ -58,6 +59,8 @@ class SizeResult:
     latency: dict[tuple[str, str], Latency] = field(default_factory=dict)
     api: dict[str, Latency | str] = field(default_factory=dict)
     facts: dict[str, PeerFacts] = field(default_factory=dict)
+    #: civicgraph with a short time limit: an endless query beside the 8 clients.
+    limit: LimitCheck | None = None
     seconds: float = 0.0
 
 
@@ -111,6 +114,14 @@ def _measure_throughput(servers: list[HttpPeer], result: SizeResult, cheap: str)
         say(f"    {server.name}: {rate.per_second if rate else 0:,.0f} req/s with 8 clients")
 
 
+def _measure_limit(store: Path, result: SizeResult, cheap: str) -> None:
+    result.limit = checked = check_limit(store, cheap)
+    say(
+        f"  endless query beside 8 clients: {checked.status} after {checked.seconds:.1f} s; "
+        f"clients at {checked.kept:.0%} of their rate"
+    )
+
+
 def _load(data: Path, work: Path, result: SizeResult) -> tuple[list[HttpPeer], RdflibPeer]:
     # The store's own loader alone, into a store measured and then removed.
     result.facts["civicgraph"] = PeerFacts(load_civicgraph(data, work / "loader"))
@@ -157,6 +168,7 @@ def run_size(label: str, wanted: int, work: Path) -> SizeResult:
     finally:
         for server in servers:
             server.stop()
+    _measure_limit(work / "civicgraph", result, cheap)
     result.seconds = time.perf_counter() - began
     shutil.rmtree(work, ignore_errors=True)
     return result
