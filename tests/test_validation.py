@@ -1,6 +1,8 @@
 """SHACL validation: the compiled shapes agree with pyshacl, and a load reports a summary."""
 
+import os
 import tempfile
+import time
 from pathlib import Path
 
 import pyshacl
@@ -13,7 +15,7 @@ from rdflib import BNode, Graph, Namespace, URIRef
 
 from civicgraph.cli import main
 from civicgraph.dataset import shacl, validation
-from civicgraph.dataset.beside import Beside
+from civicgraph.dataset.beside import NICE, Beside
 from civicgraph.errors import CivicgraphError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,3 +212,16 @@ def test_a_check_process_that_dies_leaves_the_load_its_rows_and_says_so(data_dir
     assert copy.rows() is None
     with pytest.raises(CivicgraphError, match=r"stopped .* before it finished"):
         copy.summary()
+
+
+def test_the_check_process_leaves_the_cores_to_the_load_first(data_dir: Path) -> None:
+    """It runs below the command's priority: the load is what the command waits for."""
+    copy = Beside([data_dir / "broken-entity.ttl"], rows_of={0}, validate=True, limit=5)
+    pid, deadline = copy._process.pid, time.monotonic() + 60
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    # Until the process is joined, its priority can be read, even once it has ended.
+    while os.getpriority(os.PRIO_PROCESS, pid) != mine + NICE:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    assert copy.rows()
+    assert copy.summary()
