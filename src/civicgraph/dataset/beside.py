@@ -151,7 +151,7 @@ def _work(
     limit: int | None,
     sender: Connection,
 ) -> None:
-    os.nice(NICE)  # it only ever waits for this process: let it have the cores first
+    os.nice(NICE)  # the command waits for the load first: it keeps a core
     try:
         data, hashes = validation.in_memory(paths)
         if rows_of:
