@@ -34,17 +34,7 @@ def group_stats(group: int) -> list[list[str]]:
 
     Field N of proc(5) is at index N - 3: utime 14 → 11, stime 15 → 12, rss 24 → 21.
     """
-    return list(_group(group).values())
-
-
-def group_nice(group: int) -> dict[int, int]:
-    """The nice value of every process in a group, by process id."""
-    return {pid: int(fields[16]) for pid, fields in _group(group).items()}
-
-
-def _group(group: int) -> dict[int, list[str]]:
-    """``group_stats``'s fields of every process in a group, by process id."""
-    found = {}
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -53,7 +43,7 @@ def _group(group: int) -> dict[int, list[str]]:
         except OSError:
             continue
         if int(fields[2]) == group:
-            found[int(entry.name)] = fields
+            found.append(fields)
     return found
 
 

@@ -3,11 +3,9 @@
 import gc
 import http.client
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import urlencode
 
 import pytest
@@ -20,9 +18,8 @@ from civicgraph.store.results import SelectResult
 from civicgraph.store.writer import reopened
 from civicgraph.webapp.keeper import IDLE_SECONDS, SWEEP_SECONDS
 from civicgraph.webapp.server import GRACE_SECONDS, _Gunicorn, freeze_before_fork
-from civicgraph.webapp.watchdog import YIELD_NICE
 from tests.conftest import WRITE_TOKEN
-from tests.live import LiveServer, group_nice
+from tests.live import LiveServer
 from tests.test_guard import ENDLESS
 
 pytestmark = pytest.mark.server
@@ -30,7 +27,6 @@ AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 MIB = 1024 * 1024
 BIG = "http://example.org/big"
 JSON_ACCEPT = {"Accept": "application/sparql-results+json"}
-T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -133,65 +129,6 @@ def test_a_kept_connection_survives_a_query_stopped_at_the_limit(quick: LiveServ
     assert _get(idle, "ASK {}").status == 200
     assert idle.sock.getsockname() == local
     idle.close()
-
-
-#: Three million rows counted: a few tenths of a second, whatever the store holds.
-LONG = (
-    "SELECT (COUNT(*) AS ?n) WHERE { "
-    + " ".join(f"VALUES ?v{i} {{ 0 1 2 3 4 5 6 7 8 9 }}" for i in range(6))
-    + " VALUES ?w { 0 1 2 } }"
-)
-
-
-@pytest.fixture(scope="module")
-def yielding(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Queries are long after 0.05 s (the short limit) and stopped only after 60 s."""
-    env = {
-        "CIVICGRAPH_QUERY_TIMEOUT": "60",
-        "CIVICGRAPH_SHORT_QUERY_LIMIT": "0.05",
-        "CIVICGRAPH_LOAD_BUNDLED": "false",
-    }
-    live = LiveServer(tmp_path_factory.mktemp("yielding") / "store", env).start()
-    yield live
-    live.stop()
-
-
-def _until(found: Callable[[], T], seconds: float = 20.0) -> T:
-    """``found()`` as soon as it is truthy; the test fails after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not (value := found()):
-        assert time.monotonic() < deadline, "not within the time allowed"
-        time.sleep(0.005)
-    return value
-
-
-def test_a_long_query_yields_the_cpu_and_its_process_retires_after_answering(
-    yielding: LiveServer,
-) -> None:
-    group = yielding.process.pid
-    everyone = Settings().serving_processes + 2  # the master and the writer
-    assert requests.get(f"{yielding.url}/sparql", params={"query": "ASK {}"}, timeout=10).ok
-    before = _until(lambda: (found := group_nice(group)) and len(found) == everyone and found)
-    assert set(before.values()) == {0}
-    answers: list[requests.Response] = []
-    sender = threading.Thread(
-        target=lambda: answers.append(
-            requests.get(
-                f"{yielding.url}/sparql", params={"query": LONG}, headers=JSON_ACCEPT, timeout=60
-            )
-        )
-    )
-    sender.start()
-    lowered = _until(lambda: {p: n for p, n in group_nice(group).items() if n})
-    sender.join()
-    assert list(lowered.values()) == [YIELD_NICE]  # the evaluating process, and only it
-    assert answers[0].status_code == 200
-    assert answers[0].json()["results"]["bindings"][0]["n"]["value"] == "3000000"
-    # It retires once it has answered, and a fresh process takes its place.
-    _until(lambda: not lowered.keys() & group_nice(group).keys())
-    _until(lambda: len(group_nice(group)) == everyone)
-    assert set(group_nice(group).values()) == {0}
-    assert requests.get(f"{yielding.url}/sparql", params={"query": "ASK {}"}, timeout=10).ok
 
 
 def test_a_request_with_a_body_closes_its_connection(server: LiveServer) -> None:

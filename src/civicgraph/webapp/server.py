@@ -218,7 +218,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def _when_ready(self, _arbiter: Any) -> None:
         """In the master, once it listens: start the watchdog and the keep-alive keeper."""
         if self.slots is not None:
-            Watchdog(self.slots, self.settings.short_query_limit).start()
+            Watchdog(self.slots).start()
         if self.handoff is not None:
             Keeper(self.handoff).start()
 

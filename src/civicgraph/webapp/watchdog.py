@@ -11,13 +11,6 @@ then starts a new serving process; the others never noticed.
 
 Where ``pidfd_getfd`` is missing the process is still killed at the limit; its client
 sees the connection close instead of the 503.
-
-A query that runs past the short limit (``CIVICGRAPH_SHORT_QUERY_LIMIT``) is a long
-one, and on a busy machine it would take a core from every short query until its
-limit: the master raises its process's nice value by ``YIELD_NICE``, so that it gets
-what the short queries leave. A process may not lower its own nice value again
-without privileges, so that process retires after its answer (``ServingWorker``)
-and gunicorn starts a fresh one.
 """
 
 import contextlib
@@ -36,9 +29,6 @@ from civicgraph.webapp.slots import Evaluation, Slots
 PERIOD: Final = 0.02
 #: How long the master tries to write a 503 to a client that does not read.
 SEND_TIMEOUT: Final = 2.0
-#: How much a long query's process's nice value is raised: at +10 the kernel gives it
-#: about a tenth of what a process at the usual value gets from a busy core.
-YIELD_NICE: Final = 10
 _PIDFD_GETFD: Final = 438  # the same number on every Linux architecture
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
@@ -79,11 +69,8 @@ def _send(client: socket.socket, response: bytes) -> None:
 class Watchdog:
     """The master's thread that stops evaluations past their limits."""
 
-    def __init__(self, slots: Slots, long_after: float) -> None:
-        self.slots, self.long_after = slots, long_after
-        #: When each evaluation was first seen (the start, within ``PERIOD``), and
-        #: whether its process has been told to yield.
-        self._seen: dict[tuple[int, int], tuple[float, bool]] = {}
+    def __init__(self, slots: Slots) -> None:
+        self.slots = slots
         self._thread = threading.Thread(target=self._run, name="query watchdog", daemon=True)
 
     def start(self) -> None:
@@ -94,28 +81,11 @@ class Watchdog:
         while True:
             time.sleep(PERIOD)
             now = time.monotonic()
-            running = list(self.slots.evaluations())
-            for found in running:
+            for found in list(self.slots.evaluations()):
                 if now > found.deadline:
                     self.stop(found, overran=True)
                 elif resident(found.owner) > found.resident_limit:
                     self.stop(found, overran=False)
-                else:
-                    self._yield_if_long(found, now)
-            current = {(found.owner, found.sequence) for found in running}
-            for gone in self._seen.keys() - current:
-                del self._seen[gone]
-
-    def _yield_if_long(self, found: Evaluation, now: float) -> None:
-        """Lower the priority of a process whose query has run past ``long_after``."""
-        key = (found.owner, found.sequence)
-        began, yielded = self._seen.setdefault(key, (now, False))
-        if yielded or now - began < self.long_after:
-            return
-        self._seen[key] = (began, True)
-        with contextlib.suppress(OSError):  # it has just exited
-            nice = os.getpriority(os.PRIO_PROCESS, found.owner)
-            os.setpriority(os.PRIO_PROCESS, found.owner, min(nice + YIELD_NICE, 19))
 
     def stop(self, found: Evaluation, overran: bool) -> None:
         """Kill the evaluating process and answer its client with the prepared 503.

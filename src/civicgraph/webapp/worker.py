@@ -177,7 +177,6 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
 
     def run(self) -> None:
         """Wait for kept connections coming back as for new ones."""
-        self._nice = os.getpriority(os.PRIO_PROCESS, 0)
         if self.handoff is not None:
             self.wait_fds.append(self.handoff.from_master)
         super().run()
@@ -204,25 +203,9 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             wrapped = ClientSocket(client, self.handoff, others, turn)
             if not self._answer_plain(listener, wrapped, addr):
                 super().handle(listener, wrapped, addr)
-            retiring = self._yielded()
             if not wrapped.reused:
                 return
-            if retiring and self.handoff is not None and self.handoff.give(client):
-                client.close()  # the master holds it now, for another process
-                return
             turn += 1
-
-    def _yielded(self) -> bool:
-        """Whether the master lowered this process's priority; it then retires.
-
-        The master does so while a query runs long (``webapp/watchdog.py``), and a
-        process cannot raise its priority again without privileges: it finishes the
-        answer, passes its connection on and exits, and gunicorn starts a fresh one.
-        """
-        if os.getpriority(os.PRIO_PROCESS, 0) <= self._nice:
-            return False
-        self.alive = False
-        return True
 
     def _answer_plain(self, listener: Any, client: ClientSocket, addr: Any) -> bool:
         """Answer a plain ``GET /sparql?query=`` here; False, bytes given back, otherwise.
