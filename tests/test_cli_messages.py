@@ -1,5 +1,8 @@
 """What the CLI says when there is nothing to read, the store is busy, or a server refuses."""
 
+import os
+import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -80,6 +83,31 @@ def test_locked_store_names_the_running_server(
     )
     assert exported.exit_code == 0, exported.output
     assert out.stat().st_size > 1000
+
+
+def _children(pid: int) -> set[int]:
+    return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def test_the_served_address_stays_noted_when_serving_processes_are_replaced(
+    start_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """gunicorn replaces its serving processes on SIGHUP, and they leave through the
+    command that noted the address: the note stays until the server stops."""
+    server = start_server(store=tmp_path / "served")
+    noted = tmp_path / "served.server-url"
+    assert noted.read_text(encoding="utf-8").strip() == f"{server.url}/sparql"
+    before = _children(server.process.pid)
+    os.kill(server.process.pid, signal.SIGHUP)
+    deadline = time.monotonic() + 30
+    while len(before & _children(server.process.pid)) > 1:  # the writer stays
+        assert time.monotonic() < deadline, "the serving processes were not replaced"
+        time.sleep(0.05)
+    assert noted.read_text(encoding="utf-8").strip() == f"{server.url}/sparql"
+    result = CliRunner().invoke(main, ["stats", "--store", str(tmp_path / "served")])
+    assert f"--store {server.url}/sparql" in result.output
+    server.stop()
+    assert not noted.exists()
 
 
 def test_remote_errors_are_printed_once_and_readably(live_server: LiveServer) -> None:

@@ -1,5 +1,6 @@
 """The ``serve`` command."""
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -37,9 +38,12 @@ def _noted_endpoint(settings: Settings) -> Iterator[None]:
         yield
         return
     host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host
-    noted = served_url_file(settings.store)
+    noted, owner = served_url_file(settings.store), os.getpid()
     noted.write_text(f"http://{host}:{settings.port}/sparql\n", encoding="utf-8")
     try:
         yield
     finally:
-        noted.unlink(missing_ok=True)
+        # Serving processes are forked inside ``serve`` and leave through here too
+        # (when gunicorn reloads them on SIGHUP, say); the server still runs then.
+        if os.getpid() == owner:
+            noted.unlink(missing_ok=True)
