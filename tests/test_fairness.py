@@ -1,12 +1,16 @@
-"""Long queries cannot take all the capacity: the last free query worker is kept short."""
+"""Nobody waits behind others: long queries cannot take all the capacity (the last free
+serving process is kept short), and kept-alive clients do not hold off new ones."""
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pytest
 import requests
 
+from bench.measure import throughput
 from tests.live import LiveServer
 from tests.test_guard import ENDLESS
 
@@ -49,3 +53,44 @@ def test_a_cheap_query_answers_at_once_while_two_clients_run_long_ones(fair: Liv
     assert "busy" in third.json()["detail"]
     assert still_running == [True, True]
     assert answers == [503, 503]
+
+
+#: A query of about a millisecond (ten thousand rows counted), whatever the store holds.
+_MILLISECOND = (
+    "SELECT (COUNT(*) AS ?n) WHERE { "
+    + " ".join(f"VALUES ?v{i} {{ 0 1 2 3 4 5 6 7 8 9 }}" for i in range(4))
+    + " }"
+)
+
+
+def _fresh_connection_answer(server: LiveServer) -> float:
+    """Seconds for ``ASK {}`` on a new connection, from connecting to the last byte."""
+    request = f"GET /sparql?{urlencode({'query': 'ASK {}'})} HTTP/1.1\r\nHost: x\r\n"
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(f"{request}Accept: {JSON['Accept']}\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while data := sock.recv(65536):
+            answer += data
+    assert answer.startswith(b"HTTP/1.1 200")
+    return time.monotonic() - started
+
+
+def test_a_new_client_is_answered_at_once_while_kept_clients_send_back_to_back(
+    fair: LiveServer,
+) -> None:
+    """Each serving process takes a waiting new connection after each kept one it
+    serves; otherwise 8 kept-alive clients held new ones off for up to two seconds."""
+    waits: list[float] = []
+
+    def newcomers() -> None:
+        time.sleep(1.0)  # the 8 clients are sending by then
+        while len(waits) < 20:
+            waits.append(_fresh_connection_answer(fair))
+
+    thread = threading.Thread(target=newcomers)
+    thread.start()
+    kept = throughput(fair.port, "/sparql", _MILLISECOND, seconds=6.0)
+    thread.join()
+    assert kept.answered > 500
+    assert max(waits) < 0.5

@@ -8,6 +8,7 @@ connection the client wants kept open goes to the master's keeper
 whichever serving process is free when the client sends again.
 """
 
+import contextlib
 import errno
 import os
 import select
@@ -177,16 +178,29 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
 
     def run(self) -> None:
         """Wait for kept connections coming back as for new ones."""
+        self._new_first = False
         if self.handoff is not None:
             self.wait_fds.append(self.handoff.from_master)
         super().run()
 
     def accept(self, listener: Any) -> None:
-        """Serve a kept connection whose client sent again, else accept a new one."""
+        """Serve a kept connection whose client sent again, or accept a new one.
+
+        The two take turns: while kept clients send back to back there is always a
+        kept connection waiting, and a new client (a browser's first request, a
+        query sent on a fresh connection) waited behind them for up to two seconds.
+        After a kept connection, a new one that is already waiting goes first.
+        """
+        if self._new_first:
+            self._new_first = False
+            with contextlib.suppress(BlockingIOError):  # none waits: a kept one, then
+                super().accept(listener)
+                return
         kept = self.handoff.take() if self.handoff is not None else None
         if kept is None:
             super().accept(listener)
             return
+        self._new_first = True
         try:
             address = kept.getpeername()
         except OSError:
