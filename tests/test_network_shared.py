@@ -1,5 +1,6 @@
 """The compact network shared through files beside an on-disk store, built once per version."""
 
+import ast
 import multiprocessing
 from pathlib import Path
 
@@ -97,3 +98,27 @@ def test_hub_ego_view_is_the_projection_neighbourhood(bundled_store: GraphStore)
     }
     assert {e.id: (e.source, e.target, e.predicate, e.evidence) for e in view.edges} == expected
     assert any(e.evidence for e in view.edges)
+
+
+def test_mapping_the_arrays_parses_no_python(
+    on_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CPython 3.11 shares the AST builder between threads: a network mapped in a
+    background thread (``np.load`` read each header with ``ast.literal_eval``) beside
+    a thread parsing Python failed now and then with a SystemError."""
+    store = EmbeddedStore(on_disk, read_only=True)
+    explorer = NetworkExplorer(store)
+    ranks = dict(explorer.projection().measure("pagerank"))  # built and kept
+    explorer = NetworkExplorer(store)  # maps them afresh
+
+    def no_parsing(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("Python parsed while mapping the network")
+
+    with monkeypatch.context() as patched:  # pytest's own reports parse Python
+        patched.setattr(ast, "parse", no_parsing)
+        projection = explorer.projection()
+        kept = dict(projection.measure("pagerank"))
+    assert kept == ranks
+    assert ALICE in {node for node, _ in ranks.items()}
+    assert projection.node_count == len(ranks)
+    store.close()

@@ -43,7 +43,7 @@ from civicgraph.network.model import NodeInfo
 from civicgraph.network.paths import PathResult, check, find_paths
 from civicgraph.network.projection import ProjectionOptions, project
 from civicgraph.network.select import between, edges_among, select
-from civicgraph.network.shared import SharedFiles, folder_beside, save, store_path
+from civicgraph.network.shared import LAYOUT, SharedFiles, folder_beside, save, store_path
 from civicgraph.network.triples import from_triples
 from civicgraph.network.views import View, ViewRequest, build_view
 from civicgraph.store import GraphStore
@@ -284,9 +284,11 @@ class DatedProjection:
 
 
 def options_key(options: ProjectionOptions) -> str:
-    """A short name for projection options, part of a shared folder's name."""
+    """A short name for projection options and the files' layout, part of a shared
+    folder's name (a folder of another layout is built anew, then pruned)."""
     text = repr(
         (
+            LAYOUT,
             sorted(options.classes),
             sorted(options.relations or ()),
             options.relations is None,

@@ -5,7 +5,7 @@ whole graph. Now the first process that needs a dataset version's network takes 
 lock file, builds the arrays (in a helper process, so the builder's peak memory
 leaves with it) and writes them as ``.npy`` files into a folder that appears whole
 by one rename; every process, the builder included, maps those files read-only
-(``np.load(mmap_mode="r")``), so the pages are shared. Processes that find the lock
+(``np.memmap``), so the pages are shared. Processes that find the lock
 taken wait for it (the request itself waits only as its ``WaitPolicy`` allows) and
 then map the finished folder. A new version's folder replaces the older ones.
 
@@ -19,6 +19,7 @@ process builds and holds the arrays itself.
 
 import fcntl
 import json
+import math
 import multiprocessing
 import os
 import shutil
@@ -39,6 +40,8 @@ from civicgraph.store.views import ViewStore
 
 #: The file that marks a version's folder as complete, and says who built it when.
 META: Final = "meta.json"
+#: The folder's layout: 2 describes each array in ``META`` (1 did not).
+LAYOUT: Final = 2
 
 
 def store_path(store: GraphStore) -> Path | None:
@@ -67,18 +70,41 @@ def locked(path: Path) -> Iterator[None]:
 
 
 def save(arrays: dict[str, NDArray[Any]], folder: Path, **meta: object) -> None:
-    """Write arrays as ``.npy`` files and the meta file last, into ``folder``."""
+    """Write arrays as ``.npy`` files and the meta file, which describes them, last."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, values in arrays.items():
-        np.save(folder / f"{name}.npy", values, allow_pickle=False)
-    built = {"built_by": os.getpid(), "built_at": time.time(), **meta}
+    described = {name: _write(folder / f"{name}.npy", values) for name, values in arrays.items()}
+    built = {"built_by": os.getpid(), "built_at": time.time(), "arrays": described, **meta}
     (folder / META).write_text(json.dumps(built), encoding="utf-8")
 
 
 def mapped(folder: Path) -> Compact:
     """The arrays of a finished folder, mapped read-only."""
-    files = (p for p in sorted(folder.glob("*.npy")) if "." not in p.stem)
-    return Compact({p.stem: _plain(np.load(p, mmap_mode="r")) for p in files})
+    described: dict[str, dict[str, Any]] = meta(folder)["arrays"]
+    return Compact({name: _map(folder / f"{name}.npy", d) for name, d in described.items()})
+
+
+def _write(path: Path, values: NDArray[Any]) -> dict[str, Any]:
+    """Save one array in C order; its description, for ``_map``."""
+    values = np.ascontiguousarray(values)
+    np.save(path, values, allow_pickle=False)
+    return {"dtype": values.dtype.str, "shape": list(values.shape)}
+
+
+def _map(path: Path, described: dict[str, Any]) -> NDArray[Any]:
+    """Map a saved array read-only, as a plain array, from its description.
+
+    Not ``np.load``: it reads a file's header with ``ast.literal_eval``, and CPython
+    3.11 keeps one AST builder's state for all threads, so a network built in a
+    background thread while another thread parsed Python (werkzeug compiles its URL
+    rules so) failed now and then with "AST constructor recursion depth mismatch".
+    The array's bytes end the file, so the header's length needs no parsing either.
+    """
+    dtype, shape = np.dtype(described["dtype"]), tuple(described["shape"])
+    size = dtype.itemsize * math.prod(shape)
+    if size == 0:  # nothing to map (an empty file cannot be)
+        return np.empty(shape, dtype)
+    offset = path.stat().st_size - size
+    return _plain(np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape))
 
 
 def _plain(values: NDArray[Any]) -> NDArray[Any]:
@@ -150,13 +176,22 @@ class SharedFiles:
                 with locked(self.root / f"{key}.lock"):
                     if not path.exists():
                         self._keep(path, compute())
-            found: NDArray[Any] = _plain(np.load(path, mmap_mode="r"))
+            described = json.loads(_description(path).read_text(encoding="utf-8"))
+            found = _map(path, described)
         except FileNotFoundError:  # a newer version replaced this one meanwhile
             found = compute()
         return found
 
     @staticmethod
     def _keep(path: Path, values: NDArray[Any]) -> None:
+        """Write a result and its description; the array's name appears last."""
         scratch = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
-        np.save(scratch, values, allow_pickle=False)
+        described = _description(scratch)
+        described.write_text(json.dumps(_write(scratch, values)), encoding="utf-8")
+        os.replace(described, _description(path))
         os.replace(scratch, path)
+
+
+def _description(path: Path) -> Path:
+    """Where a result array's description is kept."""
+    return path.with_name(f"{path.name}.json")
