@@ -5,13 +5,14 @@ import multiprocessing
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 
 from civicgraph.dataset.loader import load_file
 from civicgraph.network import NetworkExplorer, ViewRequest, project
 from civicgraph.network.analysis import best_connected
 from civicgraph.network.model import INFO
-from civicgraph.network.shared import folder_beside, meta
+from civicgraph.network.shared import folder_beside, mapped, meta, save
 from civicgraph.store import GraphStore
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.views import open_read_only
@@ -122,3 +123,20 @@ def test_mapping_the_arrays_parses_no_python(
     assert ALICE in {node for node, _ in ranks.items()}
     assert projection.node_count == len(ranks)
     store.close()
+
+
+def test_saved_arrays_map_back_as_they_were(tmp_path: Path) -> None:
+    """Whatever their order, size or type, arrays come back equal and read-only."""
+    arrays = {
+        "transposed": np.arange(12).reshape(3, 4).T,
+        "empty": np.zeros((0, 3), dtype=np.int64),
+        "scalar": np.array(5),
+        "texts": np.array([b"ab", b"c"]),
+        "big_endian": np.arange(5, dtype=">i4"),
+    }
+    save(arrays, tmp_path / "folder", version="v")
+    found = mapped(tmp_path / "folder").arrays
+    for name, values in arrays.items():
+        assert (found[name].shape, found[name].dtype) == (values.shape, values.dtype), name
+        assert np.array_equal(found[name], values), name
+        assert not found[name].flags.writeable, name

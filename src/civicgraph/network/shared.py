@@ -85,7 +85,7 @@ def mapped(folder: Path) -> Compact:
 
 def _write(path: Path, values: NDArray[Any]) -> dict[str, Any]:
     """Save one array in C order; its description, for ``_map``."""
-    values = np.ascontiguousarray(values)
+    values = np.require(values, requirements="C")
     np.save(path, values, allow_pickle=False)
     return {"dtype": values.dtype.str, "shape": list(values.shape)}
 
@@ -102,7 +102,9 @@ def _map(path: Path, described: dict[str, Any]) -> NDArray[Any]:
     dtype, shape = np.dtype(described["dtype"]), tuple(described["shape"])
     size = dtype.itemsize * math.prod(shape)
     if size == 0:  # nothing to map (an empty file cannot be)
-        return np.empty(shape, dtype)
+        empty = np.empty(shape, dtype)
+        empty.flags.writeable = False
+        return empty
     offset = path.stat().st_size - size
     return _plain(np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape))
 
