@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from civicgraph.dataset.loader import load_file
+from civicgraph.errors import StoreError
 from civicgraph.network import NetworkExplorer, ViewRequest, project
 from civicgraph.network.analysis import best_connected
 from civicgraph.network.model import INFO
@@ -140,3 +141,15 @@ def test_saved_arrays_map_back_as_they_were(tmp_path: Path) -> None:
         assert (found[name].shape, found[name].dtype) == (values.shape, values.dtype), name
         assert np.array_equal(found[name], values), name
         assert not found[name].flags.writeable, name
+
+
+@pytest.mark.parametrize("cut", [slice(0), slice(8), slice(-8)], ids=["empty", "header", "data"])
+def test_a_damaged_array_file_is_refused_not_misread(tmp_path: Path, cut: slice) -> None:
+    """Cut short (say by a crash before it reached the disk), a file's header would
+    be read as data: it is refused with a message saying what to remove."""
+    folder = tmp_path / "folder"
+    save({"values": np.arange(30.0)}, folder, version="v")
+    path = folder / "values.npy"
+    path.write_bytes(path.read_bytes()[cut])
+    with pytest.raises(StoreError, match="damaged"):
+        mapped(folder)

@@ -105,8 +105,22 @@ def _map(path: Path, described: dict[str, Any]) -> NDArray[Any]:
         empty = np.empty(shape, dtype)
         empty.flags.writeable = False
         return empty
-    offset = path.stat().st_size - size
+    offset = _data_offset(path)
+    if offset + size != path.stat().st_size:
+        raise StoreError(f"The network file {path} is damaged; remove {path.parent} to rebuild it")
     return _plain(np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape))
+
+
+def _data_offset(path: Path) -> int:
+    """Where a ``.npy`` file's data starts: after its magic, version, and the header
+    whose length follows them (two bytes in version 1, four after)."""
+    with path.open("rb") as stream:
+        try:
+            major, _ = np.lib.format.read_magic(stream)
+        except ValueError as exc:
+            raise StoreError(f"The network file {path} is damaged ({exc})") from exc
+        width = 2 if major == 1 else 4
+        return stream.tell() + width + int.from_bytes(stream.read(width), "little")
 
 
 def _plain(values: NDArray[Any]) -> NDArray[Any]:
