@@ -40,7 +40,7 @@ from civicgraph.store.views import ViewStore
 
 #: The file that marks a version's folder as complete, and says who built it when.
 META: Final = "meta.json"
-#: The folder's layout: 2 describes each array in ``META`` (1 did not).
+#: The folder's layout: 2 describes each array in a JSON file beside it (1 did not).
 LAYOUT: Final = 2
 
 
@@ -70,35 +70,43 @@ def locked(path: Path) -> Iterator[None]:
 
 
 def save(arrays: dict[str, NDArray[Any]], folder: Path, **meta: object) -> None:
-    """Write arrays as ``.npy`` files and the meta file, which describes them, last."""
+    """Write arrays as ``.npy`` files and the meta file last, into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    described = {name: _write(folder / f"{name}.npy", values) for name, values in arrays.items()}
-    built = {"built_by": os.getpid(), "built_at": time.time(), "arrays": described, **meta}
+    for name, values in arrays.items():
+        _write(folder / f"{name}.npy", values)
+    built = {"built_by": os.getpid(), "built_at": time.time(), **meta}
     (folder / META).write_text(json.dumps(built), encoding="utf-8")
 
 
 def mapped(folder: Path) -> Compact:
     """The arrays of a finished folder, mapped read-only."""
-    described: dict[str, dict[str, Any]] = meta(folder)["arrays"]
-    return Compact({name: _map(folder / f"{name}.npy", d) for name, d in described.items()})
+    files = (p for p in sorted(folder.glob("*.npy")) if "." not in p.stem)
+    return Compact({p.stem: _map(p) for p in files})
 
 
-def _write(path: Path, values: NDArray[Any]) -> dict[str, Any]:
-    """Save one array in C order; its description, for ``_map``."""
+def _write(path: Path, values: NDArray[Any]) -> None:
+    """Save one array in C order, and its type and shape beside it for ``_map``."""
     values = np.require(values, requirements="C")
     np.save(path, values, allow_pickle=False)
-    return {"dtype": values.dtype.str, "shape": list(values.shape)}
+    described = {"dtype": values.dtype.str, "shape": list(values.shape)}
+    _description(path).write_text(json.dumps(described), encoding="utf-8")
 
 
-def _map(path: Path, described: dict[str, Any]) -> NDArray[Any]:
+def _description(path: Path) -> Path:
+    """Where the type and shape of the array saved at ``path`` are kept."""
+    return path.with_name(f"{path.name}.json")
+
+
+def _map(path: Path) -> NDArray[Any]:
     """Map a saved array read-only, as a plain array, from its description.
 
     Not ``np.load``: it reads a file's header with ``ast.literal_eval``, and CPython
     3.11 keeps one AST builder's state for all threads, so a network built in a
     background thread while another thread parsed Python (werkzeug compiles its URL
     rules so) failed now and then with "AST constructor recursion depth mismatch".
-    The array's bytes end the file, so the header's length needs no parsing either.
+    Only the header's length is read from the file, to find where the data starts.
     """
+    described = json.loads(_description(path).read_text(encoding="utf-8"))
     dtype, shape = np.dtype(described["dtype"]), tuple(described["shape"])
     size = dtype.itemsize * math.prod(shape)
     if size == 0:  # nothing to map (an empty file cannot be)
@@ -192,8 +200,7 @@ class SharedFiles:
                 with locked(self.root / f"{key}.lock"):
                     if not path.exists():
                         self._keep(path, compute())
-            described = json.loads(_description(path).read_text(encoding="utf-8"))
-            found = _map(path, described)
+            found = _map(path)
         except FileNotFoundError:  # a newer version replaced this one meanwhile
             found = compute()
         return found
@@ -202,12 +209,6 @@ class SharedFiles:
     def _keep(path: Path, values: NDArray[Any]) -> None:
         """Write a result and its description; the array's name appears last."""
         scratch = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
-        described = _description(scratch)
-        described.write_text(json.dumps(_write(scratch, values)), encoding="utf-8")
-        os.replace(described, _description(path))
+        _write(scratch, values)
+        os.replace(_description(scratch), _description(path))
         os.replace(scratch, path)
-
-
-def _description(path: Path) -> Path:
-    """Where a result array's description is kept."""
-    return path.with_name(f"{path.name}.json")
