@@ -3,6 +3,8 @@
 import gc
 import http.client
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from civicgraph.config import Settings
 from civicgraph.store import MEMORY, EmbeddedStore
 from civicgraph.store.results import SelectResult
 from civicgraph.store.writer import reopened
+from civicgraph.webapp import server as server_module
 from civicgraph.webapp.keeper import IDLE_SECONDS, SWEEP_SECONDS
 from civicgraph.webapp.server import GRACE_SECONDS, _Gunicorn, freeze_before_fork
 from tests.conftest import WRITE_TOKEN
@@ -192,6 +195,33 @@ def test_the_master_imports_the_layout_modules_before_it_forks(server: LiveServe
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     assert len(children) >= 3  # the writer and the serving processes
     assert "scipy/optimize" in Path(f"/proc/{master}/maps").read_text()
+
+
+def test_the_master_imports_the_layout_modules_while_the_writer_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer is already on its way when the master imports: a start pays for the
+    longer of the two, not both; serving still waits for the writer's socket."""
+    ready = tmp_path / "writer.sock"
+    writer = subprocess.Popen(  # a writer that takes a moment to be ready
+        [
+            sys.executable,
+            "-c",
+            f"import time, pathlib; time.sleep(0.3); pathlib.Path({str(ready)!r}).touch()",
+        ]
+    )
+    seen: list[bool] = []
+    monkeypatch.setattr(
+        server_module,
+        "import_layout_modules",
+        lambda: seen.append(writer.poll() is None and not ready.exists()),
+    )
+    try:
+        server_module._before_serving(writer, ready)
+        assert seen == [True]  # imported while the writer was still starting
+        assert ready.exists()  # and returned only once it was ready
+    finally:
+        writer.wait(10)
 
 
 def test_the_master_freezes_its_objects_before_each_fork() -> None:

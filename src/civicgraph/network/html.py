@@ -16,15 +16,17 @@ string and writes nothing.
 import json
 import re
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
-from pyvis.network import Network
 
 from civicgraph.resources import web_dir
+
+if TYPE_CHECKING:  # pyvis imports IPython: a tenth of a second for every command
+    from pyvis.network import Network
 
 VIS_VERSION: Final = "9.1.2"
 #: The page modules the file needs, dependencies first (see ``_bundle``).
@@ -36,7 +38,9 @@ _EXPORT: Final = re.compile(r"^export (?=const |function |async function )", re.
 
 def vis_assets() -> tuple[Path, Path]:
     """The vis-network script and stylesheet shipped inside the pyvis package."""
-    folder = Path(pyvis.__file__).parent / "lib" / f"vis-{VIS_VERSION}"
+    origin: str | None = getattr(find_spec("pyvis"), "origin", None)
+    assert origin is not None, "pyvis is a dependency"
+    folder = Path(origin).parent / "lib" / f"vis-{VIS_VERSION}"
     return folder / "vis-network.min.js", folder / "vis-network.css"
 
 
@@ -82,8 +86,10 @@ def _environment() -> Environment:
     return env
 
 
-def _network(data: dict[str, Any], title: str, settings: dict[str, Any]) -> Network:
+def _network(data: dict[str, Any], title: str, settings: dict[str, Any]) -> "Network":
     """A pyvis ``Network`` holding the view, set to render the project's template."""
+    from pyvis.network import Network  # noqa: PLC0415 (see the import above)
+
     net = Network(directed=True, cdn_resources="in_line", heading=title)
     net.set_template_dir(str(web_dir() / "templates" / "graph") + "/", "standalone.html")
     net.templateEnv = _environment()

@@ -121,24 +121,37 @@ def prepare_store(settings: Settings) -> None:
         raise StoreError("Loading the bundled data failed; the message above says why")
 
 
-def _start_writer(ready: Path | None, *args: object) -> subprocess.Popen[bytes]:
-    """Start the writer process and wait until its socket appears (if ``ready`` is given).
+def _start_writer(*args: object) -> subprocess.Popen[bytes]:
+    """Start the writer process (``store/writer.py``); ``_wait_for_writer`` waits for it.
 
     It is started as a new interpreter, not through ``multiprocessing``: a serving
     process forked from the master would otherwise inherit the master's record of
     the child and, at exit, try to wait for a process that is not its own.
     """
     command = [sys.executable, "-c", "from civicgraph.store.writer import main; main()"]
-    child = subprocess.Popen([*command, *("" if a is None else str(a) for a in args)])
-    if ready is None:
-        return child
+    return subprocess.Popen([*command, *("" if a is None else str(a) for a in args)])
+
+
+def _wait_for_writer(child: subprocess.Popen[bytes], ready: Path) -> None:
+    """Wait until the writer's socket appears: it has the store open and its data loaded."""
     deadline = time.monotonic() + WRITER_START_TIMEOUT
     while not ready.exists():
         if child.poll() is not None or time.monotonic() > deadline:
             child.kill()
             raise StoreError("The store could not be opened; the message above says why")
         time.sleep(0.02)
-    return child
+
+
+def _before_serving(writer: subprocess.Popen[bytes], socket: Path | None) -> None:
+    """What the master does once the writer is started and before it forks.
+
+    The layout modules are imported first, for one copy shared by the serving
+    processes, while the writer starts: a start pays for the longer of the two, not
+    both. Then it waits for the writer's ``socket``, if given.
+    """
+    import_layout_modules()
+    if socket is not None:
+        _wait_for_writer(writer, socket)
 
 
 def freeze_before_fork(_arbiter: Any, _worker: Any) -> None:
@@ -285,10 +298,10 @@ def serve(settings: Settings) -> None:
             versions.folder if versions else None,
         )
         # Serving waits for the writer only when there is no data to read yet, or
-        # the bundled data is to be loaded first; otherwise both start together.
-        ready = runtime.writer if settings.load_bundled or not store.exists() else None
-        helpers.append(_start_writer(ready, *args))
-        import_layout_modules()  # before the serving processes fork: one shared copy
+        # the bundled data is to be loaded first (asked before the writer makes one).
+        waits = settings.load_bundled or not store.exists()
+        helpers.append(_start_writer(*args))
+        _before_serving(helpers[-1], runtime.writer if waits else None)
         _Gunicorn(settings, runtime).run()
     finally:
         # A serving process leaves gunicorn's run by SystemExit through here too; only
