@@ -91,3 +91,20 @@ def test_a_closed_store_keeps_what_was_loaded_in_its_tables_not_its_log(tmp_path
     store.close()
     tables = sum(path.stat().st_size for path in (tmp_path / "store").glob("*.sst"))
     assert tables > data.stat().st_size / 4
+
+
+def test_a_file_over_a_megabyte_is_bulk_loaded_and_leaves_no_log(tmp_path: Path) -> None:
+    """A transaction writes a load into the database's log first, several times the
+    file's size, which the next open reads through; the bulk loader writes its tables
+    directly, and is the faster of the two from about a megabyte up."""
+    rows = "".join(
+        f'<https://example.org/s{i}> <https://example.org/p> "value {i}" .\n' for i in range(30_000)
+    )
+    data = tmp_path / "medium.nt"
+    data.write_text(rows, encoding="utf-8")
+    assert data.stat().st_size > 1024 * 1024
+    store = EmbeddedStore(tmp_path / "store")
+    assert loader.load_file(store, data).triples == 30_000
+    store.close()
+    logs = sum(path.stat().st_size for path in (tmp_path / "store").glob("*.log"))
+    assert logs < data.stat().st_size / 4
