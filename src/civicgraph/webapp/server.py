@@ -142,16 +142,16 @@ def _wait_for_writer(child: subprocess.Popen[bytes], ready: Path) -> None:
         time.sleep(0.02)
 
 
-def _before_serving(writer: subprocess.Popen[bytes], socket: Path | None) -> None:
+def _before_serving(writer: subprocess.Popen[bytes], ready: Path | None) -> None:
     """What the master does once the writer is started and before it forks.
 
     The layout modules are imported first, for one copy shared by the serving
     processes, while the writer starts: a start pays for the longer of the two, not
-    both. Then it waits for the writer's ``socket``, if given.
+    both. Then it waits for the writer's socket (``ready``), if given.
     """
     import_layout_modules()
-    if socket is not None:
-        _wait_for_writer(writer, socket)
+    if ready is not None:
+        _wait_for_writer(writer, ready)
 
 
 def freeze_before_fork(_arbiter: Any, _worker: Any) -> None:
