@@ -1,10 +1,14 @@
 """The master's keeper of idle connections, driven turn by turn over real sockets."""
 
+import json
+import select
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
 
+from civicgraph.webapp import keeper as keeper_module
 from civicgraph.webapp.keeper import MOST_KEPT, Handoff, Keeper
 
 
@@ -31,7 +35,7 @@ def keeper() -> Iterator[Keeper]:
     """A keeper whose turns the test drives itself (``start`` would run them in a thread)."""
     handoff = Handoff()
     held = Keeper(handoff)
-    held._selector.register(handoff.from_workers, 1)
+    held._poll.register(handoff.from_workers, select.EPOLLIN)
     yield held
     for end in (handoff.to_master, handoff.from_workers, handoff.to_workers, handoff.from_master):
         end.close()
@@ -123,3 +127,60 @@ def test_the_keeper_holds_at_most_its_limit_even_while_every_connection_waits(
     assert _closed(late)
     for client in [*clients, late, filler, *keeper._ready]:
         client.close()
+
+
+def test_a_connection_goes_on_only_once_its_request_arrived_whole(
+    listener: socket.socket, keeper: Keeper
+) -> None:
+    handoff = keeper.handoff
+    client = _kept(listener, handoff)
+    keeper._turn()
+    client.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n")
+    keeper._turn()
+    assert not keeper._ready  # half a head: it waits
+    assert handoff.take() is None
+    client.sendall(b"\r\nASK {")
+    keeper._turn()
+    assert not keeper._ready  # half a body: it waits
+    assert handoff.take() is None
+    client.sendall(b" } ")
+    keeper._turn()
+    taken = handoff.take()
+    assert taken is not None
+    assert taken.recv(100, socket.MSG_PEEK).endswith(b"ASK { } ")
+    for end in (taken, client):
+        end.close()
+
+
+def test_a_request_that_never_arrives_whole_is_answered_408_after_the_idle_time(
+    listener: socket.socket, keeper: Keeper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(keeper_module, "IDLE_SECONDS", 0.2)
+    client = _kept(listener, keeper.handoff)
+    keeper._turn()
+    client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    keeper._turn()
+    time.sleep(0.3)
+    keeper._sweep()
+    assert not keeper._idle_since
+    head, _, body = client.recv(4096).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 ")
+    assert json.loads(body)["status"] == 408
+    assert _closed(client)
+    client.close()
+
+
+def test_a_request_cut_short_by_its_client_goes_on_to_be_refused_there(
+    listener: socket.socket, keeper: Keeper
+) -> None:
+    client = _kept(listener, keeper.handoff)
+    keeper._turn()
+    client.sendall(b"PUT /store HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n<a>")
+    keeper._turn()
+    assert not keeper._ready
+    client.shutdown(socket.SHUT_WR)  # gives up: the serving process answers 400 at once
+    keeper._turn()
+    taken = keeper.handoff.take()
+    assert taken is not None
+    for end in (taken, client):
+        end.close()

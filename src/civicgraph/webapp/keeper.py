@@ -11,19 +11,31 @@ master (a descriptor over a Unix socket, ``SCM_RIGHTS``) and forgets it; the mas
 whichever serving process is free, through a socket every serving process reads
 from, as they all accept from the listening socket. A connection idle for
 ``IDLE_SECONDS`` is closed, as any server closes idle connections.
+
+New connections whose request has not arrived whole come here too
+(``webapp/arrival.py``), and a connection goes on only once its request has, or its
+client closed its side (the serving process then reads to the end at once): a
+serving process never waits on a client. A client that sent part of a request is
+woken again only when more arrives (an edge-triggered ``epoll``), so a half-sent
+request costs nothing while it waits; after ``IDLE_SECONDS`` it is answered 408
+and closed.
 """
 
 import contextlib
+import json
 import logging
 import os
-import selectors
+import select
 import socket
 import threading
 import time
 from collections import deque
 from typing import Final
 
-#: How long an idle kept-alive connection stays open, seconds.
+from civicgraph.webapp.arrival import WINDOW, Arrival, unread
+
+#: How long an idle kept-alive connection, or a new one whose request has not arrived
+#: whole, stays open, seconds.
 IDLE_SECONDS: Final = 5.0
 #: How often idle connections are swept, seconds.
 SWEEP_SECONDS: Final = 1.0
@@ -34,6 +46,10 @@ RETRY_SECONDS: Final = 0.005
 #: clients opening connections and leaving them idle cannot use up descriptors.
 MOST_KEPT: Final = 512
 _TAG: Final = b"c"
+#: A client is woken when bytes arrive or it closes, once per arrival (edge-triggered).
+_CLIENT_EVENTS: Final = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLET
+_CLOSED: Final = select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
+
 _log = logging.getLogger(__name__)
 
 
@@ -46,7 +62,9 @@ class Handoff:
     length of ten).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, arrival: Arrival | None = None) -> None:
+        #: When a request counts as arrived whole.
+        self.arrival = arrival or Arrival()
         self.to_master, self.from_workers = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.to_workers, self.from_master = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.from_master.setblocking(False)
@@ -85,14 +103,15 @@ class Keeper:
 
     def __init__(self, handoff: Handoff) -> None:
         self.handoff = handoff
-        self._selector = selectors.DefaultSelector()
+        self._poll = select.epoll()
         self._idle_since: dict[socket.socket, float] = {}
+        self._by_fd: dict[int, socket.socket] = {}
         self._ready: deque[socket.socket] = deque()
         self._thread = threading.Thread(target=self._run, name="keep-alive", daemon=True)
 
     def start(self) -> None:
         """Start holding connections (in the master, once it is ready)."""
-        self._selector.register(self.handoff.from_workers, selectors.EVENT_READ)
+        self._poll.register(self.handoff.from_workers, select.EPOLLIN)
         self._thread.start()
 
     def _run(self) -> None:
@@ -109,11 +128,11 @@ class Keeper:
     def _turn(self) -> None:
         """Wait for events (briefly, while connections queue for the channel) and act."""
         wait = RETRY_SECONDS if self._ready else SWEEP_SECONDS
-        for key, _events in self._selector.select(wait):
-            if key.fileobj is self.handoff.from_workers:
+        for fd, events in self._poll.poll(wait):
+            if fd == self.handoff.from_workers.fileno():
                 self._receive()
-            elif key.fileobj in self._idle_since:  # not closed earlier in this batch
-                self._wake(key.fileobj)
+            elif fd in self._by_fd:  # not closed earlier in this batch
+                self._wake(self._by_fd[fd], closed=bool(events & _CLOSED))
         self._pass_on()
 
     def _receive(self) -> None:
@@ -130,15 +149,17 @@ class Keeper:
                     continue
                 self._close(next(iter(self._idle_since)))  # the longest idle (insertion order)
             self._idle_since[client] = time.monotonic()
-            self._selector.register(client, selectors.EVENT_READ)
+            self._by_fd[client.fileno()] = client
+            self._poll.register(client, _CLIENT_EVENTS)  # wakes at once if bytes wait
 
-    def _wake(self, client: socket.socket) -> None:
-        """The client sent a request, or closed its side (then it is closed here)."""
+    def _wake(self, client: socket.socket, *, closed: bool) -> None:
+        """Bytes arrived: pass the connection on once its request is whole or its client
+        closed its side; close it if the client closed before sending anything."""
+        arrival = self.handoff.arrival
+        sent = unread(client, arrival.window)
+        if sent is None or (sent and not arrival.whole(sent) and not closed):
+            return  # woken again when more arrives
         self._forget(client)
-        try:
-            sent = client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-        except OSError:
-            sent = b""
         if sent:
             self._ready.append(client)
         else:
@@ -157,10 +178,13 @@ class Keeper:
             self._ready.popleft().close()
 
     def _sweep(self) -> None:
-        """Close connections idle for longer than ``IDLE_SECONDS``."""
+        """Close connections idle for longer than ``IDLE_SECONDS``; one whose client sent
+        part of a request is told why first."""
         cutoff = time.monotonic() - IDLE_SECONDS
         for client, since in list(self._idle_since.items()):
             if since < cutoff:
+                if unread(client):
+                    _answer_timed_out(client)
                 self._close(client)
 
     def _close(self, client: socket.socket) -> None:
@@ -169,8 +193,23 @@ class Keeper:
             client.close()
 
     def _forget(self, client: socket.socket) -> None:
-        self._selector.unregister(client)
+        self._poll.unregister(client)
+        del self._by_fd[client.fileno()]
         del self._idle_since[client]
+
+
+def _answer_timed_out(client: socket.socket) -> None:
+    """Answer 408 to a client whose request did not arrive whole, as the app's errors
+    read; what it sent is read first, so that the close does not reset the answer away."""
+    detail = f"The request did not arrive whole within {IDLE_SECONDS:g} seconds; send it again."
+    body = json.dumps({"error": "Request timeout", "status": 408, "detail": detail}).encode()
+    head = (
+        "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
+        f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    with contextlib.suppress(OSError):
+        client.recv(WINDOW, socket.MSG_DONTWAIT)
+        client.send(head.encode() + body, socket.MSG_DONTWAIT)
 
 
 def drop_inherited_connections() -> None:

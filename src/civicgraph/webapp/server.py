@@ -50,6 +50,8 @@ from civicgraph.store.memory import few_malloc_arenas
 from civicgraph.store.views import Generation, ReadView, ViewStore
 from civicgraph.store.writer import WriterClient
 from civicgraph.webapp import create_app
+from civicgraph.webapp.arrival import Arrival
+from civicgraph.webapp.bodies import JSON_LIMIT
 from civicgraph.webapp.inplace import InPlaceLimit, limit_memory
 from civicgraph.webapp.keeper import Handoff, Keeper, drop_inherited_connections
 from civicgraph.webapp.settle import Settler
@@ -172,7 +174,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.settings, self.runtime = settings, runtime
         self.slots = Slots(runtime.slots, settings.serving_processes) if runtime else None
         #: How serving processes pass kept-alive connections to the master and back.
-        self.handoff = Handoff() if runtime else None
+        limits = (settings.query_body_limit, settings.upload_limit, JSON_LIMIT)
+        self.handoff = Handoff(Arrival.for_limits(limits)) if runtime else None
         self.app: Flask | None = None
         super().__init__()
 

@@ -6,6 +6,12 @@ does not wait a round trip for the client when the request was read whole; and a
 connection the client wants kept open goes to the master's keeper
 (``webapp/keeper.py``) after the answer instead of being closed, and comes back to
 whichever serving process is free when the client sends again.
+
+It reads a request only once it has arrived whole (``webapp/arrival.py``): a new
+connection whose request is not there within ``LINGER_SECONDS`` goes to the keeper
+as an idle one does. As a second guarantee, a request's head is read with a socket
+timeout of ``HEAD_SECONDS``, so that a head this process started to read in spite of
+the keeper (the keeper was full) cannot hold it longer.
 """
 
 import contextlib
@@ -23,6 +29,7 @@ from gunicorn.http import wsgi
 from gunicorn.http.body import LengthReader
 from gunicorn.workers.sync import SyncWorker
 
+from civicgraph.webapp.arrival import Arrival
 from civicgraph.webapp.fastpath import plain_query
 from civicgraph.webapp.keeper import Handoff
 from civicgraph.webapp.plainhttp import HEAD_BYTES, PlainGet, PlainResponse
@@ -35,6 +42,9 @@ LINGER_SECONDS: Final = 0.002
 #: How many requests in a row a serving process takes from one connection while other
 #: clients wait: a few save the round trip through the master, more would be unfair.
 IN_A_ROW: Final = 8
+#: The longest a read of a request's head may wait for the client, seconds. A head
+#: that arrived whole (the usual case) is read without waiting.
+HEAD_SECONDS: Final = 1.0
 
 
 class ClientSocket:
@@ -126,9 +136,12 @@ class ClientSocket:
             self._done = False
 
     def _next_request_first(self) -> bool:
-        """Whether the client sent again within the linger, and may be served first."""
+        """Whether the client sent its next request whole within the linger, and may be
+        served first."""
         ready, _, _ = select.select([self._sock, *self._others], [], [], LINGER_SECONDS)
-        return self._sock in ready and (len(ready) == 1 or self._turn < IN_A_ROW)
+        first = self._sock in ready and (len(ready) == 1 or self._turn < IN_A_ROW)
+        arrival = self._handoff.arrival if self._handoff else Arrival()
+        return first and arrival.arrived(self._sock)
 
     def close(self) -> None:
         """Send what is held, then close this process's copy (unless it serves again)."""
@@ -194,11 +207,11 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         if self._new_first:
             self._new_first = False
             with contextlib.suppress(BlockingIOError):  # none waits: a kept one, then
-                super().accept(listener)
+                self._accept_new(listener)
                 return
         kept = self.handoff.take() if self.handoff is not None else None
         if kept is None:
-            super().accept(listener)
+            self._accept_new(listener)
             return
         self._new_first = True
         try:
@@ -208,12 +221,28 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             return
         self.handle(listener, kept, address)
 
+    def _accept_new(self, listener: Any) -> None:
+        """Accept a connection; serve it if its request arrives whole within the linger,
+        or pass it to the keeper to wait for it there."""
+        client, addr = listener.accept()
+        util.close_on_exec(client)
+        handoff = self.handoff
+        if (
+            handoff is None
+            or handoff.arrival.arrived(client, LINGER_SECONDS)
+            or not handoff.give(client)
+        ):
+            self.handle(listener, client, addr)
+        else:
+            client.close()  # the master holds it now
+
     def handle(self, listener: Any, client: socket.socket, addr: Any) -> None:
         """Serve the connection's requests while its client sends them back to back."""
         others = [listener, *([self.handoff.from_master] if self.handoff else [])]
         turn = 0
         while True:
-            client.setblocking(True)  # whatever the last request's close left on it
+            # Also undoes whatever timeout the last request's close left on it.
+            client.settimeout(HEAD_SECONDS)
             wrapped = ClientSocket(client, self.handoff, others, turn)
             if not self._answer_plain(listener, wrapped, addr):
                 super().handle(listener, wrapped, addr)
@@ -245,6 +274,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             client.unread(data)
             return False
         try:
+            client.socket.settimeout(None)  # the head is read; the answer may take long
             response = PlainResponse()
             body = self.wsgi(environ, response.start_response)
             client.read_whole = True  # a plain request has no body
@@ -282,6 +312,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         unread byte, wherever it is parsed. Anything else is answered and closed.
         """
         began = datetime.now()
+        client.settimeout(None)  # the head is read; a body sets its own limit
         response, environ = wsgi.create(req, client, addr, listener.getsockname(), self.cfg)
         reusable = _bodiless(req)
         if not reusable:

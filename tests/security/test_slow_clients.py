@@ -1,0 +1,69 @@
+"""Clients that connect and send nothing, or part of a request, never hold the server.
+
+A serving process answers one request at a time, so each of these would once hold
+one until gunicorn's timeout (two minutes): one per serving process stalled every
+other client. Now such connections wait in the master's keeper until their request
+has arrived whole, and are answered 408 when it does not within the idle time.
+"""
+
+import os
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+import requests
+
+from civicgraph.webapp.keeper import IDLE_SECONDS
+from tests.live import LiveServer
+from tests.security.rawhttp import send
+
+#: More than the serving processes of any machine the suite runs on (one per core, plus one).
+MANY = (os.cpu_count() or 1) + 8
+HEAD = b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+STALLS = {
+    "idle": b"",
+    "half-a-head": HEAD,
+    "half-a-body": HEAD + b"Content-Length: 12\r\n\r\nASK {",
+    "half-a-chunked-body": HEAD + b"Transfer-Encoding: chunked\r\n\r\n5\r\nASK {\r\n",
+    # Within the JSON APIs' limit, past what the kernel buffer is waited for.
+    "large-body-announced": HEAD + b"Content-Length: 200000\r\n\r\n",
+}
+
+
+@pytest.fixture
+def stalled(
+    guarded_server: LiveServer, request: pytest.FixtureRequest
+) -> Iterator[list[socket.socket]]:
+    """``MANY`` connections that sent one kind of stall, left open."""
+    with ExitStack() as stack:
+        held = []
+        for _ in range(MANY):
+            conn = stack.enter_context(socket.create_connection(("127.0.0.1", guarded_server.port)))
+            conn.sendall(STALLS[request.param])
+            held.append(conn)
+        yield held
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("stalled", list(STALLS), indirect=True)
+def test_stalled_connections_do_not_hold_the_server(
+    guarded_server: LiveServer, stalled: list[socket.socket]
+) -> None:
+    time.sleep(0.2)  # every stalled connection is accepted before the query
+    started = time.monotonic()
+    answer = requests.get(f"{guarded_server.url}/sparql", params={"query": "ASK {}"}, timeout=30)
+    assert answer.status_code == 200
+    assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.server
+def test_a_request_that_stops_halfway_is_answered_408_after_the_idle_time(
+    guarded_server: LiveServer,
+) -> None:
+    started = time.monotonic()
+    answer = send(guarded_server.port, STALLS["half-a-body"], close_writing=False)
+    assert answer.status == 408, answer
+    assert answer.json()["error"] == "Request timeout"
+    assert IDLE_SECONDS <= time.monotonic() - started < IDLE_SECONDS + 3
