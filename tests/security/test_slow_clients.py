@@ -1,9 +1,10 @@
-"""Clients that connect and send nothing, or part of a request, never hold the server.
+"""Clients that send nothing, part of a request, or read nothing never hold the server.
 
 A serving process answers one request at a time, so each of these would once hold
 one until gunicorn's timeout (two minutes): one per serving process stalled every
 other client. Now such connections wait in the master's keeper until their request
-has arrived whole, and are answered 408 when it does not within the idle time.
+has arrived whole, and are answered 408 when it does not within the idle time; an
+answer its client does not read is finished by the keeper as the client reads it.
 """
 
 import os
@@ -11,6 +12,7 @@ import socket
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -21,6 +23,7 @@ from tests.security.rawhttp import send
 
 #: More than the serving processes of any machine the suite runs on (one per core, plus one).
 MANY = (os.cpu_count() or 1) + 8
+JSON = "application/sparql-results+json"
 HEAD = b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
 STALLS = {
     "idle": b"",
@@ -67,3 +70,49 @@ def test_a_request_that_stops_halfway_is_answered_408_after_the_idle_time(
     assert answer.status == 408, answer
     assert answer.json()["error"] == "Request timeout"
     assert IDLE_SECONDS <= time.monotonic() - started < IDLE_SECONDS + 3
+
+
+#: An answer of several MB over the bundled data (every triple, forty times).
+_FORTY = " ".join(map(str, range(40)))
+LARGE = f"SELECT ?s ?p ?o ?x WHERE {{ ?s ?p ?o VALUES ?x {{ {_FORTY} }} }}"
+
+
+def _large_request() -> bytes:
+    target = "/sparql?" + urlencode({"query": LARGE})
+    head = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {JSON}\r\n\r\n"
+    return head.encode()
+
+
+@pytest.mark.server
+def test_clients_that_never_read_a_large_answer_do_not_hold_the_server(
+    guarded_server: LiveServer,
+) -> None:
+    expected = requests.get(
+        f"{guarded_server.url}/sparql",
+        params={"query": LARGE},
+        headers={"Accept": JSON},
+        timeout=60,
+    )
+    assert expected.status_code == 200
+    assert len(expected.content) > 2_000_000
+    with ExitStack() as stack:
+        readers = []
+        for _ in range(MANY):
+            conn = stack.enter_context(socket.socket())
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            conn.connect(("127.0.0.1", guarded_server.port))
+            conn.sendall(_large_request())
+            readers.append(conn)
+        time.sleep(1.0)  # every answer written, as far as the clients let it
+        started = time.monotonic()
+        answer = requests.get(
+            f"{guarded_server.url}/sparql", params={"query": "ASK {}"}, timeout=30
+        )
+        assert answer.status_code == 200
+        assert time.monotonic() - started < 2.0
+        readers[0].settimeout(30)
+        received = bytearray()
+        while chunk := readers[0].recv(1 << 20):
+            received += chunk
+    _head, _, body = bytes(received).partition(b"\r\n\r\n")
+    assert body == expected.content  # read late, the answer is whole

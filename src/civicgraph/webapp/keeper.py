@@ -18,7 +18,8 @@ client closed its side (the serving process then reads to the end at once): a
 serving process never waits on a client. A client that sent part of a request is
 woken again only when more arrives (an edge-triggered ``epoll``), so a half-sent
 request costs nothing while it waits; after ``IDLE_SECONDS`` it is answered 408
-and closed.
+and closed. The keeper also finishes sending the answers that clients read slowly
+(``webapp/outgoing.py``).
 """
 
 import contextlib
@@ -33,6 +34,7 @@ from collections import deque
 from typing import Final
 
 from civicgraph.webapp.arrival import WINDOW, Arrival, unread
+from civicgraph.webapp.outgoing import Outgoing
 
 #: How long an idle kept-alive connection, or a new one whose request has not arrived
 #: whole, stays open, seconds.
@@ -46,6 +48,8 @@ RETRY_SECONDS: Final = 0.005
 #: clients opening connections and leaving them idle cannot use up descriptors.
 MOST_KEPT: Final = 512
 _TAG: Final = b"c"
+#: A connection with the rest of its answer (``webapp/outgoing.py``).
+_ANSWER_TAG: Final = b"a"
 #: A client is woken when bytes arrive or it closes, once per arrival (edge-triggered).
 _CLIENT_EVENTS: Final = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLET
 _CLOSED: Final = select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
@@ -79,6 +83,14 @@ class Handoff:
             return False
         return True
 
+    def give_answer(self, client: socket.socket, rest: int) -> bool:
+        """In a serving process: pass a connection and its answer's rest to the master."""
+        try:
+            socket.send_fds(self.to_master, [_ANSWER_TAG], [client.fileno(), rest])
+        except OSError:
+            return False
+        return True
+
     def take(self) -> socket.socket | None:
         """In a serving process: a connection whose client sent again, if one waits."""
         try:
@@ -107,6 +119,7 @@ class Keeper:
         self._idle_since: dict[socket.socket, float] = {}
         self._by_fd: dict[int, socket.socket] = {}
         self._ready: deque[socket.socket] = deque()
+        self._outgoing = Outgoing(self._poll)
         self._thread = threading.Thread(target=self._run, name="keep-alive", daemon=True)
 
     def start(self) -> None:
@@ -133,13 +146,19 @@ class Keeper:
                 self._receive()
             elif fd in self._by_fd:  # not closed earlier in this batch
                 self._wake(self._by_fd[fd], closed=bool(events & _CLOSED))
+            elif self._outgoing.owns(fd):
+                self._outgoing.writable(fd)
         self._pass_on()
 
     def _receive(self) -> None:
-        """Take an idle connection from a serving process and wait for its client."""
+        """Take an idle connection from a serving process and wait for its client, or a
+        connection with the rest of its answer and send it."""
         try:
-            _data, fds, _flags, _address = socket.recv_fds(self.handoff.from_workers, 1, 1)
+            tag, fds, _flags, _address = socket.recv_fds(self.handoff.from_workers, 1, 2)
         except OSError:
+            return
+        if tag == _ANSWER_TAG and len(fds) == 2:
+            self._outgoing.hold(socket.socket(fileno=fds[0]), fds[1])
             return
         for fd in fds:
             client = socket.socket(fileno=fd)
@@ -178,8 +197,9 @@ class Keeper:
             self._ready.popleft().close()
 
     def _sweep(self) -> None:
-        """Close connections idle for longer than ``IDLE_SECONDS``; one whose client sent
-        part of a request is told why first."""
+        """Close connections idle for longer than ``IDLE_SECONDS`` (one whose client sent
+        part of a request is told why first), and drop answers nobody reads."""
+        self._outgoing.sweep()
         cutoff = time.monotonic() - IDLE_SECONDS
         for client, since in list(self._idle_since.items()):
             if since < cutoff:

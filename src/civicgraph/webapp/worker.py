@@ -11,7 +11,9 @@ It reads a request only once it has arrived whole (``webapp/arrival.py``): a new
 connection whose request is not there within ``LINGER_SECONDS`` goes to the keeper
 as an idle one does. As a second guarantee, a request's head is read with a socket
 timeout of ``HEAD_SECONDS``, so that a head this process started to read in spite of
-the keeper (the keeper was full) cannot hold it longer.
+the keeper (the keeper was full) cannot hold it longer. Nor does it wait for a client
+to read its answer: once the client stops reading, the rest goes to the keeper
+(``webapp/outgoing.py``).
 """
 
 import contextlib
@@ -32,6 +34,7 @@ from gunicorn.workers.sync import SyncWorker
 from civicgraph.webapp.arrival import Arrival
 from civicgraph.webapp.fastpath import plain_query
 from civicgraph.webapp.keeper import Handoff
+from civicgraph.webapp.outgoing import STALLED_SECONDS, Spool, send_or_spool
 from civicgraph.webapp.plainhttp import HEAD_BYTES, PlainGet, PlainResponse
 
 #: A body up to this size goes out in one piece with its response's head.
@@ -83,6 +86,8 @@ class ClientSocket:
         #: Set once the request was read to its end: then the close need not drain.
         self.read_whole = False
         self._given = False
+        #: Where the rest of the answer goes once the client stopped reading.
+        self._spool: Spool | None = None
 
     @property
     def socket(self) -> socket.socket:
@@ -110,17 +115,27 @@ class ClientSocket:
         if head is not None and len(data) <= COALESCE_BYTES:
             data = head + data
         elif head is not None:
-            self._sock.sendall(head)
-        self._sock.sendall(data)
+            self.send_answer(head)
+        self.send_answer(data)
+
+    def send_answer(self, data: bytes) -> None:
+        """Send (part of) the answer, or spool it once the client stopped reading."""
+        if self._handoff is None:
+            self._sock.sendall(data)
+        else:
+            self._spool = send_or_spool(self._sock, data, self._spool)
 
     def _flush(self) -> None:
         head, self._head = self._head, None
         if head is not None:
-            self._sock.sendall(head)
+            self.send_answer(head)
 
     def shutdown(self, how: int) -> None:
-        """Half-close (or pass a kept connection on), noting whether bytes are unread."""
+        """Half-close (or pass a kept connection or a spooled answer on), noting whether
+        bytes are unread."""
         self._flush()
+        if self._spool is not None and self._passed_on(self._spool):
+            return
         if self.keep and self._next_request_first():
             self.reused = self._done = True
             return
@@ -128,12 +143,29 @@ class ClientSocket:
             self._given = self._done = True
             return
         self._sock.shutdown(how)
+        self._sock.setblocking(False)  # a timeout (a body's pause limit) would make it wait
         try:
-            self._done = not self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            self._done = not self._sock.recv(1, socket.MSG_PEEK)
         except BlockingIOError:  # nothing unread now; more is coming if the body was not read
             self._done = self.read_whole
         except OSError:
             self._done = False
+
+    def _passed_on(self, spool: Spool) -> bool:
+        """Pass the connection and its answer's rest to the keeper, where the connection
+        ends. Should the channel fail, the rest is sent from here (False), waiting at
+        most ``STALLED_SECONDS`` for the client to read."""
+        self._spool, self.keep = None, False
+        try:
+            if self._handoff is not None and self._handoff.give_answer(self._sock, spool.fd):
+                self._given = self._done = True
+                return True
+            self._sock.settimeout(STALLED_SECONDS)
+            with os.fdopen(os.dup(spool.fd), "rb") as rest:
+                self._sock.sendfile(rest)
+            return False
+        finally:
+            spool.close()
 
     def _next_request_first(self) -> bool:
         """Whether the client sent its next request whole within the linger, and may be
@@ -279,7 +311,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             body = self.wsgi(environ, response.start_response)
             client.read_whole = True  # a plain request has no body
             try:
-                client.socket.sendall(response.encode(body))
+                client.send_answer(response.encode(body))
             finally:  # after the answer is sent: closing may settle the process's memory
                 if hasattr(body, "close"):
                     body.close()
