@@ -45,6 +45,16 @@ def _spooled(served: socket.socket) -> Spool:
     return spool
 
 
+def _handed_over(poll: select.epoll, served: socket.socket) -> Outgoing:
+    """The keeper's part holding the answer a serving process spooled, then forgot."""
+    spool = _spooled(served)
+    held = Outgoing(poll)
+    held.hold(socket.socket(fileno=os.dup(served.fileno())), os.dup(spool.fd))
+    spool.close()
+    served.close()
+    return held
+
+
 def _drive(held: Outgoing, poll: select.epoll, seconds: float = 10) -> None:
     """Run the keeper's part: send as the client reads, until every answer is done."""
     deadline = time.monotonic() + seconds
@@ -69,12 +79,8 @@ def test_the_keeper_sends_the_rest_whole_as_the_client_reads_then_closes(
     pair: tuple[socket.socket, socket.socket],
 ) -> None:
     served, client = pair
-    spool = _spooled(served)
     with select.epoll() as poll:
-        held = Outgoing(poll)
-        held.hold(socket.socket(fileno=os.dup(served.fileno())), os.dup(spool.fd))
-        spool.close()
-        served.close()  # the serving process forgets it
+        held = _handed_over(poll, served)
         reader = _Reader(client)
         _drive(held, poll)
         assert not len(held)
@@ -86,12 +92,8 @@ def test_an_answer_nobody_reads_is_dropped_after_the_stall_limit(
 ) -> None:
     monkeypatch.setattr(outgoing, "STALLED_SECONDS", 0.1)
     served, client = pair
-    spool = _spooled(served)
     with select.epoll() as poll:
-        held = Outgoing(poll)
-        held.hold(socket.socket(fileno=os.dup(served.fileno())), os.dup(spool.fd))
-        spool.close()
-        served.close()
+        held = _handed_over(poll, served)
         time.sleep(0.2)
         held.sweep()
         assert not len(held)
