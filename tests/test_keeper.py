@@ -97,14 +97,13 @@ def test_requests_wait_for_room_in_the_channel_and_are_never_dropped(
     for _ in range(queued):  # the serving processes take what was there
         taken = handoff.take()
         assert taken is not None
-        taken.close()
+        taken[0].close()
     keeper._turn()
     arrived = [handoff.take() for _ in range(3)]
-    assert all(connection is not None for connection in arrived)
     for connection in arrived:
         assert connection is not None
-        assert connection.recv(3, socket.MSG_PEEK) == b"GET"
-        connection.close()
+        assert connection[0].recv(3, socket.MSG_PEEK) == b"GET"
+        connection[0].close()
     for client in [*clients, filler]:
         client.close()
 
@@ -125,7 +124,7 @@ def test_the_keeper_holds_at_most_its_limit_even_while_every_connection_waits(
     keeper._turn()
     assert len(keeper._ready) + len(keeper._idle_since) == MOST_KEPT
     assert _closed(late)
-    for client in [*clients, late, filler, *keeper._ready]:
+    for client in [*clients, late, filler, *(held for held, _read in keeper._ready)]:
         client.close()
 
 
@@ -141,14 +140,19 @@ def test_a_connection_goes_on_only_once_its_request_arrived_whole(
     assert handoff.take() is None
     client.sendall(b"\r\nASK {")
     keeper._turn()
-    assert not keeper._ready  # half a body: it waits
+    assert not keeper._ready  # half a body: the keeper gathers it
     assert handoff.take() is None
-    client.sendall(b" } ")
+    for piece in (b" ", b"}", b" "):  # a byte at a time: gathered by the keeper
+        assert handoff.take() is None
+        client.sendall(piece)
+        keeper._turn()
     keeper._turn()
     taken = handoff.take()
     assert taken is not None
-    assert taken.recv(100, socket.MSG_PEEK).endswith(b"ASK { } ")
-    for end in (taken, client):
+    served, read = taken
+    assert read.startswith(b"POST /sparql HTTP/1.1\r\n")
+    assert read.endswith(b"\r\n\r\nASK { } ")  # what was read of it comes with it
+    for end in (served, client):
         end.close()
 
 
@@ -180,7 +184,10 @@ def test_a_request_cut_short_by_its_client_goes_on_to_be_refused_there(
     assert not keeper._ready
     client.shutdown(socket.SHUT_WR)  # gives up: the serving process answers 400 at once
     keeper._turn()
+    keeper._turn()
     taken = keeper.handoff.take()
     assert taken is not None
-    for end in (taken, client):
+    served, read = taken
+    assert read.endswith(b"\r\n\r\n<a>")
+    for end in (served, client):
         end.close()

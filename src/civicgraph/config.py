@@ -85,7 +85,8 @@ class Settings:
     body_timeout: float = _setting(
         30.0,
         "CIVICGRAPH_BODY_TIMEOUT",
-        "Seconds a request body may pause before the request counts as cut short",
+        "Seconds an upload may pause, past the part the server gathers first, before it "
+        "counts as cut short",
     )
     memory_budget: int = _setting(
         2048 * MIB,

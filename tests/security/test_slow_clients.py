@@ -1,9 +1,10 @@
 """Clients that send nothing, part of a request, or read nothing never hold the server.
 
 A serving process answers one request at a time, so each of these would once hold
-one until gunicorn's timeout (two minutes): one per serving process stalled every
-other client. Now such connections wait in the master's keeper until their request
-has arrived whole, and are answered 408 when it does not within the idle time; an
+one until gunicorn's timeout (two minutes) or the body's pause limit: one per serving
+process stalled every other client. Now such connections wait in the master's keeper
+until their request has arrived whole (the keeper gathers a body too large for the
+kernel's buffer), and are answered 408 when it does not within the idle time; an
 answer its client does not read is finished by the keeper as the client reads it.
 """
 
@@ -24,14 +25,18 @@ from tests.security.rawhttp import send
 #: More than the serving processes of any machine the suite runs on (one per core, plus one).
 MANY = (os.cpu_count() or 1) + 8
 JSON = "application/sparql-results+json"
+JSON_POST = (
+    b"POST /query/labels.json HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+)
 HEAD = b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
 STALLS = {
     "idle": b"",
     "half-a-head": HEAD,
     "half-a-body": HEAD + b"Content-Length: 12\r\n\r\nASK {",
     "half-a-chunked-body": HEAD + b"Transfer-Encoding: chunked\r\n\r\n5\r\nASK {\r\n",
-    # Within the JSON APIs' limit, past what the kernel buffer is waited for.
-    "large-body-announced": HEAD + b"Content-Length: 200000\r\n\r\n",
+    # Within the JSON APIs' limit, larger than a kernel buffer holds unread.
+    "large-body-announced": JSON_POST + b"Content-Length: 200000\r\n\r\n",
+    "large-body-half-sent": JSON_POST + b"Content-Length: 200000\r\n\r\n" + b"[" * 100_000,
 }
 
 

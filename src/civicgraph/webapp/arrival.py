@@ -3,20 +3,19 @@
 A serving process answers one request at a time, so one that waited on a client that
 connected and sent nothing, or half a request, would stop serving until gunicorn's
 timeout: a few idle connections would stall the server. So a serving process reads a
-request only once it is in the kernel's buffer (``Arrival.arrived``): its whole head,
-and its whole body, or as much of the body as fills the window. Until then the
-connection waits in the master's keeper (``webapp/keeper.py``), which answers 408 if
-it stays incomplete. The window is ``WINDOW``, below what a default kernel buffer
-holds before the client must wait for it to be read, or one byte past the smallest
-body limit if that is smaller (a serving process refuses such a body, 413, without
-waiting for its end). A body over every limit is refused from its head, so it goes on
-at once. The rest of a body larger than the window is read as it arrives, under the
-body's pause limit (``webapp/bodies.py``).
+request only once it has arrived (``Arrival.arrived``). A request that has not waits
+in the master's keeper (``webapp/keeper.py``): until its head is whole, looking at
+the socket's unread bytes (at most ``WINDOW``); then, if its body is still to come,
+gathering the body (``webapp/incoming.py``, with ``Body`` telling when it is whole)
+up to ``Arrival.cap``, the largest body a route open to everyone takes. A body
+announced over that is refused from its head (or is a token holder's upload), so it
+goes on at once, and the rest of a body past it is read by the serving process as it
+arrives.
 
 The reading here only decides when to start: gunicorn stays the parser of record,
 and anything these checks cannot read counts as arrived, for the parser to refuse.
-It is linear in the bytes peeked: ``find`` for the end of the head, one pass over
-its lines, one step per chunk of a chunked body.
+It is linear in the bytes: ``find`` for the end of the head, one pass over its
+lines, each body byte looked at once.
 """
 
 import select
@@ -25,15 +24,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-#: The most unread bytes looked at. Below what a default kernel buffer holds unread
-#: (about 110 KiB here), so that a larger request fills it and is then read on.
+#: The most unread bytes looked at in place: a head longer than this is refused.
 WINDOW: Final = 32 * 1024
-
-
 _END: Final = b"\r\n\r\n"
 _LINE: Final = b"\r\n"
-#: The longest chunk size line read as one (16 hex digits); a longer one is malformed.
+#: The longest chunk size read (16 hex digits); a longer one is malformed.
 _SIZE_DIGITS: Final = 16
+#: The longest chunk size or trailer line followed; a longer one is malformed.
+_LONGEST_LINE: Final = 8192
 
 
 def unread(sock: socket.socket, window: int = WINDOW) -> bytes | None:
@@ -47,19 +45,86 @@ def unread(sock: socket.socket, window: int = WINDOW) -> bytes | None:
         return b""
 
 
+class Body:
+    """How much of a request's body is still to come, told from its bytes as they arrive.
+
+    A ``Content-Length`` is counted down; a chunked body is walked chunk by chunk, its
+    data skipped by size, so each byte is looked at once however it is split.
+    """
+
+    def __init__(self, length: int | None) -> None:
+        #: Bytes still to come of a ``Content-Length`` body; None for a chunked one.
+        self._left = length
+        self._line = b""  # a chunk size or trailer line, begun in earlier bytes
+        self._skip = 0  # chunk data and its CRLF still to skip
+        self._trailers = False
+        self.done = length == 0
+
+    def feed(self, data: bytes) -> bool:
+        """Take the next bytes of the body; whether it is now whole (or too malformed to
+        follow: the parser refuses it)."""
+        if self._left is not None:
+            self._left -= len(data)
+            self.done = self._left <= 0
+        else:
+            self.done = self.done or self._walk(data)
+        return self.done
+
+    def _walk(self, data: bytes) -> bool:
+        at = 0
+        while at < len(data):
+            if self._skip:
+                step = min(self._skip, len(data) - at)
+                self._skip, at = self._skip - step, at + step
+                continue
+            end = data.find(b"\n", at)
+            if end < 0:
+                self._line += data[at:]
+                return len(self._line) > _LONGEST_LINE
+            line, self._line, at = (self._line + data[at:end]).rstrip(b"\r"), b"", end + 1
+            if self._trailers:
+                if not line:
+                    return True  # the empty line after the last chunk's trailers
+                continue
+            size = _chunk_size(line)
+            if size is None:
+                return True
+            self._trailers, self._skip = size == 0, size + len(_LINE) if size else 0
+        return False
+
+
+def _chunk_size(line: bytes) -> int | None:
+    """A chunk size line's size, None if malformed."""
+    text = line.split(b";", 1)[0].strip()
+    if not text or len(text) > _SIZE_DIGITS:
+        return None
+    try:
+        return int(text, 16)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Gather:
+    """A request whose head is whole and whose body is still arriving."""
+
+    head: int  # the head's length, blank line included
+    body: Body
+
+
 @dataclass(frozen=True)
 class Arrival:
-    """When a request counts as arrived: ``window`` bytes at most looked at, and the
-    largest body any route takes (``largest``; a larger one is refused from its head)."""
+    """When a request counts as arrived: ``window`` bytes at most looked at in place, and
+    bodies of at most ``cap`` bytes gathered whole before a serving process reads them."""
 
     window: int = WINDOW
-    largest: int | None = None
+    cap: int = WINDOW
 
     @classmethod
-    def for_limits(cls, body_limits: Iterable[int]) -> "Arrival":
-        """The rule for a server whose routes take bodies up to these limits."""
-        limits = list(body_limits)
-        return cls(min(WINDOW, *(limit + 1 for limit in limits)), max(limits))
+    def for_limits(cls, open_limits: Iterable[int]) -> "Arrival":
+        """The rule for a server whose routes open to everyone take bodies up to these
+        limits (a body past them is refused, or needs the write token)."""
+        return cls(WINDOW, max(open_limits) + 1)
 
     def arrived(self, sock: socket.socket, wait: float = 0.0) -> bool:
         """Whether a request is waiting on ``sock`` whole (within ``wait`` seconds), or
@@ -67,24 +132,23 @@ class Arrival:
         found = unread(sock, self.window)
         if found is None and wait and select.select([sock], [], [], wait)[0]:
             found = unread(sock, self.window)
-        return found is not None and (not found or self.whole(found))
+        return found is not None and (not found or self.judge(found) is True)
 
-    def whole(self, data: bytes) -> bool:
-        """Whether ``data``, a request's first bytes, holds the whole request (or fills
-        the window, or is too malformed to read here: the parser refuses it)."""
-        if len(data) >= self.window:
-            return True
+    def judge(self, data: bytes) -> bool | Gather:
+        """What to do with a request whose first bytes are ``data``: True to read it now
+        (it is whole, or goes on as it is for the parser or the route to refuse), False
+        to wait for its head, or the body to gather first."""
         end = data.find(_END)
         if end < 0:
-            return False
+            return len(data) >= self.window  # a head that long is refused from what is there
         framing = _Framing.of(data[:end])
-        body = data[end + len(_END) :]
-        if framing.chunked:
-            return _last_chunk_in(body)
-        if framing.length is None:
+        if framing.length is None and not framing.chunked:
             return True
-        refused = self.largest is not None and framing.length > self.largest
-        return refused or len(body) >= framing.length
+        if framing.length is not None and framing.length > self.cap:
+            return True  # refused from its head, or a token holder's upload read as it comes
+        length = None if framing.chunked else framing.length
+        head = end + len(_END)
+        return Body(length).feed(data[head:]) or Gather(head, Body(length))
 
 
 @dataclass(frozen=True)
@@ -108,24 +172,3 @@ class _Framing:
             elif name == b"transfer-encoding":
                 chunked = b"chunked" in value
         return cls(length, chunked)
-
-
-def _last_chunk_in(body: bytes) -> bool:
-    """Whether a chunked body's last chunk and trailers are all in ``body``."""
-    at = 0
-    while True:
-        line_end = body.find(_LINE, at)
-        if line_end < 0:
-            return False
-        size_text = body[at:line_end].split(b";", 1)[0].strip()
-        if not size_text or len(size_text) > _SIZE_DIGITS:
-            return True  # malformed: the parser refuses it
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            return True
-        if size == 0:
-            return body.find(_END, line_end) >= 0
-        at = line_end + len(_LINE) + size + len(_LINE)
-        if at > len(body):
-            return False

@@ -33,7 +33,8 @@ import time
 from collections import deque
 from typing import Final
 
-from civicgraph.webapp.arrival import WINDOW, Arrival, unread
+from civicgraph.webapp.arrival import WINDOW, Arrival, Gather, unread
+from civicgraph.webapp.incoming import Incoming
 from civicgraph.webapp.outgoing import Outgoing
 
 #: How long an idle kept-alive connection, or a new one whose request has not arrived
@@ -61,9 +62,10 @@ class Handoff:
     """The two channels between the serving processes and the master.
 
     Made in the master before it forks, so that every serving process inherits its
-    ends. Each message carries one descriptor and is read whole by one reader
-    (sequenced packets: unlike datagrams, their queue is bounded by bytes, not by a
-    length of ten).
+    ends. Each message carries a connection, and with it perhaps an in-memory file
+    (what was read of its request, or the rest of its answer), and is read whole by
+    one reader (sequenced packets: unlike datagrams, their queue is bounded by bytes,
+    not by a length of ten).
     """
 
     def __init__(self, arrival: Arrival | None = None) -> None:
@@ -91,17 +93,18 @@ class Handoff:
             return False
         return True
 
-    def take(self) -> socket.socket | None:
-        """In a serving process: a connection whose client sent again, if one waits."""
+    def take(self) -> tuple[socket.socket, bytes] | None:
+        """In a serving process: a connection whose client sent again, if one waits, and
+        the bytes the master read of its request (``webapp/incoming.py``)."""
         try:
-            _data, fds, _flags, _address = socket.recv_fds(self.from_master, 1, 1)
+            _data, fds, _flags, _address = socket.recv_fds(self.from_master, 1, 2)
         except (BlockingIOError, InterruptedError):
             return None
         if not fds:
             return None
         client = socket.socket(fileno=fds[0])
         client.setblocking(True)
-        return client
+        return client, b"".join(_read_and_close(fd) for fd in fds[1:])
 
 
 class Keeper:
@@ -118,8 +121,12 @@ class Keeper:
         self._poll = select.epoll()
         self._idle_since: dict[socket.socket, float] = {}
         self._by_fd: dict[int, socket.socket] = {}
-        self._ready: deque[socket.socket] = deque()
+        #: Connections whose request arrived, with the file of what was read of it.
+        self._ready: deque[tuple[socket.socket, int | None]] = deque()
         self._outgoing = Outgoing(self._poll)
+        self._incoming = Incoming(
+            self._poll, handoff.arrival.cap, IDLE_SECONDS, self._arrived, self._refuse
+        )
         self._thread = threading.Thread(target=self._run, name="keep-alive", daemon=True)
 
     def start(self) -> None:
@@ -148,6 +155,8 @@ class Keeper:
                 self._wake(self._by_fd[fd], closed=bool(events & _CLOSED))
             elif self._outgoing.owns(fd):
                 self._outgoing.writable(fd)
+            elif self._incoming.owns(fd):
+                self._incoming.readable(fd)
         self._pass_on()
 
     def _receive(self) -> None:
@@ -162,7 +171,7 @@ class Keeper:
             return
         for fd in fds:
             client = socket.socket(fileno=fd)
-            if len(self._idle_since) + len(self._ready) >= MOST_KEPT:
+            if len(self._idle_since) + len(self._ready) + len(self._incoming) >= MOST_KEPT:
                 if not self._idle_since:  # every one held waits for a serving process
                     client.close()
                     continue
@@ -174,38 +183,57 @@ class Keeper:
     def _wake(self, client: socket.socket, *, closed: bool) -> None:
         """Bytes arrived: pass the connection on once its request is whole or its client
         closed its side; close it if the client closed before sending anything."""
-        arrival = self.handoff.arrival
-        sent = unread(client, arrival.window)
-        if sent is None or (sent and not arrival.whole(sent) and not closed):
+        sent = unread(client, self.handoff.arrival.window)
+        judged = self.handoff.arrival.judge(sent) if sent else True
+        if sent is None or (judged is False and not closed):
             return  # woken again when more arrives
         self._forget(client)
-        if sent:
-            self._ready.append(client)
+        if not sent:
+            client.close()
+        elif isinstance(judged, Gather) and not closed:
+            self._incoming.gather(client, judged)
         else:
+            self._arrived(client, None)
+
+    def _arrived(self, client: socket.socket, read: int | None) -> None:
+        """Queue a connection whose request arrived (with the file of what was read)."""
+        self._ready.append((client, read))
+
+    def _refuse(self, client: socket.socket) -> None:
+        """Answer 408 to a request that did not arrive in time, and close."""
+        _answer_timed_out(client)
+        with contextlib.suppress(OSError):
             client.close()
 
     def _pass_on(self) -> None:
         """Pass queued connections to the serving processes while the channel has room."""
         while self._ready:
-            client = self._ready[0]
+            client, read = self._ready[0]
+            fds = [client.fileno(), *([] if read is None else [read])]
             try:
-                socket.send_fds(self.handoff.to_workers, [_TAG], [client.fileno()])
+                socket.send_fds(self.handoff.to_workers, [_TAG], fds)
             except BlockingIOError:
                 return  # no room now: the next turn tries again
             except OSError:
                 pass  # the connection is gone
-            self._ready.popleft().close()
+            self._ready.popleft()
+            client.close()
+            if read is not None:
+                os.close(read)
 
     def _sweep(self) -> None:
         """Close connections idle for longer than ``IDLE_SECONDS`` (one whose client sent
         part of a request is told why first), and drop answers nobody reads."""
         self._outgoing.sweep()
+        self._incoming.sweep()
         cutoff = time.monotonic() - IDLE_SECONDS
         for client, since in list(self._idle_since.items()):
             if since < cutoff:
+                self._forget(client)
                 if unread(client):
-                    _answer_timed_out(client)
-                self._close(client)
+                    self._refuse(client)
+                else:
+                    client.close()
 
     def _close(self, client: socket.socket) -> None:
         self._forget(client)
@@ -216,6 +244,14 @@ class Keeper:
         self._poll.unregister(client)
         del self._by_fd[client.fileno()]
         del self._idle_since[client]
+
+
+def _read_and_close(fd: int) -> bytes:
+    """The whole of an in-memory file passed with a connection, which is then closed."""
+    try:
+        return os.pread(fd, os.fstat(fd).st_size, 0)
+    finally:
+        os.close(fd)
 
 
 def _answer_timed_out(client: socket.socket) -> None:
@@ -229,6 +265,7 @@ def _answer_timed_out(client: socket.socket) -> None:
     )
     with contextlib.suppress(OSError):
         client.recv(WINDOW, socket.MSG_DONTWAIT)
+    with contextlib.suppress(OSError):
         client.send(head.encode() + body, socket.MSG_DONTWAIT)
 
 

@@ -174,8 +174,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.settings, self.runtime = settings, runtime
         self.slots = Slots(runtime.slots, settings.serving_processes) if runtime else None
         #: How serving processes pass kept-alive connections to the master and back.
-        limits = (settings.query_body_limit, settings.upload_limit, JSON_LIMIT)
-        self.handoff = Handoff(Arrival.for_limits(limits)) if runtime else None
+        arrival = Arrival.for_limits((settings.query_body_limit, JSON_LIMIT))
+        self.handoff = Handoff(arrival) if runtime else None
         self.app: Flask | None = None
         super().__init__()
 

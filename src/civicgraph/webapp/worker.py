@@ -7,13 +7,14 @@ connection the client wants kept open goes to the master's keeper
 (``webapp/keeper.py``) after the answer instead of being closed, and comes back to
 whichever serving process is free when the client sends again.
 
-It reads a request only once it has arrived whole (``webapp/arrival.py``): a new
+It reads a request only once it has arrived (``webapp/arrival.py``): a new
 connection whose request is not there within ``LINGER_SECONDS`` goes to the keeper
-as an idle one does. As a second guarantee, a request's head is read with a socket
-timeout of ``HEAD_SECONDS``, so that a head this process started to read in spite of
-the keeper (the keeper was full) cannot hold it longer. Nor does it wait for a client
-to read its answer: once the client stops reading, the rest goes to the keeper
-(``webapp/outgoing.py``).
+as an idle one does, and comes back with what the keeper read of its body
+(``webapp/incoming.py``). As a second guarantee, the reads of a request's head
+together wait at most ``HEAD_SECONDS``, so that a head this process started to read
+in spite of the keeper (one longer than the keeper looks at) cannot hold it longer.
+Nor does it wait for a client to read its answer: once the client stops reading,
+the rest goes to the keeper (``webapp/outgoing.py``).
 """
 
 import contextlib
@@ -21,6 +22,7 @@ import errno
 import os
 import select
 import socket
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cached_property
@@ -45,8 +47,8 @@ LINGER_SECONDS: Final = 0.002
 #: How many requests in a row a serving process takes from one connection while other
 #: clients wait: a few save the round trip through the master, more would be unfair.
 IN_A_ROW: Final = 8
-#: The longest a read of a request's head may wait for the client, seconds. A head
-#: that arrived whole (the usual case) is read without waiting.
+#: The longest the reads of a request's head may wait for the client together,
+#: seconds. A head that arrived whole (the usual case) is read without waiting.
 HEAD_SECONDS: Final = 1.0
 
 
@@ -88,6 +90,8 @@ class ClientSocket:
         self._given = False
         #: Where the rest of the answer goes once the client stopped reading.
         self._spool: Spool | None = None
+        #: When reading the request's head must have ended (``HEAD_SECONDS``).
+        self._head_by: float | None = time.monotonic() + HEAD_SECONDS
 
     @property
     def socket(self) -> socket.socket:
@@ -187,12 +191,23 @@ class ClientSocket:
         """Read as the socket does, or report the end once nothing is left to drain.
 
         Bytes given back with ``unread`` come first, so a request that the plain path
-        declined is read by gunicorn from its start.
+        declined is read by gunicorn from its start. Until ``head_read``, the reads
+        together wait at most ``HEAD_SECONDS``.
         """
         if self._unread:
             data, self._unread = self._unread[:size], self._unread[size:]
             return data
-        return b"" if self._done else self._sock.recv(size, flags)
+        if self._done:
+            return b""
+        if self._head_by is not None:
+            self._sock.settimeout(max(self._head_by - time.monotonic(), 0.001))
+        return self._sock.recv(size, flags)
+
+    def head_read(self) -> None:
+        """The request's head is read: later reads wait as the socket's timeout says,
+        none at first (a body sets its own limit; an answer may take long)."""
+        self._head_by = None
+        self.settimeout(None)
 
     def unread(self, data: bytes) -> None:
         """Give back bytes read from the socket, to be read again first."""
@@ -241,17 +256,18 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             with contextlib.suppress(BlockingIOError):  # none waits: a kept one, then
                 self._accept_new(listener)
                 return
-        kept = self.handoff.take() if self.handoff is not None else None
-        if kept is None:
+        taken = self.handoff.take() if self.handoff is not None else None
+        if taken is None:
             self._accept_new(listener)
             return
         self._new_first = True
+        kept, read = taken
         try:
             address = kept.getpeername()
         except OSError:
             kept.close()
             return
-        self.handle(listener, kept, address)
+        self.handle(listener, kept, address, read)
 
     def _accept_new(self, listener: Any) -> None:
         """Accept a connection; serve it if its request arrives whole within the linger,
@@ -268,14 +284,15 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         else:
             client.close()  # the master holds it now
 
-    def handle(self, listener: Any, client: socket.socket, addr: Any) -> None:
-        """Serve the connection's requests while its client sends them back to back."""
+    def handle(self, listener: Any, client: socket.socket, addr: Any, read: bytes = b"") -> None:
+        """Serve the connection's requests while its client sends them back to back;
+        ``read`` is what the master read of the first one."""
         others = [listener, *([self.handoff.from_master] if self.handoff else [])]
         turn = 0
         while True:
-            # Also undoes whatever timeout the last request's close left on it.
-            client.settimeout(HEAD_SECONDS)
             wrapped = ClientSocket(client, self.handoff, others, turn)
+            wrapped.unread(read)
+            read = b""
             if not self._answer_plain(listener, wrapped, addr):
                 super().handle(listener, wrapped, addr)
             if not wrapped.reused:
@@ -306,7 +323,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             client.unread(data)
             return False
         try:
-            client.socket.settimeout(None)  # the head is read; the answer may take long
+            client.head_read()
             response = PlainResponse()
             body = self.wsgi(environ, response.start_response)
             client.read_whole = True  # a plain request has no body
@@ -344,7 +361,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         unread byte, wherever it is parsed. Anything else is answered and closed.
         """
         began = datetime.now()
-        client.settimeout(None)  # the head is read; a body sets its own limit
+        client.head_read()
         response, environ = wsgi.create(req, client, addr, listener.getsockname(), self.cfg)
         reusable = _bodiless(req)
         if not reusable:

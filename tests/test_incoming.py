@@ -1,0 +1,142 @@
+"""Request bodies gathered by the keeper while they arrive, over real sockets."""
+
+import os
+import select
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from civicgraph.webapp import incoming
+from civicgraph.webapp.arrival import Arrival, Gather
+from civicgraph.webapp.incoming import Incoming
+
+RULE = Arrival(cap=1000)
+HEAD = b"PUT /store HTTP/1.1\r\nHost: x\r\nContent-Length: 600\r\n\r\n"
+
+
+class _Outcomes:
+    """What ``Incoming`` handed back: requests to go on (with their bytes), refusals."""
+
+    def __init__(self) -> None:
+        self.ready: list[tuple[socket.socket, bytes]] = []
+        self.refused: list[socket.socket] = []
+
+    def go_on(self, client: socket.socket, file: int) -> None:
+        self.ready.append((client, os.pread(file, 1 << 20, 0)))
+        os.close(file)
+
+    def refuse(self, client: socket.socket) -> None:
+        self.refused.append(client)
+        client.close()
+
+
+@pytest.fixture
+def gathering() -> Iterator[tuple[Incoming, select.epoll, _Outcomes]]:
+    with select.epoll() as poll:
+        outcomes = _Outcomes()
+        yield Incoming(poll, RULE.cap, 0.2, outcomes.go_on, outcomes.refuse), poll, outcomes
+        for client, _read in outcomes.ready:
+            client.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield server
+
+
+@pytest.fixture
+def pair(listener: socket.socket) -> Iterator[tuple[socket.socket, socket.socket]]:
+    served, client = _connected(listener)
+    yield served, client
+    client.close()
+
+
+def _connected(listener: socket.socket) -> tuple[socket.socket, socket.socket]:
+    client = socket.create_connection(listener.getsockname())
+    served, _ = listener.accept()
+    return served, client
+
+
+def _turn(held: Incoming, poll: select.epoll) -> None:
+    for fd, _events in poll.poll(0.05):
+        held.readable(fd)
+
+
+def _start(held: Incoming, served: socket.socket, sent: bytes) -> None:
+    judged = RULE.judge(sent)
+    assert isinstance(judged, Gather)
+    held.gather(served, judged)
+
+
+def test_a_body_sent_in_pieces_goes_on_whole_with_what_was_read(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
+) -> None:
+    held, poll, outcomes = gathering
+    served, client = pair
+    client.sendall(HEAD + b"a" * 100)
+    time.sleep(0.05)
+    _start(held, served, HEAD + b"a" * 100)
+    for piece in (b"b" * 250, b"c" * 250):
+        assert not outcomes.ready
+        client.sendall(piece)
+        _turn(held, poll)
+    assert not len(held)
+    ((_client, read),) = outcomes.ready
+    assert read == HEAD + b"a" * 100 + b"b" * 250 + b"c" * 250
+
+
+def test_past_the_cap_a_body_goes_on_as_it_is(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
+) -> None:
+    held, poll, outcomes = gathering
+    served, client = pair
+    chunked = b"POST /sparql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    client.sendall(chunked)
+    time.sleep(0.05)
+    _start(held, served, chunked)
+    client.sendall(b"800\r\n" + b"#" * 2048)  # never ends: past the cap, its route refuses it
+    _turn(held, poll)
+    ((_client, read),) = outcomes.ready
+    assert len(read) > len(chunked) + RULE.cap
+
+
+def test_a_body_that_stops_arriving_is_refused_after_the_idle_time(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
+) -> None:
+    held, _poll, outcomes = gathering
+    served, client = pair
+    client.sendall(HEAD + b"a" * 100)
+    time.sleep(0.05)
+    _start(held, served, HEAD)
+    time.sleep(0.3)
+    held.sweep()
+    assert outcomes.refused == [served]
+    assert not len(held)
+
+
+def test_past_the_budget_the_request_that_sent_last_longest_ago_is_refused(
+    gathering: tuple[Incoming, select.epoll, _Outcomes],
+    listener: socket.socket,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(incoming, "GATHERED_BYTES", 2 * len(HEAD) + 250)
+    held, poll, outcomes = gathering
+    (older, older_client), (newer, newer_client) = _connected(listener), _connected(listener)
+    for served, client in ((older, older_client), (newer, newer_client)):
+        client.sendall(HEAD + b"a" * 100)
+        time.sleep(0.05)
+        _start(held, served, HEAD)
+    newer_client.sendall(b"b" * 100)  # over the budget: the older one goes
+    _turn(held, poll)
+    assert outcomes.refused == [older]
+    assert len(held) == 1
+    newer_client.sendall(b"c" * 400)
+    _turn(held, poll)
+    assert [client for client, _read in outcomes.ready] == [newer]
+    for client in (older_client, newer_client):
+        client.close()
