@@ -67,24 +67,34 @@ def _turn(held: Incoming, poll: select.epoll) -> None:
         held.readable(fd)
 
 
-def _start(held: Incoming, served: socket.socket, sent: bytes) -> None:
+def _start(held: Incoming, pair: tuple[socket.socket, socket.socket], sent: bytes) -> None:
+    """Send ``sent`` and hand the connection to ``held``, as the keeper does once it
+    sees the head (and perhaps some of the body) in the socket's buffer."""
+    served, client = pair
+    client.sendall(sent)
+    time.sleep(0.05)
     judged = RULE.judge(sent)
     assert isinstance(judged, Gather)
     held.gather(served, judged)
 
 
+def _send_on(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], client: socket.socket, data: bytes
+) -> None:
+    """Send more of the request, and let the gathering read it."""
+    held, poll, _outcomes = gathering
+    client.sendall(data)
+    _turn(held, poll)
+
+
 def test_a_body_sent_in_pieces_goes_on_whole_with_what_was_read(
     gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
 ) -> None:
-    held, poll, outcomes = gathering
-    served, client = pair
-    client.sendall(HEAD + b"a" * 100)
-    time.sleep(0.05)
-    _start(held, served, HEAD + b"a" * 100)
+    held, _poll, outcomes = gathering
+    _start(held, pair, HEAD + b"a" * 100)
     for piece in (b"b" * 250, b"c" * 250):
         assert not outcomes.ready
-        client.sendall(piece)
-        _turn(held, poll)
+        _send_on(gathering, pair[1], piece)
     assert not len(held)
     ((_client, read),) = outcomes.ready
     assert read == HEAD + b"a" * 100 + b"b" * 250 + b"c" * 250
@@ -93,15 +103,11 @@ def test_a_body_sent_in_pieces_goes_on_whole_with_what_was_read(
 def test_past_the_cap_a_body_goes_on_as_it_is(
     gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
 ) -> None:
-    held, poll, outcomes = gathering
-    served, client = pair
     chunked = b"POST /sparql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-    client.sendall(chunked)
-    time.sleep(0.05)
-    _start(held, served, chunked)
-    client.sendall(b"800\r\n" + b"#" * 2048)  # never ends: past the cap, its route refuses it
-    _turn(held, poll)
-    ((_client, read),) = outcomes.ready
+    _start(gathering[0], pair, chunked)
+    # Never ends: past the cap it goes on, and its route refuses it.
+    _send_on(gathering, pair[1], b"800\r\n" + b"#" * 2048)
+    ((_client, read),) = gathering[2].ready
     assert len(read) > len(chunked) + RULE.cap
 
 
@@ -109,10 +115,8 @@ def test_a_body_that_stops_arriving_is_refused_after_the_idle_time(
     gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
 ) -> None:
     held, _poll, outcomes = gathering
-    served, client = pair
-    client.sendall(HEAD + b"a" * 100)
-    time.sleep(0.05)
-    _start(held, served, HEAD)
+    served, _client = pair
+    _start(held, pair, HEAD + b"a" * 100)
     time.sleep(0.3)
     held.sweep()
     assert outcomes.refused == [served]
@@ -125,18 +129,14 @@ def test_past_the_budget_the_request_that_sent_last_longest_ago_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(incoming, "GATHERED_BYTES", 2 * len(HEAD) + 250)
-    held, poll, outcomes = gathering
+    held, _poll, outcomes = gathering
     (older, older_client), (newer, newer_client) = _connected(listener), _connected(listener)
-    for served, client in ((older, older_client), (newer, newer_client)):
-        client.sendall(HEAD + b"a" * 100)
-        time.sleep(0.05)
-        _start(held, served, HEAD)
-    newer_client.sendall(b"b" * 100)  # over the budget: the older one goes
-    _turn(held, poll)
+    for pair in ((older, older_client), (newer, newer_client)):
+        _start(held, pair, HEAD + b"a" * 100)
+    _send_on(gathering, newer_client, b"b" * 100)  # over the budget: the older one goes
     assert outcomes.refused == [older]
     assert len(held) == 1
-    newer_client.sendall(b"c" * 400)
-    _turn(held, poll)
+    _send_on(gathering, newer_client, b"c" * 400)
     assert [client for client, _read in outcomes.ready] == [newer]
     for client in (older_client, newer_client):
         client.close()

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from civicgraph.webapp.arrival import Gather
+from civicgraph.webapp.byconnection import ByConnection
 
 #: The most bytes of requests held at once while their bodies arrive.
 GATHERED_BYTES: Final = 64 * 1024 * 1024
@@ -42,7 +43,7 @@ class _Request:
     progress: float = field(default_factory=time.monotonic)
 
 
-class Incoming:
+class Incoming(ByConnection[_Request]):
     """The requests whose bodies the keeper gathers, on its ``epoll``.
 
     ``ready`` is called with a connection and its file once it is to go on;
@@ -58,17 +59,9 @@ class Incoming:
         ready: Callable[[socket.socket, int], None],
         timed_out: Callable[[socket.socket], None],
     ) -> None:
-        self._poll, self._cap, self._idle = poll, cap, idle
+        super().__init__(poll)
+        self._cap, self._idle = cap, idle
         self._ready, self._timed_out = ready, timed_out
-        self._by_fd: dict[int, _Request] = {}
-        self._held = 0
-
-    def __len__(self) -> int:
-        return len(self._by_fd)
-
-    def owns(self, fd: int) -> bool:
-        """Whether ``fd`` is the connection of a request gathered here."""
-        return fd in self._by_fd
 
     def gather(self, client: socket.socket, gather: Gather) -> None:
         """Take a connection whose head is whole (``client`` no longer registered)."""

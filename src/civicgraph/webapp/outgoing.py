@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Final
 
+from civicgraph.webapp.byconnection import ByConnection
+
 #: How long a serving process waits for a client to read before it spools, seconds.
 SEND_LINGER_SECONDS: Final = 0.05
 #: How long the keeper holds an answer whose client reads nothing, seconds.
@@ -87,20 +89,8 @@ class _Answer:
     progress: float = field(default_factory=time.monotonic)
 
 
-class Outgoing:
+class Outgoing(ByConnection[_Answer]):
     """The answers the keeper finishes sending, on its ``epoll``."""
-
-    def __init__(self, poll: select.epoll) -> None:
-        self._poll = poll
-        self._by_fd: dict[int, _Answer] = {}
-        self._held = 0
-
-    def __len__(self) -> int:
-        return len(self._by_fd)
-
-    def owns(self, fd: int) -> bool:
-        """Whether ``fd`` is the connection of an answer held here."""
-        return fd in self._by_fd
 
     def hold(self, client: socket.socket, rest: int) -> None:
         """Take a connection and its answer's rest; send it as the client reads."""
