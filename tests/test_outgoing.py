@@ -60,7 +60,7 @@ def _drive(held: Outgoing, poll: select.epoll, seconds: float = 10) -> None:
     deadline = time.monotonic() + seconds
     while len(held) and time.monotonic() < deadline:
         for fd, _events in poll.poll(0.05):
-            held.writable(fd)
+            held.event(fd)
 
 
 def test_a_client_that_reads_nothing_does_not_hold_the_sender(
@@ -131,7 +131,41 @@ class _Reader:
 
     def _run(self, client: socket.socket) -> None:
         self._data = _read_all(client)
+        client.shutdown(socket.SHUT_WR)  # the end, from this side too
 
     def join(self) -> bytes:
         self._thread.join(20)
         return self._data
+
+
+def test_the_end_waits_for_the_client_and_discards_what_it_still_sends(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    served, client = pair
+    served.sendall(b"HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n\r\n")
+    client.sendall(b"#" * 5000)  # the rest of a body its route refused unread
+    with select.epoll() as poll:
+        held = Outgoing(poll)
+        held.hold(socket.socket(fileno=os.dup(served.fileno())), None)
+        served.close()
+        assert len(held) == 1  # waiting for the client's end, its bytes read and dropped
+        assert client.recv(100).startswith(b"HTTP/1.1 413")  # no reset lost it
+        assert client.recv(100) == b""  # half-closed by the keeper
+        client.shutdown(socket.SHUT_WR)
+        _drive(held, poll)
+        assert not len(held)
+
+
+def test_a_client_that_never_ends_is_closed_after_the_linger(
+    pair: tuple[socket.socket, socket.socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outgoing, "LINGER_SECONDS", 0.1)
+    served, client = pair
+    with select.epoll() as poll:
+        held = Outgoing(poll)
+        held.hold(socket.socket(fileno=os.dup(served.fileno())), None)
+        served.close()
+        time.sleep(0.2)
+        held.sweep()
+        assert not len(held)
+    assert client.recv(100) == b""  # an end, not a reset

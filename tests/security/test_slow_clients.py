@@ -37,6 +37,8 @@ STALLS = {
     # Within the JSON APIs' limit, larger than a kernel buffer holds unread.
     "large-body-announced": JSON_POST + b"Content-Length: 200000\r\n\r\n",
     "large-body-half-sent": JSON_POST + b"Content-Length: 200000\r\n\r\n" + b"[" * 100_000,
+    # Whole, answered, and then neither read nor closed by the client.
+    "answered-never-closed": HEAD + b"Content-Length: 6\r\n\r\nASK {}",
 }
 
 

@@ -85,10 +85,12 @@ class Handoff:
             return False
         return True
 
-    def give_answer(self, client: socket.socket, rest: int) -> bool:
-        """In a serving process: pass a connection and its answer's rest to the master."""
+    def give_answer(self, client: socket.socket, rest: int | None) -> bool:
+        """In a serving process: pass a connection and its answer's rest (None: nothing
+        left to send) to the master, which ends the connection."""
+        fds = [client.fileno(), *([] if rest is None else [rest])]
         try:
-            socket.send_fds(self.to_master, [_ANSWER_TAG], [client.fileno(), rest])
+            socket.send_fds(self.to_master, [_ANSWER_TAG], fds)
         except OSError:
             return False
         return True
@@ -154,7 +156,7 @@ class Keeper:
             elif fd in self._by_fd:  # not closed earlier in this batch
                 self._wake(self._by_fd[fd], closed=bool(events & _CLOSED))
             elif self._outgoing.owns(fd):
-                self._outgoing.writable(fd)
+                self._outgoing.event(fd)
             elif self._incoming.owns(fd):
                 self._incoming.readable(fd)
         self._pass_on()
@@ -166,8 +168,8 @@ class Keeper:
             tag, fds, _flags, _address = socket.recv_fds(self.handoff.from_workers, 1, 2)
         except OSError:
             return
-        if tag == _ANSWER_TAG and len(fds) == 2:
-            self._outgoing.hold(socket.socket(fileno=fds[0]), fds[1])
+        if tag == _ANSWER_TAG and fds:
+            self._outgoing.hold(socket.socket(fileno=fds[0]), fds[1] if len(fds) > 1 else None)
             return
         for fd in fds:
             client = socket.socket(fileno=fd)

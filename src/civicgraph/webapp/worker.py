@@ -61,9 +61,10 @@ class ClientSocket:
     the client to close its side, so that unread request bytes cannot turn the close
     into a reset; when the request was read to its end (``read_whole``) and nothing
     is left unread, that wait only holds the serving process idle for a round trip,
-    and ``recv`` after the half-close reports the end at once instead. A request whose
-    body was not read (refused before reading it) is drained as gunicorn drains it,
-    since the rest of its body may still be on its way. A connection marked ``keep``
+    and ``recv`` after the half-close reports the end at once instead. Otherwise (a
+    body was not read to its end, or bytes are unread) the keeper waits for the
+    client's end (``webapp/outgoing.py``), and the serving process goes on at once;
+    gunicorn drains here only without a keeper. A connection marked ``keep``
     whose client sends again within ``LINGER_SECONDS`` is served again here
     (``reused``), unless other clients wait (``others``) and this connection had its
     ``IN_A_ROW`` turns (``turn``); otherwise it is passed to the master at that point.
@@ -135,8 +136,8 @@ class ClientSocket:
             self.send_answer(head)
 
     def shutdown(self, how: int) -> None:
-        """Half-close (or pass a kept connection or a spooled answer on), noting whether
-        bytes are unread."""
+        """Half-close, or pass the connection on: kept, with a spooled answer, or to be
+        ended by the keeper, which waits for the client's end (bytes may be unread)."""
         self._flush()
         if self._spool is not None and self._passed_on(self._spool):
             return
@@ -146,14 +147,18 @@ class ClientSocket:
         if self.keep and self._handoff is not None and self._handoff.give(self._sock):
             self._given = self._done = True
             return
-        self._sock.shutdown(how)
         self._sock.setblocking(False)  # a timeout (a body's pause limit) would make it wait
         try:
-            self._done = not self._sock.recv(1, socket.MSG_PEEK)
+            ended = not self._sock.recv(1, socket.MSG_PEEK)  # the client closed its side
         except BlockingIOError:  # nothing unread now; more is coming if the body was not read
-            self._done = self.read_whole
+            ended = self.read_whole
         except OSError:
-            self._done = False
+            ended = False
+        if not ended and self._handoff is not None and self._handoff.give_answer(self._sock, None):
+            self._given = self._done = True  # the keeper waits for the client's end
+            return
+        self._sock.shutdown(how)
+        self._done = ended
 
     def _passed_on(self, spool: Spool) -> bool:
         """Pass the connection and its answer's rest to the keeper, where the connection
