@@ -87,20 +87,6 @@ def test_the_keeper_sends_the_rest_whole_as_the_client_reads_then_closes(
         assert reader.join() == ANSWER  # in order, then the end
 
 
-def test_an_answer_nobody_reads_is_dropped_after_the_stall_limit(
-    pair: tuple[socket.socket, socket.socket], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(outgoing, "STALLED_SECONDS", 0.1)
-    served, client = pair
-    with select.epoll() as poll:
-        held = _handed_over(poll, served)
-        time.sleep(0.2)
-        held.sweep()
-        assert not len(held)
-    with pytest.raises(ConnectionResetError):  # cut off: the client sees it was not whole
-        _read_all(client)
-
-
 def test_past_the_budget_the_longest_stalled_answer_is_dropped(
     pair: tuple[socket.socket, socket.socket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -156,16 +142,34 @@ def test_the_end_waits_for_the_client_and_discards_what_it_still_sends(
         assert not len(held)
 
 
-def test_a_client_that_never_ends_is_closed_after_the_linger(
-    pair: tuple[socket.socket, socket.socket], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("limit", "spooled", "reset"),
+    [("STALLED_SECONDS", True, True), ("LINGER_SECONDS", False, False)],
+    ids=["an-answer-nobody-reads-is-cut", "a-client-that-never-ends-is-closed"],
+)
+def test_a_connection_the_client_leaves_is_dropped_after_its_limit(
+    pair: tuple[socket.socket, socket.socket],
+    monkeypatch: pytest.MonkeyPatch,
+    limit: str,
+    spooled: bool,
+    reset: bool,
 ) -> None:
-    monkeypatch.setattr(outgoing, "LINGER_SECONDS", 0.1)
+    """An answer nobody reads is reset (the client sees it was cut); the end of one sent
+    whole, whose client never closes, is a clean close."""
+    monkeypatch.setattr(outgoing, limit, 0.1)
     served, client = pair
     with select.epoll() as poll:
-        held = Outgoing(poll)
-        held.hold(socket.socket(fileno=os.dup(served.fileno())), None)
-        served.close()
+        if spooled:
+            held = _handed_over(poll, served)
+        else:
+            held = Outgoing(poll)
+            held.hold(socket.socket(fileno=os.dup(served.fileno())), None)
+            served.close()
         time.sleep(0.2)
         held.sweep()
         assert not len(held)
-    assert client.recv(100) == b""  # an end, not a reset
+    if reset:
+        with pytest.raises(ConnectionResetError):
+            _read_all(client)
+    else:
+        assert client.recv(100) == b""
