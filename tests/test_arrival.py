@@ -41,7 +41,13 @@ def _chunked(body: bytes) -> bytes:
         (_chunked(b"4;x=y\r\nASK{\r\n0\r\nA: b\r\n\r\n"), READ),
         (_chunked(b"5\r\nab0\r\n\r\n"), GATHER),  # chunk data, not the end
         (_chunked(b"zz\r\n"), READ),  # a malformed size
-        (b"G" * WINDOW, READ),  # a head this long is refused from what is there
+        (b"G" * WINDOW, WAIT),  # never goes on: the keeper refuses it (too_long)
+        # Leading zeros count for nothing, however many (gunicorn reads them so).
+        (_post("Content-Length: 000000000000000000005") + b"AS", GATHER),
+        (_post("Content-Length: 000000000000000000005") + b"ASK{}", READ),
+        (_post("Content-Length: 100000000000000000005"), READ),  # over every limit
+        (_chunked(b"00000000000000005\r\nASK"), GATHER),
+        (_chunked(b"00000000000000005\r\nASK{}\r\n0\r\n\r\n"), READ),
     ],
 )
 def test_judge(data: bytes, expected: str) -> None:
@@ -105,3 +111,9 @@ def test_arrived_reads_nothing_and_waits_at_most_as_asked() -> None:
 
 def test_the_cap_is_the_largest_body_a_route_open_to_everyone_takes() -> None:
     assert Arrival.for_limits([10_000, 256 * 1024]).cap == 256 * 1024 + 1
+
+
+def test_a_head_longer_than_the_window_is_too_long() -> None:
+    assert RULE.too_long(b"G" * WINDOW)
+    assert not RULE.too_long(b"G" * (WINDOW - 1))
+    assert not RULE.too_long(GET + b"#" * WINDOW)  # a whole head, then a body

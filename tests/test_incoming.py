@@ -140,3 +140,15 @@ def test_past_the_budget_the_request_that_sent_last_longest_ago_is_refused(
     assert [client for client, _read in outcomes.ready] == [newer]
     for client in (older_client, newer_client):
         client.close()
+
+
+def test_a_client_waiting_for_100_continue_gets_it_from_the_keeper(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
+) -> None:
+    held, _poll, outcomes = gathering
+    _served, client = pair
+    _start(held, pair, HEAD.replace(b"\r\n\r\n", b"\r\nExpect: 100-continue\r\n\r\n"))
+    client.settimeout(5)
+    assert client.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+    _send_on(gathering, client, b"a" * 600)
+    assert len(outcomes.ready) == 1

@@ -39,6 +39,10 @@ STALLS = {
     "large-body-half-sent": JSON_POST + b"Content-Length: 200000\r\n\r\n" + b"[" * 100_000,
     # Whole, answered, and then neither read nor closed by the client.
     "answered-never-closed": HEAD + b"Content-Length: 6\r\n\r\nASK {}",
+    "refused-never-closed": b"X\r\n\r\n",
+    # gunicorn reads the length as 5, whatever the zeros.
+    "length-with-zeros": HEAD + b"Content-Length: 000000000000000000005\r\n\r\n",
+    "chunk-size-with-zeros": HEAD + b"Transfer-Encoding: chunked\r\n\r\n00000000000000005\r\nASK",
 }
 
 
@@ -123,3 +127,32 @@ def test_clients_that_never_read_a_large_answer_do_not_hold_the_server(
             received += chunk
     _head, _, body = bytes(received).partition(b"\r\n\r\n")
     assert body == expected.content  # read late, the answer is whole
+
+
+@pytest.mark.server
+def test_a_head_longer_than_32_kib_is_answered_431_by_the_keeper(
+    guarded_server: LiveServer,
+) -> None:
+    padding = b"".join(b"X-Pad%d: %s\r\n" % (i, b"a" * 8000) for i in range(5))
+    answer = send(
+        guarded_server.port, b"GET / HTTP/1.1\r\nHost: x\r\n" + padding, close_writing=False
+    )
+    assert answer.status == 431, answer
+    assert answer.json()["status"] == 431
+
+
+@pytest.mark.server
+def test_a_client_that_waits_for_100_continue_is_answered_at_once(
+    guarded_server: LiveServer,
+) -> None:
+    with socket.create_connection(("127.0.0.1", guarded_server.port), timeout=5) as conn:
+        started = time.monotonic()
+        conn.sendall(HEAD + b"Content-Length: 6\r\nExpect: 100-continue\r\n\r\n")
+        assert conn.recv(25).startswith(b"HTTP/1.1 100 Continue")
+        conn.sendall(b"ASK {}")
+        received = b""
+        while b"HTTP/1.1 200" not in received:
+            chunk = conn.recv(4096)
+            assert chunk, received
+            received += chunk
+        assert time.monotonic() - started < 1.0

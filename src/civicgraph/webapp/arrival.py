@@ -5,9 +5,10 @@ connected and sent nothing, or half a request, would stop serving until gunicorn
 timeout: a few idle connections would stall the server. So a serving process reads a
 request only once it has arrived (``Arrival.arrived``). A request that has not waits
 in the master's keeper (``webapp/keeper.py``): until its head is whole, looking at
-the socket's unread bytes (at most ``WINDOW``); then, if its body is still to come,
-gathering the body (``webapp/incoming.py``, with ``Body`` telling when it is whole)
-up to ``Arrival.cap``, the largest body a route open to everyone takes. A body
+the socket's unread bytes (a head longer than ``WINDOW`` is refused there); then, if
+its body is still to come, gathering the body (``webapp/incoming.py``, with ``Body``
+telling when it is whole) up to ``Arrival.cap``, the largest body a route open to
+everyone takes. A body
 announced over that is refused from its head (or is a token holder's upload), so it
 goes on at once, and the rest of a body past it is read by the serving process as it
 arrives.
@@ -24,12 +25,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-#: The most unread bytes looked at in place: a head longer than this is refused.
+#: The most unread bytes looked at in place: a head longer than this is refused (431).
 WINDOW: Final = 32 * 1024
 _END: Final = b"\r\n\r\n"
 _LINE: Final = b"\r\n"
-#: The longest chunk size read (16 hex digits); a longer one is malformed.
+#: The most significant digits of a length read as a number (leading zeros aside).
 _SIZE_DIGITS: Final = 16
+_HEX_DIGITS: Final = b"0123456789abcdefABCDEF"
 #: The longest chunk size or trailer line followed; a longer one is malformed.
 _LONGEST_LINE: Final = 8192
 
@@ -94,14 +96,20 @@ class Body:
 
 
 def _chunk_size(line: bytes) -> int | None:
-    """A chunk size line's size, None if malformed."""
+    """A chunk size line's size, None if malformed. Leading zeros count for nothing, as
+    in any parser; a size of more digits than any body takes reads as too large."""
     text = line.split(b";", 1)[0].strip()
-    if not text or len(text) > _SIZE_DIGITS:
+    if not text or text.strip(_HEX_DIGITS):
         return None
-    try:
-        return int(text, 16)
-    except ValueError:
-        return None
+    return _bounded(int(text[-_SIZE_DIGITS:], 16), text)
+
+
+def _bounded(value: int, digits: bytes) -> int:
+    """``value`` (of the last ``_SIZE_DIGITS`` of ``digits``), or more than any body
+    takes when the digits before them are not all zeros."""
+    if digits[:-_SIZE_DIGITS].strip(b"0"):
+        return 1 << 64
+    return value
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,8 @@ class Gather:
 
     head: int  # the head's length, blank line included
     body: Body
+    #: The client waits for ``100 Continue`` before it sends the body.
+    continues: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,13 +144,18 @@ class Arrival:
             found = unread(sock, self.window)
         return found is not None and (not found or self.judge(found) is True)
 
+    def too_long(self, data: bytes) -> bool:
+        """Whether ``data`` fills the window before its head ends (the keeper answers
+        431: no route needs a head that long)."""
+        return len(data) >= self.window and data.find(_END) < 0
+
     def judge(self, data: bytes) -> bool | Gather:
         """What to do with a request whose first bytes are ``data``: True to read it now
         (it is whole, or goes on as it is for the parser or the route to refuse), False
         to wait for its head, or the body to gather first."""
         end = data.find(_END)
         if end < 0:
-            return len(data) >= self.window  # a head that long is refused from what is there
+            return False  # a head longer than the window is refused (``too_long``)
         framing = _Framing.of(data[:end])
         if framing.length is None and not framing.chunked:
             return True
@@ -148,7 +163,7 @@ class Arrival:
             return True  # refused from its head, or a token holder's upload read as it comes
         length = None if framing.chunked else framing.length
         head = end + len(_END)
-        return Body(length).feed(data[head:]) or Gather(head, Body(length))
+        return Body(length).feed(data[head:]) or Gather(head, Body(length), framing.continues)
 
 
 @dataclass(frozen=True)
@@ -160,15 +175,19 @@ class _Framing:
 
     length: int | None = None
     chunked: bool = False
+    #: The client waits for ``100 Continue`` before it sends the body.
+    continues: bool = False
 
     @classmethod
     def of(cls, head: bytes) -> "_Framing":
-        length, chunked = None, False
+        length, chunked, continues = None, False, False
         for line in head.split(_LINE)[1:]:
             name, _, raw = line.partition(b":")
             name, value = name.strip().lower(), raw.strip().lower()
             if name == b"content-length" and value.isdigit():
-                length = int(value[:_SIZE_DIGITS])
+                length = _bounded(int(value[-_SIZE_DIGITS:]), value)
             elif name == b"transfer-encoding":
                 chunked = b"chunked" in value
-        return cls(length, chunked)
+            elif name == b"expect":
+                continues = value == b"100-continue"
+        return cls(length, chunked, continues)

@@ -11,7 +11,9 @@ sends its body slowly holds no serving process, only its share of ``GATHERED_BYT
 
 A body is gathered up to ``Arrival.cap`` bytes; past it the request goes on as it
 is, for its route to refuse or, for a token holder's upload, to read on. So does a
-request whose client closes its side. One whose client sends nothing for
+request whose client closes its side. A client that waits for ``100 Continue``
+before sending its body gets it from the keeper (the serving process may send it
+again; a client reads any number of them, RFC 9110 §15.2). One whose client sends nothing for
 the keeper's idle time is answered 408, and past ``GATHERED_BYTES`` the one that
 sent last longest ago is.
 """
@@ -32,6 +34,7 @@ from civicgraph.webapp.byconnection import ByConnection
 GATHERED_BYTES: Final = 64 * 1024 * 1024
 _READABLE: Final = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLET
 _READ: Final = 64 * 1024
+_CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 @dataclass
@@ -68,6 +71,9 @@ class Incoming(ByConnection[_Request]):
         request = _Request(client, gather)
         self._by_fd[client.fileno()] = request
         client.setblocking(False)
+        if gather.continues:  # the client waits for this before it sends the body
+            with contextlib.suppress(OSError):
+                client.send(_CONTINUE)
         self._poll.register(client, _READABLE)
         self.readable(client.fileno())
 

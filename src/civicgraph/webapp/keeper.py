@@ -31,6 +31,7 @@ import socket
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from typing import Final
 
 from civicgraph.webapp.arrival import WINDOW, Arrival, Gather, unread
@@ -187,11 +188,14 @@ class Keeper:
         closed its side; close it if the client closed before sending anything."""
         sent = unread(client, self.handoff.arrival.window)
         judged = self.handoff.arrival.judge(sent) if sent else True
-        if sent is None or (judged is False and not closed):
+        too_long = sent is not None and self.handoff.arrival.too_long(sent)
+        if sent is None or (judged is False and not closed and not too_long):
             return  # woken again when more arrives
         self._forget(client)
         if not sent:
             client.close()
+        elif too_long:
+            self._refuse(client, _HEAD_TOO_LONG)
         elif isinstance(judged, Gather) and not closed:
             self._incoming.gather(client, judged)
         else:
@@ -201,9 +205,10 @@ class Keeper:
         """Queue a connection whose request arrived (with the file of what was read)."""
         self._ready.append((client, read))
 
-    def _refuse(self, client: socket.socket) -> None:
-        """Answer 408 to a request that did not arrive in time, and close."""
-        _answer_timed_out(client)
+    def _refuse(self, client: socket.socket, refusal: "_Refusal | None" = None) -> None:
+        """Answer a request the keeper refuses (by default, one that did not arrive in
+        time: 408), and close."""
+        _answer(client, refusal or _timed_out())
         with contextlib.suppress(OSError):
             client.close()
 
@@ -256,13 +261,36 @@ def _read_and_close(fd: int) -> bytes:
         os.close(fd)
 
 
-def _answer_timed_out(client: socket.socket) -> None:
-    """Answer 408 to a client whose request did not arrive whole, as the app's errors
-    read; what it sent is read first, so that the close does not reset the answer away."""
+@dataclass(frozen=True)
+class _Refusal:
+    """An answer the keeper gives itself, read as the app's errors read."""
+
+    status: int
+    reason: str
+    title: str
+    detail: str
+
+
+_HEAD_TOO_LONG: Final = _Refusal(
+    431,
+    "Request Header Fields Too Large",
+    "Request head too long",
+    f"The request's head (its line and headers) is longer than {WINDOW:,} bytes.",
+)
+
+
+def _timed_out() -> _Refusal:
     detail = f"The request did not arrive whole within {IDLE_SECONDS:g} seconds; send it again."
-    body = json.dumps({"error": "Request timeout", "status": 408, "detail": detail}).encode()
+    return _Refusal(408, "Request Timeout", "Request timeout", detail)
+
+
+def _answer(client: socket.socket, refusal: _Refusal) -> None:
+    """Send ``refusal``; what the client sent is read first, so that the close does not
+    reset the answer away."""
+    error = {"error": refusal.title, "status": refusal.status, "detail": refusal.detail}
+    body = json.dumps(error).encode()
     head = (
-        "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
+        f"HTTP/1.1 {refusal.status} {refusal.reason}\r\nContent-Type: application/json\r\n"
         f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     with contextlib.suppress(OSError):

@@ -197,16 +197,21 @@ class ClientSocket:
 
         Bytes given back with ``unread`` come first, so a request that the plain path
         declined is read by gunicorn from its start. Until ``head_read``, the reads
-        together wait at most ``HEAD_SECONDS``.
+        together wait at most ``HEAD_SECONDS``; past it the request ends there.
         """
         if self._unread:
             data, self._unread = self._unread[:size], self._unread[size:]
             return data
         if self._done:
             return b""
-        if self._head_by is not None:
-            self._sock.settimeout(max(self._head_by - time.monotonic(), 0.001))
-        return self._sock.recv(size, flags)
+        if self._head_by is None:
+            return self._sock.recv(size, flags)
+        self._sock.settimeout(max(self._head_by - time.monotonic(), 0.001))
+        try:
+            return self._sock.recv(size, flags)
+        except TimeoutError:  # read as a client that left: no traceback for each one
+            self._done = True
+            return b""
 
     def head_read(self) -> None:
         """The request's head is read: later reads wait as the socket's timeout says,
