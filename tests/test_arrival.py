@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from civicgraph.webapp.arrival import WINDOW, Arrival, Body, Gather
+from civicgraph.webapp.arrival import WINDOW, Arrival, Body, Gather, Head
 
 RULE = Arrival.for_limits([1 << 20, 256 * 1024])
 GET = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -41,7 +41,7 @@ def _chunked(body: bytes) -> bytes:
         (_chunked(b"4;x=y\r\nASK{\r\n0\r\nA: b\r\n\r\n"), READ),
         (_chunked(b"5\r\nab0\r\n\r\n"), GATHER),  # chunk data, not the end
         (_chunked(b"zz\r\n"), READ),  # a malformed size
-        (b"G" * WINDOW, WAIT),  # never goes on: the keeper refuses it (too_long)
+        (b"G" * WINDOW, WAIT),  # never goes on: the keeper refuses it (``Head.too_long``)
         # Leading zeros count for nothing, however many (gunicorn reads them so).
         (_post("Content-Length: 000000000000000000005") + b"AS", GATHER),
         (_post("Content-Length: 000000000000000000005") + b"ASK{}", READ),
@@ -58,11 +58,11 @@ def test_judge(data: bytes, expected: str) -> None:
 
 def test_a_gathered_body_is_whole_however_its_bytes_are_split() -> None:
     body = b"4\r\nASK{\r\n1;ext\r\n}\r\n0\r\nTrailer: x\r\n\r\n"
-    judged = RULE.judge(_chunked(body[:5]))
+    judged = RULE.judge(_chunked(body[:5]))  # the body's first bytes came with the head
     assert isinstance(judged, Gather)
     assert judged.head == len(_chunked(b""))
-    fed = [judged.body.feed(body[i : i + 1]) for i in range(len(body))]
-    assert fed == [False] * (len(body) - 1) + [True]
+    fed = [judged.body.feed(body[i : i + 1]) for i in range(5, len(body))]
+    assert fed == [False] * (len(body) - 6) + [True]
     counted = Body(10)
     assert not counted.feed(b"12345")
     assert counted.feed(b"67890")
@@ -113,7 +113,32 @@ def test_the_cap_is_the_largest_body_a_route_open_to_everyone_takes() -> None:
     assert Arrival.for_limits([10_000, 256 * 1024]).cap == 256 * 1024 + 1
 
 
-def test_a_head_longer_than_the_window_is_too_long() -> None:
-    assert RULE.too_long(b"G" * WINDOW)
-    assert not RULE.too_long(b"G" * (WINDOW - 1))
-    assert not RULE.too_long(GET + b"#" * WINDOW)  # a whole head, then a body
+@pytest.mark.parametrize(
+    ("pieces", "ended", "too_long"),
+    [
+        ([GET[:-3], GET[-3:-1], GET[-1:]], True, False),  # its end split across reads
+        ([GET + b"#" * WINDOW], True, False),  # a whole head, then a body
+        ([b"G" * (WINDOW - 1)], False, False),
+        ([b"G" * (WINDOW - 1), b"G"], True, True),
+        ([b"G" * (WINDOW - 2), b"\r\n\r\n"], True, True),  # it ends past the window
+    ],
+    ids=["split-end", "head-then-body", "just-short", "window-full", "ends-past-window"],
+)
+def test_a_head_ends_or_is_too_long_however_its_bytes_are_split(
+    pieces: list[bytes], ended: bool, too_long: bool
+) -> None:
+    head = Head()
+    fed = [head.feed(piece) for piece in pieces]
+    assert fed == [False] * (len(pieces) - 1) + [ended]
+    assert head.too_long is too_long
+    assert head.data == b"".join(pieces)
+
+
+def test_the_largest_head_a_byte_at_a_time_is_followed_within_a_second() -> None:
+    near_ends = b"\r\n\r" * WINDOW  # every byte starts a near-match of the end
+    head = Head()
+    started = time.perf_counter()
+    for at in range(WINDOW - 1):
+        head.feed(near_ends[at : at + 1])
+    assert time.perf_counter() - started < 1.0
+    assert not head.too_long

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from civicgraph.webapp import incoming
-from civicgraph.webapp.arrival import Arrival, Gather
+from civicgraph.webapp.arrival import WINDOW, Arrival, unread
 from civicgraph.webapp.incoming import Incoming
+from civicgraph.webapp.refusal import Refusal
 
 RULE = Arrival(cap=1000)
 HEAD = b"PUT /store HTTP/1.1\r\nHost: x\r\nContent-Length: 600\r\n\r\n"
@@ -21,14 +22,14 @@ class _Outcomes:
 
     def __init__(self) -> None:
         self.ready: list[tuple[socket.socket, bytes]] = []
-        self.refused: list[socket.socket] = []
+        self.refused: list[tuple[socket.socket, int]] = []
 
     def go_on(self, client: socket.socket, file: int) -> None:
         self.ready.append((client, os.pread(file, 1 << 20, 0)))
         os.close(file)
 
-    def refuse(self, client: socket.socket) -> None:
-        self.refused.append(client)
+    def refuse(self, client: socket.socket, refusal: Refusal) -> None:
+        self.refused.append((client, refusal.status))
         client.close()
 
 
@@ -36,7 +37,7 @@ class _Outcomes:
 def gathering() -> Iterator[tuple[Incoming, select.epoll, _Outcomes]]:
     with select.epoll() as poll:
         outcomes = _Outcomes()
-        yield Incoming(poll, RULE.cap, 0.2, outcomes.go_on, outcomes.refuse), poll, outcomes
+        yield Incoming(poll, RULE, 0.2, outcomes.go_on, outcomes.refuse), poll, outcomes
         for client, _read in outcomes.ready:
             client.close()
 
@@ -69,13 +70,12 @@ def _turn(held: Incoming, poll: select.epoll) -> None:
 
 def _start(held: Incoming, pair: tuple[socket.socket, socket.socket], sent: bytes) -> None:
     """Send ``sent`` and hand the connection to ``held``, as the keeper does once it
-    sees the head (and perhaps some of the body) in the socket's buffer."""
+    sees the first bytes of a request that is not whole."""
     served, client = pair
     client.sendall(sent)
     time.sleep(0.05)
-    judged = RULE.judge(sent)
-    assert isinstance(judged, Gather)
-    held.gather(served, judged)
+    assert RULE.judge(sent) is not True
+    held.take(served)
 
 
 def _send_on(
@@ -119,7 +119,7 @@ def test_a_body_that_stops_arriving_is_refused_after_the_idle_time(
     _start(held, pair, HEAD + b"a" * 100)
     time.sleep(0.3)
     held.sweep()
-    assert outcomes.refused == [served]
+    assert outcomes.refused == [(served, 408)]
     assert not len(held)
 
 
@@ -134,7 +134,7 @@ def test_past_the_budget_the_request_that_sent_last_longest_ago_is_refused(
     for pair in ((older, older_client), (newer, newer_client)):
         _start(held, pair, HEAD + b"a" * 100)
     _send_on(gathering, newer_client, b"b" * 100)  # over the budget: the older one goes
-    assert outcomes.refused == [older]
+    assert outcomes.refused == [(older, 408)]
     assert len(held) == 1
     _send_on(gathering, newer_client, b"c" * 400)
     assert [client for client, _read in outcomes.ready] == [newer]
@@ -152,3 +152,45 @@ def test_a_client_waiting_for_100_continue_gets_it_from_the_keeper(
     assert client.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
     _send_on(gathering, client, b"a" * 600)
     assert len(outcomes.ready) == 1
+
+
+def test_a_head_sent_a_byte_at_a_time_is_read_as_it_comes_and_goes_on_whole(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
+) -> None:
+    held, _poll, outcomes = gathering
+    served, client = pair
+    request = HEAD + b"a" * 600
+    _start(held, pair, request[:1])
+    for at in range(1, len(request)):
+        assert unread(served) is None  # read, not looked at again on every arrival
+        assert not outcomes.ready
+        _send_on(gathering, client, request[at : at + 1])
+    ((_client, read),) = outcomes.ready
+    assert read == request
+
+
+def test_a_head_longer_than_the_window_is_refused_431(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
+) -> None:
+    held, _poll, outcomes = gathering
+    served, client = pair
+    _start(held, pair, b"GET /" + b"a" * 1000)
+    _send_on(gathering, client, b"a" * WINDOW)
+    assert outcomes.refused == [(served, 431)]
+    assert not len(held)
+
+
+def test_the_largest_head_a_byte_at_a_time_costs_the_keeper_under_seconds(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
+) -> None:
+    held, _poll, outcomes = gathering
+    served, client = pair
+    _start(held, pair, b"G")
+    started = time.process_time()
+    for _ in range(WINDOW - 2):
+        client.send(b"\r")
+        held.readable(served.fileno())  # woken for each byte, as a trickle would wake it
+    assert time.process_time() - started < 5.0
+    assert not outcomes.refused
+    _send_on(gathering, client, b"\r")
+    assert outcomes.refused == [(served, 431)]

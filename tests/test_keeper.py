@@ -160,7 +160,9 @@ def test_a_request_that_never_arrives_whole_is_answered_408_after_the_idle_time(
     listener: socket.socket, keeper: Keeper, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(keeper_module, "IDLE_SECONDS", 0.2)
+    monkeypatch.setattr(keeper._incoming, "_idle", 0.2)  # it gathers the half-sent head
     client = _kept(listener, keeper.handoff)
+    client.settimeout(5)
     keeper._turn()
     client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
     keeper._turn()

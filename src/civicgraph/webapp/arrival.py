@@ -4,19 +4,19 @@ A serving process answers one request at a time, so one that waited on a client 
 connected and sent nothing, or half a request, would stop serving until gunicorn's
 timeout: a few idle connections would stall the server. So a serving process reads a
 request only once it has arrived (``Arrival.arrived``). A request that has not waits
-in the master's keeper (``webapp/keeper.py``): until its head is whole, looking at
-the socket's unread bytes (a head longer than ``WINDOW`` is refused there); then, if
-its body is still to come, gathering the body (``webapp/incoming.py``, with ``Body``
-telling when it is whole) up to ``Arrival.cap``, the largest body a route open to
-everyone takes. A body
-announced over that is refused from its head (or is a token holder's upload), so it
+in the master's keeper (``webapp/keeper.py``), which reads what arrives
+(``webapp/incoming.py``): the head, ``Head`` telling when it has ended (a head
+longer than ``WINDOW`` is refused), then the body, ``Body`` telling when it is
+whole, up to ``Arrival.cap``, the largest body a route open to everyone takes. A
+body announced over that is refused from its head (or is a token holder's upload), so it
 goes on at once, and the rest of a body past it is read by the serving process as it
 arrives.
 
 The reading here only decides when to start: gunicorn stays the parser of record,
 and anything these checks cannot read counts as arrived, for the parser to refuse.
-It is linear in the bytes: ``find`` for the end of the head, one pass over its
-lines, each body byte looked at once.
+It is linear in the bytes however they are split: a serving process looks at a
+socket's unread bytes a bounded number of times, the keeper reads what arrives and
+looks at each byte once (``Head``, ``Body``), and a head's lines are read once.
 """
 
 import select
@@ -45,6 +45,28 @@ def unread(sock: socket.socket, window: int = WINDOW) -> bytes | None:
         return None
     except OSError:
         return b""
+
+
+class Head:
+    """A request's first bytes as they arrive, each looked at once for the head's end."""
+
+    def __init__(self, window: int = WINDOW) -> None:
+        self._window = window
+        #: The bytes so far (the head, and whatever came after it in the same reads).
+        self.data = bytearray()
+        #: Whether the head is longer than the window (the keeper answers 431).
+        self.too_long = False
+
+    def feed(self, data: bytes) -> bool:
+        """Take the next bytes; whether the head has ended, or is too long to."""
+        start = max(0, len(self.data) - len(_END) + 1)  # an end split across reads
+        self.data += data
+        end = self.data.find(_END, start)
+        if end >= 0:
+            self.too_long = end + len(_END) > self._window
+            return True
+        self.too_long = len(self.data) >= self._window
+        return self.too_long
 
 
 class Body:
@@ -117,7 +139,7 @@ class Gather:
     """A request whose head is whole and whose body is still arriving."""
 
     head: int  # the head's length, blank line included
-    body: Body
+    body: Body  # what is still to come of the body
     #: The client waits for ``100 Continue`` before it sends the body.
     continues: bool = False
 
@@ -144,15 +166,11 @@ class Arrival:
             found = unread(sock, self.window)
         return found is not None and (not found or self.judge(found) is True)
 
-    def too_long(self, data: bytes) -> bool:
-        """Whether ``data`` fills the window before its head ends (the keeper answers
-        431: no route needs a head that long)."""
-        return len(data) >= self.window and data.find(_END) < 0
-
     def judge(self, data: bytes) -> bool | Gather:
         """What to do with a request whose first bytes are ``data``: True to read it now
         (it is whole, or goes on as it is for the parser or the route to refuse), False
-        to wait for its head, or the body to gather first."""
+        to wait for its head, or the body to gather first (having taken the bytes of it
+        that ``data`` holds)."""
         end = data.find(_END)
         if end < 0:
             return False  # a head longer than the window is refused (``too_long``)
@@ -162,8 +180,8 @@ class Arrival:
         if framing.length is not None and framing.length > self.cap:
             return True  # refused from its head, or a token holder's upload read as it comes
         length = None if framing.chunked else framing.length
-        head = end + len(_END)
-        return Body(length).feed(data[head:]) or Gather(head, Body(length), framing.continues)
+        head, body = end + len(_END), Body(length)
+        return body.feed(data[head:]) or Gather(head, body, framing.continues)
 
 
 @dataclass(frozen=True)

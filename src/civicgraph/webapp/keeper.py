@@ -15,15 +15,15 @@ from, as they all accept from the listening socket. A connection idle for
 New connections whose request has not arrived whole come here too
 (``webapp/arrival.py``), and a connection goes on only once its request has, or its
 client closed its side (the serving process then reads to the end at once): a
-serving process never waits on a client. A client that sent part of a request is
-woken again only when more arrives (an edge-triggered ``epoll``), so a half-sent
-request costs nothing while it waits; after ``IDLE_SECONDS`` it is answered 408
-and closed. The keeper also finishes sending the answers that clients read slowly
-(``webapp/outgoing.py``).
+serving process never waits on a client. A request that is not whole when its
+first bytes arrive is read by the keeper as the rest arrives, each byte looked at
+once (``webapp/incoming.py``); its client is woken only when more arrives (an
+edge-triggered ``epoll``), so a half-sent request costs nothing while it waits, and
+after ``IDLE_SECONDS`` without a byte it is answered 408 and closed. The keeper
+also finishes sending the answers that clients read slowly (``webapp/outgoing.py``).
 """
 
 import contextlib
-import json
 import logging
 import os
 import select
@@ -31,12 +31,12 @@ import socket
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Final
 
-from civicgraph.webapp.arrival import WINDOW, Arrival, Gather, unread
+from civicgraph.webapp.arrival import Arrival, unread
 from civicgraph.webapp.incoming import Incoming
 from civicgraph.webapp.outgoing import Outgoing
+from civicgraph.webapp.refusal import refuse, timed_out
 
 #: How long an idle kept-alive connection, or a new one whose request has not arrived
 #: whole, stays open, seconds.
@@ -127,9 +127,7 @@ class Keeper:
         #: Connections whose request arrived, with the file of what was read of it.
         self._ready: deque[tuple[socket.socket, int | None]] = deque()
         self._outgoing = Outgoing(self._poll)
-        self._incoming = Incoming(
-            self._poll, handoff.arrival.cap, IDLE_SECONDS, self._arrived, self._refuse
-        )
+        self._incoming = Incoming(self._poll, handoff.arrival, IDLE_SECONDS, self._arrived, refuse)
         self._thread = threading.Thread(target=self._run, name="keep-alive", daemon=True)
 
     def start(self) -> None:
@@ -184,33 +182,24 @@ class Keeper:
             self._poll.register(client, _CLIENT_EVENTS)  # wakes at once if bytes wait
 
     def _wake(self, client: socket.socket, *, closed: bool) -> None:
-        """Bytes arrived: pass the connection on once its request is whole or its client
-        closed its side; close it if the client closed before sending anything."""
+        """Bytes arrived: pass the connection on if its request is whole or its client
+        closed its side, or gather the rest of it; close it if the client closed before
+        sending anything. The unread bytes are looked at once here: a request that is
+        not whole is read from then on (``webapp/incoming.py``)."""
         sent = unread(client, self.handoff.arrival.window)
-        judged = self.handoff.arrival.judge(sent) if sent else True
-        too_long = sent is not None and self.handoff.arrival.too_long(sent)
-        if sent is None or (judged is False and not closed and not too_long):
-            return  # woken again when more arrives
+        if sent is None:
+            return  # woken again when bytes arrive
         self._forget(client)
         if not sent:
             client.close()
-        elif too_long:
-            self._refuse(client, _HEAD_TOO_LONG)
-        elif isinstance(judged, Gather) and not closed:
-            self._incoming.gather(client, judged)
-        else:
+        elif closed or self.handoff.arrival.judge(sent) is True:
             self._arrived(client, None)
+        else:
+            self._incoming.take(client)
 
     def _arrived(self, client: socket.socket, read: int | None) -> None:
         """Queue a connection whose request arrived (with the file of what was read)."""
         self._ready.append((client, read))
-
-    def _refuse(self, client: socket.socket, refusal: "_Refusal | None" = None) -> None:
-        """Answer a request the keeper refuses (by default, one that did not arrive in
-        time: 408), and close."""
-        _answer(client, refusal or _timed_out())
-        with contextlib.suppress(OSError):
-            client.close()
 
     def _pass_on(self) -> None:
         """Pass queued connections to the serving processes while the channel has room."""
@@ -238,7 +227,7 @@ class Keeper:
             if since < cutoff:
                 self._forget(client)
                 if unread(client):
-                    self._refuse(client)
+                    refuse(client, timed_out(IDLE_SECONDS))
                 else:
                     client.close()
 
@@ -259,44 +248,6 @@ def _read_and_close(fd: int) -> bytes:
         return os.pread(fd, os.fstat(fd).st_size, 0)
     finally:
         os.close(fd)
-
-
-@dataclass(frozen=True)
-class _Refusal:
-    """An answer the keeper gives itself, read as the app's errors read."""
-
-    status: int
-    reason: str
-    title: str
-    detail: str
-
-
-_HEAD_TOO_LONG: Final = _Refusal(
-    431,
-    "Request Header Fields Too Large",
-    "Request head too long",
-    f"The request's head (its line and headers) is longer than {WINDOW:,} bytes.",
-)
-
-
-def _timed_out() -> _Refusal:
-    detail = f"The request did not arrive whole within {IDLE_SECONDS:g} seconds; send it again."
-    return _Refusal(408, "Request Timeout", "Request timeout", detail)
-
-
-def _answer(client: socket.socket, refusal: _Refusal) -> None:
-    """Send ``refusal``; what the client sent is read first, so that the close does not
-    reset the answer away."""
-    error = {"error": refusal.title, "status": refusal.status, "detail": refusal.detail}
-    body = json.dumps(error).encode()
-    head = (
-        f"HTTP/1.1 {refusal.status} {refusal.reason}\r\nContent-Type: application/json\r\n"
-        f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    with contextlib.suppress(OSError):
-        client.recv(WINDOW, socket.MSG_DONTWAIT)
-    with contextlib.suppress(OSError):
-        client.send(head.encode() + body, socket.MSG_DONTWAIT)
 
 
 def drop_inherited_connections() -> None:

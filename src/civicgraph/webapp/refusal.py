@@ -1,0 +1,54 @@
+"""The answers the keeper gives itself, before any serving process sees a request.
+
+The keeper runs in gunicorn's master, with no Flask application around it, so it
+writes these few answers itself; their JSON reads as ``webapp/errors.py``'s do.
+"""
+
+import contextlib
+import json
+import socket
+from dataclasses import dataclass
+from typing import Final
+
+from civicgraph.webapp.arrival import WINDOW
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A status, its reason phrase, and the error's title and detail."""
+
+    status: int
+    reason: str
+    title: str
+    detail: str
+
+
+HEAD_TOO_LONG: Final = Refusal(
+    431,
+    "Request Header Fields Too Large",
+    "Request head too long",
+    f"The request's head (its line and headers) is longer than {WINDOW:,} bytes.",
+)
+
+
+def timed_out(idle: float) -> Refusal:
+    """The refusal of a request that did not arrive whole within ``idle`` seconds."""
+    detail = f"The request did not arrive whole within {idle:g} seconds; send it again."
+    return Refusal(408, "Request Timeout", "Request timeout", detail)
+
+
+def refuse(client: socket.socket, refusal: Refusal) -> None:
+    """Send ``refusal`` and close; what the client sent is read first, so that the close
+    does not reset the answer away."""
+    error = {"error": refusal.title, "status": refusal.status, "detail": refusal.detail}
+    body = json.dumps(error).encode()
+    head = (
+        f"HTTP/1.1 {refusal.status} {refusal.reason}\r\nContent-Type: application/json\r\n"
+        f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    with contextlib.suppress(OSError):
+        client.recv(WINDOW, socket.MSG_DONTWAIT)
+    with contextlib.suppress(OSError):
+        client.send(head.encode() + body, socket.MSG_DONTWAIT)
+    with contextlib.suppress(OSError):
+        client.close()
