@@ -194,3 +194,34 @@ def test_the_largest_head_a_byte_at_a_time_costs_the_keeper_under_seconds(
     assert not outcomes.refused
     _send_on(gathering, client, b"\r")
     assert outcomes.refused == [(served, 431)]
+
+
+def test_a_head_still_arriving_after_the_idle_time_is_refused_however_it_trickles(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
+) -> None:
+    held, _poll, outcomes = gathering
+    served, client = pair
+    _start(held, pair, b"G")
+    started = time.monotonic()
+    while not outcomes.refused and time.monotonic() - started < 1:
+        time.sleep(0.05)  # a byte every 0.05 s: never a pause of the idle time (0.2 s)
+        _send_on(gathering, client, b"E")
+        held.sweep()
+    assert outcomes.refused == [(served, 408)]
+    assert 0.2 <= time.monotonic() - started < 0.5
+
+
+def test_the_request_begun_longest_ago_makes_room(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], listener: socket.socket
+) -> None:
+    held, _poll, outcomes = gathering
+    (older, older_client), (newer, newer_client) = _connected(listener), _connected(listener)
+    for pair in ((older, older_client), (newer, newer_client)):
+        _start(held, pair, b"GET / HTTP/1.1\r\n")
+    _send_on(gathering, older_client, b"Host: x\r\n")  # sent last, but begun first
+    assert held.drop_oldest()
+    assert outcomes.refused == [(older, 408)]
+    assert held.drop_oldest()
+    assert not held.drop_oldest()
+    for client in (older_client, newer_client):
+        client.close()

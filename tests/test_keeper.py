@@ -193,3 +193,24 @@ def test_a_request_cut_short_by_its_client_goes_on_to_be_refused_there(
     assert read.endswith(b"\r\n\r\n<a>")
     for end in (served, client):
         end.close()
+
+
+def test_at_its_limit_the_keeper_makes_room_from_requests_still_arriving(
+    listener: socket.socket, keeper: Keeper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(keeper_module, "MOST_KEPT", 3)
+    slow = [_kept(listener, keeper.handoff) for _ in range(3)]
+    for client in slow:
+        client.settimeout(5)
+        keeper._turn()
+        client.sendall(b"GET / HTTP/1.1\r\n")  # a head, a byte now and then
+        keeper._turn()
+    assert not keeper._idle_since
+    newcomer = _kept(listener, keeper.handoff)
+    keeper._turn()
+    assert len(keeper._idle_since) == 1  # the newcomer, held, not refused
+    assert slow[0].recv(4096).startswith(b"HTTP/1.1 408 ")  # the one begun first
+    while keeper._incoming.drop_oldest():
+        pass
+    for client in [*slow, newcomer, *keeper._idle_since]:
+        client.close()

@@ -83,6 +83,25 @@ def test_a_request_that_stops_halfway_is_answered_408_after_the_idle_time(
     assert IDLE_SECONDS <= time.monotonic() - started < IDLE_SECONDS + 3
 
 
+@pytest.mark.server
+def test_a_head_sent_a_byte_at_a_time_is_answered_408_after_the_idle_time(
+    guarded_server: LiveServer,
+) -> None:
+    with socket.create_connection(("127.0.0.1", guarded_server.port)) as conn:
+        started = time.monotonic()
+        conn.sendall(b"GET /sparql?query=ASK")
+        conn.settimeout(0.5)
+        answer = b""
+        while not answer and time.monotonic() - started < IDLE_SECONDS + 3:
+            conn.sendall(b"A")  # never a pause as long as the idle time
+            try:
+                answer = conn.recv(4096)
+            except TimeoutError:
+                continue
+    assert answer.startswith(b"HTTP/1.1 408 "), answer
+    assert IDLE_SECONDS <= time.monotonic() - started < IDLE_SECONDS + 3
+
+
 #: An answer of several MB over the bundled data (every triple, forty times).
 _FORTY = " ".join(map(str, range(40)))
 LARGE = f"SELECT ?s ?p ?o ?x WHERE {{ ?s ?p ?o VALUES ?x {{ {_FORTY} }} }}"

@@ -17,9 +17,10 @@ A head longer than ``arrival.WINDOW`` is answered 431. A body is gathered up to
 refuse or, for a token holder's upload, to read on. So does a request whose client
 closes its side. A client that waits for ``100 Continue`` before sending its body
 gets it from the keeper (the serving process may send it again; a client reads any
-number of them, RFC 9110 §15.2). One whose client sends nothing for the keeper's
-idle time is answered 408, and past ``GATHERED_BYTES`` the one that sent last
-longest ago is.
+number of them, RFC 9110 §15.2). A head must arrive whole within the keeper's idle
+time of its first byte, and a body must not pause for longer; otherwise the request
+is answered 408, as is, past ``GATHERED_BYTES``, the one that sent last longest
+ago, and the one begun longest ago when the keeper needs room (``drop_oldest``).
 """
 
 import contextlib
@@ -49,6 +50,9 @@ class _Request:
     awaiting: Head | Gather
     file: int = field(default_factory=lambda: os.memfd_create("civicgraph-request", os.MFD_CLOEXEC))
     size: int = 0
+    started: float = field(default_factory=time.monotonic)
+    #: When the head began to arrive, then when the body last made progress: a head
+    #: sent a byte at a time must not keep the request here.
     progress: float = field(default_factory=time.monotonic)
 
 
@@ -101,8 +105,17 @@ class Incoming(ByConnection[_Request]):
             self._ready(request.client, request.file)
         self._within_budget()
 
+    def drop_oldest(self) -> bool:
+        """Answer 408 to the request begun longest ago (the keeper needs room); whether
+        there was one."""
+        if not self._by_fd:
+            return False
+        self._drop(min(self._by_fd.values(), key=lambda held: held.started), timed_out(self._idle))
+        return True
+
     def sweep(self) -> None:
-        """Answer 408 to requests whose clients sent nothing for the idle time."""
+        """Answer 408 to requests whose head did not arrive in time, or whose body paused
+        for longer than the idle time."""
         cutoff = time.monotonic() - self._idle
         for request in [held for held in self._by_fd.values() if held.progress < cutoff]:
             self._drop(request, timed_out(self._idle))
@@ -115,9 +128,9 @@ class Incoming(ByConnection[_Request]):
             view = view[os.write(request.file, view) :]
         request.size += len(data)
         self._held += len(data)
-        request.progress = time.monotonic()
         if isinstance(request.awaiting, Head):
             return self._head_fed(request, request.awaiting, data)
+        request.progress = time.monotonic()
         return request.awaiting.body.feed(data) or self._past_cap(request, request.awaiting)
 
     def _head_fed(self, request: _Request, head: Head, data: bytes) -> bool | Refusal:
@@ -130,7 +143,7 @@ class Incoming(ByConnection[_Request]):
         judged = self._arrival.judge(bytes(head.data))
         if not isinstance(judged, Gather):
             return True  # whole, or for the parser or the route to refuse
-        request.awaiting = judged
+        request.awaiting, request.progress = judged, time.monotonic()
         if judged.continues:  # the client waits for this before it sends the body
             with contextlib.suppress(OSError):
                 request.client.send(_CONTINUE)

@@ -45,9 +45,11 @@ IDLE_SECONDS: Final = 5.0
 SWEEP_SECONDS: Final = 1.0
 #: How soon connections waiting for room in the channel are offered again, seconds.
 RETRY_SECONDS: Final = 0.005
-#: Most connections held at once, idle or waiting for a serving process; past it the
-#: longest idle one is closed (or, when none is idle, the one arriving), so that
-#: clients opening connections and leaving them idle cannot use up descriptors.
+#: Most connections held at once, idle, arriving or waiting for a serving process;
+#: past it the longest idle one is closed (when none is idle, the request begun
+#: longest ago is answered 408; when every one waits for a serving process, the one
+#: arriving is closed), so that clients opening connections and leaving them idle, or
+#: sending slowly, cannot use up descriptors.
 MOST_KEPT: Final = 512
 _TAG: Final = b"c"
 #: A connection with the rest of its answer (``webapp/outgoing.py``).
@@ -173,10 +175,11 @@ class Keeper:
         for fd in fds:
             client = socket.socket(fileno=fd)
             if len(self._idle_since) + len(self._ready) + len(self._incoming) >= MOST_KEPT:
-                if not self._idle_since:  # every one held waits for a serving process
+                if self._idle_since:
+                    self._close(next(iter(self._idle_since)))  # the longest idle (insertion order)
+                elif not self._incoming.drop_oldest():  # every one held waits for a process
                     client.close()
                     continue
-                self._close(next(iter(self._idle_since)))  # the longest idle (insertion order)
             self._idle_since[client] = time.monotonic()
             self._by_fd[client.fileno()] = client
             self._poll.register(client, _CLIENT_EVENTS)  # wakes at once if bytes wait
