@@ -11,6 +11,14 @@ then starts a new serving process; the others never noticed.
 
 Where ``pidfd_getfd`` is missing the process is still killed at the limit; its client
 sees the connection close instead of the 503.
+
+The same thread gives a long evaluation a lower priority (``LONG_NICE``) once it has
+run for ``LONG_SECONDS``: on a machine with a core per serving process, a query
+that runs to its limit would otherwise take a core from the clients whose queries
+take milliseconds, and their rate would fall by about as much as it holds. An idle
+machine runs it as fast as before; the priority is given back when the evaluation
+ends, and a process that may not take it back (an unprivileged server cannot lower
+its nice value) is asked to exit after its answer, and gunicorn starts a new one.
 """
 
 import contextlib
@@ -29,6 +37,10 @@ from civicgraph.webapp.slots import Evaluation, Slots
 PERIOD: Final = 0.02
 #: How long the master tries to write a 503 to a client that does not read.
 SEND_TIMEOUT: Final = 2.0
+#: How long an evaluation runs before its process yields to the others, seconds.
+LONG_SECONDS: Final = 0.25
+#: The nice value of a process evaluating for longer than ``LONG_SECONDS``.
+LONG_NICE: Final = 10
 _PIDFD_GETFD: Final = 438  # the same number on every Linux architecture
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
@@ -72,6 +84,10 @@ class Watchdog:
     def __init__(self, slots: Slots) -> None:
         self.slots = slots
         self._thread = threading.Thread(target=self._run, name="query watchdog", daemon=True)
+        #: When each evaluation running was first seen.
+        self._seen: dict[Evaluation, float] = {}
+        #: The evaluations whose processes were given a lower priority.
+        self._lowered: set[Evaluation] = set()
 
     def start(self) -> None:
         """Start watching (in the master, once it is ready)."""
@@ -80,12 +96,40 @@ class Watchdog:
     def _run(self) -> None:
         while True:
             time.sleep(PERIOD)
-            now = time.monotonic()
-            for found in list(self.slots.evaluations()):
-                if now > found.deadline:
-                    self.stop(found, overran=True)
-                elif resident(found.owner) > found.resident_limit:
-                    self.stop(found, overran=False)
+            self.watch(time.monotonic())
+
+    def watch(self, now: float) -> None:
+        """One look at the table: stop what passed a limit, lower what runs long, and
+        give the priority back to what ended."""
+        running = list(self.slots.evaluations())
+        for found in running:
+            if now > found.deadline:
+                self.stop(found, overran=True)
+            elif resident(found.owner) > found.resident_limit:
+                self.stop(found, overran=False)
+            elif now - self._seen.setdefault(found, now) > LONG_SECONDS:
+                self._lower(found)
+        for ended in self._lowered - set(running):
+            self._restore(ended)
+        self._seen = {found: self._seen[found] for found in running if found in self._seen}
+
+    def _lower(self, found: Evaluation) -> None:
+        if found not in self._lowered:
+            with contextlib.suppress(OSError):  # it ended, or was stopped
+                os.setpriority(os.PRIO_PROCESS, found.owner, LONG_NICE)
+                self._lowered.add(found)
+
+    def _restore(self, ended: Evaluation) -> None:
+        """Give a process its priority back once the long evaluation ended (or, where
+        that is not allowed, have it exit after its answer)."""
+        self._lowered.discard(ended)
+        try:
+            os.setpriority(os.PRIO_PROCESS, ended.owner, 0)
+        except PermissionError:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(ended.owner, signal.SIGTERM)  # gunicorn: exit once idle
+        except ProcessLookupError:
+            pass  # stopped at a limit, or gone
 
     def stop(self, found: Evaluation, overran: bool) -> None:
         """Kill the evaluating process and answer its client with the prepared 503.
