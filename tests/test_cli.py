@@ -1,6 +1,8 @@
 """The CLI through click's runner, over a real on-disk store."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -96,3 +98,26 @@ def test_validate_rejects_broken_entity_with_report(runner: CliRunner, data_dir:
     assert result.exit_code == 1
     assert "person/nobody" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_load_does_not_import_the_web_app_or_the_network_analytics() -> None:
+    """Importing every subcommand took about a second before any work began."""
+    script = (
+        "import sys\n"
+        "from civicgraph.cli import main\n"
+        "main(['load', '--help'], standalone_mode=False)\n"
+        "print(sorted(m for m in ('flask', 'networkx', 'gunicorn') if m in sys.modules))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip().endswith("[]")
+
+
+def test_every_subcommand_is_listed_and_runs(runner: CliRunner) -> None:
+    lines = _ok(runner, "--help").split("Commands:")[1].strip().splitlines()
+    names = [line.split()[0] for line in lines]
+    assert names == sorted(names)
+    assert {"load", "query", "serve", "graph", "reproduce"} <= set(names)
+    for name in names:
+        assert "Usage: " in _ok(runner, name, "--help")

@@ -1,23 +1,51 @@
-"""The ``civicgraph`` command: each subcommand is a thin wrapper over one library call."""
+"""The ``civicgraph`` command: each subcommand is a thin wrapper over one library call.
 
+A subcommand's module is imported when that subcommand runs: together they import
+the web app, the network analytics and their libraries (about a second), which a
+load or a query does not need.
+"""
+
+import importlib
 from typing import Any
 
 import click
 
 from civicgraph import __version__
-from civicgraph.cli.backup import backup_command, restore_command
-from civicgraph.cli.claims import claims_command
-from civicgraph.cli.data import export_command, load, stats_command, validate
-from civicgraph.cli.network import graph_command, metrics_command
-from civicgraph.cli.querying import query
-from civicgraph.cli.reproduce import reproduce_command
-from civicgraph.cli.serving import serve
-from civicgraph.cli.versions import diff_command, versions_command
 from civicgraph.errors import CivicgraphError
+
+#: Each subcommand's name, and where it is defined (module in ``civicgraph.cli``, name).
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "load": ("data", "load"),
+    "query": ("querying", "query"),
+    "export": ("data", "export_command"),
+    "validate": ("data", "validate"),
+    "stats": ("data", "stats_command"),
+    "claims": ("claims", "claims_command"),
+    "serve": ("serving", "serve"),
+    "graph": ("network", "graph_command"),
+    "metrics": ("network", "metrics_command"),
+    "backup": ("backup", "backup_command"),
+    "restore": ("backup", "restore_command"),
+    "versions": ("versions", "versions_command"),
+    "diff": ("versions", "diff_command"),
+    "reproduce": ("reproduce", "reproduce_command"),
+}
 
 
 class CivicGroup(click.Group):
-    """Turns the project's errors into a one-line message and exit code 1, no traceback."""
+    """Imports a subcommand when it is asked for; turns the project's errors into a
+    one-line message and exit code 1, no traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        module, name = _COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(f"civicgraph.cli.{module}"), name)
+        assert isinstance(command, click.Command)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -30,22 +58,3 @@ class CivicGroup(click.Group):
 @click.version_option(__version__, prog_name="civicgraph")
 def main() -> None:
     """civicgraph: a knowledge graph of the public-technology landscape."""
-
-
-for command in (
-    load,
-    query,
-    export_command,
-    validate,
-    stats_command,
-    claims_command,
-    serve,
-    graph_command,
-    metrics_command,
-    backup_command,
-    restore_command,
-    versions_command,
-    diff_command,
-    reproduce_command,
-):
-    main.add_command(command)
