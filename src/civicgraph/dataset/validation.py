@@ -15,6 +15,7 @@ the graphs. A report summarises (counts per shape, the first few problems); the 
 list is there on request.
 """
 
+import hashlib
 import heapq
 import io
 from collections import Counter
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import IO, Final, cast
+from typing import Final
 
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, Store
 
@@ -32,8 +33,7 @@ from civicgraph.formats import Kind, by_name, from_path
 from civicgraph.readmodels.labels import local_name
 from civicgraph.resources import ontology_dir
 from civicgraph.store import GraphStore
-from civicgraph.store.parsesafety import check_file_before_parsing
-from civicgraph.store.streams import HashingReader
+from civicgraph.store.parsesafety import check_before_parsing
 
 #: How many problems a summary lists before pointing to the full report.
 SUMMARY_LIMIT: Final = 5
@@ -118,18 +118,22 @@ def in_memory(paths: Iterable[Path]) -> tuple[Store, list[str]]:
 
 
 def _add_file(store: Store, path: Path, graph: NamedNode) -> str:
-    """Add a file's triples, with pyoxigraph's precise syntax errors; the bytes' hash."""
+    """Add a file's triples, with pyoxigraph's precise syntax errors; the bytes' hash.
+
+    The file is read once, so that the safety check, the hash and the parser see the
+    same bytes (a file rewritten while it is read cannot pass the check in one form
+    and be parsed in another).
+    """
     fmt = from_path(path, Kind.GRAPH)
-    check_file_before_parsing(path, fmt.rdf_format)
+    data = path.read_bytes()
+    check_before_parsing(data, fmt.rdf_format, str(path))
     try:
-        with path.open("rb") as stream:
-            hashing = HashingReader(stream)
-            store.bulk_load(cast(IO[bytes], hashing), fmt.rdf_format, to_graph=graph)
+        store.bulk_load(data, fmt.rdf_format, to_graph=graph)
     except SyntaxError as exc:
         raise RdfSyntaxError(
             str(path), str(exc.msg).splitlines()[0], exc.lineno, exc.offset
         ) from exc
-    return hashing.digest.hexdigest()
+    return hashlib.sha256(data).hexdigest()
 
 
 def report_of(data: Store) -> ValidationReport:

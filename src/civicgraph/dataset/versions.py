@@ -357,8 +357,9 @@ class VersionLog:
         header = f"H id <{version.id}> .\n"
         if previous:
             header += f"H prev <{previous.id}> .\n"
-        body = header.encode() + b"TX .\n" + b"".join(patch) + b"TC .\n"
-        _atomic_write(self._patch_path(version.number), body)
+        # Written part by part: a first load's patch is as large as its data.
+        parts = [header.encode(), b"TX .\n", *patch, b"TC .\n"]
+        _atomic_write(self._patch_path(version.number), parts)
         with self._log.open("a", encoding="utf-8") as log:
             log.write(json.dumps(asdict(version), sort_keys=True) + "\n")
         return version
@@ -437,18 +438,21 @@ def _marks(store: GraphStore) -> dict[str, str]:
     return found | {_REVISION: revision(store)}
 
 
-def _atomic_write(path: Path, data: str | bytes) -> None:
+def _atomic_write(path: Path, data: str | bytes | list[bytes]) -> None:
     """Write a file whole or not at all: a temporary file renamed into place."""
     os.replace(_staged(path, data), path)
 
 
-def _staged(path: Path, data: str | bytes) -> Path:
-    """``data`` written whole to a temporary file beside ``path``, to be renamed onto it."""
-    payload = data.encode() if isinstance(data, str) else data
+def _staged(path: Path, data: str | bytes | list[bytes]) -> Path:
+    """``data`` (or its parts, in order) written whole to a temporary file beside
+    ``path``, to be renamed onto it."""
+    if isinstance(data, str):
+        data = data.encode()
+    parts = [data] if isinstance(data, bytes) else data
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            handle.writelines(parts)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

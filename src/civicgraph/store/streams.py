@@ -5,7 +5,6 @@ parses them from a server's response; both turn them into the same tagged result
 write dumps the same way, and report RDF syntax errors with the same position.
 """
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -43,19 +42,6 @@ class ProgressReader:
         chunk = self._stream.read(size)
         self._read += len(chunk)
         self._on_progress(self._read)
-        return chunk
-
-
-class HashingReader:
-    """A binary stream that hashes (SHA-256) what the parser has consumed."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream, self.digest = stream, hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        """Read like the wrapped stream, hashing the bytes on the way."""
-        chunk = self._stream.read(size)
-        self.digest.update(chunk)
         return chunk
 
 
