@@ -153,7 +153,7 @@ def _work(
 ) -> None:
     os.nice(NICE)  # the command waits for the load first: it keeps a core
     try:
-        data, hashes = validation.in_memory(paths)
+        data, hashes = validation.in_memory(paths, checked=True)  # the load parses strictly
         if rows_of:
             written = _write_rows(data, rows_of)
             sender.send(written and {i: (path, hashes[i]) for i, path in written.items()})
