@@ -60,7 +60,7 @@ def _closed(client: socket.socket) -> bool:
         return True
 
 
-def test_a_connection_evicted_while_its_client_sends_does_not_stop_the_keeper(
+def test_at_its_limit_the_keeper_closes_an_idle_connection_not_one_whose_client_sent(
     listener: socket.socket, keeper: Keeper
 ) -> None:
     handoff = keeper.handoff
@@ -68,14 +68,18 @@ def test_a_connection_evicted_while_its_client_sends_does_not_stop_the_keeper(
     for _ in range(MOST_KEPT):
         clients.append(_kept(listener, handoff))
         keeper._turn()
-    # One more arrives while the oldest client sends again: both in one batch, and
-    # taking the newcomer evicts the oldest before its turn comes.
+    # One more arrives while the oldest client sends again, both in one batch: making
+    # room for the newcomer comes before the oldest one's wake.
     clients.append(_kept(listener, handoff))
     clients[0].sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     keeper._turn()
     keeper._turn()
-    assert len(keeper._idle_since) == MOST_KEPT
-    assert _closed(clients[0])  # the evicted one
+    assert len(keeper._idle_since) == MOST_KEPT - 1  # and the oldest one's request
+    taken = handoff.take()
+    assert taken is not None
+    assert taken[1] == b""  # it went on as it was, to be read from the socket
+    taken[0].close()
+    assert _closed(clients[1])  # the longest idle one
     for client in clients:
         client.close()
     for held in list(keeper._idle_since):
@@ -213,4 +217,35 @@ def test_at_its_limit_the_keeper_makes_room_from_requests_still_arriving(
     while keeper._incoming.drop_oldest():
         pass
     for client in [*slow, newcomer, *keeper._idle_since]:
+        client.close()
+
+
+def test_at_its_limit_a_connection_not_yet_woken_is_not_closed_unread(
+    listener: socket.socket, keeper: Keeper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Connections handed over with their first bytes are counted as idle until their
+    wake is handled: closing one of them then reset its client, request unanswered."""
+    monkeypatch.setattr(keeper_module, "MOST_KEPT", 3)
+    handoff, clients = keeper.handoff, []
+    for _ in range(4):
+        client = socket.create_connection(listener.getsockname())
+        client.settimeout(5)
+        client.sendall(b"GET / HTTP/1.1\r\n")  # half a head, sent before the hand-over
+        served, _ = listener.accept()
+        time.sleep(0.01)
+        assert handoff.give(served)
+        served.close()
+        keeper._receive()  # no wake handled in between, as when both wait in one batch
+        clients.append(client)
+    assert clients[0].recv(4096).startswith(b"HTTP/1.1 408 ")  # answered, not reset
+    for client in clients[1:]:
+        client.sendall(b"Host: x\r\n\r\n")
+    keeper._turn()
+    keeper._turn()
+    taken = [handoff.take() for _ in range(3)]
+    assert all(found is not None for found in taken)
+    for found in taken:
+        assert found is not None
+        found[0].close()
+    for client in clients:
         client.close()

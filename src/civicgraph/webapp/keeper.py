@@ -174,15 +174,32 @@ class Keeper:
             return
         for fd in fds:
             client = socket.socket(fileno=fd)
-            if len(self._idle_since) + len(self._ready) + len(self._incoming) >= MOST_KEPT:
-                if self._idle_since:
-                    self._close(next(iter(self._idle_since)))  # the longest idle (insertion order)
-                elif not self._incoming.drop_oldest():  # every one held waits for a process
-                    client.close()
-                    continue
+            if not self._make_room():
+                client.close()
+                continue
             self._idle_since[client] = time.monotonic()
             self._by_fd[client.fileno()] = client
             self._poll.register(client, _CLIENT_EVENTS)  # wakes at once if bytes wait
+
+    def _make_room(self) -> bool:
+        """Make room for one more connection if ``MOST_KEPT`` are held: close the longest
+        idle one, or else answer 408 to the request begun longest ago; False when every
+        one held waits for a serving process.
+
+        A connection counts as idle until its wake is handled, which may come after
+        this in the same turn: one whose client has sent bytes is woken here instead
+        of closed (closing it would reset the client, its request unanswered).
+        """
+        while len(self._idle_since) + len(self._ready) + len(self._incoming) >= MOST_KEPT:
+            if self._idle_since:
+                longest = next(iter(self._idle_since))  # insertion order
+                if unread(longest) is None:
+                    self._close(longest)
+                else:
+                    self._wake(longest, closed=False)
+            elif not self._incoming.drop_oldest():
+                return False
+        return True
 
     def _wake(self, client: socket.socket, *, closed: bool) -> None:
         """Bytes arrived: pass the connection on if its request is whole or its client
