@@ -179,3 +179,14 @@ def test_disk_store_survives_reopen(tmp_path: Path) -> None:
     first.close()
     again = EmbeddedStore(tmp_path / "s")
     assert again.graphs()[0].triples == 1
+
+
+def test_graph_names_are_the_graphs_without_their_counts(store: GraphStore) -> None:
+    if isinstance(store, EmbeddedStore):  # a remote store has no unnamed default graph
+        _load(store, "<urn:a> <urn:p> 1 .", None)
+    _load(store, "<urn:a> <urn:p> 2 .", G1)
+    _load(store, "<urn:a> <urn:p> 3 .", G2)
+    store.update(f"CLEAR GRAPH <{G2}>")  # a named graph that holds nothing
+    assert store.graph_names() == [g.iri for g in store.graphs()]
+    assert G1 in store.graph_names()
+    assert G2 not in store.graph_names()

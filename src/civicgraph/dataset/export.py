@@ -16,7 +16,7 @@ from civicgraph.vocab import GRAPH_BASE, META_GRAPH
 
 def data_graphs(store: GraphStore) -> list[str | None]:
     """Every graph that holds data (the default graph included), metadata left out."""
-    return [g.iri for g in store.graphs() if g.iri != META_GRAPH]
+    return [g for g in store.graph_names() if g != META_GRAPH]
 
 
 def export(store: GraphStore, out: BinaryIO, fmt: Format, graph: str | None = None) -> None:

@@ -106,6 +106,11 @@ class GraphStore(Writes, Protocol):
         """Every non-empty graph with its triple count, default graph first."""
         ...
 
+    def graph_names(self) -> list[str | None]:
+        """Every non-empty graph's name (None: the default graph), default graph first:
+        ``graphs`` without the counts, which read every triple."""
+        ...
+
     def close(self) -> None:
         """Release files, locks and connections."""
         ...

@@ -306,6 +306,14 @@ class EmbeddedStore:
         ]
         return ([GraphInfo(None, default)] if default else []) + named
 
+    def graph_names(self) -> list[str | None]:
+        """Every non-empty graph's name, default graph first; no triple is counted."""
+        return [
+            None if isinstance(name, DefaultGraph) else name.value
+            for name in self._all_graph_names()
+            if any(self._store.quads_for_pattern(None, None, None, name))
+        ]
+
     def _count_default(self) -> int:
         result = self._store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
         assert isinstance(result, QuerySolutions)

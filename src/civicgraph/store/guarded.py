@@ -215,6 +215,10 @@ class GuardedStore:
         found: list[GraphInfo] = self._read("graphs")
         return found
 
+    def graph_names(self) -> list[str | None]:
+        """Every non-empty graph's name (lookups, asked of the primary store)."""
+        return self.primary.graph_names()
+
     def close(self) -> None:
         """Stop the query workers and release the primary store."""
         if self.pool is not None:

@@ -321,7 +321,7 @@ class RemoteStore:
     def dump(self, out: BinaryIO, fmt: Format, graphs: Sequence[str | None] | None = None) -> None:
         """Stream named graphs from GSP GETs (§5.2) into ``out``; all data graphs by default."""
         counts = dict(self._graph_counts())
-        names = [g.iri for g in self.graphs()] if graphs is None else graphs
+        names = self.graph_names() if graphs is None else graphs
         wanted = [(_named(g), counts.get(str(g), 0)) for g in names]
         write_quads(self._quads(wanted), out, fmt)
 
@@ -355,6 +355,10 @@ class RemoteStore:
             for g, n in self._graph_counts()
             if not g.startswith(STAGING_PREFIX) and g not in self.system_graphs
         ]
+
+    def graph_names(self) -> list[str | None]:
+        """The names of ``graphs`` (the server counts them in the same query)."""
+        return [g.iri for g in self.graphs()]
 
     def _graph_counts(self) -> list[tuple[str, int]]:
         result = self.query(_COUNT_PER_GRAPH)

@@ -150,6 +150,11 @@ class ViewStore:
         found: list[GraphInfo] = self.view.read("graphs")
         return found
 
+    def graph_names(self) -> list[str | None]:
+        """Every non-empty graph's name, as the view sees it."""
+        found: list[str | None] = self.view.read("graph_names")
+        return found
+
     def close(self) -> None:
         """Release the view (the writer belongs to its own process)."""
         self.view.close()
