@@ -12,11 +12,14 @@ then starts a new serving process; the others never noticed.
 Where ``pidfd_getfd`` is missing the process is still killed at the limit; its client
 sees the connection close instead of the 503.
 
-The same thread gives a long evaluation a lower priority (``LONG_NICE``) once it has
-run for ``LONG_SECONDS``: on a machine with a core per serving process, a query
-that runs to its limit would otherwise take a core from the clients whose queries
-take milliseconds, and their rate would fall by about as much as it holds. An idle
-machine runs it as fast as before; the priority is given back when the evaluation
+The same thread lowers the priority of an evaluation as it nears its limit
+(``NICE_STEPS``): on a machine with a core per serving process, a query that runs
+to its limit would otherwise take a core from the clients whose queries take
+milliseconds, and their rate would fall by about as much as it holds. A query in the
+first quarter of its limit, as most long queries that finish are, keeps its
+priority: a lower one for any query that runs past a quarter of a second made
+queries of a few seconds run into their limit on a busy machine. An idle machine
+runs every query as fast as before; the priority is given back when the evaluation
 ends, and a process that may not take it back (an unprivileged server cannot lower
 its nice value) is asked to exit after its answer, and gunicorn starts a new one.
 """
@@ -37,10 +40,9 @@ from civicgraph.webapp.slots import Evaluation, Slots
 PERIOD: Final = 0.02
 #: How long the master tries to write a 503 to a client that does not read.
 SEND_TIMEOUT: Final = 2.0
-#: How long an evaluation runs before its process yields to the others, seconds.
-LONG_SECONDS: Final = 0.25
-#: The nice value of a process evaluating for longer than ``LONG_SECONDS``.
-LONG_NICE: Final = 10
+#: The nice value of an evaluating process once it has used these shares of its time
+#: limit: it yields more and more of its core to the others as it nears the limit.
+NICE_STEPS: Final = ((0.25, 5), (0.5, 10), (0.75, 15))
 _PIDFD_GETFD: Final = 438  # the same number on every Linux architecture
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
@@ -86,8 +88,8 @@ class Watchdog:
         self._thread = threading.Thread(target=self._run, name="query watchdog", daemon=True)
         #: When each evaluation running was first seen.
         self._seen: dict[Evaluation, float] = {}
-        #: The evaluations whose processes were given a lower priority.
-        self._lowered: set[Evaluation] = set()
+        #: The evaluations whose processes were given a lower priority, and its nice value.
+        self._lowered: dict[Evaluation, int] = {}
 
     def start(self) -> None:
         """Start watching (in the master, once it is ready)."""
@@ -107,22 +109,27 @@ class Watchdog:
                 self.stop(found, overran=True)
             elif resident(found.owner) > found.resident_limit:
                 self.stop(found, overran=False)
-            elif now - self._seen.setdefault(found, now) > LONG_SECONDS:
-                self._lower(found)
-        for ended in self._lowered - set(running):
+            else:
+                self._lower(found, now)
+        for ended in set(self._lowered) - set(running):
             self._restore(ended)
         self._seen = {found: self._seen[found] for found in running if found in self._seen}
 
-    def _lower(self, found: Evaluation) -> None:
-        if found not in self._lowered:
+    def _lower(self, found: Evaluation, now: float) -> None:
+        """Set the nice value that the share of its limit the evaluation has used asks
+        for (its start is when it was first seen, within a period of the truth)."""
+        started = self._seen.setdefault(found, now)
+        used = (now - started) / max(found.deadline - started, PERIOD)
+        nice = max((value for share, value in NICE_STEPS if used >= share), default=0)
+        if nice > self._lowered.get(found, 0):
             with contextlib.suppress(OSError):  # it ended, or was stopped
-                os.setpriority(os.PRIO_PROCESS, found.owner, LONG_NICE)
-                self._lowered.add(found)
+                os.setpriority(os.PRIO_PROCESS, found.owner, nice)
+                self._lowered[found] = nice
 
     def _restore(self, ended: Evaluation) -> None:
         """Give a process its priority back once the long evaluation ended (or, where
         that is not allowed, have it exit after its answer)."""
-        self._lowered.discard(ended)
+        del self._lowered[ended]
         try:
             os.setpriority(os.PRIO_PROCESS, ended.owner, 0)
         except PermissionError:
