@@ -180,12 +180,18 @@ def test_a_head_longer_than_the_window_is_refused_431(
     assert not len(held)
 
 
+def _begun(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
+) -> tuple[Incoming, _Outcomes, socket.socket, socket.socket]:
+    """A request of which one byte was sent, taken by the gathering."""
+    _start(gathering[0], pair, b"G")
+    return gathering[0], gathering[2], *pair
+
+
 def test_the_largest_head_a_byte_at_a_time_costs_the_keeper_under_seconds(
     gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
 ) -> None:
-    held, _poll, outcomes = gathering
-    served, client = pair
-    _start(held, pair, b"G")
+    held, outcomes, served, client = _begun(gathering, pair)
     started = time.process_time()
     for _ in range(WINDOW - 2):
         client.send(b"\r")
@@ -199,9 +205,7 @@ def test_the_largest_head_a_byte_at_a_time_costs_the_keeper_under_seconds(
 def test_a_head_still_arriving_after_the_idle_time_is_refused_however_it_trickles(
     gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
 ) -> None:
-    held, _poll, outcomes = gathering
-    served, client = pair
-    _start(held, pair, b"G")
+    held, outcomes, served, client = _begun(gathering, pair)
     started = time.monotonic()
     while not outcomes.refused and time.monotonic() - started < 1:
         time.sleep(0.05)  # a byte every 0.05 s: never a pause of the idle time (0.2 s)

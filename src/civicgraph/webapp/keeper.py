@@ -18,8 +18,9 @@ client closed its side (the serving process then reads to the end at once): a
 serving process never waits on a client. A request that is not whole when its
 first bytes arrive is read by the keeper as the rest arrives, each byte looked at
 once (``webapp/incoming.py``); its client is woken only when more arrives (an
-edge-triggered ``epoll``), so a half-sent request costs nothing while it waits, and
-after ``IDLE_SECONDS`` without a byte it is answered 408 and closed. The keeper
+edge-triggered ``epoll``), so a half-sent request costs nothing while it waits. A
+head must arrive whole within ``IDLE_SECONDS`` of its first byte, and a body may not
+pause for as long; otherwise the request is answered 408 and closed. The keeper
 also finishes sending the answers that clients read slowly (``webapp/outgoing.py``).
 """
 
