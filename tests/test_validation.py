@@ -88,7 +88,8 @@ def test_a_copy_beside_a_load_reads_what_a_strict_parse_reads(name: str) -> None
     for index in range(len(FIXTURES[name])):  # blank nodes aside, which each parse names anew
         graphs = [_rows(copy, validation.file_graph(index)) for copy in (strict, lenient)]
         assert graphs[0] == graphs[1]
-    assert validation.report_of(lenient) == validation.report_of(strict)
+    reports = [validation.report_of(copy) for copy in (strict, lenient)]
+    assert set(reports[0].violations) == set(reports[1].violations)
 
 
 def test_subclass_instances_meet_their_parents_shapes() -> None:

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, Store
 
@@ -41,9 +41,9 @@ SUMMARY_LIMIT: Final = 5
 _ONTOLOGY: Final = NamedNode("urn:civicgraph:validated-ontology")
 
 
-@dataclass(frozen=True)
-class Violation:
-    """One SHACL result, reduced to what a reader needs to fix the data."""
+class Violation(NamedTuple):
+    """One SHACL result, reduced to what a reader needs to fix the data (a tuple, as
+    ``shacl.Finding`` is: a report can hold hundreds of thousands)."""
 
     focus: str
     path: str
