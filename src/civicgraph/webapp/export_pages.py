@@ -50,9 +50,10 @@ def page() -> ResponseReturnValue:
     """The whole dataset and each named graph, in every RDF format, now or at a version."""
     pinned = _pinned()
     store = _store_for(pinned)
+    named = {g for g in export.data_graphs(store) if g}
     return render_template(
         "export/page.html",
-        graphs=[g for g in store.graphs() if g.iri in export.data_graphs(store) and g.iri],
+        graphs=[g for g in store.graphs() if g.iri in named],
         formats=rdf_formats(),
         version=dataset_version(store) if pinned is None else f"version {pinned}",
         pinned=pinned,

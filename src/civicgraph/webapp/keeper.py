@@ -194,7 +194,7 @@ class Keeper:
         while len(self._idle_since) + len(self._ready) + len(self._incoming) >= MOST_KEPT:
             if self._idle_since:
                 longest = next(iter(self._idle_since))  # insertion order
-                if unread(longest) is None:
+                if unread(longest, 1) is None:  # only whether a byte waits
                     self._close(longest)
                 else:
                     self._wake(longest, closed=False)
