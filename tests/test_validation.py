@@ -107,6 +107,24 @@ def test_summary_counts_per_shape_and_lists_the_first_problems() -> None:
     assert report.text().count("\n- ") == len(report.violations)
 
 
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_a_summary_read_from_the_rows_says_what_the_full_report_says(name: str) -> None:
+    data, _ = validation.in_memory(FIXTURES[name])
+    report = validation.report_of(data)
+    for limit in (1, 5, 10_000):
+        assert validation.summary_of(data, limit) == report.summary(limit)
+
+
+def test_rows_that_a_name_cannot_tell_apart_are_read_in_full() -> None:
+    check = shacl.Check("", NamedNode("urn:shape"), "a fixed message", NamedNode("urn:p"))
+    answers = b"?this\t?path\n<urn:a>\t\n_:b\t<urn:q>\n<urn:a>\t<urn:p>\n"
+    assert check.foci(answers) == {"urn:p": {"urn:a"}, "urn:q": {"_:b"}}
+    assert check.foci(b'?this\n<urn:a>\n"a literal"\n') is None
+    filled = shacl.Check("", NamedNode("urn:shape"), "{?value} is wrong")
+    assert filled.foci(b"?this\t?value\n<urn:a>\t<urn:b>\n") is None
+    assert check.foci(b"") == {}
+
+
 def test_load_commits_then_prints_a_summary(runner: CliRunner, data_dir: Path) -> None:
     result = runner.invoke(main, ["load", str(data_dir / "broken-entity.ttl")])
     assert result.exit_code == 0

@@ -158,8 +158,7 @@ def _work(
             written = _write_rows(data, rows_of)
             sender.send(written and {i: (path, hashes[i]) for i, path in written.items()})
         if validate:
-            report = validation.report_of(data)
-            sender.send(None if report.conforms else report.text(limit))
+            sender.send(validation.text_of(data, limit))
     except Exception as exc:  # the parent raises it where the report was wanted
         sender.send(exc)
 

@@ -23,11 +23,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypeAlias
 
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, Store
 
-from civicgraph.dataset.shacl import Check, Finding, Shape, compile_shapes, display, validate
+from civicgraph.dataset.shacl import (
+    Check,
+    Finding,
+    Shape,
+    answered,
+    compile_shapes,
+    display,
+    validate,
+)
 from civicgraph.errors import RdfSyntaxError
 from civicgraph.formats import Kind, by_name, from_path
 from civicgraph.readmodels.labels import local_name
@@ -37,6 +45,8 @@ from civicgraph.store.parsesafety import check_before_parsing
 
 #: How many problems a summary lists before pointing to the full report.
 SUMMARY_LIMIT: Final = 5
+#: What a report on data without problems says.
+CONFORMS: Final = "The data conforms to the civicgraph shapes."
 #: Where ``in_memory`` keeps the ontology.
 _ONTOLOGY: Final = NamedNode("urn:civicgraph:validated-ontology")
 
@@ -56,6 +66,32 @@ class Violation(NamedTuple):
         return f"- {self.severity}: {self.focus} {self.path}: {self.message}"
 
 
+#: Problems grouped by what they share: (path, message, severity, shape) to focus nodes.
+_Groups: TypeAlias = dict[tuple[str, str, str, str], set[str]]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a summary tells: how many problems, how many from each shape, the first few."""
+
+    total: int
+    #: Each shape's name and how many problems it found, most first.
+    per_shape: list[tuple[str, int]]
+    #: The first problems in reading order (by node, property and message).
+    first: tuple[Violation, ...]
+
+    def text(self) -> str:
+        """The summary as ``civicgraph load`` prints it."""
+        if not self.total:
+            return CONFORMS
+        lines = [f"{self.total:,} problem(s) found:"]
+        lines += [f"  {count:,} from {shape}" for shape, count in self.per_shape]
+        lines += [v.line() for v in self.first]
+        if len(self.first) < self.total:
+            lines.append(f"… and {self.total - len(self.first):,} more (full report: --full)")
+        return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class ValidationReport:
     """The outcome of a validation run."""
@@ -66,25 +102,38 @@ class ValidationReport:
 
     def per_shape(self) -> list[tuple[str, int]]:
         """How many problems each shape found, most first."""
-        counts = Counter(v.shape for v in self.violations)
-        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return self.summary(0).per_shape
+
+    def summary(self, limit: int) -> Summary:
+        """Counts per shape and the first ``limit`` problems."""
+        groups: _Groups = {}
+        for v in self.violations:
+            groups.setdefault((v.path, v.message, v.severity, v.shape), set()).add(v.focus)
+        return _summary(groups, limit)
 
     def text(self, limit: int | None = None) -> str:
         """A readable report; with ``limit``, a summary: counts per shape, first problems."""
-        if self.conforms:
-            return "The data conforms to the civicgraph shapes."
-        lines = [f"{len(self.violations):,} problem(s) found:"]
-        if limit is not None:
-            lines += [f"  {count:,} from {shape}" for shape, count in self.per_shape()]
-        # Sorting a million problems to print five would take longer than finding them.
-        if limit is None:
-            shown = sorted(self.violations, key=_reading_order)
-        else:
-            shown = heapq.nsmallest(limit, self.violations, key=_reading_order)
-        lines += [v.line() for v in shown]
-        if len(shown) < len(self.violations):
-            lines.append(f"… and {len(self.violations) - len(shown):,} more (full report: --full)")
-        return "\n".join(lines)
+        if limit is not None or self.conforms:
+            return self.summary(limit or 0).text()
+        shown = sorted(self.violations, key=_reading_order)
+        return "\n".join([f"{len(shown):,} problem(s) found:", *(v.line() for v in shown)])
+
+
+def _summary(groups: _Groups, limit: int) -> Summary:
+    """The summary of grouped problems.
+
+    Only each group's first ``limit`` nodes are made into problems: sorting a million
+    problems to print five would take longer than finding them.
+    """
+    counts: Counter[str] = Counter()
+    first: list[Violation] = []
+    for (path, message, severity, shape), foci in groups.items():
+        counts[shape] += len(foci)
+        leading = heapq.nsmallest(limit, foci)
+        first += [Violation(focus, path, message, severity, shape) for focus in leading]
+    per_shape = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = heapq.nsmallest(limit, first, key=_reading_order)
+    return Summary(counts.total(), per_shape, tuple(shown))
 
 
 def _reading_order(violation: Violation) -> tuple[str, str, str, str]:
@@ -139,6 +188,32 @@ def _add_file(store: Store, path: Path, graph: NamedNode, *, lenient: bool) -> s
             str(path), str(exc.msg).splitlines()[0], exc.lineno, exc.offset
         ) from exc
     return hashlib.sha256(data).hexdigest()
+
+
+def text_of(data: Store, limit: int | None) -> str | None:
+    """The report on ``data`` as text (a summary with ``limit``); None if it conforms."""
+    if limit is None:
+        report = report_of(data)
+        return None if report.conforms else report.text()
+    summary = summary_of(data, limit)
+    return summary.text() if summary.total else None
+
+
+def summary_of(data: Store, limit: int) -> Summary:
+    """What ``report_of(data).summary(limit)`` says, without a ``Violation`` for each
+    problem where the checks' rows tell them apart (``Check.foci``)."""
+    groups: _Groups = {}
+    for check, answers in answered(data, _checks()):
+        foci = check.foci(answers)
+        if foci is None:
+            for v in map(_violation, check.findings(answers)):
+                groups.setdefault((v.path, v.message, v.severity, v.shape), set()).add(v.focus)
+            continue
+        severity = _severity_name(check.severity)
+        for path, names in foci.items():
+            shape = _shape_name(check.shape, NamedNode(path) if path else None)
+            groups.setdefault((path, check.message, severity, shape), set()).update(names)
+    return _summary(groups, limit)
 
 
 def report_of(data: Store) -> ValidationReport:
