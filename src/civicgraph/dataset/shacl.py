@@ -11,6 +11,10 @@ basic pattern that binds ``$this``, runs as ``{ A MINUS { A B } }``: every varia
 ``NOT EXISTS`` would substitute is bound by ``A`` on both sides, so the rows are the
 same, and the store answers ``MINUS`` in one pass instead of one sub-query per row.
 
+Where the focus nodes only narrow a check (a value test, too many values), the check
+first asks whether its pattern matches anywhere at all (``Check.probe``): on data that
+meets the constraint, that answer is a lookup and the focus nodes are never listed.
+
 Only the constraint components the project's shapes use are compiled. Any other
 SHACL term on a shape is refused when the shapes are read (``UnsupportedShapeError``), so
 the shapes cannot outgrow the engine unnoticed; ``tests/test_validation.py`` compares
@@ -109,21 +113,31 @@ class Check:
     message: str
     path: NamedNode | None = None
     severity: NamedNode = SH.Violation
+    #: An ASK that holds wherever ``query`` has a row: its pattern without the focus
+    #: nodes, where those only narrow it. A value found nowhere in the data is not
+    #: searched for among the focus nodes: on data that meets the constraint, the
+    #: check is one lookup instead of a walk over every focus node.
+    probe: str | None = None
 
     def answers(self, store: Store) -> bytes:
-        """The rows of problems in the union of ``store``'s graphs, serialized.
+        """The rows of problems in the union of ``store``'s graphs, serialized (no bytes
+        at all where the probe says there is none).
 
         pyoxigraph evaluates and serializes without holding the interpreter lock, so
         checks run side by side on threads; iterating the rows in Python would hold it.
         A triple in two graphs is seen twice; counts are of distinct values, as SHACL's
         are, and the same problem found twice is one problem, so that changes nothing.
         """
+        if self.probe is not None and not store.query(self.probe, use_default_graph_as_union=True):
+            return b""
         solutions = store.query(self.query, use_default_graph_as_union=True)
         assert isinstance(solutions, QuerySolutions)
         return solutions.serialize(format=_ANSWERS) or b""
 
     def findings(self, answers: bytes) -> Iterator[Finding]:
         """The problems in ``answers``, this check's serialized rows."""
+        if not answers:
+            return
         filled = _PLACEHOLDER.search(self.message) is not None
         rows = parse_query_results(answers, format=_ANSWERS)
         assert isinstance(rows, QuerySolutions)
@@ -308,11 +322,15 @@ class _Compiler:
         for component, limit in _limits(terms):
             query = _count_failing(focus, path, component, limit)
             message = _message(terms, _COUNT_MESSAGES[component].format(limit=limit))
-            checks.append(Check(query, prop, message, path, severity))
+            # Too many values is found without the focus nodes; too few is not.
+            unfocused = _count_failing("", path, component, limit)
+            probe = f"ASK {{ {{ {unfocused} }} }}" if component == SH.maxCount else None
+            checks.append(Check(query, prop, message, path, severity, probe))
         values = {k: v for k, v in terms.items() if k != SH.hasValue}
         for failing, default in self._failing(values, "?value"):
-            query = f"SELECT ?this ?value WHERE {{ {focus} ?this {path} ?value . {failing} }}"
-            checks.append(Check(query, prop, _message(terms, default), path, severity))
+            found = f"?this {path} ?value . {failing}"
+            query, probe = f"SELECT ?this ?value WHERE {{ {focus} {found} }}", f"ASK {{ {found} }}"
+            checks.append(Check(query, prop, _message(terms, default), path, severity, probe))
         for wanted in terms.get(SH.hasValue, []):
             missing = f"FILTER NOT EXISTS {{ ?this {path} {_constant(wanted)} }}"
             query = f"SELECT ?this WHERE {{ {focus} {missing} }}"
