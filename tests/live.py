@@ -29,12 +29,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def group_stats(group: int) -> list[list[str]]:
-    """The ``/proc/PID/stat`` fields, from field 3 (state) on, of every process in a group.
+def group_stats(group: int) -> dict[int, list[str]]:
+    """The ``/proc/PID/stat`` fields, from field 3 (state) on, of every process in a
+    group, by process id.
 
-    Field N of proc(5) is at index N - 3: utime 14 → 11, stime 15 → 12, rss 24 → 21.
+    Field N of proc(5) is at index N - 3: utime 14 → 11, stime 15 → 12, nice 19 → 16,
+    rss 24 → 21.
     """
-    found = []
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -43,13 +45,13 @@ def group_stats(group: int) -> list[list[str]]:
         except OSError:
             continue
         if int(fields[2]) == group:
-            found.append(fields)
+            found[int(entry.name)] = fields
     return found
 
 
 def group_rss(group: int) -> int:
     """Resident memory of every process in a process group together, bytes."""
-    return sum(int(f[21]) for f in group_stats(group)) * os.sysconf("SC_PAGE_SIZE")
+    return sum(int(f[21]) for f in group_stats(group).values()) * os.sysconf("SC_PAGE_SIZE")
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -73,6 +75,8 @@ class LiveServer:
     store: Path
     env: Mapping[str, str] = field(default_factory=dict)
     args: tuple[str, ...] = ()
+    #: A command the server runs under (``setpriv`` with fewer privileges, say).
+    prefix: tuple[str, ...] = ()
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -84,7 +88,7 @@ class LiveServer:
     def start(self) -> "LiveServer":
         """Start the server and wait until it answers."""
         env = {**os.environ, "PYTHONPATH": str(SRC), **self.env}
-        command = [sys.executable, "-m", "civicgraph", "serve", "--host", "127.0.0.1"]
+        command = [*self.prefix, sys.executable, "-m", "civicgraph", "serve", "--host", "127.0.0.1"]
         store = self.env.get("CIVICGRAPH_STORE", str(self.store))  # a server's URL, or a folder
         command += ["--port", str(self.port), "--store", store, *self.args]
         # The log goes to a file, not a pipe: a pipe nobody reads fills up and blocks

@@ -43,7 +43,7 @@ def limited(
 
 def _group_cpu_seconds(group: int) -> float:
     """CPU time used so far by every process in a process group (Linux ``/proc``)."""
-    ticks = sum(int(f[11]) + int(f[12]) for f in group_stats(group))
+    ticks = sum(int(f[11]) + int(f[12]) for f in group_stats(group).values())
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

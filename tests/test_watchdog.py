@@ -9,9 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
+from pyoxigraph import QuerySolutions, Store
 
 from civicgraph.webapp.slots import Slots
 from civicgraph.webapp.watchdog import NICE_STEPS, Watchdog
+from tests.live import LiveServer, group_stats
 
 #: The evaluation's time limit, seconds (the test's clock moves by hand within it).
 LIMIT = 60.0
@@ -97,3 +100,58 @@ def test_a_process_that_may_not_get_its_priority_back_is_asked_to_exit(
     _end_evaluation(process)
     watchdog.watch(now + LIMIT * 0.6)
     assert process.wait(timeout=10) == -signal.SIGTERM
+
+
+def _counting(size: int) -> str:
+    """A query that counts ``size`` cubed rows: its time grows with ``size`` alone."""
+    values = " ".join(map(str, range(size)))
+    joined = " ".join(f"VALUES ?{name} {{ {values} }}" for name in "abc")
+    return f"SELECT (COUNT(*) AS ?n) WHERE {{ {joined} }}"
+
+
+def _sized_for(seconds: float) -> int:
+    """The ``_counting`` size that takes about ``seconds`` on this machine now."""
+    started = time.perf_counter()
+    solutions = Store().query(_counting(150))
+    assert isinstance(solutions, QuerySolutions)
+    list(solutions)
+    return int(150 * (seconds / (time.perf_counter() - started)) ** (1 / 3))
+
+
+def _niced_and_pids(server: LiveServer) -> tuple[list[int], set[int]]:
+    """The nice value of each process of the server, and their ids."""
+    assert server.process is not None
+    found = group_stats(server.process.pid)
+    return [int(fields[16]) for fields in found.values()], set(found)
+
+
+def test_an_unprivileged_server_replaces_the_process_of_a_long_query(tmp_path: Path) -> None:
+    """Where the master may not give a priority back (root is run without the right to
+    raise priorities), the serving process that ran a long query answers in full,
+    exits, and a fresh one takes its place: no process is left at a lower priority."""
+    limit = 6.0  # the query runs about half of it: past the first step, not to the limit
+    size = _sized_for(limit / 2)
+    prefix = ("setpriv", "--bounding-set=-sys_nice") if os.geteuid() == 0 else ()
+    env = {"CIVICGRAPH_QUERY_TIMEOUT": str(limit), "CIVICGRAPH_LOAD_BUNDLED": "false"}
+    server = LiveServer(tmp_path / "store", env=env, prefix=prefix).start()
+    try:
+        _, before = _niced_and_pids(server)
+        answer = requests.get(
+            server.url + "/sparql",
+            params={"query": _counting(size)},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=limit * 3,
+        )
+        assert answer.status_code == 200
+        assert answer.json()["results"]["bindings"][0]["n"]["value"] == str(size**3)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            nice, now = _niced_and_pids(server)
+            if not any(nice) and now - before:
+                break
+            time.sleep(0.1)
+        assert not any(nice), server.log_tail()
+        assert now - before, "no serving process was replaced"
+        assert requests.get(server.url + "/sparql", params={"query": "ASK {}"}).ok
+    finally:
+        server.stop()
