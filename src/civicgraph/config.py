@@ -21,6 +21,10 @@ VIRTUOSO_SYSTEM_GRAPHS = (
     "http://localuriqaserver/sparql",
 )
 AUTH_SCHEMES = ("basic", "digest")
+#: Serving processes over a remote store, plus one, unless set: each mostly waits for
+#: the server, so more than cores pay; each holds its own read models (about 60 MB
+#: over the bundled data), so not many more.
+REMOTE_WORKERS = 3
 
 
 def _setting(default: Any, env: str, help_text: str) -> Any:
@@ -99,7 +103,7 @@ class Settings:
     workers: int = _setting(
         0,
         "CIVICGRAPH_WORKERS",
-        "Serving processes of `serve` over an on-disk store (0: one per core), plus one",
+        "Serving processes of `serve`, plus one (0: one per core; over a remote store, 3)",
     )
     short_query_limit: float = _setting(
         1.0,
@@ -164,7 +168,8 @@ class Settings:
         The extra process is what fairness needs: while long queries hold the others,
         it still takes short ones (``webapp/capacity.py``).
         """
-        return (self.workers or os.cpu_count() or 1) + 1
+        default = REMOTE_WORKERS if self.is_remote else os.cpu_count() or 1
+        return (self.workers or default) + 1
 
     @property
     def is_remote(self) -> bool:

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from civicgraph.config import Settings
 from civicgraph.webapp import create_app
-from tests.live import LiveServer
+from tests.live import LiveServer, OxigraphServer
 from tests.security.listener import Listener
 
 TOKEN = "correct-horse-battery-staple-0123456789"
@@ -44,6 +44,17 @@ GUARDED_ENV = {
 def guarded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A real server with writes on and small limits, shared by the tests that probe them."""
     server = LiveServer(tmp_path_factory.mktemp("guarded") / "store", GUARDED_ENV).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def remote_served(
+    tmp_path_factory: pytest.TempPathFactory, oxigraph_server: OxigraphServer
+) -> Iterator[LiveServer]:
+    """A real server over a remote store (the session's ``oxigraph serve``)."""
+    env = {"CIVICGRAPH_STORE": oxigraph_server.query_url, "CIVICGRAPH_LOAD_BUNDLED": "false"}
+    server = LiveServer(tmp_path_factory.mktemp("remote") / "store", env).start()
     yield server
     server.stop()
 

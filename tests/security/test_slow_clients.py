@@ -46,15 +46,20 @@ STALLS = {
 }
 
 
+@pytest.fixture(params=["guarded_server", "remote_served"])
+def served(request: pytest.FixtureRequest) -> LiveServer:
+    """A server over an on-disk store, or over a remote one: both keep slow clients."""
+    server: LiveServer = request.getfixturevalue(request.param)
+    return server
+
+
 @pytest.fixture
-def stalled(
-    guarded_server: LiveServer, request: pytest.FixtureRequest
-) -> Iterator[list[socket.socket]]:
+def stalled(served: LiveServer, request: pytest.FixtureRequest) -> Iterator[list[socket.socket]]:
     """``MANY`` connections that sent one kind of stall, left open."""
     with ExitStack() as stack:
         held = []
         for _ in range(MANY):
-            conn = stack.enter_context(socket.create_connection(("127.0.0.1", guarded_server.port)))
+            conn = stack.enter_context(socket.create_connection(("127.0.0.1", served.port)))
             conn.sendall(STALLS[request.param])
             held.append(conn)
         yield held
@@ -63,11 +68,11 @@ def stalled(
 @pytest.mark.server
 @pytest.mark.parametrize("stalled", list(STALLS), indirect=True)
 def test_stalled_connections_do_not_hold_the_server(
-    guarded_server: LiveServer, stalled: list[socket.socket]
+    served: LiveServer, stalled: list[socket.socket]
 ) -> None:
     time.sleep(0.2)  # every stalled connection is accepted before the query
     started = time.monotonic()
-    answer = requests.get(f"{guarded_server.url}/sparql", params={"query": "ASK {}"}, timeout=30)
+    answer = requests.get(f"{served.url}/sparql", params={"query": "ASK {}"}, timeout=30)
     assert answer.status_code == 200
     assert time.monotonic() - started < 2.0
 

@@ -11,9 +11,12 @@ Over an on-disk store (the usual case) the process tree is:
   one request at a time and evaluating queries in place over its own read-only view.
 
 pyoxigraph holds the interpreter lock while it evaluates, so threads do not spread
-query work over cores and processes do. An in-memory store cannot be shared between
-processes, and a remote store needs no writer of ours: both are served by one
-process with threads, whose queries run as before.
+query work over cores and processes do. A remote store needs no writer of ours: its
+serving processes (``config.REMOTE_WORKERS`` plus one, unless set) each send their
+queries to the server. Either way, requests reach a serving process only once they have arrived
+whole: until then the master's keeper holds the connection (``webapp/keeper.py``).
+An in-memory store cannot be shared between processes: it is served by one process
+with threads, whose queries run as before.
 
 Every process that parses or evaluates request text leaves the network as it starts
 (``store/isolation.py``): the serving processes in gunicorn's ``post_fork``, the
@@ -62,7 +65,7 @@ from civicgraph.webapp.worker import ClientSocket, ServingWorker
 
 #: How long the writer may take to open the store and load the bundled data.
 WRITER_START_TIMEOUT: Final = 600.0
-#: Threads of the single serving process for an in-memory or remote store.
+#: Threads of the single serving process for an in-memory store.
 THREADS: Final = 8
 #: Seconds a stop waits for answers in flight beyond the query time limit.
 GRACE_SECONDS: Final = 2
@@ -175,16 +178,16 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.slots = Slots(runtime.slots, settings.serving_processes) if runtime else None
         #: How serving processes pass kept-alive connections to the master and back.
         arrival = Arrival.for_limits((settings.query_body_limit, JSON_LIMIT))
-        self.handoff = Handoff(arrival) if runtime else None
+        kept = runtime is not None or settings.is_remote
+        self.handoff = Handoff(arrival) if kept else None
         self.app: Flask | None = None
         super().__init__()
 
     def load_config(self) -> None:
-        in_place = self.runtime is not None
         self.cfg.set("bind", f"{self.settings.host}:{self.settings.port}")
-        self.cfg.set("workers", self.settings.serving_processes if in_place else 1)
-        self.cfg.set("worker_class", ServingWorker if in_place else "gthread")
-        self.cfg.set("threads", 1 if in_place else THREADS)
+        self.cfg.set("workers", self.settings.serving_processes if self.handoff else 1)
+        self.cfg.set("worker_class", ServingWorker if self.handoff else "gthread")
+        self.cfg.set("threads", 1 if self.handoff else THREADS)
         self.cfg.set("timeout", max(120, int(self.settings.query_timeout * 3)))
         # A stop waits for the answers in flight, which the time limit bounds; not for
         # gunicorn's 30 s, which a process that missed the stop signal while it was
@@ -203,8 +206,12 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Flask:
         """In the serving process: open its view, or the store, and build the app."""
-        if self.runtime is None:
+        if self.runtime is None and self.handoff is None:
             self.app = create_app(self.settings)
+            return self.app
+        if self.runtime is None:  # a remote store: the master loaded the bundled data
+            self.app = create_app(replace(self.settings, load_bundled=False))
+            self.app.wsgi_app = _socket_unwrapped(self.app.wsgi_app)  # type: ignore[method-assign]
             return self.app
         assert self.slots is not None
         self.app = _serving_app(self.settings, self.runtime, self.slots)
@@ -259,9 +266,7 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
     settler = Settler(view)
 
     def with_client(environ: dict[str, Any], start_response: Any) -> Any:
-        client = environ.get("gunicorn.socket")
-        if isinstance(client, ClientSocket):  # the app sees the socket itself
-            client = environ["gunicorn.socket"] = client.socket
+        client = _unwrap_socket(environ)
         limit.client = client.fileno() if client is not None else None
         limit.environ = environ
         began = time.monotonic()
@@ -277,6 +282,25 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
     app.wsgi_app = with_client  # type: ignore[method-assign]
     slots.claim(limit_memory(settings.memory_budget))
     return app
+
+
+def _unwrap_socket(environ: dict[str, Any]) -> Any:
+    """Give the app the client's socket itself (the serving worker wraps it); returned."""
+    client = environ.get("gunicorn.socket")
+    if isinstance(client, ClientSocket):
+        client = environ["gunicorn.socket"] = client.socket
+    return client
+
+
+def _socket_unwrapped(wsgi: Any) -> Any:
+    """``wsgi``, called with the client's socket itself in its environ: the app bounds
+    a body's pauses on it (``webapp/bodies.py``)."""
+
+    def unwrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        _unwrap_socket(environ)
+        return wsgi(environ, start_response)
+
+    return unwrapped
 
 
 def serve(settings: Settings) -> None:
