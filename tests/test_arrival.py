@@ -48,6 +48,11 @@ def _chunked(body: bytes) -> bytes:
         (_post("Content-Length: 100000000000000000005"), READ),  # over every limit
         (_chunked(b"00000000000000005\r\nASK"), GATHER),
         (_chunked(b"00000000000000005\r\nASK{}\r\n0\r\n\r\n"), READ),
+        # A bare LF ends no line: gunicorn would wait for a CRLF, so the keeper does.
+        (_chunked(b"0\n\n"), GATHER),
+        (_chunked(b"4\nASK{\n0\n\n"), GATHER),
+        (_chunked(b"0\r\nA: b\n\n"), GATHER),
+        (_chunked(b"0\n" * 4097), READ),  # a size line past the parser's limit: refused
     ],
 )
 def test_judge(data: bytes, expected: str) -> None:
@@ -63,6 +68,8 @@ def test_a_gathered_body_is_whole_however_its_bytes_are_split() -> None:
     assert judged.head == len(_chunked(b""))
     fed = [judged.body.feed(body[i : i + 1]) for i in range(5, len(body))]
     assert fed == [False] * (len(body) - 6) + [True]
+    split = Body(None)  # a CRLF split between two reads
+    assert [split.feed(part) for part in (b"0\r", b"\n\r", b"\n")] == [False, False, True]
     counted = Body(10)
     assert not counted.feed(b"12345")
     assert counted.feed(b"67890")

@@ -10,6 +10,7 @@ answer its client does not read is finished by the keeper as the client reads it
 
 import os
 import socket
+import struct
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -43,6 +44,8 @@ STALLS = {
     # gunicorn reads the length as 5, whatever the zeros.
     "length-with-zeros": HEAD + b"Content-Length: 000000000000000000005\r\n\r\n",
     "chunk-size-with-zeros": HEAD + b"Transfer-Encoding: chunked\r\n\r\n00000000000000005\r\nASK",
+    # gunicorn ends a chunk line at a CRLF only, and waits for one.
+    "chunked-ending-in-bare-lfs": HEAD + b"Transfer-Encoding: chunked\r\n\r\n0\n\n",
 }
 
 
@@ -180,3 +183,30 @@ def test_a_client_that_waits_for_100_continue_is_answered_at_once(
             assert chunk, received
             received += chunk
         assert time.monotonic() - started < 1.0
+
+
+def _leave_early(port: int, request: bytes, *, reset: bool) -> None:
+    """Send a request whole, and go before reading its answer."""
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.sendall(request)
+        if request.endswith(b"100-continue\r\n\r\n"):
+            conn.recv(100)  # the interim answer, then no body
+        if reset:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+@pytest.mark.server
+def test_clients_that_leave_before_their_answer_leave_no_traceback(
+    guarded_server: LiveServer,
+) -> None:
+    page = b"GET /search?q=code HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    waits = HEAD + b"Content-Length: 20\r\nExpect: 100-continue\r\n\r\n"
+    logged = guarded_server.log.stat().st_size
+    for _ in range(20):
+        _leave_early(guarded_server.port, page, reset=True)
+        _leave_early(guarded_server.port, waits, reset=False)
+    time.sleep(1.0)  # the answers written, or failed
+    assert requests.get(f"{guarded_server.url}/sparql", params={"query": "ASK {}"}).ok
+    with guarded_server.log.open("rb") as log:
+        log.seek(logged)
+        assert b"Traceback" not in log.read()

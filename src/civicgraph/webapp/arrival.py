@@ -73,13 +73,16 @@ class Body:
     """How much of a request's body is still to come, told from its bytes as they arrive.
 
     A ``Content-Length`` is counted down; a chunked body is walked chunk by chunk, its
-    data skipped by size, so each byte is looked at once however it is split.
+    data skipped by size, so each byte is looked at once however it is split. Its
+    lines end where gunicorn's end them, at a CRLF only: a bare LF is part of the line
+    (which the parser then refuses), so a body counts as whole only where the parser
+    will read it to its end without waiting.
     """
 
     def __init__(self, length: int | None) -> None:
         #: Bytes still to come of a ``Content-Length`` body; None for a chunked one.
         self._left = length
-        self._line = b""  # a chunk size or trailer line, begun in earlier bytes
+        self._line = bytearray()  # a chunk size or trailer line, begun in earlier bytes
         self._skip = 0  # chunk data and its CRLF still to skip
         self._trailers = False
         self.done = length == 0
@@ -101,11 +104,11 @@ class Body:
                 step = min(self._skip, len(data) - at)
                 self._skip, at = self._skip - step, at + step
                 continue
-            end = data.find(b"\n", at)
-            if end < 0:
-                self._line += data[at:]
+            stop = self._line_end(data, at)
+            self._line += data[at:stop] if stop >= 0 else data[at:]
+            if stop < 0:
                 return len(self._line) > _LONGEST_LINE
-            line, self._line, at = (self._line + data[at:end]).rstrip(b"\r"), b"", end + 1
+            line, self._line, at = bytes(self._line[: -len(_LINE)]), bytearray(), stop
             if self._trailers:
                 if not line:
                     return True  # the empty line after the last chunk's trailers
@@ -115,6 +118,14 @@ class Body:
                 return True
             self._trailers, self._skip = size == 0, size + len(_LINE) if size else 0
         return False
+
+    def _line_end(self, data: bytes, at: int) -> int:
+        """Where in ``data`` the line begun in ``_line`` and ``data[at:]`` ends, just past
+        its CRLF (which may be split between the two); -1 if not in ``data``."""
+        if self._line.endswith(b"\r") and data.startswith(b"\n", at):
+            return at + 1
+        end = data.find(_LINE, at)
+        return end + len(_LINE) if end >= 0 else -1
 
 
 def _chunk_size(line: bytes) -> int | None:

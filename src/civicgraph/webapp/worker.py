@@ -382,9 +382,12 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             for chunk in body:
                 response.write(chunk)
             response.close()
-        except Exception:
+        except Exception as exc:
             if response.headers_sent:  # too late for an error page: end the connection
-                self.log.exception("Error handling request")
+                if isinstance(exc, OSError):  # held back, the head fails with the body
+                    _socket_error(self.log, exc)
+                else:
+                    self.log.exception("Error handling request")
                 raise StopIteration() from None
             raise
         finally:
