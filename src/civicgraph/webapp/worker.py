@@ -11,8 +11,10 @@ It reads a request only once it has arrived (``webapp/arrival.py``): a new
 connection whose request is not there within ``LINGER_SECONDS`` goes to the keeper
 as an idle one does, and comes back with what the keeper read of its body
 (``webapp/incoming.py``). As a second guarantee, the reads of a request's head
-together wait at most ``HEAD_SECONDS``, so that a head this process started to read
-in spite of the keeper (one longer than the keeper looks at) cannot hold it longer.
+together wait at most ``HEAD_SECONDS``, and so do the reads of the part of its body
+that the keeper gathers, so that a request this process started to read in spite of
+the keeper (one whose framing the keeper read otherwise than gunicorn does) cannot
+hold it longer.
 Nor does it wait for a client to read its answer: once the client stops reading,
 the rest goes to the keeper (``webapp/outgoing.py``).
 """
@@ -91,8 +93,11 @@ class ClientSocket:
         self._given = False
         #: Where the rest of the answer goes once the client stopped reading.
         self._spool: Spool | None = None
-        #: When reading the request's head must have ended (``HEAD_SECONDS``).
+        #: When reading the request's head, then its gathered body, must have ended
+        #: (``HEAD_SECONDS``).
         self._head_by: float | None = time.monotonic() + HEAD_SECONDS
+        #: The bytes of the body still to read by ``_head_by`` (None while in the head).
+        self._gathered: int | None = None
 
     @property
     def socket(self) -> socket.socket:
@@ -196,8 +201,9 @@ class ClientSocket:
         """Read as the socket does, or report the end once nothing is left to drain.
 
         Bytes given back with ``unread`` come first, so a request that the plain path
-        declined is read by gunicorn from its start. Until ``head_read``, the reads
-        together wait at most ``HEAD_SECONDS``; past it the request ends there.
+        declined is read by gunicorn from its start. The reads of the head, and then of
+        the body's gathered bytes (``head_read``), together wait at most
+        ``HEAD_SECONDS``; past it the request ends there.
         """
         if self._unread:
             data, self._unread = self._unread[:size], self._unread[size:]
@@ -206,17 +212,27 @@ class ClientSocket:
             return b""
         if self._head_by is None:
             return self._sock.recv(size, flags)
+        timeout = self._sock.gettimeout()  # a body's pause limit, set by its route
         self._sock.settimeout(max(self._head_by - time.monotonic(), 0.001))
         try:
-            return self._sock.recv(size, flags)
+            data = self._sock.recv(size, flags)
         except TimeoutError:  # read as a client that left: no traceback for each one
             self._done = True
             return b""
+        finally:
+            self._sock.settimeout(timeout)
+        if self._gathered is not None:
+            self._gathered -= len(data)
+            self._head_by = self._head_by if self._gathered > 0 else None
+        return data
 
-    def head_read(self) -> None:
-        """The request's head is read: later reads wait as the socket's timeout says,
-        none at first (a body sets its own limit; an answer may take long)."""
-        self._head_by = None
+    def head_read(self, gathered: int = 0) -> None:
+        """The request's head is read. The next ``gathered`` bytes were there whole when
+        it was handed over (the keeper gathered them): reading them waits at most
+        ``HEAD_SECONDS`` from now. Later reads wait as the socket's timeout says, none
+        at first (a body sets its own limit; an answer may take long)."""
+        self._head_by = time.monotonic() + HEAD_SECONDS if gathered > 0 else None
+        self._gathered = gathered
         self.settimeout(None)
 
     def unread(self, data: bytes) -> None:
@@ -363,6 +379,18 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         servers = {listener: listener.getsockname() for listener in self.sockets}
         return wsgi.base_environ(self.cfg), os.environ.get("SCRIPT_NAME", ""), servers
 
+    def _gathered(self, req: Any) -> int:
+        """How many bytes after the request's head were there when it came: the part of
+        a body the keeper gathers (``Arrival.cap``), less what the parser read with the
+        head; none for a body announced larger, which nobody gathers."""
+        if self.handoff is None:
+            return 0
+        cap = self.handoff.arrival.cap
+        reader = getattr(req.body, "reader", None)
+        if isinstance(reader, LengthReader) and reader.length > cap:
+            return 0
+        return max(cap - len(req.unreader.buf.getvalue()), 0)
+
     def handle_request(self, listener: Any, req: Any, client: ClientSocket, addr: Any) -> None:
         """Answer one request, and mark the connection to be kept when that is safe.
 
@@ -371,7 +399,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         unread byte, wherever it is parsed. Anything else is answered and closed.
         """
         began = datetime.now()
-        client.head_read()
+        client.head_read(self._gathered(req))
         response, environ = wsgi.create(req, client, addr, listener.getsockname(), self.cfg)
         reusable = _bodiless(req)
         if not reusable:
