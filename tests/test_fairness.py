@@ -1,6 +1,7 @@
 """Nobody waits behind others: long queries cannot take all the capacity (the last free
 serving process is kept short), and kept-alive clients do not hold off new ones."""
 
+import os
 import socket
 import threading
 import time
@@ -11,7 +12,7 @@ import pytest
 import requests
 
 from bench.measure import throughput
-from tests.live import LiveServer
+from tests.live import LiveServer, OxigraphServer
 from tests.test_guard import ENDLESS
 
 pytestmark = pytest.mark.server
@@ -27,6 +28,24 @@ def fair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def fair_remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The same over a remote store of its own (stopped at the end, with the queries it
+    still evaluates for clients that left), with as many serving processes."""
+    folder = tmp_path_factory.mktemp("fair-remote")
+    remote = OxigraphServer(folder / "oxigraph").start()
+    env = {
+        "CIVICGRAPH_QUERY_TIMEOUT": "20",
+        "CIVICGRAPH_LOAD_BUNDLED": "false",
+        "CIVICGRAPH_STORE": remote.query_url,
+        "CIVICGRAPH_WORKERS": str(os.cpu_count() or 1),
+    }
+    server = LiveServer(folder / "store", env).start()
+    yield server
+    server.stop()
+    remote.stop()
+
+
 def _endless(server: LiveServer, answers: list[int]) -> None:
     response = requests.get(
         f"{server.url}/sparql", params={"query": ENDLESS}, headers=JSON, timeout=60
@@ -34,7 +53,11 @@ def _endless(server: LiveServer, answers: list[int]) -> None:
     answers.append(response.status_code)
 
 
-def test_a_cheap_query_answers_at_once_while_two_clients_run_long_ones(fair: LiveServer) -> None:
+@pytest.mark.parametrize("served", ["fair", "fair_remote"])
+def test_a_cheap_query_answers_at_once_while_two_clients_run_long_ones(
+    served: str, request: pytest.FixtureRequest
+) -> None:
+    fair: LiveServer = request.getfixturevalue(served)
     answers: list[int] = []
     long_ones = [threading.Thread(target=_endless, args=(fair, answers)) for _ in range(2)]
     for thread in long_ones:

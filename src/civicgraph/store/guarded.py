@@ -103,8 +103,9 @@ class GuardedStore:
             return call(self.primary, **kwargs)
 
     def _write(self, action: str, method: str, **kwargs: Any) -> Any:
-        """Apply a write; in one process, record it and make the pool's children reopen."""
-        if self.limit is not None:
+        """Apply a write and record its revision (the writer process does both for a
+        view); make the pool's children reopen."""
+        if isinstance(self.primary, ViewStore):
             result = getattr(self.primary, method)(**kwargs)
         else:
             result = apply_write(self.primary, method, kwargs)

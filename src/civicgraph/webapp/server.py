@@ -12,11 +12,13 @@ Over an on-disk store (the usual case) the process tree is:
 
 pyoxigraph holds the interpreter lock while it evaluates, so threads do not spread
 query work over cores and processes do. A remote store needs no writer of ours: its
-serving processes (``config.REMOTE_WORKERS`` plus one, unless set) each send their
-queries to the server. Either way, requests reach a serving process only once they have arrived
-whole: until then the master's keeper holds the connection (``webapp/keeper.py``).
-An in-memory store cannot be shared between processes: it is served by one process
-with threads, whose queries run as before.
+serving processes (``config.REMOTE_WORKERS`` plus one, unless set) send their
+queries to the server, each waiting for its answer as it would evaluate in place, in
+the watchdog's care (the time limit, the short one on the last free process, the
+memory budget). Either way, requests reach a serving process only once they have
+arrived whole: until then the master's keeper holds the connection
+(``webapp/keeper.py``). An in-memory store cannot be shared between processes: it is
+served by one process with threads, whose queries run as before.
 
 Every process that parses or evaluates request text leaves the network as it starts
 (``store/isolation.py``): the serving processes in gunicorn's ``post_fork``, the
@@ -178,8 +180,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.slots = Slots(runtime.slots, settings.serving_processes) if runtime else None
         #: How serving processes pass kept-alive connections to the master and back.
         arrival = Arrival.for_limits((settings.query_body_limit, JSON_LIMIT))
-        kept = runtime is not None or settings.is_remote
-        self.handoff = Handoff(arrival) if kept else None
+        self.handoff = Handoff(arrival) if runtime else None
         self.app: Flask | None = None
         super().__init__()
 
@@ -206,15 +207,14 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Flask:
         """In the serving process: open its view, or the store, and build the app."""
-        if self.runtime is None and self.handoff is None:
+        if self.runtime is None:
             self.app = create_app(self.settings)
             return self.app
-        if self.runtime is None:  # a remote store: the master loaded the bundled data
-            self.app = create_app(replace(self.settings, load_bundled=False))
-            self.app.wsgi_app = _socket_unwrapped(self.app.wsgi_app)  # type: ignore[method-assign]
-            return self.app
         assert self.slots is not None
-        self.app = _serving_app(self.settings, self.runtime, self.slots)
+        if self.settings.is_remote:
+            self.app = _remote_app(self.settings, self.slots)
+        else:
+            self.app = _serving_app(self.settings, self.runtime, self.slots)
         return self.app
 
     def _post_fork(self, _arbiter: Any, worker: Any) -> None:
@@ -262,11 +262,32 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
     record = partial(writer.record, WRITE_TOKEN) if log_for(settings) else None
     guarded = GuardedStore(store, settings, limit, on_write=record)
     app = create_app(replace(settings, load_bundled=False), guarded, warm=False, record_start=False)
+    return _watched(app, settings, limit, slots, Settler(view))
+
+
+def _remote_app(settings: Settings, slots: Slots) -> Flask:
+    """One serving process's app over a remote store: each read waits for the server in
+    the watchdog's care, as an evaluation in place does; writes go to the server.
+
+    The master loaded the bundled data before it forked.
+    """
+    limit = InPlaceLimit(settings, slots)
+    guarded = GuardedStore(open_store(settings), settings, limit)
+    app = create_app(replace(settings, load_bundled=False), guarded)
+    return _watched(app, settings, limit, slots, None)
+
+
+def _watched(
+    app: Flask, settings: Settings, limit: InPlaceLimit, slots: Slots, settler: Settler | None
+) -> Flask:
+    """``app`` with each request's client socket known to ``limit`` (the watchdog answers
+    it at a limit), settled after heavy requests, in a slot of its own."""
     wsgi, limit.app = app.wsgi_app, app
-    settler = Settler(view)
 
     def with_client(environ: dict[str, Any], start_response: Any) -> Any:
-        client = _unwrap_socket(environ)
+        client = environ.get("gunicorn.socket")
+        if isinstance(client, ClientSocket):  # the app sees the socket itself
+            client = environ["gunicorn.socket"] = client.socket
         limit.client = client.fileno() if client is not None else None
         limit.environ = environ
         began = time.monotonic()
@@ -274,7 +295,7 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
             body = wsgi(environ, start_response)
         finally:
             limit.client, limit.environ = None, {}
-        if isinstance(body, FileWrapper):  # a static file: gunicorn sends it whole
+        if settler is None or isinstance(body, FileWrapper):  # a static file goes whole
             return body
         # Closed once the answer is sent: settling then delays no client.
         return ClosingIterator(body, lambda: settler.after(time.monotonic() - began))
@@ -284,36 +305,19 @@ def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
     return app
 
 
-def _unwrap_socket(environ: dict[str, Any]) -> Any:
-    """Give the app the client's socket itself (the serving worker wraps it); returned."""
-    client = environ.get("gunicorn.socket")
-    if isinstance(client, ClientSocket):
-        client = environ["gunicorn.socket"] = client.socket
-    return client
-
-
-def _socket_unwrapped(wsgi: Any) -> Any:
-    """``wsgi``, called with the client's socket itself in its environ: the app bounds
-    a body's pauses on it (``webapp/bodies.py``)."""
-
-    def unwrapped(environ: dict[str, Any], start_response: Any) -> Any:
-        _unwrap_socket(environ)
-        return wsgi(environ, start_response)
-
-    return unwrapped
-
-
 def serve(settings: Settings) -> None:
     """Serve until interrupted."""
-    if settings.is_remote or settings.store == MEMORY:
-        if settings.is_remote:
-            prepare_store(settings)
+    if settings.store == MEMORY:
         _Gunicorn(settings, None).run()
         return
     runtime = Runtime(Path(tempfile.mkdtemp(prefix="civicgraph-")))
     helpers: list[subprocess.Popen[bytes]] = []
     master = os.getpid()
     try:
+        if settings.is_remote:
+            prepare_store(settings)
+            _Gunicorn(settings, runtime).run()
+            return
         Generation(runtime.generation)
         store = Path(settings.store)
         versions = log_for(settings)
