@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -28,11 +29,12 @@ def fair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def fair_remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The same over a remote store of its own (stopped at the end, with the queries it
-    still evaluates for clients that left), with as many serving processes."""
-    folder = tmp_path_factory.mktemp("fair-remote")
+@pytest.fixture
+def fair_remote(tmp_path: Path) -> Iterator[LiveServer]:
+    """The same over a remote store of its own, with as many serving processes; both
+    stop after the test, with the queries the store still evaluates for clients that
+    left (they would take the cores from the tests after it)."""
+    folder = tmp_path
     remote = OxigraphServer(folder / "oxigraph").start()
     env = {
         "CIVICGRAPH_QUERY_TIMEOUT": "20",
