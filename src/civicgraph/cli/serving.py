@@ -19,7 +19,7 @@ from civicgraph.webapp import server
     "--workers",
     default=None,
     type=int,
-    help="Serving processes, plus one for fairness [default: one per core].",
+    help="Serving processes, plus one for fairness [default: one per core; remote store: 3].",
 )
 @store_option
 def serve(host: str | None, port: int | None, workers: int | None, store: str | None) -> None:
