@@ -4,7 +4,11 @@ import socket
 import threading
 import time
 
+import pytest
+
 from civicgraph.webapp.worker import HEAD_SECONDS, ClientSocket
+from tests.conftest import WRITE_TOKEN
+from tests.live import LiveServer
 
 
 def test_a_gathered_body_that_is_not_all_there_ends_at_the_head_time() -> None:
@@ -36,3 +40,42 @@ def test_past_the_gathered_bytes_reads_wait_as_the_route_says() -> None:
             assert client.recv(100) == b"late"  # a token holder's upload, still coming
         finally:
             late.join()
+
+
+def test_bytes_the_keeper_gathered_count_as_read() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        client = ClientSocket(ours, None)
+        client.unread(b"0123456789")  # what the keeper read of the body
+        client.head_read(gathered=10)
+        assert client.recv(100) == b"0123456789"
+        late = threading.Timer(HEAD_SECONDS + 0.5, theirs.sendall, [b"rest"])
+        late.start()
+        try:
+            assert client.recv(100) == b"rest"  # past what was gathered: it may pause
+        finally:
+            late.join()
+
+
+@pytest.mark.server
+def test_a_token_holders_chunked_upload_may_pause_past_what_was_gathered(
+    writable_server: LiveServer,
+) -> None:
+    """An upload larger than the keeper gathers goes on to a serving process with its
+    rest still coming: a pause of seconds there is the route's to judge, not a cut."""
+    rows = [f'<urn:s{i}> <urn:p> "value {i} {"x" * 40}" .\n'.encode() for i in range(30_000)]
+    body = b"".join(rows)
+    first, rest = body[: len(body) // 2], body[len(body) // 2 :]
+    head = (
+        "PUT /store?graph=urn:paused-upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {WRITE_TOKEN}\r\nContent-Type: application/n-triples\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", writable_server.port)) as conn:
+        conn.sendall(head + b"%x\r\n" % len(first) + first + b"\r\n")
+        conn.sendall(b"%x\r\n" % len(rest) + rest[:1000])  # past the keeper's cap
+        time.sleep(HEAD_SECONDS * 2.5)  # well within the body's pause limit
+        conn.sendall(rest[1000:] + b"\r\n0\r\n\r\n")
+        conn.settimeout(60)
+        answer = conn.recv(100)
+    assert answer.startswith(b"HTTP/1.1 201 "), answer

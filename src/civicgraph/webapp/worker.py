@@ -207,7 +207,7 @@ class ClientSocket:
         """
         if self._unread:
             data, self._unread = self._unread[:size], self._unread[size:]
-            return data
+            return self._counted(data)
         if self._done:
             return b""
         if self._head_by is None:
@@ -221,6 +221,11 @@ class ClientSocket:
             return b""
         finally:
             self._sock.settimeout(timeout)
+        return self._counted(data)
+
+    def _counted(self, data: bytes) -> bytes:
+        """``data``, counted against the body's gathered bytes (from the keeper's reading
+        or the socket alike); once they are read, reads wait as the route says."""
         if self._gathered is not None:
             self._gathered -= len(data)
             self._head_by = self._head_by if self._gathered > 0 else None
