@@ -212,7 +212,9 @@ class ClientSocket:
             return b""
         if self._head_by is None:
             return self._sock.recv(size, flags)
-        timeout = self._sock.gettimeout()  # a body's pause limit, set by its route
+        # In a body, the socket keeps its route's pause limit for the reads after;
+        # in a head, ``head_read`` sets the socket's own.
+        body, timeout = self._gathered is not None, self._sock.gettimeout()
         self._sock.settimeout(max(self._head_by - time.monotonic(), 0.001))
         try:
             data = self._sock.recv(size, flags)
@@ -220,7 +222,8 @@ class ClientSocket:
             self._done = True
             return b""
         finally:
-            self._sock.settimeout(timeout)
+            if body:
+                self._sock.settimeout(timeout)
         return self._counted(data)
 
     def _counted(self, data: bytes) -> bytes:
