@@ -269,11 +269,13 @@ def _remote_app(settings: Settings, slots: Slots) -> Flask:
     """One serving process's app over a remote store: each read waits for the server in
     the watchdog's care, as an evaluation in place does; writes go to the server.
 
-    The master loaded the bundled data before it forked.
+    The master loaded the bundled data before it forked. As over an on-disk store, the
+    network is built when a request first asks for it, not at start: a process the
+    watchdog replaces would otherwise start a build each time.
     """
     limit = InPlaceLimit(settings, slots)
     guarded = GuardedStore(open_store(settings), settings, limit)
-    app = create_app(replace(settings, load_bundled=False), guarded)
+    app = create_app(replace(settings, load_bundled=False), guarded, warm=False)
     return _watched(app, settings, limit, slots, None)
 
 
