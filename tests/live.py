@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from pyoxigraph import QuerySolutions, Store
 from requests.auth import HTTPDigestAuth
 
 from civicgraph.config import VIRTUOSO_SYSTEM_GRAPHS
@@ -52,6 +53,38 @@ def group_stats(group: int) -> dict[int, list[str]]:
 def group_rss(group: int) -> int:
     """Resident memory of every process in a process group together, bytes."""
     return sum(int(f[21]) for f in group_stats(group).values()) * os.sysconf("SC_PAGE_SIZE")
+
+
+def counting(size: int) -> str:
+    """A query that counts ``size`` cubed rows: its time grows with ``size`` alone."""
+    values = " ".join(map(str, range(size)))
+    joined = " ".join(f"VALUES ?{name} {{ {values} }}" for name in "abc")
+    return f"SELECT (COUNT(*) AS ?n) WHERE {{ {joined} }}"
+
+
+def sized_for(seconds: float) -> int:
+    """The ``counting`` size that takes about ``seconds`` on this machine now."""
+    started = time.perf_counter()
+    solutions = Store().query(counting(150))
+    assert isinstance(solutions, QuerySolutions)
+    list(solutions)
+    return int(150 * (seconds / (time.perf_counter() - started)) ** (1 / 3))
+
+
+def serving_processes(server: "LiveServer") -> set[int]:
+    """The ids of a server's serving processes: the master's children but the writer."""
+    assert server.process is not None
+    master = server.process.pid
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    found = set()
+    for child in children:
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except FileNotFoundError:  # it has just exited
+            continue
+        if b"civicgraph.store.writer" not in command:
+            found.add(int(child))
+    return found
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:

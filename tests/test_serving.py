@@ -2,6 +2,8 @@
 
 import gc
 import http.client
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -21,8 +23,9 @@ from civicgraph.store.writer import reopened
 from civicgraph.webapp import server as server_module
 from civicgraph.webapp.keeper import IDLE_SECONDS, SWEEP_SECONDS
 from civicgraph.webapp.server import GRACE_SECONDS, _Gunicorn, freeze_before_fork
+from civicgraph.webapp.worker import RETIRE
 from tests.conftest import WRITE_TOKEN
-from tests.live import LiveServer
+from tests.live import LiveServer, counting, serving_processes, sized_for
 from tests.test_guard import ENDLESS
 
 pytestmark = pytest.mark.server
@@ -188,13 +191,87 @@ def test_an_idle_connection_closed_by_the_keeper_is_not_kept_open_by_a_new_proce
     idle.close()
 
 
-def test_the_master_imports_the_layout_modules_before_it_forks(server: LiveServer) -> None:
-    """A big view's layout imports scipy: imported in the master, one copy is shared."""
+def test_every_serving_process_shares_the_masters_layout_modules(server: LiveServer) -> None:
+    """A big view's layout imports scipy: imported in the master, one copy is shared.
+    The first serving process, forked before the import, has given way to another."""
     assert server.process is not None
-    master = server.process.pid
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    assert len(children) >= 3  # the writer and the serving processes
-    assert "scipy/optimize" in Path(f"/proc/{master}/maps").read_text()
+    assert "scipy/optimize" in Path(f"/proc/{server.process.pid}/maps").read_text()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        found = serving_processes(server)
+        maps = [_maps(pid) for pid in found]
+        if len(found) == 3 and all("scipy/optimize" in m for m in maps):
+            break
+        time.sleep(0.1)
+    assert len(found) == 3, server.log_tail()
+    assert all("scipy/optimize" in m for m in maps)
+
+
+def _maps(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/maps").read_text()
+    except FileNotFoundError:  # it has just exited
+        return ""
+
+
+def test_a_process_that_gives_way_passes_its_kept_connection_on(server: LiveServer) -> None:
+    """Asked to give way (``RETIRE``), a serving process answers the request in hand and
+    passes its connection to the keeper instead of closing it, and another takes its
+    place."""
+    size = sized_for(1.5)
+    kept = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    assert _get(kept, "ASK {}").status == 200
+    local = kept.sock.getsockname()
+    kept.request("GET", f"/sparql?{urlencode({'query': counting(size)})}", headers=JSON_ACCEPT)
+    time.sleep(0.5)  # the query is being evaluated
+    before = serving_processes(server)
+    for pid in before:
+        os.kill(pid, RETIRE)
+    response = kept.getresponse()
+    assert response.status == 200
+    assert response.getheader("Connection") != "close"
+    assert json.loads(response.read())["results"]["bindings"][0]["n"]["value"] == str(size**3)
+    assert _get(kept, "ASK {}").status == 200
+    assert kept.sock.getsockname() == local  # the same connection, served by another process
+    kept.close()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and len(serving_processes(server) - before) < 3:
+        time.sleep(0.1)
+    assert len(serving_processes(server) - before) == 3, server.log_tail()
+
+
+class _Arbiter:
+    """What ``_Gunicorn._pre_fork`` reads of gunicorn's arbiter."""
+
+    def __init__(self, workers: int) -> None:
+        self.num_workers = workers
+        self.WORKERS: dict[int, object] = {}
+
+
+def test_the_first_serving_process_does_not_wait_for_the_layout_modules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The master imports them after forking the first serving process, and asks it to
+    give way as it forks the last of the set."""
+    imported: list[bool] = []
+    signalled: list[tuple[int, int]] = []
+    monkeypatch.setattr(server_module, "layout_modules_imported", lambda: bool(imported))
+    monkeypatch.setattr(server_module, "import_layout_modules", lambda: imported.append(True))
+    monkeypatch.setattr(os, "kill", lambda pid, sig: signalled.append((pid, sig)))
+    monkeypatch.setattr(server_module, "freeze_before_fork", lambda *_: None)
+    gunicorn = _Gunicorn(Settings(store=MEMORY), None)
+    arbiter = _Arbiter(3)
+    for pid in (101, 102, 103):
+        gunicorn._pre_fork(arbiter, None)
+        if pid == 101:
+            assert not imported  # the first one is forked without them
+        arbiter.WORKERS[pid] = object()
+    assert imported == [True]
+    assert signalled == [(101, RETIRE)]
+    del arbiter.WORKERS[101]  # it gave way; its replacement changes nothing
+    gunicorn._pre_fork(arbiter, None)
+    assert imported == [True]
+    assert signalled == [(101, RETIRE)]
 
 
 def test_the_master_imports_the_layout_modules_while_the_writer_starts(
@@ -222,6 +299,8 @@ def test_the_master_imports_the_layout_modules_while_the_writer_starts(
         assert ready.exists()  # and returned only once it was ready
     finally:
         writer.wait(10)
+    server_module._before_serving(writer, None)
+    assert seen == [True]  # not waiting: imported once a serving process is forked
 
 
 def test_the_master_freezes_its_objects_before_each_fork() -> None:

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from pyoxigraph import QuerySolutions, Store
 
 from civicgraph.webapp.slots import Slots
 from civicgraph.webapp.watchdog import NICE_STEPS, Watchdog
-from tests.live import LiveServer, group_stats
+from tests.live import LiveServer, counting, group_stats, sized_for
 
 #: The evaluation's time limit, seconds (the test's clock moves by hand within it).
 LIMIT = 60.0
@@ -102,22 +101,6 @@ def test_a_process_that_may_not_get_its_priority_back_is_asked_to_exit(
     assert process.wait(timeout=10) == -signal.SIGTERM
 
 
-def _counting(size: int) -> str:
-    """A query that counts ``size`` cubed rows: its time grows with ``size`` alone."""
-    values = " ".join(map(str, range(size)))
-    joined = " ".join(f"VALUES ?{name} {{ {values} }}" for name in "abc")
-    return f"SELECT (COUNT(*) AS ?n) WHERE {{ {joined} }}"
-
-
-def _sized_for(seconds: float) -> int:
-    """The ``_counting`` size that takes about ``seconds`` on this machine now."""
-    started = time.perf_counter()
-    solutions = Store().query(_counting(150))
-    assert isinstance(solutions, QuerySolutions)
-    list(solutions)
-    return int(150 * (seconds / (time.perf_counter() - started)) ** (1 / 3))
-
-
 def _niced_and_pids(server: LiveServer) -> tuple[list[int], set[int]]:
     """The nice value of each process of the server, and their ids."""
     assert server.process is not None
@@ -130,7 +113,7 @@ def test_an_unprivileged_server_replaces_the_process_of_a_long_query(tmp_path: P
     raise priorities), the serving process that ran a long query answers in full,
     exits, and a fresh one takes its place: no process is left at a lower priority."""
     limit = 6.0  # the query runs about half of it: past the first step, not to the limit
-    size = _sized_for(limit / 2)
+    size = sized_for(limit / 2)
     prefix = ("setpriv", "--bounding-set=-sys_nice") if os.geteuid() == 0 else ()
     env = {"CIVICGRAPH_QUERY_TIMEOUT": str(limit), "CIVICGRAPH_LOAD_BUNDLED": "false"}
     server = LiveServer(tmp_path / "store", env=env, prefix=prefix).start()
@@ -138,7 +121,7 @@ def test_an_unprivileged_server_replaces_the_process_of_a_long_query(tmp_path: P
         _, before = _niced_and_pids(server)
         answer = requests.get(
             server.url + "/sparql",
-            params={"query": _counting(size)},
+            params={"query": counting(size)},
             headers={"Accept": "application/sparql-results+json"},
             timeout=limit * 3,
         )

@@ -7,6 +7,7 @@ Large views get positions computed here, so the browser need not simulate them.
 """
 
 import importlib
+import sys
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,11 @@ def import_layout_modules() -> None:
     """
     for name in LAYOUT_MODULES:
         importlib.import_module(name)
+
+
+def layout_modules_imported() -> bool:
+    """Whether this process has the layout modules (``import_layout_modules``)."""
+    return all(name in sys.modules for name in LAYOUT_MODULES)
 
 
 @dataclass(frozen=True)

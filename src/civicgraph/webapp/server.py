@@ -25,6 +25,7 @@ Every process that parses or evaluates request text leaves the network as it sta
 writer as it starts.
 """
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -47,7 +48,7 @@ from civicgraph.config import Settings
 from civicgraph.dataset.loader import LoadReport, load_bundled
 from civicgraph.dataset.versions import WRITE_TOKEN, log_for
 from civicgraph.errors import CivicgraphError, StoreError
-from civicgraph.network.views import import_layout_modules
+from civicgraph.network.views import import_layout_modules, layout_modules_imported
 from civicgraph.store import MEMORY, GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.isolation import Isolation, isolate_network
@@ -63,7 +64,7 @@ from civicgraph.webapp.settle import Settler
 from civicgraph.webapp.slots import Slots
 from civicgraph.webapp.state import current_store
 from civicgraph.webapp.watchdog import Watchdog
-from civicgraph.webapp.worker import ClientSocket, ServingWorker
+from civicgraph.webapp.worker import RETIRE, ClientSocket, ServingWorker
 
 #: How long the writer may take to open the store and load the bundled data.
 WRITER_START_TIMEOUT: Final = 600.0
@@ -150,14 +151,15 @@ def _wait_for_writer(child: subprocess.Popen[bytes], ready: Path) -> None:
 
 
 def _before_serving(writer: subprocess.Popen[bytes], ready: Path | None) -> None:
-    """What the master does once the writer is started and before it forks.
+    """What the master does once the writer is started and before it forks: wait for
+    the writer's socket (``ready``), if given.
 
-    The layout modules are imported first, for one copy shared by the serving
-    processes, while the writer starts: a start pays for the longer of the two, not
-    both. Then it waits for the writer's socket (``ready``), if given.
+    While it waits, it imports the layout modules, for one copy shared by the serving
+    processes: a start then pays for the longer of the two, not both. Otherwise they
+    wait until the first serving process is forked (``_Gunicorn._pre_fork``).
     """
-    import_layout_modules()
     if ready is not None:
+        import_layout_modules()
         _wait_for_writer(writer, ready)
 
 
@@ -182,6 +184,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         arrival = Arrival.for_limits((settings.query_body_limit, JSON_LIMIT))
         self.handoff = Handoff(arrival) if runtime else None
         self.app: Flask | None = None
+        #: Serving processes forked before the master imported the layout modules.
+        self._early: set[int] = set()
         super().__init__()
 
     def load_config(self) -> None:
@@ -196,7 +200,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("graceful_timeout", int(self.settings.query_timeout) + GRACE_SECONDS)
         self.cfg.set("accesslog", "-" if self.settings.access_log else None)
         self.cfg.set("limit_request_line", 8190)
-        self.cfg.set("pre_fork", freeze_before_fork)
+        self.cfg.set("pre_fork", self._pre_fork)
         self.cfg.set("post_fork", self._post_fork)
         self.cfg.set("worker_exit", self._worker_exit)
         self.cfg.set("child_exit", self._child_exit)
@@ -216,6 +220,26 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         else:
             self.app = _serving_app(self.settings, self.runtime, self.slots)
         return self.app
+
+    def _pre_fork(self, arbiter: Any, worker: Any) -> None:
+        """In the master, before it forks a serving process.
+
+        The first one is forked before the master imports the layout modules (about
+        0.6 s of a start), so that the first answer does not wait for them; the others
+        after, sharing one copy. As the last of the set is forked, the processes forked
+        without them are asked to give way (``RETIRE``: each ends its request, passes
+        its connection to the keeper and exits, and gunicorn forks another), so no
+        process holds a copy of its own for long.
+        """
+        if arbiter.WORKERS and not layout_modules_imported():
+            import_layout_modules()
+            self._early = set(arbiter.WORKERS)
+        if self._early and len(arbiter.WORKERS) + 1 >= arbiter.num_workers:
+            for pid in self._early & arbiter.WORKERS.keys():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, RETIRE)
+            self._early = set()
+        freeze_before_fork(arbiter, worker)
 
     def _post_fork(self, _arbiter: Any, worker: Any) -> None:
         """In the worker, before it has a thread or the store: leave the network.

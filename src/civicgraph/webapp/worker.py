@@ -23,6 +23,7 @@ import contextlib
 import errno
 import os
 import select
+import signal
 import socket
 import time
 from collections.abc import Sequence
@@ -49,6 +50,9 @@ LINGER_SECONDS: Final = 0.002
 #: How many requests in a row a serving process takes from one connection while other
 #: clients wait: a few save the round trip through the master, more would be unfair.
 IN_A_ROW: Final = 8
+#: The signal that asks a serving process to give way to a new one: it ends its
+#: request, passes a kept connection to the keeper instead of closing it, and exits.
+RETIRE: Final = signal.SIGUSR2
 #: The longest the reads of a request's head may wait for the client together,
 #: seconds. A head that arrived whole (the usual case) is read without waiting.
 HEAD_SECONDS: Final = 1.0
@@ -86,6 +90,8 @@ class ClientSocket:
         self._first = True
         #: Set once the answer is sent, when the connection may serve another request.
         self.keep = False
+        #: Whether this process may wait for the next request itself (``LINGER_SECONDS``).
+        self.linger = True
         #: Set at the close when the client's next request is already here.
         self.reused = False
         #: Set once the request was read to its end: then the close need not drain.
@@ -146,7 +152,7 @@ class ClientSocket:
         self._flush()
         if self._spool is not None and self._passed_on(self._spool):
             return
-        if self.keep and self._next_request_first():
+        if self.keep and self.linger and self._next_request_first():
             self.reused = self._done = True
             return
         if self.keep and self._handoff is not None and self._handoff.give(self._sock):
@@ -264,6 +270,9 @@ def _bodiless(req: Any) -> bool:
 class ServingWorker(SyncWorker):  # type: ignore[misc]
     """gunicorn's sync worker, one request at a time, connections kept by the master."""
 
+    #: Set by ``RETIRE``: this process ends once its request is answered.
+    retiring = False
+
     @property
     def handoff(self) -> Handoff | None:
         """The channels to the master's keeper (None when serving without one)."""
@@ -366,7 +375,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             finally:  # after the answer is sent: closing may settle the process's memory
                 if hasattr(body, "close"):
                     body.close()
-            client.keep = self.alive
+            self._keep(client, True)
         except OSError as exc:
             _socket_error(self.log, exc)
         except Exception as exc:
@@ -431,4 +440,20 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             if body is not None and hasattr(body, "close"):
                 body.close()
         client.read_whole = _bodiless(req)  # now: the application may have read a body
-        client.keep = reusable and not response.should_close() and self.alive
+        self._keep(client, reusable and not response.should_close())
+
+    def _keep(self, client: ClientSocket, reusable: bool) -> None:
+        """Mark a connection that may serve another request to be kept: here, while this
+        process serves on; by the keeper alone, as it gives way (``RETIRE``); not at all
+        as the server stops."""
+        client.keep = reusable and (self.alive or self.retiring)
+        client.linger = self.alive
+
+    def init_signals(self) -> None:
+        """gunicorn's signals, and ``RETIRE``."""
+        super().init_signals()
+        signal.signal(RETIRE, self._retire)
+        signal.siginterrupt(RETIRE, False)
+
+    def _retire(self, _signal: int, _frame: Any) -> None:
+        self.retiring, self.alive = True, False
