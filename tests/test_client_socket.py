@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from civicgraph.webapp.worker import HEAD_SECONDS, ClientSocket
+from civicgraph.webapp.worker import HEAD_SECONDS, KEPT_SECONDS, ClientSocket
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer
 
@@ -55,6 +55,48 @@ def test_bytes_the_keeper_gathered_count_as_read() -> None:
             assert client.recv(100) == b"rest"  # past what was gathered: it may pause
         finally:
             late.join()
+
+
+WHOLE = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def _after_a_pause(sent: bytes, *, elsewhere: bool = False) -> tuple[bool, float]:
+    """Close an answered, kept connection while, 0.2 s later, its client sends ``sent``
+    (or other work arrives ``elsewhere``); whether its next request is served here, and
+    how long the process waited to know."""
+    ours, theirs = socket.socketpair()
+    work, arriving = socket.socketpair()
+    with ours, theirs, work, arriving:
+        client = ClientSocket(ours, None, [work])
+        client.keep = True
+        later = threading.Timer(0.2, (arriving if elsewhere else theirs).sendall, [sent])
+        later.start()
+        started = time.monotonic()
+        try:
+            client.shutdown(socket.SHUT_RDWR)
+        finally:
+            later.join()
+        return client.reused, time.monotonic() - started
+
+
+def test_a_client_that_pauses_between_requests_is_served_here() -> None:
+    """The process that answered waits on the connection while it has nothing else to
+    do: the next request comes to it directly, not through the master."""
+    reused, waited = _after_a_pause(WHOLE)
+    assert reused
+    assert waited < KEPT_SECONDS
+
+
+def test_other_work_ends_the_wait_for_a_kept_connection_at_once() -> None:
+    reused, waited = _after_a_pause(b"c", elsewhere=True)
+    assert not reused  # the connection goes to the master; the process takes the work
+    assert waited < KEPT_SECONDS / 2
+
+
+def test_a_kept_connection_whose_next_request_is_not_whole_is_not_waited_for() -> None:
+    reused, waited = _after_a_pause(WHOLE[:20])
+    assert not reused  # the master's keeper gathers the rest
+    assert waited < KEPT_SECONDS / 2
 
 
 @pytest.mark.server

@@ -6,7 +6,8 @@ process cannot hold an idle connection itself: it answers one request at a time,
 the client's next request would wait behind whatever the process evaluates next, and
 when the watchdog kills the process at a time limit every connection it held would
 die with it. So after an answer the serving process passes the connection to the
-master (a descriptor over a Unix socket, ``SCM_RIGHTS``) and forgets it; the master's
+master (a descriptor over a Unix socket, ``SCM_RIGHTS``) and forgets it, as soon as
+other work comes or a second passes (``worker.KEPT_SECONDS``); the master's
 ``Keeper`` thread waits until the client sends again and passes the connection to
 whichever serving process is free, through a socket every serving process reads
 from, as they all accept from the listening socket. A connection idle for

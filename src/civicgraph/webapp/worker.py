@@ -44,9 +44,13 @@ from civicgraph.webapp.plainhttp import HEAD_BYTES, PlainGet, PlainResponse
 
 #: A body up to this size goes out in one piece with its response's head.
 COALESCE_BYTES: Final = 64 * 1024
-#: How long a serving process waits for a kept connection's next request itself
-#: before passing it to the master, seconds.
+#: How long a serving process waits for a new connection's request itself before
+#: passing the connection to the master, seconds.
 LINGER_SECONDS: Final = 0.002
+#: How long a serving process with nothing else to do waits for the next request on
+#: the connection it answered before passing it to the master, seconds. Any other
+#: work (a new connection, a kept one coming back, a signal) ends the wait at once.
+KEPT_SECONDS: Final = 1.0
 #: How many requests in a row a serving process takes from one connection while other
 #: clients wait: a few save the round trip through the master, more would be unfair.
 IN_A_ROW: Final = 8
@@ -71,9 +75,12 @@ class ClientSocket:
     body was not read to its end, or bytes are unread) the keeper waits for the
     client's end (``webapp/outgoing.py``), and the serving process goes on at once;
     gunicorn drains here only without a keeper. A connection marked ``keep``
-    whose client sends again within ``LINGER_SECONDS`` is served again here
+    whose client sends again within ``KEPT_SECONDS`` is served again here
     (``reused``), unless other clients wait (``others``) and this connection had its
-    ``IN_A_ROW`` turns (``turn``); otherwise it is passed to the master at that point.
+    ``IN_A_ROW`` turns (``turn``); it is passed to the master as soon as other work
+    comes first or that time passes. So a client that pauses between its requests
+    reaches the process that answered it directly, one wake-up less each time, and a
+    kept connection still never waits behind another client's evaluation.
     """
 
     def __init__(
@@ -90,7 +97,7 @@ class ClientSocket:
         self._first = True
         #: Set once the answer is sent, when the connection may serve another request.
         self.keep = False
-        #: Whether this process may wait for the next request itself (``LINGER_SECONDS``).
+        #: Whether this process may wait for the next request itself (``KEPT_SECONDS``).
         self.linger = True
         #: Set at the close when the client's next request is already here.
         self.reused = False
@@ -190,7 +197,7 @@ class ClientSocket:
     def _next_request_first(self) -> bool:
         """Whether the client sent its next request whole within the linger, and may be
         served first."""
-        ready, _, _ = select.select([self._sock, *self._others], [], [], LINGER_SECONDS)
+        ready, _, _ = select.select([self._sock, *self._others], [], [], KEPT_SECONDS)
         first = self._sock in ready and (len(ready) == 1 or self._turn < IN_A_ROW)
         arrival = self._handoff.arrival if self._handoff else Arrival()
         return first and arrival.arrived(self._sock)
@@ -330,7 +337,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
     def handle(self, listener: Any, client: socket.socket, addr: Any, read: bytes = b"") -> None:
         """Serve the connection's requests while its client sends them back to back;
         ``read`` is what the master read of the first one."""
-        others = [listener, *([self.handoff.from_master] if self.handoff else [])]
+        others = [listener, *([self.handoff.from_master] if self.handoff else []), self.PIPE[0]]
         turn = 0
         while True:
             wrapped = ClientSocket(client, self.handoff, others, turn)
