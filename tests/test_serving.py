@@ -1,5 +1,6 @@
 """The process model over real HTTP: one writer, views, the byte cap, kept-alive connections."""
 
+import contextlib
 import gc
 import http.client
 import json
@@ -107,7 +108,7 @@ def test_a_connection_is_kept_alive_between_requests(server: LiveServer) -> None
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     first = _get(connection, "ASK {}")
     local = connection.sock.getsockname()
-    time.sleep(0.3)  # idle: held by the master meanwhile, not by a serving process
+    time.sleep(0.3)  # idle: the client comes back to the process that answered it
     second = _get(connection, "ASK {}")
     assert (first.status, second.status) == (200, 200)
     assert first.getheader("Connection") == "keep-alive"
@@ -135,6 +136,35 @@ def test_a_kept_connection_survives_a_query_stopped_at_the_limit(quick: LiveServ
     assert _get(idle, "ASK {}").status == 200
     assert idle.sock.getsockname() == local
     idle.close()
+
+
+def test_a_process_serving_one_client_on_and_on_still_reports_to_the_master(
+    server: LiveServer,
+) -> None:
+    """gunicorn's master ends a serving process that has not reported within its
+    timeout (two minutes). One client whose requests the same process serves one after
+    another, pausing between them, must not keep it from reporting."""
+    kept = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    assert _get(kept, "ASK {}").status == 200
+    before = _reports(server)
+    for _ in range(6):
+        time.sleep(0.3)  # within the wait for the next request: served directly
+        assert _get(kept, "ASK {}").status == 200
+    after = _reports(server)
+    kept.close()
+    assert any(after[pid] - before[pid] > 1.0 for pid in before.keys() & after.keys())
+
+
+def _reports(server: LiveServer) -> dict[int, float]:
+    """When each serving process last reported to the master (its heartbeat file's
+    modification time, which gunicorn sets to the monotonic clock)."""
+    found = {}
+    for pid in serving_processes(server):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if "wgunicorn-" in os.readlink(fd):
+                    found[pid] = fd.stat().st_mtime
+    return found
 
 
 def test_a_request_with_a_body_closes_its_connection(server: LiveServer) -> None:

@@ -340,6 +340,10 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         others = [listener, *([self.handoff.from_master] if self.handoff else []), self.PIPE[0]]
         turn = 0
         while True:
+            # The master ends a process that has not reported for its timeout: one
+            # client served here request after request keeps this process from the
+            # loop that reports, so it reports here too.
+            self.notify()
             wrapped = ClientSocket(client, self.handoff, others, turn)
             wrapped.unread(read)
             read = b""
