@@ -16,7 +16,14 @@ from civicgraph.cli import main
 from civicgraph.dataset import loader
 from civicgraph.dataset.beside import Beside, Copied, rows_to_record
 from civicgraph.dataset.loader import record_revision
-from civicgraph.dataset.versions import Version, VersionLog, canonical_rows, fingerprint, store_at
+from civicgraph.dataset.versions import (
+    Known,
+    Version,
+    VersionLog,
+    canonical_rows,
+    fingerprint,
+    store_at,
+)
 from civicgraph.formats import Format, by_name
 from civicgraph.store import EmbeddedStore, GraphStore
 from tests.conftest import DATA
@@ -256,10 +263,12 @@ def test_rows_copied_from_other_bytes_than_the_load_read_are_not_recorded(
     loaded = loader.load_file(store, path)
     row = b"<http://example.org/a> <http://example.org/p> 1 ."
     targets, counts = {loaded.graph: 0}, {loaded.graph: 1}
-    stale = {0: Copied("0" * 64, [row])}
+    stale = {0: Copied("0" * 64, Known.of_lines(row))}
     assert rows_to_record(stale, store, targets, counts) == {}
-    fresh = {0: Copied(loader.file_hash(path), [row])}
-    assert rows_to_record(fresh, store, targets, counts) == {loaded.graph: [row]}
+    fresh = {0: Copied(loader.file_hash(path), Known.of_lines(row))}
+    assert rows_to_record(fresh, store, targets, counts) == {
+        loaded.graph: Known([row], row + b"\n")
+    }
 
 
 def test_the_in_memory_copy_has_the_rows_the_store_has(tmp_path: Path) -> None:
@@ -270,7 +279,9 @@ def test_the_in_memory_copy_has_the_rows_the_store_has(tmp_path: Path) -> None:
     store.load(path, by_name("turtle"), GRAPH)
     out = BytesIO()
     store.dump(out, by_name("ntriples"), [GRAPH])
-    assert copy.rows() == {0: Copied(loader.file_hash(path), canonical_rows(out.getvalue()))}
+    rows = canonical_rows(out.getvalue())
+    known = Known(rows, b"".join(row + b"\n" for row in rows))
+    assert copy.rows() == {0: Copied(loader.file_hash(path), known)}
     assert copy.summary() is None
 
 
@@ -348,3 +359,16 @@ def test_a_pinned_query_answers_from_its_version(start_server: Callable[..., Liv
         timeout=10,
     )
     assert refused.status_code in {400, 403}
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [],
+        [b"<http://a> <http://b> 1 ."],
+        [b"<http://a> <http://b> 1 .", b"<http://a> <http://b> 2 ."],
+    ],
+)
+def test_rows_passed_joined_give_the_state_file_a_record_writes(rows: list[bytes]) -> None:
+    """The second process passes a graph's rows joined; the state file is not joined again."""
+    assert Known.of_lines(b"\n".join(rows)) == (rows, b"".join(row + b"\n" for row in rows))

@@ -97,7 +97,7 @@ def _record_version(
     files: tuple[Path, ...],
     *,
     bundled: bool,
-    known_rows: dict[str, list[bytes]],
+    known_rows: dict[str, versions.Known],
 ) -> None:
     """Record the load as a dataset version."""
     names = ", ".join([*(["the bundled data"] if bundled else []), *(p.name for p in files)])

@@ -25,7 +25,7 @@ from pathlib import Path
 from pyoxigraph import RdfFormat, Store
 
 from civicgraph.dataset import loader, validation
-from civicgraph.dataset.versions import canonical_rows
+from civicgraph.dataset.versions import Known, canonical_rows
 from civicgraph.errors import CivicgraphError
 from civicgraph.store import GraphStore
 
@@ -35,7 +35,7 @@ class Copied:
     """One file as the second process read it: its bytes' SHA-256, its graph's rows."""
 
     sha256: str
-    rows: list[bytes]
+    known: Known
 
 
 #: How much the second process's nice value is raised. The load is what the command
@@ -126,7 +126,7 @@ class Beside:
 
 def rows_to_record(
     found: dict[int, Copied], store: GraphStore, targets: dict[str, int], counts: dict[str, int]
-) -> dict[str, list[bytes]]:
+) -> dict[str, Known]:
     """The loaded graphs' rows from the copy (``Beside.rows``), for the version record.
 
     A graph is left out, and read back from the store instead, unless the copy read
@@ -139,8 +139,8 @@ def rows_to_record(
         copied, record = found.get(index), records.get(graph)
         if copied is None or record is None or copied.sha256 != record.sha256:
             continue
-        if len(copied.rows) == counts.get(graph):
-            known[graph] = copied.rows
+        if len(copied.known.rows) == counts.get(graph):
+            known[graph] = copied.known
     return known
 
 
@@ -177,7 +177,7 @@ def _read(path: Path, sha256: str) -> Copied:
     """A file's rows as the process wrote them; the file goes at once (it may be big)."""
     blob = path.read_bytes()
     path.unlink()
-    return Copied(sha256, blob.split(b"\n") if blob else [])
+    return Copied(sha256, Known.of_lines(blob))
 
 
 def _rows(data: Store, index: int) -> bytes:

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from pyoxigraph import (
     CanonicalizationAlgorithm,
@@ -164,6 +164,20 @@ def _canonical(data: bytes) -> bytes:
     return serialize(found, format=RdfFormat.N_QUADS) or b""
 
 
+class Known(NamedTuple):
+    """A graph's ``canonical_rows`` that a caller already has, with its state file."""
+
+    rows: list[bytes]
+    #: The state file's bytes (``_state_bytes(rows)``).
+    state: bytes
+
+    @classmethod
+    def of_lines(cls, joined: bytes) -> "Known":
+        """From the rows joined by newlines, as a second process passes them: the state
+        file is those bytes and a newline, not a second join of a million rows."""
+        return cls(joined.split(b"\n"), joined + b"\n") if joined else cls([], b"")
+
+
 def _state_bytes(rows: list[bytes]) -> bytes:
     """A graph's state file: its rows, one per line."""
     return b"\n".join(rows) + b"\n" if rows else b""
@@ -172,6 +186,16 @@ def _state_bytes(rows: list[bytes]) -> bytes:
 def _digest(rows: list[bytes]) -> str:
     """A graph's content hash: the SHA-256 of its state file."""
     return hashlib.sha256(_state_bytes(rows)).hexdigest()
+
+
+def _rows_and_state(
+    store: GraphStore, graph: str, known: Mapping[str, Known]
+) -> tuple[list[bytes], bytes]:
+    """A graph's rows and state file: as the caller knows them, or read from the store."""
+    if graph in known:
+        return known[graph]
+    rows = _graph_rows(store, graph)
+    return rows, _state_bytes(rows)
 
 
 def _compare(old: list[bytes], new: list[bytes]) -> tuple[list[bytes], list[bytes]]:
@@ -262,12 +286,12 @@ class VersionLog:
         *,
         who: str,
         action: str,
-        known_rows: Mapping[str, list[bytes]] | None = None,
+        known_rows: Mapping[str, Known] | None = None,
     ) -> Version | None:
         """Compare the store with the last recorded state; log a version if it changed.
 
-        ``known_rows`` holds graphs' ``canonical_rows`` that the caller already has (a
-        load's in-memory copy of its files). Of the other graphs, only those a write
+        ``known_rows`` holds graphs' rows that the caller already has (a load's
+        in-memory copy of its files). Of the other graphs, only those a write
         through civicgraph may have changed since the last record are read back
         (``_untouched``): reading a graph takes seconds per million triples.
         """
@@ -281,8 +305,7 @@ class VersionLog:
                 if key in known and key in current and key not in given and untouched(key):
                     graphs[key] = known[key]
                     continue
-                rows = [] if key not in current else given.get(key) or _graph_rows(store, key)
-                state = _state_bytes(rows)
+                rows, state = _rows_and_state(store, key, given) if key in current else ([], b"")
                 digest = hashlib.sha256(state).hexdigest()
                 if digest != known.get(key, _EMPTY_HASH):
                     plus, minus = _compare(self._state_rows(key), rows)
@@ -481,7 +504,7 @@ def record_quietly(
     *,
     who: str,
     action: str,
-    known_rows: Mapping[str, list[bytes]] | None = None,
+    known_rows: Mapping[str, Known] | None = None,
 ) -> None:
     """Record a version after a write that already happened; a failing log only warns.
 
