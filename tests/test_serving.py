@@ -5,6 +5,7 @@ import gc
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +16,9 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from gunicorn.config import Config
+from gunicorn.glogging import Logger
+from gunicorn.workers.sync import SyncWorker
 
 from bench.peers import group_memory
 from civicgraph.config import Settings
@@ -24,7 +28,7 @@ from civicgraph.store.writer import reopened
 from civicgraph.webapp import server as server_module
 from civicgraph.webapp.keeper import IDLE_SECONDS, SWEEP_SECONDS
 from civicgraph.webapp.server import GRACE_SECONDS, _Gunicorn, freeze_before_fork
-from civicgraph.webapp.worker import RETIRE
+from civicgraph.webapp.worker import RETIRE, ServingWorker
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer, counting, serving_processes, sized_for
 from tests.test_guard import ENDLESS
@@ -367,3 +371,28 @@ def test_a_server_stops_without_tracebacks(tmp_path: Path) -> None:
 def test_a_stop_waits_for_answers_in_flight_no_longer_than_the_time_limit() -> None:
     settings = Settings(store=MEMORY, query_timeout=7.0)
     assert _Gunicorn(settings, None).cfg.graceful_timeout == 7 + GRACE_SECONDS
+
+
+def test_gunicorns_start_up_keeps_the_retire_handler_set_at_the_fork() -> None:
+    """A serving process takes ``RETIRE`` from the fork on: gunicorn's own start-up,
+    which resets its signals, must not drop one sent meanwhile."""
+    cfg = Config()
+    worker = ServingWorker(1, os.getpid(), [], None, 30, cfg, Logger(cfg))
+    saved = {s: signal.getsignal(s) for s in (*SyncWorker.SIGNALS, RETIRE)}
+    worker.PIPE = os.pipe()
+    for fd in worker.PIPE:
+        os.set_blocking(fd, False)
+    try:
+        worker.listen_for_retire()
+        worker.init_signals()
+        assert signal.getsignal(RETIRE) == worker._retire
+        os.kill(os.getpid(), RETIRE)
+        assert worker.retiring
+        assert not worker.alive
+    finally:
+        signal.set_wakeup_fd(-1)
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+        for fd in worker.PIPE:
+            os.close(fd)
+        worker.tmp.close()

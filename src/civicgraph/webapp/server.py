@@ -248,6 +248,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         too); the query workers it starts inherit its namespace. A remote store needs the
         network, so then the SERVICE/LOAD check on the text is the only guard.
         """
+        if isinstance(worker, ServingWorker):
+            worker.listen_for_retire()
         if self.settings.is_remote:
             isolation = Isolation(False, "the store is remote; SERVICE and LOAD are refused")
         else:

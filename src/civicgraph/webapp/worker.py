@@ -279,6 +279,10 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
 
     #: Set by ``RETIRE``: this process ends once its request is answered.
     retiring = False
+    #: The signals gunicorn resets as the process starts, but ``RETIRE``: its handler
+    #: is set as soon as the process is forked (``listen_for_retire``), so that one
+    #: sent meanwhile is not lost.
+    SIGNALS = tuple(s for s in SyncWorker.SIGNALS if s != RETIRE)
 
     @property
     def handoff(self) -> Handoff | None:
@@ -460,9 +464,8 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         client.keep = reusable and (self.alive or self.retiring)
         client.linger = self.alive
 
-    def init_signals(self) -> None:
-        """gunicorn's signals, and ``RETIRE``."""
-        super().init_signals()
+    def listen_for_retire(self) -> None:
+        """Take ``RETIRE`` from now on; the first thing a forked serving process does."""
         signal.signal(RETIRE, self._retire)
         signal.siginterrupt(RETIRE, False)
 
