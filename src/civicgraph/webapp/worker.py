@@ -4,8 +4,9 @@
 cheap query: a response's head goes out with its body in one segment; the close
 does not wait a round trip for the client when the request was read whole; and a
 connection the client wants kept open goes to the master's keeper
-(``webapp/keeper.py``) after the answer instead of being closed, and comes back to
-whichever serving process is free when the client sends again.
+(``webapp/keeper.py``) after the answer instead of being closed (once other work
+comes, or ``KEPT_SECONDS`` pass with none), and comes back to whichever serving
+process is free when the client sends again.
 
 It reads a request only once it has arrived (``webapp/arrival.py``): a new
 connection whose request is not there within ``LINGER_SECONDS`` goes to the keeper
