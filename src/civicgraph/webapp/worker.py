@@ -345,10 +345,6 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         others = [listener, *([self.handoff.from_master] if self.handoff else []), self.PIPE[0]]
         turn = 0
         while True:
-            # The master ends a process that has not reported for its timeout: one
-            # client served here request after request keeps this process from the
-            # loop that reports, so it reports here too.
-            self.notify()
             wrapped = ClientSocket(client, self.handoff, others, turn)
             wrapped.unread(read)
             read = b""
@@ -356,6 +352,11 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
                 super().handle(listener, wrapped, addr)
             if not wrapped.reused:
                 return
+            # The master ends a process that has not reported for its timeout. gunicorn's
+            # loop reports before each connection it takes; one client served here
+            # request after request keeps this process from that loop, so it reports
+            # before each request after the first.
+            self.notify()
             turn += 1
 
     def _answer_plain(self, listener: Any, client: ClientSocket, addr: Any) -> bool:
