@@ -142,6 +142,26 @@ def test_a_kept_connection_survives_a_query_stopped_at_the_limit(quick: LiveServ
     idle.close()
 
 
+def test_the_log_says_why_a_process_was_stopped_not_that_memory_ran_out(
+    quick: LiveServer,
+) -> None:
+    """gunicorn reports a process killed by SIGKILL as "Perhaps out of memory?"; the
+    watchdog's own line says which limit the query met, and gunicorn's is left out."""
+    reason = "its query ran past its time limit"
+    before = quick.log.read_text(errors="replace").count(reason)
+    stopped = requests.get(f"{quick.url}/sparql", params={"query": ENDLESS}, timeout=30)
+    assert stopped.status_code == 503
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        log = quick.log.read_text(errors="replace")
+        if log.count(reason) > before and "Booting worker" in log[log.rfind(reason) :]:
+            break  # logged, reaped and replaced
+        time.sleep(0.1)
+    else:
+        pytest.fail(quick.log_tail())
+    assert "Perhaps out of memory" not in log, quick.log_tail()
+
+
 def test_a_process_serving_one_client_on_and_on_still_reports_to_the_master(
     server: LiveServer,
 ) -> None:

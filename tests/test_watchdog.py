@@ -1,5 +1,6 @@
 """The watchdog's priorities, over a real slot table and a real evaluating process."""
 
+import logging
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 import requests
 
 from civicgraph.webapp.slots import Slots
-from civicgraph.webapp.watchdog import NICE_STEPS, Watchdog
+from civicgraph.webapp.watchdog import NICE_STEPS, KnownKills, Watchdog
 from tests.live import LiveServer, counting, group_stats, sized_for
 
 #: The evaluation's time limit, seconds (the test's clock moves by hand within it).
@@ -138,3 +139,21 @@ def test_an_unprivileged_server_replaces_the_process_of_a_long_query(tmp_path: P
         assert requests.get(server.url + "/sparql", params={"query": "ASK {}"}).ok
     finally:
         server.stop()
+
+
+def _reaped(pid: int, signal_name: str) -> logging.LogRecord:
+    """gunicorn's record of a serving process that ended by a signal."""
+    message = "Worker (pid:%s) was sent %s! Perhaps out of memory?"
+    return logging.LogRecord(
+        "gunicorn.error", logging.ERROR, "", 0, message, (pid, signal_name), None
+    )
+
+
+def test_gunicorns_guess_is_left_out_for_a_process_the_watchdog_killed_only() -> None:
+    kills = KnownKills()
+    kills.killed.add(41)
+    assert not kills.filter(_reaped(41, "SIGKILL"))
+    assert kills.filter(_reaped(41, "SIGKILL")), "a pid is left out once, then reused"
+    assert kills.filter(_reaped(42, "SIGKILL")), "the kernel's kills are still reported"
+    other = logging.LogRecord("gunicorn.error", logging.INFO, "", 0, "Booting worker", (), None)
+    assert kills.filter(other)

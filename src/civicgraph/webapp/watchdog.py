@@ -12,6 +12,10 @@ then starts a new serving process; the others never noticed.
 Where ``pidfd_getfd`` is missing the process is still killed at the limit; its client
 sees the connection close instead of the 503.
 
+Each stop is logged with its reason, and gunicorn's own line for that process ("was
+sent SIGKILL! Perhaps out of memory?") is left out of the log (``KnownKills``): an
+operator reading it would look for a memory problem where a query met its limit.
+
 The same thread lowers the priority of an evaluation as it nears its limit
 (``NICE_STEPS``): on a machine with a core per serving process, a query that runs
 to its limit would otherwise take a core from the clients whose queries take
@@ -26,6 +30,7 @@ its nice value) is asked to exit after its answer, and gunicorn starts a new one
 
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import socket
@@ -34,6 +39,7 @@ import time
 from pathlib import Path
 from typing import Final
 
+from civicgraph.config import MIB
 from civicgraph.webapp.slots import Evaluation, Slots
 
 #: How often the table is read, seconds: the precision of both limits.
@@ -45,6 +51,11 @@ SEND_TIMEOUT: Final = 2.0
 NICE_STEPS: Final = ((0.25, 5), (0.5, 10), (0.75, 15))
 _PIDFD_GETFD: Final = 438  # the same number on every Linux architecture
 _LIBC = ctypes.CDLL(None, use_errno=True)
+#: The master's log, where gunicorn reports the processes it reaps.
+_MASTER_LOG: Final = "gunicorn.error"
+_log = logging.getLogger(_MASTER_LOG)
+#: gunicorn's line for a serving process that ended by a signal (``Arbiter.reap_workers``).
+_REAPED: Final = "Worker (pid:%s) was sent %s!"
 
 
 def resident(pid: int) -> int:
@@ -80,11 +91,35 @@ def _send(client: socket.socket, response: bytes) -> None:
         client.close()
 
 
+class KnownKills(logging.Filter):
+    """Leaves out gunicorn's report of a process the watchdog killed (it logged why).
+
+    Any other process killed (by the kernel's out-of-memory killer, say) is still
+    reported; should gunicorn word its report otherwise, it is reported too.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The processes killed at a limit and not yet reaped.
+        self.killed: set[int] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for gunicorn's report of a process in ``killed`` (which it leaves)."""
+        if not str(record.msg).startswith(_REAPED) or not isinstance(record.args, tuple):
+            return True
+        pid = record.args[0] if record.args else None
+        if pid in self.killed:
+            self.killed.discard(pid)
+            return False
+        return True
+
+
 class Watchdog:
     """The master's thread that stops evaluations past their limits."""
 
     def __init__(self, slots: Slots) -> None:
         self.slots = slots
+        self.kills = KnownKills()
         self._thread = threading.Thread(target=self._run, name="query watchdog", daemon=True)
         #: When each evaluation running was first seen.
         self._seen: dict[Evaluation, float] = {}
@@ -93,6 +128,7 @@ class Watchdog:
 
     def start(self) -> None:
         """Start watching (in the master, once it is ready)."""
+        _log.addFilter(self.kills)
         self._thread.start()
 
     def _run(self) -> None:
@@ -155,8 +191,22 @@ class Watchdog:
             return
         client = take_socket(found.owner, found.client)
         response = self.slots.response(found.index, overran)
+        self.kills.killed.add(found.owner)  # before the kill: gunicorn may reap it at once
         with contextlib.suppress(ProcessLookupError):
             os.kill(found.owner, signal.SIGKILL)
         self.slots.stopped(found.index)
         if client is not None:
             _send(client, response)
+        _log.warning(_stop_reason(found, overran))
+
+
+def _stop_reason(found: Evaluation, overran: bool) -> str:
+    """The log line for a stopped evaluation: which process, and which limit."""
+    if overran:
+        limit = "ran past its time limit"
+    else:
+        limit = f"grew past its memory budget ({found.resident_limit // MIB:,} MiB)"
+    return (
+        f"Stopped serving process {found.owner}: its query {limit}; its client got a 503, "
+        "and a new process takes its place"
+    )
