@@ -2,7 +2,6 @@
 
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import requests
 
 from civicgraph.webapp.slots import Slots
 from civicgraph.webapp.watchdog import NICE_STEPS, KnownKills, Watchdog
+from civicgraph.webapp.worker import RETIRE
 from tests.live import LiveServer, counting, group_stats, sized_for
 
 #: The evaluation's time limit, seconds (the test's clock moves by hand within it).
@@ -99,7 +99,7 @@ def test_a_process_that_may_not_get_its_priority_back_is_asked_to_exit(
     monkeypatch.setattr(os, "setpriority", unprivileged)
     _end_evaluation(process)
     watchdog.watch(now + LIMIT * 0.6)
-    assert process.wait(timeout=10) == -signal.SIGTERM
+    assert process.wait(timeout=10) == -RETIRE
 
 
 def _niced_and_pids(server: LiveServer) -> tuple[list[int], set[int]]:

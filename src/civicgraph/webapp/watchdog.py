@@ -25,7 +25,8 @@ priority: a lower one for any query that runs past a quarter of a second made
 queries of a few seconds run into their limit on a busy machine. An idle machine
 runs every query as fast as before; the priority is given back when the evaluation
 ends, and a process that may not take it back (an unprivileged server cannot lower
-its nice value) is asked to exit after its answer, and gunicorn starts a new one.
+its nice value) is asked to give way (``worker.RETIRE``): it exits after its answer,
+passing a kept connection to the keeper, and gunicorn starts a new one.
 """
 
 import contextlib
@@ -41,6 +42,7 @@ from typing import Final
 
 from civicgraph.config import MIB
 from civicgraph.webapp.slots import Evaluation, Slots
+from civicgraph.webapp.worker import RETIRE
 
 #: How often the table is read, seconds: the precision of both limits.
 PERIOD: Final = 0.02
@@ -170,7 +172,7 @@ class Watchdog:
             os.setpriority(os.PRIO_PROCESS, ended.owner, 0)
         except PermissionError:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(ended.owner, signal.SIGTERM)  # gunicorn: exit once idle
+                os.kill(ended.owner, RETIRE)  # exit after the answer, kept connection passed on
         except ProcessLookupError:
             pass  # stopped at a limit, or gone
 
