@@ -141,6 +141,9 @@ def test_an_unprivileged_server_replaces_the_process_of_a_long_query(tmp_path: P
         server.stop()
 
 
+_REASON = "Stopped serving process 41: its query ran past its time limit"
+
+
 def _reaped(pid: int, signal_name: str) -> logging.LogRecord:
     """gunicorn's record of a serving process that ended by a signal."""
     message = "Worker (pid:%s) was sent %s! Perhaps out of memory?"
@@ -151,9 +154,22 @@ def _reaped(pid: int, signal_name: str) -> logging.LogRecord:
 
 def test_gunicorns_guess_is_left_out_for_a_process_the_watchdog_killed_only() -> None:
     kills = KnownKills()
-    kills.killed.add(41)
+    kills.reasons[41] = _REASON
     assert not kills.filter(_reaped(41, "SIGKILL"))
-    assert kills.filter(_reaped(41, "SIGKILL")), "a pid is left out once, then reused"
+    assert kills.filter(_reaped(41, "SIGSEGV")), "another signal is its own report"
     assert kills.filter(_reaped(42, "SIGKILL")), "the kernel's kills are still reported"
     other = logging.LogRecord("gunicorn.error", logging.INFO, "", 0, "Booting worker", (), None)
     assert kills.filter(other)
+
+
+def test_the_reason_is_logged_once_the_process_is_reaped_and_only_once(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    watchdog = Watchdog(Slots(tmp_path / "slots", 1))
+    watchdog.kills.reasons[41] = _REASON
+    with caplog.at_level(logging.WARNING, logger="gunicorn.error"):
+        watchdog.reaped(41)
+        watchdog.reaped(41)
+        watchdog.reaped(42)
+    assert [r.getMessage() for r in caplog.records] == [_REASON]
+    assert not watchdog.kills.reasons

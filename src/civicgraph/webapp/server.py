@@ -186,6 +186,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.app: Flask | None = None
         #: Serving processes forked before the master imported the layout modules.
         self._early: set[int] = set()
+        #: The master's watchdog, once it is ready (``_when_ready``).
+        self.watchdog: Watchdog | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -267,14 +269,18 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def _when_ready(self, _arbiter: Any) -> None:
         """In the master, once it listens: start the watchdog and the keep-alive keeper."""
         if self.slots is not None:
-            Watchdog(self.slots).start()
+            self.watchdog = Watchdog(self.slots)
+            self.watchdog.start()
         if self.handoff is not None:
             Keeper(self.handoff).start()
 
     def _child_exit(self, _arbiter: Any, worker: Any) -> None:
-        """In the master, when a serving process has gone: free its slot."""
+        """In the master, when a serving process has gone: free its slot, and say why
+        the watchdog killed it, if it did."""
         if self.slots is not None:
             self.slots.release(worker.pid)
+        if self.watchdog is not None:
+            self.watchdog.reaped(worker.pid)
 
 
 def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:

@@ -12,9 +12,12 @@ then starts a new serving process; the others never noticed.
 Where ``pidfd_getfd`` is missing the process is still killed at the limit; its client
 sees the connection close instead of the 503.
 
-Each stop is logged with its reason, and gunicorn's own line for that process ("was
-sent SIGKILL! Perhaps out of memory?") is left out of the log (``KnownKills``): an
-operator reading it would look for a memory problem where a query met its limit.
+Each stop is logged with its reason once gunicorn has reaped the process
+(``Watchdog.reaped``, on the master's main thread: a line written by this thread as
+gunicorn forks could leave the new process's copy of the log's lock held), and
+gunicorn's own line for it ("was sent SIGKILL! Perhaps out of memory?") is left out
+(``KnownKills``): an operator reading it would look for a memory problem where a query
+met its limit.
 
 The same thread lowers the priority of an evaluation as it nears its limit
 (``NICE_STEPS``): on a machine with a core per serving process, a query that runs
@@ -94,26 +97,26 @@ def _send(client: socket.socket, response: bytes) -> None:
 
 
 class KnownKills(logging.Filter):
-    """Leaves out gunicorn's report of a process the watchdog killed (it logged why).
+    """Leaves out gunicorn's report of a process the watchdog killed (``reaped`` says why).
 
-    Any other process killed (by the kernel's out-of-memory killer, say) is still
-    reported; should gunicorn word its report otherwise, it is reported too.
+    Any other process killed (by the kernel's out-of-memory killer, say) or ended by
+    another signal is still reported; should gunicorn word its report otherwise, it is
+    reported too.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        #: The processes killed at a limit and not yet reaped.
-        self.killed: set[int] = set()
+        #: Why each process killed at a limit and not yet reaped was killed, by pid.
+        self.reasons: dict[int, str] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """False for gunicorn's report of a process in ``killed`` (which it leaves)."""
-        if not str(record.msg).startswith(_REAPED) or not isinstance(record.args, tuple):
+        """False for gunicorn's report of a SIGKILL of a process in ``reasons``."""
+        args = record.args
+        if not str(record.msg).startswith(_REAPED) or not isinstance(args, tuple):
             return True
-        pid = record.args[0] if record.args else None
-        if pid in self.killed:
-            self.killed.discard(pid)
-            return False
-        return True
+        if len(args) < 2 or not isinstance(args[0], int):
+            return True
+        return not (args[1] == "SIGKILL" and args[0] in self.reasons)
 
 
 class Watchdog:
@@ -133,10 +136,20 @@ class Watchdog:
         _log.addFilter(self.kills)
         self._thread.start()
 
+    def reaped(self, pid: int) -> None:
+        """Log why a process that gunicorn reaped was killed, if the watchdog killed it
+        (called on the master's main thread, after gunicorn's own report)."""
+        reason = self.kills.reasons.pop(pid, None)
+        if reason is not None:
+            _log.warning(reason)
+
     def _run(self) -> None:
         while True:
             time.sleep(PERIOD)
-            self.watch(time.monotonic())
+            try:
+                self.watch(time.monotonic())
+            except Exception:  # one failed look must not end the limits for good
+                _log.exception("The query watchdog failed; it carries on")
 
     def watch(self, now: float) -> None:
         """One look at the table: stop what passed a limit, lower what runs long, and
@@ -171,7 +184,7 @@ class Watchdog:
         try:
             os.setpriority(os.PRIO_PROCESS, ended.owner, 0)
         except PermissionError:
-            with contextlib.suppress(ProcessLookupError):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(ended.owner, RETIRE)  # exit after the answer, kept connection passed on
         except ProcessLookupError:
             pass  # stopped at a limit, or gone
@@ -193,13 +206,13 @@ class Watchdog:
             return
         client = take_socket(found.owner, found.client)
         response = self.slots.response(found.index, overran)
-        self.kills.killed.add(found.owner)  # before the kill: gunicorn may reap it at once
+        # Before the kill: gunicorn may reap the process at once.
+        self.kills.reasons[found.owner] = _stop_reason(found, overran)
         with contextlib.suppress(ProcessLookupError):
             os.kill(found.owner, signal.SIGKILL)
         self.slots.stopped(found.index)
         if client is not None:
             _send(client, response)
-        _log.warning(_stop_reason(found, overran))
 
 
 def _stop_reason(found: Evaluation, overran: bool) -> str:
