@@ -173,3 +173,26 @@ def test_the_reason_is_logged_once_the_process_is_reaped_and_only_once(
         watchdog.reaped(42)
     assert [r.getMessage() for r in caplog.records] == [_REASON]
     assert not watchdog.kills.reasons
+
+
+def test_a_look_that_fails_does_not_end_the_watchdog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The limits hold only while the thread runs: an error in one look is logged and
+    the next look comes as usual."""
+    watchdog = Watchdog(Slots(tmp_path / "slots", 1))
+    looks: list[float] = []
+
+    def failing_once(now: float) -> None:
+        looks.append(now)
+        if len(looks) == 1:
+            raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(watchdog, "watch", failing_once)
+    with caplog.at_level(logging.ERROR, logger="gunicorn.error"):
+        watchdog.start()
+        deadline = time.monotonic() + 5
+        while len(looks) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert len(looks) >= 3
+    assert "The query watchdog failed" in caplog.text
