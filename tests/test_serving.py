@@ -28,7 +28,7 @@ from civicgraph.store.writer import reopened
 from civicgraph.webapp import server as server_module
 from civicgraph.webapp.keeper import IDLE_SECONDS, SWEEP_SECONDS
 from civicgraph.webapp.server import GRACE_SECONDS, _Gunicorn, freeze_before_fork
-from civicgraph.webapp.worker import RETIRE, ServingWorker
+from civicgraph.webapp.worker import REPORT_SECONDS, RETIRE, ServingWorker
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer, counting, serving_processes, sized_for
 from tests.test_guard import ENDLESS
@@ -416,4 +416,21 @@ def test_gunicorns_start_up_keeps_the_retire_handler_set_at_the_fork() -> None:
             signal.signal(number, handler)
         for fd in worker.PIPE:
             os.close(fd)
+        worker.tmp.close()
+
+
+def test_a_serving_process_reports_to_the_master_at_most_once_a_second() -> None:
+    """A report is a system call that gunicorn makes before every connection and a
+    serving process before every request; the master waits minutes for one."""
+    cfg = Config()
+    worker = ServingWorker(1, os.getpid(), [], None, 30, cfg, Logger(cfg))
+    try:
+        worker.notify()
+        first = worker.tmp.last_update()
+        worker.notify()
+        assert worker.tmp.last_update() == first
+        time.sleep(REPORT_SECONDS)
+        worker.notify()
+        assert worker.tmp.last_update() > first
+    finally:
         worker.tmp.close()

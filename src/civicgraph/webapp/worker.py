@@ -61,6 +61,10 @@ RETIRE: Final = signal.SIGUSR2
 #: The longest the reads of a request's head may wait for the client together,
 #: seconds. A head that arrived whole (the usual case) is read without waiting.
 HEAD_SECONDS: Final = 1.0
+#: How often a serving process reports to the master at most, seconds. The master
+#: waits minutes for a report (gunicorn's timeout); a report is a system call, which
+#: gunicorn makes before every connection and this process before every request.
+REPORT_SECONDS: Final = 1.0
 
 
 class ClientSocket:
@@ -285,11 +289,22 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
     #: sent meanwhile is not lost.
     SIGNALS = tuple(s for s in SyncWorker.SIGNALS if s != RETIRE)
 
+    #: When this process last reported to the master (``notify``).
+    _reported = float("-inf")
+
     @property
     def handoff(self) -> Handoff | None:
         """The channels to the master's keeper (None when serving without one)."""
         found: Handoff | None = getattr(self.app, "handoff", None)
         return found
+
+    def notify(self) -> None:
+        """Report to the master that this process is alive, at most every
+        ``REPORT_SECONDS``."""
+        now = time.monotonic()
+        if now - self._reported >= REPORT_SECONDS:
+            self._reported = now
+            super().notify()
 
     def run(self) -> None:
         """Wait for kept connections coming back as for new ones."""
