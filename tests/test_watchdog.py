@@ -1,4 +1,4 @@
-"""The watchdog's priorities, over a real slot table and a real evaluating process."""
+"""The watchdog's priorities, over a real slot table and a real evaluating process; its log."""
 
 import logging
 import os

@@ -370,7 +370,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             # The master ends a process that has not reported for its timeout. gunicorn's
             # loop reports before each connection it takes; one client served here
             # request after request keeps this process from that loop, so it reports
-            # before each request after the first.
+            # here too (at most every ``REPORT_SECONDS``).
             self.notify()
             turn += 1
 
