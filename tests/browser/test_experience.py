@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.conftest import TIMEOUT_MS, Watch, serve_files
 from tests.live import LiveServer
@@ -255,6 +255,42 @@ def test_query_error_names_the_prefix_and_adds_it(page: Page, workbench_server: 
     assert "PREFIX foaf: <http://xmlns.com/foaf/0.1/>" in page.evaluate(
         "document.querySelector('.CodeMirror').CodeMirror.getValue()"
     )
+
+
+def _hold_completions(page: Page) -> list[Route]:
+    """Keep the editor's completions from arriving until the test lets them go, to click first."""
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:  # a bound builtin is not accepted as a route handler
+        held.append(route)
+
+    page.route("**/query/completions*", hold)
+    return held
+
+
+def test_prefix_fix_works_before_the_completions_arrive(
+    page: Page, workbench_server: LiveServer
+) -> None:
+    held = _hold_completions(page)
+    query = "SELECT ?name WHERE { ?p foaf:name ?name }"
+    page.goto(workbench_server.url + "/query?query=" + quote(query))
+    page.get_by_role("button", name="Add PREFIX foaf: and run again").click()
+    assert len(held) == 1
+    editor_text = page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()")
+    assert editor_text.startswith("PREFIX foaf: <http://xmlns.com/foaf/0.1/>\n")
+    held[0].continue_()
+    expect(page.locator("#query-status")).to_contain_text("ms")
+
+
+def test_add_missing_prefixes_waits_for_the_completions(
+    page: Page, workbench_server: LiveServer
+) -> None:
+    held = _hold_completions(page)
+    page.goto(workbench_server.url + "/query?query=" + quote("SELECT * WHERE { ?p foaf:name ?n }"))
+    page.get_by_role("button", name="Add missing prefixes").click()
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator(".CodeMirror")).to_contain_text("PREFIX foaf: <http://xmlns.com/foaf/0.1/>")
 
 
 def test_query_error_names_a_misspelt_keyword(page: Page, workbench_server: LiveServer) -> None:

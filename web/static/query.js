@@ -63,8 +63,10 @@ const completionsLoaded = fetch(form.dataset.completions)
 
 // --- completion and prefixes ------------------------------------------------
 
-function declare(prefixes) {
-  const lines = prefixLines(prefixes.filter((p) => !declaredPrefixes(editor.getValue()).has(p)), completions.prefixes);
+// `namespaces` defaults to the completions, which may not have arrived yet; an error's fix
+// passes the namespace the server named, so the fix works however early it is clicked.
+function declare(prefixes, namespaces = completions.prefixes) {
+  const lines = prefixLines(prefixes.filter((p) => !declaredPrefixes(editor.getValue()).has(p)), namespaces);
   if (lines) editor.replaceRange(lines, { line: 0, ch: 0 });
 }
 
@@ -88,7 +90,8 @@ function hint(cm) {
   return { list, from, to: cursor };
 }
 
-document.getElementById("add-prefixes").addEventListener("click", () => {
+document.getElementById("add-prefixes").addEventListener("click", async () => {
+  await completionsLoaded;
   declare(missingPrefixes(editor.getValue()));
   checkTerms();
 });
@@ -148,7 +151,7 @@ function showError(body) {
   const namespace = body.prefix !== undefined && (body.namespace || completions.prefixes[body.prefix]);
   if (namespace) {
     errorBox.append(button("Add PREFIX " + body.prefix + ": and run again", () => {
-      declare([body.prefix]);
+      declare([body.prefix], { [body.prefix]: namespace });
       run();
     }, "fix"));
   }
