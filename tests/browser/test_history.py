@@ -51,6 +51,21 @@ def test_the_slider_redraws_the_network_year_by_year(
     _no_sideways_scroll(page)
 
 
+def test_pause_stops_the_slider_playing(page: Page, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/graph?as_of=2016-01-01")
+    _wait_until(page, "Boolean(window.civicgraph && window.civicgraph.view)")
+    play = page.locator("#year-play")
+    play.click()
+    expect(play).to_have_attribute("aria-pressed", "true")
+    _wait_until(page, "document.getElementById('year-slider').value !== '2016'")
+    play.click()
+    expect(play).to_have_attribute("aria-pressed", "false")
+    stopped_at = page.locator("#year-slider").input_value()
+    page.wait_for_timeout(2_000)  # longer than a step of the play (1.6 s)
+    assert page.locator("#year-slider").input_value() == stopped_at
+    expect(play).to_have_text("Play")
+
+
 @pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
 def test_comparing_two_days_tells_changes_apart_without_colour(
     page: Page, live_server: LiveServer, size: dict[str, int]

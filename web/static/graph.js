@@ -71,6 +71,7 @@ function title() {
 }
 
 function render(data) {
+  if (state.view) state.view.network.destroy();
   state.view = draw(canvas, data, { size: Boolean(form.elements.size.value) });
   legend(legendList, state.view);
   counts.textContent = countText(state.view);
@@ -250,7 +251,13 @@ function links() {
   document.getElementById("export-html").href = form.dataset.export + "?" + formParams(PATH_KEYS);
 }
 
+let loads = 0;
+
+/** Fetch and draw the view the form names; an answer a later load overtook is dropped
+ * (the slider, playing, asks again before a slow answer comes). */
 function load() {
+  const mine = ++loads;
+  const latest = (show) => (data) => { if (mine === loads) show(data); };
   links();
   errorBox.hidden = true;
   changeSection.hidden = true;
@@ -258,23 +265,21 @@ function load() {
   const to = form.elements.to.value;
   let request;
   if (form.elements.compare.value && form.elements.as_of.value) {
-    request = fetchJson(form.dataset.diffApi + "?" + diffParams(), waiting).then(showChanges);
+    request = fetchJson(form.dataset.diffApi + "?" + diffParams(), waiting).then(latest(showChanges));
   } else if (from && to) {
-    request = fetchJson(form.dataset.pathApi + "?" + formParams(["focus", "depth", "overflow", ...TIME_KEYS]), waiting).then(showPaths);
+    request = fetchJson(form.dataset.pathApi + "?" + formParams(["focus", "depth", "overflow", ...TIME_KEYS]), waiting).then(latest(showPaths));
   } else {
     request = fetchJson(form.dataset.api + "?" + formParams(PATH_KEYS.concat(TIME_KEYS)), waiting)
-      .then((data) => { render(data); showNotice(data); });
+      .then(latest((data) => { render(data); showNotice(data); }));
   }
-  request.catch((err) => showError(err.message));
+  request.catch(latest((err) => showError(err.message)));
 }
 
 /** Redraw after the slider moved, keeping the address bar a permalink of the view. */
 function redraw() {
   const query = formParams([]).toString();
   window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
-  if (state.view) state.view.network.destroy();
-  attachTimeline(form, redraw);
-load();
+  load();
 }
 
 for (const input of form.querySelectorAll("[data-typeahead]")) {
