@@ -16,7 +16,7 @@ from civicgraph.config import Settings, from_env
 from civicgraph.dataset.loader import load_bundled, load_file
 from civicgraph.store import EmbeddedStore, GraphStore, RemoteStore
 from civicgraph.webapp import create_app
-from tests.live import LiveServer, OxigraphServer, VirtuosoServer
+from tests.live import NETWORK_WAIT, LiveServer, OxigraphServer, VirtuosoServer
 
 DATA = Path(__file__).parent / "data"
 #: The workbench fixtures: a small ontology, entities with evidence, hostile labels.
@@ -77,6 +77,7 @@ def app_over(
     request: pytest.FixtureRequest, backend: str, files: Sequence[Path], **changes: Any
 ) -> Iterator[Flask]:
     """The app over an in-memory store or a remote server, holding only ``files``."""
+    changes.setdefault("network_wait", NETWORK_WAIT)
     settings = Settings(store="memory", load_bundled=False, **changes)
     store: GraphStore = EmbeddedStore()
     if backend in REMOTE_SERVERS:

@@ -18,6 +18,8 @@ class Gate:
     def __init__(self) -> None:
         self.opened = threading.Event()
         self.rebuilt = threading.Event()
+        #: Set once a build has reported its stage and waits at the gate.
+        self.reached = threading.Event()
         self.builds = 0
 
     def release(self) -> None:
@@ -32,5 +34,6 @@ class Gate:
         if self.builds > 1:
             self.rebuilt.set()
         report("reading entities", 0.5)
+        self.reached.set()
         self.opened.wait(GATE_LIMIT)
         return project(store, options)

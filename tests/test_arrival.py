@@ -8,6 +8,9 @@ import pytest
 from civicgraph.webapp.arrival import WINDOW, Arrival, Body, Gather, Head
 
 RULE = Arrival.for_limits([1 << 20, 256 * 1024])
+#: Seconds of CPU for the largest adversarial input: about 0.3 s here; quadratic work
+#: would take minutes.
+BOUND = 5.0
 GET = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n"
 READ, WAIT, GATHER = "read now", "wait for the head", "gather the body"
 
@@ -84,19 +87,19 @@ def test_a_gathered_body_is_whole_however_its_bytes_are_split() -> None:
     ],
     ids=["tiny-chunks", "one-long-size-line", "many-trailers"],
 )
-def test_the_largest_adversarial_body_is_followed_within_a_second(data: bytes) -> None:
+def test_the_largest_adversarial_body_is_followed_within_seconds(data: bytes) -> None:
     body = Body(None)
-    started = time.perf_counter()
+    started = time.process_time()
     for at in range(0, len(data), 7):  # split awkwardly, as a trickle would be
         body.feed(data[at : at + 7])
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < BOUND
 
 
-def test_the_largest_adversarial_head_is_judged_within_a_second() -> None:
+def test_the_largest_adversarial_head_is_judged_within_seconds() -> None:
     head = _post(*(["Content-Length: 1"] * ((WINDOW - 100) // 20)))
-    started = time.perf_counter()
+    started = time.process_time()
     RULE.judge(head[: WINDOW - 1])
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < BOUND
 
 
 def test_arrived_reads_nothing_and_waits_at_most_as_asked() -> None:
@@ -141,11 +144,11 @@ def test_a_head_ends_or_is_too_long_however_its_bytes_are_split(
     assert head.data == b"".join(pieces)
 
 
-def test_the_largest_head_a_byte_at_a_time_is_followed_within_a_second() -> None:
+def test_the_largest_head_a_byte_at_a_time_is_followed_within_seconds() -> None:
     near_ends = b"\r\n\r" * WINDOW  # every byte starts a near-match of the end
     head = Head()
-    started = time.perf_counter()
+    started = time.process_time()
     for at in range(WINDOW - 1):
         head.feed(near_ends[at : at + 1])
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < BOUND
     assert not head.too_long

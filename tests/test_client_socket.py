@@ -90,13 +90,13 @@ def test_a_client_that_pauses_between_requests_is_served_here() -> None:
 def test_other_work_ends_the_wait_for_a_kept_connection_at_once() -> None:
     reused, waited = _after_a_pause(b"c", elsewhere=True)
     assert not reused  # the connection goes to the master; the process takes the work
-    assert waited < KEPT_SECONDS / 2
+    assert waited < KEPT_SECONDS * 0.9
 
 
 def test_a_kept_connection_whose_next_request_is_not_whole_is_not_waited_for() -> None:
     reused, waited = _after_a_pause(WHOLE[:20])
     assert not reused  # the master's keeper gathers the rest
-    assert waited < KEPT_SECONDS / 2
+    assert waited < KEPT_SECONDS * 0.9
 
 
 @pytest.mark.server

@@ -1,7 +1,6 @@
 """Nobody waits behind others: long queries cannot take all the capacity (the last free
 serving process is kept short), and kept-alive clients do not hold off new ones."""
 
-import os
 import socket
 import threading
 import time
@@ -22,8 +21,13 @@ JSON = {"Accept": "application/sparql-results+json"}
 
 @pytest.fixture(scope="module")
 def fair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A server whose queries may run 20 s, with the default serving processes."""
-    env = {"CIVICGRAPH_QUERY_TIMEOUT": "20", "CIVICGRAPH_LOAD_BUNDLED": "false"}
+    """A server whose queries may run 20 s, with three serving processes (the default
+    on two cores), whatever the machine's cores."""
+    env = {
+        "CIVICGRAPH_QUERY_TIMEOUT": "20",
+        "CIVICGRAPH_LOAD_BUNDLED": "false",
+        "CIVICGRAPH_WORKERS": "2",
+    }
     server = LiveServer(tmp_path_factory.mktemp("fair") / "store", env).start()
     yield server
     server.stop()
@@ -40,7 +44,7 @@ def fair_remote(tmp_path: Path) -> Iterator[LiveServer]:
         "CIVICGRAPH_QUERY_TIMEOUT": "20",
         "CIVICGRAPH_LOAD_BUNDLED": "false",
         "CIVICGRAPH_STORE": remote.query_url,
-        "CIVICGRAPH_WORKERS": str(os.cpu_count() or 1),
+        "CIVICGRAPH_WORKERS": "2",
     }
     server = LiveServer(folder / "store", env).start()
     yield server
@@ -118,4 +122,4 @@ def test_a_new_client_is_answered_at_once_while_kept_clients_send_back_to_back(
     kept = throughput(fair.port, "/sparql", _MILLISECOND, seconds=6.0)
     thread.join()
     assert kept.answered > 500
-    assert max(waits) < 0.5
+    assert max(waits) < 1.0

@@ -212,7 +212,7 @@ def test_a_head_still_arriving_after_the_idle_time_is_refused_however_it_trickle
         _send_on(gathering, client, b"E")
         held.sweep()
     assert outcomes.refused == [(served, 408)]
-    assert 0.2 <= time.monotonic() - started < 0.5
+    assert 0.2 <= time.monotonic() - started < 0.9  # the idle time, not the loop's second
 
 
 def test_the_request_begun_longest_ago_makes_room(

@@ -46,6 +46,8 @@ def test_request_during_build_is_told_to_come_back(
     fixture_store: EmbeddedStore, gate: Gate
 ) -> None:
     explorer = NetworkExplorer(fixture_store, patience=NOW, builder=gate.build)
+    explorer.warm()
+    assert gate.reached.wait(GATE_LIMIT)
     with pytest.raises(PreparingError) as caught:
         explorer.projection()
     assert (caught.value.retry_after, caught.value.stage, caught.value.percent) == (

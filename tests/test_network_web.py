@@ -16,6 +16,7 @@ from civicgraph.store import EmbeddedStore
 from civicgraph.vocab import CIV
 from civicgraph.webapp import create_app
 from tests.conftest import APP_BACKENDS, app_over
+from tests.live import NETWORK_WAIT
 from tests.test_network import AGENCY, ALICE, BOB, FIXTURE, NEWS, PORTAL, TEAM
 
 HOSTILE = Path(__file__).parent / "data" / "network-hostile.ttl"
@@ -26,6 +27,7 @@ def client_over(*files: Path, **settings: Any) -> Iterator[FlaskClient]:
     store = EmbeddedStore()
     for path in (FIXTURE, *files):
         load_file(store, path)
+    settings.setdefault("network_wait", NETWORK_WAIT)
     app = create_app(Settings(store="memory", load_bundled=False, **settings), store=store)
     yield app.test_client()
     store.close()

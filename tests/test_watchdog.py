@@ -113,7 +113,7 @@ def test_an_unprivileged_server_replaces_the_process_of_a_long_query(tmp_path: P
     """Where the master may not give a priority back (root is run without the right to
     raise priorities), the serving process that ran a long query answers in full,
     exits, and a fresh one takes its place: no process is left at a lower priority."""
-    limit = 6.0  # the query runs about half of it: past the first step, not to the limit
+    limit = 12.0  # the query runs about half of it: past the first step, not to the limit
     size = sized_for(limit / 2)
     prefix = ("setpriv", "--bounding-set=-sys_nice") if os.geteuid() == 0 else ()
     env = {"CIVICGRAPH_QUERY_TIMEOUT": str(limit), "CIVICGRAPH_LOAD_BUNDLED": "false"}

@@ -4,7 +4,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from civicgraph.config import Settings
@@ -46,8 +46,8 @@ def test_page_shows_progress_then_draws_once_ready(
     page: Page, slow_server: BaseWSGIServer, gate: Gate
 ) -> None:
     page.goto(f"http://127.0.0.1:{slow_server.server_port}/graph")
-    progress = page.text_content("#graph-progress")
+    # The page may come before the build reports its stage; a poll then shows it.
+    expect(page.locator("#graph-progress")).to_contain_text("reading entities", timeout=15_000)
     gate.release()
-    page.wait_for_selector("#graph-canvas[data-stabilized='true']")
-    assert "reading entities" in (progress or "")
+    page.wait_for_selector("#graph-canvas[data-stabilized='true']", timeout=30_000)
     assert int(page.get_attribute("#graph-canvas", "data-node-count") or "0") > 0

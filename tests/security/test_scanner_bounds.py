@@ -23,8 +23,9 @@ from civicgraph.store.parsesafety import check_before_parsing
 
 QUERY_LIMIT = Settings().query_body_limit
 UPLOAD_LIMIT = Settings().upload_limit
-#: Seconds. Measured with the machine's two cores shared by sixteen busy processes:
-#: at most 5 s for a query scanner, 17 s for an upload check.
+#: Seconds of this process's CPU, so that other work on the machine does not count.
+#: Measured by the clock on the wall with the machine's two cores shared by sixteen
+#: busy processes: at most 5 s for a query scanner, 17 s for an upload check.
 QUERY_BOUND = 10.0
 UPLOAD_BOUND = 30.0
 
@@ -61,9 +62,9 @@ SCANNERS: dict[str, Callable[[str], object]] = {
 @pytest.mark.parametrize("unit", QUERY_UNITS)
 def test_query_scanners_end_soon_on_a_maximal_query(unit: str, scanner: str) -> None:
     text = _fill(unit, QUERY_LIMIT)
-    started = time.monotonic()
+    started = time.process_time()
     SCANNERS[scanner](text)
-    assert time.monotonic() - started < QUERY_BOUND
+    assert time.process_time() - started < QUERY_BOUND
 
 
 def _bytes(unit: bytes, size: int = UPLOAD_LIMIT) -> bytes:
@@ -90,10 +91,10 @@ UPLOADS = {
 @pytest.mark.parametrize("name", UPLOADS)
 def test_upload_checks_end_soon_on_a_maximal_upload(name: str) -> None:
     rdf_format, data = UPLOADS[name]
-    started = time.monotonic()
+    started = time.process_time()
     with contextlib.suppress(UnsafeDocumentError):  # a refusal is an answer too
         check_before_parsing(data, rdf_format, name)
-    assert time.monotonic() - started < UPLOAD_BOUND
+    assert time.process_time() - started < UPLOAD_BOUND
 
 
 def test_an_element_deeper_than_the_limit_behind_quoted_markup_is_still_counted() -> None:
