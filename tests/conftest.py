@@ -127,7 +127,7 @@ def bundled_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings for an app over an on-disk store in a temporary folder."""
-    return Settings(store=str(tmp_path / "store"))
+    return Settings(store=str(tmp_path / "store"), network_wait=NETWORK_WAIT)
 
 
 @pytest.fixture
@@ -185,7 +185,8 @@ def load_workbench(store: GraphStore) -> GraphStore:
 def workbench_client() -> Iterator[FlaskClient]:
     """A test client over an in-memory store holding only the workbench fixtures."""
     store = load_workbench(EmbeddedStore())
-    application = create_app(Settings(store="memory", load_bundled=False), store=store)
+    settings = Settings(store="memory", load_bundled=False, network_wait=NETWORK_WAIT)
+    application = create_app(settings, store=store)
     yield application.test_client()
     store.close()
 

@@ -125,15 +125,41 @@ class BackgroundBuild(Generic[T]):
         self._lock = threading.Lock()
         self._version: str | None = None
         self._task: Task[T] | None = None
+        #: A warm-up came while a build ran: the data may have changed since it began.
+        self._again = False
 
     def start(self) -> Task[T]:
         """Start building for the current dataset version, unless that build exists."""
         version = dataset_version(self._store)
         with self._lock:
             if self._task is None or version != self._version:
-                self._task = Task(self._what, lambda report: self._build(self._store, report))
+                self._task = Task(self._what, self._run)
                 self._version = version
             return self._task
+
+    def warm(self) -> Task[T]:
+        """Build for the current version ahead of any request, one build at a time.
+
+        After each write of a burst, starting at once would run one build per write
+        side by side (nine helper processes for forty quick writes), each for data
+        already replaced. A warm-up during a build is remembered instead, and the
+        build's end starts the one for the data as they are then. Returns the build
+        under way.
+        """
+        with self._lock:
+            if self._task is not None and not self._task.done:
+                self._again = True
+                return self._task
+        return self.start()
+
+    def _run(self, report: Report) -> T:
+        try:
+            return self._build(self._store, report)
+        finally:
+            with self._lock:
+                again, self._again = self._again, False
+            if again:
+                self.start()  # a build for the same version as this one starts nothing
 
     def get(self) -> T:
         """The value for the data as loaded now, or PreparingError while it is built.

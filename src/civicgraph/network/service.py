@@ -346,8 +346,9 @@ class NetworkExplorer:
         )
 
     def warm(self) -> Any:
-        """Start building the current dataset version's projection, if not under way."""
-        return self._current.start()
+        """Start building the current dataset version's projection ahead of requests
+        (after a build under way, if there is one); the build under way."""
+        return self._current.warm()
 
     def projection(self) -> Projection:
         """The projection of the store's current dataset version (PreparingError meanwhile)."""
