@@ -125,6 +125,8 @@ class BackgroundBuild(Generic[T]):
         self._lock = threading.Lock()
         self._version: str | None = None
         self._task: Task[T] | None = None
+        #: Builds under way (a request may start one for newer data beside another).
+        self._running = 0
         #: A warm-up came while a build ran: the data may have changed since it began.
         self._again = False
 
@@ -133,6 +135,7 @@ class BackgroundBuild(Generic[T]):
         version = dataset_version(self._store)
         with self._lock:
             if self._task is None or version != self._version:
+                self._running += 1  # counted before the build can end (it takes the lock)
                 self._task = Task(self._what, self._run)
                 self._version = version
             return self._task
@@ -147,7 +150,7 @@ class BackgroundBuild(Generic[T]):
         under way.
         """
         with self._lock:
-            if self._task is not None and not self._task.done:
+            if self._running and self._task is not None:
                 self._again = True
                 return self._task
         return self.start()
@@ -157,9 +160,12 @@ class BackgroundBuild(Generic[T]):
             return self._build(self._store, report)
         finally:
             with self._lock:
-                again, self._again = self._again, False
-            if again:
-                self.start()  # a build for the same version as this one starts nothing
+                self._running -= 1
+                again = self._again and not self._running  # the last build to end starts it
+                self._again = self._again and not again
+            if again:  # from a thread of its own: its failure is not this build's
+                name = f"restart {self._what}"
+                threading.Thread(target=self.start, name=name, daemon=True).start()
 
     def get(self) -> T:
         """The value for the data as loaded now, or PreparingError while it is built.
