@@ -127,33 +127,35 @@ class BackgroundBuild(Generic[T]):
         self._task: Task[T] | None = None
         #: Builds under way (a request may start one for newer data beside another).
         self._running = 0
-        #: A warm-up came while a build ran: the data may have changed since it began.
-        self._again = False
 
     def start(self) -> Task[T]:
         """Start building for the current dataset version, unless that build exists."""
         version = dataset_version(self._store)
         with self._lock:
-            if self._task is None or version != self._version:
-                self._running += 1  # counted before the build can end (it takes the lock)
-                self._task = Task(self._what, self._run)
-                self._version = version
-            return self._task
+            return self._start(version)
 
     def warm(self) -> Task[T]:
-        """Build for the current version ahead of any request, one build at a time.
+        """Start building for the current version ahead of any request, unless a build
+        is under way; returns the build under way (perhaps for older data).
 
         After each write of a burst, starting at once would run one build per write
         side by side (nine helper processes for forty quick writes), each for data
-        already replaced. A warm-up during a build is remembered instead, and the
-        build's end starts the one for the data as they are then. Returns the build
-        under way.
+        already replaced. The next request for the network starts the build for the
+        data as they are then.
         """
+        version = dataset_version(self._store)
         with self._lock:
             if self._running and self._task is not None:
-                self._again = True
                 return self._task
-        return self.start()
+            return self._start(version)
+
+    def _start(self, version: str) -> Task[T]:
+        """The build for ``version``, started unless it is the last one (lock held)."""
+        if self._task is None or version != self._version:
+            self._task = Task(self._what, self._run)
+            self._running += 1  # before the build can end: its end takes the lock
+            self._version = version
+        return self._task
 
     def _run(self, report: Report) -> T:
         try:
@@ -161,11 +163,6 @@ class BackgroundBuild(Generic[T]):
         finally:
             with self._lock:
                 self._running -= 1
-                again = self._again and not self._running  # the last build to end starts it
-                self._again = self._again and not again
-            if again:  # from a thread of its own: its failure is not this build's
-                name = f"restart {self._what}"
-                threading.Thread(target=self.start, name=name, daemon=True).start()
 
     def get(self) -> T:
         """The value for the data as loaded now, or PreparingError while it is built.
