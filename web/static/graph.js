@@ -177,7 +177,9 @@ function expand(id) {
   params.set("focus", id);
   params.set("depth", "1");
   params.set("overflow", "top");
+  const view = state.view;
   fetchJson(form.dataset.api + "?" + params, waiting).then((data) => {
+    if (state.view !== view) return;  // a slider step drew another network meanwhile
     extend(state.view, data);
     counts.textContent = countText(state.view);
     legend(legendList, state.view);
@@ -258,6 +260,7 @@ let loads = 0;
 function load() {
   const mine = ++loads;
   const latest = (show) => (data) => { if (mine === loads) show(data); };
+  const wait = latest(waiting);
   links();
   errorBox.hidden = true;
   changeSection.hidden = true;
@@ -265,11 +268,11 @@ function load() {
   const to = form.elements.to.value;
   let request;
   if (form.elements.compare.value && form.elements.as_of.value) {
-    request = fetchJson(form.dataset.diffApi + "?" + diffParams(), waiting).then(latest(showChanges));
+    request = fetchJson(form.dataset.diffApi + "?" + diffParams(), wait).then(latest(showChanges));
   } else if (from && to) {
-    request = fetchJson(form.dataset.pathApi + "?" + formParams(["focus", "depth", "overflow", ...TIME_KEYS]), waiting).then(latest(showPaths));
+    request = fetchJson(form.dataset.pathApi + "?" + formParams(["focus", "depth", "overflow", ...TIME_KEYS]), wait).then(latest(showPaths));
   } else {
-    request = fetchJson(form.dataset.api + "?" + formParams(PATH_KEYS.concat(TIME_KEYS)), waiting)
+    request = fetchJson(form.dataset.api + "?" + formParams(PATH_KEYS.concat(TIME_KEYS)), wait)
       .then(latest((data) => { render(data); showNotice(data); }));
   }
   request.catch(latest((err) => showError(err.message)));
