@@ -2,6 +2,7 @@
 
 import ast
 import multiprocessing
+import threading
 from pathlib import Path
 
 import networkx as nx
@@ -12,8 +13,9 @@ from civicgraph.dataset.loader import load_file
 from civicgraph.errors import StoreError
 from civicgraph.network import NetworkExplorer, ViewRequest, project
 from civicgraph.network.analysis import best_connected
+from civicgraph.network.compact import arrays_of
 from civicgraph.network.model import INFO
-from civicgraph.network.shared import folder_beside, mapped, meta, save
+from civicgraph.network.shared import SharedFiles, folder_beside, mapped, meta, save
 from civicgraph.store import GraphStore
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.views import open_read_only
@@ -71,6 +73,33 @@ def test_a_write_makes_a_new_version_and_removes_the_old(on_disk: Path) -> None:
     assert after.key != before.key
     assert folders == [after.key]
     assert (MALLORY in after, MALLORY in before, ALICE in after) == (True, False, True)
+
+
+def test_a_build_that_ends_last_keeps_the_version_finished_meanwhile(tmp_path: Path) -> None:
+    """Builds of two versions may end in either order: the one that ends last removes
+    only what was finished before it began (and a later build removes both)."""
+    store = EmbeddedStore()
+    load_file(store, FIXTURE)
+    arrays = arrays_of(project(store))
+    store.close()
+    files = SharedFiles(tmp_path / "network")
+    began, may_end = threading.Event(), threading.Event()
+
+    def slow(folder: Path) -> None:
+        began.set()
+        assert may_end.wait(10)
+        save(arrays, folder)
+
+    older = threading.Thread(target=files.model, args=("older", slow), kwargs={"child": False})
+    older.start()
+    assert began.wait(10)
+    files.model("newer", lambda folder: save(arrays, folder), child=False)
+    may_end.set()
+    older.join()
+    kept = sorted(p.name for p in files.root.iterdir() if p.is_dir())
+    files.model("latest", lambda folder: save(arrays, folder), child=False)
+    assert kept == ["newer", "older"]
+    assert sorted(p.name for p in files.root.iterdir()) == ["latest", "latest.lock"]
 
 
 def test_metrics_are_kept_beside_the_arrays(on_disk: Path) -> None:

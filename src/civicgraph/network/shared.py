@@ -7,7 +7,8 @@ leaves with it) and writes them as ``.npy`` files into a folder that appears who
 by one rename; every process, the builder included, maps those files read-only
 (``np.memmap``), so the pages are shared. Processes that find the lock
 taken wait for it (the request itself waits only as its ``WaitPolicy`` allows) and
-then map the finished folder. A new version's folder replaces the older ones.
+then map the finished folder. A finished build removes the folders finished before it
+began: those of older versions (a newer one may have finished meanwhile).
 
 Results computed later on a version (centrality measures, communities) are kept in
 the same folder the same way, so one process computes them and the others read them.
@@ -172,6 +173,7 @@ class SharedFiles:
         return mapped(folder)
 
     def _build(self, folder: Path, build: Callable[[Path], None], child: bool) -> None:
+        began = time.time()
         scratch = self.root / f".{folder.name}.{os.getpid()}.tmp"
         shutil.rmtree(scratch, ignore_errors=True)
         if child:
@@ -179,17 +181,26 @@ class SharedFiles:
         else:
             build(scratch)
         os.rename(scratch, folder)
-        self._prune(folder.name)
+        self._prune(folder.name, began)
 
-    def _prune(self, kept: str) -> None:
-        """Remove older versions' folders and locks (processes mapping them keep their pages)."""
+    def _prune(self, kept: str, began: float) -> None:
+        """Remove the folders finished before this build began, with their locks
+        (processes mapping them keep their pages).
+
+        Builds of two versions may end in either order, so a folder finished since may
+        hold the newer version; and a lock with no finished folder beside it may be held
+        by a build under way, which a second builder would not see once it is removed.
+        """
         for path in self.root.iterdir():
-            if path.name in (kept, f"{kept}.lock") or path.name.endswith(".tmp"):
+            if path.name == kept or path.name.endswith(".tmp") or not path.is_dir():
                 continue
-            if path.is_dir():
+            try:
+                finished = float(meta(path)["built_at"])
+            except (OSError, ValueError, KeyError, TypeError):  # not a finished folder
+                continue
+            if finished < began:
                 shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+                (self.root / f"{path.name}.lock").unlink(missing_ok=True)
 
     def array(self, key: str, name: str, compute: Callable[[], NDArray[Any]]) -> NDArray[Any]:
         """A result kept beside model ``key``: computed once by one process, read by all."""
