@@ -15,6 +15,7 @@ at 9k requests/s, which serves 19k to this client and 23k to ``wrk``).
 
 import math
 import multiprocessing
+import random
 import socket
 import statistics
 import time
@@ -50,11 +51,12 @@ def latencies(calls: Mapping[str, Callable[[], object]]) -> dict[str, Latency]:
     """Time each peer's call after a warm-up, interleaving the peers call by call.
 
     Other work on the machine then falls on every peer alike instead of on whichever
-    peer happened to be measured at the time. Each round starts with the next peer:
-    the call right after the in-process rdflib's also pays for the client's caches that
-    rdflib's Python left cold (a cheap query measured 1.63-1.69x `oxigraph serve` when
-    always first, 1.27-1.29x taking turns). A peer whose warm-up alone took longer
-    than the budget keeps that one sample.
+    peer happened to be measured at the time. Each round takes the peers in a new
+    order (the same orders in every run): the call right after the in-process rdflib's
+    also pays for the client's caches that rdflib's Python left cold, so no peer may
+    always be the one after it (by hand, a cheap query measured 1.63-1.69x `oxigraph
+    serve` always right after such work, 1.27-1.29x taking turns). A peer whose
+    warm-up alone took longer than the budget keeps that one sample.
     """
     samples: dict[str, list[float]] = {}
     for name, call in calls.items():
@@ -62,13 +64,13 @@ def latencies(calls: Mapping[str, Callable[[], object]]) -> dict[str, Latency]:
     active = {n: c for n, c in calls.items() if samples[n][0] <= BUDGET_S}
     for name in active:
         samples[name] = []
-    started, rounds = time.perf_counter(), 0
+    started, rounds, orders = time.perf_counter(), 0, random.Random(0)
     while active and rounds < MAX_CALLS:
         if rounds >= MIN_CALLS and time.perf_counter() - started > BUDGET_S * len(active):
             break
         names = list(active)
-        for turn in range(len(names)):
-            name = names[(rounds + turn) % len(names)]
+        orders.shuffle(names)
+        for name in names:
             samples[name].append(_timed(active[name]))
         rounds += 1
     return {name: Latency(tuple(values)) for name, values in samples.items()}
