@@ -1,13 +1,18 @@
 """The compact network shared through files beside an on-disk store, built once per version."""
 
 import ast
+import fcntl
 import multiprocessing
 import threading
+import time
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from civicgraph.dataset.loader import load_file
 from civicgraph.errors import StoreError
@@ -15,7 +20,7 @@ from civicgraph.network import NetworkExplorer, ViewRequest, project
 from civicgraph.network.analysis import best_connected
 from civicgraph.network.compact import arrays_of
 from civicgraph.network.model import INFO
-from civicgraph.network.shared import SharedFiles, folder_beside, mapped, meta, save
+from civicgraph.network.shared import SharedFiles, folder_beside, locked, mapped, meta, save
 from civicgraph.store import GraphStore
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.views import open_read_only
@@ -75,13 +80,22 @@ def test_a_write_makes_a_new_version_and_removes_the_old(on_disk: Path) -> None:
     assert (MALLORY in after, MALLORY in before, ALICE in after) == (True, False, True)
 
 
-def test_a_build_that_ends_last_keeps_the_version_finished_meanwhile(tmp_path: Path) -> None:
-    """Builds of two versions may end in either order: the one that ends last removes
-    only what was finished before it began (and a later build removes both)."""
+@pytest.fixture(scope="module")
+def fixture_arrays() -> dict[str, NDArray[Any]]:
+    """The network fixture's arrays, for builds that write them as they are."""
     store = EmbeddedStore()
     load_file(store, FIXTURE)
     arrays = arrays_of(project(store))
     store.close()
+    return arrays
+
+
+def test_a_build_that_ends_last_keeps_the_version_finished_meanwhile(
+    tmp_path: Path, fixture_arrays: dict[str, NDArray[Any]]
+) -> None:
+    """Builds of two versions may end in either order: the one that ends last removes
+    only what was finished before it began (and a later build removes both)."""
+    arrays = fixture_arrays
     files = SharedFiles(tmp_path / "network")
     began, may_end = threading.Event(), threading.Event()
 
@@ -94,12 +108,58 @@ def test_a_build_that_ends_last_keeps_the_version_finished_meanwhile(tmp_path: P
     older.start()
     assert began.wait(10)
     files.model("newer", lambda folder: save(arrays, folder), child=False)
+    assert (files.root / "older.lock").exists()  # held by the build under way
     may_end.set()
     older.join()
     kept = sorted(p.name for p in files.root.iterdir() if p.is_dir())
     files.model("latest", lambda folder: save(arrays, folder), child=False)
     assert kept == ["newer", "older"]
     assert sorted(p.name for p in files.root.iterdir()) == ["latest", "latest.lock"]
+
+
+def test_a_build_removes_what_no_process_holds_and_keeps_what_one_does(
+    tmp_path: Path, fixture_arrays: dict[str, NDArray[Any]]
+) -> None:
+    files = SharedFiles(tmp_path / "network")
+    for key in ("held", "free"):  # two older versions, finished
+        save(fixture_arrays, files.root / key)
+    (files.root / "failed.lock").touch()  # a build that failed long ago
+    (files.root / ".latest.999.tmp").mkdir()  # a builder that was stopped
+    with (files.root / "held.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a result under way on that version
+        files.model("latest", partial(save, fixture_arrays), child=False)
+    assert sorted(p.name for p in files.root.iterdir()) == [
+        "held",
+        "held.lock",
+        "latest",
+        "latest.lock",
+    ]
+
+
+def test_a_lock_removed_while_waited_for_is_taken_anew(tmp_path: Path) -> None:
+    path = tmp_path / "key.lock"
+    inside, leave = threading.Event(), threading.Event()
+
+    def waiter() -> None:
+        with locked(path):
+            inside.set()
+            assert leave.wait(10)
+
+    thread = threading.Thread(target=waiter)
+    with locked(path):
+        thread.start()
+        time.sleep(0.2)  # the waiter opened the file and waits for its lock
+        path.unlink()  # as a pruning build does, holding the lock
+    assert inside.wait(10)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            taken = True
+        except BlockingIOError:
+            taken = False
+    leave.set()
+    thread.join()
+    assert not taken  # the waiter holds the lock of the file now at the path
 
 
 def test_metrics_are_kept_beside_the_arrays(on_disk: Path) -> None:

@@ -7,8 +7,9 @@ leaves with it) and writes them as ``.npy`` files into a folder that appears who
 by one rename; every process, the builder included, maps those files read-only
 (``np.memmap``), so the pages are shared. Processes that find the lock
 taken wait for it (the request itself waits only as its ``WaitPolicy`` allows) and
-then map the finished folder. A finished build removes the folders finished before it
-began: those of older versions (a newer one may have finished meanwhile).
+then map the finished folder. A finished build removes the other versions' folders,
+but not one whose lock a process holds or one finished since it began (builds of two
+versions may end in either order).
 
 Results computed later on a version (centrality measures, communities) are kept in
 the same folder the same way, so one process computes them and the others read them.
@@ -61,13 +62,31 @@ def folder_beside(store: Path) -> Path:
 
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (waiting for it); the kernel frees it on exit."""
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """Hold an exclusive lock on ``path`` (waiting for it); the kernel frees it on exit.
+
+    A build removes an old version's lock file while it holds that lock itself
+    (``SharedFiles._prune``); whoever then gets the removed file's lock takes the
+    path's anew, so that two processes never each hold a lock of the same name.
+    """
+    while True:
+        with path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            if _still_at(handle.fileno(), path):
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+                return
+
+
+def _still_at(fd: int, path: Path) -> bool:
+    """Whether the open file ``fd`` is still the one at ``path`` (not removed meanwhile)."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (found.st_dev, found.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def save(arrays: dict[str, NDArray[Any]], folder: Path, **meta: object) -> None:
@@ -143,6 +162,14 @@ def meta(folder: Path) -> dict[str, Any]:
     return found
 
 
+def _finished_since(folder: Path, began: float) -> bool:
+    """Whether a folder's build finished at ``began`` or later (False for a damaged one)."""
+    try:
+        return float(meta(folder)["built_at"]) >= began
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 def _in_child(work: Callable[..., None], *args: object) -> None:
     """Run ``work(*args)`` in a fresh process; its memory is returned when it exits."""
     child = multiprocessing.get_context("spawn").Process(target=work, args=args, daemon=True)
@@ -173,34 +200,51 @@ class SharedFiles:
         return mapped(folder)
 
     def _build(self, folder: Path, build: Callable[[Path], None], child: bool) -> None:
+        """Build into a scratch folder and rename it into place (this key's lock held:
+        any other scratch folder of the key is a stopped builder's)."""
         began = time.time()
+        for stale in self.root.glob(f".{folder.name}.*.tmp"):
+            shutil.rmtree(stale, ignore_errors=True)
         scratch = self.root / f".{folder.name}.{os.getpid()}.tmp"
-        shutil.rmtree(scratch, ignore_errors=True)
-        if child:
-            _in_child(build, scratch)
-        else:
-            build(scratch)
-        os.rename(scratch, folder)
+        try:
+            if child:
+                _in_child(build, scratch)
+            else:
+                build(scratch)
+            os.rename(scratch, folder)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
         self._prune(folder.name, began)
 
     def _prune(self, kept: str, began: float) -> None:
-        """Remove the folders finished before this build began, with their locks
-        (processes mapping them keep their pages).
+        """Remove the other versions' folders and lock files that no process holds
+        (processes mapping a folder keep its pages).
 
-        Builds of two versions may end in either order, so a folder finished since may
-        hold the newer version; and a lock with no finished folder beside it may be held
-        by a build under way, which a second builder would not see once it is removed.
+        A folder finished after this build began is kept: builds of two versions may
+        end in either order, and it may hold the newer one; a later build removes it.
+        A held lock is a build or a result under way on that version.
         """
         for path in self.root.iterdir():
-            if path.name == kept or path.name.endswith(".tmp") or not path.is_dir():
+            name = path.name
+            if name.endswith(".tmp") or name in (kept, f"{kept}.lock"):
                 continue
+            if path.is_dir() and not _finished_since(path, began):
+                self._remove_unless_held(path)
+            elif name.endswith(".lock") and not (self.root / name[: -len(".lock")]).exists():
+                self._remove_unless_held(self.root / name[: -len(".lock")])
+
+    def _remove_unless_held(self, folder: Path) -> None:
+        """Remove a version's folder and lock file, holding its lock; nothing if it is held."""
+        lock = self.root / f"{folder.name}.lock"
+        with lock.open("a") as handle:
             try:
-                finished = float(meta(path)["built_at"])
-            except (OSError, ValueError, KeyError, TypeError):  # not a finished folder
-                continue
-            if finished < began:
-                shutil.rmtree(path, ignore_errors=True)
-                (self.root / f"{path.name}.lock").unlink(missing_ok=True)
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            if _still_at(handle.fileno(), lock):
+                shutil.rmtree(folder, ignore_errors=True)
+                lock.unlink(missing_ok=True)
 
     def array(self, key: str, name: str, compute: Callable[[], NDArray[Any]]) -> NDArray[Any]:
         """A result kept beside model ``key``: computed once by one process, read by all."""
