@@ -136,6 +136,18 @@ def test_a_build_removes_what_no_process_holds_and_keeps_what_one_does(
     ]
 
 
+def test_a_folder_finished_while_a_build_waited_for_its_lock_is_kept(
+    tmp_path: Path, fixture_arrays: dict[str, NDArray[Any]]
+) -> None:
+    """A build may see a lock with no folder, then take it after that version's build
+    finished the folder: it decides again holding the lock."""
+    files = SharedFiles(tmp_path / "network")
+    began = time.time()
+    save(fixture_arrays, files.root / "newer")  # finished after that build began
+    files._remove_unless_held(files.root / "newer", began)
+    assert (files.root / "newer" / "meta.json").exists()
+
+
 def test_a_lock_removed_while_waited_for_is_taken_anew(tmp_path: Path) -> None:
     path = tmp_path / "key.lock"
     inside, leave = threading.Event(), threading.Event()

@@ -21,6 +21,7 @@ process builds and holds the arrays itself.
 
 import fcntl
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -39,6 +40,8 @@ from civicgraph.network.compact import Compact
 from civicgraph.store import GraphStore
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.views import ViewStore
+
+_log = logging.getLogger(__name__)
 
 #: The file that marks a version's folder as complete, and says who built it when.
 META: Final = "meta.json"
@@ -215,7 +218,10 @@ class SharedFiles:
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
-        self._prune(folder.name, began)
+        try:
+            self._prune(folder.name, began)
+        except OSError as exc:  # the build is done; what stays is removed by a later one
+            _log.warning("Could not remove older network files in %s: %s", self.root, exc)
 
     def _prune(self, kept: str, began: float) -> None:
         """Remove the other versions' folders and lock files that no process holds
@@ -230,19 +236,20 @@ class SharedFiles:
             if name.endswith(".tmp") or name in (kept, f"{kept}.lock"):
                 continue
             if path.is_dir() and not _finished_since(path, began):
-                self._remove_unless_held(path)
+                self._remove_unless_held(path, began)
             elif name.endswith(".lock") and not (self.root / name[: -len(".lock")]).exists():
-                self._remove_unless_held(self.root / name[: -len(".lock")])
+                self._remove_unless_held(self.root / name[: -len(".lock")], began)
 
-    def _remove_unless_held(self, folder: Path) -> None:
-        """Remove a version's folder and lock file, holding its lock; nothing if it is held."""
+    def _remove_unless_held(self, folder: Path, began: float) -> None:
+        """Remove a version's folder and lock file, holding its lock; nothing if it is held
+        or if, by the time it is taken, a build has finished the folder since ``began``."""
         lock = self.root / f"{folder.name}.lock"
         with lock.open("a") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 return
-            if _still_at(handle.fileno(), lock):
+            if _still_at(handle.fileno(), lock) and not _finished_since(folder, began):
                 shutil.rmtree(folder, ignore_errors=True)
                 lock.unlink(missing_ok=True)
 
@@ -253,6 +260,8 @@ class SharedFiles:
         try:
             if not path.exists():
                 with locked(self.root / f"{key}.lock"):
+                    if not folder.exists():  # removed since: compute it once, below
+                        raise FileNotFoundError(folder)
                     if not path.exists():
                         self._keep(path, compute())
             found = _map(path)
