@@ -55,6 +55,26 @@ def group_stats(group: int) -> dict[int, list[str]]:
     return found
 
 
+def group_cpu_seconds(group: int) -> float:
+    """CPU time used so far by every process in a process group (Linux ``/proc``)."""
+    ticks = sum(int(f[11]) + int(f[12]) for f in group_stats(group).values())
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def quiet_windows(group: int, *, window: float, busy: float, most: int) -> list[float]:
+    """CPU seconds a process group used in each ``window`` of seconds, until one used
+    less than ``busy`` (or ``most`` windows passed): the last is the quiet one.
+
+    A busy machine delays work; a test waits for it to end instead of guessing a sleep.
+    """
+    used: list[float] = []
+    while len(used) < most and (not used or used[-1] >= busy):
+        before = group_cpu_seconds(group)
+        time.sleep(window)
+        used.append(group_cpu_seconds(group) - before)
+    return used
+
+
 def group_rss(group: int) -> int:
     """Resident memory of every process in a process group together, bytes."""
     return sum(int(f[21]) for f in group_stats(group).values()) * os.sysconf("SC_PAGE_SIZE")
