@@ -346,8 +346,8 @@ class NetworkExplorer:
         )
 
     def warm(self) -> Any:
-        """Start building the current dataset version's projection ahead of requests
-        (after a build under way, if there is one); the build under way."""
+        """Start building the current dataset version's projection ahead of requests,
+        unless a build is under way; returns the build under way."""
         return self._current.warm()
 
     def projection(self) -> Projection:

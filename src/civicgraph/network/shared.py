@@ -235,10 +235,11 @@ class SharedFiles:
             name = path.name
             if name.endswith(".tmp") or name in (kept, f"{kept}.lock"):
                 continue
+            folder = self.root / name.removesuffix(".lock")
             if path.is_dir() and not _finished_since(path, began):
                 self._remove_unless_held(path, began)
-            elif name.endswith(".lock") and not (self.root / name[: -len(".lock")]).exists():
-                self._remove_unless_held(self.root / name[: -len(".lock")], began)
+            elif name.endswith(".lock") and not folder.exists():
+                self._remove_unless_held(folder, began)
 
     def _remove_unless_held(self, folder: Path, began: float) -> None:
         """Remove a version's folder and lock file, holding its lock; nothing if it is held
