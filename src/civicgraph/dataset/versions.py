@@ -30,16 +30,10 @@ from io import BytesIO
 from pathlib import Path
 from typing import Final, NamedTuple
 
-from pyoxigraph import (
-    CanonicalizationAlgorithm,
-    Dataset,
-    NamedNode,
-    RdfFormat,
-    parse,
-    serialize,
-)
+from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
 from civicgraph.config import Settings
+from civicgraph.dataset.blanks import canonical_blank_rows
 from civicgraph.dataset.export import data_graphs
 from civicgraph.dataset.loader import load_records, revision
 from civicgraph.errors import NotFoundError
@@ -141,27 +135,17 @@ def canonical_rows(ntriples: bytes) -> list[bytes]:
 
     This is the graph's canonical form in the log. Any store's dump will do (on disk
     or in memory: both spell a term the same way), so the rows of a graph just loaded
-    can come from an in-memory copy instead of being read back from the disk.
+    can come from an in-memory copy instead of being read back from the disk. The rows
+    with blank nodes get canonical names for them (``blanks.py``).
     """
+    rows = ntriples.splitlines()
     if b"_:" in ntriples:
-        ntriples = _canonical(ntriples)
+        named = [row for row in rows if b"_:" not in row]
+        rows = named + canonical_blank_rows([row for row in rows if b"_:" in row])
     # A dump comes out nearly sorted: sorting the list first is several times faster
     # than sorting a set, and duplicates are then neighbours.
-    rows = sorted(ntriples.splitlines())
+    rows.sort()
     return [row for i, row in enumerate(rows) if row.strip() and (i == 0 or row != rows[i - 1])]
-
-
-def _canonical(data: bytes) -> bytes:
-    """Blank nodes relabelled by a canonical algorithm (oxigraph's own).
-
-    A store names the blank nodes of each load afresh, so without this, reloading an
-    unchanged file with an RDF list in it would show as a change. The algorithm may
-    name them differently in another pyoxigraph release; the first write after an
-    upgrade can then record relabelled blank nodes once.
-    """
-    found = Dataset(parse(data, format=RdfFormat.N_QUADS))
-    found.canonicalize(CanonicalizationAlgorithm.UNSTABLE)
-    return serialize(found, format=RdfFormat.N_QUADS) or b""
 
 
 class Known(NamedTuple):

@@ -1,0 +1,101 @@
+"""A graph's blank nodes get canonical names in the version log, quickly and boundedly."""
+
+import time
+from io import BytesIO
+
+import pytest
+import requests
+from pyoxigraph import CanonicalizationAlgorithm, Dataset, RdfFormat, parse, serialize
+
+from civicgraph.dataset import blanks
+from civicgraph.dataset.versions import canonical_rows
+from civicgraph.formats import by_name
+from civicgraph.store import EmbeddedStore
+from tests.conftest import WRITE_TOKEN
+from tests.live import LiveServer
+
+#: Lists, nested blank nodes, two blank nodes alike but for what points to them, a
+#: literal that spells a blank node, and rows with no blank node at all.
+TURTLE = """@prefix ex: <http://example.org/> .
+ex:a ex:list ( 1 2 2 ex:b ) ; ex:other ( 2 2 ) ; ex:address [ ex:city "Oslo" ] .
+ex:b ex:address [ ex:city "Oslo" ] ; ex:note "see _:x and _:y" .
+[ ex:knows [ ex:knows ex:a ] ] .
+""" + "".join(f"ex:n{i} ex:p ex:n{i + 1} .\n" for i in range(200))
+
+
+def _dumped(turtle: str) -> bytes:
+    """The graph as a fresh store holds it, in N-Triples: its blank nodes named afresh."""
+    store = EmbeddedStore()
+    store.load(turtle.encode(), by_name("turtle"), "http://example.org/g")
+    out = BytesIO()
+    store.dump(out, by_name("ntriples"), ["http://example.org/g"])
+    return out.getvalue()
+
+
+def _whole_graph_canonicalised(data: bytes) -> list[bytes]:
+    """The rows when every row of the graph goes through the canonicalization."""
+    found = Dataset(parse(data, format=RdfFormat.N_QUADS))
+    found.canonicalize(CanonicalizationAlgorithm.UNSTABLE)
+    return sorted(set((serialize(found, format=RdfFormat.N_QUADS) or b"").splitlines()))
+
+
+def test_only_rows_with_blank_nodes_are_relabelled_and_the_names_are_the_same() -> None:
+    data = _dumped(TURTLE)
+    rows = canonical_rows(data)
+    assert rows == _whole_graph_canonicalised(data)
+    assert len(rows) == 221
+
+
+def test_a_reload_of_the_same_data_gives_the_same_rows() -> None:
+    assert canonical_rows(_dumped(TURTLE)) == canonical_rows(_dumped(TURTLE))
+
+
+def _clique(size: int) -> list[bytes]:
+    """Blank nodes that all point to one another: the canonical naming's factorial case
+    (nine of them take about half a minute)."""
+    return [
+        f"_:b{i} <http://example.org/p> _:b{j} .".encode()
+        for i in range(size)
+        for j in range(size)
+        if i != j
+    ]
+
+
+def test_blank_nodes_too_alike_to_name_in_time_keep_the_store_names(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(blanks, "CANONICAL_SECONDS", 0.5)
+    named = b"<http://example.org/a> <http://example.org/p> <http://example.org/b> ."
+    rows = _clique(9)
+    started = time.monotonic()
+    kept = canonical_rows(b"\n".join([named, *rows]))
+    assert time.monotonic() - started < 5
+    assert kept == sorted([named, *rows])
+    assert "too alike" in caplog.text
+
+
+def test_a_write_of_blank_nodes_too_alike_is_recorded_within_the_bound(
+    writable_server: LiveServer,
+) -> None:
+    """The version record after a write names its blank nodes in a child process that
+    is stopped at the bound: the write is answered, and the writer takes the next."""
+    auth = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+    started = time.monotonic()
+    response = requests.put(
+        f"{writable_server.url}/store",
+        params={"graph": "http://example.org/alike"},
+        data=b"\n".join(_clique(9)),
+        headers={**auth, "Content-Type": "application/n-triples"},
+        timeout=60,
+    )
+    assert response.status_code == 201
+    assert time.monotonic() - started < blanks.CANONICAL_SECONDS + 15
+    started = time.monotonic()
+    response = requests.delete(
+        f"{writable_server.url}/store",
+        params={"graph": "http://example.org/alike"},
+        headers=auth,
+        timeout=60,
+    )
+    assert response.status_code == 204
+    assert time.monotonic() - started < 5
