@@ -16,6 +16,7 @@ from typing import Protocol
 import requests
 
 from bench.browser import view_settles
+from bench.foreign import generate_foreign
 from bench.generate import generate
 from bench.limit import LimitCheck, check_limit
 from bench.measure import Latency, Throughput, latencies, latency_of, throughput
@@ -62,6 +63,9 @@ class SizeResult:
     facts: dict[str, PeerFacts] = field(default_factory=dict)
     #: civicgraph with a short time limit: an endless query beside the 8 clients.
     limit: LimitCheck | None = None
+    #: Data outside the ontology (``foreign.py``): triples, then ``civicgraph load``'s
+    #: and ``oxigraph load``'s seconds.
+    foreign: tuple[int, float, float] | None = None
     seconds: float = 0.0
 
 
@@ -134,6 +138,7 @@ def _load(data: Path, work: Path, result: SizeResult) -> tuple[list[HttpPeer], R
     # is the one served, as users serve it.
     result.facts["civicgraph"].cli_load_seconds = load_civicgraph_cli(data, work / "civicgraph")
     say(f"  civicgraph load (command): {result.facts['civicgraph'].cli_load_seconds:.1f} s")
+    result.foreign = _load_foreign(work, result.triples)
     servers = [civicgraph_server(work / "civicgraph"), oxigraph_server(work / "oxigraph")]
     # rdflib-endpoint parses the file as it starts: its start-up is its load.
     servers.append(rdflib_endpoint_server(data))
@@ -141,6 +146,21 @@ def _load(data: Path, work: Path, result: SizeResult) -> tuple[list[HttpPeer], R
     result.facts["rdflib"] = PeerFacts(rdflib.load(data), rdflib.bytes)
     say(f"  rdflib: loaded in {result.facts['rdflib'].load_seconds:.1f} s")
     return servers, rdflib
+
+
+def _load_foreign(work: Path, wanted: int) -> tuple[int, float, float]:
+    """Both loaders on data outside the ontology, into stores removed afterwards."""
+    data = work / "foreign.nt"
+    triples = generate_foreign(wanted, data)
+    ours = load_civicgraph_cli(data, work / "foreign-civicgraph")
+    theirs = load_oxigraph(data, work / "foreign-oxigraph")
+    say(f"  data outside the ontology: civicgraph load {ours:.1f} s, oxigraph load {theirs:.1f} s")
+    for leftover in work.glob("foreign*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink()
+    return triples, ours, theirs
 
 
 def run_size(label: str, wanted: int, work: Path) -> SizeResult:
