@@ -4,12 +4,13 @@ import io
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from civicgraph.errors import QuerySyntaxError, RdfSyntaxError, StoreLockedError, UserInputError
 from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore, GraphStore, RemoteStore
 from civicgraph.store.results import AskResult, GraphResult, SelectResult
+from civicgraph.store.streams import STAGING_PREFIX
 
 G1 = "https://example.org/g1"
 G2 = "https://example.org/g2"
@@ -190,3 +191,35 @@ def test_graph_names_are_the_graphs_without_their_counts(store: GraphStore) -> N
     assert store.graph_names() == [g.iri for g in store.graphs()]
     assert G1 in store.graph_names()
     assert G2 not in store.graph_names()
+
+
+def test_a_view_opened_in_the_middle_of_a_write_leaves_its_staging_graphs_out(
+    tmp_path: Path,
+) -> None:
+    """A read-only view opened while the writer has a graph's new content in a staging
+    graph (and an empty graph's loading marker) answers from the graphs a reader may
+    see: no staging triple in the union, in ``GRAPH ?g`` or in a graph list."""
+    path = tmp_path / "store"
+    writer = Store(str(path))
+    kept, staged = NamedNode("http://example.org/g"), NamedNode(f"{STAGING_PREFIX}replace")
+    marker = NamedNode(f"{STAGING_PREFIX}marker")
+    p = NamedNode("http://example.org/p")
+    writer.add(Quad(kept, p, Literal("old"), kept))
+    writer.add(Quad(kept, p, Literal("new"), staged))
+    writer.add(Quad(marker, NamedNode("urn:civicgraph:loading"), kept, marker))
+    writer.flush()
+    view = EmbeddedStore(path, read_only=True)
+
+    union = view.query("SELECT ?o { ?s ?p ?o }")
+    assert isinstance(union, SelectResult)
+    assert [row["o"].value for row in union.dicts()] == ["old"]
+    graphs = view.query("SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }")
+    assert isinstance(graphs, SelectResult)
+    assert [row["g"].value for row in graphs.dicts()] == [kept.value]
+    named = view.query(f"SELECT ?o FROM <{staged.value}> {{ ?s ?p ?o }}")
+    assert isinstance(named, SelectResult)
+    assert [row["o"].value for row in named.dicts()] == ["new"], "a query that names it reads it"
+    asked = view.query("ASK { GRAPH ?g { ?s ?p 'new' } }", named_graphs=[staged.value])
+    assert isinstance(asked, AskResult)
+    assert asked.value
+    assert [g.iri for g in view.graphs()] == [kept.value]

@@ -12,9 +12,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO, Final, cast
+from typing import IO, BinaryIO, Final, TypeAlias, cast
 
 from pyoxigraph import (
+    BlankNode,
     DefaultGraph,
     NamedNode,
     Quad,
@@ -57,6 +58,8 @@ _log = logging.getLogger(__name__)
 #: Marks a load into an empty graph that has not finished: ``marker loading graph``.
 _LOADING: Final = NamedNode("urn:civicgraph:loading")
 _DEFAULT_GRAPH_MARK: Final = NamedNode("urn:civicgraph:default-graph")
+#: A graph a query's dataset may name.
+_Graph: TypeAlias = NamedNode | BlankNode | DefaultGraph
 _COUNT_PER_GRAPH: Final = (
     "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 )
@@ -78,8 +81,27 @@ class EmbeddedStore:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         self._store = self._open(self.path, read_only)
+        #: What a query's dataset is, where it does not declare one, when the store was
+        #: opened in the middle of a write (see ``_mid_write``); None otherwise.
+        self._visible = self._mid_write() if read_only else None
         if self.path is not None and not read_only:
             self._drop_staging_graphs()
+
+    def _mid_write(self) -> tuple[list[_Graph], list[NamedNode | BlankNode]] | None:
+        """The default graph and the named graphs other than staging ones, if any are
+        there; None if there are none.
+
+        A read-only view opened while the writer replaces a graph sees the new content
+        in its staging graph beside the old one (or a loading marker): a query over the
+        union of graphs would see both, which no write ever meant. The writer's next
+        signal makes the view reopen; until then its queries leave the staging graphs
+        out, unless they name them.
+        """
+        named = list(self._store.named_graphs())
+        kept = [n for n in named if not is_staging(n)]
+        if len(kept) == len(named):
+            return None
+        return [DefaultGraph(), *kept], kept
 
     @staticmethod
     def _open(path: Path | None, read_only: bool) -> Store:
@@ -152,13 +174,22 @@ class EmbeddedStore:
         default, named = dataset.default_graphs, dataset.named_graphs
         substitutions = {Variable(k): v for k, v in (dataset.bindings or {}).items()}
         base = dataset.base_iri if dataset.base_iri and has_relative_iri(sparql) else None
+        union = default is None and not declares_dataset(sparql)
+        chosen: list[_Graph] | None = None if default is None else [graph_name(g) for g in default]
+        names: list[NamedNode | BlankNode] | None = (
+            None if named is None else [NamedNode(g) for g in named]
+        )
+        if self._visible is not None and not declares_dataset(sparql):
+            chosen = self._visible[0] if union else chosen
+            names = self._visible[1] if names is None else names
+            union = False
         return self._store.query(
             sparql,
             base_iri=base,
             substitutions=substitutions or None,
-            use_default_graph_as_union=default is None and not declares_dataset(sparql),
-            default_graph=None if default is None else [graph_name(g) for g in default],
-            named_graphs=None if named is None else [NamedNode(g) for g in named],
+            use_default_graph_as_union=union,
+            default_graph=chosen,
+            named_graphs=names,
         )
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
