@@ -11,6 +11,8 @@ from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore, GraphStore, RemoteStore
 from civicgraph.store.results import AskResult, GraphResult, SelectResult
 from civicgraph.store.streams import STAGING_PREFIX
+from civicgraph.store.views import Generation
+from civicgraph.store.writer import _Owner
 
 G1 = "https://example.org/g1"
 G2 = "https://example.org/g2"
@@ -193,33 +195,78 @@ def test_graph_names_are_the_graphs_without_their_counts(store: GraphStore) -> N
     assert G2 not in store.graph_names()
 
 
-def test_a_view_opened_in_the_middle_of_a_write_leaves_its_staging_graphs_out(
+def _caught_mid_write(path: Path) -> None:
+    """A store as a view opened mid-write finds it: a graph's new content in a staging
+    graph beside the old, and a load into an empty graph, its marker still there."""
+    writer = Store(str(path))
+    p = NamedNode("http://example.org/p")
+    writer.add(Quad(KEPT, p, Literal("old"), KEPT))
+    writer.add(Quad(KEPT, p, Literal("new"), STAGED))
+    marker = NamedNode(f"{STAGING_PREFIX}marker")
+    writer.add(Quad(marker, NamedNode("urn:civicgraph:loading"), LOADING, marker))
+    writer.add(Quad(LOADING, p, Literal("loading"), LOADING))
+    writer.flush()
+
+
+KEPT, LOADING = NamedNode("http://example.org/g"), NamedNode("http://example.org/loading")
+STAGED = NamedNode(f"{STAGING_PREFIX}replace")
+
+
+def test_a_view_opened_in_the_middle_of_a_write_sees_the_graphs_as_before_it(
     tmp_path: Path,
 ) -> None:
-    """A read-only view opened while the writer has a graph's new content in a staging
-    graph (and an empty graph's loading marker) answers from the graphs a reader may
-    see: no staging triple in the union, in ``GRAPH ?g`` or in a graph list."""
-    path = tmp_path / "store"
-    writer = Store(str(path))
-    kept, staged = NamedNode("http://example.org/g"), NamedNode(f"{STAGING_PREFIX}replace")
-    marker = NamedNode(f"{STAGING_PREFIX}marker")
-    p = NamedNode("http://example.org/p")
-    writer.add(Quad(kept, p, Literal("old"), kept))
-    writer.add(Quad(kept, p, Literal("new"), staged))
-    writer.add(Quad(marker, NamedNode("urn:civicgraph:loading"), kept, marker))
-    writer.flush()
-    view = EmbeddedStore(path, read_only=True)
+    """No staging triple, marker or graph still loading in the union, in ``GRAPH ?g``
+    or in a graph list; a dataset that names a staging graph still reads it."""
+    _caught_mid_write(tmp_path / "store")
+    view = EmbeddedStore(tmp_path / "store", read_only=True)
 
     union = view.query("SELECT ?o { ?s ?p ?o }")
     assert isinstance(union, SelectResult)
     assert [row["o"].value for row in union.dicts()] == ["old"]
     graphs = view.query("SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }")
     assert isinstance(graphs, SelectResult)
-    assert [row["g"].value for row in graphs.dicts()] == [kept.value]
-    named = view.query(f"SELECT ?o FROM <{staged.value}> {{ ?s ?p ?o }}")
+    assert [row["g"].value for row in graphs.dicts()] == [KEPT.value]
+    assert [g.iri for g in view.graphs()] == [KEPT.value]
+    named = view.query(f"SELECT ?o FROM <{STAGED.value}> {{ ?s ?p ?o }}")
     assert isinstance(named, SelectResult)
-    assert [row["o"].value for row in named.dicts()] == ["new"], "a query that names it reads it"
-    asked = view.query("ASK { GRAPH ?g { ?s ?p 'new' } }", named_graphs=[staged.value])
+    assert [row["o"].value for row in named.dicts()] == ["new"]
+    asked = view.query("ASK { GRAPH ?g { ?s ?p 'new' } }", named_graphs=[STAGED.value])
     assert isinstance(asked, AskResult)
     assert asked.value
-    assert [g.iri for g in view.graphs()] == [kept.value]
+
+
+def test_a_backup_of_a_view_mid_write_leaves_the_write_out(tmp_path: Path) -> None:
+    _caught_mid_write(tmp_path / "store")
+    EmbeddedStore(tmp_path / "store", read_only=True).backup(tmp_path / "copy")
+    copy = EmbeddedStore(tmp_path / "copy")
+    assert [(g.iri, g.triples) for g in copy.graphs()] == [(KEPT.value, 1)]
+
+
+def test_a_loading_marker_for_the_default_graph_hides_it_from_a_view(tmp_path: Path) -> None:
+    writer = Store(str(tmp_path / "store"))
+    marker = NamedNode(f"{STAGING_PREFIX}marker")
+    mark = NamedNode("urn:civicgraph:default-graph")
+    writer.add(Quad(marker, NamedNode("urn:civicgraph:loading"), mark, marker))
+    writer.add(Quad(KEPT, KEPT, Literal("loading")))
+    writer.add(Quad(KEPT, KEPT, Literal("kept"), KEPT))
+    writer.flush()
+    view = EmbeddedStore(tmp_path / "store", read_only=True)
+    union = view.query("SELECT ?o { ?s ?p ?o }")
+    assert isinstance(union, SelectResult)
+    assert [row["o"].value for row in union.dicts()] == ["kept"]
+
+
+def test_dropping_a_staging_graph_makes_views_reopen(tmp_path: Path) -> None:
+    """A view that opened while a staging graph was there leaves staging graphs out
+    until it reopens: the writer's drop of one signals the views, without a new
+    dataset version; dropping a graph that is not there signals nothing."""
+    owner = _Owner(
+        tmp_path / "store", EmbeddedStore(tmp_path / "store"), Generation(tmp_path / "g"), None
+    )
+    owner.store.update(f"INSERT DATA {{ GRAPH <{STAGED.value}> {{ <urn:a> <urn:b> 1 }} }}")
+    before = owner.generation.value()
+    assert owner.answer(("drop_graph", {"graph": STAGED.value})) == ("ok", True)
+    assert owner.generation.value() == before + 1
+    assert owner.answer(("drop_graph", {"graph": "http://example.org/none"})) == ("ok", False)
+    assert owner.generation.value() == before + 1
+    assert not owner.store.graphs()

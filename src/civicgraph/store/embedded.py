@@ -83,25 +83,36 @@ class EmbeddedStore:
         self._store = self._open(self.path, read_only)
         #: What a query's dataset is, where it does not declare one, when the store was
         #: opened in the middle of a write (see ``_mid_write``); None otherwise.
-        self._visible = self._mid_write() if read_only else None
+        self._hidden = self._unfinished() if read_only else set()
+        self._visible = self._mid_write() if self._hidden else None
         if self.path is not None and not read_only:
             self._drop_staging_graphs()
 
-    def _mid_write(self) -> tuple[list[_Graph], list[NamedNode | BlankNode]] | None:
-        """The default graph and the named graphs other than staging ones, if any are
-        there; None if there are none.
+    def _mid_write(self) -> tuple[list[_Graph], list[NamedNode | BlankNode]]:
+        """The graphs a reader may see, as a default graph list and named graphs, when
+        the store was opened in the middle of a write (``_hidden`` is not empty).
 
         A read-only view opened while the writer replaces a graph sees the new content
-        in its staging graph beside the old one (or a loading marker): a query over the
-        union of graphs would see both, which no write ever meant. The writer's next
-        signal makes the view reopen; until then its queries leave the staging graphs
-        out, unless they name them.
+        in its staging graph beside the old one; opened while it loads into an empty
+        graph, it sees the loading marker and perhaps the loaded graph before the load
+        is done. A query over the union of graphs would see what no write meant. The
+        writer's next signal makes the view reopen; until then its queries, graph lists
+        and dumps leave out staging graphs and graphs still loading, unless a query's
+        dataset names them.
         """
-        named = list(self._store.named_graphs())
-        kept = [n for n in named if not is_staging(n)]
-        if len(kept) == len(named):
-            return None
-        return [DefaultGraph(), *kept], kept
+        kept = [n for n in self._store.named_graphs() if n not in self._hidden]
+        default: list[_Graph] = [] if DefaultGraph() in self._hidden else [DefaultGraph()]
+        return [*default, *kept], kept
+
+    def _unfinished(self) -> set[_Graph]:
+        """Staging graphs, and the graphs their loading markers name."""
+        staging = [n for n in self._store.named_graphs() if is_staging(n)]
+        marked = {
+            graph_name(_marked_graph(quad.object))
+            for name in staging
+            for quad in self._store.quads_for_pattern(None, _LOADING, None, name)
+        }
+        return {*staging, *marked}
 
     @staticmethod
     def _open(path: Path | None, read_only: bool) -> Store:
@@ -323,7 +334,9 @@ class EmbeddedStore:
             (n for n in self._store.named_graphs() if isinstance(n, NamedNode)),
             key=lambda n: n.value,
         )
-        return [DefaultGraph(), *(n for n in named if not n.value.startswith(STAGING_PREFIX))]
+        every: list[NamedNode | DefaultGraph] = [DefaultGraph()]
+        every += [n for n in named if not n.value.startswith(STAGING_PREFIX)]
+        return [name for name in every if name not in self._hidden]
 
     def graphs(self) -> list[GraphInfo]:
         """List non-empty graphs with triple counts, default graph first."""
@@ -333,7 +346,7 @@ class EmbeddedStore:
         named = [
             GraphInfo(row["g"].value, int(row["n"].value))
             for row in result
-            if not row["g"].value.startswith(STAGING_PREFIX)
+            if not row["g"].value.startswith(STAGING_PREFIX) and row["g"] not in self._hidden
         ]
         return ([GraphInfo(None, default)] if default else []) + named
 
@@ -346,6 +359,8 @@ class EmbeddedStore:
         ]
 
     def _count_default(self) -> int:
+        if DefaultGraph() in self._hidden:
+            return 0
         result = self._store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
         assert isinstance(result, QuerySolutions)
         return int(next(iter(result))["n"].value)
@@ -371,7 +386,9 @@ class EmbeddedStore:
         read-only store, opened beside a serving process that holds the write lock,
         copies its snapshot quad by quad instead: a checkpoint taken through a
         read-only handle leaves out what the writer still holds in its log (measured
-        with pyoxigraph 0.5: an empty backup of a live store of 100k quads).
+        with pyoxigraph 0.5: an empty backup of a live store of 100k quads). It leaves
+        out a write the snapshot caught in progress, as queries do (``_mid_write``):
+        the copy has no marker to undo a load with.
         """
         if self.path is None:
             raise StoreError("An in-memory store has no files to back up; export it instead")
@@ -379,8 +396,9 @@ class EmbeddedStore:
             self._store.backup(str(target))
             return
         copy = Store(str(target))
+        hidden = self._unfinished()
         quads = self._store.quads_for_pattern(None, None, None, None)
-        copy.bulk_extend(q for q in quads if not is_staging(q.graph_name))
+        copy.bulk_extend(q for q in quads if q.graph_name not in hidden)
         copy.flush()
 
     def flush(self) -> None:

@@ -52,6 +52,13 @@ def changes_data(method: str, kwargs: dict[str, Any], result: object) -> bool:
     return not (method == "drop_graph" and result is False)
 
 
+def _ends_staging(method: str, kwargs: dict[str, Any]) -> bool:
+    """Whether a write drops a staging graph: no change to the data, but a view that
+    opened while it was there reopens (it leaves staging graphs out at some cost)."""
+    graph = kwargs.get("graph")
+    return method == "drop_graph" and isinstance(graph, str) and graph.startswith(STAGING_PREFIX)
+
+
 def apply_write(store: GraphStore, method: str, kwargs: dict[str, Any]) -> Any:
     """Apply one write and, if it changed the data, record a new dataset revision.
 
@@ -176,7 +183,7 @@ class _Owner:
             return "error", exc
         except Exception as exc:  # a defect: reported (a logged 500), the writer stays up
             return "crash", f"{type(exc).__name__}: {exc}"
-        if changes_data(method, kwargs, result):
+        if changes_data(method, kwargs, result) or _ends_staging(method, kwargs):
             self.generation.bump()
         return "ok", result
 
