@@ -205,6 +205,7 @@ def _caught_mid_write(path: Path) -> None:
     marker = NamedNode(f"{STAGING_PREFIX}marker")
     writer.add(Quad(marker, NamedNode("urn:civicgraph:loading"), LOADING, marker))
     writer.add(Quad(LOADING, p, Literal("loading"), LOADING))
+    writer.add_graph(NamedNode("http://example.org/empty"))
     writer.flush()
 
 
@@ -236,10 +237,13 @@ def test_a_view_opened_in_the_middle_of_a_write_sees_the_graphs_as_before_it(
 
 
 def test_a_backup_of_a_view_mid_write_leaves_the_write_out(tmp_path: Path) -> None:
+    """It keeps the graphs as they were, an empty one included."""
     _caught_mid_write(tmp_path / "store")
     EmbeddedStore(tmp_path / "store", read_only=True).backup(tmp_path / "copy")
     copy = EmbeddedStore(tmp_path / "copy")
     assert [(g.iri, g.triples) for g in copy.graphs()] == [(KEPT.value, 1)]
+    assert copy.has_graph("http://example.org/empty")
+    assert not copy.has_graph(LOADING.value)
 
 
 def test_a_loading_marker_for_the_default_graph_hides_it_from_a_view(tmp_path: Path) -> None:

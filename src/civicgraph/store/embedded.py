@@ -399,6 +399,9 @@ class EmbeddedStore:
         hidden = self._unfinished()
         quads = self._store.quads_for_pattern(None, None, None, None)
         copy.bulk_extend(q for q in quads if q.graph_name not in hidden)
+        for name in self._store.named_graphs():  # empty ones have no quad to bring them
+            if name not in hidden:
+                copy.add_graph(name)
         copy.flush()
 
     def flush(self) -> None:
