@@ -81,9 +81,10 @@ class EmbeddedStore:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         self._store = self._open(self.path, read_only)
-        #: What a query's dataset is, where it does not declare one, when the store was
-        #: opened in the middle of a write (see ``_mid_write``); None otherwise.
+        #: A read-only snapshot's graphs of a write in progress (``_unfinished``).
         self._hidden = self._unfinished() if read_only else set()
+        #: The dataset of a query that declares none, when some graphs are hidden
+        #: (``_mid_write``); None otherwise.
         self._visible = self._mid_write() if self._hidden else None
         if self.path is not None and not read_only:
             self._drop_staging_graphs()
@@ -396,11 +397,10 @@ class EmbeddedStore:
             self._store.backup(str(target))
             return
         copy = Store(str(target))
-        hidden = self._unfinished()
         quads = self._store.quads_for_pattern(None, None, None, None)
-        copy.bulk_extend(q for q in quads if q.graph_name not in hidden)
+        copy.bulk_extend(q for q in quads if q.graph_name not in self._hidden)
         for name in self._store.named_graphs():  # empty ones have no quad to bring them
-            if name not in hidden:
+            if name not in self._hidden:
                 copy.add_graph(name)
         copy.flush()
 

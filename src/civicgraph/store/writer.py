@@ -46,17 +46,21 @@ def changes_data(method: str, kwargs: dict[str, Any], result: object) -> bool:
     Staging graphs are invisible, so filling or dropping one is not a change; moving
     one into place (an update) is. Dropping a graph that did not exist changes nothing.
     """
-    graph = kwargs.get("graph")
-    if isinstance(graph, str) and graph.startswith(STAGING_PREFIX):
+    if _on_staging(kwargs):
         return False
     return not (method == "drop_graph" and result is False)
+
+
+def _on_staging(kwargs: dict[str, Any]) -> bool:
+    """Whether a write's graph is a staging graph."""
+    graph = kwargs.get("graph")
+    return isinstance(graph, str) and graph.startswith(STAGING_PREFIX)
 
 
 def _ends_staging(method: str, kwargs: dict[str, Any]) -> bool:
     """Whether a write drops a staging graph: no change to the data, but a view that
     opened while it was there reopens (it leaves staging graphs out at some cost)."""
-    graph = kwargs.get("graph")
-    return method == "drop_graph" and isinstance(graph, str) and graph.startswith(STAGING_PREFIX)
+    return method == "drop_graph" and _on_staging(kwargs)
 
 
 def apply_write(store: GraphStore, method: str, kwargs: dict[str, Any]) -> Any:
