@@ -4,15 +4,17 @@ import io
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from civicgraph.errors import QuerySyntaxError, RdfSyntaxError, StoreLockedError, UserInputError
 from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore, GraphStore, RemoteStore
+from civicgraph.store.base import GraphInfo
 from civicgraph.store.results import AskResult, GraphResult, SelectResult
 from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.store.views import Generation
 from civicgraph.store.writer import _Owner
+from civicgraph.vocab import SKOLEM_BASE
 
 G1 = "https://example.org/g1"
 G2 = "https://example.org/g2"
@@ -274,3 +276,34 @@ def test_dropping_a_staging_graph_makes_views_reopen(tmp_path: Path) -> None:
     assert owner.answer(("drop_graph", {"graph": "http://example.org/none"})) == ("ok", False)
     assert owner.generation.value() == before + 1
     assert not owner.store.graphs()
+
+
+def test_a_graph_named_by_a_blank_node_is_loaded_under_an_iri_and_exported(
+    tmp_path: Path,
+) -> None:
+    store = EmbeddedStore(tmp_path / "s")
+    trig = b"_:g { <urn:a> <urn:p> 1 . } <urn:g> { <urn:b> <urn:p> _:x . } <urn:c> <urn:p> 3 ."
+    store.load(trig, by_name("trig"), G1)
+    names = [n for n in store.graph_names() if n is not None]
+    (skolem,) = [n for n in names if n.startswith(SKOLEM_BASE)]
+    assert sorted(names) == sorted([G1, "urn:g", skolem])
+    out = io.BytesIO()
+    store.dump(out, by_name("nquads"))
+    assert f'<urn:a> <urn:p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> <{skolem}> .' in (
+        out.getvalue().decode()
+    )
+
+
+def test_a_store_holding_a_graph_named_by_a_blank_node_names_it_when_opened(
+    tmp_path: Path,
+) -> None:
+    raw = Store(str(tmp_path / "s"))
+    blank = BlankNode("b1")
+    raw.add(Quad(NamedNode("urn:a"), NamedNode("urn:p"), Literal("x"), blank))
+    raw.add(Quad(NamedNode("urn:a"), NamedNode("urn:p"), Literal("y"), blank))
+    del raw
+    store = EmbeddedStore(tmp_path / "s")
+    assert store.graphs() == [GraphInfo(SKOLEM_BASE + "b1", 2)]
+    store.close()
+    reopened = EmbeddedStore(tmp_path / "s", read_only=True)
+    assert reopened.graph_names() == [SKOLEM_BASE + "b1"]

@@ -19,6 +19,9 @@ ONTOLOGY_IRI: Final = BASE + "ontology"
 ENTITY_BASE: Final = BASE + "id/"
 GRAPH_BASE: Final = BASE + "graph/"
 META_GRAPH: Final = GRAPH_BASE + "meta"
+#: Where a graph named by a blank node in a loaded TriG or N-Quads file gets its IRI
+#: (RDF 1.1 §3.5's Skolem IRIs): SPARQL, exports and the version log name graphs by IRI.
+SKOLEM_BASE: Final = BASE + ".well-known/genid/"
 
 ENTITY_KINDS: Final = (
     "person",

@@ -32,7 +32,7 @@ from civicgraph.errors import (
     StoreLockedError,
     UserInputError,
 )
-from civicgraph.formats import Format
+from civicgraph.formats import Format, Kind
 from civicgraph.sparql.lexer import declares_dataset, has_relative_iri
 from civicgraph.sparql.messages import explained
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
@@ -47,6 +47,7 @@ from civicgraph.store.streams import (
     syntax_error,
     write_quads,
 )
+from civicgraph.vocab import SKOLEM_BASE
 
 #: Files larger than this go through pyoxigraph's bulk loader, which does not hold the
 #: whole parse in one transaction (staging or the loading marker makes that safe). It
@@ -88,6 +89,7 @@ class EmbeddedStore:
         self._visible = self._mid_write() if self._hidden else None
         if self.path is not None and not read_only:
             self._drop_staging_graphs()
+            self._name_blank_graphs()
 
     def _mid_write(self) -> tuple[list[_Graph], list[NamedNode | BlankNode]]:
         """The graphs a reader may see, as a default graph list and named graphs, when
@@ -282,24 +284,49 @@ class EmbeddedStore:
         try:
             if not isinstance(source, Path):
                 self._store.load(source, fmt.rdf_format, base_iri=base_iri, to_graph=target)
-                return
-            big = source.stat().st_size > BULK_THRESHOLD
-            with source.open("rb") as stream:
-                reader = (
-                    cast(IO[bytes], ProgressReader(stream, on_progress)) if on_progress else stream
-                )
-                # No bound method of the store is kept in a local: a traceback that keeps
-                # this frame alive must not keep the database (and its lock) open.
-                if big:
-                    self._store.bulk_load(
-                        reader, fmt.rdf_format, base_iri=base_iri, to_graph=target
-                    )
-                else:
-                    self._store.load(reader, fmt.rdf_format, base_iri=base_iri, to_graph=target)
+            else:
+                self._parse_file(source, fmt, target, base_iri, on_progress)
         except SyntaxError as exc:
             raise syntax_error(name, exc) from exc
         except (ValueError, UnicodeDecodeError) as exc:
             raise RdfSyntaxError(name, str(exc)) from exc
+        if Kind.DATASET in fmt.kinds:
+            self._name_blank_graphs()
+
+    def _parse_file(
+        self,
+        source: Path,
+        fmt: Format,
+        target: NamedNode | DefaultGraph,
+        base_iri: str | None,
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        """A file through the bulk loader when it is big, else in one transaction."""
+        big = source.stat().st_size > BULK_THRESHOLD
+        with source.open("rb") as stream:
+            reader = cast(IO[bytes], ProgressReader(stream, on_progress)) if on_progress else stream
+            # No bound method of the store is kept in a local: a traceback that keeps
+            # this frame alive must not keep the database (and its lock) open.
+            if big:
+                self._store.bulk_load(reader, fmt.rdf_format, base_iri=base_iri, to_graph=target)
+            else:
+                self._store.load(reader, fmt.rdf_format, base_iri=base_iri, to_graph=target)
+
+    def _name_blank_graphs(self) -> None:
+        """Give each graph named by a blank node (TriG and N-Quads allow it) an IRI.
+
+        SPARQL can name such a graph in no query or update, and exports, graph lists
+        and the version log go by graph IRIs: kept under a blank node, a graph would be
+        stored but never written out again. Its triples are copied to a Skolem IRI made
+        from the blank node's label, then the blank graph is removed; a crash between
+        the two leaves a copy that the next open finishes (under the same IRI).
+        """
+        for blank in [n for n in self._store.named_graphs() if isinstance(n, BlankNode)]:
+            named = NamedNode(SKOLEM_BASE + blank.value)
+            quads = self._store.quads_for_pattern(None, None, None, blank)
+            self._store.extend(Quad(q.subject, q.predicate, q.object, named) for q in quads)
+            self._store.remove_graph(blank)
+            _log.warning("A graph named by a blank node is stored as <%s>", named.value)
 
     def _count(self, graph: str | None) -> int:
         pattern = "?s ?p ?o" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
