@@ -22,6 +22,7 @@ def test_dataset_downloads_in_every_rdf_format(workbench_client: FlaskClient, fm
         quads = list(parse(response.data, by_name(fmt).rdf_format))
     assert "attachment; filename=civicgraph-dataset-" in disposition
     assert disposition.endswith("." + by_name(fmt).extension)
+    assert response.headers["Content-Type"] == by_name(fmt).content_type  # one charset
     assert len(quads) > 50
 
 

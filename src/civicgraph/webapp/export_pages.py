@@ -78,7 +78,8 @@ def download() -> ResponseReturnValue:
         spool.close()
         raise
     spool.seek(0)
-    response = send_file(spool, mimetype=fmt.content_type, as_attachment=True, download_name=name)
+    response = send_file(spool, mimetype=fmt.media_type, as_attachment=True, download_name=name)
+    response.headers["Content-Type"] = fmt.content_type  # send_file adds a charset to text/*
     response.call_on_close(spool.close)
     return response
 
