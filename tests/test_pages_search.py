@@ -30,6 +30,19 @@ def test_search_page_without_results_says_so(workbench_client: FlaskClient) -> N
     assert "Nothing matches" in html
 
 
+def test_a_page_past_the_last_says_how_many_there_are(workbench_client: FlaskClient) -> None:
+    query = {"q": "code", "page": "99"}
+    html = workbench_client.get("/search", query_string=query).get_data(as_text=True)
+    assert "Nothing matches" not in html
+    assert "There is no page 99: “code” has 3 results on 1 page." in html
+    assert 'href="/search?q=code">See the first page' in html
+
+
+def test_an_empty_search_says_what_to_type(workbench_client: FlaskClient) -> None:
+    html = workbench_client.get("/search").get_data(as_text=True)
+    assert "Type a name to find a person" in html
+
+
 def test_search_limit_is_bounded(workbench_client: FlaskClient) -> None:
     body = workbench_client.get("/search.json", query_string={"q": "e", "limit": 1}).get_json()
     assert len(body["results"]) == 1
