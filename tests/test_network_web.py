@@ -112,6 +112,13 @@ def test_api_path_shows_evidence_on_each_hop(graph_client: FlaskClient) -> None:
     assert edges[first]["evidence"][0]["sources"][0]["label"] == "Example Report"
 
 
+def test_api_path_beyond_its_limit_says_how_many_hops_it_takes(graph_client: FlaskClient) -> None:
+    body = graph_client.get("/api/path?from=person/bob&to=org/agency&max_hops=1").get_json()
+    assert body["shortest"] == []
+    assert body["simple"] == []
+    assert body["shortest_hops"] == 2
+
+
 def test_api_path_needs_both_ends(graph_client: FlaskClient) -> None:
     assert graph_client.get("/api/path?from=person/bob").status_code == 400
 

@@ -217,13 +217,29 @@ function pathItem(path, kind) {
   return item;
 }
 
+/** Why no path is listed, and, when a longer limit would find one, a button to ask for it. */
+function noPath(data) {
+  const hops = data.shortest_hops;
+  const limit = form.elements.max_hops;
+  const most = limit.options[limit.options.length - 1].value;
+  if (hops === null) return el("li", "No path within " + most + " hops, the most this explorer searches.", "empty");
+  const item = el("li", "No path within " + data.max_hops + " hops; the shortest takes " + hops + ".", "empty");
+  if ([...limit.options].some((option) => option.value === String(hops))) {
+    item.append(" ", button("Search up to " + hops + " hops", () => {
+      limit.value = String(hops);
+      form.requestSubmit();
+    }));
+  }
+  return item;
+}
+
 function showPaths(data) {
   state.pathData = data;
   render(data);
   pathSection.hidden = false;
   clear(pathList);
   if (!data.shortest.length && !data.simple.length) {
-    pathList.append(el("li", "No path within " + data.max_hops + " hops.", "empty"));
+    pathList.append(noPath(data));
     return;
   }
   for (const p of data.shortest) pathList.append(pathItem(p, "Shortest"));

@@ -45,13 +45,19 @@ class Path:
 
 @dataclass(frozen=True)
 class PathResult:
-    """All shortest paths (up to a safety limit) and up to ``k`` simple paths."""
+    """All shortest paths (up to a safety limit) and up to ``k`` simple paths.
+
+    ``shortest_hops`` is the length of a shortest path whatever ``max_hops`` is (None
+    when the two are not connected): a search that finds nothing within its limit can
+    then say how far the limit must go.
+    """
 
     source: str
     target: str
     max_hops: int
     shortest: tuple[Path, ...]
     simple: tuple[Path, ...]
+    shortest_hops: int | None = None
 
 
 def check(network: Container[str], source: str, target: str, max_hops: int, k: int) -> None:
@@ -122,6 +128,7 @@ def find_paths(
         simple = nx.subgraph_view(simple, filter_node=lambda n: n in ends or n not in avoid)
     if source == target or not nx.has_path(simple, source, target):
         return PathResult(source, target, max_hops, (), ())
+    hops = nx.shortest_path_length(simple, source, target)  # one breadth-first search
     shortest = islice(_within(nx.all_shortest_paths(simple, source, target), max_hops), MAX_PATHS)
     found = islice(_within(nx.shortest_simple_paths(simple, source, target), max_hops), k)
     return PathResult(
@@ -130,4 +137,5 @@ def find_paths(
         max_hops,
         tuple(_path(graph, nodes, relations) for nodes in sorted(shortest)),
         tuple(_path(graph, nodes, relations) for nodes in found),
+        hops,
     )

@@ -130,6 +130,33 @@ def between(
     at most ``hops``, so a path search over these nodes finds what it would over the
     whole network. Paths pass ``avoid`` only at their ends.
     """
+    start, end, edges, passable = _walkable(scope, ends, relations, avoid)
+    there = _reach(scope, start, hops, edges, passable)
+    back = _reach(scope, end, hops, edges, passable)
+    on_path = (there >= 0) & (back >= 0) & (there + back <= hops)
+    on_path[[start, end]] = True
+    return np.flatnonzero(on_path)
+
+
+def hops_between(
+    scope: Scope,
+    ends: tuple[str, str],
+    most: int,
+    *,
+    relations: frozenset[str] | None,
+    avoid: Mask,
+) -> int | None:
+    """How many hops a shortest path between two entities takes (None past ``most``),
+    over the same edges as ``between``."""
+    start, end, edges, passable = _walkable(scope, ends, relations, avoid)
+    hops = int(_reach(scope, start, most, edges, passable)[end])
+    return hops if hops >= 0 else None
+
+
+def _walkable(
+    scope: Scope, ends: tuple[str, str], relations: frozenset[str] | None, avoid: Mask
+) -> tuple[int, int, Mask, Mask]:
+    """The ends' numbers, the edges a walk may take and the nodes it may not enter."""
     model = scope.model
     start, end = (model.index(iri) for iri in ends)
     if start is None or end is None:
@@ -139,11 +166,7 @@ def between(
         edges &= np.isin(model.edges[:, 1], _sids(model, relations))
     passable = avoid.copy()
     passable[[start, end]] = False
-    there = _reach(scope, start, hops, edges, passable)
-    back = _reach(scope, end, hops, edges, passable)
-    on_path = (there >= 0) & (back >= 0) & (there + back <= hops)
-    on_path[[start, end]] = True
-    return np.flatnonzero(on_path)
+    return start, end, edges, passable
 
 
 def edges_among(scope: Scope, nodes: Numbers) -> Numbers:

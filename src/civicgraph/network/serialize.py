@@ -115,6 +115,7 @@ def path_json(
         "from": result.source,
         "to": result.target,
         "max_hops": result.max_hops,
+        "shortest_hops": result.shortest_hops,
         "shortest": [_path_doc(p) for p in result.shortest],
         "simple": [_path_doc(p) for p in result.simple],
         "nodes": [node_json(entity_node(n, node_info(n), degrees[n]), link) for n in nodes],

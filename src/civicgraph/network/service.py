@@ -15,7 +15,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,9 +40,9 @@ from civicgraph.network.compact import Compact, arrays_of
 from civicgraph.network.dated import Dated, Scope, as_of
 from civicgraph.network.evidence import path_evidence, view_evidence
 from civicgraph.network.model import NodeInfo
-from civicgraph.network.paths import PathResult, check, find_paths
+from civicgraph.network.paths import MAX_HOPS, PathResult, check, find_paths
 from civicgraph.network.projection import ProjectionOptions, project
-from civicgraph.network.select import between, edges_among, select
+from civicgraph.network.select import between, edges_among, hops_between, select
 from civicgraph.network.shared import LAYOUT, SharedFiles, folder_beside, save, store_path
 from civicgraph.network.triples import from_triples
 from civicgraph.network.views import View, ViewRequest, build_view
@@ -421,6 +421,10 @@ class NetworkExplorer:
             relations=relations,
             avoid=frozenset(current.model.iri(int(n)) for n in nodes if avoid[n]),
         )
+        if found.shortest_hops is None and source != target:  # none within max_hops
+            ends = (source, target)
+            hops = hops_between(current.scope, ends, MAX_HOPS, relations=relations, avoid=avoid)
+            found = replace(found, shortest_hops=hops)
         return path_evidence(self.store, found)
 
     def hub_view(self, depth: int = 1) -> View:
