@@ -89,5 +89,5 @@ def test_unknown_kind_or_format_is_a_404(workbench_client: FlaskClient) -> None:
 
 def test_memberships_show_role_and_dates(workbench_client: FlaskClient) -> None:
     html = workbench_client.get("/id/person/jose-nunez", headers=HTML).get_data(as_text=True)
-    assert "<td>Director</td>" in html
-    assert "<td>2015-01-01</td>" in html
+    assert '<td data-label="Role">Director</td>' in html
+    assert '<td data-label="From">2015-01-01</td>' in html

@@ -374,3 +374,30 @@ def test_unlabelled_nodes_show_their_label_on_hover(page: Page, live_server: Liv
         "id => { window.civicgraph.view.network.body.emitter.emit('blurNode', {node: id}); }", quiet
     )
     assert page.evaluate("id => window.civicgraph.view.nodes.get(id).label", quiet) == ""
+
+
+def test_names_in_an_entity_table_are_not_split_on_a_phone(
+    phone: Page, live_server: LiveServer
+) -> None:
+    phone.goto(live_server.url + "/id/org/code-for-america")
+    name = phone.locator("table.memberships td a", has_text="Christopher Whitaker")
+    lines = name.evaluate("a => a.getClientRects().length")
+    assert lines == 1
+    label = phone.locator("table.memberships td").first.evaluate(
+        "td => getComputedStyle(td, '::before').content"
+    )
+    assert label == '"Member: "'
+
+
+def test_a_path_past_the_hop_limit_offers_to_search_further(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(
+        live_server.url + "/graph?from=person/patrick-atwater&to=org/code-for-america&max_hops=1"
+    )
+    empty = page.locator("#path-list li.empty")
+    expect(empty).to_contain_text("No path within 1 hop; the shortest takes 2.")
+    empty.get_by_role("button", name="Search up to 2 hops").click()
+    page.wait_for_selector("#graph-canvas[data-highlighted]")
+    assert "max_hops=2" in page.url
+    expect(page.locator("#path-list .path-title").first).to_be_visible()

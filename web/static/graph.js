@@ -223,7 +223,8 @@ function noPath(data) {
   const limit = form.elements.max_hops;
   const most = limit.options[limit.options.length - 1].value;
   if (hops === null) return el("li", "No path within " + most + " hops, the most this explorer searches.", "empty");
-  const item = el("li", "No path within " + data.max_hops + " hops; the shortest takes " + hops + ".", "empty");
+  const within = data.max_hops + (data.max_hops === 1 ? " hop" : " hops");
+  const item = el("li", "No path within " + within + "; the shortest takes " + hops + ".", "empty");
   if ([...limit.options].some((option) => option.value === String(hops))) {
     item.append(" ", button("Search up to " + hops + " hops", () => {
       limit.value = String(hops);
