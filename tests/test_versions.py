@@ -372,3 +372,18 @@ def test_a_pinned_query_answers_from_its_version(start_server: Callable[..., Liv
 def test_rows_passed_joined_give_the_state_file_a_record_writes(rows: list[bytes]) -> None:
     """The second process passes a graph's rows joined; the state file is not joined again."""
     assert Known.of_lines(b"\n".join(rows)) == (rows, versions._state_bytes(rows))
+
+
+def test_a_published_patch_keeps_the_blank_nodes_of_two_graphs_apart(tmp_path: Path) -> None:
+    store, log = EmbeddedStore(), VersionLog(tmp_path / "log")
+    for graph in ("https://example.org/a", "https://example.org/b"):
+        store.load(b'_:x <urn:p> "in a graph" .', by_name("turtle"), graph)
+    store.load(b'_:x <urn:p> "in the default graph" .', by_name("turtle"), None)
+    version = log.record(store, who="test", action="load")
+    assert version is not None
+
+    for text in (log.patch_text(version.number), log.change(0, version.number).as_patch()):
+        rows = [line[2:] for line in text.splitlines() if line.startswith("A ")]
+        quads = list(parse("\n".join(rows).encode(), format=RdfFormat.N_QUADS))
+        assert len({q.subject for q in quads}) == 3
+    assert store_at(log, version.number).graphs() == store.graphs()

@@ -30,7 +30,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Final, NamedTuple
 
-from pyoxigraph import NamedNode, RdfFormat, parse, serialize
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, parse, serialize
 
 from civicgraph.config import Settings
 from civicgraph.dataset.blanks import canonical_blank_rows
@@ -103,7 +103,7 @@ class Change:
             for sign, part in (("D", self.removed), ("A", self.added))
             for graph, found in sorted(part.items())
         ]
-        return "TX .\n" + b"".join(rows).decode() + "TC .\n"
+        return graph_scoped("TX .\n" + b"".join(rows).decode() + "TC .\n")
 
 
 def content_hash(digests: dict[str, str]) -> str:
@@ -206,6 +206,38 @@ def _patch_rows(sign: str, rows: list[bytes], graph: str) -> bytes:
     head = sign.encode() + b" "
     end = f" <{graph}> .\n".encode() if graph else b" .\n"
     return b"".join([head + row.rstrip().removesuffix(b".").rstrip() + end for row in rows])
+
+
+def graph_scoped(patch: str) -> str:
+    """An RDF Patch as it is published: each blank node's label unique to its graph.
+
+    The log names blank nodes canonically within each graph (``canonical_rows``), so
+    the first blank node of two graphs is ``_:c14n0`` in both; a patch that kept the
+    labels would make them one node for whoever applies it. Each label gets a short
+    hash of its graph in front (the default graph's is ``d``), the same in every patch.
+    """
+    lines = patch.splitlines(keepends=True)
+    marked = [i for i, line in enumerate(lines) if "_:" in line and line[:2] in ("A ", "D ")]
+    if not marked:
+        return patch
+    quads = list(parse("".join(lines[i][2:] for i in marked).encode(), format=RdfFormat.N_QUADS))
+    renamed = serialize(map(_scoped, quads), format=RdfFormat.N_QUADS) or b""
+    for i, row in zip(marked, renamed.decode().splitlines(keepends=True), strict=True):
+        lines[i] = lines[i][:2] + row
+    return "".join(lines)
+
+
+def _scoped(quad: Quad) -> Quad:
+    """The quad with its blank nodes' labels prefixed by its graph's (``graph_scoped``)."""
+    graph = quad.graph_name
+    name = graph.value if isinstance(graph, NamedNode) else ""
+    prefix = "g" + hashlib.sha256(name.encode()).hexdigest()[:8] if name else "d"
+    subject, value = quad.subject, quad.object
+    if isinstance(subject, BlankNode):
+        subject = BlankNode(prefix + subject.value)
+    if isinstance(value, BlankNode):
+        value = BlankNode(prefix + value.value)
+    return Quad(subject, quad.predicate, value, graph)
 
 
 def _rows_of_quads(lines: list[str]) -> list[tuple[bytes, str]]:
@@ -386,13 +418,18 @@ class VersionLog:
         return path.read_bytes().splitlines() if path.exists() else []
 
     def patch_text(self, number: int) -> str:
-        """The RDF Patch that version ``number`` applied to the one before it."""
+        """The RDF Patch that version ``number`` applied to the one before it, as
+        published (``graph_scoped``)."""
+        return graph_scoped(self._patch_kept(number))
+
+    def _patch_kept(self, number: int) -> str:
+        """The patch as the log keeps it: blank nodes named within each graph."""
         self.get(number)
         return self._patch_path(number).read_text(encoding="utf-8")
 
     def _rows_of_patch(self, number: int) -> Iterator[tuple[str, bytes, str]]:
         """The patch's removals, then its additions, as (sign, row, graph)."""
-        lines = self.patch_text(number).splitlines(keepends=True)
+        lines = self._patch_kept(number).splitlines(keepends=True)
         for sign in ("D", "A"):
             picked = [line[2:] for line in lines if line.startswith(sign + " ")]
             for row, graph in _rows_of_quads(picked):
