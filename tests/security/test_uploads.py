@@ -39,3 +39,22 @@ def test_hostile_part_of_a_multipart_upload_is_refused(secure_client: FlaskClien
     response = secure_client.post(GRAPH, data=files, headers=AUTH)
     assert response.status_code == 400
     assert snapshot(secure_client) == before
+
+
+def test_parts_sharing_a_field_name_are_each_read(secure_client: FlaskClient) -> None:
+    """``curl -F file=@a.ttl -F file=@b.ttl``: a broken second part refuses the whole."""
+    before = snapshot(secure_client)
+    good = (io.BytesIO(b"<http://example.org/a> <http://example.org/b> 1 ."), "a.ttl")
+    broken = (io.BytesIO(b"<http://example.org/a> <http://example.org/b> oops"), "b.ttl")
+    response = secure_client.post(GRAPH, data={"file": [good, broken]}, headers=AUTH)
+    assert response.status_code == 400
+    assert snapshot(secure_client) == before
+    first = (io.BytesIO(b"<http://example.org/a> <http://example.org/b> 1 ."), "a.ttl")
+    second = (io.BytesIO(b"<http://example.org/a> <http://example.org/b> 2 ."), "b.ttl")
+    assert secure_client.post(GRAPH, data={"file": [first, second]}, headers=AUTH).status_code in (
+        200,
+        201,
+        204,
+    )
+    stored = secure_client.get(GRAPH, headers={"Accept": "application/n-triples"}).get_data()
+    assert stored.count(b"<http://example.org/b>") == 2

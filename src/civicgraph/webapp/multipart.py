@@ -51,10 +51,11 @@ def file_parts(body: bytes) -> list[FilePart]:
         _, _, files = parse_form_data(environ, silent=False)
     except ValueError as exc:
         raise UserInputError(f"The multipart body cannot be read: {exc}") from exc
+    # Every value of every field: parts that share a field name (``curl -F file=@a
+    # -F file=@b``) are all files to add, not the first of each name.
+    parts = [part for _, part in files.items(multi=True)]
     try:
-        return [
-            FilePart(part.read(), part.content_type, part.filename or "") for part in files.values()
-        ]
+        return [FilePart(part.read(), part.content_type, part.filename or "") for part in parts]
     finally:
-        for part in files.values():
+        for part in parts:
             part.close()  # werkzeug spools parts to temporary files
