@@ -21,7 +21,7 @@ import requests
 
 from civicgraph.webapp.keeper import IDLE_SECONDS
 from tests.live import LiveServer, quiet_windows
-from tests.security.rawhttp import send
+from tests.security.rawhttp import send, send_until_answered
 
 #: More than the serving processes of any machine the suite runs on (one per core, plus one).
 MANY = (os.cpu_count() or 1) + 8
@@ -78,6 +78,43 @@ def test_stalled_connections_do_not_hold_the_server(
     answer = requests.get(f"{served.url}/sparql", params={"query": "ASK {}"}, timeout=30)
     assert answer.status_code == 200
     assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.server
+def test_one_byte_chunks_past_the_cap_sent_on_slowly_do_not_hold_the_server(
+    guarded_server: LiveServer,
+) -> None:
+    """More bytes than the cap with their framing, a sixth of it without, then a chunk
+    a second: the keeper gathers such a body on (its own bytes are under the cap)."""
+    with ExitStack() as stack:
+        held = [
+            stack.enter_context(socket.create_connection(("127.0.0.1", guarded_server.port)))
+            for _ in range(MANY)
+        ]
+        for conn in held:
+            conn.sendall(HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"1\r\n \r\n" * 200_000)
+        for _ in range(4):
+            time.sleep(1)
+            for conn in held:
+                conn.sendall(b"1\r\n \r\n")
+            started = time.monotonic()
+            answer = requests.get(
+                f"{guarded_server.url}/sparql", params={"query": "ASK {}"}, timeout=30
+            )
+            assert answer.status_code == 200
+            assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.server
+def test_a_body_mostly_of_chunk_framing_is_refused_by_the_keeper(
+    guarded_server: LiveServer,
+) -> None:
+    chunk = b"1;" + b"e" * 8000 + b"\r\n \r\n"
+    head = HEAD + b"Transfer-Encoding: chunked\r\n\r\n"
+    answer, sent = send_until_answered(guarded_server.port, head, [chunk * 10] * 200)
+    assert answer.status == 400, answer
+    assert sent < 10 * 1024 * 1024
+    assert answer.json()["error"] == "Chunk framing too long"
 
 
 @pytest.mark.server

@@ -86,12 +86,15 @@ class Body:
         self._skip = 0  # chunk data and its CRLF still to skip
         self._trailers = False
         self.done = length == 0
+        #: The body's own bytes arrived so far: a chunked body's framing left out.
+        self.received = 0
 
     def feed(self, data: bytes) -> bool:
         """Take the next bytes of the body; whether it is now whole (or too malformed to
         follow: the parser refuses it)."""
         if self._left is not None:
             self._left -= len(data)
+            self.received += len(data)
             self.done = self._left <= 0
         else:
             self.done = self.done or self._walk(data)
@@ -102,6 +105,7 @@ class Body:
         while at < len(data):
             if self._skip:
                 step = min(self._skip, len(data) - at)
+                self.received += min(step, max(0, self._skip - len(_LINE)))
                 self._skip, at = self._skip - step, at + step
                 continue
             stop = self._line_end(data, at)

@@ -34,13 +34,17 @@ from typing import Final
 
 from civicgraph.webapp.arrival import Arrival, Gather, Head
 from civicgraph.webapp.byconnection import ByConnection
-from civicgraph.webapp.refusal import HEAD_TOO_LONG, Refusal, timed_out
+from civicgraph.webapp.refusal import FRAMING_TOO_LONG, HEAD_TOO_LONG, Refusal, timed_out
 
 #: The most bytes of requests held at once while they arrive.
 GATHERED_BYTES: Final = 64 * 1024 * 1024
 _READABLE: Final = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLET
 _READ: Final = 64 * 1024
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+#: How many bytes of a chunked body, framing included, may arrive per byte of the cap
+#: (one-byte chunks take six); past it with the body's own bytes under the cap, the
+#: request is refused.
+FRAMING_FACTOR: Final = 8
 
 
 @dataclass
@@ -149,8 +153,20 @@ class Incoming(ByConnection[_Request]):
                 request.client.send(_CONTINUE)
         return self._past_cap(request, judged)
 
-    def _past_cap(self, request: _Request, gather: Gather) -> bool:
-        return request.size - gather.head > self._arrival.cap
+    def _past_cap(self, request: _Request, gather: Gather) -> bool | Refusal:
+        """Whether the body has passed the cap in its own bytes, so that its route,
+        reading what is gathered, refuses it (or, for a token holder, reads on) without
+        waiting on the client; or its refusal when chunk framing is most of it.
+
+        Counting the framing too would pass on a body of one-byte chunks at a sixth of
+        the cap, and its client could then hold a serving process by sending the rest
+        a byte at a time.
+        """
+        if gather.body.received > self._arrival.cap:
+            return True
+        if request.size - gather.head > FRAMING_FACTOR * self._arrival.cap:
+            return FRAMING_TOO_LONG
+        return False
 
     def _within_budget(self) -> None:
         """Past ``GATHERED_BYTES``, answer 408 to those that sent last longest ago."""

@@ -31,6 +31,15 @@ HEAD_TOO_LONG: Final = Refusal(
 )
 
 
+FRAMING_TOO_LONG: Final = Refusal(
+    400,
+    "Bad Request",
+    "Chunk framing too long",
+    "The body's chunk sizes and extensions take far more bytes than its data; send it "
+    "in larger chunks, or with a Content-Length.",
+)
+
+
 def timed_out(idle: float) -> Refusal:
     """The refusal of a request that did not arrive whole within ``idle`` seconds."""
     detail = f"The request did not arrive whole within {idle:g} seconds; send it again."
