@@ -307,3 +307,21 @@ def test_a_store_holding_a_graph_named_by_a_blank_node_names_it_when_opened(
     store.close()
     reopened = EmbeddedStore(tmp_path / "s", read_only=True)
     assert reopened.graph_names() == [SKOLEM_BASE + "b1"]
+
+
+def test_a_loading_marker_written_by_an_update_with_a_literal_breaks_nothing(
+    tmp_path: Path,
+) -> None:
+    store = EmbeddedStore(tmp_path / "s")
+    _load(store, "<urn:a> <urn:p> 1 .")
+    staging = f"{STAGING_PREFIX}x"
+    store.update(
+        f'INSERT DATA {{ GRAPH <{staging}> {{ <{staging}> <urn:civicgraph:loading> "x" }} }}'
+    )
+    store.flush()
+    view = EmbeddedStore(tmp_path / "s", read_only=True)
+    assert view.graph_names() == [G1]
+    view.close()
+    store.close()
+    reopened = EmbeddedStore(tmp_path / "s")
+    assert reopened.graphs() == [GraphInfo(G1, 1)]

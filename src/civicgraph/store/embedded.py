@@ -110,12 +110,17 @@ class EmbeddedStore:
     def _unfinished(self) -> set[_Graph]:
         """Staging graphs, and the graphs their loading markers name."""
         staging = [n for n in self._store.named_graphs() if is_staging(n)]
-        marked = {
-            graph_name(_marked_graph(quad.object))
-            for name in staging
-            for quad in self._store.quads_for_pattern(None, _LOADING, None, name)
-        }
+        marked = {graph_name(graph) for name in staging for graph in self._marked(name)}
         return {*staging, *marked}
+
+    def _marked(self, staging: _Graph) -> list[str | None]:
+        """The graphs the loading markers in a staging graph name (None: the default).
+
+        Only an IRI names a graph: a marker of any other shape (a token holder's update
+        can write anything, even here) is no load of ours and is left alone.
+        """
+        objects = (q.object for q in self._store.quads_for_pattern(None, _LOADING, None, staging))
+        return [_marked_graph(o) for o in objects if isinstance(o, NamedNode)]
 
     @staticmethod
     def _open(path: Path | None, read_only: bool) -> Store:
@@ -403,8 +408,8 @@ class EmbeddedStore:
         """Undo what a crash left: staging graphs, and loads into empty graphs cut short."""
         for name in list(self._store.named_graphs()):
             if is_staging(name):
-                for quad in self._store.quads_for_pattern(None, _LOADING, None, name):
-                    self._empty(_marked_graph(quad.object))
+                for graph in self._marked(name):
+                    self._empty(graph)
                 self._store.remove_graph(name)
 
     def backup(self, target: Path) -> None:
@@ -456,8 +461,7 @@ def _marker_object(graph: str | None) -> NamedNode:
     return _DEFAULT_GRAPH_MARK if graph is None else NamedNode(graph)
 
 
-def _marked_graph(term: object) -> str | None:
-    assert isinstance(term, NamedNode)
+def _marked_graph(term: NamedNode) -> str | None:
     return None if term == _DEFAULT_GRAPH_MARK else term.value
 
 
