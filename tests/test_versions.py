@@ -1,5 +1,6 @@
 """Dataset versions: every write recorded, any two compared, any version downloaded as it was."""
 
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from io import BytesIO
@@ -359,6 +360,24 @@ def test_a_pinned_query_answers_from_its_version(start_server: Callable[..., Liv
         timeout=10,
     )
     assert refused.status_code in {400, 403}
+
+
+def test_a_pinned_query_past_the_time_limit_is_stopped_at_it(
+    start_server: Callable[..., LiveServer],
+) -> None:
+    """Rebuilding the version and the query together, under the serving process's limit:
+    the answer is the usual 503 within a second of it, and the other processes serve."""
+    server = start_server({"CIVICGRAPH_QUERY_TIMEOUT": "2", "CIVICGRAPH_WRITE_TOKEN": TOKEN})
+    requests.post(f"{server.url}/update", data={"update": WRITE}, headers=AUTH, timeout=10)
+    newest = requests.get(f"{server.url}/versions.json", timeout=10).json()["versions"][0]
+    endless = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    params = {"query": endless, "version": str(newest["number"] - 1)}
+    started = time.monotonic()
+    answer = requests.get(f"{server.url}/sparql", params=params, timeout=60)
+    assert answer.status_code == 503
+    assert time.monotonic() - started < 3.5
+    cheap = requests.get(f"{server.url}/sparql", params={"query": "ASK {}"}, timeout=10)
+    assert cheap.status_code == 200
 
 
 @pytest.mark.parametrize(

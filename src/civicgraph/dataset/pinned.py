@@ -9,8 +9,12 @@ The child inherits the parent's network namespace, so it cannot reach the networ
 wherever the server cannot.
 """
 
+import ctypes
+import faulthandler
 import json
+import os
 import resource
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -29,8 +33,13 @@ from civicgraph.store.results import SerializedResult, serialize_negotiated
 
 #: Address space the child's interpreter and libraries take before the query's own budget.
 _BASELINE = 1024 * 1024 * 1024
-#: Seconds a child may take to start and rebuild the data, beyond the query's own limit.
+#: Seconds a child may take to start and rebuild the data, beyond the query's own limit,
+#: where nothing else limits it: a serving process's watchdog counts the whole answer,
+#: rebuilding included, against the query's limit (``GuardedStore.limited``).
 REBUILD_ALLOWANCE = 20.0
+#: The exit status ``faulthandler.dump_traceback_later(exit=True)`` ends a process with.
+_TIMED_OUT = 1
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -53,13 +62,22 @@ def answer_at(
     try:
         done = subprocess.run(
             [sys.executable, "-m", "civicgraph.dataset.pinned"],
-            input=json.dumps({**vars(query), "memory_limit": _BASELINE + memory_budget}).encode(),
+            input=json.dumps(
+                {
+                    **vars(query),
+                    "memory_limit": _BASELINE + memory_budget,
+                    "timeout": timeout,
+                    "parent": os.getpid(),
+                }
+            ).encode(),
             capture_output=True,
             timeout=timeout + REBUILD_ALLOWANCE,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise QueryTimeoutError(timeout) from exc
+    if done.returncode == _TIMED_OUT and not done.stdout:  # ended at the limit, no answer
+        raise QueryTimeoutError(timeout)
     return _read_answer(done)
 
 
@@ -85,14 +103,27 @@ def _read_answer(done: "subprocess.CompletedProcess[bytes]") -> SerializedResult
     return SerializedResult(body, meta["content_type"], meta["truncated"])
 
 
+def _end_with_parent(parent: int) -> None:
+    """Die when the serving process that started this child does (its watchdog stops it
+    at the query's time limit): the work must stop with it, not run on alone."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+
 def _child() -> None:
     """Rebuild the version, run the query, and write the answer to standard output."""
     isolate_network()  # it evaluates a visitor's query: no connection out, whatever it says
     request = json.loads(sys.stdin.buffer.read())
+    _end_with_parent(request.pop("parent"))
     _limit_memory(request.pop("memory_limit"))
+    timeout = request.pop("timeout")
     query = PinnedQuery(**request)
     try:
         store = store_at(VersionLog(Path(query.folder)), query.number)
+        # The query itself gets no more than the limit, whatever the rebuild took.
+        faulthandler.dump_traceback_later(timeout, exit=True, file=sys.stderr)
         result = store.query(query.sparql, max_rows=query.max_rows, base_iri=query.base_iri)
         answer = serialize_negotiated(result, query.accept)
     except CivicgraphError as exc:

@@ -12,7 +12,7 @@ without a hard time limit.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, BinaryIO, TypeVar
 
 from civicgraph.config import Settings
@@ -92,6 +92,12 @@ class GuardedStore:
         value = compute()
         self._remembered[name] = (count, value)
         return value
+
+    def limited(self) -> AbstractContextManager[None]:
+        """The context a serving process evaluates in (its time limit, memory budget and
+        fairness, kept by the master's watchdog), for work done beside this store, such
+        as a query answered from an earlier version; no limit where there is none."""
+        return self.limit() if self.limit is not None else nullcontext()
 
     def _read(self, method: str, **kwargs: Any) -> Any:
         if self.pool is not None:

@@ -88,9 +88,13 @@ def answer_pinned(sparql: str, number: int) -> SerializedResult:
         base_iri=request.base_url,
     )
     settings = state.settings
-    return answer_at(
-        current_log(), query, timeout=settings.query_timeout, memory_budget=settings.memory_budget
-    )
+    with state.store.limited():  # rebuilding the version counts in the query's time
+        return answer_at(
+            current_log(),
+            query,
+            timeout=settings.query_timeout,
+            memory_budget=settings.memory_budget,
+        )
 
 
 @bp.app_context_processor
