@@ -41,6 +41,12 @@ class UserInputError(CivicgraphError):
     title = "Bad request"
 
 
+class QueryTooDeepError(UserInputError):
+    """A query or update the engine could not parse or plan without crashing."""
+
+    title = "Query too deeply structured"
+
+
 class SyntaxPosition:
     """A line and column (1-based) inside a query, update or RDF document."""
 

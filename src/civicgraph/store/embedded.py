@@ -47,6 +47,7 @@ from civicgraph.store.streams import (
     syntax_error,
     write_quads,
 )
+from civicgraph.store.structure import check_structure
 from civicgraph.vocab import SKOLEM_BASE
 
 #: Files larger than this go through pyoxigraph's bulk loader, which does not hold the
@@ -190,6 +191,7 @@ class EmbeddedStore:
         self, sparql: str, dataset: "_Dataset"
     ) -> QuerySolutions | QueryBoolean | QueryTriples:
         """pyoxigraph's lazy result of a query over the union of graphs, or the dataset."""
+        check_structure(sparql)
         default, named = dataset.default_graphs, dataset.named_graphs
         substitutions = {Variable(k): v for k, v in (dataset.bindings or {}).items()}
         base = dataset.base_iri if dataset.base_iri and has_relative_iri(sparql) else None
@@ -213,6 +215,7 @@ class EmbeddedStore:
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update in one transaction."""
+        check_structure(sparql, "update")
         try:
             self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as exc:

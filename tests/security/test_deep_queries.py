@@ -1,0 +1,46 @@
+"""Queries and updates that would overflow the engine's stack are refused, not crashed on.
+
+pyoxigraph parses and plans recursively: a few thousand nested groups, or a path or a
+group of about a thousand steps, ended the serving process (its client got no answer)
+or the writer (every later write failed until a restart).
+"""
+
+import requests
+
+from tests.conftest import WRITE_TOKEN
+from tests.live import LiveServer
+
+#: Each within the test server's 10,000-byte limit on a query.
+DEEP_QUERY = "SELECT * " + "{" * 4000 + "}" * 4000
+LONG_PATH = "PREFIX : <urn:> SELECT * { ?s " + "/".join([":p"] * 2000) + " ?o }"
+DEEP_UPDATE = "INSERT { <urn:a> <urn:b> <urn:c> } WHERE " + "{" * 5000 + "}" * 5000
+AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+
+
+def test_a_deeply_nested_query_is_refused_and_the_server_goes_on(
+    guarded_server: LiveServer,
+) -> None:
+    for text in (DEEP_QUERY, LONG_PATH):
+        answer = requests.post(
+            f"{guarded_server.url}/sparql",
+            data=text,
+            headers={"Content-Type": "application/sparql-query"},
+            timeout=60,
+        )
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"] == "Query too deeply structured"
+    cheap = requests.get(f"{guarded_server.url}/sparql", params={"query": "ASK {}"}, timeout=10)
+    assert cheap.status_code == 200
+    assert "SIGSEGV" not in guarded_server.log.read_text(errors="replace")
+
+
+def test_a_deeply_nested_update_is_refused_and_the_writer_goes_on(
+    writable_server: LiveServer,
+) -> None:
+    url = f"{writable_server.url}/update"
+    headers = {**AUTH, "Content-Type": "application/sparql-update"}
+    refused = requests.post(url, data=DEEP_UPDATE, headers=headers, timeout=60)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"] == "Query too deeply structured"
+    write = "INSERT DATA { GRAPH <https://example.org/deep> { <urn:a> <urn:b> <urn:c> } }"
+    assert requests.post(url, data=write, headers=headers, timeout=30).status_code == 204
