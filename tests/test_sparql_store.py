@@ -115,6 +115,39 @@ def test_a_graph_upload_cannot_write_other_graphs(writable_server: LiveServer) -
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("body", "media_type"),
+    [
+        # A relative IRI first: a check that parsed without the load's base IRI failed
+        # there and let the load write the named graph.
+        (
+            b'<rel> <http://b> "x" . '
+            b"GRAPH <http://example.org/elsewhere> { <http://a> <http://b> 1 }",
+            "application/trig",
+        ),
+        (
+            b'{"@context": {"@base": "sub/"}, "@id": "rel", '
+            b'"@graph": [{"@id": "http://a", "http://b": 1}]}',
+            "application/ld+json",
+        ),
+        # N3's formulas are graphs named by blank nodes.
+        (
+            b"{ <http://a> <http://b> <http://c> } => { <http://d> <http://e> <http://f> } .",
+            "text/n3",
+        ),
+    ],
+    ids=["trig-relative-first", "json-ld-relative-base", "n3-formula"],
+)
+def test_no_graph_upload_writes_other_graphs(
+    writable_server: LiveServer, body: bytes, media_type: str
+) -> None:
+    before = requests.get(f"{writable_server.url}/store", timeout=10).text
+    response = put(writable_server, fresh_graph(), body, media_type)
+    assert response.status_code == 400, response.text
+    assert "a graph upload holds triples of one graph only" in response.json()["detail"]
+    assert requests.get(f"{writable_server.url}/store", timeout=10).text == before
+
+
 def test_post_to_the_store_creates_a_graph_and_says_where(writable_server: LiveServer) -> None:
     response = requests.post(
         f"{writable_server.url}/store",

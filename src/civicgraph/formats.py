@@ -63,6 +63,12 @@ class Format:
         return RdfFormat.from_media_type(self.media_type)  # type: ignore[return-value]
 
     @property
+    def names_graphs(self) -> bool:
+        """Whether a document may put triples in graphs of its own: a dataset format's
+        named graphs, or N3's formulas (graphs named by blank nodes)."""
+        return Kind.DATASET in self.kinds or self.name == "n3"
+
+    @property
     def results_format(self) -> QueryResultsFormat:
         """pyoxigraph's handle for a query-results format."""
         return QueryResultsFormat.from_media_type(self.media_type)  # type: ignore[return-value]

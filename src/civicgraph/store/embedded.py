@@ -32,7 +32,7 @@ from civicgraph.errors import (
     StoreLockedError,
     UserInputError,
 )
-from civicgraph.formats import Format, Kind
+from civicgraph.formats import Format
 from civicgraph.sparql.lexer import declares_dataset, has_relative_iri
 from civicgraph.sparql.messages import explained
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
@@ -298,7 +298,7 @@ class EmbeddedStore:
             raise syntax_error(name, exc) from exc
         except (ValueError, UnicodeDecodeError) as exc:
             raise RdfSyntaxError(name, str(exc)) from exc
-        if Kind.DATASET in fmt.kinds:
+        if fmt.names_graphs:
             self._name_blank_graphs()
 
     def _parse_file(

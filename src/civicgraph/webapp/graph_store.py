@@ -74,19 +74,20 @@ def _direct_target() -> Target:
     return Target(checked_iri(request.base_url, "graph"))
 
 
-def _refuse_named_graphs(body: bytes, fmt: Format) -> None:
-    """A graph upload in a dataset format must not write into other graphs.
+def _refuse_named_graphs(body: bytes, fmt: Format, base: str) -> None:
+    """A graph upload in a format that can name graphs must not write into other graphs.
 
-    Only dataset formats can name graphs, so only they are parsed here, and only after
-    the checks that keep pyoxigraph's parser from exhausting or crashing the process
-    (``parsesafety``). A syntax error is left for the store's loader, which reports
-    line and column.
+    Only such formats (``Format.names_graphs``) are parsed here, and only after the
+    checks that keep pyoxigraph's parser from exhausting or crashing the process
+    (``parsesafety``). The parse is the load's own (the same bytes, format and base
+    IRI), so a syntax error here is one there too: it is left for the store's loader,
+    which reports line and column, and writes nothing.
     """
-    if Kind.DATASET not in fmt.kinds:
+    if not fmt.names_graphs:
         return
     check_before_parsing(body, fmt.rdf_format, "upload")
     try:
-        for quad in parse(body, fmt.rdf_format):
+        for quad in parse(body, fmt.rdf_format, base_iri=base):
             if not isinstance(quad.graph_name, DefaultGraph):
                 raise UserInputError(
                     f"The body puts triples in graph {quad.graph_name}; a graph upload holds "
@@ -119,9 +120,9 @@ def _uploads() -> list[tuple[bytes, Format]]:
 def _store_into(store: GraphStore, target: Target, *, replace: bool) -> None:
     """Parse every upload into a staging graph, then put it in place in one step."""
     uploads = _uploads()
-    for body, fmt in uploads:
-        _refuse_named_graphs(body, fmt)
     base = target.graph or request.base_url
+    for body, fmt in uploads:
+        _refuse_named_graphs(body, fmt, base)
     if len(uploads) == 1:
         body, fmt = uploads[0]
         count = store.load(body, fmt, target.graph, replace=replace, base_iri=base)
