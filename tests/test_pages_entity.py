@@ -91,3 +91,16 @@ def test_memberships_show_role_and_dates(workbench_client: FlaskClient) -> None:
     html = workbench_client.get("/id/person/jose-nunez", headers=HTML).get_data(as_text=True)
     assert '<td data-label="Role">Director</td>' in html
     assert '<td data-label="From">2015-01-01</td>' in html
+
+
+def test_an_entity_the_network_folds_into_an_edge_offers_no_network(
+    workbench_client: FlaskClient,
+) -> None:
+    membership = workbench_client.get("/id/membership/nunez-at-cfe", headers=HTML)
+    html = membership.get_data(as_text=True)
+    assert membership.status_code == 200
+    assert "Explore its network" not in html
+    assert 'id="ego-network"' not in html
+    person = workbench_client.get("/id/person/jose-nunez", headers=HTML).get_data(as_text=True)
+    assert "Explore its network" in person
+    assert 'id="ego-network"' in person

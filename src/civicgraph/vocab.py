@@ -35,6 +35,10 @@ ENTITY_KINDS: Final = (
     "amount",
     "statement",
 )
+#: The kinds whose entities are nodes of the relationship network; the others
+#: (memberships, amounts, places, evidence statements) are folded into its edges or
+#: shown as facts, and have no neighbourhood of their own to explore.
+NETWORK_KINDS: Final = frozenset({"person", "org", "initiative", "goal", "event", "document"})
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 

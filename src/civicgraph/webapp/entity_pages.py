@@ -13,7 +13,7 @@ from civicgraph.formats import Kind, by_name, formats_for
 from civicgraph.readmodels import entities
 from civicgraph.readmodels.claims import load_claims
 from civicgraph.store.results import serialize_result
-from civicgraph.vocab import ENTITY_KINDS, entity_iri
+from civicgraph.vocab import ENTITY_KINDS, NETWORK_KINDS, entity_iri
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.errors import error_response, wants_json
 from civicgraph.webapp.negotiation import wanted_rdf
@@ -72,6 +72,7 @@ def page(kind: str, slug: str) -> ResponseReturnValue:
         "entity/page.html",
         entity=entity,
         claims=load_claims(store, iri) if kind == "document" else [],
+        in_network=kind in NETWORK_KINDS,
         alternates=ALTERNATES,
         ontology=readmodels.ontology(),
     )
