@@ -4,7 +4,7 @@ import csv
 import io
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -55,6 +55,19 @@ def test_ctrl_enter_runs_the_editor_text(page: Page, workbench_server: LiveServe
     page.keyboard.type("SELECT ?x WHERE { VALUES ?x { 1 2 3 } }")
     page.keyboard.press("Control+Enter")
     expect(page.locator(".results-table tbody tr")).to_have_count(3)
+
+
+def test_cite_this_page_cites_the_query_just_run(page: Page, workbench_server: LiveServer) -> None:
+    page.goto(workbench_server.url + "/query")
+    page.locator(".CodeMirror").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("SELECT ?x WHERE { VALUES ?x { 1 2 3 } }")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator(".results-table tbody tr")).to_have_count(3)
+    cite = page.locator("#cite-link").get_attribute("href") or ""
+    assert unquote(unquote(cite)).endswith("VALUES+?x+{+1+2+3+}+}")
+    page.locator("#cite-link").click()
+    expect(page.locator("body")).to_contain_text("VALUES")
 
 
 def test_parse_error_is_shown_at_its_line_and_column(

@@ -4,7 +4,7 @@
 // and only http/https targets become links.
 import { fetchJson } from "./api.js";
 import { el, clear, button, download, fileName } from "./dom.js";
-import { linkOrText } from "./links.js";
+import { linkOrText, replaceAddress } from "./links.js";
 import { attachTypeahead } from "./typeahead.js";
 import { draw, extend, legend, countText, pngOf, svgOf } from "./network-view.js";
 import { attachTimeline, styleChanges, changeList } from "./timeline.js";
@@ -298,7 +298,7 @@ function load() {
 /** Redraw after the slider moved, keeping the address bar a permalink of the view. */
 function redraw() {
   const query = formParams([]).toString();
-  window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+  replaceAddress(window.location.pathname + (query ? "?" + query : ""));
   load();
 }
 

@@ -28,3 +28,15 @@ export function linkOrText(text, href, title) {
   if (title) node.title = title;
   return node;
 }
+
+/** Show `url` (a path and query of this app) in the address bar, and point the footer's
+ * "cite this page" link at it: the citation is of what the page shows now. */
+export function replaceAddress(url) {
+  window.history.replaceState(null, "", url);
+  const cite = document.getElementById("cite-link");
+  if (cite) {
+    const target = new URL(cite.href, window.location.href);
+    target.searchParams.set("url", window.location.pathname + window.location.search);
+    cite.href = target.pathname + target.search;
+  }
+}

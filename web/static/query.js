@@ -4,6 +4,7 @@
 // wrong word and offer the fix; terms the ontology does not define are flagged.
 // Everything from the data is written with textContent; nothing is parsed as HTML.
 import { el, button, download, fileName } from "./dom.js";
+import { replaceAddress } from "./links.js";
 import { fetchJson } from "./api.js";
 import { draw, legend, countText } from "./network-view.js";
 import { renderTable } from "./query-table.js";
@@ -134,7 +135,7 @@ function request(text, accept) {
 function updatePermalink(text) {
   const url = form.dataset.page + "?" + new URLSearchParams({ query: text });
   permalink.href = url;
-  window.history.replaceState(null, "", url);
+  replaceAddress(url);
 }
 
 function clearError() {
