@@ -94,9 +94,18 @@ def test_api_graph_of_a_construct_query(graph_client: FlaskClient) -> None:
     assert {n["id"] for n in body["nodes"]} >= {PORTAL, TEAM}
 
 
-def test_api_graph_refuses_a_select_query(graph_client: FlaskClient) -> None:
-    response = graph_client.get("/api/graph", query_string={"query": "SELECT * {?s ?p ?o}"})
+def test_api_graph_draws_a_select_of_two_iri_columns(graph_client: FlaskClient) -> None:
+    query = f"SELECT ?from ?to ?label {{ ?from ?p ?to FILTER(?from = <{PORTAL}> && isIRI(?to)) }}"
+    body = graph_client.get("/api/graph", query_string={"query": query}).get_json()
+    assert PORTAL in {n["id"] for n in body["nodes"]}
+    assert {e["label"] for e in body["edges"]} == {"from-to-to"}
+
+
+def test_api_graph_refuses_a_select_without_two_iri_columns(graph_client: FlaskClient) -> None:
+    query = "SELECT ?o ?s { ?s ?p ?o FILTER(isLiteral(?o)) }"
+    response = graph_client.get("/api/graph", query_string={"query": query})
     assert response.status_code == 400
+    assert "first two columns hold IRIs" in response.get_json()["detail"]
 
 
 def test_api_graph_refuses_service(graph_client: FlaskClient) -> None:

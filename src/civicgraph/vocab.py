@@ -35,6 +35,9 @@ ENTITY_KINDS: Final = (
     "amount",
     "statement",
 )
+#: The relation a SELECT's two IRI columns draw in the network view: this and the
+#: columns' names (``?parent ?child`` draws edges labelled ``parent-to-child``).
+COLUMNS: Final = "urn:civicgraph:columns#"
 #: The kinds whose entities are nodes of the relationship network; the others
 #: (memberships, amounts, places, evidence statements) are folded into its edges or
 #: shown as facts, and have no neighbourhood of their own to explore.

@@ -70,6 +70,18 @@ def test_cite_this_page_cites_the_query_just_run(page: Page, workbench_server: L
     expect(page.locator("body")).to_contain_text("VALUES")
 
 
+def test_a_select_of_two_iri_columns_draws_a_network(
+    page: Page, workbench_server: LiveServer
+) -> None:
+    page.goto(workbench_server.url + "/query")
+    page.locator(".CodeMirror").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("SELECT ?s ?o WHERE { ?s ?p ?o FILTER(isIRI(?o)) } LIMIT 20")
+    page.keyboard.press("Control+Enter")
+    page.locator("#show-network").click()
+    expect(page.locator("#network-counts")).to_contain_text("node")
+
+
 def test_parse_error_is_shown_at_its_line_and_column(
     page: Page, workbench_server: LiveServer
 ) -> None:

@@ -221,13 +221,20 @@ async function run() {
   showHistory(history, load);
   showDownloads(result.kind);
   renderTable(result, tableView);
-  showNetwork.hidden = result.kind !== "graph";
+  showNetwork.hidden = !(result.kind === "graph" || pairsOfIris(result));
   viewSwitch.hidden = showNetwork.hidden;
   select(false);
   results.hidden = false;
 }
 
 // --- result shapes ----------------------------------------------------------
+
+/** Whether a SELECT's first two columns hold IRIs in some row: the network view draws
+ * each such row as an edge from the first to the second. */
+function pairsOfIris(result) {
+  if (result.kind !== "results" || result.vars.length < 2) return false;
+  return result.rows.some((row) => row[0] && row[1] && row[0].type === "uri" && row[1].type === "uri");
+}
 
 function selectResult(body) {
   if (typeof body.boolean === "boolean") {

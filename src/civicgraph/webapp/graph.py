@@ -11,6 +11,7 @@ shows the progress and retries by itself. The page's URL carries the whole view
 import csv
 import io
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Final
@@ -27,6 +28,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from pyoxigraph import NamedNode, Triple
 from werkzeug.datastructures import MultiDict
 
 from civicgraph.errors import PreparingError, UserInputError
@@ -59,7 +61,8 @@ from civicgraph.network.timeline import parse_day, years
 from civicgraph.readmodels.search import SearchIndex
 from civicgraph.spreadsheet import neutralise
 from civicgraph.store.guarded import GuardedStore
-from civicgraph.store.results import GraphResult
+from civicgraph.store.results import GraphResult, SelectResult
+from civicgraph.vocab import COLUMNS
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import entity_path
@@ -179,9 +182,31 @@ def _result_view(text: str, wanted: ViewRequest) -> View:
     """Run a query (through the app's guarded store: no SERVICE or LOAD, time-limited)."""
     state = current_state()
     result = state.store.query(text, max_rows=state.settings.row_cap)
-    if not isinstance(result, GraphResult):
-        raise UserInputError("The network view draws CONSTRUCT or DESCRIBE results only")
-    return explorer().result_view(result.triples, wanted)
+    triples: Sequence[Triple] = ()
+    if isinstance(result, GraphResult):
+        triples = result.triples
+    elif isinstance(result, SelectResult):
+        triples = _column_pairs(result)
+    if not triples:
+        raise UserInputError(
+            "The network view draws CONSTRUCT or DESCRIBE results, or a SELECT whose first "
+            "two columns hold IRIs"
+        )
+    return explorer().result_view(triples, wanted)
+
+
+def _column_pairs(result: SelectResult) -> list[Triple]:
+    """A SELECT's rows as edges from the IRI in its first column to the one in its second
+    (rows without both are left out), named after the two columns."""
+    if len(result.variables) < 2:
+        return []
+    link = NamedNode(f"{COLUMNS}{result.variables[0]}-to-{result.variables[1]}")
+    pairs = ((row[0], row[1]) for row in result.rows)
+    return [
+        Triple(a, link, b)
+        for a, b in pairs
+        if isinstance(a, NamedNode) and isinstance(b, NamedNode)
+    ]
 
 
 def dated(args: MultiDict[str, str]) -> DatedProjection | None:
