@@ -7,7 +7,8 @@ from flask.testing import FlaskClient
 
 from civicgraph.errors import UserInputError
 from civicgraph.readmodels import gallery
-from civicgraph.store import EmbeddedStore
+from civicgraph.store import EmbeddedStore, GraphStore
+from civicgraph.store.results import SelectResult
 from tests.conftest import load_workbench
 
 EXAMPLES = gallery.gallery()
@@ -107,3 +108,13 @@ def test_examples_answer_on_the_bundled_data(client: FlaskClient) -> None:
         answers[query.name] = (response.status_code, response.get_data(as_text=True))
     assert {name: status for name, (status, _) in answers.items() if status != 200} == {}
     assert "Catherine Geanuracos" in answers["06-founders"][1]
+
+
+@pytest.mark.parametrize("example", gallery.gallery(), ids=lambda q: q.name)
+def test_every_example_opens_on_rows_of_the_bundled_data(
+    bundled_store: GraphStore, example: gallery.CannedQuery
+) -> None:
+    """With its defaults, an example shows something: an empty first result teaches nothing."""
+    result = bundled_store.query(gallery.render(example, {}))
+    found = result.rows if isinstance(result, SelectResult) else getattr(result, "triples", ())
+    assert found, example.name
