@@ -138,3 +138,11 @@ def test_neighbours_cover_relations_and_memberships(filled: GraphStore) -> None:
 )
 def test_humanize_makes_readable_names(iri: str, expected: str) -> None:
     assert humanize(iri) == expected
+
+
+def test_a_judgement_behind_a_confidence_is_shown_with_its_evidence(
+    bundled_store: GraphStore,
+) -> None:
+    entity = entities.load_entity(bundled_store, ID + "event/cfa-nac-election-2019")
+    notes = [e.note for g in entity.outgoing for link in g.links for e in link.evidence]
+    assert any(n.startswith("Judgement: the council is Code for America") for n in notes)

@@ -143,6 +143,7 @@ function evidenceList(edge) {
     });
     const where = [ev.location, ev.confidence ? ev.confidence + " confidence" : "", ev.date].filter(Boolean).join(" · ");
     if (where) item.append(el("span", " — " + where, "where"));
+    if (ev.note) item.append(el("span", ev.note, "evidence-note"));
     list.append(item);
   }
   return list;

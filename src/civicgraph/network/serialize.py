@@ -32,6 +32,7 @@ def _evidence_json(evidence: Evidence) -> dict[str, Any]:
         "location": evidence.location,
         "confidence": evidence.confidence.label if evidence.confidence else None,
         "date": evidence.date,
+        "note": evidence.note,
     }
 
 

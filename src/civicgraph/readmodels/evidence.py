@@ -77,6 +77,8 @@ class Evidence:
     location: str = ""
     confidence: Confidence | None = None
     date: str = ""
+    #: Why the claim was judged as it was (the statement's ``rdfs:comment``).
+    note: str = ""
 
     @property
     def confidence_label(self) -> str:
@@ -119,6 +121,7 @@ class _Statement:
     locations: set[str] = field(default_factory=set)
     confidences: set[Confidence] = field(default_factory=set)
     dates: set[str] = field(default_factory=set)
+    notes: set[str] = field(default_factory=set)
 
     def add(self, row: Mapping[str, Term]) -> None:
         self.subject, self.prop = term_value(row["subject"]), term_value(row["property"])
@@ -126,6 +129,7 @@ class _Statement:
         self.sources[term_value(row["source"])].append(row.get("sourceLabel"))
         self.locations.add(term_value(row.get("location")))
         self.dates.add(term_value(row.get("date")))
+        self.notes.add(term_value(row.get("note")))
         level = Confidence.from_iri(term_value(row.get("confidence")))
         if level is not None:
             self.confidences.add(level)
@@ -138,6 +142,7 @@ class _Statement:
             location=min(self.locations - {""}, default=""),
             confidence=max(self.confidences, default=None),
             date=min(self.dates - {""}, default=""),
+            note=" ".join(sorted(self.notes - {""})),
         )
 
 
