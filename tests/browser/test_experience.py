@@ -401,3 +401,14 @@ def test_a_path_past_the_hop_limit_offers_to_search_further(
     page.wait_for_selector("#graph-canvas[data-highlighted]")
     assert "max_hops=2" in page.url
     expect(page.locator("#path-list .path-title").first).to_be_visible()
+
+
+def test_a_view_on_a_day_says_what_it_draws_without_a_date(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(live_server.url + "/graph?focus=org/code-for-america&as_of=2015-01-01")
+    _settled(page)
+    expect(page.locator("#graph-notice")).to_contain_text("no date on record")
+    page.goto(live_server.url + "/graph?focus=org/code-for-america&as_of=2015-01-01&undated=hide")
+    _settled(page)
+    expect(page.locator("#graph-notice")).to_be_hidden()

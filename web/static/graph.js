@@ -82,11 +82,20 @@ function render(data) {
 }
 
 function showNotice(data) {
-  if (!data.truncated) { notice.hidden = true; return; }
-  const how = data.aggregated ? "grouped by " + data.aggregated : "showing the best-connected " + data.nodes.length;
-  notice.textContent = "This view has " + data.total_nodes + " nodes, more than the limit of " +
-    form.dataset.nodeCap + "; " + how + ". Narrow it with a focus entity or filters.";
-  notice.hidden = false;
+  const parts = [];
+  if (data.truncated) {
+    const how = data.aggregated ? "grouped by " + data.aggregated : "showing the best-connected " + data.nodes.length;
+    parts.push("This view has " + data.total_nodes + " nodes, more than the limit of " +
+      form.dataset.nodeCap + "; " + how + ". Narrow it with a focus entity or filters.");
+  }
+  const undated = data.undated ? data.undated.edges.length : 0;
+  if (undated) {
+    parts.push(undated + (undated === 1 ? " relation drawn has" : " relations drawn have") +
+      " no date on record, so nothing says whether it held on " + data.as_of +
+      "; tick \u201cHide what has no date\u201d to leave such relations out.");
+  }
+  notice.textContent = parts.join(" ");
+  notice.hidden = !parts.length;
 }
 
 function row(list, name, value) {
