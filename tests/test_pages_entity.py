@@ -101,6 +101,8 @@ def test_an_entity_the_network_folds_into_an_edge_offers_no_network(
     assert membership.status_code == 200
     assert "Explore its network" not in html
     assert 'id="ego-network"' not in html
+    assert 'href="/id/person/jose-nunez"' in html  # its member and organization are listed
+    assert 'href="/id/org/code-for-example"' in html
     person = workbench_client.get("/id/person/jose-nunez", headers=HTML).get_data(as_text=True)
     assert "Explore its network" in person
     assert 'id="ego-network"' in person
