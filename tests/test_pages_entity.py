@@ -103,6 +103,9 @@ def test_an_entity_the_network_folds_into_an_edge_offers_no_network(
     assert 'id="ego-network"' not in html
     assert 'href="/id/person/jose-nunez"' in html  # its member and organization are listed
     assert 'href="/id/org/code-for-example"' in html
+    statement = workbench_client.get("/id/statement/cfe-founder", headers=HTML)
+    assert 'href="/id/org/code-for-example"' in statement.get_data(as_text=True)  # its subject
+    assert 'href="/id/person/ada-lovelace"' in statement.get_data(as_text=True)  # its object
     person = workbench_client.get("/id/person/jose-nunez", headers=HTML).get_data(as_text=True)
     assert "Explore its network" in person
     assert 'id="ego-network"' in person
