@@ -48,21 +48,22 @@ def test_result_iris_link_to_entity_pages_with_iri_on_hover(
     expect(link).to_have_attribute("title", "https://w3id.org/civicgraph/id/person/ada-lovelace")
 
 
-def test_ctrl_enter_runs_the_editor_text(page: Page, workbench_server: LiveServer) -> None:
-    page.goto(workbench_server.url + "/query")
+def type_and_run(page: Page, server: LiveServer, text: str) -> None:
+    """Open the empty workbench, type ``text`` over the editor's, and run it (Ctrl+Enter)."""
+    page.goto(server.url + "/query")
     page.locator(".CodeMirror").click()
     page.keyboard.press("Control+a")
-    page.keyboard.type("SELECT ?x WHERE { VALUES ?x { 1 2 3 } }")
+    page.keyboard.type(text)
     page.keyboard.press("Control+Enter")
+
+
+def test_ctrl_enter_runs_the_editor_text(page: Page, workbench_server: LiveServer) -> None:
+    type_and_run(page, workbench_server, "SELECT ?x WHERE { VALUES ?x { 1 2 3 } }")
     expect(page.locator(".results-table tbody tr")).to_have_count(3)
 
 
 def test_cite_this_page_cites_the_query_just_run(page: Page, workbench_server: LiveServer) -> None:
-    page.goto(workbench_server.url + "/query")
-    page.locator(".CodeMirror").click()
-    page.keyboard.press("Control+a")
-    page.keyboard.type("SELECT ?x WHERE { VALUES ?x { 1 2 3 } }")
-    page.keyboard.press("Control+Enter")
+    type_and_run(page, workbench_server, "SELECT ?x WHERE { VALUES ?x { 1 2 3 } }")
     expect(page.locator(".results-table tbody tr")).to_have_count(3)
     cite = page.locator("#cite-link").get_attribute("href") or ""
     assert unquote(unquote(cite)).endswith("VALUES+?x+{+1+2+3+}+}")
@@ -73,11 +74,9 @@ def test_cite_this_page_cites_the_query_just_run(page: Page, workbench_server: L
 def test_a_select_of_two_iri_columns_draws_a_network(
     page: Page, workbench_server: LiveServer
 ) -> None:
-    page.goto(workbench_server.url + "/query")
-    page.locator(".CodeMirror").click()
-    page.keyboard.press("Control+a")
-    page.keyboard.type("SELECT ?s ?o WHERE { ?s ?p ?o FILTER(isIRI(?o)) } LIMIT 20")
-    page.keyboard.press("Control+Enter")
+    type_and_run(
+        page, workbench_server, "SELECT ?s ?o WHERE { ?s ?p ?o FILTER(isIRI(?o)) } LIMIT 20"
+    )
     page.locator("#show-network").click()
     expect(page.locator("#network-counts")).to_contain_text("node")
 
