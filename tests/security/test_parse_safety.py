@@ -17,7 +17,7 @@ from civicgraph.cli import main
 from civicgraph.errors import UnsafeDocumentError
 from civicgraph.formats import by_name
 from civicgraph.store import GraphStore
-from civicgraph.store.parsesafety import MAX_DEPTH, check_before_parsing
+from civicgraph.store.parsesafety import MAX_DEPTH, MAX_TERMS, check_before_parsing
 from civicgraph.store.results import AskResult
 from tests.security.hostile import (
     RDF_XML_ROOT,
@@ -89,6 +89,19 @@ def test_json_ld_nested_past_the_limit_is_refused(store: GraphStore) -> None:
     document = ('{"http://example.org/p": ' * depth + '"v"' + "}" * depth).encode()
     with pytest.raises(UnsafeDocumentError, match=f"nests {depth:,} levels"):
         store.load(document, by_name("jsonld"), GRAPH)
+
+
+def _term_chain(terms: int) -> bytes:
+    """A context whose terms each expand through the next (10,000 crash pyoxigraph)."""
+    chain = ",".join(f'"t{i}": "t{i + 1}:"' for i in range(terms))
+    context = f'{{{chain}, "t{terms}": "http://x/"}}'
+    return f'{{"@context": {context}, "@id": "http://a", "t0:b": 1}}'.encode()
+
+
+def test_json_ld_contexts_past_the_term_limit_are_refused(store: GraphStore) -> None:
+    with pytest.raises(UnsafeDocumentError, match="terms"):
+        store.load(_term_chain(10_000), by_name("jsonld"), GRAPH)
+    assert store.load(_term_chain(MAX_TERMS - 2), by_name("jsonld"), GRAPH) == 1
 
 
 def test_brackets_inside_json_strings_do_not_count() -> None:

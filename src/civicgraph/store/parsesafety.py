@@ -12,12 +12,17 @@ any limit of ours could apply:
   native stack and kill the process with a segmentation fault.
 - RDF/XML nesting: time grows with the square of the element depth (20,000 levels:
   12 s; 100,000: minutes of CPU).
+- JSON-LD term chains: a context whose terms each expand through the next
+  (``"t0": "t1:"``, ``"t1": "t2:"``, …) overflows the stack at 10,000 terms (5,000
+  passed), in a body nested only two levels deep.
 
 So RDF/XML may declare only flat entities (``<!ENTITY name "text">`` whose text holds
 no entity reference; character references such as ``&#38;`` are not re-parsed and
 stay allowed) whose references together add a bounded amount, and JSON-LD and RDF/XML
-may nest at most ``MAX_DEPTH`` levels. Ontology editors write exactly such flat
-entities (``&owl;``), and real data nests a few levels, so real files still load.
+may nest at most ``MAX_DEPTH`` levels, and JSON-LD contexts may define at most
+``MAX_TERMS`` terms in all (schema.org's context defines under 3,000). Ontology
+editors write exactly such flat entities (``&owl;``), and real data nests a few
+levels, so real files still load.
 A declaration-like string inside a comment or CDATA section is judged as if it were
 real: refusing a harmless oddity beats parsing a dangerous one.
 
@@ -29,6 +34,7 @@ or tag runs to the end of the document, as it would for the parser), so no start
 position is scanned twice. The earlier tag pattern took 18 s on 2 KB of ``<a<a<a…``.
 """
 
+import json
 import re
 from array import array
 from collections.abc import Iterable, Iterator
@@ -46,6 +52,8 @@ EXPANSION_FACTOR: Final = 4
 EXPANSION_FLOOR: Final = 1024 * 1024
 #: Deepest nesting of JSON objects and arrays, or of XML elements, that is parsed.
 MAX_DEPTH: Final = 1000
+#: Most terms the contexts of one JSON-LD document may define in all.
+MAX_TERMS: Final = 4000
 
 _ENTITY_OPENING: Final = re.compile(rb"<!entity", re.IGNORECASE)
 _FLAT_ENTITY: Final = re.compile(
@@ -77,6 +85,7 @@ def check_before_parsing(data: bytes, rdf_format: RdfFormat, source: str) -> Non
         _check_depth(_xml_steps(data), source)
     elif rdf_format == RdfFormat.JSON_LD:
         _check_depth(_json_steps(data), source)
+        _check_terms(data, source)
 
 
 def check_file_before_parsing(path: Path, rdf_format: RdfFormat) -> None:
@@ -158,6 +167,33 @@ def _xml_steps(data: bytes) -> Iterable[int]:
     bare = _XML_TEXT_CLOSE.sub(b">", _XML_QUOTED.sub(b"", data))
     marked = bare.replace(b"</", b"\x01").replace(b"/>", b"\x02")
     return array("b", marked.translate(_TAG_STEPS, _NOT_TAG_MARKS))
+
+
+def _check_terms(data: bytes, source: str) -> None:
+    """Refuse JSON-LD whose contexts define more than ``MAX_TERMS`` terms in all.
+
+    Read with the standard JSON parser (linear; the nesting is bounded already), then
+    walked without recursion. A body the JSON parser refuses is left to pyoxigraph's,
+    which reports the syntax error.
+    """
+    if b"@context" not in data:
+        return
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        return
+    terms, waiting = 0, [(document, False)]
+    while waiting:
+        node, in_context = waiting.pop()
+        if isinstance(node, dict):
+            terms += len(node) if in_context else 0
+            waiting.extend((v, in_context or k == "@context") for k, v in node.items())
+        elif isinstance(node, list):
+            waiting.extend((item, in_context) for item in node)
+    if terms > MAX_TERMS:
+        raise UnsafeDocumentError(
+            source, f"its contexts define {terms:,} terms (limit {MAX_TERMS:,}); split them"
+        )
 
 
 def _check_depth(steps: Iterable[int], source: str) -> None:
