@@ -412,3 +412,14 @@ def test_a_view_on_a_day_says_what_it_draws_without_a_date(
     page.goto(live_server.url + "/graph?focus=org/code-for-america&as_of=2015-01-01&undated=hide")
     _settled(page)
     expect(page.locator("#graph-notice")).to_be_hidden()
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_view_asked_for_is_drawn_in_sight(
+    page: Page, live_server: LiveServer, size: dict[str, int]
+) -> None:
+    page.set_viewport_size(size)
+    page.goto(live_server.url + "/graph?focus=person/patrick-atwater")
+    _settled(page)
+    top = page.evaluate("document.querySelector('#graph-canvas').getBoundingClientRect().top")
+    assert 0 <= top < size["height"] / 2

@@ -338,3 +338,8 @@ document.getElementById("export-svg").addEventListener("click", () => {
 
 attachTimeline(form, redraw);
 load();
+// A page opened with a view to show (Show, a permalink) brings the drawing into sight:
+// below the form, it would otherwise start under the fold and nothing seem to happen.
+if (["focus", "from", "query"].some((key) => new URLSearchParams(window.location.search).get(key))) {
+  canvas.scrollIntoView({ block: "start" });
+}
