@@ -9,12 +9,10 @@ The child inherits the parent's network namespace, so it cannot reach the networ
 wherever the server cannot.
 """
 
-import ctypes
 import faulthandler
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from civicgraph.errors import (
 )
 from civicgraph.store.isolation import isolate_network
 from civicgraph.store.results import SerializedResult, serialize_negotiated
+from civicgraph.store.structure_child import end_with_parent
 
 #: Address space the child's interpreter and libraries take before the query's own budget.
 _BASELINE = 1024 * 1024 * 1024
@@ -39,7 +38,6 @@ _BASELINE = 1024 * 1024 * 1024
 REBUILD_ALLOWANCE = 20.0
 #: The exit status ``faulthandler.dump_traceback_later(exit=True)`` ends a process with.
 _TIMED_OUT = 1
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -103,20 +101,11 @@ def _read_answer(done: "subprocess.CompletedProcess[bytes]") -> SerializedResult
     return SerializedResult(body, meta["content_type"], meta["truncated"])
 
 
-def _end_with_parent(parent: int) -> None:
-    """Die when the serving process that started this child does (its watchdog stops it
-    at the query's time limit): the work must stop with it, not run on alone."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before the line above
-        os._exit(1)
-
-
 def _child() -> None:
     """Rebuild the version, run the query, and write the answer to standard output."""
     isolate_network()  # it evaluates a visitor's query: no connection out, whatever it says
     request = json.loads(sys.stdin.buffer.read())
-    _end_with_parent(request.pop("parent"))
+    end_with_parent(request.pop("parent"))
     _limit_memory(request.pop("memory_limit"))
     timeout = request.pop("timeout")
     query = PinnedQuery(**request)

@@ -191,10 +191,10 @@ class EmbeddedStore:
         self, sparql: str, dataset: "_Dataset"
     ) -> QuerySolutions | QueryBoolean | QueryTriples:
         """pyoxigraph's lazy result of a query over the union of graphs, or the dataset."""
-        check_structure(sparql)
         default, named = dataset.default_graphs, dataset.named_graphs
         substitutions = {Variable(k): v for k, v in (dataset.bindings or {}).items()}
         base = dataset.base_iri if dataset.base_iri and has_relative_iri(sparql) else None
+        check_structure(sparql, "query", base)
         union = default is None and not declares_dataset(sparql)
         chosen: list[_Graph] | None = None if default is None else [graph_name(g) for g in default]
         names: list[NamedNode | BlankNode] | None = (
@@ -215,7 +215,7 @@ class EmbeddedStore:
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update in one transaction."""
-        check_structure(sparql, "update")
+        check_structure(sparql, "update", base_iri)
         try:
             self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as exc:

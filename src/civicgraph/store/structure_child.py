@@ -2,12 +2,19 @@
 
 Run as a script with an isolated interpreter, so it imports pyoxigraph and nothing of
 civicgraph. It sets its own limits before it reads: seconds of CPU and bytes of address
-space. It runs the operation over an empty in-memory store, so the engine parses and
-plans it as a serving process would and finds nothing to read or write. A crash (the
+space, and it dies with the process that started it. It runs the operation over an
+empty in-memory store with the base IRI the engine will use, so the engine parses and
+plans it as a serving process would, and takes at most its first answer. A crash (the
 engine's stack overflowing) ends this process only.
+
+``end_with_parent`` is also what the child of a pinned query (``dataset/pinned.py``)
+uses; it needs nothing but the standard library.
 """
 
+import ctypes
+import os
 import resource
+import signal
 import sys
 import threading
 
@@ -16,31 +23,42 @@ from pyoxigraph import QueryBoolean, Store
 #: The stack the engine gets here: half of a serving process's 8 MiB, so that what
 #: passes here has twice the room there, whatever that process's own frames take.
 STACK_BYTES = 4 * 1024 * 1024
+_PR_SET_PDEATHSIG = 1
+
+
+def end_with_parent(parent: int) -> None:
+    """Die when the process ``parent`` does: when a serving process is stopped at its
+    time limit, the work it started must stop with it, not run on alone."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
 
 
 def main() -> None:
-    """Run the query or update on stdin (``query`` or ``update`` in argv) over nothing."""
-    kind, seconds, address = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    """Run the query or update on stdin over nothing. Arguments: ``query`` or ``update``,
+    CPU seconds, address-space bytes, the parent's process id, and the base IRI."""
+    kind, seconds, address, parent = sys.argv[1], *map(int, sys.argv[2:5])
+    end_with_parent(parent)
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
     resource.setrlimit(resource.RLIMIT_AS, (address, address))
     text = sys.stdin.buffer.read().decode("utf-8")
     threading.stack_size(STACK_BYTES)
-    worker = threading.Thread(target=_run, args=(kind, text))
+    worker = threading.Thread(target=_run, args=(kind, text, sys.argv[5] or None))
     worker.start()
     worker.join()
 
 
-def _run(kind: str, text: str) -> None:
+def _run(kind: str, text: str, base: str | None) -> None:
     try:
         if kind == "update":
-            Store().update(text)
+            Store().update(text, base_iri=base)
         else:
-            result = Store().query(text)
+            result = Store().query(text, base_iri=base)
             if not isinstance(result, QueryBoolean):
-                for _ in result:
-                    pass
+                next(iter(result), None)
     except (SyntaxError, ValueError, RuntimeError, OSError):
-        pass  # the serving process reports these itself
+        pass  # the same text fails the same way in the serving process, which says so
 
 
 if __name__ == "__main__":
