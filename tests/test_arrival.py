@@ -58,7 +58,7 @@ def _chunked(body: bytes) -> bytes:
         (_chunked(b"0\n\n"), GATHER),
         (_chunked(b"4\nASK{\n0\n\n"), GATHER),
         (_chunked(b"0\r\nA: b\n\n"), GATHER),
-        (_chunked(b"0\n" * 4097), READ),  # a size line past the parser's limit: refused
+        (_chunked(b"0\n" * 4097), GATHER),  # a line past the limit: the keeper refuses it
     ],
 )
 def test_judge(data: bytes, expected: str) -> None:

@@ -106,6 +106,20 @@ def test_one_byte_chunks_past_the_cap_sent_on_slowly_do_not_hold_the_server(
 
 
 @pytest.mark.server
+def test_a_trailer_line_longer_than_the_keeper_follows_is_refused(
+    guarded_server: LiveServer,
+) -> None:
+    """gunicorn takes trailers of 256 KiB and would wait for such a line's end, a byte
+    at a time if its client likes: the keeper answers instead of passing it on."""
+    body = b"Transfer-Encoding: chunked\r\n\r\n5\r\nASK {\r\n0\r\nX-A: " + b"a" * 20_000
+    started = time.monotonic()
+    answer = send(guarded_server.port, HEAD + body, close_writing=False)
+    assert answer.status == 400, answer
+    assert answer.json()["error"] == "Chunk line too long"
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.server
 def test_a_body_mostly_of_chunk_framing_is_refused_by_the_keeper(
     guarded_server: LiveServer,
 ) -> None:

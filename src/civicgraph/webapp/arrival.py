@@ -88,6 +88,10 @@ class Body:
         self.done = length == 0
         #: The body's own bytes arrived so far: a chunked body's framing left out.
         self.received = 0
+        #: A chunk size or trailer line ran past ``_LONGEST_LINE`` without ending: the
+        #: parser would wait for its end (gunicorn takes trailers of 256 KiB), so such
+        #: a request is refused rather than passed on.
+        self.too_long = False
 
     def feed(self, data: bytes) -> bool:
         """Take the next bytes of the body; whether it is now whole (or too malformed to
@@ -111,7 +115,8 @@ class Body:
             stop = self._line_end(data, at)
             self._line += data[at:stop] if stop >= 0 else data[at:]
             if stop < 0:
-                return len(self._line) > _LONGEST_LINE
+                self.too_long = len(self._line) > _LONGEST_LINE
+                return self.too_long
             line, self._line, at = bytes(self._line[: -len(_LINE)]), bytearray(), stop
             if self._trailers:
                 if not line:
@@ -196,7 +201,8 @@ class Arrival:
             return True  # refused from its head, or a token holder's upload read as it comes
         length = None if framing.chunked else framing.length
         head, body = end + len(_END), Body(length)
-        return body.feed(data[head:]) or Gather(head, body, framing.continues)
+        whole = body.feed(data[head:]) and not body.too_long  # the keeper refuses that
+        return whole or Gather(head, body, framing.continues)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,13 @@ from typing import Final
 
 from civicgraph.webapp.arrival import Arrival, Gather, Head
 from civicgraph.webapp.byconnection import ByConnection
-from civicgraph.webapp.refusal import FRAMING_TOO_LONG, HEAD_TOO_LONG, Refusal, timed_out
+from civicgraph.webapp.refusal import (
+    FRAMING_TOO_LONG,
+    HEAD_TOO_LONG,
+    LINE_TOO_LONG,
+    Refusal,
+    timed_out,
+)
 
 #: The most bytes of requests held at once while they arrive.
 GATHERED_BYTES: Final = 64 * 1024 * 1024
@@ -135,7 +141,7 @@ class Incoming(ByConnection[_Request]):
         if isinstance(request.awaiting, Head):
             return self._head_fed(request, request.awaiting, data)
         request.progress = time.monotonic()
-        return request.awaiting.body.feed(data) or self._past_cap(request, request.awaiting)
+        return self._fed(request, request.awaiting, data)
 
     def _head_fed(self, request: _Request, head: Head, data: bytes) -> bool | Refusal:
         """Follow the head; once it has ended, judge the request, and gather its body if
@@ -151,7 +157,14 @@ class Incoming(ByConnection[_Request]):
         if judged.continues:  # the client waits for this before it sends the body
             with contextlib.suppress(OSError):
                 request.client.send(_CONTINUE)
-        return self._past_cap(request, judged)
+        return self._fed(request, judged, b"")
+
+    def _fed(self, request: _Request, gather: Gather, data: bytes) -> bool | Refusal:
+        """Follow the body with ``data``: whether the request is to go on, or why not."""
+        whole = gather.body.feed(data) if data else gather.body.done
+        if gather.body.too_long:
+            return LINE_TOO_LONG
+        return whole or self._past_cap(request, gather)
 
     def _past_cap(self, request: _Request, gather: Gather) -> bool | Refusal:
         """Whether the body has passed the cap in its own bytes, so that its route,

@@ -40,6 +40,14 @@ FRAMING_TOO_LONG: Final = Refusal(
 )
 
 
+LINE_TOO_LONG: Final = Refusal(
+    400,
+    "Bad Request",
+    "Chunk line too long",
+    "A chunk size or trailer line of the body runs past 8,192 bytes.",
+)
+
+
 def timed_out(idle: float) -> Refusal:
     """The refusal of a request that did not arrive whole within ``idle`` seconds."""
     detail = f"The request did not arrive whole within {idle:g} seconds; send it again."
