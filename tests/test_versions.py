@@ -380,6 +380,19 @@ def test_a_pinned_query_past_the_time_limit_is_stopped_at_it(
     assert cheap.status_code == 200
 
 
+def test_a_pinned_answer_keeps_the_byte_cap(start_server: Callable[..., LiveServer]) -> None:
+    env = {"CIVICGRAPH_ANSWER_BYTE_CAP": "20000", "CIVICGRAPH_WRITE_TOKEN": TOKEN}
+    server = start_server(env)
+    requests.post(f"{server.url}/update", data={"update": WRITE}, headers=AUTH, timeout=10)
+    newest = requests.get(f"{server.url}/versions.json", timeout=10).json()["versions"][0]
+    params = {"query": "SELECT * { ?s ?p ?o }", "version": str(newest["number"] - 1)}
+    headers = {"Accept": "application/sparql-results+json"}
+    answer = requests.get(f"{server.url}/sparql", params=params, headers=headers, timeout=60)
+    assert answer.status_code == 200
+    assert "X-Civicgraph-Truncated" in answer.headers
+    assert len(answer.content) < 40_000
+
+
 @pytest.mark.parametrize(
     "rows",
     [

@@ -50,6 +50,8 @@ class PinnedQuery:
     accept: str | None
     max_rows: int | None
     base_iri: str | None
+    #: The answer's byte cap, as for a query in place (``CIVICGRAPH_ANSWER_BYTE_CAP``).
+    max_bytes: int | None = None
 
 
 def answer_at(
@@ -113,7 +115,12 @@ def _child() -> None:
         store = store_at(VersionLog(Path(query.folder)), query.number)
         # The query itself gets no more than the limit, whatever the rebuild took.
         faulthandler.dump_traceback_later(timeout, exit=True, file=sys.stderr)
-        result = store.query(query.sparql, max_rows=query.max_rows, base_iri=query.base_iri)
+        result = store.query(
+            query.sparql,
+            max_rows=query.max_rows,
+            max_bytes=query.max_bytes,
+            base_iri=query.base_iri,
+        )
         answer = serialize_negotiated(result, query.accept)
     except CivicgraphError as exc:
         status = (

@@ -86,6 +86,7 @@ def answer_pinned(sparql: str, number: int) -> SerializedResult:
         accept=request.headers.get("Accept"),
         max_rows=state.settings.row_cap,
         base_iri=request.base_url,
+        max_bytes=state.settings.answer_byte_cap,
     )
     settings = state.settings
     with state.store.limited():  # rebuilding the version counts in the query's time
