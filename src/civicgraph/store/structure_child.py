@@ -4,8 +4,8 @@ Run as a script with an isolated interpreter, so it imports pyoxigraph and nothi
 civicgraph. It sets its own limits before it reads: seconds of CPU and bytes of address
 space, and it dies with the process that started it. It runs the operation over an
 empty in-memory store with the base IRI the engine will use, so the engine parses and
-plans it as a serving process would, and takes at most its first answer. A crash (the
-engine's stack overflowing) ends this process only.
+plans it as a serving process would, and reads no answer. A crash (the engine's stack
+overflowing) ends this process only.
 
 ``end_with_parent`` is also what the child of a pinned query (``dataset/pinned.py``)
 uses; it needs nothing but the standard library.
@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 
-from pyoxigraph import QueryBoolean, Store
+from pyoxigraph import Store
 
 #: The stack the engine gets here: half of a serving process's 8 MiB, so that what
 #: passes here has twice the room there, whatever that process's own frames take.
@@ -41,6 +41,9 @@ def main() -> None:
     kind, seconds, address, parent = sys.argv[1], *map(int, sys.argv[2:5])
     end_with_parent(parent)
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+    inherited = resource.getrlimit(resource.RLIMIT_AS)[1]  # a process may only lower it
+    if inherited != resource.RLIM_INFINITY:
+        address = min(address, inherited)
     resource.setrlimit(resource.RLIMIT_AS, (address, address))
     text = sys.stdin.buffer.read().decode("utf-8")
     threading.stack_size(STACK_BYTES)
@@ -54,9 +57,7 @@ def _run(kind: str, text: str, base: str | None) -> None:
         if kind == "update":
             Store().update(text, base_iri=base)
         else:
-            result = Store().query(text, base_iri=base)
-            if not isinstance(result, QueryBoolean):
-                next(iter(result), None)
+            Store().query(text, base_iri=base)  # parsed and planned; no answer is read
     except (SyntaxError, ValueError, RuntimeError, OSError):
         pass  # the same text fails the same way in the serving process, which says so
 
