@@ -36,8 +36,8 @@ _BASELINE = 1024 * 1024 * 1024
 #: where nothing else limits it: a serving process's watchdog counts the whole answer,
 #: rebuilding included, against the query's limit (``GuardedStore.limited``).
 REBUILD_ALLOWANCE = 20.0
-#: The exit status ``faulthandler.dump_traceback_later(exit=True)`` ends a process with.
-_TIMED_OUT = 1
+#: What ``faulthandler.dump_traceback_later`` writes when it ends the child.
+_TIMED_OUT = b"Timeout ("
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def answer_at(
         )
     except subprocess.TimeoutExpired as exc:
         raise QueryTimeoutError(timeout) from exc
-    if done.returncode == _TIMED_OUT and not done.stdout:  # ended at the limit, no answer
+    if done.returncode != 0 and _TIMED_OUT in done.stderr:  # ended at the limit
         raise QueryTimeoutError(timeout)
     return _read_answer(done)
 

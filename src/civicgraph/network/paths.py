@@ -126,9 +126,12 @@ def find_paths(
     if avoid:
         ends = {source, target}
         simple = nx.subgraph_view(simple, filter_node=lambda n: n in ends or n not in avoid)
-    if source == target or not nx.has_path(simple, source, target):
+    try:  # one breadth-first search says whether they are connected, and how closely
+        hops = nx.shortest_path_length(simple, source, target) if source != target else 0
+    except nx.NetworkXNoPath:
+        hops = 0
+    if not hops:
         return PathResult(source, target, max_hops, (), ())
-    hops = nx.shortest_path_length(simple, source, target)  # one breadth-first search
     shortest = islice(_within(nx.all_shortest_paths(simple, source, target), max_hops), MAX_PATHS)
     found = islice(_within(nx.shortest_simple_paths(simple, source, target), max_hops), k)
     return PathResult(

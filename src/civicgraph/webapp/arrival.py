@@ -33,7 +33,7 @@ _LINE: Final = b"\r\n"
 _SIZE_DIGITS: Final = 16
 _HEX_DIGITS: Final = b"0123456789abcdefABCDEF"
 #: The longest chunk size or trailer line followed; a longer one is malformed.
-_LONGEST_LINE: Final = 8192
+LONGEST_LINE: Final = 8192
 
 
 def unread(sock: socket.socket, window: int = WINDOW) -> bytes | None:
@@ -88,7 +88,7 @@ class Body:
         self.done = length == 0
         #: The body's own bytes arrived so far: a chunked body's framing left out.
         self.received = 0
-        #: A chunk size or trailer line ran past ``_LONGEST_LINE`` without ending: the
+        #: A chunk size or trailer line ran past ``LONGEST_LINE`` without ending: the
         #: parser would wait for its end (gunicorn takes trailers of 256 KiB), so such
         #: a request is refused rather than passed on.
         self.too_long = False
@@ -115,7 +115,7 @@ class Body:
             stop = self._line_end(data, at)
             self._line += data[at:stop] if stop >= 0 else data[at:]
             if stop < 0:
-                self.too_long = len(self._line) > _LONGEST_LINE
+                self.too_long = len(self._line) > LONGEST_LINE
                 return self.too_long
             line, self._line, at = bytes(self._line[: -len(_LINE)]), bytearray(), stop
             if self._trailers:

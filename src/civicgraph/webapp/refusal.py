@@ -10,7 +10,7 @@ import socket
 from dataclasses import dataclass
 from typing import Final
 
-from civicgraph.webapp.arrival import WINDOW
+from civicgraph.webapp.arrival import LONGEST_LINE, WINDOW
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ LINE_TOO_LONG: Final = Refusal(
     400,
     "Bad Request",
     "Chunk line too long",
-    "A chunk size or trailer line of the body runs past 8,192 bytes.",
+    f"A chunk size or trailer line of the body runs past {LONGEST_LINE:,} bytes.",
 )
 
 
