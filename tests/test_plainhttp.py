@@ -231,3 +231,13 @@ def test_a_reset_connection_does_not_end_a_serving_process(served: LiveServer) -
     logged = served.log.read_text(errors="replace")
     assert "ConnectionResetError" not in logged
     assert "Exception in worker process" not in logged
+
+
+def test_a_head_read_again_gives_an_environ_of_its_own() -> None:
+    """Heads are kept once read; each request still gets an environ of its own."""
+    raw = _head(QUERY, "Host: example.org", "Accept: text/csv", "Accept: text/plain")
+    first = _ours(raw)
+    assert first is not None
+    assert first["HTTP_ACCEPT"] == "text/csv,text/plain"
+    first["HTTP_ACCEPT"] = "changed"
+    assert _ours(raw) == _gunicorn_environ(raw)

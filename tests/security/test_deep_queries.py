@@ -5,8 +5,13 @@ group of about a thousand steps, ended the serving process (its client got no an
 or the writer (every later write failed until a restart).
 """
 
+import hashlib
+
+import pytest
 import requests
 
+from civicgraph.errors import QueryTooDeepError
+from civicgraph.store.structure import KEYED_BY_TEXT, _key, check_structure
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer
 
@@ -50,3 +55,15 @@ def test_a_deeply_nested_update_is_refused_and_the_writer_goes_on(
     assert refused.json()["error"] == "Query too deeply structured"
     write = "INSERT DATA { GRAPH <https://example.org/deep> { <urn:a> <urn:b> <urn:c> } }"
     assert requests.post(url, data=write, headers=headers, timeout=30).status_code == 204
+
+
+def test_a_long_deep_text_is_refused_again_from_the_kept_verdict() -> None:
+    """Texts past ``KEYED_BY_TEXT`` are kept by digest; the verdict still holds, and a
+    text that spells that digest is a key of its own."""
+    text = "SELECT * " + "{" * 6000 + "}" * 6000
+    assert len(text) > KEYED_BY_TEXT
+    for _ in range(2):
+        with pytest.raises(QueryTooDeepError):
+            check_structure(text)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    assert _key(digest, "query", "") != _key(text, "query", "")

@@ -114,7 +114,7 @@ def write_natively(
         return _write_triples(raw, fmt, max_rows, max_bytes)
     sink = _CappedSink(max_rows, max_bytes)
     try:
-        raw.serialize(cast(IO[bytes], sink), format=QueryResultsFormat.JSON)
+        raw.serialize(cast("IO[bytes]", sink), format=QueryResultsFormat.JSON)
     except _OverCapError:
         return None
     body = b"".join(sink.parts)
@@ -130,7 +130,8 @@ def _write_triples(
     prefixes = PREFIXES if fmt.name in _PREFIXED else None
     try:
         with writer_refusals(fmt):
-            serialize(_read(kept), cast(IO[bytes], sink), format=fmt.rdf_format, prefixes=prefixes)
+            out = cast("IO[bytes]", sink)
+            serialize(_read(kept), out, format=fmt.rdf_format, prefixes=prefixes)
     except _OverCapError:
         return None
     except _ReadError as failed:

@@ -41,7 +41,10 @@ KEPT: Final = 256
 _CHILD: Final = Path(__file__).with_name("structure_child.py")
 #: How a child whose stack overflowed ends (Rust's guard also says so on stderr).
 _OVERFLOWED: Final = frozenset({-signal.SIGSEGV, -signal.SIGBUS})
-_verdicts: OrderedDict[str, bool] = OrderedDict()
+#: Texts up to this many characters are their own key; a longer one is keyed by its
+#: digest, so that what is kept stays small whatever clients send.
+KEYED_BY_TEXT: Final = 8192
+_verdicts: OrderedDict[tuple[str, str, bool, str], bool] = OrderedDict()
 
 
 def check_structure(text: str, kind: str = "query", base_iri: str | None = None) -> None:
@@ -49,7 +52,7 @@ def check_structure(text: str, kind: str = "query", base_iri: str | None = None)
     engine would crash on it."""
     if len(text) <= SAFE_BYTES:
         return
-    key = hashlib.sha256(f"{kind}\n{base_iri or ''}\n{text}".encode()).hexdigest()
+    key = _key(text, kind, base_iri or "")
     safe = _verdicts.get(key)
     if safe is None:
         safe = _verdicts[key] = _survives(text, kind, base_iri or "")
@@ -61,6 +64,17 @@ def check_structure(text: str, kind: str = "query", base_iri: str | None = None)
             "plan it within its limits (a path of hundreds of steps, hundreds of nested "
             "groups, or a group of about a thousand patterns). Split it into smaller ones."
         )
+
+
+def _key(text: str, kind: str, base_iri: str) -> tuple[str, str, bool, str]:
+    """A verdict's key. A short text is kept as it is: a client sends the same text
+    object again (``webapp/fastpath.py`` keeps the decoded ones), whose hash Python
+    keeps, where a digest would cost a cheap query's evaluation again. The flag keeps
+    the two kinds of key apart: a text that spells a digest is not that digest's text.
+    """
+    if len(text) <= KEYED_BY_TEXT:
+        return (kind, base_iri, True, text)
+    return (kind, base_iri, False, hashlib.sha256(text.encode()).hexdigest())
 
 
 def _survives(text: str, kind: str, base_iri: str) -> bool:

@@ -23,6 +23,7 @@ import select
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 #: The most unread bytes looked at in place: a head longer than this is refused (431).
@@ -34,13 +35,18 @@ _SIZE_DIGITS: Final = 16
 _HEX_DIGITS: Final = b"0123456789abcdefABCDEF"
 #: The longest chunk size or trailer line followed; a longer one is malformed.
 LONGEST_LINE: Final = 8192
+#: Read without taking, and without waiting (one number: combining the flags costs
+#: more than the read itself on a cheap request).
+_PEEK: Final = int(socket.MSG_PEEK | socket.MSG_DONTWAIT)
+#: Heads up to this size have their framing kept (``_framing``).
+_KEPT_HEAD: Final = 8192
 
 
 def unread(sock: socket.socket, window: int = WINDOW) -> bytes | None:
     """The bytes the client sent that nobody has read yet (up to ``window``, left
     unread); ``b""`` when the client closed its side; None when nothing is there yet."""
     try:
-        return sock.recv(window, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        return sock.recv(window, _PEEK)
     except (BlockingIOError, InterruptedError):
         return None
     except OSError:
@@ -194,7 +200,7 @@ class Arrival:
         end = data.find(_END)
         if end < 0:
             return False  # a head longer than the window is refused (``too_long``)
-        framing = _Framing.of(data[:end])
+        framing = _framing(data[:end])
         if framing.length is None and not framing.chunked:
             return True
         if framing.length is not None and framing.length > self.cap:
@@ -230,3 +236,12 @@ class _Framing:
             elif name == b"expect":
                 continues = value == b"100-continue"
         return cls(length, chunked, continues)
+
+
+_kept_framing: Final = lru_cache(maxsize=256)(_Framing.of)
+
+
+def _framing(head: bytes) -> _Framing:
+    """``_Framing.of``, kept for the last few short heads: a client sends the same head
+    request after request, and this runs for each of them before it is read."""
+    return _kept_framing(head) if len(head) <= _KEPT_HEAD else _Framing.of(head)

@@ -70,20 +70,12 @@ class PlainGet:
         """The request ``data`` holds whole and alone, or None to let gunicorn read it."""
         if len(data) > HEAD_BYTES or not data.startswith(_PREFIX) or not data.endswith(_END):
             return None
-        lines = data[: -len(_END)].split(b"\r\n")
-        method_target, version = lines[0][4:], lines[0][-len(_VERSION) :]
-        if version != _VERSION or len(lines) > _MOST_HEADERS + 1:
-            return None
-        target = method_target[: -len(_VERSION)]
-        if not _TARGET.fullmatch(target):
-            return None
-        headers = [_header(line) for line in lines[1:]]
-        if any(h is None for h in headers):
-            return None
-        found = tuple(h for h in headers if h is not None)
-        if not _acceptable(found):
-            return None
-        return cls(target.decode("ascii"), found)
+        return _read(data)
+
+    @property
+    def http_entries(self) -> dict[str, str]:
+        """The headers as the environ's ``HTTP_`` entries (repeated ones joined)."""
+        return _http_entries(self.headers)
 
     def environ(
         self, base: dict[str, Any], sock: Any, client: Any, server: tuple[str, int], root: str
@@ -114,11 +106,42 @@ class PlainGet:
                 "SCRIPT_NAME": root,
             }
         )
-        joined: dict[str, list[str]] = {}
-        for name, value in self.headers:
-            joined.setdefault("HTTP_" + name.replace("-", "_"), []).append(value)
-        environ.update((key, ",".join(values)) for key, values in joined.items())
+        environ.update(self.http_entries)
         return environ
+
+
+@lru_cache(maxsize=256)
+def _read(data: bytes) -> PlainGet | None:
+    """``PlainGet.read`` of a head no longer than ``HEAD_BYTES``.
+
+    Clients send the same few heads again and again (a dashboard's queries, a
+    benchmark's), and reading one costs a cheap query's evaluation again; the last
+    few are kept (at most ``HEAD_BYTES`` each).
+    """
+    lines = data[: -len(_END)].split(b"\r\n")
+    method_target, version = lines[0][4:], lines[0][-len(_VERSION) :]
+    if version != _VERSION or len(lines) > _MOST_HEADERS + 1:
+        return None
+    target = method_target[: -len(_VERSION)]
+    if not _TARGET.fullmatch(target):
+        return None
+    headers = [_header(line) for line in lines[1:]]
+    if any(h is None for h in headers):
+        return None
+    found = tuple(h for h in headers if h is not None)
+    if not _acceptable(found):
+        return None
+    return PlainGet(target.decode("ascii"), found)
+
+
+@lru_cache(maxsize=256)
+def _http_entries(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The environ's ``HTTP_`` entries for ``headers``, repeated ones joined as gunicorn
+    joins them; kept beside the heads they come from (callers copy, never change it)."""
+    joined: dict[str, list[str]] = {}
+    for name, value in headers:
+        joined.setdefault("HTTP_" + name.replace("-", "_"), []).append(value)
+    return {key: ",".join(values) for key, values in joined.items()}
 
 
 def _header(line: bytes) -> tuple[str, str] | None:
