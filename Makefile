@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STORE  ?= var/store
 
-.PHONY: run test lint typecheck pytest assets bytecode browser virtuoso bench screenshots clean
+.PHONY: run test lint typecheck pytest assets bytecode browser virtuoso allocator bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,15 @@ virtuoso:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    virtuoso-opensource-7-bin; }
 
-run: $(VENV)/.installed assets bytecode
+# Debian's mimalloc: `civicgraph serve` and `load` run on it when it is installed
+# (src/civicgraph/allocator.py), and on the C library's allocator otherwise.
+allocator:
+	@ldconfig -p | grep -q libmimalloc || { \
+	  echo "Installing Debian's libmimalloc2.0, the allocator the server and loader prefer"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libmimalloc2.0 || echo "Not installed: the server runs on the C library's allocator"; }
+
+run: $(VENV)/.installed assets bytecode allocator
 	$(BIN)/civicgraph serve --host $(HOST) --port $(PORT) --store $(STORE)
 
 # JavaScript is linted by the eslint that web/package-lock.json pins (installed by `assets`).
@@ -57,12 +65,12 @@ lint: $(VENV)/.installed assets
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy src
 
-pytest: $(VENV)/.installed assets bytecode browser virtuoso
+pytest: $(VENV)/.installed assets bytecode browser virtuoso allocator
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
 
-bench: $(VENV)/.installed assets bytecode virtuoso
+bench: $(VENV)/.installed assets bytecode virtuoso allocator
 	$(BIN)/python -m bench
 
 screenshots: $(VENV)/.installed assets browser

@@ -1,5 +1,5 @@
 """Allows `python -m civicgraph`, which tests use to start real server processes."""
 
-from civicgraph.cli import main
+from civicgraph.cli import run
 
-main()
+run()

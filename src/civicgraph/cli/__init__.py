@@ -6,11 +6,13 @@ load or a query does not need.
 """
 
 import importlib
+import sys
 from typing import Any
 
 import click
 
 from civicgraph import __version__
+from civicgraph.allocator import start_with_preferred
 from civicgraph.errors import CivicgraphError
 
 #: Each subcommand's name, and where it is defined (module in ``civicgraph.cli``, name).
@@ -58,3 +60,10 @@ class CivicGroup(click.Group):
 @click.version_option(__version__, prog_name="civicgraph")
 def main() -> None:
     """civicgraph: a knowledge graph of the public-technology landscape."""
+
+
+def run() -> None:
+    """The ``civicgraph`` program: a long-running command starts again with the preferred
+    allocator first (``civicgraph/allocator.py``), then the command runs."""
+    start_with_preferred(sys.argv)
+    main()

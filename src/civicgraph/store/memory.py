@@ -3,7 +3,8 @@
 glibc keeps what a process freed for its next allocations; after a one-off peak (a
 version record reads every triple into Python) that memory stays resident for the
 process's lifetime unless it is trimmed. ``malloc_trim`` hands back what is free.
-Elsewhere than glibc, neither call does anything.
+Elsewhere than glibc, neither call does anything. mimalloc, where it is preloaded,
+keeps its own free pages, and ``mi_collect`` gives them back.
 """
 
 import ctypes
@@ -12,10 +13,14 @@ from contextlib import suppress
 
 
 def return_free_memory() -> None:
-    """Collect garbage, then give the allocator's free pages back (glibc only)."""
+    """Collect garbage, then give the allocators' free pages back: glibc's, and
+    mimalloc's where it is preloaded (``civicgraph/allocator.py``)."""
     gc.collect()
+    process = ctypes.CDLL(None)
     with suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
+        process.malloc_trim(0)
+    with suppress(OSError, AttributeError):
+        process.mi_collect(True)
 
 
 #: glibc's ``mallopt`` option for the most malloc arenas a process may create.
