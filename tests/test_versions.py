@@ -419,3 +419,19 @@ def test_a_published_patch_keeps_the_blank_nodes_of_two_graphs_apart(tmp_path: P
         quads = list(parse("\n".join(rows).encode(), format=RdfFormat.N_QUADS))
         assert len({q.subject for q in quads}) == 3
     assert store_at(log, version.number).graphs() == store.graphs()
+
+
+@pytest.mark.parametrize("graph", ["https://example.org/g", ""])
+def test_a_first_patch_written_from_the_state_file_equals_the_row_by_row_one(graph: str) -> None:
+    """A first load's patch is rewritten from the state file's bytes at once; it must
+    be the patch the rows give one by one, and rows the writer did not spell decline."""
+    ntriples = (
+        b'<urn:a> <urn:b> "a line .\\n and a full stop ." .\n'
+        b"<urn:a> <urn:b> _:x .\n"
+        b'_:x <urn:c> "2"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+    )
+    rows = canonical_rows(ntriples)
+    state = b"\n".join(rows) + b"\n"
+    assert versions._patch_of_state("A", state, graph) == versions._patch_rows("A", rows, graph)
+    assert versions._patch_of_state("A", b"<urn:a> <urn:b> <urn:c>.\n", graph) is None
+    assert versions._patch_of_state("A", b"", graph) is None

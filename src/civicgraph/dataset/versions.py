@@ -208,6 +208,19 @@ def _patch_rows(sign: str, rows: list[bytes], graph: str) -> bytes:
     return b"".join([head + row.rstrip().removesuffix(b".").rstrip() + end for row in rows])
 
 
+def _patch_of_state(sign: str, state: bytes, graph: str) -> bytes | None:
+    """``_patch_rows`` of every row of a state file, rewritten in one pass over its
+    bytes rather than row by row (a first load's patch is as large as its data: 1 s a
+    million rows in Python). None unless every row ends as the store's writer ends
+    them, in one space and a full stop."""
+    ending = b" .\n"
+    if not state or state.count(b"\n") != state.count(ending) or b" " + ending in state:
+        return None
+    head = sign.encode() + b" "
+    end = f" <{graph}> .\n".encode() if graph else ending
+    return head + state[: -len(ending)].replace(ending, end + head) + end
+
+
 def graph_scoped(patch: str) -> str:
     """An RDF Patch as it is published: each blank node's label unique to its graph.
 
@@ -324,8 +337,12 @@ class VersionLog:
                 rows, state = _rows_and_state(store, key, given) if key in current else ([], b"")
                 digest = hashlib.sha256(state).hexdigest()
                 if digest != known.get(key, _EMPTY_HASH):
-                    plus, minus = _compare(self._state_rows(key), rows)
-                    patch += [_patch_rows("D", minus, key), _patch_rows("A", plus, key)]
+                    old = self._state_rows(key)
+                    plus, minus = _compare(old, rows)
+                    addition = (not old and _patch_of_state("A", state, key)) or _patch_rows(
+                        "A", plus, key
+                    )
+                    patch += [_patch_rows("D", minus, key), addition]
                     added[key], removed[key] = len(plus), len(minus)
                     states[self._state_path(key)] = _staged(self._state_path(key), state)
                 if rows:
