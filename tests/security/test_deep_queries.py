@@ -6,6 +6,7 @@ or the writer (every later write failed until a restart).
 """
 
 import hashlib
+from pathlib import Path
 
 import pytest
 import requests
@@ -24,6 +25,17 @@ LONG_LIST = "SELECT * { ?s <urn:p> (" + " 1" * 4900 + ") }"
 RELATIVE = "SELECT * WHERE { <rel> <p> ?o . " + "{" * 4000 + "}" * 4000 + " }"
 DEEP_UPDATE = "INSERT { <urn:a> <urn:b> <urn:c> } WHERE " + "{" * 5000 + "}" * 5000
 AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+#: Shallow but slow to plan (400 chained patterns, about 2 s), then a chain of VALUES
+#: clauses whose overflow comes only after that planning: past a child that gave up
+#: at a limit of its own, it crashed the serving process (73 KB, sent by POST).
+_CHAIN = " ".join(f"?b{i} <urn:p> ?b{i + 1} ." for i in range(400))
+SLOW_THEN_DEEP = (
+    "SELECT * WHERE { { "
+    + _CHAIN
+    + " } { "
+    + " ".join(f"VALUES ?v{i} {{ 1 }}" for i in range(3200))
+    + " } }"
+)
 
 
 def test_a_deeply_nested_query_is_refused_and_the_server_goes_on(
@@ -55,6 +67,24 @@ def test_a_deeply_nested_update_is_refused_and_the_writer_goes_on(
     assert refused.json()["error"] == "Query too deeply structured"
     write = "INSERT DATA { GRAPH <https://example.org/deep> { <urn:a> <urn:b> <urn:c> } }"
     assert requests.post(url, data=write, headers=headers, timeout=30).status_code == 204
+
+
+def test_a_text_slow_to_plan_before_it_overflows_is_refused(tmp_path: Path) -> None:
+    """Only a check whose child planned the text to its end lets it through."""
+    env = {"CIVICGRAPH_LOAD_BUNDLED": "false", "CIVICGRAPH_QUERY_TIMEOUT": "30"}
+    server = LiveServer(tmp_path / "store", env).start()
+    try:
+        answer = requests.post(
+            f"{server.url}/sparql",
+            data=SLOW_THEN_DEEP,
+            headers={"Content-Type": "application/sparql-query"},
+            timeout=60,
+        )
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"] == "Query too deeply structured"
+        assert "SIGSEGV" not in server.log.read_text(errors="replace")
+    finally:
+        server.stop()
 
 
 def test_a_long_deep_text_is_refused_again_from_the_kept_verdict() -> None:

@@ -14,10 +14,17 @@ with half the stack a serving process has, every kind measured passed 256 levels
 list of objects crashed at 500): so text of at most ``SAFE_BYTES`` goes to the engine
 at once. Longer text is parsed and planned first in a child process over an empty
 store, with the base IRI the engine will use (``structure_child.py``): a crash or a
-limit there ends only the child, and an overflow refuses the operation with a clear
-message.
-The verdict is kept by the text's hash, so a client that sends the same long query
-again pays the child's 30-100 ms once.
+limit there ends only the child. A child that finished lets the text through; one
+whose stack overflowed, or that ran out of its time first, refuses it with a clear
+message. Planning can take seconds before it overflows (a group of 400 chained
+patterns, then thousands of ``VALUES`` clauses): a child stopped by its time limit
+says nothing of what comes after, so its text cannot be let through. The child's
+time limit is far above what planning takes: in a serving process the query's own
+time limit, kept by the master's watchdog, stops the child's wait first (the child
+dies with its parent). A child out of memory leaves the text to the memory budget
+(``_survives``).
+The verdict is kept per text, so a client that sends the same long query again pays
+the child's 30-100 ms once.
 """
 
 import hashlib
@@ -30,17 +37,16 @@ from pathlib import Path
 from typing import Final
 
 from civicgraph.errors import QueryTooDeepError
+from civicgraph.store.structure_child import OUT_OF_MEMORY
 
 #: Text of at most this many characters goes to the engine at once.
 SAFE_BYTES: Final = 512
 #: The child's CPU seconds and address space.
-CHILD_SECONDS: Final = 2
+CHILD_SECONDS: Final = 60
 CHILD_ADDRESS: Final = 1 << 30
 #: How many verdicts are kept.
 KEPT: Final = 256
 _CHILD: Final = Path(__file__).with_name("structure_child.py")
-#: How a child whose stack overflowed ends (Rust's guard also says so on stderr).
-_OVERFLOWED: Final = frozenset({-signal.SIGSEGV, -signal.SIGBUS})
 #: Texts up to this many characters are their own key; a longer one is keyed by its
 #: digest, so that what is kept stays small whatever clients send.
 KEYED_BY_TEXT: Final = 8192
@@ -61,8 +67,10 @@ def check_structure(text: str, kind: str = "query", base_iri: str | None = None)
     if not safe:
         raise QueryTooDeepError(
             f"The {kind} is structured too deeply for the engine, which could not parse and "
-            "plan it within its limits (a path of hundreds of steps, hundreds of nested "
-            "groups, or a group of about a thousand patterns). Split it into smaller ones."
+            f"plan it within its limits (its stack, {CHILD_SECONDS} s of CPU): a path of "
+            "hundreds of steps, hundreds of nested "
+            "groups, or a group of about a thousand patterns or clauses. Split it into "
+            "smaller ones."
         )
 
 
@@ -78,13 +86,16 @@ def _key(text: str, kind: str, base_iri: str) -> tuple[str, str, bool, str]:
 
 
 def _survives(text: str, kind: str, base_iri: str) -> bool:
-    """Whether the engine parsed and planned ``text`` in a child without its stack
-    overflowing.
+    """Whether the engine parsed and planned ``text`` in a child to the end, or ran out
+    of memory first.
 
-    Only that counts against the text. A child that ran out of its CPU time or memory
-    says nothing of the stack (the overflows measured came within 0.1 s); such text
-    goes on to the engine, under the serving process's own time limit and memory
-    budget, which stop an operation that is merely costly with the usual 503.
+    A syntax error counts as an end: the serving process reports it in the same way.
+    A child that overflowed its stack, ran out of CPU time, or did not end in time does
+    not let the text through (see the module's docstring). One out of memory does:
+    the engine evaluates some operations as it plans them (an aggregate over
+    ``VALUES``), and a process under a memory budget passes its own limit down to the
+    child, so a merely hungry query, or a child that could not even start, is left to
+    the memory budget of the process that asked, which answers 503 as it always does.
     """
     limits = [str(CHILD_SECONDS), str(CHILD_ADDRESS), str(os.getpid())]
     command = [sys.executable, "-I", str(_CHILD), kind, *limits, base_iri]
@@ -97,5 +108,11 @@ def _survives(text: str, kind: str, base_iri: str) -> bool:
             check=False,
         )
     except subprocess.TimeoutExpired:
+        return False
+    if done.returncode == 0:
         return True
-    return done.returncode not in _OVERFLOWED and b"overflow" not in done.stderr
+    if b"overflow" in done.stderr:  # Rust's guard says so, then aborts
+        return False
+    return done.returncode == OUT_OF_MEMORY or (
+        done.returncode == -signal.SIGABRT and b"memory allocation of" in done.stderr
+    )
