@@ -242,10 +242,13 @@ def test_engine_agrees_with_pyshacl_on_generated_graphs(data: str) -> None:
         assert _mine(validation.validate_files([path])) == _reference([path])
 
 
-def test_a_check_process_that_dies_leaves_the_load_its_rows_and_says_so(data_dir: Path) -> None:
+def test_a_check_process_that_dies_leaves_the_load_its_rows_and_says_so(
+    data_dir: Path, tmp_path: Path
+) -> None:
     """Killed (out of memory, say) before it answered: the version log reads the
     graphs back from the store instead, and the summary is a clear error."""
-    copy = Beside([data_dir / "broken-entity.ttl"], rows_of={0}, validate=True, limit=5)
+    paths = [data_dir / "broken-entity.ttl"]
+    copy = Beside(paths, rows_of={0}, staging=tmp_path, validate=True, limit=5)
     copy._process.kill()  # the process dying is what is tested
     assert copy.rows() is None
     with pytest.raises(CivicgraphError, match=r"stopped .* before it finished"):
@@ -254,7 +257,8 @@ def test_a_check_process_that_dies_leaves_the_load_its_rows_and_says_so(data_dir
 
 def test_the_check_process_leaves_the_cores_to_the_load_first(data_dir: Path) -> None:
     """It runs below the command's priority: the load is what the command waits for."""
-    copy = Beside([data_dir / "broken-entity.ttl"], rows_of={0}, validate=True, limit=5)
+    paths = [data_dir / "broken-entity.ttl"]
+    copy = Beside(paths, rows_of={0}, staging=None, validate=True, limit=5)
     pid, deadline = copy._process.pid, time.monotonic() + 60
     mine = os.getpriority(os.PRIO_PROCESS, 0)
     # Until the process is joined, its priority can be read, even once it has ended.

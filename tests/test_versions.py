@@ -1,5 +1,6 @@
 """Dataset versions: every write recorded, any two compared, any version downloaded as it was."""
 
+import hashlib
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
@@ -18,7 +19,6 @@ from civicgraph.dataset import loader, versions
 from civicgraph.dataset.beside import Beside, Copied, rows_to_record
 from civicgraph.dataset.loader import record_revision
 from civicgraph.dataset.versions import (
-    Known,
     Version,
     VersionLog,
     canonical_rows,
@@ -27,6 +27,7 @@ from civicgraph.dataset.versions import (
 )
 from civicgraph.formats import Format, by_name
 from civicgraph.store import EmbeddedStore, GraphStore
+from civicgraph.store.base import GraphInfo
 from tests.conftest import DATA
 from tests.live import LiveServer
 
@@ -264,26 +265,35 @@ def test_rows_copied_from_other_bytes_than_the_load_read_are_not_recorded(
     loaded = loader.load_file(store, path)
     row = b"<http://example.org/a> <http://example.org/p> 1 ."
     targets, counts = {loaded.graph: 0}, {loaded.graph: 1}
-    stale = {0: Copied("0" * 64, Known.of_lines(row))}
-    assert rows_to_record(stale, store, targets, counts) == {}
-    fresh = {0: Copied(loader.file_hash(path), Known.of_lines(row))}
-    assert rows_to_record(fresh, store, targets, counts) == {
-        loaded.graph: Known([row], row + b"\n")
-    }
+    known = versions.stage(tmp_path, [row])
+    assert rows_to_record({0: Copied("0" * 64, known)}, store, targets, counts) == {}
+    fresh = {0: Copied(loader.file_hash(path), known)}
+    assert rows_to_record(fresh, store, targets, counts) == {loaded.graph: known}
 
 
-def test_the_in_memory_copy_has_the_rows_the_store_has(tmp_path: Path) -> None:
+def test_the_in_memory_copy_stages_the_rows_the_store_has(tmp_path: Path) -> None:
+    """The second process writes the graph's state file as a record would write it."""
     path = tmp_path / "respelled.ttl"
     path.write_text(RESPELLED, encoding="utf-8")
-    copy = Beside([path], rows_of={0}, validate=False, limit=None)
+    copy = Beside([path], rows_of={0}, staging=tmp_path / "log", validate=False, limit=None)
     store = EmbeddedStore()
     store.load(path, by_name("turtle"), GRAPH)
     out = BytesIO()
     store.dump(out, by_name("ntriples"), [GRAPH])
     rows = canonical_rows(out.getvalue())
-    known = Known(rows, b"".join(row + b"\n" for row in rows))
-    assert copy.rows() == {0: Copied(loader.file_hash(path), known)}
+    state = b"".join(row + b"\n" for row in rows)
+    found = copy.rows()
+    assert found is not None
+    copied = found[0]
+    assert copied.sha256 == loader.file_hash(path)
+    assert copied.known.staged.parent.parent == tmp_path / "log"
+    assert copied.known.staged.read_bytes() == state
+    assert (copied.known.triples, copied.known.digest) == (
+        len(rows),
+        hashlib.sha256(state).hexdigest(),
+    )
     assert copy.summary() is None
+    assert not copied.known.staged.exists()  # what no record took goes with the process
 
 
 def test_the_log_rebuilds_every_version_and_nets_out_undone_changes(tmp_path: Path) -> None:
@@ -393,19 +403,6 @@ def test_a_pinned_answer_keeps_the_byte_cap(start_server: Callable[..., LiveServ
     assert len(answer.content) < 40_000
 
 
-@pytest.mark.parametrize(
-    "rows",
-    [
-        [],
-        [b"<http://a> <http://b> 1 ."],
-        [b"<http://a> <http://b> 1 .", b"<http://a> <http://b> 2 ."],
-    ],
-)
-def test_rows_passed_joined_give_the_state_file_a_record_writes(rows: list[bytes]) -> None:
-    """The second process passes a graph's rows joined; the state file is not joined again."""
-    assert Known.of_lines(b"\n".join(rows)) == (rows, versions._state_bytes(rows))
-
-
 def test_a_published_patch_keeps_the_blank_nodes_of_two_graphs_apart(tmp_path: Path) -> None:
     store, log = EmbeddedStore(), VersionLog(tmp_path / "log")
     for graph in ("https://example.org/a", "https://example.org/b"):
@@ -421,17 +418,38 @@ def test_a_published_patch_keeps_the_blank_nodes_of_two_graphs_apart(tmp_path: P
     assert store_at(log, version.number).graphs() == store.graphs()
 
 
-@pytest.mark.parametrize("graph", ["https://example.org/g", ""])
-def test_a_first_patch_written_from_the_state_file_equals_the_row_by_row_one(graph: str) -> None:
-    """A first load's patch is rewritten from the state file's bytes at once; it must
-    be the patch the rows give one by one, and rows the writer did not spell decline."""
-    ntriples = (
-        b'<urn:a> <urn:b> "a line .\\n and a full stop ." .\n'
-        b"<urn:a> <urn:b> _:x .\n"
-        b'_:x <urn:c> "2"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
-    )
-    rows = canonical_rows(ntriples)
-    state = b"\n".join(rows) + b"\n"
-    assert versions._patch_of_state("A", state, graph) == versions._patch_rows("A", rows, graph)
-    assert versions._patch_of_state("A", b"<urn:a> <urn:b> <urn:c>.\n", graph) is None
-    assert versions._patch_of_state("A", b"", graph) is None
+@pytest.mark.parametrize("link", [True, False])
+def test_a_graph_added_whole_keeps_its_rows_once_and_its_patch_as_before(
+    tmp_path: Path, link: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A graph's first rows are kept as its state file under a second name (or a copy
+    where the file system has no second names), not rewritten row by row; its patch
+    reads as a row-by-row patch, and stays so when a later version replaces the state."""
+    if not link:
+        monkeypatch.setattr("os.link", _no_links)
+    store, log = EmbeddedStore(), VersionLog(tmp_path / "log")
+    ntriples = b'<urn:a> <urn:b> "a line .\\n and a full stop ." .\n<urn:a> <urn:b> _:x .\n'
+    store.load(ntriples, by_name("ntriples"), "https://example.org/g")
+    store.load(b"<urn:d> <urn:e> <urn:f> .", by_name("ntriples"), None)
+    first = log.record(store, who="test", action="load")
+    assert first is not None
+    rows = {g: versions._graph_rows(store, g) for g in ("https://example.org/g", "")}
+    expected = b"".join(versions._patch_rows("A", rows[g], g) for g in sorted(rows)).decode()
+    kept = log._patch_kept(first.number)
+    assert kept.endswith(expected + "TC .\n")
+    assert (tmp_path / "log" / "patches" / f"{first.number:06d}.rdfp").stat().st_size < 80
+
+    store.update("INSERT DATA { GRAPH <https://example.org/g> { <urn:a> <urn:b> 2 } }")
+    record_revision(store)
+    second = log.record(store, who="test", action="update")
+    assert second is not None
+    assert log._patch_kept(first.number) == kept
+    assert log.change(0, first.number).added == rows
+    assert store_at(log, first.number).graphs() == [
+        GraphInfo(None, 1),
+        GraphInfo("https://example.org/g", 2),
+    ]
+
+
+def _no_links(source: Path, target: Path) -> None:
+    raise OSError("no hard links on this file system")

@@ -64,7 +64,12 @@ def load(
     rows_of = set(targets.values()) if log is not None and not settings.is_remote else set()
     limit = None if full else validation.SUMMARY_LIMIT
     wanted = bool(files) and (validate or bool(rows_of))
-    copy = Beside(files, rows_of=rows_of, validate=validate, limit=limit) if wanted else None
+    staging = log.folder if log is not None else None
+    copy = (
+        Beside(files, rows_of=rows_of, staging=staging, validate=validate, limit=limit)
+        if wanted
+        else None
+    )
     try:
         with opened_store(settings) as opened:
             if bundled:

@@ -5,7 +5,9 @@ who made it, the content hash of every graph, and the triples it added and remov
 graph. The change itself is kept as an RDF Patch (``A``/``D`` rows between ``TX`` and
 ``TC``, the format of Jena's RDF Delta), which other tools read and which can be applied
 backwards: the log keeps the current state as one sorted N-Triples file per graph, and an
-older version is that state with the later patches undone.
+older version is that state with the later patches undone. A graph that a version gave
+all its rows (it had none before) keeps them in the patch as that version's state file
+under a second name: a first load's patch is as large as its data.
 
 Computing a change needs the state before the write. The write paths differ (a bulk
 load, an update, a Graph Store PUT), so rather than instrument each of them the log
@@ -20,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -149,17 +152,27 @@ def canonical_rows(ntriples: bytes) -> list[bytes]:
 
 
 class Known(NamedTuple):
-    """A graph's ``canonical_rows`` that a caller already has, with its state file."""
+    """A graph's ``canonical_rows`` that a caller already has, written as a state file
+    (``stage``) in a folder on the log's file system, with their count and digest."""
 
-    rows: list[bytes]
-    #: The state file's bytes (``_state_bytes(rows)``).
-    state: bytes
+    staged: Path
+    triples: int
+    #: The SHA-256 of the state file.
+    digest: str
 
-    @classmethod
-    def of_lines(cls, joined: bytes) -> "Known":
-        """From the rows joined by newlines, as a second process passes them: the state
-        file is those bytes and a newline, not a second join of a million rows."""
-        return cls(joined.split(b"\n"), joined + b"\n") if joined else cls([], b"")
+    def rows(self) -> list[bytes]:
+        """The rows again, read from the state file."""
+        return self.staged.read_bytes().splitlines()
+
+
+def stage(folder: Path, rows: list[bytes]) -> Known:
+    """Write a graph's rows as a state file in ``folder``, to be renamed into a log.
+
+    A load's second process does this while the load runs, so that the record after
+    it renames a file rather than writing a million rows.
+    """
+    state = _state_bytes(rows)
+    return Known(_staged(folder / "state.nt", state), len(rows), hashlib.sha256(state).hexdigest())
 
 
 def _state_bytes(rows: list[bytes]) -> bytes:
@@ -170,16 +183,6 @@ def _state_bytes(rows: list[bytes]) -> bytes:
 def _digest(rows: list[bytes]) -> str:
     """A graph's content hash: the SHA-256 of its state file."""
     return hashlib.sha256(_state_bytes(rows)).hexdigest()
-
-
-def _rows_and_state(
-    store: GraphStore, graph: str, known: Mapping[str, Known]
-) -> tuple[list[bytes], bytes]:
-    """A graph's rows and state file: as the caller knows them, or read from the store."""
-    if graph in known:
-        return known[graph]
-    rows = _graph_rows(store, graph)
-    return rows, _state_bytes(rows)
 
 
 def _compare(old: list[bytes], new: list[bytes]) -> tuple[list[bytes], list[bytes]]:
@@ -206,19 +209,6 @@ def _patch_rows(sign: str, rows: list[bytes], graph: str) -> bytes:
     head = sign.encode() + b" "
     end = f" <{graph}> .\n".encode() if graph else b" .\n"
     return b"".join([head + row.rstrip().removesuffix(b".").rstrip() + end for row in rows])
-
-
-def _patch_of_state(sign: str, state: bytes, graph: str) -> bytes | None:
-    """``_patch_rows`` of every row of a state file, rewritten in one pass over its
-    bytes rather than row by row (a first load's patch is as large as its data: 1 s a
-    million rows in Python). None unless every row ends as the store's writer ends
-    them, in one space and a full stop."""
-    ending = b" .\n"
-    if not state or state.count(b"\n") != state.count(ending) or b" " + ending in state:
-        return None
-    head = sign.encode() + b" "
-    end = f" <{graph}> .\n".encode() if graph else ending
-    return head + state[: -len(ending)].replace(ending, end + head) + end
 
 
 def graph_scoped(patch: str) -> str:
@@ -329,38 +319,49 @@ class VersionLog:
             known, marks = self._known_hashes(), _marks(store)
             untouched = self._untouched(marks)
             current = {g or DEFAULT: g for g in data_graphs(store)}
-            graphs, added, removed, patch, states = {}, {}, {}, [], {}
+            change = _Change()
             for key in sorted(set(known) | set(current)):
                 if key in known and key in current and key not in given and untouched(key):
-                    graphs[key] = known[key]
+                    change.graphs[key] = known[key]
                     continue
-                rows, state = _rows_and_state(store, key, given) if key in current else ([], b"")
-                digest = hashlib.sha256(state).hexdigest()
+                found = given.get(key) if key in current else None
+                rows = [] if found or key not in current else _graph_rows(store, key)
+                digest = found.digest if found else _digest(rows)
                 if digest != known.get(key, _EMPTY_HASH):
-                    old = self._state_rows(key)
-                    plus, minus = _compare(old, rows)
-                    addition = (not old and _patch_of_state("A", state, key)) or _patch_rows(
-                        "A", plus, key
-                    )
-                    patch += [_patch_rows("D", minus, key), addition]
-                    added[key], removed[key] = len(plus), len(minus)
-                    states[self._state_path(key)] = _staged(self._state_path(key), state)
-                if rows:
-                    graphs[key] = digest
+                    self._compare_graph(change, key, found, rows)
+                if found.triples if found else rows:
+                    change.graphs[key] = digest
             try:
                 version = None
-                if any(patch):
-                    version = self._append(graphs, added, removed, patch, who=who, action=action)
+                if change.patch or change.wholes:
+                    version = self._append(change, who=who, action=action)
             except BaseException:  # the log stays as it was: the next record finds the change
-                for staged in states.values():
+                for staged in change.states.values():
                     staged.unlink(missing_ok=True)
                 raise
             # Only now: a state or marks written before a failed append would hide the
             # change from every later record.
-            for path, staged in states.items():
+            for path, staged in change.states.items():
                 os.replace(staged, path)
             _atomic_write(self._marks, json.dumps(marks, sort_keys=True))
             return version
+
+    def _compare_graph(
+        self, change: "_Change", key: str, found: Known | None, rows: list[bytes]
+    ) -> None:
+        """Add what one graph changed since its recorded state to ``change``: its new
+        state file, and its rows added and removed (a graph that had none keeps its state
+        file as the patch's additions: ``_wholes``)."""
+        old = self._state_rows(key)
+        staged = found.staged if found else _staged(self._state_path(key), _state_bytes(rows))
+        change.states[self._state_path(key)] = staged
+        if not old:
+            change.wholes[key] = staged
+            change.added[key] = found.triples if found else len(rows)
+            return
+        plus, minus = _compare(old, found.rows() if found else rows)
+        change.patch += [_patch_rows("D", minus, key), _patch_rows("A", plus, key)]
+        change.added[key], change.removed[key] = len(plus), len(minus)
 
     def _untouched(self, marks: dict[str, str]) -> Callable[[str], bool]:
         """Which graphs no write through civicgraph touched since the last record.
@@ -389,16 +390,7 @@ class VersionLog:
         """
         return self.latest() is not None and self._marks_at_last_record() == _marks(store)
 
-    def _append(
-        self,
-        graphs: dict[str, str],
-        added: dict[str, int],
-        removed: dict[str, int],
-        patch: list[bytes],
-        *,
-        who: str,
-        action: str,
-    ) -> Version:
+    def _append(self, change: "_Change", *, who: str, action: str) -> Version:
         previous = self.latest()
         version = Version(
             number=(previous.number + 1) if previous else 1,
@@ -406,15 +398,19 @@ class VersionLog:
             time=datetime.now(UTC).isoformat(timespec="seconds"),
             who=who,
             action=action,
-            graphs=graphs,
-            added={k: v for k, v in added.items() if v},
-            removed={k: v for k, v in removed.items() if v},
+            graphs=change.graphs,
+            added={k: v for k, v in change.added.items() if v},
+            removed={k: v for k, v in change.removed.items() if v},
         )
         header = f"H id <{version.id}> .\n"
         if previous:
             header += f"H prev <{previous.id}> .\n"
-        # Written part by part: a first load's patch is as large as its data.
-        parts = [header.encode(), b"TX .\n", *patch, b"TC .\n"]
+        # A failed record may have left the files of a version of this number.
+        for left in self._patches.glob(f"{version.number:06d}-*.nt"):
+            left.unlink()
+        for key, staged in change.wholes.items():
+            _linked(staged, self._whole_path(version.number, key))
+        parts = [header.encode(), b"TX .\n", *change.patch, b"TC .\n"]
         _atomic_write(self._patch_path(version.number), parts)
         with self._log.open("a", encoding="utf-8") as log:
             log.write(json.dumps(asdict(version), sort_keys=True) + "\n")
@@ -425,10 +421,25 @@ class VersionLog:
         return dict(latest.graphs) if latest else {}
 
     def _state_path(self, graph: str) -> Path:
-        return self._state / (hashlib.sha256(graph.encode()).hexdigest()[:32] + ".nt")
+        return self._state / _file_name(graph)
 
     def _patch_path(self, number: int) -> Path:
         return self._patches / f"{number:06d}.rdfp"
+
+    def _whole_path(self, number: int, graph: str) -> Path:
+        """Where version ``number`` keeps the rows of a graph it added whole."""
+        return self._patches / f"{number:06d}-{_file_name(graph)}"
+
+    def _wholes(self, version: Version) -> list[tuple[str, Path]]:
+        """The graphs ``version`` added whole, and the files with their rows.
+
+        A graph with no recorded rows gets all its rows from the write: the patch
+        keeps its state file under a second name (``_linked``) instead of writing each
+        row again with its sign and graph, which took as long as the load's own record
+        at a million rows. The patch's text adds them when it is read.
+        """
+        found = [(key, self._whole_path(version.number, key)) for key in sorted(version.added)]
+        return [(key, path) for key, path in found if path.exists()]
 
     def _state_rows(self, graph: str) -> list[bytes]:
         path = self._state_path(graph)
@@ -441,16 +452,25 @@ class VersionLog:
 
     def _patch_kept(self, number: int) -> str:
         """The patch as the log keeps it: blank nodes named within each graph."""
-        self.get(number)
-        return self._patch_path(number).read_text(encoding="utf-8")
+        version = self.get(number)
+        text = self._patch_path(number).read_text(encoding="utf-8")
+        wholes = self._wholes(version)
+        if not wholes:
+            return text
+        added = [_patch_rows("A", path.read_bytes().splitlines(), key) for key, path in wholes]
+        return text.removesuffix("TC .\n") + b"".join(added).decode() + "TC .\n"
 
     def _rows_of_patch(self, number: int) -> Iterator[tuple[str, bytes, str]]:
         """The patch's removals, then its additions, as (sign, row, graph)."""
-        lines = self._patch_kept(number).splitlines(keepends=True)
+        version = self.get(number)
+        lines = self._patch_path(number).read_text(encoding="utf-8").splitlines(keepends=True)
         for sign in ("D", "A"):
             picked = [line[2:] for line in lines if line.startswith(sign + " ")]
             for row, graph in _rows_of_quads(picked):
                 yield sign, row, graph
+        for key, path in self._wholes(version):
+            for row in path.read_bytes().splitlines():
+                yield "A", row, key
 
     def change(self, older: int, newer: int) -> Change:
         """The net change from version ``older`` to version ``newer`` (either order)."""
@@ -497,6 +517,38 @@ def _marks(store: GraphStore) -> dict[str, str]:
     """
     found = {g: f"{r.sha256} {r.loaded_at} {r.load}" for g, r in load_records(store).items()}
     return found | {_REVISION: revision(store)}
+
+
+@dataclass
+class _Change:
+    """What one record found changed: each graph's digest, the rows added and removed,
+    the patch's rows, the graphs added whole (``VersionLog._wholes``), new state files."""
+
+    graphs: dict[str, str] = field(default_factory=dict)
+    added: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+    patch: list[bytes] = field(default_factory=list)
+    wholes: dict[str, Path] = field(default_factory=dict)
+    #: Each state file to be, and the staged file that becomes it.
+    states: dict[Path, Path] = field(default_factory=dict)
+
+
+def _file_name(graph: str) -> str:
+    """A graph's file name in the log (graph IRIs can hold any character)."""
+    return hashlib.sha256(graph.encode()).hexdigest()[:32] + ".nt"
+
+
+def _linked(source: Path, target: Path) -> None:
+    """Give ``source``'s content the name ``target`` too: a second name for the same
+    file where the file system allows it, else a copy. Files of the log are replaced,
+    never written again, so the two names keep the same rows."""
+    temporary = target.with_name(".tmp-" + target.name)
+    temporary.unlink(missing_ok=True)
+    try:
+        os.link(source, temporary)
+    except OSError:
+        shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
 
 
 def _atomic_write(path: Path, data: str | bytes | list[bytes]) -> None:
