@@ -1,6 +1,8 @@
 """Dataset versions: every write recorded, any two compared, any version downloaded as it was."""
 
+import fcntl
 import hashlib
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
@@ -148,6 +150,56 @@ def test_cli_load_records_a_version_and_diff_prints_the_patch(
     diff = runner.invoke(main, ["diff", "0", "1", "--store", store, "--format", "update"])
     assert diff.output.startswith("# From dataset version 0 to version 1.")
     assert "INSERT DATA" in diff.output
+
+
+def test_a_load_whose_log_folder_cannot_be_made_loads_and_says_so(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A failing log only warns: the data is loaded all the same."""
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    store = str(tmp_path / "store")
+    loaded = runner.invoke(
+        main,
+        ["load", "--store", store, str(DATA / "small.ttl")],
+        env={"CIVICGRAPH_VERSIONS": str(tmp_path / "a-file" / "log")},
+    )
+    assert loaded.exit_code == 0, loaded.output
+    assert "Loaded" in loaded.output
+    assert EmbeddedStore(store).graphs()
+
+
+def test_a_load_removes_what_a_killed_load_left_in_the_log_folder(tmp_path: Path) -> None:
+    """A killed load's staging folder is unlocked and goes; one in use stays."""
+    log = tmp_path / "log"
+    left, busy = log / ".load-killed", log / ".load-running"
+    for folder in (left, busy):
+        folder.mkdir(parents=True)
+        (folder / "lock").write_text("", encoding="utf-8")
+        (folder / ".tmp-rows").write_bytes(b"<urn:a> <urn:b> <urn:c> .\n")
+    with (busy / "lock").open("r") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        copy = Beside([DATA / "small.ttl"], rows_of={0}, staging=log, validate=False, limit=None)
+        assert not left.exists()
+        assert (busy / ".tmp-rows").exists()
+        assert copy.rows()
+        copy.summary()
+    assert sorted(p.name for p in log.iterdir()) == [".load-running"]
+
+
+def test_rows_staged_on_another_file_system_are_copied_into_the_log(tmp_path: Path) -> None:
+    """The staging folder falls back to the system's temporary folder when the log's
+    cannot be used; the record then copies the state file rather than renaming it."""
+    shared = Path("/dev/shm")
+    if not shared.is_dir() or shared.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on a file system of its own")
+    store, log = EmbeddedStore(), VersionLog(tmp_path / "log")
+    store.load(b"<urn:a> <urn:b> <urn:c> .", by_name("ntriples"), GRAPH)
+    rows = versions._graph_rows(store, GRAPH)
+    with tempfile.TemporaryDirectory(dir=shared) as elsewhere:
+        known = versions.stage(Path(elsewhere), rows)
+        assert log.record(store, who="test", action="load", known_rows={GRAPH: known})
+    assert log._state_rows(GRAPH) == rows
+    assert log.change(0, 1).added == {GRAPH: rows}
 
 
 #: Literals a store writes back in another spelling, and blank nodes it names afresh.
@@ -401,6 +453,20 @@ def test_a_pinned_answer_keeps_the_byte_cap(start_server: Callable[..., LiveServ
     assert answer.status_code == 200
     assert "X-Civicgraph-Truncated" in answer.headers
     assert len(answer.content) < 40_000
+
+
+def test_a_row_added_removed_and_added_again_is_added(tmp_path: Path) -> None:
+    store, log = EmbeddedStore(), VersionLog(tmp_path / "log")
+    triple = "<http://example.org/a> <http://example.org/p> <http://example.org/b>"
+    for verb in ("INSERT", "DELETE", "INSERT", "DELETE"):
+        store.update(f"{verb} DATA {{ GRAPH <{GRAPH}> {{ {triple} }} }}")
+        record_revision(store)
+        assert log.record(store, who="test", action=verb) is not None
+    row = [f"{triple} .".encode()]
+    assert log.change(0, 3).added == {GRAPH: row}
+    assert log.change(1, 4).removed == {GRAPH: row}
+    assert log.change(0, 4).is_empty
+    assert log.change(1, 3).is_empty
 
 
 def test_a_published_patch_keeps_the_blank_nodes_of_two_graphs_apart(tmp_path: Path) -> None:

@@ -15,13 +15,16 @@ The process is a new interpreter, not a fork, so no lock another thread holds is
 copied into it.
 """
 
+import fcntl
 import multiprocessing
 import os
+import shutil
 import tempfile
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Final
 
 from pyoxigraph import RdfFormat, Store
 
@@ -29,6 +32,7 @@ from civicgraph.dataset import loader, validation
 from civicgraph.dataset.versions import Known, canonical_rows, stage
 from civicgraph.errors import CivicgraphError
 from civicgraph.store import GraphStore
+from civicgraph.store.structure_child import end_with_parent
 
 
 @dataclass(frozen=True)
@@ -64,11 +68,9 @@ class Beside:
         self._answers, sender = context.Pipe(duplex=False)
         # Rows go through files: a pipe would hold the process until this one, busy
         # loading, read them.
-        if staging is not None:
-            staging.mkdir(parents=True, exist_ok=True)
-        self._folder = tempfile.TemporaryDirectory(prefix=".load-", dir=staging)
-        folder = Path(self._folder.name)
-        arguments = (list(paths), (list(rows_of), folder), validate, limit, sender)
+        self._folder = _Folder(staging)
+        folder = self._folder.path
+        arguments = (list(paths), (list(rows_of), folder), (validate, limit), os.getpid(), sender)
         self._process = context.Process(target=_work, args=arguments, daemon=True)
         self._process.start()
         sender.close()
@@ -134,7 +136,7 @@ class Beside:
 
     def _end(self) -> None:
         self._process.join()
-        self._folder.cleanup()
+        self._folder.remove()
 
 
 def rows_to_record(
@@ -157,21 +159,75 @@ def rows_to_record(
     return known
 
 
+class _Folder:
+    """The folder the process stages rows in, locked while the load runs.
+
+    It is made in the version log's folder, so that a record renames the files into
+    the log; where that folder cannot be made, in the system's temporary folder (the
+    record then copies them, or says why the log cannot be written). A load that was
+    killed leaves its folder, unlocked: the next load removes it.
+    """
+
+    def __init__(self, staging: Path | None) -> None:
+        self._made = self._in(staging) if staging is not None else None
+        if self._made is None:
+            self._made = tempfile.TemporaryDirectory(prefix="civicgraph-load-")
+        self.path = Path(self._made.name)
+        # Locked before it has its name: another load never finds it unlocked.
+        self._lock = (self.path / f"{_LOCK}.new").open("w")
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        os.replace(self.path / f"{_LOCK}.new", self.path / _LOCK)
+
+    @staticmethod
+    def _in(staging: Path) -> tempfile.TemporaryDirectory[str] | None:
+        try:
+            staging.mkdir(parents=True, exist_ok=True)
+            for left in staging.glob(f"{_PREFIX}*"):
+                _remove_if_left(left)
+            return tempfile.TemporaryDirectory(prefix=_PREFIX, dir=staging)
+        except OSError:
+            return None
+
+    def remove(self) -> None:
+        """Remove the folder and what is still in it, then let go of its lock."""
+        assert self._made is not None
+        self._made.cleanup()
+        self._lock.close()
+
+
+#: The names of ``_Folder``'s folders in the version log's folder, and of their locks.
+_PREFIX: Final = ".load-"
+_LOCK: Final = "lock"
+
+
+def _remove_if_left(folder: Path) -> None:
+    """Remove a load's folder if no load holds its lock (one just made has none yet)."""
+    try:
+        with (folder / _LOCK).open("r") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            shutil.rmtree(folder, ignore_errors=True)
+    except OSError:  # held (BlockingIOError), or no lock yet: a load is using it
+        return
+
+
 def _work(
     paths: list[Path],
     rows: tuple[list[int], Path],
-    validate: bool,
-    limit: int | None,
+    report: tuple[bool, int | None],
+    parent: int,
     sender: Connection,
 ) -> None:
+    """Stage the rows of the files ``rows`` names in its folder, then the report
+    (whether it is wanted, how many problems to list) for ``parent``."""
+    end_with_parent(parent)  # killed with the command, not left to finish alone
     os.nice(NICE)  # the command waits for the load first: it keeps a core
     try:
         data, hashes = validation.in_memory(paths, checked=True)  # the load parses strictly
         if rows[0]:
             staged = _stage_rows(data, *rows)
             sender.send(staged and {i: Copied(hashes[i], known) for i, known in staged.items()})
-        if validate:
-            sender.send(validation.text_of(data, limit))
+        if report[0]:
+            sender.send(validation.text_of(data, report[1]))
     except Exception as exc:  # the parent raises it where the report was wanted
         sender.send(exc)
 

@@ -320,18 +320,18 @@ class VersionLog:
             untouched = self._untouched(marks)
             current = {g or DEFAULT: g for g in data_graphs(store)}
             change = _Change()
-            for key in sorted(set(known) | set(current)):
-                if key in known and key in current and key not in given and untouched(key):
-                    change.graphs[key] = known[key]
-                    continue
-                found = given.get(key) if key in current else None
-                rows = [] if found or key not in current else _graph_rows(store, key)
-                digest = found.digest if found else _digest(rows)
-                if digest != known.get(key, _EMPTY_HASH):
-                    self._compare_graph(change, key, found, rows)
-                if found.triples if found else rows:
-                    change.graphs[key] = digest
             try:
+                for key in sorted(set(known) | set(current)):
+                    if key in known and key in current and key not in given and untouched(key):
+                        change.graphs[key] = known[key]
+                        continue
+                    found = given.get(key) if key in current else None
+                    rows = [] if found or key not in current else _graph_rows(store, key)
+                    digest = found.digest if found else _digest(rows)
+                    if digest != known.get(key, _EMPTY_HASH):
+                        self._compare_graph(change, key, found, rows)
+                    if found.triples if found else rows:
+                        change.graphs[key] = digest
                 version = None
                 if change.patch or change.wholes:
                     version = self._append(change, who=who, action=action)
@@ -352,9 +352,9 @@ class VersionLog:
         """Add what one graph changed since its recorded state to ``change``: its new
         state file, and its rows added and removed (a graph that had none keeps its state
         file as the patch's additions: ``_wholes``)."""
-        old = self._state_rows(key)
-        staged = found.staged if found else _staged(self._state_path(key), _state_bytes(rows))
-        change.states[self._state_path(key)] = staged
+        old, path = self._state_rows(key), self._state_path(key)
+        staged = _moved_beside(found.staged, path) if found else _staged(path, _state_bytes(rows))
+        change.states[path] = staged
         if not old:
             change.wholes[key] = staged
             change.added[key] = found.triples if found else len(rows)
@@ -478,16 +478,19 @@ class VersionLog:
         self.get(high)
         if low:
             self.get(low)
-        net: dict[tuple[str, bytes], str] = {}
+        # A row's first and last sign: added first and last, it was absent before and
+        # is there after, whatever came between (and removed alike); otherwise it was
+        # as it is (added, removed and added again is added).
+        signs: dict[tuple[str, bytes], tuple[str, str]] = {}
         for number in range(low + 1, high + 1):
             for sign, row, graph in self._rows_of_patch(number):
                 key = (graph, row)
-                net[key] = "" if net.get(key, sign) != sign else sign
+                signs[key] = (signs.get(key, (sign, sign))[0], sign)
         added: dict[str, list[bytes]] = {}
         removed: dict[str, list[bytes]] = {}
-        for (graph, row), sign in sorted(net.items()):
-            if sign:
-                (added if sign == "A" else removed).setdefault(graph, []).append(row)
+        for (graph, row), (first, last) in sorted(signs.items()):
+            if first == last:
+                (added if last == "A" else removed).setdefault(graph, []).append(row)
         if older > newer:
             added, removed = removed, added
         return Change(older, newer, added, removed)
@@ -536,6 +539,23 @@ class _Change:
 def _file_name(graph: str) -> str:
     """A graph's file name in the log (graph IRIs can hold any character)."""
     return hashlib.sha256(graph.encode()).hexdigest()[:32] + ".nt"
+
+
+def _moved_beside(source: Path, path: Path) -> Path:
+    """``source`` moved to a temporary file beside ``path``, to be renamed onto it once
+    the version is logged: a rename then cannot fail for crossing file systems (the
+    caller's folder may be on another one: it is copied)."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    os.close(fd)
+    try:
+        os.replace(source, temporary)
+    except OSError:
+        try:
+            shutil.copyfile(source, temporary)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    return Path(temporary)
 
 
 def _linked(source: Path, target: Path) -> None:
