@@ -33,6 +33,18 @@ def test_load_counts_triples_and_select_sees_union(store: GraphStore) -> None:
     assert [t.value for t in result.column("s")] == ["urn:a", "urn:a", "urn:b"]  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_a_load_counts_each_triple_once_into_an_empty_store_or_not(
+    tmp_path: Path, on_disk: bool
+) -> None:
+    """A load into an empty store counts the store, one into a store with data the
+    graph: both count a triple written twice once, and neither counts the other graphs."""
+    store = EmbeddedStore(tmp_path / "store" if on_disk else None)
+    twice = b'<urn:a> <urn:p> "1" .\n<urn:a> <urn:p> "1" .\n<urn:a> <urn:p> "2" .\n'
+    for graph in (G1, G2, None):
+        assert store.load(twice, by_name("ntriples"), graph) == 2
+
+
 def test_ask_and_construct_have_their_own_types(store: GraphStore) -> None:
     _load(store, "<urn:a> <urn:p> <urn:b> .")
     ask = store.query("ASK { <urn:a> ?p ?o }")
