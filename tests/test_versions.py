@@ -120,6 +120,42 @@ def test_versions_page_feed_and_diff_page(start_server: Callable[..., LiveServer
     assert "Ada &#34;the&#34; Lovelace" in diff.text or "Ada &quot;the&quot; Lovelace" in diff.text
 
 
+def test_a_large_change_is_shown_a_page_of_entities_at_a_time(
+    runner: CliRunner, tmp_path: Path, start_server: Callable[..., LiveServer]
+) -> None:
+    """A first load changes every entity of its file; its diff pages through them."""
+    data = tmp_path / "many.nt"
+    rows = [
+        f'<urn:e:{i:03d}> <urn:p> <urn:o:{i}> .\n<urn:e:{i:03d}> <urn:q> "{i}" .'
+        for i in range(250)
+    ]
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    store = tmp_path / "store"
+    assert (
+        runner.invoke(main, ["load", "--no-validate", "--store", str(store), str(data)]).exit_code
+        == 0
+    )
+    server = start_server({}, store=store)
+    base = f"{server.url}/versions/0/diff/1"
+
+    pages = [
+        requests.get(base, params={"format": "json", "page": n}, timeout=30).json()
+        for n in (1, 3, 99)
+    ]
+    assert [(p["page"], p["pages"], p["entities_total"], p["added"]) for p in pages] == [
+        (1, 3, 250, 500),
+        (3, 3, 250, 500),
+        (3, 3, 250, 500),
+    ]
+    assert [len(p["entities"]) for p in pages] == [100, 50, 50]
+    assert pages[0]["entities"][0]["subject"] == "urn:e:000"
+    assert pages[1]["entities"][-1]["subject"] == "urn:e:249"
+    first = requests.get(base, timeout=30).text
+    assert "1 to 100 below" in first
+    assert 'rel="next"' in first
+    assert first.count('class="entity-change"') == 100
+
+
 def test_a_store_without_a_log_says_so(workbench_client: FlaskClient) -> None:
     page = workbench_client.get("/versions")
     assert b"keeps no version log" in page.data

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from civicgraph.queries import named_query
+from civicgraph.readmodels.paging import page_count
 from civicgraph.readmodels.search import SearchIndex
 from civicgraph.store import GraphStore
 from civicgraph.store.results import SelectResult, term_value
@@ -59,7 +60,7 @@ class Listing:
     @property
     def pages(self) -> int:
         """How many pages the total fills (at least one)."""
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 class BrowseIndex:

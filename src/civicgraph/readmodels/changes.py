@@ -6,11 +6,16 @@ also written as SPARQL Update text, so that any SPARQL 1.1 server can apply it.
 """
 
 from dataclasses import dataclass, field, replace
+from typing import Final
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
 from civicgraph.dataset.versions import DEFAULT, Change
 from civicgraph.readmodels.labels import curie
+from civicgraph.readmodels.paging import page_count
+
+#: Entities on a page of a change: a first load changes every entity of its data.
+PER_PAGE: Final = 100
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,52 @@ def by_entity(change: Change) -> list[EntityChange]:
                     ChangedValue(curie(triple.predicate.value), value, is_iri, graph)
                 )
     return [groups[s] for s in sorted(groups)]
+
+
+@dataclass(frozen=True)
+class EntityPage:
+    """One page of a change's entities (``by_entity``), with how many there are."""
+
+    total: int
+    page: int
+    per_page: int
+    groups: list[EntityChange]
+
+    @property
+    def pages(self) -> int:
+        """How many pages the entities fill (at least one)."""
+        return page_count(self.total, self.per_page)
+
+
+def entity_page(change: Change, page: int, per_page: int = PER_PAGE) -> EntityPage:
+    """The ``page``-th page of ``by_entity(change)`` (the last one past the end).
+
+    Rows are sorted into entities by their subject's text, and only the page's rows
+    are read as triples: a first load's change holds every row of its data (at 100k
+    triples, the whole change as one page took 2.5 s and 24 MB of HTML).
+    """
+    rows: dict[str, tuple[dict[str, list[bytes]], dict[str, list[bytes]]]] = {}
+    for index, part in enumerate((change.added, change.removed)):
+        for graph, found in part.items():
+            for row in found:
+                sides = rows.setdefault(_subject(row), ({}, {}))
+                sides[index].setdefault(graph, []).append(row)
+    subjects = sorted(rows)
+    page = min(max(page, 1), page_count(len(subjects), per_page))  # past the end: the last
+    added: dict[str, list[bytes]] = {}
+    removed: dict[str, list[bytes]] = {}
+    for subject in subjects[(page - 1) * per_page : page * per_page]:
+        for side, picked in zip(rows[subject], (added, removed), strict=True):
+            for graph, found in side.items():
+                picked.setdefault(graph, []).extend(found)
+    chosen = by_entity(Change(change.older, change.newer, added, removed))
+    return EntityPage(len(subjects), page, per_page, chosen)
+
+
+def _subject(row: bytes) -> str:
+    """An N-Triples row's subject as ``by_entity`` names it (an IRI without brackets)."""
+    subject = row.split(b" ", 1)[0]
+    return subject[1:-1].decode() if subject[:1] == b"<" else subject.decode()
 
 
 def _data_block(part: dict[str, list[bytes]], *, deleting: bool) -> tuple[str, list[bytes]]:

@@ -18,6 +18,7 @@ from enum import IntEnum
 from civicgraph.dataset.versioned import PerVersion
 from civicgraph.queries import select
 from civicgraph.readmodels.labels import label_or_name
+from civicgraph.readmodels.paging import page_count
 from civicgraph.readmodels.trigrams import TrigramIndex
 from civicgraph.readmodels.words import normalize
 from civicgraph.store import GraphStore
@@ -93,7 +94,7 @@ class Page:
     @property
     def pages(self) -> int:
         """How many pages the total fills (at least one)."""
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ answers the same change as an RDF Patch or as SPARQL Update text that applies it
 ``/versions.atom`` is a feed for anyone who follows the dataset.
 """
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -15,7 +15,7 @@ from civicgraph.dataset.pinned import PinnedQuery, answer_at
 from civicgraph.dataset.versions import Change, Version, VersionLog
 from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.formats import preferred
-from civicgraph.readmodels.changes import EntityChange, by_entity, update_text
+from civicgraph.readmodels.changes import EntityPage, entity_page, update_text
 from civicgraph.sparql.fetching import refuse_fetching
 from civicgraph.store.results import SerializedResult
 from civicgraph.webapp import readmodels
@@ -162,10 +162,11 @@ def patch(number: int) -> ResponseReturnValue:
     return Response(text, content_type="application/rdf-patch; charset=utf-8")
 
 
-def _entity_changes(change: Change) -> list[EntityChange]:
-    groups = by_entity(change)
-    labels = readmodels.searcher().index().labels([g.subject for g in groups])
-    return [g.labelled(labels.get(g.subject)) for g in groups]
+def _entity_changes(change: Change) -> EntityPage:
+    """The asked-for page (``?page=``) of the change's entities, named by their labels."""
+    found = entity_page(change, max(request.args.get("page", 1, type=int) or 1, 1))
+    labels = readmodels.searcher().index().labels([g.subject for g in found.groups])
+    return replace(found, groups=[g.labelled(labels.get(g.subject)) for g in found.groups])
 
 
 @bp.get("/versions/<int:older>/diff/<int:newer>")
@@ -178,14 +179,19 @@ def diff(older: int, newer: int) -> ResponseReturnValue:
         return Response(update_text(change), content_type="application/sparql-update")
     if shape == "patch":
         return Response(change.as_patch(), content_type="application/rdf-patch")
-    groups = _entity_changes(change)
+    found = _entity_changes(change)
+    added = sum(len(r) for r in change.added.values())
+    removed = sum(len(r) for r in change.removed.values())
     if shape == "json":
         return jsonify(
             older=older,
             newer=newer,
-            added=sum(len(r) for r in change.added.values()),
-            removed=sum(len(r) for r in change.removed.values()),
-            entities=[g.as_json() for g in groups],
+            added=added,
+            removed=removed,
+            entities_total=found.total,
+            page=found.page,
+            pages=found.pages,
+            entities=[g.as_json() for g in found.groups],
         )
     if shape != "html":
         raise UserInputError(f"Unknown diff format {shape!r}: use html, json, patch or update")
@@ -193,7 +199,9 @@ def diff(older: int, newer: int) -> ResponseReturnValue:
     return render_template(
         "versions/diff.html",
         change=change,
-        groups=groups,
+        found=found,
+        added=added,
+        removed=removed,
         older=versions.get(older),
         newer=versions.get(newer),
     )
