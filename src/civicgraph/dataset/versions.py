@@ -160,10 +160,6 @@ class Known(NamedTuple):
     #: The SHA-256 of the state file.
     digest: str
 
-    def rows(self) -> list[bytes]:
-        """The rows again, read from the state file."""
-        return self.staged.read_bytes().splitlines()
-
 
 def stage(folder: Path, rows: list[bytes]) -> Known:
     """Write a graph's rows as a state file in ``folder``, to be renamed into a log.
@@ -219,13 +215,13 @@ def graph_scoped(patch: str) -> str:
     labels would make them one node for whoever applies it. Each label gets a short
     hash of its graph in front (the default graph's is ``d``), the same in every patch.
     """
-    lines = patch.splitlines(keepends=True)
+    lines = _lines(patch)
     marked = [i for i, line in enumerate(lines) if "_:" in line and line[:2] in ("A ", "D ")]
     if not marked:
         return patch
     quads = list(parse("".join(lines[i][2:] for i in marked).encode(), format=RdfFormat.N_QUADS))
     renamed = serialize(map(_scoped, quads), format=RdfFormat.N_QUADS) or b""
-    for i, row in zip(marked, renamed.decode().splitlines(keepends=True), strict=True):
+    for i, row in zip(marked, _lines(renamed.decode()), strict=True):
         lines[i] = lines[i][:2] + row
     return "".join(lines)
 
@@ -359,7 +355,7 @@ class VersionLog:
             change.wholes[key] = staged
             change.added[key] = found.triples if found else len(rows)
             return
-        plus, minus = _compare(old, found.rows() if found else rows)
+        plus, minus = _compare(old, staged.read_bytes().splitlines() if found else rows)
         change.patch += [_patch_rows("D", minus, key), _patch_rows("A", plus, key)]
         change.added[key], change.removed[key] = len(plus), len(minus)
 
@@ -463,7 +459,7 @@ class VersionLog:
     def _rows_of_patch(self, number: int) -> Iterator[tuple[str, bytes, str]]:
         """The patch's removals, then its additions, as (sign, row, graph)."""
         version = self.get(number)
-        lines = self._patch_path(number).read_text(encoding="utf-8").splitlines(keepends=True)
+        lines = _lines(self._patch_path(number).read_text(encoding="utf-8"))
         for sign in ("D", "A"):
             picked = [line[2:] for line in lines if line.startswith(sign + " ")]
             for row, graph in _rows_of_quads(picked):
@@ -534,6 +530,14 @@ class _Change:
     wholes: dict[str, Path] = field(default_factory=dict)
     #: Each state file to be, and the staged file that becomes it.
     states: dict[Path, Path] = field(default_factory=dict)
+
+
+def _lines(text: str) -> list[str]:
+    """``text``'s lines, each with its newline. Cut at newlines only: N-Triples writes
+    U+2028, U+0085 and the like raw in literals, where ``str.splitlines`` would cut."""
+    lines = text.split("\n")
+    kept = [line + "\n" for line in lines[:-1]]
+    return [*kept, lines[-1]] if lines[-1] else kept
 
 
 def _file_name(graph: str) -> str:

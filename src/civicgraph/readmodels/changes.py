@@ -133,7 +133,8 @@ def _data_block(part: dict[str, list[bytes]], *, deleting: bool) -> tuple[str, l
     blocks, skipped = [], []
     for graph, rows in sorted(part.items()):
         blank = [r for r in rows if deleting and _has_blank_node(r)]
-        kept = [r for r in rows if r not in blank]
+        left_out = set(blank)  # a list here made this quadratic in the blank rows
+        kept = [r for r in rows if r not in left_out]
         skipped += blank
         if not kept:
             continue
