@@ -28,7 +28,7 @@ from civicgraph.dataset.versions import (
     store_at,
 )
 from civicgraph.formats import Format, by_name
-from civicgraph.readmodels.changes import update_text
+from civicgraph.readmodels.changes import entity_page, update_text
 from civicgraph.store import EmbeddedStore, GraphStore
 from civicgraph.store.base import GraphInfo
 from tests.conftest import DATA
@@ -204,6 +204,21 @@ def test_the_update_text_of_many_blank_node_rows_takes_seconds_at_most(tmp_path:
     text = update_text(change)
     assert time.monotonic() - started < 8
     assert text.count("# ") >= 60_000
+
+
+def test_blank_nodes_of_two_graphs_are_two_entities_in_a_diff(tmp_path: Path) -> None:
+    """The log names blank nodes within each graph: the same name in two graphs is
+    two nodes, and the diff shows two entities, each with its own graph."""
+    store, log = EmbeddedStore(), VersionLog(tmp_path / "log")
+    for graph in ("https://example.org/a", "https://example.org/b"):
+        store.load(b'_:x <urn:p> "in a graph" .', by_name("turtle"), graph)
+    assert log.record(store, who="test", action="load") is not None
+    found = entity_page(log.change(0, 1), 1)
+    assert found.total == 2
+    assert [[v.graph for v in g.added] for g in found.groups] == [
+        ["https://example.org/a"],
+        ["https://example.org/b"],
+    ]
 
 
 def test_a_store_without_a_log_says_so(workbench_client: FlaskClient) -> None:
