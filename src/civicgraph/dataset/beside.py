@@ -169,9 +169,8 @@ class _Folder:
     """
 
     def __init__(self, staging: Path | None) -> None:
-        self._made = self._in(staging) if staging is not None else None
-        if self._made is None:
-            self._made = tempfile.TemporaryDirectory(prefix="civicgraph-load-")
+        made = self._in(staging) if staging is not None else None
+        self._made = made or tempfile.TemporaryDirectory(prefix="civicgraph-load-")
         self.path = Path(self._made.name)
         # Locked before it has its name: another load never finds it unlocked.
         self._lock = (self.path / f"{_LOCK}.new").open("w")
@@ -190,7 +189,6 @@ class _Folder:
 
     def remove(self) -> None:
         """Remove the folder and what is still in it, then let go of its lock."""
-        assert self._made is not None
         self._made.cleanup()
         self._lock.close()
 

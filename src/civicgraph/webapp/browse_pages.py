@@ -15,6 +15,7 @@ from civicgraph.readmodels.browse import FACETS, PER_PAGE, Listing
 from civicgraph.readmodels.labels import local_name
 from civicgraph.readmodels.ontology import OntologyDoc, OntologyTerm
 from civicgraph.webapp import readmodels
+from civicgraph.webapp.paged import asked_page
 from civicgraph.webapp.urls import entity_path
 
 bp = Blueprint("browse", __name__)
@@ -45,7 +46,7 @@ def _listing(name: str) -> tuple[OntologyTerm, Listing]:
     doc = readmodels.ontology()
     term = _class(doc, name)
     chosen = {facet: request.args.get(facet, "") for facet in FACETS}
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = asked_page()
     per_page = min(max(request.args.get("limit", PER_PAGE, type=int) or 1, 1), MAX_PER_PAGE)
     found = readmodels.browse().listing(
         _with_subclasses(doc, term), chosen, doc.label, page, per_page

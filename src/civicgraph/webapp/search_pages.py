@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from civicgraph.readmodels.search import DEFAULT_LIMIT, Hit, Page
 from civicgraph.webapp import readmodels
+from civicgraph.webapp.paged import asked_page
 from civicgraph.webapp.urls import entity_path
 
 bp = Blueprint("search", __name__)
@@ -22,7 +23,7 @@ MAX_LIMIT = 100
 def _page() -> Page:
     text = request.args.get("q", "")[:200]
     per_page = min(max(request.args.get("limit", DEFAULT_LIMIT, type=int) or 1, 1), MAX_LIMIT)
-    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    number = asked_page()
     return readmodels.searcher().find(text, number, per_page)
 
 

@@ -19,6 +19,7 @@ from civicgraph.readmodels.changes import EntityPage, entity_page, update_text
 from civicgraph.sparql.fetching import refuse_fetching
 from civicgraph.store.results import SerializedResult
 from civicgraph.webapp import readmodels
+from civicgraph.webapp.paged import asked_page
 from civicgraph.webapp.state import current_state
 
 bp = Blueprint("versions", __name__)
@@ -164,7 +165,7 @@ def patch(number: int) -> ResponseReturnValue:
 
 def _entity_changes(change: Change) -> EntityPage:
     """The asked-for page (``?page=``) of the change's entities, named by their labels."""
-    found = entity_page(change, max(request.args.get("page", 1, type=int) or 1, 1))
+    found = entity_page(change, asked_page())
     labels = readmodels.searcher().index().labels([g.subject for g in found.groups])
     return replace(found, groups=[g.labelled(labels.get(g.subject)) for g in found.groups])
 
