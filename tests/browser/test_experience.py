@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.conftest import TIMEOUT_MS, Watch, serve_files
+from tests.browser.layout import sideways_overflow
 from tests.live import LiveServer
 from tests.test_network import FIXTURE
 
@@ -59,17 +60,13 @@ def _settled(page: Page, selector: str = "#graph-canvas") -> None:
     page.wait_for_selector(f"{selector}[data-stabilized='true']", timeout=30_000)
 
 
-def _overflow(page: Page) -> int:
-    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
-
-
 @pytest.mark.parametrize("path", PAGES)
 def test_no_page_scrolls_sideways_on_a_phone(
     phone: Page, live_server: LiveServer, path: str
 ) -> None:
     phone.goto(live_server.url + path)
     phone.wait_for_load_state("networkidle")
-    assert _overflow(phone) <= 0, path
+    assert sideways_overflow(phone) <= 0, path
 
 
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])

@@ -6,6 +6,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.layout import sideways_overflow
 from tests.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -27,10 +28,6 @@ def _drawn(page: Page) -> list[str]:
     return ids
 
 
-def _no_sideways_scroll(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-
-
 @pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
 def test_the_slider_redraws_the_network_year_by_year(
     page: Page, live_server: LiveServer, size: dict[str, int]
@@ -48,7 +45,7 @@ def test_the_slider_redraws_the_network_year_by_year(
     _wait_until(page, f"window.civicgraph.view.byId.has('{ODI}')")
     expect(page.locator("#year-shown")).to_have_text("2020")
     assert "as_of=2020-01-01" in page.url
-    _no_sideways_scroll(page)
+    assert sideways_overflow(page) <= 0
 
 
 def test_pause_stops_the_slider_playing(page: Page, live_server: LiveServer) -> None:
@@ -81,7 +78,7 @@ def test_comparing_two_days_tells_changes_apart_without_colour(
     added = [s for s in styles if s[0] == "+ "]
     assert added
     assert all(width == 4 for _, width, _ in added)
-    _no_sideways_scroll(page)
+    assert sideways_overflow(page) <= 0
 
 
 @pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
@@ -95,7 +92,7 @@ def test_cite_this_page_from_an_entity_page(
     expect(page.locator("pre.citation-text").first).to_contain_text("Code for America")
     expect(page.locator(".citation-text", has_text="@misc{")).to_be_visible()
     expect(page.locator(".iri-line a")).to_contain_text("version=")
-    _no_sideways_scroll(page)
+    assert sideways_overflow(page) <= 0
 
 
 @pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
@@ -107,4 +104,4 @@ def test_the_versions_list_reads_on_any_screen(
     expect(page.locator("table.versions")).to_be_visible()
     page.locator("table.versions a", has_text="what changed").first.click()
     expect(page.locator("h1")).to_contain_text("to version")
-    _no_sideways_scroll(page)
+    assert sideways_overflow(page) <= 0
