@@ -132,3 +132,29 @@ def test_bundled_graph_renders_and_paths_show_evidence(page: Page, live_server: 
     paths = page.text_content("#path-list") or ""
     assert "Code for America" in paths
     assert "confidence" in paths
+
+
+def _cut_labels(page: Page) -> list[str]:
+    """The drawn labels that reach past the canvas's sides."""
+    found: list[str] = page.evaluate(
+        """() => {
+          const view = window.civicgraph.view, net = view.network;
+          const width = document.querySelector('#graph-canvas').clientWidth;
+          return view.nodes.get().filter(n => n.label).filter(n => {
+            const box = net.getBoundingBox(n.id);
+            const left = net.canvasToDOM({x: box.left, y: box.top}).x;
+            const right = net.canvasToDOM({x: box.right, y: box.bottom}).x;
+            return left < 0 || right > width;
+          }).map(n => n.label);
+        }"""
+    )
+    return found
+
+
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_a_view_shows_its_labels_whole(page: Page, live_server: LiveServer, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    for focus in ("org/code-for-america", "person/patrick-atwater&depth=2", "org/18f"):
+        _open(page, live_server, f"?focus={focus}")
+        assert _count(page) > 5
+        assert _cut_labels(page) == [], focus

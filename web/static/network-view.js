@@ -119,24 +119,36 @@ function showLabelsOnHover(view) {
   });
 }
 
+/** The smallest share of the nodes-only zoom that whole labels may cost. */
+const LABEL_ZOOM_FLOOR = 0.8;
+
+/** The extent of `boxes` ({left, right, top, bottom} each) with `margin` around it. */
+function extent(boxes, margin) {
+  return {
+    left: Math.min(...boxes.map((b) => b.left)) - margin,
+    right: Math.max(...boxes.map((b) => b.right)) + margin,
+    top: Math.min(...boxes.map((b) => b.top)) - margin,
+    bottom: Math.max(...boxes.map((b) => b.bottom)) + margin,
+  };
+}
+
 /**
- * Show every node, with room for labels at the sides. vis-network's own fit makes room
- * for whole labels, which on a phone shrinks a drawing with long names until nothing is
- * readable; this one fits the nodes and a label's usual half-width.
+ * Show every node with its label whole. vis-network's own fit does that at any cost,
+ * which on a phone shrinks a drawing with long names until nothing is readable; here
+ * whole labels may zoom out by a fifth at most beyond what the nodes and a label's
+ * usual half-width need, and past that the longest labels at the sides are cut.
  */
 function fitNodes(view) {
   const positions = Object.values(view.network.getPositions());
   if (!positions.length) return;
-  const xs = positions.map((p) => p.x);
-  const ys = positions.map((p) => p.y);
-  const left = Math.min(...xs) - 90;
-  const right = Math.max(...xs) + 90;
-  const top = Math.min(...ys) - 55;
-  const bottom = Math.max(...ys) + 65;
+  const nodes = extent(positions.map((p) => ({ left: p.x - 90, right: p.x + 90, top: p.y - 55, bottom: p.y + 65 })), 0);
+  const labels = extent(view.nodes.getIds().map((id) => view.network.getBoundingBox(id)), 12);
+  const all = extent([nodes, labels], 0);
   const width = view.container.clientWidth || 1;
   const height = view.container.clientHeight || 1;
-  const scale = Math.min(width / (right - left), height / (bottom - top), 1.5);
-  view.network.moveTo({ position: { x: (left + right) / 2, y: (top + bottom) / 2 }, scale, animation: false });
+  const zoom = (box) => Math.min(width / (box.right - box.left), height / (box.bottom - box.top), 1.5);
+  const scale = Math.max(zoom(all), LABEL_ZOOM_FLOOR * zoom(nodes));
+  view.network.moveTo({ position: { x: (all.left + all.right) / 2, y: (all.top + all.bottom) / 2 }, scale, animation: false });
 }
 
 /**
