@@ -543,6 +543,34 @@ def test_a_pinned_query_past_the_time_limit_is_stopped_at_it(
     assert cheap.status_code == 200
 
 
+def test_history_past_the_time_limit_is_stopped_at_it(
+    runner: CliRunner, tmp_path: Path, start_server: Callable[..., LiveServer]
+) -> None:
+    """Comparing versions and rebuilding one run under the serving process's limit, as
+    a query does: anyone may ask, so none may hold a process past it."""
+    many, one = tmp_path / "many.nt", tmp_path / "one.nt"
+    many.write_text("".join(f'<urn:e:{i:06d}> <urn:p> "{i}" .\n' for i in range(300_000)))
+    one.write_text('<urn:x> <urn:p> "x" .\n')
+    store = tmp_path / "store"
+    for data in (many, one):
+        loaded = runner.invoke(main, ["load", "--no-validate", "--store", str(store), str(data)])
+        assert loaded.exit_code == 0, loaded.output
+    server = start_server({"CIVICGRAPH_QUERY_TIMEOUT": "0.25"}, store=store)
+
+    for path in ("/versions/0/diff/1?format=json", "/export/download?version=1&format=nquads"):
+        started = time.monotonic()
+        answer = requests.get(server.url + path, timeout=60)
+        assert answer.status_code == 503, path
+        assert time.monotonic() - started < 2.0, path
+        assert answer.json()["error"] == "Time limit"
+        assert "dataset's history" in answer.json()["detail"]
+    small = requests.get(f"{server.url}/versions/1/diff/2?format=json", timeout=10)
+    assert small.status_code == 200
+    assert small.json()["added"] == 1
+    cheap = requests.get(f"{server.url}/sparql", params={"query": "ASK {}"}, timeout=10)
+    assert cheap.status_code == 200
+
+
 def test_a_pinned_answer_keeps_the_byte_cap(start_server: Callable[..., LiveServer]) -> None:
     env = {"CIVICGRAPH_ANSWER_BYTE_CAP": "20000", "CIVICGRAPH_WRITE_TOKEN": TOKEN}
     server = start_server(env)

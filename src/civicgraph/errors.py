@@ -294,6 +294,22 @@ class QueryTimeoutError(CivicgraphError):
         self.limit = limit
 
 
+class HistoryTimeoutError(QueryTimeoutError):
+    """Comparing versions, or rebuilding an earlier one, stopped at the time limit."""
+
+    title = "Time limit"
+
+    def __init__(self, limit: float) -> None:
+        CivicgraphError.__init__(
+            self,
+            f"Rebuilding this part of the dataset's history took longer than the {limit:g} s "
+            "limit and was stopped. Versions closer together compare faster, each version's "
+            "own change is at /versions/N.rdfp, and the current data (without version=) "
+            "answers at once.",
+        )
+        self.limit = limit
+
+
 class ServerBusyError(CivicgraphError):
     """Long queries from other clients held every query process; this one got little time."""
 

@@ -13,9 +13,10 @@ without a hard time limit.
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 from civicgraph.config import Settings
+from civicgraph.errors import QueryTimeoutError
 from civicgraph.formats import Format
 from civicgraph.sparql.fetching import refuse_fetching
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, RdfInput
@@ -27,8 +28,17 @@ from civicgraph.store.writer import apply_write, changes_data
 
 T = TypeVar("T")
 
-#: Makes the context a read is evaluated in: it stops the read at the time limit.
-Limit = Callable[[], AbstractContextManager[None]]
+#: What a request that ran past its time limit is told, given the limit.
+Overrun = Callable[[float], QueryTimeoutError]
+
+
+class Limit(Protocol):
+    """Makes the context a read is evaluated in: it stops the read at the time limit."""
+
+    def __call__(self, overrun: Overrun = ...) -> AbstractContextManager[None]:
+        """The context; past the limit the client is told ``overrun`` (a query's, by
+        default)."""
+        ...
 
 
 class GuardedStore:
@@ -93,11 +103,12 @@ class GuardedStore:
         self._remembered[name] = (count, value)
         return value
 
-    def limited(self) -> AbstractContextManager[None]:
+    def limited(self, overrun: Overrun = QueryTimeoutError) -> AbstractContextManager[None]:
         """The context a serving process evaluates in (its time limit, memory budget and
         fairness, kept by the master's watchdog), for work done beside this store, such
-        as a query answered from an earlier version; no limit where there is none."""
-        return self.limit() if self.limit is not None else nullcontext()
+        as a query answered from an earlier version or two versions compared; past the
+        limit the client is told ``overrun``. No limit where there is none."""
+        return self.limit(overrun) if self.limit is not None else nullcontext()
 
     def _read(self, method: str, **kwargs: Any) -> Any:
         if self.pool is not None:

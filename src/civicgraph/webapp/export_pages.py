@@ -1,6 +1,7 @@
 """Downloads of the dataset or one named graph, and the VoID/DCAT description."""
 
 import tempfile
+from contextlib import AbstractContextManager, nullcontext
 from typing import BinaryIO, cast
 
 from flask import Blueprint, Response, render_template, request, send_file, url_for
@@ -15,7 +16,7 @@ from civicgraph.store.results import serialize_triples
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import export_path
-from civicgraph.webapp.versions_pages import current_log
+from civicgraph.webapp.versions_pages import current_log, rebuilding
 
 bp = Blueprint("export", __name__)
 #: Downloads spill from memory to a temporary file past this size.
@@ -45,19 +46,25 @@ def _store_for(number: int | None) -> GraphStore:
     return versions.store_at(current_log(), number)
 
 
+def _limited_for(number: int | None) -> AbstractContextManager[None]:
+    """The time limit of rebuilding version ``number``; none for the current data."""
+    return nullcontext() if number is None else rebuilding()
+
+
 @bp.get("/export")
 def page() -> ResponseReturnValue:
     """The whole dataset and each named graph, in every RDF format, now or at a version."""
     pinned = _pinned()
-    store = _store_for(pinned)
-    named = {g for g in export.data_graphs(store) if g}
-    return render_template(
-        "export/page.html",
-        graphs=[g for g in store.graphs() if g.iri in named],
-        formats=rdf_formats(),
-        version=dataset_version(store) if pinned is None else f"version {pinned}",
-        pinned=pinned,
-    )
+    with _limited_for(pinned):
+        store = _store_for(pinned)
+        named = {g for g in export.data_graphs(store) if g}
+        return render_template(
+            "export/page.html",
+            graphs=[g for g in store.graphs() if g.iri in named],
+            formats=rdf_formats(),
+            version=dataset_version(store) if pinned is None else f"version {pinned}",
+            pinned=pinned,
+        )
 
 
 @bp.get("/export/download")
@@ -68,15 +75,16 @@ def download() -> ResponseReturnValue:
         fmt = by_name("trig")
     graph = request.args.get("graph") or None
     pinned = _pinned()
-    store = _store_for(pinned)
-    label = dataset_version(store) if pinned is None else f"v{pinned}"
-    name = export.export_filename(label, fmt, graph)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed below)
     try:
-        export.export(store, cast(BinaryIO, spool), fmt, graph)
+        with _limited_for(pinned):
+            store = _store_for(pinned)
+            label = dataset_version(store) if pinned is None else f"v{pinned}"
+            export.export(store, cast(BinaryIO, spool), fmt, graph)
     except BaseException:
         spool.close()
         raise
+    name = export.export_filename(label, fmt, graph)
     spool.seek(0)
     response = send_file(spool, mimetype=fmt.media_type, as_attachment=True, download_name=name)
     response.headers["Content-Type"] = fmt.content_type  # send_file adds a charset to text/*

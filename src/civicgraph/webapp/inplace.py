@@ -1,11 +1,13 @@
 """Evaluating in a serving process: the time limit, the memory budget, fairness.
 
 ``InPlaceLimit`` is the ``limit`` a serving process gives its ``GuardedStore``: every
-read runs inside it. It takes the short limit when this process is the last free one,
-and marks the evaluation in the shared ``Slots`` table with the client's socket, the
-deadline and the exact 503s this request would get: the master's ``Watchdog`` stops
-it there. A failed allocation under the address-space backstop becomes the
-memory-budget error.
+read runs inside it, and so does other heavy work a request does beside the store (a
+version rebuilt, two versions compared). It takes the short limit when this process
+is the last free one, and marks the evaluation in the shared ``Slots`` table with the
+client's socket, the deadline and the exact 503s this request would get: the master's
+``Watchdog`` stops it there. A failed allocation under the address-space backstop
+becomes the memory-budget error. Nested, the outer limit stands: a read inside heavy
+work that is already limited neither restarts the deadline nor ends the watch.
 """
 
 import json
@@ -19,6 +21,7 @@ from flask import Flask, Response, current_app, has_request_context, request
 
 from civicgraph.config import Settings
 from civicgraph.errors import QueryTimeoutError, ResourceLimitError, ServerBusyError
+from civicgraph.store.guarded import Overrun
 from civicgraph.webapp.fastpath import PATH
 from civicgraph.webapp.slots import Slots
 
@@ -67,13 +70,16 @@ class InPlaceLimit:
         #: The current request's WSGI environ, and the app (set by the serving process).
         self.environ: dict[str, Any] = {}
         self.app: Flask | None = None
-        self._responses: dict[tuple[float, str | None], tuple[bytes, bytes]] = {}
+        self._responses: dict[tuple[float, str | None, Overrun], tuple[bytes, bytes]] = {}
+        #: Whether the current request already evaluates inside this limit.
+        self._inside = False
 
-    def _prepared(self, limit: float) -> tuple[bytes, bytes]:
+    def _prepared(self, limit: float, overrun: Overrun) -> tuple[bytes, bytes]:
         """The 503s for a time-out and for the memory budget, built once per kind of request.
 
         A query stopped at the short limit (it ran on the last free process) is told
         the server is busy, not that it is too long: elsewhere it may run in full.
+        Otherwise ``overrun`` says what was too long (a query, by default).
 
         A read outside a Flask request is the endpoint's fast path
         (``webapp/fastpath.py``), which Flask never dispatched: its 503s are built in
@@ -81,16 +87,13 @@ class InPlaceLimit:
         endpoint's hooks as the blueprint's answers do.
         """
         outside = self.app is not None and not has_request_context()
-        key = (limit, PATH if outside else request.blueprint)
+        key = (limit, PATH if outside else request.blueprint, overrun)
         found = self._responses.get(key)
         if found is None:
             context = self.app.request_context(self.environ) if self.app and outside else None
             with context or nullcontext():
-                overran = (
-                    ServerBusyError(limit)
-                    if limit < self.settings.query_timeout
-                    else QueryTimeoutError(limit)
-                )
+                busy = limit < self.settings.query_timeout
+                overran = ServerBusyError(limit) if busy else overrun(limit)
                 found = self._responses[key] = (
                     raw_response(overran),
                     raw_response(ResourceLimitError(self.settings.memory_budget)),
@@ -98,18 +101,22 @@ class InPlaceLimit:
         return found
 
     @contextmanager
-    def __call__(self) -> Iterator[None]:
-        """Evaluate under the time limit (the short one if this process is the last free)."""
+    def __call__(self, overrun: Overrun = QueryTimeoutError) -> Iterator[None]:
+        """Evaluate under the time limit (the short one if this process is the last free);
+        past it, the client is told ``overrun``. Inside this limit already: as it is."""
         settings, client = self.settings, self.client
         limit = settings.query_timeout
         if self.slots.last_free():
             limit = min(settings.short_query_limit, limit)
-        if client is None:  # not a request from a socket: nobody to answer for
+        if client is None or self._inside:  # nobody to answer for, or watched already
             yield
             return
-        self.slots.prepare(*self._prepared(limit))
+        self.slots.prepare(*self._prepared(limit, overrun))
+        self._inside = True
         try:
             with self.slots.evaluating(client, limit):
                 yield
         except MemoryError:
             raise ResourceLimitError(settings.memory_budget) from None
+        finally:
+            self._inside = False

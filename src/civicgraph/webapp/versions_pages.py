@@ -6,6 +6,7 @@ answers the same change as an RDF Patch or as SPARQL Update text that applies it
 ``/versions.atom`` is a feed for anyone who follows the dataset.
 """
 
+from contextlib import AbstractContextManager
 from dataclasses import asdict, replace
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
@@ -13,7 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from civicgraph.dataset.pinned import PinnedQuery, answer_at
 from civicgraph.dataset.versions import Change, Version, VersionLog
-from civicgraph.errors import NotFoundError, UserInputError
+from civicgraph.errors import HistoryTimeoutError, NotFoundError, UserInputError
 from civicgraph.formats import preferred
 from civicgraph.readmodels.changes import EntityPage, entity_page, update_text
 from civicgraph.sparql.fetching import refuse_fetching
@@ -43,6 +44,12 @@ def current_log() -> VersionLog:
     if log is None:
         raise NotFoundError(_NO_LOG, "versions")
     return log
+
+
+def rebuilding() -> AbstractContextManager[None]:
+    """The serving process's time limit and memory budget, for comparing versions or
+    rebuilding one: work a request does beside the store, as long as a query can be."""
+    return current_state().store.limited(HistoryTimeoutError)
 
 
 def _as_json(version: Version) -> dict[str, object]:
@@ -159,7 +166,8 @@ def feed() -> ResponseReturnValue:
 @bp.get("/versions/<int:number>.rdfp")
 def patch(number: int) -> ResponseReturnValue:
     """The RDF Patch that one version applied."""
-    text = current_log().patch_text(number)
+    with rebuilding():
+        text = current_log().patch_text(number)
     return Response(text, content_type="application/rdf-patch; charset=utf-8")
 
 
@@ -173,6 +181,11 @@ def _entity_changes(change: Change) -> EntityPage:
 @bp.get("/versions/<int:older>/diff/<int:newer>")
 def diff(older: int, newer: int) -> ResponseReturnValue:
     """What changed from one version to another: by entity, as a patch, or as an update."""
+    with rebuilding():
+        return _diff(older, newer)
+
+
+def _diff(older: int, newer: int) -> ResponseReturnValue:
     log = current_log()
     change = log.change(older, newer)
     shape = request.args.get("format", "json" if _asks_json() else "html")
