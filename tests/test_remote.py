@@ -15,7 +15,7 @@ from civicgraph.config import Settings
 from civicgraph.errors import QuerySyntaxError, StoreError, UserInputError
 from civicgraph.formats import by_name
 from civicgraph.sparql.binding import bind
-from civicgraph.store import RemoteStore
+from civicgraph.store import EmbeddedStore, RemoteStore
 from civicgraph.store.remote import RemoteEndpoints
 from civicgraph.webapp import create_app
 from tests.conftest import REMOTE_SERVERS, remote_settings
@@ -83,6 +83,14 @@ def test_server_side_syntax_error_keeps_its_position(remote_store: RemoteStore) 
 def test_load_moves_staging_graph_away(remote_store: RemoteStore) -> None:
     remote_store.load(SMALL, by_name("turtle"), GRAPH)
     assert [g.iri for g in remote_store.graphs()] == [GRAPH]
+
+
+def test_a_load_counts_a_triple_written_twice_once(remote_store: RemoteStore) -> None:
+    """As the server keeps it, and as the embedded store counts it."""
+    twice = b'<urn:a> <urn:p> "1" .\n<urn:a> <urn:p> "1" .\n<urn:b> <urn:p> _:x .\n'
+    assert EmbeddedStore().load(twice, by_name("ntriples"), GRAPH) == 2
+    assert remote_store.load(twice, by_name("ntriples"), GRAPH) == 2
+    assert [(g.iri, g.triples) for g in remote_store.graphs()] == [(GRAPH, 2)]
 
 
 @pytest.fixture(scope="module", params=REMOTE_SERVERS)

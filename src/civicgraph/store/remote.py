@@ -231,17 +231,18 @@ class RemoteStore:
             self.remove_stale_staging()
             if count == 0:
                 self._load_nothing(target, replace)
-            else:
-                self._stage_and_move(cast(BinaryIO, ntriples), target, replace)
-        return count
+                return 0
+            return self._stage_and_move(cast(BinaryIO, ntriples), target, replace)
 
     def _load_nothing(self, target: NamedNode, replace: bool) -> None:
         """An empty load: a replace empties the graph, an add changes nothing."""
         if replace:
             self.update(f"DROP SILENT GRAPH {target}")
 
-    def _stage_and_move(self, ntriples: BinaryIO, target: NamedNode, replace: bool) -> None:
-        """Upload into a staging graph, then one update moves it into place.
+    def _stage_and_move(self, ntriples: BinaryIO, target: NamedNode, replace: bool) -> int:
+        """Upload into a staging graph, then one update moves it into place; returns the
+        triples the staging graph held (a triple written twice in the file counts once,
+        as the server keeps it, and as the embedded store counts it).
 
         ``MOVE`` is not SILENT: if the staging graph vanished, the update fails
         instead of emptying the target. The staging graph is dropped on failure, and
@@ -250,12 +251,20 @@ class RemoteStore:
         staging = NamedNode(staging_graph())
         try:
             self._post_graph(staging.value, ntriples)
+            count = self._count(staging)
             verb = "MOVE" if replace else "ADD"
             move = f"{verb} GRAPH {staging} TO GRAPH {target} ;\nDROP SILENT GRAPH {staging}"
             self._post_update(move, self.load_timeout)  # copies every triple: a load's time
         except CivicgraphError as first:
             self._drop_quietly(staging, first)
             raise
+        return count
+
+    def _count(self, graph: NamedNode) -> int:
+        """The triples the server holds in ``graph``."""
+        result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        assert isinstance(result, SelectResult)
+        return sum(int(term_value(row["n"])) for row in result.dicts())
 
     def _drop_quietly(self, graph: NamedNode, first: CivicgraphError) -> None:
         try:
