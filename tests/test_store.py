@@ -109,6 +109,26 @@ def test_replace_is_idempotent(store: GraphStore) -> None:
     assert [(g.iri, g.triples) for g in store.graphs()] == [(G1, 1)]
 
 
+@pytest.mark.parametrize("graph", [G1, None], ids=["named", "default"])
+def test_a_reload_holds_exactly_the_new_data(tmp_path: Path, graph: str | None) -> None:
+    """Kept triples stay, missing ones go, new ones come, blank nodes keep their shape;
+    other graphs and the staging graph are left as they were (none)."""
+    store = EmbeddedStore(tmp_path / "store")
+    _load(store, '<urn:a> <urn:p> 1, 2 .\n_:b <urn:q> _:c .\n_:c <urn:r> "x" .', graph)
+    _load(store, "<urn:k> <urn:p> 9 .", G2)
+    count = _load(store, '<urn:a> <urn:p> 2, 3 .\n_:b <urn:q> _:c .\n_:c <urn:r> "y" .', graph)
+    assert count == 4
+    assert [(g.iri, g.triples) for g in store.graphs()] == sorted(
+        [(graph, 4), (G2, 1)], key=lambda found: found[0] is not None
+    )
+    where = "" if graph is None else f"GRAPH <{graph}>"
+    values = store.query(f"SELECT ?v {{ {where} {{ <urn:a> <urn:p> ?v }} }} ORDER BY ?v")
+    assert isinstance(values, SelectResult)
+    assert [t.value for t in values.column("v")] == ["2", "3"]  # type: ignore[union-attr]
+    assert store.query(f'ASK {{ {where} {{ ?b <urn:q> ?c . ?c <urn:r> "y" }} }}') == AskResult(True)
+    assert store.query('ASK { ?c <urn:r> "x" }') == AskResult(False)
+
+
 def test_add_keeps_existing_triples(store: GraphStore) -> None:
     _load(store, "<urn:a> <urn:p> 1 .")
     _load(store, "<urn:a> <urn:p> 2 .", replace=False)
