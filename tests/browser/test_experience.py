@@ -410,3 +410,15 @@ def test_a_view_on_a_day_says_what_it_draws_without_a_date(
     page.goto(live_server.url + "/graph?focus=org/code-for-america&as_of=2015-01-01&undated=hide")
     _settled(page)
     expect(page.locator("#graph-notice")).to_be_hidden()
+
+
+def test_sort_buttons_are_big_enough_to_tap_on_a_phone(
+    phone: Page, live_server: LiveServer
+) -> None:
+    """A one-letter column name made a 9 px wide button; 24 px is the least a finger hits."""
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5"
+    phone.goto(live_server.url + "/query?query=" + quote(query))
+    expect(phone.locator(".results-table tbody tr")).to_have_count(5)
+    boxes = [b.bounding_box() for b in phone.locator(".results-table th button.sort").all()]
+    assert len(boxes) == 3
+    assert all(b is not None and b["width"] >= 24 and b["height"] >= 24 for b in boxes), boxes
