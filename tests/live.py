@@ -4,6 +4,7 @@ The app is started exactly as users start it (``python -m civicgraph serve``) in
 child process, so these tests cover gunicorn, the worker setup and start-up loading.
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -96,20 +97,36 @@ def sized_for(seconds: float) -> int:
     return int(150 * (seconds / (time.perf_counter() - started)) ** (1 / 3))
 
 
-def serving_processes(server: "LiveServer") -> set[int]:
-    """The ids of a server's serving processes: the master's children but the writer."""
+def _children(server: "LiveServer") -> dict[int, bytes]:
+    """A server's master's children, started by any of its threads: each one's id and
+    command line."""
     assert server.process is not None
-    master = server.process.pid
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    found = set()
+    tasks = Path(f"/proc/{server.process.pid}/task")
+    children: list[str] = []
+    for task in tasks.iterdir():
+        with contextlib.suppress(FileNotFoundError):  # the thread has just ended
+            children += (task / "children").read_text().split()
+    found = {}
     for child in children:
         try:
-            command = Path(f"/proc/{child}/cmdline").read_bytes()
+            found[int(child)] = Path(f"/proc/{child}/cmdline").read_bytes()
         except FileNotFoundError:  # it has just exited
             continue
-        if b"civicgraph.store.writer" not in command:
-            found.add(int(child))
     return found
+
+
+def serving_processes(server: "LiveServer") -> set[int]:
+    """The ids of a server's serving processes: the master's children but the writer."""
+    return {pid for pid, command in _children(server).items() if _WRITER not in command}
+
+
+def writer_process(server: "LiveServer") -> int:
+    """The id of a server's writer process."""
+    (found,) = [pid for pid, command in _children(server).items() if _WRITER in command]
+    return found
+
+
+_WRITER = b"civicgraph.store.writer"
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:

@@ -7,6 +7,8 @@ content, never part of either, and every other graph is exactly as it was.
 """
 
 import contextlib
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from tests.live import LiveServer
+from tests.live import LiveServer, writer_process
 from tests.security.bulk import EX, ntriples
 from tests.security.conftest import AUTH
 
@@ -52,8 +54,11 @@ def _cross(server: LiveServer, source: str, target: str) -> None:
     response.raise_for_status()
 
 
-def _kill_part_way(server: LiveServer, write: Callable[[], None], after: float) -> bool:
-    """Start ``write``, kill the server ``after`` seconds; did the write finish first?"""
+def _kill_part_way(
+    server: LiveServer, write: Callable[[], None], after: float, only: int | None = None
+) -> bool:
+    """Start ``write``, kill the server (or the process ``only``) ``after`` seconds; did
+    the write finish first?"""
     finished = threading.Event()
 
     def attempt() -> None:
@@ -64,7 +69,10 @@ def _kill_part_way(server: LiveServer, write: Callable[[], None], after: float) 
     thread = threading.Thread(target=attempt)
     thread.start()
     time.sleep(after)
-    server.kill()
+    if only is None:
+        server.kill()
+    else:
+        os.kill(only, signal.SIGKILL)
     thread.join(timeout=30)
     return finished.is_set()
 
@@ -93,4 +101,26 @@ def test_kill_during_a_large_update(
     assert not _kill_part_way(server, lambda: _cross(server, copy, TARGET), 1.5)
     after = _counts(start_server(env=ENV, store=tmp_path / "store"))
     assert after.pop(TARGET, 0) in {0, 2_000 * 2_000}
+    assert after == before
+
+
+def test_a_writer_killed_mid_write_comes_back_and_the_write_is_whole_or_absent(
+    start_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """The writer alone dies (its memory, a crash): the master starts another, which
+    takes the next writes; the one under way is whole or absent, and reads go on."""
+    server = start_server(env=ENV, store=tmp_path / "store")
+    _put(server, TARGET, ntriples(1_000, "old"))
+    before = _counts(server)
+    killed = writer_process(server)
+    new = ntriples(100_000, "new")
+    assert not _kill_part_way(server, lambda: _put(server, TARGET, new), 0.5, killed)
+    assert requests.get(f"{server.url}/sparql", params={"query": "ASK {}"}, timeout=10).ok
+
+    _put(server, f"{EX}graph/after", ntriples(10, "after"))  # the writer waited for
+    assert writer_process(server) != killed
+    after = _counts(server)
+    assert after.pop(TARGET) in {1_000, 100_000}
+    assert after.pop(f"{EX}graph/after") == 10
+    before.pop(TARGET)
     assert after == before

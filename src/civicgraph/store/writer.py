@@ -10,6 +10,7 @@ Requests cross a Unix socket as pickles (``multiprocessing.connection``): an upl
 is at most the upload limit, and errors are the project's own picklable exceptions.
 """
 
+import contextlib
 import os
 import socket
 import sys
@@ -231,6 +232,8 @@ def serve_writes(
     generation = Generation(generation_path)
     generation.bump()  # a view opened before now reopens
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with contextlib.suppress(FileNotFoundError):  # left by a writer that stopped here
+        os.unlink(str(address) + ".tmp")
     listener.bind(str(address) + ".tmp")
     listener.listen(64)
     os.replace(str(address) + ".tmp", address)  # appears only once it accepts

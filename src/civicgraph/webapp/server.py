@@ -65,6 +65,7 @@ from civicgraph.webapp.slots import Slots
 from civicgraph.webapp.state import current_store
 from civicgraph.webapp.watchdog import Watchdog
 from civicgraph.webapp.worker import RETIRE, ClientSocket, ServingWorker
+from civicgraph.webapp.writing import WriterProcess
 
 #: How long the writer may take to open the store and load the bundled data.
 WRITER_START_TIMEOUT: Final = 600.0
@@ -127,17 +128,6 @@ def prepare_store(settings: Settings) -> None:
     child.join()
     if child.exitcode != 0:
         raise StoreError("Loading the bundled data failed; the message above says why")
-
-
-def _start_writer(*args: object) -> subprocess.Popen[bytes]:
-    """Start the writer process (``store/writer.py``); ``_wait_for_writer`` waits for it.
-
-    It is started as a new interpreter, not through ``multiprocessing``: a serving
-    process forked from the master would otherwise inherit the master's record of
-    the child and, at exit, try to wait for a process that is not its own.
-    """
-    command = [sys.executable, "-c", "from civicgraph.store.writer import main; main()"]
-    return subprocess.Popen([*command, *("" if a is None else str(a) for a in args)])
 
 
 def _wait_for_writer(child: subprocess.Popen[bytes], ready: Path) -> None:
@@ -345,7 +335,7 @@ def serve(settings: Settings) -> None:
         _Gunicorn(settings, None).run()
         return
     runtime = Runtime(Path(tempfile.mkdtemp(prefix="civicgraph-")))
-    helpers: list[subprocess.Popen[bytes]] = []
+    writer: WriterProcess | None = None
     master = os.getpid()
     try:
         if settings.is_remote:
@@ -365,14 +355,14 @@ def serve(settings: Settings) -> None:
         # Serving waits for the writer only when there is no data to read yet, or
         # the bundled data is to be loaded first (asked before the writer makes one).
         waits = settings.load_bundled or not store.exists()
-        helpers.append(_start_writer(*args))
-        _before_serving(helpers[-1], runtime.writer if waits else None)
+        writer = WriterProcess(args, (*args[:3], "", *args[4:]))  # restarts find it loaded
+        _before_serving(writer.process, runtime.writer if waits else None)
+        writer.watch()
         _Gunicorn(settings, runtime).run()
     finally:
         # A serving process leaves gunicorn's run by SystemExit through here too; only
         # the master owns the writer and the shared files.
         if os.getpid() == master:
-            for helper in helpers:
-                helper.terminate()
-                helper.wait(10)
+            if writer is not None:
+                writer.stop()
             shutil.rmtree(runtime.root, ignore_errors=True)
