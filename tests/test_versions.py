@@ -116,7 +116,10 @@ def test_versions_page_feed_and_diff_page(start_server: Callable[..., LiveServer
     assert titles[0] is not None
     assert titles[0].endswith("SPARQL Update")
 
-    number = requests.get(f"{server.url}/versions.json", timeout=10).json()["versions"][0]["number"]
+    newest = requests.get(f"{server.url}/versions.json", timeout=10).json()["versions"][0]
+    assert "graphs" not in newest  # every graph's digest, in every version: the hash sums it
+    assert newest["content_hash"]
+    number = newest["number"]
     diff = requests.get(f"{server.url}/versions/{number - 1}/diff/{number}", timeout=10)
     assert "Ada &#34;the&#34; Lovelace" in diff.text or "Ada &quot;the&quot; Lovelace" in diff.text
 
@@ -490,6 +493,21 @@ def test_a_record_that_fails_leaves_the_change_to_the_next_one(tmp_path: Path) -
     assert not list((tmp_path / "log" / "state").glob(".tmp-*"))
 
 
+def test_the_log_is_read_again_only_once_it_has_changed(tmp_path: Path) -> None:
+    """A diff or a listing asks for the versions several times; the log, which grows by
+    every graph's digest per version, is parsed once per change of the file."""
+    store, log = EmbeddedStore(), VersionLog(tmp_path / "log")
+    for value in (1, 2):
+        store.update(f"INSERT DATA {{ <http://example.org/a> <http://example.org/p> {value} }}")
+        record_revision(store)
+        assert log.record(store, who="test", action="add") is not None
+        first, again = log.versions(), log.versions()
+        assert [v.number for v in first] == list(range(1, value + 1))
+        assert first[-1] is again[-1]
+        first.clear()  # a caller's list is its own
+        assert len(log.versions()) == value
+
+
 @pytest.mark.parametrize("number", [0, 7])
 def test_a_version_that_was_never_recorded_is_not_found(tmp_path: Path, number: int) -> None:
     log = VersionLog(tmp_path / "log")
@@ -569,6 +587,14 @@ def test_history_past_the_time_limit_is_stopped_at_it(
     assert small.json()["added"] == 1
     cheap = requests.get(f"{server.url}/sparql", params={"query": "ASK {}"}, timeout=10)
     assert cheap.status_code == 200
+    # What is wrong with the request itself is said before any rebuilding.
+    wrong = {
+        "/versions/0/diff/1?format=bogus": 400,
+        "/export/download?version=1&format=nquads&graph=urn:nope": 404,
+        "/export/download?version=1&format=nquads&graph=not%20an%20iri": 400,
+    }
+    for path, status in wrong.items():
+        assert requests.get(server.url + path, timeout=10).status_code == status, path
 
 
 def test_a_pinned_answer_keeps_the_byte_cap(start_server: Callable[..., LiveServer]) -> None:

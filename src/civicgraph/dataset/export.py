@@ -4,6 +4,7 @@ The metadata graph (load records) is bookkeeping, not data, so whole-dataset exp
 leave it out: an export then round-trips to exactly what was loaded.
 """
 
+from collections.abc import Callable
 from typing import BinaryIO
 
 from pyoxigraph import NamedNode
@@ -24,13 +25,18 @@ def export(store: GraphStore, out: BinaryIO, fmt: Format, graph: str | None = No
     if graph is None:
         store.dump(out, fmt, data_graphs(store))
         return
+    check_graph(graph, store.has_graph)
+    store.dump(out, fmt, [graph])
+
+
+def check_graph(graph: str, exists: Callable[[str], bool]) -> None:
+    """Refuse a graph name that is not an absolute IRI (400) or names no graph (404)."""
     try:
         NamedNode(graph)
     except ValueError as exc:
         raise UserInputError(f"A graph is named by an absolute IRI, not {graph!r}: {exc}") from exc
-    if not store.has_graph(graph):
+    if not exists(graph):
         raise NotFoundError(f"No graph named <{graph}>; 'civicgraph stats' lists them", graph)
-    store.dump(out, fmt, [graph])
 
 
 def export_filename(version: str, fmt: Format, graph: str | None = None) -> str:

@@ -259,6 +259,8 @@ class VersionLog:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._log = folder / "log.jsonl"
+        #: The log as last read, and the file's identity, size and time when read.
+        self._read: tuple[tuple[int, int, int], list[Version]] | None = None
         self._patches = folder / "patches"
         self._state = folder / "state"
         #: The store's ``_marks`` at the last record.
@@ -277,11 +279,21 @@ class VersionLog:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def versions(self) -> list[Version]:
-        """Every recorded version, oldest first."""
-        if not self._log.exists():
+        """Every recorded version, oldest first.
+
+        The log only grows (a line per version, naming every graph's digest), and a
+        diff or a listing asks for it several times: it is read again only once the
+        file has changed. Callers get their own list; the versions are frozen.
+        """
+        try:
+            found = self._log.stat()
+        except FileNotFoundError:
             return []
-        lines = self._log.read_text(encoding="utf-8").splitlines()
-        return [Version(**json.loads(line)) for line in lines if line.strip()]
+        key = (found.st_ino, found.st_size, found.st_mtime_ns)
+        if self._read is None or self._read[0] != key:
+            lines = self._log.read_text(encoding="utf-8").splitlines()
+            self._read = key, [Version(**json.loads(line)) for line in lines if line.strip()]
+        return list(self._read[1])
 
     def latest(self) -> Version | None:
         """The newest version, or None before the first write was recorded."""

@@ -75,6 +75,8 @@ def download() -> ResponseReturnValue:
         fmt = by_name("trig")
     graph = request.args.get("graph") or None
     pinned = _pinned()
+    if pinned is not None and graph is not None:  # what the log knows, before the rebuild
+        export.check_graph(graph, current_log().get(pinned).graphs.__contains__)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed below)
     try:
         with _limited_for(pinned):

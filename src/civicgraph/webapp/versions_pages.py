@@ -24,6 +24,8 @@ from civicgraph.webapp.paged import asked_page
 from civicgraph.webapp.state import current_state
 
 bp = Blueprint("versions", __name__)
+#: The shapes a diff is answered in.
+_DIFF_SHAPES = frozenset({"html", "json", "patch", "update"})
 #: Pages that really answer from an older version, so they need no notice.
 _PINNABLE = frozenset({"export.page"})
 _NO_LOG = (
@@ -53,7 +55,10 @@ def rebuilding() -> AbstractContextManager[None]:
 
 
 def _as_json(version: Version) -> dict[str, object]:
+    """A version as the listing's JSON gives it: each graph's digest, which the log keeps
+    for every graph in every version, is summed up by the content hash."""
     found: dict[str, object] = asdict(version)
+    del found["graphs"]
     found["content_hash"] = version.content_hash
     found["patch"] = url_for("versions.patch", number=version.number, _external=True)
     return found
@@ -140,7 +145,8 @@ def pinned_notice() -> dict[str, object]:
 def listing() -> ResponseReturnValue:
     """Every version, newest first; JSON for clients that ask for it."""
     log = current_state().versions
-    found = list(reversed(log.versions())) if log else []
+    with rebuilding():
+        found = list(reversed(log.versions())) if log else []
     if _asks_json():
         return jsonify(versions=[_as_json(v) for v in found], kept=log is not None)
     return render_template("versions/list.html", versions=found, kept=log is not None, why=_NO_LOG)
@@ -150,7 +156,8 @@ def listing() -> ResponseReturnValue:
 def listing_json() -> ResponseReturnValue:
     """The JSON twin of ``/versions``."""
     log = current_state().versions
-    found = list(reversed(log.versions())) if log else []
+    with rebuilding():
+        found = list(reversed(log.versions())) if log else []
     return jsonify(versions=[_as_json(v) for v in found], kept=log is not None)
 
 
@@ -158,7 +165,8 @@ def listing_json() -> ResponseReturnValue:
 def feed() -> ResponseReturnValue:
     """An Atom feed (RFC 4287) of the latest changes."""
     log = current_state().versions
-    found = list(reversed(log.versions()))[:50] if log else []
+    with rebuilding():
+        found = list(reversed(log.versions()))[:50] if log else []
     xml = render_template("versions/feed.xml", versions=found)
     return Response(xml, content_type="application/atom+xml; charset=utf-8")
 
@@ -180,15 +188,23 @@ def _entity_changes(change: Change) -> EntityPage:
 
 @bp.get("/versions/<int:older>/diff/<int:newer>")
 def diff(older: int, newer: int) -> ResponseReturnValue:
-    """What changed from one version to another: by entity, as a patch, or as an update."""
+    """What changed from one version to another: by entity, as a patch, or as an update.
+
+    The search index names the entities; building it is this process's warm-up, not
+    work on the history, so it happens before the history's time limit starts.
+    """
+    shape = request.args.get("format", "json" if _asks_json() else "html")
+    if shape not in _DIFF_SHAPES:
+        raise UserInputError(f"Unknown diff format {shape!r}: use html, json, patch or update")
+    if shape in {"html", "json"}:
+        readmodels.searcher().index()
     with rebuilding():
-        return _diff(older, newer)
+        return _diff(older, newer, shape)
 
 
-def _diff(older: int, newer: int) -> ResponseReturnValue:
+def _diff(older: int, newer: int, shape: str) -> ResponseReturnValue:
     log = current_log()
     change = log.change(older, newer)
-    shape = request.args.get("format", "json" if _asks_json() else "html")
     if shape == "update":
         return Response(update_text(change), content_type="application/sparql-update")
     if shape == "patch":
@@ -207,8 +223,6 @@ def _diff(older: int, newer: int) -> ResponseReturnValue:
             pages=found.pages,
             entities=[g.as_json() for g in found.groups],
         )
-    if shape != "html":
-        raise UserInputError(f"Unknown diff format {shape!r}: use html, json, patch or update")
     versions = {v.number: v for v in log.versions()}
     return render_template(
         "versions/diff.html",
