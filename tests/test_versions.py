@@ -541,6 +541,11 @@ def test_a_pinned_query_answers_from_its_version(start_server: Callable[..., Liv
         timeout=10,
     )
     assert refused.status_code in {400, 403}
+    select = "SELECT ?s { ?s ?p ?o } LIMIT 1"
+    params = {"query": select, "version": str(newest["number"] - 1), "format": "csv"}
+    csv = requests.get(f"{server.url}/sparql", params=params, headers=json_accept, timeout=60)
+    assert csv.headers["Content-Type"].startswith("text/csv")  # as unpinned: format= wins
+    assert csv.text.splitlines()[0] == "s"
 
 
 def test_a_pinned_query_past_the_time_limit_is_stopped_at_it(

@@ -116,7 +116,7 @@ def query() -> ResponseReturnValue:
     state = current_state()
     pinned = pinned_version(found.params.one("version"))
     if pinned is not None:
-        answer = answer_pinned(found.text, pinned)
+        answer = answer_pinned(found.text, pinned, _accept(named_format))
     else:
         answer = state.store.query_serialized(
             found.text,

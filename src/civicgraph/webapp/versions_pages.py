@@ -88,15 +88,16 @@ def pinned_version(raw: str | None) -> int | None:
     return number
 
 
-def answer_pinned(sparql: str, number: int) -> SerializedResult:
-    """A query answered from the data as it was at version ``number``."""
+def answer_pinned(sparql: str, number: int, accept: str | None) -> SerializedResult:
+    """A query answered from the data as it was at version ``number``, in the format
+    ``accept`` prefers."""
     state = current_state()
     refuse_fetching(sparql)
     query = PinnedQuery(
         folder=str(current_log().folder),
         number=number,
         sparql=sparql,
-        accept=request.headers.get("Accept"),
+        accept=accept,
         max_rows=state.settings.row_cap,
         base_iri=request.base_url,
         max_bytes=state.settings.answer_byte_cap,
