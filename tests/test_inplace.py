@@ -29,3 +29,21 @@ def test_a_read_inside_limited_work_keeps_the_outer_watch(tmp_path: Path) -> Non
             (again,) = slots.evaluations()
             assert again.sequence == outer.sequence + 1
             assert b"The query ran longer" in slots.response(again.index, overran=True)
+
+
+def test_a_head_request_past_its_limit_gets_the_503_without_a_body(tmp_path: Path) -> None:
+    """HTTP allows no body after the head of an answer to HEAD."""
+    slots = Slots(tmp_path / "slots", 2)
+    slots.claim(1 << 40)
+    limit = InPlaceLimit(Settings(store="memory", query_timeout=30.0), slots)
+    limit.client = 7
+    app = Flask(__name__)
+    for method, ends_with_body in (("HEAD", False), ("GET", True)):
+        with app.test_request_context("/versions/0/diff/1", method=method), limit():
+            (running,) = slots.evaluations()
+            for overran in (True, False):
+                answer = slots.response(running.index, overran=overran)
+                head, _, body = answer.partition(b"\r\n\r\n")
+                assert b"503" in head.split(b"\r\n")[0]
+                assert b"Content-Length: " in head
+                assert bool(body) is ends_with_body, method

@@ -41,8 +41,11 @@ def limit_memory(budget: int) -> int:
     return resident_pages * size + budget
 
 
-def raw_response(error: QueryTimeoutError | ResourceLimitError | ServerBusyError) -> bytes:
-    """The whole HTTP response for ``error`` in the usual JSON error shape, as bytes.
+def raw_response(
+    error: QueryTimeoutError | ResourceLimitError | ServerBusyError, head_only: bool = False
+) -> bytes:
+    """The whole HTTP response for ``error`` in the usual JSON error shape, as bytes;
+    without its body for a ``HEAD`` request (``head_only``), which may have none.
 
     Always JSON, never the HTML error page, so that it fits its slot; the route's
     own response hooks (CORS, security headers) run on it as on any answer.
@@ -54,7 +57,7 @@ def raw_response(error: QueryTimeoutError | ResourceLimitError | ServerBusyError
     head = [f"HTTP/1.1 {response.status}"]
     head += [f"{k}: {v}" for k, v in response.headers.items() if k.lower() != "content-length"]
     head += [f"Content-Length: {len(body)}", "Connection: close", "", ""]
-    return "\r\n".join(head).encode("latin-1") + body
+    return "\r\n".join(head).encode("latin-1") + (b"" if head_only else body)
 
 
 JSON = "application/json"
@@ -70,7 +73,7 @@ class InPlaceLimit:
         #: The current request's WSGI environ, and the app (set by the serving process).
         self.environ: dict[str, Any] = {}
         self.app: Flask | None = None
-        self._responses: dict[tuple[float, str | None, Overrun], tuple[bytes, bytes]] = {}
+        self._responses: dict[tuple[float, str | None, Overrun, bool], tuple[bytes, bytes]] = {}
         #: Whether the current request already evaluates inside this limit.
         self._inside = False
 
@@ -87,7 +90,8 @@ class InPlaceLimit:
         endpoint's hooks as the blueprint's answers do.
         """
         outside = self.app is not None and not has_request_context()
-        key = (limit, PATH if outside else request.blueprint, overrun)
+        head_only = not outside and request.method == "HEAD"
+        key = (limit, PATH if outside else request.blueprint, overrun, head_only)
         found = self._responses.get(key)
         if found is None:
             context = self.app.request_context(self.environ) if self.app and outside else None
@@ -95,8 +99,8 @@ class InPlaceLimit:
                 busy = limit < self.settings.query_timeout
                 overran = ServerBusyError(limit) if busy else overrun(limit)
                 found = self._responses[key] = (
-                    raw_response(overran),
-                    raw_response(ResourceLimitError(self.settings.memory_budget)),
+                    raw_response(overran, head_only),
+                    raw_response(ResourceLimitError(self.settings.memory_budget), head_only),
                 )
         return found
 
