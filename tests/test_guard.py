@@ -6,7 +6,12 @@ from pathlib import Path
 import pytest
 
 from civicgraph.config import Settings
-from civicgraph.errors import ForbiddenOperationError, QueryTimeoutError, ResourceLimitError
+from civicgraph.errors import (
+    ForbiddenOperationError,
+    QueryTimeoutError,
+    ResourceLimitError,
+    StoreError,
+)
 from civicgraph.sparql.fetching import refuse_fetching
 from civicgraph.sparql.lexer import (
     TokenKind,
@@ -201,3 +206,15 @@ def test_a_query_over_the_memory_budget_is_stopped_and_replaced(tmp_path: Path) 
         assert pool.run("query", sparql="ASK {}") == AskResult(True)
     finally:
         pool.close()
+
+
+def test_a_write_whose_version_cannot_be_recorded_is_still_applied_and_said_so() -> None:
+    """The writer may stop while it records the version after a write it applied; the
+    client must not be told the write failed (a retry would apply it twice)."""
+
+    def writer_gone(_action: str) -> None:
+        raise StoreError("The writer process stopped during the write")
+
+    store = GuardedStore(EmbeddedStore(), Settings(store="memory"), on_write=writer_gone)
+    store.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    assert store.query("ASK { <urn:a> <urn:b> <urn:c> }") == AskResult(True)

@@ -11,7 +11,7 @@ from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore, GraphStore, RemoteStore
 from civicgraph.store.base import GraphInfo
 from civicgraph.store.results import AskResult, GraphResult, SelectResult
-from civicgraph.store.streams import STAGING_PREFIX
+from civicgraph.store.streams import STAGING_PREFIX, is_staging
 from civicgraph.store.views import Generation
 from civicgraph.store.writer import _Owner
 from civicgraph.vocab import SKOLEM_BASE
@@ -308,6 +308,45 @@ def test_dropping_a_staging_graph_makes_views_reopen(tmp_path: Path) -> None:
     assert owner.answer(("drop_graph", {"graph": "http://example.org/none"})) == ("ok", False)
     assert owner.generation.value() == before + 1
     assert not owner.store.graphs()
+
+
+def test_a_writer_refuses_the_rest_of_an_upload_a_previous_writer_began(
+    tmp_path: Path,
+) -> None:
+    """An upload of several parts fills one staging graph a write at a time, then
+    copies it into place. A writer that restarted between those writes dropped the
+    staging graph when it opened the store: the later parts and the copy (which would
+    empty the target) are refused, and the target keeps what it held."""
+    target, staging = "http://example.org/target", f"{STAGING_PREFIX}upload"
+    nt = by_name("ntriples")
+
+    def owner() -> _Owner:
+        store = EmbeddedStore(tmp_path / "store")
+        return _Owner(tmp_path / "store", store, Generation(tmp_path / "g"), None)
+
+    def part(text: str, first: bool) -> tuple[str, dict[str, object]]:
+        kwargs = {"source": text.encode(), "fmt": nt, "graph": staging, "replace": first}
+        return "load", {**kwargs, "base_iri": None}
+
+    copy = ("update", {"sparql": f"COPY SILENT <{staging}> TO <{target}>", "base_iri": None})
+    first = owner()
+    first.store.load(b'<urn:old> <urn:p> "1" .', nt, target)
+    assert first.answer(part('<urn:a> <urn:p> "1" .', True)) == ("ok", 1)
+    first.store.close()  # the writer stops between two parts
+
+    second = owner()  # the next writer drops the staging graph as it opens the store
+    for write in (part('<urn:b> <urn:p> "2" .', False), copy):
+        status, error = second.answer(write)
+        assert status == "error"
+        assert "restarted" in str(error)
+    assert [(g.iri, g.triples) for g in second.store.graphs()] == [(target, 1)]
+
+    assert second.answer(part('<urn:a> <urn:p> "1" .', True)) == ("ok", 1)  # sent again
+    assert second.answer(part('<urn:b> <urn:p> "2" .', False)) == ("ok", 1)
+    assert second.answer(copy)[0] == "ok"
+    assert second.answer(("drop_graph", {"graph": staging})) == ("ok", True)
+    assert {g.iri: g.triples for g in second.store.graphs()}[target] == 2
+    assert not any(is_staging(name) for name in second.store.graph_names() if name)
 
 
 def test_a_graph_named_by_a_blank_node_is_loaded_under_an_iri_and_exported(

@@ -124,3 +124,32 @@ def test_a_writer_killed_mid_write_comes_back_and_the_write_is_whole_or_absent(
     assert after.pop(f"{EX}graph/after") == 10
     before.pop(TARGET)
     assert after == before
+
+
+def test_a_server_stopped_while_its_writer_hangs_leaves_no_writer_behind(
+    start_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """A hung writer (here: stopped) would hold the store's lock for good."""
+    server = start_server(env=ENV, store=tmp_path / "store")
+    writer = writer_process(server)
+    os.kill(writer, signal.SIGSTOP)
+    assert server.process is not None
+    os.kill(server.process.pid, signal.SIGTERM)  # the master alone, as a service manager does
+    try:
+        server.process.wait(timeout=40)
+        deadline = time.monotonic() + 10
+        while _running(writer) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _running(writer)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(writer, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    """Whether a process exists and has not ended (a zombie waits only to be reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

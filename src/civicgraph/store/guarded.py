@@ -11,12 +11,13 @@ from another process, so its queries run in this process, with the row cap but
 without a hard time limit.
 """
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, BinaryIO, Protocol, TypeVar
 
 from civicgraph.config import Settings
-from civicgraph.errors import QueryTimeoutError
+from civicgraph.errors import QueryTimeoutError, StoreError
 from civicgraph.formats import Format
 from civicgraph.sparql.fetching import refuse_fetching
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, RdfInput
@@ -27,6 +28,7 @@ from civicgraph.store.workers import READ_CALLS, QueryPool
 from civicgraph.store.writer import apply_write, changes_data
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 #: What a request that ran past its time limit is told, given the limit.
 Overrun = Callable[[float], QueryTimeoutError]
@@ -130,7 +132,10 @@ class GuardedStore:
                 self.pool.bump()
         self._writes += 1
         if self.on_write is not None and changes_data(method, kwargs, result):
-            self.on_write(action)
+            try:
+                self.on_write(action)
+            except StoreError as exc:  # the write is applied: the client must hear so
+                _log.warning("The write is applied, but its version was not recorded: %s", exc)
         return result
 
     def query(

@@ -12,11 +12,12 @@ is at most the upload limit, and errors are the project's own picklable exceptio
 
 import contextlib
 import os
+import re
 import socket
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Client, Connection
 from pathlib import Path
 from typing import Any, BinaryIO, Final
@@ -141,6 +142,46 @@ def _read_all(stream: BinaryIO) -> bytes:
     return stream.read()
 
 
+#: Said when a write names a staging graph that a previous writer process filled.
+_VANISHED: Final = (
+    "The writer process restarted while this upload was being written, and nothing of "
+    "it was kept; send it again."
+)
+_STAGING_IRI: Final = re.compile("<(" + re.escape(STAGING_PREFIX) + "[^>]*)>")
+
+
+@dataclass
+class _Staged:
+    """The staging graphs this writer process filled, for uploads of several parts.
+
+    Such an upload loads each part into one staging graph, a write each, then copies
+    it into place. A writer that starts drops every staging graph (a crash's
+    leftovers), so if the writer restarted between two of those writes, a later part
+    would fill the graph again with only the parts after the restart, and the copy
+    of a graph that is gone empties the target. A write may fill a staging graph
+    afresh (a load with ``replace``); any other write that names one this process did
+    not fill is refused, and the upload fails whole.
+    """
+
+    filled: set[str] = field(default_factory=set)
+
+    def refusal(self, method: str, kwargs: dict[str, Any]) -> StoreError | None:
+        """Why this write may not run here, or None."""
+        if method == "drop_graph" or (method == "load" and kwargs.get("replace")):
+            return None
+        named = [kwargs["graph"]] if _on_staging(kwargs) else []
+        if method == "update":
+            named = _STAGING_IRI.findall(str(kwargs.get("sparql", "")))
+        return StoreError(_VANISHED) if any(g not in self.filled for g in named) else None
+
+    def note(self, method: str, kwargs: dict[str, Any]) -> None:
+        """Remember a staging graph filled by a load; forget one dropped."""
+        if method == "load" and _on_staging(kwargs):
+            self.filled.add(kwargs["graph"])
+        elif method == "drop_graph" and _on_staging(kwargs):
+            self.filled.discard(kwargs["graph"])
+
+
 @dataclass
 class _Owner:
     """What the writer process holds: the store, the write counter, the version log."""
@@ -149,6 +190,7 @@ class _Owner:
     store: EmbeddedStore
     generation: Generation
     log: VersionLog | None
+    staged: _Staged = field(default_factory=_Staged)
 
     def record(self, who: str, action: str) -> None:
         """Record a dataset version after a write, then give back the freed memory.
@@ -183,7 +225,11 @@ class _Owner:
             if method == RECORD:
                 self.record(**kwargs)
                 return "ok", None
+            refused = self.staged.refusal(method, kwargs)
+            if refused is not None:
+                return "error", refused
             result = apply_write(self.store, method, kwargs)
+            self.staged.note(method, kwargs)
         except CivicgraphError as exc:
             return "error", exc
         except Exception as exc:  # a defect: reported (a logged 500), the writer stays up

@@ -129,7 +129,12 @@ def _store_into(store: GraphStore, target: Target, *, replace: bool) -> None:
     else:
         staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
         try:
-            count = sum(store.load(b, f, staging, replace=False, base_iri=base) for b, f in uploads)
+            # The first part fills the staging graph afresh; the writer refuses the
+            # others, and the copy, if it restarted meanwhile (``writer._Staged``).
+            count = sum(
+                store.load(body, fmt, staging, replace=n == 0, base_iri=base)
+                for n, (body, fmt) in enumerate(uploads)
+            )
             where = "DEFAULT" if target.graph is None else str(NamedNode(target.graph))
             # COPY empties the target first (PUT replaces, GSP §5.3); ADD keeps it (POST).
             verb = "COPY" if replace else "ADD"

@@ -25,6 +25,8 @@ FIRST_PAUSE: Final = 0.5
 LONGEST_PAUSE: Final = 30.0
 #: A writer up for this long has started well: its next stop pauses from the start.
 SETTLED_SECONDS: Final = 60.0
+#: How long a stop waits for the writer to end, then for it to die once killed, seconds.
+STOP_SECONDS: Final = 10.0
 _log = logging.getLogger("gunicorn.error")
 
 
@@ -78,9 +80,14 @@ class WriterProcess:
             started, pause = time.monotonic(), min(pause * 2, LONGEST_PAUSE)
 
     def stop(self) -> None:
-        """Stop watching, then end the writer (waiting for it a little)."""
+        """Stop watching, then end the writer: asked first, killed if it does not end
+        within ``STOP_SECONDS`` (a stopped or hung writer would hold the store's lock)."""
         with self._lock:
             self._stopping.set()
             self.process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(10)
+        try:
+            self.process.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(STOP_SECONDS)
