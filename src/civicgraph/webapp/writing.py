@@ -5,7 +5,9 @@ memory, a crash in the engine) and stayed down, every write after it would fail 
 the server was restarted, while reads went on. The master watches it and starts
 another on the same store and socket; the store's own recovery on opening (staging
 graphs dropped, loads cut short undone) leaves the data as the last whole write left
-it, and a write that was under way fails with a clear 503 instead of half applying.
+it. A write that was under way is whole or absent, and its client hears which: 503 if
+absent (an upload of several parts cut between two is refused whole,
+``writer._Staged``), applied if applied (only its version record was cut short).
 A writer that keeps stopping is started again after a growing pause, so that one
 that cannot start does not take a core.
 """
