@@ -305,9 +305,9 @@ def test_dropping_a_staging_graph_makes_views_reopen(tmp_path: Path) -> None:
     )
     owner.store.update(f"INSERT DATA {{ GRAPH <{STAGED.value}> {{ <urn:a> <urn:b> 1 }} }}")
     before = owner.generation.value()
-    assert owner.answer(("drop_graph", {"graph": STAGED.value})) == ("ok", True)
+    assert owner.answer(("drop_graph", {"graph": STAGED.value}, 1)) == ("ok", True)
     assert owner.generation.value() == before + 1
-    assert owner.answer(("drop_graph", {"graph": "http://example.org/none"})) == ("ok", False)
+    assert owner.answer(("drop_graph", {"graph": "http://example.org/none"}, 1)) == ("ok", False)
     assert owner.generation.value() == before + 1
     assert not owner.store.graphs()
 
@@ -326,11 +326,11 @@ def test_a_writer_refuses_the_rest_of_an_upload_a_previous_writer_began(
         store = EmbeddedStore(tmp_path / "store")
         return _Owner(tmp_path / "store", store, Generation(tmp_path / "g"), None)
 
-    def part(text: str, first: bool) -> tuple[str, dict[str, object]]:
+    def part(text: str, first: bool) -> tuple[str, dict[str, object], int]:
         kwargs = {"source": text.encode(), "fmt": nt, "graph": staging, "replace": first}
-        return "load", {**kwargs, "base_iri": None}
+        return "load", {**kwargs, "base_iri": None}, 1
 
-    copy = ("update", {"sparql": f"COPY SILENT <{staging}> TO <{target}>", "base_iri": None})
+    copy = ("update", {"sparql": f"COPY SILENT <{staging}> TO <{target}>", "base_iri": None}, 1)
     first = owner()
     first.store.load(b'<urn:old> <urn:p> "1" .', nt, target)
     assert first.answer(part('<urn:a> <urn:p> "1" .', True)) == ("ok", 1)
@@ -346,7 +346,7 @@ def test_a_writer_refuses_the_rest_of_an_upload_a_previous_writer_began(
     assert second.answer(part('<urn:a> <urn:p> "1" .', True)) == ("ok", 1)  # sent again
     assert second.answer(part('<urn:b> <urn:p> "2" .', False)) == ("ok", 1)
     assert second.answer(copy)[0] == "ok"
-    assert second.answer(("drop_graph", {"graph": staging})) == ("ok", True)
+    assert second.answer(("drop_graph", {"graph": staging}, 1)) == ("ok", True)
     assert {g.iri: g.triples for g in second.store.graphs()}[target] == 2
     assert not any(is_staging(name) for name in second.store.graph_names() if name)
 
@@ -362,7 +362,7 @@ def test_the_staging_check_of_an_update_of_the_largest_size_takes_a_moment(
         tmp_path / "store", EmbeddedStore(tmp_path / "store"), Generation(tmp_path / "g"), None
     )
     started = time.monotonic()
-    status, error = owner.answer(("update", {"sparql": text, "base_iri": None}))
+    status, error = owner.answer(("update", {"sparql": text, "base_iri": None}, 1))
     assert (status, "restarted" in str(error)) == ("error", True)
     assert time.monotonic() - started < 3
 

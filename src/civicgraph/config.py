@@ -97,6 +97,16 @@ class Settings:
         "CIVICGRAPH_MEMORY_BUDGET",
         "Memory a query may use in its worker, beyond the worker's own, bytes",
     )
+    write_timeout: float = _setting(
+        120.0,
+        "CIVICGRAPH_WRITE_TIMEOUT",
+        "Seconds one write (an update, an upload, a graph dropped) may run in the writer",
+    )
+    write_memory_budget: int = _setting(
+        2048 * MIB,
+        "CIVICGRAPH_WRITE_MEMORY_BUDGET",
+        "Memory one write may use in the writer, beyond what the writer held before it, bytes",
+    )
     query_workers: int = _setting(
         3, "CIVICGRAPH_QUERY_WORKERS", "Query worker processes of an app run in one process"
     )
@@ -134,6 +144,8 @@ class Settings:
     def __post_init__(self) -> None:
         positive = (
             "query_timeout",
+            "write_timeout",
+            "write_memory_budget",
             "short_query_limit",
             "answer_byte_cap",
             "row_cap",

@@ -353,6 +353,31 @@ class ResourceLimitError(CivicgraphError):
         self.limit = limit
 
 
+class WriteLimitError(CivicgraphError):
+    """A write stopped at the writer's time limit or memory budget: none of it applied."""
+
+    title = "Write limit"
+
+    @classmethod
+    def time(cls, limit: float) -> "WriteLimitError":
+        """The write ran past ``limit`` seconds."""
+        return cls(
+            f"The write ran longer than the {limit:g} s limit for writes and was stopped; "
+            "none of it was applied. Split it into smaller writes (an update whose WHERE "
+            "matches fewer triples, an upload in several requests)."
+        )
+
+    @classmethod
+    def memory(cls, budget: int) -> "WriteLimitError":
+        """The write grew past ``budget`` bytes."""
+        return cls(
+            f"The write needed more than the {budget // (1024 * 1024):,} MiB memory budget "
+            "for writes and was stopped; none of it was applied. An update whose WHERE "
+            "pairs every triple with every other inserts without end: narrow it, or "
+            "split the write."
+        )
+
+
 class StoreError(CivicgraphError):
     """The store cannot be reached or opened."""
 

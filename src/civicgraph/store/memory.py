@@ -9,7 +9,18 @@ keeps its own free pages, and ``mi_collect`` gives them back.
 
 import ctypes
 import gc
+import os
 from contextlib import suppress
+from pathlib import Path
+
+
+def resident(pid: int) -> int:
+    """Resident memory of a process, bytes (0 if it is gone)."""
+    try:
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def return_free_memory() -> None:

@@ -8,7 +8,6 @@ older reopens before its next read. Reading the count costs a memory load, so th
 check runs on every read.
 """
 
-import mmap
 import struct
 import time
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from civicgraph.formats import Format
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput, Writes
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.results import QueryResult, SerializedResult
+from civicgraph.store.shared import mapped_file
 
 _COUNT: Final = struct.Struct("<Q")
 #: Pauses between attempts to open the store read-only, in seconds.
@@ -30,10 +30,7 @@ class Generation:
     """A write counter in a small shared file: the writer bumps it, views read it."""
 
     def __init__(self, path: Path) -> None:
-        if not path.exists() or path.stat().st_size < _COUNT.size:
-            path.write_bytes(bytes(_COUNT.size))
-        with path.open("r+b") as file:
-            self._map = mmap.mmap(file.fileno(), _COUNT.size)
+        self._map = mapped_file(path, _COUNT.size)
 
     def value(self) -> int:
         """The number of writes so far."""

@@ -12,6 +12,7 @@ is at most the upload limit, and errors are the project's own picklable exceptio
 
 import contextlib
 import os
+import secrets
 import socket
 import sys
 import threading
@@ -23,7 +24,7 @@ from typing import Any, BinaryIO, Final
 
 from civicgraph.dataset.loader import LoadReport, load_bundled, record_revision
 from civicgraph.dataset.versions import START, VersionLog, record_quietly
-from civicgraph.errors import CivicgraphError, StoreError
+from civicgraph.errors import CivicgraphError, StoreError, WriteLimitError
 from civicgraph.formats import Format
 from civicgraph.store.base import GraphStore, ProgressCallback, RdfInput
 from civicgraph.store.embedded import EmbeddedStore
@@ -32,6 +33,7 @@ from civicgraph.store.memory import return_free_memory
 from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.store.views import Generation
 from civicgraph.store.workers import exit_with_parent
+from civicgraph.store.writerstate import Stop, WriterState
 
 #: Seconds a write waits for a writer that is still starting.
 CONNECT_PATIENCE: Final = 10.0
@@ -76,11 +78,31 @@ def apply_write(store: GraphStore, method: str, kwargs: dict[str, Any]) -> Any:
     return result
 
 
-class WriterClient:
-    """The serving side: each write is one connection to the writer process."""
+@dataclass(frozen=True)
+class WriteLimits:
+    """How long one write may run in the writer, and how much memory it may add."""
 
-    def __init__(self, address: Path) -> None:
-        self.address = address
+    seconds: float
+    budget: int
+
+    def error(self, stop: Stop) -> WriteLimitError:
+        """What the client of a write that the master stopped for ``stop`` is told."""
+        if stop is Stop.TIME:
+            return WriteLimitError.time(self.seconds)
+        return WriteLimitError.memory(self.budget)
+
+
+class WriterClient:
+    """The serving side: each write is one connection to the writer process.
+
+    With the writer's ``state`` and ``limits``, a write that the master stopped at a
+    limit is reported as such; otherwise as the writer stopping.
+    """
+
+    def __init__(
+        self, address: Path, state: WriterState | None = None, limits: WriteLimits | None = None
+    ) -> None:
+        self.address, self.state, self.limits = address, state, limits
 
     def _connect(self) -> Connection:
         """Connect, waiting a little for a writer that is still starting."""
@@ -94,17 +116,35 @@ class WriterClient:
                 time.sleep(0.05)
 
     def _call(self, method: str, **kwargs: Any) -> Any:
-        with self._connect() as connection:
+        """Send one request; a write the writer never began before it stopped (it waited
+        behind one stopped at a limit) is sent again to the next writer, once."""
+        for attempt in range(2):
+            number = secrets.randbits(63) + 1  # 0 is no write
             try:
-                connection.send((method, kwargs))
-                status, value = connection.recv()
+                status, value = self._exchange((method, kwargs, number))
+                break
             except (EOFError, OSError) as exc:
-                raise StoreError("The writer process stopped during the write") from exc
+                unbegun = self.state is not None and not self.state.began(number)
+                if attempt or method not in WRITE_METHODS or not unbegun:
+                    raise self._stopped(number) from exc
         if status == "error":
             raise value
         if status == "crash":
             raise RuntimeError(f"The writer failed: {value}")
         return value
+
+    def _exchange(self, request: tuple[str, dict[str, Any], int]) -> tuple[str, Any]:
+        with self._connect() as connection:
+            connection.send(request)
+            answer: tuple[str, Any] = connection.recv()
+            return answer
+
+    def _stopped(self, number: int) -> CivicgraphError:
+        """Why the writer ended before it answered the write ``number``."""
+        stop = self.state.stopped(number) if self.state else Stop.NONE
+        if stop is not Stop.NONE and self.limits is not None:
+            return self.limits.error(stop)
+        return StoreError("The writer process stopped during the write")
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Apply a SPARQL Update in the writer."""
@@ -195,6 +235,8 @@ class _Owner:
     store: EmbeddedStore
     generation: Generation
     log: VersionLog | None
+    #: Where the master sees how long the current write has run (None: nobody watches).
+    state: WriterState | None = None
     staged: _Staged = field(default_factory=_Staged)
 
     def record(self, who: str, action: str) -> None:
@@ -223,7 +265,7 @@ class _Owner:
 
     def answer(self, request: Any) -> tuple[str, Any]:
         """Apply one write, or record a version, as a serving process asked."""
-        method, kwargs = request
+        method, kwargs, number = request
         if method not in WRITE_METHODS | {RECORD}:
             return "crash", f"{method} is not a write"
         try:
@@ -233,7 +275,7 @@ class _Owner:
             refused = self.staged.refusal(method, kwargs)
             if refused is not None:
                 return "error", refused
-            result = apply_write(self.store, method, kwargs)
+            result = self._timed(method, kwargs, number)
             self.staged.note(method, kwargs)
         except CivicgraphError as exc:
             return "error", exc
@@ -242,6 +284,18 @@ class _Owner:
         if changes_data(method, kwargs, result) or _ends_staging(method, kwargs):
             self.generation.bump()
         return "ok", result
+
+    def _timed(self, method: str, kwargs: dict[str, Any], number: int) -> Any:
+        """Apply a write where the master sees it run (``WriterState``): past the limits
+        it stops this process, and the write, never committed, is absent. A version
+        record is not timed: it reads the whole store, which its size bounds."""
+        if self.state is not None:
+            self.state.begin(number)
+        try:
+            return apply_write(self.store, method, kwargs)
+        finally:
+            if self.state is not None:
+                self.state.end()
 
 
 def _report(report: LoadReport) -> None:
@@ -252,16 +306,23 @@ def _report(report: LoadReport) -> None:
 def main() -> None:
     """The writer process as ``civicgraph serve`` starts it, its arguments on the command line.
 
-    The store, the socket to listen on, the write counter, ``bundled`` or nothing, and
-    the version log's folder or nothing.
+    The store, the socket to listen on, the write counter, ``bundled`` or nothing, the
+    version log's folder or nothing, and the shared ``WriterState`` or nothing.
     """
-    store, address, generation, bundled, versions = sys.argv[1:6]
+    store, address, generation, bundled, versions, state = sys.argv[1:7]
     log = Path(versions) if versions else None
-    serve_writes(Path(store), Path(address), Path(generation), bool(bundled), log)
+    shared = WriterState(Path(state)) if state else None
+    serve_writes(Path(store), Path(address), Path(generation), bool(bundled), log, state=shared)
 
 
 def serve_writes(
-    store_path: Path, address: Path, generation_path: Path, bundled: bool, versions: Path | None
+    store_path: Path,
+    address: Path,
+    generation_path: Path,
+    bundled: bool,
+    versions: Path | None,
+    *,
+    state: WriterState | None = None,
 ) -> None:
     """The writer process: open the store, load the bundled data, then apply writes.
 
@@ -288,7 +349,8 @@ def serve_writes(
     listener.bind(str(address) + ".tmp")
     listener.listen(64)
     os.replace(str(address) + ".tmp", address)  # appears only once it accepts
-    owner = _Owner(store_path, store, generation, VersionLog(versions) if versions else None)
+    log = VersionLog(versions) if versions else None
+    owner = _Owner(store_path, store, generation, log, state)
     owner.record_start()
     _apply_writes(owner, listener)
 

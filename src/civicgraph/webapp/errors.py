@@ -32,6 +32,7 @@ STATUS: dict[type[errors.CivicgraphError], int] = {
     errors.ResourceLimitError: 503,
     errors.ServerBusyError: 503,
     errors.StoreError: 503,
+    errors.WriteLimitError: 503,
 }
 
 

@@ -6,6 +6,7 @@ public reads; PUT, POST and DELETE need the write token. Every upload lands
 atomically: it is parsed completely before the target graph changes.
 """
 
+import contextlib
 import io
 import uuid
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from pyoxigraph import DefaultGraph, NamedNode, parse
 
-from civicgraph.errors import NotFoundError, UserInputError
+from civicgraph.errors import CivicgraphError, NotFoundError, UserInputError
 from civicgraph.formats import Format, Kind, by_name, from_content_type, from_path, negotiate
 from civicgraph.store import GraphStore
 from civicgraph.store.parsesafety import check_before_parsing
@@ -139,8 +140,13 @@ def _store_into(store: GraphStore, target: Target, *, replace: bool) -> None:
             # COPY empties the target first (PUT replaces, GSP §5.3); ADD keeps it (POST).
             verb = "COPY" if replace else "ADD"
             store.update(f"{verb} SILENT {NamedNode(staging)} TO {where}")
-        finally:
-            store.drop_graph(staging)
+        except BaseException:
+            # The error to tell is this one, not the drop's: a writer stopped at a
+            # limit is starting again, and it drops every staging graph as it opens.
+            with contextlib.suppress(CivicgraphError):
+                store.drop_graph(staging)
+            raise
+        store.drop_graph(staging)
     if count == 0 and target.graph is not None:
         store.update(f"CREATE SILENT GRAPH {NamedNode(target.graph)}")
 

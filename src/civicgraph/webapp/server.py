@@ -54,7 +54,8 @@ from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.isolation import Isolation, isolate_network
 from civicgraph.store.memory import few_malloc_arenas
 from civicgraph.store.views import Generation, ReadView, ViewStore
-from civicgraph.store.writer import WriterClient
+from civicgraph.store.writer import WriteLimits, WriterClient
+from civicgraph.store.writerstate import WriterState
 from civicgraph.webapp import create_app
 from civicgraph.webapp.arrival import Arrival
 from civicgraph.webapp.bodies import JSON_LIMIT
@@ -65,7 +66,7 @@ from civicgraph.webapp.slots import Slots
 from civicgraph.webapp.state import current_store
 from civicgraph.webapp.watchdog import Watchdog
 from civicgraph.webapp.worker import RETIRE, ClientSocket, ServingWorker
-from civicgraph.webapp.writing import WriterProcess
+from civicgraph.webapp.writing import Watched, WriterProcess
 
 #: How long the writer may take to open the store and load the bundled data.
 WRITER_START_TIMEOUT: Final = 600.0
@@ -73,6 +74,9 @@ WRITER_START_TIMEOUT: Final = 600.0
 THREADS: Final = 8
 #: Seconds a stop waits for answers in flight beyond the query time limit.
 GRACE_SECONDS: Final = 2
+#: Seconds beyond its writes' time limits that a serving process may wait for the
+#: writer: a writer stopped at a limit is started again and reopens the store.
+WRITER_RESTART_SECONDS: Final = 60
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,11 @@ class Runtime:
     def generation(self) -> Path:
         """The write counter views watch."""
         return self.root / "generation"
+
+    @property
+    def writer_state(self) -> Path:
+        """What the writer is doing, for the master's watch of its limits."""
+        return self.root / "writer-state"
 
     @property
     def slots(self) -> Path:
@@ -185,7 +194,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("workers", self.settings.serving_processes if self.handoff else 1)
         self.cfg.set("worker_class", ServingWorker if self.handoff else "gthread")
         self.cfg.set("threads", 1 if self.handoff else THREADS)
-        self.cfg.set("timeout", max(120, int(self.settings.query_timeout * 3)))
+        # gunicorn ends a serving process silent for this long; one waiting for the
+        # writer is silent for up to three writes (an upload of several parts: its
+        # parts, the copy, the drop), each within the time limit for writes.
+        settings = self.settings
+        self.cfg.set("timeout", int(max(120, settings.query_timeout * 3, _writes_wait(settings))))
         # A stop waits for the answers in flight, which the time limit bounds; not for
         # gunicorn's 30 s, which a process that missed the stop signal while it was
         # being forked would otherwise hold the whole stop for.
@@ -273,11 +286,20 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.watchdog.reaped(worker.pid)
 
 
+def _writes_wait(settings: Settings) -> float:
+    """The longest a serving process may wait for the writer's answers to one request."""
+    return 3 * settings.write_timeout + WRITER_RESTART_SECONDS
+
+
+def _limits(settings: Settings) -> WriteLimits:
+    return WriteLimits(settings.write_timeout, settings.write_memory_budget)
+
+
 def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
     """One serving process's app: in-place reads over a view, writes to the writer."""
     view = ReadView(Path(settings.store), Generation(runtime.generation))
     limit = InPlaceLimit(settings, slots)
-    writer = WriterClient(runtime.writer)
+    writer = WriterClient(runtime.writer, WriterState(runtime.writer_state), _limits(settings))
     store: GraphStore = ViewStore(view, writer)
     # A version record reads the whole store: the writer makes it, and its memory is
     # given back there, not kept by whichever serving process took the write.
@@ -343,6 +365,7 @@ def serve(settings: Settings) -> None:
             _Gunicorn(settings, runtime).run()
             return
         Generation(runtime.generation)
+        watched = Watched(WriterState(runtime.writer_state), _limits(settings))
         store = Path(settings.store)
         versions = log_for(settings)
         args = (
@@ -351,11 +374,13 @@ def serve(settings: Settings) -> None:
             runtime.generation,
             "bundled" if settings.load_bundled else "",
             versions.folder if versions else None,
+            runtime.writer_state,
         )
         # Serving waits for the writer only when there is no data to read yet, or
         # the bundled data is to be loaded first (asked before the writer makes one).
         waits = settings.load_bundled or not store.exists()
-        writer = WriterProcess(args, (*args[:3], "", *args[4:]))  # restarts find it loaded
+        again = (*args[:3], "", *args[4:])  # restarts find the bundled data loaded
+        writer = WriterProcess(args, again, watched)
         _before_serving(writer.process, runtime.writer if waits else None)
         writer.watch()
         _Gunicorn(settings, runtime).run()

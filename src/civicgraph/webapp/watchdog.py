@@ -40,10 +40,10 @@ import signal
 import socket
 import threading
 import time
-from pathlib import Path
 from typing import Final
 
 from civicgraph.config import MIB
+from civicgraph.store.memory import resident
 from civicgraph.webapp.slots import Evaluation, Slots
 from civicgraph.webapp.worker import RETIRE
 
@@ -61,15 +61,6 @@ _MASTER_LOG: Final = "gunicorn.error"
 _log = logging.getLogger(_MASTER_LOG)
 #: gunicorn's line for a serving process that ended by a signal (``Arbiter.reap_workers``).
 _REAPED: Final = "Worker (pid:%s) was sent %s!"
-
-
-def resident(pid: int) -> int:
-    """Resident memory of a process, bytes (0 if it is gone)."""
-    try:
-        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
-    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def take_socket(pid: int, fd: int) -> socket.socket | None:
