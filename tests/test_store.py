@@ -151,6 +151,21 @@ def test_broken_rdf_into_empty_graph_leaves_no_graph(store: GraphStore) -> None:
     assert store.graphs() == []
 
 
+def test_a_broken_upload_larger_than_a_megabyte_changes_nothing(store: GraphStore) -> None:
+    """An upload that large goes through the bulk loader, which writes as it parses."""
+    good = "".join(f'<urn:s{i}> <urn:p> "{"x" * 40}" .\n' for i in range(30_000))
+    broken = good + '<urn:a> <urn:p> "open'
+    assert len(broken) > 1024 * 1024
+    _load(store, "<urn:a> <urn:p> 1 .")
+    with pytest.raises(RdfSyntaxError) as caught:
+        _load(store, broken)
+    assert caught.value.line == 30_001
+    with pytest.raises(RdfSyntaxError):
+        _load(store, broken, G2)
+    assert [(g.iri, g.triples) for g in store.graphs()] == [(G1, 1)]
+    assert _load(store, good, G2) == 30_000
+
+
 def test_bad_query_reports_position(store: GraphStore) -> None:
     with pytest.raises(QuerySyntaxError) as caught:
         store.query("SELECT * WHERE {\n ?s ?p }")

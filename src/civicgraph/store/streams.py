@@ -129,7 +129,7 @@ def write_quads(quads: Iterable[Quad], out: BinaryIO, fmt: Format) -> None:
             serialize(triples, out, fmt.rdf_format, prefixes=prefixes)
 
 
-def checked_source(source: RdfInput, fmt: Format, name: str) -> RdfInput:
+def checked_source(source: RdfInput, fmt: Format, name: str) -> bytes | Path:
     """Refuse a document whose parsing could exhaust the process (``parsesafety``)."""
     if isinstance(source, Path):
         check_file_before_parsing(source, fmt.rdf_format)
