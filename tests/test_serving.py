@@ -5,6 +5,7 @@ import gc
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -76,6 +77,21 @@ def test_every_serving_process_sees_a_write_at_once(server: LiveServer) -> None:
                 timeout=10,
             )
             assert response.json()["boolean"] is True
+
+
+def test_a_write_is_in_the_stores_files_not_only_in_its_log(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """Every view replays at each reopen what is only in the database's log: seconds
+    per hundred thousand triples written since the writer opened the store."""
+    _put(server, "http://example.org/filed", b"<http://a> <http://b> <http://c> .")
+    copy = tmp_path / "without-log"
+    shutil.copytree(server.store, copy, ignore=shutil.ignore_patterns("*.log", "LOCK"))
+    filed = EmbeddedStore(copy, read_only=True)
+    try:
+        assert "http://example.org/filed" in {g.iri for g in filed.graphs()}
+    finally:
+        filed.close()
 
 
 def test_a_capped_answer_of_long_strings_stays_small_in_the_server(
