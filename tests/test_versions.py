@@ -566,6 +566,26 @@ def test_a_pinned_query_past_the_time_limit_is_stopped_at_it(
     assert cheap.status_code == 200
 
 
+def test_a_pinned_query_past_the_memory_budget_is_told_so(
+    start_server: Callable[..., LiveServer],
+) -> None:
+    """The rebuilt version answers in a child with an address-space limit; an answer
+    that passes it is the memory budget's 503, as for the current data."""
+    budget = 64 * 1024 * 1024
+    env = {"CIVICGRAPH_MEMORY_BUDGET": str(budget), "CIVICGRAPH_WRITE_TOKEN": TOKEN}
+    server = start_server(env)
+    requests.post(f"{server.url}/update", data={"update": WRITE}, headers=AUTH, timeout=10)
+    newest = requests.get(f"{server.url}/versions.json", timeout=10).json()["versions"][0]
+    doublings = "".join(f"BIND(CONCAT(?s{n}, ?s{n}) AS ?s{n + 1}) " for n in range(28))
+    huge = f'SELECT (STRLEN(?s28) AS ?n) {{ BIND("0123456789" AS ?s0) {doublings}}}'
+    for version in ({"version": str(newest["number"] - 1)}, {}):
+        params = {"query": huge, **version}
+        answer = requests.get(f"{server.url}/sparql", params=params, timeout=60)
+        assert answer.status_code == 503, version
+        assert answer.json()["error"] == "Memory limit", (version, answer.json())
+        assert "64 MiB memory budget" in answer.json()["detail"]
+
+
 def test_history_past_the_time_limit_is_stopped_at_it(
     runner: CliRunner, tmp_path: Path, start_server: Callable[..., LiveServer]
 ) -> None:

@@ -17,12 +17,14 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from civicgraph.dataset.versions import VersionLog, store_at
 from civicgraph.errors import (
     CivicgraphError,
     NotFoundError,
     QueryTimeoutError,
+    ResourceLimitError,
     StoreError,
     UserInputError,
 )
@@ -38,6 +40,9 @@ _BASELINE = 1024 * 1024 * 1024
 REBUILD_ALLOWANCE = 20.0
 #: What ``faulthandler.dump_traceback_later`` writes when it ends the child.
 _TIMED_OUT = b"Timeout ("
+#: What the child says when an allocation fails at its address-space limit: Python's
+#: error, or the engine's before it aborts.
+_OUT_OF_MEMORY: Final = (b"MemoryError", b"memory allocation of")
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,8 @@ def answer_at(
         raise QueryTimeoutError(timeout) from exc
     if done.returncode != 0 and _TIMED_OUT in done.stderr:  # ended at the limit
         raise QueryTimeoutError(timeout)
+    if done.returncode != 0 and any(said in done.stderr for said in _OUT_OF_MEMORY):
+        raise ResourceLimitError(memory_budget)
     return _read_answer(done)
 
 
@@ -85,8 +92,12 @@ def _limit_memory(limit: int) -> None:
     """In the child, before it rebuilds anything: cap its address space.
 
     Set by the child itself rather than in a ``preexec_fn``, which is unsafe in a
-    threaded server (the parent's locks are copied into the child mid-use).
+    threaded server (the parent's locks are copied into the child mid-use). A serving
+    process's own limit, which the child inherits and may not raise, stands if lower.
     """
+    inherited = resource.getrlimit(resource.RLIMIT_AS)[1]
+    if inherited != resource.RLIM_INFINITY:
+        limit = min(limit, inherited)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
