@@ -2,6 +2,8 @@
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -87,6 +89,22 @@ def test_locked_store_names_the_running_server(
 
 def _children(pid: int) -> set[int]:
     return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def test_a_writer_that_cannot_open_the_store_says_why_in_a_line(tmp_path: Path) -> None:
+    """``serve`` starts the writer again after such a stop: a traceback each time buried
+    the reason in the server's log."""
+    held = EmbeddedStore(tmp_path / "store")  # the lock another process would hold
+    try:
+        run = [sys.executable, "-c", "from civicgraph.store.writer import main; main()"]
+        args = [str(tmp_path / "store"), str(tmp_path / "w.sock"), str(tmp_path / "g"), "", "", ""]
+        done = subprocess.run([*run, *args], check=False, capture_output=True, text=True)
+    finally:
+        held.close()
+    assert done.returncode == 1
+    assert "Error: The store at" in done.stderr
+    assert "in use by another process" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_the_served_address_stays_noted_when_serving_processes_are_replaced(

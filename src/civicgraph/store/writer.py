@@ -316,7 +316,11 @@ def main() -> None:
     store, address, generation, bundled, versions, state = sys.argv[1:7]
     log = Path(versions) if versions else None
     shared = WriterState(Path(state)) if state else None
-    serve_writes(Path(store), Path(address), Path(generation), bool(bundled), log, state=shared)
+    try:
+        serve_writes(Path(store), Path(address), Path(generation), bool(bundled), log, state=shared)
+    except CivicgraphError as exc:  # the store cannot be opened: said in a line, not a trace
+        print(f"Error: {exc}", file=sys.stderr)
+        sys.exit(1)
 
 
 def serve_writes(
