@@ -327,6 +327,51 @@ def test_dropping_a_staging_graph_makes_views_reopen(tmp_path: Path) -> None:
     assert not owner.store.graphs()
 
 
+WRITES = {
+    "update": lambda s: s.update(f"INSERT DATA {{ GRAPH <{G2}> {{ <urn:a> <urn:p> 2 }} }} ;"),
+    "update of a prologue alone": lambda s: s.update("PREFIX ex: <urn:ex:>"),
+    "load into an empty graph": lambda s: s.load(b"<urn:a> <urn:p> 2, 3 .", TURTLE, G2),
+    "reload": lambda s: s.load(b"<urn:a> <urn:p> 4 .", TURTLE, G1),
+    "add": lambda s: s.load(b"<urn:a> <urn:p> 5 .", TURTLE, G1, replace=False),
+    "drop": lambda s: s.drop_graph(G1),
+}
+
+
+@pytest.mark.parametrize("write", WRITES, ids=str)
+def test_a_write_the_writer_stopped_after_committing_is_found_by_the_next(
+    tmp_path: Path, write: str
+) -> None:
+    """The engine writes a transaction's log before it returns (seconds before, for a
+    large one): a writer stopped in between committed the write without answering.
+    The transaction that commits a write records its number and result; the next
+    open finds the record, and drops it."""
+    store = EmbeddedStore(tmp_path / "store")
+    store.load(b"<urn:a> <urn:p> 1 .", TURTLE, G1)
+    store.write_number = 7
+    result = WRITES[write](store)
+    store.close()  # stopped before ``forget_written``
+
+    reopened = EmbeddedStore(tmp_path / "store")
+    assert reopened.written == (7, None if result is None else int(result))
+    assert reopened.write_number is None
+    assert not any(is_staging(name) for name in reopened._store.named_graphs())
+    reopened.close()
+    assert EmbeddedStore(tmp_path / "store").written is None  # dropped as it was read
+
+
+def test_a_write_that_failed_or_was_answered_leaves_no_record(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    store.write_number = 8
+    with pytest.raises(QuerySyntaxError) as caught:
+        store.update("INSERT DATA { <urn:a> <urn:p> ")  # said of its own text, not ours
+    assert "written" not in str(caught.value)
+    store.write_number = 9
+    store.update("INSERT DATA { <urn:a> <urn:p> 1 }")
+    store.forget_written()
+    store.close()
+    assert EmbeddedStore(tmp_path / "store").written is None
+
+
 def test_a_writer_refuses_the_rest_of_an_upload_a_previous_writer_began(
     tmp_path: Path,
 ) -> None:

@@ -373,8 +373,8 @@ class WriteLimitError(CivicgraphError):
         return cls(
             f"The write needed more than the {budget // (1024 * 1024):,} MiB memory budget "
             "for writes and was stopped; none of it was applied. An update whose WHERE "
-            "pairs every triple with every other inserts without end: narrow it, or "
-            "split the write."
+            "pairs every triple with every other inserts without end: narrow it. Send a "
+            "large upload in several requests."
         )
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import requests
 
+from civicgraph.store.results import AskResult
+from civicgraph.store.views import open_read_only
 from tests.live import LiveServer, writer_process
 from tests.security.bulk import EX, ntriples
 from tests.security.conftest import AUTH
@@ -124,6 +126,46 @@ def test_a_writer_killed_mid_write_comes_back_and_the_write_is_whole_or_absent(
     assert after.pop(f"{EX}graph/after") == 10
     before.pop(TARGET)
     assert after == before
+
+
+def test_a_writer_killed_after_committing_a_write_has_it_answered_as_applied(
+    start_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """Between the commit and the answer (here: while the replaced graph's staging copy
+    is dropped) the write is applied: its client hears so, as the next writer finds it,
+    and the version log records it as the write it was."""
+    server = start_server(env=ENV, store=tmp_path / "store")
+    _put(server, TARGET, ntriples(100_000, "old"))
+    answers: list[requests.Response] = []
+    headers = {**AUTH, "Content-Type": "application/n-triples"}
+    new = ntriples(100_000, "new")
+    url, params = f"{server.url}/store", {"graph": TARGET}
+    put = threading.Thread(
+        target=lambda: answers.append(
+            requests.put(url, params=params, data=new, headers=headers, timeout=120)
+        )
+    )
+    writer = writer_process(server)
+    put.start()
+    while not _committed(tmp_path / "store", f"{EX}new/s0"):
+        assert put.is_alive(), "the write was answered before it could be stopped"
+        time.sleep(0.01)
+    os.kill(writer, signal.SIGKILL)
+    put.join(timeout=120)
+
+    assert answers[0].status_code == 204, answers[0].text
+    assert _counts(server)[TARGET] == 100_000
+    newest = requests.get(f"{server.url}/versions.json", timeout=10).json()["versions"][0]
+    assert newest["action"] == "Graph Store write"
+
+
+def _committed(store: Path, subject: str) -> bool:
+    """Whether a write naming ``subject`` is committed (a fresh view replays the log)."""
+    view = open_read_only(store)  # retried while it races the writer's compaction
+    try:
+        return view.query(f"ASK {{ GRAPH <{TARGET}> {{ <{subject}> ?p ?o }} }}") == AskResult(True)
+    finally:
+        view.close()
 
 
 def test_a_server_stopped_while_its_writer_hangs_leaves_no_writer_behind(

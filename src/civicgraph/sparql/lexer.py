@@ -249,6 +249,20 @@ def _operations(text: str) -> Iterator[list[Token]]:
     yield current
 
 
+def operation_separator(text: str) -> str:
+    """What goes between an update's text and one more operation appended after it.
+
+    ``;`` after an operation; nothing where an operation may start: an empty text, a
+    text ending in ``;`` (``A ; ; B`` is not SPARQL), or a prologue alone.
+    """
+    last = list(_operations(text))[-1]
+    prologue = all(
+        token.is_word("PREFIX", "BASE") or token.kind in (TokenKind.PNAME, TokenKind.IRI)
+        for token in last
+    )
+    return "\n" if prologue else "\n;\n"
+
+
 def _group_end(text: str, open_brace: int) -> int:
     """The offset just past the ``}`` that closes the ``{`` at ``open_brace``."""
     depth = 0

@@ -11,6 +11,7 @@ is at most the upload limit, and errors are the project's own picklable exceptio
 """
 
 import contextlib
+import logging
 import os
 import secrets
 import socket
@@ -37,6 +38,11 @@ from civicgraph.store.writerstate import Stop, WriterState
 
 #: Seconds a write waits for a writer that is still starting.
 CONNECT_PATIENCE: Final = 10.0
+#: Seconds a write the writer stopped before answering waits for the next writer: to
+#: be sent again (it never began) or to hear whether it was applied (it began).
+RESEND_SECONDS: Final = 60.0
+_STOPPED: Final = "The writer process stopped during the write"
+_log = logging.getLogger(__name__)
 #: The writes a serving process may ask for.
 WRITE_METHODS: Final = frozenset({"update", "load", "drop_graph"})
 #: The other request: record a dataset version after a write.
@@ -95,8 +101,10 @@ class WriteLimits:
 class WriterClient:
     """The serving side: each write is one connection to the writer process.
 
-    With the writer's ``state`` and ``limits``, a write that the master stopped at a
-    limit is reported as such; otherwise as the writer stopping.
+    With the writer's ``state`` (``WriterState``), a writer that stopped before it
+    answered is followed up: a write it never began is sent to the next writer; one it
+    began is answered as the next writer finds it, applied or not, and a write the
+    master stopped at ``limits`` says which.
     """
 
     def __init__(
@@ -116,17 +124,21 @@ class WriterClient:
                 time.sleep(0.05)
 
     def _call(self, method: str, **kwargs: Any) -> Any:
-        """Send one request; a write the writer never began before it stopped (it waited
-        behind one stopped at a limit) is sent again to the next writer, once."""
-        for attempt in range(2):
+        """Send one request, and follow it up if the writer stops before answering."""
+        deadline = time.monotonic() + RESEND_SECONDS
+        while True:
             number = secrets.randbits(63) + 1  # 0 is no write
             try:
                 status, value = self._exchange((method, kwargs, number))
                 break
             except (EOFError, OSError) as exc:
-                unbegun = self.state is not None and not self.state.began(number)
-                if attempt or method not in WRITE_METHODS or not unbegun:
-                    raise self._stopped(number) from exc
+                began_in = self.state.began_in(number) if self.state else None
+                if self.state is None or method not in WRITE_METHODS:
+                    raise StoreError(_STOPPED) from exc
+                if began_in is not None:
+                    return self._outcome(method, number, began_in)
+                if time.monotonic() > deadline:  # never began, and no writer takes it
+                    raise StoreError(_STOPPED) from exc
         if status == "error":
             raise value
         if status == "crash":
@@ -139,12 +151,26 @@ class WriterClient:
             answer: tuple[str, Any] = connection.recv()
             return answer
 
-    def _stopped(self, number: int) -> CivicgraphError:
-        """Why the writer ended before it answered the write ``number``."""
-        stop = self.state.stopped(number) if self.state else Stop.NONE
+    def _outcome(self, method: str, number: int, began_in: int) -> Any:
+        """The result of the write ``number``, begun by a writer that stopped before it
+        answered, once the next writer has looked for it; or why none of it applied."""
+        assert self.state is not None
+        deadline = time.monotonic() + RESEND_SECONDS
+        while self.state.opens() <= began_in:
+            if time.monotonic() > deadline:
+                raise StoreError(
+                    "The writer process stopped during the write and has not started "
+                    "again; whether the write was applied is not known yet."
+                )
+            time.sleep(0.05)
+        applied, result = self.state.found(number)
+        if applied:
+            _log.warning("The writer stopped after it applied a write; the write stands.")
+            return bool(result) if method == "drop_graph" else result
+        stop = self.state.stopped(number)
         if stop is not Stop.NONE and self.limits is not None:
-            return self.limits.error(stop)
-        return StoreError("The writer process stopped during the write")
+            raise self.limits.error(stop)
+        raise StoreError(f"{_STOPPED}; none of it was applied.")
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Apply a SPARQL Update in the writer."""
@@ -291,13 +317,18 @@ class _Owner:
 
     def _timed(self, method: str, kwargs: dict[str, Any], number: int) -> Any:
         """Apply a write where the master sees it run (``WriterState``): past the limits
-        it stops this process, and the write, never committed, is absent. A version
-        record is not timed: it reads the whole store, which its size bounds."""
+        it stops this process; the write's commit records its number, for the next
+        writer to find. A version record is not timed: it reads the whole store, which
+        its size bounds."""
         if self.state is not None:
             self.state.begin(number)
+        self.store.write_number = number  # its commit records it (``EmbeddedStore``)
         try:
-            return apply_write(self.store, method, kwargs)
+            result = apply_write(self.store, method, kwargs)
+            self.store.forget_written()  # answered from here on: no one need look it up
+            return result
         finally:
+            self.store.write_number = None
             if self.state is not None:
                 self.state.end()
 
@@ -342,6 +373,10 @@ def serve_writes(
     threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
     print(isolate_network().describe(), file=sys.stderr)  # it parses uploads and updates
     store = EmbeddedStore(store_path)
+    if store.written is not None:  # the last writer stopped after a commit: count it
+        record_revision(store)
+    if state is not None:
+        state.opened(store.written)
     if bundled:
         try:
             load_bundled(store, on_file=_report)
@@ -359,7 +394,8 @@ def serve_writes(
     os.replace(str(address) + ".tmp", address)  # appears only once it accepts
     log = VersionLog(versions) if versions else None
     owner = _Owner(store_path, store, generation, log, state)
-    owner.record_start()
+    if store.written is None:  # else that write's client records it, named as it was
+        owner.record_start()
     _apply_writes(owner, listener)
 
 

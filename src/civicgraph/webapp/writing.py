@@ -14,10 +14,10 @@ that cannot start does not take a core.
 The same watch keeps each write's limits (``WriteLimits``): a write cannot be
 interrupted inside the engine, so a writer whose write has run past the time limit
 for writes, or grown past the memory budget for writes, is killed, the reason noted
-first in the shared ``WriterState`` for the client; the write, never committed, is
-absent, and the next writer takes the writes after it. Without this an update whose
-WHERE pairs every triple with every other grew the writer by 50 MB a second until
-the machine ran out, and every write after it waited.
+first in the shared ``WriterState`` for the client; the next writer says whether the
+write had committed before it was stopped, and takes the writes after it. Without
+this an update whose WHERE pairs every triple with every other grew the writer by 50
+MB a second until the machine ran out, and every write after it waited.
 """
 
 import contextlib
@@ -68,17 +68,17 @@ class Watched:
     state: WriterState
     limits: WriteLimits
 
-    def overrun(self, pid: int) -> Stop:
-        """Which limit the writer's current write has passed, if any."""
+    def overrun(self, pid: int) -> tuple[int, Stop]:
+        """The writer's current write and which limit it has passed, if any."""
         running = self.state.running()
         if running is None:
-            return Stop.NONE
-        began, held = running
+            return 0, Stop.NONE
+        began, held, number = running
         if time.monotonic() - began > self.limits.seconds:
-            return Stop.TIME
+            return number, Stop.TIME
         if resident(pid) > held + self.limits.budget:
-            return Stop.MEMORY
-        return Stop.NONE
+            return number, Stop.MEMORY
+        return number, Stop.NONE
 
 
 class WriterProcess:
@@ -129,13 +129,13 @@ class WriterProcess:
         """Kill the writer if its write passed a limit, noting which; whether it did."""
         if self._watched is None:
             return False
-        stop = self._watched.overrun(self.process.pid)
+        number, stop = self._watched.overrun(self.process.pid)
         if stop is Stop.NONE:
             return False
-        self._watched.state.note_stop(stop)
+        self._watched.state.note_stop(number, stop)
         self.process.kill()
         self.process.wait()
-        _log.warning("The writer's write %s; it was stopped, none of it applied.", _PASSED[stop])
+        _log.warning("The writer's write %s; the writer was stopped.", _PASSED[stop])
         return True
 
     def stop(self) -> None:
