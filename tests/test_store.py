@@ -8,6 +8,7 @@ import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from civicgraph.config import Settings
+from civicgraph.dataset.versions import VersionLog
 from civicgraph.errors import QuerySyntaxError, RdfSyntaxError, StoreLockedError, UserInputError
 from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore, GraphStore, RemoteStore
@@ -357,6 +358,43 @@ def test_a_write_the_writer_stopped_after_committing_is_found_by_the_next(
     assert not any(is_staging(name) for name in reopened._store.named_graphs())
     reopened.close()
     assert EmbeddedStore(tmp_path / "store").written is None  # dropped as it was read
+
+
+def test_the_writer_notes_the_graphs_its_writes_touched_until_a_record(tmp_path: Path) -> None:
+    log = VersionLog(tmp_path / "log")
+    store = EmbeddedStore(tmp_path / "store")
+    owner = _Owner(tmp_path / "store", store, Generation(tmp_path / "g"), log)
+    owner.record_start()
+    assert owner.touched == set()
+    load = {"source": b"<urn:a> <urn:p> 1 .", "fmt": TURTLE, "replace": True, "base_iri": None}
+    assert owner.answer(("load", {**load, "graph": G1}, 1)) == ("ok", 1)
+    assert owner.answer(("drop_graph", {"graph": G2}, 2)) == ("ok", False)  # changed nothing
+    assert owner.touched == {G1}
+    assert owner.answer(("record", {"who": "test", "action": "upload"}, 3)) == ("ok", None)
+    assert owner.touched == set()
+    update = {"sparql": f"INSERT DATA {{ GRAPH <{G2}> {{ <urn:a> <urn:p> 2 }} }}", "base_iri": None}
+    assert owner.answer(("update", update, 4)) == ("ok", None)
+    assert owner.touched is None  # an update may change any graph: the record reads all
+    assert owner.answer(("record", {"who": "test", "action": "update"}, 5)) == ("ok", None)
+    assert [v.action for v in log.versions()][-2:] == ["upload", "update"]
+
+
+@pytest.mark.parametrize(
+    "forged",
+    ['"garbage"', '"[1, 2, 3]"', '"[true, null]"', '"[1, \\"x\\"]"', "5", '"x"^^<urn:t>'],
+)
+def test_a_record_forged_by_an_update_is_no_record_and_opens(tmp_path: Path, forged: str) -> None:
+    """A token holder's update can write into the record's graph by a prefixed name;
+    what is not a record of ours must neither stop the store from opening nor count."""
+    store = EmbeddedStore(tmp_path / "store")
+    store.update(
+        "PREFIX st: <urn:civicgraph:> "
+        f"INSERT DATA {{ GRAPH st:staging:written {{ st:write st:write {forged} }} }}"
+    )
+    store.close()
+    reopened = EmbeddedStore(tmp_path / "store")
+    assert reopened.written is None
+    assert not any(is_staging(name) for name in reopened._store.named_graphs())
 
 
 def test_a_write_that_failed_or_was_answered_leaves_no_record(tmp_path: Path) -> None:

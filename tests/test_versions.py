@@ -635,6 +635,29 @@ def test_a_pinned_answer_keeps_the_byte_cap(start_server: Callable[..., LiveServ
     assert len(answer.content) < 40_000
 
 
+def test_a_record_told_which_graphs_writes_touched_reads_only_those(tmp_path: Path) -> None:
+    """The writer knows the graphs its uploads and drops changed: a small upload beside
+    a million triples is recorded by reading that graph, not all of them. A graph
+    outside those is taken as recorded (a change behind the writer's back stays unseen
+    until that graph is read again)."""
+    store, log = EmbeddedStore(), VersionLog(tmp_path / "log")
+    for graph in ("https://example.org/a", "https://example.org/b"):
+        store.load(b"<urn:s> <urn:p> 1 .", by_name("turtle"), graph)
+    record_revision(store)
+    assert log.record(store, who="test", action="load") is not None
+    for graph in ("https://example.org/a", "https://example.org/b"):
+        store.load(b"<urn:s> <urn:p> 2 .", by_name("turtle"), graph)
+    record_revision(store)
+
+    told = log.record(store, who="test", action="upload", touched={"https://example.org/b"})
+    assert told is not None
+    assert told.added == {"https://example.org/b": 1}
+    record_revision(store)  # an update: it may have changed any graph
+    untold = log.record(store, who="test", action="update")
+    assert untold is not None
+    assert untold.added == {"https://example.org/a": 1}
+
+
 def test_a_row_added_removed_and_added_again_is_added(tmp_path: Path) -> None:
     store, log = EmbeddedStore(), VersionLog(tmp_path / "log")
     triple = "<http://example.org/a> <http://example.org/p> <http://example.org/b>"

@@ -25,7 +25,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -314,6 +314,7 @@ class VersionLog:
         who: str,
         action: str,
         known_rows: Mapping[str, Known] | None = None,
+        touched: Collection[str | None] | None = None,
     ) -> Version | None:
         """Compare the store with the last recorded state; log a version if it changed.
 
@@ -321,11 +322,14 @@ class VersionLog:
         in-memory copy of its files). Of the other graphs, only those a write
         through civicgraph may have changed since the last record are read back
         (``_untouched``): reading a graph takes seconds per million triples.
+        ``touched``, when the caller knows it (the writer process, of the uploads and
+        drops it applied since the last record), names every graph that may have
+        changed.
         """
         given = known_rows or {}
         with self._locked():
             known, marks = self._known_hashes(), _marks(store)
-            untouched = self._untouched(marks)
+            untouched = self._untouched(marks, touched)
             current = {g or DEFAULT: g for g in data_graphs(store)}
             change = _Change()
             try:
@@ -371,16 +375,25 @@ class VersionLog:
         change.patch += [_patch_rows("D", minus, key), _patch_rows("A", plus, key)]
         change.added[key], change.removed[key] = len(plus), len(minus)
 
-    def _untouched(self, marks: dict[str, str]) -> Callable[[str], bool]:
+    def _untouched(
+        self, marks: dict[str, str], touched: Collection[str | None] | None = None
+    ) -> Callable[[str], bool]:
         """Which graphs no write through civicgraph touched since the last record.
 
         Every such write but a load changes the revision; a load changes its graph's
         mark. With the revision as it was, a graph whose mark is as it was holds what
         was recorded. A change made with another tool leaves the marks as they were;
-        it is found when a write through civicgraph makes the graph be read.
+        it is found when a write through civicgraph makes the graph be read. A caller
+        that knows the graphs its writes ``touched`` names them: the others hold what
+        was recorded, whatever the revision says.
         """
         then = self._marks_at_last_record()
-        if then is None or then.get(_REVISION) != marks[_REVISION]:
+        if then is None:
+            return lambda _key: False
+        if touched is not None:
+            keys = {graph or DEFAULT for graph in touched}
+            return lambda key: key not in keys and then.get(key) == marks.get(key)
+        if then.get(_REVISION) != marks[_REVISION]:
             return lambda _key: False
         return lambda key: then.get(key) == marks.get(key)
 
@@ -631,16 +644,20 @@ def record_quietly(
     who: str,
     action: str,
     known_rows: Mapping[str, Known] | None = None,
-) -> None:
-    """Record a version after a write that already happened; a failing log only warns.
+    touched: Collection[str | None] | None = None,
+) -> bool:
+    """Record a version after a write that already happened; a failing log only warns
+    (False).
 
     The write itself is whole and done by now: failing it afterwards would tell the
     client it was refused when it was not. The next record catches the change up.
     """
     try:
-        log.record(store, who=who, action=action, known_rows=known_rows)
+        log.record(store, who=who, action=action, known_rows=known_rows, touched=touched)
     except OSError as exc:
         _log.warning("Could not record a dataset version in %s: %s", log.folder, exc)
+        return False
+    return True
 
 
 def store_at(log: VersionLog, number: int) -> EmbeddedStore:

@@ -64,6 +64,8 @@ _log = logging.getLogger(__name__)
 #: the next open, which reads it first (``written``).
 WRITTEN: Final = f"{STAGING_PREFIX}written"
 _WRITE: Final = NamedNode("urn:civicgraph:write")
+#: The longest text a write's record takes: two numbers in a JSON list.
+_RECORD_CHARS: Final = 64
 #: Marks a load into an empty graph that has not finished: ``marker loading graph``.
 _LOADING: Final = NamedNode("urn:civicgraph:loading")
 _DEFAULT_GRAPH_MARK: Final = NamedNode("urn:civicgraph:default-graph")
@@ -72,6 +74,23 @@ _Graph: TypeAlias = NamedNode | BlankNode | DefaultGraph
 _COUNT_PER_GRAPH: Final = (
     "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 )
+
+
+def _record(term: object) -> tuple[int, int | None] | None:
+    """A write's record (``EmbeddedStore._recorded``) read back, or None if ``term`` is
+    not one."""
+    if not isinstance(term, Literal) or len(term.value) > _RECORD_CHARS:
+        return None
+    try:
+        found = json.loads(term.value)
+    except ValueError:
+        return None
+    if not (isinstance(found, list) and len(found) == 2):
+        return None
+    number, result = found
+    if type(number) is not int or not (result is None or type(result) is int):
+        return None
+    return number, result
 
 
 def graph_name(graph: str | None) -> NamedNode | DefaultGraph:
@@ -132,18 +151,26 @@ class EmbeddedStore:
             return operation
         record = Literal(json.dumps([number, result]))
         inserted = f"INSERT DATA {{ GRAPH <{WRITTEN}> {{ {_WRITE} {_WRITE} {record} }} }}"
-        return operation + operation_separator(operation) + inserted
+        # The one record there: an answered write's may be left if the writer stopped
+        # before it dropped it (``forget_written``).
+        cleared = f"CLEAR SILENT GRAPH <{WRITTEN}> ;\n{inserted}"
+        return operation + operation_separator(operation) + cleared
 
     def _found_written(self) -> tuple[int, int | None] | None:
-        """The record of a write the last writer committed but did not see through."""
+        """The record of a write the last writer committed but did not see through.
+
+        A token holder's update can write anything into that graph too: what is not a
+        record of ours (two numbers, the second possibly null) is no record.
+        """
         for quad in self._store.quads_for_pattern(_WRITE, _WRITE, None, NamedNode(WRITTEN)):
-            if isinstance(quad.object, Literal):
-                number, result = json.loads(quad.object.value)
-                return int(number), result
+            found = _record(quad.object)
+            if found is not None:
+                return found
         return None
 
     def forget_written(self) -> None:
-        """Drop the record of the write just answered."""
+        """Drop the record of the write just answered (sent: until then a writer that
+        stops must leave it for the next to find)."""
         self._store.remove_graph(NamedNode(WRITTEN))
 
     def _mid_write(self) -> tuple[list[_Graph], list[NamedNode | BlankNode]]:

@@ -131,6 +131,9 @@ class WriterClient:
             try:
                 status, value = self._exchange((method, kwargs, number))
                 break
+            except StoreError:  # no writer took it within ``CONNECT_PATIENCE``
+                if self.state is None or time.monotonic() > deadline:
+                    raise
             except (EOFError, OSError) as exc:
                 began_in = self.state.began_in(number) if self.state else None
                 if self.state is None or method not in WRITE_METHODS:
@@ -264,6 +267,11 @@ class _Owner:
     #: Where the master sees how long the current write has run (None: nobody watches).
     state: WriterState | None = None
     staged: _Staged = field(default_factory=_Staged)
+    #: The graphs the writes since the last record changed, or None when not known (an
+    #: update may change any graph): the record reads only those back.
+    touched: set[str | None] | None = None
+    #: Whether the store holds the record of a write not yet answered.
+    unanswered: bool = False
 
     def record(self, who: str, action: str) -> None:
         """Record a dataset version after a write, then give back the freed memory.
@@ -274,7 +282,8 @@ class _Owner:
         """
         if self.log is None:
             return
-        record_quietly(self.log, self.store, who=who, action=action)
+        if record_quietly(self.log, self.store, who=who, action=action, touched=self.touched):
+            self.touched = set()
         return_free_memory()
 
     def record_start(self) -> None:
@@ -285,8 +294,10 @@ class _Owner:
         record (``VersionLog.is_current``).
         """
         if self.log is None or self.log.is_current(self.store):
+            self.touched = set()
             return
-        record_quietly(self.log, self.store, who="civicgraph serve", action=START)
+        if record_quietly(self.log, self.store, who="civicgraph serve", action=START):
+            self.touched = set()
         self.store = reopened(self.store, self.path)
 
     def answer(self, request: Any) -> tuple[str, Any]:
@@ -307,6 +318,8 @@ class _Owner:
             return "error", exc
         except Exception as exc:  # a defect: reported (a logged 500), the writer stays up
             return "crash", f"{type(exc).__name__}: {exc}"
+        if changes_data(method, kwargs, result):
+            self._note_touched(method, kwargs)
         if changes_data(method, kwargs, result) or _ends_staging(method, kwargs):
             # Into the store's files: a view opens them at once, where what was only in
             # the database's log is replayed by every view at every reopen (1.7 s each
@@ -314,6 +327,19 @@ class _Owner:
             self.store.flush()
             self.generation.bump()
         return "ok", result
+
+    def answered(self) -> None:
+        """The answer is sent: the write's record in the store is no longer needed."""
+        if self.unanswered:
+            self.store.forget_written()
+            self.unanswered = False
+
+    def _note_touched(self, method: str, kwargs: dict[str, Any]) -> None:
+        """Note the graph an upload or a drop changed; after an update, any may have."""
+        if self.touched is not None and method in ("load", "drop_graph"):
+            self.touched.add(kwargs["graph"])
+        else:
+            self.touched = None
 
     def _timed(self, method: str, kwargs: dict[str, Any], number: int) -> Any:
         """Apply a write where the master sees it run (``WriterState``): past the limits
@@ -323,10 +349,9 @@ class _Owner:
         if self.state is not None:
             self.state.begin(number)
         self.store.write_number = number  # its commit records it (``EmbeddedStore``)
+        self.unanswered = True
         try:
-            result = apply_write(self.store, method, kwargs)
-            self.store.forget_written()  # answered from here on: no one need look it up
-            return result
+            return apply_write(self.store, method, kwargs)
         finally:
             self.store.write_number = None
             if self.state is not None:
@@ -426,3 +451,5 @@ def _apply_writes(owner: _Owner, listener: socket.socket) -> None:
                 connection.send(owner.answer(request))
             except (EOFError, OSError):
                 continue
+            finally:
+                owner.answered()

@@ -1,10 +1,12 @@
 """The Flask application: ``create_app(settings)`` builds it and does nothing at import."""
 
+from functools import partial
+
 from flask import Flask
 
 from civicgraph.config import Settings, from_env
 from civicgraph.dataset.loader import load_bundled
-from civicgraph.dataset.versions import START, WRITE_TOKEN, log_for, record_quietly
+from civicgraph.dataset.versions import START, WRITE_TOKEN, VersionLog, log_for, record_quietly
 from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
@@ -33,6 +35,11 @@ from civicgraph.webapp.security import add_security_headers
 from civicgraph.webapp.state import AppState, ReadModels, install
 
 
+def _record_write(log: VersionLog, store: GraphStore, action: str) -> None:
+    """Record the version after a write applied in this process."""
+    record_quietly(log, store, who=WRITE_TOKEN, action=action)
+
+
 def create_app(
     settings: Settings | None = None,
     store: GraphStore | None = None,
@@ -57,9 +64,7 @@ def create_app(
         if record_start:
             record_quietly(versions, guarded.primary, who="civicgraph serve", action=START)
         if guarded.on_write is None:  # a serving process's writer records them itself
-            guarded.on_write = lambda action: record_quietly(
-                versions, guarded.primary, who=WRITE_TOKEN, action=action
-            )
+            guarded.on_write = partial(_record_write, versions, guarded.primary)
     app = Flask(
         __name__,
         template_folder=str(web_dir() / "templates"),

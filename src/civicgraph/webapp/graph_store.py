@@ -61,6 +61,11 @@ def _indirect_target() -> Target:
     graph = params.one("graph")
     if graph is not None and "default" in params:
         raise UserInputError("Name one graph: either ?graph=IRI or ?default, not both")
+    if graph is not None and graph.startswith(STAGING_PREFIX):
+        raise UserInputError(
+            f"Graphs named {STAGING_PREFIX}… are the server's own (uploads on their way "
+            "into place); name another graph"
+        )
     if graph is not None:
         return Target(checked_iri(graph, "graph"))
     if "default" in params:
