@@ -13,6 +13,7 @@ from civicgraph.errors import QuerySyntaxError, RdfSyntaxError, StoreLockedError
 from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore, GraphStore, RemoteStore
 from civicgraph.store.base import GraphInfo
+from civicgraph.store.embedded import WRITTEN
 from civicgraph.store.results import AskResult, GraphResult, SelectResult
 from civicgraph.store.streams import STAGING_PREFIX, is_staging
 from civicgraph.store.views import Generation
@@ -395,6 +396,25 @@ def test_a_record_forged_by_an_update_is_no_record_and_opens(tmp_path: Path, for
     reopened = EmbeddedStore(tmp_path / "store")
     assert reopened.written is None
     assert not any(is_staging(name) for name in reopened._store.named_graphs())
+
+
+def test_a_writes_record_stays_until_its_answer_is_sent_then_views_reopen(
+    tmp_path: Path,
+) -> None:
+    """Dropped before the answer went out, a writer stopped in between (flushing the
+    write) left an applied write that its client heard was not; dropped after, a view
+    that reopened meanwhile must reopen again, or it keeps hiding the record's graph."""
+    generation = Generation(tmp_path / "g")
+    owner = _Owner(tmp_path / "store", EmbeddedStore(tmp_path / "store"), generation, None)
+    update = {"sparql": "INSERT DATA { <urn:a> <urn:p> 1 }", "base_iri": None}
+    assert owner.answer(("update", update, 5)) == ("ok", None)
+    answered_at = generation.value()
+    assert owner.store.has_graph(WRITTEN)  # until the answer is sent
+    owner.answered()
+    assert not owner.store.has_graph(WRITTEN)
+    assert generation.value() == answered_at + 1
+    owner.answered()  # nothing more to drop: no reopen
+    assert generation.value() == answered_at + 1
 
 
 def test_a_write_that_failed_or_was_answered_leaves_no_record(tmp_path: Path) -> None:

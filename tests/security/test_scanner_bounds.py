@@ -18,7 +18,12 @@ from pyoxigraph import RdfFormat
 from civicgraph.config import Settings
 from civicgraph.errors import UnsafeDocumentError
 from civicgraph.sparql.fetching import fetching_keyword
-from civicgraph.sparql.lexer import declares_dataset, has_dataset_clause, has_relative_iri
+from civicgraph.sparql.lexer import (
+    declares_dataset,
+    has_dataset_clause,
+    has_relative_iri,
+    operation_separator,
+)
 from civicgraph.store.parsesafety import check_before_parsing
 
 QUERY_LIMIT = Settings().query_body_limit
@@ -55,6 +60,7 @@ SCANNERS: dict[str, Callable[[str], object]] = {
     "from": declares_dataset,
     "using": has_dataset_clause,
     "base": has_relative_iri,
+    "separator": operation_separator,  # the writer's, before a write's own record
 }
 
 

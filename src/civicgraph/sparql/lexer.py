@@ -18,6 +18,7 @@ rest conservatively.
 """
 
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -255,7 +256,7 @@ def operation_separator(text: str) -> str:
     ``;`` after an operation; nothing where an operation may start: an empty text, a
     text ending in ``;`` (``A ; ; B`` is not SPARQL), or a prologue alone.
     """
-    last = list(_operations(text))[-1]
+    last = deque(_operations(text), maxlen=1)[0]  # only the last one is kept
     prologue = all(
         token.is_word("PREFIX", "BASE") or token.kind in (TokenKind.PNAME, TokenKind.IRI)
         for token in last

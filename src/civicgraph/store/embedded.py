@@ -168,10 +168,13 @@ class EmbeddedStore:
                 return found
         return None
 
-    def forget_written(self) -> None:
+    def forget_written(self) -> bool:
         """Drop the record of the write just answered (sent: until then a writer that
-        stops must leave it for the next to find)."""
+        stops must leave it for the next to find); whether there was one."""
+        if not self._store.contains_named_graph(NamedNode(WRITTEN)):
+            return False
         self._store.remove_graph(NamedNode(WRITTEN))
+        return True
 
     def _mid_write(self) -> tuple[list[_Graph], list[NamedNode | BlankNode]]:
         """The graphs a reader may see, as a default graph list and named graphs, when

@@ -329,10 +329,16 @@ class _Owner:
         return "ok", result
 
     def answered(self) -> None:
-        """The answer is sent: the write's record in the store is no longer needed."""
-        if self.unanswered:
-            self.store.forget_written()
-            self.unanswered = False
+        """The answer is sent: the write's record in the store is no longer needed.
+
+        A view that reopened after the write and before this (its client asked again
+        at once) hides the record's graph as it hides any staging graph, by naming
+        every other graph in each query instead of reading their union, slower: the
+        count bumped again has it reopen without the record.
+        """
+        if self.unanswered and self.store.forget_written():
+            self.generation.bump()
+        self.unanswered = False
 
     def _note_touched(self, method: str, kwargs: dict[str, Any]) -> None:
         """Note the graph an upload or a drop changed; after an update, any may have."""

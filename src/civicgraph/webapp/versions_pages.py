@@ -142,33 +142,34 @@ def pinned_notice() -> dict[str, object]:
     }
 
 
+def _newest_first() -> list[Version]:
+    """Every version, newest first (none without a log), read under the history's limit:
+    the log grows with every write and anyone may ask."""
+    log = current_state().versions
+    with rebuilding():
+        return list(reversed(log.versions())) if log else []
+
+
 @bp.get("/versions")
 def listing() -> ResponseReturnValue:
     """Every version, newest first; JSON for clients that ask for it."""
-    log = current_state().versions
-    with rebuilding():
-        found = list(reversed(log.versions())) if log else []
+    found, kept = _newest_first(), current_state().versions is not None
     if _asks_json():
-        return jsonify(versions=[_as_json(v) for v in found], kept=log is not None)
-    return render_template("versions/list.html", versions=found, kept=log is not None, why=_NO_LOG)
+        return jsonify(versions=[_as_json(v) for v in found], kept=kept)
+    return render_template("versions/list.html", versions=found, kept=kept, why=_NO_LOG)
 
 
 @bp.get("/versions.json")
 def listing_json() -> ResponseReturnValue:
     """The JSON twin of ``/versions``."""
-    log = current_state().versions
-    with rebuilding():
-        found = list(reversed(log.versions())) if log else []
-    return jsonify(versions=[_as_json(v) for v in found], kept=log is not None)
+    found = _newest_first()
+    return jsonify(versions=[_as_json(v) for v in found], kept=current_state().versions is not None)
 
 
 @bp.get("/versions.atom")
 def feed() -> ResponseReturnValue:
     """An Atom feed (RFC 4287) of the latest changes."""
-    log = current_state().versions
-    with rebuilding():
-        found = list(reversed(log.versions()))[:50] if log else []
-    xml = render_template("versions/feed.xml", versions=found)
+    xml = render_template("versions/feed.xml", versions=_newest_first()[:50])
     return Response(xml, content_type="application/atom+xml; charset=utf-8")
 
 
