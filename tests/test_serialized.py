@@ -162,3 +162,11 @@ def test_a_row_break_written_a_byte_at_a_time_is_counted() -> None:
     sink.write(b",")
     with pytest.raises(_OverCapError):
         sink.write(b'{"a":2}')
+
+
+def test_rows_are_counted_from_the_first_piece_once_the_bytes_could_pass_the_cap() -> None:
+    sink = _CappedSink(max_rows=2, max_bytes=None)
+    sink.write(b"{}")
+    sink.write(b",{")  # six bytes could hold two rows, not three: nothing counted yet
+    with pytest.raises(_OverCapError):
+        sink.write(b"},{}")  # a separator spans the pieces written before counting began

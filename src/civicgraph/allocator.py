@@ -49,8 +49,8 @@ def preloaded_environ(
 def start_with_preferred(argv: Sequence[str]) -> None:
     """Start this command again with mimalloc preloaded if it is a long-running one and
     the library is installed; return (and run as is) otherwise, or if that fails."""
-    if len(argv) < 2 or argv[1] not in _OPTIONS:
-        return
+    if len(argv) < 2 or argv[1] not in _OPTIONS or _LIBRARY in os.environ.get("LD_PRELOAD", ""):
+        return  # the process started again already: finding the library runs ``ldconfig``
     environ = preloaded_environ(os.environ, ctypes.util.find_library(_LIBRARY), argv[1])
     if environ is None:
         return

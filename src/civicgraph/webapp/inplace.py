@@ -109,12 +109,12 @@ class InPlaceLimit:
         """Evaluate under the time limit (the short one if this process is the last free);
         past it, the client is told ``overrun``. Inside this limit already: as it is."""
         settings, client = self.settings, self.client
-        limit = settings.query_timeout
-        if self.slots.last_free():
-            limit = min(settings.short_query_limit, limit)
         if client is None or self._inside:  # nobody to answer for, or watched already
             yield
             return
+        limit = settings.query_timeout
+        if self.slots.last_free():
+            limit = min(settings.short_query_limit, limit)
         self.slots.prepare(*self._prepared(limit, overrun))
         self._inside = True
         try:
