@@ -41,6 +41,10 @@ def _chunked(body: bytes) -> bytes:
         (_post(f"Content-Length: {1 << 20}"), GATHER),  # within what an open route takes
         (_post(f"Content-Length: {(1 << 20) + 2}"), READ),  # refused from its head
         (_post("Content-Length: x8"), READ),  # malformed: the parser refuses it
+        # Ambiguous framing: the parser refuses it from its head, whatever follows.
+        (_post("Content-Length: 8", "Content-Length: 20") + b"ASK { } ", READ),
+        (_post("Content-Length: 20", "Content-Length: 8") + b"ASK", READ),
+        (_post("Content-Length: 8", "Transfer-Encoding: chunked") + b"8\r\nASK", READ),
         (_chunked(b"4\r\nASK{\r\n"), GATHER),
         (_chunked(b"4\r\nASK{\r\n1\r\n}\r\n0\r\n"), GATHER),
         (_chunked(b"4\r\nASK{\r\n1\r\n}\r\n0\r\n\r\n"), READ),
@@ -145,6 +149,23 @@ def test_a_head_ends_or_is_too_long_however_its_bytes_are_split(
     assert fed == [False] * (len(pieces) - 1) + [ended]
     assert head.too_long is too_long
     assert head.data == b"".join(pieces)
+
+
+@pytest.mark.parametrize(
+    ("pieces", "bare"),
+    [
+        ([b"GET / HTTP/1.1\nHost: x\n", b"\n"], True),
+        ([b"GET / HTTP/1.1\r\nHost: x\r\n\n"], True),
+        ([b"GET / HTTP/1.1\r\nHost: x\n\nmore\r\n\r\n"], True),
+        ([b"POST / HTTP/1.1\r\nHost: x\r\n\r\n0\n\n"], False),  # in the body, not the head
+    ],
+    ids=["split", "crlf-then-lf", "before-a-crlf-end", "body"],
+)
+def test_a_head_ended_by_a_bare_lf_is_told_apart(pieces: list[bytes], bare: bool) -> None:
+    head = Head()
+    fed = [head.feed(piece) for piece in pieces]
+    assert fed == [False] * (len(pieces) - 1) + [True]
+    assert head.bare is bare
 
 
 def test_the_largest_head_a_byte_at_a_time_is_followed_within_seconds() -> None:

@@ -180,6 +180,18 @@ def test_a_head_longer_than_the_window_is_refused_431(
     assert not len(held)
 
 
+def test_a_head_ended_by_a_bare_lf_is_refused_400_at_once(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
+) -> None:
+    held, _poll, outcomes = gathering
+    served, client = pair
+    _start(held, pair, b"GET /sparql?query=ASK%7B%7D HTTP/1.1\nHost: x\n")
+    assert not outcomes.refused
+    _send_on(gathering, client, b"\n")  # a parser of CRLF lines would wait for ever
+    assert outcomes.refused == [(served, 400)]
+    assert not len(held)
+
+
 def _begun(
     gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
 ) -> tuple[Incoming, _Outcomes, socket.socket, socket.socket]:

@@ -236,6 +236,21 @@ class IncompleteBodyError(UserInputError):
         )
 
 
+class MalformedBodyError(UserInputError):
+    """A chunked body whose framing the server cannot read (a chunk size that is not
+    hexadecimal, a chunk longer than its size said): the client sent it wrong, so
+    telling it the connection stopped early would send it looking in the wrong place."""
+
+    title = "Malformed body"
+
+    def __init__(self, what: str, how: str) -> None:
+        super().__init__(
+            f"The {what} is not valid chunked framing ({how}). Nothing was changed; send "
+            "each chunk as its size in hexadecimal, CRLF, that many bytes, CRLF, and end "
+            "with a chunk of size 0"
+        )
+
+
 class LengthRequiredError(UserInputError):
     """A body sent without Content-Length or chunked framing (RFC 9112 §6.3).
 

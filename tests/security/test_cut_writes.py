@@ -137,14 +137,35 @@ CUT = {
 }
 
 
+MALFORMED = {
+    "chunk-size-not-hex": head("PUT", TARGET, NT, AUTHZ, "Transfer-Encoding: chunked")
+    + b"zz\r\n"
+    + REFUSED
+    + b"\r\n0\r\n\r\n",
+    "chunk-longer-than-its-size": head("PUT", TARGET, NT, AUTHZ, "Transfer-Encoding: chunked")
+    + f"{len(REFUSED) - 10:x}\r\n".encode()
+    + REFUSED
+    + b"\r\n0\r\n\r\n",
+}
+
+
+#: Each write refused, with the error it is refused with.
+REFUSED_WRITES = {
+    **{name: (sent, "Incomplete body") for name, sent in CUT.items()},
+    **{name: (sent, "Malformed body") for name, sent in MALFORMED.items()},
+}
+
+
 @pytest.mark.server
-@pytest.mark.parametrize("request_bytes", list(CUT.values()), ids=list(CUT))
-def test_a_write_cut_short_is_400_and_changes_nothing(
-    guarded_server: LiveServer, graph: str, request_bytes: bytes
+@pytest.mark.parametrize(
+    ("request_bytes", "error"), list(REFUSED_WRITES.values()), ids=list(REFUSED_WRITES)
+)
+def test_a_write_cut_short_or_framed_wrong_is_400_and_changes_nothing(
+    guarded_server: LiveServer, graph: str, request_bytes: bytes, error: str
 ) -> None:
     answer = send(guarded_server.port, request_bytes)
     assert answer.status == 400, answer
-    assert answer.json()["error"] == "Incomplete body"
+    assert answer.json()["error"] == error
     assert _count(guarded_server) == 1000
     assert _dump(guarded_server) == graph
 

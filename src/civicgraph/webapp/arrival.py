@@ -30,6 +30,9 @@ from typing import Final
 WINDOW: Final = 32 * 1024
 _END: Final = b"\r\n\r\n"
 _LINE: Final = b"\r\n"
+#: A blank line ended by a bare LF: the end of a head that a parser of CRLF lines
+#: (gunicorn's) would wait past for ever.
+_BARE_END: Final = b"\n\n"
 #: The most significant digits of a length read as a number (leading zeros aside).
 _SIZE_DIGITS: Final = 16
 _HEX_DIGITS: Final = b"0123456789abcdefABCDEF"
@@ -62,12 +65,18 @@ class Head:
         self.data = bytearray()
         #: Whether the head is longer than the window (the keeper answers 431).
         self.too_long = False
+        #: Whether the head ended at a blank line of a bare LF (the keeper answers 400).
+        self.bare = False
 
     def feed(self, data: bytes) -> bool:
         """Take the next bytes; whether the head has ended, or is too long to."""
-        start = max(0, len(self.data) - len(_END) + 1)  # an end split across reads
+        before = len(self.data)
         self.data += data
-        end = self.data.find(_END, start)
+        end = self.data.find(_END, max(0, before - len(_END) + 1))  # an end split across reads
+        bare = self.data.find(_BARE_END, max(0, before - len(_BARE_END) + 1))
+        if bare >= 0 and (end < 0 or bare < end):
+            self.bare = True
+            return True
         if end >= 0:
             self.too_long = end + len(_END) > self._window
             return True
@@ -201,8 +210,8 @@ class Arrival:
         if end < 0:
             return False  # a head longer than the window is refused (``too_long``)
         framing = _framing(data[:end])
-        if framing.length is None and not framing.chunked:
-            return True
+        if framing.ambiguous or (framing.length is None and not framing.chunked):
+            return True  # no body, or one the parser refuses from the head
         if framing.length is not None and framing.length > self.cap:
             return True  # refused from its head, or a token holder's upload read as it comes
         length = None if framing.chunked else framing.length
@@ -215,27 +224,32 @@ class Arrival:
 class _Framing:
     """What a head says of its body: its ``Content-Length``, or that it is chunked.
 
-    A malformed length reads as none: the parser refuses the request from its head.
+    A malformed length reads as none: the parser refuses the request from its head. So
+    does a head whose framing is ambiguous (two lengths, or a length beside a transfer
+    coding: RFC 9112 §6.3), whose body need not be waited for.
     """
 
     length: int | None = None
     chunked: bool = False
     #: The client waits for ``100 Continue`` before it sends the body.
     continues: bool = False
+    ambiguous: bool = False
 
     @classmethod
     def of(cls, head: bytes) -> "_Framing":
-        length, chunked, continues = None, False, False
+        length, chunked, continues, lengths, codings = None, False, False, 0, False
         for line in head.split(_LINE)[1:]:
             name, _, raw = line.partition(b":")
             name, value = name.strip().lower(), raw.strip().lower()
-            if name == b"content-length" and value.isdigit():
-                length = _bounded(int(value[-_SIZE_DIGITS:]), value)
+            if name == b"content-length":
+                lengths += 1
+                if value.isdigit():
+                    length = _bounded(int(value[-_SIZE_DIGITS:]), value)
             elif name == b"transfer-encoding":
-                chunked = b"chunked" in value
+                chunked, codings = b"chunked" in value, True
             elif name == b"expect":
                 continues = value == b"100-continue"
-        return cls(length, chunked, continues)
+        return cls(length, chunked, continues, lengths > 1 or (lengths > 0 and codings))
 
 
 _kept_framing: Final = lru_cache(maxsize=256)(_Framing.of)

@@ -13,13 +13,14 @@ from typing import IO, Any
 from urllib.parse import parse_qsl
 
 from flask import Response, request
-from gunicorn.http.errors import ParseException
+from gunicorn.http.errors import ChunkMissingTerminator, ParseException
 from pyoxigraph import NamedNode
 from werkzeug.exceptions import ClientDisconnected
 
 from civicgraph.errors import (
     IncompleteBodyError,
     LengthRequiredError,
+    MalformedBodyError,
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
     UnsupportedTransferCodingError,
@@ -110,12 +111,26 @@ def _read_up_to(stream: IO[bytes], limit: int, what: str) -> bytes:
             if size > limit:
                 raise PayloadTooLargeError(limit, what)
     except (ClientDisconnected, ParseException) as exc:
-        # werkzeug turns a read that fails (gunicorn's NoMoreData) into
-        # ClientDisconnected; a chunk whose CRLF never came is gunicorn's own error.
-        raise IncompleteBodyError(
-            what, "the connection stopped before its end (a chunked body ends with an empty chunk)"
-        ) from exc
+        raise _cut_or_malformed(exc, what) from exc
     return b"".join(chunks)
+
+
+def _cut_or_malformed(exc: Exception, what: str) -> UserInputError:
+    """Why reading a body failed: it stopped early, or its chunks were framed wrong.
+
+    werkzeug turns a read that fails (gunicorn's NoMoreData) into ClientDisconnected,
+    and gunicorn reports a body that ended where a chunk's CRLF should be as a missing
+    terminator (with what arrived of it); any other error of gunicorn's is malformed
+    framing.
+    """
+    stopped = isinstance(exc, ClientDisconnected) or (
+        isinstance(exc, ChunkMissingTerminator) and b"\r\n".startswith(bytes(exc.term))
+    )
+    if stopped:
+        return IncompleteBodyError(
+            what, "the connection stopped before its end (a chunked body ends with an empty chunk)"
+        )
+    return MalformedBodyError(what, str(exc))
 
 
 def read_json(what: str) -> Any:

@@ -35,6 +35,7 @@ from typing import Final
 from civicgraph.webapp.arrival import Arrival, Gather, Head
 from civicgraph.webapp.byconnection import ByConnection
 from civicgraph.webapp.refusal import (
+    BARE_LINE_END,
     FRAMING_TOO_LONG,
     HEAD_TOO_LONG,
     LINE_TOO_LONG,
@@ -150,6 +151,8 @@ class Incoming(ByConnection[_Request]):
             return False
         if head.too_long:
             return HEAD_TOO_LONG
+        if head.bare:
+            return BARE_LINE_END
         judged = self._arrival.judge(bytes(head.data))
         if not isinstance(judged, Gather):
             return True  # whole, or for the parser or the route to refuse

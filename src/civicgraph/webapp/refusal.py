@@ -10,6 +10,8 @@ import socket
 from dataclasses import dataclass
 from typing import Final
 
+from gunicorn import util
+
 from civicgraph.webapp.arrival import LONGEST_LINE, WINDOW
 
 
@@ -28,6 +30,15 @@ HEAD_TOO_LONG: Final = Refusal(
     "Request Header Fields Too Large",
     "Request head too long",
     f"The request's head (its line and headers) is longer than {WINDOW:,} bytes.",
+)
+
+
+BARE_LINE_END: Final = Refusal(
+    400,
+    "Bad Request",
+    "Malformed head",
+    "The request's head ends a line with a bare LF; end each line of the head, and the "
+    "blank line after it, with CRLF (RFC 9112, section 2.2).",
 )
 
 
@@ -54,18 +65,29 @@ def timed_out(idle: float) -> Refusal:
     return Refusal(408, "Request Timeout", "Request timeout", detail)
 
 
-def refuse(client: socket.socket, refusal: Refusal) -> None:
-    """Send ``refusal`` and close; what the client sent is read first, so that the close
-    does not reset the answer away."""
+def answer(refusal: Refusal) -> bytes:
+    """The whole answer of ``refusal``, for a connection that closes after it."""
     error = {"error": refusal.title, "status": refusal.status, "detail": refusal.detail}
     body = json.dumps(error).encode()
     head = (
         f"HTTP/1.1 {refusal.status} {refusal.reason}\r\nContent-Type: application/json\r\n"
         f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
     )
+    return head.encode("latin-1") + body
+
+
+def refuse(client: socket.socket, refusal: Refusal) -> None:
+    """Send ``refusal`` and close; what the client sent is read first, so that the close
+    does not reset the answer away."""
     with contextlib.suppress(OSError):
         client.recv(WINDOW, socket.MSG_DONTWAIT)
     with contextlib.suppress(OSError):
-        client.send(head.encode() + body, socket.MSG_DONTWAIT)
+        client.send(answer(refusal), socket.MSG_DONTWAIT)
     with contextlib.suppress(OSError):
         client.close()
+
+
+def write_parser_error(client: socket.socket, status: int, reason: str, message: str) -> None:
+    """gunicorn's answer to a request its parser refused, in JSON as every other error
+    (gunicorn writes an HTML page): the status and message are gunicorn's own."""
+    util.write_nonblock(client, answer(Refusal(status, reason, reason, message)))

@@ -42,6 +42,7 @@ from civicgraph.webapp.fastpath import plain_query
 from civicgraph.webapp.keeper import Handoff
 from civicgraph.webapp.outgoing import STALLED_SECONDS, Spool, send_or_spool
 from civicgraph.webapp.plainhttp import HEAD_BYTES, PlainGet, PlainResponse
+from civicgraph.webapp.refusal import write_parser_error
 
 #: A body up to this size goes out in one piece with its response's head.
 COALESCE_BYTES: Final = 64 * 1024
@@ -291,6 +292,15 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
 
     #: When this process last reported to the master (``notify``).
     _reported = float("-inf")
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        """gunicorn's own handling of a request it could not parse or serve, its answer
+        written in JSON like every other error of the server, not as an HTML page."""
+        written, util.write_error = util.write_error, write_parser_error
+        try:
+            super().handle_error(req, client, addr, exc)
+        finally:
+            util.write_error = written
 
     @property
     def handoff(self) -> Handoff | None:
