@@ -27,7 +27,7 @@ import select
 import signal
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import cached_property
 from typing import Any, Final
@@ -66,6 +66,7 @@ HEAD_SECONDS: Final = 1.0
 #: waits minutes for a report (gunicorn's timeout); a report is a system call, which
 #: gunicorn makes before every connection and this process before every request.
 REPORT_SECONDS: Final = 1.0
+_CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 class ClientSocket:
@@ -280,6 +281,41 @@ def _bodiless(req: Any) -> bool:
     return bodiless and not req.unreader.buf.getvalue()
 
 
+class _ContinueOnRead:
+    """A body whose client waits for ``100 Continue``, sent as the application first
+    reads it (PEP 3333), not before the application runs as gunicorn sends it.
+
+    A write refused from its head (401 without the token, 413 from its length) is
+    then answered before the client sends a byte of the body, instead of after it
+    has sent all of it.
+    """
+
+    def __init__(self, body: Any, client: ClientSocket, response: Any) -> None:
+        self._body, self._client, self._response = body, client, response
+        self._asked = False
+
+    def _continue(self) -> None:
+        if not self._asked and not self._response.headers_sent:
+            self._client.socket.sendall(_CONTINUE)
+        self._asked = True
+
+    def read(self, size: int | None = None) -> bytes:
+        """Read as the body does, once the client was told to send it."""
+        self._continue()
+        data: bytes = self._body.read(size)
+        return data
+
+    def readline(self, size: int | None = None) -> bytes:
+        """Read a line as the body does, once the client was told to send it."""
+        self._continue()
+        data: bytes = self._body.readline(size)
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._continue()
+        return iter(self._body)
+
+
 class ServingWorker(SyncWorker):  # type: ignore[misc]
     """gunicorn's sync worker, one request at a time, connections kept by the master."""
 
@@ -459,7 +495,10 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         """
         began = datetime.now()
         client.head_read(self._gathered(req))
+        continues, req._expected_100_continue = req._expected_100_continue, False
         response, environ = wsgi.create(req, client, addr, listener.getsockname(), self.cfg)
+        if continues:
+            environ["wsgi.input"] = _ContinueOnRead(environ["wsgi.input"], client, response)
         reusable = _bodiless(req)
         if not reusable:
             response.force_close()
