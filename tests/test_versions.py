@@ -123,6 +123,14 @@ def test_versions_page_feed_and_diff_page(start_server: Callable[..., LiveServer
     diff = requests.get(f"{server.url}/versions/{number - 1}/diff/{number}", timeout=10)
     assert "Ada &#34;the&#34; Lovelace" in diff.text or "Ada &quot;the&quot; Lovelace" in diff.text
 
+    # Every page names the version as the log and the citations number it.
+    home = requests.get(f"{server.url}/index.json", timeout=10).json()
+    assert home["version_number"] == number
+    named = f'<a href="/versions">version {number}</a> (content <code>{home["version"]}</code>)'
+    assert named in requests.get(server.url, timeout=10).text
+    assert named in requests.get(f"{server.url}/export", timeout=10).text
+    assert f"version {number} of" in requests.get(f"{server.url}/cite", timeout=10).text
+
 
 def test_a_large_change_is_shown_a_page_of_entities_at_a_time(
     runner: CliRunner, tmp_path: Path, start_server: Callable[..., LiveServer]
@@ -227,6 +235,8 @@ def test_blank_nodes_of_two_graphs_are_two_entities_in_a_diff(tmp_path: Path) ->
 def test_a_store_without_a_log_says_so(workbench_client: FlaskClient) -> None:
     page = workbench_client.get("/versions")
     assert b"keeps no version log" in page.data
+    assert workbench_client.get("/index.json").get_json()["version_number"] is None
+    assert b"Dataset version <code>" in workbench_client.get("/").data
     missing = workbench_client.get("/versions/1/diff/2", headers={"Accept": "application/json"})
     assert missing.status_code == 404
     assert "CIVICGRAPH_VERSIONS" in missing.get_json()["detail"]

@@ -200,11 +200,36 @@ def test_entity_boxes_show_labels_and_offer_choices(page: Page, live_server: Liv
     page.keyboard.press("Escape")
     expect(focus).to_have_attribute("aria-expanded", "false")
     focus.fill("code for america")
-    options.filter(has_text="Nonprofit").first.click()
-    expect(focus).to_have_value("Code for America")
-    page.click("#graph-form button[type='submit']")
+    options.filter(has_text="Nonprofit").first.click()  # the choice shows it at once
     page.wait_for_url("**focus=https*")  # the old page's URL has a focus too
     _settled(page)
+    expect(focus).to_have_value("Code for America")
+
+
+def _choose_with_keys(page: Page, name: str, text: str) -> None:
+    box = page.locator(f"#graph-form input[name='{name}']")
+    box.fill(text)
+    options = page.locator(f"#{box.get_attribute('aria-controls')} [role='option']")
+    expect(options.first).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(box).to_have_value(text)
+
+
+def test_one_enter_shows_a_choice_once_its_part_of_the_form_is_complete(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(live_server.url + "/graph")
+    _settled(page)
+    _choose_with_keys(page, "from", "Luke Fretwell")
+    page.wait_for_timeout(300)
+    assert "from=" not in page.url  # a path needs its other end first
+    _choose_with_keys(page, "to", "Jennifer Pahlka")
+    page.wait_for_url("**to=https*")
+    assert "from=https" in page.url
+    _settled(page)
+    _choose_with_keys(page, "focus", "Code for America")
+    page.wait_for_url("**focus=https*")
 
 
 def test_hostile_iris_never_become_links(

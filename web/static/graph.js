@@ -312,11 +312,15 @@ function redraw() {
   load();
 }
 
+// A choice that completes its part of the form shows it at once: the focus entity as
+// soon as it is chosen, a path once both of its ends are (one Enter, not two).
 for (const input of form.querySelectorAll("[data-typeahead]")) {
   attachTypeahead(input, form.dataset.search, (result) => {
     input.value = result.label;
     input.dataset.label = result.label;
     input.dataset.value = result.iri;
+    const boxes = input.closest("fieldset").querySelectorAll("[data-typeahead]");
+    if (Array.from(boxes).every((box) => box.value.trim())) form.requestSubmit();
   });
 }
 

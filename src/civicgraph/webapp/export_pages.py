@@ -16,7 +16,7 @@ from civicgraph.store.results import serialize_triples
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import export_path
-from civicgraph.webapp.versions_pages import current_log, rebuilding
+from civicgraph.webapp.versions_pages import current_log, latest_number, rebuilding
 
 bp = Blueprint("export", __name__)
 #: Downloads spill from memory to a temporary file past this size.
@@ -62,7 +62,8 @@ def page() -> ResponseReturnValue:
             "export/page.html",
             graphs=[g for g in store.graphs() if g.iri in named],
             formats=rdf_formats(),
-            version=dataset_version(store) if pinned is None else f"version {pinned}",
+            version=dataset_version(store) if pinned is None else None,
+            number=latest_number(),
             pinned=pinned,
         )
 

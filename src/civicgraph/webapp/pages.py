@@ -10,6 +10,7 @@ from civicgraph.dataset.loader import dataset_version
 from civicgraph.store import jsonld
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
+from civicgraph.webapp.versions_pages import latest_number
 
 bp = Blueprint("pages", __name__)
 
@@ -19,6 +20,7 @@ def _facts() -> dict[str, Any]:
     return {
         "stats": stats.collect(store),
         "version": dataset_version(store),
+        "number": latest_number(),
         "last_load": catalog.last_load(store),
         "sources": catalog.sources(store),
         "ontology": readmodels.ontology(),
@@ -39,6 +41,7 @@ def home_json() -> ResponseReturnValue:
     return jsonify(
         {
             "version": facts["version"],
+            "version_number": facts["number"],
             "last_load": facts["last_load"],
             "triples": found.triples,
             "graphs": [{"iri": g.iri, "triples": g.triples} for g in found.graphs],

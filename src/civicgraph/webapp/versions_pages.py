@@ -48,6 +48,14 @@ def current_log() -> VersionLog:
     return log
 
 
+def latest_number() -> int | None:
+    """The number of the newest version in the log, which citations and permalinks pin
+    (``?version=N``); None without a log or before its first record."""
+    log = current_state().versions
+    latest = log.latest() if log else None
+    return latest.number if latest else None
+
+
 def rebuilding() -> AbstractContextManager[None]:
     """The serving process's time limit and memory budget, for comparing versions or
     rebuilding one: work a request does beside the store, as long as a query can be."""
