@@ -185,6 +185,21 @@ def test_png_and_svg_exports_carry_title_legend_and_labels(
     assert ">Code for America<" in text
 
 
+def test_the_drawing_starts_in_sight_with_the_settings_folded_until_used(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/graph")
+    _settled(page)
+    assert page.locator("#graph-canvas").bounding_box()["y"] < 900 - 300  # type: ignore[index]
+    more = page.locator("#graph-form .more-options")
+    expect(more).not_to_have_attribute("open", "")
+    expect(page.locator("input[name='classes']").first).to_be_hidden()
+    page.goto(live_server.url + "/graph?colour=community")
+    expect(more).to_have_attribute("open", "")
+    expect(more.locator("summary")).to_contain_text("1 set")
+
+
 def test_entity_boxes_show_labels_and_offer_choices(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url + "/graph?focus=person/patrick-atwater")
     _settled(page)

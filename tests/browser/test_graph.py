@@ -82,6 +82,7 @@ def test_path_view_highlights_the_path_and_shows_evidence(page: Page, server: Li
 
 def test_class_filter_changes_the_visible_node_count(page: Page, server: LiveServer) -> None:
     _open(page, server)
+    page.click("#graph-form .more-options summary")  # the filters are folded away at first
     page.check("input[name='classes'][value$='#Person']")
     page.click("#graph-form button[type='submit']")
     page.wait_for_url("**classes=*")
