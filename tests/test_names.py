@@ -77,6 +77,7 @@ def test_api_ambiguous_name_answers_409_with_candidates(live_server: LiveServer)
     assert answer.status_code == 409
     body = answer.json()
     assert body["error"] == "Ambiguous name"
+    assert body["name"] == "odi"  # which of the request's names it was
     assert {c["label"] for c in body["candidates"]} >= {
         "Office of Digital Innovation (Government Operations Agency)",
         "Office of Data and Innovation",

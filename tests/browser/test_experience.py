@@ -200,6 +200,18 @@ def test_the_drawing_starts_in_sight_with_the_settings_folded_until_used(
     expect(more.locator("summary")).to_contain_text("1 set")
 
 
+def test_a_misspelt_name_offers_the_entities_it_may_mean_as_links(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(live_server.url + "/graph?focus=code+for+amerika")
+    error = page.locator("#graph-error")
+    expect(error).to_contain_text("No entity is named 'code for amerika'")
+    error.get_by_role("link", name="Code for America", exact=True).click()
+    page.wait_for_url("**focus=https*code-for-america*")
+    _settled(page)
+    expect(page.locator("#graph-form input[name='focus']")).to_have_value("Code for America")
+
+
 def test_entity_boxes_show_labels_and_offer_choices(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url + "/graph?focus=person/patrick-atwater")
     _settled(page)

@@ -20,6 +20,12 @@ export async function fetchJson(url, onWait) {
     if (onWait) onWait(null);
     return fetchJson(url, onWait);
   }
-  if (!response.ok) throw new Error(body.detail || body.error || response.statusText);
+  if (!response.ok) {
+    const error = new Error(body.detail || body.error || response.statusText);
+    // A name no entity has, or several share: the entities it may mean, to offer.
+    error.unknown = body.name;
+    error.candidates = body.candidates || [];
+    throw error;
+  }
   return body;
 }

@@ -45,9 +45,32 @@ function waiting(message) {
   notice.hidden = !message;
 }
 
-function showError(message) {
-  errorBox.textContent = message;
+/**
+ * Show an error. One about a name typed in an entity box offers the entities it may
+ * mean as links to the same view with that entity chosen, instead of their slugs to
+ * type again.
+ */
+function showError(err) {
+  const boxes = Array.from(form.querySelectorAll("[data-typeahead]"));
+  const box = err.candidates && err.candidates.length ? boxes.find((input) => entityValue(input) === err.unknown) : null;
   errorBox.hidden = false;
+  if (!box) {
+    errorBox.textContent = err.message;
+    return;
+  }
+  const list = document.createElement("ul");
+  list.className = "candidates";
+  for (const candidate of err.candidates) {
+    const params = formParams([]);
+    params.set(box.name, candidate.iri);
+    const link = document.createElement("a");
+    link.href = "?" + params.toString();
+    link.textContent = candidate.label;
+    const item = document.createElement("li");
+    item.append(link, " (" + candidate.kind + ")");
+    list.append(item);
+  }
+  errorBox.replaceChildren(err.message.split("\n")[0], list);
 }
 
 function nodeOf(id) {
@@ -137,7 +160,7 @@ function showNode(id) {
     for (const lit of info.literals) {
       if (lit.value !== info.label && lit.value !== info.description) row(facts, lit.property, lit.value);
     }
-  }).catch((err) => showError(err.message));
+  }).catch((err) => showError(err));
 }
 
 function evidenceList(edge) {
@@ -194,7 +217,7 @@ function expand(id) {
     counts.textContent = countText(state.view);
     legend(legendList, state.view);
     canvas.dataset.nodeCount = String(state.view.nodes.length);
-  }).catch((err) => showError(err.message));
+  }).catch((err) => showError(err));
 }
 
 function highlight(path) {
@@ -302,7 +325,7 @@ function load() {
     request = fetchJson(form.dataset.api + "?" + formParams(PATH_KEYS.concat(TIME_KEYS)), wait)
       .then(latest((data) => { render(data); showNotice(data); }));
   }
-  request.catch(latest((err) => showError(err.message)));
+  request.catch(latest((err) => showError(err)));
 }
 
 /** Redraw after the slider moved, keeping the address bar a permalink of the view. */

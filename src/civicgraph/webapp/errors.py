@@ -91,7 +91,7 @@ def _civicgraph_error(error: errors.CivicgraphError) -> Response:
         if value is not None:
             extra[name] = value
     if isinstance(error, errors.UnknownNameError | errors.AmbiguousNameError):
-        extra["candidates"] = [asdict(c) for c in error.candidates]
+        extra["name"], extra["candidates"] = error.name, [asdict(c) for c in error.candidates]
     detail = error.detail
     if isinstance(error, errors.QuerySyntaxError):
         detail = _syntax_detail(error, extra)
