@@ -63,3 +63,16 @@ def test_home_and_ontology_link_to_the_lists(live_server: LiveServer) -> None:
     assert 'href="/browse/Document"' in home
     ontology = requests.get(live_server.url + "/ontology", timeout=30).text
     assert 'href="/browse/Person"' in ontology
+
+
+def test_an_empty_list_says_why_and_where_to_go(live_server: LiveServer) -> None:
+    # Confidence levels are terms the ontology names, not entities of the data.
+    levels = requests.get(f"{live_server.url}/browse/ConfidenceLevel", timeout=30).text
+    assert "matches these filters" not in levels
+    assert 'href="/ontology#ConfidenceLevel"' in levels
+    narrowed = requests.get(f"{live_server.url}/browse/Person", params={"year": "1066"}, timeout=30)
+    assert "No person matches these filters" in narrowed.text
+    assert 'href="/browse/Person"' in narrowed.text
+    home = requests.get(live_server.url, timeout=30).text
+    assert "sources are cited" in home
+    assert ">Every document</a>" in home

@@ -124,3 +124,10 @@ def test_an_old_permalink_says_the_page_shows_current_data(
     )
     assert "This link was made for dataset version 1" in page.text
     assert "/versions/1/diff/2" in page.text
+    unknown = requests.get(
+        f"{server.url}/id/org/code-for-america", params={"version": "99"}, timeout=10
+    )
+    assert unknown.status_code == 200
+    assert "version log does not hold" in unknown.text
+    assert "/versions/99" not in unknown.text
+    assert "version=99" not in unknown.text

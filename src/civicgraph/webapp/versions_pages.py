@@ -135,6 +135,12 @@ def pinned_notice() -> dict[str, object]:
     if not raw.isdigit() or latest is None or int(raw) == latest.number:
         return {"pinned_notice": None}
     number = int(raw)
+    if not 0 < number < latest.number:  # a version this log never recorded: nothing to link
+        text = (
+            f"This link names dataset version {number}, which this server's version log does "
+            f"not hold; this page shows the current data (version {latest.number})."
+        )
+        return {"pinned_notice": {"text": text, "versions": url_for("versions.listing")}}
     text = (
         f"This link was made for dataset version {number}; this page shows the current "
         f"data (version {latest.number})."
