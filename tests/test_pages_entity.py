@@ -3,11 +3,13 @@
 from collections.abc import Iterator
 
 import pytest
+import requests
 from flask.testing import FlaskClient
 from pyoxigraph import NamedNode, Triple, parse
 
 from civicgraph.formats import by_name
 from tests.conftest import APP_BACKENDS, WORKBENCH_FILES, app_over
+from tests.live import LiveServer
 
 CFE = "https://w3id.org/civicgraph/id/org/code-for-example"
 FOUNDED_BY_ADA = Triple(
@@ -109,3 +111,14 @@ def test_an_entity_the_network_folds_into_an_edge_offers_no_network(
     person = workbench_client.get("/id/person/jose-nunez", headers=HTML).get_data(as_text=True)
     assert "Explore its network" in person
     assert 'id="ego-network"' in person
+
+
+def test_a_document_page_links_its_address_and_says_in_words_it_has_no_title(
+    live_server: LiveServer,
+) -> None:
+    page = requests.get(f"{live_server.url}/id/document/bloomberg-2011-pahlka", timeout=30).text
+    address = "https://www.bloomberg.com/news/articles/2011-04-07/innovator-jennifer-pahlka"
+    assert f'<a class="literal" href="{address}"' in page
+    assert 'rel="noopener noreferrer"' in page
+    assert "The source gives no title" in page
+    assert "label is descriptive" not in page

@@ -100,6 +100,7 @@ class CIV(Vocabulary):
     # When entities begin and end (the network as of a date reads these)
     foundingDate: NamedNode
     dissolutionDate: NamedNode
+    descriptiveLabel: NamedNode
     datePublished: NamedNode
     # Evidence on reified statements
     confidence: NamedNode

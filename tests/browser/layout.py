@@ -10,4 +10,7 @@ def sideways_overflow(page: Page) -> int:
     serves the stylesheet late), where long IRIs do not wrap yet.
     """
     page.wait_for_load_state("load")
-    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+    # The viewport asked for, not ``innerWidth``: a mobile browser widens its viewport
+    # to fit a page that overflows, so the two would match.
+    wide = page.viewport_size["width"] if page.viewport_size else 0
+    return int(page.evaluate("document.documentElement.scrollWidth")) - wide

@@ -23,6 +23,8 @@ PAGES = [
     "/search?q=code",
     "/id/org/code-for-america",
     "/id/person/patrick-atwater",
+    "/id/document/bloomberg-2011-pahlka",  # a long web address as a value
+    "/id/person/jennifer-palka-of-code-for-america",  # a not-found page names the address
     "/ontology",
     "/gallery",
     "/gallery/07-roles-in-an-organization",

@@ -61,6 +61,7 @@ class Membership:
 
 _STARTS: Final = frozenset({CIV.foundingDate.value, CIV.startDate.value})
 _ENDS: Final = frozenset({CIV.dissolutionDate.value, CIV.endDate.value})
+_DESCRIPTIVE: Final = CIV.descriptiveLabel.value
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,20 @@ class Entity:
         props = {g.property for g in self.outgoing}
         is_event = any(t.iri.endswith("Event") for t in self.types)
         return bool(props & _STARTS) and not props & _ENDS and not is_event
+
+    @property
+    def described_by_us(self) -> bool:
+        """Whether the label describes a document that has no title of its own
+        (``civ:descriptiveLabel``): the page says so in words, not as a fact "true"."""
+        return any(
+            g.property == _DESCRIPTIVE and any(link.value == "true" for link in g.links)
+            for g in self.outgoing
+        )
+
+    @property
+    def facts(self) -> tuple[PropertyGroup, ...]:
+        """The outgoing relations and facts a page lists (the descriptive-label flag aside)."""
+        return tuple(g for g in self.outgoing if g.property != _DESCRIPTIVE)
 
     @property
     def neighbours(self) -> list[tuple[str, str, str]]:
