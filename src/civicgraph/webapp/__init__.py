@@ -25,6 +25,7 @@ from civicgraph.webapp import (
     query_pages,
     search_pages,
     sparql,
+    twins,
     update,
     urls,
     versions_pages,
@@ -93,6 +94,7 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
     graph.install(app, warm=warm)
+    twins.install(app)
     errors.register(app)
     urls.register(app)
     app.after_request(add_security_headers)

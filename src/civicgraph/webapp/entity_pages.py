@@ -2,7 +2,8 @@
 
 The same URL answers Turtle or JSON-LD by content negotiation, and ``.ttl`` /
 ``.jsonld`` (any RDF extension of ``formats.py``) name a format outright; the page
-advertises each with ``<link rel="alternate">``.
+advertises each with ``<link rel="alternate">``. A client asking for plain JSON
+(``.json``, ``Accept: application/json``) gets the JSON-LD.
 """
 
 from flask import Blueprint, Response, abort, render_template
@@ -18,10 +19,14 @@ from civicgraph.webapp import readmodels
 from civicgraph.webapp.errors import error_response, wants_json
 from civicgraph.webapp.negotiation import wanted_rdf
 from civicgraph.webapp.state import current_state
+from civicgraph.webapp.twins import asks_json
 
 bp = Blueprint("entity", __name__)
 #: Twins advertised on every page, in this order.
 ALTERNATES = (by_name("turtle"), by_name("jsonld"))
+#: What a client asking for plain JSON (``.json``, ``Accept: application/json``) gets:
+#: JSON-LD is JSON, with the names of its keys defined.
+_JSON_AS = "jsonld"
 
 
 def _iri(kind: str, slug: str) -> str:
@@ -54,13 +59,13 @@ def page(kind: str, slug: str) -> ResponseReturnValue:
     stem, dot, extension = slug.rpartition(".")
     if dot:
         try:
-            return _rdf(_iri(kind, stem), extension)
+            return _rdf(_iri(kind, stem), _JSON_AS if extension == "json" else extension)
         except UnknownFormatError:
             abort(404)
         except NotFoundError as error:
             return _not_found(error, stem.replace("-", " "))
     iri = _iri(kind, slug)
-    fmt = wanted_rdf(formats_for(Kind.GRAPH))
+    fmt = wanted_rdf(formats_for(Kind.GRAPH)) or (by_name(_JSON_AS) if asks_json() else None)
     if fmt is not None:
         return _rdf(iri, fmt.name)
     store = current_state().store

@@ -15,13 +15,13 @@ from flask.typing import ResponseReturnValue
 from civicgraph.dataset.pinned import PinnedQuery, answer_at
 from civicgraph.dataset.versions import Change, Version, VersionLog
 from civicgraph.errors import HistoryTimeoutError, NotFoundError, UserInputError
-from civicgraph.formats import preferred
 from civicgraph.readmodels.changes import EntityPage, entity_page, update_text
 from civicgraph.sparql.fetching import refuse_fetching
 from civicgraph.store.results import SerializedResult
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.paged import asked_page
 from civicgraph.webapp.state import current_state
+from civicgraph.webapp.twins import asks_json
 
 bp = Blueprint("versions", __name__)
 #: The shapes a diff is answered in.
@@ -32,12 +32,6 @@ _NO_LOG = (
     "This server keeps no version log: versions are kept beside an on-disk store, or in "
     "the folder CIVICGRAPH_VERSIONS names."
 )
-
-
-def _asks_json() -> bool:
-    """True only when the client names JSON above HTML: a page URL answers a page by default."""
-    accept = request.headers.get("Accept")
-    return preferred(accept, ["text/html", "application/json"]) == "application/json"
 
 
 def current_log() -> VersionLog:
@@ -166,10 +160,8 @@ def _newest_first() -> list[Version]:
 
 @bp.get("/versions")
 def listing() -> ResponseReturnValue:
-    """Every version, newest first; JSON for clients that ask for it."""
+    """Every version, newest first (JSON for clients that ask for it: ``webapp/twins.py``)."""
     found, kept = _newest_first(), current_state().versions is not None
-    if _asks_json():
-        return jsonify(versions=[_as_json(v) for v in found], kept=kept)
     return render_template("versions/list.html", versions=found, kept=kept, why=_NO_LOG)
 
 
@@ -209,7 +201,7 @@ def diff(older: int, newer: int) -> ResponseReturnValue:
     The search index names the entities; building it is this process's warm-up, not
     work on the history, so it happens before the history's time limit starts.
     """
-    shape = request.args.get("format", "json" if _asks_json() else "html")
+    shape = request.args.get("format", "json" if asks_json() else "html")
     if shape not in _DIFF_SHAPES:
         raise UserInputError(f"Unknown diff format {shape!r}: use html, json, patch or update")
     if shape in {"html", "json"}:
