@@ -122,3 +122,14 @@ def test_a_document_page_links_its_address_and_says_in_words_it_has_no_title(
     assert 'rel="noopener noreferrer"' in page
     assert "The source gives no title" in page
     assert "label is descriptive" not in page
+
+
+def test_an_unknown_address_is_a_404_page_in_our_words_offering_search(
+    workbench_client: FlaskClient,
+) -> None:
+    page = workbench_client.get("/nonexistent-page", headers={"Accept": "text/html"})
+    assert page.status_code == 404
+    assert b"There is no page at /nonexistent-page" in page.data
+    assert b'role="search"' in page.data
+    answer = workbench_client.get("/nonexistent-page", headers={"Accept": "application/json"})
+    assert answer.get_json()["detail"].startswith("There is no page at /nonexistent-page")

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Watch, serve_files
 from tests.live import LiveServer
@@ -71,6 +71,19 @@ def test_clicking_a_node_opens_its_panel(page: Page, server: LiveServer) -> None
     _click_node(page, ALICE)
     assert page.text_content("#graph-details .node-title") == "Alice Example"
     assert page.get_attribute("#graph-details a", "href") == "/id/person/alice"
+
+
+def test_a_tap_on_a_phone_brings_the_details_below_the_drawing_into_sight(
+    page: Page, server: LiveServer
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    _open(page, server, "?focus=person/alice")
+    # The drawing fills the bottom of the screen; the panel under it is out of sight.
+    page.locator("#graph-canvas").evaluate("canvas => canvas.scrollIntoView({block: 'end'})")
+    _click_node(page, ALICE)
+    title = page.locator("#graph-details .node-title")
+    expect(title).to_have_text("Alice Example")
+    expect(title).to_be_in_viewport(ratio=1)
 
 
 def test_path_view_highlights_the_path_and_shows_evidence(page: Page, server: LiveServer) -> None:

@@ -201,6 +201,17 @@ function showEdge(id) {
 function onClick(event) {
   if (event.nodes.length) showNode(event.nodes[0]);
   else if (event.edges.length) showEdge(event.edges[0]);
+  else return;
+  bringDetailsIntoSight();
+}
+
+/** On a phone the panel sits below the drawing, out of sight: a tap would seem to do
+ * nothing, so its details are brought into view. Side by side, nothing moves. */
+function bringDetailsIntoSight() {
+  const panel = details.getBoundingClientRect();
+  if (panel.top >= canvas.getBoundingClientRect().bottom && panel.top > window.innerHeight - 40) {
+    details.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }
 }
 
 function expand(id) {

@@ -104,7 +104,10 @@ def _civicgraph_error(error: errors.CivicgraphError) -> Response:
 
 
 def _http_error(error: HTTPException) -> Response:
-    response = error_response(error.code or 500, error.name, error.description or "")
+    detail = error.description or ""
+    if error.code == 404:  # the framework's words ask the reader to check their spelling
+        detail = f"There is no page at {request.path}; search for what you were after."
+    response = error_response(error.code or 500, error.name, detail)
     for name, value in error.get_headers():
         if name.lower() == "allow":
             response.headers["Allow"] = value
