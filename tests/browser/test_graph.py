@@ -73,6 +73,14 @@ def test_clicking_a_node_opens_its_panel(page: Page, server: LiveServer) -> None
     assert page.get_attribute("#graph-details a", "href") == "/id/person/alice"
 
 
+def test_an_edge_and_a_hop_read_as_their_source_states_them(page: Page, server: LiveServer) -> None:
+    page.goto(f"{server.url}/graph?from=person/bob&to=org/agency")
+    page.wait_for_selector("#graph-canvas[data-highlighted='3']")
+    hops = page.locator("#path-list .hop-title").all_text_contents()
+    assert hops
+    assert all(" · " in hop and ": " in hop and "→" not in hop for hop in hops)
+
+
 def test_a_tap_on_a_phone_brings_the_details_below_the_drawing_into_sight(
     page: Page, server: LiveServer
 ) -> None:

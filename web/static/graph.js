@@ -189,7 +189,7 @@ function showEdge(id) {
     details.append(el("h2", edge.count + " relations"), el("p", label(edge.from) + " — " + label(edge.to)));
     return;
   }
-  details.append(el("h2", edge.label, "edge-title"), el("p", label(edge.from) + " → " + edge.label + " → " + label(edge.to)));
+  details.append(el("h2", edge.label, "edge-title"), el("p", factText(edge), "edge-fact"));
   const facts = el("dl", null, "facts");
   row(facts, "Role", edge.role);
   row(facts, "From", edge.start);
@@ -239,12 +239,20 @@ function highlight(path) {
   canvas.dataset.highlighted = String(path.nodes.length);
 }
 
+/**
+ * What an edge says, as its source states it: "Code for America · founder: Jennifer
+ * Pahlka". Arrows around the relation ("A → founder → B") read as "A founded B", the
+ * wrong way round for a relation named by its object.
+ */
+function factText(edge) {
+  return label(edge.from) + " · " + edge.label + ": " + label(edge.to);
+}
+
 function hopItem(hop) {
   const item = el("li", null, "hop");
   for (const ref of hop.edges) {
     const edge = state.view.edgeById.get(ref.id);
-    const arrow = ref.forward ? " → " : " ← ";
-    item.append(el("p", label(hop.from) + arrow + edge.label + arrow + label(hop.to), "hop-title"), evidenceList(edge));
+    item.append(el("p", factText(edge), "hop-title"), evidenceList(edge));
   }
   return item;
 }
