@@ -62,6 +62,19 @@ def test_ctrl_enter_runs_the_editor_text(page: Page, workbench_server: LiveServe
     expect(page.locator(".results-table tbody tr")).to_have_count(3)
 
 
+def test_the_result_has_a_link_of_its_own_that_loads_as_csv(
+    page: Page, workbench_server: LiveServer
+) -> None:
+    type_and_run(page, workbench_server, "SELECT ?x WHERE { VALUES ?x { 1 2 3 } }")
+    expect(page.locator(".results-table tbody tr")).to_have_count(3)
+    link = page.locator("#data-link")
+    expect(link).to_be_visible()
+    expect(link).to_contain_text("CSV")
+    answer = page.request.get(workbench_server.url + (link.get_attribute("href") or ""))
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.text().split() == ["x", "1", "2", "3"]
+
+
 def test_cite_this_page_cites_the_query_just_run(page: Page, workbench_server: LiveServer) -> None:
     type_and_run(page, workbench_server, "SELECT ?x WHERE { VALUES ?x { 1 2 3 } }")
     expect(page.locator(".results-table tbody tr")).to_have_count(3)

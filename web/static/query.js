@@ -25,6 +25,7 @@ const showTable = document.getElementById("show-table");
 const showNetwork = document.getElementById("show-network");
 const viewSwitch = showNetwork.parentElement;
 const downloads = document.getElementById("downloads");
+const dataLink = document.getElementById("data-link");
 const permalink = document.getElementById("permalink");
 const history = document.getElementById("history-entries");
 const RESULTS_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9";
@@ -219,7 +220,7 @@ async function run() {
   }
   remember(text, queryTitle(text));
   showHistory(history, load);
-  showDownloads(result.kind);
+  showDownloads(result.kind, text);
   renderTable(result, tableView);
   showNetwork.hidden = !(result.kind === "graph" || pairsOfIris(result));
   viewSwitch.hidden = showNetwork.hidden;
@@ -316,9 +317,13 @@ showNetwork.addEventListener("click", () => select(true));
 
 // --- downloads and history --------------------------------------------------
 
-function showDownloads(kind) {
+function showDownloads(kind, text) {
   const wanted = kind === "graph" ? "graph" : "results";
   for (const b of downloads.querySelectorAll("button.download")) b.hidden = b.dataset.kind !== wanted;
+  // The endpoint's own address for the result, CSV for a table and Turtle for a graph.
+  const format = wanted === "graph" ? "turtle" : "csv";
+  dataLink.href = form.dataset.endpoint + "?" + new URLSearchParams({ query: text, format });
+  dataLink.textContent = "Link to this result (" + (wanted === "graph" ? "Turtle" : "CSV") + ")";
   downloads.hidden = false;
 }
 
