@@ -441,6 +441,19 @@ def test_names_in_an_entity_table_are_not_split_on_a_phone(
     assert label == '"Member: "'
 
 
+def test_every_column_of_a_result_of_long_iris_starts_on_a_phone_screen(
+    phone: Page, live_server: LiveServer
+) -> None:
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 20"  # statements: long IRIs, no label
+    phone.goto(live_server.url + "/query?query=" + quote(query))
+    expect(phone.locator(".results-table tbody tr")).to_have_count(20)
+    starts = phone.locator(".results-table th").evaluate_all(
+        "cells => cells.map(c => c.getBoundingClientRect().left)"
+    )
+    assert len(starts) == 3
+    assert max(starts) < PHONE["width"] - 40
+
+
 def test_a_path_past_the_hop_limit_offers_to_search_further(
     page: Page, live_server: LiveServer
 ) -> None:

@@ -46,6 +46,7 @@ function cell(term, result) {
   if (!term) return td;
   if (display(term, result).length <= SHORT) td.classList.add("short");
   if (term.type === "uri") {
+    if (display(term, result) === term.value) td.classList.add("whole-iri");
     const known = result.labels[term.value];
     td.append(linkOrText(display(term, result), known && known.url ? known.url : term.value, term.value));
     return td;
