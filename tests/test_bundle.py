@@ -2,6 +2,7 @@
 
 import json
 import zipfile
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 
@@ -110,3 +111,19 @@ def test_bundle_refuses_what_it_cannot_bundle(bundle_server: LiveServer) -> None
         timeout=30,
     )
     assert "result.tsv" in zipfile.ZipFile(BytesIO(tsv.content)).namelist()
+
+
+def test_a_result_past_the_answer_byte_cap_is_not_bundled(
+    start_server: Callable[..., LiveServer],
+) -> None:
+    server = start_server({"CIVICGRAPH_ANSWER_BYTE_CAP": str(100_000)})
+    every = requests.get(
+        f"{server.url}/bundle", params={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=60
+    )
+    assert every.status_code == 400
+    assert "MiB of terms" in every.json()["detail"]
+    few = requests.get(
+        f"{server.url}/bundle", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5"}, timeout=60
+    )
+    assert few.status_code == 200
+    assert few.headers["Content-Type"] == "application/zip"

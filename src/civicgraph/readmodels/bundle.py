@@ -22,6 +22,7 @@ from rocrate.model.contextentity import ContextEntity
 from rocrate.rocrate import ROCrate
 
 from civicgraph.dataset.versions import fingerprint
+from civicgraph.errors import UserInputError
 from civicgraph.formats import Format, by_name
 from civicgraph.readmodels.evidence import CitedSource, read_evidence
 from civicgraph.store import GraphStore
@@ -127,10 +128,17 @@ def make_bundle(
     title: str,
     dataset_version: int | None,
     max_rows: int | None = None,
+    max_bytes: int | None = None,
     data_fingerprint: str | None = None,
 ) -> bytes:
-    """The RO-Crate zip of one query's result over the store as it is now."""
-    result = store.query(query, max_rows=max_rows)
+    """The RO-Crate zip of one query's result over the store as it is now.
+
+    A result cut at ``max_rows`` is bundled as cut (the record says where, and a
+    reproduction cuts it there again); one past ``max_bytes`` is refused: where the
+    bytes ran out depends on the order rows come in, so it could not be reproduced.
+    """
+    result = store.query(query, max_rows=max_rows, max_bytes=max_bytes)
+    _refuse_past_the_byte_cap(result, max_rows, max_bytes)
     fmt = fmt or default_format(result)
     body = _bytes(result, fmt.content_type)
     engine, civicgraph_version = engine_versions()
@@ -221,6 +229,23 @@ class Reproduction:
         return (
             f"Different: {self.only_before} result lines only in the bundle, "
             f"{self.only_now} only now. Why: {why}."
+        )
+
+
+def _refuse_past_the_byte_cap(
+    result: QueryResult, max_rows: int | None, max_bytes: int | None
+) -> None:
+    """Refuse a result that the byte cap, not the row cap, cut short."""
+    if isinstance(result, SelectResult):
+        truncated, kept = result.truncated, len(result.rows)
+    elif isinstance(result, GraphResult):
+        truncated, kept = result.truncated, len(result.triples)
+    else:
+        return
+    if truncated and (max_rows is None or kept < max_rows):
+        raise UserInputError(
+            f"The result holds more than {(max_bytes or 0) // (1 << 20)} MiB of terms, more "
+            "than a bundle may hold: narrow the query (fewer rows, shorter values)."
         )
 
 

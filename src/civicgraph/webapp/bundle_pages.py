@@ -1,8 +1,9 @@
 """Research-object downloads: ``/bundle`` for any query, ``/gallery/{name}/bundle`` for examples.
 
 The query runs through the application's guarded store, so the time limit, the row
-cap and the SERVICE/LOAD policy apply as on ``/sparql``; the zip is made in memory
-(a result is capped, and so is the bundle).
+cap and the SERVICE/LOAD policy apply as on ``/sparql``; the zip is made in memory,
+within the same time limit and memory budget, from a result of at most the answer
+byte cap (a larger one is refused).
 """
 
 import re
@@ -32,16 +33,18 @@ def _format() -> Format | None:
 def _download(query: str, title: str) -> Response:
     state = current_state()
     latest = state.versions.latest() if state.versions else None
-    data = make_bundle(
-        state.store,
-        query,
-        _format(),
-        title=title,
-        dataset_version=latest.number if latest else None,
-        max_rows=state.settings.row_cap,
-        # The version log already holds the dataset's hash: no dump per request.
-        data_fingerprint=latest.content_hash if latest else None,
-    )
+    with state.store.limited():  # the bundle's making, not only its query
+        data = make_bundle(
+            state.store,
+            query,
+            _format(),
+            title=title,
+            dataset_version=latest.number if latest else None,
+            max_rows=state.settings.row_cap,
+            max_bytes=state.settings.answer_byte_cap,
+            # The version log already holds the dataset's hash: no dump per request.
+            data_fingerprint=latest.content_hash if latest else None,
+        )
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "query"
     version = f"-v{latest.number}" if latest else ""
     response = Response(data, content_type="application/zip")

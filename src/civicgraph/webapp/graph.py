@@ -181,7 +181,8 @@ def _decorated(view: View, projection: Projection, args: MultiDict[str, str]) ->
 def _result_view(text: str, wanted: ViewRequest) -> View:
     """Run a query (through the app's guarded store: no SERVICE or LOAD, time-limited)."""
     state = current_state()
-    result = state.store.query(text, max_rows=state.settings.row_cap)
+    settings = state.settings
+    result = state.store.query(text, max_rows=settings.row_cap, max_bytes=settings.answer_byte_cap)
     triples: Sequence[Triple] = ()
     if isinstance(result, GraphResult):
         triples = result.triples
