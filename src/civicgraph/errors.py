@@ -300,29 +300,38 @@ class QueryTimeoutError(CivicgraphError):
     """A query stopped at the time limit."""
 
     title = "Query time limit"
+    #: What ran too long and what to do instead; ``{limit}`` is the limit in seconds.
+    advice = (
+        "The query ran longer than the {limit:g} s limit and was stopped. Narrow it: "
+        "add LIMIT, bind a subject or type early, or avoid unbounded property paths."
+    )
 
     def __init__(self, limit: float) -> None:
-        super().__init__(
-            f"The query ran longer than the {limit:g} s limit and was stopped. Narrow it: "
-            "add LIMIT, bind a subject or type early, or avoid unbounded property paths."
-        )
+        super().__init__(self.advice.format(limit=limit))
         self.limit = limit
+
+
+class ExportTimeoutError(QueryTimeoutError):
+    """Writing out graphs (an export, a Graph Store read) stopped at the time limit."""
+
+    title = "Time limit"
+    advice = (
+        "Writing out the data took longer than the {limit:g} s limit and was stopped. Ask "
+        "for one graph at a time (/export lists them with their sizes), or export the "
+        "whole store with `civicgraph export` on the server's machine."
+    )
 
 
 class HistoryTimeoutError(QueryTimeoutError):
     """Comparing versions, or rebuilding an earlier one, stopped at the time limit."""
 
     title = "Time limit"
-
-    def __init__(self, limit: float) -> None:
-        CivicgraphError.__init__(
-            self,
-            f"Rebuilding this part of the dataset's history took longer than the {limit:g} s "
-            "limit and was stopped. Versions closer together compare faster, each version's "
-            "own change is at /versions/N.rdfp, and the current data (without version=) "
-            "answers at once.",
-        )
-        self.limit = limit
+    advice = (
+        "Rebuilding this part of the dataset's history took longer than the {limit:g} s "
+        "limit and was stopped. Versions closer together compare faster, each version's "
+        "own change is at /versions/N.rdfp, and the current data (without version=) "
+        "answers at once."
+    )
 
 
 class ServerBusyError(CivicgraphError):

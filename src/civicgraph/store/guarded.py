@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any, BinaryIO, Protocol, TypeVar
 
 from civicgraph.config import Settings
-from civicgraph.errors import QueryTimeoutError, StoreError
+from civicgraph.errors import ExportTimeoutError, QueryTimeoutError, StoreError
 from civicgraph.formats import Format
 from civicgraph.sparql.fetching import refuse_fetching
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, RdfInput
@@ -230,8 +230,11 @@ class GuardedStore:
         return self.primary.has_graph(graph)
 
     def dump(self, out: BinaryIO, fmt: Format, graphs: Sequence[str | None] | None = None) -> None:
-        """Stream graphs from the primary store (a scan, not a query: no time limit)."""
-        self.primary.dump(out, fmt, graphs)
+        """Stream graphs from the primary store, within the time limit and memory budget
+        of a query: a scan of the whole store takes seconds per million triples, and
+        anyone may ask for one."""
+        with self.limited(ExportTimeoutError):
+            self.primary.dump(out, fmt, graphs)
 
     def graphs(self) -> list[GraphInfo]:
         """Graphs with their triple counts, counted within the time limit."""

@@ -1,7 +1,7 @@
 """Downloads of the dataset or one named graph, and the VoID/DCAT description."""
 
 import tempfile
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from typing import BinaryIO, cast
 
 from flask import Blueprint, Response, render_template, request, send_file, url_for
@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from civicgraph.dataset import catalog, export, stats, versions
 from civicgraph.dataset.loader import dataset_version
-from civicgraph.errors import UserInputError
+from civicgraph.errors import ExportTimeoutError, UserInputError
 from civicgraph.formats import Format, Kind, by_name, formats_for
 from civicgraph.store import GraphStore
 from civicgraph.store.results import serialize_triples
@@ -47,8 +47,11 @@ def _store_for(number: int | None) -> GraphStore:
 
 
 def _limited_for(number: int | None) -> AbstractContextManager[None]:
-    """The time limit of rebuilding version ``number``; none for the current data."""
-    return nullcontext() if number is None else rebuilding()
+    """The time limit and memory budget of rebuilding version ``number``, or of writing
+    out the current data: either takes seconds per million triples, for anyone."""
+    if number is None:
+        return current_state().store.limited(ExportTimeoutError)
+    return rebuilding()
 
 
 @bp.get("/export")

@@ -169,9 +169,13 @@ def _get(store: GraphStore, target: Target) -> ResponseReturnValue:
         if not _exists(store, target):
             raise NotFoundError(f"There is no {target.label} in this store", iri=target.graph)
         fmt, graphs = negotiate(accept, Kind.GRAPH), [target.graph]
-    buffer = io.BytesIO()
-    store.dump(buffer, fmt, graphs)
-    response = Response(buffer.getvalue(), content_type=fmt.content_type)
+    if request.method == "HEAD":  # the headers alone: no need to write the graphs out
+        response = Response(b"", content_type=fmt.content_type)
+        response.automatically_set_content_length = False
+    else:
+        buffer = io.BytesIO()
+        store.dump(buffer, fmt, graphs)
+        response = Response(buffer.getvalue(), content_type=fmt.content_type)
     response.vary.add("Accept")
     return response
 
