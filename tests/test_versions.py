@@ -556,6 +556,14 @@ def test_a_pinned_query_answers_from_its_version(start_server: Callable[..., Liv
     csv = requests.get(f"{server.url}/sparql", params=params, headers=json_accept, timeout=60)
     assert csv.headers["Content-Type"].startswith("text/csv")  # as unpinned: format= wins
     assert csv.text.splitlines()[0] == "s"
+    # The protocol's dataset holds at a version as it does now.
+    count = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
+    for version in (None, newest["number"]):
+        params = {"query": count, "default-graph-uri": "urn:empty:graph"}
+        if version is not None:
+            params["version"] = str(version)
+        empty = requests.get(f"{server.url}/sparql", params=params, headers=json_accept, timeout=60)
+        assert empty.json()["results"]["bindings"][0]["n"]["value"] == "0", version
 
 
 def test_a_pinned_query_past_the_time_limit_is_stopped_at_it(

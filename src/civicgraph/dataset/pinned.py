@@ -57,6 +57,9 @@ class PinnedQuery:
     base_iri: str | None
     #: The answer's byte cap, as for a query in place (``CIVICGRAPH_ANSWER_BYTE_CAP``).
     max_bytes: int | None = None
+    #: The protocol's dataset (``default-graph-uri``, ``named-graph-uri``), as in place.
+    default_graphs: list[str | None] | None = None
+    named_graphs: list[str] | None = None
 
 
 def answer_at(
@@ -128,6 +131,8 @@ def _child() -> None:
         faulthandler.dump_traceback_later(timeout, exit=True, file=sys.stderr)
         result = store.query(
             query.sparql,
+            default_graphs=query.default_graphs,
+            named_graphs=query.named_graphs,
             max_rows=query.max_rows,
             max_bytes=query.max_bytes,
             base_iri=query.base_iri,

@@ -116,7 +116,8 @@ def query() -> ResponseReturnValue:
     state = current_state()
     pinned = pinned_version(found.params.one("version"))
     if pinned is not None:
-        answer = answer_pinned(found.text, pinned, _accept(named_format))
+        dataset = (found.default_graphs, found.named_graphs)
+        answer = answer_pinned(found.text, pinned, _accept(named_format), dataset)
     else:
         answer = state.store.query_serialized(
             found.text,

@@ -6,6 +6,7 @@ answers the same change as an RDF Patch or as SPARQL Update text that applies it
 ``/versions.atom`` is a feed for anyone who follows the dataset.
 """
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, replace
 
@@ -90,11 +91,17 @@ def pinned_version(raw: str | None) -> int | None:
     return number
 
 
-def answer_pinned(sparql: str, number: int, accept: str | None) -> SerializedResult:
+def answer_pinned(
+    sparql: str,
+    number: int,
+    accept: str | None,
+    dataset: tuple[Sequence[str | None] | None, Sequence[str] | None] = (None, None),
+) -> SerializedResult:
     """A query answered from the data as it was at version ``number``, in the format
-    ``accept`` prefers."""
+    ``accept`` prefers, over the protocol's ``dataset`` (default and named graphs)."""
     state = current_state()
     refuse_fetching(sparql)
+    default_graphs, named_graphs = dataset
     query = PinnedQuery(
         folder=str(current_log().folder),
         number=number,
@@ -103,6 +110,8 @@ def answer_pinned(sparql: str, number: int, accept: str | None) -> SerializedRes
         max_rows=state.settings.row_cap,
         base_iri=request.base_url,
         max_bytes=state.settings.answer_byte_cap,
+        default_graphs=None if default_graphs is None else list(default_graphs),
+        named_graphs=None if named_graphs is None else list(named_graphs),
     )
     settings = state.settings
     with state.store.limited():  # rebuilding the version counts in the query's time
