@@ -6,8 +6,10 @@ then tries to connect, and must fail with a network error while a real listener 
 host's loopback sees nothing.
 """
 
+import fcntl
 import multiprocessing
 import os
+import socket
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -17,10 +19,13 @@ import requests
 
 from civicgraph.errors import StoreError
 from civicgraph.store import EmbeddedStore
-from civicgraph.store.isolation import is_isolated, isolate_network
+from civicgraph.store.isolation import IFF_UP, IFREQ, is_isolated, isolate_network
 from civicgraph.store.workers import QueryPool
 from tests.live import LiveServer, OxigraphServer
 from tests.security.listener import Listener
+
+#: Set an interface's flags, from <linux/sockios.h>.
+_SIOCSIFFLAGS = 0x8914
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists("/proc/self/ns/net"), reason="network namespaces are Linux-only"
@@ -58,6 +63,36 @@ def test_an_isolated_process_cannot_reach_a_listener(listener: Listener) -> None
     assert isolation == "network isolation: active"
     assert "unreachable" in service
     assert "unreachable" in load
+
+
+def _in_a_namespace_with_only_an_up_loopback(answer: Connection) -> None:
+    """In a child: make a namespace like a container's run without a network (only a
+    loopback, up) with a listener on it, then isolate and try to reach the listener."""
+    isolate_network()  # a fresh namespace, its loopback down
+    request = IFREQ.pack(b"lo", IFF_UP)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        fcntl.ioctl(probe, _SIOCSIFFLAGS, request)
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        seen = [is_isolated()]
+        isolate_network()
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            seen.append("connected")
+        except OSError as exc:
+            seen.append(exc.strerror or str(exc))
+    answer.send(seen)
+
+
+def test_a_namespace_whose_loopback_is_up_is_left_for_one_without_network() -> None:
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    child = context.Process(target=_in_a_namespace_with_only_an_up_loopback, args=(theirs,))
+    child.start()
+    seen = ours.recv()
+    child.join(timeout=30)
+    assert seen[0] is False  # only a loopback, but up: not isolated
+    assert seen[1] != "connected", seen
 
 
 def test_a_query_worker_cannot_reach_a_listener(tmp_path: Path, listener: Listener) -> None:

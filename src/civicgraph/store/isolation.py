@@ -14,8 +14,10 @@ and any connection it opens fails with "Network is unreachable". Measured: pyoxi
 """
 
 import ctypes
+import fcntl
 import os
 import socket
+import struct
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,11 @@ from typing import Final
 #: Flags of unshare(2), from <linux/sched.h>.
 CLONE_NEWNET: Final = 0x40000000
 CLONE_NEWUSER: Final = 0x10000000
+#: An interface's flags, from <linux/sockios.h> and <net/if.h>: ``struct ifreq`` holds
+#: the name and, here, the flags.
+SIOCGIFFLAGS: Final = 0x8913
+IFF_UP: Final = 0x1
+IFREQ: Final = struct.Struct("16sH22x")
 
 
 @dataclass(frozen=True)
@@ -43,8 +50,24 @@ class Isolation:
 
 
 def is_isolated() -> bool:
-    """Whether this process's network namespace has no interface but loopback."""
-    return sys.platform == "linux" and {name for _, name in socket.if_nameindex()} <= {"lo"}
+    """Whether this process's network namespace has no interface but a loopback that is
+    down. A namespace whose loopback is up (a container run without a network) still
+    reaches whatever listens on it, this server among them."""
+    if sys.platform != "linux":
+        return False
+    return {name for _, name in socket.if_nameindex()} <= {"lo"} and not loopback_up()
+
+
+def loopback_up() -> bool:
+    """Whether this namespace's loopback interface is up (asked of a socket, which lives
+    in the namespace, not of ``/sys``, which shows the one it was mounted in)."""
+    request = IFREQ.pack(b"lo", 0)
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            flags: int = IFREQ.unpack(fcntl.ioctl(probe, SIOCGIFFLAGS, request))[1]
+    except OSError:  # no socket, no interface: nothing to reach
+        return False
+    return bool(flags & IFF_UP)
 
 
 def isolate_network() -> Isolation:
