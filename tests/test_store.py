@@ -11,7 +11,7 @@ from civicgraph.config import Settings
 from civicgraph.dataset.versions import VersionLog
 from civicgraph.errors import QuerySyntaxError, RdfSyntaxError, StoreLockedError, UserInputError
 from civicgraph.formats import by_name
-from civicgraph.store import EmbeddedStore, GraphStore, RemoteStore
+from civicgraph.store import EmbeddedStore, GraphStore, RemoteStore, views
 from civicgraph.store.base import GraphInfo
 from civicgraph.store.embedded import WRITTEN
 from civicgraph.store.results import AskResult, GraphResult, SelectResult
@@ -532,3 +532,21 @@ def test_a_loading_marker_written_by_an_update_with_a_literal_breaks_nothing(
     store.close()
     reopened = EmbeddedStore(tmp_path / "s")
     assert reopened.graphs() == [GraphInfo(G1, 1)]
+
+
+def test_a_read_only_open_that_loses_a_file_to_compaction_is_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    EmbeddedStore(tmp_path / "store").close()
+    opened = views.EmbeddedStore
+    failures = [FileNotFoundError("No such file or directory: 000826.sst")]
+
+    def open_once_lost(path: Path, *, read_only: bool = False) -> EmbeddedStore:
+        if failures:  # the first read the opening makes meets a compacted-away file
+            raise failures.pop()
+        return opened(path, read_only=read_only)
+
+    monkeypatch.setattr(views, "EmbeddedStore", open_once_lost)
+    store = views.open_read_only(tmp_path / "store")
+    assert not failures
+    store.close()

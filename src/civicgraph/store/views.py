@@ -22,6 +22,8 @@ from civicgraph.store.results import QueryResult, SerializedResult
 from civicgraph.store.shared import mapped_file
 
 _COUNT: Final = struct.Struct("<Q")
+#: What pyoxigraph raises for a file the writer's compaction removed (either, by where).
+_LOST_FILE: Final = (StoreError, FileNotFoundError)
 #: Pauses between attempts to open the store read-only, in seconds.
 OPEN_RETRY_DELAYS: Final = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 
@@ -47,12 +49,13 @@ def open_read_only(path: Path) -> EmbeddedStore:
 
     pyoxigraph's docs call a read-only open beside a writer undefined; in practice the
     open fails now and then when the writer's compaction deletes a file the open was
-    about to read ("Corruption: … No such file"), and succeeds a moment later.
+    about to read ("Corruption: … No such file", or, from the first read the opening
+    makes, a plain ``FileNotFoundError``), and succeeds a moment later.
     """
     for delay in OPEN_RETRY_DELAYS:
         try:
             return EmbeddedStore(path, read_only=True)
-        except StoreError:
+        except _LOST_FILE:
             time.sleep(delay)
     return EmbeddedStore(path, read_only=True)
 
@@ -85,7 +88,7 @@ class ReadView:
         """Call a read method, reopening once if the writer compacted a file away."""
         try:
             return getattr(self.current(), method)(**kwargs)
-        except (StoreError, FileNotFoundError):  # pyoxigraph raises either for a lost file
+        except _LOST_FILE:
             self._store = open_read_only(self.path)
             return getattr(self._store, method)(**kwargs)
 
