@@ -126,6 +126,22 @@ def test_a_browser_is_sent_to_the_workbench(writable_server: LiveServer) -> None
     assert response.headers["Location"] == "/query?query=ASK+%7B%7D"
 
 
+def test_a_browser_posting_a_long_query_gets_the_workbench_at_once(
+    writable_server: LiveServer,
+) -> None:
+    long = "ASK {}\n" + "# a long comment, as a pasted query may have\n" * 450  # about 20 KB
+    response = requests.post(
+        f"{writable_server.url}/sparql",
+        data={"query": long},
+        headers={"Accept": "text/html"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 200  # a redirect would name an address the server refuses
+    assert 'id="query-text"' in response.text
+    assert "a long comment, as a pasted query may have" in response.text
+
+
 def test_service_description_is_turtle_by_default(writable_server: LiveServer) -> None:
     response = requests.get(f"{writable_server.url}/sparql", timeout=10)
     graph = Graph().parse(data=response.text, format="turtle")

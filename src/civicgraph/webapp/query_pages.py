@@ -34,7 +34,11 @@ LIMIT 100
 @bp.get("/query")
 def page() -> ResponseReturnValue:
     """The editor, holding the ``query`` parameter when a permalink gives one."""
-    text = request.args.get("query") or DEFAULT_QUERY
+    return editor(request.args.get("query") or DEFAULT_QUERY)
+
+
+def editor(text: str) -> str:
+    """The editor page holding ``text``, which its script runs as the page opens."""
     return render_template(
         "query/page.html",
         text=text,
