@@ -5,6 +5,7 @@ two lengths (or a length beside chunking) leave the body's end unknown: such req
 were answered 408 after the keeper's idle time, or with gunicorn's HTML page.
 """
 
+import socket
 import time
 
 import pytest
@@ -25,6 +26,13 @@ MALFORMED = {
     b"Transfer-Encoding: chunked\r\n\r\n8\r\n" + QUERY + b"\r\n0\r\n\r\n",
     "header-without-colon": f"GET {ASK} HTTP/1.1\r\nHost: 127.0.0.1\r\nNo colon\r\n\r\n".encode(),
 }
+#: Refusals by the keeper and by gunicorn's parser, each with the status it gets.
+REFUSED = {
+    "bare-lf-head": (MALFORMED["bare-lf-head"], 400),
+    "header-without-colon": (MALFORMED["header-without-colon"], 400),
+    "request-line-too-long": (f"GET /sparql?query={'a' * 9000} HTTP/1.1\r\n\r\n".encode(), 414),
+    "head-too-long": (f"GET / HTTP/1.1\r\nX-A: {'a' * 40_000}\r\n\r\n".encode(), 431),
+}
 
 
 @pytest.mark.server
@@ -39,3 +47,19 @@ def test_a_malformed_head_is_400_in_json_at_once(
     error = answer.json()
     assert error["status"] == 400
     assert error["detail"]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(("request_bytes", "status"), list(REFUSED.values()), ids=list(REFUSED))
+def test_a_refusal_before_the_application_carries_the_security_headers(
+    live_server: LiveServer, request_bytes: bytes, status: int
+) -> None:
+    with socket.create_connection(("127.0.0.1", live_server.port), timeout=10) as conn:
+        conn.sendall(request_bytes)
+        head = b""
+        while b"\r\n\r\n" not in head and (piece := conn.recv(65536)):
+            head += piece
+    lines = head.split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+    assert lines[0].split()[1] == str(status), lines[0]
+    names = {line.split(":", 1)[0].lower() for line in lines[1:]}
+    assert {"content-security-policy", "x-content-type-options", "x-frame-options"} <= names

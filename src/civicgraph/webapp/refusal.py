@@ -13,6 +13,7 @@ from typing import Final
 from gunicorn import util
 
 from civicgraph.webapp.arrival import LONGEST_LINE, WINDOW
+from civicgraph.webapp.security import SECURITY_HEADERS
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,17 @@ def timed_out(idle: float) -> Refusal:
     return Refusal(408, "Request Timeout", "Request timeout", detail)
 
 
+#: The headers every answer of the server carries, on these too.
+_SECURITY: Final = "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS)
+
+
 def answer(refusal: Refusal) -> bytes:
     """The whole answer of ``refusal``, for a connection that closes after it."""
     error = {"error": refusal.title, "status": refusal.status, "detail": refusal.detail}
     body = json.dumps(error).encode()
     head = (
         f"HTTP/1.1 {refusal.status} {refusal.reason}\r\nContent-Type: application/json\r\n"
-        f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
+        f"Connection: close\r\nContent-Length: {len(body)}\r\n{_SECURITY}\r\n"
     )
     return head.encode("latin-1") + body
 
