@@ -230,6 +230,23 @@ def test_blank_nodes_of_two_graphs_are_two_entities_in_a_diff(tmp_path: Path) ->
         ["https://example.org/a"],
         ["https://example.org/b"],
     ]
+    assert found.groups[0].label != found.groups[1].label  # each named with its graph
+
+
+def test_a_diff_lists_the_datas_entities_before_other_terms_and_blank_nodes(
+    tmp_path: Path,
+) -> None:
+    store, log = EmbeddedStore(), VersionLog(tmp_path / "log")
+    data = (
+        b'_:shape <urn:p> "a blank node" .\n'
+        b'<https://w3id.org/civicgraph/ontology#Term> <urn:p> "a term" .\n'
+        b'<https://w3id.org/civicgraph/id/person/ada> <urn:p> "an entity" .\n'
+    )
+    store.load(data, by_name("ntriples"), "https://example.org/g")
+    assert log.record(store, who="test", action="load") is not None
+    found = entity_page(log.change(0, 1), 1)
+    assert [g.subject.rsplit("/", 1)[-1][:2] for g in found.groups] == ["ad", "on", "_:"]
+    assert entity_page(log.change(0, 1), 1, per_page=1).groups[0].subject.endswith("ada")
 
 
 def test_a_store_without_a_log_says_so(workbench_client: FlaskClient) -> None:

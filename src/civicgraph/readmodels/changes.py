@@ -13,6 +13,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 from civicgraph.dataset.versions import DEFAULT, Change
 from civicgraph.readmodels.labels import curie
 from civicgraph.readmodels.paging import page_count
+from civicgraph.vocab import ENTITY_BASE
 
 #: Entities on a page of a change: a first load changes every entity of its data.
 PER_PAGE: Final = 100
@@ -74,13 +75,28 @@ def by_entity(change: Change) -> list[EntityChange]:
         for graph, rows in part.items():
             for triple in _triples(rows):
                 subject = _value(triple.subject)[0]
-                key = (subject, graph if isinstance(triple.subject, BlankNode) else "")
-                group = groups.setdefault(key, EntityChange(subject, curie(subject)))
+                blank = isinstance(triple.subject, BlankNode)
+                key = (subject, graph if blank else "")
+                name = (
+                    f"{subject} in {curie(graph) or 'the default graph'}"
+                    if blank
+                    else curie(subject)
+                )
+                group = groups.setdefault(key, EntityChange(subject, name))
                 value, is_iri = _value(triple.object)
                 getattr(group, attribute).append(
                     ChangedValue(curie(triple.predicate.value), value, is_iri, graph)
                 )
-    return [groups[s] for s in sorted(groups)]
+    return [groups[s] for s in sorted(groups, key=_reading_order)]
+
+
+def _reading_order(key: tuple[str, str]) -> tuple[int, str, str]:
+    """Entities of the data first, then other IRIs (the ontology's terms, the shapes),
+    then blank nodes: sorted by text alone, ``_:c14n0`` came before every IRI, and a
+    first load's first page was all the ontology's unnamed nodes."""
+    subject, graph = key
+    rank = 2 if subject.startswith("_:") else 0 if subject.startswith(ENTITY_BASE) else 1
+    return rank, subject, graph
 
 
 @dataclass(frozen=True)
@@ -111,7 +127,7 @@ def entity_page(change: Change, page: int, per_page: int = PER_PAGE) -> EntityPa
             for row in found:
                 sides = rows.setdefault(_subject(row, graph), ({}, {}))
                 sides[index].setdefault(graph, []).append(row)
-    subjects = sorted(rows)
+    subjects = sorted(rows, key=_reading_order)
     page = min(max(page, 1), page_count(len(subjects), per_page))  # past the end: the last
     added: dict[str, list[bytes]] = {}
     removed: dict[str, list[bytes]] = {}
