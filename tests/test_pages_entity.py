@@ -133,3 +133,9 @@ def test_an_unknown_address_is_a_404_page_in_our_words_offering_search(
     assert b'role="search"' in page.data
     answer = workbench_client.get("/nonexistent-page", headers={"Accept": "application/json"})
     assert answer.get_json()["detail"].startswith("There is no page at /nonexistent-page")
+
+
+def test_evidence_says_what_its_pill_measures(live_server: LiveServer) -> None:
+    page = requests.get(f"{live_server.url}/id/org/code-for-america", timeout=30).text
+    assert ">high confidence</span>" in page
+    assert 'title="How sure this source is of the claim"' in page
