@@ -214,6 +214,16 @@ def test_a_misspelt_name_offers_the_entities_it_may_mean_as_links(
     expect(page.locator("#graph-form input[name='focus']")).to_have_value("Code for America")
 
 
+def test_the_home_pages_big_search_box_suggests_too(page: Page, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/")
+    box = page.locator("#home-search")
+    box.fill("code for")
+    options = page.locator(f"#{box.get_attribute('aria-controls')} [role='option']")
+    expect(options.first).to_be_visible()
+    options.filter(has_text="Code for America").first.click()
+    page.wait_for_url("**/id/**")
+
+
 def test_entity_boxes_show_labels_and_offer_choices(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url + "/graph?focus=person/patrick-atwater")
     _settled(page)
