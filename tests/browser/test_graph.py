@@ -71,6 +71,9 @@ def test_clicking_a_node_opens_its_panel(page: Page, server: LiveServer) -> None
     _click_node(page, ALICE)
     assert page.text_content("#graph-details .node-title") == "Alice Example"
     assert page.get_attribute("#graph-details a", "href") == "/id/person/alice"
+    facts = page.locator("#graph-details .facts")
+    expect(facts).to_contain_text("Importance (PageRank)")
+    assert (facts.text_content() or "").count("A. Example") == 1  # once, as another name
 
 
 def test_an_edge_and_a_hop_read_as_their_source_states_them(page: Page, server: LiveServer) -> None:

@@ -156,9 +156,11 @@ function showNode(id) {
   fetchJson(form.dataset.nodeApi + "?id=" + encodeURIComponent(id)).then((info) => {
     row(facts, "Description", info.description);
     row(facts, "Also known as", info.altLabels.join("; "));
-    row(facts, "PageRank", info.metrics.pagerank.toFixed(4));
+    // Its share of the network's importance, where 1 is the whole network.
+    row(facts, "Importance (PageRank)", info.metrics.pagerank.toFixed(4));
+    const shown = new Set([info.label, info.description, ...info.altLabels]);
     for (const lit of info.literals) {
-      if (lit.value !== info.label && lit.value !== info.description) row(facts, lit.property, lit.value);
+      if (!shown.has(lit.value)) row(facts, lit.property, lit.value);
     }
   }).catch((err) => showError(err));
 }
