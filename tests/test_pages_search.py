@@ -27,13 +27,14 @@ def test_search_page_lists_the_same_order(workbench_client: FlaskClient) -> None
 
 def test_search_page_without_results_says_so(workbench_client: FlaskClient) -> None:
     html = workbench_client.get("/search", query_string={"q": "zzzz"}).get_data(as_text=True)
-    assert "Nothing matches" in html
+    assert "Nothing in the graph is named or described with “zzzz”" in html
+    assert "Try part of a name" in html
 
 
 def test_a_page_past_the_last_says_how_many_there_are(workbench_client: FlaskClient) -> None:
     query = {"q": "code", "page": "99"}
     html = workbench_client.get("/search", query_string=query).get_data(as_text=True)
-    assert "Nothing matches" not in html
+    assert "Nothing in the graph is named" not in html
     assert "There is no page 99: “code” has 3 results on 1 page." in html
     assert 'href="/search?q=code">See the first page' in html
 
