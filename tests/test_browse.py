@@ -76,3 +76,13 @@ def test_an_empty_list_says_why_and_where_to_go(live_server: LiveServer) -> None
     home = requests.get(live_server.url, timeout=30).text
     assert "sources are cited" in home
     assert ">Every document</a>" in home
+
+
+def test_the_home_page_counts_the_data_apart_from_the_servers_own_record(
+    live_server: LiveServer,
+) -> None:
+    facts = requests.get(live_server.url + "/index.json", timeout=30).json()
+    own = sum(g["triples"] for g in facts["graphs"] if g["iri"].endswith("/graph/meta"))
+    assert own > 0
+    page = requests.get(live_server.url + "/", timeout=30).text
+    assert f"{facts['triples'] - own:,} triples (and {own:,} of the server's own record" in page

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from civicgraph.dataset import catalog, stats
 from civicgraph.dataset.loader import dataset_version
 from civicgraph.store import jsonld
+from civicgraph.vocab import META_GRAPH
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.versions_pages import latest_number
@@ -17,8 +18,11 @@ bp = Blueprint("pages", __name__)
 
 def _facts() -> dict[str, Any]:
     store = current_state().store
+    found = stats.collect(store)
     return {
-        "stats": stats.collect(store),
+        "stats": found,
+        # The server's own record of loads: counted apart, as the version log leaves it out.
+        "bookkeeping": sum(g.triples for g in found.graphs if g.iri == META_GRAPH),
         "version": dataset_version(store),
         "number": latest_number(),
         "last_load": catalog.last_load(store),
