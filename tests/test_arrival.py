@@ -45,6 +45,10 @@ def _chunked(body: bytes) -> bytes:
         (_post("Content-Length: 8", "Content-Length: 20") + b"ASK { } ", READ),
         (_post("Content-Length: 20", "Content-Length: 8") + b"ASK", READ),
         (_post("Content-Length: 8", "Transfer-Encoding: chunked") + b"8\r\nASK", READ),
+        (_post("Transfer-Encoding: chunked, gzip") + b"5\r\nASK", READ),  # not plain chunked
+        (_post("Transfer-Encoding: gzip, chunked") + b"5\r\nASK", READ),
+        (_post("Transfer-Encoding: xchunked") + b"5\r\nASK", READ),
+        (_post("Transfer-Encoding: chunked", "Transfer-Encoding: chunked") + b"5\r\n", READ),
         (_chunked(b"4\r\nASK{\r\n"), GATHER),
         (_chunked(b"4\r\nASK{\r\n1\r\n}\r\n0\r\n"), GATHER),
         (_chunked(b"4\r\nASK{\r\n1\r\n}\r\n0\r\n\r\n"), READ),
@@ -154,12 +158,14 @@ def test_a_head_ends_or_is_too_long_however_its_bytes_are_split(
 @pytest.mark.parametrize(
     ("pieces", "bare"),
     [
-        ([b"GET / HTTP/1.1\nHost: x\n", b"\n"], True),
+        ([b"GET / HTTP/1.1\r\nHost: x", b"\n"], True),
         ([b"GET / HTTP/1.1\r\nHost: x\r\n\n"], True),
-        ([b"GET / HTTP/1.1\r\nHost: x\n\nmore\r\n\r\n"], True),
+        ([b"GET / HTTP/1.1\r\nHost: x\n\r\n"], True),  # a LF line, then a CRLF blank one
+        ([b"GET / HTTP/1.1\r\nHost: x\nFoo: y\r\n\r\n"], True),
+        ([b"GET / HTTP/1.1\r\nHost: x\r", b"\n\r\n"], False),  # CRLF split across reads
         ([b"POST / HTTP/1.1\r\nHost: x\r\n\r\n0\n\n"], False),  # in the body, not the head
     ],
-    ids=["split", "crlf-then-lf", "before-a-crlf-end", "body"],
+    ids=["split", "crlf-then-lf", "lf-then-crlf", "inside", "crlf-split", "body"],
 )
 def test_a_head_ended_by_a_bare_lf_is_told_apart(pieces: list[bytes], bare: bool) -> None:
     head = Head()
@@ -176,3 +182,11 @@ def test_the_largest_head_a_byte_at_a_time_is_followed_within_seconds() -> None:
         head.feed(near_ends[at : at + 1])
     assert time.process_time() - started < HEAD_BOUND
     assert not head.too_long
+
+
+@pytest.mark.parametrize(("version", "continues"), [(b"HTTP/1.1", True), (b"HTTP/1.0", False)])
+def test_only_an_http_1_1_client_is_told_to_continue(version: bytes, continues: bool) -> None:
+    head = b"PUT /store HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"
+    judged = RULE.judge(head.replace(b"HTTP/1.1", version, 1))
+    assert isinstance(judged, Gather)
+    assert judged.continues is continues

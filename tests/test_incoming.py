@@ -185,7 +185,7 @@ def test_a_head_ended_by_a_bare_lf_is_refused_400_at_once(
 ) -> None:
     held, _poll, outcomes = gathering
     served, client = pair
-    _start(held, pair, b"GET /sparql?query=ASK%7B%7D HTTP/1.1\nHost: x\n")
+    _start(held, pair, b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x")
     assert not outcomes.refused
     _send_on(gathering, client, b"\n")  # a parser of CRLF lines would wait for ever
     assert outcomes.refused == [(served, 400)]

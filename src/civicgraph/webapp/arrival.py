@@ -19,6 +19,7 @@ socket's unread bytes a bounded number of times, the keeper reads what arrives a
 looks at each byte once (``Head``, ``Body``), and a head's lines are read once.
 """
 
+import re
 import select
 import socket
 from collections.abc import Iterable
@@ -30,9 +31,9 @@ from typing import Final
 WINDOW: Final = 32 * 1024
 _END: Final = b"\r\n\r\n"
 _LINE: Final = b"\r\n"
-#: A blank line ended by a bare LF: the end of a head that a parser of CRLF lines
-#: (gunicorn's) would wait past for ever.
-_BARE_END: Final = b"\n\n"
+#: A line of the head ended by a bare LF, not CRLF: gunicorn's parser, which reads
+#: CRLF lines, refuses such a head, or waits past its end for ever.
+_BARE_LF: Final = re.compile(rb"(?<!\r)\n")
 #: The most significant digits of a length read as a number (leading zeros aside).
 _SIZE_DIGITS: Final = 16
 _HEX_DIGITS: Final = b"0123456789abcdefABCDEF"
@@ -65,16 +66,18 @@ class Head:
         self.data = bytearray()
         #: Whether the head is longer than the window (the keeper answers 431).
         self.too_long = False
-        #: Whether the head ended at a blank line of a bare LF (the keeper answers 400).
+        #: Whether a line of the head ended in a bare LF (the keeper answers 400).
         self.bare = False
 
     def feed(self, data: bytes) -> bool:
-        """Take the next bytes; whether the head has ended, or is too long to."""
+        """Take the next bytes; whether the head has ended, or is too long to, or has a
+        line ended by a bare LF (refused at once: it need not be waited for)."""
         before = len(self.data)
         self.data += data
         end = self.data.find(_END, max(0, before - len(_END) + 1))  # an end split across reads
-        bare = self.data.find(_BARE_END, max(0, before - len(_BARE_END) + 1))
-        if bare >= 0 and (end < 0 or bare < end):
+        # Each byte looked at once (the pattern looks behind at the byte before).
+        bare = _BARE_LF.search(self.data, before, end if end >= 0 else len(self.data))
+        if bare is not None:
             self.bare = True
             return True
         if end >= 0:
@@ -237,8 +240,9 @@ class _Framing:
 
     @classmethod
     def of(cls, head: bytes) -> "_Framing":
-        length, chunked, continues, lengths, codings = None, False, False, 0, False
-        for line in head.split(_LINE)[1:]:
+        length, chunked, continues, lengths, codings = None, False, False, 0, 0
+        lines = head.split(_LINE)
+        for line in lines[1:]:
             name, _, raw = line.partition(b":")
             name, value = name.strip().lower(), raw.strip().lower()
             if name == b"content-length":
@@ -246,10 +250,14 @@ class _Framing:
                 if value.isdigit():
                     length = _bounded(int(value[-_SIZE_DIGITS:]), value)
             elif name == b"transfer-encoding":
-                chunked, codings = b"chunked" in value, True
+                chunked, codings = value == b"chunked", codings + 1
             elif name == b"expect":
-                continues = value == b"100-continue"
-        return cls(length, chunked, continues, lengths > 1 or (lengths > 0 and codings))
+                # HTTP/1.0 has no 100 Continue: a client of it must not be sent one.
+                continues = value == b"100-continue" and lines[0].endswith(b"HTTP/1.1")
+        # Two lengths, a length beside a coding, or a coding other than plain chunked:
+        # the parser refuses it, or the route does, from the head (RFC 9112 section 6.3).
+        odd = lengths > 1 or (lengths > 0 and codings > 0) or codings > 1
+        return cls(length, chunked, continues, odd or (codings > 0 and not chunked))
 
 
 _kept_framing: Final = lru_cache(maxsize=256)(_Framing.of)

@@ -8,6 +8,7 @@ import contextlib
 import json
 import socket
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Final
 
 from gunicorn import util
@@ -94,5 +95,8 @@ def refuse(client: socket.socket, refusal: Refusal) -> None:
 
 def write_parser_error(client: socket.socket, status: int, reason: str, message: str) -> None:
     """gunicorn's answer to a request its parser refused, in JSON as every other error
-    (gunicorn writes an HTML page): the status and message are gunicorn's own."""
+    (gunicorn writes an HTML page): the status and message are gunicorn's own, the
+    reason phrase the status's (gunicorn leaves "Bad Request" beside a 501)."""
+    with contextlib.suppress(ValueError):
+        reason = HTTPStatus(status).phrase
     util.write_nonblock(client, answer(Refusal(status, reason, reason, message)))
