@@ -19,12 +19,14 @@ BODY = b"".join(b'<urn:s%d> <urn:p> "%d" .\n' % (i, i) for i in range(60_000))
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
-def _put_head(length: int, *headers: str) -> bytes:
+def _put_head(length: int | None, *headers: str) -> bytes:
+    """A PUT's head announcing ``length`` bytes, or a chunked body (None)."""
+    framing = "Transfer-Encoding: chunked" if length is None else f"Content-Length: {length}"
     lines = [
         f"PUT /store?graph={GRAPH} HTTP/1.1",
         "Host: 127.0.0.1",
         "Content-Type: application/n-triples",
-        f"Content-Length: {length}",
+        framing,
         "Expect: 100-continue",
         *headers,
     ]
@@ -47,11 +49,13 @@ def _first_answer(conn: socket.socket) -> bytes:
         (50_000_000, (), b"401"),
         (len(BODY), ("Authorization: Bearer wrong",), b"401"),
         (65 * 1024 * 1024, (f"Authorization: Bearer {WRITE_TOKEN}",), b"413"),
+        (None, (), b"401"),  # chunked: the master would gather it, and told it to go on
+        (5_000, (), b"401"),  # small enough for the master to gather
     ],
-    ids=["no-token", "wrong-token", "too-large"],
+    ids=["no-token", "wrong-token", "too-large", "chunked-no-token", "small-no-token"],
 )
 def test_a_write_refused_from_its_head_is_answered_before_the_body(
-    writable_server: LiveServer, length: int, headers: tuple[str, ...], status: bytes
+    writable_server: LiveServer, length: int | None, headers: tuple[str, ...], status: bytes
 ) -> None:
     with socket.create_connection(("127.0.0.1", writable_server.port), timeout=10) as conn:
         conn.sendall(_put_head(length, *headers))

@@ -142,16 +142,44 @@ def test_past_the_budget_the_request_that_sent_last_longest_ago_is_refused(
         client.close()
 
 
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 600\r\n",  # open to everyone
+        HEAD[:-2] + b"Authorization: Bearer sesame\r\n",  # a write, with the token
+    ],
+    ids=["query", "write-with-token"],
+)
 def test_a_client_waiting_for_100_continue_gets_it_from_the_keeper(
-    gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
+    pair: tuple[socket.socket, socket.socket], head: bytes
+) -> None:
+    with select.epoll() as poll:
+        outcomes = _Outcomes()
+        rule = Arrival(cap=1000, write_token="sesame")
+        held = Incoming(poll, rule, 0.2, outcomes.go_on, outcomes.refuse)
+        _served, client = pair
+        _start(held, pair, head + b"Expect: 100-continue\r\n\r\n")
+        client.settimeout(5)
+        assert client.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        _send_on((held, poll, outcomes), client, b"a" * 600)
+        assert len(outcomes.ready) == 1
+        for served, _read in outcomes.ready:
+            served.close()
+
+
+@pytest.mark.parametrize("token", ["", "Authorization: Bearer wrong\r\n"], ids=["none", "wrong"])
+def test_a_write_without_the_token_goes_on_at_once_untold_to_continue(
+    gathering: tuple[Incoming, select.epoll, _Outcomes],
+    pair: tuple[socket.socket, socket.socket],
+    token: str,
 ) -> None:
     held, _poll, outcomes = gathering
     _served, client = pair
-    _start(held, pair, HEAD.replace(b"\r\n\r\n", b"\r\nExpect: 100-continue\r\n\r\n"))
-    client.settimeout(5)
-    assert client.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
-    _send_on(gathering, client, b"a" * 600)
-    assert len(outcomes.ready) == 1
+    _start(held, pair, HEAD[:-2] + token.encode() + b"Expect: 100-continue\r\n\r\n")
+    assert len(outcomes.ready) == 1  # for the route to answer 401 from the head
+    client.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        client.recv(100)  # no 100 Continue
 
 
 def test_a_head_sent_a_byte_at_a_time_is_read_as_it_comes_and_goes_on_whole(

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
+from civicgraph.webapp.auth import bears_token
+
 #: The most unread bytes looked at in place: a head longer than this is refused (431).
 WINDOW: Final = 32 * 1024
 _END: Final = b"\r\n\r\n"
@@ -189,12 +191,37 @@ class Arrival:
 
     window: int = WINDOW
     cap: int = WINDOW
+    #: The server's write token (None: writes are off), for ``answered_from_head``.
+    write_token: str | None = None
 
     @classmethod
-    def for_limits(cls, open_limits: Iterable[int]) -> "Arrival":
+    def for_limits(cls, open_limits: Iterable[int], write_token: str | None = None) -> "Arrival":
         """The rule for a server whose routes open to everyone take bodies up to these
         limits (a body past them is refused, or needs the write token)."""
-        return cls(WINDOW, max(open_limits) + 1)
+        return cls(WINDOW, max(open_limits) + 1, write_token)
+
+    def answered_from_head(self, head: bytes) -> bool:
+        """Whether the route refuses this request from its head alone: a write (``PUT``,
+        ``DELETE``, a ``POST`` to ``/update`` or ``/store``) without the write token.
+
+        Its client, if it waits for ``100 Continue``, is not told to send the body it
+        would send only to hear 401 (or 403, writes being off).
+        """
+        lines = head.split(_LINE)
+        method, _, target = lines[0].partition(b" ")
+        path = target.split(b"?", 1)[0]
+        writes = method in (b"PUT", b"DELETE") or (
+            method == b"POST" and (b"/update" in path or b"/store" in path)
+        )
+        if not writes:
+            return False
+        found = (
+            raw
+            for name, _, raw in (line.partition(b":") for line in lines[1:])
+            if name.strip().lower() == b"authorization"
+        )
+        authorization = next(found, b"").strip().decode("latin-1")
+        return not bears_token(authorization, self.write_token)
 
     def arrived(self, sock: socket.socket, wait: float = 0.0) -> bool:
         """Whether a request is waiting on ``sock`` whole (within ``wait`` seconds), or

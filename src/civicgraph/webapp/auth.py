@@ -17,10 +17,20 @@ def require_writer() -> None:
     token = current_state().settings.write_token
     if not token:
         raise WritesDisabledError()
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
         raise AuthenticationError(
             "This request writes; send the server's write token as 'Authorization: Bearer <token>'"
         )
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+    if not bears_token(header, token):
         raise AuthenticationError("The bearer token is not this server's write token")
+
+
+def bears_token(authorization: str, token: str | None) -> bool:
+    """Whether an ``Authorization`` header's value carries the write ``token`` (never,
+    when writes are off)."""
+    scheme, _, given = authorization.partition(" ")
+    if not token or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())

@@ -156,6 +156,8 @@ class Incoming(ByConnection[_Request]):
         judged = self._arrival.judge(bytes(head.data))
         if not isinstance(judged, Gather):
             return True  # whole, or for the parser or the route to refuse
+        if judged.continues and self._arrival.answered_from_head(bytes(head.data[: judged.head])):
+            return True  # refused from its head: the client is not told to send the body
         request.awaiting, request.progress = judged, time.monotonic()
         if judged.continues:  # the client waits for this before it sends the body
             with contextlib.suppress(OSError):

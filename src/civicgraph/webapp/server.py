@@ -180,7 +180,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.settings, self.runtime = settings, runtime
         self.slots = Slots(runtime.slots, settings.serving_processes) if runtime else None
         #: How serving processes pass kept-alive connections to the master and back.
-        arrival = Arrival.for_limits((settings.query_body_limit, JSON_LIMIT))
+        arrival = Arrival.for_limits((settings.query_body_limit, JSON_LIMIT), settings.write_token)
         self.handoff = Handoff(arrival) if runtime else None
         self.app: Flask | None = None
         #: Serving processes forked before the master imported the layout modules.
