@@ -40,3 +40,14 @@ def test_an_entity_asked_for_json_answers_its_json_ld(
     )
     assert answer.headers["Content-Type"].startswith("application/ld+json")
     assert "Code for America" in answer.text
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("path", ["/browse/Nope", "/id/person/nobody-xyz", "/id/nokind/x"])
+def test_an_error_at_an_address_asked_for_json_is_json(live_server: LiveServer, path: str) -> None:
+    answer = requests.get(f"{live_server.url}{path}?format=json", timeout=30)
+    assert answer.status_code == 404
+    assert answer.headers["Content-Type"].startswith("application/json")
+    page = requests.get(live_server.url + path, headers={"Accept": "text/html"}, timeout=30)
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "Accept" in page.headers["Vary"]

@@ -573,6 +573,13 @@ def test_a_pinned_query_answers_from_its_version(start_server: Callable[..., Liv
     csv = requests.get(f"{server.url}/sparql", params=params, headers=json_accept, timeout=60)
     assert csv.headers["Content-Type"].startswith("text/csv")  # as unpinned: format= wins
     assert csv.text.splitlines()[0] == "s"
+    # A format that cannot carry the answer is refused as on the current data (406).
+    construct = {"query": "CONSTRUCT WHERE { ?s ?p ?o }", "version": str(newest["number"] - 1)}
+    refused = requests.get(
+        f"{server.url}/sparql", params=construct, headers=json_accept, timeout=60
+    )
+    assert refused.status_code == 406
+    assert refused.json()["error"] == "Not acceptable"
     # The protocol's dataset holds at a version as it does now.
     count = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
     for version in (None, newest["number"]):

@@ -61,4 +61,5 @@ def test_head_of_the_whole_store_writes_nothing_out(big_server: LiveServer) -> N
     )
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("application/trig")
+    assert "Content-Length" not in answer.headers  # unknown without writing it all out
     assert time.monotonic() - started < 0.5 * LIMIT

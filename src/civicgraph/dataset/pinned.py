@@ -22,6 +22,7 @@ from typing import Final
 from civicgraph.dataset.versions import VersionLog, store_at
 from civicgraph.errors import (
     CivicgraphError,
+    NotAcceptableError,
     NotFoundError,
     QueryTimeoutError,
     ResourceLimitError,
@@ -110,11 +111,24 @@ def _read_answer(done: "subprocess.CompletedProcess[bytes]") -> SerializedResult
     if done.returncode != 0 or not head:
         meta = json.loads(head) if head.startswith(b"{") else {}
         detail = meta.get("detail") or "The query at that version could not be answered."
+        if meta.get("status") == 406:
+            raise NotAcceptableError(meta["accept"], meta["valid"])
         if meta.get("status", 500) < 500:
             raise (NotFoundError if meta.get("status") == 404 else UserInputError)(detail)
         raise StoreError(detail)
     meta = json.loads(head)
     return SerializedResult(body, meta["content_type"], meta["truncated"])
+
+
+def _error_meta(exc: CivicgraphError) -> dict[str, object]:
+    """What the parent needs to raise the same error: its status, and for a format the
+    client cannot have, what it asked for and what it could."""
+    if isinstance(exc, NotAcceptableError):
+        return {"status": 406, "accept": exc.accept, "valid": exc.valid, "detail": str(exc)}
+    status = (
+        404 if isinstance(exc, NotFoundError) else 400 if isinstance(exc, UserInputError) else 500
+    )
+    return {"status": status, "detail": str(exc)}
 
 
 def _child() -> None:
@@ -139,14 +153,7 @@ def _child() -> None:
         )
         answer = serialize_negotiated(result, query.accept)
     except CivicgraphError as exc:
-        status = (
-            404
-            if isinstance(exc, NotFoundError)
-            else 400
-            if isinstance(exc, UserInputError)
-            else 500
-        )
-        sys.stdout.buffer.write(json.dumps({"status": status, "detail": str(exc)}).encode())
+        sys.stdout.buffer.write(json.dumps(_error_meta(exc)).encode())
         sys.exit(1)
     meta = {"content_type": answer.content_type, "truncated": answer.truncated}
     sys.stdout.buffer.write(json.dumps(meta).encode() + b"\n" + answer.body)

@@ -50,7 +50,9 @@ def _not_found(error: NotFoundError, text: str) -> Response:
     if wants_json():
         return error_response(404, error.title, error.detail, iri=error.iri)
     page = render_template("entity/not_found.html", detail=error.detail, query=text)
-    return Response(page, status=404, mimetype="text/html")
+    response = Response(page, status=404, mimetype="text/html")
+    response.vary.add("Accept")
+    return response
 
 
 @bp.get("/id/<kind>/<slug>")

@@ -45,9 +45,11 @@ def status_of(error: errors.CivicgraphError) -> int:
 
 
 def wants_json() -> bool:
-    """True unless the client prefers HTML (browsers do; curl and libraries do not)."""
+    """True unless the client prefers HTML (browsers do; curl and libraries do not), or
+    asked for JSON by the address (``/api/``, ``.json``, ``?format=json``)."""
     html = wants_html(request.headers.get("Accept"), (by_name("json", Kind.RESULTS),), page=False)
-    return not html or request.path.startswith("/api/") or request.path.endswith(".json")
+    named = request.path.startswith("/api/") or request.path.endswith(".json")
+    return not html or named or request.args.get("format") == "json"
 
 
 def error_response(status: int, title: str, detail: str, **extra: Any) -> Response:
@@ -58,6 +60,7 @@ def error_response(status: int, title: str, detail: str, **extra: Any) -> Respon
         page = render_template("errors/error.html", status=status, title=title, detail=detail)
         response = Response(page, mimetype="text/html")
     response.status_code = status
+    response.vary.add("Accept")  # JSON or a page, by the client's Accept
     return response
 
 

@@ -170,8 +170,8 @@ def _get(store: GraphStore, target: Target) -> ResponseReturnValue:
             raise NotFoundError(f"There is no {target.label} in this store", iri=target.graph)
         fmt, graphs = negotiate(accept, Kind.GRAPH), [target.graph]
     if request.method == "HEAD":  # the headers alone: no need to write the graphs out
-        response = Response(b"", content_type=fmt.content_type)
-        response.automatically_set_content_length = False
+        # An empty iterable, not b"": a length of 0 would claim the graph is empty.
+        response = Response(iter(()), content_type=fmt.content_type)
     else:
         buffer = io.BytesIO()
         store.dump(buffer, fmt, graphs)
