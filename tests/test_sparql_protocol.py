@@ -140,6 +140,26 @@ def test_a_browser_posting_a_long_query_gets_the_workbench_at_once(
     assert response.status_code == 200  # a redirect would name an address the server refuses
     assert 'id="query-text"' in response.text
     assert "a long comment, as a pasted query may have" in response.text
+    assert "data-run" in response.text  # its script runs it as the page opens
+    assert 'rel="alternate"' not in response.text  # no link the server would refuse
+
+
+def test_a_browser_sent_to_the_workbench_keeps_the_dataset_and_the_version(
+    writable_server: LiveServer,
+) -> None:
+    params = {"query": "ASK {}", "default-graph-uri": "urn:g", "version": "1"}
+    response = requests.get(
+        f"{writable_server.url}/sparql",
+        params=params,
+        headers={"Accept": "text/html"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("&default-graph-uri=urn%3Ag&version=1")
+    page = requests.get(writable_server.url + response.headers["Location"], timeout=10).text
+    assert 'data-kept="default-graph-uri=urn%3Ag&amp;version=1"' in page
+    assert "This query runs over" in page
 
 
 def test_service_description_is_turtle_by_default(writable_server: LiveServer) -> None:

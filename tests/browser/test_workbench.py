@@ -4,7 +4,7 @@ import csv
 import io
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -73,6 +73,17 @@ def test_the_result_has_a_link_of_its_own_that_loads_as_csv(
     answer = page.request.get(workbench_server.url + (link.get_attribute("href") or ""))
     assert answer.headers["content-type"].startswith("text/csv")
     assert answer.text().split() == ["x", "1", "2", "3"]
+
+
+def test_a_link_with_a_dataset_runs_over_that_dataset(
+    page: Page, workbench_server: LiveServer
+) -> None:
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    params = {"query": count, "default-graph-uri": "urn:civicgraph:test:empty"}
+    page.goto(workbench_server.url + "/query?" + urlencode(params))
+    expect(page.locator(".notice", has_text="This query runs over")).to_be_visible()
+    expect(page.locator(".results-table tbody td").first).to_have_text("0")
+    assert "default-graph-uri=" in (page.locator("#permalink").get_attribute("href") or "")
 
 
 def test_cite_this_page_cites_the_query_just_run(page: Page, workbench_server: LiveServer) -> None:

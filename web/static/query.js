@@ -122,8 +122,14 @@ editor.on("change", () => {
 
 // --- running ----------------------------------------------------------------
 
+/** What the query runs over besides the store as it is (its dataset, a version), as the
+ * page's link said; sent with every run, and kept in the permalink. */
+const kept = new URLSearchParams(form.dataset.kept || "");
+const LONGEST_LINK = Number(form.dataset.longestLink || "8000");
+
 function request(text, accept) {
   const params = new URLSearchParams({ query: text });
+  for (const [name, value] of kept) params.append(name, value);
   const endpoint = form.dataset.endpoint;
   if (params.toString().length < 1800) return fetch(endpoint + "?" + params, { headers: { Accept: accept } });
   return fetch(endpoint, {
@@ -134,9 +140,15 @@ function request(text, accept) {
 }
 
 function updatePermalink(text) {
-  const url = form.dataset.page + "?" + new URLSearchParams({ query: text });
-  permalink.href = url;
-  replaceAddress(url);
+  const params = new URLSearchParams({ query: text });
+  for (const [name, value] of kept) params.append(name, value);
+  const url = form.dataset.page + "?" + params;
+  // A link longer than the server reads would be refused (414): none is offered.
+  permalink.hidden = url.length > LONGEST_LINK;
+  if (!permalink.hidden) {
+    permalink.href = url;
+    replaceAddress(url);
+  }
 }
 
 function clearError() {
@@ -322,7 +334,10 @@ function showDownloads(kind, text) {
   for (const b of downloads.querySelectorAll("button.download")) b.hidden = b.dataset.kind !== wanted;
   // The endpoint's own address for the result, CSV for a table and Turtle for a graph.
   const format = wanted === "graph" ? "turtle" : "csv";
-  dataLink.href = form.dataset.endpoint + "?" + new URLSearchParams({ query: text, format });
+  const params = new URLSearchParams({ query: text, format });
+  for (const [name, value] of kept) params.append(name, value);
+  dataLink.href = form.dataset.endpoint + "?" + params;
+  dataLink.hidden = dataLink.href.length > LONGEST_LINK;
   dataLink.textContent = "Link to this result (" + (wanted === "graph" ? "Turtle" : "CSV") + ")";
   downloads.hidden = false;
 }
@@ -351,4 +366,4 @@ form.addEventListener("submit", (event) => {
 
 showHistory(history, load);
 checkTerms();
-if (new URLSearchParams(window.location.search).has("query")) run();
+if ("run" in form.dataset) run();

@@ -5,6 +5,9 @@ the row cap and the refusal of SERVICE and LOAD); this blueprint serves the page
 the prefixes and ontology terms the editor completes, and labels for result IRIs.
 """
 
+from collections.abc import Sequence
+from typing import Final
+
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
@@ -31,17 +34,32 @@ LIMIT 100
 """
 
 
+#: The parameters besides the text that say what a query runs over: its dataset
+#: (SPARQL Protocol section 2.1.4) and the version of the data.
+DATASET_PARAMETERS: Final = ("default-graph-uri", "named-graph-uri", "version")
+#: The longest address the page links to (the server reads request lines of at most
+#: 8,190 bytes, method and version included).
+LONGEST_LINK: Final = 8000
+
+
 @bp.get("/query")
 def page() -> ResponseReturnValue:
-    """The editor, holding the ``query`` parameter when a permalink gives one."""
-    return editor(request.args.get("query") or DEFAULT_QUERY)
+    """The editor, holding the ``query`` parameter when a permalink gives one, and what
+    it runs over (the dataset, the version) when the permalink says."""
+    kept = [(name, v) for name in DATASET_PARAMETERS for v in request.args.getlist(name)]
+    text = request.args.get("query")
+    return editor(text or DEFAULT_QUERY, kept, run=text is not None)
 
 
-def editor(text: str) -> str:
-    """The editor page holding ``text``, which its script runs as the page opens."""
+def editor(text: str, kept: Sequence[tuple[str, str]] = (), *, run: bool = True) -> str:
+    """The editor page holding ``text``, which its script runs as the page opens (if
+    ``run``) over the dataset and version ``kept`` names."""
     return render_template(
         "query/page.html",
         text=text,
+        kept=list(kept),
+        run=run,
+        longest_link=LONGEST_LINK,
         result_formats=formats_for(Kind.RESULTS),
         download_type=for_download,
         graph_formats=formats_for(Kind.GRAPH),

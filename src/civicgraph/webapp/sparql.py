@@ -17,7 +17,7 @@ from civicgraph.formats import FORMATS, Kind, by_name, negotiate, wants_html
 from civicgraph.store.results import serialize_triples
 from civicgraph.webapp.bodies import Params, posted_operation, url_params
 from civicgraph.webapp.cors import allow_reads, is_read
-from civicgraph.webapp.query_pages import editor
+from civicgraph.webapp.query_pages import DATASET_PARAMETERS, LONGEST_LINK, editor
 from civicgraph.webapp.service import ServiceEndpoints, description
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.versions_pages import answer_pinned, pinned_version
@@ -27,9 +27,6 @@ bp = Blueprint("sparql", __name__)
 QUERY_TYPE = "application/sparql-query"
 #: The page of the query workbench, where browsers asking for HTML are sent.
 WORKBENCH_PATH = "/query"
-#: The longest address a redirect may name: the server reads request lines of at
-#: most 8,190 bytes, method and version included.
-_LONGEST_TARGET = 8000
 
 
 @dataclass(frozen=True)
@@ -80,11 +77,11 @@ def _to_workbench(found: QueryRequest) -> ResponseReturnValue:
     a long query) gets the workbench at once instead, holding it: redirected, it was
     refused 414 at the next request.
     """
-    keep = [(k, v) for k, v in found.params.pairs if k.endswith("graph-uri")]
+    keep = [(k, v) for k, v in found.params.pairs if k in DATASET_PARAMETERS]
     query = urlencode([("query", found.text or ""), *keep])
     target = f"{request.script_root}{WORKBENCH_PATH}?{query}"
-    if len(target) > _LONGEST_TARGET:
-        return editor(found.text or "")
+    if len(target) > LONGEST_LINK:
+        return editor(found.text or "", keep)
     return redirect(target, code=303)
 
 
