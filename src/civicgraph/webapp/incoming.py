@@ -17,7 +17,9 @@ A head longer than ``arrival.WINDOW`` is answered 431. A body is gathered up to
 refuse or, for a token holder's upload, to read on. So does a request whose client
 closes its side. A client that waits for ``100 Continue`` before sending its body
 gets it from the keeper (the serving process may send it again; a client reads any
-number of them, RFC 9110 §15.2). A head must arrive whole within the keeper's idle
+number of them, RFC 9110 §15.2), unless its request is a write without the write
+token: that one goes on at once, for its route to refuse from the head, and its
+client never sends the body. A head must arrive whole within the keeper's idle
 time of its first byte, and a body must not pause for longer; otherwise the request
 is answered 408, as is, past ``GATHERED_BYTES``, the one that sent last longest
 ago, and the one begun longest ago when the keeper needs room (``drop_oldest``).
