@@ -255,8 +255,9 @@ class _Framing:
     """What a head says of its body: its ``Content-Length``, or that it is chunked.
 
     A malformed length reads as none: the parser refuses the request from its head. So
-    does a head whose framing is ambiguous (two lengths, or a length beside a transfer
-    coding: RFC 9112 §6.3), whose body need not be waited for.
+    does a head whose framing is ambiguous (two lengths, a length beside a transfer
+    coding: RFC 9112 §6.3) or that names a coding other than plain ``chunked``, whose
+    body need not be waited for.
     """
 
     length: int | None = None
