@@ -49,7 +49,8 @@ from civicgraph.webapp.refusal import (
 GATHERED_BYTES: Final = 64 * 1024 * 1024
 _READABLE: Final = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLET
 _READ: Final = 64 * 1024
-_CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+#: What tells a client that waits with `Expect: 100-continue` to send its body.
+CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 #: How many bytes of a chunked body, framing included, may arrive per byte of the cap
 #: (one-byte chunks take six); past it with the body's own bytes under the cap, the
 #: request is refused.
@@ -163,7 +164,7 @@ class Incoming(ByConnection[_Request]):
         request.awaiting, request.progress = judged, time.monotonic()
         if judged.continues:  # the client waits for this before it sends the body
             with contextlib.suppress(OSError):
-                request.client.send(_CONTINUE)
+                request.client.send(CONTINUE)
         return self._fed(request, judged, b"")
 
     def _fed(self, request: _Request, gather: Gather, data: bytes) -> bool | Refusal:

@@ -39,6 +39,7 @@ from gunicorn.workers.sync import SyncWorker
 
 from civicgraph.webapp.arrival import Arrival
 from civicgraph.webapp.fastpath import plain_query
+from civicgraph.webapp.incoming import CONTINUE
 from civicgraph.webapp.keeper import Handoff
 from civicgraph.webapp.outgoing import STALLED_SECONDS, Spool, send_or_spool
 from civicgraph.webapp.plainhttp import HEAD_BYTES, PlainGet, PlainResponse
@@ -66,7 +67,6 @@ HEAD_SECONDS: Final = 1.0
 #: waits minutes for a report (gunicorn's timeout); a report is a system call, which
 #: gunicorn makes before every connection and this process before every request.
 REPORT_SECONDS: Final = 1.0
-_CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 class ClientSocket:
@@ -296,7 +296,7 @@ class _ContinueOnRead:
 
     def _continue(self) -> None:
         if not self._asked and not self._response.headers_sent:
-            self._client.socket.sendall(_CONTINUE)
+            self._client.socket.sendall(CONTINUE)
         self._asked = True
 
     def read(self, size: int | None = None) -> bytes:
