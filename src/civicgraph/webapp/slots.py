@@ -32,8 +32,6 @@ _NAMES: Final = ("owner", "busy", "sequence", "client", "deadline", "resident", 
 _FIELDS: Final = {
     name: (8 * i, _FLOAT if name == "deadline" else _INT) for i, name in enumerate(_NAMES)
 }
-#: sequence, client fd and deadline, side by side: written together as an evaluation starts.
-_STARTED: Final = struct.Struct("<qqd")
 
 
 def alive(pid: int) -> bool:
@@ -105,12 +103,7 @@ class Slots:
 
     def last_free(self) -> bool:
         """Whether every other process is evaluating right now."""
-        offset = _FIELDS["busy"][0]
-        busy = sum(
-            1
-            for i in range(self.count)
-            if i != self._mine and _INT.unpack_from(self._map, i * _SIZE + offset)[0]
-        )
+        busy = sum(1 for i in range(self.count) if i != self._mine and self._head(i)[1])
         return busy >= self.count - 1
 
     def prepare(self, on_timeout: bytes, on_memory: bytes) -> None:
@@ -132,9 +125,9 @@ class Slots:
         if index is None:
             yield
             return
-        start = index * _SIZE + _FIELDS["sequence"][0]
-        sequence = _INT.unpack_from(self._map, start)[0]
-        _STARTED.pack_into(self._map, start, sequence + 1, client, time.monotonic() + limit)
+        sequence = self._head(index)[2]
+        deadline = time.monotonic() + limit
+        self._set(index, sequence=sequence + 1, client=client, deadline=deadline)
         self._set(index, busy=1)  # last: the master sees a complete entry
         try:
             yield
