@@ -17,7 +17,12 @@ from civicgraph.vocab import GRAPH_BASE, META_GRAPH
 
 def data_graphs(store: GraphStore) -> list[str | None]:
     """Every graph that holds data (the default graph included), metadata left out."""
-    return [g for g in store.graph_names() if g != META_GRAPH]
+    return [g for g in store.graph_names() if is_data_graph(g)]
+
+
+def is_data_graph(graph: str | None) -> bool:
+    """Whether ``graph`` holds data, not the server's own record of loads."""
+    return graph != META_GRAPH
 
 
 def export(store: GraphStore, out: BinaryIO, fmt: Format, graph: str | None = None) -> None:

@@ -5,10 +5,9 @@ from typing import Any
 from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
-from civicgraph.dataset import catalog, stats
+from civicgraph.dataset import catalog, export, stats
 from civicgraph.dataset.loader import dataset_version
 from civicgraph.store import jsonld
-from civicgraph.vocab import META_GRAPH
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.versions_pages import latest_number
@@ -21,8 +20,8 @@ def _facts() -> dict[str, Any]:
     found = stats.collect(store)
     return {
         "stats": found,
-        # The server's own record of loads: counted apart, as the version log leaves it out.
-        "bookkeeping": sum(g.triples for g in found.graphs if g.iri == META_GRAPH),
+        # The server's own record of loads: counted apart, as exports and versions leave it out.
+        "bookkeeping": sum(g.triples for g in found.graphs if not export.is_data_graph(g.iri)),
         "version": dataset_version(store),
         "number": latest_number(),
         "last_load": catalog.last_load(store),
