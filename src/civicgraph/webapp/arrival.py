@@ -31,6 +31,8 @@ from civicgraph.webapp.auth import bears_token
 
 #: The most unread bytes looked at in place: a head longer than this is refused (431).
 WINDOW: Final = 32 * 1024
+#: The longest request line the parser reads (method, target and version); past it, 414.
+REQUEST_LINE: Final = 8190
 _END: Final = b"\r\n\r\n"
 _LINE: Final = b"\r\n"
 #: A line of the head ended by a bare LF, not CRLF: gunicorn's parser, which reads

@@ -16,6 +16,7 @@ from civicgraph.formats import Kind, formats_for
 from civicgraph.spreadsheet import for_download
 from civicgraph.vocab import PREFIXES
 from civicgraph.webapp import readmodels
+from civicgraph.webapp.arrival import REQUEST_LINE
 from civicgraph.webapp.bodies import read_json
 from civicgraph.webapp.urls import term_path
 
@@ -37,9 +38,9 @@ LIMIT 100
 #: The parameters besides the text that say what a query runs over: its dataset
 #: (SPARQL Protocol section 2.1.4) and the version of the data.
 DATASET_PARAMETERS: Final = ("default-graph-uri", "named-graph-uri", "version")
-#: The longest address the page links to (the server reads request lines of at most
-#: 8,190 bytes, method and version included).
-LONGEST_LINK: Final = 8000
+#: The longest address the page links to: a request line holds the method and the
+#: version too, and the server may be mounted under a path of its own.
+LONGEST_LINK: Final = REQUEST_LINE - 190
 
 
 @bp.get("/query")

@@ -57,7 +57,7 @@ from civicgraph.store.views import Generation, ReadView, ViewStore
 from civicgraph.store.writer import WriteLimits, WriterClient
 from civicgraph.store.writerstate import WriterState
 from civicgraph.webapp import create_app
-from civicgraph.webapp.arrival import Arrival
+from civicgraph.webapp.arrival import REQUEST_LINE, Arrival
 from civicgraph.webapp.bodies import JSON_LIMIT
 from civicgraph.webapp.inplace import InPlaceLimit, limit_memory
 from civicgraph.webapp.keeper import Handoff, Keeper, drop_inherited_connections
@@ -204,7 +204,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         # being forked would otherwise hold the whole stop for.
         self.cfg.set("graceful_timeout", int(self.settings.query_timeout) + GRACE_SECONDS)
         self.cfg.set("accesslog", "-" if self.settings.access_log else None)
-        self.cfg.set("limit_request_line", 8190)
+        self.cfg.set("limit_request_line", REQUEST_LINE)
         self.cfg.set("pre_fork", self._pre_fork)
         self.cfg.set("post_fork", self._post_fork)
         self.cfg.set("worker_exit", self._worker_exit)
