@@ -27,6 +27,12 @@ def workbench_client(request: pytest.FixtureRequest) -> Iterator[FlaskClient]:
         yield app.test_client()
 
 
+def test_a_statement_is_named_by_what_it_claims(workbench_client: FlaskClient) -> None:
+    html = workbench_client.get("/id/statement/cfe-founder", headers=HTML).get_data(as_text=True)
+    assert "<h1>Code for Example · founder: Ada Lovelace</h1>" in html
+    assert "<title>Code for Example · founder: Ada Lovelace · civicgraph</title>" in html
+
+
 def test_page_shows_label_type_evidence_and_links(workbench_client: FlaskClient) -> None:
     html = workbench_client.get("/id/org/code-for-example", headers=HTML).get_data(as_text=True)
     assert "<h1>Code for Example</h1>" in html

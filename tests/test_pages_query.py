@@ -41,11 +41,18 @@ def test_labels_answer_for_entities_and_terms(workbench_client: FlaskClient) -> 
         "https://w3id.org/civicgraph/id/person/ada-lovelace",
         "https://w3id.org/civicgraph/ontology#founder",
         "https://example.org/unknown",
+        "https://w3id.org/civicgraph/id/statement/cfe-founder",
+        "https://w3id.org/civicgraph/id/statement/no-such-claim",
     ]
     body = workbench_client.post("/query/labels.json", json={"iris": iris}).get_json()
     assert body == {
         iris[0]: {"label": "Ada Lovelace", "url": "/id/person/ada-lovelace"},
         iris[1]: {"label": "founder", "url": "/ontology#founder"},
+        iris[3]: {
+            "label": "Code for Example · founder: Ada Lovelace",
+            "url": "/id/statement/cfe-founder",
+        },
+        iris[4]: {"label": "", "url": "/id/statement/no-such-claim"},
     }
 
 

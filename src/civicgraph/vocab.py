@@ -127,6 +127,9 @@ class RDF(Vocabulary):
     namespace = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
     type: NamedNode
     Statement: NamedNode
+    subject: NamedNode
+    predicate: NamedNode
+    object: NamedNode
     first: NamedNode
     rest: NamedNode
     nil: NamedNode
@@ -393,6 +396,12 @@ def parse_entity_iri(iri: str) -> EntityRef | None:
     if kind in ENTITY_KINDS and _SLUG.fullmatch(slug):
         return EntityRef(kind, slug)
     return None
+
+
+def is_statement(iri: str) -> bool:
+    """Whether an IRI names one of the graph's statements (a claim with its evidence)."""
+    ref = parse_entity_iri(iri)
+    return ref is not None and ref.kind == "statement"
 
 
 def graph_iri(stem: str) -> str:

@@ -19,10 +19,12 @@ from pyoxigraph import NamedNode
 
 from civicgraph.queries import named_query
 from civicgraph.readmodels.evidence import Confidence
-from civicgraph.readmodels.labels import best_label, humanize
+from civicgraph.readmodels.labels import best_label, claim_name, humanize
+from civicgraph.sparql.binding import bind_each
 from civicgraph.spreadsheet import neutralise
 from civicgraph.store import GraphStore
-from civicgraph.store.results import SelectResult, Term, term_value
+from civicgraph.store.results import QueryResult, SelectResult, Term, term_value
+from civicgraph.vocab import is_statement
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,11 @@ class Claim:
     confidence: str
     source_date: str
     comment: str
+
+    @property
+    def name(self) -> str:
+        """What the statement claims, in words (``labels.claim_name``)."""
+        return claim_name(self.subject_label, self.predicate_label, self.object_label)
 
 
 #: CSV header, in the order of the dataclass fields.
@@ -86,7 +93,25 @@ def _claim(rows: list[Mapping[str, Term]]) -> Claim:
 def load_claims(store: GraphStore, source: str | None = None) -> list[Claim]:
     """Every claim with its evidence, or only those that ``source`` supports."""
     bindings = {"source": NamedNode(source)} if source else None
-    result = store.query(named_query("claims"), bindings=bindings)
+    return _claims(store.query(named_query("claims"), bindings=bindings))
+
+
+def claim_names(store: GraphStore, iris: Iterable[str]) -> dict[str, str]:
+    """The names of those ``iris`` that are statements with evidence, by IRI, in one
+    query (none when no IRI is a statement's).
+
+    A statement has no label of its own; a page or a result table that shows one names
+    it by what it claims, where its slug spoke to no one.
+    """
+    wanted = [NamedNode(iri) for iri in sorted(set(iris)) if is_statement(iri)]
+    if not wanted:
+        return {}
+    found = _claims(store.query(bind_each(named_query("claims"), "statement", wanted)))
+    return {claim.statement: claim.name for claim in found}
+
+
+def _claims(result: QueryResult) -> list[Claim]:
+    """The claims query's rows, one claim per statement and source."""
     assert isinstance(result, SelectResult)
     grouped: dict[tuple[str, str], list[Mapping[str, Term]]] = {}
     for row in result.dicts():

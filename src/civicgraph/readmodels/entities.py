@@ -16,11 +16,12 @@ from pyoxigraph import Literal, NamedNode
 
 from civicgraph.errors import NotFoundError
 from civicgraph.queries import Row, named_query, select
+from civicgraph.readmodels.claims import claim_names
 from civicgraph.readmodels.evidence import Evidence, EvidenceIndex, read_evidence
 from civicgraph.readmodels.labels import best_label, humanize, label_or_name, local_name
 from civicgraph.store import GraphStore
 from civicgraph.store.results import GraphResult, Term, term_value
-from civicgraph.vocab import CIV, parse_entity_iri
+from civicgraph.vocab import CIV, is_statement, parse_entity_iri
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def _relations(
     by_link: dict[tuple[str, str, str], list[dict[str, Term]]] = {}
     for row in rows:
         other = row["other"]
-        if isinstance(other, NamedNode) and _is_statement(other.value):
+        if isinstance(other, NamedNode) and is_statement(other.value):
             continue
         key = (_value(row, "direction"), _value(row, "property"), str(other))
         by_link.setdefault(key, []).append(row)
@@ -226,11 +227,6 @@ def importance(prop: str) -> int:
     if name in _LAST:
         return 100 + _LAST.index(name)
     return 50
-
-
-def _is_statement(iri: str) -> bool:
-    ref = parse_entity_iri(iri)
-    return ref is not None and ref.kind == "statement"
 
 
 def _memberships(rows: list[dict[str, Term]], evidence: EvidenceIndex) -> tuple[Membership, ...]:
@@ -300,9 +296,10 @@ def load_entity(store: GraphStore, iri: str) -> Entity:
     evidence = _entity_evidence(store, iri, {_value(r, "membership") for r in memberships})
     outgoing, incoming = _relations(relations, iri, evidence)
     alt = sorted({term_value(t) for t in field_values("alt")}, key=str.casefold)
+    named = best_label(field_values("label")) or claim_names(store, [iri]).get(iri, "")
     return Entity(
         iri=iri,
-        label=label_or_name(iri, field_values("label")),
+        label=named or local_name(iri),
         alt_labels=tuple(alt),
         types=_types(core),
         description=best_label(field_values("description")),

@@ -54,6 +54,13 @@ def label_or_name(iri: str, candidates: Iterable[Term | None]) -> str:
     return best_label(candidates) or local_name(iri)
 
 
+def claim_name(subject: str, relation: str, obj: str) -> str:
+    """How a claim (a statement, an edge, a path's hop) is named: as its source states it,
+    "Code for America · founder: Jennifer Pahlka". An arrow between the names read as
+    the first founding the second."""
+    return f"{subject} · {relation}: {obj}"
+
+
 def humanize(iri: str) -> str:
     """A readable stand-in label for a term without one: ``foundingDate`` → ``founding date``."""
     return _CAMEL.sub(" ", local_name(iri)).replace("_", " ").lower()

@@ -13,11 +13,13 @@ from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import UserInputError
 from civicgraph.formats import Kind, formats_for
+from civicgraph.readmodels.claims import claim_names
 from civicgraph.spreadsheet import for_download
 from civicgraph.vocab import PREFIXES
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.arrival import REQUEST_LINE
 from civicgraph.webapp.bodies import read_json
+from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import term_path
 
 bp = Blueprint("query", __name__)
@@ -97,6 +99,7 @@ def labels() -> ResponseReturnValue:
         raise UserInputError('Send JSON {"iris": ["https://…", …]}')
     iris = iris[:MAX_LABELS]
     known = readmodels.searcher().index().labels(iris)
+    known.update(claim_names(current_state().store, (i for i in iris if i not in known)))
     ontology = readmodels.ontology()
     answer = {}
     for iri in iris:
