@@ -86,3 +86,15 @@ def test_the_home_page_counts_the_data_apart_from_the_servers_own_record(
     assert own > 0
     page = requests.get(live_server.url + "/", timeout=30).text
     assert f"{facts['triples'] - own:,} triples (and {own:,} of the server's own record" in page
+
+
+def test_the_home_page_lists_the_data_graphs_by_name_with_a_download(
+    live_server: LiveServer,
+) -> None:
+    page = requests.get(live_server.url + "/", timeout=30).text
+    graphs = page.split("<h2>Graphs</h2>", 1)[1].split("</ul>", 1)[0]
+    roundup = "https://w3id.org/civicgraph/graph/roundup-2019"
+    assert f'<span title="{roundup}">roundup-2019</span> · ' in graphs
+    assert f"/export/download?format=turtle&amp;graph={roundup}" in graphs
+    assert "/graph/meta" not in graphs  # the server's record of loads is counted apart
+    assert "<code>" not in graphs

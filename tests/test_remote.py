@@ -117,7 +117,7 @@ def remote_env(remote_app: Flask) -> dict[str, str]:
 def test_app_home_page_on_remote_store(remote_app: Flask) -> None:
     response = remote_app.test_client().get("/")
     assert response.status_code == 200
-    assert f"<code>{GRAPH}</code>" in response.text
+    assert f'<span title="{GRAPH}">small</span>' in response.text
 
 
 def test_app_home_on_remote_store(remote_app: Flask) -> None:

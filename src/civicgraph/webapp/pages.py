@@ -7,6 +7,8 @@ from flask.typing import ResponseReturnValue
 
 from civicgraph.dataset import catalog, export, stats
 from civicgraph.dataset.loader import dataset_version
+from civicgraph.formats import by_name
+from civicgraph.readmodels.labels import local_name
 from civicgraph.store import jsonld
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
@@ -22,6 +24,17 @@ def _facts() -> dict[str, Any]:
         "stats": found,
         # The server's own record of loads: counted apart, as exports and versions leave it out.
         "bookkeeping": sum(g.triples for g in found.graphs if not export.is_data_graph(g.iri)),
+        # Named by their last segment (the file's stem): the full IRIs ran wider than a phone.
+        "data_graphs": [
+            {
+                "name": local_name(g.iri) if g.iri else "default graph",
+                "iri": g.iri,
+                "triples": g.triples,
+            }
+            for g in found.graphs
+            if export.is_data_graph(g.iri)
+        ],
+        "turtle": by_name("turtle"),
         "version": dataset_version(store),
         "number": latest_number(),
         "last_load": catalog.last_load(store),
