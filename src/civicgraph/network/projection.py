@@ -19,7 +19,13 @@ from civicgraph.network.background import Report, quiet
 from civicgraph.network.model import INFO, EdgeInfo, NodeInfo, edge_id
 from civicgraph.queries import select
 from civicgraph.readmodels.evidence import EvidenceIndex, read_evidence
-from civicgraph.readmodels.labels import LABEL_PROPERTIES, best_label, label_or_name, local_name
+from civicgraph.readmodels.labels import (
+    LABEL_PROPERTIES,
+    best_label,
+    label_or_name,
+    local_name,
+    shown_value,
+)
 from civicgraph.store import GraphStore
 from civicgraph.store.results import term_value
 from civicgraph.vocab import CIV, RDFS, SDO, SKOS, XSD
@@ -161,7 +167,7 @@ def _node_info(
         classes=lineage,
         description=_first_of(literals, _DESCRIPTIONS),
         alt_labels=tuple(sorted({v.value for p, v in literals if p == _ALT_LABEL})),
-        literals=tuple(sorted((terms.label(p), v.value) for p, v in literals)),
+        literals=tuple(sorted((terms.label(p), shown_value(v)) for p, v in literals)),
         dates=tuple(sorted((p, v.value) for p, v in literals if v.datatype.value in _DATE_TYPES)),
     )
 

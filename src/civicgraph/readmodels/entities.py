@@ -18,7 +18,13 @@ from civicgraph.errors import NotFoundError
 from civicgraph.queries import Row, named_query, select
 from civicgraph.readmodels.claims import claim_names
 from civicgraph.readmodels.evidence import Evidence, EvidenceIndex, read_evidence
-from civicgraph.readmodels.labels import best_label, humanize, label_or_name, local_name
+from civicgraph.readmodels.labels import (
+    best_label,
+    humanize,
+    label_or_name,
+    local_name,
+    shown_value,
+)
 from civicgraph.store import GraphStore
 from civicgraph.store.results import GraphResult, Term, term_value
 from civicgraph.vocab import CIV, is_statement, parse_entity_iri
@@ -136,7 +142,7 @@ def _value(row: Mapping[str, Term], key: str) -> str:
 def _link(rows: Sequence[Mapping[str, Term]], entity: str, evidence: EvidenceIndex) -> Link:
     other = rows[0]["other"]
     if isinstance(other, Literal):
-        return Link(other.value, other.value, False, other.datatype.value)
+        return Link(other.value, shown_value(other), False, other.datatype.value)
     iri, prop = term_value(other), _value(rows[0], "property")
     ends = (entity, iri) if _value(rows[0], "direction") == "out" else (iri, entity)
     return Link(

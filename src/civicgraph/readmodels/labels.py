@@ -17,7 +17,7 @@ from typing import Final
 from pyoxigraph import Literal
 
 from civicgraph.store.results import Term
-from civicgraph.vocab import FOAF, PREFIXES, RDFS, SDO, SKOS
+from civicgraph.vocab import FOAF, PREFIXES, RDFS, SDO, SKOS, XSD
 
 #: The properties that name a resource, as full IRIs.
 LABEL_PROPERTIES: Final = tuple(t.value for t in (RDFS.label, SKOS.prefLabel, SDO.name, FOAF.name))
@@ -52,6 +52,27 @@ def local_name(iri: str) -> str:
 def label_or_name(iri: str, candidates: Iterable[Term | None]) -> str:
     """The best label, or the IRI's local name when there is none."""
     return best_label(candidates) or local_name(iri)
+
+
+#: Datatypes whose values read better grouped in thousands (XSD §3.3.3, §3.4.13-§3.4.25).
+_GROUPED: Final = frozenset(
+    XSD.namespace + name
+    for name in (
+        "decimal", "integer", "long", "int", "nonNegativeInteger", "positiveInteger",
+        "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
+    )
+)  # fmt: skip
+
+
+def shown_value(term: Literal) -> str:
+    """A literal as a reader sees it: a whole or decimal number grouped in thousands
+    (``1,711,011,443``; ``1711011443`` was hard to read as a cost), anything else as
+    written. Pages keep the value as written in the tooltip."""
+    whole, dot, fraction = term.value.partition(".")
+    digits = whole.lstrip("+-")
+    if term.datatype.value not in _GROUPED or not digits.isascii() or not digits.isdigit():
+        return term.value
+    return f"{whole[: len(whole) - len(digits)]}{int(digits):,}{dot}{fraction}"
 
 
 def claim_name(subject: str, relation: str, obj: str) -> str:
