@@ -221,3 +221,18 @@ def test_standard_classes_find_all_entities(
     result = bundled_store.query(query)
     assert isinstance(result, SelectResult)
     assert {term_value(t) for t in result.column("x")} == expected
+
+
+def test_every_link_the_data_makes_reads_backwards_too(ontology: Graph, data: Graph) -> None:
+    """An entity's page lists the links that point to it under the property's reverse
+    reading; without one it fell back on "reported cost this"."""
+    statement_parts = {RDF.subject, RDF.object}  # a statement's page is its own, not listed
+    linked = {p for _, p, o in data if is_entity(o) and p not in statement_parts}
+    unread = {
+        p
+        for p in linked
+        if (p, CIV.inverseLabel, None) not in ontology
+        and (p, OWL.inverseOf, None) not in ontology
+        and (None, OWL.inverseOf, p) not in ontology
+    }
+    assert not unread
