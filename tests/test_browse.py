@@ -98,3 +98,21 @@ def test_the_home_page_lists_the_data_graphs_by_name_with_a_download(
     assert f"/export/download?format=turtle&amp;graph={roundup}" in graphs
     assert "/graph/meta" not in graphs  # the server's record of loads is counted apart
     assert "<code>" not in graphs
+
+
+def test_browse_lists_every_class_with_its_count_and_a_json_twin(
+    live_server: LiveServer,
+) -> None:
+    page = requests.get(live_server.url + "/browse", timeout=30).text
+    twin = requests.get(live_server.url + "/browse.json", timeout=30).json()
+    asked = requests.get(
+        live_server.url + "/browse", headers={"Accept": "application/json"}, timeout=30
+    ).json()
+    assert asked == twin
+    person = next(c for c in twin["classes"] if c["name"] == "Person")
+    assert person["url"] == "/browse/Person"
+    assert person["count"] > 0
+    assert f'href="/browse/Person" title="All {person["count"]}: Person">Person</a>' in page
+    assert 'href="/browse/Document">documents</a>' in page
+    home = requests.get(live_server.url + "/", timeout=30).text
+    assert '<a href="/browse">Browse</a>' in home  # in every page's header

@@ -29,6 +29,7 @@ PAGES = [
     "/gallery",
     "/gallery/07-roles-in-an-organization",
     "/export",
+    "/browse",
     "/query?query=" + quote("SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 60"),
     "/graph",
     "/graph?focus=person/patrick-atwater&depth=2",
@@ -69,6 +70,18 @@ def test_no_page_scrolls_sideways_on_a_phone(
     phone.goto(live_server.url + path)
     phone.wait_for_load_state("networkidle")
     assert sideways_overflow(phone) <= 0, path
+
+
+def test_the_site_links_sit_in_two_even_rows_on_a_phone(
+    phone: Page, live_server: LiveServer
+) -> None:
+    phone.goto(live_server.url + "/browse")
+    tops = phone.locator("header.site nav a").evaluate_all(
+        "links => links.map(a => Math.round(a.getBoundingClientRect().top))"
+    )
+    assert len(tops) == 6
+    assert tops == [tops[0]] * 3 + [tops[3]] * 3
+    assert tops[3] > tops[0]
 
 
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])

@@ -1,22 +1,28 @@
-"""Per-class lists: ``/browse/{Class}`` (``Person``, ``Organization`` …) and its ``.json`` twin.
+"""Browsing: ``/browse``, every class with its count, and per-class lists, ``/browse/{Class}``
+(``Person``, ``Organization`` …), each with its ``.json`` twin.
 
-Linked from the home page's class counts and from each class on the ontology page.
+The lists are linked from ``/browse``, the home page's class counts and each class on
+the ontology page.
 ``?type=``, ``?organization=`` and ``?year=`` narrow a list (each facet shows the count
 its values would leave); ``?page=`` pages through it, so nothing is cut off.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
+from civicgraph.dataset import stats
+from civicgraph.dataset.stats import ClassCount
 from civicgraph.errors import NotFoundError
 from civicgraph.readmodels.browse import FACETS, PER_PAGE, Listing
 from civicgraph.readmodels.labels import local_name
 from civicgraph.readmodels.ontology import OntologyDoc, OntologyTerm
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.paged import asked_page
-from civicgraph.webapp.urls import entity_path
+from civicgraph.webapp.state import current_state
+from civicgraph.webapp.urls import browse_path, entity_path
 
 bp = Blueprint("browse", __name__)
 #: Most entities one page may list.
@@ -30,6 +36,31 @@ def _class(doc: OntologyDoc, name: str) -> OntologyTerm:
             return term
     known = ", ".join(local_name(t.iri) for t in doc.classes)
     raise NotFoundError(f"No class named {name!r}; browse one of: {known}")
+
+
+def class_entries(classes: Iterable[ClassCount], doc: OntologyDoc) -> list[dict[str, Any]]:
+    """The classes the graph holds as JSON: name, label, count and where their list is."""
+    return [
+        {"iri": c.iri, "name": c.name, "label": doc.label(c.iri), "count": c.count,
+         "url": browse_path(c.iri)}
+        for c in classes
+    ]  # fmt: skip
+
+
+@bp.get("/browse")
+def index() -> ResponseReturnValue:
+    """Every class the graph holds, with its count: where browsing starts."""
+    found = stats.collect(current_state().store)
+    return render_template(
+        "browse/index.html", classes=found.classes, ontology=readmodels.ontology()
+    )
+
+
+@bp.get("/browse.json")
+def index_json() -> ResponseReturnValue:
+    """The same classes as JSON."""
+    found = stats.collect(current_state().store)
+    return jsonify({"classes": class_entries(found.classes, readmodels.ontology())})
 
 
 def _with_subclasses(doc: OntologyDoc, top: OntologyTerm) -> frozenset[str]:

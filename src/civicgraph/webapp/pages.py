@@ -11,6 +11,7 @@ from civicgraph.formats import by_name
 from civicgraph.readmodels.labels import local_name
 from civicgraph.store import jsonld
 from civicgraph.webapp import readmodels
+from civicgraph.webapp.browse_pages import class_entries
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.versions_pages import latest_number
 
@@ -61,10 +62,7 @@ def home_json() -> ResponseReturnValue:
             "last_load": facts["last_load"],
             "triples": found.triples,
             "graphs": [{"iri": g.iri, "triples": g.triples} for g in found.graphs],
-            "classes": [
-                {"iri": c.iri, "name": c.name, "label": ontology.label(c.iri), "count": c.count}
-                for c in found.classes
-            ],
+            "classes": class_entries(found.classes, ontology),
             "sources": [
                 {"iri": s.iri, "label": s.label, "date": s.date, "url": s.url}
                 for s in facts["sources"]

@@ -1,8 +1,8 @@
 """Pages and their JSON twins: a client that asks a page's address for JSON gets JSON.
 
-Each page below has a twin (``/index.json``, ``/search.json``, ``/browse/Person.json``,
-``/gallery.json``, ``/versions.json``) that its head announces with
-``<link rel="alternate">``. A script that sends ``Accept: application/json`` to the
+Each page below has a twin (``/index.json``, ``/search.json``, ``/browse.json``,
+``/browse/Person.json``, ``/gallery.json``, ``/versions.json``) that its head announces
+with ``<link rel="alternate">``. A script that sends ``Accept: application/json`` to the
 page's own address, or adds ``?format=json``, gets the twin's answer there instead of
 HTML to scrape; a browser, which prefers HTML, gets the page. Both answers say
 ``Vary: Accept``.
@@ -18,6 +18,7 @@ from civicgraph.formats import preferred
 TWINS: Final = {
     "pages.home": "pages.home_json",
     "search.page": "search.as_json",
+    "browse.index": "browse.index_json",
     "browse.page": "browse.as_json",
     "gallery.page": "gallery.as_json",
     "versions.listing": "versions.listing_json",
