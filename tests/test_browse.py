@@ -42,7 +42,7 @@ def test_sources_come_a_page_at_a_time(live_server: LiveServer) -> None:
     second = _json(live_server, "/browse/Document.json", limit="10", page="2")
     assert {i["iri"] for i in first["items"]}.isdisjoint(i["iri"] for i in second["items"])
     years = [v["value"] for v in first["facets"]["year"]]
-    assert years == sorted(years, reverse=True)
+    assert years == [*sorted(years[:-1], reverse=True), "undated"]  # latest first
 
 
 def test_html_list_links_entities_and_pages(live_server: LiveServer) -> None:
@@ -116,3 +116,15 @@ def test_browse_lists_every_class_with_its_count_and_a_json_twin(
     assert 'href="/browse/Document">documents</a>' in page
     home = requests.get(live_server.url + "/", timeout=30).text
     assert '<a href="/browse">Browse</a>' in home  # in every page's header
+
+
+def test_the_year_facet_reaches_the_undated_too(live_server: LiveServer) -> None:
+    url = live_server.url + "/browse/Document.json"
+    documents = requests.get(url, timeout=30).json()
+    years = documents["facets"]["year"]
+    assert sum(v["count"] for v in years) == documents["total"]  # one year or undated each
+    assert years[-1]["value"] == "undated"
+    undated = requests.get(url, params={"year": "undated"}, timeout=30).json()
+    assert undated["total"] == years[-1]["count"]
+    page = requests.get(live_server.url + "/browse/Document", timeout=30).text
+    assert 'href="/browse/Document?year=undated">undated</a>' in page

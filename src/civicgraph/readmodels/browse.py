@@ -20,6 +20,9 @@ from civicgraph.store.results import SelectResult, term_value
 #: Entities one page lists unless asked otherwise.
 PER_PAGE = 50
 FACETS = ("type", "organization", "year")
+#: The year facet's value for an entity with no date: without it, the years of a list
+#: of 111 documents added up to 30 and the rest could not be reached from the facet.
+UNDATED = "undated"
 
 
 @dataclass
@@ -34,7 +37,8 @@ class Item:
 
     def facet(self, name: str) -> set[str]:
         """The values this entity has for one facet."""
-        return {"type": self.types, "organization": self.organizations, "year": self.years}[name]
+        years = self.years or {UNDATED}
+        return {"type": self.types, "organization": self.organizations, "year": years}[name]
 
 
 @dataclass(frozen=True)
@@ -141,5 +145,9 @@ class BrowseIndex:
             for value, count in counts.items()
         ]
         if name == "year":
-            return tuple(sorted(labelled, key=lambda f: f.value, reverse=True))
+            if set(counts) == {UNDATED} and not chosen:  # no dates at all: nothing to narrow
+                return ()
+            return tuple(
+                sorted(labelled, key=lambda f: (f.value != UNDATED, f.value), reverse=True)
+            )
         return tuple(sorted(labelled, key=lambda f: (-f.count, f.label.casefold())))
