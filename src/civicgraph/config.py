@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from civicgraph.errors import UserInputError
 
@@ -138,6 +139,12 @@ class Settings:
     access_log: bool = _setting(
         False, "CIVICGRAPH_ACCESS_LOG", "Log every request on standard output (costs speed)"
     )
+    public_url: str = _setting(
+        "",
+        "CIVICGRAPH_PUBLIC_URL",
+        "Address readers reach the server at (https://graph.example.org), for citations "
+        "and the dataset description [default: the address each request came to]",
+    )
     host: str = _setting("127.0.0.1", "CIVICGRAPH_HOST", "Address to serve on")
     port: int = _setting(8000, "CIVICGRAPH_PORT", "Port to serve on")
 
@@ -162,6 +169,7 @@ class Settings:
             raise UserInputError("Setting workers must not be negative")
         if self.query_workers < 1:
             raise UserInputError("Setting query_workers must be at least 1")
+        _check_public_url(self.public_url)
         if self.store_auth not in AUTH_SCHEMES:
             raise UserInputError(
                 f"Setting store_auth must be one of {', '.join(AUTH_SCHEMES)}, "
@@ -191,6 +199,22 @@ class Settings:
     def with_overrides(self, **changes: Any) -> "Settings":
         """Return a copy with the given fields changed, ignoring ``None`` values."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _check_public_url(url: str) -> None:
+    """Refuse a public address that is not an origin: citations join paths to it."""
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise UserInputError(
+            f"Setting public_url must be an http or https address such as "
+            f"https://graph.example.org, not {url!r}"
+        )
+    if parts.path.strip("/"):
+        raise UserInputError(
+            f"Setting public_url names the server's origin only (no path), not {url!r}"
+        )
 
 
 def _parser_for(kind: Any) -> Callable[[str], Any]:

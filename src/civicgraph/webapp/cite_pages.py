@@ -8,7 +8,7 @@ fetched.
 """
 
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
@@ -20,21 +20,23 @@ from civicgraph.readmodels.citation import Citation
 from civicgraph.vocab import BASE
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
+from civicgraph.webapp.urls import external_url
 
 bp = Blueprint("cite", __name__)
 
 
 def _local_url(raw: str) -> tuple[str, str, dict[str, str]]:
-    """The permalink as (absolute URL without query, path, parameters); foreign hosts refused."""
+    """The permalink as (absolute URL without query, path, parameters); foreign hosts
+    refused. The URL is the server's public one when that is configured, whichever of
+    its addresses the permalink gave."""
     parts = urlsplit(raw.strip())
-    own = urlsplit(request.host_url)
-    if parts.netloc and (parts.scheme, parts.netloc) != (own.scheme, own.netloc):
+    own = {urlsplit(url)[:2] for url in (request.host_url, external_url("/"))}
+    if parts.netloc and (parts.scheme, parts.netloc) not in own:
         raise UserInputError(f"Only pages of this server can be cited here, not {raw!r}")
     path = parts.path or "/"
     if not path.startswith("/"):
         raise UserInputError(f"Give the page's address, e.g. /id/person/…, not {raw!r}")
-    base = urlunsplit((own.scheme, own.netloc, path, "", ""))
-    return base, path, dict(parse_qsl(parts.query))
+    return external_url(path), path, dict(parse_qsl(parts.query))
 
 
 def _entity_label(path: str) -> str | None:

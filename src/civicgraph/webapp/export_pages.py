@@ -15,7 +15,7 @@ from civicgraph.store import GraphStore
 from civicgraph.store.results import serialize_triples
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
-from civicgraph.webapp.urls import export_path
+from civicgraph.webapp.urls import export_path, external_url
 from civicgraph.webapp.versions_pages import current_log, latest_number, rebuilding
 
 bp = Blueprint("export", __name__)
@@ -104,13 +104,13 @@ def void() -> ResponseReturnValue:
     store = current_state().store
     header = readmodels.ontology().header
     description = catalog.Description(
-        iri=url_for("export.void", _external=True) + "#dataset",
+        iri=external_url(url_for("export.void")) + "#dataset",
         version=dataset_version(store),
         license=header.get("license", catalog.DEFAULT_LICENSE),
         stats=stats.collect(store),
         sources=catalog.sources(store),
-        endpoint=url_for("sparql.query", _external=True),
-        dumps={f: request.host_url.rstrip("/") + export_path(f) for f in rdf_formats()},
+        endpoint=external_url(url_for("sparql.query")),
+        dumps={f: external_url(export_path(f)) for f in rdf_formats()},
     )
     turtle = serialize_triples(catalog.void_graph(description), by_name("turtle"))
     return Response(turtle, content_type="text/turtle; charset=utf-8")

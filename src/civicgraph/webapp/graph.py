@@ -65,7 +65,7 @@ from civicgraph.store.results import GraphResult, SelectResult
 from civicgraph.vocab import COLUMNS
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
-from civicgraph.webapp.urls import entity_path
+from civicgraph.webapp.urls import entity_path, external_url
 
 bp = Blueprint("graph", __name__)
 _KEY: Final = "civicgraph.network"
@@ -328,7 +328,7 @@ def api_graph() -> ResponseReturnValue:
     name = request.args.get("format") or "json"
     if name == "json":
         return jsonify(doc)
-    context = url_for("pages.context", _external=True)
+    context = external_url(url_for("pages.context"))
     found = exports.render(doc, name, context)
     response = Response(found.body, content_type=found.media_type)
     disposition = f'attachment; filename="civicgraph-network.{found.extension}"'

@@ -20,6 +20,7 @@ from civicgraph.webapp.cors import allow_reads, is_read
 from civicgraph.webapp.query_pages import DATASET_PARAMETERS, LONGEST_LINK, editor
 from civicgraph.webapp.service import ServiceEndpoints, description
 from civicgraph.webapp.state import current_state
+from civicgraph.webapp.urls import external_url
 from civicgraph.webapp.versions_pages import answer_pinned, pinned_version
 
 bp = Blueprint("sparql", __name__)
@@ -93,7 +94,7 @@ def _service_description() -> ResponseReturnValue:
             "sparql/service.html", settings=state.settings, graphs=graphs, formats=FORMATS
         )
     endpoints = ServiceEndpoints(
-        url_for("sparql.query", _external=True), url_for("update.update", _external=True)
+        external_url(url_for("sparql.query")), external_url(url_for("update.update"))
     )
     fmt = negotiate(request.headers.get("Accept"), Kind.GRAPH)
     body = serialize_triples(description(endpoints, state.settings, graphs), fmt)

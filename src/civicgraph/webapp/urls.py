@@ -12,11 +12,12 @@ script when clicked.
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, url_for
+from flask import Flask, request, url_for
 
 from civicgraph.formats import Format
 from civicgraph.readmodels.labels import local_name
 from civicgraph.vocab import CIV, parse_entity_iri
+from civicgraph.webapp.state import current_state
 
 _ONTOLOGY_NS = CIV.namespace
 
@@ -24,6 +25,17 @@ _ONTOLOGY_NS = CIV.namespace
 def _root() -> str:
     """The application's root path, with a trailing slash, under any script root."""
     return url_for("pages.home")
+
+
+def external_url(path: str) -> str:
+    """The absolute address of a path of this server (as ``url_for`` gives it), as readers
+    reach it: the configured public address, else the one this request came to.
+
+    Behind a reverse proxy a request comes to the proxy's inside address
+    (``127.0.0.1:8000``), which no citation or dataset description should carry.
+    """
+    public = current_state().settings.public_url.rstrip("/")
+    return (public or request.host_url.rstrip("/")) + path
 
 
 def entity_path(iri: str, suffix: str = "") -> str | None:

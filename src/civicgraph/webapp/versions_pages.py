@@ -23,6 +23,7 @@ from civicgraph.webapp import readmodels
 from civicgraph.webapp.paged import asked_page
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.twins import asks_json
+from civicgraph.webapp.urls import external_url
 
 bp = Blueprint("versions", __name__)
 #: The shapes a diff is answered in.
@@ -63,7 +64,7 @@ def _as_json(version: Version) -> dict[str, object]:
     found: dict[str, object] = asdict(version)
     del found["graphs"]
     found["content_hash"] = version.content_hash
-    found["patch"] = url_for("versions.patch", number=version.number, _external=True)
+    found["patch"] = external_url(url_for("versions.patch", number=version.number))
     return found
 
 
