@@ -19,7 +19,6 @@ from werkzeug.test import TestResponse
 from civicgraph.config import Settings
 from civicgraph.errors import CannotExpressError
 from civicgraph.formats import FORMATS, Kind, by_name
-from civicgraph.store.native import _write_triples
 from civicgraph.store.results import GraphResult, SelectResult, serialize_result
 from civicgraph.webapp import create_app
 
@@ -146,19 +145,3 @@ def test_xml_writers_never_write_ill_formed_xml(value: str, local: str, subject:
         except CannotExpressError:
             continue
         _well_formed_xml(body)
-
-
-def test_a_store_error_while_a_graph_is_written_is_not_a_406() -> None:
-    """A graph answer is read from the store while pyoxigraph writes it: a store file
-    compacted away meanwhile must reach the read view (which reopens and asks again) as
-    the store's error, not pass for the format refusing the answer."""
-
-    def failing() -> Iterator[Triple]:
-        yield Triple(
-            NamedNode("https://example.org/s"), NamedNode("https://example.org/p"), Literal("o")
-        )
-        raise OSError("IO error: No such file or directory: 000123.sst")
-
-    with pytest.raises(OSError, match=r"000123\.sst") as raised:
-        _write_triples(failing(), by_name("turtle", Kind.GRAPH), None, None)
-    assert not isinstance(raised.value, CannotExpressError)
