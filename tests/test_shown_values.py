@@ -17,6 +17,8 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
         ("-1500000.50", "decimal", "-1,500,000.50"),
         ("+25000", "integer", "+25,000"),
         ("85", "integer", "85"),
+        ("007", "integer", "007"),
+        ("1" * 5000, "integer", ",".join(["11", *["111"] * 1666])),  # past int()'s 4,300 digits
         ("2019", "gYear", "2019"),  # a year is not a quantity
         ("1.5E6", "double", "1.5E6"),
         ("a lot", "integer", "a lot"),  # ill-typed: as written

@@ -72,7 +72,9 @@ def shown_value(term: Literal) -> str:
     digits = whole.lstrip("+-")
     if term.datatype.value not in _GROUPED or not digits.isascii() or not digits.isdigit():
         return term.value
-    return f"{whole[: len(whole) - len(digits)]}{int(digits):,}{dot}{fraction}"
+    first = len(digits) % 3 or 3  # grouped as text: ``int`` refuses 4,300 digits or more
+    groups = [digits[:first], *(digits[i : i + 3] for i in range(first, len(digits), 3))]
+    return f"{whole[: len(whole) - len(digits)]}{','.join(groups)}{dot}{fraction}"
 
 
 def claim_name(subject: str, relation: str, obj: str) -> str:
