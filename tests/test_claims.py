@@ -11,10 +11,16 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from flask.testing import FlaskClient
+from pyoxigraph import NamedNode
 from rdflib import RDF, Graph, Namespace
 
 from civicgraph.cli import main
-from civicgraph.readmodels.claims import CLAIM_COLUMNS
+from civicgraph.formats import by_name
+from civicgraph.queries import named_query
+from civicgraph.readmodels.claims import CLAIM_COLUMNS, claim_names
+from civicgraph.sparql.binding import bind_each
+from civicgraph.store import EmbeddedStore
+from civicgraph.store.results import SelectResult
 
 ROOT = Path(__file__).resolve().parent.parent
 ID = "https://w3id.org/civicgraph/id/"
@@ -93,3 +99,39 @@ def test_a_person_page_lists_no_claims_section(client: FlaskClient) -> None:
     html = client.get("/id/person/patrick-atwater", headers=HTML).get_data(as_text=True)
     assert "Patrick Atwater" in html
     assert "Claims this source supports" not in html
+
+
+#: One statement whose parts, source and own values each come many times over.
+MANY = "\n".join(
+    [
+        "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .",
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+        "@prefix prov: <http://www.w3.org/ns/prov#> .",
+        f"<{ID}statement/many> a rdf:Statement ; rdf:subject <{ID}org/a> ;",
+        "  rdf:predicate <https://w3id.org/civicgraph/ontology#fundedBy> ;",
+        '  rdf:object "25000"^^<http://www.w3.org/2001/XMLSchema#integer> ;',
+        f"  prov:wasDerivedFrom <{ID}document/d> .",
+        *(
+            f'<{ID}{thing}> rdfs:label "{thing} {n:02}"@en . '
+            f'<{ID}statement/many> rdfs:comment "{n}" .'
+            for thing in ("org/a", "document/d")
+            for n in range(14)
+        ),
+        *(
+            f'<https://w3id.org/civicgraph/ontology#fundedBy> rdfs:label "funded by {n:02}"@en .'
+            for n in range(14)
+        ),
+    ]
+)
+
+
+def test_a_statement_is_named_in_rows_that_add_up_not_multiply() -> None:
+    store = EmbeddedStore()
+    store.load(MANY.encode(), by_name("turtle"), "https://w3id.org/civicgraph/graph/many")
+    statement = ID + "statement/many"
+    query = bind_each(named_query("statement_names"), "statement", [NamedNode(statement)])
+    result = store.query(query)
+    assert isinstance(result, SelectResult)
+    assert len(result.rows) == 14 + 14 + 1  # subject's labels, predicate's, the literal
+    names = claim_names(store, [statement, ID + "person/not-a-statement"])
+    assert names == {statement: "org/a 00 · funded by 00: 25,000"}

@@ -13,17 +13,17 @@ of all three parts, the statement's comment), hence its own named query.
 import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import astuple, dataclass, fields
-from typing import TextIO
+from typing import Final, TextIO
 
-from pyoxigraph import NamedNode
+from pyoxigraph import Literal, NamedNode
 
 from civicgraph.queries import named_query
 from civicgraph.readmodels.evidence import Confidence
-from civicgraph.readmodels.labels import best_label, claim_name, humanize
+from civicgraph.readmodels.labels import best_label, claim_name, humanize, shown_value
 from civicgraph.sparql.binding import bind_each
 from civicgraph.spreadsheet import neutralise
 from civicgraph.store import GraphStore
-from civicgraph.store.results import QueryResult, SelectResult, Term, term_value
+from civicgraph.store.results import SelectResult, Term, term_value
 from civicgraph.vocab import is_statement
 
 
@@ -44,11 +44,6 @@ class Claim:
     confidence: str
     source_date: str
     comment: str
-
-    @property
-    def name(self) -> str:
-        """What the statement claims, in words (``labels.claim_name``)."""
-        return claim_name(self.subject_label, self.predicate_label, self.object_label)
 
 
 #: CSV header, in the order of the dataclass fields.
@@ -93,7 +88,14 @@ def _claim(rows: list[Mapping[str, Term]]) -> Claim:
 def load_claims(store: GraphStore, source: str | None = None) -> list[Claim]:
     """Every claim with its evidence, or only those that ``source`` supports."""
     bindings = {"source": NamedNode(source)} if source else None
-    return _claims(store.query(named_query("claims"), bindings=bindings))
+    result = store.query(named_query("claims"), bindings=bindings)
+    assert isinstance(result, SelectResult)
+
+    grouped: dict[tuple[str, str], list[Mapping[str, Term]]] = {}
+    for row in result.dicts():
+        key = (term_value(row["statement"]), term_value(row["source"]))
+        grouped.setdefault(key, []).append(row)
+    return [_claim(rows) for rows in grouped.values()]
 
 
 def claim_names(store: GraphStore, iris: Iterable[str]) -> dict[str, str]:
@@ -101,23 +103,38 @@ def claim_names(store: GraphStore, iris: Iterable[str]) -> dict[str, str]:
     query (none when no IRI is a statement's).
 
     A statement has no label of its own; a page or a result table that shows one names
-    it by what it claims, where its slug spoke to no one.
+    it by what it claims, where its slug spoke to no one. Its own query reads each
+    part's labels apart: the audit's, which reads every optional value at once, gave
+    a statement with many labels and comments their product in rows.
     """
     wanted = [NamedNode(iri) for iri in sorted(set(iris)) if is_statement(iri)]
     if not wanted:
         return {}
-    found = _claims(store.query(bind_each(named_query("claims"), "statement", wanted)))
-    return {claim.statement: claim.name for claim in found}
-
-
-def _claims(result: QueryResult) -> list[Claim]:
-    """The claims query's rows, one claim per statement and source."""
+    result = store.query(bind_each(named_query("statement_names"), "statement", wanted))
     assert isinstance(result, SelectResult)
-    grouped: dict[tuple[str, str], list[Mapping[str, Term]]] = {}
+    parts: dict[str, dict[str, list[Mapping[str, Term]]]] = {}
     for row in result.dicts():
-        key = (term_value(row["statement"]), term_value(row["source"]))
-        grouped.setdefault(key, []).append(row)
-    return [_claim(rows) for rows in grouped.values()]
+        by_part = parts.setdefault(term_value(row["statement"]), {})
+        by_part.setdefault(term_value(row["part"]), []).append(row)
+    return {
+        statement: claim_name(*(_part(found[p]) for p in _PARTS))
+        for statement, found in parts.items()
+        if all(p in found for p in _PARTS)
+    }
+
+
+#: A statement's parts, in the order its name gives them.
+_PARTS: Final = ("subject", "predicate", "object")
+
+
+def _part(rows: list[Mapping[str, Term]]) -> str:
+    """One part named as pages show it: the label of its first term (a statement has one
+    of each), or the value of a literal (its object, a date or an amount)."""
+    first = min(term_value(r["term"]) for r in rows)
+    term = next(r["term"] for r in rows if term_value(r["term"]) == first)
+    if isinstance(term, Literal):
+        return shown_value(term)
+    return _label([r for r in rows if r["term"] == term], "label", "term")
 
 
 def write_claims_csv(claims: Iterable[Claim], stream: TextIO) -> int:
