@@ -50,8 +50,27 @@ def test_the_dataset_description_names_the_public_endpoint_and_dumps(
 
 
 @pytest.mark.parametrize(
-    "wrong", ["graph.example.org", "ftp://graph.example.org", "https://graph.example.org/civic"]
+    "wrong",
+    [
+        "graph.example.org",
+        "ftp://graph.example.org",
+        "https://graph.example.org/civic",
+        "https://graph.example.org?",
+        "https://graph.example.org#",
+        "https://graph.example.org:abc",
+        "https://user:secret@graph.example.org",
+        "https://graph.example.org\n",
+        "https://graph example.org",
+        "http://[::1",
+    ],
 )
 def test_an_address_that_is_not_an_origin_is_refused_with_the_reason(wrong: str) -> None:
     with pytest.raises(UserInputError, match="public_url"):
         Settings(public_url=wrong)
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://graph.example.org", "HTTP://localhost:8000/", "http://[::1]:8000"]
+)
+def test_an_origin_is_taken(origin: str) -> None:
+    assert Settings(public_url=origin).public_url == origin

@@ -5,10 +5,10 @@ CLI and ``from_env`` read the same list and cannot drift apart.
 """
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Final
 
 from civicgraph.errors import UserInputError
 
@@ -201,19 +201,22 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+#: An origin: http or https, a host name or an IP address (IPv6 in brackets), a port.
+_ORIGIN: Final = re.compile(
+    r"https?://(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
+    r"|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?/?",
+    re.ASCII | re.IGNORECASE,
+)
+
+
 def _check_public_url(url: str) -> None:
-    """Refuse a public address that is not an origin: citations join paths to it."""
-    if not url:
-        return
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+    """Refuse a public address that is not an origin: citations join paths to it, so a
+    path, a query, user and password, a space or an ill-formed port would be in every
+    one of them."""
+    if url and not _ORIGIN.fullmatch(url):
         raise UserInputError(
-            f"Setting public_url must be an http or https address such as "
-            f"https://graph.example.org, not {url!r}"
-        )
-    if parts.path.strip("/"):
-        raise UserInputError(
-            f"Setting public_url names the server's origin only (no path), not {url!r}"
+            "Setting public_url must be the server's origin, http(s)://host[:port] such as "
+            f"https://graph.example.org (a host outside ASCII in its xn-- form), not {url!r}"
         )
 
 
