@@ -131,3 +131,19 @@ def test_an_old_permalink_says_the_page_shows_current_data(
     assert "version log does not hold" in unknown.text
     assert "/versions/99" not in unknown.text
     assert "version=99" not in unknown.text
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/?version=²", 200),  # str.isdigit() says yes, int() says no: no notice, the page
+        ("/browse?version=" + "9" * 5000, 200),
+        ("/export/download?format=turtle&version=²", 400),
+        ("/sparql?query=ASK{}&version=²", 400),
+        ("/cite?url=/id/org/code-for-america%3Fversion%3D²", 200),
+    ],
+)
+def test_a_version_that_is_not_a_plain_number_is_never_a_500(
+    cited_server: LiveServer, path: str, status: int
+) -> None:
+    assert requests.get(cited_server.url + path, timeout=10).status_code == status

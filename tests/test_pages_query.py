@@ -84,3 +84,12 @@ def test_labels_refuse_text_that_is_not_json(workbench_client: FlaskClient) -> N
     )
     assert response.status_code == 400
     assert "not valid JSON" in response.get_json()["detail"]
+
+
+def test_labels_refuse_json_nested_too_deeply(workbench_client: FlaskClient) -> None:
+    body = b'{"iris": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = workbench_client.post(
+        "/query/labels.json", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "too deeply" in response.get_json()["detail"]

@@ -140,6 +140,8 @@ def read_json(what: str) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise UserInputError(f"The {what} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:  # arrays in arrays: the parser recurses once a level
+        raise UserInputError(f"The {what} nests its arrays or objects too deeply") from exc
 
 
 def require_utf8(what: str) -> None:

@@ -21,6 +21,7 @@ from civicgraph.vocab import BASE
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import external_url
+from civicgraph.webapp.versions_pages import version_number
 
 bp = Blueprint("cite", __name__)
 
@@ -67,7 +68,7 @@ def _pinned(params: dict[str, str]) -> tuple[str, str, dict[str, str]]:
     if latest is None:
         label = dataset_version(current_state().store)
         return f"version {label}", label[:10], params
-    number = int(params["version"]) if params.get("version", "").isdigit() else latest.number
+    number = version_number(params.get("version", "")) or latest.number
     pinned = log.get(number) if log else latest
     return f"version {number}", pinned.time[:10], {**params, "version": str(number)}
 

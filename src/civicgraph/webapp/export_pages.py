@@ -16,7 +16,12 @@ from civicgraph.store.results import serialize_triples
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import export_path, external_url
-from civicgraph.webapp.versions_pages import current_log, latest_number, rebuilding
+from civicgraph.webapp.versions_pages import (
+    current_log,
+    latest_number,
+    rebuilding,
+    version_number,
+)
 
 bp = Blueprint("export", __name__)
 #: Downloads spill from memory to a temporary file past this size.
@@ -34,9 +39,10 @@ def _pinned() -> int | None:
     raw = request.args.get("version", "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    number = version_number(raw)
+    if number is None:
         raise UserInputError(f"A dataset version is a number from /versions, not {raw!r}")
-    return int(raw)
+    return number
 
 
 def _store_for(number: int | None) -> GraphStore:

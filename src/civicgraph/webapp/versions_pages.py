@@ -68,6 +68,19 @@ def _as_json(version: Version) -> dict[str, object]:
     return found
 
 
+#: The most digits a version number is read with: more than any log will hold.
+_VERSION_DIGITS = 9
+
+
+def version_number(raw: str) -> int | None:
+    """The number a ``version`` parameter gives, or None when it is not one: ASCII digits
+    only (``"²".isdigit()`` is true, and ``int`` refuses it), and no more than nine."""
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > _VERSION_DIGITS:
+        return None
+    return int(text)
+
+
 def pinned_version(raw: str | None) -> int | None:
     """The version a permalink pins (``version=N``); None when it pins none or the newest.
 
@@ -75,9 +88,9 @@ def pinned_version(raw: str | None) -> int | None:
     """
     if raw is None or not raw.strip():
         return None
-    if not raw.strip().isdigit():
+    number = version_number(raw)
+    if number is None:
         raise UserInputError(f"A dataset version is a number from /versions, not {raw!r}")
-    number = int(raw)
     log = current_log()
     latest = log.latest()
     if latest is not None and number == latest.number:
@@ -136,9 +149,9 @@ def pinned_notice() -> dict[str, object]:
         return {"pinned_notice": None}
     log = current_state().versions
     latest = log.latest() if log else None
-    if not raw.isdigit() or latest is None or int(raw) == latest.number:
+    number = version_number(raw)
+    if number is None or latest is None or number == latest.number:
         return {"pinned_notice": None}
-    number = int(raw)
     if not 0 < number < latest.number:  # a version this log never recorded: nothing to link
         text = (
             f"This link names dataset version {number}, which this server's version log does "
