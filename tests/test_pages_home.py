@@ -2,6 +2,13 @@
 
 from flask.testing import FlaskClient
 
+from civicgraph.config import Settings
+from civicgraph.formats import by_name
+from civicgraph.store import EmbeddedStore
+from civicgraph.vocab import GRAPH_BASE
+from civicgraph.webapp import create_app
+from tests.live import NETWORK_WAIT
+
 
 def test_home_shows_counts_sources_version_and_ways_in(workbench_client: FlaskClient) -> None:
     html = workbench_client.get("/").get_data(as_text=True)
@@ -20,3 +27,21 @@ def test_home_json_twin_has_sources_and_last_load(workbench_client: FlaskClient)
     assert {"label": "Nonprofit", "count": 2}.items() <= next(
         c for c in body["classes"] if c["name"] == "Nonprofit"
     ).items()
+
+
+def test_graphs_outside_the_loaded_files_are_listed_by_their_whole_iri() -> None:
+    store = EmbeddedStore()
+    turtle = by_name("turtle")
+    for graph in ("https://evil.example/x/people", GRAPH_BASE + "meta/", GRAPH_BASE + "people"):
+        store.load(b"<https://e.example/s> <https://e.example/p> 1 .", turtle, graph)
+    store.load(b"<https://e.example/s> <https://e.example/p> 2 .", turtle, None)
+    settings = Settings(store="memory", load_bundled=False, network_wait=NETWORK_WAIT)
+    html = create_app(settings, store=store).test_client().get("/").get_data(as_text=True)
+    graphs = html.split("<h2>Graphs</h2>", 1)[1].split("</ul>", 1)[0]
+    assert (
+        '<span title="https://evil.example/x/people">https://evil.example/x/people</span>' in graphs
+    )
+    assert f">{GRAPH_BASE}meta/</span>" in graphs
+    assert f'<span title="{GRAPH_BASE}people">people</span>' in graphs
+    default = next(line for line in graphs.split("<li>") if "default graph</span>" in line)
+    assert "download" not in default  # the whole dataset's address would not be its

@@ -404,9 +404,14 @@ def is_statement(iri: str) -> bool:
     return ref is not None and ref.kind == "statement"
 
 
+def is_graph_stem(text: str) -> bool:
+    """Whether ``text`` can name a loaded file's graph (``graph_iri``)."""
+    return bool(_STEM.fullmatch(text))
+
+
 def graph_iri(stem: str) -> str:
     """Return the named graph that holds one bundled or loaded file, by its stem."""
-    if not _STEM.fullmatch(stem):
+    if not is_graph_stem(stem):
         raise ValueError(f"invalid graph name {stem!r}")
     return GRAPH_BASE + stem
 

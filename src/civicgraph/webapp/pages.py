@@ -8,8 +8,8 @@ from flask.typing import ResponseReturnValue
 from civicgraph.dataset import catalog, export, stats
 from civicgraph.dataset.loader import dataset_version
 from civicgraph.formats import by_name
-from civicgraph.readmodels.labels import local_name
 from civicgraph.store import jsonld
+from civicgraph.vocab import GRAPH_BASE, is_graph_stem
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.browse_pages import class_entries
 from civicgraph.webapp.state import current_state
@@ -25,13 +25,8 @@ def _facts() -> dict[str, Any]:
         "stats": found,
         # The server's own record of loads: counted apart, as exports and versions leave it out.
         "bookkeeping": sum(g.triples for g in found.graphs if not export.is_data_graph(g.iri)),
-        # Named by their last segment (the file's stem): the full IRIs ran wider than a phone.
         "data_graphs": [
-            {
-                "name": local_name(g.iri) if g.iri else "default graph",
-                "iri": g.iri,
-                "triples": g.triples,
-            }
+            {"name": _graph_name(g.iri), "iri": g.iri, "triples": g.triples}
             for g in found.graphs
             if export.is_data_graph(g.iri)
         ],
@@ -42,6 +37,15 @@ def _facts() -> dict[str, Any]:
         "sources": catalog.sources(store),
         "ontology": readmodels.ontology(),
     }
+
+
+def _graph_name(iri: str | None) -> str:
+    """A graph as the home page lists it: a loaded file's graph by the file's stem (its
+    full IRI ran wider than a phone), any other by its IRI, which a stem could pass for."""
+    if iri is None:
+        return "default graph"
+    stem = iri.removeprefix(GRAPH_BASE)
+    return stem if stem != iri and is_graph_stem(stem) else iri
 
 
 @bp.get("/")
