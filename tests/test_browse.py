@@ -128,3 +128,20 @@ def test_the_year_facet_reaches_the_undated_too(live_server: LiveServer) -> None
     assert undated["total"] == years[-1]["count"]
     page = requests.get(live_server.url + "/browse/Document", timeout=30).text
     assert 'href="/browse/Document?year=undated">undated</a>' in page
+
+
+def test_a_class_counts_what_its_list_holds_and_sits_under_its_super_class(
+    live_server: LiveServer,
+) -> None:
+    classes = requests.get(live_server.url + "/browse.json", timeout=30).json()["classes"]
+    by_name = {c["name"]: c for c in classes}
+    for name in ("Initiative", "Organization", "Document", "GovernmentAgency"):
+        listed = requests.get(f"{live_server.url}/browse/{name}.json", timeout=30).json()
+        assert by_name[name]["count"] == listed["total"], name
+    agency = by_name["GovernmentAgency"]
+    assert agency["parent"] == CIV + "Organization"
+    assert agency["depth"] == by_name["Organization"]["depth"] + 1
+    order = [c["name"] for c in classes]
+    assert order.index("Organization") < order.index("GovernmentAgency")
+    page = requests.get(live_server.url + "/browse", timeout=30).text
+    assert '<tr class="sub depth-2"><td><a href="/browse/GovernmentAgency"' in page

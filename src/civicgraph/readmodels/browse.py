@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from civicgraph.queries import named_query
+from civicgraph.readmodels.ontology import OntologyDoc
 from civicgraph.readmodels.paging import page_count
 from civicgraph.readmodels.search import SearchIndex
 from civicgraph.store import GraphStore
@@ -67,6 +68,18 @@ class Listing:
         return page_count(self.total, self.per_page)
 
 
+@dataclass(frozen=True)
+class ClassRow:
+    """One class in the class tables: its members as its list counts them (those of its
+    sub-classes too), and its place in the tree."""
+
+    iri: str
+    label: str
+    count: int
+    depth: int
+    parent: str | None
+
+
 class BrowseIndex:
     """Every entity with its classes, years and organizations."""
 
@@ -97,6 +110,32 @@ class BrowseIndex:
         for item in items.values():
             item.label = labels.get(item.iri, "")
         return cls({iri: item for iri, item in items.items() if item.label and item.types})
+
+    def class_rows(self, doc: OntologyDoc) -> list[ClassRow]:
+        """Every class with members, each after its super-class and indented under it,
+        the largest first at each level.
+
+        A class counts its sub-classes' members, as its list does: counted alone, one
+        initiative opened a list of twelve. A class under two super-classes is shown
+        under the first.
+        """
+        members: dict[str, set[str]] = {}
+        for item in self._items.values():
+            for cls in item.types:
+                for above in doc.with_superclasses(cls):
+                    members.setdefault(above, set()).add(item.iri)
+        rows: list[ClassRow] = []
+        placed: set[str] = set()
+
+        def place(iris: Iterable[str], depth: int, parent: str | None) -> None:
+            present = [i for i in iris if i in members and i in doc.terms and i not in placed]
+            for iri in sorted(present, key=lambda i: (-len(members[i]), doc.label(i).casefold())):
+                placed.add(iri)
+                rows.append(ClassRow(iri, doc.label(iri), len(members[iri]), depth, parent))
+                place(doc.terms[iri].subs, depth + 1, iri)
+
+        place((root.iri for root in doc.roots()), 0, None)
+        return rows
 
     def label(self, iri: str) -> str:
         """The label of a listed entity ('' for others)."""

@@ -6,6 +6,7 @@ page always documents the ontology that the data was loaded with.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from civicgraph.queries import select
@@ -99,6 +100,23 @@ class OntologyDoc:
     def children(self, term: OntologyTerm) -> list[OntologyTerm]:
         """Direct sub-classes of a class, alphabetically."""
         return sorted((self.terms[s] for s in term.subs if s in self.terms), key=lambda t: t.label)
+
+    def with_subclasses(self, iri: str) -> frozenset[str]:
+        """A class and every class below it: what a list of that class holds."""
+        return self._reach(iri, lambda term: term.subs)
+
+    def with_superclasses(self, iri: str) -> frozenset[str]:
+        """A class and every class above it: the lists a member of it is in."""
+        return self._reach(iri, lambda term: term.supers)
+
+    def _reach(self, iri: str, step: Callable[[OntologyTerm], list[str]]) -> frozenset[str]:
+        found, todo = set(), [iri]
+        while todo:
+            current = todo.pop()
+            if current not in found:
+                found.add(current)
+                todo.extend(step(self.terms[current]) if current in self.terms else ())
+        return frozenset(found)
 
     def label(self, iri: str) -> str:
         """The label of an ontology term, or the compact name of any other IRI."""

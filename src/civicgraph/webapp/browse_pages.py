@@ -13,15 +13,12 @@ from typing import Any
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from civicgraph.dataset import stats
-from civicgraph.dataset.stats import ClassCount
 from civicgraph.errors import NotFoundError
-from civicgraph.readmodels.browse import FACETS, PER_PAGE, Listing
+from civicgraph.readmodels.browse import FACETS, PER_PAGE, ClassRow, Listing
 from civicgraph.readmodels.labels import local_name
 from civicgraph.readmodels.ontology import OntologyDoc, OntologyTerm
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.paged import asked_page
-from civicgraph.webapp.state import current_state
 from civicgraph.webapp.urls import browse_path, entity_path
 
 bp = Blueprint("browse", __name__)
@@ -38,39 +35,30 @@ def _class(doc: OntologyDoc, name: str) -> OntologyTerm:
     raise NotFoundError(f"No class named {name!r}; browse one of: {known}")
 
 
-def class_entries(classes: Iterable[ClassCount], doc: OntologyDoc) -> list[dict[str, Any]]:
-    """The classes the graph holds as JSON: name, label, count and where their list is."""
+def class_entries(rows: Iterable[ClassRow]) -> list[dict[str, Any]]:
+    """The classes as JSON: each with the count its list shows and its place in the tree."""
     return [
-        {"iri": c.iri, "name": c.name, "label": doc.label(c.iri), "count": c.count,
-         "url": browse_path(c.iri)}
-        for c in classes
+        {"iri": r.iri, "name": local_name(r.iri), "label": r.label, "count": r.count,
+         "depth": r.depth, "parent": r.parent, "url": browse_path(r.iri)}
+        for r in rows
     ]  # fmt: skip
 
 
 @bp.get("/browse")
 def index() -> ResponseReturnValue:
     """Every class the graph holds, with its count: where browsing starts."""
-    found = stats.collect(current_state().store)
-    return render_template(
-        "browse/index.html", classes=found.classes, ontology=readmodels.ontology()
-    )
+    return render_template("browse/index.html", classes=class_rows())
 
 
 @bp.get("/browse.json")
 def index_json() -> ResponseReturnValue:
     """The same classes as JSON."""
-    found = stats.collect(current_state().store)
-    return jsonify({"classes": class_entries(found.classes, readmodels.ontology())})
+    return jsonify({"classes": class_entries(class_rows())})
 
 
-def _with_subclasses(doc: OntologyDoc, top: OntologyTerm) -> frozenset[str]:
-    found, todo = set(), [top.iri]
-    while todo:
-        iri = todo.pop()
-        if iri not in found:
-            found.add(iri)
-            todo.extend(doc.terms[iri].subs if iri in doc.terms else ())
-    return frozenset(found)
+def class_rows() -> list[ClassRow]:
+    """The classes the graph holds, as the class tables show them."""
+    return readmodels.browse().class_rows(readmodels.ontology())
 
 
 def _listing(name: str) -> tuple[OntologyTerm, Listing]:
@@ -80,7 +68,7 @@ def _listing(name: str) -> tuple[OntologyTerm, Listing]:
     page = asked_page()
     per_page = min(max(request.args.get("limit", PER_PAGE, type=int) or 1, 1), MAX_PER_PAGE)
     found = readmodels.browse().listing(
-        _with_subclasses(doc, term), chosen, doc.label, page, per_page
+        doc.with_subclasses(term.iri), chosen, doc.label, page, per_page
     )
     return term, found
 

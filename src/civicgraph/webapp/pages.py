@@ -5,13 +5,12 @@ from typing import Any
 from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
-from civicgraph.dataset import catalog, export, stats
+from civicgraph.dataset import catalog, export
 from civicgraph.dataset.loader import dataset_version
 from civicgraph.formats import by_name
 from civicgraph.store import jsonld
 from civicgraph.vocab import GRAPH_BASE, is_graph_stem
-from civicgraph.webapp import readmodels
-from civicgraph.webapp.browse_pages import class_entries
+from civicgraph.webapp.browse_pages import class_entries, class_rows
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.versions_pages import latest_number
 
@@ -20,14 +19,15 @@ bp = Blueprint("pages", __name__)
 
 def _facts() -> dict[str, Any]:
     store = current_state().store
-    found = stats.collect(store)
+    graphs = tuple(store.graphs())
     return {
-        "stats": found,
+        "graphs": graphs,
+        "triples": sum(g.triples for g in graphs),
         # The server's own record of loads: counted apart, as exports and versions leave it out.
-        "bookkeeping": sum(g.triples for g in found.graphs if not export.is_data_graph(g.iri)),
+        "bookkeeping": sum(g.triples for g in graphs if not export.is_data_graph(g.iri)),
         "data_graphs": [
             {"name": _graph_name(g.iri), "iri": g.iri, "triples": g.triples}
-            for g in found.graphs
+            for g in graphs
             if export.is_data_graph(g.iri)
         ],
         "turtle": by_name("turtle"),
@@ -35,7 +35,7 @@ def _facts() -> dict[str, Any]:
         "number": latest_number(),
         "last_load": catalog.last_load(store),
         "sources": catalog.sources(store),
-        "ontology": readmodels.ontology(),
+        "classes": class_rows(),
     }
 
 
@@ -58,15 +58,14 @@ def home() -> ResponseReturnValue:
 def home_json() -> ResponseReturnValue:
     """The home page's facts as JSON."""
     facts = _facts()
-    found, ontology = facts["stats"], facts["ontology"]
     return jsonify(
         {
             "version": facts["version"],
             "version_number": facts["number"],
             "last_load": facts["last_load"],
-            "triples": found.triples,
-            "graphs": [{"iri": g.iri, "triples": g.triples} for g in found.graphs],
-            "classes": class_entries(found.classes, ontology),
+            "triples": facts["triples"],
+            "graphs": [{"iri": g.iri, "triples": g.triples} for g in facts["graphs"]],
+            "classes": class_entries(facts["classes"]),
             "sources": [
                 {"iri": s.iri, "label": s.label, "date": s.date, "url": s.url}
                 for s in facts["sources"]
