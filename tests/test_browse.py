@@ -145,3 +145,13 @@ def test_a_class_counts_what_its_list_holds_and_sits_under_its_super_class(
     assert order.index("Organization") < order.index("GovernmentAgency")
     page = requests.get(live_server.url + "/browse", timeout=30).text
     assert '<tr class="sub depth-2"><td><a href="/browse/GovernmentAgency"' in page
+
+
+def test_choosing_a_year_keeps_the_other_years_in_sight(live_server: LiveServer) -> None:
+    url = live_server.url + "/browse/Document.json"
+    every = requests.get(url, timeout=30).json()["facets"]["year"]
+    chosen = requests.get(url, params={"year": every[0]["value"]}, timeout=30).json()
+    assert [(v["value"], v["count"]) for v in chosen["facets"]["year"]] == [
+        (v["value"], v["count"]) for v in every
+    ]
+    assert chosen["total"] == every[0]["count"]

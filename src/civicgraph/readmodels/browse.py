@@ -155,11 +155,15 @@ class BrowseIndex:
         ``class_label`` names the type facet's values (the ontology's labels).
         """
         members = [i for i in self._items.values() if i.types & classes]
-        kept = [i for i in members if all(v in i.facet(f) for f, v in chosen.items() if v)]
+        kept = _matching(members, chosen)
         kept.sort(key=lambda i: (i.label.casefold(), i.iri))
         start = (max(1, page) - 1) * per_page
+        # A facet counts over what the other facets leave: choosing a year keeps the
+        # other years in sight, each with the count it would give instead.
         facets = {
-            name: self._facet(name, kept, classes, chosen.get(name, ""), class_label)
+            name: self._facet(
+                name, _matching(members, chosen, name), classes, chosen.get(name, ""), class_label
+            )
             for name in FACETS
         }
         return Listing(
@@ -190,3 +194,9 @@ class BrowseIndex:
                 sorted(labelled, key=lambda f: (f.value != UNDATED, f.value), reverse=True)
             )
         return tuple(sorted(labelled, key=lambda f: (-f.count, f.label.casefold())))
+
+
+def _matching(items: Iterable[Item], chosen: Mapping[str, str], but: str = "") -> list[Item]:
+    """The items that have every chosen facet value, ``but`` one facet's."""
+    wanted = [(facet, value) for facet, value in chosen.items() if value and facet != but]
+    return [item for item in items if all(value in item.facet(f) for f, value in wanted)]
