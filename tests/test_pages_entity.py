@@ -31,6 +31,16 @@ def test_a_statement_is_named_by_what_it_claims(workbench_client: FlaskClient) -
     html = workbench_client.get("/id/statement/cfe-founder", headers=HTML).get_data(as_text=True)
     assert "<h1>Code for Example · founder: Ada Lovelace</h1>" in html
     assert "<title>Code for Example · founder: Ada Lovelace · civicgraph</title>" in html
+    assert "One claim and the evidence for it" in html
+    parts = [
+        html.index(f'#{part}">{part}</span></dt>') for part in ("subject", "predicate", "object")
+    ]
+    assert parts == sorted(parts)  # in the order the claim reads, not alphabetically
+
+
+def test_evidence_links_to_the_claim_that_records_it(workbench_client: FlaskClient) -> None:
+    html = workbench_client.get("/id/org/code-for-example", headers=HTML).get_data(as_text=True)
+    assert '<a class="claim" href="/id/statement/cfe-founder"' in html
 
 
 def test_page_shows_label_type_evidence_and_links(workbench_client: FlaskClient) -> None:

@@ -27,7 +27,7 @@ from civicgraph.readmodels.labels import (
 )
 from civicgraph.store import GraphStore
 from civicgraph.store.results import GraphResult, Term, term_value
-from civicgraph.vocab import CIV, is_statement, parse_entity_iri
+from civicgraph.vocab import CIV, RDF, is_statement, parse_entity_iri
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,11 @@ class Entity:
     outgoing: tuple[PropertyGroup, ...]
     incoming: tuple[PropertyGroup, ...]
     memberships: tuple[Membership, ...] = field(default=())
+
+    @property
+    def is_claim(self) -> bool:
+        """Whether the entity is a statement: one claim and the sources it comes from."""
+        return any(t.iri == RDF.Statement.value for t in self.types)
 
     @property
     def not_known_to_have_ended(self) -> bool:
@@ -225,8 +230,14 @@ _IMPORTANCE: Final = (
 _LAST: Final = ("addresses", "addressedBy", "about", "publishedIn", "mentions", "mentionedIn")
 
 
+#: A statement's parts, first on its page in the order its name gives them.
+_CLAIM_PARTS: Final = (RDF.subject.value, RDF.predicate.value, RDF.object.value)
+
+
 def importance(prop: str) -> int:
     """A relation's place on a page: lower first; unknown relations before the mentions."""
+    if prop in _CLAIM_PARTS:
+        return _CLAIM_PARTS.index(prop) - len(_CLAIM_PARTS)
     name = local_name(prop)
     if name in _IMPORTANCE:
         return _IMPORTANCE.index(name)
