@@ -14,20 +14,21 @@ import networkx as nx
 from civicgraph.network.model import INFO, EdgeInfo
 from civicgraph.network.paths import Hop, HopEdge, Path, PathResult
 from civicgraph.network.views import View
-from civicgraph.readmodels.evidence import Evidence, read_evidence_of
+from civicgraph.readmodels.evidence import Evidence, once_per_source, read_evidence_of
 from civicgraph.store import GraphStore
 
 Edge = tuple[str, EdgeInfo, str]
 
 
 def evidence_of(store: GraphStore, edges: Iterable[Edge]) -> dict[str, tuple[Evidence, ...]]:
-    """Each edge's evidence by edge id: a membership's statements about it, else the triple's."""
+    """Each edge's evidence by edge id: a membership's statements about it (once per
+    place in a source), else the triple's."""
     wanted = list(edges)
     if not wanted:
         return {}
     index = read_evidence_of(store, (info.via or subject for subject, info, _ in wanted))
     return {
-        info.id: index.about(info.via)
+        info.id: once_per_source(index.about(info.via))
         if info.via
         else index.for_triple(subject, info.predicate, obj)
         for subject, info, obj in wanted

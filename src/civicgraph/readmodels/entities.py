@@ -17,7 +17,12 @@ from pyoxigraph import Literal, NamedNode
 from civicgraph.errors import NotFoundError
 from civicgraph.queries import Row, named_query, select
 from civicgraph.readmodels.claims import claim_names
-from civicgraph.readmodels.evidence import Evidence, EvidenceIndex, read_evidence
+from civicgraph.readmodels.evidence import (
+    Evidence,
+    EvidenceIndex,
+    once_per_source,
+    read_evidence,
+)
 from civicgraph.readmodels.labels import (
     best_label,
     humanize,
@@ -262,20 +267,11 @@ def _memberships(rows: list[dict[str, Term]], evidence: EvidenceIndex) -> tuple[
             start=_value(group[0], "start"),
             end=_value(group[0], "end"),
             as_of=_value(group[0], "asOf"),
-            evidence=_once_per_source(evidence.about(iri)),
+            evidence=once_per_source(evidence.about(iri)),
         )
         for (iri, direction), group in by_iri.items()
     ]
     return tuple(sorted(found, key=lambda m: (m.start or m.as_of, m.other_label)))
-
-
-def _once_per_source(found: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
-    """One record per place in a source: a membership's statements (member,
-    organization, role) usually cite the same paragraph, and a reader needs it once."""
-    kept: dict[tuple[tuple[str, ...], str, str], Evidence] = {}
-    for item in found:
-        kept.setdefault((tuple(s.iri for s in item.sources), item.location, item.date), item)
-    return tuple(kept.values())
 
 
 def _types(rows: Sequence[Mapping[str, Term]]) -> tuple[TypeRef, ...]:

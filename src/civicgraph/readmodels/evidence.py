@@ -151,6 +151,22 @@ def _order(evidence: Evidence) -> tuple[str, str, str]:
     return (first.casefold(), evidence.location, evidence.statement)
 
 
+def once_per_source(found: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """One record per place in a source, the surest kept: a membership's statements
+    (member, organization, role, as of) usually cite the same paragraph, and a reader
+    needs it once, not three times."""
+    kept: dict[tuple[tuple[str, ...], str, str], Evidence] = {}
+    for item in found:
+        key = (tuple(s.iri for s in item.sources), item.location, item.date)
+        if key not in kept or _sureness(item) > _sureness(kept[key]):
+            kept[key] = item
+    return tuple(kept.values())
+
+
+def _sureness(evidence: Evidence) -> int:
+    return evidence.confidence or 0
+
+
 def evidence_from_rows(rows: Iterable[Mapping[str, Term]]) -> EvidenceIndex:
     """Group the evidence query's rows (one per source and optional value) into records."""
     statements: dict[str, _Statement] = defaultdict(_Statement)
