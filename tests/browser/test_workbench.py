@@ -150,6 +150,19 @@ def test_table_sorts_by_a_column(page: Page, workbench_server: LiveServer) -> No
     expect(page.locator(".results-table tbody td")).to_have_text(["10", "2", "1"])
 
 
+def test_large_numbers_are_grouped_and_sort_by_value(
+    page: Page, workbench_server: LiveServer
+) -> None:
+    gyear = "<http://www.w3.org/2001/XMLSchema#gYear>"
+    query = f'SELECT ?n WHERE {{ VALUES ?n {{ 1711011443 -2500.5 999 "2019"^^{gyear} }} }}'
+    page.goto(workbench_server.url + "/query?query=" + quote(query))
+    sort = page.locator(".results-table th button")
+    sort.click()
+    cells = page.locator(".results-table tbody td")
+    expect(cells).to_have_text(["-2,500.5", "999", "2019", "1,711,011,443"])
+    expect(cells.last).to_have_attribute("title", "1711011443 · xsd:integer")
+
+
 def test_table_pages_fifty_rows_at_a_time(page: Page, workbench_server: LiveServer) -> None:
     page.goto(workbench_server.url + "/query?query=" + quote("SELECT * { ?s ?p ?o }"))
     page.get_by_role("button", name="Next →").click()

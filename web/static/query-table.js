@@ -40,6 +40,24 @@ export function display(term, result) {
 }
 
 const SHORT = 24;
+const XSD = "http://www.w3.org/2001/XMLSchema#";
+/** Datatypes whose values read better grouped in thousands (as entity pages show them). */
+const GROUPED = new Set(["decimal", "integer", "long", "int", "nonNegativeInteger", "positiveInteger",
+  "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt"].map((name) => XSD + name));
+
+/**
+ * A literal as the table shows it: a whole or decimal number grouped in thousands
+ * (1,711,011,443), anything else as written. Sorting and downloads use the value as
+ * written; the digits are grouped in one pass, however many there are.
+ */
+export function grouped(term) {
+  const match = GROUPED.has(term.datatype) && /^([+-]?)([0-9]+)(\.[0-9]*)?$/.exec(term.value);
+  if (!match) return term.value;
+  const digits = match[2];
+  const groups = [digits.slice(0, digits.length % 3 || 3)];
+  for (let i = groups[0].length; i < digits.length; i += 3) groups.push(digits.slice(i, i + 3));
+  return match[1] + groups.join(",") + (match[3] || "");
+}
 
 function cell(term, result) {
   const td = el("td");
@@ -51,8 +69,9 @@ function cell(term, result) {
     td.append(linkOrText(display(term, result), known && known.url ? known.url : term.value, term.value));
     return td;
   }
-  td.textContent = display(term, result);
-  if (term.datatype) td.title = shortIri(term.datatype, result);
+  const shown = grouped(term);
+  td.textContent = shown;
+  if (term.datatype) td.title = (shown === term.value ? "" : term.value + " · ") + shortIri(term.datatype, result);
   if (term["xml:lang"]) td.title = "@" + term["xml:lang"];
   if (term.datatype && /#(integer|decimal|double|float|int|long)$/.test(term.datatype)) td.classList.add("num");
   return td;
