@@ -213,6 +213,10 @@ def test_the_drawing_starts_in_sight_with_the_settings_folded_until_used(
     page.goto(live_server.url + "/graph?colour=community")
     expect(more).to_have_attribute("open", "")
     expect(more.locator("summary")).to_contain_text("1 set")
+    # What the form itself sends: the defaults, and boxes left empty, are not settings.
+    page.goto(live_server.url + "/graph?colour=class&method=greedy&overflow=class&size=&as_of=")
+    expect(more).not_to_have_attribute("open", "")
+    expect(more.locator("summary")).not_to_contain_text("set)")
 
 
 def test_a_misspelt_name_offers_the_entities_it_may_mean_as_links(

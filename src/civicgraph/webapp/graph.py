@@ -76,6 +76,9 @@ RETRY_AFTER: Final = 3
 #: Endpoints that change the data: SPARQL Update and the Graph Store Protocol.
 _WRITERS: Final = frozenset({"update", "store"})
 _WRITES: Final = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+#: The settings a view has unless its address says otherwise: the form sends them as
+#: chosen, but the page counts only those that differ as set.
+DEFAULTS: Final = {"colour": "class", "method": "greedy", "overflow": "class"}
 
 
 def attach(app: Flask, builder: Builder = project, *, warm: bool = True) -> NetworkExplorer:
@@ -133,7 +136,7 @@ def _int(args: MultiDict[str, str], name: str, default: int) -> int:
 
 
 def _overflow(args: MultiDict[str, str]) -> Overflow:
-    value = args.get("overflow") or "class"
+    value = args.get("overflow") or DEFAULTS["overflow"]
     if value not in _OVERFLOWS:
         raise UserInputError(f"overflow must be one of: {', '.join(_OVERFLOWS)}")
     return value  # type: ignore[return-value]
@@ -166,7 +169,7 @@ def _decorated(view: View, projection: Projection, args: MultiDict[str, str]) ->
     """The view's JSON, with community numbers and a size measure when asked for."""
     doc = view_json(view, entity_path)
     if args.get("colour") == "community":
-        index = projection.named_communities(parse_method(args.get("method") or "greedy"))
+        index = projection.named_communities(parse_method(args.get("method") or DEFAULTS["method"]))
         for node in doc["nodes"]:
             number, name = index.get(node["id"], (-1, "No community"))
             node["community"], node["legend"] = number, name
@@ -243,7 +246,7 @@ def current_view(args: MultiDict[str, str]) -> dict[str, Any]:
     """The JSON document of the view the parameters describe."""
     wanted = view_request(args)
     query = args.get("query")
-    method = parse_method(args.get("method") or "greedy")
+    method = parse_method(args.get("method") or DEFAULTS["method"])
     at = dated(args)
     projection = at.projection if at else explorer().projection()
     if query:
@@ -276,6 +279,7 @@ def page() -> ResponseReturnValue:
         node_cap=explorer().node_cap,
         labels=_box_labels(request.args, projection),
         years=years(projection.first_year(), datetime.now(UTC).year),
+        defaults=DEFAULTS,
     )
 
 
@@ -302,7 +306,7 @@ def export_html() -> ResponseReturnValue:
     notice = f"Showing a summary of {doc['total_nodes']} nodes." if doc["truncated"] else ""
     title = _title(doc)
     html = network_html.render(
-        doc, title=title, colour=request.args.get("colour") or "class", notice=notice
+        doc, title=title, colour=request.args.get("colour") or DEFAULTS["colour"], notice=notice
     )
     response = Response(html, mimetype="text/html")
     name = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "civicgraph-network"
@@ -427,7 +431,7 @@ def api_metrics() -> ResponseReturnValue:
 @bp.get("/api/communities")
 def api_communities() -> ResponseReturnValue:
     """Communities of the whole network, largest first."""
-    method = parse_method(request.args.get("method") or "greedy")
+    method = parse_method(request.args.get("method") or DEFAULTS["method"])
     projection = projection_for(request.args)
     names = projection.community_labels(method)
     return jsonify(
