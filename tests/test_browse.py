@@ -116,6 +116,8 @@ def test_browse_lists_every_class_with_its_count_and_a_json_twin(
     assert 'href="/browse/Document">documents</a>' in page
     home = requests.get(live_server.url + "/", timeout=30).text
     assert '<a href="/browse">Browse</a>' in home  # in every page's header
+    assert '<a href="/browse" aria-current="page">Browse</a>' in page  # and marked where it is
+    assert "aria-current" not in home
 
 
 def test_the_year_facet_reaches_the_undated_too(live_server: LiveServer) -> None:
