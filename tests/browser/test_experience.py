@@ -516,3 +516,11 @@ def test_sort_buttons_are_big_enough_to_tap_on_a_phone(
     boxes = [b.bounding_box() for b in phone.locator(".results-table th button.sort").all()]
     assert len(boxes) == 3
     assert all(b is not None and b["width"] >= 24 and b["height"] >= 24 for b in boxes), boxes
+
+
+def test_an_entity_with_nothing_to_draw_says_so_instead_of_a_blank(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(live_server.url + "/id/document/bloomberg-2011-pahlka")
+    expect(page.locator("#ego-counts")).to_contain_text("No relation in the network to draw")
+    expect(page.locator("#ego-network")).to_be_hidden()

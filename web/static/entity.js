@@ -6,10 +6,14 @@ import { safeHref } from "./links.js";
 
 const container = document.getElementById("ego-network");
 if (container && window.vis) {
+  const counts = document.getElementById("ego-counts");
   fetchJson(container.dataset.api).then((data) => {
-    if (data.edges.length === 0) { container.hidden = true; return; }
+    if (data.edges.length === 0) {
+      container.hidden = true;
+      if (counts) counts.textContent = "No relation in the network to draw around it; what the graph says of it is listed on this page.";
+      return;
+    }
     const view = draw(container, data);
-    const counts = document.getElementById("ego-counts");
     if (counts) counts.textContent = countText(view);
     const key = document.getElementById("ego-legend");
     if (key) legend(key, view);
