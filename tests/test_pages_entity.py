@@ -93,6 +93,7 @@ def test_unknown_entity_is_a_404_page_offering_search(workbench_client: FlaskCli
     assert response.status_code == 404
     assert 'action="/search"' in response.get_data(as_text=True)
     assert 'value="no such person"' in response.get_data(as_text=True)
+    assert 'the <a href="/">home page</a>' in response.get_data(as_text=True)
 
 
 def test_unknown_entity_rdf_is_a_404(workbench_client: FlaskClient) -> None:
