@@ -3,6 +3,7 @@
 import ast
 import fcntl
 import multiprocessing
+import os
 import threading
 import time
 from functools import partial
@@ -20,7 +21,16 @@ from civicgraph.network import NetworkExplorer, ViewRequest, project
 from civicgraph.network.analysis import best_connected
 from civicgraph.network.compact import arrays_of
 from civicgraph.network.model import INFO
-from civicgraph.network.shared import SharedFiles, folder_beside, locked, mapped, meta, save
+from civicgraph.network.shared import (
+    NICE,
+    SharedFiles,
+    _in_child,
+    folder_beside,
+    locked,
+    mapped,
+    meta,
+    save,
+)
 from civicgraph.store import GraphStore
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.views import open_read_only
@@ -254,3 +264,13 @@ def test_a_damaged_array_file_is_refused_not_misread(tmp_path: Path, cut: slice)
     path.write_bytes(path.read_bytes()[cut])
     with pytest.raises(StoreError, match="damaged"):
         mapped(folder)
+
+
+def _write_priority(path: Path) -> None:
+    """A build that records the priority it ran at (module-level: a spawned child imports it)."""
+    path.write_text(str(os.nice(0)), encoding="utf-8")
+
+
+def test_a_build_in_its_own_process_runs_behind_the_serving_processes(tmp_path: Path) -> None:
+    _in_child(_write_priority, tmp_path / "nice")
+    assert int((tmp_path / "nice").read_text(encoding="utf-8")) == min(19, os.nice(0) + NICE)
