@@ -85,6 +85,7 @@ class BrowseIndex:
 
     def __init__(self, items: dict[str, Item]) -> None:
         self._items = items
+        self._rows: tuple[OntologyDoc, list[ClassRow]] | None = None
 
     @classmethod
     def build(cls, store: GraphStore, names: SearchIndex) -> "BrowseIndex":
@@ -113,29 +114,15 @@ class BrowseIndex:
 
     def class_rows(self, doc: OntologyDoc) -> list[ClassRow]:
         """Every class with members, each after its super-class and indented under it,
-        the largest first at each level.
+        the largest first at each level; worked out once per ontology model (both are
+        built once per dataset version), not on every page that shows them.
 
         A class counts its sub-classes' members, as its list does: counted alone, one
-        initiative opened a list of twelve. A class under two super-classes is shown
-        under the first.
+        initiative opened a list of twelve.
         """
-        members: dict[str, set[str]] = {}
-        for item in self._items.values():
-            for cls in item.types:
-                for above in doc.with_superclasses(cls):
-                    members.setdefault(above, set()).add(item.iri)
-        rows: list[ClassRow] = []
-        placed: set[str] = set()
-
-        def place(iris: Iterable[str], depth: int, parent: str | None) -> None:
-            present = [i for i in iris if i in members and i in doc.terms and i not in placed]
-            for iri in sorted(present, key=lambda i: (-len(members[i]), doc.label(i).casefold())):
-                placed.add(iri)
-                rows.append(ClassRow(iri, doc.label(iri), len(members[iri]), depth, parent))
-                place(doc.terms[iri].subs, depth + 1, iri)
-
-        place((root.iri for root in doc.roots()), 0, None)
-        return rows
+        if self._rows is None or self._rows[0] is not doc:
+            self._rows = (doc, _class_rows(self._items.values(), doc))
+        return self._rows[1]
 
     def label(self, iri: str) -> str:
         """The label of a listed entity ('' for others)."""
@@ -200,3 +187,42 @@ def _matching(items: Iterable[Item], chosen: Mapping[str, str], but: str = "") -
     """The items that have every chosen facet value, ``but`` one facet's."""
     wanted = [(facet, value) for facet, value in chosen.items() if value and facet != but]
     return [item for item in items if all(value in item.facet(f) for f, value in wanted)]
+
+
+def _class_rows(items: Iterable[Item], doc: OntologyDoc) -> list[ClassRow]:
+    """The class tables' rows (``BrowseIndex.class_rows``).
+
+    The tree is walked with a stack of its own: a chain of thousands of sub-classes
+    is data, and must not reach the interpreter's recursion limit. A class under two
+    super-classes is shown under the first; one that no walk from a top class reaches
+    (a cycle of sub-classes) is shown at the top level, so no class with members is
+    left out.
+    """
+    above: dict[str, frozenset[str]] = {}
+    members: dict[str, set[str]] = {}
+    for item in items:
+        for cls in item.types:
+            if cls not in above:
+                above[cls] = doc.with_superclasses(cls)
+            for each in above[cls]:
+                members.setdefault(each, set()).add(item.iri)
+    counts = {iri: len(found) for iri, found in members.items() if iri in doc.terms}
+
+    def largest_first(iris: Iterable[str]) -> list[str]:
+        present = {iri for iri in iris if iri in counts}
+        return sorted(present, key=lambda iri: (-counts[iri], doc.label(iri).casefold()))
+
+    rows: list[ClassRow] = []
+    placed: set[str] = set()
+    tops = largest_first(root.iri for root in doc.roots())
+    for top in [*tops, *largest_first(counts)]:
+        todo: list[tuple[str, int, str | None]] = [(top, 0, None)]
+        while todo:
+            iri, depth, parent = todo.pop()
+            if iri in placed:
+                continue
+            placed.add(iri)
+            rows.append(ClassRow(iri, doc.label(iri), counts[iri], depth, parent))
+            subs = largest_first(doc.terms[iri].subs)
+            todo.extend((sub, depth + 1, iri) for sub in reversed(subs))
+    return rows

@@ -1,0 +1,66 @@
+"""The class tables' tree holds whatever shape the ontology's sub-classes take: a chain
+deeper than the interpreter's recursion limit, a cycle with no top class."""
+
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+
+from civicgraph.config import Settings
+from civicgraph.formats import by_name
+from civicgraph.store import EmbeddedStore
+from civicgraph.webapp import create_app, readmodels
+from tests.live import NETWORK_WAIT
+
+PREFIXES = """
+@prefix civ: <https://w3id.org/civicgraph/ontology#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+"""
+ENTITY = '<https://w3id.org/civicgraph/id/person/someone> a civ:{cls} ; rdfs:label "Someone" .\n'
+DEPTH = 3000
+
+
+def _client(turtle: str) -> Iterator[FlaskClient]:
+    store = EmbeddedStore()
+    store.load((PREFIXES + turtle).encode(), by_name("turtle"), "https://example.org/ontology")
+    settings = Settings(store="memory", load_bundled=False, network_wait=NETWORK_WAIT)
+    yield create_app(settings, store=store).test_client()
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def chain() -> Iterator[FlaskClient]:
+    classes = "".join(
+        f'civ:Deep{n} a owl:Class ; rdfs:label "Deep {n}" ; rdfs:subClassOf civ:Deep{n + 1} .\n'
+        for n in range(DEPTH)
+    )
+    top = f'civ:Deep{DEPTH} a owl:Class ; rdfs:label "Deep {DEPTH}" .\n'
+    yield from _client(classes + top + ENTITY.format(cls="Deep0"))
+
+
+def test_a_chain_deeper_than_the_recursion_limit_is_listed_whole(chain: FlaskClient) -> None:
+    classes = chain.get("/browse.json").get_json()["classes"]
+    assert [c["depth"] for c in classes] == list(range(DEPTH + 1))
+    assert {c["count"] for c in classes} == {1}
+    assert chain.get("/").status_code == 200
+
+
+def test_a_cycle_of_sub_classes_leaves_no_class_out() -> None:
+    turtle = (
+        'civ:Agent a owl:Class ; rdfs:label "Agent" ; rdfs:subClassOf civ:Loop .\n'
+        'civ:Loop a owl:Class ; rdfs:label "Loop" ; rdfs:subClassOf civ:Agent .\n'
+        'civ:Person a owl:Class ; rdfs:label "Person" ; rdfs:subClassOf civ:Agent .\n'
+        + ENTITY.format(cls="Person")
+    )
+    for client in _client(turtle):
+        classes = client.get("/browse.json").get_json()["classes"]
+        assert {c["name"] for c in classes} == {"Agent", "Loop", "Person"}
+        assert all(c["count"] == 1 for c in classes)
+
+
+def test_the_rows_are_worked_out_once_per_version_not_per_page(chain: FlaskClient) -> None:
+    with chain.application.app_context():
+        first = readmodels.browse().class_rows(readmodels.ontology())
+        again = readmodels.browse().class_rows(readmodels.ontology())
+    assert again is first
