@@ -64,3 +64,24 @@ def test_the_rows_are_worked_out_once_per_version_not_per_page(chain: FlaskClien
         first = readmodels.browse().class_rows(readmodels.ontology())
         again = readmodels.browse().class_rows(readmodels.ontology())
     assert again is first
+
+
+def test_the_ontology_page_draws_a_deep_chain_and_a_lattice_once_each(chain: FlaskClient) -> None:
+    page = chain.get("/ontology").get_data(as_text=True)
+    tree = page.split('class="tree">', 1)[1].split("</nav>", 1)[0]
+    assert tree.count("<li") == DEPTH + 1
+    assert f'padding-left: calc({DEPTH} * 1.1rem)"><a href="#Deep0">' in tree
+
+
+def test_a_lattice_of_classes_is_drawn_once_per_class() -> None:
+    width = 60  # each class under every class before it: drawn under each, past any bound
+    turtle = "".join(
+        f'civ:L{n} a owl:Class ; rdfs:label "L {n:02}"'
+        + "".join(f" ; rdfs:subClassOf civ:L{m}" for m in range(n))
+        + " .\n"
+        for n in range(width)
+    )
+    for client in _client(turtle + ENTITY.format(cls=f"L{width - 1}")):
+        page = client.get("/ontology").get_data(as_text=True)
+        tree = page.split('class="tree">', 1)[1].split("</nav>", 1)[0]
+        assert tree.count("<li") == width

@@ -190,14 +190,8 @@ def _matching(items: Iterable[Item], chosen: Mapping[str, str], but: str = "") -
 
 
 def _class_rows(items: Iterable[Item], doc: OntologyDoc) -> list[ClassRow]:
-    """The class tables' rows (``BrowseIndex.class_rows``).
-
-    The tree is walked with a stack of its own: a chain of thousands of sub-classes
-    is data, and must not reach the interpreter's recursion limit. A class under two
-    super-classes is shown under the first; one that no walk from a top class reaches
-    (a cycle of sub-classes) is shown at the top level, so no class with members is
-    left out.
-    """
+    """The class tables' rows (``BrowseIndex.class_rows``): the classes with members, in
+    the ontology's tree (``OntologyDoc.tree``), the largest first among siblings."""
     above: dict[str, frozenset[str]] = {}
     members: dict[str, set[str]] = {}
     for item in items:
@@ -212,17 +206,7 @@ def _class_rows(items: Iterable[Item], doc: OntologyDoc) -> list[ClassRow]:
         present = {iri for iri in iris if iri in counts}
         return sorted(present, key=lambda iri: (-counts[iri], doc.label(iri).casefold()))
 
-    rows: list[ClassRow] = []
-    placed: set[str] = set()
-    tops = largest_first(root.iri for root in doc.roots())
-    for top in [*tops, *largest_first(counts)]:
-        todo: list[tuple[str, int, str | None]] = [(top, 0, None)]
-        while todo:
-            iri, depth, parent = todo.pop()
-            if iri in placed:
-                continue
-            placed.add(iri)
-            rows.append(ClassRow(iri, doc.label(iri), counts[iri], depth, parent))
-            subs = largest_first(doc.terms[iri].subs)
-            todo.extend((sub, depth + 1, iri) for sub in reversed(subs))
-    return rows
+    return [
+        ClassRow(iri, doc.label(iri), counts[iri], depth, parent)
+        for iri, depth, parent in doc.tree(largest_first)
+    ]

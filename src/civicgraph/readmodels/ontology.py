@@ -6,7 +6,7 @@ page always documents the ontology that the data was loaded with.
 """
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from civicgraph.queries import select
@@ -97,9 +97,39 @@ class OntologyDoc:
         """Classes without a super-class inside the ontology: the tops of the tree."""
         return [c for c in self.classes if not any(s in self.terms for s in c.supers)]
 
-    def children(self, term: OntologyTerm) -> list[OntologyTerm]:
-        """Direct sub-classes of a class, alphabetically."""
-        return sorted((self.terms[s] for s in term.subs if s in self.terms), key=lambda t: t.label)
+    def tree(
+        self, order: Callable[[Iterable[str]], list[str]]
+    ) -> list[tuple[str, int, str | None]]:
+        """Classes as a tree, flat: (IRI, depth, parent) of each class ``order`` keeps,
+        after its super-class and one level deeper; ``order`` also sorts siblings.
+
+        Walked with a stack of its own: a chain of thousands of sub-classes is data,
+        and must not reach the interpreter's recursion limit. A class under two
+        super-classes comes under the first only (drawn under each, a lattice of them
+        grew without bound); one that no walk from a top class reaches (a cycle of
+        sub-classes) is a top class itself, so no class is left out.
+        """
+        rows: list[tuple[str, int, str | None]] = []
+        placed: set[str] = set()
+        for top in [*order(root.iri for root in self.roots()), *order(self.terms)]:
+            todo: list[tuple[str, int, str | None]] = [(top, 0, None)]
+            while todo:
+                iri, depth, parent = todo.pop()
+                if iri in placed:
+                    continue
+                placed.add(iri)
+                rows.append((iri, depth, parent))
+                todo.extend((sub, depth + 1, iri) for sub in reversed(order(self.terms[iri].subs)))
+        return rows
+
+    def hierarchy(self) -> list[tuple[OntologyTerm, int]]:
+        """Every class with its depth, alphabetically among its siblings: the page's tree."""
+
+        def alphabetically(iris: Iterable[str]) -> list[str]:
+            kept = {iri for iri in iris if iri in self.terms and self.terms[iri].is_class}
+            return sorted(kept, key=lambda iri: (self.terms[iri].label, iri))
+
+        return [(self.terms[iri], depth) for iri, depth, _ in self.tree(alphabetically)]
 
     def with_subclasses(self, iri: str) -> frozenset[str]:
         """A class and every class below it: what a list of that class holds."""
