@@ -45,3 +45,10 @@ def test_graphs_outside_the_loaded_files_are_listed_by_their_whole_iri() -> None
     assert f'<span title="{GRAPH_BASE}people">people</span>' in graphs
     default = next(line for line in graphs.split("<li>") if "default graph</span>" in line)
     assert "download" not in default  # the whole dataset's address would not be its
+    assert "holds no named entity of a class the ontology knows" in html  # data, not empty
+
+
+def test_an_empty_store_says_how_to_load_data() -> None:
+    settings = Settings(store="memory", load_bundled=False, network_wait=NETWORK_WAIT)
+    html = create_app(settings, store=EmbeddedStore()).test_client().get("/").get_data(as_text=True)
+    assert "The store is empty" in html
