@@ -4,7 +4,12 @@ from urllib.parse import quote
 
 from flask.testing import FlaskClient
 
+from civicgraph.config import Settings
+from civicgraph.formats import by_name
+from civicgraph.store import EmbeddedStore
+from civicgraph.webapp import create_app
 from civicgraph.webapp.bodies import JSON_LIMIT
+from tests.live import NETWORK_WAIT
 
 
 def test_query_page_holds_the_permalinked_query(workbench_client: FlaskClient) -> None:
@@ -43,6 +48,7 @@ def test_labels_answer_for_entities_and_terms(workbench_client: FlaskClient) -> 
         "https://example.org/unknown",
         "https://w3id.org/civicgraph/id/statement/cfe-founder",
         "https://w3id.org/civicgraph/id/statement/no-such-claim",
+        "https://w3id.org/civicgraph/ontology#HighConfidence",  # an individual, not a term
     ]
     body = workbench_client.post("/query/labels.json", json={"iris": iris}).get_json()
     assert body == {
@@ -53,6 +59,7 @@ def test_labels_answer_for_entities_and_terms(workbench_client: FlaskClient) -> 
             "url": "/id/statement/cfe-founder",
         },
         iris[4]: {"label": "", "url": "/id/statement/no-such-claim"},
+        iris[5]: {"label": "high", "url": "/ontology#HighConfidence"},
     }
 
 
@@ -93,3 +100,14 @@ def test_labels_refuse_json_nested_too_deeply(workbench_client: FlaskClient) -> 
     )
     assert response.status_code == 400
     assert "too deeply" in response.get_json()["detail"]
+
+
+def test_labels_name_iris_outside_the_project_that_the_data_labels() -> None:
+    store = EmbeddedStore()
+    turtle = b'<https://example.org/ada> <http://xmlns.com/foaf/0.1/name> "Ada"@en .'
+    store.load(turtle, by_name("turtle"), "https://example.org/people")
+    settings = Settings(store="memory", load_bundled=False, network_wait=NETWORK_WAIT)
+    client = create_app(settings, store=store).test_client()
+    iris = ["https://example.org/ada", "https://example.org/nobody", "urn:x:ada", "https://a b"]
+    body = client.post("/query/labels.json", json={"iris": iris}).get_json()
+    assert body == {"https://example.org/ada": {"label": "Ada", "url": None}}

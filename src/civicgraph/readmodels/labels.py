@@ -14,9 +14,12 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-from pyoxigraph import Literal
+from pyoxigraph import Literal, NamedNode
 
-from civicgraph.store.results import Term
+from civicgraph.queries import named_query, rows
+from civicgraph.sparql.binding import bind_each
+from civicgraph.store import GraphStore
+from civicgraph.store.results import Term, term_value
 from civicgraph.vocab import FOAF, PREFIXES, RDFS, SDO, SKOS, XSD
 
 #: The properties that name a resource, as full IRIs.
@@ -75,6 +78,26 @@ def shown_value(term: Literal) -> str:
     first = len(digits) % 3 or 3  # grouped as text: ``int`` refuses 4,300 digits or more
     groups = [digits[:first], *(digits[i : i + 3] for i in range(first, len(digits), 3))]
     return f"{whole[: len(whole) - len(digits)]}{','.join(groups)}{dot}{fraction}"
+
+
+def stored_labels(store: GraphStore, iris: Iterable[str]) -> dict[str, str]:
+    """The best label of each IRI the store labels, read in one query: what a result
+    table shows for IRIs no index holds, rather than the IRI itself."""
+    wanted = [node for node in map(_named, sorted(set(iris))) if node is not None]
+    if not wanted:
+        return {}
+    found: dict[str, list[Term | None]] = {}
+    for row in rows(store.query(bind_each(named_query("term_labels"), "term", wanted))):
+        found.setdefault(term_value(row["term"]), []).append(row.get("label"))
+    return {iri: label for iri, candidates in found.items() if (label := best_label(candidates))}
+
+
+def _named(iri: str) -> NamedNode | None:
+    """The IRI as a term, or None when it is not one (a client sent it)."""
+    try:
+        return NamedNode(iri)
+    except ValueError:
+        return None
 
 
 def claim_name(subject: str, relation: str, obj: str) -> str:

@@ -14,13 +14,14 @@ from flask.typing import ResponseReturnValue
 from civicgraph.errors import UserInputError
 from civicgraph.formats import Kind, formats_for
 from civicgraph.readmodels.claims import claim_names
+from civicgraph.readmodels.labels import stored_labels
 from civicgraph.spreadsheet import for_download
 from civicgraph.vocab import PREFIXES
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.arrival import REQUEST_LINE
 from civicgraph.webapp.bodies import read_json
 from civicgraph.webapp.state import current_state
-from civicgraph.webapp.urls import term_path
+from civicgraph.webapp.urls import term_path, web_iri
 
 bp = Blueprint("query", __name__)
 #: Most IRIs one labels request may ask about.
@@ -98,9 +99,11 @@ def labels() -> ResponseReturnValue:
     if not isinstance(iris, list) or not all(isinstance(i, str) for i in iris):
         raise UserInputError('Send JSON {"iris": ["https://…", …]}')
     iris = iris[:MAX_LABELS]
+    store, ontology = current_state().store, readmodels.ontology()
     known = readmodels.searcher().index().labels(iris)
-    known.update(claim_names(current_state().store, (i for i in iris if i not in known)))
-    ontology = readmodels.ontology()
+    known.update(claim_names(store, (i for i in iris if i not in known)))
+    unknown = [i for i in iris if i not in known and i not in ontology.terms and web_iri(i)]
+    known.update(stored_labels(store, unknown))
     answer = {}
     for iri in iris:
         label = known.get(iri) or (ontology.terms[iri].label if iri in ontology.terms else "")
