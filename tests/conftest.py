@@ -181,13 +181,17 @@ def load_workbench(store: GraphStore) -> GraphStore:
     return store
 
 
+def client_over(store: GraphStore, **changes: Any) -> FlaskClient:
+    """A test client of the app over ``store``, in memory, without the bundled data."""
+    settings = Settings(store="memory", load_bundled=False, network_wait=NETWORK_WAIT, **changes)
+    return create_app(settings, store=store).test_client()
+
+
 @pytest.fixture
 def workbench_client() -> Iterator[FlaskClient]:
     """A test client over an in-memory store holding only the workbench fixtures."""
     store = load_workbench(EmbeddedStore())
-    settings = Settings(store="memory", load_bundled=False, network_wait=NETWORK_WAIT)
-    application = create_app(settings, store=store)
-    yield application.test_client()
+    yield client_over(store)
     store.close()
 
 

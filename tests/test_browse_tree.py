@@ -6,11 +6,10 @@ from collections.abc import Iterator
 import pytest
 from flask.testing import FlaskClient
 
-from civicgraph.config import Settings
 from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore
-from civicgraph.webapp import create_app, readmodels
-from tests.live import NETWORK_WAIT
+from civicgraph.webapp import readmodels
+from tests.conftest import client_over
 
 PREFIXES = """
 @prefix civ: <https://w3id.org/civicgraph/ontology#> .
@@ -24,8 +23,7 @@ DEPTH = 3000
 def _client(turtle: str) -> Iterator[FlaskClient]:
     store = EmbeddedStore()
     store.load((PREFIXES + turtle).encode(), by_name("turtle"), "https://example.org/ontology")
-    settings = Settings(store="memory", load_bundled=False, network_wait=NETWORK_WAIT)
-    yield create_app(settings, store=store).test_client()
+    yield client_over(store)
     store.close()
 
 

@@ -2,12 +2,10 @@
 
 from flask.testing import FlaskClient
 
-from civicgraph.config import Settings
 from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore
 from civicgraph.vocab import GRAPH_BASE
-from civicgraph.webapp import create_app
-from tests.live import NETWORK_WAIT
+from tests.conftest import client_over
 
 
 def test_home_shows_counts_sources_version_and_ways_in(workbench_client: FlaskClient) -> None:
@@ -35,8 +33,7 @@ def test_graphs_outside_the_loaded_files_are_listed_by_their_whole_iri() -> None
     for graph in ("https://evil.example/x/people", GRAPH_BASE + "meta/", GRAPH_BASE + "people"):
         store.load(b"<https://e.example/s> <https://e.example/p> 1 .", turtle, graph)
     store.load(b"<https://e.example/s> <https://e.example/p> 2 .", turtle, None)
-    settings = Settings(store="memory", load_bundled=False, network_wait=NETWORK_WAIT)
-    html = create_app(settings, store=store).test_client().get("/").get_data(as_text=True)
+    html = client_over(store).get("/").get_data(as_text=True)
     graphs = html.split("<h2>Graphs</h2>", 1)[1].split("</ul>", 1)[0]
     assert (
         '<span title="https://evil.example/x/people">https://evil.example/x/people</span>' in graphs
@@ -49,6 +46,5 @@ def test_graphs_outside_the_loaded_files_are_listed_by_their_whole_iri() -> None
 
 
 def test_an_empty_store_says_how_to_load_data() -> None:
-    settings = Settings(store="memory", load_bundled=False, network_wait=NETWORK_WAIT)
-    html = create_app(settings, store=EmbeddedStore()).test_client().get("/").get_data(as_text=True)
+    html = client_over(EmbeddedStore()).get("/").get_data(as_text=True)
     assert "The store is empty" in html

@@ -4,12 +4,10 @@ from urllib.parse import quote
 
 from flask.testing import FlaskClient
 
-from civicgraph.config import Settings
 from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore
-from civicgraph.webapp import create_app
 from civicgraph.webapp.bodies import JSON_LIMIT
-from tests.live import NETWORK_WAIT
+from tests.conftest import client_over
 
 
 def test_query_page_holds_the_permalinked_query(workbench_client: FlaskClient) -> None:
@@ -106,8 +104,7 @@ def test_labels_name_iris_outside_the_project_that_the_data_labels() -> None:
     store = EmbeddedStore()
     turtle = b'<https://example.org/ada> <http://xmlns.com/foaf/0.1/name> "Ada"@en .'
     store.load(turtle, by_name("turtle"), "https://example.org/people")
-    settings = Settings(store="memory", load_bundled=False, network_wait=NETWORK_WAIT)
-    client = create_app(settings, store=store).test_client()
+    client = client_over(store)
     iris = ["https://example.org/ada", "https://example.org/nobody", "urn:x:ada", "https://a b"]
     body = client.post("/query/labels.json", json={"iris": iris}).get_json()
     assert body == {"https://example.org/ada": {"label": "Ada", "url": None}}

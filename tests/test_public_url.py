@@ -9,9 +9,7 @@ from flask.testing import FlaskClient
 from civicgraph.config import Settings
 from civicgraph.errors import UserInputError
 from civicgraph.store import EmbeddedStore
-from civicgraph.webapp import create_app
-from tests.conftest import load_workbench
-from tests.live import NETWORK_WAIT
+from tests.conftest import client_over, load_workbench
 
 PUBLIC = "https://graph.example.org"
 
@@ -19,10 +17,7 @@ PUBLIC = "https://graph.example.org"
 @pytest.fixture(scope="module")
 def public_client() -> Iterator[FlaskClient]:
     store = load_workbench(EmbeddedStore())
-    settings = Settings(
-        store="memory", load_bundled=False, network_wait=NETWORK_WAIT, public_url=PUBLIC + "/"
-    )
-    yield create_app(settings, store=store).test_client()
+    yield client_over(store, public_url=PUBLIC + "/")
     store.close()
 
 
