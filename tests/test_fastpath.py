@@ -1,11 +1,14 @@
 """The endpoint's fast path answers exactly as the ``sparql`` blueprint does.
 
 Each request goes once through the application (where ``QueryFastPath`` takes the
-plain ``GET /sparql?query=…``) and once straight to Flask's own dispatch, and the two
-answers must agree: status, body and every header but the date.
+plain ``GET /sparql?query=…`` and the plain POSTs of a query) and once straight to
+Flask's own dispatch, and the two answers must agree: status, body and every header
+but the date.
 """
 
 from dataclasses import replace
+from io import BytesIO
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -28,6 +31,17 @@ def _both(app: Flask, query_string: str, accept: str | None) -> tuple[TestRespon
     url = f"/sparql?{query_string}"
     through_app = Client(app).get(url, headers=headers)
     through_flask = Client(fast_path.fallback).get(url, headers=headers)
+    return through_app, through_flask
+
+
+def _both_posted(
+    app: Flask, body: bytes, content_type: str, accept: str | None
+) -> tuple[TestResponse, TestResponse]:
+    fast_path = app.wsgi_app
+    assert isinstance(fast_path, QueryFastPath)
+    headers = {"Content-Type": content_type, **({"Accept": accept} if accept else {})}
+    through_app = Client(app).post("/sparql", data=body, headers=headers)
+    through_flask = Client(fast_path.fallback).post("/sparql", data=body, headers=headers)
     return through_app, through_flask
 
 
@@ -64,6 +78,37 @@ def _same(first: TestResponse, second: TestResponse) -> None:
 )
 def test_the_fast_path_answers_as_the_blueprint(app: Flask, query: str, accept: str | None) -> None:
     _same(*_both(app, f"query={quote(query)}", accept))
+    posted = f"query={quote(query)}".encode()
+    _same(*_both_posted(app, posted, "application/x-www-form-urlencoded", accept))
+    _same(*_both_posted(app, query.encode(), "application/sparql-query", accept))
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"query=ASK+%7B%7D", "application/x-www-form-urlencoded; charset=UTF-8"),
+        (b"\xef\xbb\xbfASK {}", "application/sparql-query; charset=utf-8"),
+        (b"ASK \xff", "application/sparql-query"),
+        (b"ASK {}", "application/sparql-query; charset=latin-1"),
+        (b"ASK {}", "text/plain"),
+        (b"query=ASK+%7B%7D&query=ASK", "application/x-www-form-urlencoded"),
+        (b"update=CLEAR+ALL", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_a_posted_query_gets_the_blueprints_answer(
+    app: Flask, body: bytes, content_type: str
+) -> None:
+    _same(*_both_posted(app, body, content_type, JSON))
+
+
+def test_a_posted_query_over_the_body_limit_is_refused_alike(app: Flask) -> None:
+    state = app.extensions["civicgraph"]
+    state.settings = replace(state.settings, query_body_limit=10)
+    through_app, through_flask = _both_posted(
+        app, b"ASK { ?s ?p ?o }", "application/sparql-query", JSON
+    )
+    assert through_app.status_code == 413
+    _same(through_app, through_flask)
 
 
 def test_a_capped_answer_is_announced_alike(app: Flask) -> None:
@@ -106,6 +151,51 @@ def test_only_a_plain_query_takes_the_fast_path(
     environ: dict[str, str], expected: str | None
 ) -> None:
     assert plain_query(environ) == expected
+
+
+def _posted(body: bytes, content_type: str, **changes: Any) -> dict[str, Any]:
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/sparql",
+        "CONTENT_TYPE": content_type,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": BytesIO(body),
+    }
+    return {**environ, **changes}
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        (_posted(b"ASK {}", "application/sparql-query"), "ASK {}"),
+        (_posted(b"query=ASK+%7B%7D", "application/x-www-form-urlencoded"), "ASK {}"),
+        (_posted(b"ASK {}", "application/sparql-query", QUERY_STRING="x=1"), None),
+        (_posted(b"ASK {}", "application/sparql-query", CONTENT_LENGTH="5"), None),
+        (_posted(b"ASK {}", "application/sparql-query", CONTENT_LENGTH=None), None),
+        (_posted(b"ASK {}", "application/sparql-query", PATH_INFO="/update"), None),
+        (_posted(b"ASK {}", "application/sparql-query", HTTP_ACCEPT="text/html"), None),
+        (_posted(b"query=\xc3\xa9", "application/x-www-form-urlencoded"), None),
+        (_posted(b"ASK {}", "application/json"), None),
+    ],
+)
+def test_only_a_plain_posted_query_takes_the_fast_path(
+    environ: dict[str, Any], expected: str | None
+) -> None:
+    assert plain_query(environ) == expected
+
+
+def test_a_body_still_to_be_read_from_the_socket_is_left_to_flask() -> None:
+    """gunicorn's body stream is read by the blueprint; the fast path never takes it."""
+
+    class Streamed:
+        def read(self, size: int = -1) -> bytes:
+            raise AssertionError("the fast path read a streamed body")
+
+    environ = _posted(b"ASK {}", "application/sparql-query")
+    assert plain_query({**environ, "wsgi.input": Streamed()}) is None
+    read = environ["wsgi.input"]
+    read.read(1)
+    assert plain_query(environ) is None
 
 
 @pytest.mark.parametrize("host", ["", "example.org:8080", "[::1]"])

@@ -37,9 +37,18 @@ JSON_LIMIT = 256 * 1024
 FORM = "application/x-www-form-urlencoded"
 
 
+#: The charsets a body may declare: UTF-8, and ASCII, which is part of it.
+_UTF8_NAMES = (None, "utf-8", "utf8", "us-ascii")
+
+
+def bare_type(content_type: str) -> str:
+    """The media type of a Content-Type value, lower-cased, without its parameters."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
 def media_type() -> str:
-    """The bare media type of the request's Content-Type, lower-cased."""
-    return request.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    """The bare media type of the request's Content-Type."""
+    return bare_type(request.headers.get("Content-Type", ""))
 
 
 def _charset(content_type: str) -> str | None:
@@ -48,6 +57,11 @@ def _charset(content_type: str) -> str | None:
         if key.strip().lower() == "charset":
             return value.strip().strip('"').lower()
     return None
+
+
+def declares_utf8(content_type: str) -> bool:
+    """Whether a Content-Type value declares no charset, or one that UTF-8 reads."""
+    return _charset(content_type) in _UTF8_NAMES
 
 
 def read_body(limit: int, what: str) -> bytes:
@@ -146,8 +160,9 @@ def read_json(what: str) -> Any:
 
 def require_utf8(what: str) -> None:
     """Refuse a body whose Content-Type declares a charset other than UTF-8."""
-    declared = _charset(request.headers.get("Content-Type", ""))
-    if declared not in (None, "utf-8", "utf8", "us-ascii"):
+    content_type = request.headers.get("Content-Type", "")
+    if not declares_utf8(content_type):
+        declared = _charset(content_type)
         raise UserInputError(f"The {what} is declared as {declared}; send it as UTF-8")
 
 

@@ -1,17 +1,21 @@
-"""The endpoint's most common request, answered before Flask dispatches it.
+"""The endpoint's most common requests, answered before Flask dispatches them.
 
 ``GET /sparql?query=…`` with no other parameter is most of what an endpoint serves,
-and for a cheap query Flask's request machinery (the request context, routing, the
-hooks, the response object) costs several times what evaluating the query does.
-``QueryFastPath`` answers exactly that request with the blueprint's own store call,
+and clients that send long queries POST them instead, as a form with only the
+``query`` field or as the body itself (``application/sparql-query``). For a cheap
+query Flask's request machinery (the request context, routing, the hooks, the
+response object) costs several times what evaluating the query does.
+``QueryFastPath`` answers exactly these requests with the blueprint's own store call,
 headers and limits. Anything else (another parameter, a browser that prefers HTML, a
-POST, a query string that is not plain ASCII) goes to Flask, and so does every error,
+body the server still has to read from the socket, a query string or form that is
+not plain ASCII, a charset other than UTF-8) goes to Flask, and so does every error,
 so ``webapp/sparql.py`` stays the one description of the endpoint;
 ``tests/test_fastpath.py`` checks that both answer alike.
 """
 
 from collections.abc import Callable
 from functools import lru_cache
+from io import BytesIO
 from typing import Any, Final
 from urllib.parse import unquote_plus
 
@@ -19,8 +23,10 @@ from flask import Flask
 from werkzeug.wsgi import get_current_url
 
 from civicgraph.formats import FORMATS, wants_html
+from civicgraph.webapp.bodies import FORM, bare_type, declares_utf8
 from civicgraph.webapp.cors import read_headers
 from civicgraph.webapp.security import SECURITY_HEADERS
+from civicgraph.webapp.sparql import QUERY_TYPE
 from civicgraph.webapp.state import AppState
 
 PATH: Final = "/sparql"
@@ -52,14 +58,65 @@ def _base_url(scheme: str, host: str | None, server: str, port: str, root: str) 
     return get_current_url(environ, strip_querystring=True)
 
 
-def plain_query(environ: dict[str, Any]) -> str | None:
-    """The query of a ``GET /sparql?query=…`` that asks for nothing else, or None."""
-    if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != PATH:
+def plain_query(environ: dict[str, Any], body_limit: int | None = None) -> str | None:
+    """The query of a plain request for results from ``/sparql``, or None.
+
+    A ``GET`` with ``query=`` alone, or a ``POST`` without a query string whose body
+    holds the query (``posted_query``) and is no longer than ``body_limit``.
+    """
+    if environ.get("PATH_INFO") != PATH or not _machine_reader(environ.get("HTTP_ACCEPT")):
         return None
-    found: str = environ.get("QUERY_STRING", "")
+    method = environ.get("REQUEST_METHOD")
+    if method == "GET":
+        return _only_query(environ.get("QUERY_STRING", ""))
+    if method == "POST" and not environ.get("QUERY_STRING"):
+        return posted_query(environ, body_limit)
+    return None
+
+
+def posted_query(environ: dict[str, Any], body_limit: int | None) -> str | None:
+    """The query a ``POST`` carries, when its body is in memory whole, or None."""
+    body = _held_body(environ, body_limit)
+    if body is None:
+        return None
+    content_type = environ.get("CONTENT_TYPE", "")
+    if not declares_utf8(content_type):
+        return None
+    kind = bare_type(content_type)
+    if kind == FORM and body.isascii():
+        return _only_query(body.decode("ascii"))
+    if kind == QUERY_TYPE:
+        return _utf8(body)
+    return None
+
+
+def _held_body(environ: dict[str, Any], body_limit: int | None) -> bytes | None:
+    """The whole body of a request that holds it in memory, unread, within the limit.
+
+    The plain request path (``webapp/plainhttp.py``) and a test client hold the body
+    in memory, where it is read without being taken; a body gunicorn still reads from
+    the socket is left to Flask, which reads it as the blueprint says.
+    """
+    stream = environ.get("wsgi.input")
+    if not isinstance(stream, BytesIO) or stream.tell() != 0:
+        return None
+    body = stream.getvalue()
+    if environ.get("CONTENT_LENGTH") != str(len(body)):
+        return None
+    return body if body_limit is None or len(body) <= body_limit else None
+
+
+def _utf8(body: bytes) -> str | None:
+    """The body as UTF-8 text, a leading byte-order mark dropped, as Flask reads it."""
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def _only_query(found: str) -> str | None:
+    """The query of a query string or form that has ``query=`` alone, or None."""
     if not found.startswith(_QUERY) or "&" in found or not found.isascii():
-        return None
-    if not _machine_reader(environ.get("HTTP_ACCEPT")):
         return None
     return _decoded(found[len(_QUERY) :])
 
@@ -86,7 +143,7 @@ class QueryFastPath:
         self._common = [("Vary", "Accept"), *cors, *SECURITY_HEADERS]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        text = plain_query(environ)
+        text = plain_query(environ, self.state.settings.query_body_limit)
         if text is None:
             return self.fallback(environ, start_response)
         base = _base_url(

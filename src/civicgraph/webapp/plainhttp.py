@@ -1,17 +1,19 @@
-"""The plain ``GET`` most endpoint traffic is, read and answered without gunicorn's parser.
+"""The plain requests most endpoint traffic is, read and answered without gunicorn's parser.
 
 A cheap query costs a serving process less to evaluate than gunicorn's request parser,
-WSGI environ and response writer cost in Python around it. ``PlainGet.read`` accepts
-only the narrowest well-formed request: one whole ``GET`` head of HTTP/1.1 in the
-bytes already received, nothing behind it, no header that frames a body or changes
-how the connection or the URL is read (``Content-Length``, ``Transfer-Encoding``,
-``Expect``, ``Upgrade``, a forwarded scheme, a name with an underscore). Everything
-else, however valid, is handed to gunicorn with the bytes unread, so gunicorn stays
-the HTTP parser of record and this one can only decline. ``tests/test_plainhttp.py``
-checks that the environ built here equals gunicorn's for what it accepts.
+WSGI environ and response writer cost in Python around it. ``PlainRequest.read``
+accepts only the narrowest well-formed requests of HTTP/1.1 whose bytes were all
+received, with nothing behind them: a ``GET`` head, or a ``POST`` head whose one
+``Content-Length`` counts exactly the bytes after it (the body, whole). No header
+that frames a body otherwise or changes how the connection or the URL is read
+(``Transfer-Encoding``, ``Expect``, ``Upgrade``, a forwarded scheme, a name with an
+underscore) is taken. Everything else, however valid, is handed to gunicorn with the
+bytes unread, so gunicorn stays the HTTP parser of record and this one can only
+decline. ``tests/test_plainhttp.py`` checks that the environ built here equals
+gunicorn's for what it accepts.
 
 The reading is linear: one ``find`` for the end of the head, one ``split`` per line,
-fixed character-class checks; a head longer than ``HEAD_BYTES`` is declined.
+fixed character-class checks; a request longer than ``HEAD_BYTES`` is declined.
 """
 
 import re
@@ -28,10 +30,12 @@ from gunicorn.http.message import TOKEN_RE
 from gunicorn.http.wsgi import HEADER_VALUE_RE, STATUS_RE
 from gunicorn.util import is_hoppish
 
-#: The most bytes a plain request's head may take; a longer one goes to gunicorn.
+#: The most bytes a plain request (its head and body) may take; a longer one goes to
+#: gunicorn.
 HEAD_BYTES: Final = 8192
 _END: Final = b"\r\n\r\n"
-_PREFIX: Final = b"GET /"
+#: How each method a plain request may have begins its request line.
+_PREFIXES: Final = {b"GET /": "GET", b"POST /": "POST"}
 _VERSION: Final = b" HTTP/1.1"
 #: A request target in origin form: visible ASCII only, no fragment, a path with no
 #: escapes (gunicorn decodes them) that does not start with two slashes.
@@ -41,11 +45,12 @@ _TARGET: Final = re.compile(
 #: A header value as this reader takes it: visible ASCII, spaces and tabs.
 _VALUE: Final = re.compile(rb"[\x20-\x7e\t]*")
 _NAME: Final = re.compile(rb"[!#$%&'*+.^`|~0-9A-Za-z-]+")
-#: Headers that frame a body, change the connection or the URL's reading: declined.
+#: The headers that describe a body: declined on a ``GET``, once each on a ``POST``.
+_BODY_HEADERS: Final = ("CONTENT-LENGTH", "CONTENT-TYPE")
+#: Headers that frame a body otherwise, change the connection or the URL's reading:
+#: declined.
 _DECLINED: Final = frozenset(
     {
-        "CONTENT-LENGTH",
-        "CONTENT-TYPE",
         "TRANSFER-ENCODING",
         "EXPECT",
         "UPGRADE",
@@ -59,16 +64,18 @@ _MOST_HEADERS: Final = 100
 
 
 @dataclass(frozen=True, slots=True)
-class PlainGet:
-    """A plain ``GET`` request: its target and its headers, names upper-cased."""
+class PlainRequest:
+    """A plain request: its method, target, headers (names upper-cased) and body."""
 
+    method: str
     target: str
     headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
 
     @classmethod
-    def read(cls, data: bytes) -> "PlainGet | None":
+    def read(cls, data: bytes) -> "PlainRequest | None":
         """The request ``data`` holds whole and alone, or None to let gunicorn read it."""
-        if len(data) > HEAD_BYTES or not data.startswith(_PREFIX) or not data.endswith(_END):
+        if len(data) > HEAD_BYTES or not data.startswith(tuple(_PREFIXES)):
             return None
         return _read(data)
 
@@ -91,9 +98,9 @@ class PlainGet:
         environ = dict(base)
         environ.update(
             {
-                "wsgi.input": BytesIO(),
+                "wsgi.input": BytesIO(self.body),
                 "gunicorn.socket": sock,
-                "REQUEST_METHOD": "GET",
+                "REQUEST_METHOD": self.method,
                 "QUERY_STRING": query,
                 "RAW_URI": self.target,
                 "SERVER_PROTOCOL": "HTTP/1.1",
@@ -107,19 +114,27 @@ class PlainGet:
             }
         )
         environ.update(self.http_entries)
+        for name, value in self.headers:  # as gunicorn names them: no HTTP_ prefix
+            if name in _BODY_HEADERS:
+                environ[name.replace("-", "_")] = value
         return environ
 
 
 @lru_cache(maxsize=256)
-def _read(data: bytes) -> PlainGet | None:
-    """``PlainGet.read`` of a head no longer than ``HEAD_BYTES``.
+def _read(data: bytes) -> PlainRequest | None:
+    """``PlainRequest.read`` of a request no longer than ``HEAD_BYTES``.
 
-    Clients send the same few heads again and again (a dashboard's queries, a
+    Clients send the same few requests again and again (a dashboard's queries, a
     benchmark's), and reading one costs a cheap query's evaluation again; the last
     few are kept (at most ``HEAD_BYTES`` each).
     """
-    lines = data[: -len(_END)].split(b"\r\n")
-    method_target, version = lines[0][4:], lines[0][-len(_VERSION) :]
+    end = data.find(_END)
+    if end < 0:
+        return None
+    body = data[end + len(_END) :]
+    lines = data[:end].split(b"\r\n")
+    method = next(m for prefix, m in _PREFIXES.items() if data.startswith(prefix))
+    method_target, version = lines[0][len(method) + 1 :], lines[0][-len(_VERSION) :]
     if version != _VERSION or len(lines) > _MOST_HEADERS + 1:
         return None
     target = method_target[: -len(_VERSION)]
@@ -129,17 +144,20 @@ def _read(data: bytes) -> PlainGet | None:
     if any(h is None for h in headers):
         return None
     found = tuple(h for h in headers if h is not None)
-    if not _acceptable(found):
+    if not _acceptable(found) or not _framed(method, found, body):
         return None
-    return PlainGet(target.decode("ascii"), found)
+    return PlainRequest(method, target.decode("ascii"), found, body)
 
 
 @lru_cache(maxsize=256)
 def _http_entries(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
     """The environ's ``HTTP_`` entries for ``headers``, repeated ones joined as gunicorn
-    joins them; kept beside the heads they come from (callers copy, never change it)."""
+    joins them; kept beside the heads they come from (callers copy, never change it).
+    The headers that describe a body have entries of their own, as gunicorn gives them."""
     joined: dict[str, list[str]] = {}
     for name, value in headers:
+        if name in _BODY_HEADERS:
+            continue
         joined.setdefault("HTTP_" + name.replace("-", "_"), []).append(value)
     return {key: ",".join(values) for key, values in joined.items()}
 
@@ -152,8 +170,22 @@ def _header(line: bytes) -> tuple[str, str] | None:
     return name.decode("ascii").upper(), value.strip(b" \t").decode("ascii")
 
 
+def _framed(method: str, headers: tuple[tuple[str, str], ...], body: bytes) -> bool:
+    """Whether the body is exactly what the headers frame: none on a ``GET``; on a
+    ``POST``, one ``Content-Length`` in plain digits counting every byte after the head
+    (at least one), and at most one ``Content-Type``."""
+    lengths = [value for name, value in headers if name == "CONTENT-LENGTH"]
+    types = sum(name == "CONTENT-TYPE" for name, _ in headers)
+    if method == "GET":
+        return not lengths and not types and not body
+    if len(lengths) != 1 or types > 1:
+        return False
+    length = lengths[0]
+    return length.isascii() and length.isdigit() and length[0] != "0" and int(length) == len(body)
+
+
 def _acceptable(headers: tuple[tuple[str, str], ...]) -> bool:
-    """Whether no header asks for anything beyond a plain kept-alive ``GET``."""
+    """Whether no header asks for anything beyond a plain kept-alive request."""
     hosts = 0
     for name, value in headers:
         if name in _DECLINED or "FORWARDED" in name:

@@ -42,7 +42,7 @@ from civicgraph.webapp.fastpath import plain_query
 from civicgraph.webapp.incoming import CONTINUE
 from civicgraph.webapp.keeper import Handoff
 from civicgraph.webapp.outgoing import STALLED_SECONDS, Spool, send_or_spool
-from civicgraph.webapp.plainhttp import HEAD_BYTES, PlainGet, PlainResponse
+from civicgraph.webapp.plainhttp import HEAD_BYTES, PlainRequest, PlainResponse
 from civicgraph.webapp.refusal import write_parser_error
 
 #: A body up to this size goes out in one piece with its response's head.
@@ -421,7 +421,8 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             turn += 1
 
     def _answer_plain(self, listener: Any, client: ClientSocket, addr: Any) -> bool:
-        """Answer a plain ``GET /sparql?query=`` here; False, bytes given back, otherwise.
+        """Answer a plain query (``GET /sparql?query=``, or a ``POST`` of one whose body
+        came whole with its head) here; False, bytes given back, otherwise.
 
         The request goes through the same WSGI application as any other; only
         gunicorn's parsing and writing around it are skipped (``webapp/plainhttp.py``).
@@ -435,7 +436,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             _socket_error(self.log, exc)
             util.close(client)
             return True
-        request = PlainGet.read(data)
+        request = PlainRequest.read(data)
         environ = None
         if request is not None:
             base, root, servers = self._plain
@@ -447,7 +448,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             client.head_read()
             response = PlainResponse()
             body = self.wsgi(environ, response.start_response)
-            client.read_whole = True  # a plain request has no body
+            client.read_whole = True  # a plain request's body came whole with its head
             try:
                 client.send_answer(response.encode(body))
             finally:  # after the answer is sent: closing may settle the process's memory
