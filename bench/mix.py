@@ -19,23 +19,23 @@ ORG: Final = iri("org", 3)
 
 @dataclass(frozen=True)
 class Query:
-    """One entry of the mix; ``graph`` marks CONSTRUCT/DESCRIBE (answered in Turtle)."""
+    """One entry of the mix; ``graph`` marks CONSTRUCT/DESCRIBE (answered in Turtle),
+    ``posted`` a query sent as a form by POST, as clients send long queries."""
 
     name: str
     what: str
     sparql: str
     graph: bool = False
+    posted: bool = False
 
 
 def mix(initiatives: int) -> tuple[Query, ...]:
     """The SPARQL part of the mix for a graph with ``initiatives`` initiatives."""
     newest = iri("initiative", initiatives - 1)
+    cheap = f'SELECT ?s WHERE {{ ?s rdfs:label "{person_label(42)}"@en }}'
     return (
-        Query(
-            "label_lookup",
-            "entity by exact label (the cheap query)",
-            f'SELECT ?s WHERE {{ ?s rdfs:label "{person_label(42)}"@en }}',
-        ),
+        Query("label_lookup", "entity by exact label (the cheap query)", cheap),
+        Query("label_lookup_post", "the cheap query, sent as a form by POST", cheap, posted=True),
         Query(
             "one_hop",
             "organizations of a person, with labels",

@@ -100,9 +100,20 @@ class HttpPeer:
                 time.sleep(0.02)
         raise TimeoutError(f"{self.name} did not answer within {timeout} s")
 
-    def run(self, sparql: str, graph: bool) -> int:
-        """Run a query and read the whole answer; returns its size in bytes."""
-        return self.get(self.query_path, {"query": sparql}, TURTLE if graph else JSON)
+    def run(self, sparql: str, graph: bool, posted: bool = False) -> int:
+        """Run a query (``posted``: as a form by POST) and read the whole answer;
+        returns its size in bytes."""
+        accept = TURTLE if graph else JSON
+        if not posted:
+            return self.get(self.query_path, {"query": sparql}, accept)
+        response = self.session.post(
+            self.base + self.query_path,
+            data={"query": sparql},
+            headers={"Accept": accept},
+            timeout=120,
+        )
+        response.raise_for_status()
+        return len(response.content)
 
     def get(self, path: str, params: dict[str, str], accept: str = JSON) -> int:
         """GET a path and read the whole answer; any HTTP error is raised."""
@@ -229,7 +240,8 @@ class RdflibPeer:
         self.bytes = own_memory() - before
         return elapsed
 
-    def run(self, sparql: str, graph: bool) -> int:
-        """Evaluate and serialize the answer as a SPARQL endpoint built on rdflib would."""
+    def run(self, sparql: str, graph: bool, posted: bool = False) -> int:
+        """Evaluate and serialize the answer as a SPARQL endpoint built on rdflib would
+        (in process, so the way a query is sent does not apply)."""
         result = self.graph.query(sparql)
         return len(result.serialize(format="turtle" if graph else "json") or b"")
