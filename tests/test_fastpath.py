@@ -84,6 +84,30 @@ def test_the_fast_path_answers_as_the_blueprint(app: Flask, query: str, accept: 
 
 
 @pytest.mark.parametrize(
+    "more",
+    [
+        "&format=json&output=json&results=json",
+        "&format=csv",
+        "&format=xml",
+        "&format=turtle",
+        "&format=nothing",
+        "&format=",
+        "&format=json&format=csv",
+        "&output=tsv",
+        "&query=ASK",
+        "&default-graph-uri=urn%3Anothing",
+    ],
+)
+@pytest.mark.parametrize("accept", [JSON, "text/html", None])
+def test_a_named_format_gets_the_blueprints_answer(
+    app: Flask, more: str, accept: str | None
+) -> None:
+    _same(*_both(app, f"query={quote(PEOPLE)}{more}", accept))
+    posted = f"query={quote(PEOPLE)}{more}".encode()
+    _same(*_both_posted(app, posted, "application/x-www-form-urlencoded", accept))
+
+
+@pytest.mark.parametrize(
     ("body", "content_type"),
     [
         (b"query=ASK+%7B%7D", "application/x-www-form-urlencoded; charset=UTF-8"),
@@ -120,35 +144,41 @@ def test_a_capped_answer_is_announced_alike(app: Flask) -> None:
     _same(through_app, through_flask)
 
 
+def _got(query_string: str, **more: str) -> dict[str, str]:
+    return {"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": query_string, **more}
+
+
+JSON_NAMED = ("ASK", JSON)
+
+
 @pytest.mark.parametrize(
     ("environ", "expected"),
     [
-        (
-            {"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": "query=ASK+%7B%7D"},
-            "ASK {}",
-        ),
+        (_got("query=ASK+%7B%7D"), ("ASK {}", None)),
+        (_got("query=ASK", HTTP_ACCEPT="text/csv"), ("ASK", "text/csv")),
         ({"REQUEST_METHOD": "POST", "PATH_INFO": "/sparql", "QUERY_STRING": "query=ASK"}, None),
         ({"REQUEST_METHOD": "GET", "PATH_INFO": "/query", "QUERY_STRING": "query=ASK"}, None),
-        (
-            {"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": "query=A&format=csv"},
-            None,
-        ),
-        ({"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": ""}, None),
-        ({"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": "query=%FF"}, None),
-        ({"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": "query=\u00e9"}, None),
-        (
-            {
-                "REQUEST_METHOD": "GET",
-                "PATH_INFO": "/sparql",
-                "QUERY_STRING": "query=ASK",
-                "HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8",
-            },
-            None,
-        ),
+        (_got("query=A&format=csv"), ("A", "text/csv")),
+        (_got("query=ASK&format=json&output=json&results=json"), JSON_NAMED),
+        (_got("format=json&query=ASK", HTTP_ACCEPT="text/html"), JSON_NAMED),
+        (_got("query=ASK&output=xml"), ("ASK", None)),
+        (_got("query=ASK&format=nothing"), None),
+        (_got("query=ASK&format=json&format=csv"), None),
+        (_got("query=ASK&query=ASK"), None),
+        (_got("format=json"), None),
+        (_got("query=ASK&default-graph-uri=urn:x"), None),
+        (_got("query=ASK&named-graph-uri=urn:x"), None),
+        (_got("query=ASK&version=1"), None),
+        (_got("query=ASK&update=CLEAR+ALL"), None),
+        (_got("query=ASK&x=%FF"), None),
+        (_got(""), None),
+        (_got("query=%FF"), None),
+        (_got("query=\u00e9"), None),
+        (_got("query=ASK", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8"), None),
     ],
 )
 def test_only_a_plain_query_takes_the_fast_path(
-    environ: dict[str, str], expected: str | None
+    environ: dict[str, str], expected: tuple[str, str | None] | None
 ) -> None:
     assert plain_query(environ) == expected
 
@@ -167,8 +197,9 @@ def _posted(body: bytes, content_type: str, **changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("environ", "expected"),
     [
-        (_posted(b"ASK {}", "application/sparql-query"), "ASK {}"),
-        (_posted(b"query=ASK+%7B%7D", "application/x-www-form-urlencoded"), "ASK {}"),
+        (_posted(b"ASK {}", "application/sparql-query"), ("ASK {}", None)),
+        (_posted(b"query=ASK+%7B%7D", "application/x-www-form-urlencoded"), ("ASK {}", None)),
+        (_posted(b"query=ASK&format=json", "application/x-www-form-urlencoded"), JSON_NAMED),
         (_posted(b"ASK {}", "application/sparql-query", QUERY_STRING="x=1"), None),
         (_posted(b"ASK {}", "application/sparql-query", CONTENT_LENGTH="5"), None),
         (_posted(b"ASK {}", "application/sparql-query", CONTENT_LENGTH=None), None),
@@ -179,7 +210,7 @@ def _posted(body: bytes, content_type: str, **changes: Any) -> dict[str, Any]:
     ],
 )
 def test_only_a_plain_posted_query_takes_the_fast_path(
-    environ: dict[str, Any], expected: str | None
+    environ: dict[str, Any], expected: tuple[str, str | None] | None
 ) -> None:
     assert plain_query(environ) == expected
 

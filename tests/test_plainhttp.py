@@ -73,6 +73,8 @@ ACCEPTED = [
     _head(QUERY, "Host: example.org"),
     _head(QUERY, "Host: example.org:8000", "Accept: application/sparql-results+json"),
     _head(QUERY, "host:x", "Connection: Keep-Alive", "X-A: 1", "x-a: 2"),
+    _head(QUERY, "Host: x", "Connection: close"),
+    _head(QUERY, "Host: x", "Connection: Close", "connection: close"),
     _head("/", "Host: x", "User-Agent: curl/8.0 (a; b)\t"),
     _head("/sparql?query=a%20b&x=%ZZ", "Host: x"),
     _post(ASK, DIRECT),
@@ -83,7 +85,9 @@ ACCEPTED = [
 DECLINED = [
     _head(QUERY, "Host: x", "Content-Length: 0"),
     _head(QUERY, "Host: x", "Transfer-Encoding: chunked"),
-    _head(QUERY, "Host: x", "Connection: close"),
+    _head(QUERY, "Host: x", "Connection: upgrade"),
+    _head(QUERY, "Host: x", "Connection: close, te"),
+    _head(QUERY, "Host: x", "Connection: close", "Connection: keep-alive"),
     _head(QUERY, "Host: x", "X-Forwarded-Proto: https"),
     _head(QUERY, "Host: x", "Forwarded: proto=https"),
     _head(QUERY, "Host: x", "Expect: 100-continue"),
@@ -115,7 +119,7 @@ DECLINED = [
     _post(ASK, DIRECT, DIRECT),
     _post(ASK, "Transfer-Encoding: chunked"),
     _post(ASK, "Expect: 100-continue"),
-    _post(ASK, "Connection: close"),
+    _post(ASK, "Connection: upgrade"),
     _post(ASK) + _post(ASK),
     _head("/sparql", "Host: x", method="POST") + ASK,
     _post(b"a" * HEAD_BYTES),
@@ -227,13 +231,15 @@ def _exchange(port: int, raw: bytes) -> tuple[bytes, dict[str, str], bytes]:
     "target",
     [QUERY, "/sparql?" + urlencode({"query": "SELEC nothing"}), "/sparql?query=%FF"],
 )
+@pytest.mark.parametrize("connection", [(), ("Connection: close",)])
 def test_a_plain_request_is_answered_as_gunicorn_answers_it(
-    served: LiveServer, target: str
+    served: LiveServer, target: str, connection: tuple[str, ...]
 ) -> None:
     accept = "Accept: application/sparql-results+json"
-    plain = _exchange(served.port, _head(target, "Host: x", accept))
-    through_gunicorn = _exchange(served.port, _head(target, "Host: x", accept, "Content-Length: 0"))
-    assert plain == through_gunicorn
+    plain = _exchange(served.port, _head(target, "Host: x", accept, *connection))
+    declined = _head(target, "Host: x", accept, *connection, "Content-Length: 0")
+    assert plain == _exchange(served.port, declined)
+    assert plain[1]["Connection"] == ("close" if connection else "keep-alive")
 
 
 @pytest.mark.parametrize(
@@ -245,7 +251,8 @@ def test_a_plain_request_is_answered_as_gunicorn_answers_it(
         (b"\xef\xbb\xbfASK {}", DIRECT, "keep-alive"),
         (b"ASK \xff", DIRECT, "close"),
         (b"query=%FF", FORM, "close"),
-        (b"query=ASK+%7B%7D&format=csv", FORM, "close"),
+        (b"query=ASK+%7B%7D&format=csv", FORM, "keep-alive"),
+        (b"query=ASK+%7B%7D&format=nothing", FORM, "close"),
         (ASK, "Content-Type: text/plain", "close"),
         (ASK, DIRECT + "; charset=latin-1", "close"),
     ],
@@ -264,6 +271,19 @@ def test_a_plain_post_is_answered_as_gunicorn_answers_it(
     assert headers.pop("Connection") == kept
     assert declined[1].pop("Connection") == "close"
     assert (status, headers, answer) == declined
+
+
+def test_a_client_that_asks_to_close_is_answered_and_closed(served: LiveServer) -> None:
+    """urllib, and so SPARQLWrapper and rdflib's SPARQLStore, ask to close each time."""
+    raw = _head(QUERY, "Host: x", "Accept: application/sparql-results+json", "Connection: close")
+    assert PlainRequest.read(raw) is not None
+    with socket.create_connection(("127.0.0.1", served.port), timeout=30) as client:
+        client.sendall(raw)
+        received = b""  # read to the end, which comes once the answer is sent
+        while chunk := client.recv(65536):
+            received += chunk
+    assert received.count(b"HTTP/1.1 200 OK") == 1
+    assert b"\r\nConnection: close\r\n" in received
 
 
 def test_a_request_that_arrives_in_pieces_is_answered(served: LiveServer) -> None:

@@ -17,20 +17,27 @@ from collections.abc import Callable
 from functools import lru_cache
 from io import BytesIO
 from typing import Any, Final
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qsl, unquote_plus
 
 from flask import Flask
 from werkzeug.wsgi import get_current_url
 
-from civicgraph.formats import FORMATS, wants_html
+from civicgraph.errors import UnknownFormatError
+from civicgraph.formats import FORMATS, by_name, wants_html
 from civicgraph.webapp.bodies import FORM, bare_type, declares_utf8
 from civicgraph.webapp.cors import read_headers
+from civicgraph.webapp.query_pages import DATASET_PARAMETERS
 from civicgraph.webapp.security import SECURITY_HEADERS
 from civicgraph.webapp.sparql import QUERY_TYPE
 from civicgraph.webapp.state import AppState
 
 PATH: Final = "/sparql"
-_QUERY: Final = "query="
+_QUERY_NAME: Final = "query"
+_QUERY: Final = _QUERY_NAME + "="
+_FORMAT: Final = "format"
+#: The parameters the endpoint reads besides the query and the format: a request
+#: with any of them goes to Flask.
+_READ_ELSEWHERE: Final = frozenset({"update", *DATASET_PARAMETERS})
 
 
 @lru_cache(maxsize=256)
@@ -58,24 +65,35 @@ def _base_url(scheme: str, host: str | None, server: str, port: str, root: str) 
     return get_current_url(environ, strip_querystring=True)
 
 
-def plain_query(environ: dict[str, Any], body_limit: int | None = None) -> str | None:
-    """The query of a plain request for results from ``/sparql``, or None.
+def plain_query(
+    environ: dict[str, Any], body_limit: int | None = None
+) -> tuple[str, str | None] | None:
+    """The query of a plain request for results from ``/sparql``, and the Accept
+    header it is answered by; or None.
 
-    A ``GET`` with ``query=`` alone, or a ``POST`` without a query string whose body
-    holds the query (``posted_query``) and is no longer than ``body_limit``.
+    A ``GET`` whose query string holds the query and nothing else the endpoint
+    reads but a format's name, or a ``POST`` without a query string whose body holds
+    the query (``posted_query``) and is no longer than ``body_limit``. A named format
+    stands for the Accept header, as the blueprint reads it.
     """
-    if environ.get("PATH_INFO") != PATH or not _machine_reader(environ.get("HTTP_ACCEPT")):
+    if environ.get("PATH_INFO") != PATH:
         return None
     method = environ.get("REQUEST_METHOD")
     if method == "GET":
-        return _only_query(environ.get("QUERY_STRING", ""))
-    if method == "POST" and not environ.get("QUERY_STRING"):
-        return posted_query(environ, body_limit)
-    return None
+        found = _query_params(environ.get("QUERY_STRING", ""))
+    elif method == "POST" and not environ.get("QUERY_STRING"):
+        found = posted_query(environ, body_limit)
+    else:
+        return None
+    if found is None or found[1] is not None:
+        return found
+    accept = environ.get("HTTP_ACCEPT")
+    return (found[0], accept) if _machine_reader(accept) else None
 
 
-def posted_query(environ: dict[str, Any], body_limit: int | None) -> str | None:
-    """The query a ``POST`` carries, when its body is in memory whole, or None."""
+def posted_query(environ: dict[str, Any], body_limit: int | None) -> tuple[str, str | None] | None:
+    """The query a ``POST`` carries, and the media type its form names, when its body
+    is in memory whole; or None."""
     body = _held_body(environ, body_limit)
     if body is None:
         return None
@@ -84,10 +102,9 @@ def posted_query(environ: dict[str, Any], body_limit: int | None) -> str | None:
         return None
     kind = bare_type(content_type)
     if kind == FORM and body.isascii():
-        return _only_query(body.decode("ascii"))
-    if kind == QUERY_TYPE:
-        return _utf8(body)
-    return None
+        return _query_params(body.decode("ascii"))
+    text = _utf8(body) if kind == QUERY_TYPE else None
+    return None if text is None else (text, None)
 
 
 def _held_body(environ: dict[str, Any], body_limit: int | None) -> bytes | None:
@@ -114,20 +131,48 @@ def _utf8(body: bytes) -> str | None:
         return None
 
 
-def _only_query(found: str) -> str | None:
-    """The query of a query string or form that has ``query=`` alone, or None."""
-    if not found.startswith(_QUERY) or "&" in found or not found.isascii():
-        return None
-    return _decoded(found[len(_QUERY) :])
-
-
 @lru_cache(maxsize=256)
-def _decoded(escaped: str) -> str | None:
-    """A query parameter's text, or None when it is not UTF-8.
+def _query_params(found: str) -> tuple[str, str | None] | None:
+    """The query of a query string or form, and the media type its ``format`` names;
+    None when it is not plain ASCII, or has anything else the endpoint reads.
 
-    Decoding is pure Python and costs a cheap query's evaluation again, while
-    clients send the same few queries over and over: the last few are kept.
+    Parameters the endpoint does not read are ignored here as there: clients such as
+    SPARQLWrapper name the format again as ``output`` and ``results`` for other
+    servers. Anything unusual (a parameter twice, a format unknown) is Flask's to
+    answer. Splitting and decoding are pure Python and cost as much as a cheap
+    query's evaluation, while clients send the same few queries over and over: the
+    last few are kept (a query string is at most about 8 KiB, the longest request
+    line, and a form here at most ``HEAD_BYTES``).
     """
+    if not found.isascii():
+        return None
+    if found.startswith(_QUERY) and "&" not in found:  # most requests: the query alone
+        text = _decoded(found[len(_QUERY) :])
+        return None if text is None else (text, None)
+    try:
+        pairs = parse_qsl(found, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    names = [name for name, _ in pairs]
+    if names.count(_QUERY_NAME) != 1 or names.count(_FORMAT) > 1 or _READ_ELSEWHERE & set(names):
+        return None
+    values = dict(pairs)
+    return _named(values[_QUERY_NAME], values.get(_FORMAT))
+
+
+def _named(text: str, format_name: str | None) -> tuple[str, str | None] | None:
+    """The query and the media type ``format_name`` names (None for no name), or None
+    for a name no format has."""
+    if format_name is None:
+        return text, None
+    try:
+        return text, by_name(format_name).media_type
+    except UnknownFormatError:
+        return None
+
+
+def _decoded(escaped: str) -> str | None:
+    """A query parameter's text, or None when it is not UTF-8."""
     try:
         return unquote_plus(escaped, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
@@ -143,9 +188,10 @@ class QueryFastPath:
         self._common = [("Vary", "Accept"), *cors, *SECURITY_HEADERS]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        text = plain_query(environ, self.state.settings.query_body_limit)
-        if text is None:
+        found = plain_query(environ, self.state.settings.query_body_limit)
+        if found is None:
             return self.fallback(environ, start_response)
+        text, accept = found
         base = _base_url(
             environ.get("wsgi.url_scheme", "http"),
             environ.get("HTTP_HOST"),
@@ -154,7 +200,7 @@ class QueryFastPath:
             environ.get("SCRIPT_NAME", ""),
         )
         try:
-            accept, cap = environ.get("HTTP_ACCEPT"), self.state.settings.row_cap
+            cap = self.state.settings.row_cap
             answer = self.state.store.query_serialized(text, accept, max_rows=cap, base_iri=base)
         except Exception as exc:  # Flask's own handlers answer every error
             return self._error(environ, start_response, exc)

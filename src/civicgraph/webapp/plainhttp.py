@@ -61,6 +61,9 @@ _DECLINED: Final = frozenset(
     }
 )
 _MOST_HEADERS: Final = 100
+#: What a plain request's ``Connection`` header may say (an HTTP/1.1 connection is
+#: kept unless it says ``close``).
+_CONNECTION: Final = frozenset({"keep-alive", "close"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,8 @@ class PlainRequest:
     target: str
     headers: tuple[tuple[str, str], ...]
     body: bytes = b""
+    #: Whether the client wants the connection kept after the answer.
+    kept: bool = True
 
     @classmethod
     def read(cls, data: bytes) -> "PlainRequest | None":
@@ -146,7 +151,8 @@ def _read(data: bytes) -> PlainRequest | None:
     found = tuple(h for h in headers if h is not None)
     if not _acceptable(found) or not _framed(method, found, body):
         return None
-    return PlainRequest(method, target.decode("ascii"), found, body)
+    kept = all(value.lower() != "close" for name, value in found if name == "CONNECTION")
+    return PlainRequest(method, target.decode("ascii"), found, body, kept)
 
 
 @lru_cache(maxsize=256)
@@ -185,21 +191,25 @@ def _framed(method: str, headers: tuple[tuple[str, str], ...], body: bytes) -> b
 
 
 def _acceptable(headers: tuple[tuple[str, str], ...]) -> bool:
-    """Whether no header asks for anything beyond a plain kept-alive request."""
+    """Whether no header asks for anything beyond a plain request, kept alive or
+    closed after its answer (one of the two named, however many times)."""
     hosts = 0
-    for name, value in headers:
+    connection = {value.lower() for name, value in headers if name == "CONNECTION"}
+    if not connection <= _CONNECTION or len(connection) > 1:
+        return False
+    for name, _value in headers:
         if name in _DECLINED or "FORWARDED" in name:
-            return False
-        if name == "CONNECTION" and value.lower() != "keep-alive":
             return False
         hosts += name == "HOST"
     return hosts == 1
 
 
 class PlainResponse:
-    """A WSGI response collected whole, then written as gunicorn writes a kept one."""
+    """A WSGI response collected whole, then written as gunicorn writes it: on a
+    connection kept (``kept``) or closed after it."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: bool = True) -> None:
+        self.kept = kept
         self.status = ""
         self.lines: list[str] = []
         self.length: str | None = None
@@ -225,7 +235,7 @@ class PlainResponse:
         raise NotImplementedError("write() is not supported on the plain request path")
 
     def encode(self, body: Iterable[bytes]) -> bytes:
-        """Head and body in one piece, with the body's length and a kept connection."""
+        """Head and body in one piece, with the body's length and the connection's fate."""
         content = b"".join(body)
         if self.length is None:
             self.lines.append(f"Content-Length: {len(content)}\r\n")
@@ -233,7 +243,8 @@ class PlainResponse:
             raise ValueError("Content-Length does not match the body")
         head = (
             f"HTTP/1.1 {self.status}\r\nServer: {SERVER}\r\n"
-            f"Date: {_http_date(int(time.time()))}\r\nConnection: keep-alive\r\n"
+            f"Date: {_http_date(int(time.time()))}\r\n"
+            f"Connection: {'keep-alive' if self.kept else 'close'}\r\n"
         )
         return (head + "".join(self.lines) + "\r\n").encode("latin-1") + content
 

@@ -441,12 +441,12 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         if request is not None:
             base, root, servers = self._plain
             environ = request.environ(base, client, addr, servers[listener], root)
-        if environ is None or plain_query(environ) is None:
+        if request is None or environ is None or plain_query(environ) is None:
             client.unread(data)
             return False
         try:
             client.head_read()
-            response = PlainResponse()
+            response = PlainResponse(request.kept)
             body = self.wsgi(environ, response.start_response)
             client.read_whole = True  # a plain request's body came whole with its head
             try:
@@ -454,7 +454,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             finally:  # after the answer is sent: closing may settle the process's memory
                 if hasattr(body, "close"):
                     body.close()
-            self._keep(client, True)
+            self._keep(client, request.kept)
         except OSError as exc:
             _socket_error(self.log, exc)
         except Exception as exc:
