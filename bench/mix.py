@@ -6,6 +6,7 @@ queries are part of the mix, so a slow ``.rq`` file shows up here.
 """
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Final
 
 from bench.generate import iri, person_label
@@ -17,16 +18,27 @@ PERSON: Final = iri("person", 7)
 ORG: Final = iri("org", 3)
 
 
+class Sending(Enum):
+    """How a client sends a query to a server over HTTP."""
+
+    #: ``GET /…?query=`` on a connection kept between queries.
+    GET = "get"
+    #: A form by POST on a kept connection, as clients send long queries.
+    POST = "post"
+    #: ``GET`` on a new connection that asks to close, as clients built on urllib
+    #: (SPARQLWrapper, rdflib's ``SPARQLStore``) send every query.
+    FRESH = "fresh"
+
+
 @dataclass(frozen=True)
 class Query:
-    """One entry of the mix; ``graph`` marks CONSTRUCT/DESCRIBE (answered in Turtle),
-    ``posted`` a query sent as a form by POST, as clients send long queries."""
+    """One entry of the mix; ``graph`` marks CONSTRUCT/DESCRIBE (answered in Turtle)."""
 
     name: str
     what: str
     sparql: str
     graph: bool = False
-    posted: bool = False
+    sending: Sending = Sending.GET
 
 
 def mix(initiatives: int) -> tuple[Query, ...]:
@@ -35,7 +47,15 @@ def mix(initiatives: int) -> tuple[Query, ...]:
     cheap = f'SELECT ?s WHERE {{ ?s rdfs:label "{person_label(42)}"@en }}'
     return (
         Query("label_lookup", "entity by exact label (the cheap query)", cheap),
-        Query("label_lookup_post", "the cheap query, sent as a form by POST", cheap, posted=True),
+        Query(
+            "label_lookup_post", "the cheap query, as a form by POST", cheap, sending=Sending.POST
+        ),
+        Query(
+            "label_lookup_fresh",
+            "the cheap query, on a new connection each time (as urllib sends)",
+            cheap,
+            sending=Sending.FRESH,
+        ),
         Query(
             "one_hop",
             "organizations of a person, with labels",

@@ -20,6 +20,7 @@ from typing import Final
 import requests
 from rdflib import Graph
 
+from bench.mix import Sending
 from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore
 
@@ -64,7 +65,7 @@ def own_memory() -> int:
 
 @dataclass
 class HttpPeer:
-    """A SPARQL server child process answering ``GET {query_path}?query=``."""
+    """A SPARQL server child process answering queries at ``query_path``."""
 
     name: str
     command: list[str]
@@ -100,18 +101,19 @@ class HttpPeer:
                 time.sleep(0.02)
         raise TimeoutError(f"{self.name} did not answer within {timeout} s")
 
-    def run(self, sparql: str, graph: bool, posted: bool = False) -> int:
-        """Run a query (``posted``: as a form by POST) and read the whole answer;
-        returns its size in bytes."""
-        accept = TURTLE if graph else JSON
-        if not posted:
+    def run(self, sparql: str, graph: bool, sending: Sending = Sending.GET) -> int:
+        """Run a query, sent as ``sending`` says, and read the whole answer; returns
+        its size in bytes."""
+        accept, url = TURTLE if graph else JSON, self.base + self.query_path
+        if sending is Sending.GET:
             return self.get(self.query_path, {"query": sparql}, accept)
-        response = self.session.post(
-            self.base + self.query_path,
-            data={"query": sparql},
-            headers={"Accept": accept},
-            timeout=120,
-        )
+        if sending is Sending.POST:
+            response = self.session.post(
+                url, data={"query": sparql}, headers={"Accept": accept}, timeout=120
+            )
+        else:
+            closing = {"Accept": accept, "Connection": "close"}
+            response = requests.get(url, params={"query": sparql}, headers=closing, timeout=120)
         response.raise_for_status()
         return len(response.content)
 
@@ -240,7 +242,7 @@ class RdflibPeer:
         self.bytes = own_memory() - before
         return elapsed
 
-    def run(self, sparql: str, graph: bool, posted: bool = False) -> int:
+    def run(self, sparql: str, graph: bool, sending: Sending = Sending.GET) -> int:
         """Evaluate and serialize the answer as a SPARQL endpoint built on rdflib would
         (in process, so the way a query is sent does not apply)."""
         result = self.graph.query(sparql)

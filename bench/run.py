@@ -20,7 +20,7 @@ from bench.foreign import generate_foreign
 from bench.generate import generate
 from bench.limit import LimitCheck, check_limit
 from bench.measure import Latency, Throughput, latencies, latency_of, throughput
-from bench.mix import ORG, Query, api_calls, mix, with_prefixes
+from bench.mix import ORG, Query, Sending, api_calls, mix, with_prefixes
 from bench.peers import (
     HttpPeer,
     RdflibPeer,
@@ -74,8 +74,8 @@ class Runner(Protocol):
 
     name: str
 
-    def run(self, sparql: str, graph: bool, posted: bool = False) -> int:
-        """Answer one query (``posted``: sent by POST); returns the answer's size in bytes."""
+    def run(self, sparql: str, graph: bool, sending: Sending = Sending.GET) -> int:
+        """Answer one query, sent as ``sending`` says; returns the answer's size in bytes."""
         ...
 
 
@@ -87,7 +87,7 @@ def say(message: str) -> None:
 def _measure_mix(peers: list[Runner], result: SizeResult) -> None:
     for query in result.queries:
         text = with_prefixes(query)
-        timed = latencies({p.name: partial(p.run, text, query.graph, query.posted) for p in peers})
+        timed = latencies({p.name: partial(p.run, text, query.graph, query.sending) for p in peers})
         for name, value in timed.items():
             result.latency[(name, query.name)] = value
         medians = "  ".join(f"{n} {v.median * 1000:9.2f} ms" for n, v in timed.items())
