@@ -33,6 +33,7 @@ from civicgraph.webapp.server import GRACE_SECONDS, _Gunicorn, freeze_before_for
 from civicgraph.webapp.worker import REPORT_SECONDS, RETIRE, ServingWorker
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer, counting, serving_processes, sized_for
+from tests.security import rawhttp
 from tests.test_guard import ENDLESS
 
 pytestmark = pytest.mark.server
@@ -267,6 +268,55 @@ def test_pipelined_requests_get_the_first_answer_and_a_close(server: LiveServer,
     assert received.startswith(b"HTTP/1.1 200")
     assert received.count(b"HTTP/1.1 ") == 1
     assert b"Connection: close" in received.split(b"\r\n\r\n", 1)[0]
+
+
+def _exactly_head_bytes(method: str) -> bytes:
+    """A plain query request of exactly ``HEAD_BYTES``, as a GET or a POST."""
+    query = 'SELECT ("first" AS ?m) {}'
+    if method == "GET":
+        start = f"GET /sparql?{urlencode({'query': query})}"
+        tail = " HTTP/1.1\r\nHost: x\r\n\r\n"
+        padding = "+" * (HEAD_BYTES - len(start) - len(tail))
+        return (start + padding + tail).encode()
+    head = "POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+    length = HEAD_BYTES - len(head) - len("Content-Length: 8000\r\n\r\n")
+    return f"{head}Content-Length: {length}\r\n\r\n{query:<{length}}".encode()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_request_read_with_the_start_of_the_next_one_closes_after_its_answer(
+    server: LiveServer, method: str
+) -> None:
+    """The keeper gathers a request that arrives in parts; when what it read holds
+    the start of the next request too, only the first is answered, as for pipelined
+    requests: the next one never starts in the middle of the bytes."""
+    first = _exactly_head_bytes(method)
+    assert len(first) == HEAD_BYTES
+    hidden = f"GET /sparql?{urlencode({'query': 'ASK {}'})} HTTP/1.1\r\nHost: x\r\n\r\n"
+    next_head = f"POST /api/labels HTTP/1.1\r\nHost: x\r\nContent-Length: {len(hidden)}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:
+        raw.sendall(first[:100])
+        time.sleep(0.3)  # the head is not whole: the keeper takes the connection
+        raw.sendall(first[100:] + next_head.encode())
+        time.sleep(0.3)
+        raw.sendall(hidden.encode())
+        received = b""
+        while chunk := raw.recv(65536):
+            received += chunk
+    assert received.count(b"HTTP/1.1 ") == 1
+    assert b'"first"' in received
+    assert b"Connection: close" in received.split(b"\r\n\r\n", 1)[0]
+
+
+@pytest.mark.parametrize("mount", ["/x", "/sp", "/sparql"])
+def test_a_client_cannot_move_the_mount_point(server: LiveServer, mount: str) -> None:
+    """gunicorn reads SCRIPT_NAME from a header of a client on loopback unless told
+    not to: a mount outside the path was a 500, one inside it re-rooted the routes."""
+    ask = f"GET /sparql?{urlencode({'query': 'ASK {}'})} HTTP/1.1\r\nHost: x\r\n"
+    head = f"{ask}SCRIPT_NAME: {mount}\r\nConnection: close\r\n\r\n"
+    answer = rawhttp.send(server.port, head.encode(), close_writing=False)
+    assert answer.status == 200
+    assert json.loads(answer.body)["boolean"] is True
 
 
 def test_a_kept_connection_does_not_inherit_the_close_timeout(server: LiveServer) -> None:

@@ -205,6 +205,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("graceful_timeout", int(self.settings.query_timeout) + GRACE_SECONDS)
         self.cfg.set("accesslog", "-" if self.settings.access_log else None)
         self.cfg.set("limit_request_line", REQUEST_LINE)
+        # gunicorn lets a client on a trusted address (loopback, by default) set the
+        # mount point and path with SCRIPT_NAME and PATH_INFO headers: one outside the
+        # path was a 500, one inside it re-rooted every route. The app is mounted where
+        # its environment says, never where a request says.
+        self.cfg.set("forwarder_headers", "")
         self.cfg.set("pre_fork", self._pre_fork)
         self.cfg.set("post_fork", self._post_fork)
         self.cfg.set("worker_exit", self._worker_exit)

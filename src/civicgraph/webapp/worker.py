@@ -267,6 +267,13 @@ class ClientSocket:
         """Give back bytes read from the socket, to be read again first."""
         self._unread = data + self._unread
 
+    @property
+    def holds_unread(self) -> bool:
+        """Whether bytes read from the socket (given back, or the keeper's) are left
+        after the request: the start of another one, which the next request on this
+        connection would not begin with, since each begins on the socket."""
+        return bool(self._unread)
+
 
 def _socket_error(log: Any, exc: OSError) -> None:
     """Log a socket error as gunicorn does: a client that left is not an error."""
@@ -446,7 +453,8 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             return False
         try:
             client.head_read()
-            response = PlainResponse(request.kept)
+            kept = request.kept and not client.holds_unread
+            response = PlainResponse(kept)
             body = self.wsgi(environ, response.start_response)
             client.read_whole = True  # a plain request's body came whole with its head
             try:
@@ -454,7 +462,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
             finally:  # after the answer is sent: closing may settle the process's memory
                 if hasattr(body, "close"):
                     body.close()
-            self._keep(client, request.kept)
+            self._keep(client, kept)
         except OSError as exc:
             _socket_error(self.log, exc)
         except Exception as exc:
@@ -500,7 +508,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         response, environ = wsgi.create(req, client, addr, listener.getsockname(), self.cfg)
         if continues:
             environ["wsgi.input"] = _ContinueOnRead(environ["wsgi.input"], client, response)
-        reusable = _bodiless(req)
+        reusable = _bodiless(req) and not client.holds_unread
         if not reusable:
             response.force_close()
         body = None
@@ -527,8 +535,9 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
     def _keep(self, client: ClientSocket, reusable: bool) -> None:
         """Mark a connection that may serve another request to be kept: here, while this
         process serves on; by the keeper alone, as it gives way (``RETIRE``); not at all
-        as the server stops."""
-        client.keep = reusable and (self.alive or self.retiring)
+        as the server stops, or when bytes of a next request were read with this one
+        (pipelined requests: only the first is answered, then the connection closes)."""
+        client.keep = reusable and not client.holds_unread and (self.alive or self.retiring)
         client.linger = self.alive
 
     def listen_for_retire(self) -> None:
