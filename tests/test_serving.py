@@ -319,6 +319,34 @@ def test_a_client_cannot_move_the_mount_point(server: LiveServer, mount: str) ->
     assert json.loads(answer.body)["boolean"] is True
 
 
+@pytest.mark.parametrize(
+    "connection",
+    [
+        ("close, keep-alive",),
+        ("keep-alive, close",),
+        ("close, Upgrade",),
+        ("keep-alive", "close"),
+    ],
+)
+def test_a_close_named_in_any_connection_header_closes(
+    server: LiveServer, connection: tuple[str, ...]
+) -> None:
+    """HTTP/1.1 closes when any Connection option says so; gunicorn read only the first
+    header's whole value and kept such a connection, serving the next request on it."""
+    ask = f"GET /sparql?{urlencode({'query': 'ASK {}'})} HTTP/1.1\r\nHost: x\r\n"
+    head = ask + "".join(f"Connection: {value}\r\n" for value in connection) + "\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:
+        raw.sendall(head.encode())
+        first = raw.recv(65536)
+        time.sleep(0.1)
+        with contextlib.suppress(OSError):  # a reset, once closed, is a close too
+            raw.sendall(ask.encode() + b"\r\n")
+            while chunk := raw.recv(65536):
+                first += chunk
+    assert first.count(b"HTTP/1.1 200") == 1
+    assert b"Connection: close" in first
+
+
 def test_a_kept_connection_does_not_inherit_the_close_timeout(server: LiveServer) -> None:
     """A request that pauses mid-header on a kept connection is still answered."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:

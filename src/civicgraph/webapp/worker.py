@@ -288,6 +288,15 @@ def _bodiless(req: Any) -> bool:
     return bodiless and not req.unreader.buf.getvalue()
 
 
+def _asks_to_close(req: Any) -> bool:
+    """Whether any ``Connection`` header of the request names ``close``, as HTTP/1.1
+    reads it (gunicorn reads only the first such header, and only its whole value)."""
+    return any(
+        name == "CONNECTION" and "close" in (part.strip(" \t").lower() for part in value.split(","))
+        for name, value in req.headers
+    )
+
+
 class _ContinueOnRead:
     """A body whose client waits for ``100 Continue``, sent as the application first
     reads it (PEP 3333), not before the application runs as gunicorn sends it.
@@ -508,7 +517,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         response, environ = wsgi.create(req, client, addr, listener.getsockname(), self.cfg)
         if continues:
             environ["wsgi.input"] = _ContinueOnRead(environ["wsgi.input"], client, response)
-        reusable = _bodiless(req) and not client.holds_unread
+        reusable = _bodiless(req) and not client.holds_unread and not _asks_to_close(req)
         if not reusable:
             response.force_close()
         body = None
