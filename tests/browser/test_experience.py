@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.conftest import TIMEOUT_MS, Watch, serve_files
-from tests.browser.layout import sideways_overflow
+from tests.browser.layout import edge_brightness, sideways_overflow
 from tests.live import LiveServer
 from tests.test_network import FIXTURE
 
@@ -504,6 +504,26 @@ def test_a_view_on_a_day_says_what_it_draws_without_a_date(
     page.goto(live_server.url + "/graph?focus=org/code-for-america&as_of=2015-01-01&undated=hide")
     _settled(page)
     expect(page.locator("#graph-notice")).to_be_hidden()
+
+
+def test_a_result_wider_than_a_phone_shades_the_side_it_has_more_on(
+    phone: Page, live_server: LiveServer
+) -> None:
+    """A table that scrolls sideways gave no sign of its hidden columns on a phone."""
+    binds = " ".join(f'BIND("value of column {n}" AS ?c{n})' for n in range(5))
+    query = (
+        f"SELECT * WHERE {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l {binds} }} LIMIT 3"
+    )
+    phone.goto(live_server.url + "/query?query=" + quote(query))
+    table = phone.locator(".results-table")
+    expect(table.locator("tbody tr")).to_have_count(3)
+    table.scroll_into_view_if_needed()
+    assert table.evaluate("t => t.scrollWidth > t.clientWidth + 100")
+    left, right = edge_brightness(phone, table)
+    assert right < left - 15, (left, right)  # more to the right: a shadow there only
+    table.evaluate("t => { t.scrollLeft = t.scrollWidth; }")
+    left, right = edge_brightness(phone, table)
+    assert left < right - 15, (left, right)  # the end: the shadow moved to the left
 
 
 def test_sort_buttons_are_big_enough_to_tap_on_a_phone(
