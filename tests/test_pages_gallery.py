@@ -37,6 +37,19 @@ def test_each_example_renders_with_values_and_runs(
     filled.query(text)
 
 
+def test_a_rendered_example_keeps_its_title_but_not_its_form_lines() -> None:
+    """The query of an example run for another organization said "# default: … Code
+    for America" above the organization it was run for."""
+    query = gallery.canned("07-roles-in-an-organization")
+    chosen = "https://w3id.org/civicgraph/id/org/18f"
+    text = gallery.render(query, {"org": chosen})
+    assert f"<{chosen}>" in text
+    assert "code-for-america" not in text
+    assert "# default:" not in text
+    assert "# param:" not in text
+    assert text.startswith("# title: ")
+
+
 def test_iri_parameter_refuses_anything_but_an_entity() -> None:
     query = gallery.canned("07-roles-in-an-organization")
     with pytest.raises(UserInputError, match="pick an entity"):

@@ -35,6 +35,9 @@ from civicgraph.store.results import Term, term_value
 from civicgraph.vocab import CIV, XSD, parse_entity_iri
 
 _HEADER = re.compile(r"#\s*(title|description|param|default):\s*(.*)")
+#: The header lines that describe an example's form, not its query: a rendered query
+#: carries the values chosen instead, and a default it was not run with misleads.
+_FORM_LINE = re.compile(r"#\s*(param|default):.*")
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,8 @@ def render(query: CannedQuery, values: Mapping[str, str]) -> str:
         if not raw:
             raise UserInputError(f"Choose a value for {param.label}")
         terms[param.name] = parse_value(param, raw)
-    return bind(query.text, terms)
+    kept = [line for line in query.text.splitlines() if not _FORM_LINE.fullmatch(line.strip())]
+    return bind("\n".join(kept) + "\n", terms)
 
 
 def options(store: GraphStore, param: Param) -> list[tuple[str, str]]:
