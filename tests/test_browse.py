@@ -51,6 +51,19 @@ def test_html_list_links_entities_and_pages(live_server: LiveServer) -> None:
     assert 'rel="next"' in html
 
 
+def test_each_entry_says_its_kind_and_year_beside_its_name(live_server: LiveServer) -> None:
+    """A list of 65 organizations or 111 documents gave names only: which was an agency,
+    which a blog post, and from when, took opening each one."""
+    html = requests.get(f"{live_server.url}/browse/Organization", timeout=30).text
+    assert '18F</a> <span class="muted">Digital service team \u00b7 2014</span>' in html
+    people = requests.get(f"{live_server.url}/browse/Person", timeout=30).text
+    assert ">Aaron Snow</a></li>" in people  # the class listed is not said again
+    documents = _json(live_server, "/browse/Document.json", limit="500")
+    dated = [item for item in documents["items"] if item["years"]]
+    assert 0 < len(dated) < len(documents["items"])
+    assert all(year.isdigit() and len(year) == 4 for item in dated for year in item["years"])
+
+
 def test_unknown_class_is_a_404_naming_the_classes(live_server: LiveServer) -> None:
     answer = requests.get(f"{live_server.url}/browse/Unicorn.json", timeout=30)
     assert answer.status_code == 404

@@ -41,6 +41,15 @@ class Item:
         years = self.years or {UNDATED}
         return {"type": self.types, "organization": self.organizations, "year": years}[name]
 
+    def summary(self, listed: str, label: Callable[[str], str]) -> str:
+        """What a list shows beside the entity's name, so that a long list can be read
+        without opening each entry: its classes other than the one listed (by label),
+        and its year, or its first and last."""
+        kinds = sorted({label(kind) for kind in self.types if kind != listed}, key=str.casefold)
+        years = sorted(self.years)
+        span = [years[0] if len(years) == 1 else f"{years[0]}\u2013{years[-1]}"] if years else []
+        return " · ".join([*kinds, *span])
+
 
 @dataclass(frozen=True)
 class FacetValue:

@@ -78,8 +78,15 @@ def page(name: str) -> ResponseReturnValue:
     """The list as a page: facets beside it, pages below it."""
     term, found = _listing(name)
     args = {k: v for k, v in request.args.items() if k != "page"}
+    label = readmodels.ontology().label
+    summaries = {item.iri: item.summary(term.iri, label) for item in found.items}
     return render_template(
-        "browse/page.html", term=term, name=local_name(term.iri), found=found, args=args
+        "browse/page.html",
+        term=term,
+        name=local_name(term.iri),
+        found=found,
+        args=args,
+        summaries=summaries,
     )
 
 
@@ -95,7 +102,7 @@ def as_json(name: str) -> ResponseReturnValue:
             "page": found.page,
             "pages": found.pages,
             "limit": found.per_page,
-            "items": [_item(i.iri, i.label, sorted(i.types)) for i in found.items],
+            "items": [_item(i.iri, i.label, sorted(i.types), sorted(i.years)) for i in found.items],
             "facets": {
                 facet: [{"value": v.value, "label": v.label, "count": v.count} for v in values]
                 for facet, values in found.facets.items()
@@ -104,5 +111,5 @@ def as_json(name: str) -> ResponseReturnValue:
     )
 
 
-def _item(iri: str, label: str, types: list[str]) -> dict[str, Any]:
-    return {"iri": iri, "label": label, "types": types, "url": entity_path(iri)}
+def _item(iri: str, label: str, types: list[str], years: list[str]) -> dict[str, Any]:
+    return {"iri": iri, "label": label, "types": types, "years": years, "url": entity_path(iri)}
