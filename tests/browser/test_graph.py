@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Watch, serve_files
 from tests.live import LiveServer
@@ -32,9 +32,10 @@ def _count(page: Page) -> int:
     return int(page.get_attribute("#graph-canvas", "data-node-count") or "0")
 
 
-def _click_node(page: Page, node: str) -> None:
+def _node_point(page: Page, node: str) -> dict[str, float]:
+    """Where ``node`` is drawn on the screen."""
     page.locator("#graph-canvas").scroll_into_view_if_needed()
-    point = page.evaluate(
+    point: dict[str, float] = page.evaluate(
         """id => {
           const net = window.civicgraph.view.network;
           const p = net.canvasToDOM(net.getPositions([id])[id]);
@@ -43,7 +44,16 @@ def _click_node(page: Page, node: str) -> None:
         }""",
         node,
     )
+    return point
+
+
+def _click_node(page: Page, node: str) -> None:
+    point = _node_point(page, node)
     page.mouse.click(point["x"], point["y"])
+
+
+#: How many of vis-network's tooltips are shown.
+_SHOWN_TIPS = "tips => tips.filter(t => getComputedStyle(t).visibility === 'visible').length"
 
 
 def _download(page: Page, selector: str, target: Path) -> Path:
@@ -95,6 +105,30 @@ def test_a_tap_on_a_phone_brings_the_details_below_the_drawing_into_sight(
     title = page.locator("#graph-details .node-title")
     expect(title).to_have_text("Alice Example")
     expect(title).to_be_in_viewport(ratio=1)
+
+
+def test_a_tap_on_a_touch_screen_leaves_no_tooltip_over_the_drawing(
+    browser: Browser, page: Page, server: LiveServer
+) -> None:
+    """A tap showed the node's tooltip too, which stayed over the drawing until the
+    next tap; the details panel already says what was tapped. A mouse still hovers."""
+    _open(page, server, "?focus=person/alice")
+    point = _node_point(page, ALICE)
+    page.mouse.move(point["x"], point["y"])
+    expect(page.locator("div.vis-tooltip")).to_be_visible()
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    tapping = phone.new_page()
+    try:
+        _open(tapping, server, "?focus=person/alice")
+        point = _node_point(tapping, ALICE)
+        tapping.touchscreen.tap(point["x"], point["y"])
+        expect(tapping.locator("#graph-details .node-title")).to_have_text("Alice Example")
+        tapping.wait_for_timeout(600)  # four times the tooltip's delay
+        assert tapping.locator("div.vis-tooltip").evaluate_all(_SHOWN_TIPS) == 0
+    finally:
+        phone.close()
 
 
 def test_path_view_highlights_the_path_and_shows_evidence(page: Page, server: LiveServer) -> None:

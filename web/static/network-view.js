@@ -16,8 +16,15 @@ const FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
 const MIN_SIZE = 7;
 const MAX_SIZE = 30;
 
-/** A tooltip element of one text line per entry (empty entries skipped). */
+/** Whether any pointer here can hover. On a touch screen a tap selects what it touches
+ * (the details panel says what), and the tooltip the same tap brought up stayed over the
+ * drawing until the next tap. */
+const CAN_HOVER = window.matchMedia("(any-hover: hover)").matches;
+
+/** A tooltip element of one text line per entry (empty entries skipped); none where no
+ * pointer can hover. */
 export function tooltip(lines) {
+  if (!CAN_HOVER) return undefined;
   const box = el("div", null, "graph-tip");
   for (const line of lines) {
     if (line !== "" && line !== null && line !== undefined) box.append(el("div", line));
