@@ -20,7 +20,7 @@ import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from pyoxigraph import Literal, NamedNode
 
@@ -37,7 +37,7 @@ from civicgraph.vocab import CIV, XSD, parse_entity_iri
 _HEADER = re.compile(r"#\s*(title|description|param|default):\s*(.*)")
 #: The header lines that describe an example's form, not its query: a rendered query
 #: carries the values chosen instead, and a default it was not run with misleads.
-_FORM_LINE = re.compile(r"#\s*(param|default):.*")
+_FORM_KEYS = ("param", "default")
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,16 @@ class CannedQuery:
     description: str
     params: tuple[Param, ...]
     text: str
+
+    @cached_property
+    def runnable(self) -> str:
+        """The text a rendered query starts from: the file without its form's lines."""
+        kept = []
+        for line in self.text.splitlines():
+            match = _HEADER.fullmatch(line.strip())
+            if match is None or match[1] not in _FORM_KEYS:
+                kept.append(line)
+        return "\n".join(kept) + "\n"
 
     @property
     def form(self) -> str:
@@ -152,8 +162,7 @@ def render(query: CannedQuery, values: Mapping[str, str]) -> str:
         if not raw:
             raise UserInputError(f"Choose a value for {param.label}")
         terms[param.name] = parse_value(param, raw)
-    kept = [line for line in query.text.splitlines() if not _FORM_LINE.fullmatch(line.strip())]
-    return bind("\n".join(kept) + "\n", terms)
+    return bind(query.runnable, terms)
 
 
 def options(store: GraphStore, param: Param) -> list[tuple[str, str]]:

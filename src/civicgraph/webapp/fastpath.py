@@ -73,7 +73,7 @@ def plain_query(
 
     A ``GET`` whose query string holds the query and nothing else the endpoint
     reads but a format's name, or a ``POST`` without a query string whose body holds
-    the query (``posted_query``) and is no longer than ``body_limit``. A named format
+    the query (``_posted_query``) and is no longer than ``body_limit``. A named format
     stands for the Accept header, as the blueprint reads it.
     """
     if environ.get("PATH_INFO") != PATH:
@@ -82,7 +82,7 @@ def plain_query(
     if method == "GET":
         found = _query_params(environ.get("QUERY_STRING", ""))
     elif method == "POST" and not environ.get("QUERY_STRING"):
-        found = posted_query(environ, body_limit)
+        found = _posted_query(environ, body_limit)
     else:
         return None
     if found is None or found[1] is not None:
@@ -91,7 +91,7 @@ def plain_query(
     return (found[0], accept) if _machine_reader(accept) else None
 
 
-def posted_query(environ: dict[str, Any], body_limit: int | None) -> tuple[str, str | None] | None:
+def _posted_query(environ: dict[str, Any], body_limit: int | None) -> tuple[str, str | None] | None:
     """The query a ``POST`` carries, and the media type its form names, when its body
     is in memory whole; or None."""
     body = _held_body(environ, body_limit)
