@@ -5,15 +5,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pyoxigraph import NamedNode, Store, parse
+from pyoxigraph import NamedNode, QueryBoolean, Store, parse, parse_query_results
 
 from civicgraph.config import Settings
 from civicgraph.errors import NotAcceptableError
 from civicgraph.formats import Kind, by_name, formats_for
 from civicgraph.store import EmbeddedStore
 from civicgraph.store.guarded import GuardedStore
-from civicgraph.store.native import SOLUTIONS, TRIPLES, _CappedSink, _OverCapError, write_natively
+from civicgraph.store.native import (
+    SOLUTIONS,
+    TRIPLES,
+    _CappedSink,
+    _OverCapError,
+    native_format,
+    write_natively,
+)
 from civicgraph.store.results import GraphResult, serialize_result
+from civicgraph.store.streams import materialize
 
 DATA = """
 @prefix ex: <http://example.org/> .
@@ -34,6 +42,15 @@ def _graph(body: bytes, name: str) -> set[tuple[str, str, str]]:
         for q in found
         if isinstance(q.subject, NamedNode)
     }
+
+
+def _solutions(body: bytes, name: str) -> list[dict[str, str]] | bool:
+    """What a results parser reads from an answer: its rows, or its boolean."""
+    found = parse_query_results(body, format=by_name(name).results_format)
+    if isinstance(found, QueryBoolean):
+        return bool(found)
+    names = [v.value for v in found.variables]
+    return [{n: str(row[n]) for n in names if row[n] is not None} for row in found]
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +78,8 @@ def test_the_worker_writes_every_format_byte_for_byte_as_before(
         assert answer.content_type == fmt.content_type
         if fmt.name == "json":  # written by pyoxigraph: the same JSON, spaced differently
             assert json.loads(answer.body) == json.loads(expected)
+        elif fmt.name == "xml":  # written by pyoxigraph: the same solutions, escaped differently
+            assert _solutions(answer.body, fmt.name) == _solutions(expected, fmt.name)
         elif fmt.name in {"turtle", "n3"}:  # written by pyoxigraph: the same graph, no prefixes
             assert _graph(answer.body, fmt.name) == _graph(expected, fmt.name)
         else:
@@ -73,33 +92,85 @@ def test_a_capped_answer_is_announced_and_holds_exactly_the_cap(guarded: Guarded
     assert answer.body.count(b"\r\n") == 3  # the header and two rows
 
 
+#: The result formats pyoxigraph writes alone.
+NATIVE_RESULTS = ["json", "xml", "tsv"]
+
+
+@pytest.mark.parametrize("name", NATIVE_RESULTS)
 @pytest.mark.parametrize("cap", [1, 2, 5])
-def test_a_json_answer_over_the_row_cap_holds_exactly_the_cap(
-    guarded: GuardedStore, cap: int
+def test_an_answer_over_the_row_cap_holds_exactly_the_cap(
+    guarded: GuardedStore, cap: int, name: str
 ) -> None:
-    answer = guarded.query_serialized(SELECT, "application/sparql-results+json", max_rows=cap)
+    answer = guarded.query_serialized(SELECT, by_name(name).media_type, max_rows=cap)
     assert answer.truncated
-    assert len(json.loads(answer.body)["results"]["bindings"]) == cap
+    assert len(_solutions(answer.body, name)) == cap  # type: ignore[arg-type]
 
 
-def test_a_json_answer_at_the_row_cap_is_whole(guarded: GuardedStore) -> None:
+@pytest.mark.parametrize("name", NATIVE_RESULTS)
+def test_an_answer_at_the_row_cap_is_whole(guarded: GuardedStore, name: str) -> None:
     rows = len(guarded.query(SELECT).rows)  # type: ignore[union-attr]
-    answer = guarded.query_serialized(SELECT, "application/sparql-results+json", max_rows=rows)
+    answer = guarded.query_serialized(SELECT, by_name(name).media_type, max_rows=rows)
     assert not answer.truncated
-    assert len(json.loads(answer.body)["results"]["bindings"]) == rows
+    assert len(_solutions(answer.body, name)) == rows  # type: ignore[arg-type]
 
 
-def test_a_literal_that_looks_like_a_row_break_does_not_hide_rows(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", NATIVE_RESULTS)
+def test_a_literal_that_looks_like_a_row_break_does_not_hide_rows(
+    tmp_path: Path, name: str
+) -> None:
     store = EmbeddedStore(tmp_path / "store")
-    data = '<http://example.org/a> <http://example.org/p> "x},{y" , "z}},{" .'
+    data = '<http://example.org/a> <http://example.org/p> "x},{y" , "<result>\\n</result>" .'
     store.load(data.encode(), by_name("turtle"), "http://example.org/g")
     query = "SELECT ?o WHERE { ?s ?p ?o }"
-    whole = store.query_serialized(query, "application/sparql-results+json", max_rows=2)
-    cut = store.query_serialized(query, "application/sparql-results+json", max_rows=1)
-    assert len(json.loads(whole.body)["results"]["bindings"]) == 2
-    assert len(json.loads(cut.body)["results"]["bindings"]) == 1
+    whole = store.query_serialized(query, by_name(name).media_type, max_rows=2)
+    cut = store.query_serialized(query, by_name(name).media_type, max_rows=1)
+    assert len(_solutions(whole.body, name)) == 2  # type: ignore[arg-type]
+    assert len(_solutions(cut.body, name)) == 1  # type: ignore[arg-type]
     assert cut.truncated
     store.close()
+
+
+#: Terms whose TSV form has choices: Turtle's bare numbers and booleans, or not; and
+#: a triple term, nested.
+TSV_TERMS = (
+    "1 -2 +3 1.5 -0.5 .5 2.0 1e3 1.5E-300 true false "
+    '"1"^^xsd:boolean "x"^^xsd:integer "1.0"^^xsd:float "5"^^xsd:long "NaN"^^xsd:double '
+    '"1"^^xsd:decimal "s" "s"@en'
+)
+NESTED = "TRIPLE(<http://e/a>, <http://e/b>, TRIPLE(<http://e/c>, <http://e/d>, 1.5))"
+
+
+def test_tsv_cut_in_python_writes_each_term_as_pyoxigraph_does() -> None:
+    query = (
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+        f"SELECT ?v ?w WHERE {{ {{ VALUES ?v {{ {TSV_TERMS} UNDEF }} }} "
+        f"UNION {{ BIND({NESTED} AS ?v) }} }}"
+    )
+    store, fmt = Store(), by_name("tsv")
+    native = write_natively(store.query(query), fmt, None, None)  # type: ignore[arg-type]
+    assert native is not None
+    assert native.body == serialize_result(materialize(store.query(query), None, None), fmt)
+    assert b"\n1\t\n-2\t\n" in native.body  # bare numbers are what the check is about
+
+
+@pytest.mark.parametrize(
+    ("accept", "native"),
+    [
+        ("application/sparql-results+xml", True),
+        ("text/tab-separated-values", True),
+        ("text/tab-separated-values; profile=spreadsheet", False),
+        ("text/csv", False),  # its writer leaves an IRI holding a comma unquoted
+    ],
+)
+def test_which_result_formats_pyoxigraph_writes_alone(accept: str, native: bool) -> None:
+    raw = Store().query("SELECT ?v WHERE { VALUES ?v { 1 } }")
+    assert (native_format(raw, accept) is not None) is native
+
+
+@pytest.mark.parametrize("literal", ["a\\r\\nb", "a\\u0001b", "a\\uFFFEb"])
+def test_an_xml_answer_pyoxigraph_cannot_write_faithfully_goes_to_python(literal: str) -> None:
+    raw = Store().query(f'SELECT ?v WHERE {{ BIND("{literal}" AS ?v) }}')
+    assert write_natively(raw, by_name("xml"), None, None) is None  # type: ignore[arg-type]
 
 
 def test_a_json_answer_over_the_byte_cap_is_cut_and_announced(guarded: GuardedStore) -> None:

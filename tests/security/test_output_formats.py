@@ -8,17 +8,20 @@ name. These used to be a 500 (JSON-LD) or ill-formed XML written with a 200.
 import json
 import xml.parsers.expat
 from collections.abc import Iterator
+from xml.etree import ElementTree
 
 import pytest
 from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import Literal, NamedNode, Quad, Store, Triple
 from werkzeug.test import TestResponse
 
 from civicgraph.config import Settings
 from civicgraph.errors import CannotExpressError
 from civicgraph.formats import FORMATS, Kind, by_name
+from civicgraph.store.expressible import XML_FORBIDDEN, xml_forbidden_in
+from civicgraph.store.native import write_natively
 from civicgraph.store.results import GraphResult, SelectResult, serialize_result
 from civicgraph.webapp import create_app
 
@@ -145,3 +148,32 @@ def test_xml_writers_never_write_ill_formed_xml(value: str, local: str, subject:
         except CannotExpressError:
             continue
         _well_formed_xml(body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_TEXT)
+def test_sparql_xml_pyoxigraph_writes_reads_back_as_stored_or_is_left_to_python(
+    value: str,
+) -> None:
+    """The answers the store writes itself: a parser reads back the literal stored, or
+    the answer is written by the Python path instead (which refuses or escapes)."""
+    store = Store()
+    store.add(
+        Quad(NamedNode("http://e.example/s"), NamedNode("http://e.example/p"), Literal(value))
+    )
+    raw = store.query("SELECT ?v WHERE { ?s ?p ?v }")
+    answer = write_natively(raw, by_name("xml", Kind.RESULTS), None, None)  # type: ignore[arg-type]
+    if answer is None:
+        return
+    literal = ElementTree.fromstring(answer.body).find(".//{*}literal")
+    assert literal is not None
+    assert (literal.text or "") == value
+
+
+def test_the_byte_check_finds_the_characters_the_text_check_finds() -> None:
+    characters = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF] + ["\U0001f600"]
+    for character in characters:
+        text = f"a{character}b"
+        assert xml_forbidden_in(text.encode()) is bool(XML_FORBIDDEN.search(text)), hex(
+            ord(character)
+        )

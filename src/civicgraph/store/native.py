@@ -2,27 +2,35 @@
 
 Converting every solution or triple into Python terms and checking or writing it in
 Python costs more than evaluating a cheap query, and pyoxigraph's own writers do the
-same work in Rust without the interpreter lock. A SELECT answer in SPARQL JSON and a
-CONSTRUCT or DESCRIBE answer in Turtle, N-Triples or N3 are written by the result
-itself (the other formats need a check or a rewrite per term in Python: RDF/XML,
-JSON-LD, CSV, the dataset formats). A result cannot be told to stop at a number of
-rows, so it writes into ``_CappedSink``, which bounds the rows from above as the bytes
-pass and stops the writer once either cap may be passed (``_RowMarks``): a JSON
-solution list separates solutions with ``},{``, and a graph writer ends or joins every
-triple with a line break or `` , ``; a literal can hold those bytes only where it adds
-to the count, so the count never falls short. Graph answers are written as the
-writer writes them, subjects grouped, IRIs in full: the project's prefixes cost a
-triple's trip through Python each (a fifth of a 10,000-triple answer's time). An
-answer that did not fit is written again from a fresh evaluation by the Python path,
-which cuts it exactly and announces the cut.
+same work in Rust without the interpreter lock. A SELECT answer in SPARQL JSON, SPARQL
+XML or TSV and a CONSTRUCT or DESCRIBE answer in Turtle, N-Triples or N3 are written by
+the result itself. The others need a check or a rewrite per term in Python: RDF/XML and
+JSON-LD, the dataset formats, the spreadsheet variants, and CSV (whose writer leaves an
+IRI holding a comma unquoted, a row with a column too many). A SPARQL XML answer is
+checked afterwards, on its bytes, for the characters XML 1.0 cannot carry and for a bare
+carriage return (which a parser reads back as a line break); one that holds any is
+written again by the Python path, which refuses the first with the reason and writes the
+second as a reference. A result cannot be told to stop at a number of rows, so it writes
+into ``_CappedSink``, which bounds the rows from above as the bytes pass and stops the
+writer once either cap may be passed (``_RowMarks``): a JSON solution list separates
+solutions with ``},{``, an XML one opens each with ``<result>``, a TSV answer ends its
+header and each row with a line break, and a graph writer ends or joins every triple
+with a line break or `` , ``; a literal can hold those bytes only where it adds to the
+count (XML escapes its ``<``, TSV its line breaks), so the count never falls short.
+Graph answers are written as the writer writes them, subjects grouped, IRIs in full: the
+project's prefixes cost a triple's trip through Python each (a fifth of a 10,000-triple
+answer's time). An answer that did not fit is written again from a fresh evaluation by
+the Python path, which cuts it exactly and announces the cut.
 """
 
 from dataclasses import dataclass
 from typing import IO, Final, cast
 
-from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, QueryTriples
+from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples
 
 from civicgraph.formats import Format, Kind, negotiate
+from civicgraph.spreadsheet import wants_spreadsheet
+from civicgraph.store.expressible import xml_forbidden_in
 from civicgraph.store.results import SerializedResult
 
 
@@ -38,6 +46,10 @@ class _RowMarks:
 
 #: A SPARQL JSON solution list: ``},{`` between two solutions; ``{}`` and a separator.
 SOLUTIONS: Final = _RowMarks((b"},{",), 1, 3)
+#: A SPARQL XML solution list: each solution opens with ``<result>``.
+XML_SOLUTIONS: Final = _RowMarks((b"<result>",), 0, len(b"<result></result>"))
+#: A TSV answer: a line break ends the header and each row (one of no bound variable).
+TSV_ROWS: Final = _RowMarks((b"\n",), -1, 1)
 #: A graph writer (N-Triples, Turtle, N3; no prefixes): a line break ends a triple and
 #: its subject or predicate (``" .\n"``, ``" ;\n"``), `` , `` joins one to the object
 #: before; a literal writes its line breaks escaped. The shortest triple: `` , 1``.
@@ -95,6 +107,8 @@ class _CappedSink:
 
 #: Graph formats pyoxigraph writes with no check or rewrite per triple in Python.
 _GRAPH_FORMATS: Final = frozenset({"turtle", "ntriples", "n3"})
+#: Result formats pyoxigraph writes alone, and how each bounds its rows.
+_RESULT_FORMATS: Final = {"json": SOLUTIONS, "xml": XML_SOLUTIONS, "tsv": TSV_ROWS}
 
 
 def native_format(
@@ -103,7 +117,8 @@ def native_format(
     """The format ``accept`` gets for ``raw``, if pyoxigraph writes it alone; else None."""
     if isinstance(raw, QuerySolutions):
         fmt = negotiate(accept, Kind.RESULTS)
-        return fmt if fmt.name == "json" else None
+        plain = not wants_spreadsheet(accept, fmt.media_type)
+        return fmt if fmt.name in _RESULT_FORMATS and plain else None
     if isinstance(raw, QueryTriples):
         fmt = negotiate(accept, Kind.GRAPH)
         return fmt if fmt.name in _GRAPH_FORMATS else None
@@ -113,19 +128,24 @@ def native_format(
 def write_natively(
     raw: QuerySolutions | QueryTriples, fmt: Format, max_rows: int | None, max_bytes: int | None
 ) -> SerializedResult | None:
-    """The answer in ``fmt`` (from ``native_format``), or None when it may not fit the caps.
+    """The answer in ``fmt`` (from ``native_format``), or None when it may not fit the
+    caps or holds what ``fmt`` cannot carry.
 
     A store error while the result is written (a file compacted away) is the store's
     ``OSError``, which the read view answers by reopening and asking again: these
     writers refuse nothing a query can build.
     """
-    sink = _CappedSink(TRIPLES if isinstance(raw, QueryTriples) else SOLUTIONS, max_rows, max_bytes)
+    graph = isinstance(raw, QueryTriples)
+    sink = _CappedSink(TRIPLES if graph else _RESULT_FORMATS[fmt.name], max_rows, max_bytes)
     out = cast("IO[bytes]", sink)
     try:
         if isinstance(raw, QueryTriples):
             raw.serialize(out, format=fmt.rdf_format)
         else:
-            raw.serialize(out, format=QueryResultsFormat.JSON)
+            raw.serialize(out, format=fmt.results_format)
     except _OverCapError:
         return None
-    return SerializedResult(b"".join(sink.parts), fmt.content_type)
+    body = b"".join(sink.parts)
+    if fmt.name == "xml" and (b"\r" in body or xml_forbidden_in(body)):
+        return None  # a carriage return it left bare would be read back as a line break
+    return SerializedResult(body, fmt.content_type)

@@ -9,9 +9,11 @@ truncated result must still serialize exactly like a complete one.
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Final
 from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple, serialize
@@ -192,8 +194,28 @@ def _csv(result: SelectResult | AskResult, spreadsheet: bool = False) -> bytes:
     return buffer.getvalue().encode()
 
 
+#: Literals TSV writes as Turtle's bare numbers and booleans, as pyoxigraph's writer
+#: does (the answers it writes and those cut here read alike): a datatype, and the
+#: lexical forms Turtle reads back as that datatype. Linear patterns, no nesting.
+_TSV_BARE: Final = {
+    XSD.integer: re.compile(r"[+-]?[0-9]+"),
+    XSD.decimal: re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    XSD.double: re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+"),
+    XSD.boolean: re.compile("true|false"),
+}
+
+
 def _tsv_value(term: Term | None) -> str:
-    return "" if term is None else str(term)
+    """A TSV cell: the term as in Turtle, a triple term as SPARQL 1.2 writes it."""
+    if term is None:
+        return ""
+    if isinstance(term, Triple):
+        return "<<( " + " ".join(_tsv_value(part) for part in term) + " )>>"
+    if isinstance(term, Literal) and not term.language:
+        bare = _TSV_BARE.get(term.datatype)
+        if bare is not None and bare.fullmatch(term.value):
+            return term.value
+    return str(term)
 
 
 def _tsv_spreadsheet_value(term: Term | None) -> str:
