@@ -4,23 +4,27 @@ Converting every solution or triple into Python terms and checking or writing it
 Python costs more than evaluating a cheap query, and pyoxigraph's own writers do the
 same work in Rust without the interpreter lock. A SELECT answer in SPARQL JSON, SPARQL
 XML or TSV and a CONSTRUCT or DESCRIBE answer in Turtle, N-Triples or N3 are written by
-the result itself. The others need a check or a rewrite per term in Python: RDF/XML and
-JSON-LD, the dataset formats, the spreadsheet variants, and CSV (whose writer leaves an
-IRI holding a comma unquoted, a row with a column too many). A SPARQL XML answer is
-checked afterwards, on its bytes, for the characters XML 1.0 cannot carry and for a bare
-carriage return (which a parser reads back as a line break); one that holds any is
-written again by the Python path, which refuses the first with the reason and writes the
-second as a reference. A result cannot be told to stop at a number of rows, so it writes
-into ``_CappedSink``, which bounds the rows from above as the bytes pass and stops the
-writer once either cap may be passed (``_RowMarks``): a JSON solution list separates
-solutions with ``},{``, an XML one opens each with ``<result>``, a TSV answer ends its
-header and each row with a line break, and a graph writer ends or joins every triple
-with a line break or `` , ``; a literal can hold those bytes only where it adds to the
-count (XML escapes its ``<``, TSV its line breaks), so the count never falls short.
-Graph answers are written as the writer writes them, subjects grouped, IRIs in full: the
-project's prefixes cost a triple's trip through Python each (a fifth of a 10,000-triple
-answer's time). An answer that did not fit is written again from a fresh evaluation by
-the Python path, which cuts it exactly and announces the cut.
+the result itself, and so is one in RDF/XML, checked whole once written. The others need
+a rewrite per term in Python: JSON-LD (compacted), the dataset formats, the spreadsheet
+variants, and CSV (whose writer leaves an IRI holding a comma unquoted, a row with a
+column too many). A SPARQL XML answer is checked afterwards, on its bytes, for the
+characters XML 1.0 cannot carry and for a bare carriage return (which a parser reads
+back as a line break); one that holds any is written again by the Python path, which
+refuses the first with the reason and writes the second as a reference. An RDF/XML
+answer that an XML parser with namespaces does not read (a predicate that ends in no XML
+name, a character XML 1.0 forbids) is written by the Python path, which refuses it with
+the reason. A result cannot be told to stop at a number of rows, so it writes into
+``_CappedSink``, which bounds the rows from above as the bytes pass and stops the writer
+once either cap may be passed (``_RowMarks``): a JSON solution list separates solutions
+with ``},{``, an XML one opens each with ``<result>``, a TSV answer ends its header and
+each row with a line break, a graph writer ends or joins every triple with a line break
+or `` , `` (RDF/XML with a line break, and its subjects' lines besides); a literal can
+hold those bytes only where it adds to the count (XML escapes its ``<``, TSV its line
+breaks), so the count never falls short. Graph answers are written as the writer writes
+them, subjects grouped, IRIs in full: the project's prefixes cost a triple's trip
+through Python each (a fifth of a 10,000-triple answer's time). An answer that did not
+fit is written again from a fresh evaluation by the Python path, which cuts it exactly
+and announces the cut.
 """
 
 from dataclasses import dataclass
@@ -30,7 +34,7 @@ from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples
 
 from civicgraph.formats import Format, Kind, negotiate
 from civicgraph.spreadsheet import wants_spreadsheet
-from civicgraph.store.expressible import xml_forbidden_in
+from civicgraph.store.expressible import namespace_well_formed, xml_forbidden_in
 from civicgraph.store.results import SerializedResult
 
 
@@ -54,6 +58,9 @@ TSV_ROWS: Final = _RowMarks((b"\n",), -1, 1)
 #: its subject or predicate (``" .\n"``, ``" ;\n"``), `` , `` joins one to the object
 #: before; a literal writes its line breaks escaped. The shortest triple: `` , 1``.
 TRIPLES: Final = _RowMarks((b"\n", b" , "), 0, 4)
+#: pyoxigraph's RDF/XML: a line break ends each triple's element (a typed node's
+#: opening line holds its type), the head's lines and each subject's closing line.
+XML_TRIPLES: Final = _RowMarks((b"\n",), 0, 4)
 
 
 class _OverCapError(Exception):
@@ -105,8 +112,14 @@ class _CappedSink:
         """Nothing to flush: the bytes are kept in memory."""
 
 
-#: Graph formats pyoxigraph writes with no check or rewrite per triple in Python.
-_GRAPH_FORMATS: Final = frozenset({"turtle", "ntriples", "n3"})
+#: Graph formats pyoxigraph writes with no check or rewrite per triple in Python (its
+#: RDF/XML is checked whole, once written), and how each bounds its triples.
+_GRAPH_FORMATS: Final = {
+    "turtle": TRIPLES,
+    "ntriples": TRIPLES,
+    "n3": TRIPLES,
+    "rdfxml": XML_TRIPLES,
+}
 #: Result formats pyoxigraph writes alone, and how each bounds its rows.
 _RESULT_FORMATS: Final = {"json": SOLUTIONS, "xml": XML_SOLUTIONS, "tsv": TSV_ROWS}
 
@@ -135,8 +148,8 @@ def write_natively(
     ``OSError``, which the read view answers by reopening and asking again: these
     writers refuse nothing a query can build.
     """
-    graph = isinstance(raw, QueryTriples)
-    sink = _CappedSink(TRIPLES if graph else _RESULT_FORMATS[fmt.name], max_rows, max_bytes)
+    marks = (_GRAPH_FORMATS if isinstance(raw, QueryTriples) else _RESULT_FORMATS)[fmt.name]
+    sink = _CappedSink(marks, max_rows, max_bytes)
     out = cast("IO[bytes]", sink)
     try:
         if isinstance(raw, QueryTriples):
@@ -148,4 +161,6 @@ def write_natively(
     body = b"".join(sink.parts)
     if fmt.name == "xml" and (b"\r" in body or xml_forbidden_in(body)):
         return None  # a carriage return it left bare would be read back as a line break
+    if fmt.name == "rdfxml" and not namespace_well_formed(body):
+        return None
     return SerializedResult(body, fmt.content_type)
