@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Final
 
 from bench.measure import Throughput, throughput
-from bench.peers import JSON, HttpPeer, civicgraph_server
+from bench.mix import SPARQL_JSON
+from bench.peers import HttpPeer, civicgraph_server
 
 #: The time limit the check serves with (seconds); the default is longer.
 LIMIT_S: Final = 5.0
@@ -68,7 +69,7 @@ def _send_endless(server: HttpPeer, answer: list[tuple[int, float]]) -> None:
     response = server.session.get(
         server.base + server.query_path,
         params={"query": ENDLESS},
-        headers={"Accept": JSON},
+        headers={"Accept": SPARQL_JSON},
         timeout=LIMIT_S * 10,
     )
     answer.append((response.status_code, time.perf_counter() - started))

@@ -14,6 +14,12 @@ from civicgraph.queries import named_query
 from civicgraph.vocab import sparql_prefixes
 
 PREFIXES: Final = sparql_prefixes()
+SPARQL_JSON: Final = "application/sparql-results+json"
+SPARQL_XML: Final = "application/sparql-results+xml"
+TURTLE: Final = "text/turtle"
+RDF_XML: Final = "application/rdf+xml"
+#: What rdflib names each media type the mix asks for.
+RDFLIB_FORMATS: Final = {SPARQL_JSON: "json", SPARQL_XML: "xml", TURTLE: "turtle", RDF_XML: "xml"}
 PERSON: Final = iri("person", 7)
 ORG: Final = iri("org", 3)
 
@@ -32,13 +38,22 @@ class Sending(Enum):
 
 @dataclass(frozen=True)
 class Query:
-    """One entry of the mix; ``graph`` marks CONSTRUCT/DESCRIBE (answered in Turtle)."""
+    """One entry of the mix; ``graph`` marks CONSTRUCT/DESCRIBE, ``xml`` an answer asked
+    for in XML (SPARQLWrapper's default) instead of SPARQL JSON or Turtle."""
 
     name: str
     what: str
     sparql: str
     graph: bool = False
     sending: Sending = Sending.GET
+    xml: bool = False
+
+    @property
+    def accept(self) -> str:
+        """The media type the answer is asked for in."""
+        if self.graph:
+            return RDF_XML if self.xml else TURTLE
+        return SPARQL_XML if self.xml else SPARQL_JSON
 
 
 def mix(initiatives: int) -> tuple[Query, ...]:
@@ -101,6 +116,19 @@ def mix(initiatives: int) -> tuple[Query, ...]:
             graph=True,
         ),
         Query("describe", "DESCRIBE a person", f"DESCRIBE <{PERSON}>", graph=True),
+        Query(
+            "labels_xml",
+            "1,000 labels in SPARQL XML (as SPARQLWrapper asks)",
+            "SELECT ?s ?label WHERE { ?s rdfs:label ?label } LIMIT 1000",
+            xml=True,
+        ),
+        Query(
+            "construct_rdfxml",
+            "CONSTRUCT 1,000 labels in RDF/XML (as SPARQLWrapper asks)",
+            "CONSTRUCT { ?s rdfs:label ?label } WHERE { ?s rdfs:label ?label } LIMIT 1000",
+            graph=True,
+            xml=True,
+        ),
         Query(
             "export_10k",
             "a 10,000-triple export in Turtle",

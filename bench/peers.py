@@ -20,15 +20,13 @@ from typing import Final
 import requests
 from rdflib import Graph
 
-from bench.mix import Sending
+from bench.mix import RDFLIB_FORMATS, SPARQL_JSON, Sending
 from civicgraph.formats import by_name
 from civicgraph.store import EmbeddedStore
 
 GRAPH: Final = "https://w3id.org/civicgraph/graph/bench"
 OXIGRAPH: Final = Path(sys.executable).with_name("oxigraph")
 RDFLIB_ENDPOINT: Final = Path(sys.executable).with_name("rdflib-endpoint")
-JSON: Final = "application/sparql-results+json"
-TURTLE: Final = "text/turtle"
 
 
 def free_port() -> int:
@@ -95,16 +93,16 @@ class HttpPeer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}")
             try:
-                self.run(probe, graph=False)
+                self.run(probe)
                 return time.perf_counter() - started
             except requests.ConnectionError:
                 time.sleep(0.02)
         raise TimeoutError(f"{self.name} did not answer within {timeout} s")
 
-    def run(self, sparql: str, graph: bool, sending: Sending = Sending.GET) -> int:
-        """Run a query, sent as ``sending`` says, and read the whole answer; returns
-        its size in bytes."""
-        accept, url = TURTLE if graph else JSON, self.base + self.query_path
+    def run(self, sparql: str, accept: str = SPARQL_JSON, sending: Sending = Sending.GET) -> int:
+        """Run a query, sent as ``sending`` says, asking for ``accept``, and read the
+        whole answer; returns its size in bytes."""
+        url = self.base + self.query_path
         if sending is Sending.GET:
             return self.get(self.query_path, {"query": sparql}, accept)
         if sending is Sending.POST:
@@ -117,7 +115,7 @@ class HttpPeer:
         response.raise_for_status()
         return len(response.content)
 
-    def get(self, path: str, params: dict[str, str], accept: str = JSON) -> int:
+    def get(self, path: str, params: dict[str, str], accept: str = SPARQL_JSON) -> int:
         """GET a path and read the whole answer; any HTTP error is raised."""
         response = self.session.get(
             self.base + path, params=params, headers={"Accept": accept}, timeout=120
@@ -134,7 +132,9 @@ class HttpPeer:
         """
         started, ready = time.perf_counter(), 0
         while time.perf_counter() - started < limit:
-            response = self.session.get(self.base + path, headers={"Accept": JSON}, timeout=120)
+            response = self.session.get(
+                self.base + path, headers={"Accept": SPARQL_JSON}, timeout=120
+            )
             if response.status_code != 503:
                 response.raise_for_status()
                 ready += 1
@@ -242,8 +242,8 @@ class RdflibPeer:
         self.bytes = own_memory() - before
         return elapsed
 
-    def run(self, sparql: str, graph: bool, sending: Sending = Sending.GET) -> int:
+    def run(self, sparql: str, accept: str = SPARQL_JSON, sending: Sending = Sending.GET) -> int:
         """Evaluate and serialize the answer as a SPARQL endpoint built on rdflib would
         (in process, so the way a query is sent does not apply)."""
         result = self.graph.query(sparql)
-        return len(result.serialize(format="turtle" if graph else "json") or b"")
+        return len(result.serialize(format=RDFLIB_FORMATS[accept]) or b"")

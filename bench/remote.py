@@ -24,7 +24,7 @@ import requests
 from bench.generate import generate
 from bench.measure import Latency, geomean, latencies
 from bench.mix import Query, mix, with_prefixes
-from bench.peers import GRAPH, JSON, TURTLE
+from bench.peers import GRAPH
 from bench.run import say
 from civicgraph.config import from_env
 from civicgraph.formats import by_name
@@ -87,17 +87,15 @@ def running(name: str, work: Path) -> Iterator[tuple[Server, dict[str, str]]]:
         server.stop()
 
 
-def direct(session: requests.Session, url: str, sparql: str, graph: bool) -> int:
+def direct(session: requests.Session, url: str, sparql: str, accept: str) -> int:
     """Ask the server itself, form-encoded (SPARQL 1.1 Protocol §2.1.2)."""
-    accept = TURTLE if graph else JSON
     response = session.post(url, data={"query": sparql}, headers={"Accept": accept}, timeout=300)
     response.raise_for_status()
     return len(response.content)
 
 
-def through(session: requests.Session, base: str, sparql: str, graph: bool) -> int:
+def through(session: requests.Session, base: str, sparql: str, accept: str) -> int:
     """Ask civicgraph's endpoint, which asks the server."""
-    accept = TURTLE if graph else JSON
     response = session.get(
         f"{base}/sparql", params={"query": sparql}, headers={"Accept": accept}, timeout=300
     )
@@ -127,7 +125,7 @@ def _measure(queries: tuple[Query, ...], calls: dict[str, Callable[[str, bool], 
     timed: dict[tuple[str, str], Latency] = {}
     for query in queries:
         text = with_prefixes(query)
-        each = latencies({name: partial(call, text, query.graph) for name, call in calls.items()})
+        each = latencies({name: partial(call, text, query.accept) for name, call in calls.items()})
         timed |= {(name, query.name): value for name, value in each.items()}
         say(
             f"    {query.name:<22} "

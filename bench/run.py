@@ -74,8 +74,9 @@ class Runner(Protocol):
 
     name: str
 
-    def run(self, sparql: str, graph: bool, sending: Sending = Sending.GET) -> int:
-        """Answer one query, sent as ``sending`` says; returns the answer's size in bytes."""
+    def run(self, sparql: str, accept: str, sending: Sending = Sending.GET) -> int:
+        """Answer one query in ``accept``, sent as ``sending`` says; returns the answer's
+        size in bytes."""
         ...
 
 
@@ -87,7 +88,8 @@ def say(message: str) -> None:
 def _measure_mix(peers: list[Runner], result: SizeResult) -> None:
     for query in result.queries:
         text = with_prefixes(query)
-        timed = latencies({p.name: partial(p.run, text, query.graph, query.sending) for p in peers})
+        calls = {p.name: partial(p.run, text, query.accept, query.sending) for p in peers}
+        timed = latencies(calls)
         for name, value in timed.items():
             result.latency[(name, query.name)] = value
         medians = "  ".join(f"{n} {v.median * 1000:9.2f} ms" for n, v in timed.items())
