@@ -27,11 +27,15 @@ from civicgraph.webapp import create_app
 
 TRIPLE_TERM = "<<( <http://e.example/a> <http://e.example/b> <http://e.example/c> )>>"
 S, P = "<http://e.example/s>", "<http://e.example/p>"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 SHAPES = {
     "construct-triple-term": f"CONSTRUCT {{ {S} {P} {TRIPLE_TERM} }} WHERE {{}}",
     "construct-nul": f'CONSTRUCT {{ {S} {P} "a\\u0000b" }} WHERE {{}}',
     "construct-controls": f'CONSTRUCT {{ {S} {P} "\\u0001\\u000B\\uFFFE" }} WHERE {{}}',
     "construct-predicate-without-name": f'CONSTRUCT {{ {S} <http://e.example/1> "x" }} WHERE {{}}',
+    "construct-type-without-name": f"CONSTRUCT {{ {S} a <http://e.example/1> }} WHERE {{}}",
+    "construct-xmlns-type": f"CONSTRUCT {{ {S} a <http://www.w3.org/2000/xmlns/x> }} WHERE {{}}",
+    "construct-rdf-li": f"CONSTRUCT {{ {S} <{RDF}li> 1 }} WHERE {{}}",
     "construct-direction": f'CONSTRUCT {{ {S} {P} "x"@ar--rtl }} WHERE {{}}',
     "construct-blank-nodes": f"CONSTRUCT {{ _:a {P} _:b }} WHERE {{}}",
     "select-triple-term": f"SELECT ?t WHERE {{ BIND({TRIPLE_TERM} AS ?t) }}",
@@ -89,6 +93,8 @@ def test_each_format_answers_well_formed_or_406(
         ("construct-triple-term", "application/ld+json", "RDF 1.2"),
         ("construct-nul", "application/rdf+xml", "U+0000"),
         ("construct-predicate-without-name", "application/rdf+xml", "XML name"),
+        ("construct-type-without-name", "application/rdf+xml", "XML name"),
+        ("construct-rdf-li", "application/rdf+xml", "reserved"),
         ("select-nul", "application/sparql-results+xml", "U+0000"),
         ("select-controls-and-cr", "application/sparql-results+xml", "U+0001"),
     ],

@@ -146,7 +146,9 @@ def write_natively(
 
     A store error while the result is written (a file compacted away) is the store's
     ``OSError``, which the read view answers by reopening and asking again: these
-    writers refuse nothing a query can build.
+    writers refuse nothing a query can build, but for the RDF/XML writer, whose refusal
+    is an ``OSError`` too (``rdf:li`` as a predicate): there it is left to the Python
+    path.
     """
     marks = (_GRAPH_FORMATS if isinstance(raw, QueryTriples) else _RESULT_FORMATS)[fmt.name]
     sink = _CappedSink(marks, max_rows, max_bytes)
@@ -158,6 +160,11 @@ def write_natively(
             raw.serialize(out, format=fmt.results_format)
     except _OverCapError:
         return None
+    except OSError:
+        if fmt.name != "rdfxml":
+            raise
+        return None  # its refusal (an rdf: term as a predicate), or the store's: the Python
+        # path evaluates again and refuses with the reason, or meets the store's error
     body = b"".join(sink.parts)
     if fmt.name == "xml" and (b"\r" in body or xml_forbidden_in(body)):
         return None  # a carriage return it left bare would be read back as a line break

@@ -21,7 +21,12 @@ from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
 from civicgraph.formats import Format, Kind, negotiate
 from civicgraph.spreadsheet import FORMULA_STARTS, neutralise, wants_spreadsheet
 from civicgraph.store import jsonld
-from civicgraph.store.expressible import check_xml_text, expressible, writer_refusals
+from civicgraph.store.expressible import (
+    check_rdfxml,
+    check_xml_text,
+    expressible,
+    writer_refusals,
+)
 from civicgraph.vocab import PREFIXES, XSD
 
 Term = NamedNode | BlankNode | Literal | Triple
@@ -196,11 +201,12 @@ def _csv(result: SelectResult | AskResult, spreadsheet: bool = False) -> bytes:
 
 #: Literals TSV writes as Turtle's bare numbers and booleans, as pyoxigraph's writer
 #: does (the answers it writes and those cut here read alike): a datatype, and the
-#: lexical forms Turtle reads back as that datatype. Linear patterns, no nesting.
+#: lexical forms Turtle reads back as that datatype. Each digit can be read one way
+#: only (no two runs of digits side by side), so a failed match is linear.
 _TSV_BARE: Final = {
     XSD.integer: re.compile(r"[+-]?[0-9]+"),
     XSD.decimal: re.compile(r"[+-]?[0-9]*\.[0-9]+"),
-    XSD.double: re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+"),
+    XSD.double: re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+"),
     XSD.boolean: re.compile("true|false"),
 }
 
@@ -253,6 +259,8 @@ def serialize_triples(
         prefixes = PREFIXES if fmt.name in {"turtle", "n3", "rdfxml"} else None
         checked = expressible(triples, fmt)
         body = serialize(checked, format=fmt.rdf_format, prefixes=prefixes) or b""
+    if fmt.name == "rdfxml":
+        return check_rdfxml(body, fmt)
     return jsonld.compact(body, context) if fmt.name == "jsonld" else body
 
 
