@@ -236,7 +236,7 @@ def test_a_graph_over_the_row_cap_holds_exactly_the_cap(guarded: GuardedStore, n
 
 def test_a_graph_over_the_byte_cap_is_cut_and_announced(guarded: GuardedStore) -> None:
     answer = guarded.primary.query_serialized(  # type: ignore[attr-defined]
-        CONSTRUCT, "application/n-triples", max_bytes=200
+        CONSTRUCT, "application/n-triples", max_bytes=400
     )
     assert answer.truncated
     assert 0 < answer.body.count(b"\n") < len(guarded.query(CONSTRUCT).triples)  # type: ignore[union-attr]
@@ -300,3 +300,36 @@ def test_a_long_number_that_is_not_one_is_written_to_tsv_in_linear_time() -> Non
     body = serialize_result(SelectResult(("v",), rows), by_name("tsv"))
     assert time.perf_counter() - started < 2
     assert body.count(b"x") == 4
+
+
+@pytest.mark.parametrize(
+    ("accept", "long"),
+    [
+        ("application/sparql-results+json", "names"),  # each binding names its variable
+        ("application/sparql-results+xml", "names"),
+        ("application/sparql-results+json", "datatype"),  # each literal names its datatype
+        ("application/sparql-results+xml", "datatype"),
+    ],
+)
+def test_what_every_binding_repeats_counts_toward_the_byte_cap(
+    tmp_path: Path, accept: str, long: str
+) -> None:
+    """Forty rows of ten one-character values, each beside a 300-character variable
+    name or datatype IRI: over 120 KB written, so a 40 KB cap cuts it."""
+    store = EmbeddedStore(tmp_path / "store")
+    if long == "names":
+        names = [f"?{'v' * 299}{n}" for n in range(10)]
+        binds = " ".join(f'BIND("x" AS {name})' for name in names)
+    else:
+        names = [f"?v{n}" for n in range(10)]
+        datatype = "http://example.org/" + "d" * 281
+        binds = " ".join(f'BIND(STRDT("x", <{datatype}>) AS {name})' for name in names)
+    rows = " ".join(str(n) for n in range(40))
+    query = f"SELECT {' '.join(names)} WHERE {{ VALUES ?n {{ {rows} }} {binds} }}"
+    cap = 40_000
+    assert len(store.query_serialized(query, accept).body) > 3 * cap
+    answer = store.query_serialized(query, accept, max_bytes=cap)
+    assert answer.truncated
+    # The cap counts rows; the head lists the variables once, no more than the query.
+    assert 0 < len(answer.body) <= cap + len(query)
+    store.close()

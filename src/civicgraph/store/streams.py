@@ -6,12 +6,12 @@ write dumps the same way, and report RDF syntax errors with the same position.
 """
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, Final, TypeVar
 
-from pyoxigraph import NamedNode, Quad, QueryBoolean, QuerySolutions, Triple, serialize
+from pyoxigraph import Literal, NamedNode, Quad, QueryBoolean, QuerySolutions, Triple, serialize
 
 from civicgraph.errors import RdfSyntaxError
 from civicgraph.formats import Format, Kind
@@ -19,7 +19,7 @@ from civicgraph.store.base import ProgressCallback, RdfInput
 from civicgraph.store.expressible import expressible, writer_refusals
 from civicgraph.store.parsesafety import check_before_parsing, check_file_before_parsing
 from civicgraph.store.results import AskResult, GraphResult, QueryResult, SelectResult
-from civicgraph.vocab import PREFIXES
+from civicgraph.vocab import PREFIXES, XSD
 
 T = TypeVar("T")
 #: Graphs that hold a load while it is parsed; never listed, dumped or kept.
@@ -59,9 +59,10 @@ def materialize(
         variables = tuple(v.value for v in raw.variables)
         # A solution iterates over its values in projection order, unbound as None:
         # converting it whole is about 2.4x faster than indexing it per variable.
-        rows, truncated = _take((tuple(s) for s in raw), max_rows, max_bytes)
+        solutions = (tuple(s) for s in raw)
+        rows, truncated = _take(solutions, max_rows, max_bytes, _RowSize(variables))
         return SelectResult(variables, tuple(rows), truncated)
-    triples, truncated = _take(iter(raw), max_rows, max_bytes)
+    triples, truncated = _take(iter(raw), max_rows, max_bytes, _size)
     return GraphResult(tuple(triples), truncated)
 
 
@@ -80,20 +81,45 @@ def _size(item: Iterable[object]) -> int:
 
     A value of plain ASCII (no quote, backslash, ampersand or angle bracket) is
     written as itself; any other value is counted at the widest escape, so that no
-    answer can grow past the byte cap by escaping.
+    answer can grow past the byte cap by escaping. A literal's datatype IRI (but
+    ``xsd:string``, which no format writes) or language tag is written beside its
+    value, and counts as much.
     """
     total = 0
     for term in item:
         if term is None:
             continue
-        value = getattr(term, "value", None) or str(term)
-        plain = _PLAIN.fullmatch(value) is not None
-        total += _TERM_OVERHEAD + len(value) * (1 if plain else _WIDEST)
+        total += _TERM_OVERHEAD
+        if isinstance(term, Literal):
+            total += _written(term.value)
+            if term.language:
+                total += len(term.language)
+            elif term.datatype != XSD.string:
+                total += _written(term.datatype.value)
+        else:
+            total += _written(getattr(term, "value", None) or str(term))
     return total
 
 
+def _written(text: str) -> int:
+    """The most bytes ``text`` takes in any answer format."""
+    return len(text) * (1 if _PLAIN.fullmatch(text) is not None else _WIDEST)
+
+
+class _RowSize:
+    """``_size`` of a row, and its bound variables' names: SPARQL JSON and XML write
+    the name again beside every value (a variable's name needs no escape)."""
+
+    def __init__(self, variables: tuple[str, ...]) -> None:
+        self.names = tuple(len(name.encode()) for name in variables)
+
+    def __call__(self, row: tuple[object, ...]) -> int:
+        named = sum(n for n, term in zip(self.names, row, strict=True) if term is not None)
+        return _size(row) + named
+
+
 def _take(
-    items: Iterator[T], limit: int | None, max_bytes: int | None = None
+    items: Iterator[T], limit: int | None, max_bytes: int | None, size: Callable[[T], int]
 ) -> tuple[list[T], bool]:
     """At most ``limit`` items within ``max_bytes``, and whether there were more.
 
@@ -111,7 +137,7 @@ def _take(
     kept: list[T] = []
     total = 0
     for item in items:
-        total += _size(item)  # type: ignore[arg-type]
+        total += size(item)
         if total > max_bytes or (limit is not None and len(kept) >= limit):
             return kept, True
         kept.append(item)
