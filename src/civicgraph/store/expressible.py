@@ -94,17 +94,21 @@ def _checked_for_rdfxml(triple: Triple, fmt: Format) -> Triple:
 
 
 def check_rdfxml(document: bytes, fmt: Format) -> bytes:
-    """``document`` unchanged; a 406 when an XML parser refuses it.
+    """``document`` with its carriage returns written as references; a 406 when an
+    XML parser refuses it.
 
     The checks per triple name the reason for what they know; this one, on the
     written bytes, holds whatever else the writer turns into an element (a type
     whose IRI ends in no XML name, ``rdf:type`` being written as the element's name).
+    pyoxigraph's writer leaves a carriage return in a literal bare, which a parser
+    reads back as a line break (and CR LF as one); it writes none of its own, and no
+    IRI, language tag or blank node holds one, so each is a literal's, and ``&#13;``.
     """
     if not namespace_well_formed(document):
         raise CannotExpressError(
             fmt.label, "an IRI in it ends in no XML name, so RDF/XML has no element for it"
         )
-    return document
+    return document.replace(b"\r", b"&#13;")
 
 
 def expressible(triples: Iterable[Triple], fmt: Format) -> Iterator[Triple]:

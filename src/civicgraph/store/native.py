@@ -32,9 +32,10 @@ from typing import IO, Final, cast
 
 from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples
 
+from civicgraph.errors import CannotExpressError
 from civicgraph.formats import Format, Kind, negotiate
 from civicgraph.spreadsheet import wants_spreadsheet
-from civicgraph.store.expressible import namespace_well_formed, xml_forbidden_in
+from civicgraph.store.expressible import check_rdfxml, xml_forbidden_in
 from civicgraph.store.results import SerializedResult
 
 
@@ -168,6 +169,11 @@ def write_natively(
     body = b"".join(sink.parts)
     if fmt.name == "xml" and (b"\r" in body or xml_forbidden_in(body)):
         return None  # a carriage return it left bare would be read back as a line break
-    if fmt.name == "rdfxml" and not namespace_well_formed(body):
-        return None
+    if fmt.name == "rdfxml":
+        try:
+            body = check_rdfxml(body, fmt)
+        except CannotExpressError:
+            return None
+        if max_bytes is not None and len(body) > max_bytes:  # grown by its references
+            return None
     return SerializedResult(body, fmt.content_type)

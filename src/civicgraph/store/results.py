@@ -120,6 +120,8 @@ def term_to_json(term: Term) -> dict[str, object]:
     out: dict[str, object] = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
+        if term.direction is not None:  # RDF 1.2's base direction, as pyoxigraph writes it
+            out["its:dir"] = term.direction.value
     elif term.datatype != XSD.string:
         out["datatype"] = term.datatype.value
     return out
@@ -139,6 +141,10 @@ def _json(result: SelectResult | AskResult) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode()
 
 
+#: The W3C Internationalization Tag Set, whose ``dir`` carries a base direction.
+_ITS: Final = "http://www.w3.org/2005/11/its"
+
+
 def _xml_term(term: Term) -> str:
     if isinstance(term, NamedNode):
         return f"<uri>{escape(term.value)}</uri>"
@@ -150,6 +156,8 @@ def _xml_term(term: Term) -> str:
     attrs = ""
     if term.language:
         attrs = f" xml:lang={quoteattr(term.language)}"
+        if term.direction is not None:  # RDF 1.2's base direction, as pyoxigraph writes it
+            attrs += f' its:dir="{term.direction.value}" xmlns:its="{_ITS}" its:version="2.0"'
     elif term.datatype != XSD.string:
         attrs = f" datatype={quoteattr(term.datatype.value)}"
     # A carriage return must be a reference, or XML parsers turn it into a newline.
