@@ -34,7 +34,7 @@ from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples
 
 from civicgraph.errors import CannotExpressError
 from civicgraph.formats import Format, Kind, negotiate
-from civicgraph.spreadsheet import wants_spreadsheet
+from civicgraph.spreadsheet import TABULAR, wants_spreadsheet
 from civicgraph.store.expressible import check_rdfxml, xml_forbidden_in
 from civicgraph.store.results import SerializedResult
 
@@ -131,8 +131,10 @@ def native_format(
     """The format ``accept`` gets for ``raw``, if pyoxigraph writes it alone; else None."""
     if isinstance(raw, QuerySolutions):
         fmt = negotiate(accept, Kind.RESULTS)
-        plain = not wants_spreadsheet(accept, fmt.media_type)
-        return fmt if fmt.name in _RESULT_FORMATS and plain else None
+        if fmt.name not in _RESULT_FORMATS:
+            return None
+        variant = fmt.media_type in TABULAR and wants_spreadsheet(accept, fmt.media_type)
+        return None if variant else fmt
     if isinstance(raw, QueryTriples):
         fmt = negotiate(accept, Kind.GRAPH)
         return fmt if fmt.name in _GRAPH_FORMATS else None
