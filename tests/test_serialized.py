@@ -309,22 +309,27 @@ def test_a_long_number_that_is_not_one_is_written_to_tsv_in_linear_time() -> Non
         ("application/sparql-results+xml", "names"),
         ("application/sparql-results+json", "datatype"),  # each literal names its datatype
         ("application/sparql-results+xml", "datatype"),
+        ("application/sparql-results+xml", "direction"),  # its:dir and its namespace
     ],
 )
 def test_what_every_binding_repeats_counts_toward_the_byte_cap(
     tmp_path: Path, accept: str, long: str
 ) -> None:
-    """Forty rows of ten one-character values, each beside a 300-character variable
-    name or datatype IRI: over 120 KB written, so a 40 KB cap cuts it."""
+    """A hundred rows of ten one-character values, each beside a 300-character
+    variable name or datatype IRI, or a base direction: over 120 KB written, so a
+    40 KB cap cuts it."""
     store = EmbeddedStore(tmp_path / "store")
     if long == "names":
         names = [f"?{'v' * 299}{n}" for n in range(10)]
         binds = " ".join(f'BIND("x" AS {name})' for name in names)
-    else:
+    elif long == "datatype":
         names = [f"?v{n}" for n in range(10)]
         datatype = "http://example.org/" + "d" * 281
         binds = " ".join(f'BIND(STRDT("x", <{datatype}>) AS {name})' for name in names)
-    rows = " ".join(str(n) for n in range(40))
+    else:
+        names = [f"?v{n}" for n in range(10)]
+        binds = " ".join(f'BIND("x"@en--rtl AS {name})' for name in names)
+    rows = " ".join(str(n) for n in range(100))
     query = f"SELECT {' '.join(names)} WHERE {{ VALUES ?n {{ {rows} }} {binds} }}"
     cap = 40_000
     assert len(store.query_serialized(query, accept).body) > 3 * cap

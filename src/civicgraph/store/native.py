@@ -13,18 +13,18 @@ back as a line break); one that holds any is written again by the Python path, w
 refuses the first with the reason and writes the second as a reference. An RDF/XML
 answer that an XML parser with namespaces does not read (a predicate that ends in no XML
 name, a character XML 1.0 forbids) is written by the Python path, which refuses it with
-the reason. A result cannot be told to stop at a number of rows, so it writes into
-``_CappedSink``, which bounds the rows from above as the bytes pass and stops the writer
-once either cap may be passed (``_RowMarks``): a JSON solution list separates solutions
-with ``},{``, an XML one opens each with ``<result>``, a TSV answer ends its header and
-each row with a line break, a graph writer ends or joins every triple with a line break
-or `` , `` (RDF/XML with a line break, and its subjects' lines besides); a literal can
-hold those bytes only where it adds to the count (XML escapes its ``<``, TSV its line
-breaks), so the count never falls short. Graph answers are written as the writer writes
-them, subjects grouped, IRIs in full: the project's prefixes cost a triple's trip
-through Python each (a fifth of a 10,000-triple answer's time). An answer that did not
-fit is written again from a fresh evaluation by the Python path, which cuts it exactly
-and announces the cut.
+the reason; its carriage returns are written as references. A result cannot be told to
+stop at a number of rows, so it writes into ``_CappedSink``, which bounds the rows from
+above as the bytes pass and stops the writer once either cap may be passed
+(``_RowMarks``): a JSON solution list separates solutions with ``},{``, an XML one opens
+each with ``<result>``, a TSV answer ends its header and each row with a line break, a
+graph writer ends or joins every triple with a line break or `` , `` (RDF/XML with a
+line break, and its subjects' lines besides); a literal can hold those bytes only where
+it adds to the count (XML escapes its ``<``, TSV its line breaks), so the count never
+falls short. Graph answers are written as the writer writes them, subjects grouped, IRIs
+in full: the project's prefixes cost a triple's trip through Python each (a fifth of a
+10,000-triple answer's time). An answer that did not fit is written again from a fresh
+evaluation by the Python path, which cuts it exactly and announces the cut.
 """
 
 from dataclasses import dataclass
@@ -166,8 +166,9 @@ def write_natively(
     except OSError:
         if fmt.name != "rdfxml":
             raise
-        return None  # its refusal (an rdf: term as a predicate), or the store's: the Python
-        # path evaluates again and refuses with the reason, or meets the store's error
+        # The writer's refusal (an rdf: term as a predicate), or the store's error: the
+        # Python path evaluates again, and refuses with the reason or meets that error.
+        return None
     body = b"".join(sink.parts)
     if fmt.name == "xml" and (b"\r" in body or xml_forbidden_in(body)):
         return None  # a carriage return it left bare would be read back as a line break

@@ -66,9 +66,15 @@ def materialize(
     return GraphResult(tuple(triples), truncated)
 
 
-#: What a term costs in an answer beyond its value: the JSON object or XML element
-#: around it, its datatype or language.
-_TERM_OVERHEAD: Final = 48
+#: What a term costs in an answer beyond its value, datatype, language and variable
+#: name: the widest is SPARQL XML's elements around a literal with a language or type.
+_TERM_OVERHEAD: Final = len('<binding name=""><literal datatype=""></literal></binding>')
+#: What a row costs in an answer beyond its terms: SPARQL XML's ``<result>`` element.
+_ROW_OVERHEAD: Final = len("<result></result>")
+#: What a base direction adds to a literal: its attributes in SPARQL XML, the widest.
+_DIRECTION: Final = len(
+    ' its:dir="ltr" xmlns:its="http://www.w3.org/2005/11/its" its:version="2.0"'
+)
 #: Characters that every answer format writes as themselves, one byte each.
 _PLAIN: Final = re.compile(r"[ !#-%'-;=?-\[\]-~]*")
 #: The most bytes one character can take once written: a control character in JSON
@@ -82,8 +88,8 @@ def _size(item: Iterable[object]) -> int:
     A value of plain ASCII (no quote, backslash, ampersand or angle bracket) is
     written as itself; any other value is counted at the widest escape, so that no
     answer can grow past the byte cap by escaping. A literal's datatype IRI (but
-    ``xsd:string``, which no format writes) or language tag is written beside its
-    value, and counts as much.
+    ``xsd:string``, which no format writes) or language tag and base direction are
+    written beside its value, and count as much.
     """
     total = 0
     for term in item:
@@ -94,6 +100,7 @@ def _size(item: Iterable[object]) -> int:
             total += _written(term.value)
             if term.language:
                 total += len(term.language)
+                total += 0 if term.direction is None else _DIRECTION
             elif term.datatype != XSD.string:
                 total += _written(term.datatype.value)
         else:
@@ -107,15 +114,15 @@ def _written(text: str) -> int:
 
 
 class _RowSize:
-    """``_size`` of a row, and its bound variables' names: SPARQL JSON and XML write
-    the name again beside every value (a variable's name needs no escape)."""
+    """``_size`` of a row, its element, and its bound variables' names: SPARQL JSON and
+    XML write the name again beside every value (a variable's name needs no escape)."""
 
     def __init__(self, variables: tuple[str, ...]) -> None:
         self.names = tuple(len(name.encode()) for name in variables)
 
     def __call__(self, row: tuple[object, ...]) -> int:
         named = sum(n for n, term in zip(self.names, row, strict=True) if term is not None)
-        return _size(row) + named
+        return _ROW_OVERHEAD + _size(row) + named
 
 
 def _take(
