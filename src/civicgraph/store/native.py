@@ -3,30 +3,36 @@
 Converting every solution or triple into Python terms and checking or writing it in
 Python costs more than evaluating a cheap query, and pyoxigraph's own writers do the
 same work in Rust without the interpreter lock. A SELECT answer in SPARQL JSON, SPARQL
-XML or TSV and a CONSTRUCT or DESCRIBE answer in Turtle, N-Triples or N3 are written by
-the result itself, and so is one in RDF/XML, checked whole once written. The others need
-a rewrite per term in Python: JSON-LD (compacted), the dataset formats, the spreadsheet
-variants, and CSV (whose writer leaves an IRI holding a comma unquoted, a row with a
-column too many). A SPARQL XML answer is checked afterwards, on its bytes, for the
-characters XML 1.0 cannot carry and for a bare carriage return (which a parser reads
-back as a line break); one that holds any is written again by the Python path, which
-refuses the first with the reason and writes the second as a reference. An RDF/XML
-answer that an XML parser with namespaces does not read (a predicate that ends in no XML
-name, a character XML 1.0 forbids) is written by the Python path, which refuses it with
-the reason; its carriage returns are written as references. A result cannot be told to
-stop at a number of rows, so it writes into ``_CappedSink``, which bounds the rows from
-above as the bytes pass and stops the writer once either cap may be passed
-(``_RowMarks``): a JSON solution list separates solutions with ``},{``, an XML one opens
-each with ``<result>``, a TSV answer ends its header and each row with a line break, a
-graph writer ends or joins every triple with a line break or `` , `` (RDF/XML with a
-line break, and its subjects' lines besides); a literal can hold those bytes only where
-it adds to the count (XML escapes its ``<``, TSV its line breaks), so the count never
-falls short. Graph answers are written as the writer writes them, subjects grouped, IRIs
-in full: the project's prefixes cost a triple's trip through Python each (a fifth of a
-10,000-triple answer's time). An answer that did not fit is written again from a fresh
-evaluation by the Python path, which cuts it exactly and announces the cut.
+XML, CSV or TSV and a CONSTRUCT or DESCRIBE answer in Turtle, N-Triples, N3 or RDF/XML
+are written by the result itself. The others need a rewrite per term in Python: JSON-LD
+(compacted), the dataset formats and the spreadsheet variants.
+
+Some of those writers leave what a reader would not read back as meant, so the answer is
+read back once written (``_read_back``), by a reader rather than by a pattern where one
+exists, and one that fails is written by the Python path, which refuses it with the
+reason or writes it faithfully: SPARQL XML holding a character XML 1.0 cannot carry, or
+a bare carriage return (read back as a line break), found by a search of its bytes; CSV
+whose rows a CSV reader does not read as one cell per variable (an IRI holding a comma
+is left unquoted, a row of one empty cell written as an empty line); RDF/XML that an XML
+parser with namespaces does not read (a predicate or type that ends in no XML name, a
+character XML 1.0 forbids), whose carriage returns are written as references.
+
+A result cannot be told to stop at a number of rows, so it writes into ``_CappedSink``,
+which bounds the rows from above as the bytes pass and stops the writer once either cap
+may be passed (``_RowMarks``): a JSON solution list separates solutions with ``},{``, an
+XML one opens each with ``<result>``, a CSV or TSV answer ends its header and each row
+with a line break, a graph writer ends or joins every triple with a line break or `` ,
+`` (RDF/XML with a line break, and its subjects' lines besides); a literal can hold
+those bytes only where it adds to the count (XML escapes its ``<``, TSV its line
+breaks), so the count never falls short. Graph answers are written as the writer writes
+them, subjects grouped, IRIs in full: the project's prefixes cost a triple's trip
+through Python each (a fifth of a 10,000-triple answer's time). An answer that did not
+fit is written again from a fresh evaluation by the Python path, which cuts it exactly
+and announces the cut.
 """
 
+import csv
+import io
 from dataclasses import dataclass
 from typing import IO, Final, cast
 
@@ -55,6 +61,8 @@ SOLUTIONS: Final = _RowMarks((b"},{",), 1, 3)
 XML_SOLUTIONS: Final = _RowMarks((b"<result>",), 0, len(b"<result></result>"))
 #: A TSV answer: a line break ends the header and each row (one of no bound variable).
 TSV_ROWS: Final = _RowMarks((b"\n",), -1, 1)
+#: A CSV answer: CR LF ends the header and each row; a quoted value may hold more.
+CSV_ROWS: Final = _RowMarks((b"\r\n",), -1, 2)
 #: A graph writer (N-Triples, Turtle, N3; no prefixes): a line break ends a triple and
 #: its subject or predicate (``" .\n"``, ``" ;\n"``), `` , `` joins one to the object
 #: before; a literal writes its line breaks escaped. The shortest triple: `` , 1``.
@@ -122,7 +130,12 @@ _GRAPH_FORMATS: Final = {
     "rdfxml": XML_TRIPLES,
 }
 #: Result formats pyoxigraph writes alone, and how each bounds its rows.
-_RESULT_FORMATS: Final = {"json": SOLUTIONS, "xml": XML_SOLUTIONS, "tsv": TSV_ROWS}
+_RESULT_FORMATS: Final = {
+    "json": SOLUTIONS,
+    "xml": XML_SOLUTIONS,
+    "csv": CSV_ROWS,
+    "tsv": TSV_ROWS,
+}
 
 
 def native_format(
@@ -169,14 +182,37 @@ def write_natively(
         # The writer's refusal (an rdf: term as a predicate), or the store's error: the
         # Python path evaluates again, and refuses with the reason or meets that error.
         return None
-    body = b"".join(sink.parts)
-    if fmt.name == "xml" and (b"\r" in body or xml_forbidden_in(body)):
-        return None  # a carriage return it left bare would be read back as a line break
+    width = len(raw.variables) if isinstance(raw, QuerySolutions) else 0
+    body = _read_back(b"".join(sink.parts), fmt, width, max_bytes)
+    return None if body is None else SerializedResult(body, fmt.content_type)
+
+
+def _read_back(body: bytes, fmt: Format, width: int, max_bytes: int | None) -> bytes | None:
+    """``body`` as it is sent, or None where a reader would not read back what pyoxigraph
+    meant to write (the Python path writes it then, or refuses it with the reason)."""
+    if fmt.name == "xml":  # a carriage return left bare would be read as a line break
+        return None if b"\r" in body or xml_forbidden_in(body) else body
+    if fmt.name == "csv":
+        return body if _rows_whole(body, width) else None
     if fmt.name == "rdfxml":
         try:
             body = check_rdfxml(body, fmt)
         except CannotExpressError:
             return None
-        if max_bytes is not None and len(body) > max_bytes:  # grown by its references
-            return None
-    return SerializedResult(body, fmt.content_type)
+        return None if max_bytes is not None and len(body) > max_bytes else body  # grown
+    return body
+
+
+def _rows_whole(body: bytes, width: int) -> bool:
+    """Whether a CSV reader reads every line of ``body`` as ``width`` cells.
+
+    pyoxigraph's CSV writer leaves an IRI holding a comma unquoted (a cell too many,
+    and the columns after it shifted) and writes a row of one empty cell as an empty
+    line (no cell): such an answer is written by the Python path. Python's reader, in
+    C, is the judge; nothing is inferred from the bytes.
+    """
+    try:
+        rows = csv.reader(io.StringIO(body.decode(), newline=""))
+        return all(len(row) == width for row in rows)
+    except (csv.Error, UnicodeDecodeError):
+        return False
