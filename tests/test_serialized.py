@@ -376,3 +376,45 @@ def test_a_csv_answer_a_reader_would_misread_is_written_in_python(values: str) -
     assert write_natively(raw, by_name("csv"), None, None) is None  # type: ignore[arg-type]
     written = serialize_result(materialize(Store().query(query), None, None), by_name("csv"))
     assert all(len(row) == 1 for row in csv.reader(io.StringIO(written.decode())))
+
+
+def _nested(depth: int) -> str:
+    """A triple term whose object nests ``depth`` triple terms deep."""
+    term = "1"
+    for _ in range(depth):
+        term = f"TRIPLE(<http://e/s>, <http://e/p>, {term})"
+    return term
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        (  # RDF/XML indents each level of a nested triple term: d² bytes at depth d
+            "CONSTRUCT { ?s <http://e/p> ?t } WHERE { VALUES ?k { "
+            + " ".join(str(n) for n in range(200))
+            + ' } BIND(IRI(CONCAT("http://e/s", STR(?k))) AS ?s) '
+            + f"BIND({_nested(25)} AS ?t) }}",
+            "application/rdf+xml",
+        ),
+        (  # an unbound variable still takes a separator in every row
+            "SELECT ?s " + " ".join(f"?v{n}" for n in range(3000)) + " WHERE { "
+            "VALUES ?s { " + " ".join(f"<http://e/{n}>" for n in range(100)) + " } }",
+            "text/tab-separated-values",
+        ),
+        (
+            "SELECT ?s " + " ".join(f"?v{n}" for n in range(3000)) + " WHERE { "
+            "VALUES ?s { " + " ".join(f"<http://e/{n}>" for n in range(100)) + " } }",
+            "text/csv",
+        ),
+    ],
+)
+def test_what_grows_with_nesting_or_width_counts_toward_the_byte_cap(
+    tmp_path: Path, query: str, accept: str
+) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    cap = 40_000
+    assert len(store.query_serialized(query, accept).body) > 3 * cap
+    answer = store.query_serialized(query, accept, max_bytes=cap)
+    assert answer.truncated
+    assert len(answer.body) <= cap + len(query)  # the head names the variables once
+    store.close()

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Final
 from xml.parsers import expat
 
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, Triple, serialize
@@ -28,6 +29,19 @@ _XML_FORBIDDEN_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 _XML_OTHER_BYTES = bytes(b for b in range(256) if b not in _XML_FORBIDDEN_BYTES)
 _XML_FORBIDDEN_NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
 _PROBE = BlankNode("probe")
+_RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#: The root element, as expat names it with namespaces on.
+_ROOT: Final = f"{_RDF} RDF"
+#: The names RDF/XML keeps for its syntax, which name no node or property element
+#: (its grammar's coreSyntaxTerms and oldTerms, and ``rdf:li``, which names no node):
+#: pyoxigraph writes a type or a predicate so named as an element all the same.
+_RESERVED_ELEMENTS: Final = frozenset(
+    f"{_RDF} {name}"
+    for name in (
+        *("RDF", "ID", "about", "parseType", "resource", "nodeID", "datatype", "li"),
+        *("aboutEach", "aboutEachPrefix", "bagID"),
+    )
+)
 
 
 def check_xml_text(text: str, label: str) -> str:
@@ -65,25 +79,34 @@ def _rdfxml_can_name(predicate: str) -> bool:
     distinct predicates, so the cache makes this one small document per predicate.
     """
     probe = serialize([Triple(_PROBE, NamedNode(predicate), _PROBE)], format=RdfFormat.RDF_XML)
-    return namespace_well_formed(probe or b"")
+    return rdfxml_readable(probe or b"")
 
 
-def namespace_well_formed(document: bytes) -> bool:
-    """Whether an XML parser with namespaces on (as RDF/XML needs) reads ``document``:
-    expat, in C, in one pass; it also refuses every character XML 1.0 forbids."""
+def rdfxml_readable(document: bytes) -> bool:
+    """Whether an RDF/XML parser reads ``document``: an XML parser with namespaces on
+    reads it (expat, in C, in one pass; it also refuses every character XML 1.0
+    forbids), and no element but the root has a name RDF/XML keeps for its syntax."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    reserved: list[str] = []
+
+    def start(name: str, _attributes: object) -> None:
+        if name in _RESERVED_ELEMENTS:
+            reserved.append(name)
+
+    parser.StartElementHandler = start
     try:
-        expat.ParserCreate(namespace_separator=" ").Parse(document, True)
+        parser.Parse(document, True)
     except expat.ExpatError:
         return False
-    return True
+    return reserved == [_ROOT]
 
 
 def _checked_for_rdfxml(triple: Triple, fmt: Format) -> Triple:
     if not _rdfxml_can_name(triple.predicate.value):
         raise CannotExpressError(
             fmt.label,
-            f"the predicate <{triple.predicate.value}> does not end in an XML name, "
-            "so RDF/XML has no element for it",
+            f"the predicate <{triple.predicate.value}> does not end in an XML name or is "
+            "one RDF/XML keeps for its syntax, so RDF/XML has no element for it",
         )
     for term in (triple.subject, triple.object):
         if isinstance(term, Triple):
@@ -104,9 +127,11 @@ def check_rdfxml(document: bytes, fmt: Format) -> bytes:
     reads back as a line break (and CR LF as one); it writes none of its own, and no
     IRI, language tag or blank node holds one, so each is a literal's, and ``&#13;``.
     """
-    if not namespace_well_formed(document):
+    if not rdfxml_readable(document):
         raise CannotExpressError(
-            fmt.label, "an IRI in it ends in no XML name, so RDF/XML has no element for it"
+            fmt.label,
+            "an IRI in it ends in no XML name or is one RDF/XML keeps for its syntax, "
+            "so RDF/XML has no element for it",
         )
     return document.replace(b"\r", b"&#13;")
 

@@ -18,7 +18,7 @@ from civicgraph.formats import Format, Kind
 from civicgraph.store.base import ProgressCallback, RdfInput
 from civicgraph.store.expressible import expressible, writer_refusals
 from civicgraph.store.parsesafety import check_before_parsing, check_file_before_parsing
-from civicgraph.store.results import AskResult, GraphResult, QueryResult, SelectResult
+from civicgraph.store.results import AskResult, GraphResult, QueryResult, SelectResult, Term
 from civicgraph.vocab import PREFIXES, XSD
 
 T = TypeVar("T")
@@ -82,7 +82,7 @@ _PLAIN: Final = re.compile(r"[ !#-%'-;=?-\[\]-~]*")
 _WIDEST: Final = 6
 
 
-def _size(item: Iterable[object]) -> int:
+def _size(item: Iterable[Term | None]) -> int:
     """How many bytes a row's (or triple's) terms can take once written out, at most.
 
     A value of plain ASCII (no quote, backslash, ampersand or angle bracket) is
@@ -103,9 +103,20 @@ def _size(item: Iterable[object]) -> int:
                 total += 0 if term.direction is None else _DIRECTION
             elif term.datatype != XSD.string:
                 total += _written(term.datatype.value)
+        elif isinstance(term, Triple):
+            total += _written(str(term)) * _depth(term)
         else:
-            total += _written(getattr(term, "value", None) or str(term))
+            total += _written(term.value)
     return total
+
+
+def _depth(term: Triple) -> int:
+    """How deep triple terms nest in ``term``'s object (1 for a flat one): RDF/XML
+    indents each level's lines, so a term nested d deep takes about d² bytes there."""
+    depth = 1
+    while isinstance(term.object, Triple):
+        term, depth = term.object, depth + 1
+    return depth
 
 
 def _written(text: str) -> int:
@@ -114,15 +125,18 @@ def _written(text: str) -> int:
 
 
 class _RowSize:
-    """``_size`` of a row, its element, and its bound variables' names: SPARQL JSON and
-    XML write the name again beside every value (a variable's name needs no escape)."""
+    """``_size`` of a row, its element and separators, and its bound variables' names:
+    SPARQL JSON and XML write the name again beside every value (a variable's name
+    needs no escape), CSV and TSV a separator for every variable."""
 
     def __init__(self, variables: tuple[str, ...]) -> None:
         self.names = tuple(len(name.encode()) for name in variables)
+        #: A row's own cost: its element, and a separator per variable, bound or not.
+        self.row = _ROW_OVERHEAD + len(variables)
 
-    def __call__(self, row: tuple[object, ...]) -> int:
+    def __call__(self, row: tuple[Term | None, ...]) -> int:
         named = sum(n for n, term in zip(self.names, row, strict=True) if term is not None)
-        return _ROW_OVERHEAD + _size(row) + named
+        return self.row + _size(row) + named
 
 
 def _take(
