@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import requests
+
 from bench.measure import Throughput, throughput
 from bench.mix import SPARQL_JSON
 from bench.peers import HttpPeer, civicgraph_server
@@ -66,8 +68,8 @@ def _send_endless(server: HttpPeer, answer: list[tuple[int, float]]) -> None:
     """Send ``ENDLESS`` after ``_DELAY_S``; its status and seconds go into ``answer``."""
     time.sleep(_DELAY_S)
     started = time.perf_counter()
-    response = server.session.get(
-        server.base + server.query_path,
+    response = requests.get(  # a new connection: the probe's has idled past the keeper's
+        server.base + server.query_path,  # limit, and may close as the query is sent
         params={"query": ENDLESS},
         headers={"Accept": SPARQL_JSON},
         timeout=LIMIT_S * 10,

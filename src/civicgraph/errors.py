@@ -335,14 +335,15 @@ class HistoryTimeoutError(QueryTimeoutError):
 
 
 class ServerBusyError(CivicgraphError):
-    """Long queries from other clients held every query process; this one got little time."""
+    """Other clients' requests held every other query process when this one began, so
+    it ran on the last free one, which takes a short limit."""
 
     title = "Server busy"
 
     def __init__(self, limit: float) -> None:
         super().__init__(
-            "The server is busy: long-running queries from other clients hold its other "
-            f"query processes, so this one could run only {limit:g} s. Try again shortly."
+            "The server is busy: other clients' requests held its other query processes "
+            f"when this query began, so it could run only {limit:g} s. Try again shortly."
         )
         self.limit = limit
 
