@@ -209,10 +209,11 @@ def _rows_whole(body: bytes, width: int) -> bool:
     pyoxigraph's CSV writer leaves an IRI holding a comma unquoted (a cell too many,
     and the columns after it shifted) and writes a row of one empty cell as an empty
     line (no cell): such an answer is written by the Python path. Python's reader, in
-    C, is the judge; nothing is inferred from the bytes.
+    C, is the judge; nothing is inferred from the bytes. The text is decoded as the
+    reader goes, so no decoded copy of the whole answer is held beside its bytes.
     """
     try:
-        rows = csv.reader(io.StringIO(body.decode(), newline=""))
-        return all(len(row) == width for row in rows)
+        text = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8", newline="")
+        return all(len(row) == width for row in csv.reader(text))
     except (csv.Error, UnicodeDecodeError):
         return False
