@@ -1,5 +1,6 @@
-"""Nobody waits behind others: long queries cannot take all the capacity (the last free
-serving process is kept short), and kept-alive clients do not hold off new ones."""
+"""Nobody waits behind others: long queries cannot take all the capacity (a query that
+holds the last free serving process is kept short), and kept-alive clients do not hold
+off new ones."""
 
 import socket
 import threading
@@ -84,12 +85,57 @@ def test_a_cheap_query_answers_at_once_while_two_clients_run_long_ones(
     assert answers == [503, 503]
 
 
-#: A query of about a millisecond (ten thousand rows counted), whatever the store holds.
-_MILLISECOND = (
-    "SELECT (COUNT(*) AS ?n) WHERE { "
-    + " ".join(f"VALUES ?v{i} {{ 0 1 2 3 4 5 6 7 8 9 }}" for i in range(4))
-    + " }"
-)
+def _counting(digits: int) -> str:
+    """A query that counts ``10 ** digits`` rows, whatever the store holds."""
+    values = " ".join(f"VALUES ?v{i} {{ 0 1 2 3 4 5 6 7 8 9 }}" for i in range(digits))
+    return f"SELECT (COUNT(*) AS ?n) WHERE {{ {values} }}"
+
+
+#: A query of about a millisecond (ten thousand rows counted).
+_MILLISECOND = _counting(4)
+#: A query of a few tenths of a second (a million rows counted).
+_TENTHS = _counting(6)
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[LiveServer]:
+    """Two serving processes, and queries that may run 3 s."""
+    env = {
+        "CIVICGRAPH_QUERY_TIMEOUT": "3",
+        "CIVICGRAPH_LOAD_BUNDLED": "false",
+        "CIVICGRAPH_WORKERS": "1",
+    }
+    server = LiveServer(tmp_path / "store", env).start()
+    yield server
+    server.stop()
+
+
+def test_a_long_query_that_began_beside_a_short_one_runs_its_full_limit(
+    pair: LiveServer,
+) -> None:
+    """The endless query begins while the other process counts for a few tenths of a
+    second: it began on the last free process, but another is free long before the
+    short limit, so it is stopped at the time limit, and told so."""
+    short_one: list[int] = []
+    beside = threading.Thread(
+        target=lambda: short_one.append(
+            requests.get(
+                f"{pair.url}/sparql", params={"query": _TENTHS}, headers=JSON, timeout=30
+            ).status_code
+        )
+    )
+    beside.start()
+    time.sleep(0.1)  # the count is under way in one process
+    started = time.monotonic()
+    endless = requests.get(
+        f"{pair.url}/sparql", params={"query": ENDLESS}, headers=JSON, timeout=30
+    )
+    waited = time.monotonic() - started
+    beside.join()
+    assert short_one == [200]
+    assert endless.status_code == 503
+    assert endless.json()["error"] == "Query time limit"
+    assert 2.9 < waited < 4.5
 
 
 def _fresh_connection_answer(server: LiveServer) -> float:

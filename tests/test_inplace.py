@@ -7,7 +7,7 @@ from flask import Flask
 from civicgraph.config import Settings
 from civicgraph.errors import HistoryTimeoutError
 from civicgraph.webapp.inplace import InPlaceLimit
-from civicgraph.webapp.slots import Slots
+from civicgraph.webapp.slots import Slots, Stop
 
 
 def test_a_read_inside_limited_work_keeps_the_outer_watch(tmp_path: Path) -> None:
@@ -23,12 +23,14 @@ def test_a_read_inside_limited_work_keeps_the_outer_watch(tmp_path: Path) -> Non
             with limit():
                 assert list(slots.evaluations()) == [outer]
             assert list(slots.evaluations()) == [outer]
-            assert b"dataset's history" in slots.response(outer.index, overran=True)
+            assert b"dataset's history" in slots.response(outer.index, Stop.TIME)
         assert list(slots.evaluations()) == []
         with limit():
             (again,) = slots.evaluations()
             assert again.sequence == outer.sequence + 1
-            assert b"The query ran longer" in slots.response(again.index, overran=True)
+            assert b"The query ran longer" in slots.response(again.index, Stop.TIME)
+            assert b"Server busy" in slots.response(again.index, Stop.BUSY)
+            assert b"memory budget" in slots.response(again.index, Stop.MEMORY)
 
 
 def test_a_head_request_past_its_limit_gets_the_503_without_a_body(tmp_path: Path) -> None:
@@ -41,8 +43,8 @@ def test_a_head_request_past_its_limit_gets_the_503_without_a_body(tmp_path: Pat
     for method, ends_with_body in (("HEAD", False), ("GET", True)):
         with app.test_request_context("/versions/0/diff/1", method=method), limit():
             (running,) = slots.evaluations()
-            for overran in (True, False):
-                answer = slots.response(running.index, overran=overran)
+            for stop in Stop:
+                answer = slots.response(running.index, stop)
                 head, _, body = answer.partition(b"\r\n\r\n")
                 assert b"503" in head.split(b"\r\n")[0]
                 assert b"Content-Length: " in head

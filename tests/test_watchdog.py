@@ -2,6 +2,7 @@
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -25,7 +26,8 @@ from pathlib import Path
 from civicgraph.webapp.slots import Slots
 slots = Slots(Path(sys.argv[1]), 2)
 slots.claim(1 << 40)
-with slots.evaluating(client=3, limit=float(sys.argv[2])):
+short = float(sys.argv[3]) if len(sys.argv) > 3 else None
+with slots.evaluating(client=3, limit=float(sys.argv[2]), short=short):
     print("evaluating", flush=True)
     sys.stdin.readline()
 print("ended", flush=True)
@@ -33,20 +35,76 @@ sys.stdin.readline()
 """
 
 
+def _evaluating(table: Path, *short: float) -> subprocess.Popen[str]:
+    """A process evaluating in a slot of ``table`` (with a short limit, if given)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _EVALUATOR, str(table), str(LIMIT), *map(str, short)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "evaluating\n"
+    return process
+
+
 @pytest.fixture
 def evaluator(tmp_path: Path) -> Iterator[tuple[Watchdog, subprocess.Popen[str]]]:
     table = tmp_path / "slots"
     slots = Slots(table, 2)
-    with subprocess.Popen(
-        [sys.executable, "-c", _EVALUATOR, str(table), str(LIMIT)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    ) as process:
-        assert process.stdout is not None
-        assert process.stdout.readline() == "evaluating\n"
+    with _evaluating(table) as process:
         yield Watchdog(slots), process
         process.kill()
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[Watchdog, Path, list[subprocess.Popen[str]]]]:
+    """A watchdog over a table of two slots; the test starts the evaluations."""
+    table = tmp_path / "slots"
+    started: list[subprocess.Popen[str]] = []
+    yield Watchdog(Slots(table, 2)), table, started
+    for process in started:
+        process.kill()
+        process.communicate()  # closes its pipes
+
+
+#: The short limit of the evaluations below, seconds.
+SHORT = 1.0
+
+
+def test_the_later_of_two_evaluations_is_stopped_at_the_short_limit(
+    pair: tuple[Watchdog, Path, list[subprocess.Popen[str]]],
+) -> None:
+    """Each may take the short limit; the one that began while the other evaluated
+    held the last free process from its start, and is stopped with the busy 503."""
+    watchdog, table, started = pair
+    first = _evaluating(table, SHORT)
+    started.append(first)
+    second = _evaluating(table, SHORT)
+    started.append(second)
+    now = time.monotonic()
+    watchdog.watch(now)
+    assert second.poll() is None  # within its short limit
+    watchdog.watch(now + SHORT + 0.1)
+    assert second.wait(timeout=10) == -signal.SIGKILL
+    assert "held the last free serving process" in watchdog.kills.reasons[second.pid]
+    assert first.poll() is None  # another process was free when it began
+
+
+def test_an_evaluation_runs_on_once_another_process_is_free(
+    pair: tuple[Watchdog, Path, list[subprocess.Popen[str]]],
+) -> None:
+    """It began on the last free process, but the other evaluation ended before its
+    short limit: it holds the last free process no longer, and runs on."""
+    watchdog, table, started = pair
+    first = _evaluating(table)
+    started.append(first)
+    second = _evaluating(table, SHORT)
+    started.append(second)
+    _end_evaluation(first)
+    watchdog.watch(time.monotonic() + SHORT + 0.1)
+    assert second.poll() is None
+    assert not watchdog.kills.reasons
 
 
 def _end_evaluation(process: subprocess.Popen[str]) -> None:

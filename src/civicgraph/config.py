@@ -119,7 +119,7 @@ class Settings:
     short_query_limit: float = _setting(
         1.0,
         "CIVICGRAPH_SHORT_QUERY_LIMIT",
-        "Seconds a query may run on the last free serving process (fairness)",
+        "Seconds a query may hold the last free serving process (fairness)",
     )
     cors_origin: str = _setting("*", "CIVICGRAPH_CORS_ORIGIN", "Origin allowed to read by CORS")
     node_cap: int = _setting(500, "CIVICGRAPH_NODE_CAP", "Most nodes a network view draws")
@@ -186,7 +186,7 @@ class Settings:
         """How many serving processes ``serve`` runs: one per core (or as set), plus one.
 
         The extra process is what fairness needs: while long queries hold the others,
-        it still takes short ones (``webapp/capacity.py``).
+        it still takes short ones (``webapp/slots.py``).
         """
         default = REMOTE_WORKERS if self.is_remote else os.cpu_count() or 1
         return (self.workers or default) + 1

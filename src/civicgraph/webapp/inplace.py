@@ -2,10 +2,10 @@
 
 ``InPlaceLimit`` is the ``limit`` a serving process gives its ``GuardedStore``: every
 read runs inside it, and so does other heavy work a request does beside the store (a
-version rebuilt, two versions compared). It takes the short limit when this process
-is the last free one, and marks the evaluation in the shared ``Slots`` table with the
-client's socket, the deadline and the exact 503s this request would get: the master's
-``Watchdog`` stops it there. A failed allocation under the address-space backstop
+version rebuilt, two versions compared). It marks the evaluation in the shared
+``Slots`` table with the client's socket, its limits and the exact 503s this request
+would get: the master's ``Watchdog`` stops it at the time limit, or at the short one
+if it still holds the last free process then. A failed allocation under the address-space backstop
 becomes the memory-budget error. Nested, the outer limit stands: a read inside heavy
 work that is already limited neither restarts the deadline nor ends the watch.
 """
@@ -23,7 +23,7 @@ from civicgraph.config import Settings
 from civicgraph.errors import QueryTimeoutError, ResourceLimitError, ServerBusyError
 from civicgraph.store.guarded import Overrun
 from civicgraph.webapp.fastpath import PATH
-from civicgraph.webapp.slots import Slots
+from civicgraph.webapp.slots import Slots, Stop
 
 
 def limit_memory(budget: int) -> int:
@@ -73,15 +73,15 @@ class InPlaceLimit:
         #: The current request's WSGI environ, and the app (set by the serving process).
         self.environ: dict[str, Any] = {}
         self.app: Flask | None = None
-        self._responses: dict[tuple[float, str | None, Overrun, bool], tuple[bytes, bytes]] = {}
+        self._responses: dict[tuple[str | None, Overrun, bool], dict[Stop, bytes]] = {}
         #: Whether the current request already evaluates inside this limit.
         self._inside = False
 
-    def _prepared(self, limit: float, overrun: Overrun) -> tuple[bytes, bytes]:
-        """The 503s for a time-out and for the memory budget, built once per kind of request.
+    def _prepared(self, overrun: Overrun) -> dict[Stop, bytes]:
+        """The 503s for each stop, built once per kind of request.
 
-        A query stopped at the short limit (it ran on the last free process) is told
-        the server is busy, not that it is too long: elsewhere it may run in full.
+        A query stopped at the short limit (it held the last free process) is told the
+        server is busy, not that it is too long: elsewhere it may run in full.
         Otherwise ``overrun`` says what was too long (a query, by default).
 
         A read outside a Flask request is the endpoint's fast path
@@ -91,34 +91,37 @@ class InPlaceLimit:
         """
         outside = self.app is not None and not has_request_context()
         head_only = not outside and request.method == "HEAD"
-        key = (limit, PATH if outside else request.blueprint, overrun, head_only)
+        key = (PATH if outside else request.blueprint, overrun, head_only)
         found = self._responses.get(key)
         if found is None:
             context = self.app.request_context(self.environ) if self.app and outside else None
+            settings = self.settings
             with context or nullcontext():
-                busy = limit < self.settings.query_timeout
-                overran = ServerBusyError(limit) if busy else overrun(limit)
-                found = self._responses[key] = (
-                    raw_response(overran, head_only),
-                    raw_response(ResourceLimitError(self.settings.memory_budget), head_only),
-                )
+                found = self._responses[key] = {
+                    Stop.TIME: raw_response(overrun(settings.query_timeout), head_only),
+                    Stop.BUSY: raw_response(ServerBusyError(self._short()), head_only),
+                    Stop.MEMORY: raw_response(
+                        ResourceLimitError(settings.memory_budget), head_only
+                    ),
+                }
         return found
+
+    def _short(self) -> float:
+        return min(self.settings.short_query_limit, self.settings.query_timeout)
 
     @contextmanager
     def __call__(self, overrun: Overrun = QueryTimeoutError) -> Iterator[None]:
-        """Evaluate under the time limit (the short one if this process is the last free);
-        past it, the client is told ``overrun``. Inside this limit already: as it is."""
+        """Evaluate under the time limit (and the short one, should this hold the last
+        free process); past it, the client is told ``overrun``. Inside this limit
+        already: as it is."""
         settings, client = self.settings, self.client
         if client is None or self._inside:  # nobody to answer for, or watched already
             yield
             return
-        limit = settings.query_timeout
-        if self.slots.last_free():
-            limit = min(settings.short_query_limit, limit)
-        self.slots.prepare(*self._prepared(limit, overrun))
+        self.slots.prepare(self._prepared(overrun))
         self._inside = True
         try:
-            with self.slots.evaluating(client, limit):
+            with self.slots.evaluating(client, settings.query_timeout, self._short()):
                 yield
         except MemoryError:
             raise ResourceLimitError(settings.memory_budget) from None

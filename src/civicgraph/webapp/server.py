@@ -14,7 +14,7 @@ pyoxigraph holds the interpreter lock while it evaluates, so threads do not spre
 query work over cores and processes do. A remote store needs no writer of ours: its
 serving processes (``config.REMOTE_WORKERS`` plus one, unless set) send their
 queries to the server, each waiting for its answer as it would evaluate in place, in
-the watchdog's care (the time limit, the short one on the last free process, the
+the watchdog's care (the time limit, the short one for a query holding the last free process, the
 memory budget). Either way, requests reach a serving process only once they have
 arrived whole: until then the master's keeper holds the connection
 (``webapp/keeper.py``). An in-memory store cannot be shared between processes: it is

@@ -2,13 +2,15 @@
 
 One slot per serving process, in a small mapped file. While a process evaluates a
 query, its slot says so: the client's socket (as a descriptor number in that
-process), the deadline, the resident size it may not pass, and the exact 503s the
-client would get. The master's ``Watchdog`` reads the table; a serving process only
-writes to memory, so marking an evaluation costs no system call.
+process), when it began, its deadlines, the resident size it may not pass, and the
+exact 503s the client would get. The master's ``Watchdog`` reads the table; a serving
+process only writes to memory, so marking an evaluation costs no system call.
 
-The same table gives fairness: a process that starts evaluating while every other
-process is busy is the last free one, and takes the short limit, so that a process
-is free again soon for the next client.
+The same table gives fairness (``held_from_start``): an evaluation that began on the
+last free process, and still holds it at the short limit because every other process
+has been evaluating since before it began, is stopped then, so that a process is free
+again soon for the next client. One that began while another process answered a
+query of a few milliseconds has a free process beside it by then, and runs in full.
 """
 
 import fcntl
@@ -19,19 +21,35 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
 from typing import Final
 
-#: owner pid, busy, sequence, client fd, deadline, resident limit, 503 lengths.
-_HEAD: Final = struct.Struct("<qqqqdqqq")
+
+class Stop(IntEnum):
+    """Why the master stops an evaluation: each has its own prepared 503."""
+
+    TIME = 0  #: past its time limit
+    BUSY = 1  #: past the short limit, on the last free process since it began
+    MEMORY = 2  #: its process grew past the memory budget
+
+
+#: owner pid, busy, sequence, client fd, began, deadline, short deadline, resident
+#: limit, and the length of each prepared 503 (in ``Stop`` order).
+_HEAD: Final = struct.Struct("<qqqqdddqqqq")
 #: Room for each prepared 503 (status line, headers and a JSON body).
 RESPONSE_ROOM: Final = 4096
-_SIZE: Final = _HEAD.size + 2 * RESPONSE_ROOM
+_SIZE: Final = _HEAD.size + len(Stop) * RESPONSE_ROOM
 _INT, _FLOAT = struct.Struct("<q"), struct.Struct("<d")
-_NAMES: Final = ("owner", "busy", "sequence", "client", "deadline", "resident", "t", "m")
+_NAMES: Final = (
+    "owner", "busy", "sequence", "client", "began", "deadline", "short", "resident",
+    *(f"length{stop.value}" for stop in Stop),
+)  # fmt: skip
+_TIMES: Final = frozenset({"began", "deadline", "short"})
 _FIELDS: Final = {
-    name: (8 * i, _FLOAT if name == "deadline" else _INT) for i, name in enumerate(_NAMES)
+    name: (8 * i, _FLOAT if name in _TIMES else _INT) for i, name in enumerate(_NAMES)
 }
+_Head = tuple[int, int, int, int, float, float, float, int, int, int, int]
 
 
 def alive(pid: int) -> bool:
@@ -55,7 +73,10 @@ class Evaluation:
     owner: int
     sequence: int
     client: int
+    began: float
     deadline: float
+    #: When the short limit ends it if it still holds the last free process.
+    short_deadline: float
     resident_limit: int
 
 
@@ -69,12 +90,10 @@ class Slots:
         with path.open("r+b") as file:
             self._map = mmap.mmap(file.fileno(), _SIZE * count)
         self._mine: int | None = None
-        self._written: tuple[bytes, bytes] | None = None
+        self._written: tuple[bytes, ...] | None = None
 
-    def _head(self, index: int) -> tuple[int, int, int, int, float, int, int, int]:
-        values: tuple[int, int, int, int, float, int, int, int] = _HEAD.unpack_from(
-            self._map, index * _SIZE
-        )
+    def _head(self, index: int) -> _Head:
+        values: _Head = _HEAD.unpack_from(self._map, index * _SIZE)
         return values
 
     def _set(self, index: int, **changes: float) -> None:
@@ -89,9 +108,8 @@ class Slots:
             fcntl.flock(lock, fcntl.LOCK_EX)
             for index in range(self.count):
                 if not alive(self._head(index)[0]):
-                    _HEAD.pack_into(
-                        self._map, index * _SIZE, os.getpid(), 0, 0, -1, 0.0, resident_limit, 0, 0
-                    )
+                    empty = (0.0, 0.0, 0.0, resident_limit, *(0 for _ in Stop))
+                    _HEAD.pack_into(self._map, index * _SIZE, os.getpid(), 0, 0, -1, *empty)
                     self._mine = index
                     return
 
@@ -101,33 +119,37 @@ class Slots:
             if self._head(index)[0] == pid:
                 self._set(index, owner=0, busy=0)
 
-    def last_free(self) -> bool:
-        """Whether every other process is evaluating right now."""
-        busy = sum(1 for i in range(self.count) if i != self._mine and self._head(i)[1])
-        return busy >= self.count - 1
+    def held_from_start(self, found: Evaluation, running: list[Evaluation]) -> bool:
+        """Whether every other process has been evaluating since before ``found`` began:
+        it began on the last free process, and no other has been free since."""
+        earlier = sum(1 for other in running if other.began < found.began)
+        return earlier >= self.count - 1
 
-    def prepare(self, on_timeout: bytes, on_memory: bytes) -> None:
+    def prepare(self, responses: dict[Stop, bytes]) -> None:
         """Store the 503s this process would send, if they differ from those stored."""
-        if self._mine is None or self._written == (on_timeout, on_memory):
+        written = tuple(responses[stop] for stop in Stop)
+        if self._mine is None or self._written == written:
             return
-        start = self._mine * _SIZE + _HEAD.size
-        self._map[start : start + len(on_timeout)] = on_timeout[:RESPONSE_ROOM]
-        start += RESPONSE_ROOM
-        self._map[start : start + len(on_memory)] = on_memory[:RESPONSE_ROOM]
-        self._set(self._mine, t=min(len(on_timeout), RESPONSE_ROOM))
-        self._set(self._mine, m=min(len(on_memory), RESPONSE_ROOM))
-        self._written = (on_timeout, on_memory)
+        for stop, response in zip(Stop, written, strict=True):
+            start = self._mine * _SIZE + _HEAD.size + stop * RESPONSE_ROOM
+            kept = response[:RESPONSE_ROOM]
+            self._map[start : start + len(kept)] = kept
+            self._set(self._mine, **{f"length{stop.value}": len(kept)})
+        self._written = written
 
     @contextmanager
-    def evaluating(self, client: int, limit: float) -> Iterator[None]:
-        """Mark this process as evaluating for the client socket ``client``."""
+    def evaluating(self, client: int, limit: float, short: float | None = None) -> Iterator[None]:
+        """Mark this process as evaluating for the client socket ``client``; past
+        ``short`` seconds it is stopped if it still holds the last free process."""
         index = self._mine
         if index is None:
             yield
             return
         sequence = self._head(index)[2]
-        deadline = time.monotonic() + limit
-        self._set(index, sequence=sequence + 1, client=client, deadline=deadline)
+        began = time.monotonic()
+        short_deadline = began + short if short is not None and short < limit else float("inf")
+        self._set(index, sequence=sequence + 1, client=client, began=began)
+        self._set(index, deadline=began + limit, short=short_deadline)
         self._set(index, busy=1)  # last: the master sees a complete entry
         try:
             yield
@@ -137,20 +159,20 @@ class Slots:
     def evaluations(self) -> Iterator[Evaluation]:
         """The slots that are evaluating right now (the master's view)."""
         for index in range(self.count):
-            owner, busy, sequence, client, deadline, resident, _t, _m = self._head(index)
+            owner, busy, sequence, client, began, deadline, short, resident, *_ = self._head(index)
             if busy and owner:
-                yield Evaluation(index, owner, sequence, client, deadline, resident)
+                yield Evaluation(index, owner, sequence, client, began, deadline, short, resident)
 
     def still(self, found: Evaluation) -> bool:
         """Whether the evaluation ``found`` is still the one running in its slot."""
         owner, busy, sequence, *_rest = self._head(found.index)
         return bool(busy) and owner == found.owner and sequence == found.sequence
 
-    def response(self, index: int, overran: bool) -> bytes:
-        """The 503 a slot's process prepared: for the time limit, or the memory budget."""
-        *_head, timeout_length, memory_length = self._head(index)
-        start = index * _SIZE + _HEAD.size + (0 if overran else RESPONSE_ROOM)
-        return bytes(self._map[start : start + (timeout_length if overran else memory_length)])
+    def response(self, index: int, stop: Stop) -> bytes:
+        """The 503 a slot's process prepared for ``stop``."""
+        length = int(self._head(index)[len(_NAMES) - len(Stop) + stop])
+        start = index * _SIZE + _HEAD.size + stop * RESPONSE_ROOM
+        return bytes(self._map[start : start + length])
 
     def stopped(self, index: int) -> None:
         """Mark a slot's evaluation as over (its process was stopped)."""

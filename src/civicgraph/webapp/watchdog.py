@@ -3,7 +3,8 @@
 pyoxigraph cannot cancel a query and holds the interpreter lock while it evaluates,
 so a serving process stuck in one cannot stop itself or answer anything. The
 gunicorn master can: a thread there reads the shared ``Slots`` table every few
-milliseconds, and for a query past its deadline, or a process grown past its
+milliseconds, and for a query past its deadline, one that still holds the last free
+process at the short limit (``Slots.held_from_start``), or a process grown past its
 resident limit, it takes a duplicate of the client's socket from the serving process
 (``pidfd_getfd``, Linux 5.6; a parent may do this to its child), kills the process
 (its CPU is free at once), and writes the 503 the process had prepared. gunicorn
@@ -44,7 +45,7 @@ from typing import Final
 
 from civicgraph.config import MIB
 from civicgraph.store.memory import resident
-from civicgraph.webapp.slots import Evaluation, Slots
+from civicgraph.webapp.slots import Evaluation, Slots, Stop
 from civicgraph.webapp.worker import RETIRE
 
 #: How often the table is read, seconds: the precision of both limits.
@@ -117,8 +118,6 @@ class Watchdog:
         self.slots = slots
         self.kills = KnownKills()
         self._thread = threading.Thread(target=self._run, name="query watchdog", daemon=True)
-        #: When each evaluation running was first seen.
-        self._seen: dict[Evaluation, float] = {}
         #: The evaluations whose processes were given a lower priority, and its nice value.
         self._lowered: dict[Evaluation, int] = {}
 
@@ -146,22 +145,30 @@ class Watchdog:
         """One look at the table: stop what passed a limit, lower what runs long, and
         give the priority back to what ended."""
         running = list(self.slots.evaluations())
+        holding = list(running)  # less those stopped in this look
         for found in running:
-            if now > found.deadline:
-                self.stop(found, overran=True)
-            elif resident(found.owner) > found.resident_limit:
-                self.stop(found, overran=False)
-            else:
+            stop = self._due(found, now, holding)
+            if stop is None:
                 self._lower(found, now)
+            else:
+                self.stop(found, stop)
+                holding.remove(found)
         for ended in set(self._lowered) - set(running):
             self._restore(ended)
-        self._seen = {found: self._seen[found] for found in running if found in self._seen}
+
+    def _due(self, found: Evaluation, now: float, holding: list[Evaluation]) -> Stop | None:
+        """Which limit the evaluation ``found`` has passed, if any."""
+        if now > found.deadline:
+            return Stop.TIME
+        if now > found.short_deadline and self.slots.held_from_start(found, holding):
+            return Stop.BUSY
+        if resident(found.owner) > found.resident_limit:
+            return Stop.MEMORY
+        return None
 
     def _lower(self, found: Evaluation, now: float) -> None:
-        """Set the nice value that the share of its limit the evaluation has used asks
-        for (its start is when it was first seen, within a period of the truth)."""
-        started = self._seen.setdefault(found, now)
-        used = (now - started) / max(found.deadline - started, PERIOD)
+        """Set the nice value that the share of its limit the evaluation has used asks for."""
+        used = (now - found.began) / max(found.deadline - found.began, PERIOD)
         nice = max((value for share, value in NICE_STEPS if used >= share), default=0)
         if nice > self._lowered.get(found, 0):
             with contextlib.suppress(OSError):  # it ended, or was stopped
@@ -180,8 +187,9 @@ class Watchdog:
         except ProcessLookupError:
             pass  # stopped at a limit, or gone
 
-    def stop(self, found: Evaluation, overran: bool) -> None:
-        """Kill the evaluating process and answer its client with the prepared 503.
+    def stop(self, found: Evaluation, stop: Stop) -> None:
+        """Kill the evaluating process and answer its client with the 503 it prepared
+        for ``stop``.
 
         The process is paused first, so that it cannot finish this query and start
         answering another client (on a kept-alive connection, even the same one)
@@ -196,9 +204,9 @@ class Watchdog:
                 os.kill(found.owner, signal.SIGCONT)
             return
         client = take_socket(found.owner, found.client)
-        response = self.slots.response(found.index, overran)
+        response = self.slots.response(found.index, stop)
         # Before the kill: gunicorn may reap the process at once.
-        self.kills.reasons[found.owner] = _stop_reason(found, overran)
+        self.kills.reasons[found.owner] = _stop_reason(found, stop)
         with contextlib.suppress(ProcessLookupError):
             os.kill(found.owner, signal.SIGKILL)
         self.slots.stopped(found.index)
@@ -206,12 +214,13 @@ class Watchdog:
             _send(client, response)
 
 
-def _stop_reason(found: Evaluation, overran: bool) -> str:
+def _stop_reason(found: Evaluation, stop: Stop) -> str:
     """The log line for a stopped evaluation: which process, and which limit."""
-    if overran:
-        limit = "ran past its time limit"
-    else:
-        limit = f"grew past its memory budget ({found.resident_limit // MIB:,} MiB)"
+    limit = {
+        Stop.TIME: "ran past its time limit",
+        Stop.BUSY: "held the last free serving process past the short limit",
+        Stop.MEMORY: f"grew past its memory budget ({found.resident_limit // MIB:,} MiB)",
+    }[stop]
     return (
         f"Stopped serving process {found.owner}: its query {limit}; its client got a 503, "
         "and a new process takes its place"
