@@ -11,7 +11,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, QueryBoolean, Store, parse, parse_query_results
 
 from civicgraph.config import Settings
-from civicgraph.errors import NotAcceptableError
+from civicgraph.errors import CannotExpressError, NotAcceptableError
 from civicgraph.formats import Kind, by_name, formats_for
 from civicgraph.store import EmbeddedStore
 from civicgraph.store.guarded import GuardedStore
@@ -102,6 +102,8 @@ def test_a_capped_answer_is_announced_and_holds_exactly_the_cap(guarded: Guarded
 
 #: The result formats pyoxigraph writes alone.
 NATIVE_RESULTS = ["json", "xml", "csv", "tsv"]
+#: Graph formats pyoxigraph writes.
+NATIVE_GRAPHS = ["turtle", "ntriples", "n3", "rdfxml", "jsonld"]
 
 
 @pytest.mark.parametrize("name", NATIVE_RESULTS)
@@ -230,7 +232,7 @@ def test_escaping_cannot_grow_an_answer_past_the_byte_cap(
     store.close()
 
 
-@pytest.mark.parametrize("name", ["turtle", "ntriples", "n3", "rdfxml"])
+@pytest.mark.parametrize("name", NATIVE_GRAPHS)
 def test_a_graph_over_the_row_cap_holds_exactly_the_cap(guarded: GuardedStore, name: str) -> None:
     whole = guarded.query(CONSTRUCT)
     assert isinstance(whole, GraphResult)
@@ -268,13 +270,13 @@ def test_rows_are_counted_from_the_first_piece_once_the_bytes_could_pass_the_cap
 #: Literals that hold the bytes a graph writer marks its triples with.
 MARKED = """
 @prefix ex: <http://example.org/> .
-ex:a ex:says "one , two , three" , "line\\nbreak" , "},{" ; ex:n 1 , 2 , 3 .
+ex:a ex:says "one , two , three" , "line\\nbreak" , "},{" , "{\\"@id\\":" ; ex:n 1 , 2 , 3 .
 ex:b ex:says "ends with a space " , " , " .
 _:c ex:p ex:a , ex:b ; ex:q _:c .
 """
 
 
-@pytest.mark.parametrize("name", ["turtle", "ntriples", "n3", "rdfxml"])
+@pytest.mark.parametrize("name", NATIVE_GRAPHS)
 def test_a_graph_writers_marks_never_count_fewer_triples_than_it_wrote(name: str) -> None:
     store = Store()
     store.load(MARKED.encode(), format=by_name("turtle").rdf_format)
@@ -418,3 +420,33 @@ def test_what_grows_with_nesting_or_width_counts_toward_the_byte_cap(
     assert answer.truncated
     assert len(answer.body) <= cap + len(query)  # the head names the variables once
     store.close()
+
+
+def test_a_triple_term_in_json_ld_is_refused_with_the_writers_reason(
+    guarded: GuardedStore,
+) -> None:
+    """pyoxigraph's JSON-LD writer refuses it with an ``OSError``, as a store's failure
+    would be: the Python path writes the answer, and refuses it with the reason."""
+    construct = (
+        "CONSTRUCT { <http://e/s> <http://e/p> <<( <http://e/a> <http://e/b> <http://e/c> )>> }"
+        " WHERE {}"
+    )
+    with pytest.raises(CannotExpressError, match=r"RDF 1\.2"):
+        guarded.query_serialized(construct, "application/ld+json")
+
+
+def test_a_json_ld_answer_never_passes_the_byte_cap_once_compacted() -> None:
+    """Compacting adds the context (about 700 bytes) to what pyoxigraph wrote: an
+    answer grown past the cap is left to the Python path, which cuts it."""
+    store = Store()
+    store.load(DATA.encode(), format=by_name("turtle").rdf_format)
+    fmt = by_name("jsonld")
+    whole = write_natively(store.query(CONSTRUCT), fmt, None, None)
+    assert whole is not None
+    sent = []
+    for cap in range(100, len(whole.body) + 100, 50):
+        answer = write_natively(store.query(CONSTRUCT), fmt, None, cap)
+        if answer is not None:
+            assert len(answer.body) <= cap
+            sent.append(json.loads(answer.body))
+    assert sent  # some caps are met whole

@@ -256,9 +256,9 @@ class EmbeddedStore:
     ) -> SerializedResult:
         """``query``, answered in the format ``accept`` prefers: what the endpoint sends.
 
-        A SELECT answer in SPARQL JSON, or a graph in Turtle, N-Triples or N3, that
-        fits the caps is written by pyoxigraph (``store/native.py``); one that may
-        not is evaluated again and cut in Python.
+        An answer in a format pyoxigraph writes (``store/native.py``: SPARQL JSON and
+        XML, CSV, TSV; Turtle, N-Triples, N3, RDF/XML, JSON-LD) that fits the caps is
+        written by it; one that may not is evaluated again and cut in Python.
         """
         dataset = _Dataset(default_graphs, named_graphs, base_iri)
         with _query_errors(sparql):

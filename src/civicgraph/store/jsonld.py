@@ -21,6 +21,8 @@ _SAFE_LOCAL: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/#]*")
 CONTEXT: Final[dict[str, str]] = {**PREFIXES, "id": ENTITY_BASE}
 #: Longest namespace first, so ``id:`` never shadows a longer prefix under it.
 _BY_LENGTH: Final = sorted(CONTEXT.items(), key=lambda item: -len(item[1]))
+#: The context as written inline, a level in (a JSON string holds no raw line break).
+_INLINE: Final = json.dumps(CONTEXT, ensure_ascii=False, indent=1).replace("\n", "\n ")
 
 
 def context_document() -> dict[str, Any]:
@@ -88,8 +90,7 @@ def compact(expanded: bytes, context: str | None = None) -> bytes:
     """
     nodes = json.loads(expanded or b"[]")
     compactor = _Compactor()
-    terms = json.dumps(context or dict(CONTEXT), ensure_ascii=False, indent=1)
-    terms = terms.replace("\n", "\n ")  # one level in (a string holds no raw line break)
+    terms = json.dumps(context, ensure_ascii=False) if context else _INLINE
     lines = ",\n  ".join(json.dumps(compactor.node(n), ensure_ascii=False) for n in nodes)
     graph = f"[\n  {lines}\n ]" if lines else "[]"
     return f'{{\n "@context": {terms},\n "@graph": {graph}\n}}'.encode()

@@ -3,9 +3,10 @@
 Converting every solution or triple into Python terms and checking or writing it in
 Python costs more than evaluating a cheap query, and pyoxigraph's own writers do the
 same work in Rust without the interpreter lock. A SELECT answer in SPARQL JSON, SPARQL
-XML, CSV or TSV and a CONSTRUCT or DESCRIBE answer in Turtle, N-Triples, N3 or RDF/XML
-are written by the result itself. The others need a rewrite per term in Python: JSON-LD
-(compacted), the dataset formats and the spreadsheet variants.
+XML, CSV or TSV and a CONSTRUCT or DESCRIBE answer in Turtle, N-Triples, N3, RDF/XML or
+JSON-LD are written by the result itself (JSON-LD then compacted, ``store/jsonld.py``).
+The others need a rewrite per term in Python: the dataset formats and the spreadsheet
+variants.
 
 Some of those writers leave what a reader would not read back as meant, so the answer is
 read back once written (``_read_back``), by a reader rather than by a pattern where one
@@ -15,14 +16,16 @@ a bare carriage return (read back as a line break), found by a search of its byt
 whose rows a CSV reader does not read as one cell per variable (an IRI holding a comma
 is left unquoted, a row of one empty cell written as an empty line); RDF/XML that an XML
 parser with namespaces does not read (a predicate or type that ends in no XML name, a
-character XML 1.0 forbids), whose carriage returns are written as references.
+character XML 1.0 forbids), whose carriage returns are written as references. JSON-LD is
+compacted in the read-back, and sent only if it still fits the byte cap.
 
 A result cannot be told to stop at a number of rows, so it writes into ``_CappedSink``,
 which bounds the rows from above as the bytes pass and stops the writer once either cap
 may be passed (``_RowMarks``): a JSON solution list separates solutions with ``},{``, an
 XML one opens each with ``<result>``, a CSV or TSV answer ends its header and each row
 with a line break, a graph writer ends or joins every triple with a line break or `` ,
-`` (RDF/XML with a line break, and its subjects' lines besides); a literal can hold
+`` (RDF/XML with a line break, and its subjects' lines besides; JSON-LD opens each
+object and subject with ``{"@``); a literal can hold
 those bytes only where it adds to the count (XML escapes its ``<``, TSV its line
 breaks), so the count never falls short. Graph answers are written as the writer writes
 them, subjects grouped, IRIs in full: the project's prefixes cost a triple's trip
@@ -41,6 +44,7 @@ from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples
 from civicgraph.errors import CannotExpressError
 from civicgraph.formats import Format, Kind, negotiate
 from civicgraph.spreadsheet import TABULAR, wants_spreadsheet
+from civicgraph.store import jsonld
 from civicgraph.store.expressible import check_rdfxml, xml_forbidden_in
 from civicgraph.store.results import SerializedResult
 
@@ -70,6 +74,10 @@ TRIPLES: Final = _RowMarks((b"\n", b" , "), 0, 4)
 #: pyoxigraph's RDF/XML: a line break ends each triple's element (a typed node's
 #: opening line holds its type), the head's lines and each subject's closing line.
 XML_TRIPLES: Final = _RowMarks((b"\n",), 0, 4)
+#: pyoxigraph's expanded JSON-LD: each subject and each object is an object whose first
+#: key is a keyword (``{"@id":…}``, ``{"@value":…}``, ``{"@language":…}``); a string
+#: writes its quotes ``\"``, so holds no ``{"@``.
+JSONLD_OBJECTS: Final = _RowMarks((b'{"@',), 0, len(b'{"@id":""}'))
 
 
 class _OverCapError(Exception):
@@ -128,7 +136,10 @@ _GRAPH_FORMATS: Final = {
     "ntriples": TRIPLES,
     "n3": TRIPLES,
     "rdfxml": XML_TRIPLES,
+    "jsonld": JSONLD_OBJECTS,
 }
+#: Graph writers whose refusal of a term is an ``OSError``, as a store's failure is.
+_REFUSING: Final = frozenset({"rdfxml", "jsonld"})
 #: Result formats pyoxigraph writes alone, and how each bounds its rows.
 _RESULT_FORMATS: Final = {
     "json": SOLUTIONS,
@@ -162,9 +173,9 @@ def write_natively(
 
     A store error while the result is written (a file compacted away) is the store's
     ``OSError``, which the read view answers by reopening and asking again: these
-    writers refuse nothing a query can build, but for the RDF/XML writer, whose refusal
-    is an ``OSError`` too (``rdf:li`` as a predicate): there it is left to the Python
-    path.
+    writers refuse nothing a query can build, but for the RDF/XML and JSON-LD writers,
+    whose refusals are ``OSError`` too (``rdf:li`` as a predicate, a triple term): there
+    it is left to the Python path.
     """
     marks = (_GRAPH_FORMATS if isinstance(raw, QueryTriples) else _RESULT_FORMATS)[fmt.name]
     sink = _CappedSink(marks, max_rows, max_bytes)
@@ -177,10 +188,11 @@ def write_natively(
     except _OverCapError:
         return None
     except OSError:
-        if fmt.name != "rdfxml":
+        if fmt.name not in _REFUSING:
             raise
-        # The writer's refusal (an rdf: term as a predicate), or the store's error: the
-        # Python path evaluates again, and refuses with the reason or meets that error.
+        # The writer's refusal (an rdf: term as a predicate, a triple term in JSON-LD),
+        # or the store's error: the Python path evaluates again, and refuses with the
+        # reason or meets that error.
         return None
     width = len(raw.variables) if isinstance(raw, QuerySolutions) else 0
     body = _read_back(b"".join(sink.parts), fmt, width, max_bytes)
@@ -199,8 +211,9 @@ def _read_back(body: bytes, fmt: Format, width: int, max_bytes: int | None) -> b
             body = check_rdfxml(body, fmt)
         except CannotExpressError:
             return None
-        return None if max_bytes is not None and len(body) > max_bytes else body  # grown
-    return body
+    elif fmt.name == "jsonld":
+        body = jsonld.compact(body)
+    return None if max_bytes is not None and len(body) > max_bytes else body  # grown
 
 
 def _rows_whole(body: bytes, width: int) -> bool:
