@@ -25,7 +25,10 @@ def _named(namespace: str, local: str) -> NamedNode | None:
         return None
 
 
-_IRI = st.builds(_named, st.sampled_from(_NAMESPACES), _LOCAL).filter(bool)
+#: Namespaces, and schemes named like the context's terms (``<rdf:x>``, ``<id:x>``),
+#: which a reader would take for compact IRIs.
+_STARTS = st.sampled_from([*_NAMESPACES, *(f"{term}:" for term in jsonld.CONTEXT)])
+_IRI = st.builds(_named, _STARTS, _LOCAL).filter(bool)
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=10)
 _LITERAL = st.one_of(
     st.builds(Literal, _TEXT),

@@ -6,7 +6,10 @@ compacts that flat list of node objects with the prefixes of ``vocab.PREFIXES`` 
 §4.1.2 compact IRIs, §4.3 ``@type``): ``rdf:type`` becomes ``@type``, one-element
 arrays become the value itself. Only IRIs whose local part cannot be misread as an
 IRI scheme or a blank node are shortened, so the document expands back to the very
-same triples (a test reads it back and compares graphs).
+same triples (a test reads it back and compares graphs). An IRI whose scheme is a term
+of the context (``<rdf:x>``, ``<id:x>``) would be read as a compact IRI wherever it
+stood, and nothing in a document under that context can say otherwise: a document
+holding one is sent expanded, with no context.
 """
 
 import json
@@ -46,11 +49,15 @@ class _Compactor:
 
     def __init__(self) -> None:
         self._memo: dict[str, str] = {}
+        #: Set once an IRI the context would misread is met (the document goes expanded).
+        self.misread = False
 
     def iri(self, iri: str) -> str:
         found = self._memo.get(iri)
         if found is None:
             found = self._memo[iri] = compact_iri(iri)
+            if found is iri and _misread(iri):
+                self.misread = True
         return found
 
     def value(self, value: dict[str, Any]) -> Any:
@@ -76,6 +83,13 @@ class _Compactor:
         return out
 
 
+def _misread(iri: str) -> bool:
+    """Whether a reader would take ``iri``, left whole, for a compact IRI of the context
+    (JSON-LD 1.1 IRI expansion: a prefix that is a term, a suffix not opening ``//``)."""
+    scheme, colon, rest = iri.partition(":")
+    return bool(colon) and scheme in CONTEXT and not rest.startswith("//")
+
+
 def _single(values: list[Any]) -> Any:
     return values[0] if len(values) == 1 else values
 
@@ -90,7 +104,16 @@ def compact(expanded: bytes, context: str | None = None) -> bytes:
     """
     nodes = json.loads(expanded or b"[]")
     compactor = _Compactor()
+    compacted = [compactor.node(n) for n in nodes]
+    if compactor.misread:
+        return _listed(nodes, "").encode()
     terms = json.dumps(context, ensure_ascii=False) if context else _INLINE
-    lines = ",\n  ".join(json.dumps(compactor.node(n), ensure_ascii=False) for n in nodes)
-    graph = f"[\n  {lines}\n ]" if lines else "[]"
-    return f'{{\n "@context": {terms},\n "@graph": {graph}\n}}'.encode()
+    return f'{{\n "@context": {terms},\n "@graph": {_listed(compacted, " ")}\n}}'.encode()
+
+
+def _listed(nodes: list[dict[str, Any]], indent: str) -> str:
+    """A JSON list of node objects, each on a line of its own, ``indent`` in."""
+    if not nodes:
+        return "[]"
+    lines = f",\n{indent} ".join(json.dumps(n, ensure_ascii=False) for n in nodes)
+    return f"[\n{indent} {lines}\n{indent}]"
