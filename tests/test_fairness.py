@@ -5,7 +5,7 @@ off new ones."""
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from bench.measure import throughput
-from tests.live import LiveServer, OxigraphServer
+from tests.live import LiveServer, OxigraphServer, counting, sized_for
 from tests.test_guard import ENDLESS
 
 pytestmark = pytest.mark.server
@@ -85,42 +85,63 @@ def test_a_cheap_query_answers_at_once_while_two_clients_run_long_ones(
     assert answers == [503, 503]
 
 
-def _counting(digits: int) -> str:
-    """A query that counts ``10 ** digits`` rows, whatever the store holds."""
-    values = " ".join(f"VALUES ?v{i} {{ 0 1 2 3 4 5 6 7 8 9 }}" for i in range(digits))
-    return f"SELECT (COUNT(*) AS ?n) WHERE {{ {values} }}"
+#: A query of about a millisecond (ten thousand rows counted), whatever the store holds.
+_MILLISECOND = (
+    "SELECT (COUNT(*) AS ?n) WHERE { "
+    + " ".join(f"VALUES ?v{i} {{ 0 1 2 3 4 5 6 7 8 9 }}" for i in range(4))
+    + " }"
+)
 
 
-#: A query of about a millisecond (ten thousand rows counted).
-_MILLISECOND = _counting(4)
-#: A query of a few tenths of a second (a million rows counted).
-_TENTHS = _counting(6)
+#: Two serving processes, and queries that may run 3 s.
+PAIR = {
+    "CIVICGRAPH_QUERY_TIMEOUT": "3",
+    "CIVICGRAPH_LOAD_BUNDLED": "false",
+    "CIVICGRAPH_WORKERS": "1",
+}
 
 
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[LiveServer]:
-    """Two serving processes, and queries that may run 3 s."""
-    env = {
-        "CIVICGRAPH_QUERY_TIMEOUT": "3",
-        "CIVICGRAPH_LOAD_BUNDLED": "false",
-        "CIVICGRAPH_WORKERS": "1",
-    }
-    server = LiveServer(tmp_path / "store", env).start()
-    yield server
-    server.stop()
+def test_a_long_query_beside_a_kept_connection_of_queries_back_to_back_is_kept_short(
+    start_server: Callable[..., LiveServer],
+) -> None:
+    """The other process answers a kept connection's queries of a few tenths of a second
+    one after another: never free, so the endless query that began beside them is
+    stopped at the short limit, and told the server is busy."""
+    pair, tenths = start_server(PAIR), counting(sized_for(0.3))
+    stop = threading.Event()
+
+    def back_to_back() -> None:
+        with requests.Session() as kept:
+            while not stop.is_set():
+                kept.get(f"{pair.url}/sparql", params={"query": tenths}, headers=JSON, timeout=30)
+
+    sender = threading.Thread(target=back_to_back)
+    sender.start()
+    time.sleep(0.5)  # the kept connection's queries are under way
+    started = time.monotonic()
+    endless = requests.get(
+        f"{pair.url}/sparql", params={"query": ENDLESS}, headers=JSON, timeout=30
+    )
+    waited = time.monotonic() - started
+    stop.set()
+    sender.join()
+    assert endless.status_code == 503
+    assert endless.json()["error"] == "Server busy"
+    assert waited < 2.0
 
 
 def test_a_long_query_that_began_beside_a_short_one_runs_its_full_limit(
-    pair: LiveServer,
+    start_server: Callable[..., LiveServer],
 ) -> None:
     """The endless query begins while the other process counts for a few tenths of a
     second: it began on the last free process, but another is free long before the
     short limit, so it is stopped at the time limit, and told so."""
+    pair, tenths = start_server(PAIR), counting(sized_for(0.3))
     short_one: list[int] = []
     beside = threading.Thread(
         target=lambda: short_one.append(
             requests.get(
-                f"{pair.url}/sparql", params={"query": _TENTHS}, headers=JSON, timeout=30
+                f"{pair.url}/sparql", params={"query": tenths}, headers=JSON, timeout=30
             ).status_code
         )
     )

@@ -3,7 +3,7 @@
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
@@ -141,3 +141,28 @@ def test_service_never_reaches_a_listener(limited: LiveServer) -> None:
             listener.accept()
     assert response.status_code == 400
     assert "SERVICE" in response.json()["detail"]
+
+
+#: Ten thousand edges between scattered nodes, built from nothing the store holds.
+_SCATTERED = """CONSTRUCT { ?s <http://e/p> ?o } WHERE {
+  VALUES ?a { 0 1 2 3 4 5 6 7 8 9 } VALUES ?b { 0 1 2 3 4 5 6 7 8 9 }
+  VALUES ?c { 0 1 2 3 4 5 6 7 8 9 } VALUES ?d { 0 1 2 3 4 5 6 7 8 9 }
+  BIND(?a * 1000 + ?b * 100 + ?c * 10 + ?d AS ?n)
+  BIND(IRI(CONCAT("http://e/", STR(?n))) AS ?s)
+  BIND(IRI(CONCAT("http://e/x", STR(?n))) AS ?o) }"""
+
+
+def test_drawing_a_query_result_is_within_the_query_limit(
+    start_server: Callable[..., LiveServer],
+) -> None:
+    """The query takes milliseconds; laying out its twenty thousand nodes takes seconds,
+    which the time limit covers as it covers the query."""
+    quick = start_server({"CIVICGRAPH_QUERY_TIMEOUT": "1", "CIVICGRAPH_LOAD_BUNDLED": "false"})
+    started = time.monotonic()
+    response = requests.get(
+        f"{quick.url}/api/graph", params={"query": _SCATTERED, "overflow": "top"}, timeout=60
+    )
+    waited = time.monotonic() - started
+    assert response.status_code == 503
+    assert "1 s limit" in response.json()["detail"]
+    assert waited < 2.5

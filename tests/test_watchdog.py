@@ -13,13 +13,14 @@ import pytest
 import requests
 
 from civicgraph.webapp.slots import Slots
-from civicgraph.webapp.watchdog import NICE_STEPS, KnownKills, Watchdog
+from civicgraph.webapp.watchdog import HELD, NICE_STEPS, KnownKills, Watchdog
 from civicgraph.webapp.worker import RETIRE
 from tests.live import LiveServer, counting, group_stats, sized_for
 
 #: The evaluation's time limit, seconds (the test's clock moves by hand within it).
 LIMIT = 60.0
-#: A process that claims a slot, marks an evaluation, and ends it when told to.
+#: A process that claims a slot, marks an evaluation, and ends it when told to, or
+#: begins the next at once (told "again").
 _EVALUATOR = """
 import sys
 from pathlib import Path
@@ -27,9 +28,11 @@ from civicgraph.webapp.slots import Slots
 slots = Slots(Path(sys.argv[1]), 2)
 slots.claim(1 << 40)
 short = float(sys.argv[3]) if len(sys.argv) > 3 else None
-with slots.evaluating(client=3, limit=float(sys.argv[2]), short=short):
-    print("evaluating", flush=True)
-    sys.stdin.readline()
+told = "again"
+while told == "again":
+    with slots.evaluating(client=3, limit=float(sys.argv[2]), short=short):
+        print("evaluating", flush=True)
+        told = sys.stdin.readline().strip()
 print("ended", flush=True)
 sys.stdin.readline()
 """
@@ -72,47 +75,63 @@ def pair(tmp_path: Path) -> Iterator[tuple[Watchdog, Path, list[subprocess.Popen
 SHORT = 1.0
 
 
-def test_the_later_of_two_evaluations_is_stopped_at_the_short_limit(
+def _tell(process: subprocess.Popen[str], told: str, answer: str) -> None:
+    """Tell the evaluating process ``told``; it answers ``answer``."""
+    assert process.stdin is not None
+    assert process.stdout is not None
+    process.stdin.write(f"{told}\n")
+    process.stdin.flush()
+    assert process.stdout.readline() == f"{answer}\n"
+
+
+def _evaluate_again(process: subprocess.Popen[str]) -> None:
+    """End the process's evaluation and begin another at once."""
+    _tell(process, "again", "evaluating")
+
+
+def _end_evaluation(process: subprocess.Popen[str]) -> None:
+    _tell(process, "", "ended")
+
+
+def test_an_evaluation_begun_on_the_last_free_process_is_stopped_while_the_other_is_held(
     pair: tuple[Watchdog, Path, list[subprocess.Popen[str]]],
 ) -> None:
-    """Each may take the short limit; the one that began while the other evaluated
-    held the last free process from its start, and is stopped with the busy 503."""
+    """The other process evaluates query after query (as a kept connection sends them),
+    each running a while by the time the first is past its short limit: it is stopped
+    with the busy 503."""
     watchdog, table, started = pair
-    first = _evaluating(table, SHORT)
+    first = _evaluating(table)
     started.append(first)
-    second = _evaluating(table, SHORT)
+    second = _evaluating(table, SHORT)  # the serving process saw the other busy
     started.append(second)
     now = time.monotonic()
-    watchdog.watch(now)
+    watchdog.watch(now + SHORT / 2)
     assert second.poll() is None  # within its short limit
-    watchdog.watch(now + SHORT + 0.1)
+    time.sleep(SHORT)  # past it
+    _evaluate_again(first)
+    fresh = next(e for e in watchdog.slots.evaluations() if e.owner == first.pid)
+    watchdog.watch(fresh.began + HELD / 2)  # the other's query has only just begun
+    assert not watchdog.kills.reasons
+    watchdog.watch(fresh.began + HELD + 0.001)
     assert second.wait(timeout=10) == -signal.SIGKILL
     assert "held the last free serving process" in watchdog.kills.reasons[second.pid]
-    assert first.poll() is None  # another process was free when it began
+    assert first.poll() is None  # no short limit: another process was free when it began
 
 
-def test_an_evaluation_runs_on_once_another_process_is_free(
+def test_an_evaluation_runs_on_while_another_process_is_free(
     pair: tuple[Watchdog, Path, list[subprocess.Popen[str]]],
 ) -> None:
-    """It began on the last free process, but the other evaluation ended before its
-    short limit: it holds the last free process no longer, and runs on."""
+    """It began on the last free process, but the other one is free past its short
+    limit: it runs on."""
     watchdog, table, started = pair
     first = _evaluating(table)
     started.append(first)
     second = _evaluating(table, SHORT)
     started.append(second)
     _end_evaluation(first)
-    watchdog.watch(time.monotonic() + SHORT + 0.1)
+    watchdog.watch(time.monotonic() + SHORT + HELD)
     assert second.poll() is None
     assert not watchdog.kills.reasons
-
-
-def _end_evaluation(process: subprocess.Popen[str]) -> None:
-    assert process.stdin is not None
-    assert process.stdout is not None
-    process.stdin.write("\n")
-    process.stdin.flush()
-    assert process.stdout.readline() == "ended\n"
 
 
 def _nice(pid: int) -> int:

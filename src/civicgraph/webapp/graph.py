@@ -182,21 +182,26 @@ def _decorated(view: View, projection: Projection, args: MultiDict[str, str]) ->
 
 
 def _result_view(text: str, wanted: ViewRequest) -> View:
-    """Run a query (through the app's guarded store: no SERVICE or LOAD, time-limited)."""
+    """Run a query (through the app's guarded store: no SERVICE or LOAD) and draw its
+    result. The drawing is in the query's limits too: ten thousand edges between as
+    many nodes take seconds to lay out, time the watchdog would not otherwise see."""
     state = current_state()
     settings = state.settings
-    result = state.store.query(text, max_rows=settings.row_cap, max_bytes=settings.answer_byte_cap)
-    triples: Sequence[Triple] = ()
-    if isinstance(result, GraphResult):
-        triples = result.triples
-    elif isinstance(result, SelectResult):
-        triples = _column_pairs(result)
-    if not triples:
-        raise UserInputError(
-            "The network view draws CONSTRUCT or DESCRIBE results, or a SELECT whose first "
-            "two columns hold IRIs"
+    with state.store.limited():
+        result = state.store.query(
+            text, max_rows=settings.row_cap, max_bytes=settings.answer_byte_cap
         )
-    return explorer().result_view(triples, wanted)
+        triples: Sequence[Triple] = ()
+        if isinstance(result, GraphResult):
+            triples = result.triples
+        elif isinstance(result, SelectResult):
+            triples = _column_pairs(result)
+        if not triples:
+            raise UserInputError(
+                "The network view draws CONSTRUCT or DESCRIBE results, or a SELECT whose "
+                "first two columns hold IRIs"
+            )
+        return explorer().result_view(triples, wanted)
 
 
 def _column_pairs(result: SelectResult) -> list[Triple]:

@@ -2,12 +2,13 @@
 
 ``InPlaceLimit`` is the ``limit`` a serving process gives its ``GuardedStore``: every
 read runs inside it, and so does other heavy work a request does beside the store (a
-version rebuilt, two versions compared). It marks the evaluation in the shared
-``Slots`` table with the client's socket, its limits and the exact 503s this request
-would get: the master's ``Watchdog`` stops it at the time limit, or at the short one
-if it still holds the last free process then. A failed allocation under the address-space backstop
-becomes the memory-budget error. Nested, the outer limit stands: a read inside heavy
-work that is already limited neither restarts the deadline nor ends the watch.
+version rebuilt, two versions compared). It marks the evaluation in the shared ``Slots``
+table with the client's socket, its limits and the exact 503s this request would get:
+the master's ``Watchdog`` stops it at the time limit, or past the short one if it began
+on the last free process and the others are held by long queries. A failed allocation
+under the address-space backstop becomes the memory-budget error. Nested, the outer
+limit stands: a read inside heavy work that is already limited neither restarts the
+deadline nor ends the watch.
 """
 
 import json
@@ -111,9 +112,9 @@ class InPlaceLimit:
 
     @contextmanager
     def __call__(self, overrun: Overrun = QueryTimeoutError) -> Iterator[None]:
-        """Evaluate under the time limit (and the short one, should this hold the last
-        free process); past it, the client is told ``overrun``. Inside this limit
-        already: as it is."""
+        """Evaluate under the time limit (and the short one, should this be the last free
+        process); past it, the client is told ``overrun``. Inside this limit already:
+        as it is."""
         settings, client = self.settings, self.client
         if client is None or self._inside:  # nobody to answer for, or watched already
             yield
@@ -121,7 +122,8 @@ class InPlaceLimit:
         self.slots.prepare(self._prepared(overrun))
         self._inside = True
         try:
-            with self.slots.evaluating(client, settings.query_timeout, self._short()):
+            short = self._short() if self.slots.last_free() else None
+            with self.slots.evaluating(client, settings.query_timeout, short):
                 yield
         except MemoryError:
             raise ResourceLimitError(settings.memory_budget) from None

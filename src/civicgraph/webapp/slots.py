@@ -6,11 +6,12 @@ process), when it began, its deadlines, the resident size it may not pass, and t
 exact 503s the client would get. The master's ``Watchdog`` reads the table; a serving
 process only writes to memory, so marking an evaluation costs no system call.
 
-The same table gives fairness (``held_from_start``): an evaluation that began on the
-last free process, and still holds it at the short limit because every other process
-has been evaluating since before it began, is stopped then, so that a process is free
-again soon for the next client. One that began while another process answered a
-query of a few milliseconds has a free process beside it by then, and runs in full.
+The same table gives fairness: an evaluation that begins while every other process
+evaluates is on the last free one (``last_free``), and takes the short limit: past
+it, the master stops it once every other process is held by a query that has run a
+while (``watchdog.Watchdog``), so that a process is free again soon for the next
+client. One that began while the others answered queries of a few milliseconds runs
+in full, as long as they do.
 """
 
 import fcntl
@@ -75,7 +76,8 @@ class Evaluation:
     client: int
     began: float
     deadline: float
-    #: When the short limit ends it if it still holds the last free process.
+    #: From when it is stopped while every other process is held (infinite unless it
+    #: began on the last free process).
     short_deadline: float
     resident_limit: int
 
@@ -119,11 +121,10 @@ class Slots:
             if self._head(index)[0] == pid:
                 self._set(index, owner=0, busy=0)
 
-    def held_from_start(self, found: Evaluation, running: list[Evaluation]) -> bool:
-        """Whether every other process has been evaluating since before ``found`` began:
-        it began on the last free process, and no other has been free since."""
-        earlier = sum(1 for other in running if other.began < found.began)
-        return earlier >= self.count - 1
+    def last_free(self) -> bool:
+        """Whether every other process is evaluating right now."""
+        busy = sum(1 for i in range(self.count) if i != self._mine and self._head(i)[1])
+        return busy >= self.count - 1
 
     def prepare(self, responses: dict[Stop, bytes]) -> None:
         """Store the 503s this process would send, if they differ from those stored."""
@@ -140,7 +141,7 @@ class Slots:
     @contextmanager
     def evaluating(self, client: int, limit: float, short: float | None = None) -> Iterator[None]:
         """Mark this process as evaluating for the client socket ``client``; past
-        ``short`` seconds it is stopped if it still holds the last free process."""
+        ``short`` seconds it is stopped while every other process is held."""
         index = self._mine
         if index is None:
             yield

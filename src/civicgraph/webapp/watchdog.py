@@ -1,14 +1,14 @@
 """The time limit and the memory budget of queries evaluated in place, kept by the master.
 
-pyoxigraph cannot cancel a query and holds the interpreter lock while it evaluates,
-so a serving process stuck in one cannot stop itself or answer anything. The
-gunicorn master can: a thread there reads the shared ``Slots`` table every few
-milliseconds, and for a query past its deadline, one that still holds the last free
-process at the short limit (``Slots.held_from_start``), or a process grown past its
+pyoxigraph cannot cancel a query and holds the interpreter lock while it evaluates, so a
+serving process stuck in one cannot stop itself or answer anything. The gunicorn master
+can: a thread there reads the shared ``Slots`` table every few milliseconds, and for a
+query past its deadline, one that began on the last free process and is past the short
+limit while every other process is held (``_held``), or a process grown past its
 resident limit, it takes a duplicate of the client's socket from the serving process
-(``pidfd_getfd``, Linux 5.6; a parent may do this to its child), kills the process
-(its CPU is free at once), and writes the 503 the process had prepared. gunicorn
-then starts a new serving process; the others never noticed.
+(``pidfd_getfd``, Linux 5.6; a parent may do this to its child), kills the process (its
+CPU is free at once), and writes the 503 the process had prepared. gunicorn then starts
+a new serving process; the others never noticed.
 
 Where ``pidfd_getfd`` is missing the process is still killed at the limit; its client
 sees the connection close instead of the 503.
@@ -50,6 +50,9 @@ from civicgraph.webapp.worker import RETIRE
 
 #: How often the table is read, seconds: the precision of both limits.
 PERIOD: Final = 0.02
+#: How long another process's evaluation has run when it counts as holding that
+#: process, seconds: two looks at the table.
+HELD: Final = 2 * PERIOD
 #: How long the master tries to write a 503 to a client that does not read.
 SEND_TIMEOUT: Final = 2.0
 #: The nice value of an evaluating process once it has used these shares of its time
@@ -145,26 +148,32 @@ class Watchdog:
         """One look at the table: stop what passed a limit, lower what runs long, and
         give the priority back to what ended."""
         running = list(self.slots.evaluations())
-        holding = list(running)  # less those stopped in this look
         for found in running:
-            stop = self._due(found, now, holding)
+            stop = self._due(found, now, running)
             if stop is None:
                 self._lower(found, now)
             else:
                 self.stop(found, stop)
-                holding.remove(found)
         for ended in set(self._lowered) - set(running):
             self._restore(ended)
 
-    def _due(self, found: Evaluation, now: float, holding: list[Evaluation]) -> Stop | None:
+    def _due(self, found: Evaluation, now: float, running: list[Evaluation]) -> Stop | None:
         """Which limit the evaluation ``found`` has passed, if any."""
         if now > found.deadline:
             return Stop.TIME
-        if now > found.short_deadline and self.slots.held_from_start(found, holding):
+        if now > found.short_deadline and self._held(found, now, running):
             return Stop.BUSY
         if resident(found.owner) > found.resident_limit:
             return Stop.MEMORY
         return None
+
+    def _held(self, found: Evaluation, now: float, running: list[Evaluation]) -> bool:
+        """Whether every process but that of ``found`` evaluates a query that has run
+        ``HELD`` seconds already: a process answering queries of milliseconds is free
+        for the next client within milliseconds, one answering queries of tenths of a
+        second back to back (a kept connection's) is not."""
+        held = sum(1 for other in running if other != found and now - other.began >= HELD)
+        return held >= self.slots.count - 1
 
     def _lower(self, found: Evaluation, now: float) -> None:
         """Set the nice value that the share of its limit the evaluation has used asks for."""
