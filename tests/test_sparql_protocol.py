@@ -34,6 +34,19 @@ def test_get_answers_json_by_default(writable_server: LiveServer) -> None:
     assert response.json()["results"]["bindings"][0]["label"]["value"] == "Ada Example"
 
 
+def test_head_answers_the_headers_a_get_would(writable_server: LiveServer) -> None:
+    """HEAD carries the query in the URL as GET does (it was read as a POST, and
+    refused for its missing Content-Type)."""
+    url, params = f"{writable_server.url}/sparql", {"query": LABEL_QUERY}
+    head = requests.head(url, params=params, headers={"Accept": "text/csv"}, timeout=10)
+    got = requests.get(url, params=params, headers={"Accept": "text/csv"}, timeout=10)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["Content-Type"] == got.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert head.headers["Content-Length"] == str(len(got.content))
+    assert head.headers["Access-Control-Allow-Origin"] == "*"
+
+
 def _labels(response: requests.Response) -> list[str]:
     media = response.headers["Content-Type"].split(";")[0]
     text = response.text

@@ -54,9 +54,13 @@ def _no_update(params: Params) -> None:
         raise UserInputError("Updates are not run here; POST them to /update")
 
 
+#: The methods that carry the query in the URL (Flask answers HEAD where GET is allowed).
+_BY_URL = frozenset({"GET", "HEAD"})
+
+
 def read_query_request() -> QueryRequest:
-    """Read the query and the dataset from a GET or one of the two POST forms."""
-    if request.method == "GET":
+    """Read the query and the dataset from a GET (or HEAD) or one of the two POST forms."""
+    if request.method in _BY_URL:
         params = url_params()
         _no_update(params)
         return _with_dataset(params.one("query"), params)
@@ -144,8 +148,8 @@ def query() -> ResponseReturnValue:
     return response
 
 
-#: Both methods of ``/sparql`` are reads: a POSTed query changes nothing.
-_READS = frozenset({"GET", "POST"})
+#: Every method of ``/sparql`` is a read: a POSTed query changes nothing.
+_READS = frozenset({"GET", "HEAD", "POST"})
 
 
 @bp.after_request
