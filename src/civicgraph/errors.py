@@ -335,15 +335,15 @@ class HistoryTimeoutError(QueryTimeoutError):
 
 
 class ServerBusyError(CivicgraphError):
-    """Other clients' requests held every other query process when this one began, so
-    it ran on the last free one, which takes a short limit."""
+    """Other clients' queries held every other query process when this one began, so
+    it ran on the last free one, which a query may hold only a short while."""
 
     title = "Server busy"
 
     def __init__(self, limit: float) -> None:
         super().__init__(
-            "The server is busy: other clients' requests held its other query processes "
-            f"when this query began, so it could run only {limit:g} s. Try again shortly."
+            "The server is busy: other clients' queries held its other query processes, "
+            f"and a query may hold the last free one only {limit:g} s. Try again shortly."
         )
         self.limit = limit
 

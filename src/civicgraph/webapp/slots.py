@@ -31,7 +31,7 @@ class Stop(IntEnum):
     """Why the master stops an evaluation: each has its own prepared 503."""
 
     TIME = 0  #: past its time limit
-    BUSY = 1  #: past the short limit, on the last free process since it began
+    BUSY = 1  #: past the short limit, begun on the last free process, the others held
     MEMORY = 2  #: its process grew past the memory budget
 
 
