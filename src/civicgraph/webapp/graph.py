@@ -11,7 +11,8 @@ shows the progress and retries by itself. The page's URL carries the whole view
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Final
@@ -183,25 +184,38 @@ def _decorated(view: View, projection: Projection, args: MultiDict[str, str]) ->
 
 def _result_view(text: str, wanted: ViewRequest) -> View:
     """Run a query (through the app's guarded store: no SERVICE or LOAD) and draw its
-    result. The drawing is in the query's limits too: ten thousand edges between as
-    many nodes take seconds to lay out, time the watchdog would not otherwise see."""
+    result, within the limits of its request (``_drawing_limits``)."""
     state = current_state()
     settings = state.settings
-    with state.store.limited():
-        result = state.store.query(
-            text, max_rows=settings.row_cap, max_bytes=settings.answer_byte_cap
+    result = state.store.query(text, max_rows=settings.row_cap, max_bytes=settings.answer_byte_cap)
+    triples: Sequence[Triple] = ()
+    if isinstance(result, GraphResult):
+        triples = result.triples
+    elif isinstance(result, SelectResult):
+        triples = _column_pairs(result)
+    if not triples:
+        raise UserInputError(
+            "The network view draws CONSTRUCT or DESCRIBE results, or a SELECT whose "
+            "first two columns hold IRIs"
         )
-        triples: Sequence[Triple] = ()
-        if isinstance(result, GraphResult):
-            triples = result.triples
-        elif isinstance(result, SelectResult):
-            triples = _column_pairs(result)
-        if not triples:
-            raise UserInputError(
-                "The network view draws CONSTRUCT or DESCRIBE results, or a SELECT whose "
-                "first two columns hold IRIs"
-            )
-        return explorer().result_view(triples, wanted)
+    return explorer().result_view(triples, wanted)
+
+
+@contextmanager
+def _drawing_limits(args: MultiDict[str, str]) -> Iterator[None]:
+    """The limits a drawing is made in: for a query's result, the query's, from its
+    evaluation to the last byte of the file (ten thousand scattered edges take seconds
+    to lay out, time the watchdog would not otherwise see). The network's own views
+    are bounded by the node cap and drawn from the shared projection, outside them.
+
+    The projection is opened first, outside the limits: the first drawing after a
+    start opens it for every later request, and must not be stopped for that."""
+    if not args.get("query"):
+        yield
+        return
+    projection_for(args)
+    with current_state().store.limited():
+        yield
 
 
 def _column_pairs(result: SelectResult) -> list[Triple]:
@@ -307,12 +321,12 @@ def _box_labels(args: MultiDict[str, str], projection: Projection) -> dict[str, 
 @bp.get("/graph/export.html")
 def export_html() -> ResponseReturnValue:
     """The current view as one standalone HTML file that works offline."""
-    doc = current_view(request.args)
-    notice = f"Showing a summary of {doc['total_nodes']} nodes." if doc["truncated"] else ""
-    title = _title(doc)
-    html = network_html.render(
-        doc, title=title, colour=request.args.get("colour") or DEFAULTS["colour"], notice=notice
-    )
+    with _drawing_limits(request.args):
+        doc = current_view(request.args)
+        notice = f"Showing a summary of {doc['total_nodes']} nodes." if doc["truncated"] else ""
+        title = _title(doc)
+        colour = request.args.get("colour") or DEFAULTS["colour"]
+        html = network_html.render(doc, title=title, colour=colour, notice=notice)
     response = Response(html, mimetype="text/html")
     name = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "civicgraph-network"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.html"'
@@ -333,12 +347,12 @@ def api_graph() -> ResponseReturnValue:
 
     ``format`` (gexf, graphml, ttl, jsonld) downloads the same view as a file.
     """
-    doc = current_view(request.args)
     name = request.args.get("format") or "json"
-    if name == "json":
-        return jsonify(doc)
-    context = external_url(url_for("pages.context"))
-    found = exports.render(doc, name, context)
+    with _drawing_limits(request.args):
+        doc = current_view(request.args)
+        if name == "json":
+            return jsonify(doc)
+        found = exports.render(doc, name, external_url(url_for("pages.context")))
     response = Response(found.body, content_type=found.media_type)
     disposition = f'attachment; filename="civicgraph-network.{found.extension}"'
     response.headers["Content-Disposition"] = disposition
