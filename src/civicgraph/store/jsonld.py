@@ -56,7 +56,7 @@ class _Compactor:
         found = self._memo.get(iri)
         if found is None:
             found = self._memo[iri] = compact_iri(iri)
-            if found is iri and _misread(iri):
+            if found == iri and _misread(iri):
                 self.misread = True
         return found
 

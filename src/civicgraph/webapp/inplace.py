@@ -74,12 +74,12 @@ class InPlaceLimit:
         #: The current request's WSGI environ, and the app (set by the serving process).
         self.environ: dict[str, Any] = {}
         self.app: Flask | None = None
-        self._responses: dict[tuple[str | None, Overrun, bool], dict[Stop, bytes]] = {}
+        self._responses: dict[tuple[str | None, Overrun, bool], tuple[bytes, ...]] = {}
         #: Whether the current request already evaluates inside this limit.
         self._inside = False
 
-    def _prepared(self, overrun: Overrun) -> dict[Stop, bytes]:
-        """The 503s for each stop, built once per kind of request.
+    def _prepared(self, overrun: Overrun) -> tuple[bytes, ...]:
+        """The 503s for each stop, in ``Stop``'s order, built once per kind of request.
 
         A query stopped at the short limit (it held the last free process) is told the
         server is busy, not that it is too long: elsewhere it may run in full.
@@ -98,13 +98,14 @@ class InPlaceLimit:
             context = self.app.request_context(self.environ) if self.app and outside else None
             settings = self.settings
             with context or nullcontext():
-                found = self._responses[key] = {
+                made = {
                     Stop.TIME: raw_response(overrun(settings.query_timeout), head_only),
                     Stop.BUSY: raw_response(ServerBusyError(self._short()), head_only),
                     Stop.MEMORY: raw_response(
                         ResourceLimitError(settings.memory_budget), head_only
                     ),
                 }
+            found = self._responses[key] = tuple(made[stop] for stop in Stop)
         return found
 
     def _short(self) -> float:

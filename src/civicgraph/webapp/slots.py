@@ -126,17 +126,17 @@ class Slots:
         busy = sum(1 for i in range(self.count) if i != self._mine and self._head(i)[1])
         return busy >= self.count - 1
 
-    def prepare(self, responses: dict[Stop, bytes]) -> None:
-        """Store the 503s this process would send, if they differ from those stored."""
-        written = tuple(responses[stop] for stop in Stop)
-        if self._mine is None or self._written == written:
+    def prepare(self, responses: tuple[bytes, ...]) -> None:
+        """Store the 503s this process would send, one per ``Stop`` in its order, if
+        they differ from those stored."""
+        if self._mine is None or self._written == responses:
             return
-        for stop, response in zip(Stop, written, strict=True):
+        for stop, response in zip(Stop, responses, strict=True):
             start = self._mine * _SIZE + _HEAD.size + stop * RESPONSE_ROOM
             kept = response[:RESPONSE_ROOM]
             self._map[start : start + len(kept)] = kept
             self._set(self._mine, **{f"length{stop.value}": len(kept)})
-        self._written = written
+        self._written = responses
 
     @contextmanager
     def evaluating(self, client: int, limit: float, short: float | None = None) -> Iterator[None]:
