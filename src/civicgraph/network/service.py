@@ -15,6 +15,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -47,7 +48,8 @@ from civicgraph.network.shared import LAYOUT, SharedFiles, folder_beside, save, 
 from civicgraph.network.triples import from_triples
 from civicgraph.network.views import View, ViewRequest, build_view
 from civicgraph.store import GraphStore
-from civicgraph.store.views import open_read_only
+from civicgraph.store.embedded import EmbeddedStore
+from civicgraph.store.views import ViewSource, ViewStore, open_read_only
 from civicgraph.vocab import CIV
 
 #: Builds the network of a store, reporting progress (``project`` unless a test slows it).
@@ -298,11 +300,20 @@ def options_key(options: ProjectionOptions) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:8]
 
 
-def build_into(store_path: Path, options: ProjectionOptions, folder: Path, version: str) -> None:
-    """In a helper process: open the store read-only, project it, write the arrays."""
-    store = open_read_only(store_path)
-    try:
+def build_into(
+    source: Path | ViewSource, options: ProjectionOptions, folder: Path, version: str
+) -> None:
+    """In a helper process: open the store read-only (as the serving processes' view
+    does, where there is one), project it, write the arrays."""
+    with source.opened() if isinstance(source, ViewSource) else _opened(source) as store:
         save(arrays_of(project(store, options)), folder, version=version)
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[EmbeddedStore]:
+    store = open_read_only(path)
+    try:
+        yield store
     finally:
         store.close()
 
@@ -340,7 +351,8 @@ class NetworkExplorer:
     def _writer(self, store: GraphStore, version: str) -> Callable[[Path], None]:
         """What writes the arrays: a helper process over the store, or this one (tests)."""
         if self._builder is project and self.path is not None:
-            return _Build(self.path, self.options, version)
+            source = self.store.view.source() if isinstance(self.store, ViewStore) else self.path
+            return _Build(source, self.options, version)
         return lambda folder: save(
             arrays_of(self._builder(store, self.options, lambda *_: None)), folder, version=version
         )
@@ -439,12 +451,12 @@ class NetworkExplorer:
 class _Build:
     """The arrays written by a helper process over the store at ``path`` (picklable)."""
 
-    path: Path
+    source: Path | ViewSource
     options: ProjectionOptions
     version: str
 
     def __call__(self, folder: Path) -> None:
-        build_into(self.path, self.options, folder, self.version)
+        build_into(self.source, self.options, folder, self.version)
 
 
 def ego_of_best_connected_hub(store: GraphStore, depth: int = 1, node_cap: int = 500) -> View:

@@ -10,13 +10,16 @@ check runs on every read.
 
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
 from civicgraph.errors import StoreError
 from civicgraph.formats import Format
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput, Writes
+from civicgraph.store.checkpoints import Checkpoints, Held
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.results import QueryResult, SerializedResult
 from civicgraph.store.shared import mapped_file
@@ -32,6 +35,7 @@ class Generation:
     """A write counter in a small shared file: the writer bumps it, views read it."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         self._map = mapped_file(path, _COUNT.size)
 
     def value(self) -> int:
@@ -61,40 +65,99 @@ def open_read_only(path: Path) -> EmbeddedStore:
 
 
 class ReadView:
-    """This process's read-only view of the store, current as of the last write."""
+    """This process's read-only view of the store, current as of the last write.
 
-    def __init__(self, path: Path, generation: Generation) -> None:
-        self.path, self.generation = path, generation
-        self._seen = generation.value()
-        self._store = open_read_only(path)
+    With ``checkpoints`` it opens the one the writer published for the current count
+    (``store/checkpoints.py``), which no compaction changes; the store itself where
+    there is none (before the first, or where none can be made).
+    """
+
+    def __init__(
+        self, path: Path, generation: Generation, checkpoints: Checkpoints | None = None
+    ) -> None:
+        self.path, self.generation, self.checkpoints = path, generation, checkpoints
+        self._held: Held | None = None
+        self._seen, self._store = self._open()
+
+    def source(self) -> "ViewSource":
+        """How a helper process opens the view this one has."""
+        folder = self.checkpoints.folder if self.checkpoints is not None else None
+        return ViewSource(self.path, self.generation.path, folder)
+
+    def _open(self) -> tuple[int, EmbeddedStore]:
+        """The count read, and the view of it: its checkpoint, held, or the store.
+
+        A checkpoint is removed once a newer one is published and no view holds it:
+        one missing as the count moved on is looked for again, at the newer count.
+        """
+        for _ in OPEN_RETRY_DELAYS:
+            seen = self.generation.value()
+            held = self.checkpoints.hold(seen) if self.checkpoints is not None else None
+            if held is not None or self.generation.value() == seen:
+                break
+        try:
+            store = open_read_only(held.path if held is not None else self.path)
+        except BaseException:
+            if held is not None:
+                held.release()
+            raise
+        self._held = held
+        return seen, store
+
+    def _reopen(self) -> None:
+        """Close the view and let go of its checkpoint, then open the current one."""
+        self.close()
+        self._seen, self._store = self._open()
 
     def current(self) -> EmbeddedStore:
         """The view, reopened first if the writer wrote since it was opened."""
-        now = self.generation.value()
-        if now != self._seen:
-            self._store.close()
-            self._store = open_read_only(self.path)
-            self._seen = now
+        if self.generation.value() != self._seen:
+            self._reopen()
         return self._store
 
     def refresh(self) -> None:
         """Reopen now, dropping what the database cached of the blocks it read."""
-        seen = self.generation.value()  # read first: a write meanwhile reopens again
-        self._store.close()
-        self._store = open_read_only(self.path)
-        self._seen = seen
+        self._reopen()
 
     def read(self, method: str, **kwargs: Any) -> Any:
-        """Call a read method, reopening once if the writer compacted a file away."""
+        """Call a read method, reopening once if the writer compacted a file away (a
+        view of the store itself, where there is no checkpoint)."""
         try:
             return getattr(self.current(), method)(**kwargs)
         except _LOST_FILE:
-            self._store = open_read_only(self.path)
+            self._reopen()
             return getattr(self._store, method)(**kwargs)
 
     def close(self) -> None:
-        """Release the view."""
+        """Release the view, and its checkpoint."""
         self._store.close()
+        if self._held is not None:
+            self._held.release()
+            self._held = None
+
+
+@dataclass(frozen=True)
+class ViewSource:
+    """Where a helper process opens the view a serving process has (paths: picklable).
+
+    The network's helper reads every triple with grouping queries: over the store
+    itself, a compaction could leave it reading a lost file without end
+    (``store/checkpoints.py``), so it holds the current checkpoint as views do.
+    """
+
+    store: Path
+    generation: Path
+    checkpoints: Path | None
+
+    @contextmanager
+    def opened(self) -> Iterator[EmbeddedStore]:
+        """The view, open and held for the block."""
+        checkpoints = Checkpoints(self.checkpoints) if self.checkpoints is not None else None
+        view = ReadView(self.store, Generation(self.generation), checkpoints)
+        try:
+            yield view.current()
+        finally:
+            view.close()
 
 
 class ViewStore:

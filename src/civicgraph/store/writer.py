@@ -28,6 +28,7 @@ from civicgraph.dataset.versions import START, VersionLog, record_quietly
 from civicgraph.errors import CivicgraphError, StoreError, WriteLimitError
 from civicgraph.formats import Format
 from civicgraph.store.base import GraphStore, ProgressCallback, RdfInput
+from civicgraph.store.checkpoints import Checkpoints
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.isolation import isolate_network
 from civicgraph.store.memory import return_free_memory
@@ -272,6 +273,12 @@ class _Owner:
     touched: set[str | None] | None = None
     #: Whether the store holds the record of a write not yet answered.
     unanswered: bool = False
+    #: Where the views' checkpoints are published (None: views open the store itself).
+    checkpoints: Checkpoints | None = None
+
+    def advance(self) -> None:
+        """Publish the store for the views, then have them reopen (``advance``)."""
+        advance(self.store, self.generation, self.checkpoints)
 
     def record(self, who: str, action: str) -> None:
         """Record a dataset version after a write, then give back the freed memory.
@@ -325,7 +332,7 @@ class _Owner:
             # the database's log is replayed by every view at every reopen (1.7 s each
             # after two reloads of 100k triples, growing with every write since start).
             self.store.flush()
-            self.generation.bump()
+            self.advance()
         return "ok", result
 
     def answered(self) -> None:
@@ -337,7 +344,7 @@ class _Owner:
         count bumped again has it reopen without the record.
         """
         if self.unanswered and self.store.forget_written():
-            self.generation.bump()
+            self.advance()
         self.unanswered = False
 
     def _note_touched(self, method: str, kwargs: dict[str, Any]) -> None:
@@ -408,6 +415,13 @@ def serve_writes(
         record_revision(store)
     if state is not None:
         state.opened(store.written)
+    generation = Generation(generation_path)
+    checkpoints = Checkpoints.for_server(store_path, generation_path.parent)
+    with contextlib.suppress(OSError):
+        checkpoints.prune_others()
+    # At once: views opened the store itself before any checkpoint, and the first
+    # compaction of a store fresh from a bulk load begins as the store opens.
+    advance(store, generation, checkpoints)
     if bundled:
         try:
             load_bundled(store, on_file=_report)
@@ -415,8 +429,7 @@ def serve_writes(
             print(f"Error: {exc}", file=sys.stderr)
             sys.exit(1)
         store.flush()
-    generation = Generation(generation_path)
-    generation.bump()  # a view opened before now reopens
+        advance(store, generation, checkpoints)  # a view opened before now reopens
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     with contextlib.suppress(FileNotFoundError):  # left by a writer that stopped here
         os.unlink(str(address) + ".tmp")
@@ -424,10 +437,26 @@ def serve_writes(
     listener.listen(64)
     os.replace(str(address) + ".tmp", address)  # appears only once it accepts
     log = VersionLog(versions) if versions else None
-    owner = _Owner(store_path, store, generation, log, state)
+    owner = _Owner(store_path, store, generation, log, state, checkpoints=checkpoints)
     if store.written is None:  # else that write's client records it, named as it was
         owner.record_start()
     _apply_writes(owner, listener)
+
+
+def advance(store: EmbeddedStore, generation: Generation, checkpoints: Checkpoints | None) -> None:
+    """Publish ``store`` as the checkpoint of the next count, then bump the count: every
+    view reopens on it before its next read (``store/checkpoints.py``). A checkpoint
+    that cannot be made is said once; views then open the store itself."""
+    if checkpoints is not None:
+        try:
+            checkpoints.publish(store, generation.value() + 1)
+        except (OSError, StoreError) as exc:
+            if not checkpoints.failed:
+                print(
+                    f"Views open the store itself: no checkpoint beside it ({exc})", file=sys.stderr
+                )
+            checkpoints.failed = True
+    generation.bump()
 
 
 def reopened(store: EmbeddedStore, path: Path) -> EmbeddedStore:

@@ -50,6 +50,7 @@ from civicgraph.dataset.versions import WRITE_TOKEN, log_for
 from civicgraph.errors import CivicgraphError, StoreError
 from civicgraph.network.views import import_layout_modules, layout_modules_imported
 from civicgraph.store import MEMORY, GraphStore, open_store
+from civicgraph.store.checkpoints import Checkpoints
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.isolation import Isolation, isolate_network
 from civicgraph.store.memory import few_malloc_arenas
@@ -302,7 +303,9 @@ def _limits(settings: Settings) -> WriteLimits:
 
 def _serving_app(settings: Settings, runtime: Runtime, slots: Slots) -> Flask:
     """One serving process's app: in-place reads over a view, writes to the writer."""
-    view = ReadView(Path(settings.store), Generation(runtime.generation))
+    path = Path(settings.store)
+    checkpoints = Checkpoints.for_server(path, runtime.root)
+    view = ReadView(path, Generation(runtime.generation), checkpoints)
     limit = InPlaceLimit(settings, slots)
     writer = WriterClient(runtime.writer, WriterState(runtime.writer_state), _limits(settings))
     store: GraphStore = ViewStore(view, writer)
@@ -395,4 +398,5 @@ def serve(settings: Settings) -> None:
         if os.getpid() == master:
             if writer is not None:
                 writer.stop()
+                Checkpoints.for_server(Path(settings.store), runtime.root).remove()
             shutil.rmtree(runtime.root, ignore_errors=True)

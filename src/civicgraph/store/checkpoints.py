@@ -1,0 +1,121 @@
+"""Checkpoints of the store for the serving processes' views: files no compaction removes.
+
+A read-only view opens the database's files lazily, as queries reach them, and the
+writer's compactions delete files. A view that reaches a file deleted since it opened
+fails: a plain query raises ``FileNotFoundError`` (``views.ReadView`` reopens and asks
+again), but pyoxigraph's aggregates and sorts (0.5) read the same error again without
+end, growing until the memory watchdog stops the process: a ``COUNT(*)`` over a million
+triples grew past 2 GiB in 3 s, on a store fresh from a bulk load, which the first
+start compacts while the views are open.
+
+So views do not open the store itself. After each write, before it bumps the write
+counter, the writer publishes a checkpoint numbered as the count will be: a RocksDB
+checkpoint (``Store.backup``), hard links to the database's immutable files and a
+copy of the rest, about 3 ms. A compaction unlinks the store's names for its files,
+never a checkpoint's. A view holds a shared lock on the checkpoint it opened until it
+closes; the writer removes the checkpoints no view holds, the newest excepted.
+
+Checkpoints live beside the store (hard links need its file system), in a folder of
+the server's own. Where none can be made (the store's parent folder is read-only), the
+writer says so and views open the store itself, as they did before.
+"""
+
+import fcntl
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Final
+
+from civicgraph.store.embedded import EmbeddedStore
+
+#: What a lock file's name adds to its checkpoint's.
+_LOCK: Final = ".lock"
+
+
+@dataclass(frozen=True)
+class Held:
+    """A checkpoint a view opened, and the lock that keeps the writer from removing it."""
+
+    path: Path
+    lock: IO[str]
+
+    def release(self) -> None:
+        """Let the writer remove it (once the view is closed)."""
+        self.lock.close()
+
+
+class Checkpoints:
+    """One server's checkpoints of its store: numbered folders in ``folder``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        #: Whether a publish failed (said once; views open the store itself meanwhile).
+        self.failed = False
+
+    @classmethod
+    def for_server(cls, store: Path, runtime: Path) -> "Checkpoints":
+        """The checkpoints of the server whose shared files are in ``runtime``: the
+        writer and every view find the same folder from the same two paths."""
+        return cls(Path(f"{str(store).rstrip('/')}-views") / runtime.name)
+
+    def publish(self, store: EmbeddedStore, number: int) -> None:
+        """Checkpoint the writer's ``store`` as ``number``, then remove those no view
+        holds. Raises ``OSError`` or ``StoreError`` if it cannot be made."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / str(number)
+        shutil.rmtree(target, ignore_errors=True)  # a publish that stopped half way
+        (self.folder / f"{number}{_LOCK}").touch()
+        store.backup(target)
+        self.prune(keep=number)
+
+    def prune(self, keep: int | None = None) -> None:
+        """Remove every checkpoint but ``keep`` that no view holds."""
+        for lock in self.folder.glob(f"*{_LOCK}"):
+            name = lock.name.removesuffix(_LOCK)
+            if name != str(keep):
+                _remove_unless_held(self.folder / name, lock)
+
+    def hold(self, number: int) -> Held | None:
+        """Lock checkpoint ``number`` for a view; None if there is no such checkpoint
+        (never made, or removed as a newer one came)."""
+        try:
+            lock = (self.folder / f"{number}{_LOCK}").open("r")
+        except OSError:
+            return None
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        path = self.folder / str(number)
+        if not (path / "CURRENT").exists():  # removed before the lock was taken
+            lock.close()
+            return None
+        return Held(path, lock)
+
+    def remove(self) -> None:
+        """Remove this server's checkpoints (as it stops), and the folder they were in
+        if no other server's are there."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            self.folder.parent.rmdir()
+        except OSError:  # another server's, or never made
+            return
+
+    def prune_others(self) -> None:
+        """Remove what servers that stopped without removing theirs left beside the
+        store, but what a process still running holds."""
+        for other in self.folder.parent.glob("*"):
+            if other != self.folder and other.is_dir():
+                Checkpoints(other).prune()
+                try:
+                    other.rmdir()
+                except OSError:  # held, or not one of ours
+                    continue
+
+
+def _remove_unless_held(path: Path, lock: Path) -> None:
+    """Remove a checkpoint and its lock if no view holds the lock."""
+    try:
+        with lock.open("r") as held:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            shutil.rmtree(path, ignore_errors=True)
+            lock.unlink()
+    except OSError:  # held (BlockingIOError), or gone
+        return
