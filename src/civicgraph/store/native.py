@@ -24,14 +24,14 @@ which bounds the rows from above as the bytes pass and stops the writer once eit
 may be passed (``_RowMarks``): a JSON solution list separates solutions with ``},{``, an
 XML one opens each with ``<result>``, a CSV or TSV answer ends its header and each row
 with a line break, a graph writer ends or joins every triple with a line break or `` ,
-`` (RDF/XML with a line break, and its subjects' lines besides; JSON-LD opens each
-object and subject with ``{"@``); a literal can hold
-those bytes only where it adds to the count (XML escapes its ``<``, TSV its line
-breaks), so the count never falls short. Graph answers are written as the writer writes
-them, subjects grouped, IRIs in full: the project's prefixes cost a triple's trip
-through Python each (a fifth of a 10,000-triple answer's time). An answer that did not
-fit is written again from a fresh evaluation by the Python path, which cuts it exactly
-and announces the cut.
+`` (RDF/XML writes each on a line of its own, a typed node's type on its subject's
+opening line; JSON-LD opens each triple's object with ``[{"@`` or ``"},{"@``); a
+literal can hold those bytes only where it adds to the count (XML escapes its ``<``,
+TSV its line breaks, JSON its quotes), so the count never falls short. Graph answers
+are written as the writer writes them, subjects grouped, IRIs in full: the project's
+prefixes cost a triple's trip through Python each (a fifth of a 10,000-triple answer's
+time). An answer that did not fit is written again from a fresh evaluation by the
+Python path, which cuts it exactly and announces the cut.
 """
 
 import csv
@@ -52,11 +52,13 @@ from civicgraph.store.results import SerializedResult
 @dataclass(frozen=True)
 class _RowMarks:
     """How a writer's bytes bound its rows from above: each row adds one of ``marks``,
-    but for ``unmarked`` of them, and none takes fewer than ``shortest`` bytes."""
+    but for ``unmarked`` of them, and none takes fewer than ``shortest`` bytes; each of
+    ``unmarks`` takes one back (it closes what one of ``marks`` opened and no row)."""
 
     marks: tuple[bytes, ...]
     unmarked: int
     shortest: int
+    unmarks: tuple[bytes, ...] = ()
 
 
 #: A SPARQL JSON solution list: ``},{`` between two solutions; ``{}`` and a separator.
@@ -71,13 +73,23 @@ CSV_ROWS: Final = _RowMarks((b"\r\n",), -1, 2)
 #: its subject or predicate (``" .\n"``, ``" ;\n"``), `` , `` joins one to the object
 #: before; a literal writes its line breaks escaped. The shortest triple: `` , 1``.
 TRIPLES: Final = _RowMarks((b"\n", b" , "), 0, 4)
-#: pyoxigraph's RDF/XML: a line break ends each triple's element (a typed node's
-#: opening line holds its type), the head's lines and each subject's closing line.
-XML_TRIPLES: Final = _RowMarks((b"\n",), 0, 4)
-#: pyoxigraph's expanded JSON-LD: each subject and each object is an object whose first
-#: key is a keyword (``{"@id":…}``, ``{"@value":…}``, ``{"@language":…}``); a string
-#: writes its quotes ``\"``, so holds no ``{"@``.
-JSONLD_OBJECTS: Final = _RowMarks((b'{"@',), 0, len(b'{"@id":""}'))
+#: pyoxigraph's RDF/XML: each triple is a property element on a line of its own, two
+#: tabs in, but a typed node's type, written as the name of its subject's element (one
+#: tab in, where an untyped subject opens ``<rdf:Description`` and every subject
+#: closes ``</``): the lines opened one tab in, less those, count the types. Each mark
+#: opens with another; a literal writes its ``<`` escaped, so holds none. Counting every
+#: line break sent answers of short subjects past half the row cap to the Python path.
+XML_TRIPLES: Final = _RowMarks(
+    (b"\n\t\t<", b"\n\t<"), 0, 4, unmarks=(b"\n\t</", b"\n\t<rdf:Description")
+)
+#: pyoxigraph's expanded JSON-LD: each object of a triple is an object whose first key is
+#: a keyword (``{"@id":…}``, ``{"@value":…}``, ``{"@language":…}``), first in its
+#: property's list (``[{"@``, as the document's first subject is too) or after the one
+#: before, which ends in a string (``"},{"@``; a subject after a subject follows a
+#: list's ``]``). A string writes its quotes ``\"``, so holds neither mark. Counting
+#: subjects too sent answers of short subjects past half the row cap to the Python
+#: path; the read-back counts the triples exactly (``jsonld.compact_at_most``).
+JSONLD_OBJECTS: Final = _RowMarks((b'[{"@', b'"},{"@'), -1, len(b'{"@id":""}'))
 
 
 class _OverCapError(Exception):
@@ -99,7 +111,7 @@ class _CappedSink:
         #: Marks seen since counting began (None: not begun).
         self.marks: int | None = None
         self._uncounted = None if max_rows is None else rows.shortest * max_rows
-        self._carried = max(len(mark) for mark in rows.marks) - 1
+        self._carried = max(len(mark) for mark in (*rows.marks, *rows.unmarks)) - 1
         self._tail = b""
 
     def write(self, data: bytes) -> int:
@@ -121,6 +133,7 @@ class _CappedSink:
         # The tail is shorter than the longest mark: a mark wholly in it is a shorter
         # one, counted with the piece before.
         self.marks += sum(joined.count(m) - self._tail.count(m) for m in self.rows.marks)
+        self.marks -= sum(joined.count(m) - self._tail.count(m) for m in self.rows.unmarks)
         self._tail = joined[-self._carried :] if self._carried else b""
         if self.max_rows is not None and self.marks + self.rows.unmarked > self.max_rows:
             raise _OverCapError
@@ -195,11 +208,13 @@ def write_natively(
         # reason or meets that error.
         return None
     width = len(raw.variables) if isinstance(raw, QuerySolutions) else 0
-    body = _read_back(b"".join(sink.parts), fmt, width, max_bytes)
+    body = _read_back(b"".join(sink.parts), fmt, width, max_rows, max_bytes)
     return None if body is None else SerializedResult(body, fmt.content_type)
 
 
-def _read_back(body: bytes, fmt: Format, width: int, max_bytes: int | None) -> bytes | None:
+def _read_back(
+    body: bytes, fmt: Format, width: int, max_rows: int | None, max_bytes: int | None
+) -> bytes | None:
     """``body`` as it is sent, or None where a reader would not read back what pyoxigraph
     meant to write (the Python path writes it then, or refuses it with the reason)."""
     if fmt.name == "xml":  # a carriage return left bare would be read as a line break
@@ -212,7 +227,10 @@ def _read_back(body: bytes, fmt: Format, width: int, max_bytes: int | None) -> b
         except CannotExpressError:
             return None
     elif fmt.name == "jsonld":
-        body = jsonld.compact(body)
+        compacted = jsonld.compact_at_most(body, max_rows)
+        if compacted is None:
+            return None
+        body = compacted
     return None if max_bytes is not None and len(body) > max_bytes else body  # grown
 
 
