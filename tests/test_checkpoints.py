@@ -6,7 +6,10 @@ grew past 2 GiB in 3 s after a first start). These tests compact for real.
 """
 
 import fcntl
+import multiprocessing
 import time
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 import pytest
@@ -123,3 +126,75 @@ def test_the_server_views_a_held_checkpoint_and_removes_its_own_as_it_stops(
     while (tmp_path / "store-views").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not (tmp_path / "store-views").exists()
+
+
+def _open_views(
+    store: Path, generation: Path, folder: Path, stop: Event, fell: "Queue[tuple[int, int]]"
+) -> None:
+    """In another process: open and close views until told to stop; put how many
+    opened the store itself while checkpoints were being published."""
+    count, checkpoints = Generation(generation), Checkpoints(folder)
+    opened = fallbacks = 0
+    while not stop.is_set():
+        view = ReadView(store, count, checkpoints)
+        fallbacks += view.current().path == store
+        opened += 1
+        view.close()
+    fell.put((opened, fallbacks))
+
+
+def test_a_view_opened_while_checkpoints_are_published_never_opens_the_store(
+    tmp_path: Path,
+) -> None:
+    """Removing the checkpoint the count named before bumping it sent 2% of views
+    opened meanwhile to the store itself (where a compaction can pull a file away)."""
+    path = tmp_path / "store"
+    writer = _filled(path, parts=1)
+    generation = Generation(tmp_path / "generation")
+    checkpoints = Checkpoints.for_server(path, tmp_path / "civicgraph-run")
+    advance(writer, generation, checkpoints)
+    context = multiprocessing.get_context("spawn")
+    stop, fell = context.Event(), context.Queue()
+    args = (path, generation.path, checkpoints.folder, stop, fell)
+    views = [context.Process(target=_open_views, args=args) for _ in range(2)]
+    for process in views:
+        process.start()
+    time.sleep(1.0)  # the processes are up
+    for i in range(150):
+        writer.update(f'INSERT DATA {{ <http://e/new{i}> <http://e/p> "{i}" }}')
+        writer.flush()
+        advance(writer, generation, checkpoints)
+    stop.set()
+    results = [fell.get(timeout=30) for _ in views]
+    for process in views:
+        process.join(timeout=30)
+    assert all(opened > 0 for opened, _ in results)
+    assert [fallbacks for _, fallbacks in results] == [0, 0]
+    writer.close()
+
+
+def test_only_what_a_server_made_is_removed_beside_the_store(tmp_path: Path) -> None:
+    """Cleaning up after servers that stopped without cleaning removed folders of any
+    name beside the store, and followed a link out of it."""
+    path = tmp_path / "store"
+    writer = _filled(path, parts=1)
+    mine = Checkpoints.for_server(path, tmp_path / "civicgraph-mine")
+    left = Checkpoints.for_server(path, tmp_path / "civicgraph-left")
+    left.publish(writer, 3)
+    views = mine.folder.parent
+    (views / "notes" / "a").mkdir(parents=True)
+    (views / "notes" / "a.lock").touch()
+    outside = tmp_path / "outside"
+    (outside / "7").mkdir(parents=True)
+    (outside / "7.lock").touch()
+    (views / "civicgraph-link").symlink_to(outside)
+    (left.folder / "8").symlink_to(outside / "7")
+    (left.folder / "8.lock").touch()
+    mine.prune_others()
+    assert not (left.folder / "3").exists()  # a stopped server's checkpoint
+    assert (left.folder / "8").is_symlink()
+    assert (views / "notes" / "a").is_dir()
+    assert (views / "notes" / "a.lock").exists()
+    assert (outside / "7").is_dir()
+    assert (outside / "7.lock").exists()
+    writer.close()

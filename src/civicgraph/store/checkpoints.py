@@ -30,6 +30,8 @@ from civicgraph.store.embedded import EmbeddedStore
 
 #: What a lock file's name adds to its checkpoint's.
 _LOCK: Final = ".lock"
+#: How a server's folder of checkpoints is named: as its shared files' folder is.
+_SERVER: Final = "civicgraph-"
 
 
 @dataclass(frozen=True)
@@ -54,26 +56,29 @@ class Checkpoints:
 
     @classmethod
     def for_server(cls, store: Path, runtime: Path) -> "Checkpoints":
-        """The checkpoints of the server whose shared files are in ``runtime``: the
-        writer and every view find the same folder from the same two paths."""
+        """The checkpoints of the server whose shared files are in ``runtime`` (named
+        ``civicgraph-…``): the writer and every view find the same folder from the
+        same two paths."""
         return cls(Path(f"{str(store).rstrip('/')}-views") / runtime.name)
 
     def publish(self, store: EmbeddedStore, number: int) -> None:
-        """Checkpoint the writer's ``store`` as ``number``, then remove those no view
-        holds. Raises ``OSError`` or ``StoreError`` if it cannot be made."""
+        """Checkpoint the writer's ``store`` as ``number`` (the count it is about to
+        bump to; ``prune`` after the bump, so that the count never names a removed
+        one). Raises ``OSError`` or ``StoreError`` if it cannot be made."""
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / str(number)
         shutil.rmtree(target, ignore_errors=True)  # a publish that stopped half way
         (self.folder / f"{number}{_LOCK}").touch()
         store.backup(target)
-        self.prune(keep=number)
 
     def prune(self, keep: int | None = None) -> None:
-        """Remove every checkpoint but ``keep`` that no view holds."""
+        """Remove every checkpoint but ``keep`` that no view holds. Only what a publish
+        makes is touched: a number's folder (not a link) and its lock."""
         for lock in self.folder.glob(f"*{_LOCK}"):
             name = lock.name.removesuffix(_LOCK)
-            if name != str(keep):
-                _remove_unless_held(self.folder / name, lock)
+            path = self.folder / name
+            if name.isdigit() and name != str(keep) and not path.is_symlink():
+                _remove_unless_held(path, lock)
 
     def hold(self, number: int) -> Held | None:
         """Lock checkpoint ``number`` for a view; None if there is no such checkpoint
@@ -100,13 +105,14 @@ class Checkpoints:
 
     def prune_others(self) -> None:
         """Remove what servers that stopped without removing theirs left beside the
-        store, but what a process still running holds."""
-        for other in self.folder.parent.glob("*"):
-            if other != self.folder and other.is_dir():
+        store, but what a process still running holds: only their folders (named as
+        servers' are, not links), and in them only what ``prune`` would remove."""
+        for other in self.folder.parent.glob(f"{_SERVER}*"):
+            if other != self.folder and other.is_dir() and not other.is_symlink():
                 Checkpoints(other).prune()
                 try:
                     other.rmdir()
-                except OSError:  # held, or not one of ours
+                except OSError:  # held, or holding what is not ours
                     continue
 
 

@@ -444,19 +444,23 @@ def serve_writes(
 
 
 def advance(store: EmbeddedStore, generation: Generation, checkpoints: Checkpoints | None) -> None:
-    """Publish ``store`` as the checkpoint of the next count, then bump the count: every
-    view reopens on it before its next read (``store/checkpoints.py``). A checkpoint
-    that cannot be made is said once; views then open the store itself."""
+    """Publish ``store`` as the checkpoint of the next count, bump the count (every view
+    reopens on it before its next read, ``store/checkpoints.py``), then remove the
+    checkpoints no view holds: only after the bump, so that the count never names a
+    removed one. A checkpoint that cannot be made is said once; views then open the
+    store itself."""
+    number = generation.value() + 1
     if checkpoints is not None:
         try:
-            checkpoints.publish(store, generation.value() + 1)
+            checkpoints.publish(store, number)
         except (OSError, StoreError) as exc:
             if not checkpoints.failed:
-                print(
-                    f"Views open the store itself: no checkpoint beside it ({exc})", file=sys.stderr
-                )
+                print(f"Views open the store itself: no checkpoint of it ({exc})", file=sys.stderr)
             checkpoints.failed = True
     generation.bump()
+    if checkpoints is not None:
+        with contextlib.suppress(OSError):
+            checkpoints.prune(keep=number)
 
 
 def reopened(store: EmbeddedStore, path: Path) -> EmbeddedStore:
