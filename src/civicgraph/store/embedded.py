@@ -555,6 +555,10 @@ class EmbeddedStore:
         """Push buffered writes to disk (bulk loads write around the log)."""
         self._store.flush()
 
+    def optimize(self) -> None:
+        """Compact the database's files now, waiting for the compaction to end."""
+        self._store.optimize()
+
     def close(self) -> None:
         """Release the store, its writes flushed; pyoxigraph closes it when the object goes.
 

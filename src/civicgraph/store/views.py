@@ -1,7 +1,8 @@
 """Read-only views of an on-disk store, one per serving process, reopened after writes.
 
 A serving process evaluates queries in place, over its own ``Store.read_only`` view
-of the database that one writer process owns. A read-only view sees what was
+of the database that one writer process owns, opened on the newest checkpoint the
+writer published (``store/checkpoints.py``). A read-only view sees what was
 committed when it was opened, so the writer counts its writes in a shared file
 (``Generation``, eight bytes mapped into every process) and a view whose count is
 older reopens before its next read. Reading the count costs a memory load, so the
@@ -29,6 +30,8 @@ _COUNT: Final = struct.Struct("<Q")
 _LOST_FILE: Final = (StoreError, FileNotFoundError)
 #: Pauses between attempts to open the store read-only, in seconds.
 OPEN_RETRY_DELAYS: Final = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+#: How many times a view looks for the current checkpoint while the count moves on.
+_LOOKS: Final = 6
 
 
 class Generation:
@@ -90,7 +93,7 @@ class ReadView:
         A checkpoint is removed once a newer one is published and no view holds it:
         one missing as the count moved on is looked for again, at the newer count.
         """
-        for _ in OPEN_RETRY_DELAYS:
+        for _ in range(_LOOKS):
             seen = self.generation.value()
             held = self.checkpoints.hold(seen) if self.checkpoints is not None else None
             if held is not None or self.generation.value() == seen:

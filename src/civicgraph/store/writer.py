@@ -440,7 +440,25 @@ def serve_writes(
     owner = _Owner(store_path, store, generation, log, state, checkpoints=checkpoints)
     if store.written is None:  # else that write's client records it, named as it was
         owner.record_start()
+    _compact_at_start(owner)
     _apply_writes(owner, listener)
+
+
+def _compact_at_start(owner: _Owner) -> None:
+    """Compact the store, then publish it: the views move to the compacted files.
+
+    A store fresh from a bulk load is compacted by the database as it opens, after
+    the views took their first checkpoint, which they would keep until the next write;
+    over those files scans took 1.5-2x as long (a million triples: ``COUNT(*)`` 61 ms
+    against 33, a text search 1.17x `oxigraph serve`'s time against 0.71-0.82x). The
+    compaction takes 1.4-1.9 s at a million triples; reads go on meanwhile, writes wait.
+    """
+    try:
+        owner.store.optimize()
+    except (OSError, StoreError) as exc:  # the store still serves as it is
+        print(f"The store could not be compacted at start: {exc}", file=sys.stderr)
+        return
+    owner.advance()
 
 
 def advance(store: EmbeddedStore, generation: Generation, checkpoints: Checkpoints | None) -> None:
