@@ -7,6 +7,7 @@ grew past 2 GiB in 3 s after a first start). These tests compact for real.
 
 import fcntl
 import multiprocessing
+import os
 import time
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
@@ -16,6 +17,7 @@ import pytest
 import requests
 from pyoxigraph import RdfFormat, Store
 
+from civicgraph.store.backup import backup
 from civicgraph.store.checkpoints import Checkpoints
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.results import SelectResult
@@ -197,4 +199,24 @@ def test_only_what_a_server_made_is_removed_beside_the_store(tmp_path: Path) -> 
     assert (views / "notes" / "a.lock").exists()
     assert (outside / "7").is_dir()
     assert (outside / "7.lock").exists()
+    writer.close()
+
+
+def test_a_backup_of_a_served_store_copies_the_servers_newest_checkpoint(tmp_path: Path) -> None:
+    """A backup beside a server opened the store itself, where a compaction can pull a
+    file from under its count per graph (an aggregate that then reads without end)."""
+    path = tmp_path / "store"
+    writer = _filled(path, parts=1)
+    stopped = Checkpoints.for_server(path, tmp_path / "civicgraph-stopped")
+    stopped.publish(writer, 9)
+    os.utime(stopped.folder / "9.lock", ns=(0, 0))  # a server before this one
+    writer.update('INSERT DATA { <http://e/published> <http://e/p> "1" }')
+    checkpoints = Checkpoints.for_server(path, tmp_path / "civicgraph-running")
+    advance(writer, Generation(tmp_path / "generation"), checkpoints)
+    writer.update('INSERT DATA { <http://e/unpublished> <http://e/p> "2" }')
+    report = backup(path, tmp_path / "copy")
+    assert report.live
+    assert report.quads == _TRIPLES + 1  # the running server's checkpoint, not the store
+    with (checkpoints.folder / "1.lock").open() as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # let go once copied
     writer.close()

@@ -1,10 +1,13 @@
 """Backups of an on-disk store that can be taken while the server is serving.
 
 A running server holds the store's write lock, so ``backup`` first tries to open the
-store for writing (nothing serves it: a RocksDB checkpoint) and otherwise opens it
-read-only beside the server, which sees everything committed before it opened and
-nothing after: a consistent snapshot, copied into the backup. Either way the copy is
-written to a ``.partial`` folder, counted, and renamed into place only when complete.
+store for writing (nothing serves it: a RocksDB checkpoint) and otherwise reads the
+server's newest checkpoint of it (``checkpoints.newest_beside``), held while it is
+copied: the writer's compactions delete the store's own files under a read-only
+opening, and pyoxigraph's count per graph can then read the error without end. A
+server that could not publish one leaves the store itself, opened read-only.
+Either way the copy is a consistent snapshot, written to a ``.partial`` folder,
+counted, and renamed into place only when complete.
 
 ``restore`` replaces a store with a backup: the backup is copied beside the store and
 swapped in by two renames, so a crash leaves the old store in place, or the new one,
@@ -14,11 +17,15 @@ is not a store, and cannot run while a server holds the store.
 """
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from civicgraph.errors import StoreError, StoreLockedError, UserInputError
 from civicgraph.store import EmbeddedStore
+from civicgraph.store.checkpoints import newest_beside
+from civicgraph.store.views import open_read_only
 
 
 @dataclass(frozen=True)
@@ -43,12 +50,26 @@ def _quads(store: EmbeddedStore) -> int:
     return sum(graph.triples for graph in store.graphs())
 
 
-def _open_beside_server(path: Path) -> tuple[EmbeddedStore, bool]:
-    """The store opened for writing if it is free, else read-only beside its server."""
+@contextmanager
+def _opened_beside_server(path: Path) -> Iterator[tuple[EmbeddedStore, bool]]:
+    """The store opened for writing if it is free, else its server's newest checkpoint
+    (or, without one, the store read-only); and whether a server holds it."""
     try:
-        return EmbeddedStore(path), False
+        store, held = EmbeddedStore(path), None
     except StoreLockedError:
-        return EmbeddedStore(path, read_only=True), True
+        held = newest_beside(path)
+        try:
+            store = open_read_only(held.path if held is not None else path)
+        except BaseException:
+            if held is not None:
+                held.release()
+            raise
+    try:
+        yield store, store.read_only
+    finally:
+        store.close()
+        if held is not None:
+            held.release()
 
 
 def _count_at(path: Path) -> int:
@@ -67,12 +88,9 @@ def backup(store_path: Path, target: Path) -> BackupReport:
         raise UserInputError(f"{target} already exists and is not empty; name a new folder")
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    source, live = _open_beside_server(store_path)
-    try:
+    with _opened_beside_server(store_path) as (source, live):
         source.backup(partial)
         expected = _quads(source)
-    finally:
-        source.close()
     written = _count_at(partial)
     if written != expected:
         shutil.rmtree(partial, ignore_errors=True)

@@ -22,6 +22,7 @@ writer says so and views open the store itself, as they did before.
 
 import fcntl
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
@@ -32,6 +33,8 @@ from civicgraph.store.embedded import EmbeddedStore
 _LOCK: Final = ".lock"
 #: How a server's folder of checkpoints is named: as its shared files' folder is.
 _SERVER: Final = "civicgraph-"
+#: How many times a reader from outside lists the checkpoints while newer ones come.
+_LOOKS: Final = 3
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class Checkpoints:
         """The checkpoints of the server whose shared files are in ``runtime`` (named
         ``civicgraph-…``): the writer and every view find the same folder from the
         same two paths."""
-        return cls(Path(f"{str(store).rstrip('/')}-views") / runtime.name)
+        return cls(_beside(store) / runtime.name)
 
     def publish(self, store: EmbeddedStore, number: int) -> None:
         """Checkpoint the writer's ``store`` as ``number`` (the count it is about to
@@ -114,6 +117,43 @@ class Checkpoints:
                     other.rmdir()
                 except OSError:  # held, or holding what is not ours
                     continue
+
+
+def newest_beside(store: Path) -> Held | None:
+    """The newest checkpoint a server published beside ``store``, held; None if none is.
+
+    For a reader outside the server (a backup of the live store): only one server
+    holds a store at a time, and its writer publishes at start, so the checkpoint
+    published last is the running server's newest (a stopped server's are older).
+    One being made (no ``CURRENT`` yet) or just removed is passed over.
+    """
+    for _ in range(_LOOKS):
+        for _published, number, folder in sorted(_published_beside(store), reverse=True):
+            held = Checkpoints(folder).hold(number)
+            if held is not None:
+                return held
+    return None
+
+
+def _published_beside(store: Path) -> Iterator[tuple[int, int, Path]]:
+    """Each checkpoint in servers' folders beside ``store``: when its lock was made
+    (ns), its number, and its folder."""
+    for folder in _beside(store).glob(f"{_SERVER}*"):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        for lock in folder.glob(f"*{_LOCK}"):
+            name = lock.name.removesuffix(_LOCK)
+            try:
+                made = lock.stat().st_mtime_ns
+            except OSError:  # removed meanwhile
+                continue
+            if name.isdigit():
+                yield made, int(name), folder
+
+
+def _beside(store: Path) -> Path:
+    """The folder beside a store that holds its servers' folders of checkpoints."""
+    return Path(f"{str(store).rstrip('/')}-views")
 
 
 def _remove_unless_held(path: Path, lock: Path) -> None:
