@@ -15,7 +15,6 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -48,8 +47,7 @@ from civicgraph.network.shared import LAYOUT, SharedFiles, folder_beside, save, 
 from civicgraph.network.triples import from_triples
 from civicgraph.network.views import View, ViewRequest, build_view
 from civicgraph.store import GraphStore
-from civicgraph.store.embedded import EmbeddedStore
-from civicgraph.store.views import ViewSource, ViewStore, open_read_only
+from civicgraph.store.views import ViewSource, ViewStore
 from civicgraph.vocab import CIV
 
 #: Builds the network of a store, reporting progress (``project`` unless a test slows it).
@@ -300,22 +298,11 @@ def options_key(options: ProjectionOptions) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:8]
 
 
-def build_into(
-    source: Path | ViewSource, options: ProjectionOptions, folder: Path, version: str
-) -> None:
+def build_into(source: ViewSource, options: ProjectionOptions, folder: Path, version: str) -> None:
     """In a helper process: open the store read-only (as the serving processes' view
     does, where there is one), project it, write the arrays."""
-    with source.opened() if isinstance(source, ViewSource) else _opened(source) as store:
+    with source.opened() as store:
         save(arrays_of(project(store, options)), folder, version=version)
-
-
-@contextmanager
-def _opened(path: Path) -> Iterator[EmbeddedStore]:
-    store = open_read_only(path)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 class NetworkExplorer:
@@ -351,7 +338,10 @@ class NetworkExplorer:
     def _writer(self, store: GraphStore, version: str) -> Callable[[Path], None]:
         """What writes the arrays: a helper process over the store, or this one (tests)."""
         if self._builder is project and self.path is not None:
-            source = self.store.view.source() if isinstance(self.store, ViewStore) else self.path
+            served = self.store
+            source = (
+                served.view.source() if isinstance(served, ViewStore) else ViewSource(self.path)
+            )
             return _Build(source, self.options, version)
         return lambda folder: save(
             arrays_of(self._builder(store, self.options, lambda *_: None)), folder, version=version
@@ -451,7 +441,7 @@ class NetworkExplorer:
 class _Build:
     """The arrays written by a helper process over the store at ``path`` (picklable)."""
 
-    source: Path | ViewSource
+    source: ViewSource
     options: ProjectionOptions
     version: str
 

@@ -141,7 +141,8 @@ class ReadView:
 
 @dataclass(frozen=True)
 class ViewSource:
-    """Where a helper process opens the view a serving process has (paths: picklable).
+    """Where a helper process opens the view a serving process has (paths: picklable),
+    or the store read-only where there is none (an app in one process).
 
     The network's helper reads every triple with grouping queries: over the store
     itself, a compaction could leave it reading a lost file without end
@@ -149,12 +150,19 @@ class ViewSource:
     """
 
     store: Path
-    generation: Path
-    checkpoints: Path | None
+    generation: Path | None = None
+    checkpoints: Path | None = None
 
     @contextmanager
     def opened(self) -> Iterator[EmbeddedStore]:
         """The view, open and held for the block."""
+        if self.generation is None:
+            store = open_read_only(self.store)
+            try:
+                yield store
+            finally:
+                store.close()
+            return
         checkpoints = Checkpoints(self.checkpoints) if self.checkpoints is not None else None
         view = ReadView(self.store, Generation(self.generation), checkpoints)
         try:
