@@ -375,8 +375,11 @@ def test_the_writer_notes_the_graphs_its_writes_touched_until_a_record(tmp_path:
     assert owner.touched == set()
     update = {"sparql": f"INSERT DATA {{ GRAPH <{G2}> {{ <urn:a> <urn:p> 2 }} }}", "base_iri": None}
     assert owner.answer(("update", update, 4)) == ("ok", None)
-    assert owner.touched is None  # an update may change any graph: the record reads all
-    assert owner.answer(("record", {"who": "test", "action": "update"}, 5)) == ("ok", None)
+    assert owner.touched == {G2, None}  # the graphs its text names, and the default graph
+    anywhere = {"sparql": "INSERT { GRAPH ?g { <urn:a> <urn:p> 3 } } WHERE { GRAPH ?g {} }"}
+    assert owner.answer(("update", {**anywhere, "base_iri": None}, 5)) == ("ok", None)
+    assert owner.touched is None  # this one may change any graph: the record reads all
+    assert owner.answer(("record", {"who": "test", "action": "update"}, 6)) == ("ok", None)
     assert [v.action for v in log.versions()][-2:] == ["upload", "update"]
 
 

@@ -202,7 +202,7 @@ def _keyword_depths(text: str, *words: str) -> Iterator[int]:
 
 
 #: The start of an absolute IRI: a scheme and its colon (RFC 3986 §3.1).
-_SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 @for_short_texts
@@ -214,7 +214,7 @@ def has_relative_iri(text: str) -> bool:
     """
     for reading in readings(text):
         for kind, start, _end in lexemes(reading):
-            if kind == "error" or (kind == "iri" and not _SCHEME.match(reading, start + 1)):
+            if kind == "error" or (kind == "iri" and not SCHEME.match(reading, start + 1)):
                 return True
     return False
 
@@ -238,16 +238,23 @@ def has_dataset_clause(text: str) -> bool:
     )
 
 
-def _operations(text: str) -> Iterator[list[Token]]:
-    """The depth-0 tokens of each operation of an update (split at ``;``)."""
-    current: list[Token] = []
+def operations(text: str) -> Iterator[list[tuple[Token, int]]]:
+    """Each operation of an update (split at ``;`` outside braces): its tokens, each
+    with the brace depth it sits at."""
+    current: list[tuple[Token, int]] = []
     for token, depth in _depth_zero(text):
         if depth == 0 and token.text == ";":
             yield current
             current = []
-        elif depth == 0:
-            current.append(token)
+        else:
+            current.append((token, depth))
     yield current
+
+
+def _operations(text: str) -> Iterator[list[Token]]:
+    """The depth-0 tokens of each operation of an update."""
+    for operation in operations(text):
+        yield [token for token, depth in operation if depth == 0]
 
 
 def operation_separator(text: str) -> str:

@@ -27,6 +27,7 @@ from civicgraph.dataset.loader import LoadReport, load_bundled, record_revision
 from civicgraph.dataset.versions import START, VersionLog, record_quietly
 from civicgraph.errors import CivicgraphError, StoreError, WriteLimitError
 from civicgraph.formats import Format
+from civicgraph.sparql.written import graphs_written
 from civicgraph.store.base import GraphStore, ProgressCallback, RdfInput
 from civicgraph.store.checkpoints import Checkpoints
 from civicgraph.store.embedded import EmbeddedStore
@@ -348,11 +349,18 @@ class _Owner:
         self.unanswered = False
 
     def _note_touched(self, method: str, kwargs: dict[str, Any]) -> None:
-        """Note the graph an upload or a drop changed; after an update, any may have."""
-        if self.touched is not None and method in ("load", "drop_graph"):
+        """Note the graph an upload or a drop changed, or those an update's text names
+        (``graphs_written``); after an update whose text does not say, any may have."""
+        if self.touched is None:
+            return
+        if method in ("load", "drop_graph"):
             self.touched.add(kwargs["graph"])
-        else:
+            return
+        written = graphs_written(kwargs["sparql"]) if method == "update" else None
+        if written is None:
             self.touched = None
+        else:
+            self.touched |= written
 
     def _timed(self, method: str, kwargs: dict[str, Any], number: int) -> Any:
         """Apply a write where the master sees it run (``WriterState``): past the limits

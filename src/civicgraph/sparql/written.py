@@ -1,0 +1,117 @@
+"""Which graphs an update can change, read from its text: a version record reads those.
+
+A dataset version's record compares each graph a write may have changed with the rows
+it recorded, reading the graph whole from the store (about ten seconds a million
+triples: every term's text is looked up), so an update that could have changed any
+graph had every graph read, the largest included. An update names the graphs it
+writes: ``GRAPH`` in its data and templates, ``WITH``, the graphs of ``CLEAR``,
+``DROP``, ``ADD``, ``MOVE`` and ``COPY``; whatever else it writes goes to the default
+graph, which is always counted. What it reads (``USING … WHERE { … }``) writes nothing.
+
+Where the text does not settle it (a template's ``GRAPH ?g``, ``CLEAR ALL``, ``LOAD``,
+a relative IRI, ``BASE``, a prefix declared twice, a codepoint escape, a local name
+with an escape, text that is not SPARQL) the answer is None, and every graph is read.
+A text that pyoxigraph then refuses changed nothing, whatever was named.
+"""
+
+from collections.abc import Sequence
+from typing import Final
+
+from civicgraph.sparql.lexer import SCHEME, Token, TokenKind, operations
+
+#: The default graph, as a record's ``touched`` names it.
+DEFAULT_GRAPH: Final = None
+_NAMES: Final = (TokenKind.IRI, TokenKind.PNAME)
+_Tokens = Sequence[tuple[Token, int]]
+
+
+class _UnsettledError(Exception):
+    """The text does not settle which graphs the update writes."""
+
+
+def graphs_written(text: str) -> frozenset[str | None] | None:
+    """The graphs the update ``text`` can change (None: the default graph), or None
+    when its text does not settle which."""
+    if "\\u" in text or "\\U" in text:
+        return None
+    prefixes: dict[str, str] = {}
+    found: set[str | None] = {DEFAULT_GRAPH}
+    try:
+        for operation in operations(text):
+            found |= _written(_after_prologue(operation, prefixes), prefixes)
+    except _UnsettledError:
+        return None
+    return frozenset(found)
+
+
+def _after_prologue(operation: _Tokens, prefixes: dict[str, str]) -> _Tokens:
+    """The operation's tokens after its ``PREFIX`` declarations, noted in ``prefixes``
+    (they hold for the rest of the update)."""
+    at = 0
+    while at < len(operation) and operation[at][0].is_word("PREFIX", "BASE"):
+        declared = [token for token, _depth in operation[at + 1 : at + 3]]
+        if operation[at][0].is_word("BASE") or len(declared) < 2:
+            raise _UnsettledError
+        name, iri = declared
+        if name.kind is not TokenKind.PNAME or not name.text.endswith(":"):
+            raise _UnsettledError
+        if iri.kind is not TokenKind.IRI:
+            raise _UnsettledError
+        if prefixes.setdefault(name.text[:-1], iri.text[1:-1]) != iri.text[1:-1]:
+            raise _UnsettledError
+        at += 3
+    return operation[at:]
+
+
+def _written(operation: _Tokens, prefixes: dict[str, str]) -> set[str | None]:
+    """The graphs besides the default one that one operation can write."""
+    if not operation:
+        return set()
+    if any(token.kind is TokenKind.ERROR for token, _depth in operation):
+        raise _UnsettledError
+    verb = operation[0][0]
+    if verb.is_word("INSERT", "DELETE", "WITH"):
+        return _named(_templates(operation), prefixes)
+    if verb.is_word("CLEAR", "DROP", "CREATE"):
+        if any(token.is_word("ALL", "NAMED") for token, _depth in operation):
+            raise _UnsettledError
+        return _named(operation, prefixes)
+    if verb.is_word("ADD", "MOVE", "COPY"):
+        return {_iri(token, prefixes) for token, _depth in operation if token.kind in _NAMES}
+    raise _UnsettledError  # LOAD, or no update
+
+
+def _templates(operation: _Tokens) -> _Tokens:
+    """What an INSERT or DELETE writes from: all of ``INSERT DATA``, ``DELETE DATA``
+    and ``DELETE WHERE``; the templates before ``USING`` or ``WHERE`` otherwise."""
+    for at, (token, depth) in enumerate(operation):
+        after_delete = at > 0 and operation[at - 1][0].is_word("DELETE")
+        if depth == 0 and (token.is_word("USING") or (token.is_word("WHERE") and not after_delete)):
+            return operation[:at]
+    return operation
+
+
+def _named(part: _Tokens, prefixes: dict[str, str]) -> set[str | None]:
+    """The graphs ``GRAPH`` and ``WITH`` name in ``part``; a variable is unsettled."""
+    found: set[str | None] = set()
+    for at, (token, _depth) in enumerate(part):
+        if token.is_word("GRAPH", "WITH"):
+            named = part[at + 1][0] if at + 1 < len(part) else None
+            if named is None or named.kind not in _NAMES:
+                raise _UnsettledError
+            found.add(_iri(named, prefixes))
+    return found
+
+
+def _iri(token: Token, prefixes: dict[str, str]) -> str:
+    """The absolute IRI an IRI or a prefixed name stands for."""
+    if token.kind is TokenKind.IRI:
+        value = token.text[1:-1]
+    else:
+        prefix, _colon, local = token.text.partition(":")
+        if "\\" in local or prefix not in prefixes:
+            raise _UnsettledError
+        value = prefixes[prefix] + local
+    if not SCHEME.match(value):
+        raise _UnsettledError
+    return value
