@@ -37,11 +37,13 @@ from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, parse, serialize
 
 from civicgraph.config import Settings
 from civicgraph.dataset.blanks import canonical_blank_rows
+from civicgraph.dataset.delta import Delta
 from civicgraph.dataset.export import data_graphs
 from civicgraph.dataset.loader import load_records, revision
 from civicgraph.errors import NotFoundError
 from civicgraph.formats import by_name
 from civicgraph.store import MEMORY, EmbeddedStore, GraphStore
+from civicgraph.store.results import SelectResult, term_value
 
 _NT = by_name("ntriples")
 #: The graph key of the default graph in the log (named graphs use their IRI).
@@ -181,7 +183,17 @@ def _digest(rows: list[bytes]) -> str:
     return hashlib.sha256(_state_bytes(rows)).hexdigest()
 
 
-def _compare(old: list[bytes], new: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+#: Rows added to a graph and rows removed from it.
+_Diff = tuple[list[bytes], list[bytes]]
+
+
+def _count(store: GraphStore, graph: str | None) -> int:
+    """How many triples a graph holds."""
+    found = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graphs=[graph])
+    return int(term_value(found.rows[0][0])) if isinstance(found, SelectResult) else -1
+
+
+def _compare(old: list[bytes], new: list[bytes]) -> _Diff:
     """Rows only in ``new`` and rows only in ``old``; both inputs sorted, linear time."""
     added: list[bytes] = []
     removed: list[bytes] = []
@@ -315,6 +327,7 @@ class VersionLog:
         action: str,
         known_rows: Mapping[str, Known] | None = None,
         touched: Collection[str | None] | None = None,
+        changed: Delta | None = None,
     ) -> Version | None:
         """Compare the store with the last recorded state; log a version if it changed.
 
@@ -324,7 +337,9 @@ class VersionLog:
         (``_untouched``): reading a graph takes seconds per million triples.
         ``touched``, when the caller knows it (the writer process, of the uploads and
         drops it applied since the last record), names every graph that may have
-        changed.
+        changed. ``changed``, when the caller knows it, is every quad those writes
+        added and removed: the graphs it changes get their rows from the recorded ones
+        (``_rows_now``).
         """
         given = known_rows or {}
         with self._locked():
@@ -332,16 +347,18 @@ class VersionLog:
             untouched = self._untouched(marks, touched)
             current = {g or DEFAULT: g for g in data_graphs(store)}
             change = _Change()
+            now = self._rows_now(store, changed, current)
             try:
                 for key in sorted(set(known) | set(current)):
                     if key in known and key in current and key not in given and untouched(key):
                         change.graphs[key] = known[key]
                         continue
                     found = given.get(key) if key in current else None
-                    rows = [] if found or key not in current else _graph_rows(store, key)
-                    digest = found.digest if found else _digest(rows)
+                    rows, diff = ([], None) if found or key not in current else now(key)
+                    state = b"" if found else _state_bytes(rows)
+                    digest = found.digest if found else hashlib.sha256(state).hexdigest()
                     if digest != known.get(key, _EMPTY_HASH):
-                        self._compare_graph(change, key, found, rows)
+                        self._compare_graph(change, key, found, (rows, state), diff)
                     if found.triples if found else rows:
                         change.graphs[key] = digest
                 version = None
@@ -358,20 +375,48 @@ class VersionLog:
             _atomic_write(self._marks, json.dumps(marks, sort_keys=True))
             return version
 
+    def _rows_now(
+        self, store: GraphStore, changed: Delta | None, current: Mapping[str, str | None]
+    ) -> Callable[[str], tuple[list[bytes], _Diff | None]]:
+        """How a record gets a graph's rows (by its key), and what changed in them when
+        that is known: those recorded with ``changed`` applied if it changes the graph,
+        the graph had rows, and the store holds as many triples there; else the rows
+        read back from the store."""
+
+        def rows(key: str) -> tuple[list[bytes], _Diff | None]:
+            graph = current[key]
+            if changed is not None and graph in changed.graphs():
+                old = self._state_rows(key)
+                applied, plus, minus = changed.applied(old, graph)
+                if old and _count(store, graph) == len(applied):
+                    return applied, (plus, minus)
+            return _graph_rows(store, key), None
+
+        return rows
+
     def _compare_graph(
-        self, change: "_Change", key: str, found: Known | None, rows: list[bytes]
+        self,
+        change: "_Change",
+        key: str,
+        found: Known | None,
+        read: tuple[list[bytes], bytes],
+        diff: "_Diff | None" = None,
     ) -> None:
         """Add what one graph changed since its recorded state to ``change``: its new
-        state file, and its rows added and removed (a graph that had none keeps its state
-        file as the patch's additions: ``_wholes``)."""
-        old, path = self._state_rows(key), self._state_path(key)
-        staged = _moved_beside(found.staged, path) if found else _staged(path, _state_bytes(rows))
+        state file, and its rows added and removed (``diff`` when known; a graph that
+        had none keeps its state file as the patch's additions: ``_wholes``). Its rows
+        are ``found``, or else ``read`` (with their state file's bytes)."""
+        path, (rows, state) = self._state_path(key), read
+        staged = _moved_beside(found.staged, path) if found else _staged(path, state)
         change.states[path] = staged
-        if not old:
-            change.wholes[key] = staged
-            change.added[key] = found.triples if found else len(rows)
-            return
-        plus, minus = _compare(old, staged.read_bytes().splitlines() if found else rows)
+        if diff is None:
+            old = self._state_rows(key)
+            if not old:
+                change.wholes[key] = staged
+                change.added[key] = found.triples if found else len(rows)
+                return
+            diff = _compare(old, staged.read_bytes().splitlines() if found else rows)
+        plus, minus = diff
         change.patch += [_patch_rows("D", minus, key), _patch_rows("A", plus, key)]
         change.added[key], change.removed[key] = len(plus), len(minus)
 
@@ -645,6 +690,7 @@ def record_quietly(
     action: str,
     known_rows: Mapping[str, Known] | None = None,
     touched: Collection[str | None] | None = None,
+    changed: Delta | None = None,
 ) -> bool:
     """Record a version after a write that already happened; a failing log only warns
     (False).
@@ -653,7 +699,9 @@ def record_quietly(
     client it was refused when it was not. The next record catches the change up.
     """
     try:
-        log.record(store, who=who, action=action, known_rows=known_rows, touched=touched)
+        log.record(
+            store, who=who, action=action, known_rows=known_rows, touched=touched, changed=changed
+        )
     except OSError as exc:
         _log.warning("Could not record a dataset version in %s: %s", log.folder, exc)
         return False

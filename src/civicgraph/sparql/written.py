@@ -12,6 +12,10 @@ Where the text does not settle it (a template's ``GRAPH ?g``, ``CLEAR ALL``, ``L
 a relative IRI, ``BASE``, a prefix declared twice, a codepoint escape, a local name
 with an escape, text that is not SPARQL) the answer is None, and every graph is read.
 A text that pyoxigraph then refuses changed nothing, whatever was named.
+
+An update made only of ``INSERT DATA`` and ``DELETE DATA`` also says which triples it
+adds and removes (``data_blocks``), for the record to apply to the rows it has
+(``dataset/delta.py``).
 """
 
 from collections.abc import Sequence
@@ -42,6 +46,33 @@ def graphs_written(text: str) -> frozenset[str | None] | None:
     except _UnsettledError:
         return None
     return frozenset(found)
+
+
+def data_blocks(text: str) -> list[tuple[bool, str]] | None:
+    """Each operation's data (True: ``INSERT DATA``, False: ``DELETE DATA``) as an
+    ``INSERT DATA`` of its own, with the prefixes declared before it, when the update
+    is made of nothing else and its graphs are settled (as ``graphs_written`` settles
+    them); None otherwise. Applied to an empty store, each holds the data's quads."""
+    if graphs_written(text) is None:
+        return None
+    prefixes: dict[str, str] = {}
+    blocks: list[tuple[bool, str]] = []
+    for operation in operations(text):
+        rest = _after_prologue(operation, prefixes)
+        if not rest:
+            continue
+        verb, data = rest[0][0], rest[1][0] if len(rest) > 1 else None
+        if not verb.is_word("INSERT", "DELETE") or data is None or not data.is_word("DATA"):
+            return None
+        opened, closed = rest[2][0] if len(rest) > 2 else None, rest[-1][0]
+        if opened is None or opened.text != "{" or closed.text != "}" or rest[-1][1] != 0:
+            return None
+        if any(depth == 0 for _token, depth in rest[3:-1]):  # one block, and only it
+            return None
+        declared = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())
+        block = text[opened.start : closed.start + 1]
+        blocks.append((verb.is_word("INSERT"), f"{declared}INSERT DATA {block}"))
+    return blocks
 
 
 def _after_prologue(operation: _Tokens, prefixes: dict[str, str]) -> _Tokens:

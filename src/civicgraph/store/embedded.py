@@ -467,6 +467,10 @@ class EmbeddedStore:
     def _has_triples(self, graph: str | None) -> bool:
         return any(self._store.quads_for_pattern(None, None, None, graph_name(graph)))
 
+    def contains(self, quad: Quad) -> bool:
+        """Whether the store holds ``quad`` (a write's check that it took effect)."""
+        return quad in self._store
+
     def has_graph(self, graph: str) -> bool:
         """Whether a named graph exists (empty or not)."""
         return bool(self._store.contains_named_graph(NamedNode(graph)))

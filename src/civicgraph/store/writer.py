@@ -23,6 +23,7 @@ from multiprocessing.connection import Client, Connection
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
+from civicgraph.dataset.delta import Delta
 from civicgraph.dataset.loader import LoadReport, load_bundled, record_revision
 from civicgraph.dataset.versions import START, VersionLog, record_quietly
 from civicgraph.errors import CivicgraphError, StoreError, WriteLimitError
@@ -276,6 +277,9 @@ class _Owner:
     unanswered: bool = False
     #: Where the views' checkpoints are published (None: views open the store itself).
     checkpoints: Checkpoints | None = None
+    #: Every quad the writes since the last record added and removed, when each was an
+    #: update of given triples (``Delta``); None when not known.
+    changed: Delta | None = field(default_factory=Delta)
 
     def advance(self) -> None:
         """Publish the store for the views, then have them reopen (``advance``)."""
@@ -290,8 +294,11 @@ class _Owner:
         """
         if self.log is None:
             return
-        if record_quietly(self.log, self.store, who=who, action=action, touched=self.touched):
-            self.touched = set()
+        touched, changed = self.touched, self.changed
+        if record_quietly(
+            self.log, self.store, who=who, action=action, touched=touched, changed=changed
+        ):
+            self.touched, self.changed = set(), Delta()
         return_free_memory()
 
     def record_start(self) -> None:
@@ -302,10 +309,10 @@ class _Owner:
         record (``VersionLog.is_current``).
         """
         if self.log is None or self.log.is_current(self.store):
-            self.touched = set()
+            self.touched, self.changed = set(), Delta()
             return
         if record_quietly(self.log, self.store, who="civicgraph serve", action=START):
-            self.touched = set()
+            self.touched, self.changed = set(), Delta()
         self.store = reopened(self.store, self.path)
 
     def answer(self, request: Any) -> tuple[str, Any]:
@@ -351,6 +358,7 @@ class _Owner:
     def _note_touched(self, method: str, kwargs: dict[str, Any]) -> None:
         """Note the graph an upload or a drop changed, or those an update's text names
         (``graphs_written``); after an update whose text does not say, any may have."""
+        self._note_changed(method, kwargs)
         if self.touched is None:
             return
         if method in ("load", "drop_graph"):
@@ -361,6 +369,18 @@ class _Owner:
             self.touched = None
         else:
             self.touched |= written
+
+    def _note_changed(self, method: str, kwargs: dict[str, Any]) -> None:
+        """Note the quads an update of given triples changed, once the store shows them
+        changed; after any other write, what changed is not known."""
+        if method != "update" or self.changed is None:
+            self.changed = None
+            return
+        delta = Delta.of_update(kwargs["sparql"])
+        if delta is None or not delta.holds_in(self.store.contains):
+            self.changed = None
+        else:
+            self.changed = self.changed.then(delta)
 
     def _timed(self, method: str, kwargs: dict[str, Any], number: int) -> Any:
         """Apply a write where the master sees it run (``WriterState``): past the limits

@@ -1,0 +1,121 @@
+"""A version after an update of given triples applies them to the recorded rows.
+
+Reading a graph back costs about ten seconds per million triples; ``INSERT DATA`` and
+``DELETE DATA`` say what they change. Each test checks the log against the store read
+whole (``fingerprint``): what the shortcut records must be what reading would have.
+"""
+
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, NamedNode, Quad
+
+from civicgraph.dataset import versions
+from civicgraph.dataset.delta import Delta
+from civicgraph.dataset.versions import VersionLog, fingerprint
+from civicgraph.formats import by_name
+from civicgraph.store import EmbeddedStore
+from civicgraph.store.views import Generation
+from civicgraph.store.writer import _Owner
+
+G = "http://e.org/big"
+INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+def _quad(value: Literal | NamedNode, graph: str | None = G) -> Quad:
+    name = NamedNode(graph) if graph else None
+    subject, predicate = NamedNode("http://e.org/s"), NamedNode("http://e.org/p")
+    return Quad(subject, predicate, value, name) if name else Quad(subject, predicate, value)
+
+
+def test_an_update_of_given_triples_says_them_as_a_store_spells_them() -> None:
+    delta = Delta.of_update(
+        f"PREFIX e: <http://e.org/> INSERT DATA {{ GRAPH <{G}> {{ e:s e:p 01, 2 }} }} ;"
+        f"DELETE DATA {{ GRAPH <{G}> {{ e:s e:p 2 }} e:s e:p 3 }}"
+    )
+    assert delta is not None
+    assert delta.added == {_quad(Literal("1", datatype=INTEGER))}
+    two, three = Literal("2", datatype=INTEGER), Literal("3", datatype=INTEGER)
+    assert delta.removed == {_quad(two), _quad(three, None)}
+    assert delta.graphs() == {G, None}
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "INSERT DATA { _:b <http://e.org/p> 1 }",
+        "INSERT DATA { <http://e.org/s> <http://e.org/p> [ <http://e.org/p> 1 ] }",
+        "INSERT DATA { <http://e.org/s> <http://e.org/p> ( 1 2 ) }",
+        f"INSERT {{ GRAPH <{G}> {{ <http://e.org/s> <http://e.org/p> 1 }} }} WHERE {{}}",
+        f"INSERT DATA {{ <http://e.org/s> <http://e.org/p> 1 }} ; CLEAR GRAPH <{G}>",
+        "INSERT DATA { <http://e.org/s> <http://e.org/p> 1 . }  INSERT DATA { }",
+    ],
+)
+def test_any_other_update_says_nothing(update: str) -> None:
+    assert Delta.of_update(update) is None
+
+
+def _owner(tmp_path: Path) -> tuple[_Owner, VersionLog]:
+    store, log = EmbeddedStore(tmp_path / "store"), VersionLog(tmp_path / "log")
+    rows = "".join(f"<http://e.org/s{i}> <http://e.org/p> {i} .\n" for i in range(300))
+    rows += "_:b <http://e.org/p> _:c .\n_:c <http://e.org/p> 1 .\n"
+    store.load(rows.encode(), by_name("turtle"), G)
+    owner = _Owner(tmp_path / "store", store, Generation(tmp_path / "generation"), log)
+    owner.record_start()
+    return owner, log
+
+
+def _write(owner: _Owner, number: int, sparql: str) -> None:
+    assert owner.answer(("update", {"sparql": sparql, "base_iri": None}, number))[0] == "ok"
+
+
+def test_the_record_after_updates_of_given_triples_reads_no_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner, log = _owner(tmp_path)
+    read: list[str] = []
+    graph_rows = versions._graph_rows
+    monkeypatch.setattr(versions, "_graph_rows", lambda s, g: read.append(g) or graph_rows(s, g))
+    _write(owner, 1, f"INSERT DATA {{ GRAPH <{G}> {{ <http://e.org/s1> <http://e.org/p> 01 }} }}")
+    _write(owner, 2, f"DELETE DATA {{ GRAPH <{G}> {{ <http://e.org/s2> <http://e.org/p> 2 }} }}")
+    _write(owner, 3, f"INSERT DATA {{ GRAPH <{G}> {{ <http://e.org/new> <http://e.org/p> 'é' }} }}")
+    assert owner.answer(("record", {"who": "test", "action": "update"}, 4)) == ("ok", None)
+    assert read == []
+    latest = log.latest()
+    assert latest is not None
+    assert (latest.added, latest.removed) == ({G: 1}, {G: 1})  # 01 was there as 1
+    assert latest.content_hash == fingerprint(owner.store)
+    owner.store.close()
+
+
+def test_a_change_the_store_does_not_show_is_read_back(tmp_path: Path) -> None:
+    """The count is the second check: recorded rows that were not the store's (a change
+    made with another tool) have the graph read whole, and the log follows the store."""
+    owner, log = _owner(tmp_path)
+    seven = Literal("7", datatype=INTEGER)
+    owner.store._store.remove(
+        Quad(NamedNode("http://e.org/s7"), NamedNode("http://e.org/p"), seven, NamedNode(G))
+    )
+    _write(owner, 1, f"INSERT DATA {{ GRAPH <{G}> {{ <http://e.org/x> <http://e.org/p> 1 }} }}")
+    assert owner.answer(("record", {"who": "test", "action": "update"}, 2)) == ("ok", None)
+    latest = log.latest()
+    assert latest is not None
+    assert (latest.added, latest.removed) == ({G: 1}, {G: 1})
+    assert latest.content_hash == fingerprint(owner.store)
+    owner.store.close()
+
+
+def test_after_a_write_of_other_triples_the_graphs_are_read_back(tmp_path: Path) -> None:
+    owner, log = _owner(tmp_path)
+    _write(owner, 1, f"INSERT DATA {{ GRAPH <{G}> {{ <http://e.org/x> <http://e.org/p> 1 }} }}")
+    _write(
+        owner, 2, f"DELETE {{ GRAPH <{G}> {{ ?s ?p 5 }} }} WHERE {{ GRAPH <{G}> {{ ?s ?p 5 }} }}"
+    )
+    assert owner.changed is None
+    assert owner.answer(("record", {"who": "test", "action": "update"}, 3)) == ("ok", None)
+    latest = log.latest()
+    assert latest is not None
+    assert (latest.added, latest.removed) == ({G: 1}, {G: 1})
+    assert latest.content_hash == fingerprint(owner.store)
+    assert owner.changed == Delta()
+    owner.store.close()
