@@ -53,6 +53,16 @@ UNSETTLED = [
     "INSERT DATA { GRAPH <http://e.org/\\u0061> { <urn:s> <urn:p> 1 } }",
     "INSERT DATA { GRAPH <http://e.org/a> { <urn:s> <urn:p> 'unterminated } }",
     "SELECT * WHERE { ?s ?p ?o }",
+    # pyoxigraph reads a keyword wherever its letters begin a word or a prefix
+    f"CLEAR SILENTGRAPH <{A}>",
+    "DROP SILENTALL",
+    "CLEAR SILENTNAMED",
+    "PREFIX : <http://e.org/> INSERT DATA { GRAPH:a { <urn:s> <urn:p> 1 } }",
+    _P + "INSERT DATA { GRAPHe:a { <urn:s> <urn:p> 1 } }",
+    _P + "DELETE WHERE { GRAPHe:a { ?s ?p ?o } }",
+    f"INSERT DATA {{ <urn:s> <urn:p> trueGRAPH <{A}> {{ <urn:s> <urn:p> 7 }} }}",
+    _P + "PREFIX TOe: <http://x.org/> ADD e:a TOe:b",
+    "PREFIX SILENTe: <http://x.org/> MOVE SILENTe:a TO <http://e.org/b>",
 ]
 
 

@@ -13,6 +13,12 @@ a relative IRI, ``BASE``, a prefix declared twice, a codepoint escape, a local n
 with an escape, text that is not SPARQL) the answer is None, and every graph is read.
 A text that pyoxigraph then refuses changed nothing, whatever was named.
 
+pyoxigraph reads a keyword wherever its letters begin a word: ``SILENTGRAPH <g>`` as
+``SILENT GRAPH <g>``, ``trueGRAPH`` as ``true GRAPH``, and a prefixed name it cannot
+take (``GRAPH:g``, ``TOex:b``) as the keyword its prefix begins with and what follows.
+So a word that is not exactly a SPARQL keyword or function, and a prefixed name whose
+prefix begins with a keyword that places a graph, leave the text unsettled.
+
 An update made only of ``INSERT DATA`` and ``DELETE DATA`` also says which triples it
 adds and removes (``data_blocks``), for the record to apply to the rows it has
 (``dataset/delta.py``).
@@ -21,10 +27,30 @@ adds and removes (``data_blocks``), for the record to apply to the rows it has
 from collections.abc import Sequence
 from typing import Final
 
-from civicgraph.sparql.lexer import SCHEME, Token, TokenKind, operations
+from civicgraph.sparql.lexer import SCHEME, Token, TokenKind, operations, tokens
 
 #: The default graph, as a record's ``touched`` names it.
 DEFAULT_GRAPH: Final = None
+#: The words of SPARQL 1.1 Query and Update: keywords, aggregates, built-in functions.
+_SPARQL_WORDS: Final = """
+    A ABS ADD ALL AS ASC ASK AVG BASE BIND BNODE BOUND BY CEIL CLEAR COALESCE CONCAT
+    CONSTRUCT CONTAINS COPY COUNT CREATE DATA DATATYPE DAY DEFAULT DELETE DESC DESCRIBE
+    DISTINCT DROP ENCODE_FOR_URI EXISTS FALSE FILTER FLOOR FROM GRAPH GROUP GROUP_CONCAT
+    HAVING HOURS IF IN INSERT INTO IRI ISBLANK ISIRI ISLITERAL ISNUMERIC ISURI LANG
+    LANGMATCHES LCASE LIMIT LOAD MAX MD5 MIN MINUS MINUTES MONTH MOVE NAMED NOT NOW OFFSET
+    OPTIONAL ORDER PREFIX RAND REDUCED REGEX REPLACE ROUND SAMETERM SAMPLE SECONDS SELECT
+    SEPARATOR SERVICE SHA1 SHA256 SHA384 SHA512 SILENT STR STRAFTER STRBEFORE STRDT
+    STRENDS STRLANG STRLEN STRSTARTS STRUUID SUBSTR SUM TIMEZONE TO TRUE TZ UCASE UNDEF
+    UNION URI USING UUID VALUES WHERE WITH YEAR
+"""
+_WORDS: Final = frozenset(_SPARQL_WORDS.split())
+#: The keywords a prefixed name's prefix may begin with and be read as: those that
+#: place a graph or end a triple before one (``true``, ``false``).
+_GRAPH_WORDS: Final = """
+    ADD ALL CLEAR COPY CREATE DATA DEFAULT DELETE DROP FALSE GRAPH INSERT INTO LOAD MOVE
+    NAMED SILENT TO TRUE USING WHERE WITH
+"""
+_GLUED: Final = tuple(_GRAPH_WORDS.split())
 _NAMES: Final = (TokenKind.IRI, TokenKind.PNAME)
 _Tokens = Sequence[tuple[Token, int]]
 
@@ -36,7 +62,7 @@ class _UnsettledError(Exception):
 def graphs_written(text: str) -> frozenset[str | None] | None:
     """The graphs the update ``text`` can change (None: the default graph), or None
     when its text does not settle which."""
-    if "\\u" in text or "\\U" in text:
+    if "\\u" in text or "\\U" in text or not all(map(_plain, tokens(text))):
         return None
     prefixes: dict[str, str] = {}
     found: set[str | None] = {DEFAULT_GRAPH}
@@ -73,6 +99,15 @@ def data_blocks(text: str) -> list[tuple[bool, str]] | None:
         block = text[opened.start : closed.start + 1]
         blocks.append((verb.is_word("INSERT"), f"{declared}INSERT DATA {block}"))
     return blocks
+
+
+def _plain(token: Token) -> bool:
+    """Whether pyoxigraph reads the token as the lexer does (no keyword glued on)."""
+    if token.kind is TokenKind.WORD:
+        return token.text.upper() in _WORDS
+    if token.kind is TokenKind.PNAME:
+        return not token.text.partition(":")[0].upper().startswith(_GLUED)
+    return True
 
 
 def _after_prologue(operation: _Tokens, prefixes: dict[str, str]) -> _Tokens:
