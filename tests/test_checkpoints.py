@@ -7,7 +7,6 @@ grew past 2 GiB in 3 s after a first start). These tests compact for real.
 
 import fcntl
 import multiprocessing
-import os
 import time
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
@@ -69,6 +68,7 @@ def test_a_view_reads_its_checkpoint_while_the_store_is_compacted(tmp_path: Path
     assert _files(opened) == kept
     assert _count(view) == _TRIPLES
     view.close()
+    checkpoints.remove()
     writer.close()
 
 
@@ -172,6 +172,7 @@ def test_a_view_opened_while_checkpoints_are_published_never_opens_the_store(
         process.join(timeout=30)
     assert all(opened > 0 for opened, _ in results)
     assert [fallbacks for _, fallbacks in results] == [0, 0]
+    checkpoints.remove()
     writer.close()
 
 
@@ -181,8 +182,9 @@ def test_only_what_a_server_made_is_removed_beside_the_store(tmp_path: Path) -> 
     path = tmp_path / "store"
     writer = _filled(path, parts=1)
     mine = Checkpoints.for_server(path, tmp_path / "civicgraph-mine")
-    left = Checkpoints.for_server(path, tmp_path / "civicgraph-left")
-    left.publish(writer, 3)
+    left = Checkpoints(_left_by_a_stopped_server(writer, path, 3))
+    running = Checkpoints.for_server(path, tmp_path / "civicgraph-running")
+    running.publish(writer, 5)
     views = mine.folder.parent
     (views / "notes" / "a").mkdir(parents=True)
     (views / "notes" / "a.lock").touch()
@@ -199,7 +201,19 @@ def test_only_what_a_server_made_is_removed_beside_the_store(tmp_path: Path) -> 
     assert (views / "notes" / "a.lock").exists()
     assert (outside / "7").is_dir()
     assert (outside / "7.lock").exists()
+    assert (running.folder / "5").is_dir()  # its writer holds it current
+    running.remove()
     writer.close()
+
+
+def _left_by_a_stopped_server(writer: EmbeddedStore, path: Path, number: int) -> Path:
+    """A checkpoint as a server killed before it could clean up leaves it; its folder."""
+    folder = Checkpoints.for_server(path, path.parent / "civicgraph-stopped").folder
+    folder.mkdir(parents=True)
+    writer.backup(folder / str(number))
+    (folder / f"{number}.lock").touch()
+    (folder / "writer").touch()
+    return folder
 
 
 def test_a_backup_of_a_served_store_copies_the_servers_newest_checkpoint(tmp_path: Path) -> None:
@@ -207,16 +221,28 @@ def test_a_backup_of_a_served_store_copies_the_servers_newest_checkpoint(tmp_pat
     file from under its count per graph (an aggregate that then reads without end)."""
     path = tmp_path / "store"
     writer = _filled(path, parts=1)
-    stopped = Checkpoints.for_server(path, tmp_path / "civicgraph-stopped")
-    stopped.publish(writer, 9)
-    os.utime(stopped.folder / "9.lock", ns=(0, 0))  # a server before this one
     writer.update('INSERT DATA { <http://e/published> <http://e/p> "1" }')
     checkpoints = Checkpoints.for_server(path, tmp_path / "civicgraph-running")
     advance(writer, Generation(tmp_path / "generation"), checkpoints)
     writer.update('INSERT DATA { <http://e/unpublished> <http://e/p> "2" }')
+    _left_by_a_stopped_server(writer, path, 9)  # newer, but no writer holds it current
     report = backup(path, tmp_path / "copy")
     assert report.live
     assert report.quads == _TRIPLES + 1  # the running server's checkpoint, not the store
     with (checkpoints.folder / "1.lock").open() as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # let go once copied
+    checkpoints.remove()
+    writer.close()
+
+
+def test_a_backup_beside_no_running_server_reads_the_store(tmp_path: Path) -> None:
+    """A killed server's checkpoints are older than the store: a backup taken while
+    another process holds the store copied them, and lost the writes since."""
+    path = tmp_path / "store"
+    writer = _filled(path, parts=1)
+    _left_by_a_stopped_server(writer, path, 3)
+    writer.update('INSERT DATA { <http://e/since> <http://e/p> "1" }')
+    writer.flush()
+    report = backup(path, tmp_path / "copy")
+    assert (report.live, report.quads) == (True, _TRIPLES + 1)
     writer.close()

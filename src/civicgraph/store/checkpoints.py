@@ -35,6 +35,9 @@ _LOCK: Final = ".lock"
 _SERVER: Final = "civicgraph-"
 #: How many times a reader from outside lists the checkpoints while newer ones come.
 _LOOKS: Final = 3
+#: A file in a server's folder that its writer holds locked while its checkpoints are
+#: current: a reader from outside takes no other server's (``newest_beside``).
+_CURRENT: Final = "writer"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class Checkpoints:
         self.folder = folder
         #: Whether a publish failed (said once; views open the store itself meanwhile).
         self.failed = False
+        #: The writer's lock on ``_CURRENT``, held from a publish to a failed one.
+        self._current: IO[str] | None = None
 
     @classmethod
     def for_server(cls, store: Path, runtime: Path) -> "Checkpoints":
@@ -68,11 +73,32 @@ class Checkpoints:
         """Checkpoint the writer's ``store`` as ``number`` (the count it is about to
         bump to; ``prune`` after the bump, so that the count never names a removed
         one). Raises ``OSError`` or ``StoreError`` if it cannot be made."""
-        self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / str(number)
-        shutil.rmtree(target, ignore_errors=True)  # a publish that stopped half way
-        (self.folder / f"{number}{_LOCK}").touch()
-        store.backup(target)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(target, ignore_errors=True)  # a publish that stopped half way
+            (self.folder / f"{number}{_LOCK}").touch()
+            store.backup(target)
+            self._hold_current()
+        except BaseException:
+            self._let_go_current()  # the store moved on: the older ones are not it
+            raise
+
+    def _hold_current(self) -> None:
+        """Say the checkpoints are current for as long as this process runs."""
+        if self._current is None:
+            current = (self.folder / _CURRENT).open("a")
+            try:
+                fcntl.flock(current, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                current.close()
+                raise
+            self._current = current
+
+    def _let_go_current(self) -> None:
+        if self._current is not None:
+            self._current.close()
+            self._current = None
 
     def prune(self, keep: int | None = None) -> None:
         """Remove every checkpoint but ``keep`` that no view holds. Only what a publish
@@ -100,6 +126,7 @@ class Checkpoints:
     def remove(self) -> None:
         """Remove this server's checkpoints (as it stops), and the folder they were in
         if no other server's are there."""
+        self._let_go_current()
         shutil.rmtree(self.folder, ignore_errors=True)
         try:
             self.folder.parent.rmdir()
@@ -111,21 +138,27 @@ class Checkpoints:
         store, but what a process still running holds: only their folders (named as
         servers' are, not links), and in them only what ``prune`` would remove."""
         for other in self.folder.parent.glob(f"{_SERVER}*"):
-            if other != self.folder and other.is_dir() and not other.is_symlink():
-                Checkpoints(other).prune()
-                try:
-                    other.rmdir()
-                except OSError:  # held, or holding what is not ours
-                    continue
+            if other == self.folder or not other.is_dir() or other.is_symlink():
+                continue
+            if _is_current(other):  # another server's writer runs
+                continue
+            Checkpoints(other).prune()
+            if (other / _CURRENT).is_file() and not (other / _CURRENT).is_symlink():
+                (other / _CURRENT).unlink()
+            try:
+                other.rmdir()
+            except OSError:  # held, or holding what is not ours
+                continue
 
 
 def newest_beside(store: Path) -> Held | None:
-    """The newest checkpoint a server published beside ``store``, held; None if none is.
+    """The newest checkpoint a running server published beside ``store``, held; None if
+    there is none.
 
-    For a reader outside the server (a backup of the live store): only one server
-    holds a store at a time, and its writer publishes at start, so the checkpoint
-    published last is the running server's newest (a stopped server's are older).
-    One being made (no ``CURRENT`` yet) or just removed is passed over.
+    For a reader outside the server (a backup of the live store). Only folders whose
+    writer holds ``_CURRENT`` count: a server stopped by a kill leaves its checkpoints,
+    and one whose last publish failed has older ones than the store. One being made
+    (no ``CURRENT`` yet) or just removed is passed over.
     """
     for _ in range(_LOOKS):
         for _published, number, folder in sorted(_published_beside(store), reverse=True):
@@ -139,7 +172,7 @@ def _published_beside(store: Path) -> Iterator[tuple[int, int, Path]]:
     """Each checkpoint in servers' folders beside ``store``: when its lock was made
     (ns), its number, and its folder."""
     for folder in _beside(store).glob(f"{_SERVER}*"):
-        if not folder.is_dir() or folder.is_symlink():
+        if not folder.is_dir() or folder.is_symlink() or not _is_current(folder):
             continue
         for lock in folder.glob(f"*{_LOCK}"):
             name = lock.name.removesuffix(_LOCK)
@@ -149,6 +182,21 @@ def _published_beside(store: Path) -> Iterator[tuple[int, int, Path]]:
                 continue
             if name.isdigit():
                 yield made, int(name), folder
+
+
+def _is_current(folder: Path) -> bool:
+    """Whether a running writer holds the checkpoints in ``folder`` current."""
+    current = folder / _CURRENT
+    if not current.is_file() or current.is_symlink():
+        return False
+    try:
+        with current.open("r") as held:
+            fcntl.flock(held, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _beside(store: Path) -> Path:
