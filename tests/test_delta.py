@@ -8,7 +8,7 @@ whole (``fingerprint``): what the shortcut records must be what reading would ha
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from civicgraph.dataset import versions
 from civicgraph.dataset.delta import Delta
@@ -62,6 +62,11 @@ def _owner(tmp_path: Path) -> tuple[_Owner, VersionLog]:
     store.load(rows.encode(), by_name("turtle"), G)
     owner = _Owner(tmp_path / "store", store, Generation(tmp_path / "generation"), log)
     owner.record_start()
+    _write(
+        owner, 100, f"INSERT DATA {{ GRAPH <{G}> {{ <http://e.org/first> <http://e.org/p> 1 }} }}"
+    )
+    assert owner.answer(("record", {"who": "test", "action": "update"}, 101)) == ("ok", None)
+    assert owner.confirmed == {G, None}  # read back: its recorded rows are the store's
     return owner, log
 
 
@@ -119,3 +124,35 @@ def test_after_a_write_of_other_triples_the_graphs_are_read_back(tmp_path: Path)
     assert latest.content_hash == fingerprint(owner.store)
     assert owner.changed == Delta()
     owner.store.close()
+
+
+def test_a_change_made_while_no_server_ran_is_found_by_the_next_write(tmp_path: Path) -> None:
+    """Another tool may change a graph while no server runs, keeping its count: the
+    first record after a start reads each graph a write touches, whatever the write."""
+    owner, log = _owner(tmp_path)
+    owner.store.close()
+    raw = Store(str(tmp_path / "store"))
+    s7, p = NamedNode("http://e.org/s7"), NamedNode("http://e.org/p")
+    raw.remove(Quad(s7, p, Literal("7", datatype=INTEGER), NamedNode(G)))
+    raw.add(Quad(s7, p, Literal("seven"), NamedNode(G)))
+    raw.flush()
+    del raw
+    store = EmbeddedStore(tmp_path / "store")
+    again = _Owner(tmp_path / "store", store, Generation(tmp_path / "generation"), log)
+    again.record_start()  # nothing written through civicgraph since the last record
+    _write(again, 1, f"INSERT DATA {{ GRAPH <{G}> {{ <http://e.org/x> <http://e.org/p> 1 }} }}")
+    assert again.answer(("record", {"who": "test", "action": "update"}, 2)) == ("ok", None)
+    latest = log.latest()
+    assert latest is not None
+    assert (latest.added, latest.removed) == ({G: 2}, {G: 1})
+    assert latest.content_hash == fingerprint(again.store)
+    again.store.close()
+
+
+def test_without_a_log_no_change_is_kept(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    owner = _Owner(tmp_path / "store", store, Generation(tmp_path / "generation"), None)
+    owner.record_start()
+    _write(owner, 1, "INSERT DATA { <http://e.org/x> <http://e.org/p> 1 }")
+    assert owner.changed is None
+    store.close()

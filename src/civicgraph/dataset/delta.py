@@ -7,6 +7,9 @@ which triples it adds and removes (``sparql/written.data_blocks``); the record a
 them to the graph's recorded rows instead of reading it, once the store agrees: after
 the write every triple added is there and every one removed is not (``holds_in``), and
 at the record the graph holds as many triples as the rows (``VersionLog.record``).
+The writer applies a change only to graphs it has read back since it started
+(``writer._Owner.confirmed``), and only from a successful record on: what another tool
+changed while no server ran is found as a write makes each graph be read.
 Anything else (a blank node, a triple term) is read back as before.
 """
 
@@ -44,6 +47,11 @@ class Delta:
     def then(self, later: "Delta") -> "Delta":
         """This change followed by ``later``, as one."""
         return Delta((self.added - later.removed) | later.added, self.removed | later.removed)
+
+    def within(self, graphs: set[str | None]) -> "Delta":
+        """The change to ``graphs`` alone."""
+        added = frozenset(quad for quad in self.added if _graph(quad) in graphs)
+        return Delta(added, frozenset(quad for quad in self.removed if _graph(quad) in graphs))
 
     def holds_in(self, contains: Callable[[Quad], bool]) -> bool:
         """Whether a store (its ``contains``) shows the change made: each quad added is

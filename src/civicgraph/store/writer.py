@@ -278,8 +278,12 @@ class _Owner:
     #: Where the views' checkpoints are published (None: views open the store itself).
     checkpoints: Checkpoints | None = None
     #: Every quad the writes since the last record added and removed, when each was an
-    #: update of given triples (``Delta``); None when not known.
-    changed: Delta | None = field(default_factory=Delta)
+    #: update of given triples (``Delta``); None when not known (or no log).
+    changed: Delta | None = None
+    #: The graphs whose recorded rows this writer saw match the store (read back, or
+    #: recorded from rows that were): only theirs take a ``Delta``. A change made with
+    #: another tool while the server was down is found as a write makes each be read.
+    confirmed: set[str | None] = field(default_factory=set)
 
     def advance(self) -> None:
         """Publish the store for the views, then have them reopen (``advance``)."""
@@ -294,10 +298,12 @@ class _Owner:
         """
         if self.log is None:
             return
-        touched, changed = self.touched, self.changed
+        touched = self.touched
+        changed = self.changed.within(self.confirmed) if self.changed is not None else None
         if record_quietly(
             self.log, self.store, who=who, action=action, touched=touched, changed=changed
         ):
+            self.confirmed |= touched or set()
             self.touched, self.changed = set(), Delta()
         return_free_memory()
 
@@ -308,7 +314,10 @@ class _Owner:
         Nothing is read when nothing was written through civicgraph since the last
         record (``VersionLog.is_current``).
         """
-        if self.log is None or self.log.is_current(self.store):
+        if self.log is None:
+            self.touched = set()
+            return
+        if self.log.is_current(self.store):
             self.touched, self.changed = set(), Delta()
             return
         if record_quietly(self.log, self.store, who="civicgraph serve", action=START):
