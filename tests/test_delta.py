@@ -74,6 +74,22 @@ def _write(owner: _Owner, number: int, sparql: str) -> None:
     assert owner.answer(("update", {"sparql": sparql, "base_iri": None}, number))[0] == "ok"
 
 
+def _recorded(owner: _Owner, log: VersionLog, number: int) -> tuple[dict[str, int], ...]:
+    """Record as a serving process asks after a write; the version's rows added and
+    removed (``_latest``)."""
+    assert owner.answer(("record", {"who": "test", "action": "update"}, number)) == ("ok", None)
+    return _latest(owner, log)
+
+
+def _latest(owner: _Owner, log: VersionLog) -> tuple[dict[str, int], ...]:
+    """The last version's rows added and removed, once its hash is checked against the
+    store read whole."""
+    latest = log.latest()
+    assert latest is not None
+    assert latest.content_hash == fingerprint(owner.store)
+    return latest.added, latest.removed
+
+
 def test_the_record_after_updates_of_given_triples_reads_no_graph(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -86,10 +102,7 @@ def test_the_record_after_updates_of_given_triples_reads_no_graph(
     _write(owner, 3, f"INSERT DATA {{ GRAPH <{G}> {{ <http://e.org/new> <http://e.org/p> 'é' }} }}")
     assert owner.answer(("record", {"who": "test", "action": "update"}, 4)) == ("ok", None)
     assert read == []
-    latest = log.latest()
-    assert latest is not None
-    assert (latest.added, latest.removed) == ({G: 1}, {G: 1})  # 01 was there as 1
-    assert latest.content_hash == fingerprint(owner.store)
+    assert _latest(owner, log) == ({G: 1}, {G: 1})  # 01 was there as 1
     owner.store.close()
 
 
@@ -102,11 +115,7 @@ def test_a_change_the_store_does_not_show_is_read_back(tmp_path: Path) -> None:
         Quad(NamedNode("http://e.org/s7"), NamedNode("http://e.org/p"), seven, NamedNode(G))
     )
     _write(owner, 1, f"INSERT DATA {{ GRAPH <{G}> {{ <http://e.org/x> <http://e.org/p> 1 }} }}")
-    assert owner.answer(("record", {"who": "test", "action": "update"}, 2)) == ("ok", None)
-    latest = log.latest()
-    assert latest is not None
-    assert (latest.added, latest.removed) == ({G: 1}, {G: 1})
-    assert latest.content_hash == fingerprint(owner.store)
+    assert _recorded(owner, log, 2) == ({G: 1}, {G: 1})
     owner.store.close()
 
 
@@ -117,11 +126,7 @@ def test_after_a_write_of_other_triples_the_graphs_are_read_back(tmp_path: Path)
         owner, 2, f"DELETE {{ GRAPH <{G}> {{ ?s ?p 5 }} }} WHERE {{ GRAPH <{G}> {{ ?s ?p 5 }} }}"
     )
     assert owner.changed is None
-    assert owner.answer(("record", {"who": "test", "action": "update"}, 3)) == ("ok", None)
-    latest = log.latest()
-    assert latest is not None
-    assert (latest.added, latest.removed) == ({G: 1}, {G: 1})
-    assert latest.content_hash == fingerprint(owner.store)
+    assert _recorded(owner, log, 3) == ({G: 1}, {G: 1})
     assert owner.changed == Delta()
     owner.store.close()
 
@@ -141,11 +146,7 @@ def test_a_change_made_while_no_server_ran_is_found_by_the_next_write(tmp_path: 
     again = _Owner(tmp_path / "store", store, Generation(tmp_path / "generation"), log)
     again.record_start()  # nothing written through civicgraph since the last record
     _write(again, 1, f"INSERT DATA {{ GRAPH <{G}> {{ <http://e.org/x> <http://e.org/p> 1 }} }}")
-    assert again.answer(("record", {"who": "test", "action": "update"}, 2)) == ("ok", None)
-    latest = log.latest()
-    assert latest is not None
-    assert (latest.added, latest.removed) == ({G: 2}, {G: 1})
-    assert latest.content_hash == fingerprint(again.store)
+    assert _recorded(again, log, 2) == ({G: 2}, {G: 1})
     again.store.close()
 
 
