@@ -227,7 +227,7 @@ def test_a_backup_of_a_served_store_copies_the_servers_newest_checkpoint(tmp_pat
     writer.update('INSERT DATA { <http://e/unpublished> <http://e/p> "2" }')
     _left_by_a_stopped_server(writer, path, 9)  # newer, but no writer holds it current
     report = backup(path, tmp_path / "copy")
-    assert report.live
+    assert report.held_by_another == "checkpoint"
     assert report.quads == _TRIPLES + 1  # the running server's checkpoint, not the store
     with (checkpoints.folder / "1.lock").open() as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # let go once copied
@@ -244,5 +244,5 @@ def test_a_backup_beside_no_running_server_reads_the_store(tmp_path: Path) -> No
     writer.update('INSERT DATA { <http://e/since> <http://e/p> "1" }')
     writer.flush()
     report = backup(path, tmp_path / "copy")
-    assert (report.live, report.quads) == (True, _TRIPLES + 1)
+    assert (report.held_by_another, report.quads) == ("snapshot", _TRIPLES + 1)
     writer.close()

@@ -70,7 +70,7 @@ def test_backup_beside_a_busy_writer_is_a_consistent_snapshot(
     runner: CliRunner, busy_store: Path, tmp_path: Path
 ) -> None:
     out = _ok(runner, "backup", str(tmp_path / "b"), "--store", str(busy_store))
-    assert "snapshot beside the running server" in out
+    assert "snapshot beside the process holding the store" in out
     pairs = _count(tmp_path / "b", A)
     assert pairs > 0
     assert _count(tmp_path / "b", B) == pairs

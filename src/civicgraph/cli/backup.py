@@ -11,6 +11,11 @@ from civicgraph.store import MEMORY
 from civicgraph.store import backup as backups
 
 _FOLDER = click.Path(file_okay=False, path_type=Path)
+#: What a backup says of a store another process held.
+_FROM = {
+    "checkpoint": " (from the running server's newest checkpoint)",
+    "snapshot": " (from a read-only snapshot beside the process holding the store)",
+}
 
 
 def _store_folder(settings: Settings) -> Path:
@@ -28,7 +33,7 @@ def _store_folder(settings: Settings) -> Path:
 def backup_command(target: Path, store: str | None) -> None:
     """Copy the store to the new folder TARGET; safe while the server is serving."""
     report = backups.backup(_store_folder(settings_for(store=store)), target)
-    how = " (from a snapshot beside the running server)" if report.live else ""
+    how = _FROM.get(report.held_by_another or "", "")
     click.echo(f"Backed up {report.quads:,} quads to {report.path}{how}")
 
 

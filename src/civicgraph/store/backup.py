@@ -21,20 +21,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from civicgraph.errors import StoreError, StoreLockedError, UserInputError
 from civicgraph.store import EmbeddedStore
 from civicgraph.store.checkpoints import newest_beside
 from civicgraph.store.views import open_read_only
 
+#: Where the copy of a store another process holds came from.
+Source = Literal["checkpoint", "snapshot"]
+
 
 @dataclass(frozen=True)
 class BackupReport:
-    """What a backup or restore wrote, and whether the store was serving at the time."""
+    """What a backup or restore wrote, and where from if another process held the
+    store: its server's newest checkpoint, or a read-only snapshot beside it."""
 
     path: Path
     quads: int
-    live: bool = False
+    held_by_another: Source | None = None
 
 
 def is_store(path: Path) -> bool:
@@ -51,9 +56,9 @@ def _quads(store: EmbeddedStore) -> int:
 
 
 @contextmanager
-def _opened_beside_server(path: Path) -> Iterator[tuple[EmbeddedStore, bool]]:
+def _opened_beside_server(path: Path) -> Iterator[tuple[EmbeddedStore, Source | None]]:
     """The store opened for writing if it is free, else its server's newest checkpoint
-    (or, without one, the store read-only); and whether a server holds it."""
+    (or, without one, the store read-only); and which of those when it is not free."""
     try:
         store, held = EmbeddedStore(path), None
     except StoreLockedError:
@@ -64,8 +69,11 @@ def _opened_beside_server(path: Path) -> Iterator[tuple[EmbeddedStore, bool]]:
             if held is not None:
                 held.release()
             raise
+    source: Source | None = None
+    if store.read_only:
+        source = "checkpoint" if held is not None else "snapshot"
     try:
-        yield store, store.read_only
+        yield store, source
     finally:
         store.close()
         if held is not None:
@@ -88,7 +96,7 @@ def backup(store_path: Path, target: Path) -> BackupReport:
         raise UserInputError(f"{target} already exists and is not empty; name a new folder")
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    with _opened_beside_server(store_path) as (source, live):
+    with _opened_beside_server(store_path) as (source, held_by_another):
         source.backup(partial)
         expected = _quads(source)
     written = _count_at(partial)
@@ -101,7 +109,7 @@ def backup(store_path: Path, target: Path) -> BackupReport:
     if target.exists():
         target.rmdir()
     partial.rename(target)
-    return BackupReport(target, written, live)
+    return BackupReport(target, written, held_by_another)
 
 
 def _check_replaceable(store_path: Path, force: bool) -> None:
