@@ -10,7 +10,7 @@ import pytest
 
 from civicgraph.webapp import incoming
 from civicgraph.webapp.arrival import WINDOW, Arrival, unread
-from civicgraph.webapp.incoming import Incoming
+from civicgraph.webapp.incoming import SLICE, Incoming
 from civicgraph.webapp.refusal import Refusal
 
 RULE = Arrival(cap=1000)
@@ -64,8 +64,15 @@ def _connected(listener: socket.socket) -> tuple[socket.socket, socket.socket]:
 
 
 def _turn(held: Incoming, poll: select.epoll) -> None:
-    for fd, _events in poll.poll(0.05):
-        held.readable(fd)
+    """Note the connections woken, then read what waits, as the keeper's turns do."""
+    for fd, events in poll.poll(0.05):
+        held.readable(fd, closed=bool(events & select.EPOLLRDHUP))
+    _catch_up(held)
+
+
+def _catch_up(held: Incoming) -> None:
+    while held.behind:
+        held.catch_up()
 
 
 def _start(held: Incoming, pair: tuple[socket.socket, socket.socket], sent: bytes) -> None:
@@ -76,6 +83,7 @@ def _start(held: Incoming, pair: tuple[socket.socket, socket.socket], sent: byte
     time.sleep(0.05)
     assert RULE.judge(sent) is not True
     held.take(served)
+    _catch_up(held)
 
 
 def _send_on(
@@ -235,7 +243,8 @@ def test_the_largest_head_a_byte_at_a_time_costs_the_keeper_under_seconds(
     started = time.process_time()
     for _ in range(WINDOW - 2):
         client.send(b"\r")
-        held.readable(served.fileno())  # woken for each byte, as a trickle would wake it
+        held.readable(served.fileno(), closed=False)  # woken for each byte, as a trickle would
+        held.catch_up()
     assert time.process_time() - started < 5.0
     assert not outcomes.refused
     _send_on(gathering, client, b"\r")
@@ -269,3 +278,79 @@ def test_the_request_begun_longest_ago_makes_room(
     assert not held.drop_oldest()
     for client in (older_client, newer_client):
         client.close()
+
+
+#: Three slices of one-byte chunks after a chunked head, under ``WIDE``'s cap.
+SLICES = b"POST /sparql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + (
+    b"1\r\n \r\n" * (SLICE // 2)
+)
+WIDE = Arrival(cap=10 * SLICE)
+
+
+def _waiting(served: socket.socket) -> int:
+    """How many bytes the client sent that nobody has read yet."""
+    return len(served.recv(1 << 20, socket.MSG_PEEK))
+
+
+def test_requests_with_bytes_waiting_are_read_a_slice_each_in_turn(
+    listener: socket.socket,
+) -> None:
+    """One client sending one-byte chunks costs the keeper work per byte; others wait
+    for at most a slice of it, not for all it sent."""
+    with select.epoll() as poll:
+        outcomes = _Outcomes()
+        held = Incoming(poll, WIDE, 5, outcomes.go_on, outcomes.refuse)
+        pairs = [_connected(listener), _connected(listener)]
+        for served, client in pairs:
+            client.sendall(SLICES)
+            time.sleep(0.05)
+            held.take(served)
+        (first, _), (second, _) = pairs
+        held.catch_up()
+        assert (_waiting(first), _waiting(second)) == (len(SLICES) - SLICE, len(SLICES))
+        held.catch_up()
+        assert (_waiting(first), _waiting(second)) == (len(SLICES) - SLICE, len(SLICES) - SLICE)
+        held.catch_up()
+        assert _waiting(first) == len(SLICES) - 2 * SLICE
+        assert not outcomes.ready
+        assert not outcomes.refused
+        for pair in pairs:
+            for end in pair:
+                end.close()
+
+
+def test_a_request_whose_client_closed_its_side_goes_on_at_once_the_rest_unread(
+    listener: socket.socket,
+) -> None:
+    """Its serving process reads the rest without waiting, up to its route's limit."""
+    with select.epoll() as poll:
+        outcomes = _Outcomes()
+        held = Incoming(poll, WIDE, 5, outcomes.go_on, outcomes.refuse)
+        served, client = _connected(listener)
+        client.sendall(SLICES)
+        client.shutdown(socket.SHUT_WR)
+        time.sleep(0.05)
+        held.take(served)
+        _turn(held, poll)
+        assert [(ready, read) for ready, read in outcomes.ready] == [(served, b"")]
+        assert _waiting(served) == len(SLICES)
+        for end in (served, client):
+            end.close()
+
+
+def test_bytes_waiting_to_be_read_are_no_pause_of_the_client(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
+) -> None:
+    """Should the keeper fall behind by the idle time, it is not the client's doing."""
+    held, _poll, outcomes = gathering
+    served, client = pair
+    client.sendall(HEAD + b"a" * 100)
+    time.sleep(0.05)
+    held.take(served)
+    time.sleep(0.3)
+    held.sweep()
+    assert not outcomes.refused
+    held.catch_up()
+    time.sleep(0.3)
+    held.sweep()
+    assert outcomes.refused == [(served, 408)]

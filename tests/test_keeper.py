@@ -52,6 +52,12 @@ def _fill(handoff: Handoff) -> tuple[socket.socket, int]:
         queued += 1
 
 
+def _close_all(clients: list[socket.socket], keeper: Keeper) -> None:
+    """Close the clients and the connections the keeper still holds idle."""
+    for client in [*clients, *keeper._idle_since]:
+        client.close()
+
+
 def _closed(client: socket.socket) -> bool:
     """Whether the other end closed (cleanly, or with a reset for unread bytes)."""
     try:
@@ -80,10 +86,7 @@ def test_at_its_limit_the_keeper_closes_an_idle_connection_not_one_whose_client_
     assert taken[1] == b""  # it went on as it was, to be read from the socket
     taken[0].close()
     assert _closed(clients[1])  # the longest idle one
-    for client in clients:
-        client.close()
-    for held in list(keeper._idle_since):
-        held.close()
+    _close_all(clients, keeper)
 
 
 def test_requests_wait_for_room_in_the_channel_and_are_never_dropped(
@@ -249,3 +252,36 @@ def test_at_its_limit_a_connection_not_yet_woken_is_not_closed_unread(
         found[0].close()
     for client in clients:
         client.close()
+
+
+def test_every_connection_waiting_in_the_channel_is_taken_in_one_turn(
+    listener: socket.socket, keeper: Keeper
+) -> None:
+    """A connection left in the channel would hold the serving process that sends the
+    next one (its send waits for room)."""
+    clients = [_kept(listener, keeper.handoff) for _ in range(5)]
+    keeper._turn()
+    assert len(keeper._idle_since) == 5
+    _close_all(clients, keeper)
+
+
+def test_a_new_connection_whose_request_is_arriving_is_gathered_at_once(
+    listener: socket.socket, keeper: Keeper
+) -> None:
+    """Its serving process judged it not whole: the keeper reads it, in its turn."""
+    client = socket.create_connection(listener.getsockname())
+    client.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\nASK")
+    served, _ = listener.accept()
+    assert keeper.handoff.give(served, arriving=True)
+    served.close()
+    keeper._turn()
+    assert not keeper._idle_since
+    assert len(keeper._incoming) == 1
+    client.sendall(b" {} ")
+    keeper._turn()
+    keeper._turn()
+    taken = keeper.handoff.take()
+    assert taken is not None
+    assert taken[1].endswith(b"\r\n\r\nASK {} ")
+    for end in (taken[0], client):
+        end.close()

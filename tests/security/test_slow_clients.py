@@ -12,7 +12,7 @@ import os
 import socket
 import struct
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from urllib.parse import urlencode
 
@@ -21,7 +21,6 @@ import requests
 
 from civicgraph.webapp.keeper import IDLE_SECONDS
 from tests.live import LiveServer, quiet_windows
-from tests.security.conftest import GUARDED_ENV
 from tests.security.rawhttp import send, send_until_answered
 
 #: More than the serving processes of any machine the suite runs on (one per core, plus one).
@@ -31,6 +30,8 @@ JSON_POST = (
     b"POST /query/labels.json HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
 )
 HEAD = b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+#: 200,000 chunks of one byte: 1.2 MB, most of it framing.
+ONE_BYTE_CHUNKS = HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"1\r\n \r\n" * 200_000
 STALLS = {
     "idle": b"",
     "half-a-head": HEAD,
@@ -83,33 +84,61 @@ def test_one_byte_chunks_past_the_cap_sent_on_slowly_do_not_hold_the_server(
     guarded_server: LiveServer,
 ) -> None:
     """More bytes than the cap with their framing, a sixth of it without, then a chunk
-    a second: the keeper gathers such a body on (its own bytes are under the cap)."""
-    with ExitStack() as stack:
-        held = [
-            stack.enter_context(socket.create_connection(("127.0.0.1", guarded_server.port)))
-            for _ in range(MANY)
-        ]
-        for conn in held:
-            conn.sendall(HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"1\r\n \r\n" * 200_000)
-        for _ in range(4):
-            time.sleep(1)
+    a second: the keeper gathers such a body on (its own bytes are under the cap).
+
+    Nor do they hold the keeper, which follows such bodies a slice at a time, in turn:
+    a kept connection's next request and a request the keeper gathers are answered at
+    once while they send and just after they leave. (The keeper once followed all they
+    had sent first: seconds, and a kept connection waited for half a minute.)
+    """
+    with requests.Session() as kept:
+        _assert_answered_at_once(kept, guarded_server)
+        with ExitStack() as stack:
+            held = [
+                stack.enter_context(socket.create_connection(("127.0.0.1", guarded_server.port)))
+                for _ in range(MANY)
+            ]
             for conn in held:
-                conn.sendall(b"1\r\n \r\n")
-            _assert_a_cheap_query_is_answered_at_once(guarded_server)
+                conn.sendall(ONE_BYTE_CHUNKS)
+            for _ in range(4):
+                time.sleep(1)  # the kept connection goes to the keeper meanwhile
+                for conn in held:
+                    conn.sendall(b"1\r\n \r\n")
+                _assert_a_cheap_query_is_answered_at_once(guarded_server)
+                _assert_answered_at_once(kept, guarded_server)
+        _assert_a_gathered_request_is_answered_at_once(guarded_server)
+        _assert_answered_at_once(kept, guarded_server)
+
+
+def _assert_answered_at_once(session: requests.Session, server: LiveServer) -> None:
+    """``ASK {}`` on a kept connection is answered within a second."""
+    started = time.monotonic()
+    answer = session.get(f"{server.url}/sparql", params={"query": "ASK {}"}, timeout=30)
+    assert answer.status_code == 200
+    assert time.monotonic() - started < 1.0
+
+
+def _assert_a_gathered_request_is_answered_at_once(server: LiveServer) -> None:
+    """A query whose body comes after its head, so that the keeper gathers it, is
+    answered within a second of its last byte."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as conn:
+        conn.sendall(HEAD + b"Connection: close\r\nContent-Length: 6\r\n\r\n")
+        time.sleep(0.3)
+        started = time.monotonic()
+        conn.sendall(b"ASK {}")
+        assert conn.recv(12) == b"HTTP/1.1 200"
+        assert time.monotonic() - started < 1.0
 
 
 @pytest.mark.server
 def test_a_trailer_line_longer_than_the_keeper_follows_is_refused(
-    start_server: Callable[..., LiveServer],
+    guarded_server: LiveServer,
 ) -> None:
     """gunicorn takes trailers of 256 KiB and would wait for such a line's end, a byte
-    at a time if its client likes: the keeper answers instead of passing it on. (On a
-    server of its own: on the shared one, just after the ten slow senders above left,
-    the answer took 2.2-5 s here.)"""
-    server = start_server(GUARDED_ENV)
+    at a time if its client likes: the keeper answers instead of passing it on."""
     body = b"Transfer-Encoding: chunked\r\n\r\n5\r\nASK {\r\n0\r\nX-A: " + b"a" * 20_000
     started = time.monotonic()
-    answer = send(server.port, HEAD + body, close_writing=False)
+    answer = send(guarded_server.port, HEAD + body, close_writing=False)
     assert answer.status == 400, answer
     assert answer.json()["error"] == "Chunk line too long"
     assert time.monotonic() - started < 2

@@ -23,6 +23,15 @@ client never sends the body. A head must arrive whole within the keeper's idle
 time of its first byte, and a body must not pause for longer; otherwise the request
 is answered 408, as is, past ``GATHERED_BYTES``, the one that sent last longest
 ago, and the one begun longest ago when the keeper needs room (``drop_oldest``).
+
+Following a body costs the keeper's one thread some work per chunk (a
+microsecond or so in Python), so a client sending one-byte chunks costs it far more
+than it costs the client. So the keeper reads a request's bytes a slice at a time,
+the requests with bytes waiting in turn, one slice between two looks at its other
+connections: an idle connection whose client sends again is passed on within a
+slice's work, however many clients send such bodies (``SLICE``). A request whose
+client closes its side goes on at once, the rest unread: its serving process reads
+it to the end without waiting, up to its route's limit.
 """
 
 import contextlib
@@ -48,7 +57,9 @@ from civicgraph.webapp.refusal import (
 #: The most bytes of requests held at once while they arrive.
 GATHERED_BYTES: Final = 64 * 1024 * 1024
 _READABLE: Final = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLET
-_READ: Final = 64 * 1024
+#: The most bytes of one request read and followed at once: one-byte chunks of this
+#: many bytes take the keeper a few milliseconds.
+SLICE: Final = 16 * 1024
 #: What tells a client that waits with `Expect: 100-continue` to send its body.
 CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 #: How many bytes of a chunked body, framing included, may arrive per byte of the cap
@@ -68,6 +79,8 @@ class _Request:
     #: When the head began to arrive, then when the body last made progress: a head
     #: sent a byte at a time must not keep the request here.
     progress: float = field(default_factory=time.monotonic)
+    #: Its client closed its side (or reset): it goes on with what was read.
+    closed: bool = False
 
 
 class Incoming(ByConnection[_Request]):
@@ -89,6 +102,13 @@ class Incoming(ByConnection[_Request]):
         super().__init__(poll)
         self._arrival, self._idle = arrival, idle
         self._ready, self._refuse = ready, refuse
+        #: The requests with bytes not read yet, in the order they are to be read.
+        self._waiting: dict[int, None] = {}
+
+    @property
+    def behind(self) -> bool:
+        """Whether bytes that arrived wait to be read (``catch_up``)."""
+        return bool(self._waiting)
 
     def take(self, client: socket.socket) -> None:
         """Take a connection whose request has begun to arrive (``client`` no longer
@@ -97,17 +117,29 @@ class Incoming(ByConnection[_Request]):
         self._by_fd[client.fileno()] = request
         client.setblocking(False)
         self._poll.register(client, _READABLE)
-        self.readable(client.fileno())
+        self.readable(client.fileno(), closed=False)
 
-    def readable(self, fd: int) -> None:
-        """Bytes arrived: read them all; pass the request on once it is to go on (whole,
-        past the cap, or its client closed its side or reset), or refuse it."""
+    def readable(self, fd: int, *, closed: bool) -> None:
+        """Bytes arrived, or the client closed its side: the request is read in turn."""
         request = self._by_fd[fd]
-        outcome: bool | Refusal = False
+        request.closed = request.closed or closed
+        self._waiting[fd] = None
+
+    def catch_up(self) -> None:
+        """Read a slice of the request whose turn it is; pass it on once it is to go on
+        (whole, past the cap, or its client closed its side or reset), or refuse it."""
+        if not self._waiting:
+            return
+        fd = next(iter(self._waiting))
+        del self._waiting[fd]
+        request = self._by_fd[fd]
+        outcome: bool | Refusal = request.closed
         try:
-            while outcome is False:
-                data = request.client.recv(_READ)
+            if not outcome:
+                data = request.client.recv(SLICE)
                 outcome = not data or self._add(request, data)
+                if outcome is False and len(data) == SLICE:
+                    self._waiting[fd] = None  # more may wait: read on in its next turn
         except (BlockingIOError, InterruptedError):
             pass  # woken again when more arrives
         except OSError:
@@ -131,8 +163,10 @@ class Incoming(ByConnection[_Request]):
         """Answer 408 to requests whose head did not arrive in time, or whose body paused
         for longer than the idle time."""
         cutoff = time.monotonic() - self._idle
-        for request in [held for held in self._by_fd.values() if held.progress < cutoff]:
-            self._drop(request, timed_out(self._idle))
+        late = [fd for fd, held in self._by_fd.items() if held.progress < cutoff]
+        for fd in late:
+            if fd not in self._waiting:  # bytes waiting are no pause, only the keeper's
+                self._drop(self._by_fd[fd], timed_out(self._idle))
 
     def _add(self, request: _Request, data: bytes) -> bool | Refusal:
         """Keep ``data``; whether the request is now to go on (whole, past the cap), or
@@ -203,6 +237,7 @@ class Incoming(ByConnection[_Request]):
     def _forget(self, request: _Request) -> None:
         self._poll.unregister(request.client)
         del self._by_fd[request.client.fileno()]
+        self._waiting.pop(request.client.fileno(), None)
         self._held -= request.size
         with contextlib.suppress(OSError):
             request.client.setblocking(True)

@@ -36,7 +36,7 @@ from collections import deque
 from typing import Final
 
 from civicgraph.webapp.arrival import Arrival, unread
-from civicgraph.webapp.incoming import Incoming
+from civicgraph.webapp.incoming import SLICE, Incoming
 from civicgraph.webapp.outgoing import Outgoing
 from civicgraph.webapp.refusal import refuse, timed_out
 
@@ -54,6 +54,8 @@ RETRY_SECONDS: Final = 0.005
 #: sending slowly, cannot use up descriptors.
 MOST_KEPT: Final = 512
 _TAG: Final = b"c"
+#: A new connection whose request has begun to arrive but is not whole.
+_ARRIVING_TAG: Final = b"r"
 #: A connection with the rest of its answer (``webapp/outgoing.py``).
 _ANSWER_TAG: Final = b"a"
 #: A client is woken when bytes arrive or it closes, once per arrival (edge-triggered).
@@ -79,13 +81,16 @@ class Handoff:
         self.to_master, self.from_workers = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.to_workers, self.from_master = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.from_master.setblocking(False)
+        self.from_workers.setblocking(False)  # the master takes all that wait, then goes on
         self.to_workers.setblocking(False)  # a full channel must not stall the master
         self.to_master.settimeout(1.0)
 
-    def give(self, client: socket.socket) -> bool:
-        """In a serving process: pass an idle connection to the master."""
+    def give(self, client: socket.socket, *, arriving: bool = False) -> bool:
+        """In a serving process: pass an idle connection to the master, or a new one
+        whose request is ``arriving`` (judged not whole: the master need not again)."""
         try:
-            socket.send_fds(self.to_master, [_TAG], [client.fileno()])
+            tag = _ARRIVING_TAG if arriving else _TAG
+            socket.send_fds(self.to_master, [tag], [client.fileno()])
         except OSError:
             return False
         return True
@@ -152,7 +157,7 @@ class Keeper:
 
     def _turn(self) -> None:
         """Wait for events (briefly, while connections queue for the channel) and act."""
-        wait = RETRY_SECONDS if self._ready else SWEEP_SECONDS
+        wait = 0 if self._incoming.behind else RETRY_SECONDS if self._ready else SWEEP_SECONDS
         for fd, events in self._poll.poll(wait):
             if fd == self.handoff.from_workers.fileno():
                 self._receive()
@@ -161,27 +166,37 @@ class Keeper:
             elif self._outgoing.owns(fd):
                 self._outgoing.event(fd)
             elif self._incoming.owns(fd):
-                self._incoming.readable(fd)
+                self._incoming.readable(fd, closed=bool(events & _CLOSED))
+        self._incoming.catch_up()
         self._pass_on()
 
     def _receive(self) -> None:
-        """Take an idle connection from a serving process and wait for its client, or a
-        connection with the rest of its answer and send it."""
-        try:
-            tag, fds, _flags, _address = socket.recv_fds(self.handoff.from_workers, 1, 2)
-        except OSError:
-            return
-        if tag == _ANSWER_TAG and fds:
+        """Take every connection the serving processes passed (one waiting for a channel
+        would hold its serving process)."""
+        while True:
+            try:
+                tag, fds, _flags, _address = socket.recv_fds(self.handoff.from_workers, 1, 2)
+            except OSError:  # none left
+                return
+            if fds:
+                self._take(tag, fds)
+
+    def _take(self, tag: bytes, fds: list[int]) -> None:
+        """Send the rest of an answer; gather a request that has begun to arrive; or
+        wait for an idle connection's client."""
+        if tag == _ANSWER_TAG:
             self._outgoing.hold(socket.socket(fileno=fds[0]), fds[1] if len(fds) > 1 else None)
             return
         for fd in fds:
             client = socket.socket(fileno=fd)
             if not self._make_room():
                 client.close()
-                continue
-            self._idle_since[client] = time.monotonic()
-            self._by_fd[client.fileno()] = client
-            self._poll.register(client, _CLIENT_EVENTS)  # wakes at once if bytes wait
+            elif tag == _ARRIVING_TAG and unread(client, 1):
+                self._incoming.take(client)
+            else:
+                self._idle_since[client] = time.monotonic()
+                self._by_fd[client.fileno()] = client
+                self._poll.register(client, _CLIENT_EVENTS)  # wakes at once if bytes wait
 
     def _make_room(self) -> bool:
         """Make room for one more connection if ``MOST_KEPT`` are held: close the longest
@@ -207,8 +222,9 @@ class Keeper:
         """Bytes arrived: pass the connection on if its request is whole or its client
         closed its side, or gather the rest of it; close it if the client closed before
         sending anything. The unread bytes are looked at once here: a request that is
-        not whole is read from then on (``webapp/incoming.py``)."""
-        sent = unread(client, self.handoff.arrival.window)
+        not whole is read from then on (``webapp/incoming.py``); at most a slice of
+        them is looked at here, as the keeper reads a slice of a request at a time."""
+        sent = unread(client, min(self.handoff.arrival.window, SLICE))
         if sent is None:
             return  # woken again when bytes arrive
         self._forget(client)

@@ -410,7 +410,7 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
         if (
             handoff is None
             or handoff.arrival.arrived(client, LINGER_SECONDS)
-            or not handoff.give(client)
+            or not handoff.give(client, arriving=True)
         ):
             self.handle(listener, client, addr)
         else:
