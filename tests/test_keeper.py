@@ -285,3 +285,22 @@ def test_a_new_connection_whose_request_is_arriving_is_gathered_at_once(
     assert taken[1].endswith(b"\r\n\r\nASK {} ")
     for end in (taken[0], client):
         end.close()
+
+
+def test_a_whole_request_not_yet_woken_at_the_sweep_goes_on_not_408(
+    listener: socket.socket, keeper: Keeper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When a turn runs long, a kept connection's wake may come after the idle time has
+    passed: its client sent, so it is not idle, and its request is served."""
+    monkeypatch.setattr(keeper_module, "IDLE_SECONDS", 0.2)
+    client = _kept(listener, keeper.handoff)
+    keeper._turn()
+    time.sleep(0.3)
+    client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    keeper._sweep()  # before the turn that would have woken it
+    keeper._turn()
+    taken = keeper.handoff.take()
+    assert taken is not None
+    assert taken[0].recv(3, socket.MSG_PEEK) == b"GET"
+    for end in (taken[0], client):
+        end.close()

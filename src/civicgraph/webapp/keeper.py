@@ -38,7 +38,7 @@ from typing import Final
 from civicgraph.webapp.arrival import Arrival, unread
 from civicgraph.webapp.incoming import SLICE, Incoming
 from civicgraph.webapp.outgoing import Outgoing
-from civicgraph.webapp.refusal import refuse, timed_out
+from civicgraph.webapp.refusal import refuse
 
 #: How long an idle kept-alive connection, or a new one whose request has not arrived
 #: whole, stays open, seconds.
@@ -256,18 +256,20 @@ class Keeper:
                 os.close(read)
 
     def _sweep(self) -> None:
-        """Close connections idle for longer than ``IDLE_SECONDS`` (one whose client sent
-        part of a request is told why first), and drop answers nobody reads."""
+        """Close connections idle for longer than ``IDLE_SECONDS``, and drop answers
+        nobody reads. One whose client has sent bytes is not idle, only not woken yet
+        (its wake comes in a later turn when a turn runs long): it is woken here, as
+        when making room; its request, if not whole, then has its own time limits."""
         self._outgoing.sweep()
         self._incoming.sweep()
         cutoff = time.monotonic() - IDLE_SECONDS
         for client, since in list(self._idle_since.items()):
-            if since < cutoff:
-                self._forget(client)
-                if unread(client):
-                    refuse(client, timed_out(IDLE_SECONDS))
-                else:
-                    client.close()
+            if since >= cutoff:
+                continue
+            if unread(client, 1):
+                self._wake(client, closed=False)
+            else:
+                self._close(client)
 
     def _close(self, client: socket.socket) -> None:
         self._forget(client)
