@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from civicgraph.webapp.arrival import WINDOW, Arrival, Body, Gather, Head
+from civicgraph.webapp.arrival import SLICE, WINDOW, Arrival, Body, Gather, Head
 
 RULE = Arrival.for_limits([1 << 20, 256 * 1024])
 #: Seconds of CPU for the largest adversarial body: about 0.3 s here; quadratic work
@@ -128,6 +128,18 @@ def test_arrived_reads_nothing_and_waits_at_most_as_asked() -> None:
                 assert accepted.recv(len(GET)) == GET  # still unread
                 client.shutdown(socket.SHUT_WR)
                 assert RULE.arrived(accepted)  # the end: reading it does not wait
+
+
+def test_ready_follows_at_most_a_slice_of_a_chunked_body_in_place() -> None:
+    """One-byte chunks cost a serving process or the keeper under a millisecond per
+    connection, however many it accepts or wakes: a longer chunked body is gathered by
+    the keeper, in turn with others. A body with a length costs nothing to count."""
+    one_byte = b"1\r\nx\r\n"
+    short = _chunked(one_byte * ((SLICE - 5) // 6) + b"0\r\n\r\n")  # a slice, the end in it
+    long = _chunked(one_byte * (SLICE // 3) + b"0\r\n\r\n")
+    counted = _post(f"Content-Length: {4 * SLICE}") + b"x" * (4 * SLICE)
+    assert (RULE.judge(long), RULE.ready(short), RULE.ready(long)) == (True, True, False)
+    assert RULE.ready(counted)
 
 
 def test_the_cap_is_the_largest_body_a_route_open_to_everyone_takes() -> None:

@@ -3,14 +3,15 @@
 import os
 import select
 import socket
+import struct
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from civicgraph.webapp import incoming
-from civicgraph.webapp.arrival import WINDOW, Arrival, unread
-from civicgraph.webapp.incoming import SLICE, Incoming
+from civicgraph.webapp.arrival import SLICE, WINDOW, Arrival, unread
+from civicgraph.webapp.incoming import TURN, Incoming
 from civicgraph.webapp.refusal import Refusal
 
 RULE = Arrival(cap=1000)
@@ -285,6 +286,8 @@ SLICES = b"POST /sparql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\
     b"1\r\n \r\n" * (SLICE // 2)
 )
 WIDE = Arrival(cap=10 * SLICE)
+#: Requests that send slices: one more than a turn reads a slice of.
+SENDERS = TURN // SLICE + 1
 
 
 def _waiting(served: socket.socket) -> int:
@@ -296,22 +299,23 @@ def test_requests_with_bytes_waiting_are_read_a_slice_each_in_turn(
     listener: socket.socket,
 ) -> None:
     """One client sending one-byte chunks costs the keeper work per byte; others wait
-    for at most a slice of it, not for all it sent."""
+    for at most a slice of it, not for all it sent; and a turn reads a turn's worth
+    before the keeper looks at its other connections again."""
     with select.epoll() as poll:
         outcomes = _Outcomes()
         held = Incoming(poll, WIDE, 5, outcomes.go_on, outcomes.refuse)
-        pairs = [_connected(listener), _connected(listener)]
-        for served, client in pairs:
+        pairs = [_connected(listener) for _ in range(SENDERS)]
+        for _served, client in pairs:
             client.sendall(SLICES)
-            time.sleep(0.05)
+        time.sleep(0.05)
+        for served, _client in pairs:
             held.take(served)
-        (first, _), (second, _) = pairs
+        served = [end for end, _client in pairs]
+        whole, one, two = len(SLICES), len(SLICES) - SLICE, len(SLICES) - 2 * SLICE
         held.catch_up()
-        assert (_waiting(first), _waiting(second)) == (len(SLICES) - SLICE, len(SLICES))
-        held.catch_up()
-        assert (_waiting(first), _waiting(second)) == (len(SLICES) - SLICE, len(SLICES) - SLICE)
-        held.catch_up()
-        assert _waiting(first) == len(SLICES) - 2 * SLICE
+        assert [_waiting(end) for end in served] == [one] * (SENDERS - 1) + [whole]
+        held.catch_up()  # the last first, then the others in the order they were read
+        assert [_waiting(end) for end in served] == [two] * (SENDERS - 2) + [one, one]
         assert not outcomes.ready
         assert not outcomes.refused
         for pair in pairs:
@@ -319,23 +323,44 @@ def test_requests_with_bytes_waiting_are_read_a_slice_each_in_turn(
                 end.close()
 
 
-def test_a_request_whose_client_closed_its_side_goes_on_at_once_the_rest_unread(
+def test_a_request_whose_client_closed_its_side_is_read_to_its_end(
     listener: socket.socket,
 ) -> None:
-    """Its serving process reads the rest without waiting, up to its route's limit."""
+    """No serving process follows a request that may never be whole: the keeper reads
+    on with no event to come, passes it on if it is whole, and answers 400 if not."""
     with select.epoll() as poll:
         outcomes = _Outcomes()
         held = Incoming(poll, WIDE, 5, outcomes.go_on, outcomes.refuse)
-        served, client = _connected(listener)
-        client.sendall(SLICES)
-        client.shutdown(socket.SHUT_WR)
+        (cut, cut_client), (whole, whole_client) = _connected(listener), _connected(listener)
+        cut_client.sendall(SLICES)
+        whole_client.sendall(SLICES + b"0\r\n\r\n")
+        for client in (cut_client, whole_client):
+            client.shutdown(socket.SHUT_WR)
         time.sleep(0.05)
-        held.take(served)
-        _turn(held, poll)
-        assert [(ready, read) for ready, read in outcomes.ready] == [(served, b"")]
-        assert _waiting(served) == len(SLICES)
-        for end in (served, client):
+        for served in (cut, whole):
+            held.take(served, closed=True)
+        _catch_up(held)
+        assert [(ready, len(read)) for ready, read in outcomes.ready] == [(whole, len(SLICES) + 5)]
+        assert outcomes.refused == [(cut, 400)]
+        for end in (whole, cut_client, whole_client):
             end.close()
+
+
+def test_a_request_whose_client_reset_is_closed_unanswered(
+    pair: tuple[socket.socket, socket.socket],
+    gathering: tuple[Incoming, select.epoll, _Outcomes],
+) -> None:
+    """Nobody is there to read an answer, and no serving process need look at it."""
+    held, _poll, outcomes = gathering
+    served, client = pair
+    client.sendall(HEAD)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()  # a reset
+    time.sleep(0.05)
+    held.take(served, closed=True)
+    _catch_up(held)
+    assert (outcomes.ready, outcomes.refused, len(held)) == ([], [], 0)
+    assert served.fileno() == -1
 
 
 def test_bytes_waiting_to_be_read_are_no_pause_of_the_client(

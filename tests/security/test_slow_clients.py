@@ -14,12 +14,14 @@ import struct
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 import requests
 
 from civicgraph.webapp.keeper import IDLE_SECONDS
+from civicgraph.webapp.worker import KEPT_SECONDS
 from tests.live import LiveServer, quiet_windows
 from tests.security.rawhttp import send, send_until_answered
 
@@ -94,12 +96,7 @@ def test_one_byte_chunks_past_the_cap_sent_on_slowly_do_not_hold_the_server(
     with requests.Session() as kept:
         _assert_answered_at_once(kept, guarded_server)
         with ExitStack() as stack:
-            held = [
-                stack.enter_context(socket.create_connection(("127.0.0.1", guarded_server.port)))
-                for _ in range(MANY)
-            ]
-            for conn in held:
-                conn.sendall(ONE_BYTE_CHUNKS)
+            held = _senders(stack, guarded_server, MANY, ONE_BYTE_CHUNKS)
             for _ in range(4):
                 time.sleep(1)  # the kept connection goes to the keeper meanwhile
                 for conn in held:
@@ -108,6 +105,17 @@ def test_one_byte_chunks_past_the_cap_sent_on_slowly_do_not_hold_the_server(
                 _assert_answered_at_once(kept, guarded_server)
         _assert_a_gathered_request_is_answered_at_once(guarded_server)
         _assert_answered_at_once(kept, guarded_server)
+
+
+def _senders(stack: ExitStack, server: LiveServer, count: int, sent: bytes) -> list[socket.socket]:
+    """``count`` new connections that each sent ``sent``, closed when ``stack`` is."""
+    held = [
+        stack.enter_context(socket.create_connection(("127.0.0.1", server.port)))
+        for _ in range(count)
+    ]
+    for conn in held:
+        conn.sendall(sent)
+    return held
 
 
 def _assert_answered_at_once(session: requests.Session, server: LiveServer) -> None:
@@ -128,6 +136,72 @@ def _assert_a_gathered_request_is_answered_at_once(server: LiveServer) -> None:
         conn.sendall(b"ASK {}")
         assert conn.recv(12) == b"HTTP/1.1 200"
         assert time.monotonic() - started < 1.0
+
+
+#: Connections in a flood: most of what the keeper holds.
+FLOOD = 300
+#: A chunked head and 5,000 one-byte chunks (30 KB), never ended.
+CHUNKED_FLOOD = HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"1\r\n \r\n" * 5_000
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server of its own: a flood leaves its keeper seconds of work after the test."""
+    server = LiveServer(tmp_path / "store").start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.server
+def test_a_flood_of_one_byte_chunks_holds_no_serving_process(own_server: LiveServer) -> None:
+    """A serving process follows at most a slice of a chunked body as it accepts a
+    connection, and none follows what is left of a request whose client closed its
+    side: the keeper reads it on, in turn, and answers 400. (Serving processes once
+    followed 32 KiB of each such connection, and then all that a closed one had sent:
+    a query waited 2.5 s.)"""
+    with ExitStack() as stack:
+        flood = _senders(stack, own_server, FLOOD, CHUNKED_FLOOD)
+        _assert_a_new_connection_is_answered_at_once(own_server)
+        for conn in flood:
+            conn.shutdown(socket.SHUT_WR)
+        _assert_a_new_connection_is_answered_at_once(own_server)
+        flood[-1].settimeout(30)
+        assert flood[-1].recv(12) == b"HTTP/1.1 400"  # once the keeper reaches its end
+
+
+@pytest.mark.server
+def test_kept_connections_waking_with_one_byte_chunks_do_not_hold_another(
+    own_server: LiveServer,
+) -> None:
+    """The keeper follows at most a slice of a chunked body as it wakes a kept
+    connection, then gathers the rest in turn. (It once followed 16 KiB of each in the
+    same turn: 450 such connections held a kept one's next request for 3 s.)"""
+    with requests.Session() as kept, ExitStack() as stack:
+        _assert_answered_at_once(kept, own_server)
+        flood = [stack.enter_context(_kept_connection(own_server)) for _ in range(FLOOD)]
+        time.sleep(KEPT_SECONDS + 0.5)  # all of them idle in the keeper
+        for conn in flood:
+            conn.sendall(HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"1\r\n \r\n" * 2_700)
+        _assert_answered_at_once(kept, own_server)
+
+
+def _kept_connection(server: LiveServer) -> socket.socket:
+    """A connection that had a query answered and is kept open."""
+    conn = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    conn.sendall(b"GET /sparql?query=ASK%20%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    answer = b""
+    while b"true" not in answer:
+        answer += conn.recv(4096)
+    return conn
+
+
+def _assert_a_new_connection_is_answered_at_once(server: LiveServer) -> None:
+    """A query sent whole on a new connection is answered within a second."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as conn:
+        conn.sendall(HEAD + b"Connection: close\r\nContent-Length: 6\r\n\r\nASK {}")
+        assert conn.recv(12) == b"HTTP/1.1 200"
+    assert time.monotonic() - started < 1.0
 
 
 @pytest.mark.server

@@ -15,8 +15,9 @@ arrives.
 The reading here only decides when to start: gunicorn stays the parser of record,
 and anything these checks cannot read counts as arrived, for the parser to refuse.
 It is linear in the bytes however they are split: a serving process looks at a
-socket's unread bytes a bounded number of times, the keeper reads what arrives and
-looks at each byte once (``Head``, ``Body``), and a head's lines are read once.
+socket's unread bytes a bounded number of times (following at most a ``SLICE`` of a
+chunked body each time), the keeper reads what arrives and looks at each byte once
+(``Head``, ``Body``), and a head's lines are read once.
 """
 
 import re
@@ -48,6 +49,12 @@ LONGEST_LINE: Final = 8192
 _PEEK: Final = int(socket.MSG_PEEK | socket.MSG_DONTWAIT)
 #: Heads up to this size have their framing kept (``_framing``).
 _KEPT_HEAD: Final = 8192
+#: The most bytes of a chunked body followed at once, by a serving process or the
+#: keeper: each chunk costs a microsecond or so to follow, and one-byte chunks of this
+#: many bytes take under a millisecond. A body not whole within them is gathered by
+#: the keeper a slice at a time, in turn with the other requests it gathers
+#: (``webapp/incoming.py``).
+SLICE: Final = 2 * 1024
 
 
 def unread(sock: socket.socket, window: int = WINDOW) -> bytes | None:
@@ -231,7 +238,17 @@ class Arrival:
         found = unread(sock, self.window)
         if found is None and wait and select.select([sock], [], [], wait)[0]:
             found = unread(sock, self.window)
-        return found is not None and (not found or self.judge(found) is True)
+        return found is not None and (not found or self.ready(found))
+
+    def ready(self, data: bytes) -> bool:
+        """Whether the request whose first bytes are ``data`` is to be read now
+        (``judge``), following at most a ``SLICE`` of a chunked body: a flood of
+        connections sending one-byte chunks then costs whoever looks at them (a serving
+        process as it accepts, the keeper as it wakes) under a millisecond each."""
+        end = data.find(_END)
+        if end >= 0 and _framing(data[:end]).chunked:
+            data = data[: end + len(_END) + SLICE]
+        return self.judge(data) is True
 
     def judge(self, data: bytes) -> bool | Gather:
         """What to do with a request whose first bytes are ``data``: True to read it now

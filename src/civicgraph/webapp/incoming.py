@@ -13,25 +13,27 @@ reads the file first and the socket after (``Handoff.take``). So a client that s
 slowly holds no serving process, only its share of ``GATHERED_BYTES``.
 
 A head longer than ``arrival.WINDOW`` is answered 431. A body is gathered up to
-``Arrival.cap`` bytes; past it the request goes on as it is, for its route to
-refuse or, for a token holder's upload, to read on. So does a request whose client
-closes its side. A client that waits for ``100 Continue`` before sending its body
-gets it from the keeper (the serving process may send it again; a client reads any
-number of them, RFC 9110 §15.2), unless its request is a write without the write
-token: that one goes on at once, for its route to refuse from the head, and its
-client never sends the body. A head must arrive whole within the keeper's idle
-time of its first byte, and a body must not pause for longer; otherwise the request
-is answered 408, as is, past ``GATHERED_BYTES``, the one that sent last longest
-ago, and the one begun longest ago when the keeper needs room (``drop_oldest``).
+``Arrival.cap`` bytes; past it the request goes on as it is, for its route to refuse
+or, for a token holder's upload, to read on. A client that waits for
+``100 Continue`` before sending its body gets it from the keeper (the serving process
+may send it again; a client reads any number of them, RFC 9110 §15.2), unless its
+request is a write without the write token: that one goes on at once, for its route
+to refuse from the head, and its client never sends the body. A head must arrive
+whole within the keeper's idle time of its first byte, and a body must not pause for
+longer; otherwise the request is answered 408, as is, past ``GATHERED_BYTES``, the
+one that sent last longest ago, and the one begun longest ago when the keeper needs
+room (``drop_oldest``).
 
 Following a body costs the keeper's one thread some work per chunk (a
 microsecond or so in Python), so a client sending one-byte chunks costs it far more
-than it costs the client. So the keeper reads a request's bytes a slice at a time,
-the requests with bytes waiting in turn, one slice between two looks at its other
-connections: an idle connection whose client sends again is passed on within a
-slice's work, however many clients send such bodies (``SLICE``). A request whose
-client closes its side goes on at once, the rest unread: its serving process reads
-it to the end without waiting, up to its route's limit.
+than it costs the client. So the keeper reads a request's bytes a small slice at a
+time (``SLICE``), the requests with bytes waiting in turn, a slice of each until a
+turn's worth is read (``TURN``), then looks at its other connections again: an idle
+connection whose client sends again is passed on within a turn's work, and a request
+that has arrived waits for at most a slice of each other request's, however many
+clients send such bodies. A request whose client closes its side is read on to its
+end in the same way (no serving process follows it): it goes on if it is whole, and
+is answered 400 if it is not. One whose client resets is closed.
 """
 
 import contextlib
@@ -43,10 +45,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-from civicgraph.webapp.arrival import Arrival, Gather, Head
+from civicgraph.webapp.arrival import SLICE, Arrival, Gather, Head
 from civicgraph.webapp.byconnection import ByConnection
 from civicgraph.webapp.refusal import (
     BARE_LINE_END,
+    ENDED_EARLY,
     FRAMING_TOO_LONG,
     HEAD_TOO_LONG,
     LINE_TOO_LONG,
@@ -57,9 +60,9 @@ from civicgraph.webapp.refusal import (
 #: The most bytes of requests held at once while they arrive.
 GATHERED_BYTES: Final = 64 * 1024 * 1024
 _READABLE: Final = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLET
-#: The most bytes of one request read and followed at once: one-byte chunks of this
-#: many bytes take the keeper a few milliseconds.
-SLICE: Final = 16 * 1024
+#: The most bytes read in one of the keeper's turns (a ``SLICE`` of each request at
+#: most) before it looks at its other connections again.
+TURN: Final = 8 * SLICE
 #: What tells a client that waits with `Expect: 100-continue` to send its body.
 CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 #: How many bytes of a chunked body, framing included, may arrive per byte of the cap
@@ -79,7 +82,8 @@ class _Request:
     #: When the head began to arrive, then when the body last made progress: a head
     #: sent a byte at a time must not keep the request here.
     progress: float = field(default_factory=time.monotonic)
-    #: Its client closed its side (or reset): it goes on with what was read.
+    #: Its client closed its side: what it sent is read on to the end, with no event
+    #: to come.
     closed: bool = False
 
 
@@ -110,14 +114,14 @@ class Incoming(ByConnection[_Request]):
         """Whether bytes that arrived wait to be read (``catch_up``)."""
         return bool(self._waiting)
 
-    def take(self, client: socket.socket) -> None:
+    def take(self, client: socket.socket, *, closed: bool = False) -> None:
         """Take a connection whose request has begun to arrive (``client`` no longer
-        registered, nothing of it read yet)."""
+        registered, nothing of it read yet; ``closed``: its client closed its side)."""
         request = _Request(client, Head(self._arrival.window))
         self._by_fd[client.fileno()] = request
         client.setblocking(False)
         self._poll.register(client, _READABLE)
-        self.readable(client.fileno(), closed=False)
+        self.readable(client.fileno(), closed=closed)
 
     def readable(self, fd: int, *, closed: bool) -> None:
         """Bytes arrived, or the client closed its side: the request is read in turn."""
@@ -126,30 +130,40 @@ class Incoming(ByConnection[_Request]):
         self._waiting[fd] = None
 
     def catch_up(self) -> None:
-        """Read a slice of the request whose turn it is; pass it on once it is to go on
-        (whole, past the cap, or its client closed its side or reset), or refuse it."""
-        if not self._waiting:
-            return
-        fd = next(iter(self._waiting))
+        """Read a slice of each request with bytes waiting, in turn, until a turn's worth
+        of bytes is read; pass each on once it is to go on (whole, or past the cap), or
+        refuse it."""
+        read = 0
+        for fd in list(self._waiting):  # one slice each at most: those read on go last
+            if read >= TURN:
+                return
+            if fd in self._waiting:  # not refused for room earlier in this turn
+                read += self._read_slice(self._by_fd[fd])
+
+    def _read_slice(self, request: _Request) -> int:
+        """Read a slice of ``request`` and act on it; how many bytes were read."""
+        fd = request.client.fileno()
         del self._waiting[fd]
-        request = self._by_fd[fd]
-        outcome: bool | Refusal = request.closed
         try:
-            if not outcome:
-                data = request.client.recv(SLICE)
-                outcome = not data or self._add(request, data)
-                if outcome is False and len(data) == SLICE:
-                    self._waiting[fd] = None  # more may wait: read on in its next turn
+            data = request.client.recv(SLICE)
         except (BlockingIOError, InterruptedError):
-            pass  # woken again when more arrives
-        except OSError:
-            outcome = True  # the serving process finds the reset and closes
+            return 0  # woken again when more arrives
+        except OSError:  # reset: nobody is there to answer
+            self._forget(request)
+            os.close(request.file)
+            request.client.close()
+            return 0
+        # Its end, before the request is whole: nothing more is coming.
+        outcome = self._add(request, data) if data else ENDED_EARLY
+        if outcome is False and (len(data) == SLICE or request.closed):
+            self._waiting[fd] = None  # more may wait: read on in its next turn
         if isinstance(outcome, Refusal):
             self._drop(request, outcome)
         elif outcome:
             self._forget(request)
             self._ready(request.client, request.file)
         self._within_budget()
+        return len(data)
 
     def drop_oldest(self) -> bool:
         """Answer 408 to the request begun longest ago (the keeper needs room); whether

@@ -14,8 +14,7 @@ from, as they all accept from the listening socket. A connection idle for
 ``IDLE_SECONDS`` is closed, as any server closes idle connections.
 
 New connections whose request has not arrived whole come here too
-(``webapp/arrival.py``), and a connection goes on only once its request has, or its
-client closed its side (the serving process then reads to the end at once): a
+(``webapp/arrival.py``), and a connection goes on only once its request has: a
 serving process never waits on a client. A request that is not whole when its
 first bytes arrive is read by the keeper as the rest arrives, each byte looked at
 once (``webapp/incoming.py``); its client is woken only when more arrives (an
@@ -36,7 +35,7 @@ from collections import deque
 from typing import Final
 
 from civicgraph.webapp.arrival import Arrival, unread
-from civicgraph.webapp.incoming import SLICE, Incoming
+from civicgraph.webapp.incoming import Incoming
 from civicgraph.webapp.outgoing import Outgoing
 from civicgraph.webapp.refusal import refuse
 
@@ -219,21 +218,21 @@ class Keeper:
         return True
 
     def _wake(self, client: socket.socket, *, closed: bool) -> None:
-        """Bytes arrived: pass the connection on if its request is whole or its client
-        closed its side, or gather the rest of it; close it if the client closed before
-        sending anything. The unread bytes are looked at once here: a request that is
-        not whole is read from then on (``webapp/incoming.py``); at most a slice of
-        them is looked at here, as the keeper reads a slice of a request at a time."""
-        sent = unread(client, min(self.handoff.arrival.window, SLICE))
+        """Bytes arrived: pass the connection on if its request is whole, or gather the
+        rest of it (``webapp/incoming.py``: also when its client closed its side, as no
+        serving process is to follow a request that may never be whole); close it if
+        the client closed before sending anything. The unread bytes are looked at once
+        here, and at most a slice of a chunked body (``Arrival.ready``)."""
+        sent = unread(client, self.handoff.arrival.window)
         if sent is None:
             return  # woken again when bytes arrive
         self._forget(client)
         if not sent:
             client.close()
-        elif closed or self.handoff.arrival.judge(sent) is True:
+        elif self.handoff.arrival.ready(sent):
             self._arrived(client, None)
         else:
-            self._incoming.take(client)
+            self._incoming.take(client, closed=closed)
 
     def _arrived(self, client: socket.socket, read: int | None) -> None:
         """Queue a connection whose request arrived (with the file of what was read)."""

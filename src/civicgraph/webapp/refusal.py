@@ -13,6 +13,7 @@ from typing import Final
 
 from gunicorn import util
 
+from civicgraph.errors import IncompleteBodyError
 from civicgraph.webapp.arrival import LONGEST_LINE, WINDOW
 from civicgraph.webapp.security import SECURITY_HEADERS
 
@@ -58,6 +59,15 @@ LINE_TOO_LONG: Final = Refusal(
     "Bad Request",
     "Chunk line too long",
     f"A chunk size or trailer line of the body runs past {LONGEST_LINE:,} bytes.",
+)
+
+
+ENDED_EARLY: Final = Refusal(
+    400,
+    "Bad Request",
+    IncompleteBodyError.title,
+    "The request ended early: its client closed its side of the connection before the "
+    "whole request arrived. Nothing was changed; send the whole request again.",
 )
 
 
