@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from civicgraph.webapp.arrival import SLICE, WINDOW, Arrival, Body, Gather, Head
+from civicgraph.webapp.arrival import FIELDS, SLICE, WINDOW, Arrival, Body, Gather, Head
 
 RULE = Arrival.for_limits([1 << 20, 256 * 1024])
 #: Seconds of CPU for the largest adversarial body: about 0.3 s here; quadratic work
@@ -67,6 +67,9 @@ def _chunked(body: bytes) -> bytes:
         (_chunked(b"4\nASK{\n0\n\n"), GATHER),
         (_chunked(b"0\r\nA: b\n\n"), GATHER),
         (_chunked(b"0\n" * 4097), GATHER),  # a line past the limit: the keeper refuses it
+        # More header fields than the parser takes: the keeper refuses it (``Head.crowded``).
+        (_post(*["A: b"] * (FIELDS - 2), "Transfer-Encoding: chunked") + b"5\r\n", GATHER),
+        (_post(*["A: b"] * (FIELDS - 1), "Transfer-Encoding: chunked") + b"5\r\n", WAIT),
     ],
 )
 def test_judge(data: bytes, expected: str) -> None:
@@ -104,6 +107,21 @@ def test_the_largest_adversarial_body_is_followed_within_seconds(data: bytes) ->
     for at in range(0, len(data), 7):  # split awkwardly, as a trickle would be
         body.feed(data[at : at + 7])
     assert time.process_time() - started < BOUND
+
+
+def test_a_head_of_tiny_lines_is_judged_in_a_fraction_of_a_millisecond() -> None:
+    """A 32 KiB head of ten thousand lines, which every connection of a flood may send:
+    read a line at a time, it took 4-5 ms each time a serving process or the keeper
+    looked at it (and as long again in gunicorn's parser). Past ``FIELDS`` fields its
+    lines are not read: the keeper answers 431."""
+    head = _chunked(b"").replace(b"Host: x", b"Host: x" + b"\r\na" * 10_000)
+    started = time.process_time()
+    for _ in range(100):
+        assert not RULE.ready(head + b"1\r\nx\r\n")
+    assert (time.process_time() - started) / 100 < 0.0005
+    crowded = Head()
+    assert crowded.feed(head)
+    assert (crowded.crowded, crowded.too_long) == (True, False)
 
 
 def test_the_largest_adversarial_head_is_judged_within_seconds() -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from civicgraph.webapp import incoming
-from civicgraph.webapp.arrival import SLICE, WINDOW, Arrival, unread
+from civicgraph.webapp.arrival import FIELDS, MOST_CHUNKS, SLICE, WINDOW, Arrival, unread
 from civicgraph.webapp.incoming import TURN, Incoming
 from civicgraph.webapp.refusal import Refusal
 
@@ -217,6 +217,16 @@ def test_a_head_longer_than_the_window_is_refused_431(
     assert not len(held)
 
 
+def test_a_head_of_more_fields_than_the_parser_takes_is_refused_431(
+    gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
+) -> None:
+    held, _poll, outcomes = gathering
+    served, _client = pair
+    fields = b"".join(b"A%d: b\r\n" % n for n in range(FIELDS))  # and Host: one too many
+    _start(held, pair, b"GET / HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n")
+    assert outcomes.refused == [(served, 431)]
+
+
 def test_a_head_ended_by_a_bare_lf_is_refused_400_at_once(
     gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
 ) -> None:
@@ -346,11 +356,14 @@ def test_a_request_whose_client_closed_its_side_is_read_to_its_end(
             end.close()
 
 
+@pytest.mark.parametrize("told", [True, False], ids=["by-its-event", "found-reading"])
 def test_a_request_whose_client_reset_is_closed_unanswered(
     pair: tuple[socket.socket, socket.socket],
     gathering: tuple[Incoming, select.epoll, _Outcomes],
+    told: bool,
 ) -> None:
-    """Nobody is there to read an answer, and no serving process need look at it."""
+    """Nobody is there to read an answer, and no serving process need look at it; told
+    by its event, the keeper does not read what it sent either."""
     held, _poll, outcomes = gathering
     served, client = pair
     client.sendall(HEAD)
@@ -358,9 +371,35 @@ def test_a_request_whose_client_reset_is_closed_unanswered(
     client.close()  # a reset
     time.sleep(0.05)
     held.take(served, closed=True)
-    _catch_up(held)
+    if told:
+        held.readable(served.fileno(), closed=True, reset=True)
+    else:
+        _catch_up(held)
     assert (outcomes.ready, outcomes.refused, len(held)) == ([], [], 0)
     assert served.fileno() == -1
+
+
+@pytest.mark.parametrize("extra", [0, 1], ids=["at-the-limit", "past-it"])
+def test_a_body_of_more_chunks_than_the_parser_should_follow_is_refused(
+    listener: socket.socket, extra: int
+) -> None:
+    """gunicorn follows each chunk in microseconds of Python: a million one-byte chunks
+    held a serving process for seconds."""
+    with select.epoll() as poll:
+        outcomes = _Outcomes()
+        held = Incoming(poll, WIDE, 5, outcomes.go_on, outcomes.refuse)
+        served, client = _connected(listener)
+        client.sendall(SLICES[: SLICES.index(b"\r\n\r\n") + 4])
+        client.sendall(b"1\r\n \r\n" * (MOST_CHUNKS + extra) + b"0\r\n\r\n")
+        time.sleep(0.05)
+        held.take(served)
+        _catch_up(held)
+        if extra:
+            assert (outcomes.ready, outcomes.refused) == ([], [(served, 400)])
+        else:
+            assert [ready for ready, _read in outcomes.ready] == [served]
+            served.close()
+        client.close()
 
 
 def test_bytes_waiting_to_be_read_are_no_pause_of_the_client(

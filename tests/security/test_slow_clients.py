@@ -8,11 +8,13 @@ kernel's buffer), and are answered 408 when it does not within the idle time; an
 answer its client does not read is finished by the keeper as the client reads it.
 """
 
+import contextlib
 import os
 import socket
 import struct
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlencode
@@ -20,6 +22,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
+from civicgraph.webapp.arrival import MOST_CHUNKS
 from civicgraph.webapp.keeper import IDLE_SECONDS
 from civicgraph.webapp.worker import KEPT_SECONDS
 from tests.live import LiveServer, quiet_windows
@@ -32,8 +35,8 @@ JSON_POST = (
     b"POST /query/labels.json HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
 )
 HEAD = b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
-#: 200,000 chunks of one byte: 1.2 MB, most of it framing.
-ONE_BYTE_CHUNKS = HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"1\r\n \r\n" * 200_000
+#: Nearly as many one-byte chunks as the keeper follows: 98 KB, most of it framing.
+ONE_BYTE_CHUNKS = HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"1\r\n \r\n" * (MOST_CHUNKS - 10)
 STALLS = {
     "idle": b"",
     "half-a-head": HEAD,
@@ -82,11 +85,13 @@ def test_stalled_connections_do_not_hold_the_server(
 
 
 @pytest.mark.server
-def test_one_byte_chunks_past_the_cap_sent_on_slowly_do_not_hold_the_server(
+def test_one_byte_chunks_sent_on_slowly_do_not_hold_the_server(
     guarded_server: LiveServer,
 ) -> None:
-    """More bytes than the cap with their framing, a sixth of it without, then a chunk
-    a second: the keeper gathers such a body on (its own bytes are under the cap).
+    """Nearly as many one-byte chunks as the keeper follows, then a chunk a second: the
+    keeper gathers such a body on, and answers 400 once it has more chunks than
+    gunicorn's parser should follow. (Such a body once went on to a serving process at
+    a sixth of the cap, and its route read the rest as it came, a chunk every 29 s.)
 
     Nor do they hold the keeper, which follows such bodies a slice at a time, in turn:
     a kept connection's next request and a request the keeper gathers are answered at
@@ -103,6 +108,9 @@ def test_one_byte_chunks_past_the_cap_sent_on_slowly_do_not_hold_the_server(
                     conn.sendall(b"1\r\n \r\n")
                 _assert_a_cheap_query_is_answered_at_once(guarded_server)
                 _assert_answered_at_once(kept, guarded_server)
+            for conn in held:
+                conn.sendall(b"1\r\n \r\n" * 10)  # past ``MOST_CHUNKS``
+                assert conn.recv(12) == b"HTTP/1.1 400"
         _assert_a_gathered_request_is_answered_at_once(guarded_server)
         _assert_answered_at_once(kept, guarded_server)
 
@@ -110,7 +118,7 @@ def test_one_byte_chunks_past_the_cap_sent_on_slowly_do_not_hold_the_server(
 def _senders(stack: ExitStack, server: LiveServer, count: int, sent: bytes) -> list[socket.socket]:
     """``count`` new connections that each sent ``sent``, closed when ``stack`` is."""
     held = [
-        stack.enter_context(socket.create_connection(("127.0.0.1", server.port)))
+        stack.enter_context(socket.create_connection(("127.0.0.1", server.port), timeout=30))
         for _ in range(count)
     ]
     for conn in held:
@@ -169,20 +177,55 @@ def test_a_flood_of_one_byte_chunks_holds_no_serving_process(own_server: LiveSer
         assert flood[-1].recv(12) == b"HTTP/1.1 400"  # once the keeper reaches its end
 
 
+#: What a flood of kept connections sends at once when they wake: 16 KiB of one-byte
+#: chunks, or a 32 KiB head of ten thousand tiny lines (with a body to come).
+WAKING = {
+    "one-byte-chunks": HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"1\r\n \r\n" * 2_700,
+    "a-head-of-tiny-lines": HEAD + b"a\r\n" * 10_800 + b"Content-Length: 9\r\n\r\nASK",
+}
+
+
 @pytest.mark.server
-def test_kept_connections_waking_with_one_byte_chunks_do_not_hold_another(
-    own_server: LiveServer,
+@pytest.mark.parametrize("sent", list(WAKING.values()), ids=list(WAKING))
+def test_kept_connections_waking_at_once_do_not_hold_another(
+    own_server: LiveServer, sent: bytes
 ) -> None:
     """The keeper follows at most a slice of a chunked body as it wakes a kept
-    connection, then gathers the rest in turn. (It once followed 16 KiB of each in the
-    same turn: 450 such connections held a kept one's next request for 3 s.)"""
+    connection, then gathers the rest in turn, and reads no head of more fields than
+    the parser takes. (It once followed 16 KiB of each in the same turn: 450 such
+    connections held a kept one's next request for 3 s; and read a head of tiny lines
+    a line at a time, 5 ms each: 300 held it for 2.8 s.)"""
     with requests.Session() as kept, ExitStack() as stack:
         _assert_answered_at_once(kept, own_server)
         flood = [stack.enter_context(_kept_connection(own_server)) for _ in range(FLOOD)]
         time.sleep(KEPT_SECONDS + 0.5)  # all of them idle in the keeper
         for conn in flood:
-            conn.sendall(HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"1\r\n \r\n" * 2_700)
+            conn.sendall(sent)
         _assert_answered_at_once(kept, own_server)
+
+
+@pytest.mark.server
+def test_whole_bodies_of_one_byte_chunks_are_refused_before_a_parser_follows_them(
+    own_server: LiveServer,
+) -> None:
+    """gunicorn's parser follows a chunk in microseconds of Python, so the keeper
+    refuses a body of more than ``MOST_CHUNKS`` chunks. (Four bodies of a million
+    one-byte chunks, each within the query limit, held every serving process: a query
+    waited 7.8 s.)"""
+    body = HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"1\r\n \r\n" * (1 << 20)
+    with ThreadPoolExecutor(4) as senders:
+        answers = [senders.submit(_send_whole, own_server, body + b"0\r\n\r\n") for _ in range(4)]
+        time.sleep(0.5)
+        _assert_a_new_connection_is_answered_at_once(own_server)
+        assert [answer.result() for answer in answers] == [b"HTTP/1.1 400"] * 4
+
+
+def _send_whole(server: LiveServer, request: bytes) -> bytes:
+    """Send ``request`` (as much as is read of it) and read its answer's status line."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as conn:
+        with contextlib.suppress(OSError):  # refused, and closed, before its end
+            conn.sendall(request)
+        return conn.recv(12)
 
 
 def _kept_connection(server: LiveServer) -> socket.socket:

@@ -42,11 +42,21 @@ _BARE_LF: Final = re.compile(rb"(?<!\r)\n")
 #: The most significant digits of a length read as a number (leading zeros aside).
 _SIZE_DIGITS: Final = 16
 _HEX_DIGITS: Final = b"0123456789abcdefABCDEF"
+#: The most chunks of a body the keeper gathers; past them it is refused. gunicorn's
+#: parser follows a chunk in several microseconds of Python (a million one-byte
+#: chunks, a 1 MiB query's, held a serving process for 8 s): this many take it a
+#: tenth of a second, and come to 64 bytes a chunk at the largest body gathered.
+MOST_CHUNKS: Final = 16_384
 #: The longest chunk size or trailer line followed; a longer one is malformed.
 LONGEST_LINE: Final = 8192
 #: Read without taking, and without waiting (one number: combining the flags costs
 #: more than the read itself on a cheap request).
 _PEEK: Final = int(socket.MSG_PEEK | socket.MSG_DONTWAIT)
+#: The most header fields a head may have (gunicorn's ``limit_request_fields``): one
+#: with more is answered 431 by the keeper, its lines unread. Both the framing read
+#: here and gunicorn's parser go through a head a line at a time in Python: a 32 KiB
+#: head of tiny lines cost each 4-5 ms, every time a connection sent one.
+FIELDS: Final = 100
 #: Heads up to this size have their framing kept (``_framing``).
 _KEPT_HEAD: Final = 8192
 #: The most bytes of a chunked body followed at once, by a serving process or the
@@ -79,6 +89,8 @@ class Head:
         self.too_long = False
         #: Whether a line of the head ended in a bare LF (the keeper answers 400).
         self.bare = False
+        #: Whether the head has more than ``FIELDS`` fields (the keeper answers 431).
+        self.crowded = False
 
     def feed(self, data: bytes) -> bool:
         """Take the next bytes; whether the head has ended, or is too long to, or has a
@@ -93,6 +105,7 @@ class Head:
             return True
         if end >= 0:
             self.too_long = end + len(_END) > self._window
+            self.crowded = _crowded(self.data, end)
             return True
         self.too_long = len(self.data) >= self._window
         return self.too_long
@@ -117,6 +130,8 @@ class Body:
         self.done = length == 0
         #: The body's own bytes arrived so far: a chunked body's framing left out.
         self.received = 0
+        #: The chunks begun so far (``MOST_CHUNKS``).
+        self.chunks = 0
         #: A chunk size or trailer line ran past ``LONGEST_LINE`` without ending: the
         #: parser would wait for its end (gunicorn takes trailers of 256 KiB), so such
         #: a request is refused rather than passed on.
@@ -154,6 +169,7 @@ class Body:
             size = _chunk_size(line)
             if size is None:
                 return True
+            self.chunks += size > 0  # the last chunk, of size 0, carries nothing
             self._trailers, self._skip = size == 0, size + len(_LINE) if size else 0
         return False
 
@@ -164,6 +180,12 @@ class Body:
             return at + 1
         end = data.find(_LINE, at)
         return end + len(_LINE) if end >= 0 else -1
+
+
+def _crowded(data: bytes | bytearray, end: int) -> bool:
+    """Whether the head ending at ``end`` has more than ``FIELDS`` fields (each line
+    after the request line is one: gunicorn refuses obsolete line folding)."""
+    return data.count(_LINE, 0, end) > FIELDS
 
 
 def _chunk_size(line: bytes) -> int | None:
@@ -245,19 +267,21 @@ class Arrival:
         (``judge``), following at most a ``SLICE`` of a chunked body: a flood of
         connections sending one-byte chunks then costs whoever looks at them (a serving
         process as it accepts, the keeper as it wakes) under a millisecond each."""
-        end = data.find(_END)
-        if end >= 0 and _framing(data[:end]).chunked:
-            data = data[: end + len(_END) + SLICE]
-        return self.judge(data) is True
+        return self._judged(data, SLICE) is True
 
     def judge(self, data: bytes) -> bool | Gather:
         """What to do with a request whose first bytes are ``data``: True to read it now
         (it is whole, or goes on as it is for the parser or the route to refuse), False
         to wait for its head, or the body to gather first (having taken the bytes of it
         that ``data`` holds)."""
+        return self._judged(data, None)
+
+    def _judged(self, data: bytes, most: int | None) -> bool | Gather:
+        """``judge``, following at most ``most`` bytes of a chunked body (then a Gather
+        need not have taken all of ``data``: only ``ready`` asks, for True alone)."""
         end = data.find(_END)
-        if end < 0:
-            return False  # a head longer than the window is refused (``too_long``)
+        if end < 0 or _crowded(data, end):
+            return False  # the keeper refuses it (``Head.too_long``, ``Head.crowded``)
         framing = _framing(data[:end])
         if framing.ambiguous or (framing.length is None and not framing.chunked):
             return True  # no body, or one the parser refuses from the head
@@ -265,7 +289,8 @@ class Arrival:
             return True  # refused from its head, or a token holder's upload read as it comes
         length = None if framing.chunked else framing.length
         head, body = end + len(_END), Body(length)
-        whole = body.feed(data[head:]) and not body.too_long  # the keeper refuses that
+        rest = data[head:] if length is not None or most is None else data[head : head + most]
+        whole = body.feed(rest) and not body.too_long  # the keeper refuses that
         return whole or Gather(head, body, framing.continues)
 
 

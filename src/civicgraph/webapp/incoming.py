@@ -12,7 +12,8 @@ request is whole it passes the connection and the file to a serving process, whi
 reads the file first and the socket after (``Handoff.take``). So a client that sends
 slowly holds no serving process, only its share of ``GATHERED_BYTES``.
 
-A head longer than ``arrival.WINDOW`` is answered 431. A body is gathered up to
+A head longer than ``arrival.WINDOW``, or of more than ``arrival.FIELDS`` fields, is
+answered 431. A body is gathered up to
 ``Arrival.cap`` bytes; past it the request goes on as it is, for its route to refuse
 or, for a token holder's upload, to read on. A client that waits for
 ``100 Continue`` before sending its body gets it from the keeper (the serving process
@@ -45,7 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-from civicgraph.webapp.arrival import SLICE, Arrival, Gather, Head
+from civicgraph.webapp.arrival import MOST_CHUNKS, SLICE, Arrival, Gather, Head
 from civicgraph.webapp.byconnection import ByConnection
 from civicgraph.webapp.refusal import (
     BARE_LINE_END,
@@ -53,6 +54,8 @@ from civicgraph.webapp.refusal import (
     FRAMING_TOO_LONG,
     HEAD_TOO_LONG,
     LINE_TOO_LONG,
+    TOO_MANY_CHUNKS,
+    TOO_MANY_FIELDS,
     Refusal,
     timed_out,
 )
@@ -123,9 +126,14 @@ class Incoming(ByConnection[_Request]):
         self._poll.register(client, _READABLE)
         self.readable(client.fileno(), closed=closed)
 
-    def readable(self, fd: int, *, closed: bool) -> None:
-        """Bytes arrived, or the client closed its side: the request is read in turn."""
+    def readable(self, fd: int, *, closed: bool, reset: bool = False) -> None:
+        """Bytes arrived, or the client closed its side: the request is read in turn.
+        One whose client ``reset`` is closed at once, what it sent unread: nobody is
+        there to answer."""
         request = self._by_fd[fd]
+        if reset:
+            self._discard(request)
+            return
         request.closed = request.closed or closed
         self._waiting[fd] = None
 
@@ -149,9 +157,7 @@ class Incoming(ByConnection[_Request]):
         except (BlockingIOError, InterruptedError):
             return 0  # woken again when more arrives
         except OSError:  # reset: nobody is there to answer
-            self._forget(request)
-            os.close(request.file)
-            request.client.close()
+            self._discard(request)
             return 0
         # Its end, before the request is whole: nothing more is coming.
         outcome = self._add(request, data) if data else ENDED_EARLY
@@ -200,10 +206,9 @@ class Incoming(ByConnection[_Request]):
         it is still to come."""
         if not head.feed(data):
             return False
-        if head.too_long:
-            return HEAD_TOO_LONG
-        if head.bare:
-            return BARE_LINE_END
+        refused = _refusal_of(head)
+        if refused is not None:
+            return refused
         judged = self._arrival.judge(bytes(head.data))
         if not isinstance(judged, Gather):
             return True  # whole, or for the parser or the route to refuse
@@ -220,6 +225,8 @@ class Incoming(ByConnection[_Request]):
         whole = gather.body.feed(data) if data else gather.body.done
         if gather.body.too_long:
             return LINE_TOO_LONG
+        if gather.body.chunks > MOST_CHUNKS:
+            return TOO_MANY_CHUNKS
         return whole or self._past_cap(request, gather)
 
     def _past_cap(self, request: _Request, gather: Gather) -> bool | Refusal:
@@ -248,6 +255,11 @@ class Incoming(ByConnection[_Request]):
         os.close(request.file)
         self._refuse(request.client, refusal)
 
+    def _discard(self, request: _Request) -> None:
+        self._forget(request)
+        os.close(request.file)
+        request.client.close()
+
     def _forget(self, request: _Request) -> None:
         self._poll.unregister(request.client)
         del self._by_fd[request.client.fileno()]
@@ -255,3 +267,14 @@ class Incoming(ByConnection[_Request]):
         self._held -= request.size
         with contextlib.suppress(OSError):
             request.client.setblocking(True)
+
+
+def _refusal_of(head: Head) -> Refusal | None:
+    """Why a head that has ended (or cannot, within the window) is refused, if it is."""
+    if head.too_long:
+        return HEAD_TOO_LONG
+    if head.crowded:
+        return TOO_MANY_FIELDS
+    if head.bare:
+        return BARE_LINE_END
+    return None

@@ -60,6 +60,8 @@ _ANSWER_TAG: Final = b"a"
 #: A client is woken when bytes arrive or it closes, once per arrival (edge-triggered).
 _CLIENT_EVENTS: Final = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLET
 _CLOSED: Final = select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
+#: The connection is gone both ways (a reset): no answer can reach the client.
+_RESET: Final = select.EPOLLHUP | select.EPOLLERR
 
 _log = logging.getLogger(__name__)
 
@@ -165,7 +167,8 @@ class Keeper:
             elif self._outgoing.owns(fd):
                 self._outgoing.event(fd)
             elif self._incoming.owns(fd):
-                self._incoming.readable(fd, closed=bool(events & _CLOSED))
+                closed, reset = bool(events & _CLOSED), bool(events & _RESET)
+                self._incoming.readable(fd, closed=closed, reset=reset)
         self._incoming.catch_up()
         self._pass_on()
 

@@ -14,7 +14,7 @@ from typing import Final
 from gunicorn import util
 
 from civicgraph.errors import IncompleteBodyError
-from civicgraph.webapp.arrival import LONGEST_LINE, WINDOW
+from civicgraph.webapp.arrival import FIELDS, LONGEST_LINE, MOST_CHUNKS, WINDOW
 from civicgraph.webapp.security import SECURITY_HEADERS
 
 
@@ -36,6 +36,14 @@ HEAD_TOO_LONG: Final = Refusal(
 )
 
 
+TOO_MANY_FIELDS: Final = Refusal(
+    431,
+    "Request Header Fields Too Large",
+    "Too many header fields",
+    f"The request's head has more than {FIELDS} header fields.",
+)
+
+
 BARE_LINE_END: Final = Refusal(
     400,
     "Bad Request",
@@ -51,6 +59,15 @@ FRAMING_TOO_LONG: Final = Refusal(
     "Chunk framing too long",
     "The body's chunk sizes and extensions take far more bytes than its data; send it "
     "in larger chunks, or with a Content-Length.",
+)
+
+
+TOO_MANY_CHUNKS: Final = Refusal(
+    400,
+    "Bad Request",
+    "Too many chunks",
+    f"The body comes in more than {MOST_CHUNKS:,} chunks; send it in larger chunks, or "
+    "with a Content-Length.",
 )
 
 

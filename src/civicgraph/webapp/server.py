@@ -58,7 +58,7 @@ from civicgraph.store.views import Generation, ReadView, ViewStore
 from civicgraph.store.writer import WriteLimits, WriterClient
 from civicgraph.store.writerstate import WriterState
 from civicgraph.webapp import create_app
-from civicgraph.webapp.arrival import REQUEST_LINE, Arrival
+from civicgraph.webapp.arrival import FIELDS, REQUEST_LINE, Arrival
 from civicgraph.webapp.bodies import JSON_LIMIT
 from civicgraph.webapp.inplace import InPlaceLimit, limit_memory
 from civicgraph.webapp.keeper import Handoff, Keeper, drop_inherited_connections
@@ -206,6 +206,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("graceful_timeout", int(self.settings.query_timeout) + GRACE_SECONDS)
         self.cfg.set("accesslog", "-" if self.settings.access_log else None)
         self.cfg.set("limit_request_line", REQUEST_LINE)
+        self.cfg.set("limit_request_fields", FIELDS)  # what the keeper reads a head by
         # gunicorn lets a client on a trusted address (loopback, by default) set the
         # mount point and path with SCRIPT_NAME and PATH_INFO headers: one outside the
         # path was a 500, one inside it re-rooted every route. The app is mounted where
