@@ -251,14 +251,17 @@ class Incoming(ByConnection[_Request]):
             self._drop(oldest, timed_out(self._idle))
 
     def _drop(self, request: _Request, refusal: Refusal) -> None:
-        self._forget(request)
-        os.close(request.file)
+        self._release(request)
         self._refuse(request.client, refusal)
 
     def _discard(self, request: _Request) -> None:
+        self._release(request)
+        request.client.close()
+
+    def _release(self, request: _Request) -> None:
+        """Stop gathering ``request`` and let its file go (its connection is not passed on)."""
         self._forget(request)
         os.close(request.file)
-        request.client.close()
 
     def _forget(self, request: _Request) -> None:
         self._poll.unregister(request.client)
