@@ -10,7 +10,7 @@ from civicgraph.errors import UserInputError
 from civicgraph.readmodels import gallery
 from civicgraph.sparql.binding import bind
 from civicgraph.sparql.forms import query_form
-from civicgraph.sparql.lexer import TokenKind, tokens, with_using
+from civicgraph.sparql.lexer import TokenKind, operation_separator, tokens, with_using
 from civicgraph.store import EmbeddedStore, GraphStore
 from civicgraph.store.results import SelectResult
 from tests.conftest import load_workbench
@@ -102,3 +102,25 @@ def test_rendered_gallery_query_answers_like_bound_parameters(
 def test_gallery_value_that_is_missing_is_asked_for() -> None:
     with pytest.raises(UserInputError, match="Choose a value"):
         gallery.render(_canned("SELECT ?s WHERE { ?s <http://p> $org }"), {})
+
+
+@pytest.mark.parametrize(
+    ("text", "separator"),
+    [
+        ("", "\n"),
+        ("INSERT DATA { <urn:a> <urn:b> 1 }", "\n;\n"),
+        ("INSERT DATA { <urn:a> <urn:b> 1 } ; # done\n", "\n"),
+        ("prefix ex: <urn:x> BASE <urn:y>", "\n"),
+        ("CLEAR ALL ; PREFIX ex: <urn:x>", "\n"),
+        ("PREFIX ex: <urn:x> CLEAR ALL", "\n;\n"),
+        ("INSERT { ?s ?p ?o } WHERE { { } ; }", "\n;\n"),  # a ';' in braces ends nothing
+        ("PREFIX-BASE <urn:x>", "\n;\n"),  # a name run, not two keywords
+        ("PREFIX ex: <urn:x> 'never closed", "\n;\n"),
+        ("PREFIX é: <urn:x>", "\n"),
+        ("PREFIX ex: <urn:x> é.", "\n;\n"),  # the lexer stops at a run it cannot split
+    ],
+)
+def test_an_operation_is_appended_after_a_semicolon_unless_one_may_start(
+    text: str, separator: str
+) -> None:
+    assert operation_separator(text) == separator

@@ -7,7 +7,7 @@ must be among those named (a graph left out would keep its old rows in the log).
 import pytest
 from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 
-from civicgraph.sparql.written import graphs_written
+from civicgraph.sparql.written import MOST_TOKENS, graphs_written
 
 A, B, C = "http://e.org/a", "http://e.org/b", "http://e.org/c"
 _P = "PREFIX e: <http://e.org/> "
@@ -74,6 +74,18 @@ def test_an_update_names_the_graphs_it_writes(update: str, named: set[str | None
 @pytest.mark.parametrize("update", UNSETTLED)
 def test_an_update_that_does_not_settle_its_graphs_names_none(update: str) -> None:
     assert graphs_written(update) is None
+
+
+def test_a_text_of_more_tokens_than_the_bound_is_not_settled() -> None:
+    # Eight tokens around the data, four a triple: at the bound, then one triple past.
+    triples = (MOST_TOKENS - 8) // 4
+    assert 8 + 4 * triples == MOST_TOKENS
+
+    def update(count: int) -> str:
+        return f"INSERT DATA {{ GRAPH <{A}> {{{' <urn:s> <urn:p> 1 .' * count}}} }}"
+
+    assert graphs_written(update(triples)) == {None, A}
+    assert graphs_written(update(triples + 1)) is None
 
 
 def _graphs(store: Store) -> dict[str | None, set[Quad]]:

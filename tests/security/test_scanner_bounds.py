@@ -24,6 +24,7 @@ from civicgraph.sparql.lexer import (
     has_relative_iri,
     operation_separator,
 )
+from civicgraph.sparql.written import graphs_written
 from civicgraph.store.parsesafety import check_before_parsing
 
 QUERY_LIMIT = Settings().query_body_limit
@@ -61,6 +62,7 @@ SCANNERS: dict[str, Callable[[str], object]] = {
     "using": has_dataset_clause,
     "base": has_relative_iri,
     "separator": operation_separator,  # the writer's, before a write's own record
+    "written": graphs_written,  # the writer's, for the record
 }
 
 

@@ -18,11 +18,9 @@ rest conservatively.
 """
 
 import re
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import Enum
-from typing import Final
+from typing import Final, NamedTuple
 
 from civicgraph.sparql.remembered import for_short_texts
 
@@ -42,9 +40,12 @@ class TokenKind(Enum):
     ERROR = "error"  # the rest of a text that stopped being SPARQL here
 
 
-@dataclass(frozen=True)
-class Token:
-    """One token; ``start`` is its offset in the text that was lexed."""
+class Token(NamedTuple):
+    """One token; ``start`` is its offset in the text that was lexed.
+
+    A named tuple, not a dataclass: a long text is a million tokens, and a frozen
+    dataclass takes several times as long to make.
+    """
 
     kind: TokenKind
     text: str
@@ -262,13 +263,36 @@ def operation_separator(text: str) -> str:
 
     ``;`` after an operation; nothing where an operation may start: an empty text, a
     text ending in ``;`` (``A ; ; B`` is not SPARQL), or a prologue alone.
+
+    One pass over the lexemes, keeping only whether the last operation so far is a
+    prologue: the writer calls it on every update, and a text of a million tiny
+    tokens took five seconds when each became a ``Token``.
     """
-    last = deque(_operations(text), maxlen=1)[0]  # only the last one is kept
-    prologue = all(
-        token.is_word("PREFIX", "BASE") or token.kind in (TokenKind.PNAME, TokenKind.IRI)
-        for token in last
-    )
+    depth, prologue = 0, True
+    for kind, start, end in lexemes(text):
+        if kind in ("space", "comment"):
+            continue
+        parts = _RUN_PART.finditer(text, start, end) if kind == "run" else [None]
+        for part in parts:
+            name = kind if part is None else part.lastgroup
+            mark = text[start] if name == "punct" and part is None else ""
+            depth -= mark == "}"
+            if depth == 0 and mark == ";":
+                prologue = True
+            elif depth == 0 and not _prologue_token(name, part):
+                prologue = False
+            if name == "error":
+                # The lexer stops here, and so does the last operation.
+                return "\n" if prologue else "\n;\n"
+            depth += mark == "{"
     return "\n" if prologue else "\n;\n"
+
+
+def _prologue_token(kind: str | None, part: re.Match[str] | None) -> bool:
+    """Whether a token of ``kind`` (and, in a name run, ``part``) may be in a prologue."""
+    if part is not None:
+        return kind == "word" and part[0].upper() in ("PREFIX", "BASE")
+    return kind in ("pname", "iri")
 
 
 def _group_end(text: str, open_brace: int) -> int:

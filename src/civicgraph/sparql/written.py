@@ -19,16 +19,24 @@ take (``GRAPH:g``, ``TOex:b``) as the keyword its prefix begins with and what fo
 So a word that is not exactly a SPARQL keyword or function, and a prefixed name whose
 prefix begins with a keyword that places a graph, leave the text unsettled.
 
+A text of more than ``MOST_TOKENS`` tokens is not settled either: the writer reads
+every update's text before its record, and a megabyte of tiny tokens took ten
+seconds of Python a pass; reading every graph is the record's usual way.
+
 An update made only of ``INSERT DATA`` and ``DELETE DATA`` also says which triples it
 adds and removes (``data_blocks``), for the record to apply to the rows it has
 (``dataset/delta.py``).
 """
 
 from collections.abc import Sequence
+from itertools import islice
 from typing import Final
 
 from civicgraph.sparql.lexer import SCHEME, Token, TokenKind, operations, tokens
 
+#: The most tokens of a text whose graphs are settled: a 1 MiB ``INSERT DATA`` of
+#: prefixed names holds about 70,000; lexed three times, these take under a second.
+MOST_TOKENS: Final = 131_072
 #: The default graph, as a record's ``touched`` names it.
 DEFAULT_GRAPH: Final = None
 #: The words of SPARQL 1.1 Query and Update: keywords, aggregates, built-in functions.
@@ -62,7 +70,7 @@ class _UnsettledError(Exception):
 def graphs_written(text: str) -> frozenset[str | None] | None:
     """The graphs the update ``text`` can change (None: the default graph), or None
     when its text does not settle which."""
-    if "\\u" in text or "\\U" in text or not all(map(_plain, tokens(text))):
+    if "\\u" in text or "\\U" in text or not _few_and_plain(text):
         return None
     prefixes: dict[str, str] = {}
     found: set[str | None] = {DEFAULT_GRAPH}
@@ -99,6 +107,17 @@ def data_blocks(text: str) -> list[tuple[bool, str]] | None:
         block = text[opened.start : closed.start + 1]
         blocks.append((verb.is_word("INSERT"), f"{declared}INSERT DATA {block}"))
     return blocks
+
+
+def _few_and_plain(text: str) -> bool:
+    """Whether ``text`` has at most ``MOST_TOKENS`` tokens, each ``_plain``; the text is
+    lexed no further than that."""
+    seen = 0
+    for token in islice(tokens(text), MOST_TOKENS + 1):
+        if not _plain(token):
+            return False
+        seen += 1
+    return seen <= MOST_TOKENS
 
 
 def _plain(token: Token) -> bool:
