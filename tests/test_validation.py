@@ -1,5 +1,6 @@
 """SHACL validation: the compiled shapes agree with pyshacl, and a load reports a summary."""
 
+import functools
 import io
 import os
 import tempfile
@@ -39,9 +40,10 @@ def _reference(paths: list[Path]) -> set[tuple[str, str, str, str]]:
     result it asks for, which is what the validator reports. They are left out here.
     """
     data = Graph()
-    for path in [*paths, ROOT / "ontology/civic.ttl"]:
+    for path in paths:
         data.parse(path)
-    shapes = Graph().parse(ROOT / "ontology/shapes.ttl")
+    data += _parsed(ROOT / "ontology/civic.ttl")
+    shapes = _parsed(ROOT / "ontology/shapes.ttl")
     nested = set(shapes.objects(None, SH.node))
     _, report, _ = pyshacl.validate(data, shacl_graph=shapes, allow_warnings=True)
     return {
@@ -54,6 +56,13 @@ def _reference(paths: list[Path]) -> set[tuple[str, str, str, str]]:
         for r in report.subjects(RDF_TYPE, SH.ValidationResult)
         if report.value(r, SH.sourceShape) not in nested
     }
+
+
+@functools.cache
+def _parsed(path: Path) -> Graph:
+    """A Turtle file parsed once: the generated graphs' comparison parsed the ontology
+    and the shapes for each of its graphs, two fifths of its time."""
+    return Graph().parse(path)
 
 
 def _rows(data: Store, graph: NamedNode) -> list[bytes]:
