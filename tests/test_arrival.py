@@ -131,6 +131,7 @@ def test_the_largest_adversarial_head_is_judged_within_seconds() -> None:
     assert time.process_time() - started < HEAD_BOUND
 
 
+@pytest.mark.timed
 def test_arrived_reads_nothing_and_waits_at_most_as_asked() -> None:
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))

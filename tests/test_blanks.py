@@ -61,6 +61,7 @@ def _clique(size: int) -> list[bytes]:
     ]
 
 
+@pytest.mark.timed
 def test_blank_nodes_too_alike_to_name_in_time_keep_the_store_names(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -86,6 +87,7 @@ def test_rows_without_blank_nodes_never_reach_the_child(monkeypatch: pytest.Monk
     assert canonical_rows(b"\n".join(rows)) == sorted(rows)
 
 
+@pytest.mark.timed
 def test_a_write_of_blank_nodes_too_alike_is_recorded_within_the_bound(
     writable_server: LiveServer,
 ) -> None:

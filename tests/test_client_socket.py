@@ -10,6 +10,8 @@ from civicgraph.webapp.worker import HEAD_SECONDS, KEPT_SECONDS, ClientSocket
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer
 
+pytestmark = pytest.mark.timed
+
 
 def test_a_gathered_body_that_is_not_all_there_ends_at_the_head_time() -> None:
     ours, theirs = socket.socketpair()

@@ -262,6 +262,7 @@ def test_the_largest_head_a_byte_at_a_time_costs_the_keeper_under_seconds(
     assert outcomes.refused == [(served, 431)]
 
 
+@pytest.mark.timed
 def test_a_head_still_arriving_after_the_idle_time_is_refused_however_it_trickles(
     gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
 ) -> None:

@@ -63,6 +63,7 @@ def _drive(held: Outgoing, poll: select.epoll, seconds: float = 10) -> None:
             held.event(fd)
 
 
+@pytest.mark.timed
 def test_a_client_that_reads_nothing_does_not_hold_the_sender(
     pair: tuple[socket.socket, socket.socket],
 ) -> None:

@@ -182,6 +182,7 @@ def test_generated_requests_are_read_as_gunicorn_reads_them_or_declined(
         assert ours == _gunicorn_environ(raw)
 
 
+@pytest.mark.timed
 def test_the_largest_head_is_read_at_once() -> None:
     worst = [_head("/" + "a." * 4000), _head("/", *["X:" + "\t" * 80] * 99)]
     started = time.monotonic()

@@ -313,6 +313,7 @@ def test_a_triples_mark_written_across_pieces_is_counted_once() -> None:
         sink.write(b"<e> <f> <g> .\n")
 
 
+@pytest.mark.timed
 def test_a_long_number_that_is_not_one_is_written_to_tsv_in_linear_time() -> None:
     """A computed literal can be as long as the answer's byte cap allows; a pattern
     that backtracked over its digits took seconds at a few ten thousand."""

@@ -12,7 +12,7 @@ from tests.conftest import DATA, WRITE_TOKEN
 from tests.live import LiveServer, quiet_windows
 from tests.test_guard import ENDLESS
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.timed]
 AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 
 

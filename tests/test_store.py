@@ -472,6 +472,7 @@ def test_a_writer_refuses_the_rest_of_an_upload_a_previous_writer_began(
     assert not any(is_staging(name) for name in second.store.graph_names() if name)
 
 
+@pytest.mark.timed
 def test_the_staging_check_of_an_update_of_the_largest_size_takes_a_moment(
     tmp_path: Path,
 ) -> None:

@@ -206,6 +206,7 @@ def test_literals_with_line_separators_keep_their_rows_in_every_history_view(
     assert "DELETE DATA" in update_text(log.change(3, 1))
 
 
+@pytest.mark.timed
 def test_the_update_text_of_many_blank_node_rows_takes_seconds_at_most(tmp_path: Path) -> None:
     """Rows DELETE DATA cannot hold are left out by a set: a list made it quadratic
     (40k such rows took 7 s, and anyone can ask for a diff as an update)."""
@@ -590,6 +591,7 @@ def test_a_pinned_query_answers_from_its_version(start_server: Callable[..., Liv
         assert empty.json()["results"]["bindings"][0]["n"]["value"] == "0", version
 
 
+@pytest.mark.timed
 def test_a_pinned_query_past_the_time_limit_is_stopped_at_it(
     start_server: Callable[..., LiveServer],
 ) -> None:
@@ -628,6 +630,7 @@ def test_a_pinned_query_past_the_memory_budget_is_told_so(
         assert "64 MiB memory budget" in answer.json()["detail"]
 
 
+@pytest.mark.timed
 def test_history_past_the_time_limit_is_stopped_at_it(
     runner: CliRunner, tmp_path: Path, start_server: Callable[..., LiveServer]
 ) -> None:

@@ -17,6 +17,8 @@ from civicgraph.webapp.watchdog import HELD, NICE_STEPS, KnownKills, Watchdog
 from civicgraph.webapp.worker import RETIRE
 from tests.live import LiveServer, counting, group_stats, sized_for
 
+pytestmark = pytest.mark.timed
+
 #: The evaluation's time limit, seconds (the test's clock moves by hand within it).
 LIMIT = 60.0
 #: A process that claims a slot, marks an evaluation, and ends it when told to, or

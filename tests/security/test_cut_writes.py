@@ -197,6 +197,7 @@ def test_a_body_without_framing_we_read_is_refused_and_changes_nothing(
 
 
 @pytest.mark.server
+@pytest.mark.timed
 def test_a_body_that_stops_arriving_is_408_after_the_idle_time(
     guarded_server: LiveServer, graph: str
 ) -> None:

@@ -16,6 +16,8 @@ import requests
 from tests.live import LiveServer
 from tests.security.bulk import write_ntriples
 
+pytestmark = pytest.mark.timed
+
 #: Enough triples that writing them all out as TriG takes several times the limit.
 TRIPLES = 300_000
 LIMIT = 1

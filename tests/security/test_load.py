@@ -11,10 +11,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import pytest
 import requests
 
 from tests.live import LiveServer
 from tests.security.conftest import AUTH
+
+pytestmark = pytest.mark.timed
 
 CLIENTS = 6
 ROUNDS = 4

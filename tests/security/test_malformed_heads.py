@@ -40,6 +40,7 @@ REFUSED = {
 
 @pytest.mark.server
 @pytest.mark.parametrize("request_bytes", list(MALFORMED.values()), ids=list(MALFORMED))
+@pytest.mark.timed
 def test_a_malformed_head_is_400_in_json_at_once(
     live_server: LiveServer, request_bytes: bytes
 ) -> None:

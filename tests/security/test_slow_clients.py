@@ -28,6 +28,8 @@ from civicgraph.webapp.worker import KEPT_SECONDS
 from tests.live import LiveServer, quiet_windows
 from tests.security.rawhttp import send, send_until_answered
 
+pytestmark = pytest.mark.timed
+
 #: More than the serving processes of any machine the suite runs on (one per core, plus one).
 MANY = (os.cpu_count() or 1) + 8
 JSON = "application/sparql-results+json"

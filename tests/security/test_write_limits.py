@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import pytest
 import requests
 
 from tests.live import LiveServer, writer_process
@@ -54,6 +55,7 @@ def _server(start_server: Callable[..., LiveServer], **limits: str) -> LiveServe
     return server
 
 
+@pytest.mark.timed
 def test_a_write_past_the_time_limit_is_stopped_and_none_of_it_is_applied(
     start_server: Callable[..., LiveServer],
 ) -> None:
@@ -71,6 +73,7 @@ def test_a_write_past_the_time_limit_is_stopped_and_none_of_it_is_applied(
     assert _counts(server) == {**before, f"{EX}graph/after": 10}
 
 
+@pytest.mark.timed
 def test_a_write_past_the_memory_budget_is_stopped_and_none_of_it_is_applied(
     start_server: Callable[..., LiveServer],
 ) -> None:
