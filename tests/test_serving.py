@@ -398,6 +398,7 @@ def _maps(pid: int) -> str:
         return ""
 
 
+@pytest.mark.timed
 def test_a_process_that_gives_way_passes_its_kept_connection_on(server: LiveServer) -> None:
     """Asked to give way (``RETIRE``), a serving process answers the request in hand and
     passes its connection to the keeper instead of closing it, and another takes its
