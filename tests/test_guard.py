@@ -1,4 +1,4 @@
-"""The guard: SERVICE and LOAD refused from tokens; the update dataset rewriter; the pool."""
+"""The guard: SERVICE and LOAD refused from tokens; dataset clauses found; the pool."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +19,6 @@ from civicgraph.sparql.lexer import (
     has_dataset_clause,
     has_relative_iri,
     tokens,
-    with_using,
 )
 from civicgraph.store import EmbeddedStore
 from civicgraph.store.guarded import GuardedStore
@@ -139,18 +138,6 @@ def test_load_is_refused_in_updates(update: str) -> None:
 def test_tokens_keep_long_strings_whole() -> None:
     found = list(tokens("SELECT * { ?s ?p '''it's\n'quoted''' }"))
     assert [t.kind for t in found if t.kind is TokenKind.STRING] == [TokenKind.STRING]
-
-
-def test_using_goes_before_where_of_each_modify() -> None:
-    text = "INSERT DATA { <a> <b> <c> } ; INSERT { ?s a <T> } WHERE { ?s ?p ?o }"
-    rewritten = with_using(text, ["http://g1"], ["http://g2"])
-    assert rewritten.endswith("USING <http://g1> USING NAMED <http://g2> WHERE { ?s ?p ?o }")
-    assert rewritten.startswith("INSERT DATA { <a> <b> <c> } ;")
-
-
-def test_delete_where_takes_using_in_its_long_form() -> None:
-    rewritten = with_using("DELETE WHERE { ?s ?p ?o }", ["http://g"], [])
-    assert rewritten == "DELETE { ?s ?p ?o } USING <http://g> WHERE { ?s ?p ?o }"
 
 
 def test_with_counts_as_a_dataset_clause_but_not_inside_strings() -> None:

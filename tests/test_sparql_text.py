@@ -10,7 +10,7 @@ from civicgraph.errors import UserInputError
 from civicgraph.readmodels import gallery
 from civicgraph.sparql.binding import bind
 from civicgraph.sparql.forms import query_form
-from civicgraph.sparql.lexer import TokenKind, operation_separator, tokens, with_using
+from civicgraph.sparql.lexer import TokenKind, operation_separator, tokens
 from civicgraph.store import EmbeddedStore, GraphStore
 from civicgraph.store.results import SelectResult
 from tests.conftest import load_workbench
@@ -37,12 +37,6 @@ def test_values_go_into_the_where_group_not_a_brace_in_a_string() -> None:
     bound = bind(text, {"x": NamedNode("http://x")})
     assert bound.index("VALUES") > bound.index("WHERE {")
     assert bound.endswith('?x <http://p> "{" }')
-
-
-def test_delete_where_long_form_skips_a_brace_in_a_comment() -> None:
-    rewritten = with_using("DELETE WHERE # { not this\n { ?s ?p ?o }", ["http://g"], [])
-    assert rewritten.endswith("{ ?s ?p ?o } USING <http://g> WHERE { ?s ?p ?o }")
-    assert rewritten.startswith("DELETE { ?s ?p ?o }")
 
 
 def _canned(text: str) -> gallery.CannedQuery:

@@ -24,6 +24,7 @@ from civicgraph.sparql.lexer import (
     has_relative_iri,
     operation_separator,
 )
+from civicgraph.sparql.using import with_using
 from civicgraph.sparql.written import graphs_written
 from civicgraph.store.parsesafety import check_before_parsing
 
@@ -55,6 +56,7 @@ QUERY_UNITS = [
     "\\u0041",  # codepoint escapes: two readings
     "é.",
     "a ",
+    "DELETE WHERE{};",  # operations that each take the dataset's clauses
 ]
 SCANNERS: dict[str, Callable[[str], object]] = {
     "check": fetching_keyword,
@@ -63,6 +65,7 @@ SCANNERS: dict[str, Callable[[str], object]] = {
     "base": has_relative_iri,
     "separator": operation_separator,  # the writer's, before a write's own record
     "written": graphs_written,  # the writer's, for the record
+    "dataset": lambda text: with_using(text, ["http://example.org/g"], [], 1 << 30),  # no size cap
 }
 
 

@@ -175,7 +175,7 @@ def may_hold_word(text: str, *words: str) -> bool:
     return any(word in reading.upper() for reading in readings(text) for word in words)
 
 
-def _depth_zero(text: str) -> Iterator[tuple[Token, int]]:
+def depths(text: str) -> Iterator[tuple[Token, int]]:
     """Tokens with the brace depth they sit at (0 outside every ``{ … }``)."""
     depth = 0
     for token in tokens(text):
@@ -243,19 +243,13 @@ def operations(text: str) -> Iterator[list[tuple[Token, int]]]:
     """Each operation of an update (split at ``;`` outside braces): its tokens, each
     with the brace depth it sits at."""
     current: list[tuple[Token, int]] = []
-    for token, depth in _depth_zero(text):
+    for token, depth in depths(text):
         if depth == 0 and token.text == ";":
             yield current
             current = []
         else:
             current.append((token, depth))
     yield current
-
-
-def _operations(text: str) -> Iterator[list[Token]]:
-    """The depth-0 tokens of each operation of an update."""
-    for operation in operations(text):
-        yield [token for token, depth in operation if depth == 0]
 
 
 def operation_separator(text: str) -> str:
@@ -293,57 +287,3 @@ def _prologue_token(kind: str | None, part: re.Match[str] | None) -> bool:
     if part is not None:
         return kind == "word" and part[0].upper() in ("PREFIX", "BASE")
     return kind in ("pname", "iri")
-
-
-def _group_end(text: str, open_brace: int) -> int:
-    """The offset just past the ``}`` that closes the ``{`` at ``open_brace``."""
-    depth = 0
-    for token in tokens(text[open_brace:]):
-        if token.text == "{":
-            depth += 1
-        elif token.text == "}":
-            depth -= 1
-            if depth == 0:
-                return open_brace + token.start + 1
-    return len(text)
-
-
-def _insertion(text: str, operation: list[Token], clauses: str) -> tuple[int, int, str] | None:
-    """Where USING clauses go in one operation: (start, end, replacement), or None.
-
-    ``DELETE/INSERT … WHERE`` takes them before ``WHERE`` (SPARQL 1.1 Update §3.1.3).
-    ``DELETE WHERE { P }`` cannot carry them, so it is rewritten to its long form
-    ``DELETE { P } USING … WHERE { P }``, which §3.1.3.3 defines as equivalent.
-    """
-    words = [t for t in operation if t.kind is TokenKind.WORD]
-    verbs = [t for t in words if not t.is_word("PREFIX", "BASE")]
-    if not verbs or not verbs[0].is_word("DELETE", "INSERT"):
-        return None
-    where = next((t for t in operation if t.is_word("WHERE")), None)
-    if where is None:
-        return None
-    position = where.start
-    if words.index(where) > 0 and words[words.index(where) - 1].is_word("DELETE"):
-        # The pattern's brace is a token: a brace in a comment before it is not.
-        brace = next((t.start for t in operation if t.start > position and t.text == "{"), None)
-        if brace is None:
-            return None
-        pattern = text[brace : _group_end(text, brace)]
-        return position, brace + len(pattern), f"{pattern} {clauses} WHERE {pattern}"
-    return position, position, f"{clauses} "
-
-
-def with_using(text: str, graphs: list[str], named_graphs: list[str]) -> str:
-    """Apply protocol ``using-graph-uri``/``using-named-graph-uri`` to every operation.
-
-    SPARQL 1.1 Protocol §2.2.3: these parameters set the dataset of each operation
-    that matches a pattern, exactly as ``USING``/``USING NAMED`` clauses would. The
-    IRIs must already be validated (they are written into the text between ``<>``).
-    """
-    clauses = " ".join(
-        [f"USING <{g}>" for g in graphs] + [f"USING NAMED <{g}>" for g in named_graphs]
-    )
-    edits = [_insertion(text, op, clauses) for op in _operations(text)]
-    for start, end, replacement in sorted((e for e in edits if e), reverse=True):
-        text = text[:start] + replacement + text[end:]
-    return text

@@ -11,7 +11,8 @@ from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import UserInputError
-from civicgraph.sparql.lexer import has_dataset_clause, with_using
+from civicgraph.sparql.lexer import has_dataset_clause
+from civicgraph.sparql.using import with_using
 from civicgraph.webapp.auth import require_writer
 from civicgraph.webapp.bodies import Params, empty, posted_operation
 from civicgraph.webapp.state import current_state
@@ -42,7 +43,8 @@ def _apply_dataset(found: UpdateRequest) -> str:
     """Protocol §2.2.3: ``using-graph-uri``/``using-named-graph-uri`` act as USING clauses.
 
     An update that names its own dataset (USING, USING NAMED or WITH) and also gets
-    these parameters is ambiguous, and the protocol calls for a 400.
+    these parameters is ambiguous, and the protocol calls for a 400. The text they
+    make has the body's limit (``with_using``).
     """
     graphs = found.params.iris("using-graph-uri")
     named = found.params.iris("using-named-graph-uri")
@@ -53,7 +55,7 @@ def _apply_dataset(found: UpdateRequest) -> str:
             "The update names its dataset with USING or WITH and the request also has "
             "using-graph-uri/using-named-graph-uri; give the dataset in one place only"
         )
-    return with_using(found.text, graphs, named)
+    return with_using(found.text, graphs, named, current_state().settings.query_body_limit)
 
 
 @bp.post("/update")
