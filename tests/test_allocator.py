@@ -2,14 +2,13 @@
 installs Debian's ``libmimalloc2.0``), unless told to keep the system's allocator."""
 
 import ctypes.util
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from civicgraph.allocator import SETTING, preloaded_environ
-from tests.live import LiveServer, group_rss, serving_processes
+from tests.live import LiveServer, group_rss, quiet_windows, serving_processes
 
 LIBRARY = "libmimalloc.so.2"
 #: About 0.75 s over the bundled data, and about 100 MiB at its peak.
@@ -63,16 +62,22 @@ def test_every_process_of_a_server_runs_on_the_chosen_allocator(
         live.stop()
 
 
+def _settle(group: int) -> None:
+    """Wait until a server's processes are idle: what they hold then is what they keep."""
+    quiet_windows(group, window=0.5, busy=0.05, most=30)
+
+
 def test_a_server_gives_back_what_a_heavy_query_took(tmp_path: Path) -> None:
     """mimalloc kept about 100 MiB per serving process after such queries; glibc did not."""
     live = LiveServer(tmp_path / "store", {"CIVICGRAPH_QUERY_TIMEOUT": "30"}).start()
     try:
         assert live.process is not None
+        _settle(live.process.pid)  # every serving process up, its view open
         before = group_rss(live.process.pid)
         for _ in range(4):
             answer = requests.get(f"{live.url}/sparql", params={"query": HEAVY}, timeout=60)
             assert answer.status_code == 200, answer.text
-        time.sleep(1)
+        _settle(live.process.pid)
         grown = group_rss(live.process.pid) - before
         assert grown < 40 * 2**20, f"the server kept {grown / 2**20:.0f} MiB"
     finally:

@@ -103,10 +103,10 @@ def test_a_gathered_body_is_whole_however_its_bytes_are_split() -> None:
 )
 def test_the_largest_adversarial_body_is_followed_within_seconds(data: bytes) -> None:
     body = Body(None)
-    started = time.process_time()
+    started = time.thread_time()
     for at in range(0, len(data), 7):  # split awkwardly, as a trickle would be
         body.feed(data[at : at + 7])
-    assert time.process_time() - started < BOUND
+    assert time.thread_time() - started < BOUND
 
 
 def test_a_head_of_tiny_lines_is_judged_in_a_fraction_of_a_millisecond() -> None:
@@ -115,10 +115,10 @@ def test_a_head_of_tiny_lines_is_judged_in_a_fraction_of_a_millisecond() -> None
     looked at it (and as long again in gunicorn's parser). Past ``FIELDS`` fields its
     lines are not read: the keeper answers 431."""
     head = _chunked(b"").replace(b"Host: x", b"Host: x" + b"\r\na" * 10_000)
-    started = time.process_time()
+    started = time.thread_time()
     for _ in range(100):
         assert not RULE.ready(head + b"1\r\nx\r\n")
-    assert (time.process_time() - started) / 100 < 0.0005
+    assert (time.thread_time() - started) / 100 < 0.0005
     crowded = Head()
     assert crowded.feed(head)
     assert (crowded.crowded, crowded.too_long) == (True, False)
@@ -126,9 +126,9 @@ def test_a_head_of_tiny_lines_is_judged_in_a_fraction_of_a_millisecond() -> None
 
 def test_the_largest_adversarial_head_is_judged_within_seconds() -> None:
     head = _post(*(["Content-Length: 1"] * ((WINDOW - 100) // 20)))
-    started = time.process_time()
+    started = time.thread_time()
     RULE.judge(head[: WINDOW - 1])
-    assert time.process_time() - started < HEAD_BOUND
+    assert time.thread_time() - started < HEAD_BOUND
 
 
 @pytest.mark.timed
@@ -208,10 +208,10 @@ def test_a_head_ended_by_a_bare_lf_is_told_apart(pieces: list[bytes], bare: bool
 def test_the_largest_head_a_byte_at_a_time_is_followed_within_seconds() -> None:
     near_ends = b"\r\n\r" * WINDOW  # every byte starts a near-match of the end
     head = Head()
-    started = time.process_time()
+    started = time.thread_time()
     for at in range(WINDOW - 1):
         head.feed(near_ends[at : at + 1])
-    assert time.process_time() - started < HEAD_BOUND
+    assert time.thread_time() - started < HEAD_BOUND
     assert not head.too_long
 
 

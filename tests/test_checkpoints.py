@@ -133,8 +133,9 @@ def test_the_server_views_a_held_checkpoint_and_removes_its_own_as_it_stops(
 def _open_views(
     store: Path, generation: Path, folder: Path, stop: Event, fell: "Queue[tuple[int, int]]"
 ) -> None:
-    """In another process: open and close views until told to stop; put how many
-    opened the store itself while checkpoints were being published."""
+    """In another process: open and close views until told to stop, saying when the
+    first is open; put how many opened the store itself while checkpoints were being
+    published."""
     count, checkpoints = Generation(generation), Checkpoints(folder)
     opened = fallbacks = 0
     while not stop.is_set():
@@ -142,6 +143,8 @@ def _open_views(
         fallbacks += view.current().path == store
         opened += 1
         view.close()
+        if opened == 1:
+            fell.put((0, 0))
     fell.put((opened, fallbacks))
 
 
@@ -161,7 +164,7 @@ def test_a_view_opened_while_checkpoints_are_published_never_opens_the_store(
     views = [context.Process(target=_open_views, args=args) for _ in range(2)]
     for process in views:
         process.start()
-    time.sleep(1.0)  # the processes are up
+    assert [fell.get(timeout=60) for _ in views] == [(0, 0), (0, 0)]  # each has opened one
     for i in range(150):
         writer.update(f'INSERT DATA {{ <http://e/new{i}> <http://e/p> "{i}" }}')
         writer.flush()

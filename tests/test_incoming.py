@@ -251,12 +251,12 @@ def test_the_largest_head_a_byte_at_a_time_costs_the_keeper_under_seconds(
     gathering: tuple[Incoming, select.epoll, _Outcomes], pair: tuple[socket.socket, socket.socket]
 ) -> None:
     held, outcomes, served, client = _begun(gathering, pair)
-    started = time.process_time()
+    started = time.thread_time()
     for _ in range(WINDOW - 2):
         client.send(b"\r")
         held.readable(served.fileno(), closed=False)  # woken for each byte, as a trickle would
         held.catch_up()
-    assert time.process_time() - started < 5.0
+    assert time.thread_time() - started < 5.0
     assert not outcomes.refused
     _send_on(gathering, client, b"\r")
     assert outcomes.refused == [(served, 431)]

@@ -126,6 +126,7 @@ def preparing_client(fixture_store: EmbeddedStore, gate: Gate) -> FlaskClient:
     settings = Settings(store="memory", load_bundled=False, network_wait=0.0)
     app = create_app(settings, store=fixture_store)
     attach(app, gate.build)
+    assert gate.reached.wait(GATE_LIMIT)
     return app.test_client()
 
 

@@ -147,6 +147,7 @@ def quick(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live.stop()
 
 
+@pytest.mark.timed
 def test_a_kept_connection_survives_a_query_stopped_at_the_limit(quick: LiveServer) -> None:
     """The process killed at the time limit held no idle connection of other clients."""
     idle = http.client.HTTPConnection("127.0.0.1", quick.port, timeout=30)
@@ -469,7 +470,8 @@ def test_the_master_imports_the_layout_modules_while_the_writer_starts(
         [
             sys.executable,
             "-c",
-            f"import time, pathlib; time.sleep(0.3); pathlib.Path({str(ready)!r}).touch()",
+            "import time, pathlib; time.sleep(0.3); "
+            f"pathlib.Path({str(ready)!r}).touch(); time.sleep(60)",  # up, as a writer stays
         ]
     )
     seen: list[bool] = []
@@ -483,6 +485,7 @@ def test_the_master_imports_the_layout_modules_while_the_writer_starts(
         assert seen == [True]  # imported while the writer was still starting
         assert ready.exists()  # and returned only once it was ready
     finally:
+        writer.kill()
         writer.wait(10)
     server_module._before_serving(writer, None)
     assert seen == [True]  # not waiting: imported once a serving process is forked

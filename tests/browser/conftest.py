@@ -27,8 +27,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-#: Milliseconds any one wait may take before the test fails.
-TIMEOUT_MS = 10_000
+#: Milliseconds any one wait may take before the test fails: generous, as a page that
+#: builds the network waits for it, beside other tests on a busy machine.
+TIMEOUT_MS = 30_000
 
 
 @dataclass

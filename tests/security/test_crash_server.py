@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import requests
 
 from civicgraph.store.results import AskResult
@@ -143,6 +144,7 @@ def test_a_writer_killed_mid_write_comes_back_and_the_write_is_whole_or_absent(
     assert after == before
 
 
+@pytest.mark.timed
 def test_a_writer_killed_after_committing_a_write_has_it_answered_as_applied(
     start_server: Callable[..., LiveServer], tmp_path: Path
 ) -> None:
