@@ -3,6 +3,7 @@
 Braces, keywords and ``$name`` inside strings, IRIs and comments are text, not syntax.
 """
 
+import pyoxigraph
 import pytest
 from pyoxigraph import Literal, NamedNode
 
@@ -10,7 +11,14 @@ from civicgraph.errors import UserInputError
 from civicgraph.readmodels import gallery
 from civicgraph.sparql.binding import bind
 from civicgraph.sparql.forms import query_form
-from civicgraph.sparql.lexer import TokenKind, operation_separator, tokens
+from civicgraph.sparql.lexer import (
+    TokenKind,
+    ambiguous,
+    has_dataset_clause,
+    lexemes,
+    operation_separator,
+    tokens,
+)
 from civicgraph.store import EmbeddedStore, GraphStore
 from civicgraph.store.results import SelectResult
 from tests.conftest import load_workbench
@@ -118,3 +126,36 @@ def test_an_operation_is_appended_after_a_semicolon_unless_one_may_start(
     text: str, separator: str
 ) -> None:
     assert operation_separator(text) == separator
+
+
+@pytest.mark.parametrize(
+    ("text", "two"),
+    [
+        ("SELECT * { FILTER(?a<?b&&'x>'!='y') }", True),
+        ("SELECT * { FILTER((?a)<?b#>) }", True),
+        ("SELECT * { VALUES (?a ?b) { (<http://x#A> <http://x#b>) } }", True),
+        ("SELECT * { FILTER(?a < ?b) FILTER(?a<?b) FILTER(<http://f#x>(?a)) }", False),
+        ("SELECT * { ?s <http://e/p#x> ?o . ?o ?p <http://e/Foo_(bar)> }", False),
+        ("SELECT * { ?s ?p (<http://e/a#1> ?o) }", False),  # a collection's first term
+    ],
+)
+def test_a_less_than_that_a_lexer_may_read_as_an_iri_gives_two_readings(
+    text: str, two: bool
+) -> None:
+    assert ambiguous(text) is two
+    assert (list(lexemes(text)) != list(lexemes(text, less_than=True))) is two
+
+
+def test_the_other_reading_reads_less_than_and_lexes_on_from_there() -> None:
+    text = "FILTER(?a<?b&&'x>'!='y')"
+    read = [text[start:end] for kind, start, end in lexemes(text, less_than=True)]
+    assert read == ["FILTER", "(", "?a", "<", "?b", "&&", "'x>'", "!=", "'y'", ")"]
+
+
+def test_a_dataset_clause_hidden_in_one_reading_is_found() -> None:
+    text = (
+        "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(?o<?b&&'x>'!='y') } ;\n"
+        "WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER('z'!='w') }"
+    )
+    pyoxigraph.Store().update(text)  # pyoxigraph reads it, WITH and all
+    assert has_dataset_clause(text)

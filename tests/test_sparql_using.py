@@ -4,7 +4,7 @@ each operation that matches a pattern gets the clauses, in one pass, within a si
 import pytest
 import requests
 
-from civicgraph.errors import PayloadTooLargeError
+from civicgraph.errors import PayloadTooLargeError, UserInputError
 from civicgraph.sparql.using import with_using
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer
@@ -114,3 +114,14 @@ def test_an_update_past_the_limit_once_rewritten_is_413_and_changes_nothing(
     assert answer.status_code == 413
     assert "dataset written into each operation" in answer.json()["detail"]
     assert _triples(writable_server, graph) == 1
+
+
+def test_an_update_with_two_readings_takes_no_clauses() -> None:
+    """Read as pyoxigraph reads it, ``USING`` would have gone into a string of the first
+    operation and not into the second."""
+    text = (
+        "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(?o<?o2&&'x>'!='}') } ;\n"
+        "INSERT { ?s <p:z> 'a;INSERT{}WHERE{}' } WHERE { ?s ?p ?o }"
+    )
+    with pytest.raises(UserInputError, match="reads two ways"):
+        with_using(text, ["http://g"], [], ROOMY)

@@ -228,3 +228,32 @@ def test_whatever_a_parser_would_fetch_with_codepoint_escapes_is_refused(
     ours = _check_verdict(text)
     for verdict in (pyoxigraph_verdict("query", text), rdflib_verdict("query", text)):
         assert verdict != "fetch" or ours == "fetch", text
+
+
+#: ``<`` after an operand in an expression: a comparison to pyoxigraph, an IRI to a
+#: lexer reading terminals alone, which then read strings and comments apart.
+TWO_READINGS = [
+    f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER(?a<?b&&'x>'!='y') {CLAUSE} FILTER('z'!='w') }}",
+    f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER(?a<?b#>'''\n) {CLAUSE} FILTER('''a'''!='b') }}",
+    f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER((?a)<?b&&'x>'!='y') {CLAUSE} FILTER('z'!='w') }}",
+]
+
+
+@pytest.mark.parametrize("text", TWO_READINGS)
+def test_a_keyword_hidden_by_reading_less_than_as_an_iri_is_found(
+    text: str, pyoxigraph_verdict: Any
+) -> None:
+    assert pyoxigraph_verdict("query", text) == "fetch"
+    assert fetching_keyword(text) == "SERVICE"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * { VALUES (?a ?b) { (<http://x#A> <http://x#b>) } ?a <http://e/download> ?b }",
+        "SELECT * { ?s <http://e/p#x> ?o . ?o ?p <http://e/Foo_(service)> FILTER(?s < ?o) }",
+    ],
+)
+def test_iris_after_terms_hide_nothing_either_way(text: str, pyoxigraph_verdict: Any) -> None:
+    assert pyoxigraph_verdict("query", text) == "none"
+    assert fetching_keyword(text) is None

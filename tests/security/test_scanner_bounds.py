@@ -10,6 +10,7 @@ hours.
 
 import contextlib
 import time
+import tracemalloc
 from collections.abc import Callable
 
 import pytest
@@ -22,8 +23,10 @@ from civicgraph.sparql.lexer import (
     declares_dataset,
     has_dataset_clause,
     has_relative_iri,
+    lexemes,
     operation_separator,
 )
+from civicgraph.sparql.messages import explain
 from civicgraph.sparql.using import with_using
 from civicgraph.sparql.written import graphs_written
 from civicgraph.store.parsesafety import check_before_parsing
@@ -66,6 +69,7 @@ SCANNERS: dict[str, Callable[[str], object]] = {
     "separator": operation_separator,  # the writer's, before a write's own record
     "written": graphs_written,  # the writer's, for the record
     "dataset": lambda text: with_using(text, ["http://example.org/g"], [], 1 << 30),  # no size cap
+    "explain": lambda text: explain("error", text, None, None),  # no position: the whole text
 }
 
 
@@ -106,6 +110,46 @@ def test_upload_checks_end_soon_on_a_maximal_upload(name: str) -> None:
     with contextlib.suppress(UnsafeDocumentError):  # a refusal is an answer too
         check_before_parsing(data, rdf_format, name)
     assert time.process_time() - started < UPLOAD_BOUND
+
+
+#: Bytes a scanner may hold beside its input at its peak, whatever the input's length.
+MEMORY_BOUND = 8 * 2**20
+
+
+def _peak(scan: Callable[[], object]) -> int:
+    """The most memory ``scan`` held at once, in bytes, beyond what it started with."""
+    tracemalloc.start()
+    try:
+        scan()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "x:" + "a" * QUERY_LIMIT,
+        "<" + "a" * QUERY_LIMIT + ">",
+        "'" + "a" * QUERY_LIMIT + "'",
+        '"""' + 'a"' * (QUERY_LIMIT // 2) + '"""',
+        "x:a" + "." * QUERY_LIMIT + "a",
+    ],
+    ids=["name", "iri", "string", "long-string", "dotted-name"],
+)
+def test_one_long_token_is_lexed_in_memory_that_does_not_grow_with_it(token: str) -> None:
+    """A pattern repeating a group of alternatives keeps state for each repetition:
+    one 1 MiB name, IRI or string took 200-330 bytes a character (330 MiB) in every
+    serving process that read it, anyone's query."""
+    assert _peak(lambda: list(lexemes(token))) < MEMORY_BOUND
+
+
+def test_one_long_entity_value_is_checked_in_memory_that_does_not_grow_with_it() -> None:
+    """The same for an RDF/XML entity's value: 16 MiB of it took 2.7 GB. The check
+    reads a lower-case copy of the document."""
+    data = b'<!DOCTYPE r [<!ENTITY a "' + b"x" * (16 * 2**20) + b'">]><r/>'
+    peak = _peak(lambda: check_before_parsing(data, RdfFormat.RDF_XML, "long"))
+    assert peak < len(data) + MEMORY_BOUND
 
 
 def test_an_element_deeper_than_the_limit_behind_quoted_markup_is_still_counted() -> None:

@@ -27,6 +27,10 @@ from civicgraph.vocab import parse_entity_iri
 
 #: Results a search answers with unless asked for fewer.
 DEFAULT_LIMIT = 20
+#: The most characters of a search's text that are read: every name is compared with
+#: the text, at a cost that grows with both, and no name is this long. Entity names in
+#: URLs (``/api/path?from=…``) are looked up here too.
+MOST_SEARCH_CHARS = 200
 #: Entities never offered by search: evidence records have no name of their own.
 _UNSEARCHED_KINDS = frozenset({"statement"})
 #: Kinds that record where a claim came from or how it was held, ranked after the
@@ -189,7 +193,9 @@ class SearchIndex:
         return list(self.find(text, 1, max(1, limit)).hits) if limit > 0 else []
 
     def find(self, text: str, page: int = 1, per_page: int = DEFAULT_LIMIT) -> Page:
-        """One page of matches with their total, and a suggestion when only look-alikes match."""
+        """One page of matches with their total, and a suggestion when only look-alikes
+        match; of ``text``, the first ``MOST_SEARCH_CHARS`` are read."""
+        text = text[:MOST_SEARCH_CHARS]
         hits = self._ranked(_Query(text))
         start = (max(1, page) - 1) * per_page
         close = [hit for hit in hits if hit.tier is not Tier.SIMILAR]

@@ -10,8 +10,10 @@ what a person types.
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from difflib import get_close_matches
+from itertools import takewhile
 from typing import Final
 
 from civicgraph.errors import QuerySyntaxError, SyntaxPosition
@@ -54,9 +56,12 @@ class Explanation:
 
 def _offset(text: str, line: int, column: int) -> int:
     """The index of a 1-based line and column in ``text``."""
-    lines = text.split("\n")
-    before = sum(len(x) + 1 for x in lines[: line - 1])
-    return min(len(text), before + column - 1)
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:  # fewer lines than that
+            return len(text)
+    return min(len(text), start + column - 1)
 
 
 def _where(text: str, token: Token) -> str:
@@ -65,30 +70,33 @@ def _where(text: str, token: Token) -> str:
     return f"Line {line}, column {column}"
 
 
-def _undeclared_prefix(text: str) -> Token | None:
-    """The first prefixed name whose prefix no PREFIX declares."""
-    found = list(tokens(text))
-    declared = {
-        found[i + 1].text[:-1]
-        for i, t in enumerate(found[:-1])
-        if t.is_word("PREFIX") and found[i + 1].kind is TokenKind.PNAME
-    }
-    for i, token in enumerate(found):
-        after_prefix = i > 0 and found[i - 1].is_word("PREFIX")
+def _until(text: str, end: int) -> Iterator[Token]:
+    """The tokens of ``text`` that start at or before ``end``, where the parser stopped:
+    the text may go on for a megabyte after it, anyone's query."""
+    return takewhile(lambda token: token.start <= end, tokens(text))
+
+
+def _undeclared_prefix(text: str, end: int) -> Token | None:
+    """The first prefixed name up to ``end`` whose prefix no PREFIX before it declares."""
+    declared: set[str] = set()
+    previous: Token | None = None
+    for token in _until(text, end):
         named = token.kind is TokenKind.PNAME and not token.text.startswith("_:")
-        if named and not after_prefix and token.text.split(":", 1)[0] not in declared:
+        if named and previous is not None and previous.is_word("PREFIX"):
+            declared.add(token.text[:-1])
+        elif named and token.text.split(":", 1)[0] not in declared:
             return token
+        previous = token
     return None
 
 
 def _unknown_word(text: str, end: int) -> Token | None:
-    """The last bare word before ``end`` that is no SPARQL keyword."""
-    words = [
-        t
-        for t in tokens(text)
-        if t.start <= end and t.kind is TokenKind.WORD and t.text.upper() not in KEYWORDS
-    ]
-    return words[-1] if words else None
+    """The last bare word up to ``end`` that is no SPARQL keyword."""
+    word = None
+    for token in _until(text, end):
+        if token.kind is TokenKind.WORD and token.text.upper() not in KEYWORDS:
+            word = token
+    return word
 
 
 def _expected(message: str) -> str:
@@ -103,7 +111,8 @@ def _expected(message: str) -> str:
 
 def explain(message: str, text: str, line: int | None, column: int | None) -> Explanation:
     """Turn a parser message about ``text`` into what is wrong and how to fix it."""
-    token = _undeclared_prefix(text)
+    end = len(text) if line is None else _offset(text, line, column or len(text) + 1)
+    token = _undeclared_prefix(text, end)
     if token is not None:
         prefix = token.text.split(":", 1)[0]
         namespace = PREFIXES.get(prefix)
@@ -112,7 +121,7 @@ def explain(message: str, text: str, line: int | None, column: int | None) -> Ex
         return Explanation(detail, prefix=prefix, namespace=namespace)
     if line is None or column is None:
         return Explanation(message)
-    word = _unknown_word(text, _offset(text, line, column))
+    word = _unknown_word(text, end)
     if word is not None:
         near = get_close_matches(word.text.upper(), KEYWORDS, n=1)
         hint = f"; did you mean {near[0]}?" if near else ""

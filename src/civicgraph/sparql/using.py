@@ -18,8 +18,8 @@ has the body's limit too.
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from civicgraph.errors import PayloadTooLargeError
-from civicgraph.sparql.lexer import Token, TokenKind, depths
+from civicgraph.errors import PayloadTooLargeError, UserInputError
+from civicgraph.sparql.lexer import Token, TokenKind, ambiguous, depths
 
 #: An edit of the text: the offsets it replaces, and what it puts there.
 Edit = tuple[int, int, str]
@@ -29,8 +29,15 @@ def with_using(text: str, graphs: list[str], named_graphs: list[str], most: int)
     """``text`` with the clauses of ``graphs`` and ``named_graphs`` in every operation
     that takes them; a ``PayloadTooLargeError`` past ``most`` bytes.
 
-    The IRIs must already be validated: they are written between ``<>``.
+    The IRIs must already be validated: they are written between ``<>``. A text with
+    two readings (``lexer.ambiguous``) cannot say where they go.
     """
+    if ambiguous(text):
+        raise UserInputError(
+            "This update reads two ways (a '<' that may be less-than or begin an IRI), "
+            "so using-graph-uri cannot be placed in it; write USING clauses in the "
+            "update, or put spaces around the comparison"
+        )
     clauses = " ".join(
         [f"USING <{g}>" for g in graphs] + [f"USING NAMED <{g}>" for g in named_graphs]
     )

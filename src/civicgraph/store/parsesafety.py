@@ -58,7 +58,7 @@ MAX_TERMS: Final = 1000
 
 _ENTITY_OPENING: Final = re.compile(rb"<!entity", re.IGNORECASE)
 _FLAT_ENTITY: Final = re.compile(
-    rb'<!ENTITY\s+([^\s"\'%<>&;]+)\s+"((?:[^"<>&]|&#[0-9]+;|&#x[0-9a-fA-F]+;)*)"\s*>'
+    rb'<!ENTITY\s+([^\s"\'%<>&;]+)\s+"((?:[^"<>&]++|&#[0-9]++;|&#x[0-9a-fA-F]++;)*+)"\s*>'
 )
 _JSON_SYNTAX: Final = b'"{}[]'
 _NOT_JSON_SYNTAX: Final = bytes(range(256)).translate(None, _JSON_SYNTAX)
@@ -110,8 +110,8 @@ def _check_entities(data: bytes, source: str) -> None:
                 "an entity declaration that is external, a parameter entity, or refers "
                 'to other entities; declare entities as plain text (<!ENTITY name "text">)',
             )
-        name, text = declaration.groups()
-        lengths[name] = max(lengths.get(name, 0), len(text))
+        name, length = declaration[1], declaration.end(2) - declaration.start(2)
+        lengths[name] = max(lengths.get(name, 0), length)
     allowed = max(EXPANSION_FLOOR, EXPANSION_FACTOR * len(data))
     added = _expansion(data, lengths, allowed)
     if added > allowed:

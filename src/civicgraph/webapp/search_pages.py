@@ -21,7 +21,7 @@ MAX_LIMIT = 100
 
 
 def _page() -> Page:
-    text = request.args.get("q", "")[:200]
+    text = request.args.get("q", "")
     per_page = min(max(request.args.get("limit", DEFAULT_LIMIT, type=int) or 1, 1), MAX_LIMIT)
     number = asked_page()
     return readmodels.searcher().find(text, number, per_page)
