@@ -133,7 +133,13 @@ def test_an_operation_is_appended_after_a_semicolon_unless_one_may_start(
     [
         ("SELECT * { FILTER(?a<?b&&'x>'!='y') }", True),
         ("SELECT * { FILTER((?a)<?b#>) }", True),
-        ("SELECT * { VALUES (?a ?b) { (<http://x#A> <http://x#b>) } }", True),
+        ("SELECT * { FILTER(NOT EXISTS { }<?b#>) }", True),
+        ("SELECT * { { SELECT ?x (?a<?b&&'x>' AS ?z) WHERE { } } }", True),
+        ("SELECT * { VALUES (?a ?b) { (<http://x#A> <http://x#b>) } }", False),
+        (
+            "SELECT * { ?u <http://www.w3.org/2002/07/owl#unionOf> (<http://x#A> <http://x#B>) }",
+            False,
+        ),
         ("SELECT * { FILTER(?a < ?b) FILTER(?a<?b) FILTER(<http://f#x>(?a)) }", False),
         ("SELECT * { ?s <http://e/p#x> ?o . ?o ?p <http://e/Foo_(bar)> }", False),
         ("SELECT * { ?s ?p (<http://e/a#1> ?o) }", False),  # a collection's first term

@@ -236,6 +236,14 @@ TWO_READINGS = [
     f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER(?a<?b&&'x>'!='y') {CLAUSE} FILTER('z'!='w') }}",
     f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER(?a<?b#>'''\n) {CLAUSE} FILTER('''a'''!='b') }}",
     f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER((?a)<?b&&'x>'!='y') {CLAUSE} FILTER('z'!='w') }}",
+    f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER(NOT EXISTS{{}}<?b&&'x>'!='y') {CLAUSE} "
+    "FILTER('z'!='w') }",
+    # IRIs in a VALUES row and a collection are IRIs to both, and the comparison after
+    # them is still one.
+    f"SELECT * WHERE {{ BIND(1 AS ?a) VALUES (?c ?d) {{ (1 <http://e/p#>) }} "
+    f"FILTER(?a<?b&&'x>'!='y') {CLAUSE} FILTER('z'!='w') }}",
+    f"SELECT * WHERE {{ BIND(1 AS ?a) OPTIONAL {{ (?a <http://e/p'>) ?p ?o }} "
+    f"FILTER(?a<?b&&'x>'!='y') {CLAUSE} FILTER('z'!='w') }}",
 ]
 
 
@@ -252,6 +260,10 @@ def test_a_keyword_hidden_by_reading_less_than_as_an_iri_is_found(
     [
         "SELECT * { VALUES (?a ?b) { (<http://x#A> <http://x#b>) } ?a <http://e/download> ?b }",
         "SELECT * { ?s <http://e/p#x> ?o . ?o ?p <http://e/Foo_(service)> FILTER(?s < ?o) }",
+        "SELECT * { VALUES (?a ?b) { (<http://e/a> <http://e/Ender's_Game>) }\n"
+        "?a ?p ?b FILTER(CONTAINS(?b, 'download')) }",
+        "SELECT * { ?a <http://e/list> (<http://e/x> <http://e/o#T>) .\n"
+        "?a <http://e/o'note> 'it is about web services' }",
     ],
 )
 def test_iris_after_terms_hide_nothing_either_way(text: str, pyoxigraph_verdict: Any) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from enum import Enum
 from typing import Final, NamedTuple
 
+from civicgraph.sparql.lessthan import Context
 from civicgraph.sparql.remembered import for_short_texts
 
 
@@ -115,21 +116,22 @@ def lexemes(text: str, *, less_than: bool = False) -> Iterator[tuple[str, int, i
     words are not split apart here, for callers that only need to search it. The
     first character no terminal matches comes as ``error``, and nothing after it.
 
-    With ``less_than``, the other reading of a text that has one: each ``<`` that a
-    parser may read as less-than where this lexer reads an IRI (``_Context``) is
-    read as less-than, and the text after it lexed again from there.
+    With ``less_than``, the reading of a text that has two (``ambiguous``) as a
+    parser reads it: each ``<`` that is less-than where this lexer reads an IRI
+    (``lessthan.Context``) is read as less-than, and the text after it lexed again
+    from there.
     """
-    context, at = _Context(), 0
+    context, at = Context(), 0
     while True:
         for match in _TOKEN.finditer(text, at):
             kind, start, end = match.lastgroup or "error", match.start(), match.end()
-            if less_than and context.ambiguous(text, kind, start, end):
+            if less_than and context.less_than(text, kind, start, end):
                 kind, end = "punct", start + 1
             yield kind, start, end
             if kind == "error":
                 return
             if less_than:
-                context.see(text, kind, start)
+                context.see(text, kind, start, end)
             if end != match.end():
                 at = end
                 break
@@ -138,58 +140,15 @@ def lexemes(text: str, *, less_than: bool = False) -> Iterator[tuple[str, int, i
 
 
 def ambiguous(text: str) -> bool:
-    """Whether a parser may read a ``<`` of ``text`` as less-than where this lexer
-    reads an IRI that hides a string, a comment or a bracket from it: then the text
-    has two readings (``lexemes(text, less_than=True)``)."""
-    context = _Context()
+    """Whether a parser reads a ``<`` of ``text`` as less-than where this lexer reads
+    an IRI that hides a string, a comment or a bracket: then the terminals alone read
+    it otherwise than the parser (``lexemes(text, less_than=True)`` reads it as it)."""
+    context = Context()
     for kind, start, end in lexemes(text):
-        if context.ambiguous(text, kind, start, end):
+        if context.less_than(text, kind, start, end):
             return True
-        context.see(text, kind, start)
+        context.see(text, kind, start, end)
     return False
-
-
-#: The lexemes an operand ends with: a ``<`` right after one may be less-than.
-_OPERAND_ENDS: Final = frozenset({"var", "iri", "pname", "string", "number", "run", "langtag"})
-#: What, read after a less-than instead of inside an IRI, opens a string, a comment or
-#: a bracket, and so changes how the rest of the text reads.
-_SHIFTS: Final = re.compile(r"['#()\[\]]")
-
-
-class _Context:
-    """Where a ``<`` may be less-than: right after an operand, with a parenthesis the
-    innermost bracket open (an expression; in a triple pattern or a data block, an
-    IRI follows a term). ``FILTER(?a<?b&&'x>'!='y')`` holds the IRI ``<?b&&'x>`` to
-    this lexer and a comparison to pyoxigraph, which then reads strings where this
-    lexer does not: a keyword hidden in one reading is looked for in the other.
-
-    An IRI in such a place that hides nothing (``FILTER(?a<?b)`` read as ``<?b)``…)
-    is read the same way by both up to its ``>``, and the brackets stay in step.
-    """
-
-    def __init__(self) -> None:
-        self.brackets: list[str] = []
-        self.after_operand = False
-
-    def ambiguous(self, text: str, kind: str, start: int, end: int) -> bool:
-        """Whether the lexeme is an IRI that a parser may read as less-than and more."""
-        return (
-            kind == "iri"
-            and self.after_operand
-            and self.brackets[-1:] == ["("]
-            and _SHIFTS.search(text, start + 1, end - 1) is not None
-        )
-
-    def see(self, text: str, kind: str, start: int) -> None:
-        """Note a lexeme read."""
-        if kind in ("space", "comment"):
-            return
-        mark = text[start] if kind == "punct" else ""
-        if mark in ("(", "[", "{"):
-            self.brackets.append(mark)
-        elif mark in (")", "]", "}") and self.brackets:
-            self.brackets.pop()
-        self.after_operand = kind in _OPERAND_ENDS or mark in (")", "]")
 
 
 def tokens(text: str) -> Iterator[Token]:
