@@ -110,7 +110,7 @@ def test_what_an_update_changes_is_in_the_graphs_it_names(
     assert {graph for graph in before if before[graph] != after[graph]} <= named
 
 
-def test_an_update_with_two_readings_is_not_settled() -> None:
+def test_an_update_read_only_in_part_is_not_settled() -> None:
     """Read as pyoxigraph reads it, the ``GRAPH`` after the comparison is in a string."""
     text = (
         "INSERT { GRAPH <g:a> { ?s ?p ?o } } WHERE { ?s ?p ?o FILTER(?o<?b&&'x>'!='GRAPH <g:b>') }"

@@ -17,7 +17,7 @@ import pytest
 from pyoxigraph import RdfFormat
 
 from civicgraph.config import Settings
-from civicgraph.errors import UnsafeDocumentError
+from civicgraph.errors import UnsafeDocumentError, UserInputError
 from civicgraph.sparql.fetching import fetching_keyword
 from civicgraph.sparql.lexer import (
     declares_dataset,
@@ -61,6 +61,16 @@ QUERY_UNITS = [
     "a ",
     "DELETE WHERE{};",  # operations that each take the dataset's clauses
 ]
+
+
+def _dataset_written(text: str) -> object:
+    """``using-graph-uri`` written into ``text``, with no cap on the size; text it cannot
+    read is refused, and a refusal is an answer too."""
+    with contextlib.suppress(UserInputError):
+        return with_using(text, ["http://example.org/g"], [], 1 << 30)
+    return None
+
+
 SCANNERS: dict[str, Callable[[str], object]] = {
     "check": fetching_keyword,
     "from": declares_dataset,
@@ -68,7 +78,7 @@ SCANNERS: dict[str, Callable[[str], object]] = {
     "base": has_relative_iri,
     "separator": operation_separator,  # the writer's, before a write's own record
     "written": graphs_written,  # the writer's, for the record
-    "dataset": lambda text: with_using(text, ["http://example.org/g"], [], 1 << 30),  # no size cap
+    "dataset": _dataset_written,
     "explain": lambda text: explain("error", text, None, None),  # no position: the whole text
 }
 

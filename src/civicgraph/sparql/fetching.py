@@ -11,14 +11,13 @@ and with ``\\u`` escapes decoded, SPARQL 1.1 Query §19.2). pyoxigraph's parser 
 keywords without a word boundary (``SERVICEex:a { }``, ``LOADSILENT<…>`` and
 ``?s ?p trueSERVICE <…> { }`` all run), so a keyword inside a word or a prefix name
 counts too; inside a local name, a string, an IRI, a variable or a comment it does not.
-A ``<`` that a parser may read as less-than where the lexer reads an IRI gives a text
-two readings (``lexer.ambiguous``), and the keyword counts in either.
+So does a ``<`` that a parser might read as less-than where the lexer reads an IRI
+(``sparql/lessthan.py``): the lexing stops there too.
 Where the text stops being SPARQL, the lexer cannot tell what a parser would make of
 the rest, so the keyword anywhere in that rest counts.
 """
 
 from collections.abc import Iterator
-from itertools import chain
 from typing import Final
 
 from civicgraph.errors import ForbiddenOperationError
@@ -35,14 +34,14 @@ _MESSAGES: Final = {
 }
 
 
-def _carriers(text: str, less_than: bool) -> Iterator[str]:
+def _carriers(text: str) -> Iterator[str]:
     """The parts of ``text`` in which a parser could read a keyword.
 
     Words (whole runs of name characters: ``trueSERVICE`` is ``true`` then
     ``SERVICE`` to pyoxigraph), the prefix of each prefixed name, and the rest of the
     text from where it stops being SPARQL.
     """
-    for kind, start, end in lexemes(text, less_than=less_than):
+    for kind, start, end in lexemes(text):
         if kind == "run":
             yield text[start:end]
         elif kind == "pname":
@@ -61,7 +60,7 @@ def fetching_keyword(text: str) -> str | None:
     if not may_hold_word(text, *_FETCHING):
         return None
     for reading in readings(text):
-        for part in chain(_carriers(reading, False), _carriers(reading, True)):
+        for part in _carriers(reading):
             upper = part.upper()
             keyword = next((word for word in _FETCHING if word in upper), None)
             if keyword is not None:

@@ -109,46 +109,25 @@ _KINDS: Final = {kind.value: kind for kind in TokenKind}
 _CODEPOINT: Final = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
-def lexemes(text: str, *, less_than: bool = False) -> Iterator[tuple[str, int, int]]:
+def lexemes(text: str) -> Iterator[tuple[str, int, int]]:
     """``(kind, start, end)`` of each terminal, white space and comments included.
 
     A run of name characters not followed by ``:`` comes whole, as kind ``run``: its
     words are not split apart here, for callers that only need to search it. The
-    first character no terminal matches comes as ``error``, and nothing after it.
-
-    With ``less_than``, the reading of a text that has two (``ambiguous``) as a
-    parser reads it: each ``<`` that is less-than where this lexer reads an IRI
-    (``lessthan.Context``) is read as less-than, and the text after it lexed again
-    from there.
+    first character no terminal matches comes as ``error``, and nothing after it; so
+    does a ``<`` that a parser might read as less-than where the terminals read an IRI
+    that would hide a string, a comment or a bracket from it (``lessthan.Context``).
     """
-    context, at = Context(), 0
-    while True:
-        for match in _TOKEN.finditer(text, at):
-            kind, start, end = match.lastgroup or "error", match.start(), match.end()
-            if less_than and context.less_than(text, kind, start, end):
-                kind, end = "punct", start + 1
-            yield kind, start, end
-            if kind == "error":
-                return
-            if less_than:
-                context.see(text, kind, start, end)
-            if end != match.end():
-                at = end
-                break
-        else:
-            return
-
-
-def ambiguous(text: str) -> bool:
-    """Whether a parser reads a ``<`` of ``text`` as less-than where this lexer reads
-    an IRI that hides a string, a comment or a bracket: then the terminals alone read
-    it otherwise than the parser (``lexemes(text, less_than=True)`` reads it as it)."""
     context = Context()
-    for kind, start, end in lexemes(text):
-        if context.less_than(text, kind, start, end):
-            return True
-        context.see(text, kind, start, end)
-    return False
+    for match in _TOKEN.finditer(text):
+        kind, start = match.lastgroup or "error", match.start()
+        if context.less_than(text, kind, start, match.end()):
+            yield "error", start, start + 1
+            return
+        yield kind, start, match.end()
+        if kind == "error":
+            return
+        context.see(text, kind, start, match.end())
 
 
 def tokens(text: str) -> Iterator[Token]:
@@ -218,15 +197,14 @@ def depths(text: str) -> Iterator[tuple[Token, int]]:
             depth += 1
 
 
-def _keyword_depths(text: str, *words: str, less_than: bool = False) -> Iterator[int]:
-    """The brace depth of every keyword among ``words`` (upper case) in ``text``, read
-    the usual way or with ``less_than`` (``lexemes``).
+def _keyword_depths(text: str, *words: str) -> Iterator[int]:
+    """The brace depth of every keyword among ``words`` (upper case) in ``text``.
 
     Works on lexemes, splitting only the name runs that hold one of the words, so a
     long query costs one pass of the lexer and no token objects.
     """
     depth = 0
-    for kind, start, end in lexemes(text, less_than=less_than):
+    for kind, start, end in lexemes(text):
         if kind == "punct" and text[start] in "{}":
             depth += 1 if text[start] == "{" else -1
         elif kind == "run" and any(word in text[start:end].upper() for word in words):
@@ -262,16 +240,21 @@ def declares_dataset(text: str) -> bool:
 
 
 def has_dataset_clause(text: str) -> bool:
-    """Whether an update names its own dataset with ``USING`` or ``WITH``, in any
-    reading."""
+    """Whether an update names its own dataset with ``USING`` or ``WITH``, or might
+    (either word where the text stops being SPARQL)."""
     if not may_hold_word(text, "USING", "WITH"):
         return False
     return any(
-        depth == 0
+        any(depth == 0 for depth in _keyword_depths(reading, "USING", "WITH"))
+        or any(word in _unread(reading).upper() for word in ("USING", "WITH"))
         for reading in readings(text)
-        for less_than in (False, True)
-        for depth in _keyword_depths(reading, "USING", "WITH", less_than=less_than)
     )
+
+
+def _unread(text: str) -> str:
+    """The rest of ``text`` from where it stops being SPARQL to the lexer; empty if it
+    does not."""
+    return next((text[start:] for kind, start, _end in lexemes(text) if kind == "error"), "")
 
 
 def operations(text: str) -> Iterator[list[tuple[Token, int]]]:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from civicgraph.errors import PayloadTooLargeError, UserInputError
-from civicgraph.sparql.lexer import Token, TokenKind, ambiguous, depths
+from civicgraph.sparql.lexer import Token, TokenKind, depths
 
 #: An edit of the text: the offsets it replaces, and what it puts there.
 Edit = tuple[int, int, str]
@@ -29,15 +29,9 @@ def with_using(text: str, graphs: list[str], named_graphs: list[str], most: int)
     """``text`` with the clauses of ``graphs`` and ``named_graphs`` in every operation
     that takes them; a ``PayloadTooLargeError`` past ``most`` bytes.
 
-    The IRIs must already be validated: they are written between ``<>``. A text with
-    two readings (``lexer.ambiguous``) cannot say where they go.
+    The IRIs must already be validated: they are written between ``<>``. Where the
+    lexer stops reading the text (``lexer.lexemes``), it cannot say where they go.
     """
-    if ambiguous(text):
-        raise UserInputError(
-            "This update reads two ways (a '<' that may be less-than or begin an IRI), "
-            "so using-graph-uri cannot be placed in it; write USING clauses in the "
-            "update, or put spaces around the comparison"
-        )
     clauses = " ".join(
         [f"USING <{g}>" for g in graphs] + [f"USING NAMED <{g}>" for g in named_graphs]
     )
@@ -65,6 +59,8 @@ def _edits(text: str, clauses: str) -> Iterator[Edit]:
     """Where ``clauses`` go in each operation (split at ``;`` outside braces), in order."""
     operation = _Operation(text)
     for token, depth in depths(text):
+        if token.kind is TokenKind.ERROR:
+            raise _unplaced(text, token.start)
         if depth != 0:
             continue
         if token.text == ";":
@@ -126,3 +122,14 @@ def _long_form(text: str, pattern: tuple[int, int], end: int, clauses: str) -> E
     where, brace = pattern
     group = text[brace:end]
     return where, end, f"{group} {clauses} WHERE {group}"
+
+
+def _unplaced(text: str, at: int) -> UserInputError:
+    """Why the clauses cannot go into a text the lexer stopped reading at ``at``."""
+    line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+    return UserInputError(
+        f"using-graph-uri cannot be placed in this update: it could not be read from "
+        f"line {line}, column {column} on (text that is not SPARQL, or a '<' right after "
+        "a value, which may be less-than or begin an IRI); write USING clauses in the "
+        "update, or put spaces around comparisons"
+    )

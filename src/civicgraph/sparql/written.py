@@ -10,8 +10,8 @@ graph, which is always counted. What it reads (``USING … WHERE { … }``) writ
 
 Where the text does not settle it (a template's ``GRAPH ?g``, ``CLEAR ALL``, ``LOAD``,
 a relative IRI, ``BASE``, a prefix declared twice, a codepoint escape, a local name
-with an escape, text that is not SPARQL, text with two readings (``lexer.ambiguous``))
-the answer is None, and every graph is read.
+with an escape, text that is not SPARQL to the lexer) the answer is None, and every
+graph is read.
 A text that pyoxigraph then refuses changed nothing, whatever was named.
 
 pyoxigraph reads a keyword wherever its letters begin a word: ``SILENTGRAPH <g>`` as
@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from itertools import islice
 from typing import Final
 
-from civicgraph.sparql.lexer import SCHEME, Token, TokenKind, ambiguous, operations, tokens
+from civicgraph.sparql.lexer import SCHEME, Token, TokenKind, operations, tokens
 
 #: The most tokens of a text whose graphs are settled: a 1 MiB ``INSERT DATA`` of
 #: prefixed names holds about 70,000; lexed three times, these take under a second.
@@ -71,7 +71,7 @@ class _UnsettledError(Exception):
 def graphs_written(text: str) -> frozenset[str | None] | None:
     """The graphs the update ``text`` can change (None: the default graph), or None
     when its text does not settle which."""
-    if "\\u" in text or "\\U" in text or not _few_and_plain(text) or ambiguous(text):
+    if "\\u" in text or "\\U" in text or not _few_and_plain(text):
         return None
     prefixes: dict[str, str] = {}
     found: set[str | None] = {DEFAULT_GRAPH}
