@@ -28,7 +28,8 @@ from pyparsing import ParseException
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from civicgraph.sparql.fetching import fetching_keyword
+from civicgraph.errors import ForbiddenOperationError
+from civicgraph.sparql.fetching import fetching_keyword, refuse_fetching
 from civicgraph.store.isolation import is_isolated, isolate_network
 
 TARGET = "<http://127.0.0.1:48000/sparql>"
@@ -315,3 +316,6 @@ def test_past_an_iri_that_may_be_less_than_the_words_count_anywhere(
     )
     assert pyoxigraph_verdict("query", text) == "none"
     assert fetching_keyword(text) == "LOAD"
+    with pytest.raises(ForbiddenOperationError, match="line 1, column 46 on") as refused:
+        refuse_fetching(text)
+    assert "put spaces around comparisons" in str(refused.value)

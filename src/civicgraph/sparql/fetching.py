@@ -72,4 +72,18 @@ def refuse_fetching(text: str) -> None:
     """Raise ``ForbiddenOperationError`` if ``text`` could make the server fetch."""
     keyword = fetching_keyword(text)
     if keyword is not None:
-        raise ForbiddenOperationError(_MESSAGES[keyword])
+        raise ForbiddenOperationError(_MESSAGES[keyword] + _unread_note(text))
+
+
+def _unread_note(text: str) -> str:
+    """Where the lexer stopped reading ``text``, if it did: past there the word counts
+    anywhere, and a query without the clause learns why it was refused."""
+    stop = next((start for kind, start, _end in lexemes(text) if kind == "error"), None)
+    if stop is None:
+        return ""
+    line, column = text.count("\n", 0, stop) + 1, stop - text.rfind("\n", 0, stop)
+    return (
+        f" (The text could not be read from line {line}, column {column} on, so the word "
+        "counts anywhere after it; if there is no such clause, a '<' right after a value "
+        "there may be less-than or begin an IRI: put spaces around comparisons.)"
+    )
