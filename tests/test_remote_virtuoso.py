@@ -156,7 +156,6 @@ class KillingStore(RemoteStore):
         timer.start()
 
 
-@pytest.mark.timed
 @pytest.mark.parametrize("step", ["upload", "move"])
 def test_sigkill_during_a_replacing_load_keeps_old_or_new_graph(
     crash_server: VirtuosoServer, step: str
