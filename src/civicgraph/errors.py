@@ -54,6 +54,11 @@ class SyntaxPosition:
     #: Virtuoso's compiler gives the line only: ``SPARQL compiler, line 2: syntax error``.
     _LINE = re.compile(r"\bline (\d+):")
 
+    @staticmethod
+    def at(text: str, offset: int) -> tuple[int, int]:
+        """The line and column of ``offset`` in ``text``."""
+        return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
     @classmethod
     def from_message(cls, message: str) -> tuple[int | None, int | None]:
         """Read ``line:column`` (or the line alone) out of a parser's message."""

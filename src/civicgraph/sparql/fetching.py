@@ -20,8 +20,8 @@ the rest, so the keyword anywhere in that rest counts.
 from collections.abc import Iterator
 from typing import Final
 
-from civicgraph.errors import ForbiddenOperationError
-from civicgraph.sparql.lexer import lexemes, may_hold_word, readings
+from civicgraph.errors import ForbiddenOperationError, SyntaxPosition
+from civicgraph.sparql.lexer import lexemes, may_hold_word, readings, stop
 from civicgraph.sparql.remembered import for_short_texts
 
 _FETCHING: Final = ("SERVICE", "LOAD")
@@ -78,10 +78,10 @@ def refuse_fetching(text: str) -> None:
 def _unread_note(text: str) -> str:
     """Where the lexer stopped reading ``text``, if it did: past there the word counts
     anywhere, and a query without the clause learns why it was refused."""
-    stop = next((start for kind, start, _end in lexemes(text) if kind == "error"), None)
-    if stop is None:
+    at = stop(text)
+    if at is None:
         return ""
-    line, column = text.count("\n", 0, stop) + 1, stop - text.rfind("\n", 0, stop)
+    line, column = SyntaxPosition.at(text, at)
     return (
         f" (The text could not be read from line {line}, column {column} on, so the word "
         "counts anywhere after it; if there is no such clause, a '<' right after a value "

@@ -29,8 +29,6 @@ from typing import Final
 _SHIFTS: Final = re.compile(r"['#()\[\]]")
 #: A ``VALUES`` block's brace and its rows' parentheses, where only terms are read.
 _DATA: Final = "v"
-#: Lexemes that may end an operand: terms, and words (``true``, or a glued keyword).
-_OPERANDS: Final = frozenset({"var", "iri", "pname", "string", "number", "langtag", "bnode", "run"})
 
 
 class Context:
@@ -53,17 +51,20 @@ class Context:
         )
 
     def see(self, text: str, kind: str, start: int, end: int) -> None:
-        """Note a lexeme read."""
-        if kind in ("space", "comment"):
+        """Note a lexeme read, neither white space nor a comment. Every lexeme but
+        punctuation may end an operand: a term, or a word (``true``, a glued keyword)."""
+        if kind != "punct":
+            self.after_operand = True
+            is_values = kind == "run" and end - start == 6 and text[start:end].upper() == "VALUES"
+            self.values = is_values or (self.values and kind == "var")
             return
-        mark = text[start] if kind == "punct" else ""
-        in_data = self.brackets[-1:] == [_DATA]
-        if (mark == "{" and self.values) or (mark == "(" and in_data):
-            self.brackets.append(_DATA)
-        elif mark in ("(", "[", "{"):
+        mark = text[start]
+        if mark in ("(", "{"):
+            data = self.values if mark == "{" else self.brackets[-1:] == [_DATA]
+            self.brackets.append(_DATA if data else mark)
+        elif mark == "[":
             self.brackets.append(mark)
         elif mark in (")", "]", "}") and self.brackets:
             self.brackets.pop()
-        self.after_operand = kind in _OPERANDS or mark in (")", "]", "}")
-        word = kind == "run" and text[start:end].upper() == "VALUES"
-        self.values = word or (self.values and (kind == "var" or mark in ("(", ")")))
+        self.after_operand = mark in (")", "]", "}")
+        self.values = self.values and mark in ("(", ")")

@@ -127,7 +127,8 @@ def lexemes(text: str) -> Iterator[tuple[str, int, int]]:
         yield kind, start, match.end()
         if kind == "error":
             return
-        context.see(text, kind, start, match.end())
+        if kind not in ("space", "comment"):
+            context.see(text, kind, start, match.end())
 
 
 def tokens(text: str) -> Iterator[Token]:
@@ -244,17 +245,19 @@ def has_dataset_clause(text: str) -> bool:
     (either word where the text stops being SPARQL)."""
     if not may_hold_word(text, "USING", "WITH"):
         return False
-    return any(
-        any(depth == 0 for depth in _keyword_depths(reading, "USING", "WITH"))
-        or any(word in _unread(reading).upper() for word in ("USING", "WITH"))
-        for reading in readings(text)
-    )
+    for reading in readings(text):
+        at = stop(reading)
+        rest = "" if at is None else reading[at:].upper()
+        if "USING" in rest or "WITH" in rest:
+            return True
+        if any(depth == 0 for depth in _keyword_depths(reading, "USING", "WITH")):
+            return True
+    return False
 
 
-def _unread(text: str) -> str:
-    """The rest of ``text`` from where it stops being SPARQL to the lexer; empty if it
-    does not."""
-    return next((text[start:] for kind, start, _end in lexemes(text) if kind == "error"), "")
+def stop(text: str) -> int | None:
+    """Where the lexer stops reading ``text`` (``lexemes``), or None if it reads it all."""
+    return next((start for kind, start, _end in lexemes(text) if kind == "error"), None)
 
 
 def operations(text: str) -> Iterator[list[tuple[Token, int]]]:

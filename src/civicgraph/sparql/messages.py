@@ -65,8 +65,7 @@ def _offset(text: str, line: int, column: int) -> int:
 
 
 def _where(text: str, token: Token) -> str:
-    line = text.count("\n", 0, token.start) + 1
-    column = token.start - (text.rfind("\n", 0, token.start) + 1) + 1
+    line, column = SyntaxPosition.at(text, token.start)
     return f"Line {line}, column {column}"
 
 

@@ -18,7 +18,7 @@ has the body's limit too.
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from civicgraph.errors import PayloadTooLargeError, UserInputError
+from civicgraph.errors import PayloadTooLargeError, SyntaxPosition, UserInputError
 from civicgraph.sparql.lexer import Token, TokenKind, depths
 
 #: An edit of the text: the offsets it replaces, and what it puts there.
@@ -126,7 +126,7 @@ def _long_form(text: str, pattern: tuple[int, int], end: int, clauses: str) -> E
 
 def _unplaced(text: str, at: int) -> UserInputError:
     """Why the clauses cannot go into a text the lexer stopped reading at ``at``."""
-    line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+    line, column = SyntaxPosition.at(text, at)
     return UserInputError(
         f"using-graph-uri cannot be placed in this update: it could not be read from "
         f"line {line}, column {column} on (text that is not SPARQL, or a '<' right after "
