@@ -19,7 +19,7 @@ from civicgraph.dataset.loader import load_file
 from civicgraph.errors import StoreError
 from civicgraph.network import NetworkExplorer, ViewRequest, project
 from civicgraph.network.analysis import best_connected
-from civicgraph.network.compact import arrays_of
+from civicgraph.network.compact import Compact, arrays_of
 from civicgraph.network.model import INFO
 from civicgraph.network.shared import (
     NICE,
@@ -211,6 +211,32 @@ def test_hub_ego_view_is_the_projection_neighbourhood(bundled_store: GraphStore)
     }
     assert {e.id: (e.source, e.target, e.predicate, e.evidence) for e in view.edges} == expected
     assert any(e.evidence for e in view.edges)
+
+
+def test_every_edge_keeps_its_evidence_in_the_arrays(bundled_store: GraphStore) -> None:
+    """The arrays hold each edge's evidence as the projection read it from the store."""
+    graph = project(bundled_store)
+    model = Compact(arrays_of(graph))
+    for _, _, data in graph.edges(data=True):
+        number = model.edge_index(data[INFO].id)
+        assert number is not None
+        assert model.evidence(number) == data[INFO].evidence
+    assert sum(bool(d[INFO].evidence) for _, _, d in graph.edges(data=True)) > 100
+
+
+def test_a_view_asks_the_store_for_no_evidence(
+    bundled_store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the network is built, drawing a view reads its evidence from the arrays."""
+    explorer = NetworkExplorer(bundled_store)
+    projection = explorer.projection()
+
+    def no_query(text: str, **_: object) -> None:
+        raise AssertionError(f"the view asked the store: {text[:200]}")
+
+    monkeypatch.setattr(bundled_store, "query", no_query)
+    view = explorer.view(ViewRequest(focus=projection.hub(), depth=1), projection=projection)
+    assert any(edge.evidence for edge in view.edges)
 
 
 def test_mapping_the_arrays_parses_no_python(

@@ -376,20 +376,20 @@ def test_an_idle_connection_closed_by_the_keeper_is_not_kept_open_by_a_new_proce
     idle.close()
 
 
-def test_every_serving_process_shares_the_masters_layout_modules(server: LiveServer) -> None:
-    """A big view's layout imports scipy: imported in the master, one copy is shared.
+def test_every_serving_process_shares_the_masters_analysis_modules(server: LiveServer) -> None:
+    """PageRank imports scipy: imported in the master, one copy is shared.
     The first serving process, forked before the import, has given way to another."""
     assert server.process is not None
-    assert "scipy/optimize" in Path(f"/proc/{server.process.pid}/maps").read_text()
+    assert "scipy/sparse" in Path(f"/proc/{server.process.pid}/maps").read_text()
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         found = serving_processes(server)
         maps = [_maps(pid) for pid in found]
-        if len(found) == 3 and all("scipy/optimize" in m for m in maps):
+        if len(found) == 3 and all("scipy/sparse" in m for m in maps):
             break
         time.sleep(0.1)
     assert len(found) == 3, server.log_tail()
-    assert all("scipy/optimize" in m for m in maps)
+    assert all("scipy/sparse" in m for m in maps)
 
 
 def _maps(pid: int) -> str:
@@ -441,8 +441,8 @@ def test_the_first_serving_process_does_not_wait_for_the_layout_modules(
     give way as it forks the last of the set."""
     imported: list[bool] = []
     signalled: list[tuple[int, int]] = []
-    monkeypatch.setattr(server_module, "layout_modules_imported", lambda: bool(imported))
-    monkeypatch.setattr(server_module, "import_layout_modules", lambda: imported.append(True))
+    monkeypatch.setattr(server_module, "analysis_modules_imported", lambda: bool(imported))
+    monkeypatch.setattr(server_module, "import_analysis_modules", lambda: imported.append(True))
     monkeypatch.setattr(os, "kill", lambda pid, sig: signalled.append((pid, sig)))
     monkeypatch.setattr(server_module, "freeze_before_fork", lambda *_: None)
     gunicorn = _Gunicorn(Settings(store=MEMORY), None)
@@ -477,7 +477,7 @@ def test_the_master_imports_the_layout_modules_while_the_writer_starts(
     seen: list[bool] = []
     monkeypatch.setattr(
         server_module,
-        "import_layout_modules",
+        "import_analysis_modules",
         lambda: seen.append(writer.poll() is None and not ready.exists()),
     )
     try:

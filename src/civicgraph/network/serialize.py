@@ -127,14 +127,13 @@ def path_json(
 def shift_json(
     shift: Shift,
     projection: Projection,
-    evidence: Callable[[list[tuple[str, EdgeInfo, str]]], dict[str, tuple[Evidence, ...]]],
     link: Link,
 ) -> dict[str, Any]:
     """What appeared and ended between two days (``/api/graph/diff``), drawable as a view.
 
     Every node and edge carries ``change`` (appeared, ended or unchanged), so the page
-    can tell them apart by line style and label, not by colour alone. ``evidence``
-    reads the evidence of the edges listed.
+    can tell them apart by line style and label, not by colour alone. Each edge carries
+    its evidence.
     """
     model = projection.model
     changes = dict.fromkeys(map(model.iri, shift.appeared_nodes), "appeared")
@@ -147,17 +146,11 @@ def shift_json(
     ):
         for edge in numbers:
             u, v = (model.iri(int(end)) for end in model.ends[edge])
-            listed.append(((u, model.edge_info(edge), v), change))
+            info = replace(model.edge_info(edge), evidence=model.evidence(edge))
+            listed.append(((u, info, v), change))
             changes.setdefault(u, "unchanged")
             changes.setdefault(v, "unchanged")
-    found = evidence([edge for edge, _ in listed])
-    edges = [
-        {
-            **edge_json(entity_edge(u, v, replace(info, evidence=found.get(info.id, ())))),
-            "change": c,
-        }
-        for (u, info, v), c in listed
-    ]
+    edges = [{**edge_json(entity_edge(u, v, info)), "change": c} for (u, info, v), c in listed]
     degrees = projection.degrees()
     nodes = [
         {**node_json(entity_node(n, projection.node_info(n), degrees.get(n, 0)), link), "change": c}

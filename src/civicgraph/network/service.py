@@ -375,7 +375,7 @@ class NetworkExplorer:
             degrees=dict(zip(part, current.degree_array()[nodes].tolist(), strict=True)),
             community_of=lambda: current.named_communities(method),
         )
-        return view_evidence(self.store, view, part)
+        return view_evidence(current.model, view)
 
     def result_view(self, triples: Iterable[Triple], request: ViewRequest) -> View:
         """The network of a CONSTRUCT or DESCRIBE result."""
@@ -385,8 +385,7 @@ class NetworkExplorer:
         nodes, edges = select(scope, request)
         part = scope.model.subgraph(nodes, edges)
         view = build_view(part, request, self.node_cap, degrees=current.degrees())
-        known = {e.id for e in view.edges if current.model.edge_index(e.id) is not None}
-        return view_evidence(self.store, view, part, known)
+        return view_evidence(current.model, view)
 
     def paths(
         self,
@@ -427,7 +426,7 @@ class NetworkExplorer:
             ends = (source, target)
             hops = hops_between(current.scope, ends, MAX_HOPS, relations=relations, avoid=avoid)
             found = replace(found, shortest_hops=hops)
-        return path_evidence(self.store, found)
+        return path_evidence(current.model, found)
 
     def hub_view(self, depth: int = 1) -> View:
         """The ego network of the best-connected entity (empty for an empty store)."""

@@ -45,8 +45,9 @@ _log = logging.getLogger(__name__)
 
 #: The file that marks a version's folder as complete, and says who built it when.
 META: Final = "meta.json"
-#: The folder's layout: 2 describes each array in a JSON file beside it (1 did not).
-LAYOUT: Final = 2
+#: The folder's layout: 2 describes each array in a JSON file beside it (1 did not);
+#: 3 holds each edge's evidence in full.
+LAYOUT: Final = 3
 
 
 def store_path(store: GraphStore) -> Path | None:

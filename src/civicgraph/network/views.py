@@ -14,8 +14,10 @@ from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 import networkx as nx
+import numpy as np
 
 from civicgraph.errors import UserInputError
+from civicgraph.network import spring
 from civicgraph.network.analysis import SEED
 from civicgraph.network.model import INFO, EdgeInfo, NodeInfo
 from civicgraph.readmodels.evidence import Confidence, Evidence
@@ -25,24 +27,24 @@ MAX_DEPTH: Final = 3
 #: Views with more nodes than this are laid out on the server.
 SERVER_LAYOUT_FROM: Final = 150
 _LAYOUT_SCALE: Final = 1000.0
-#: What networkx imports on first use for a layout of 500 nodes or more (a sparse
-#: matrix and an energy minimiser) and for PageRank: about 40 MiB of modules.
-LAYOUT_MODULES: Final = ("scipy.sparse", "scipy.optimize")
+#: What networkx imports on first use for PageRank: a sparse matrix, about 15 MiB of
+#: modules (layouts no longer need scipy's energy minimiser, another 27 MiB).
+ANALYSIS_MODULES: Final = ("scipy.sparse",)
 
 
-def import_layout_modules() -> None:
-    """Import what big layouts and PageRank need, once, in a process that forks after.
+def import_analysis_modules() -> None:
+    """Import what PageRank needs, once, in a process that forks after.
 
-    Imported lazily, in each serving process that draws a big view, they cost each
+    Imported lazily, in each serving process that ranks the network, they cost each
     of those processes its own copy; imported before the fork, one copy is shared.
     """
-    for name in LAYOUT_MODULES:
+    for name in ANALYSIS_MODULES:
         importlib.import_module(name)
 
 
-def layout_modules_imported() -> bool:
-    """Whether this process has the layout modules (``import_layout_modules``)."""
-    return all(name in sys.modules for name in LAYOUT_MODULES)
+def analysis_modules_imported() -> bool:
+    """Whether this process has the analysis modules (``import_analysis_modules``)."""
+    return all(name in sys.modules for name in ANALYSIS_MODULES)
 
 
 @dataclass(frozen=True)
@@ -212,12 +214,15 @@ def _aggregate(
 
 def layout(nodes: list[ViewNode], edges: Iterable[ViewEdge]) -> list[ViewNode]:
     """Give nodes fixed positions (a force-directed layout computed here)."""
-    graph = nx.Graph()
-    graph.add_nodes_from(n.id for n in nodes)
-    graph.add_edges_from((e.source, e.target) for e in edges if e.source != e.target)
-    positions = nx.spring_layout(graph, seed=SEED, iterations=40, scale=_LAYOUT_SCALE)
+    number = {node.id: at for at, node in enumerate(nodes)}
+    pairs = {
+        tuple(sorted((number[e.source], number[e.target]))) for e in edges if e.source != e.target
+    }
+    joined = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+    placed = spring.positions(len(nodes), joined, SEED) * _LAYOUT_SCALE
     return [
-        replace(n, position=(float(positions[n.id][0]), float(positions[n.id][1]))) for n in nodes
+        replace(n, position=(float(x), float(y)))
+        for n, (x, y) in zip(nodes, placed.tolist(), strict=True)
     ]
 
 

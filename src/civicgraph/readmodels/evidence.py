@@ -17,9 +17,8 @@ from typing import Final
 
 from pyoxigraph import NamedNode
 
-from civicgraph.queries import named_query, rows, select
+from civicgraph.queries import select
 from civicgraph.readmodels.labels import label_or_name
-from civicgraph.sparql.binding import bind_each
 from civicgraph.store import GraphStore
 from civicgraph.store.results import Term, term_value
 from civicgraph.vocab import CIV
@@ -176,23 +175,6 @@ def evidence_from_rows(rows: Iterable[Mapping[str, Term]]) -> EvidenceIndex:
     for iri, found in statements.items():
         grouped[(found.subject, found.prop, found.obj)].append(found.evidence(iri))
     return EvidenceIndex({k: tuple(sorted(v, key=_order)) for k, v in grouped.items()})
-
-
-#: Subjects bound in one evidence query: short enough for any server's URL limits.
-SUBJECTS_PER_QUERY: Final = 200
-
-
-def read_evidence_of(store: GraphStore, subjects: Iterable[str]) -> EvidenceIndex:
-    """Evidence for the triples (and memberships) with the given subjects, a few queries.
-
-    How the network explorer reads evidence for just the edges a view shows.
-    """
-    wanted = sorted(set(subjects))
-    found: list[Mapping[str, Term]] = []
-    for start in range(0, len(wanted), SUBJECTS_PER_QUERY):
-        chunk = (NamedNode(s) for s in wanted[start : start + SUBJECTS_PER_QUERY])
-        found.extend(rows(store.query(bind_each(named_query("evidence"), "subject", chunk))))
-    return evidence_from_rows(found)
 
 
 def read_evidence(

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any, Final
 
 from flask import (
@@ -54,7 +53,6 @@ from civicgraph.network import params as read
 from civicgraph.network.background import WaitPolicy
 from civicgraph.network.colours import community_colour
 from civicgraph.network.dated import shift
-from civicgraph.network.evidence import evidence_of
 from civicgraph.network.projection import project
 from civicgraph.network.serialize import shift_json
 from civicgraph.network.service import Builder, DatedProjection
@@ -479,5 +477,5 @@ def api_diff() -> ResponseReturnValue:
     focus = read.entity(args["focus"]) if args.get("focus") else None
     projection = explorer().projection()
     found = shift(projection.model, older, newer, focus=focus)
-    doc = shift_json(found, projection, partial(evidence_of, explorer().store), entity_path)
+    doc = shift_json(found, projection, entity_path)
     return jsonify({"from": older, "to": newer, "focus": focus, **doc})

@@ -48,7 +48,7 @@ from civicgraph.config import Settings
 from civicgraph.dataset.loader import LoadReport, load_bundled
 from civicgraph.dataset.versions import WRITE_TOKEN, log_for
 from civicgraph.errors import CivicgraphError, StoreError
-from civicgraph.network.views import import_layout_modules, layout_modules_imported
+from civicgraph.network.views import analysis_modules_imported, import_analysis_modules
 from civicgraph.store import MEMORY, GraphStore, open_store
 from civicgraph.store.checkpoints import Checkpoints
 from civicgraph.store.guarded import GuardedStore
@@ -154,12 +154,12 @@ def _before_serving(writer: subprocess.Popen[bytes], ready: Path | None) -> None
     """What the master does once the writer is started and before it forks: wait for
     the writer's socket (``ready``), if given.
 
-    While it waits, it imports the layout modules, for one copy shared by the serving
+    While it waits, it imports the analysis modules, for one copy shared by the serving
     processes: a start then pays for the longer of the two, not both. Otherwise they
     wait until the first serving process is forked (``_Gunicorn._pre_fork``).
     """
     if ready is not None:
-        import_layout_modules()
+        import_analysis_modules()
         _wait_for_writer(writer, ready)
 
 
@@ -184,7 +184,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         arrival = Arrival.for_limits((settings.query_body_limit, JSON_LIMIT), settings.write_token)
         self.handoff = Handoff(arrival) if runtime else None
         self.app: Flask | None = None
-        #: Serving processes forked before the master imported the layout modules.
+        #: Serving processes forked before the master imported the analysis modules.
         self._early: set[int] = set()
         #: The master's watchdog, once it is ready (``_when_ready``).
         self.watchdog: Watchdog | None = None
@@ -236,15 +236,15 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def _pre_fork(self, arbiter: Any, worker: Any) -> None:
         """In the master, before it forks a serving process.
 
-        The first one is forked before the master imports the layout modules (about
+        The first one is forked before the master imports the analysis modules (about
         0.6 s of a start), so that the first answer does not wait for them; the others
         after, sharing one copy. As the last of the set is forked, the processes forked
         without them are asked to give way (``RETIRE``: each ends its request, passes
         its connection to the keeper and exits, and gunicorn forks another), so no
         process holds a copy of its own for long.
         """
-        if arbiter.WORKERS and not layout_modules_imported():
-            import_layout_modules()
+        if arbiter.WORKERS and not analysis_modules_imported():
+            import_analysis_modules()
             self._early = set(arbiter.WORKERS)
         if self._early and len(arbiter.WORKERS) + 1 >= arbiter.num_workers:
             for pid in self._early & arbiter.WORKERS.keys():
