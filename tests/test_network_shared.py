@@ -21,6 +21,7 @@ from civicgraph.network import NetworkExplorer, ViewRequest, project
 from civicgraph.network.analysis import best_connected
 from civicgraph.network.compact import Compact, arrays_of
 from civicgraph.network.model import INFO
+from civicgraph.network.select import select
 from civicgraph.network.shared import (
     NICE,
     SharedFiles,
@@ -31,6 +32,7 @@ from civicgraph.network.shared import (
     meta,
     save,
 )
+from civicgraph.network.views import Overflow, build_view
 from civicgraph.store import GraphStore
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.views import open_read_only
@@ -237,6 +239,31 @@ def test_a_view_asks_the_store_for_no_evidence(
     monkeypatch.setattr(bundled_store, "query", no_query)
     view = explorer.view(ViewRequest(focus=projection.hub(), depth=1), projection=projection)
     assert any(edge.evidence for edge in view.edges)
+
+
+@pytest.mark.parametrize("overflow", ["class", "community"])
+def test_a_view_past_the_cap_is_counted_from_the_arrays_as_from_a_graph(
+    bundled_store: GraphStore, overflow: Overflow
+) -> None:
+    """Aggregated straight from the arrays, a view equals the one built from the
+    networkx graph of everything it counts."""
+    explorer = NetworkExplorer(bundled_store, node_cap=20)
+    projection = explorer.projection()
+    request = ViewRequest(overflow=overflow)
+    view = explorer.view(request, projection=projection)
+    nodes, edges = select(projection.scope, request)
+    part = projection.model.subgraph(nodes, edges)
+    expected = build_view(
+        part,
+        request,
+        20,
+        degrees=dict(zip(part, projection.degree_array()[nodes].tolist(), strict=True)),
+        community_of=lambda: projection.named_communities("greedy"),
+    )
+    assert view == expected
+    assert view.aggregated == overflow
+    assert len(view.nodes) > 2
+    assert sum(n.count for n in view.nodes) == len(nodes)
 
 
 def test_mapping_the_arrays_parses_no_python(

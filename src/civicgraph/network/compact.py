@@ -270,6 +270,12 @@ class Compact:
             note=self.text(note),
         )
 
+    def groups(self, nodes: Ints) -> list[tuple[str, str]]:
+        """The group (id, label) of each of the nodes numbered ``nodes``."""
+        at = _NODE_FIELDS.index("group")
+        found = self.arrays["nodes"][nodes, at : at + 2].tolist()
+        return [(self.text(group), self.text(label)) for group, label in found]
+
     def label(self, node: int) -> str:
         """The label of node number ``node``."""
         return self.text(int(self.arrays["nodes"][node, 1]))
@@ -282,15 +288,12 @@ class Compact:
             for edge in self.arrays[f"{direction}_edges"][pointers[node] : pointers[node + 1]]:
                 yield int(edge), int(ends[edge, column])
 
-    def subgraph(
-        self, nodes: Iterable[int], edges: Iterable[int], *, records: bool = True
-    ) -> nx.MultiDiGraph:
+    def subgraph(self, nodes: Iterable[int], edges: Iterable[int]) -> nx.MultiDiGraph:
         """A networkx multigraph of some nodes and edges, in model order.
 
         Nodes carry their brief records (``brief_info``): views and paths draw no more,
-        and a view of a hub may hold thousands of nodes before the cap. Edges carry
-        their records unless ``records`` is false (a view aggregated by class or
-        community counts edges and reads nothing else of them).
+        and a view kept to the best-connected nodes may hold thousands before the cap.
+        Edges carry their records, evidence summarised.
         """
         graph = nx.MultiDiGraph()
         for node in sorted(nodes):
@@ -299,9 +302,6 @@ class Compact:
         ends = self.arrays["ends"]
         for edge in sorted(edges):
             u, v = (self.iri(int(end)) for end in ends[edge])
-            if records:
-                info = self.edge_info(edge)
-                graph.add_edge(u, v, key=info.id, **{INFO: info})
-            else:
-                graph.add_edge(u, v)
+            info = self.edge_info(edge)
+            graph.add_edge(u, v, key=info.id, **{INFO: info})
         return graph

@@ -9,7 +9,7 @@ Large views get positions computed here, so the browser need not simulate them.
 import importlib
 import sys
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
@@ -189,7 +189,24 @@ def _aggregate(
     part: nx.MultiDiGraph, groups: dict[str, tuple[str, str]], degrees: Mapping[str, int]
 ) -> tuple[list[ViewNode], list[ViewEdge]]:
     """One node per group (id, label) and one edge per pair of groups, with counts."""
-    members = Counter(groups[n] for n in part)
+    number = {node: at for at, node in enumerate(part)}
+    return aggregate(
+        [groups[n] for n in part],
+        [degrees.get(n, 0) for n in part],
+        [(number[u], number[v]) for u, v in part.edges()],
+    )
+
+
+def aggregate(
+    keys: Sequence[tuple[str, str]], degrees: Sequence[int], ends: Iterable[tuple[int, int]]
+) -> tuple[list[ViewNode], list[ViewEdge]]:
+    """One node per group and one edge per pair of groups, with counts: ``keys`` and
+    ``degrees`` are each node's group (id, label) and degree, ``ends`` each edge's two
+    nodes as positions in them."""
+    members = Counter(keys)
+    degree: Counter[str] = Counter()
+    for (gid, _), value in zip(keys, degrees, strict=True):
+        degree[gid] += value
     nodes = [
         ViewNode(
             id=gid,
@@ -198,13 +215,13 @@ def _aggregate(
             cls_label=label,
             group=gid,
             group_label=label,
-            degree=sum(degrees.get(n, 0) for n in part if groups[n][0] == gid),
+            degree=degree[gid],
             count=count,
             entity=False,
         )
         for (gid, label), count in sorted(members.items())
     ]
-    pairs = Counter((groups[u][0], groups[v][0]) for u, v in part.edges() if groups[u] != groups[v])
+    pairs = Counter((keys[u][0], keys[v][0]) for u, v in ends if keys[u] != keys[v])
     edges = [
         ViewEdge(id=f"{a}->{b}", source=a, target=b, predicate="", label=f"{n}", count=n)
         for (a, b), n in sorted(pairs.items())
@@ -236,17 +253,27 @@ def build_view(
 ) -> View:
     """Cap and (for big views) lay out the part of the network ``request`` selected."""
     total = len(part)
-    aggregated: str | None = None
     if total > cap and request.overflow == "top":
         part = _top(part, cap, request.focus, degrees)
     if total > cap and request.overflow != "top":
-        aggregated = request.overflow
-        nodes, edges = _aggregate(part, _groups(part, request.overflow, community_of), degrees)
-    else:
-        nodes, edges = _plain(part, degrees)
+        grouped = _aggregate(part, _groups(part, request.overflow, community_of), degrees)
+        return laid_out(*grouped, request, total, truncated=True, aggregated=request.overflow)
+    return laid_out(*_plain(part, degrees), request, total, truncated=total > cap)
+
+
+def laid_out(
+    nodes: list[ViewNode],
+    edges: list[ViewEdge],
+    request: ViewRequest,
+    total: int,
+    *,
+    truncated: bool,
+    aggregated: str | None = None,
+) -> View:
+    """The view of these nodes and edges, with positions if it has many nodes."""
     if len(nodes) > SERVER_LAYOUT_FROM:
         nodes = layout(nodes, edges)
-    return View(tuple(nodes), tuple(edges), total > cap, total, aggregated, request.focus)
+    return View(tuple(nodes), tuple(edges), truncated, total, aggregated, request.focus)
 
 
 def _groups(
@@ -254,8 +281,11 @@ def _groups(
 ) -> dict[str, tuple[str, str]]:
     if by == "community":
         index = community_of() if community_of else {}
-        unknown = (-1, "No community")
-        return {
-            n: (f"community:{index.get(n, unknown)[0]}", index.get(n, unknown)[1]) for n in part
-        }
+        return {n: community_key(index.get(n)) for n in part}
     return {n: (d[INFO].group, d[INFO].group_label) for n, d in part.nodes(data=True)}
+
+
+def community_key(found: tuple[int, str] | None) -> tuple[str, str]:
+    """The group (id, label) of a node in community ``found`` (number, name), if any."""
+    number, name = found or (-1, "No community")
+    return f"community:{number}", name
