@@ -247,10 +247,7 @@ class Compact:
             self.text, self.arrays["edges"][edge]
         )
         level = int(self.arrays["confidence"][edge])
-        summary = EvidenceSummary(
-            Confidence(level) if level else None,
-            frozenset(self._pairs("cited", edge)),
-        )
+        summary = EvidenceSummary(Confidence(level) if level else None)
         return EdgeInfo(edge_id, predicate, label, (), role, start, end, via, summary=summary)
 
     def evidence(self, edge: int) -> tuple[Evidence, ...]:

@@ -33,10 +33,9 @@ class NodeInfo:
 
 @dataclass(frozen=True)
 class EvidenceSummary:
-    """What filters need of an edge's evidence when the evidence itself is not held."""
+    """What views need of an edge's evidence before it is looked up: the best confidence."""
 
     confidence: Confidence | None = None
-    cited: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -67,15 +66,9 @@ class EdgeInfo:
         return max(levels) if levels else None
 
     @property
-    def sources(self) -> frozenset[str]:
-        """Every source document cited by the evidence."""
-        return frozenset(iri for iri, _ in self.cited)
-
-    @property
     def cited(self) -> frozenset[tuple[str, str]]:
-        """Every source document cited by the evidence, with its label."""
-        if self.summary is not None:
-            return self.summary.cited
+        """Every source document cited by the evidence held, with its label (what the
+        build keeps for filters; an edge read back from the arrays holds none)."""
         return frozenset((s.iri, s.label) for e in self.evidence for s in e.sources)
 
 
