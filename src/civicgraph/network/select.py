@@ -60,15 +60,26 @@ def shown(scope: Scope, request: ViewRequest) -> Mask:
 
 
 def _next(model: Compact, frontier: Numbers, edges: Mask) -> Numbers:
-    """The distinct nodes one admitted edge (either direction) away from ``frontier``."""
+    """The distinct nodes one admitted edge (either direction) away from ``frontier``.
+
+    Each direction's edges of every frontier node are gathered from the CSR at once: a
+    loop over the frontier in Python took 0.5 s of a path search at a million triples,
+    whose third hop reaches tens of thousands of nodes.
+    """
     found = []
     for direction, column in (("out", 1), ("in", 0)):
-        pointers = getattr(model, f"{direction}_pointers")
-        order = getattr(model, f"{direction}_edges")
-        for node in frontier:
-            near = order[pointers[node] : pointers[node + 1]]
-            found.append(model.ends[near[edges[near]], column])
-    return np.unique(np.concatenate(found)) if found else frontier[:0]
+        near = _gathered(getattr(model, f"{direction}_pointers"), frontier)
+        near = getattr(model, f"{direction}_edges")[near]
+        found.append(model.ends[near[edges[near]], column])
+    return np.unique(np.concatenate(found))
+
+
+def _gathered(pointers: Numbers, rows: Numbers) -> Numbers:
+    """The positions of every item of the CSR rows ``rows``, row after row."""
+    starts = pointers[rows]
+    counts = pointers[rows + 1] - starts
+    before = np.cumsum(counts) - counts
+    return np.repeat(starts - before, counts) + np.arange(int(counts.sum()))
 
 
 def _walk(scope: Scope, focus: int, depth: int, edges: Mask, nodes: Mask) -> Mask:
