@@ -219,3 +219,26 @@ def test_construct_result_becomes_a_network_with_known_evidence(
     view = explorer.result_view(triples, ViewRequest())
     assert {n.label for n in view.nodes} == {"Example Digital Team", "Example Agency"}
     assert len(view.edges[0].evidence) == 2
+
+
+@pytest.mark.parametrize(
+    "evidence", [EvidenceFilter(sourced_only=True), EvidenceFilter(source=NEWS)], ids=repr
+)
+def test_a_result_view_keeps_the_relations_its_evidence_filter_admits(
+    explorer: NetworkExplorer, evidence: EvidenceFilter
+) -> None:
+    """A result's known relations carry their cited sources, as the network's do: the
+    result of every relation that is a triple (not a folded membership) draws what the
+    network draws with the same filter."""
+    model = explorer.projection().model
+    numbers = {e.id: model.edge_index(e.id) for e in explorer.view(ViewRequest()).edges}
+    direct = {i for i, n in numbers.items() if n is not None and not model.edge_info(n).via}
+    triples = [
+        Triple(NamedNode(e.source), NamedNode(e.predicate), NamedNode(e.target))
+        for e in explorer.view(ViewRequest()).edges
+        if e.id in direct
+    ]
+    wanted = {e.id for e in explorer.view(ViewRequest(evidence=evidence)).edges} & direct
+    assert wanted
+    view = explorer.result_view(triples, ViewRequest(evidence=evidence))
+    assert {e.id for e in view.edges} == wanted

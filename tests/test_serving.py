@@ -434,7 +434,7 @@ class _Arbiter:
         self.WORKERS: dict[int, object] = {}
 
 
-def test_the_first_serving_process_does_not_wait_for_the_layout_modules(
+def test_the_first_serving_process_does_not_wait_for_the_analysis_modules(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The master imports them after forking the first serving process, and asks it to
@@ -460,7 +460,7 @@ def test_the_first_serving_process_does_not_wait_for_the_layout_modules(
     assert signalled == [(101, RETIRE)]
 
 
-def test_the_master_imports_the_layout_modules_while_the_writer_starts(
+def test_the_master_imports_the_analysis_modules_while_the_writer_starts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The writer is already on its way when the master imports: a start pays for the

@@ -258,20 +258,24 @@ class Compact:
     def _evidence_record(self, record: int) -> Evidence:
         statement, location, date, note, level = self.arrays["evidence"][record].tolist()
         sources = (CitedSource(*pair) for pair in self._pairs("evidence_sources", record))
+        # A statement's own strings are nearly all distinct: decoded past the cache of
+        # the labels and names that views repeat, so as not to push those out of it.
         return Evidence(
-            statement=self.text(statement),
+            statement=self._decode(statement),
             sources=tuple(sources),
-            location=self.text(location),
+            location=self._decode(location),
             confidence=Confidence(level) if level else None,
-            date=self.text(date),
-            note=self.text(note),
+            date=self._decode(date),
+            note=self._decode(note),
         )
 
     def groups(self, nodes: Ints) -> list[tuple[str, str]]:
         """The group (id, label) of each of the nodes numbered ``nodes``."""
         at = _NODE_FIELDS.index("group")
-        found = self.arrays["nodes"][nodes, at : at + 2].tolist()
-        return [(self.text(group), self.text(label)) for group, label in found]
+        found = self.arrays["nodes"][nodes, at : at + 2].reshape(-1, 2)
+        distinct, each = np.unique(found, axis=0, return_inverse=True)
+        names = [(self.text(group), self.text(label)) for group, label in distinct.tolist()]
+        return [names[which] for which in each.ravel().tolist()]
 
     def label(self, node: int) -> str:
         """The label of node number ``node``."""

@@ -43,7 +43,8 @@ def positions(count: int, pairs: NDArray[np.int64], seed: int, iterations: int =
         if np.linalg.norm(step) / count < 1e-4:
             break
     place -= place.mean(axis=0)
-    centred: Positions = place / np.abs(place).max()
+    reach = float(np.abs(place).max())
+    centred: Positions = place / reach if reach > 0 else place
     return centred
 
 

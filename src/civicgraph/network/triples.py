@@ -1,11 +1,12 @@
 """The network of a CONSTRUCT or DESCRIBE result, drawn with the projection's knowledge.
 
 Nodes the projection knows keep their label, class and degree; other IRIs are drawn
-by their local name. Edges the projection knows keep their record (and so their
-evidence, read when shown).
+by their local name. Edges the projection knows keep their record with its evidence
+(what the evidence filters read of a result's edges).
 """
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Final
 
 import networkx as nx
@@ -33,7 +34,8 @@ def _edge(projection: "Projection", subject: str, prop: str, obj: str) -> EdgeIn
     key = edge_id(subject, prop, obj)
     found = projection.model.edge_index(key)
     if found is not None:
-        return projection.model.edge_info(found)
+        model = projection.model
+        return replace(model.edge_info(found), evidence=model.evidence(found))
     label = projection.relation_labels().get(prop) or local_name(prop)
     return EdgeInfo(key, prop, label)
 

@@ -237,7 +237,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         """In the master, before it forks a serving process.
 
         The first one is forked before the master imports the analysis modules (about
-        0.6 s of a start), so that the first answer does not wait for them; the others
+        0.3 s of a start), so that the first answer does not wait for them; the others
         after, sharing one copy. As the last of the set is forked, the processes forked
         without them are asked to give way (``RETIRE``: each ends its request, passes
         its connection to the keeper and exits, and gunicorn forks another), so no
