@@ -51,7 +51,7 @@ def positions(count: int, pairs: NDArray[np.int64], seed: int, iterations: int =
 class _Repulsion:
     """Each node's push from every other: k² / d along their difference, k² = 1 / n.
 
-    The blocks are summed in three arrays made once: made anew each step, arrays of a
+    The blocks are summed in four arrays made once: made anew each step, arrays of a
     few hundred KiB are fresh pages from the system every time, and took three times
     as long as the arithmetic.
     """
@@ -59,18 +59,18 @@ class _Repulsion:
     def __init__(self, count: int) -> None:
         self.count = count
         self.rows = max(1, min(count, _BLOCK // count))
-        self.work = np.empty((3, self.rows, count))
+        self.work = np.empty((4, self.rows, count))
 
     def __call__(self, place: Positions) -> Positions:
         x, y = place[:, 0], place[:, 1]
         force = np.empty_like(place)
         for start in range(0, self.count, self.rows):
             stop = min(start + self.rows, self.count)
-            dx, dy, scale = self.work[:, : stop - start]
+            dx, dy, scale, square = self.work[:, : stop - start]
             np.subtract(x[start:stop, None], x[None, :], out=dx)
             np.subtract(y[start:stop, None], y[None, :], out=dy)
             np.multiply(dx, dx, out=scale)
-            scale += dy * dy
+            scale += np.multiply(dy, dy, out=square)
             np.maximum(scale, _NEAREST * _NEAREST, out=scale)
             np.divide(1.0 / self.count, scale, out=scale)
             force[start:stop, 0] = np.einsum("ij,ij->i", dx, scale)
