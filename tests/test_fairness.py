@@ -18,14 +18,17 @@ from tests.test_guard import ENDLESS
 
 pytestmark = [pytest.mark.server, pytest.mark.timed]
 JSON = {"Accept": "application/sparql-results+json"}
+#: The time limit of the servers whose long queries must outlive the short limit.
+LONG = "8"
 
 
 @pytest.fixture(scope="module")
 def fair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A server whose queries may run 20 s, with three serving processes (the default
-    on two cores), whatever the machine's cores."""
+    """A server whose queries may run 8 s, with three serving processes (the default
+    on two cores), whatever the machine's cores. 8 s is long enough for the two long
+    queries to outlive a third stopped at the short limit of 1 s."""
     env = {
-        "CIVICGRAPH_QUERY_TIMEOUT": "20",
+        "CIVICGRAPH_QUERY_TIMEOUT": LONG,
         "CIVICGRAPH_LOAD_BUNDLED": "false",
         "CIVICGRAPH_WORKERS": "2",
     }
@@ -42,7 +45,7 @@ def fair_remote(tmp_path: Path) -> Iterator[LiveServer]:
     folder = tmp_path
     remote = OxigraphServer(folder / "oxigraph").start()
     env = {
-        "CIVICGRAPH_QUERY_TIMEOUT": "20",
+        "CIVICGRAPH_QUERY_TIMEOUT": LONG,
         "CIVICGRAPH_LOAD_BUNDLED": "false",
         "CIVICGRAPH_STORE": remote.query_url,
         "CIVICGRAPH_WORKERS": "2",
