@@ -1,5 +1,8 @@
 """The guard: SERVICE and LOAD refused from tokens; dataset clauses found; the pool."""
 
+import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +13,7 @@ from civicgraph.errors import (
     ForbiddenOperationError,
     QueryTimeoutError,
     ResourceLimitError,
+    ServerBusyError,
     StoreError,
 )
 from civicgraph.sparql.fetching import refuse_fetching
@@ -193,6 +197,59 @@ def test_a_query_over_the_memory_budget_is_stopped_and_replaced(tmp_path: Path) 
         assert pool.run("query", sparql="ASK {}") == AskResult(True)
     finally:
         pool.close()
+
+
+def _pool_children() -> int:
+    """This process's query worker children."""
+    found = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            line = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        found += parent == os.getpid() and b"civicgraph.store.workers" in line
+    return found
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[QueryPool]:
+    """A pool of up to two children, queries up to 3 s, 1 s on the last free one."""
+    EmbeddedStore(tmp_path / "s").close()
+    pool = QueryPool(tmp_path / "s", size=2, timeout=3, memory_budget=2**29, short_limit=1)
+    yield pool
+    pool.close()
+
+
+def test_a_pool_starts_a_child_only_when_a_request_finds_none_free(pair: QueryPool) -> None:
+    assert _pool_children() == 0
+    for _ in range(3):
+        assert pair.run("query", sparql="ASK {}") == AskResult(True)
+    assert _pool_children() == 1
+
+
+def test_a_long_query_on_the_last_child_a_pool_may_start_is_kept_short(pair: QueryPool) -> None:
+    """The first child is started for the first query and runs it to the full limit;
+    the second, the last the pool may start, keeps its query to the short limit."""
+    failures: list[Exception] = []
+
+    def first() -> None:
+        try:
+            pair.run("query", sparql=ENDLESS)
+        except QueryTimeoutError as exc:
+            failures.append(exc)
+
+    running = threading.Thread(target=first)
+    running.start()
+    deadline = time.monotonic() + 30
+    while _pool_children() < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with pytest.raises(ServerBusyError):
+        pair.run("query", sparql=ENDLESS)
+    running.join()
+    assert [type(f) for f in failures] == [QueryTimeoutError]
+    assert _pool_children() == 2
 
 
 def test_a_write_whose_version_cannot_be_recorded_is_still_applied_and_said_so() -> None:

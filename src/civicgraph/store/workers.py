@@ -20,6 +20,7 @@ its answers already serialized (``query_serialized``): bytes cross far faster th
 terms, and the server process then has no serializing left to do.
 """
 
+import contextlib
 import os
 import queue
 import resource
@@ -112,7 +113,11 @@ class _Worker:
 
 
 class QueryPool:
-    """A fixed number of children; each request takes one, or waits for one to be free.
+    """Up to ``size`` children; each request takes one, or waits for one to be free.
+
+    A child is started when a request finds none free and fewer than ``size`` started,
+    not all of them with the pool: an app that answers a few queries at a time starts
+    one or two (each costs half a second of CPU to import and open the store).
 
     The last free child is kept for short queries: a query that starts there may run
     only ``short_limit`` seconds. So long queries from some clients can hold every other
@@ -135,8 +140,7 @@ class QueryPool:
         self._lock = threading.Lock()
         self._closed = False
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        for _ in range(size):
-            self._idle.put(self._spawn())
+        self._started = 0  #: children started and not lost, up to ``size``
 
     def _spawn(self) -> _Worker:
         return _Worker(self.path, self.memory_budget, self._generation)
@@ -166,14 +170,23 @@ class QueryPool:
             self._give_back(worker)
 
     def _limit_now(self) -> float:
-        """The full limit, or the short one when the child just taken was the last free one."""
-        if self.short_limit is None or self.size < 2 or not self._idle.empty():
+        """The full limit, or the short one when the child just taken was the last free
+        one (none idle, and no more to start)."""
+        free = not self._idle.empty() or self._started < self.size
+        if self.short_limit is None or self.size < 2 or free:
             return self.timeout
         return min(self.timeout, self.short_limit)
 
     def _take(self) -> _Worker:
         if self._closed:
             raise StoreError("The store is closed")
+        with contextlib.suppress(queue.Empty):
+            return self._idle.get_nowait()
+        with self._lock:
+            if self._started < self.size:
+                worker = self._spawn()
+                self._started += 1
+                return worker
         try:
             return self._idle.get(timeout=self.timeout)
         except queue.Empty:
