@@ -76,11 +76,13 @@ def _same(first: TestResponse, second: TestResponse) -> None:
         ("", JSON),
     ],
 )
-def test_the_fast_path_answers_as_the_blueprint(app: Flask, query: str, accept: str | None) -> None:
-    _same(*_both(app, f"query={quote(query)}", accept))
+def test_the_fast_path_answers_as_the_blueprint(
+    read_app: Flask, query: str, accept: str | None
+) -> None:
+    _same(*_both(read_app, f"query={quote(query)}", accept))
     posted = f"query={quote(query)}".encode()
-    _same(*_both_posted(app, posted, "application/x-www-form-urlencoded", accept))
-    _same(*_both_posted(app, query.encode(), "application/sparql-query", accept))
+    _same(*_both_posted(read_app, posted, "application/x-www-form-urlencoded", accept))
+    _same(*_both_posted(read_app, query.encode(), "application/sparql-query", accept))
 
 
 @pytest.mark.parametrize(
@@ -100,11 +102,11 @@ def test_the_fast_path_answers_as_the_blueprint(app: Flask, query: str, accept: 
 )
 @pytest.mark.parametrize("accept", [JSON, "text/html", None])
 def test_a_named_format_gets_the_blueprints_answer(
-    app: Flask, more: str, accept: str | None
+    read_app: Flask, more: str, accept: str | None
 ) -> None:
-    _same(*_both(app, f"query={quote(PEOPLE)}{more}", accept))
+    _same(*_both(read_app, f"query={quote(PEOPLE)}{more}", accept))
     posted = f"query={quote(PEOPLE)}{more}".encode()
-    _same(*_both_posted(app, posted, "application/x-www-form-urlencoded", accept))
+    _same(*_both_posted(read_app, posted, "application/x-www-form-urlencoded", accept))
 
 
 @pytest.mark.parametrize(
@@ -120,9 +122,9 @@ def test_a_named_format_gets_the_blueprints_answer(
     ],
 )
 def test_a_posted_query_gets_the_blueprints_answer(
-    app: Flask, body: bytes, content_type: str
+    read_app: Flask, body: bytes, content_type: str
 ) -> None:
-    _same(*_both_posted(app, body, content_type, JSON))
+    _same(*_both_posted(read_app, body, content_type, JSON))
 
 
 def test_a_posted_query_over_the_body_limit_is_refused_alike(app: Flask) -> None:
@@ -230,17 +232,19 @@ def test_a_body_still_to_be_read_from_the_socket_is_left_to_flask() -> None:
 
 
 @pytest.mark.parametrize("host", ["", "example.org:8080", "[::1]"])
-def test_the_base_iri_follows_the_host_header_as_flask_reads_it(app: Flask, host: str) -> None:
+def test_the_base_iri_follows_the_host_header_as_flask_reads_it(read_app: Flask, host: str) -> None:
     url = "/sparql?query=" + quote('SELECT (IRI("x") AS ?i) {}')
-    fast_path = app.wsgi_app
+    fast_path = read_app.wsgi_app
     assert isinstance(fast_path, QueryFastPath)
     environ = {"HTTP_HOST": host, "HTTP_ACCEPT": JSON}
-    through_app = Client(app).get(url, environ_overrides=environ)
+    through_app = Client(read_app).get(url, environ_overrides=environ)
     through_flask = Client(fast_path.fallback).get(url, environ_overrides=environ)
     _same(through_app, through_flask)
 
 
-def test_a_browser_is_still_sent_to_the_workbench(app: Flask) -> None:
-    response = Client(app).get(f"/sparql?query={quote(PEOPLE)}", headers={"Accept": "text/html"})
+def test_a_browser_is_still_sent_to_the_workbench(read_app: Flask) -> None:
+    response = Client(read_app).get(
+        f"/sparql?query={quote(PEOPLE)}", headers={"Accept": "text/html"}
+    )
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/query?query=")
