@@ -16,14 +16,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import requests
 from pyoxigraph import QuerySolutions, Store
 from requests.auth import HTTPDigestAuth
 
-from civicgraph.config import VIRTUOSO_SYSTEM_GRAPHS
+from civicgraph.config import VIRTUOSO_SYSTEM_GRAPHS, from_env
+from civicgraph.dataset.versions import log_for
+from civicgraph.errors import UserInputError
+from civicgraph.network.shared import folder_beside
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 #: Seconds a request waits for the network to be built before it is told to come
@@ -170,10 +173,11 @@ class LiveServer:
     def start(self) -> "LiveServer":
         """Start the server and wait until it answers."""
         env = {**os.environ, "PYTHONPATH": str(SRC), **_PATIENT, **self.env}
-        if not self.fresh and _would_load_into_new(self.store, env, self.args):
-            _copy_loaded(self.store)
-        command = [*self.prefix, sys.executable, "-m", "civicgraph", "serve", "--host", "127.0.0.1"]
         store = self.env.get("CIVICGRAPH_STORE", str(self.store))  # a server's URL, or a folder
+        places = None if self.fresh or self.args else _bundled_places(store, env)
+        if places is not None:
+            _copy_loaded(places)
+        command = [*self.prefix, sys.executable, "-m", "civicgraph", "serve", "--host", "127.0.0.1"]
         command += ["--port", str(self.port), "--store", store, *self.args]
         # The log goes to a file, not a pipe: a pipe nobody reads fills up and blocks
         # the server the moment it logs a few tracebacks.
@@ -219,46 +223,47 @@ class LiveServer:
                 self.kill()
 
 
-#: What a server keeps beside its store folder, by the suffix of the folder's name.
-_BESIDE = ("", "-versions", "-network")
-
-
-def _would_load_into_new(store: Path, env: Mapping[str, str], args: tuple[str, ...]) -> bool:
-    """Whether a server with this environment would load the bundled data into a new
-    on-disk store, its version log and network where it keeps them by default."""
-    loads = env.get("CIVICGRAPH_LOAD_BUNDLED", "true").lower() in {"1", "true", "yes", "on"}
-    elsewhere = "CIVICGRAPH_STORE" in env or "CIVICGRAPH_VERSIONS" in env or args
-    return loads and not elsewhere and not any(_beside(store, end).exists() for end in _BESIDE)
-
-
-def _beside(store: Path, end: str) -> Path:
-    return store.with_name(store.name + end)
+def _bundled_places(store: str, env: Mapping[str, str]) -> tuple[Path, ...] | None:
+    """Where a server started with ``env`` over ``store`` would keep the bundled data
+    it loads into a new folder: the store, its version log and its network, each where
+    the server puts it by default. None if it would not (a remote store, the data not
+    loaded, a log kept elsewhere or none, settings it refuses, a folder not new)."""
+    try:
+        settings = replace(from_env(env), store=store)
+    except UserInputError:
+        return None
+    log = log_for(settings)
+    if settings.is_remote or not settings.load_bundled or settings.versions or log is None:
+        return None
+    places = (Path(store), log.folder, folder_beside(Path(store)))
+    return None if any(place.exists() for place in places) else places
 
 
 @functools.cache
-def _loaded() -> Path:
-    """A store a server loaded the bundled data into, with its version log and network,
-    the server stopped; made once per test process and removed as it exits."""
+def _loaded() -> tuple[Path, ...]:
+    """The places of a store a server loaded the bundled data into, the server stopped
+    after building its network; made once per test process, removed as it exits."""
     folder = Path(tempfile.mkdtemp(prefix="civicgraph-loaded-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    server = LiveServer(folder / "store", fresh=True).start()
+    places = _bundled_places(str(folder / "store"), {})
+    assert places is not None
+    server = LiveServer(places[0], fresh=True).start()
     try:
         requests.get(f"{server.url}/api/graph", timeout=NETWORK_WAIT).raise_for_status()
     finally:
         server.stop()
-    return folder / "store"
+    return places
 
 
-def _copy_loaded(store: Path) -> None:
-    """Give ``store`` a copy of ``_loaded()``: its server finds the bundled data loaded
-    and unchanged, and its network built, and starts in two thirds of the time (the
-    load and its checks are about 1.7 s of CPU of a 5 s start). The first load is
-    still each test process's first server's, and every ``fresh`` one's."""
-    template = _loaded()
-    store.parent.mkdir(parents=True, exist_ok=True)
-    for end in _BESIDE:
-        if _beside(template, end).exists():
-            shutil.copytree(_beside(template, end), _beside(store, end))
+def _copy_loaded(places: tuple[Path, ...]) -> None:
+    """Copy ``_loaded()`` into ``places``: the server finds the bundled data loaded and
+    unchanged, and its network built, and starts in two thirds of the time (the load
+    and its checks are about 1.7 s of CPU of a 5 s start). The first load is still
+    each test process's first server's, and every ``fresh`` one's."""
+    places[0].parent.mkdir(parents=True, exist_ok=True)
+    for template, place in zip(_loaded(), places, strict=True):
+        if template.exists():
+            shutil.copytree(template, place)
 
 
 @dataclass
