@@ -100,18 +100,27 @@ def test_validate_rejects_broken_entity_with_report(runner: CliRunner, data_dir:
     assert "Traceback" not in result.output
 
 
-def test_a_load_does_not_import_the_web_app_or_the_network_analytics() -> None:
-    """Importing every subcommand took about a second before any work began."""
+def test_a_load_does_not_import_the_web_app_the_network_analytics_or_an_http_client() -> None:
+    """Importing every subcommand took about a second before any work began; the HTTP
+    client and package metadata a seventh and a twentieth of one, for a remote store
+    and ``--version`` alone."""
     script = (
         "import sys\n"
         "from civicgraph.cli import main\n"
         "main(['load', '--help'], standalone_mode=False)\n"
-        "print(sorted(m for m in ('flask', 'networkx', 'gunicorn') if m in sys.modules))\n"
+        "unused = ('flask', 'networkx', 'gunicorn', 'requests', 'importlib.metadata')\n"
+        "print(sorted(m for m in unused if m in sys.modules))\n"
     )
     found = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert found.stdout.strip().endswith("[]")
+
+
+def test_version_is_the_installed_packages(runner: CliRunner) -> None:
+    from importlib.metadata import version  # noqa: PLC0415
+
+    assert _ok(runner, "--version") == f"civicgraph, version {version('civicgraph')}\n"
 
 
 def test_every_subcommand_is_listed_and_runs(runner: CliRunner) -> None:

@@ -6,13 +6,11 @@ load or a query does not need.
 """
 
 import importlib
-import sys
 from typing import Any
 
 import click
 
-from civicgraph import __version__
-from civicgraph.allocator import start_with_preferred
+import civicgraph
 from civicgraph.errors import CivicgraphError
 
 #: Each subcommand's name, and where it is defined (module in ``civicgraph.cli``, name).
@@ -56,14 +54,22 @@ class CivicGroup(click.Group):
             raise click.ClickException(str(exc)) from exc
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: the package's version is read only when it is asked for (reading
+    package metadata is a tenth of a second every other command need not wait)."""
+    if value and not ctx.resilient_parsing:
+        click.echo(f"civicgraph, version {civicgraph.__version__}")
+        ctx.exit()
+
+
 @click.group(cls=CivicGroup, context_settings={"auto_envvar_prefix": "CIVICGRAPH"})
-@click.version_option(__version__, prog_name="civicgraph")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """civicgraph: a knowledge graph of the public-technology landscape."""
-
-
-def run() -> None:
-    """The ``civicgraph`` program: a long-running command starts again with the preferred
-    allocator first (``civicgraph/allocator.py``), then the command runs."""
-    start_with_preferred(sys.argv)
-    main()

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 import click
-import requests
 
 from civicgraph.config import Settings, from_env
 from civicgraph.errors import EmptyStoreError, StoreLockedError
@@ -56,6 +55,9 @@ def _with_civicgraph_endpoints(settings: Settings) -> Settings:
 
 
 def _is_civicgraph(base: str) -> bool:
+    # Imported here: an HTTP client is a seventh of a second that only a remote store needs.
+    import requests  # noqa: PLC0415
+
     try:
         answer = requests.get(f"{base}/index.json", timeout=5)
         found = answer.json() if answer.ok else None

@@ -118,7 +118,6 @@ class Beside:
 
     def cancel(self) -> None:
         """Stop the work (the load failed: there is nothing to record or report on)."""
-        self._process.kill()
         self._end()
 
     def _receive(self) -> object:
@@ -135,6 +134,10 @@ class Beside:
         return answer
 
     def _end(self) -> None:
+        """Stop the process and remove its folder. Every caller has had all the process
+        sends, or wants no more of it: its own exit (freeing a store of all the files'
+        triples, a tenth of a second at 100k) is not waited for."""
+        self._process.kill()
         self._process.join()
         self._folder.remove()
 
