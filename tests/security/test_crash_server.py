@@ -29,8 +29,9 @@ ENV = {
     "CIVICGRAPH_QUERY_WORKERS": "1",
 }
 TARGET = f"{EX}graph/big"
-#: Triples of a graph replaced by another of as many: its staging copy takes over a
-#: second to drop, time enough to see the commit before the answer.
+#: Triples of a graph replaced by another of as many: the writer writes the store's
+#: files out after the commit (half a second), time enough to see the commit before
+#: the answer.
 SWAPPED = 30_000
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
@@ -148,9 +149,9 @@ def test_a_writer_killed_mid_write_comes_back_and_the_write_is_whole_or_absent(
 def test_a_writer_killed_after_committing_a_write_has_it_answered_as_applied(
     start_server: Callable[..., LiveServer], tmp_path: Path
 ) -> None:
-    """Between the commit and the answer (here: while the replaced graph's staging copy
-    is dropped) the write is applied: its client hears so, as the next writer finds it,
-    and the version log records it as the write it was."""
+    """Between the commit and the answer (here: while the store's files are written
+    out) the write is applied: its client hears so, as the next writer finds it, and
+    the version log records it as the write it was."""
     server = start_server(env=ENV, store=tmp_path / "store")
     _put(server, TARGET, ntriples(SWAPPED, "old"))
     answers: list[requests.Response] = []
