@@ -68,14 +68,14 @@ def test_in_memory_leaves_a_graph_holding_a_triple_term_to_the_staging_graph() -
     parsed = Store()
     parsed.load(b"<urn:a> <urn:p> <urn:o> .", RdfFormat.N_TRIPLES)
     triples = {q.triple for q in parsed}
-    assert replacement.in_memory((q.triple for q in held), triples, G) is None
+    assert replacement.in_memory({q.triple for q in held}, triples, G) is None
 
 
 def test_an_unchanged_graph_needs_no_operation() -> None:
     parsed = Store()
     parsed.load(b'<urn:a> <urn:p> "1" .\n<urn:a> <urn:p> "2" .', RdfFormat.N_TRIPLES)
     triples = {q.triple for q in parsed}
-    assert replacement.in_memory(iter(triples), triples, G) == []
+    assert replacement.in_memory(triples, triples, G) == []
 
 
 def test_a_source_too_large_to_compare_in_memory_goes_through_a_staging_graph(

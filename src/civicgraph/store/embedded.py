@@ -26,6 +26,7 @@ from pyoxigraph import (
     QuerySolutions,
     QueryTriples,
     Store,
+    Triple,
     Variable,
 )
 
@@ -362,15 +363,7 @@ class EmbeddedStore:
         parse(parsed)
         new = {quad.triple for quad in parsed}
         del parsed
-        # No iterator over this store is kept in a local (``_parse_file``).
-        operations = replacement.in_memory(
-            (
-                quad.triple
-                for quad in self._store.quads_for_pattern(None, None, None, graph_name(graph))
-            ),
-            new,
-            graph,
-        )
+        operations = replacement.in_memory(self._triples_of(graph), new, graph)
         if operations is None:
             return None
         number = self.write_number
@@ -382,6 +375,22 @@ class EmbeddedStore:
             self.write_number = number
             return None
         return len(new)
+
+    def _triples_of(self, graph: str | None) -> set[Triple]:
+        """A graph's triples, read into memory.
+
+        A traceback keeps its frames' locals: the store's iterator is let go before an
+        error (a ``MemoryError`` part-way, say) leaves, or it would keep the database
+        (and its lock) open (``_parse_file``)."""
+        triples = set()
+        quads = self._store.quads_for_pattern(None, None, None, graph_name(graph))
+        try:
+            for quad in quads:
+                triples.add(quad.triple)
+        except BaseException:
+            del quads
+            raise
+        return triples
 
     def _load_into_empty(
         self,
