@@ -102,3 +102,19 @@ def test_operations_sparql_refuses_leave_the_replacement_and_its_record_to_the_s
     assert _content(store) == _expected('<urn:a> <urn:p> "2" .')
     store.close()
     assert EmbeddedStore(tmp_path / "store").written == (5, 1)
+
+
+@pytest.mark.parametrize("way", ["in-memory", "staging"])
+def test_adding_to_a_graph_keeps_its_triples_and_counts_the_uploads(
+    tmp_path: Path, way: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An add (a Graph Store POST) is replacing nothing: the new triples are inserted,
+    those already there kept once, blank nodes never merged with the graph's."""
+    if way == "staging":
+        monkeypatch.setattr(replacement, "MOST_BYTES", 0)
+    store = EmbeddedStore(tmp_path / "store")
+    store.load(b'<urn:a> <urn:p> "1" .\n_:b <urn:p> "3" .\n', NT, G)
+    added = b'<urn:a> <urn:p> "1" .\n<urn:a> <urn:p> "2" .\n_:b <urn:p> "3" .\n'
+    assert store.load(added, NT, G, replace=False) == 3
+    assert len(_content(store)) == 4
+    assert {'<urn:a> <urn:p> "1" .', '<urn:a> <urn:p> "2" .'} <= _content(store)

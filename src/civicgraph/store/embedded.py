@@ -333,13 +333,14 @@ class EmbeddedStore:
         """
         if not self._has_triples(graph):
             return self._load_into_empty(source, fmt, graph, base_iri, on_progress)
-        if replace and not fmt.names_graphs and _fits_in_memory(source):
-            replaced = self._replace_in_memory(
+        if not fmt.names_graphs and _fits_in_memory(source):
+            written = self._write_in_memory(
                 graph,
                 lambda into: self._parse_into(source, fmt, None, base_iri, on_progress, into=into),
+                replace=replace,
             )
-            if replaced is not None:
-                return replaced
+            if written is not None:
+                return written
         staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
         try:
             self._parse_into(source, fmt, staging, base_iri, on_progress)
@@ -352,18 +353,22 @@ class EmbeddedStore:
         finally:
             self._store.remove_graph(NamedNode(staging))
 
-    def _replace_in_memory(self, graph: str | None, parse: Callable[[Store], None]) -> int | None:
-        """Replace ``graph``'s triples by those ``parse`` puts in an in-memory store, in
-        one update of the triples that differ (``replacement.in_memory``); None, having
-        written nothing, where the staging graph is to do it: the graph is too large to
-        read into memory, or holds, or would hold, a triple term."""
-        if self._count(graph) > replacement.MOST_TRIPLES:
+    def _write_in_memory(
+        self, graph: str | None, parse: Callable[[Store], None], *, replace: bool
+    ) -> int | None:
+        """Replace ``graph``'s triples by (or, not ``replace``, add to them) those ``parse``
+        puts in an in-memory store, in one update of the triples that differ
+        (``replacement.in_memory``); None, having written nothing, where the staging
+        graph is to do it: the graph is too large to read into memory, or holds, or
+        would hold, a triple term."""
+        if replace and self._count(graph) > replacement.MOST_TRIPLES:
             return None
         parsed = Store()
         parse(parsed)
         new = {quad.triple for quad in parsed}
         del parsed
-        operations = replacement.in_memory(self._triples_of(graph), new, graph)
+        old = self._triples_of(graph) if replace else set()
+        operations = replacement.in_memory(old, new, graph)
         if operations is None:
             return None
         number = self.write_number

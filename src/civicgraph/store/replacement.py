@@ -1,5 +1,7 @@
 """The update that replaces a graph's content, writing only the triples that differ.
 
+(Adding to a graph is replacing nothing: ``in_memory`` of no old triples.)
+
 Oxigraph applies one update in one transaction, so a replacement is one update. Each
 triple a transaction writes or removes costs tens of microseconds here, whatever the
 update's form; what differs between forms is the rest:
