@@ -359,8 +359,8 @@ class EmbeddedStore:
         """Replace ``graph``'s triples by (or, not ``replace``, add to them) those ``parse``
         puts in an in-memory store, in one update of the triples that differ
         (``replacement.in_memory``); None, having written nothing, where the staging
-        graph is to do it: the graph is too large to read into memory, or holds, or
-        would hold, a triple term."""
+        graph is to do it: the graph is too large to read into memory, a triple that
+        goes or comes holds a triple term, or SPARQL refuses the update's text."""
         if replace and self._count(graph) > replacement.MOST_TRIPLES:
             return None
         parsed = Store()

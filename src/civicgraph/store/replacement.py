@@ -37,8 +37,7 @@ def from_staging(staging: str, graph: str | None) -> str:
     mostly brings the same ones back: this removes those missing from the staging
     graph and adds those missing from the graph.
     """
-    old = "?s ?p ?o" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
-    new = f"GRAPH <{staging}> {{ ?s ?p ?o }}"
+    old, new = _within(graph, "?s ?p ?o"), _within(staging, "?s ?p ?o")
     return (
         f"DELETE {{ {old} }} WHERE {{ {old} FILTER NOT EXISTS {{ {new} }} }} ;\n"
         f"INSERT {{ {old} }} WHERE {{ {new} FILTER NOT EXISTS {{ {old} }} }}"
