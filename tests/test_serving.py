@@ -5,6 +5,7 @@ import gc
 import http.client
 import json
 import os
+import queue
 import shutil
 import signal
 import socket
@@ -13,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
@@ -30,7 +32,12 @@ from civicgraph.webapp import server as server_module
 from civicgraph.webapp.keeper import IDLE_SECONDS, SWEEP_SECONDS
 from civicgraph.webapp.plainhttp import HEAD_BYTES
 from civicgraph.webapp.server import GRACE_SECONDS, _Gunicorn, freeze_before_fork
-from civicgraph.webapp.worker import REPORT_SECONDS, RETIRE, ServingWorker
+from civicgraph.webapp.worker import (
+    REPORT_SECONDS,
+    RETIRE,
+    ServingWorker,
+    heed_stops_sent_while_forked,
+)
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer, counting, serving_processes, sized_for
 from tests.security import rawhttp
@@ -550,6 +557,44 @@ def test_gunicorns_start_up_keeps_the_retire_handler_set_at_the_fork() -> None:
         for fd in worker.PIPE:
             os.close(fd)
         worker.tmp.close()
+
+
+def _forked_with_the_masters_handler(queued: list[int]) -> int:
+    """The wait status of a forked process that has the master's handlers (they queue a
+    signal and do nothing else), finds ``queued`` in its copy of the master's queue,
+    heeds them as a serving process does first, then is sent ``TERM``."""
+    pid = os.fork()
+    if pid:
+        return os.waitpid(pid, 0)[1]
+    try:  # the forked process: never back into pytest
+        arbiter = SimpleNamespace(SIG_QUEUE=queue.SimpleQueue())
+        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+            signal.signal(number, lambda got, _: arbiter.SIG_QUEUE.put_nowait(got))
+        for number in queued:
+            arbiter.SIG_QUEUE.put_nowait(number)
+        try:
+            heed_stops_sent_while_forked(arbiter)
+        except SystemExit:
+            os._exit(7)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+    finally:
+        os._exit(0)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT, signal.SIGQUIT])
+def test_a_stop_sent_as_a_serving_process_was_forked_ends_it(stop: int) -> None:
+    """Sent before the process could take it, the stop is in its copy of the master's
+    queue; it used to be lost there, and the stop waited the whole graceful timeout."""
+    status = _forked_with_the_masters_handler([signal.SIGCHLD, stop])
+    assert os.WIFEXITED(status)
+    assert os.WEXITSTATUS(status) == 7
+
+
+def test_a_stop_sent_after_a_serving_process_heeds_the_fork_ends_it() -> None:
+    status = _forked_with_the_masters_handler([signal.SIGCHLD])
+    assert os.WIFSIGNALED(status)
+    assert os.WTERMSIG(status) == signal.SIGTERM
 
 
 def test_a_serving_process_reports_to_the_master_at_most_once_a_second() -> None:

@@ -66,7 +66,12 @@ from civicgraph.webapp.settle import Settler
 from civicgraph.webapp.slots import Slots
 from civicgraph.webapp.state import current_store
 from civicgraph.webapp.watchdog import Watchdog
-from civicgraph.webapp.worker import RETIRE, ClientSocket, ServingWorker
+from civicgraph.webapp.worker import (
+    RETIRE,
+    ClientSocket,
+    ServingWorker,
+    heed_stops_sent_while_forked,
+)
 from civicgraph.webapp.writing import Watched, WriterProcess
 
 #: How long the writer may take to open the store and load the bundled data.
@@ -201,8 +206,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         settings = self.settings
         self.cfg.set("timeout", int(max(120, settings.query_timeout * 3, _writes_wait(settings))))
         # A stop waits for the answers in flight, which the time limit bounds; not for
-        # gunicorn's 30 s, which a process that missed the stop signal while it was
-        # being forked would otherwise hold the whole stop for.
+        # gunicorn's 30 s.
         self.cfg.set("graceful_timeout", int(self.settings.query_timeout) + GRACE_SECONDS)
         self.cfg.set("accesslog", "-" if self.settings.access_log else None)
         self.cfg.set("limit_request_line", REQUEST_LINE)
@@ -253,13 +257,15 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self._early = set()
         freeze_before_fork(arbiter, worker)
 
-    def _post_fork(self, _arbiter: Any, worker: Any) -> None:
-        """In the worker, before it has a thread or the store: leave the network.
+    def _post_fork(self, arbiter: Any, worker: Any) -> None:
+        """In the worker, before it has a thread or the store: exit if the server was
+        told to stop meanwhile, then leave the network.
 
         A serving process evaluates queries in place (an in-memory store's one process
         too); the query workers it starts inherit its namespace. A remote store needs the
         network, so then the SERVICE/LOAD check on the text is the only guard.
         """
+        heed_stops_sent_while_forked(arbiter)
         if isinstance(worker, ServingWorker):
             worker.listen_for_retire()
         if self.settings.is_remote:

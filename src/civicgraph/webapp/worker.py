@@ -23,6 +23,7 @@ the rest goes to the keeper (``webapp/outgoing.py``).
 import contextlib
 import errno
 import os
+import queue
 import select
 import signal
 import socket
@@ -556,3 +557,30 @@ class ServingWorker(SyncWorker):  # type: ignore[misc]
 
     def _retire(self, _signal: int, _frame: Any) -> None:
         self.retiring, self.alive = True, False
+
+
+#: The signals a gunicorn master stops its serving processes with.
+_STOPS: Final = frozenset({signal.SIGTERM, signal.SIGINT, signal.SIGQUIT})
+
+
+def heed_stops_sent_while_forked(arbiter: Any) -> None:
+    """Exit if the server was told to stop while this process was forked; the first
+    thing a forked serving process does.
+
+    Until gunicorn sets a serving process's own handlers (``init_signals``, after it
+    has loaded the app), the process has the master's, which only queue a signal for
+    a loop this process never runs. A stop sent while it was forked (a ``TERM`` to
+    the process group as a serving process was replaced, or the master's own ``TERM``
+    right after it) was lost, and the stop waited the whole graceful timeout before
+    the master killed it. Now such a signal ends the process at once, whether it came
+    before this (it is in this process's copy of the master's queue) or after (the
+    default action ends it).
+    """
+    for stop in _STOPS:
+        signal.signal(stop, signal.SIG_DFL)
+    received = []
+    with contextlib.suppress(queue.Empty):
+        while True:
+            received.append(arbiter.SIG_QUEUE.get_nowait())
+    if _STOPS.intersection(received):
+        raise SystemExit(0)
