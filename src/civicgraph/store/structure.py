@@ -23,15 +23,26 @@ time limit is far above what planning takes: in a serving process the query's ow
 time limit, kept by the master's watchdog, stops the child's wait first (the child
 dies with its parent). A child out of memory leaves the text to the memory budget
 (``_survives``).
-The verdict is kept per text, so a client that sends the same long query again pays
-the child's 30-100 ms once.
+
+The child answers one text after another (``_Checker``): starting one took 30-100 ms
+and as much CPU, so a client sending long texts that differ (a query with a block of
+prefixes and another entity each time) was held to tens of requests a second. A
+child that has answered is used again; one that ended without an answer for a text
+it was given after others (its parent's thread that started it ended, say) leaves
+that text to a new child, whose end alone decides. Where a check holds the child,
+another thread's check gets a child of its own. The verdict is also kept per text,
+so a client that sends the same long query again pays for one check.
 """
 
+import atexit
 import hashlib
 import os
+import select
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Final
@@ -41,7 +52,7 @@ from civicgraph.store.structure_child import OUT_OF_MEMORY
 
 #: Text of at most this many characters goes to the engine at once.
 SAFE_BYTES: Final = 512
-#: The child's CPU seconds and address space.
+#: The child's CPU seconds for each text, and its address space.
 CHILD_SECONDS: Final = 60
 CHILD_ADDRESS: Final = 1 << 30
 #: How many verdicts are kept.
@@ -97,22 +108,131 @@ def _survives(text: str, kind: str, base_iri: str) -> bool:
     child, so a merely hungry query, or a child that could not even start, is left to
     the memory budget of the process that asked, which answers 503 as it always does.
     """
-    limits = [str(CHILD_SECONDS), str(CHILD_ADDRESS), str(os.getpid())]
-    command = [sys.executable, "-I", str(_CHILD), kind, *limits, base_iri]
-    try:
-        done = subprocess.run(
-            command,
-            input=text.encode("utf-8", "surrogatepass"),
-            capture_output=True,
-            timeout=CHILD_SECONDS * 2,
-            check=False,
+    return _checker.survives(text.encode("utf-8", "surrogatepass"), kind, base_iri)
+
+
+class _Child:
+    """One child process (``structure_child.py``) and what it wrote to stderr."""
+
+    def __init__(self) -> None:
+        limits = [str(CHILD_SECONDS), str(CHILD_ADDRESS), str(os.getpid())]
+        # stderr goes to a file: a pipe left unread could fill and stop the child. The
+        # file lives as long as the child does, closed with it (``close``, ``detach``).
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", str(_CHILD), *limits],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
         )
-    except subprocess.TimeoutExpired:
-        return False
-    if done.returncode == 0:
-        return True
-    if b"overflow" in done.stderr:  # Rust's guard says so, then aborts
-        return False
-    return done.returncode == OUT_OF_MEMORY or (
-        done.returncode == -signal.SIGABRT and b"memory allocation of" in done.stderr
-    )
+
+    @property
+    def running(self) -> bool:
+        """Whether the child is there to check another text."""
+        return self._process.returncode is None
+
+    def status(self, text: bytes, kind: str, base_iri: str) -> int | None:
+        """The child's status byte for one text; None if it ended (or was ended, after
+        ``CHILD_SECONDS * 2`` of waiting) without one."""
+        stdin, stdout = self._process.stdin, self._process.stdout
+        assert stdin is not None
+        assert stdout is not None
+        base = base_iri.encode("utf-8", "surrogatepass")
+        try:
+            stdin.write(f"{kind} {len(base)} {len(text)}\n".encode() + base + text)
+            stdin.flush()
+            ready, _, _ = select.select([stdout], [], [], CHILD_SECONDS * 2)
+            answer = stdout.read(1) if ready else b""
+        except OSError:  # it has ended
+            answer = b""
+        except BaseException:  # interrupted mid-check: what the child is doing is unknown
+            self.close()
+            raise
+        if not answer:
+            self._end()
+            return None
+        return answer[0]
+
+    def verdict(self, text: bytes, kind: str, base_iri: str) -> bool:
+        """Whether this child lets ``text``, its first, through (see ``_survives``)."""
+        status = self.status(text, kind, base_iri)
+        if status is not None:
+            return status in (0, OUT_OF_MEMORY)
+        self._stderr.seek(0)
+        said = self._stderr.read()
+        self.close()
+        if b"overflow" in said:  # Rust's guard says so, then aborts
+            return False
+        code = self._process.returncode
+        return code == OUT_OF_MEMORY or (
+            code == -signal.SIGABRT and b"memory allocation of" in said
+        )
+
+    def close(self) -> None:
+        """End the child (if it has not ended), wait for it, and close its files."""
+        self._end()
+        self._stderr.close()
+
+    def _end(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        for stream in (self._process.stdin, self._process.stdout):
+            if stream is not None:
+                stream.close()
+
+    def detach(self) -> None:
+        """Let go of a child a forked process inherited, leaving it to its parent."""
+        for stream in (self._process.stdin, self._process.stdout, self._stderr):
+            if stream is not None:
+                stream.close()
+        self._process.returncode = 0  # not this process's child to wait for
+
+
+class _Checker:
+    """The child this process checks texts in, kept between checks."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._child: _Child | None = None
+
+    def survives(self, text: bytes, kind: str, base_iri: str) -> bool:
+        """See ``_survives``."""
+        if not self._lock.acquire(blocking=False):  # another thread's check holds it
+            alone = _Child()
+            try:
+                return alone.verdict(text, kind, base_iri)
+            finally:
+                alone.close()
+        try:
+            used, self._child = self._child, None
+            if used is not None:
+                status = used.status(text, kind, base_iri)
+                if status is not None:
+                    self._child = used
+                    return status in (0, OUT_OF_MEMORY)
+                used.close()
+            fresh = _Child()
+            verdict = fresh.verdict(text, kind, base_iri)
+            self._child = fresh if fresh.running else None
+            return verdict
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        """End the kept child (this process is ending)."""
+        if self._child is not None:
+            self._child.close()
+            self._child = None
+
+    def forget(self) -> None:
+        """In a forked process: the parent's child is not this one's to use."""
+        self._lock = threading.Lock()
+        if self._child is not None:
+            self._child.detach()
+        self._child = None
+
+
+_checker = _Checker()
+os.register_at_fork(after_in_child=_checker.forget)
+atexit.register(_checker.close)

@@ -1,12 +1,15 @@
-"""The child process of ``structure.check_structure``: parses and plans one operation.
+"""The child process of ``structure.check_structure``: parses and plans operations.
 
 Run as a script with an isolated interpreter, so it imports pyoxigraph and nothing of
-civicgraph. It sets its own limits before it reads: seconds of CPU and bytes of address
-space, and it dies with the process that started it. It runs the operation over an
-empty in-memory store with the base IRI the engine will use, so the engine parses and
-plans it as a serving process would, and reads no answer. It exits 0 only once the
-engine is through with the text (a syntax error included); a crash (the engine's stack
-overflowing) or a limit ends this process only.
+civicgraph. It sets its own limits before it reads: bytes of address space, and for
+each operation seconds of CPU; it dies with the process that started it. It answers
+one operation after another, each read from stdin as a head line (``query`` or
+``update``, then the byte lengths of the base IRI and of the text) and those bytes,
+with one status byte on stdout. Each runs over a new empty in-memory store with the
+base IRI the engine will use, so the engine parses and plans it as a serving process
+would, and reads no answer. The status is 0 only once the engine is through with the
+text (a syntax error included); a crash (the engine's stack overflowing) or a limit
+ends this process, and the parent reads no status.
 
 ``end_with_parent`` is also what the child of a pinned query (``dataset/pinned.py``)
 uses; it needs nothing but the standard library.
@@ -18,6 +21,7 @@ import resource
 import signal
 import sys
 import threading
+from typing import BinaryIO
 
 from pyoxigraph import Store
 
@@ -25,10 +29,10 @@ from pyoxigraph import Store
 #: passes here has twice the room there, whatever that process's own frames take.
 STACK_BYTES = 4 * 1024 * 1024
 _PR_SET_PDEATHSIG = 1
-#: The exit status of a child whose engine did not finish.
+#: The status of an operation the engine did not finish.
 UNFINISHED = 3
-#: The exit status of a child whose engine ran out of memory (a Python ``MemoryError``;
-#: Rust's own allocation failures abort, saying so on stderr).
+#: The status of an operation the engine ran out of memory on (a Python
+#: ``MemoryError``; Rust's own allocation failures abort, saying so on stderr).
 OUT_OF_MEMORY = 4
 
 
@@ -42,26 +46,47 @@ def end_with_parent(parent: int) -> None:
 
 
 def main() -> None:
-    """Run the query or update on stdin over nothing. Arguments: ``query`` or ``update``,
-    CPU seconds, address-space bytes, the parent's process id, and the base IRI."""
-    kind, seconds, address, parent = sys.argv[1], *map(int, sys.argv[2:5])
+    """Check operations until stdin ends. Arguments: CPU seconds for each operation,
+    address-space bytes, and the parent's process id."""
+    seconds, address, parent = map(int, sys.argv[1:4])
     end_with_parent(parent)
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
     inherited = resource.getrlimit(resource.RLIMIT_AS)[1]  # a process may only lower it
     if inherited != resource.RLIM_INFINITY:
         address = min(address, inherited)
     resource.setrlimit(resource.RLIMIT_AS, (address, address))
-    text = sys.stdin.buffer.read().decode("utf-8")
     threading.stack_size(STACK_BYTES)
-    ended: list[int] = []
-    worker = threading.Thread(target=_run, args=(kind, text, sys.argv[5] or None, ended))
-    worker.start()
-    worker.join()
-    sys.exit(ended[0] if ended else UNFINISHED)
+    while (operation := _read(sys.stdin.buffer)) is not None:
+        _allow_cpu(seconds)
+        ended: list[int] = []
+        worker = threading.Thread(target=_run, args=(*operation, ended))
+        worker.start()
+        worker.join()
+        sys.stdout.buffer.write(bytes([ended[0] if ended else UNFINISHED]))
+        sys.stdout.buffer.flush()
+
+
+def _read(source: BinaryIO) -> tuple[str, str, str | None] | None:
+    """The next operation (kind, text, base IRI), None once the parent closes stdin."""
+    head = source.readline().split()
+    if not head:
+        return None
+    base, text = (source.read(int(size)).decode("utf-8") for size in head[1:3])
+    return head[0].decode(), text, base or None
+
+
+def _allow_cpu(seconds: int) -> None:
+    """Let the next operation use ``seconds`` of CPU more than this process has used:
+    the kernel ends the process past them (``SIGXCPU``)."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    soft = int(used.ru_utime + used.ru_stime) + 1 + seconds
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
 def _run(kind: str, text: str, base: str | None, ended: list[int]) -> None:
-    """Parse and plan; put the exit status in ``ended`` once the engine is through."""
+    """Parse and plan; put the status in ``ended`` once the engine is through."""
     try:
         if kind == "update":
             Store().update(text, base_iri=base)

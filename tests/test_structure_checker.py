@@ -1,0 +1,129 @@
+"""The child that checks long texts is kept between checks, and replaced when it ends.
+
+Starting one for each text cost 30-100 ms and as much CPU: a client sending long
+texts that differ was held to tens of requests a second.
+"""
+
+import os
+import signal
+import threading
+import uuid
+
+import pytest
+
+from civicgraph.errors import QueryTooDeepError
+from civicgraph.store import structure
+from civicgraph.store.structure import SAFE_BYTES, check_structure
+
+DEEP = "SELECT * " + "{" * 4000 + "}" * 4000
+
+
+def _long(marker: str = "") -> str:
+    """A query longer than ``SAFE_BYTES``, a new text each time."""
+    text = f'SELECT * WHERE {{ ?s ?p "{marker or uuid.uuid4().hex}" . {"?s ?p ?o . " * 50} }}'
+    assert len(text) > SAFE_BYTES
+    return text
+
+
+def _child_pid() -> int:
+    child = structure._checker._child
+    assert child is not None
+    return child._process.pid
+
+
+def test_texts_that_differ_are_checked_by_one_child() -> None:
+    check_structure(_long())
+    first = _child_pid()
+    for _ in range(5):
+        check_structure(_long())
+    assert _child_pid() == first
+
+
+def test_a_text_that_crashes_the_child_is_refused_and_the_next_gets_a_new_one() -> None:
+    check_structure(_long())
+    before = _child_pid()
+    with pytest.raises(QueryTooDeepError):
+        check_structure(DEEP + " ")  # not a kept verdict
+    check_structure(_long())
+    assert _child_pid() != before
+
+
+def test_a_child_that_ended_of_itself_leaves_the_text_to_a_new_one() -> None:
+    """A kept child may end for a reason of its own (killed here, as it is when the
+    thread that started it ends): the text it did not answer is checked afresh."""
+    check_structure(_long())
+    os.kill(_child_pid(), signal.SIGKILL)
+    check_structure(_long())  # let through, not refused
+    with pytest.raises(QueryTooDeepError):
+        check_structure(DEEP + "  ")
+
+
+def test_a_check_while_another_holds_the_child_gets_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    check_structure(_long())
+    kept = _child_pid()
+    holder = structure._checker._lock
+    with holder:  # as if another thread's check held the kept child
+        check_structure(_long())
+        with pytest.raises(QueryTooDeepError):
+            check_structure(DEEP + "   ")
+    assert _child_pid() == kept
+    assert not holder.locked()
+    monkeypatch.setattr(structure, "_verdicts", structure.OrderedDict())
+    results: list[bool] = []
+
+    def check(text: str) -> None:
+        try:
+            check_structure(text)
+            results.append(True)
+        except QueryTooDeepError:
+            results.append(False)
+
+    threads = [threading.Thread(target=check, args=(_long(),)) for _ in range(4)]
+    threads.append(threading.Thread(target=check, args=(DEEP,)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, True, True, True, True]
+
+
+def test_a_forked_process_checks_in_a_child_of_its_own() -> None:
+    check_structure(_long())
+    parents = _child_pid()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the forked process: report the child it checked in, then leave
+        os.close(reader)
+        try:
+            check_structure(_long())
+            os.write(writer, str(_child_pid()).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader) as answer:
+        forked = int(answer.read() or 0)
+    os.waitpid(pid, 0)
+    assert forked not in (0, parents)
+    check_structure(_long())  # the parent's child still answers
+    assert _child_pid() == parents
+
+
+def test_a_check_interrupted_mid_way_ends_its_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a child interrupted mid-check goes on doing is unknown: it is ended, as a
+    one-off child was, and not asked again."""
+    check_structure(_long())
+    pid = _child_pid()
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(structure.select, "select", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        check_structure(_long())
+    monkeypatch.undo()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    check_structure(_long())
+    assert _child_pid() != pid
