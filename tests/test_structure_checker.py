@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from civicgraph.errors import QueryTooDeepError
+from civicgraph.errors import QueryTooDeepError, WriteLimitError
 from civicgraph.store import structure
 from civicgraph.store.structure import SAFE_BYTES, check_structure
 
@@ -39,13 +39,71 @@ def test_texts_that_differ_are_checked_by_one_child() -> None:
     assert _child_pid() == first
 
 
-def test_a_text_that_crashes_the_child_is_refused_and_the_next_gets_a_new_one() -> None:
+def _counting_children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one for each child started from now on."""
+    started: list[int] = []
+    start = structure._Child.__init__
+
+    def counted(child: structure._Child) -> None:
+        start(child)
+        started.append(child._process.pid)
+
+    monkeypatch.setattr(structure._Child, "__init__", counted)
+    return started
+
+
+def test_a_text_that_crashes_the_kept_child_is_refused_without_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its stack overflowed on this text (the process faulted, or said so on stderr,
+    about this text alone): a new child would do the same."""
     check_structure(_long())
     before = _child_pid()
+    started = _counting_children(monkeypatch)
     with pytest.raises(QueryTooDeepError):
         check_structure(DEEP + " ")  # not a kept verdict
+    assert started == []
     check_structure(_long())
     assert _child_pid() != before
+    assert len(started) == 1
+
+
+def test_a_text_that_runs_the_kept_child_out_of_cpu_is_refused_without_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A text that ran a kept child out of its CPU ran it out of its own: running it
+    again in a new child doubled the time (a slow update outlived the writer's limit)."""
+    monkeypatch.setattr(structure, "CHILD_SECONDS", 1)
+    monkeypatch.setattr(structure, "_checker", structure._Checker())
+    check_structure(_long())
+    started = _counting_children(monkeypatch)
+    ones = " 1" * 20_000
+    count = f"SELECT (COUNT(*) AS ?c) WHERE {{ VALUES ?x {{{ones} }} VALUES ?y {{{ones} }} }}"
+    slow = f"INSERT {{ <urn:a> <urn:b> ?c }} WHERE {{ {{ {count} }} }}"
+    with pytest.raises(QueryTooDeepError):
+        check_structure(slow, "update")
+    assert started == []
+    structure._checker.close()
+
+
+def test_an_update_that_runs_its_check_out_of_memory_is_refused() -> None:
+    """Its check runs the operations one after another: one that needs more memory
+    than the child has would hide the ones after it (a deep one crashed the writer,
+    whose budget is larger). A query is left to the memory budget of its process."""
+    rows = " ".join(str(n) for n in range(400))
+    big = "a" * 8000
+    hungry = (
+        f"SELECT (COUNT(DISTINCT ?z) AS ?c) WHERE {{ VALUES ?x {{ {rows} }} VALUES ?y {{ {rows} }} "
+        f'BIND(CONCAT(STR(?x), "-", STR(?y), "{big}") AS ?z) }}'
+    )
+    deep = " ".join(f"VALUES ?v{i} {{ 1 }}" for i in range(3200))
+    update = (
+        f"INSERT {{ <urn:a> <urn:b> ?c }} WHERE {{ {{ {hungry} }} }} ;\n"
+        f"INSERT {{ <urn:a> <urn:b> <urn:c> }} WHERE {{ {deep} }}"
+    )
+    with pytest.raises(WriteLimitError, match="MiB its check may use"):
+        check_structure(update, "update")
+    check_structure(hungry)
 
 
 def test_a_child_that_ended_of_itself_leaves_the_text_to_a_new_one() -> None:

@@ -398,6 +398,16 @@ class WriteLimitError(CivicgraphError):
         )
 
     @classmethod
+    def checked_memory(cls, limit: int) -> "WriteLimitError":
+        """The update's check (``store/structure.py``) ran out of its ``limit`` bytes."""
+        return cls(
+            f"The update needed more than the {limit // (1024 * 1024):,} MiB its check may "
+            "use before it runs (on an empty store, from its VALUES, BIND and aggregates "
+            "alone), and was refused; none of it was applied. Narrow it, or split it into "
+            "smaller updates."
+        )
+
+    @classmethod
     def memory(cls, budget: int) -> "WriteLimitError":
         """The write grew past ``budget`` bytes."""
         return cls(

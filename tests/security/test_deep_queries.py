@@ -69,6 +69,42 @@ def test_a_deeply_nested_update_is_refused_and_the_writer_goes_on(
     assert requests.post(url, data=write, headers=headers, timeout=30).status_code == 204
 
 
+#: 1.3 GB to aggregate on an empty store (past the check's 1 GiB, within the writer's
+#: budget), then the deep chain of ``VALUES`` clauses: the check ran the first
+#: operation out of memory and let the update through, and the writer crashed on the
+#: second (74 KB, a token holder's).
+_HUNGRY = (
+    "SELECT (COUNT(DISTINCT ?z) AS ?c) WHERE { VALUES ?x { "
+    + " ".join(map(str, range(400)))
+    + " } VALUES ?y { "
+    + " ".join(map(str, range(400)))
+    + ' } BIND(CONCAT(STR(?x), "-", STR(?y), "'
+    + "a" * 8000
+    + '") AS ?z) }'
+)
+_WRITER_STOPPED = "The writer process stopped"
+HUNGRY_THEN_DEEP = (
+    f"INSERT {{ <urn:a> <urn:b> ?c }} WHERE {{ {{ {_HUNGRY} }} }} ;\n"
+    "INSERT { <urn:a> <urn:b> <urn:c> } WHERE { "
+    + " ".join(f"VALUES ?v{i} {{ 1 }}" for i in range(3200))
+    + " }"
+)
+
+
+def test_an_update_that_hides_a_deep_operation_behind_a_hungry_one_is_refused(
+    writable_server: LiveServer,
+) -> None:
+    url = f"{writable_server.url}/update"
+    headers = {**AUTH, "Content-Type": "application/sparql-update"}
+    stops = writable_server.log.read_text(errors="replace").count(_WRITER_STOPPED)
+    refused = requests.post(url, data=HUNGRY_THEN_DEEP, headers=headers, timeout=60)
+    assert refused.status_code == 503, refused.text
+    assert "its check may use" in refused.json()["detail"]
+    write = "INSERT DATA { GRAPH <https://example.org/deep> { <urn:a> <urn:b> <urn:d> } }"
+    assert requests.post(url, data=write, headers=headers, timeout=30).status_code == 204
+    assert writable_server.log.read_text(errors="replace").count(_WRITER_STOPPED) == stops
+
+
 def test_a_text_slow_to_plan_before_it_overflows_is_refused(tmp_path: Path) -> None:
     """Only a check whose child planned the text to its end lets it through."""
     env = {"CIVICGRAPH_LOAD_BUNDLED": "false", "CIVICGRAPH_QUERY_TIMEOUT": "30"}

@@ -21,17 +21,20 @@ patterns, then thousands of ``VALUES`` clauses): a child stopped by its time lim
 says nothing of what comes after, so its text cannot be let through. The child's
 time limit is far above what planning takes: in a serving process the query's own
 time limit, kept by the master's watchdog, stops the child's wait first (the child
-dies with its parent). A child out of memory leaves the text to the memory budget
-(``_survives``).
+dies with its parent). A child out of memory leaves a query to the memory budget,
+and refuses an update (``check_structure``).
 
 The child answers one text after another (``_Checker``): starting one took 30-100 ms
 and as much CPU, so a client sending long texts that differ (a query with a block of
 prefixes and another entity each time) was held to tens of requests a second. A
-child that has answered is used again; one that ended without an answer for a text
-it was given after others (its parent's thread that started it ended, say) leaves
-that text to a new child, whose end alone decides. Where a check holds the child,
-another thread's check gets a child of its own. The verdict is also kept per text,
-so a client that sends the same long query again pays for one check.
+child that has answered is used again. One whose stack overflowed, or that ran out of
+its CPU (set again for each text) or its time, on a text decides as a new child
+would (what it wrote on stderr is about that text alone); one that ended otherwise
+(as the thread that started it ended, say) or ran out of memory, which earlier texts
+may have taken, leaves the text to a new child, whose end alone decides. Where a
+check holds the child, another thread's check gets a child of its own. The verdict
+is also kept per text, so a client that sends the same long query again pays for
+one check.
 """
 
 import atexit
@@ -44,10 +47,11 @@ import sys
 import tempfile
 import threading
 from collections import OrderedDict
+from enum import Enum
 from pathlib import Path
 from typing import Final
 
-from civicgraph.errors import QueryTooDeepError
+from civicgraph.errors import QueryTooDeepError, WriteLimitError
 from civicgraph.store.structure_child import OUT_OF_MEMORY
 
 #: Text of at most this many characters goes to the engine at once.
@@ -61,21 +65,46 @@ _CHILD: Final = Path(__file__).with_name("structure_child.py")
 #: Texts up to this many characters are their own key; a longer one is keyed by its
 #: digest, so that what is kept stays small whatever clients send.
 KEYED_BY_TEXT: Final = 8192
-_verdicts: OrderedDict[tuple[str, str, bool, str], bool] = OrderedDict()
+
+
+class Verdict(Enum):
+    """What a child made of a text."""
+
+    #: The engine was through with it (a syntax error included).
+    PASSES = "passes"
+    #: The engine's stack overflowed, or it ran out of CPU or time first: refused.
+    DEEP = "deep"
+    #: The engine ran out of the child's memory first (see ``check_structure``).
+    HUNGRY = "hungry"
+
+
+_verdicts: OrderedDict[tuple[str, str, bool, str], Verdict] = OrderedDict()
 
 
 def check_structure(text: str, kind: str = "query", base_iri: str | None = None) -> None:
     """Refuse ``text`` (a ``query`` or an ``update``, read against ``base_iri``) if the
-    engine would crash on it."""
+    engine would crash on it.
+
+    A query whose check ran out of memory goes on: the engine evaluates some operations
+    as it plans them (an aggregate over ``VALUES``), and a process under a memory
+    budget passes its own limit down to the child, so a merely hungry query, or a
+    child that could not even start, is left to the memory budget of the process that
+    asked, which answers 503 as it always does. An update does not: the child runs its
+    operations one after another, so one that needs more memory than the child has
+    hid the ones after it from the check, and the writer, with a larger budget, ran
+    them (a deep one crashed it).
+    """
     if len(text) <= SAFE_BYTES:
         return
     key = _key(text, kind, base_iri or "")
-    safe = _verdicts.get(key)
-    if safe is None:
-        safe = _verdicts[key] = _survives(text, kind, base_iri or "")
+    verdict = _verdicts.get(key)
+    if verdict is None:
+        verdict = _verdicts[key] = _judged(text, kind, base_iri or "")
         while len(_verdicts) > KEPT:
             _verdicts.popitem(last=False)
-    if not safe:
+    if verdict is Verdict.HUNGRY and kind == "update":
+        raise WriteLimitError.checked_memory(CHILD_ADDRESS)
+    if verdict is Verdict.DEEP:
         raise QueryTooDeepError(
             f"The {kind} is structured too deeply for the engine, which could not parse and "
             f"plan it within its limits (its stack, {CHILD_SECONDS} s of CPU): a path of "
@@ -96,19 +125,9 @@ def _key(text: str, kind: str, base_iri: str) -> tuple[str, str, bool, str]:
     return (kind, base_iri, False, hashlib.sha256(text.encode()).hexdigest())
 
 
-def _survives(text: str, kind: str, base_iri: str) -> bool:
-    """Whether the engine parsed and planned ``text`` in a child to the end, or ran out
-    of memory first.
-
-    A syntax error counts as an end: the serving process reports it in the same way.
-    A child that overflowed its stack, ran out of CPU time, or did not end in time does
-    not let the text through (see the module's docstring). One out of memory does:
-    the engine evaluates some operations as it plans them (an aggregate over
-    ``VALUES``), and a process under a memory budget passes its own limit down to the
-    child, so a merely hungry query, or a child that could not even start, is left to
-    the memory budget of the process that asked, which answers 503 as it always does.
-    """
-    return _checker.survives(text.encode("utf-8", "surrogatepass"), kind, base_iri)
+def _judged(text: str, kind: str, base_iri: str) -> Verdict:
+    """What the engine made of ``text`` in a child (see the module's docstring)."""
+    return _checker.judged(text.encode("utf-8", "surrogatepass"), kind, base_iri)
 
 
 class _Child:
@@ -125,23 +144,52 @@ class _Child:
             stdout=subprocess.PIPE,
             stderr=self._stderr,
         )
+        #: Whether it answered every text it was given: a kept child that has not is
+        #: not given another.
+        self.answered = True
+        self._timed_out = False
 
-    @property
-    def running(self) -> bool:
-        """Whether the child is there to check another text."""
-        return self._process.returncode is None
+    def judged(self, text: bytes, kind: str, base_iri: str, *, first: bool) -> Verdict | None:
+        """The verdict on ``text``; None where a child given texts before could have
+        failed for what they left (``first`` is whether none were)."""
+        status = self._status(text, kind, base_iri)
+        if status == 0:
+            return Verdict.PASSES
+        if status is not None and status != OUT_OF_MEMORY:
+            return Verdict.DEEP
+        self.answered = False
+        self._stderr.seek(0)
+        said = self._stderr.read()
+        self.close()
+        code = self._process.returncode
+        # The stack overflowed (Rust's guard says so and aborts, or, on the thread the
+        # child made, the process faults), or its CPU for this text or its time ran out.
+        if b"overflow" in said or code in (-signal.SIGSEGV, -signal.SIGXCPU):
+            return Verdict.DEEP
+        if self._timed_out:
+            return Verdict.DEEP
+        hungry = OUT_OF_MEMORY in (status, code)
+        hungry = hungry or (code == -signal.SIGABRT and b"memory allocation of" in said)
+        if not first:
+            return None  # ended for a reason of its own (killed as the thread that
+            # started it ended), or out of memory that earlier texts may have taken
+        return Verdict.HUNGRY if hungry else Verdict.DEEP
 
-    def status(self, text: bytes, kind: str, base_iri: str) -> int | None:
+    def _status(self, text: bytes, kind: str, base_iri: str) -> int | None:
         """The child's status byte for one text; None if it ended (or was ended, after
         ``CHILD_SECONDS * 2`` of waiting) without one."""
         stdin, stdout = self._process.stdin, self._process.stdout
         assert stdin is not None
         assert stdout is not None
         base = base_iri.encode("utf-8", "surrogatepass")
+        # What the child says on stderr is about this text alone.
+        os.ftruncate(self._stderr.fileno(), 0)
+        os.lseek(self._stderr.fileno(), 0, os.SEEK_SET)
         try:
             stdin.write(f"{kind} {len(base)} {len(text)}\n".encode() + base + text)
             stdin.flush()
             ready, _, _ = select.select([stdout], [], [], CHILD_SECONDS * 2)
+            self._timed_out = not ready
             answer = stdout.read(1) if ready else b""
         except OSError:  # it has ended
             answer = b""
@@ -152,21 +200,6 @@ class _Child:
             self._end()
             return None
         return answer[0]
-
-    def verdict(self, text: bytes, kind: str, base_iri: str) -> bool:
-        """Whether this child lets ``text``, its first, through (see ``_survives``)."""
-        status = self.status(text, kind, base_iri)
-        if status is not None:
-            return status in (0, OUT_OF_MEMORY)
-        self._stderr.seek(0)
-        said = self._stderr.read()
-        self.close()
-        if b"overflow" in said:  # Rust's guard says so, then aborts
-            return False
-        code = self._process.returncode
-        return code == OUT_OF_MEMORY or (
-            code == -signal.SIGABRT and b"memory allocation of" in said
-        )
 
     def close(self) -> None:
         """End the child (if it has not ended), wait for it, and close its files."""
@@ -196,25 +229,22 @@ class _Checker:
         self._lock = threading.Lock()
         self._child: _Child | None = None
 
-    def survives(self, text: bytes, kind: str, base_iri: str) -> bool:
-        """See ``_survives``."""
+    def judged(self, text: bytes, kind: str, base_iri: str) -> Verdict:
+        """See ``_judged``."""
         if not self._lock.acquire(blocking=False):  # another thread's check holds it
-            alone = _Child()
-            try:
-                return alone.verdict(text, kind, base_iri)
-            finally:
-                alone.close()
+            return _once(text, kind, base_iri)
         try:
             used, self._child = self._child, None
             if used is not None:
-                status = used.status(text, kind, base_iri)
-                if status is not None:
+                verdict = used.judged(text, kind, base_iri, first=False)
+                if used.answered:
                     self._child = used
-                    return status in (0, OUT_OF_MEMORY)
-                used.close()
+                if verdict is not None:
+                    return verdict
             fresh = _Child()
-            verdict = fresh.verdict(text, kind, base_iri)
-            self._child = fresh if fresh.running else None
+            verdict = fresh.judged(text, kind, base_iri, first=True)
+            self._child = fresh if fresh.answered else None
+            assert verdict is not None
             return verdict
         finally:
             self._lock.release()
@@ -231,6 +261,17 @@ class _Checker:
         if self._child is not None:
             self._child.detach()
         self._child = None
+
+
+def _once(text: bytes, kind: str, base_iri: str) -> Verdict:
+    """The verdict of a child of its own, ended after this one text."""
+    child = _Child()
+    try:
+        verdict = child.judged(text, kind, base_iri, first=True)
+    finally:
+        child.close()
+    assert verdict is not None
+    return verdict
 
 
 _checker = _Checker()
