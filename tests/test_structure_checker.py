@@ -110,7 +110,10 @@ def test_a_child_that_ended_of_itself_leaves_the_text_to_a_new_one() -> None:
     """A kept child may end for a reason of its own (killed here, as it is when the
     thread that started it ends): the text it did not answer is checked afresh."""
     check_structure(_long())
-    os.kill(_child_pid(), signal.SIGKILL)
+    kept = structure._checker._child
+    assert kept is not None
+    os.kill(kept._process.pid, signal.SIGKILL)
+    kept._process.wait()  # gone before the next text is written to it: a broken pipe
     check_structure(_long())  # let through, not refused
     with pytest.raises(QueryTooDeepError):
         check_structure(DEEP + "  ")

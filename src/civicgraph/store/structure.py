@@ -38,6 +38,7 @@ one check.
 """
 
 import atexit
+import contextlib
 import hashlib
 import os
 import select
@@ -212,13 +213,17 @@ class _Child:
             self._process.wait()
         for stream in (self._process.stdin, self._process.stdout):
             if stream is not None:
-                stream.close()
+                # A text the child did not read whole is still in the pipe's buffer:
+                # closing tries to write it (a broken pipe), then closes all the same.
+                with contextlib.suppress(OSError):
+                    stream.close()
 
     def detach(self) -> None:
         """Let go of a child a forked process inherited, leaving it to its parent."""
         for stream in (self._process.stdin, self._process.stdout, self._stderr):
             if stream is not None:
-                stream.close()
+                with contextlib.suppress(OSError):
+                    stream.close()
         self._process.returncode = 0  # not this process's child to wait for
 
 
@@ -236,7 +241,11 @@ class _Checker:
         try:
             used, self._child = self._child, None
             if used is not None:
-                verdict = used.judged(text, kind, base_iri, first=False)
+                try:
+                    verdict = used.judged(text, kind, base_iri, first=False)
+                except BaseException:
+                    used.close()
+                    raise
                 if used.answered:
                     self._child = used
                 if verdict is not None:
