@@ -219,12 +219,20 @@ class _Child:
                     stream.close()
 
     def detach(self) -> None:
-        """Let go of a child a forked process inherited, leaving it to its parent."""
+        """Let go of a child a forked process inherited, leaving it to its parent.
+
+        Its files are closed by number, not through their objects: a thread of the
+        parent may have been writing a text when it forked, and closing the object
+        would wait on that thread's lock, which no thread here will release, or send
+        the rest of the text. The objects are kept (``_INHERITED``) so that they never
+        close those numbers again once they name other files.
+        """
         for stream in (self._process.stdin, self._process.stdout, self._stderr):
             if stream is not None:
                 with contextlib.suppress(OSError):
-                    stream.close()
+                    os.close(stream.fileno())
         self._process.returncode = 0  # not this process's child to wait for
+        _INHERITED.append(self)
 
 
 class _Checker:
@@ -283,6 +291,8 @@ def _once(text: bytes, kind: str, base_iri: str) -> Verdict:
     return verdict
 
 
+#: Children a forked process let go of (``_Child.detach``).
+_INHERITED: list[_Child] = []
 _checker = _Checker()
 os.register_at_fork(after_in_child=_checker.forget)
 atexit.register(_checker.close)
