@@ -106,7 +106,12 @@ def test_a_query_declares_its_dataset_only_with_a_from_keyword(query: str, decla
         ("PREFIX ex: <ns#> SELECT * { ex:s ?p ?o }", True),
         ("BASE <http://e/> SELECT * { <s> ?p ?o }", True),
         ("SELECT * { <\\u0073> ?p ?o }", True),
-        ("SELECT * { <http://e/s> ?p ?o } \\", True),
+        # Every "<" starts an absolute IRI: none is relative, lexed or not.
+        ("SELECT * { <http://e/s> ?p ?o } \\", False),
+        ("SELECT * { <http://e/s> ?p ?o } \\ <s>", True),
+        ("SELECT * { ?s ?p ?o FILTER(?o < 3) }", False),
+        ("SELECT * { ?s ?p '\\u003Cs>' }", False),
+        ("SELECT * { \\u003Cs> ?p ?o }", True),
     ],
 )
 def test_a_base_iri_is_needed_only_for_a_relative_iri(query: str, relative: bool) -> None:
