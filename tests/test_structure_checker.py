@@ -6,6 +6,8 @@ texts that differ was held to tens of requests a second.
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import uuid
 
@@ -37,6 +39,23 @@ def test_texts_that_differ_are_checked_by_one_child() -> None:
     for _ in range(5):
         check_structure(_long())
     assert _child_pid() == first
+
+
+def test_the_check_has_half_a_serving_process_stack() -> None:
+    """1,500 nested groups need more than 4 MiB of the engine's stack and less than
+    the 8 MiB a serving process has: the check refuses them, so that what it lets
+    through has room to spare there."""
+    nested = "SELECT * { " + "{ " * 1500 + "?s ?p ?o " + "} " * 1500 + "}"
+    engine = (
+        "import resource, sys; from pyoxigraph import Store;"
+        "hard = resource.getrlimit(resource.RLIMIT_STACK)[1];"
+        "resource.setrlimit(resource.RLIMIT_STACK, (8 << 20, hard));"
+        "Store().query(sys.stdin.read())"
+    )
+    taken = subprocess.run([sys.executable, "-c", engine], input=nested, text=True, check=False)
+    assert taken.returncode == 0
+    with pytest.raises(QueryTooDeepError):
+        check_structure(nested)
 
 
 def _counting_children(monkeypatch: pytest.MonkeyPatch) -> list[int]:

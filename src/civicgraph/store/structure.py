@@ -163,8 +163,9 @@ class _Child:
         said = self._stderr.read()
         self.close()
         code = self._process.returncode
-        # The stack overflowed (Rust's guard says so and aborts, or, on the thread the
-        # child made, the process faults), or its CPU for this text or its time ran out.
+        # The stack overflowed (Rust's guard says so and aborts, or, past the stack
+        # limit the child set, the process faults), or its CPU for this text or its
+        # time ran out.
         if b"overflow" in said or code in (-signal.SIGSEGV, -signal.SIGXCPU):
             return Verdict.DEEP
         if self._timed_out:
