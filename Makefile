@@ -63,7 +63,7 @@ lint: $(VENV)/.installed assets
 	cd web && node_modules/.bin/eslint static
 
 typecheck: $(VENV)/.installed
-	$(BIN)/mypy src
+	$(BIN)/mypy src bench
 
 # Tests that bound the clock on the wall run alone, after the rest run three at a time
 # (most of their time goes to waiting on servers and browsers).

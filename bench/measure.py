@@ -19,7 +19,7 @@ import random
 import socket
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlencode
@@ -92,19 +92,23 @@ def geomean(values: list[float]) -> float:
     return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
-def _client(port: int, target: str, count: int, deadline: float) -> int:
-    """One client process: sequential GETs on one connection; returns answers that were 200."""
-    request = (
-        f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        "Accept: application/sparql-results+json\r\n\r\n"
-    ).encode("ascii")
+def _client(port: int, targets: list[str], count: int, deadline: float) -> int:
+    """One client process: sequential GETs on one connection, for each target in turn;
+    returns answers that were 200."""
+    requests = [
+        (
+            f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Accept: application/sparql-results+json\r\n\r\n"
+        ).encode("ascii")
+        for target in targets
+    ]
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         answers, done = Answers(sock), 0
-        for _ in range(count):
+        for sent in range(count):
             if time.time() > deadline:
                 break
-            sock.sendall(request)
+            sock.sendall(requests[sent % len(requests)])
             done += answers.status() == 200
     return done
 
@@ -169,19 +173,26 @@ class Throughput:
 def throughput(
     port: int,
     path: str,
-    sparql: str,
+    sparql: str | Sequence[str],
     *,
     clients: int = 8,
     count: int = 200_000,
     seconds: float = 8.0,
 ) -> Throughput:
-    """Run ``clients`` processes, each sending up to ``count`` requests for up to ``seconds``."""
-    target = f"{path}?{urlencode({'query': sparql})}"
+    """Run ``clients`` processes, each sending up to ``count`` requests for up to ``seconds``.
+
+    Given several texts, the clients share them out and each sends its own in turn: a
+    server that keeps anything per text (a parsed request, a checked query) is then
+    measured on texts it has not seen, as when each request asks for another entity.
+    """
+    texts = [sparql] if isinstance(sparql, str) else list(sparql)
+    targets = [f"{path}?{urlencode({'query': text})}" for text in texts]
     context = multiprocessing.get_context("fork")
     with context.Pool(clients) as pool:
         started = time.perf_counter()
         deadline = time.time() + seconds
-        args = [(port, target, count, deadline)] * clients
+        shares = [targets[k::clients] or targets for k in range(clients)]
+        args = [(port, share, count, deadline) for share in shares]
         answered = sum(pool.starmap(_client, args))
         elapsed = time.perf_counter() - started
     return Throughput(clients, answered, elapsed)

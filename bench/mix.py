@@ -59,7 +59,7 @@ class Query:
 def mix(initiatives: int) -> tuple[Query, ...]:
     """The SPARQL part of the mix for a graph with ``initiatives`` initiatives."""
     newest = iri("initiative", initiatives - 1)
-    cheap = f'SELECT ?s WHERE {{ ?s rdfs:label "{person_label(42)}"@en }}'
+    cheap = _label_lookup(42)
     return (
         Query("label_lookup", "entity by exact label (the cheap query)", cheap),
         Query(
@@ -141,6 +141,16 @@ def mix(initiatives: int) -> tuple[Query, ...]:
             named_query("class_counts"),
         ),
     )
+
+
+def _label_lookup(person: int) -> str:
+    return f'SELECT ?s WHERE {{ ?s rdfs:label "{person_label(person)}"@en }}'
+
+
+def lookups(people: int) -> list[str]:
+    """The cheap query's full text for every person: the same question about another
+    entity each time, as a client looking entities up sends it."""
+    return [PREFIXES + _label_lookup(person) for person in range(people)]
 
 
 def with_prefixes(query: Query) -> str:

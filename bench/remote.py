@@ -12,7 +12,7 @@ interleaved call by call, on the same server queried directly with the same
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -121,7 +121,9 @@ def _wait_for_network(base: str, limit: float = 900.0) -> None:
         time.sleep(1)
 
 
-def _measure(queries: tuple[Query, ...], calls: dict[str, Callable[[str, bool], int]]) -> dict:
+def _measure(
+    queries: tuple[Query, ...], calls: Mapping[str, Callable[[str, str], int]]
+) -> dict[tuple[str, str], Latency]:
     timed: dict[tuple[str, str], Latency] = {}
     for query in queries:
         text = with_prefixes(query)

@@ -67,15 +67,20 @@ def _query_table(result: SizeResult) -> list[str]:
 def _facts_table(result: SizeResult) -> list[str]:
     lines = [
         "| peer | load (triples/s) | memory serving (MiB) | start to first answer (s) "
-        "| 8 clients, cheap query (req/s) |",
-        "|---|---|---|---|---|",
+        "| 8 clients, cheap query (req/s) | the same, another entity each time (req/s) |",
+        "|---|---|---|---|---|---|",
     ]
     for peer in PEERS:
         facts = result.facts[peer]
         rate = result.triples / facts.load_seconds
         startup = f"{facts.startup:.2f}" if facts.startup is not None else "- (in process)"
-        tput = f"{facts.throughput.per_second:,.0f}" if facts.throughput else "- (in process)"
-        lines.append(f"| {peer} | {rate:,.0f} | {facts.memory / MIB:,.0f} | {startup} | {tput} |")
+        tput, each = (
+            f"{found.per_second:,.0f}" if found else "- (in process)"
+            for found in (facts.throughput, facts.lookups)
+        )
+        lines.append(
+            f"| {peer} | {rate:,.0f} | {facts.memory / MIB:,.0f} | {startup} | {tput} | {each} |"
+        )
     return lines
 
 
@@ -107,17 +112,22 @@ class Target:
         return f"| {self.name} | {self.wanted} | {self.measured} | {verdict} |"
 
 
-def _rate(result: SizeResult, peer: str) -> float:
-    found = result.facts[peer].throughput
+def _rate(result: SizeResult, peer: str, *, each: bool = False) -> float:
+    facts = result.facts[peer]
+    found = facts.lookups if each else facts.throughput
     return found.per_second if found else 0.0
 
 
-def _throughput_target(result: SizeResult) -> Target:
-    """At least 3,000 req/s and at least three times rdflib-endpoint's rate."""
-    ours, theirs = _rate(result, "civicgraph"), _rate(result, "rdflib-endpoint")
+def _throughput_target(result: SizeResult, *, each: bool = False) -> Target:
+    """At least 3,000 req/s and at least three times rdflib-endpoint's rate: for the
+    cheap query, or (``each``) for it asking about another entity each time, which no
+    server can answer from what it kept of the text before."""
+    ours = _rate(result, "civicgraph", each=each)
+    theirs = _rate(result, "rdflib-endpoint", each=each)
     gap = max(3000 / max(ours, 1.0), 3 * theirs / max(ours, 1.0))
     measured = f"{ours:,.0f} req/s, {ours / max(theirs, 1.0):.1f}x rdflib-endpoint"
-    return Target("cheap query, 8 clients", "≥ 3,000 req/s and ≥ 3x rdflib-endpoint", measured, gap)
+    name = "the same, another entity each time" if each else "cheap query, 8 clients"
+    return Target(name, "≥ 3,000 req/s and ≥ 3x rdflib-endpoint", measured, gap)
 
 
 def _load_target(result: SizeResult) -> Target:
@@ -195,6 +205,7 @@ def targets(result: SizeResult) -> list[Target]:
     startup = cg.startup or 0.0
     return [
         _throughput_target(result),
+        _throughput_target(result, each=True),
         Target("12-query mix, geomean vs `oxigraph serve`", "≤ 1.2x", f"{to_ox:.2f}x", to_ox / 1.2),
         Target(
             "memory of the whole server tree, after the graph API",
