@@ -112,15 +112,25 @@ def test_a_query_declares_its_dataset_only_with_a_from_keyword(query: str, decla
         ("SELECT * { ?s ?p ?o FILTER(?o < 3) }", False),
         ("SELECT * { ?s ?p '\\u003Cs>' }", False),
         ("SELECT * { \\u003Cs> ?p ?o }", True),
+        # IRI() and URI() read a relative string against the base.
+        ("SELECT ?i { BIND(IRI('x') AS ?i) }", True),
+        ("SELECT ?i { BIND(\\u0055RI('x') AS ?i) }", True),
+        ("PREFIX e: <http://e/> SELECT ?i { BIND(1<e:m&&(2>1) AS ?c) BIND(iri('x') AS ?i) }", True),
     ],
 )
 def test_a_base_iri_is_needed_only_for_a_relative_iri(query: str, relative: bool) -> None:
     assert has_relative_iri(query) is relative
 
 
-def test_a_relative_iri_still_resolves_against_the_base(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?s { VALUES ?s { <a> <http://e/b> } }",
+        "SELECT ?s { VALUES ?t { 'a' <http://e/b> } BIND(IF(isIRI(?t), ?t, IRI(?t)) AS ?s) }",
+    ],
+)
+def test_a_relative_iri_still_resolves_against_the_base(tmp_path: Path, query: str) -> None:
     store = EmbeddedStore(tmp_path / "store")
-    query = "SELECT ?s { VALUES ?s { <a> <http://e/b> } }"
     found = store.query(query, base_iri="http://example.org/sparql")
     assert [row[0].value for row in found.rows] == [  # type: ignore[union-attr,index]
         "http://example.org/a",

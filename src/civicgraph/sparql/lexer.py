@@ -227,13 +227,17 @@ def has_relative_iri(text: str) -> bool:
     """Whether a base IRI could change what ``text`` means: it holds a relative IRI.
 
     Giving pyoxigraph a base costs a cheap query a tenth of its time, and most
-    queries write every IRI whole. Every IRI the engine reads starts at a ``<`` of
-    one of the readings, so where each ``<`` starts an absolute IRI the text holds no
-    relative one, whatever the rest is: that is found without lexing (which took
-    0.18 ms for a query with the usual block of prefixes, most of a new text's
-    cost). Otherwise the ``<`` may be a less-than or sit in a string: the lexer
-    decides, and text that stops being SPARQL counts as holding one.
+    queries write every IRI whole. ``IRI("x")`` and ``URI("x")`` read their string
+    against the base: text that may call either counts as holding one. Every other
+    IRI the engine reads starts at a ``<`` of one of the readings, so where each
+    ``<`` starts an absolute IRI the text holds no relative one, whatever the rest
+    is: that is found without lexing (which took 0.18 ms for a query with the usual
+    block of prefixes, most of a new text's cost). Otherwise the ``<`` may be a
+    less-than or sit in a string: the lexer decides, and text that stops being
+    SPARQL counts as holding one.
     """
+    if may_hold_word(text, "IRI", "URI"):
+        return True
     read = readings(text)
     if not any(_NOT_ABSOLUTE.search(reading) for reading in read):
         return False
