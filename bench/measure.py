@@ -6,7 +6,7 @@ warm-up longer than the budget counts alone).
 Throughput: separate client processes, each with one keep-alive connection, so the
 clients are not serialized by one interpreter lock; bounded by count and time. The
 clients share the machine's cores with the server they measure, so they do as little
-as HTTP allows: one request written once, and of each answer only the status line
+as HTTP allows: one request per text, written once, and of each answer only the status line
 and the framing headers are read (``Answers``). ``http.client`` parses every header
 with the email parser, about 40 µs per answer here: on two cores that is CPU taken
 from the server, and a faster server loses more of it (it capped ``oxigraph serve``
