@@ -6,15 +6,17 @@ Flask's own dispatch, and the two answers must agree: status, body and every hea
 but the date.
 """
 
+import random
 from dataclasses import replace
 from io import BytesIO
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
 import pytest
 from flask import Flask
 from werkzeug.test import Client, TestResponse
 
+from civicgraph.webapp import fastpath
 from civicgraph.webapp.fastpath import QueryFastPath, plain_query
 
 PEOPLE = (
@@ -248,3 +250,18 @@ def test_a_browser_is_still_sent_to_the_workbench(read_app: Flask) -> None:
     )
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/query?query=")
+
+
+def test_a_query_parameter_is_decoded_as_unquote_plus_decodes_it() -> None:
+    """Escapes whole, cut short or not hex, backslashes, plus signs and bytes that
+    are not UTF-8 decode as ``unquote_plus`` decodes them, or are refused alike."""
+    pieces = ["%41", "%c3%a9", "%E2%82%AC", "%", "%4", "%zz", "%%", "+", "\\", "\\x41", "a", "%5C"]
+    pieces += ["%ff", "%C3", "\\u00e9", "%0A", "=3D"]
+    chosen = random.Random(7)
+    for _ in range(3000):
+        escaped = "".join(chosen.choice(pieces) for _ in range(chosen.randrange(1, 8)))
+        try:
+            expected: str | None = unquote_plus(escaped, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            expected = None
+        assert fastpath._decoded(escaped) == expected, escaped

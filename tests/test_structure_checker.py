@@ -16,7 +16,7 @@ import pytest
 
 from civicgraph.errors import QueryTooDeepError, WriteLimitError
 from civicgraph.store import structure
-from civicgraph.store.structure import SAFE_BYTES, check_structure
+from civicgraph.store.structure import SAFE_BYTES, SERVING_STACK, at_once, check_structure
 
 DEEP = "SELECT * " + "{" * 4000 + "}" * 4000
 
@@ -65,6 +65,54 @@ def test_the_check_has_half_a_serving_process_stack() -> None:
     assert taken.returncode == 0
     with pytest.raises(QueryTooDeepError):
         check_structure(nested)
+
+
+_GROWN = """
+import os, resource, threading
+from civicgraph.store import structure
+from civicgraph.store.structure import SAFE_BYTES, SERVING_STACK, at_once, grow_stack
+
+def text(size):
+    return "SELECT * WHERE { ?s ?p ?o }" + " " * (size - 27)
+
+judged = structure._judged
+asked = []
+structure._judged = lambda *args: asked.append(1) or judged(*args)
+
+def checked(size):
+    structure._verdicts.clear()
+    before = len(asked)
+    structure.check_structure(text(size))
+    return len(asked) > before
+
+grow_stack()
+print(resource.getrlimit(resource.RLIMIT_STACK)[0] == SERVING_STACK)
+longest = at_once(SERVING_STACK)
+print(longest, checked(longest), checked(longest + 1))
+elsewhere = []
+other = threading.Thread(target=lambda: elsewhere.append(checked(SAFE_BYTES + 1)))
+other.start()
+other.join()
+pid = os.fork()
+if pid == 0:
+    os._exit(10 + checked(SAFE_BYTES + 1))
+print(elsewhere[0], os.waitpid(pid, 0)[1] >> 8)
+"""
+
+
+@pytest.mark.skipif(
+    _HARD_STACK != resource.RLIM_INFINITY and _HARD_STACK < SERVING_STACK,
+    reason="the machine's hard stack limit is under a serving process's",
+)
+def test_a_main_thread_that_grew_its_stack_takes_longer_text_without_a_check() -> None:
+    """Only the thread that grew its stack, and not a forked child of its process,
+    gives longer text to the engine without a check."""
+    grown = subprocess.run(
+        [sys.executable, "-c", _GROWN], capture_output=True, text=True, check=True
+    )
+    longest = str(at_once(SERVING_STACK))
+    assert grown.stdout.split() == ["True", longest, "False", "True", "True", "11"]
+    assert longest == "2048"
 
 
 def _counting_children(monkeypatch: pytest.MonkeyPatch) -> list[int]:

@@ -6,13 +6,23 @@ or the writer (every later write failed until a restart).
 """
 
 import hashlib
+import resource
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import requests
 
 from civicgraph.errors import QueryTooDeepError
-from civicgraph.store.structure import KEYED_BY_TEXT, _key, check_structure
+from civicgraph.store.structure import (
+    KEYED_BY_TEXT,
+    SERVING_STACK,
+    _key,
+    at_once,
+    check_structure,
+)
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer
 
@@ -133,3 +143,83 @@ def test_a_long_deep_text_is_refused_again_from_the_kept_verdict() -> None:
             check_structure(text)
     digest = hashlib.sha256(text.encode()).hexdigest()
     assert _key(digest, "query", "") != _key(text, "query", "")
+
+
+#: Each kind of construct as the text before, the unit repeated, the text in the
+#: middle, the unit's closing text and the text after: at its deepest in a given length.
+_KINDS: dict[str, tuple[str, str, str, str, str]] = {
+    "collection": ("SELECT * { ?s ?p (", "1 ", "", "", ") }"),
+    "nested collections": ("SELECT * { ?s ?p ", "(", "1", ")", " }"),
+    "parentheses": ("SELECT * { FILTER(", "(", "1", ")", ")}"),
+    "groups": ("SELECT * ", "{", "", "}", ""),
+    "path steps": ("SELECT * { ?s ", "a/", "a", "", " ?o }"),
+    "path alternatives": ("SELECT * { ?s ", "a|", "a", "", " ?o }"),
+    "path parentheses": ("SELECT * { ?s ", "(", "a", ")", " ?o }"),
+    "inverse paths": ("SELECT * { ?s ", "^(", "a", ")", " ?o }"),
+    "repeated paths": ("SELECT * { ?s ", "(", "a", ")*", " ?o }"),
+    "objects": ("SELECT * { ?s ?p ", "1,", "1", "", " }"),
+    "predicates": ("SELECT * { ?s a 1", ";a 1", "", "", " }"),
+    "blank nodes": ("SELECT * { ?s a ", "[a ", "1", "]", " }"),
+    "language strings": ("SELECT * { ?s ?p ", "'x'@en,", "1", "", " }"),
+    "sum": ("SELECT * { BIND(1", "+1", "", "", " AS ?x) }"),
+    "difference": ("SELECT * { BIND(1", "-1", "", "", " AS ?x) }"),
+    "and": ("SELECT * { FILTER(1", "&&1", "", "", ") }"),
+    "or": ("SELECT * { FILTER(1", "||1", "", "", ") }"),
+    "not": ("SELECT * { FILTER(", "!(", "1", ")", ") }"),
+    "negation": ("SELECT * { FILTER(", "-(", "1", ")", ") }"),
+    "in": ("SELECT * { FILTER(1 IN (1", ",1", "", "", ")) }"),
+    "arguments": ("SELECT * { BIND(CONCAT(1", ",1", "", "", ") AS ?x) }"),
+    "calls": ("SELECT * { BIND(", "STR(", "1", ")", " AS ?x) }"),
+    "conditions": ("SELECT * { BIND(", "IF(1,1,", "1", ")", " AS ?x) }"),
+    "aggregates": ("SELECT (", "COUNT(", "?x", ")", " AS ?c) {}"),
+    "values clauses": ("SELECT * { ", "VALUES ?x{1}", "", "", "}"),
+    "values rows": ("SELECT * { VALUES ?x{", "1 ", "", "", "}}"),
+    "unions": ("SELECT * { {}", "UNION{}", "", "", "}"),
+    "optionals": ("SELECT * { ", "OPTIONAL{}", "", "", "}"),
+    "nested optionals": ("SELECT * { ", "OPTIONAL{", "", "}", "}"),
+    "minus": ("SELECT * { ", "MINUS{}", "", "", "}"),
+    "exists": ("SELECT * { ", "FILTER EXISTS{", "", "}", "}"),
+    "not exists": ("SELECT * { ", "FILTER NOT EXISTS{", "", "}", "}"),
+    "sub-selects": ("SELECT * { ", "{SELECT * {", "", "}}", "}"),
+    "graphs": ("SELECT * { ", "GRAPH ?g{", "", "}", "}"),
+    "filters": ("SELECT * { ", "FILTER(1)", "", "", "}"),
+    "order": ("SELECT * {} ORDER BY ?a", " ?a", "", "", ""),
+    "grouping": ("SELECT * {} GROUP BY ?a", " ?a", "", "", ""),
+    "prefixes": ("", "PREFIX p: <http://e/> ", "SELECT * {}", "", ""),
+}
+#: The engine with a given stack and two seconds of CPU, on the text from stdin; a
+#: syntax error is the engine through with it too.
+_ENGINE = """
+import contextlib, resource, sys
+from pyoxigraph import Store
+hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
+resource.setrlimit(resource.RLIMIT_STACK, (int(sys.argv[1]), hard))
+resource.setrlimit(resource.RLIMIT_CPU, (2, 3))
+with contextlib.suppress(SyntaxError):
+    Store().query(sys.stdin.read())
+"""
+HARD_STACK = resource.getrlimit(resource.RLIMIT_STACK)[1]
+
+
+def _deepest(kind: str, size: int) -> str:
+    """The text of ``kind`` nested or repeated as often as ``size`` characters allow."""
+    before, unit, middle, closing, after = _KINDS[kind]
+    times = (size - len(before + middle + after)) // len(unit + closing)
+    return before + unit * times + middle + closing * times + after
+
+
+@pytest.mark.skipif(
+    HARD_STACK != resource.RLIM_INFINITY and HARD_STACK < SERVING_STACK,
+    reason="the machine's hard stack limit is under a serving process's",
+)
+@pytest.mark.parametrize("kind", sorted(_KINDS))
+def test_text_a_serving_process_takes_at_once_leaves_it_half_its_stack(kind: str) -> None:
+    """The longest text that goes to the engine without a check in a serving process,
+    built as deep as it can be, takes at most half of its stack in the engine's first
+    two seconds: it finishes, or is still planning (the time limit stops that)."""
+    size = at_once(SERVING_STACK)
+    text = _deepest(kind, size)
+    assert size - 20 < len(text) <= size
+    engine = [sys.executable, "-c", _ENGINE, str(SERVING_STACK // 2)]
+    taken = subprocess.run(engine, input=text, text=True, capture_output=True, check=False)
+    assert taken.returncode in (0, -signal.SIGXCPU), taken.stderr[-500:]

@@ -10,9 +10,18 @@ is not started again.
 No scanner of the text decides which will crash (a count of brackets and operators
 missed a collection of 10,000 items, which holds neither). The shortest text that
 builds a level of such depth takes two bytes (an item of a collection: ``1 ``), and
-with half the stack a serving process has, every kind measured passed 256 levels (a
-list of objects crashed at 500): so text of at most ``SAFE_BYTES`` goes to the engine
-at once. Longer text is parsed and planned first in a child process over an empty
+with half of a process's usual 8 MiB of stack, every kind measured passed 256 levels (a
+list of objects crashed at 500): so text of at most ``SAFE_BYTES`` for each 8 MiB of
+stack the engine has goes to the engine at once. A serving process lets its main
+thread, where it evaluates, grow to ``SERVING_STACK`` (``grow_stack``), and so takes
+text of up to 2,048 characters at once: a client's query with the usual block of
+prefixes is longer than 512, and the check's round trip was half of what such a text
+cost when the server had not seen it. Of 42 kinds of construct, each as deep as
+2,048 characters allow, the 34 quick to plan passed with 4 MiB of stack; of the 8 slow
+to plan (a collection, a list of objects, a path of steps...), two passed with 16 MiB
+and six were still planning after 20 s, which the time limit stops in a serving
+process (``tests/security/test_deep_queries.py`` runs 38 of them with 16 MiB). Longer
+text is parsed and planned first in a child process over an empty
 store, with the base IRI the engine will use (``structure_child.py``): a crash or a
 limit there ends only the child. A child that finished lets the text through; one
 whose stack overflowed, or that ran out of its time first, refuses it with a clear
@@ -41,6 +50,7 @@ import atexit
 import contextlib
 import hashlib
 import os
+import resource
 import select
 import signal
 import subprocess
@@ -55,8 +65,12 @@ from typing import Final
 from civicgraph.errors import QueryTooDeepError, WriteLimitError
 from civicgraph.store.structure_child import OUT_OF_MEMORY
 
-#: Text of at most this many characters goes to the engine at once.
+#: Text of at most this many characters goes to the engine at once, for each
+#: ``_STACK_UNIT`` of stack the thread that evaluates it has.
 SAFE_BYTES: Final = 512
+_STACK_UNIT: Final = 8 * 1024 * 1024
+#: The stack a serving process's main thread may grow to (``grow_stack``).
+SERVING_STACK: Final = 32 * 1024 * 1024
 #: The child's CPU seconds for each text, and its address space.
 CHILD_SECONDS: Final = 60
 CHILD_ADDRESS: Final = 1 << 30
@@ -80,6 +94,42 @@ class Verdict(Enum):
 
 
 _verdicts: OrderedDict[tuple[str, str, bool, str], Verdict] = OrderedDict()
+#: The process and thread that grew their stack, and the text they take at once.
+_grown: list[tuple[int, int, int]] = []
+
+
+def grow_stack(size: int = SERVING_STACK) -> None:
+    """Let the calling thread's stack grow to ``size`` bytes (or the hard limit), and
+    text of up to ``SAFE_BYTES`` for each 8 MiB of it go to the engine at once there.
+
+    The caller must be the thread a process started with, as a gunicorn worker's is:
+    the kernel grows that stack on demand up to the limit it reads at each growth,
+    while another thread has the fixed stack it was started with. So only the calling
+    thread, and only in this process, takes the longer text: a forked child or
+    another thread keeps ``SAFE_BYTES``. Its children inherit the limit, and the
+    check's child sets its own (``structure_child.py``).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        raise RuntimeError("only a process's main thread grows its stack on demand")
+    soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
+    if hard != resource.RLIM_INFINITY:
+        size = min(size, hard)
+    if soft != resource.RLIM_INFINITY and soft < size:
+        resource.setrlimit(resource.RLIMIT_STACK, (size, hard))
+    _grown[:] = [(os.getpid(), threading.get_ident(), at_once(size))]
+
+
+def at_once(stack: int) -> int:
+    """How long a text goes to an engine with ``stack`` bytes without a check."""
+    return max(SAFE_BYTES, SAFE_BYTES * (stack // _STACK_UNIT))
+
+
+def _taken_at_once() -> int:
+    """How long a text the calling thread gives the engine without a check."""
+    for process, thread, size in _grown:
+        if process == os.getpid() and thread == threading.get_ident():
+            return size
+    return SAFE_BYTES
 
 
 def check_structure(text: str, kind: str = "query", base_iri: str | None = None) -> None:
@@ -95,7 +145,7 @@ def check_structure(text: str, kind: str = "query", base_iri: str | None = None)
     hid the ones after it from the check, and the writer, with a larger budget, ran
     them (a deep one crashed it).
     """
-    if len(text) <= SAFE_BYTES:
+    if len(text) <= SAFE_BYTES or len(text) <= _taken_at_once():
         return
     key = _key(text, kind, base_iri or "")
     verdict = _verdicts.get(key)

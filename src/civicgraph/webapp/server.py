@@ -54,6 +54,7 @@ from civicgraph.store.checkpoints import Checkpoints
 from civicgraph.store.guarded import GuardedStore
 from civicgraph.store.isolation import Isolation, isolate_network
 from civicgraph.store.memory import few_malloc_arenas
+from civicgraph.store.structure import grow_stack
 from civicgraph.store.views import Generation, ReadView, ViewStore
 from civicgraph.store.writer import WriteLimits, WriterClient
 from civicgraph.store.writerstate import WriterState
@@ -259,7 +260,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def _post_fork(self, arbiter: Any, worker: Any) -> None:
         """In the worker, before it has a thread or the store: exit if the server was
-        told to stop meanwhile, then leave the network.
+        told to stop meanwhile, then leave the network and let the main thread, where
+        queries are evaluated, grow its stack (``structure.grow_stack``).
 
         A serving process evaluates queries in place (an in-memory store's one process
         too); the query workers it starts inherit its namespace. A remote store needs the
@@ -274,6 +276,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             isolation = isolate_network()
         worker.log.info(isolation.describe())
         few_malloc_arenas()
+        grow_stack()
         if self.handoff is not None:
             drop_inherited_connections()
 
