@@ -42,23 +42,23 @@ def test_texts_that_differ_are_checked_by_one_child() -> None:
     assert _child_pid() == first
 
 
-_SERVING_STACK = 8 << 20
+_USUAL_STACK = 8 << 20
 _HARD_STACK = resource.getrlimit(resource.RLIMIT_STACK)[1]
 
 
 @pytest.mark.skipif(
-    _HARD_STACK != resource.RLIM_INFINITY and _HARD_STACK < _SERVING_STACK,
-    reason="the machine's hard stack limit is under a serving process's 8 MiB",
+    _HARD_STACK != resource.RLIM_INFINITY and _HARD_STACK < _USUAL_STACK,
+    reason="the machine's hard stack limit is under the usual 8 MiB",
 )
-def test_the_check_has_half_a_serving_process_stack() -> None:
+def test_the_check_has_half_the_usual_stack() -> None:
     """1,500 nested groups need more than 4 MiB of the engine's stack and less than
-    the 8 MiB a serving process has: the check refuses them, so that what it lets
-    through has room to spare there."""
+    the usual 8 MiB (the writer's; a serving process grows its own to 32): the check
+    refuses them, so that what it lets through has room to spare there."""
     nested = "SELECT * { " + "{ " * 1500 + "?s ?p ?o " + "} " * 1500 + "}"
     engine = (
         "import resource, sys; from pyoxigraph import Store;"
         "hard = resource.getrlimit(resource.RLIMIT_STACK)[1];"
-        f"resource.setrlimit(resource.RLIMIT_STACK, ({_SERVING_STACK}, hard));"
+        f"resource.setrlimit(resource.RLIMIT_STACK, ({_USUAL_STACK}, hard));"
         "Store().query(sys.stdin.read())"
     )
     taken = subprocess.run([sys.executable, "-c", engine], input=nested, text=True, check=False)
@@ -86,7 +86,8 @@ def checked(size):
     return len(asked) > before
 
 grow_stack()
-print(resource.getrlimit(resource.RLIMIT_STACK)[0] == SERVING_STACK)
+soft = resource.getrlimit(resource.RLIMIT_STACK)[0]
+print(soft == resource.RLIM_INFINITY or soft >= SERVING_STACK)
 longest = at_once(SERVING_STACK)
 print(longest, checked(longest), checked(longest + 1))
 elsewhere = []

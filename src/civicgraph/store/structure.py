@@ -8,30 +8,29 @@ sum. A serving process that dies drops its client without an answer, and the wri
 is not started again.
 
 No scanner of the text decides which will crash (a count of brackets and operators
-missed a collection of 10,000 items, which holds neither). The shortest text that
-builds a level of such depth takes two bytes (an item of a collection: ``1 ``), and
-with half of a process's usual 8 MiB of stack, every kind measured passed 256 levels (a
-list of objects crashed at 500): so text of at most ``SAFE_BYTES`` for each 8 MiB of
-stack the engine has goes to the engine at once. A serving process lets its main
-thread, where it evaluates, grow to ``SERVING_STACK`` (``grow_stack``), and so takes
-text of up to 2,048 characters at once: a client's query with the usual block of
-prefixes is longer than 512, and the check's round trip was half of what such a text
-cost when the server had not seen it. Of 42 kinds of construct, each as deep as
-2,048 characters allow, the 34 quick to plan passed with 4 MiB of stack; of the 8 slow
-to plan (a collection, a list of objects, a path of steps...), two passed with 16 MiB
-and six were still planning after 20 s, which the time limit stops in a serving
-process (``tests/security/test_deep_queries.py`` runs 38 of them with 16 MiB). Longer
-text is parsed and planned first in a child process over an empty
-store, with the base IRI the engine will use (``structure_child.py``): a crash or a
-limit there ends only the child. A child that finished lets the text through; one
-whose stack overflowed, or that ran out of its time first, refuses it with a clear
-message. Planning can take seconds before it overflows (a group of 400 chained
-patterns, then thousands of ``VALUES`` clauses): a child stopped by its time limit
-says nothing of what comes after, so its text cannot be let through. The child's
-time limit is far above what planning takes: in a serving process the query's own
-time limit, kept by the master's watchdog, stops the child's wait first (the child
-dies with its parent). A child out of memory leaves a query to the memory budget,
-and refuses an update (``check_structure``).
+missed a collection of 10,000 items, which holds neither). The shortest text that builds
+a level of such depth takes two bytes (an item of a collection: ``1 ``), and with half
+of a process's usual 8 MiB of stack, every kind measured passed 256 levels (a list of
+objects crashed at 500): so text of at most ``SAFE_BYTES`` for each 8 MiB of stack the
+engine has goes to the engine at once. A serving process lets its main thread, where it
+evaluates, grow to ``SERVING_STACK`` (``grow_stack``), and so takes text of up to 2,048
+characters at once: a client's query with the usual block of prefixes is longer than
+512, and the check's round trip was half of what such a text cost when the server had
+not seen it. Of 37 kinds of construct, the 29 quick to plan, each as deep as 2,048
+characters allow, are parsed and planned with 16 MiB (and passed with 4); the 8 slow to
+plan (a collection, a list of objects, a path of steps...) plan for far longer than any
+time limit at that length, and with an eighth of the text they are planned with an
+eighth of the stack (``tests/security/test_deep_queries.py``). Longer text is parsed and
+planned first in a child process over an empty store, with the base IRI the engine will
+use (``structure_child.py``): a crash or a limit there ends only the child. A child that
+finished lets the text through; one whose stack overflowed, or that ran out of its time
+first, refuses it with a clear message. Planning can take seconds before it overflows (a
+group of 400 chained patterns, then thousands of ``VALUES`` clauses): a child stopped by
+its time limit says nothing of what comes after, so its text cannot be let through. The
+child's time limit is far above what planning takes: in a serving process the query's
+own time limit, kept by the master's watchdog, stops the child's wait first (the child
+dies with its parent). A child out of memory leaves a query to the memory budget, and
+refuses an update (``check_structure``).
 
 The child answers one text after another (``_Checker``): starting one took 30-100 ms
 and as much CPU, so a client sending long texts that differ (a query with a block of
@@ -106,8 +105,11 @@ def grow_stack(size: int = SERVING_STACK) -> None:
     the kernel grows that stack on demand up to the limit it reads at each growth,
     while another thread has the fixed stack it was started with. So only the calling
     thread, and only in this process, takes the longer text: a forked child or
-    another thread keeps ``SAFE_BYTES``. Its children inherit the limit, and the
-    check's child sets its own (``structure_child.py``).
+    another thread keeps ``SAFE_BYTES``. A program it starts inherits the limit,
+    which the C library reads as its threads' default stack: a thread there reserves
+    32 MiB of address space instead of 8 (the pinned query's child starts one, well
+    within its 1 GiB for itself); the check's child sets its own limit and starts
+    none.
     """
     if threading.current_thread() is not threading.main_thread():
         raise RuntimeError("only a process's main thread grows its stack on demand")

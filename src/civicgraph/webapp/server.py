@@ -260,8 +260,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def _post_fork(self, arbiter: Any, worker: Any) -> None:
         """In the worker, before it has a thread or the store: exit if the server was
-        told to stop meanwhile, then leave the network and let the main thread, where
-        queries are evaluated, grow its stack (``structure.grow_stack``).
+        told to stop meanwhile, then leave the network and let the main thread grow its
+        stack (``structure.grow_stack``): a sync worker evaluates there (an in-memory
+        store's threads keep theirs).
 
         A serving process evaluates queries in place (an in-memory store's one process
         too); the query workers it starts inherit its namespace. A remote store needs the
