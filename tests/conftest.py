@@ -25,6 +25,12 @@ DATA = Path(__file__).parent / "data"
 WORKBENCH_FILES = tuple(DATA / "workbench" / f"{n}.ttl" for n in ("ontology", "data", "hostile"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Heavy tests first: run in parallel, the longest ones started last held the whole
+    run at its end while the other workers had nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+
+
 @pytest.fixture
 def data_dir() -> Path:
     """The folder of small test fixtures."""

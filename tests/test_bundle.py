@@ -113,6 +113,7 @@ def test_bundle_refuses_what_it_cannot_bundle(bundle_server: LiveServer) -> None
     assert "result.tsv" in zipfile.ZipFile(BytesIO(tsv.content)).namelist()
 
 
+@pytest.mark.heavy
 def test_a_result_past_the_answer_byte_cap_is_not_bundled(
     start_server: Callable[..., LiveServer],
 ) -> None:

@@ -148,6 +148,7 @@ def _open_views(
     fell.put((opened, fallbacks))
 
 
+@pytest.mark.heavy
 def test_a_view_opened_while_checkpoints_are_published_never_opens_the_store(
     tmp_path: Path,
 ) -> None:

@@ -197,6 +197,7 @@ def test_workers_see_writes_made_through_the_store(guarded: GuardedStore) -> Non
     assert guarded.query("ASK { <http://a> ?p ?o }") == AskResult(True)
 
 
+@pytest.mark.heavy
 def test_a_query_over_the_memory_budget_is_stopped_and_replaced(tmp_path: Path) -> None:
     EmbeddedStore(tmp_path / "s").close()
     pool = QueryPool(tmp_path / "s", size=1, timeout=60, memory_budget=128 * 1024 * 1024)

@@ -113,6 +113,7 @@ def wheel_server(installed_from_sdist: Path, tmp_path: Path) -> Iterator[str]:
             log.close()
 
 
+@pytest.mark.heavy
 @pytest.mark.server
 def test_wheel_built_from_the_sdist_serves_the_editor(wheel_server: str) -> None:
     page = requests.get(wheel_server + "/query", timeout=30)

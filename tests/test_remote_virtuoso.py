@@ -81,6 +81,7 @@ def test_system_graphs_are_not_listed(virtuoso_server: VirtuosoServer) -> None:
     assert RemoteStore(_settings(virtuoso_server)).graphs() == []
 
 
+@pytest.mark.heavy
 def test_civicgraph_serve_over_virtuoso(virtuoso_server: VirtuosoServer, tmp_path: Path) -> None:
     virtuoso_server.clear()
     server = LiveServer(tmp_path / "serve", virtuoso_server.env).start()  # loads bundled data
@@ -156,6 +157,7 @@ class KillingStore(RemoteStore):
         timer.start()
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("step", ["upload", "move"])
 def test_sigkill_during_a_replacing_load_keeps_old_or_new_graph(
     crash_server: VirtuosoServer, step: str

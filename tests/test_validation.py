@@ -84,6 +84,7 @@ def _mine(report: validation.ValidationReport) -> set[tuple[str, str, str, str]]
     return {(v.focus, v.path, v.severity, v.shape) for v in report.violations}
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("name", sorted(FIXTURES))
 def test_engine_agrees_with_pyshacl(name: str) -> None:
     assert _mine(validation.validate_files(FIXTURES[name])) == _reference(FIXTURES[name])
@@ -241,6 +242,7 @@ def _graphs(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.heavy
 @settings(max_examples=150, deadline=None, derandomize=True)
 @given(_graphs())
 def test_engine_agrees_with_pyshacl_on_generated_graphs(data: str) -> None:

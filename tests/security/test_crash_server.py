@@ -186,6 +186,7 @@ def _committed(store: Path, subject: str) -> bool:
         view.close()
 
 
+@pytest.mark.heavy
 def test_a_server_stopped_while_its_writer_hangs_leaves_no_writer_behind(
     start_server: Callable[..., LiveServer], tmp_path: Path
 ) -> None:

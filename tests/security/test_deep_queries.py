@@ -114,6 +114,7 @@ def test_an_update_that_hides_a_deep_operation_behind_a_hungry_one_is_refused(
     assert writable_server.log.read_text(errors="replace").count(_WRITER_STOPPED) == stops
 
 
+@pytest.mark.heavy
 def test_a_text_slow_to_plan_before_it_overflows_is_refused(tmp_path: Path) -> None:
     """Only a check whose child planned the text to its end lets it through."""
     env = {"CIVICGRAPH_LOAD_BUNDLED": "false", "CIVICGRAPH_QUERY_TIMEOUT": "30"}
