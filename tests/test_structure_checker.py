@@ -5,7 +5,6 @@ texts that differ was held to tens of requests a second.
 """
 
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import pytest
 from civicgraph.errors import QueryTooDeepError, WriteLimitError
 from civicgraph.store import structure
 from civicgraph.store.structure import SAFE_BYTES, SERVING_STACK, at_once, check_structure
+from tests.stacks import engine_with_stack, needs_stack
 
 DEEP = "SELECT * " + "{" * 4000 + "}" * 4000
 
@@ -43,26 +43,15 @@ def test_texts_that_differ_are_checked_by_one_child() -> None:
 
 
 _USUAL_STACK = 8 << 20
-_HARD_STACK = resource.getrlimit(resource.RLIMIT_STACK)[1]
 
 
-@pytest.mark.skipif(
-    _HARD_STACK != resource.RLIM_INFINITY and _HARD_STACK < _USUAL_STACK,
-    reason="the machine's hard stack limit is under the usual 8 MiB",
-)
+@needs_stack(_USUAL_STACK, "the usual 8 MiB")
 def test_the_check_has_half_the_usual_stack() -> None:
     """1,500 nested groups need more than 4 MiB of the engine's stack and less than
     the usual 8 MiB (the writer's; a serving process grows its own to 32): the check
     refuses them, so that what it lets through has room to spare there."""
     nested = "SELECT * { " + "{ " * 1500 + "?s ?p ?o " + "} " * 1500 + "}"
-    engine = (
-        "import resource, sys; from pyoxigraph import Store;"
-        "hard = resource.getrlimit(resource.RLIMIT_STACK)[1];"
-        f"resource.setrlimit(resource.RLIMIT_STACK, ({_USUAL_STACK}, hard));"
-        "Store().query(sys.stdin.read())"
-    )
-    taken = subprocess.run([sys.executable, "-c", engine], input=nested, text=True, check=False)
-    assert taken.returncode == 0
+    assert engine_with_stack(nested, _USUAL_STACK).returncode == 0
     with pytest.raises(QueryTooDeepError):
         check_structure(nested)
 
@@ -101,10 +90,7 @@ print(elsewhere[0], os.waitpid(pid, 0)[1] >> 8)
 """
 
 
-@pytest.mark.skipif(
-    _HARD_STACK != resource.RLIM_INFINITY and _HARD_STACK < SERVING_STACK,
-    reason="the machine's hard stack limit is under a serving process's",
-)
+@needs_stack(SERVING_STACK, "a serving process's")
 def test_a_main_thread_that_grew_its_stack_takes_longer_text_without_a_check() -> None:
     """Only the thread that grew its stack, and not a forked child of its process,
     gives longer text to the engine without a check."""

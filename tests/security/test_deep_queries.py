@@ -6,9 +6,6 @@ or the writer (every later write failed until a restart).
 """
 
 import hashlib
-import resource
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +21,7 @@ from civicgraph.store.structure import (
 )
 from tests.conftest import WRITE_TOKEN
 from tests.live import LiveServer
+from tests.stacks import engine_with_stack, needs_stack
 
 #: Each within the test server's 10,000-byte limit on a query.
 DEEP_QUERY = "SELECT * " + "{" * 4000 + "}" * 4000
@@ -191,18 +189,6 @@ _KINDS: dict[str, tuple[str, str, str, str, str]] = {
 #: they are measured an eighth as long, with an eighth of the stack.
 _SLOW = {"collection", "nested collections", "path steps", "objects", "predicates"}
 _SLOW |= {"blank nodes", "language strings", "values clauses"}
-#: The engine with a given stack and 20 s of CPU, on the text from stdin; a syntax
-#: error is the engine through with it too.
-_ENGINE = """
-import contextlib, resource, sys
-from pyoxigraph import Store
-hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
-resource.setrlimit(resource.RLIMIT_STACK, (int(sys.argv[1]), hard))
-resource.setrlimit(resource.RLIMIT_CPU, (20, 21))
-with contextlib.suppress(SyntaxError):
-    Store().query(sys.stdin.read())
-"""
-HARD_STACK = resource.getrlimit(resource.RLIMIT_STACK)[1]
 
 
 def _deepest(kind: str, size: int) -> str:
@@ -212,10 +198,7 @@ def _deepest(kind: str, size: int) -> str:
     return before + unit * times + middle + closing * times + after
 
 
-@pytest.mark.skipif(
-    HARD_STACK != resource.RLIM_INFINITY and HARD_STACK < SERVING_STACK,
-    reason="the machine's hard stack limit is under a serving process's",
-)
+@needs_stack(SERVING_STACK, "a serving process's")
 @pytest.mark.parametrize("kind", sorted(_KINDS))
 def test_text_a_serving_process_takes_at_once_leaves_it_half_its_stack(kind: str) -> None:
     """The longest text that goes to the engine without a check in a serving process,
@@ -226,6 +209,5 @@ def test_text_a_serving_process_takes_at_once_leaves_it_half_its_stack(kind: str
     size = at_once(SERVING_STACK) // share
     text = _deepest(kind, size)
     assert size - 20 < len(text) <= size
-    engine = [sys.executable, "-c", _ENGINE, str(SERVING_STACK // 2 // share)]
-    taken = subprocess.run(engine, input=text, text=True, capture_output=True, check=False)
+    taken = engine_with_stack(text, SERVING_STACK // 2 // share)
     assert taken.returncode == 0, taken.stderr[-500:]
