@@ -111,16 +111,22 @@ def test_a_long_query_beside_a_kept_connection_of_queries_back_to_back_is_kept_s
     one after another: never free, so the endless query that began beside them is
     stopped at the short limit, and told the server is busy."""
     pair, tenths = start_server(PAIR), counting(sized_for(0.3))
-    stop = threading.Event()
+    stop, answered = threading.Event(), threading.Event()
 
     def back_to_back() -> None:
         with requests.Session() as kept:
             while not stop.is_set():
                 kept.get(f"{pair.url}/sparql", params={"query": tenths}, headers=JSON, timeout=30)
+                answered.set()
 
     sender = threading.Thread(target=back_to_back)
     sender.start()
     time.sleep(0.5)  # the kept connection's queries are under way
+    # Sent in the milliseconds between two of them, the endless query would not begin
+    # on the last free process, and would keep its full limit (decided as it begins).
+    answered.clear()
+    assert answered.wait(10)
+    time.sleep(0.05)
     started = time.monotonic()
     endless = requests.get(
         f"{pair.url}/sparql", params={"query": ENDLESS}, headers=JSON, timeout=30
