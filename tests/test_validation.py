@@ -3,6 +3,8 @@
 import functools
 import io
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -278,3 +280,38 @@ def test_the_check_process_leaves_the_cores_to_the_load_first(data_dir: Path) ->
         time.sleep(0.005)
     assert copy.rows()
     assert copy.summary()
+
+
+_FORKED_COPY = """
+import sys, threading
+from pathlib import Path
+from civicgraph.dataset.beside import Beside, start_context
+if sys.argv[2] == "thread":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+copy = Beside([Path(sys.argv[1])], rows_of={0}, staging=None, validate=True, limit=5)
+forked = type(copy._process).__name__ == "ForkProcess"
+rows = copy.rows()
+triples = rows[0].known.triples if rows else None
+print(start_context().get_start_method(), forked, triples, bool(copy.summary()))
+"""
+
+
+@pytest.mark.parametrize(("threads", "expected"), [("one", "fork"), ("thread", "spawn")])
+def test_the_check_process_is_a_fork_only_of_a_process_with_one_thread(
+    data_dir: Path, threads: str, expected: str
+) -> None:
+    """A fork has the command's modules already (a new interpreter imports them again
+    first); with a second thread, whose locks a fork would copy, it is a new interpreter.
+    Either way the rows and the summary come back."""
+    path = str(data_dir / "broken-entity.ttl")
+    ran = subprocess.run(
+        [sys.executable, "-c", _FORKED_COPY, path, threads],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    method, forked, triples, summary = ran.stdout.split()
+    assert (method, forked) == (expected, str(expected == "fork"))
+    assert int(triples) > 0
+    assert summary == "True"

@@ -11,8 +11,8 @@ report's text when validation ends. On two cores the load's own time is the
 store's loader, and the rest runs beside it, at a lower priority (``NICE``): when
 both wanted both cores, the load took 12 s instead of 9.4 at a million triples.
 
-The process is a new interpreter, not a fork, so no lock another thread holds is
-copied into it.
+The process is a fork where this one has a single thread, so that no lock another
+thread holds can be copied into it (``start_context``), and a new interpreter otherwise.
 """
 
 import fcntl
@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.context import ForkContext, SpawnContext
 from pathlib import Path
 from typing import Final
 
@@ -49,6 +50,24 @@ class Copied:
 NICE = 10
 
 
+def start_context() -> ForkContext | SpawnContext:
+    """How the process starts: ``fork`` if this one has one thread, else ``spawn``.
+
+    ``civicgraph load`` starts the process before it opens the store or starts a
+    thread. A fork then has the modules imported already, and a new interpreter would
+    import them again first: 0.3 s of the process's CPU, which at 100k triples was
+    most of what the command waited for after the loader. With a second thread
+    anywhere (an app that loads, a test runner), a lock it holds could be copied
+    locked into a fork, so a new interpreter is started instead.
+    """
+    try:
+        threads = len(os.listdir("/proc/self/task"))
+    except OSError:  # no /proc: the count cannot be read, so take no chance
+        threads = 0
+    fork = threads == 1
+    return multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
+
+
 class Beside:
     """The second process: rows of some files first, then (if asked) the shape report."""
 
@@ -64,7 +83,7 @@ class Beside:
         """``rows_of`` the indexes of the files whose rows are wanted, as state files in
         a new folder in ``staging`` (the version log's, so that a record renames them
         into the log); ``validate`` whether the report is."""
-        context = multiprocessing.get_context("spawn")
+        context = start_context()
         self._answers, sender = context.Pipe(duplex=False)
         # Rows go through files: a pipe would hold the process until this one, busy
         # loading, read them.
