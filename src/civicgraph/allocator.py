@@ -14,7 +14,11 @@ mimalloc keeps pages a process freed for 25 ms and gives them back to the system
 when it allocates again, so a serving process kept about 100 MiB after a heavy query
 (glibc's gave it back); the server asks for freed pages to go back at once
 (``MIMALLOC_DECOMMIT_DELAY=0``), which measured no slower on the queries above. A
-load ends with its process, so it keeps the default.
+load ends with its process, so it keeps the default delay, and asks for its memory in
+huge pages where the kernel gives them on request (``MIMALLOC_LARGE_OS_PAGES=1``;
+transparent huge pages set to ``madvise`` or ``always``): the bulk loader of a million
+triples took 10.0-11.0 s instead of 12.2-12.6 s, fewer of its lookups in the
+processor's address cache missing, and its peak memory grew from 879 to 933 MiB.
 """
 
 import ctypes.util
@@ -28,7 +32,10 @@ SETTING: Final = "CIVICGRAPH_ALLOCATOR"
 SYSTEM: Final = "system"
 _LIBRARY: Final = "mimalloc"
 #: mimalloc's settings for each command, unless the environment sets them already.
-_OPTIONS: Final = {"serve": {"MIMALLOC_DECOMMIT_DELAY": "0"}, "load": {}}
+_OPTIONS: Final = {
+    "serve": {"MIMALLOC_DECOMMIT_DELAY": "0"},
+    "load": {"MIMALLOC_LARGE_OS_PAGES": "1"},
+}
 
 
 def preloaded_environ(
