@@ -29,27 +29,25 @@ def test_the_library_is_preloaded_once() -> None:
     assert preloaded_environ({"LD_PRELOAD": f"a.so:{LIBRARY}"}, LIBRARY, "serve") is None
 
 
-def test_the_server_gives_freed_pages_back_at_once_unless_told_otherwise() -> None:
-    found = preloaded_environ({}, LIBRARY, "serve")
+@pytest.mark.parametrize(
+    ("command", "setting", "default", "other"),
+    [
+        # The server gives freed pages back at once.
+        ("serve", "MIMALLOC_DECOMMIT_DELAY", "0", "MIMALLOC_LARGE_OS_PAGES"),
+        # The bulk loader runs a fifth faster on huge pages; the server's memory is
+        # bounded, so it keeps small ones.
+        ("load", "MIMALLOC_LARGE_OS_PAGES", "1", "MIMALLOC_DECOMMIT_DELAY"),
+    ],
+)
+def test_each_command_has_its_setting_unless_told_otherwise(
+    command: str, setting: str, default: str, other: str
+) -> None:
+    found = preloaded_environ({}, LIBRARY, command)
     assert found is not None
-    assert found["MIMALLOC_DECOMMIT_DELAY"] == "0"
-    kept = preloaded_environ({"MIMALLOC_DECOMMIT_DELAY": "25"}, LIBRARY, "serve")
+    assert (found[setting], other in found) == (default, False)
+    kept = preloaded_environ({setting: "25"}, LIBRARY, command)
     assert kept is not None
-    assert kept["MIMALLOC_DECOMMIT_DELAY"] == "25"
-
-
-def test_a_load_asks_for_huge_pages_unless_told_otherwise() -> None:
-    """The bulk loader runs a fifth faster on them; the server keeps small pages (its
-    memory is bounded)."""
-    found = preloaded_environ({}, LIBRARY, "load")
-    assert found is not None
-    assert found["MIMALLOC_LARGE_OS_PAGES"] == "1"
-    kept = preloaded_environ({"MIMALLOC_LARGE_OS_PAGES": "0"}, LIBRARY, "load")
-    assert kept is not None
-    assert kept["MIMALLOC_LARGE_OS_PAGES"] == "0"
-    served = preloaded_environ({}, LIBRARY, "serve")
-    assert served is not None
-    assert "MIMALLOC_LARGE_OS_PAGES" not in served
+    assert kept[setting] == "25"
 
 
 def test_no_library_or_the_system_setting_starts_nothing_again() -> None:
