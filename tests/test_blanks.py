@@ -46,6 +46,17 @@ def test_only_rows_with_blank_nodes_are_relabelled_and_the_names_are_the_same() 
     assert len(rows) == 221
 
 
+@pytest.mark.parametrize("blank", [True, False])
+def test_a_dump_of_one_graph_gives_the_same_rows_unsearched_for_repeats(blank: bool) -> None:
+    named = "".join(line + "\n" for line in TURTLE.splitlines() if "[" not in line)
+    turtle = TURTLE if blank else named
+    data = _dumped(turtle)
+    assert (b"_:" in data) is blank
+    assert canonical_rows(data, unique=True) == canonical_rows(data)
+    repeated = b"<http://e/a> <http://e/p> 1 .\n" * 2
+    assert canonical_rows(repeated) == [repeated.splitlines()[0]]
+
+
 def test_a_reload_of_the_same_data_gives_the_same_rows() -> None:
     assert canonical_rows(_dumped(TURTLE)) == canonical_rows(_dumped(TURTLE))
 

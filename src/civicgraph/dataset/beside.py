@@ -267,4 +267,4 @@ def _rows(data: Store, index: int) -> list[bytes]:
     ``write`` for every few rows, which took 1.4 s instead of 0.9 s a million rows.
     """
     dumped = data.dump(format=RdfFormat.N_TRIPLES, from_graph=validation.file_graph(index))
-    return canonical_rows(dumped or b"")
+    return canonical_rows(dumped or b"", unique=True)
