@@ -19,7 +19,7 @@ from rdflib import BNode, Graph, Namespace, URIRef
 
 from civicgraph.cli import main
 from civicgraph.dataset import shacl, validation
-from civicgraph.dataset.beside import NICE, Beside
+from civicgraph.dataset.beside import NICE, Beside, start_context
 from civicgraph.dataset.versions import canonical_rows
 from civicgraph.errors import CivicgraphError
 
@@ -283,15 +283,17 @@ def test_the_check_process_leaves_the_cores_to_the_load_first(data_dir: Path) ->
 
 
 _FORKED_COPY = """
-import sys, threading
+import os, signal, sys, threading
 from pathlib import Path
 from civicgraph.dataset.beside import Beside, start_context
-if sys.argv[2] == "thread":
+if sys.argv[1] == "thread":
     threading.Thread(target=threading.Event().wait, daemon=True).start()
-copy = Beside([Path(sys.argv[1])], rows_of={0}, staging=None, validate=True, limit=5)
+paths = [Path(p) for p in sys.argv[2:]]
+copy = Beside(paths, rows_of={0}, staging=None, validate=True, limit=5)
 forked = type(copy._process).__name__ == "ForkProcess"
 rows = copy.rows()
 triples = rows[0].known.triples if rows else None
+os.kill(copy._process.pid, signal.SIGINT)  # a Ctrl-C as the checks run
 print(start_context().get_start_method(), forked, triples, bool(copy.summary()))
 """
 
@@ -302,10 +304,11 @@ def test_the_check_process_is_a_fork_only_of_a_process_with_one_thread(
 ) -> None:
     """A fork has the command's modules already (a new interpreter imports them again
     first); with a second thread, whose locks a fork would copy, it is a new interpreter.
-    Either way the rows and the summary come back."""
-    path = str(data_dir / "broken-entity.ttl")
+    Either way the rows and the summary come back, a Ctrl-C during the checks left to
+    the command (which kills the process) instead of ending it with a traceback."""
+    paths = [*FIXTURES["bundled"], data_dir / "broken-entity.ttl"]
     ran = subprocess.run(
-        [sys.executable, "-c", _FORKED_COPY, path, threads],
+        [sys.executable, "-c", _FORKED_COPY, threads, *map(str, paths)],
         capture_output=True,
         text=True,
         check=True,
@@ -315,3 +318,14 @@ def test_the_check_process_is_a_fork_only_of_a_process_with_one_thread(
     assert (method, forked) == (expected, str(expected == "fork"))
     assert int(triples) > 0
     assert summary == "True"
+    assert "Traceback" not in ran.stderr
+
+
+def test_the_check_process_is_a_new_interpreter_where_threads_cannot_be_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unreadable(path: str) -> list[str]:
+        raise PermissionError(path)
+
+    monkeypatch.setattr(os, "listdir", unreadable)
+    assert start_context().get_start_method() == "spawn"

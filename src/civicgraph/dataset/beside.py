@@ -19,6 +19,7 @@ import fcntl
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -239,6 +240,9 @@ def _work(
 ) -> None:
     """Stage the rows of the files ``rows`` names in its folder, then the report
     (whether it is wanted, how many problems to list) for ``parent``."""
+    # A Ctrl-C reaches the whole process group: the command acts on it (it kills this
+    # process), and here it would only print a traceback on the way out.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     end_with_parent(parent)  # killed with the command, not left to finish alone
     os.nice(NICE)  # the command waits for the load first: it keeps a core
     try:

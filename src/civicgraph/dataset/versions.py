@@ -141,16 +141,15 @@ def canonical_rows(ntriples: bytes, *, unique: bool = False) -> list[bytes]:
     This is the graph's canonical form in the log. Any store's dump will do (on disk
     or in memory: both spell a term the same way), so the rows of a graph just loaded
     can come from an in-memory copy instead of being read back from the disk. The rows
-    with blank nodes get canonical names for them (``blanks.py``). ``unique`` says the
-    text is pyoxigraph's dump of one graph, which repeats no row and has no empty one:
-    unless blank nodes were renamed, which can make two rows one, the rows are not
-    searched for repeats (0.28 s a million rows).
+    with blank nodes get canonical names for them (``blanks.py``), a distinct name for
+    each blank node. ``unique`` says the text is pyoxigraph's dump of one graph, which
+    repeats no row and has no empty one, so the rows are not searched for repeats
+    (0.28 s a million rows).
     """
     rows = ntriples.splitlines()
     if b"_:" in ntriples:
         named = [row for row in rows if b"_:" not in row]
         rows = named + canonical_blank_rows([row for row in rows if b"_:" in row])
-        unique = False
     # A dump comes out nearly sorted: sorting the list first is several times faster
     # than sorting a set, and duplicates are then neighbours.
     rows.sort()
