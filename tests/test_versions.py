@@ -2,6 +2,9 @@
 
 import fcntl
 import hashlib
+import os
+import subprocess
+import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
@@ -282,6 +285,23 @@ def test_cli_load_records_a_version_and_diff_prints_the_patch(
     diff = runner.invoke(main, ["diff", "0", "1", "--store", store, "--format", "update"])
     assert diff.output.startswith("# From dataset version 0 to version 1.")
     assert "INSERT DATA" in diff.output
+
+
+def test_a_load_whose_reader_stops_reading_records_its_version(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """``civicgraph load … | head -1``: the data was in the store with no version
+    recorded for it, the command stopped at its second line of output."""
+    store = str(tmp_path / "piped")
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line
+    files = [str(DATA / "small.ttl"), str(DATA / "network.ttl")]
+    command = [sys.executable, "-m", "civicgraph", "load", "--store", store, *files]
+    ran = subprocess.run(command, stdout=write, stderr=subprocess.PIPE, timeout=120, check=False)
+    os.close(write)
+    assert ran.returncode == 0, ran.stderr.decode()
+    listed = runner.invoke(main, ["versions", "--store", store])
+    assert "load small.ttl, network.ttl" in listed.output
 
 
 def test_a_load_whose_log_folder_cannot_be_made_loads_and_says_so(

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from civicgraph.cli.common import atomic_output, opened_store, settings_for, store_option
-from civicgraph.cli.output import aligned_table
+from civicgraph.cli.output import aligned_table, tell
 from civicgraph.dataset import loader, stats, validation, versions
 from civicgraph.dataset.beside import Beside, rows_to_record
 from civicgraph.dataset.export import export
@@ -78,7 +78,7 @@ def load(
             for path in files:
                 report = _load_one(opened, path, graph)
                 counts[report.graph] = report.triples
-                click.echo(f"Loaded {report.triples:,} triples from {path} into <{report.graph}>")
+                tell(f"Loaded {report.triples:,} triples from {path} into <{report.graph}>")
             if log is not None:
                 found = (copy.rows() or {}) if copy and rows_of else {}
                 known = rows_to_record(found, opened, targets, counts)
@@ -114,7 +114,7 @@ def _load_bundled(store: GraphStore) -> None:
     reports = loader.load_bundled(store)
     loaded = [r for r in reports if not r.skipped]
     triples = sum(r.triples for r in loaded)
-    click.echo(
+    tell(
         f"Loaded {triples:,} triples from {len(loaded)} bundled files "
         f"({len(reports) - len(loaded)} unchanged, skipped)"
     )

@@ -1,5 +1,6 @@
 """How the CLI prints results: aligned tables on a terminal, formats elsewhere."""
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -16,6 +17,21 @@ from civicgraph.store.results import (
 from civicgraph.store.results import term_label as label
 
 TABLE = "table"
+
+
+def tell(line: str) -> None:
+    """Print a line of progress in the middle of a write.
+
+    A reader that stops reading (``civicgraph load … | head -1``) must not stop the
+    write half-way, with the data in the store and no version recorded for it: the
+    rest of the output goes nowhere instead.
+    """
+    try:
+        click.echo(line)
+    except BrokenPipeError:
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(nowhere, sys.stdout.fileno())
+        os.close(nowhere)
 
 
 def aligned_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
