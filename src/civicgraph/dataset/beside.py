@@ -62,11 +62,10 @@ def start_context() -> ForkContext | SpawnContext:
     locked into a fork, so a new interpreter is started instead.
     """
     try:
-        threads = len(os.listdir("/proc/self/task"))
+        alone = len(os.listdir("/proc/self/task")) == 1
     except OSError:  # no /proc: the count cannot be read, so take no chance
-        threads = 0
-    fork = threads == 1
-    return multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
+        alone = False
+    return multiprocessing.get_context("fork") if alone else multiprocessing.get_context("spawn")
 
 
 class Beside:
