@@ -21,7 +21,6 @@ triples took 10.0-11.0 s instead of 12.2-12.6 s (2 s less of user time, the same
 system time), and its peak memory grew from 879 to 933 MiB.
 """
 
-import ctypes.util
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -58,6 +57,9 @@ def start_with_preferred(argv: Sequence[str]) -> None:
     the library is installed; return (and run as is) otherwise, or if that fails."""
     if len(argv) < 2 or argv[1] not in _OPTIONS or _LIBRARY in os.environ.get("LD_PRELOAD", ""):
         return  # the process started again already: finding the library runs ``ldconfig``
+    # Imported here: the process started again does not need it (0.01 s of its start).
+    import ctypes.util  # noqa: PLC0415
+
     environ = preloaded_environ(os.environ, ctypes.util.find_library(_LIBRARY), argv[1])
     if environ is None:
         return

@@ -22,6 +22,7 @@ rest conservatively.
 import re
 from collections.abc import Iterator
 from enum import Enum
+from functools import cache
 from typing import Final, NamedTuple
 
 from civicgraph.sparql.lessthan import Context
@@ -79,33 +80,41 @@ _LOCAL: Final = (
 #: fails after a long scan is followed by one that consumes what it scanned (``run``
 #: after ``pname``), or it fails at most once per text (a long string that never
 #: closes), or its scan stops where it could start again (``iri`` at ``<``): linear.
-_TOKEN: Final = re.compile(
-    "|".join(
-        [
-            r"(?P<space>[ \t\r\n]+)",
-            r"(?P<comment>#[^\r\n]*)",
-            rf"(?P<string>'''(?:[^'\\]++|{_ESCAPE}|'(?!''))*+'''"
-            rf'|"""(?:[^"\\]++|{_ESCAPE}|"(?!""))*+"""'
-            rf"|'(?:[^'\\\r\n]++|{_ESCAPE})*+'"
-            rf'|"(?:[^"\\\r\n]++|{_ESCAPE})*+")',
-            r"(?P<iri><(?:[^<>\"{}|^`\\\x00-\x20]++|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>)",
-            rf"(?P<var>[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*)",
-            rf"(?P<bnode>_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?)",
-            rf"(?P<pname>(?:[{_BASE}](?:[{_CHARS}.]*[{_CHARS}])?)?:{_LOCAL})",
-            rf"(?P<run>[{_BASE}][{_CHARS}.]*)",
-            r"(?P<number>[0-9]+\.[0-9]*[eE][+-]?[0-9]+|[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
-            r"|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
-            r"(?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)",
-            r"(?P<punct>\^\^|\|\||&&|!=|<=|>=|[{}()\[\];,.=<>!+\-*/^|?])",
-            r"(?P<error>[\s\S])",
-        ]
-    )
+_TERMINALS: Final = "|".join(
+    [
+        r"(?P<space>[ \t\r\n]+)",
+        r"(?P<comment>#[^\r\n]*)",
+        rf"(?P<string>'''(?:[^'\\]++|{_ESCAPE}|'(?!''))*+'''"
+        rf'|"""(?:[^"\\]++|{_ESCAPE}|"(?!""))*+"""'
+        rf"|'(?:[^'\\\r\n]++|{_ESCAPE})*+'"
+        rf'|"(?:[^"\\\r\n]++|{_ESCAPE})*+")',
+        r"(?P<iri><(?:[^<>\"{}|^`\\\x00-\x20]++|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>)",
+        rf"(?P<var>[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*)",
+        rf"(?P<bnode>_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?)",
+        rf"(?P<pname>(?:[{_BASE}](?:[{_CHARS}.]*[{_CHARS}])?)?:{_LOCAL})",
+        rf"(?P<run>[{_BASE}][{_CHARS}.]*)",
+        r"(?P<number>[0-9]+\.[0-9]*[eE][+-]?[0-9]+|[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+        r"|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
+        r"(?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)",
+        r"(?P<punct>\^\^|\|\||&&|!=|<=|>=|[{}()\[\];,.=<>!+\-*/^|?])",
+        r"(?P<error>[\s\S])",
+    ]
 )
 #: What a run of name characters not followed by ``:`` is made of, for a parser.
 _RUN_PART: Final = re.compile(
     r"(?P<word>[A-Za-z][A-Za-z0-9_]*)|(?P<number>[0-9]+)|(?P<punct>[.\-])|(?P<error>[\s\S])"
 )
 _KINDS: Final = {kind.value: kind for kind in TokenKind}
+
+
+@cache
+def terminals() -> re.Pattern[str]:
+    """``_TERMINALS`` compiled, at its first use: the classes of name characters take
+    40 ms to compile, which a command that lexes no text (``civicgraph load``) need not
+    wait for. A server's master compiles it before it forks, for one shared copy."""
+    return re.compile(_TERMINALS)
+
+
 _CODEPOINT: Final = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -120,7 +129,7 @@ def lexemes(text: str) -> Iterator[tuple[str, int, int]]:
     """
     context = Context()
     less_than, see = context.less_than, context.see  # a million tokens: bound once
-    for match in _TOKEN.finditer(text):
+    for match in terminals().finditer(text):
         kind = match.lastgroup or "error"
         start, end = match.span()
         if kind == "iri" and less_than(text, kind, start, end):

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from html import escape
 from typing import Final
-from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple, serialize
 
@@ -146,30 +146,33 @@ _ITS: Final = "http://www.w3.org/2005/11/its"
 
 
 def _xml_term(term: Term) -> str:
+    # ``html.escape`` writes XML as well: ``xml.sax.saxutils`` imports an HTTP client,
+    # 0.04 s of the start of every command, which a load need not wait for.
     if isinstance(term, NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
+        return f"<uri>{escape(term.value, quote=False)}</uri>"
     if isinstance(term, BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
+        return f"<bnode>{escape(term.value, quote=False)}</bnode>"
     if isinstance(term, Triple):
         parts = zip(("subject", "predicate", "object"), term, strict=True)
         return "<triple>" + "".join(f"<{n}>{_xml_term(t)}</{n}>" for n, t in parts) + "</triple>"
     attrs = ""
     if term.language:
-        attrs = f" xml:lang={quoteattr(term.language)}"
+        attrs = f' xml:lang="{escape(term.language)}"'
         if term.direction is not None:  # RDF 1.2's base direction, as pyoxigraph writes it
             attrs += f' its:dir="{term.direction.value}" xmlns:its="{_ITS}" its:version="2.0"'
     elif term.datatype != XSD.string:
-        attrs = f" datatype={quoteattr(term.datatype.value)}"
+        attrs = f' datatype="{escape(term.datatype.value)}"'
     # A carriage return must be a reference, or XML parsers turn it into a newline.
-    return f"<literal{attrs}>{escape(term.value, {chr(13): '&#13;'})}</literal>"
+    text = escape(term.value, quote=False).replace("\r", "&#13;")
+    return f"<literal{attrs}>{text}</literal>"
 
 
 def _xml(result: SelectResult | AskResult) -> bytes:
     head = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
     if isinstance(result, AskResult):
         return f"{head}<head/><boolean>{str(result.value).lower()}</boolean></sparql>".encode()
-    variables = "".join(f"<variable name={quoteattr(v)}/>" for v in result.variables)
-    names = [f"<binding name={quoteattr(v)}>" for v in result.variables]
+    variables = "".join(f'<variable name="{escape(v)}"/>' for v in result.variables)
+    names = [f'<binding name="{escape(v)}">' for v in result.variables]
     convert = cache(_xml_term)  # each distinct term written once, as in ``_json``
     rows = "".join(
         "<result>"

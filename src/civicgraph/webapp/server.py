@@ -49,6 +49,7 @@ from civicgraph.dataset.loader import LoadReport, load_bundled
 from civicgraph.dataset.versions import WRITE_TOKEN, log_for
 from civicgraph.errors import CivicgraphError, StoreError
 from civicgraph.network.views import analysis_modules_imported, import_analysis_modules
+from civicgraph.sparql.lexer import terminals
 from civicgraph.store import MEMORY, GraphStore, open_store
 from civicgraph.store.checkpoints import Checkpoints
 from civicgraph.store.guarded import GuardedStore
@@ -246,8 +247,10 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         after, sharing one copy. As the last of the set is forked, the processes forked
         without them are asked to give way (``RETIRE``: each ends its request, passes
         its connection to the keeper and exits, and gunicorn forks another), so no
-        process holds a copy of its own for long.
+        process holds a copy of its own for long. The lexer's pattern is compiled
+        before the first fork, for one copy.
         """
+        terminals()
         if arbiter.WORKERS and not analysis_modules_imported():
             import_analysis_modules()
             self._early = set(arbiter.WORKERS)
