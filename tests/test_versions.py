@@ -354,6 +354,20 @@ def test_rows_staged_on_another_file_system_are_copied_into_the_log(tmp_path: Pa
     assert log.change(0, 1).added == {GRAPH: rows}
 
 
+@pytest.mark.parametrize("count", [0, 1, 8192, 8193, 20_000])
+def test_a_staged_state_file_is_its_rows_one_per_line_with_their_digest(
+    tmp_path: Path, count: int
+) -> None:
+    """``stage`` writes and hashes a state file a part at a time; the file and its
+    digest are those of the rows joined whole, at every count around a part's size."""
+    rows = [f"<urn:s{i:05}> <urn:p> <urn:o> .".encode() for i in range(count)]
+    known = versions.stage(tmp_path, rows)
+    whole = b"".join(row + b"\n" for row in rows)
+    assert known.staged.read_bytes() == whole
+    assert known.digest == hashlib.sha256(whole).hexdigest()
+    assert known.triples == count
+
+
 #: Literals a store writes back in another spelling, and blank nodes it names afresh.
 RESPELLED = """@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 <http://example.org/a> <http://example.org/p> "01"^^xsd:integer, "1.0"^^xsd:decimal,
