@@ -378,6 +378,19 @@ def test_a_base_direction_is_kept_where_python_writes_the_answer(name: str) -> N
     ]
 
 
+def test_white_space_at_either_end_of_a_literal_reads_back_where_python_writes_xml() -> None:
+    """pyoxigraph's reader of SPARQL XML (and a client built on it) trims white space at
+    either end of a text: the Python writer writes it there as references, as
+    pyoxigraph's writer does."""
+    values = ["  a", "a\t", " \n a \t ", "  ", "a\rb ", "a b"]
+    rows = " ".join(json.dumps(value) for value in values)
+    query = f"SELECT ?x WHERE {{ VALUES ?x {{ {rows} }} }}"
+    fmt = by_name("xml")
+    written = serialize_result(materialize(Store().query(query), None, None), fmt)
+    read = parse_query_results(written, format=fmt.results_format)
+    assert [row["x"].value for row in read] == values  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     "values",
     [

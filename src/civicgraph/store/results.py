@@ -162,9 +162,30 @@ def _xml_term(term: Term) -> str:
             attrs += f' its:dir="{term.direction.value}" xmlns:its="{_ITS}" its:version="2.0"'
     elif term.datatype != XSD.string:
         attrs = f' datatype="{escape(term.datatype.value)}"'
-    # A carriage return must be a reference, or XML parsers turn it into a newline.
-    text = escape(term.value, quote=False).replace("\r", "&#13;")
-    return f"<literal{attrs}>{text}</literal>"
+    return f"<literal{attrs}>{_xml_text(term.value)}</literal>"
+
+
+#: White space that pyoxigraph's reader of SPARQL XML, and so a client built on it,
+#: trims from either end of a literal's text.
+_ENDS: Final = " \t\n"
+
+
+def _xml_text(value: str) -> str:
+    """A literal's value as XML text, as pyoxigraph's writer spells it: a carriage return
+    as a reference (XML parsers turn a bare one into a newline), and so the white space
+    at either end (``_ENDS``)."""
+    text = escape(value, quote=False).replace("\r", "&#13;")
+    body = text.strip(_ENDS)
+    if len(body) == len(text):
+        return text
+    start = len(text) - len(text.lstrip(_ENDS))
+    end = start + len(body)
+    return _references(text[:start]) + body + _references(text[end:])
+
+
+def _references(characters: str) -> str:
+    """Each character as an XML character reference."""
+    return "".join(f"&#{ord(c)};" for c in characters)
 
 
 def _xml(result: SelectResult | AskResult) -> bytes:
