@@ -1,13 +1,14 @@
 """Long-running commands start again on mimalloc where it is installed (the Makefile
 installs Debian's ``libmimalloc2.0``), unless told to keep the system's allocator."""
 
-import ctypes.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import requests
 
-from civicgraph.allocator import SETTING, preloaded_environ
+from civicgraph.allocator import SETTING, cached_path, find_library, preloaded_environ
 from tests.live import LiveServer, group_rss, quiet_windows, serving_processes
 
 LIBRARY = "libmimalloc.so.2"
@@ -55,6 +56,49 @@ def test_no_library_or_the_system_setting_starts_nothing_again() -> None:
     assert preloaded_environ({SETTING: "System"}, LIBRARY, "serve") is None
 
 
+def test_the_library_is_found_in_the_loaders_cache_without_running_a_command() -> None:
+    """The first process of ``serve`` and ``load`` looks for it, then starts again: it
+    runs no command (``ldconfig``) and imports neither ctypes nor typing."""
+    found = find_library("mimalloc")
+    assert found is not None
+    assert Path(found).name.startswith("libmimalloc.so.")
+    assert Path(found).exists()
+    assert find_library("no-such-library-here") is None
+    # Where glibc's cache is not, ctypes (``ldconfig``, or the compiler) is asked.
+    assert find_library("mimalloc", "/no/such/ld.so.cache") == "libmimalloc.so.2"
+    started = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, civicgraph.allocator as a; "
+            "a.find_library('mimalloc'); print(sorted({'ctypes', 'typing'} & sys.modules.keys()))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert started.stdout.strip() == "[]"
+
+
+def test_a_listed_library_that_exists_is_taken_ours_first(tmp_path: Path) -> None:
+    arch = getattr(sys.implementation, "_multiarch", None)
+    assert arch, "this interpreter knows its architecture's folder name"
+    other, ours = tmp_path / "i386-linux-gnu", tmp_path / arch
+    for folder in (other, ours):
+        folder.mkdir()
+        (folder / "libm.so.2").touch()
+    listed = [
+        b"libm.so.2",
+        str(tmp_path / "gone" / "libm.so.2").encode(),
+        str(other / "libm.so.2").encode(),
+        str(ours / "libm.so.2").encode(),
+        str(ours / "libmx.so.2").encode(),
+    ]
+    assert cached_path(listed, "m") == str(ours / "libm.so.2")
+    assert cached_path(listed[:3], "m") == str(other / "libm.so.2")
+    assert cached_path(listed[:2], "m") is None
+
+
 def _mapped(pid: int) -> bool:
     return "mimalloc" in Path(f"/proc/{pid}/maps").read_text()
 
@@ -63,7 +107,7 @@ def _mapped(pid: int) -> bool:
 def test_every_process_of_a_server_runs_on_the_chosen_allocator(
     tmp_path: Path, setting: str, expected: bool
 ) -> None:
-    assert ctypes.util.find_library("mimalloc"), "make installs libmimalloc2.0"
+    assert find_library("mimalloc"), "make installs libmimalloc2.0"
     env = {"CIVICGRAPH_LOAD_BUNDLED": "false", SETTING: setting}
     live = LiveServer(tmp_path / "store", env).start()
     try:

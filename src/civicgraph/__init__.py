@@ -1,9 +1,7 @@
 """civicgraph: a knowledge graph of the public-technology landscape."""
 
-from typing import Any
 
-
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> str:
     """``__version__``, read from the installed package when it is first asked for:
     reading package metadata costs a tenth of a second, and every helper process the
     store starts imports this package without needing it."""
