@@ -5,12 +5,16 @@ hundreds of thousands of problems to report. A researcher's own file is often in
 other vocabularies: FOAF people who know one another, Dublin Core descriptions, and
 blank nodes (an address per person, a list of interests), which the version log
 names canonically. This file is such data, so that the report shows what a load of
-it costs beside ``oxigraph load``.
+it costs beside ``oxigraph load``; and its own questions (``foreign_mix``), none of
+them the civic mix's, show what serving it costs beside ``oxigraph serve``, so that
+the mix's ratio is not one of texts and shapes the server was tuned on alone.
 """
 
 import random
 from pathlib import Path
 from typing import Final
+
+from bench.mix import Query
 
 EX: Final = "http://example.org/"
 FOAF: Final = "http://xmlns.com/foaf/0.1/"
@@ -57,3 +61,70 @@ def generate_foreign(triples: int, path: Path, seed: int = 7) -> int:
             out.write("\n".join(rows) + "\n")
             written, number = written + len(rows), number + 1
     return written
+
+
+def foreign_mix() -> tuple[Query, ...]:
+    """Twelve questions about this data: lookups by a person, a mailbox and a
+    neighbour, ASK, counts, a filter on numbers and text, OPTIONAL, paths, a scan of
+    the descriptions, CONSTRUCT, and an answer in SPARQL XML. The people named exist
+    at every size the benchmark runs (10k triples have about 1,400)."""
+    person, city = f"<{EX}person/77>", f"<{EX}address>/<{EX}city>"
+    return (
+        Query("f_name", "a person's name", f"SELECT ?n WHERE {{ {person} foaf:name ?n }}"),
+        Query(
+            "f_mailbox",
+            "who has a mailbox, with the name",
+            "SELECT ?p ?n WHERE { ?p foaf:mbox <mailto:p123@example.org> ; foaf:name ?n }",
+        ),
+        Query(
+            "f_known",
+            "the people a person knows, named",
+            f"SELECT ?f ?n WHERE {{ <{EX}person/5> foaf:knows ?f . ?f foaf:name ?n }}",
+        ),
+        Query(
+            "f_two_steps",
+            "people two steps away (first 100)",
+            f"SELECT DISTINCT ?g WHERE {{ <{EX}person/9> foaf:knows/foaf:knows ?g }} LIMIT 100",
+        ),
+        Query("f_ask", "does a person know anyone?", f"ASK {{ <{EX}person/3> foaf:knows ?x }}"),
+        Query(
+            "f_ages",
+            "people per age",
+            "SELECT ?a (COUNT(*) AS ?c) WHERE { ?p foaf:age ?a } GROUP BY ?a ORDER BY ?a",
+        ),
+        Query(
+            "f_cities",
+            "the ten cities with most people (through a blank node)",
+            f"SELECT ?c (COUNT(?p) AS ?n) WHERE {{ ?p {city} ?c }} "
+            "GROUP BY ?c ORDER BY DESC(?n) LIMIT 10",
+        ),
+        Query(
+            "f_filtered",
+            "people over 85 whose name starts with Ann (first 50)",
+            "SELECT ?p ?n WHERE { ?p foaf:age ?a ; foaf:name ?n "
+            'FILTER(?a > 85 && STRSTARTS(?n, "Ann")) } LIMIT 50',
+        ),
+        Query(
+            "f_optional",
+            "people with their city where known (first 200)",
+            f"SELECT ?p ?c WHERE {{ ?p a foaf:Person OPTIONAL {{ ?p {city} ?c }} }} LIMIT 200",
+        ),
+        Query(
+            "f_list",
+            "interests read off RDF lists (first 100)",
+            f"SELECT ?p ?t WHERE {{ ?p <{EX}interests>/rdf:rest*/rdf:first ?t }} LIMIT 100",
+        ),
+        Query(
+            "f_construct",
+            "CONSTRUCT the names of who knows a person, in Turtle",
+            f"CONSTRUCT {{ ?p foaf:name ?n }} WHERE {{ ?p foaf:knows <{EX}person/11> ; "
+            "foaf:name ?n }",
+            graph=True,
+        ),
+        Query(
+            "f_text_xml",
+            "a description containing a phrase, in SPARQL XML",
+            'SELECT ?p WHERE { ?p dcterms:description ?d FILTER(CONTAINS(?d, "Person 242,")) }',
+            xml=True,
+        ),
+    )

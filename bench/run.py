@@ -9,7 +9,7 @@ import gc
 import shutil
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Protocol
 import requests
 
 from bench.browser import view_settles
-from bench.foreign import generate_foreign
+from bench.foreign import foreign_mix, generate_foreign
 from bench.generate import generate
 from bench.limit import LimitCheck, check_limit
 from bench.measure import Latency, Throughput, latencies, latency_of, throughput
@@ -75,6 +75,9 @@ class SizeResult:
     #: Data outside the ontology (``foreign.py``): triples, then ``civicgraph load``'s
     #: and ``oxigraph load``'s seconds.
     foreign: tuple[int, float, float] | None = None
+    #: That data's own mix (``foreign_mix``), timed on civicgraph and ``oxigraph serve``.
+    foreign_queries: tuple[Query, ...] = ()
+    foreign_latency: dict[tuple[str, str], Latency] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -94,13 +97,16 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def _measure_mix(peers: list[Runner], result: SizeResult) -> None:
-    for query in result.queries:
+def _measure_mix(
+    peers: Sequence[Runner], queries: tuple[Query, ...], into: dict[tuple[str, str], Latency]
+) -> None:
+    """Time each query on every peer, into ``into`` by peer and query."""
+    for query in queries:
         text = with_prefixes(query)
         calls = {p.name: partial(p.run, text, query.accept, query.sending) for p in peers}
         timed = latencies(calls)
         for name, value in timed.items():
-            result.latency[(name, query.name)] = value
+            into[(name, query.name)] = value
         medians = "  ".join(f"{n} {v.median * 1000:9.2f} ms" for n, v in timed.items())
         say(f"    {query.name:<22} {medians}")
 
@@ -163,7 +169,7 @@ def _load(data: Path, work: Path, result: SizeResult) -> tuple[list[HttpPeer], R
     result.facts["civicgraph"] = PeerFacts(seconds[work / "loader"])
     result.facts["civicgraph"].cli_load_seconds = seconds[work / "civicgraph"]
     result.facts["oxigraph"] = PeerFacts(seconds[work / "oxigraph"])
-    result.foreign = _load_foreign(work, result.triples)
+    _measure_foreign(work, result)
     servers = [civicgraph_server(work / "civicgraph"), oxigraph_server(work / "oxigraph")]
     # rdflib-endpoint parses the file as it starts: its start-up is its load.
     servers.append(rdflib_endpoint_server(data))
@@ -198,20 +204,31 @@ def _remove_beside(folder: Path) -> None:
             shutil.rmtree(leftover)
 
 
-def _load_foreign(work: Path, wanted: int) -> tuple[int, float, float]:
-    """Both loaders on data outside the ontology, into stores removed afterwards."""
+def _measure_foreign(work: Path, result: SizeResult) -> None:
+    """Both loaders, then both servers on the data's own mix, on data outside the
+    ontology; its files are removed afterwards."""
     data = work / "foreign.nt"
-    triples = generate_foreign(wanted, data)
+    triples = generate_foreign(result.triples, data)
     ours, theirs = work / "foreign-civicgraph", work / "foreign-oxigraph"
     seconds = _median_loads(
         {ours: partial(load_civicgraph_cli, data), theirs: partial(load_oxigraph, data)}
     )
+    result.foreign = (triples, seconds[ours], seconds[theirs])
+    result.foreign_queries = foreign_mix()
+    servers = [civicgraph_server(ours), oxigraph_server(theirs)]
+    try:
+        for server in servers:
+            server.start(with_prefixes(result.foreign_queries[0]))
+        say("  its own mix:")
+        _measure_mix(servers, result.foreign_queries, result.foreign_latency)
+    finally:
+        for server in servers:
+            server.stop()
     for leftover in work.glob("foreign*"):
         if leftover.is_dir():
             shutil.rmtree(leftover)
         else:
             leftover.unlink()
-    return triples, seconds[ours], seconds[theirs]
 
 
 def run_size(label: str, wanted: int, work: Path) -> SizeResult:
@@ -231,7 +248,7 @@ def run_size(label: str, wanted: int, work: Path) -> SizeResult:
             facts.startup = server.start(cheap)
             if not facts.load_seconds:
                 facts.load_seconds = facts.startup
-        _measure_mix([*servers, rdflib], result)
+        _measure_mix([*servers, rdflib], result.queries, result.latency)
         _measure_api(servers[0], result)
         for server in servers:
             result.facts[server.name].memory = server.memory()
