@@ -78,34 +78,34 @@ def start_with_preferred(argv: Sequence[str]) -> None:
 
 
 def find_library(name: str, cache: str = LOADER_CACHE) -> str | None:
-    """The path of the installed ``lib<name>.so.<version>``, or None.
+    """The file name of the installed ``lib<name>.so.<version>`` (as
+    ``libmimalloc.so.2``), or None.
 
     It is read from the dynamic loader's cache, as ``ldconfig -p`` reads it;
     ``ctypes.util.find_library`` runs that command, which took 0.04 s of every start
-    of ``serve`` and ``load``. Where there is no such cache (a C library other than
-    glibc's), ``ctypes.util`` is asked.
+    of ``serve`` and ``load``. The name, not the path, goes to ``LD_PRELOAD``: the
+    loader then takes the copy of this process's architecture, as it would for any
+    library it loads. Where the cache does not list it (no such cache, or a library
+    found only through ``LD_LIBRARY_PATH``), ``ctypes.util`` is asked, as before.
     """
     try:
         with open(cache, "rb") as cached:
-            entries = cached.read().split(b"\0")
+            found = cached_name(cached.read().split(b"\0"), name)
     except OSError:
-        # Imported here: 0.01-0.04 s, needed only without the cache.
-        import ctypes.util  # noqa: PLC0415
+        found = None
+    if found is not None:
+        return found
+    # Imported here: 0.01-0.04 s, needed only where the cache does not list it.
+    import ctypes.util  # noqa: PLC0415
 
-        return ctypes.util.find_library(name)
-    return cached_path(entries, name)
+    return ctypes.util.find_library(name)
 
 
-def cached_path(entries: Sequence[bytes], name: str) -> str | None:
-    """The first path among the cache's ``entries`` that names ``lib<name>.so.<version>``
-    and exists, one in this interpreter's own architecture's folder first (a
-    multiarch system lists every architecture's copy)."""
+def cached_name(entries: Sequence[bytes], name: str) -> str | None:
+    """The file name of the first path among the cache's ``entries`` that names
+    ``lib<name>.so.<version>`` and exists."""
     wanted = f"/lib{name}.so.".encode()
-    found = [
-        path
-        for entry in entries
-        if wanted in entry and (path := os.fsdecode(entry)).startswith("/") and os.path.exists(path)
-    ]
-    arch = getattr(sys.implementation, "_multiarch", None)
-    ours = [path for path in found if arch and f"/{arch}/" in path]
-    return next(iter(ours or found), None)
+    for path in (os.fsdecode(entry) for entry in entries if wanted in entry):
+        if path.startswith("/") and os.path.exists(path):
+            return os.path.basename(path)
+    return None
