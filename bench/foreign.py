@@ -67,7 +67,7 @@ def foreign_mix() -> tuple[Query, ...]:
     """Twelve questions about this data: lookups by a person, a mailbox and a
     neighbour, ASK, counts, a filter on numbers and text, OPTIONAL, paths, a scan of
     the descriptions, CONSTRUCT, and an answer in SPARQL XML. The people named exist
-    at every size the benchmark runs (10k triples have about 1,400)."""
+    at every size the benchmark runs (10k triples have about 1,000)."""
     person, city = f"<{EX}person/77>", f"<{EX}address>/<{EX}city>"
     return (
         Query("f_name", "a person's name", f"SELECT ?n WHERE {{ {person} foaf:name ?n }}"),

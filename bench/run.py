@@ -224,11 +224,11 @@ def _measure_foreign(work: Path, result: SizeResult) -> None:
     finally:
         for server in servers:
             server.stop()
-    for leftover in work.glob("foreign*"):
-        if leftover.is_dir():
-            shutil.rmtree(leftover)
-        else:
-            leftover.unlink()
+        for leftover in work.glob("foreign*"):
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
 
 
 def run_size(label: str, wanted: int, work: Path) -> SizeResult:
