@@ -12,6 +12,7 @@ from typing import Final
 
 from bench.limit import LIMIT_S
 from bench.measure import Latency, geomean
+from bench.mix import Query
 from bench.run import PEERS, SizeResult
 
 MIB = 1024 * 1024
@@ -23,11 +24,11 @@ def _ms(value: float) -> str:
     return f"{value * 1000:.2f}" if value < 10 else f"{value * 1000:,.0f}"
 
 
-def ratios(result: SizeResult, peer: str, *, foreign: bool = False) -> list[float]:
-    """civicgraph's median over ``peer``'s, per SPARQL query of the mix (``foreign``:
-    of the mix over data outside the ontology)."""
-    latency = result.foreign_latency if foreign else result.latency
-    queries = result.foreign_queries if foreign else result.queries
+def ratios(
+    latency: dict[tuple[str, str], Latency], queries: tuple[Query, ...], peer: str
+) -> list[float]:
+    """civicgraph's median over ``peer``'s, per query of a mix (``SizeResult.latency``
+    and ``queries``, or the mix over data outside the ontology)."""
     return [
         latency[("civicgraph", q.name)].median / latency[(peer, q.name)].median for q in queries
     ]
@@ -60,8 +61,8 @@ def _query_table(result: SizeResult) -> list[str]:
         shown = _cell(value) if isinstance(value, Latency) else value
         what = API_WHAT.get(name, "civicgraph's graph API")
         lines.append(f"| `{name}` | {what} | {shown} | - | - | - | - | - |")
-    ox = geomean(ratios(result, "oxigraph"))
-    rde = 1 / geomean(ratios(result, "rdflib-endpoint"))
+    ox = geomean(ratios(result.latency, result.queries, "oxigraph"))
+    rde = 1 / geomean(ratios(result.latency, result.queries, "rdflib-endpoint"))
     lines.append(f"| **geomean** | SPARQL mix | | | | | **{ox:.2f}x** | **{rde:.1f}x** |")
     return lines
 
@@ -84,7 +85,7 @@ def _foreign_table(result: SizeResult) -> list[str]:
             f"| `{q.name}` | {q.what} | {_cell(ours)} | {_cell(theirs)} "
             f"| {ours.median / theirs.median:.2f}x |"
         )
-    to_ox = geomean(ratios(result, "oxigraph", foreign=True))
+    to_ox = geomean(ratios(result.foreign_latency, result.foreign_queries, "oxigraph"))
     return [*lines, f"| **geomean** | | | | **{to_ox:.2f}x** |", ""]
 
 
@@ -193,7 +194,7 @@ def _foreign_mix_target(result: SizeResult) -> Target:
     name = "the same, on data outside the ontology and its own 12 questions"
     if not result.foreign_queries:
         return Target(name, "≤ 1.2x", "not measured", 99.0)
-    to_ox = geomean(ratios(result, "oxigraph", foreign=True))
+    to_ox = geomean(ratios(result.foreign_latency, result.foreign_queries, "oxigraph"))
     return Target(name, "≤ 1.2x", f"{to_ox:.2f}x", to_ox / 1.2)
 
 
@@ -234,7 +235,7 @@ TARGET_SIZES: Final = ("100k", "1M")
 def targets(result: SizeResult) -> list[Target]:
     """The targets, at the size given."""
     cg = result.facts["civicgraph"]
-    to_ox = geomean(ratios(result, "oxigraph"))
+    to_ox = geomean(ratios(result.latency, result.queries, "oxigraph"))
     startup = cg.startup or 0.0
     return [
         _throughput_target(result),
