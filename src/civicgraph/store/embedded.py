@@ -42,6 +42,7 @@ from civicgraph.sparql.messages import explained
 from civicgraph.store import replacement
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
 from civicgraph.store.native import native_format, write_natively
+from civicgraph.store.pieces import LINE_BASED, load_in_pieces
 from civicgraph.store.results import QueryResult, SerializedResult, Term, serialize_negotiated
 from civicgraph.store.streams import (
     STAGING_PREFIX,
@@ -484,8 +485,23 @@ class EmbeddedStore:
         *,
         into: Store | None,
     ) -> None:
-        """A file through the bulk loader when it is big, else in one transaction."""
+        """A file through the bulk loader when it is big (N-Triples and N-Quads in pieces,
+        two loads at a time: ``store/pieces.py``), else in one transaction.
+
+        The pieces are loads of their own, each committed as it ends: they go only
+        where a failure is undone whole, into an empty graph under its loading marker
+        or into a staging graph (``load``).
+        """
         big = source.stat().st_size > BULK_THRESHOLD
+        if big and into is None and fmt.rdf_format in LINE_BASED:
+            load_in_pieces(
+                source,
+                fmt.rdf_format,
+                lambda piece: self._bulk_load(piece, fmt, target, base_iri),
+                on_progress=on_progress,
+                base_iri=base_iri,
+            )
+            return
         with source.open("rb") as stream:
             reader = cast(IO[bytes], ProgressReader(stream, on_progress)) if on_progress else stream
             # Neither this store nor a bound method of it is kept in a local: a
@@ -497,6 +513,16 @@ class EmbeddedStore:
                 self._store.bulk_load(reader, fmt.rdf_format, base_iri=base_iri, to_graph=target)
             else:
                 self._store.load(reader, fmt.rdf_format, base_iri=base_iri, to_graph=target)
+
+    def _bulk_load(
+        self,
+        piece: bytes | IO[bytes],
+        fmt: Format,
+        target: NamedNode | DefaultGraph,
+        base_iri: str | None,
+    ) -> None:
+        """One piece through the bulk loader (``store/pieces.py``)."""
+        self._store.bulk_load(piece, fmt.rdf_format, base_iri=base_iri, to_graph=target)
 
     def _name_blank_graphs(self) -> None:
         """Give each graph named by a blank node (TriG and N-Quads allow it) an IRI.
