@@ -1,13 +1,18 @@
 """Big N-Triples and N-Quads files load in pieces (``store/pieces.py``) and mean the same."""
 
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 
 from civicgraph.dataset import loader
 from civicgraph.errors import RdfSyntaxError
 from civicgraph.formats import by_name
-from civicgraph.store import EmbeddedStore
+from civicgraph.store import EmbeddedStore, pieces, replacement
 from civicgraph.store.pieces import LOADS
 
 GRAPH = "https://example.org/graph"
@@ -46,15 +51,20 @@ def test_a_blank_node_in_the_first_and_last_lines_stays_one_node(
     assert _ask_count(store, f"{{ {pattern} }}") == 1
 
 
-def test_a_graph_named_by_a_blank_node_in_lines_far_apart_is_one_graph(
+def test_an_n_quads_file_that_fails_leaves_the_graphs_it_names_as_they_were(
     store: EmbeddedStore, tmp_path: Path
 ) -> None:
-    data = tmp_path / "blank.nq"
-    quad = '<https://example.org/a> <https://example.org/p> "{}" _:g .\n'
-    data.write_text(quad.format("first") + "".join(_rows()) + quad.format("last"), "utf-8")
-    store.load(data, by_name("nquads"), GRAPH)
-    assert len([name for name in store.graph_names() if name != GRAPH]) == 1
-    assert _ask_count(store, "GRAPH ?g { <https://example.org/a> ?p ?o }") == 2
+    """An N-Quads line may name any graph, which no loading marker covers: loaded in
+    pieces, a failure would leave that graph half written. It is loaded whole."""
+    other = "https://example.org/other"
+    store.update(f"INSERT DATA {{ GRAPH <{other}> {{ <urn:a> <urn:p> <urn:o> }} }}")
+    rows = [row.replace(" .\n", f" <{other}> .\n") for row in _rows()]
+    rows[-5] = "<https://example.org/s> <https://example.org/p> broken .\n"
+    data = tmp_path / "other.nq"
+    data.write_text("".join(rows), encoding="utf-8")
+    with pytest.raises(RdfSyntaxError):
+        store.load(data, by_name("nquads"), GRAPH)
+    assert _ask_count(store, f"GRAPH <{other}> {{ ?s ?p ?o }}") == 1
 
 
 def test_a_row_repeated_in_two_pieces_counts_once(store: EmbeddedStore, tmp_path: Path) -> None:
@@ -64,18 +74,30 @@ def test_a_row_repeated_in_two_pieces_counts_once(store: EmbeddedStore, tmp_path
     assert loader.load_file(store, data, graph=GRAPH).triples == ROWS
 
 
-def test_windows_line_ends_load_whole(store: EmbeddedStore, tmp_path: Path) -> None:
-    data = tmp_path / "crlf.nt"
-    data.write_bytes("".join(_rows()).replace("\n", "\r\n").encode())
+@pytest.mark.parametrize("end", ["\r\n", "\r"], ids=["CRLF", "CR"])
+def test_lines_ended_otherwise_load_whole_in_pieces(
+    store: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, end: str
+) -> None:
+    """A piece ends at either line end: with ``\\r`` alone, one ending at ``\\n`` would
+    be the rest of the file, in memory at once."""
+    sizes: list[int] = []
+    monkeypatch.setattr(pieces, "_load_all", _counting(pieces._load_all, sizes))
+    rows = _rows()
+    rows[7] = '_:b <https://example.org/p> "blank" .\n'
+    data = tmp_path / "ends.nt"
+    data.write_bytes("".join(rows).replace("\n", end).encode())
     assert loader.load_file(store, data, graph=GRAPH).triples == ROWS
+    assert len(sizes) >= LOADS
+    assert max(sizes) <= data.stat().st_size // LOADS + len(rows[0]) + 2
 
 
 @pytest.mark.parametrize("filled", [False, True], ids=["empty graph", "graph with content"])
 def test_a_syntax_error_in_a_late_piece_names_its_line_in_the_file_and_changes_nothing(
-    store: EmbeddedStore, tmp_path: Path, *, filled: bool
+    store: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, filled: bool
 ) -> None:
     """The failing piece's own line would be a few thousand, not the file's."""
-    if filled:
+    if filled:  # replaced through a staging graph, not in memory
+        monkeypatch.setattr(replacement, "MOST_BYTES", 0)
         small = tmp_path / "small.nt"
         small.write_text("".join(_rows(3)), encoding="utf-8")
         loader.load_file(store, small, graph=GRAPH)
@@ -100,3 +122,49 @@ def test_progress_is_told_as_pieces_end_up_to_the_whole_file(
     assert len(told) >= LOADS
     assert told == sorted(told)
     assert told[-1] == data.stat().st_size
+
+
+def test_a_second_interrupt_waits_for_the_pieces_still_loading(
+    store: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loads cannot be stopped part-way: were the caller to empty the graph while
+    one still ran, that load would commit after it, and the graph stay half loaded
+    with no marker to undo it at the next open."""
+    loading, main = threading.Event(), threading.main_thread().ident
+    assert main is not None
+    original = store._bulk_load
+
+    def slow(piece: bytes | IO[bytes], *rest: Any) -> None:
+        loading.set()
+        time.sleep(0.5)
+        original(piece, *rest)
+
+    def interrupt_twice() -> None:
+        loading.wait()
+        for _ in range(2):
+            signal.pthread_kill(main, signal.SIGINT)  # to the thread that waits
+            time.sleep(0.1)
+
+    monkeypatch.setattr(store, "_bulk_load", slow)
+    data = tmp_path / "interrupted.nt"
+    data.write_text("".join(_rows()), encoding="utf-8")
+    threading.Thread(target=interrupt_twice).start()
+    with pytest.raises(KeyboardInterrupt):
+        loader.load_file(store, data, graph=GRAPH)
+    assert not [t for t in threading.enumerate() if t.name.startswith("civicgraph-load")]
+    assert _ask_count(store, f"GRAPH <{GRAPH}> {{ ?s ?p ?o }}") == 0
+    assert len(store.query("SELECT * { GRAPH ?g { ?s ?p ?o } }").rows) == 0  # type: ignore[union-attr]
+
+
+def _counting(load_all: Callable[..., None], sizes: list[int]) -> Callable[..., None]:
+    """``_load_all`` that notes the size of each piece it is given."""
+
+    def counted(given: Iterator[bytes], *rest: Any) -> None:
+        def noted() -> Iterator[bytes]:
+            for piece in given:
+                sizes.append(len(piece))
+                yield piece
+
+        load_all(noted(), *rest)
+
+    return counted

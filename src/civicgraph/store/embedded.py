@@ -25,6 +25,7 @@ from pyoxigraph import (
     QueryBoolean,
     QuerySolutions,
     QueryTriples,
+    RdfFormat,
     Store,
     Triple,
     Variable,
@@ -42,7 +43,7 @@ from civicgraph.sparql.messages import explained
 from civicgraph.store import replacement
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
 from civicgraph.store.native import native_format, write_natively
-from civicgraph.store.pieces import LINE_BASED, load_in_pieces
+from civicgraph.store.pieces import load_in_pieces
 from civicgraph.store.results import QueryResult, SerializedResult, Term, serialize_negotiated
 from civicgraph.store.streams import (
     STAGING_PREFIX,
@@ -485,18 +486,18 @@ class EmbeddedStore:
         *,
         into: Store | None,
     ) -> None:
-        """A file through the bulk loader when it is big (N-Triples and N-Quads in pieces,
-        two loads at a time: ``store/pieces.py``), else in one transaction.
+        """A file through the bulk loader when it is big (N-Triples in pieces, two loads
+        at a time: ``store/pieces.py``), else in one transaction.
 
         The pieces are loads of their own, each committed as it ends: they go only
         where a failure is undone whole, into an empty graph under its loading marker
-        or into a staging graph (``load``).
+        or into a staging graph (``load``), and only from N-Triples, whose triples all
+        go there.
         """
         big = source.stat().st_size > BULK_THRESHOLD
-        if big and into is None and fmt.rdf_format in LINE_BASED:
+        if big and into is None and fmt.rdf_format == RdfFormat.N_TRIPLES:
             load_in_pieces(
                 source,
-                fmt.rdf_format,
                 lambda piece: self._bulk_load(piece, fmt, target, base_iri),
                 on_progress=on_progress,
                 base_iri=base_iri,
