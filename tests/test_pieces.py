@@ -1,5 +1,6 @@
 """Big N-Triples and N-Quads files load in pieces (``store/pieces.py``) and mean the same."""
 
+import io
 import signal
 import threading
 import time
@@ -168,3 +169,27 @@ def _counting(load_all: Callable[..., None], sizes: list[int]) -> Callable[..., 
         load_all(noted(), *rest)
 
     return counted
+
+
+@pytest.mark.timed
+@pytest.mark.parametrize("end", [b"\n", b"\r"], ids=["LF", "CR"])
+def test_the_largest_piece_of_blank_nodes_is_set_aside_within_seconds(end: bytes) -> None:
+    """Each line set aside costs its own length: a search to the piece's end for a
+    line end the file never uses took minutes for 7 MB."""
+    row = b'_:b <https://example.org/p> "value" .' + end
+    region = row * (pieces.MOST_BYTES // len(row))
+    aside = io.BytesIO()
+    started = time.monotonic()
+    kept = pieces._set_aside(region, aside)
+    assert time.monotonic() - started < 10
+    assert aside.getvalue() == region
+    assert kept == b""
+
+
+def test_the_lines_with_blank_nodes_are_set_aside_whole_and_the_rest_kept() -> None:
+    plain = [b"<urn:a> <urn:p> <urn:b> .\n", b"<urn:c> <urn:p> <urn:d> .\r\n", b"\n"]
+    blank = [b"_:x <urn:p> <urn:b> .\r", b'<urn:a> <urn:p> "_:" .\n', b"_:y <urn:p> _:x ."]
+    region = b"".join([blank[0], plain[0], blank[1], plain[1], plain[2], blank[2]])
+    aside = io.BytesIO()
+    assert pieces._set_aside(region, aside) == b"".join(plain)
+    assert aside.getvalue() == b"".join(blank)
