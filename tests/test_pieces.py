@@ -193,3 +193,14 @@ def test_the_lines_with_blank_nodes_are_set_aside_whole_and_the_rest_kept() -> N
     aside = io.BytesIO()
     assert pieces._set_aside(region, aside) == b"".join(plain)
     assert aside.getvalue() == b"".join(blank)
+
+
+@pytest.mark.timed
+def test_a_line_longer_than_many_pieces_is_read_in_time_linear_in_it() -> None:
+    """Searching and copying the carried part of a long line at every read made one
+    line of a file's size quadratic in it."""
+    line = b'<urn:s> <urn:p> "' + b"x" * (32 * 1024 * 1024) + b'" .'
+    started = time.monotonic()
+    regions = list(pieces._regions(io.BytesIO(line + b"\r" + line), 4096))
+    assert time.monotonic() - started < 10
+    assert regions == [line + b"\r", line]

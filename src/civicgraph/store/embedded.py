@@ -498,7 +498,7 @@ class EmbeddedStore:
         if big and into is None and fmt.rdf_format == RdfFormat.N_TRIPLES:
             load_in_pieces(
                 source,
-                lambda piece: self._bulk_load(piece, fmt, target, base_iri),
+                lambda piece: self._bulk_load(piece, target, base_iri),
                 on_progress=on_progress,
                 base_iri=base_iri,
             )
@@ -516,14 +516,10 @@ class EmbeddedStore:
                 self._store.load(reader, fmt.rdf_format, base_iri=base_iri, to_graph=target)
 
     def _bulk_load(
-        self,
-        piece: bytes | IO[bytes],
-        fmt: Format,
-        target: NamedNode | DefaultGraph,
-        base_iri: str | None,
+        self, piece: bytes | IO[bytes], target: NamedNode | DefaultGraph, base_iri: str | None
     ) -> None:
-        """One piece through the bulk loader (``store/pieces.py``)."""
-        self._store.bulk_load(piece, fmt.rdf_format, base_iri=base_iri, to_graph=target)
+        """One piece of N-Triples through the bulk loader (``store/pieces.py``)."""
+        self._store.bulk_load(piece, RdfFormat.N_TRIPLES, base_iri=base_iri, to_graph=target)
 
     def _name_blank_graphs(self) -> None:
         """Give each graph named by a blank node (TriG and N-Quads allow it) an IRI.

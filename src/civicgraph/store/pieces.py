@@ -87,18 +87,20 @@ def _pieces(stream: IO[bytes], piece: int, blanks: IO[bytes]) -> Iterator[bytes]
 def _regions(stream: IO[bytes], piece: int) -> Iterator[bytes]:
     """``stream`` in regions of about ``piece`` bytes, each ending at a line's end.
 
-    A line longer than a piece is carried whole into the next region."""
-    rest = b""
+    A line longer than a piece is carried whole into the next region. Only what was
+    just read is searched for a line end, and a long line's parts are joined once:
+    searching and copying the whole carried line at every read made one line of the
+    file's size quadratic in it."""
+    rest: list[bytes] = []
     while read := stream.read(piece):
-        region = rest + read
-        end = max(region.rfind(b"\n"), region.rfind(b"\r")) + 1
+        end = max(read.rfind(b"\n"), read.rfind(b"\r")) + 1
         if end == 0:
-            rest = region
+            rest.append(read)
             continue
-        rest = region[end:]
-        yield region[:end] if rest else region
+        yield b"".join([*rest, read[:end]]) if rest or end < len(read) else read
+        rest = [read[end:]] if end < len(read) else []
     if rest:
-        yield rest
+        yield b"".join(rest)
 
 
 def _set_aside(region: bytes, blanks: IO[bytes]) -> bytes:
