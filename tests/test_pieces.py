@@ -113,6 +113,35 @@ def test_a_syntax_error_in_a_late_piece_names_its_line_in_the_file_and_changes_n
     assert _ask_count(store, f"GRAPH <{GRAPH}> {{ ?s ?p ?o }}") == (3 if filled else 0)
 
 
+@pytest.mark.parametrize("change", ["removed", "replaced"])
+def test_the_error_is_found_in_the_bytes_loaded_when_the_file_changes_meanwhile(
+    store: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """Parsed again by its path, a removed file hid the error behind a traceback and a
+    file replaced by a valid one gave a line of the piece."""
+    rows = _rows()
+    bad_line = ROWS - 100
+    rows[bad_line - 1] = "<https://example.org/s> <https://example.org/p> broken .\n"
+    data = tmp_path / "broken.nt"
+    data.write_text("".join(rows), encoding="utf-8")
+    load_all = pieces._load_all
+
+    def changing(given: Iterator[bytes], *rest: Any) -> None:
+        if change == "removed":
+            data.unlink()
+        else:
+            valid = tmp_path / "valid.nt"
+            valid.write_text("".join(_rows()), encoding="utf-8")
+            valid.replace(data)
+        load_all(given, *rest)
+
+    monkeypatch.setattr(pieces, "_load_all", changing)
+    with pytest.raises(RdfSyntaxError) as raised:
+        store.load(data, by_name("ntriples"), GRAPH)
+    assert raised.value.line == bad_line
+    assert _ask_count(store, f"GRAPH <{GRAPH}> {{ ?s ?p ?o }}") == 0
+
+
 def test_progress_is_told_as_pieces_end_up_to_the_whole_file(
     store: EmbeddedStore, tmp_path: Path
 ) -> None:
@@ -196,11 +225,52 @@ def test_the_lines_with_blank_nodes_are_set_aside_whole_and_the_rest_kept() -> N
 
 
 @pytest.mark.timed
-def test_a_line_longer_than_many_pieces_is_read_in_time_linear_in_it() -> None:
-    """Searching and copying the carried part of a long line at every read made one
-    line of a file's size quadratic in it."""
+def test_a_line_longer_than_a_piece_goes_to_the_last_load_with_the_rest_of_the_file() -> None:
+    """Gathered in memory, a line as long as the file was held twice before anything
+    parsed it (and, searched again at every read, took minutes)."""
+    short = b"<urn:a> <urn:p> <urn:b> .\n"
     line = b'<urn:s> <urn:p> "' + b"x" * (32 * 1024 * 1024) + b'" .'
+    tail = io.BytesIO()
     started = time.monotonic()
-    regions = list(pieces._regions(io.BytesIO(line + b"\r" + line), 4096))
+    regions = list(pieces._regions(io.BytesIO(short * 200 + line + b"\r" + short), 4096, tail))
     assert time.monotonic() - started < 10
-    assert regions == [line + b"\r", line]
+    assert b"".join(regions) == short * 200
+    assert tail.getvalue() == line + b"\r" + short
+
+
+def test_regions_end_at_line_ends_and_hold_the_whole_file_in_order() -> None:
+    ends = [b"\n", b"\r\n", b"\r"]
+    text = b"".join(b"<urn:s%d> <urn:p> <urn:o> ." % i + ends[i % 3] for i in range(500))
+    text += b"<urn:s> <urn:p> <urn:last> ."
+    tail = io.BytesIO()
+    regions = list(pieces._regions(io.BytesIO(text), 1000, tail))
+    assert all(len(region) <= 2000 for region in regions)
+    assert all(region.endswith((b"\n", b"\r")) for region in regions[:-1])
+    assert b"".join(regions) + tail.getvalue() == text
+
+
+def test_a_file_of_nul_bytes_fails_at_its_first_line_without_being_held(
+    tmp_path: Path, store: EmbeddedStore
+) -> None:
+    source = tmp_path / "zeros.nt"
+    with source.open("wb") as handle:
+        handle.truncate(3 * pieces.MOST_BYTES)
+    with pytest.raises(RdfSyntaxError) as raised:
+        store.load(source, by_name("ntriples"), GRAPH)
+    assert raised.value.line == 1
+    assert _ask_count(store, "GRAPH ?g { ?s ?p ?o }") == 0
+
+
+@pytest.mark.timed
+@pytest.mark.parametrize("row", [b"#_:\n", b"_:a <urn:p> _:b .\n"], ids=["comments", "triples"])
+def test_a_file_dense_with_blank_nodes_loads_within_seconds(
+    tmp_path: Path, row: bytes, store: EmbeddedStore
+) -> None:
+    """Set aside one by one, the short lines of one piece took 15 s."""
+    source = tmp_path / "dense.nt"
+    source.write_bytes(row * (2 * pieces.MOST_BYTES // len(row)))
+    started = time.monotonic()
+    store.load(source, by_name("ntriples"), GRAPH)
+    assert time.monotonic() - started < 30
+    expected = 0 if row.startswith(b"#") else 1
+    assert _ask_count(store, f"GRAPH <{GRAPH}> {{ ?s ?p ?o }}") == expected

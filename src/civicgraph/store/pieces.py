@@ -17,15 +17,19 @@ statement, and each is read by a load of its own. A load names the blank nodes i
 afresh, so a blank node written in two pieces would become two: every line with ``_:``
 in it (a false match in an IRI or a literal costs nothing) goes to one last piece,
 written aside to a temporary file and read by one load, so that each blank node is read
-once. A file of blank nodes alone is thus copied before it is loaded, a sixth slower
-than a load of the whole.
+once. Any line may go to that last load too, so a part of the file dense with ``_:``
+goes there whole (its lines are not set aside one by one), and so does a line longer
+than a piece, with the rest of the file after it. A file of blank nodes alone is thus
+copied before it is loaded, a sixth slower than a load of the whole.
 
 A piece's syntax error gives a line of the piece, not of the file, and the lines with
 blank nodes are out of their order: on an error the whole file is parsed again,
 storing nothing, for the error with the file's own position.
 """
 
+import os
 import re
+import shutil
 import tempfile
 import threading
 from collections import deque
@@ -45,6 +49,11 @@ LOADS: Final = 2
 #: others again).
 MOST_BYTES: Final = 40 * 1024 * 1024
 _BLANK: Final = b"_:"
+#: A region with more than one ``_:`` in this many bytes goes whole to the last load:
+#: setting its lines aside one by one costs about 3 µs a line in Python, 15 s for a
+#: piece of 20 MB of short lines, where the loader reads it in a tenth of that. Data
+#: with blank nodes is seldom that dense (one in 627 bytes in the benchmark's FOAF).
+DENSE: Final = 256
 #: Either line end: one character, so a search for it is linear.
 _LINE_END: Final = re.compile(rb"[\r\n]")
 
@@ -61,46 +70,70 @@ def load_in_pieces(
 ) -> None:
     """Give ``load`` the pieces of the N-Triples file ``source``, ``LOADS`` at a time;
     ``on_progress`` hears how many bytes are loaded as each piece ends. ``base_iri`` is
-    what ``load`` parses with, for the error a failing piece is parsed again for."""
-    piece = min(MOST_BYTES, source.stat().st_size // LOADS + 1)
+    what ``load`` parses with, for the error a failing piece is parsed again for.
+
+    The file is opened once: the parse for the error reads the bytes the pieces came
+    from, even if the file is replaced or removed meanwhile."""
+    with source.open("rb") as stream:
+        piece = min(MOST_BYTES, os.fstat(stream.fileno()).st_size // LOADS + 1)
+        failed = _load_from(stream, piece, load, on_progress)
+        if failed is not None:
+            stream.seek(0)
+            raise _first_error(stream, base_iri) or failed
+
+
+def _load_from(
+    stream: IO[bytes], piece: int, load: Load, on_progress: Callable[[int], None] | None
+) -> SyntaxError | None:
+    """Load ``stream`` in pieces; a piece's syntax error, if one failed.
+
+    The error is kept without its traceback, whose frames hold the pieces being loaded.
+    """
     try:
-        with source.open("rb") as stream, tempfile.TemporaryFile() as blanks:
+        with tempfile.TemporaryFile() as blanks:
             _load_all(_pieces(stream, piece, blanks), blanks, load, on_progress)
-            return
     except SyntaxError as exc:
-        # Kept without its traceback, whose frames hold the pieces being loaded.
-        failed = exc.with_traceback(None)
-    raise _first_error(source, base_iri) or failed
+        return exc.with_traceback(None)
+    return None
 
 
 def _pieces(stream: IO[bytes], piece: int, blanks: IO[bytes]) -> Iterator[bytes]:
-    """The pieces of ``stream`` without blank nodes; the lines with them go to ``blanks``."""
-    for region in _regions(stream, piece):
-        if _BLANK not in region:
+    """The pieces of ``stream`` without blank nodes. The lines with them go to
+    ``blanks``, and so does a region dense with ``_:`` and a line longer than a piece
+    with the rest of the file (``_regions``): whatever goes there is read by the last
+    load, which is all the file's blank nodes' one reader."""
+    for region in _regions(stream, piece, blanks):
+        found = region.count(_BLANK)
+        if not found:
             yield region
-            continue
-        plain = _set_aside(region, blanks)
-        if plain:
+        elif found > len(region) // DENSE:
+            blanks.write(region)
+        elif plain := _set_aside(region, blanks):
             yield plain
 
 
-def _regions(stream: IO[bytes], piece: int) -> Iterator[bytes]:
-    """``stream`` in regions of about ``piece`` bytes, each ending at a line's end.
+def _regions(stream: IO[bytes], piece: int, tail: IO[bytes]) -> Iterator[bytes]:
+    """``stream`` in regions of at most two ``piece`` bytes, each ending at a line end.
 
-    A line longer than a piece is carried whole into the next region. Only what was
-    just read is searched for a line end, and a long line's parts are joined once:
-    searching and copying the whole carried line at every read made one line of the
-    file's size quadratic in it."""
-    rest: list[bytes] = []
+    A read of ``piece`` bytes with no line end in it (a line longer than a piece, or
+    a last line without one) ends the regions: that line and the rest of the file are
+    copied to ``tail`` as they are, a part at a time. Gathered in memory, a line as
+    long as the file (a file of NUL bytes, say, which fails at its first byte) was held
+    twice before anything parsed it.
+    """
+    carried = b""  # the part of the last read past its last line end
+    offset = stream.tell()  # where ``carried`` begins in the file
     while read := stream.read(piece):
         end = max(read.rfind(b"\n"), read.rfind(b"\r")) + 1
         if end == 0:
-            rest.append(read)
-            continue
-        yield b"".join([*rest, read[:end]]) if rest or end < len(read) else read
-        rest = [read[end:]] if end < len(read) else []
-    if rest:
-        yield b"".join(rest)
+            stream.seek(offset)
+            shutil.copyfileobj(stream, tail)
+            return
+        yield carried + read[:end] if carried else read[:end] if end < len(read) else read
+        offset += len(carried) + end
+        carried = read[end:]
+    if carried:
+        yield carried
 
 
 def _set_aside(region: bytes, blanks: IO[bytes]) -> bytes:
@@ -117,7 +150,8 @@ def _set_aside(region: bytes, blanks: IO[bytes]) -> bytes:
         ends = (region.rfind(b"\n", start, found), region.rfind(b"\r", start, found))
         begin = max(start, *(end + 1 for end in ends))
         end = _line_end(region, found)
-        kept.append(view[start:begin])
+        if begin > start:  # an empty view for each line next to another costs 184 bytes
+            kept.append(view[start:begin])
         # With its line end: only the file's last line has none, and it is written last.
         blanks.write(view[begin : end + 1])
         start = end + 1
@@ -145,7 +179,8 @@ def _load_all(
     """Load the pieces ``LOADS`` at a time, then the lines with blank nodes.
 
     A piece is read only once fewer than ``LOADS`` loads run, so memory holds that many
-    pieces and the one being read, never the file. On any error or interrupt the loads
+    pieces, the one being read and the region and read it came from (about four
+    pieces, measured), never the file. On any error or interrupt the loads
     already running end first (a load cannot be stopped part-way), so that the
     caller's clean-up finds them done.
     """
@@ -219,11 +254,11 @@ class _Gate:
             return
 
 
-def _first_error(source: Path, base_iri: str | None) -> SyntaxError | None:
-    """The file's first syntax error, with its line in the whole file (None if the
-    file parses whole: the piece's error is then the one to give)."""
+def _first_error(stream: IO[bytes], base_iri: str | None) -> SyntaxError | None:
+    """The first syntax error of the file ``stream`` reads, with its line in the whole
+    file (None if the file parses whole: the piece's error is then the one to give)."""
     try:
-        for _ in parse(path=source, format=RdfFormat.N_TRIPLES, base_iri=base_iri):
+        for _ in parse(stream, RdfFormat.N_TRIPLES, base_iri=base_iri):
             pass
     except SyntaxError as exc:
         return exc.with_traceback(None)
