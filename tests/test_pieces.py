@@ -261,6 +261,20 @@ def test_a_file_of_nul_bytes_fails_at_its_first_line_without_being_held(
     assert _ask_count(store, "GRAPH ?g { ?s ?p ?o }") == 0
 
 
+def test_a_line_longer_than_the_parser_reads_is_a_clear_error_that_changes_nothing(
+    tmp_path: Path, store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyoxigraph reads at most 16 MiB of a line from a stream, which is how a line
+    longer than a piece reaches it: its memory error was a traceback."""
+    monkeypatch.setattr(pieces, "MOST_BYTES", 4 * 1024 * 1024)
+    source = tmp_path / "long.nt"
+    literal = b'<urn:s> <urn:p> "' + b"x" * (17 * 1024 * 1024) + b'" .\n'
+    source.write_bytes("".join(_rows()).encode() + literal + "".join(_rows(10)).encode())
+    with pytest.raises(RdfSyntaxError, match="longer than the 16 MiB"):
+        store.load(source, by_name("ntriples"), GRAPH)
+    assert _ask_count(store, "GRAPH ?g { ?s ?p ?o }") == 0
+
+
 @pytest.mark.timed
 @pytest.mark.parametrize("row", [b"#_:\n", b"_:a <urn:p> _:b .\n"], ids=["comments", "triples"])
 def test_a_file_dense_with_blank_nodes_loads_within_seconds(

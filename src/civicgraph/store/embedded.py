@@ -107,6 +107,13 @@ def _sparql_graph(graph: str | None) -> str:
     return "DEFAULT" if graph is None else f"GRAPH <{graph}>"
 
 
+#: What pyoxigraph's parser says when a line read from a file or a stream passes its
+#: buffer (16 MiB); from bytes in memory it reads any line. A piece load gives it
+#: bytes, and a line longer than a piece as a stream (``store/pieces.py``).
+_LINE_LIMIT: Final = "Reached the buffer maximal size"
+_LONG_LINE: Final = "a line is longer than the 16 MiB the parser reads at once from a file"
+
+
 class EmbeddedStore:
     """A pyoxigraph store owned by this process."""
 
@@ -452,6 +459,10 @@ class EmbeddedStore:
             raise syntax_error(name, exc) from exc
         except (ValueError, UnicodeDecodeError) as exc:
             raise RdfSyntaxError(name, str(exc)) from exc
+        except MemoryError as exc:
+            if _LINE_LIMIT not in str(exc):
+                raise
+            raise RdfSyntaxError(name, _LONG_LINE) from exc
         if fmt.names_graphs:
             self._name_blank_graphs()
 
