@@ -160,28 +160,40 @@ def test_a_second_interrupt_waits_for_the_pieces_still_loading(
     """The loads cannot be stopped part-way: were the caller to empty the graph while
     one still ran, that load would commit after it, and the graph stay half loaded
     with no marker to undo it at the next open."""
-    loading, main = threading.Event(), threading.main_thread().ident
+    loading, released = threading.Event(), threading.Event()
+    main = threading.main_thread().ident
     assert main is not None
     original = store._bulk_load
+    running: list[int] = []  # one entry per load begun and not ended
 
     def slow(piece: bytes | IO[bytes], *rest: Any) -> None:
+        running.append(1)
         loading.set()
-        time.sleep(0.5)
+        released.wait(10)  # the GIL is free: each interrupt is met as it is sent
         original(piece, *rest)
+        running.pop()
 
     def interrupt_twice() -> None:
         loading.wait()
         for _ in range(2):
             signal.pthread_kill(main, signal.SIGINT)  # to the thread that waits
-            time.sleep(0.1)
+            time.sleep(0.2)
+        released.set()
 
     monkeypatch.setattr(store, "_bulk_load", slow)
     data = tmp_path / "interrupted.nt"
     data.write_text("".join(_rows()), encoding="utf-8")
-    threading.Thread(target=interrupt_twice).start()
+    interrupter = threading.Thread(target=interrupt_twice)
+    interrupter.start()
     with pytest.raises(KeyboardInterrupt):
         loader.load_file(store, data, graph=GRAPH)
-    assert not [t for t in threading.enumerate() if t.name.startswith("civicgraph-load")]
+    interrupter.join()
+    assert not running  # the loads begun had ended when the interrupt came through
+    # A thread the interrupt hid from the pool's shutdown (it came inside ``submit``)
+    # has no load left and ends by itself.
+    for thread in [t for t in threading.enumerate() if t.name.startswith("civicgraph-load")]:
+        thread.join(10)
+        assert not thread.is_alive()
     assert _ask_count(store, f"GRAPH <{GRAPH}> {{ ?s ?p ?o }}") == 0
     assert len(store.query("SELECT * { GRAPH ?g { ?s ?p ?o } }").rows) == 0  # type: ignore[union-attr]
 
