@@ -217,8 +217,8 @@ class LiveServer:
             return
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
+            try:  # past gunicorn's own graceful wait, so that a busy machine still ends cleanly
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
 

@@ -55,8 +55,9 @@ def _handed_over(poll: select.epoll, served: socket.socket) -> Outgoing:
     return held
 
 
-def _drive(held: Outgoing, poll: select.epoll, seconds: float = 10) -> None:
-    """Run the keeper's part: send as the client reads, until every answer is done."""
+def _drive(held: Outgoing, poll: select.epoll, seconds: float = 60) -> None:
+    """Run the keeper's part: send as the client reads, until every answer is done
+    (or ``seconds`` pass: generous, as a busy machine schedules each small read late)."""
     deadline = time.monotonic() + seconds
     while len(held) and time.monotonic() < deadline:
         for fd, _events in poll.poll(0.05):

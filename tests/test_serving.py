@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import queue
+import select
 import shutil
 import signal
 import socket
@@ -377,7 +378,11 @@ def test_an_idle_connection_closed_by_the_keeper_is_not_kept_open_by_a_new_proce
     assert _get(idle, "ASK {}").status == 200
     stopped = requests.get(f"{quick.url}/sparql", params={"query": ENDLESS}, timeout=30)
     assert stopped.status_code == 503  # its process was killed, and a new one forked
-    time.sleep(IDLE_SECONDS + SWEEP_SECONDS + 1)
+    assert idle.sock is not None
+    # The keeper's end reaches the client once it has idled and been swept; a copy of
+    # the connection left in a new process would hold it open until that ended.
+    ended, _, _ = select.select([idle.sock], [], [], IDLE_SECONDS + SWEEP_SECONDS + 10)
+    assert ended
     with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
         _get(idle, "ASK {}")  # closed at once, not left to time out
     idle.close()
@@ -472,21 +477,23 @@ def test_the_master_imports_the_analysis_modules_while_the_writer_starts(
 ) -> None:
     """The writer is already on its way when the master imports: a start pays for the
     longer of the two, not both; serving still waits for the writer's socket."""
-    ready = tmp_path / "writer.sock"
-    writer = subprocess.Popen(  # a writer that takes a moment to be ready
+    ready, imported = tmp_path / "writer.sock", tmp_path / "imported"
+    writer = subprocess.Popen(  # a writer that is ready only once the import has begun
         [
             sys.executable,
             "-c",
-            "import time, pathlib; time.sleep(0.3); "
+            "import time, pathlib\n"
+            f"while not pathlib.Path({str(imported)!r}).exists(): time.sleep(0.01)\n"
             f"pathlib.Path({str(ready)!r}).touch(); time.sleep(60)",  # up, as a writer stays
         ]
     )
     seen: list[bool] = []
-    monkeypatch.setattr(
-        server_module,
-        "import_analysis_modules",
-        lambda: seen.append(writer.poll() is None and not ready.exists()),
-    )
+
+    def import_analysis_modules() -> None:
+        seen.append(writer.poll() is None and not ready.exists())
+        imported.touch()
+
+    monkeypatch.setattr(server_module, "import_analysis_modules", import_analysis_modules)
     try:
         server_module._before_serving(writer, ready)
         assert seen == [True]  # imported while the writer was still starting

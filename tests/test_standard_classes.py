@@ -14,6 +14,7 @@ from civicgraph.store import EmbeddedStore
 from civicgraph.vocab import ENTITY_BASE, PREFIXES, STANDARD_CLASSES
 from civicgraph.webapp import create_app
 from tests.conftest import DATA
+from tests.live import NETWORK_WAIT
 
 GRACE = ENTITY_BASE + "person/grace-standard"
 LAB = ENTITY_BASE + "org/plain-vocab-lab"
@@ -27,7 +28,8 @@ def client() -> Iterator[FlaskClient]:
     store = EmbeddedStore()
     load_bundled(store)
     load_file(store, DATA / "standard.ttl")
-    app = create_app(Settings(store="memory", load_bundled=False), store=store)
+    settings = Settings(store="memory", load_bundled=False, network_wait=NETWORK_WAIT)
+    app = create_app(settings, store=store)
     yield app.test_client()
     store.close()
 

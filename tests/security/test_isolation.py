@@ -125,9 +125,25 @@ def _namespace(pid: int | str) -> str:
     return os.readlink(f"/proc/{pid}/ns/net")
 
 
-def _is_resource_tracker(pid: int) -> bool:
-    """multiprocessing's bookkeeping child: it evaluates nothing and parses nothing."""
-    return b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+def _evaluators(master: int) -> list[int]:
+    """The master's children but multiprocessing's bookkeeping child, which evaluates
+    nothing and parses nothing (a child that ended meanwhile is left out)."""
+    found = []
+    for pid in _children(master):
+        try:
+            if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def _isolated(pids: list[int]) -> bool:
+    """Whether none of ``pids`` shares this process's network namespace."""
+    try:
+        return {_namespace(pid) for pid in pids}.isdisjoint({_namespace("self")})
+    except FileNotFoundError:  # one ended: read them again
+        return False
 
 
 @pytest.mark.server
@@ -138,12 +154,15 @@ def test_every_serving_process_and_the_writer_have_no_network(tmp_path: Path) ->
         assert server.process is not None
         evaluators: list[int] = []
         deadline = time.monotonic() + 30
-        while len(evaluators) < 3 and time.monotonic() < deadline:  # all started
-            children = _children(server.process.pid)
-            evaluators = [pid for pid in children if not _is_resource_tracker(pid)]
+        # Until all have started and each has left the network: a process just forked
+        # is still in its master's namespace until it leaves it.
+        while not (len(evaluators) >= 3 and _isolated(evaluators)):
+            if time.monotonic() > deadline:
+                break
             time.sleep(0.1)
+            evaluators = _evaluators(server.process.pid)
         assert len(evaluators) >= 3  # serving processes (one per core, plus one) and the writer
-        assert {_namespace(pid) for pid in evaluators}.isdisjoint({_namespace("self")})
+        assert _isolated(evaluators)
         assert "network isolation: active" in server.log.read_text()
     finally:
         server.stop()
