@@ -127,6 +127,12 @@ def serving_processes(server: "LiveServer") -> set[int]:
     return {pid for pid, command in _children(server).items() if _WRITER not in command}
 
 
+def evaluating_processes(server: "LiveServer") -> list[int]:
+    """The ids of a server's serving processes and its writer: the master's children
+    but multiprocessing's bookkeeping child, which evaluates nothing and parses nothing."""
+    return [pid for pid, command in _children(server).items() if b"resource_tracker" not in command]
+
+
 def writer_process(server: "LiveServer") -> int:
     """The id of a server's writer process."""
     (found,) = [pid for pid, command in _children(server).items() if _WRITER in command]

@@ -21,7 +21,7 @@ from civicgraph.errors import StoreError
 from civicgraph.store import EmbeddedStore
 from civicgraph.store.isolation import IFF_UP, IFREQ, is_isolated, isolate_network
 from civicgraph.store.workers import QueryPool
-from tests.live import LiveServer, OxigraphServer
+from tests.live import LiveServer, OxigraphServer, evaluating_processes
 from tests.security.listener import Listener
 
 #: Set an interface's flags, from <linux/sockios.h>.
@@ -109,33 +109,8 @@ def test_a_query_worker_cannot_reach_a_listener(tmp_path: Path, listener: Listen
         pool.close()
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
 def _namespace(pid: int | str) -> str:
     return os.readlink(f"/proc/{pid}/ns/net")
-
-
-def _evaluators(master: int) -> list[int]:
-    """The master's children but multiprocessing's bookkeeping child, which evaluates
-    nothing and parses nothing (a child that ended meanwhile is left out)."""
-    found = []
-    for pid in _children(master):
-        try:
-            if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.append(pid)
-        except FileNotFoundError:
-            continue
-    return found
 
 
 def _isolated(pids: list[int]) -> bool:
@@ -160,7 +135,7 @@ def test_every_serving_process_and_the_writer_have_no_network(tmp_path: Path) ->
             if time.monotonic() > deadline:
                 break
             time.sleep(0.1)
-            evaluators = _evaluators(server.process.pid)
+            evaluators = evaluating_processes(server)
         assert len(evaluators) >= 3  # serving processes (one per core, plus one) and the writer
         assert _isolated(evaluators)
         assert "network isolation: active" in server.log.read_text()
