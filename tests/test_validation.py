@@ -182,6 +182,66 @@ def test_a_shape_the_validator_cannot_compile_is_refused(constraint: str) -> Non
         shacl.compile_shapes(shapes)
 
 
+_SHAPES_PREFIXES = (
+    "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> .\n"
+    "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+)
+
+
+def _compiled(shapes_text: str) -> tuple[shacl.Check, ...]:
+    shapes = Store()
+    shapes.load((_SHAPES_PREFIXES + shapes_text).encode(), format=RdfFormat.TURTLE)
+    return shacl.compile_shapes(shapes)
+
+
+def _foci(checks: tuple[shacl.Check, ...], data_text: str) -> set[tuple[str, str]]:
+    data = Store()
+    data.load(data_text.encode(), format=RdfFormat.TURTLE, base_iri="https://example.org/")
+    return {(f.focus.value, f.message) for f in shacl.validate(data, checks)}
+
+
+def test_a_list_of_properties_is_read_property_by_property_with_the_same_answers() -> None:
+    """``FILTER(?p IN (…))`` on a predicate's variable runs as ``VALUES``; a list that
+    tests an object, or holds literals, stays a filter; the problems are the same."""
+    checks = _compiled(
+        """ex:S sh:targetSubjectsOf ex:a ; sh:sparql [ sh:message "p" ; sh:select \"""
+        SELECT $this ?p WHERE { $this ?p ?v . FILTER(?p IN (<https://example.org/a>,<https://example.org/b>))
+          FILTER NOT EXISTS { $this <https://example.org/ok> ?v } }\""" ] .
+        ex:T sh:targetSubjectsOf ex:c ; sh:sparql [ sh:message "v" ; sh:select \"""
+        SELECT $this ?v WHERE { $this <https://example.org/c> ?v . FILTER(?v IN ("x", "y"))
+          FILTER NOT EXISTS { $this <https://example.org/ok> ?v } }\""" ] ."""
+    )
+    by_property, by_value = sorted(checks, key=lambda c: c.message)
+    assert "VALUES ?p { <https://example.org/a> <https://example.org/b> }" in by_property.query
+    assert "FILTER(?v IN" in by_value.query
+    found = _foci(
+        checks,
+        """<n1> <a> <o> ; <b> <o> ; <other> <o> .  <n2> <a> <o> ; <ok> <o> .
+        <n3> <c> "x" , "z" .  <n4> <c> "y" ; <ok> "y" .""",
+    )
+    assert found == {("https://example.org/n1", "p"), ("https://example.org/n3", "v")}
+
+
+def test_a_count_the_way_nodes_are_found_guarantees_is_not_checked() -> None:
+    """An instance of a class has a type and a subject of ``ex:p`` has one: those
+    checks are left out; at least one ``ex:q`` of a subject of ``ex:p`` is not."""
+    checks = _compiled(
+        """ex:C sh:targetClass ex:Thing ; sh:property [ sh:path rdf:type ; sh:minCount 1 ] .
+        ex:P sh:targetSubjectsOf ex:p ;
+            sh:property [ sh:path ex:p ; sh:minCount 1 ] , [ sh:path ex:q ; sh:minCount 1 ] .
+        ex:O sh:targetObjectsOf ex:p ; sh:property [ sh:path rdf:type ; sh:minCount 1 ] ."""
+    )
+    assert sorted(c.path.value if c.path else "" for c in checks) == [
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+        "https://example.org/q",
+    ]
+    found = _foci(checks, "<n> a <Thing> ; <p> <m> .")
+    assert found == {
+        ("https://example.org/n", "needs at least 1 value(s)"),
+        ("https://example.org/m", "needs at least 1 value(s)"),
+    }
+
+
 CIV = "https://w3id.org/civicgraph/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _NODES = [f"<https://w3id.org/civicgraph/id/thing/{n}>" for n in "ab"]

@@ -77,6 +77,12 @@ _NOT_EXISTS: Final = re.compile(
     r"FILTER\s+NOT\s+EXISTS\s*\{(?P<inner>[^{}]*)\}\s*\}\s*",
     re.IGNORECASE | re.DOTALL,
 )
+#: A filter keeping the rows whose variable is one of a list (``FILTER(?p IN (a, b))``).
+_IN_LIST: Final = re.compile(
+    r"FILTER\s*\(\s*\?(?P<var>\w+)\s+IN\s*\((?P<members>[^()\"']*)\)\s*\)", re.IGNORECASE
+)
+#: An IRI, written whole or with a prefix.
+_IRI: Final = re.compile(r"<[^<>\s]*>|[A-Za-z][\w.-]*:[\w.-]*")
 #: SHACL's instance-of: typed by the class or by one of its subclasses.
 _INSTANCE_OF: Final = f"{RDF.type}/{RDFS.subClassOf}*"
 _PLACEHOLDER: Final = re.compile(r"\{[?$](this|value|path)\}")
@@ -213,6 +219,22 @@ class _Targets:
         self.subjects_of |= other.subjects_of
         self.objects_of |= other.objects_of
 
+    def always_have(self, path: NamedNode) -> bool:
+        """Whether every focus node has a value of ``path`` by the way it is found: an
+        instance of a class has an ``rdf:type``, a subject of a property that property.
+
+        A check for at least one such value can find nothing, yet took 0.2-0.35 s at a
+        million triples to list every entity and look for its type.
+        """
+        found_by = []
+        if self.classes:
+            found_by.append(path == RDF.type)
+        if self.subjects_of:
+            found_by.append(self.subjects_of == {path})
+        if self.objects_of:
+            found_by.append(False)
+        return bool(found_by) and all(found_by)
+
     def focus(self) -> str:
         """A sub-query binding ``?this`` to each focus node once."""
         parts = []
@@ -320,6 +342,8 @@ class _Compiler:
         path, severity, focus = _path(prop, terms), _severity(terms), targets.focus()
         checks = []
         for component, limit in _limits(terms):
+            if component == SH.minCount and limit == 1 and targets.always_have(path):
+                continue
             query = _count_failing(focus, path, component, limit)
             message = _message(terms, _COUNT_MESSAGES[component].format(limit=limit))
             # Too many values is found without the focus nodes; too few is not.
@@ -347,7 +371,7 @@ class _Compiler:
         text = select.value.replace("$this", "?this")
         found = _NOT_EXISTS.fullmatch(text)
         if found and "?this" in found["outer"]:
-            outer = found["outer"]
+            outer = _as_values(found["outer"])
             where = f"{outer} MINUS {{ {outer} {found['inner']} }}"
             query = f"SELECT {found['vars']} WHERE {{ {targets.focus()} {where} }}"
         else:
@@ -436,6 +460,27 @@ class _Compiler:
             ok = " && ".join(f"COALESCE({t}, false)" for t, _ in tests)
             parts.append(f"NOT EXISTS {{ {var} {path} {value} FILTER(!({ok})) }}")
         return parts
+
+
+def _as_values(pattern: str) -> str:
+    """A group of triple patterns and filters with each ``FILTER(?v IN (IRIs))`` whose
+    variable is a triple pattern's predicate written as ``VALUES ?v { IRIs }``.
+
+    The store tests such a filter on every triple the pattern matches, all of them for
+    a variable predicate, where ``VALUES`` reads only each listed property's triples:
+    the evidence checks took 0.54 s instead of 0.87 at a million triples. The rows are
+    the same: a triple pattern's variable is always bound, to an IRI in a predicate's
+    place, and an IRI equals only itself.
+    """
+
+    def rewritten(found: re.Match[str]) -> str:
+        var, members = found["var"], [m.strip() for m in found["members"].split(",")]
+        predicate = rf"(?:\?\w+|<[^<>\s]*>|[\w-]*:[\w.-]*)\s+\?{var}\s+[?<\w\"\[]"
+        if not all(_IRI.fullmatch(m) for m in members) or not re.search(predicate, pattern):
+            return found[0]
+        return f"VALUES ?{var} {{ {' '.join(members)} }}"
+
+    return _IN_LIST.sub(rewritten, pattern)
 
 
 def _targets(terms: dict[NamedNode, list[Term]]) -> _Targets:
