@@ -474,7 +474,8 @@ def _as_values(pattern: str) -> str:
     """
 
     def rewritten(found: re.Match[str]) -> str:
-        var, members = found["var"], [m.strip() for m in found["members"].split(",")]
+        var = found["var"]
+        members = list(dict.fromkeys(m.strip() for m in found["members"].split(",")))
         predicate = rf"(?:\?\w+|<[^<>\s]*>|[\w-]*:[\w.-]*)\s+\?{var}\s+[?<\w\"\[]"
         if not all(_IRI.fullmatch(m) for m in members) or not re.search(predicate, pattern):
             return found[0]
