@@ -81,6 +81,10 @@ _NOT_EXISTS: Final = re.compile(
 _IN_LIST: Final = re.compile(
     r"FILTER\s*\(\s*\?(?P<var>\w+)\s+IN\s*\((?P<members>[^()\"']*)\)\s*\)", re.IGNORECASE
 )
+#: What ``_as_values`` leaves alone: a ``BIND`` or ``VALUES`` (where a variable is
+#: bound depends on its place, and a filter's does not), a comment or a string (text
+#: that reads as a pattern or a filter but is not one).
+_NOT_PLAIN: Final = re.compile(r"[#\"']|\b(?:BIND|VALUES)\b", re.IGNORECASE)
 #: An IRI, written whole or with a prefix.
 _IRI: Final = re.compile(r"<[^<>\s]*>|[A-Za-z][\w.-]*:[\w.-]*")
 #: SHACL's instance-of: typed by the class or by one of its subclasses.
@@ -470,8 +474,12 @@ def _as_values(pattern: str) -> str:
     a variable predicate, where ``VALUES`` reads only each listed property's triples:
     the evidence checks took 0.54 s instead of 0.87 at a million triples. The rows are
     the same: a triple pattern's variable is always bound, to an IRI in a predicate's
-    place, and an IRI equals only itself.
+    place, and an IRI equals only itself. Only a group of triple patterns and filters
+    is rewritten (``_NOT_PLAIN``). An IRI spelled two ways in a list gives its rows
+    twice, as a triple in two graphs does; a report counts each problem once.
     """
+    if _NOT_PLAIN.search(pattern):
+        return pattern
 
     def rewritten(found: re.Match[str]) -> str:
         var = found["var"]
