@@ -10,6 +10,9 @@ A SPARQL-based constraint of the form ``{ A FILTER NOT EXISTS { B } }``, with ``
 basic pattern that binds ``$this``, runs as ``{ A MINUS { A B } }``: every variable
 ``NOT EXISTS`` would substitute is bound by ``A`` on both sides, so the rows are the
 same, and the store answers ``MINUS`` in one pass instead of one sub-query per row.
+In ``A``, a list of properties (``FILTER(?p IN (…))`` on a predicate's variable) is
+read as ``VALUES`` (``_as_values``), and a count that the way focus nodes are found
+guarantees is not checked at all (``_Targets.always_have``).
 
 Where the focus nodes only narrow a check (a value test, too many values), the check
 first asks whether its pattern matches anywhere at all (``Check.probe``): on data that
