@@ -1,10 +1,13 @@
-"""Canonical names for a graph's blank nodes, found in a process with limits.
+"""Canonical names for a graph's blank nodes: by place and content where they form
+trees, else found in a process with limits.
 
 A store names the blank nodes of each load afresh, so the version log relabels them
-canonically (pyoxigraph's canonicalization, RDFC-1.0's algorithm): without it,
-reloading an unchanged file with an RDF list in it would show as a change. The names
-may differ in another pyoxigraph release; the first record after an upgrade can then
-show relabelled blank nodes once.
+canonically: without it, reloading an unchanged file with an RDF list in it would show
+as a change. Blank nodes that form trees (lists, addresses, restrictions: each the
+object of at most one row, no cycle) are named in this process, in time linear in
+their rows (``blanktrees.py``); any others by pyoxigraph's canonicalization (RDFC-1.0's
+algorithm), whose names may differ in another pyoxigraph release. A record after an
+upgrade that names blank nodes otherwise shows them relabelled once.
 
 Only the rows that mention a blank node are relabelled. A blank node's canonical name
 depends on the rows it appears in and on no other (RDFC-1.0 §4.4 builds its hashes from
@@ -12,7 +15,7 @@ those rows alone), so the rest of a graph, often all but a few rows, is left as 
 relabelling a million rows of which 45,000 had a blank node took 16.5 s, and the 45,000
 alone take a fraction of a second, for the same names.
 
-The algorithm's worst case is factorial in time and memory: eight blank nodes that all
+RDFC-1.0's worst case is factorial in time and memory: eight blank nodes that all
 point to one another took 3 s here, ten take minutes. Such data can come from any file
 or write, so the relabelling runs in a child process that limits its own CPU time and
 address space (the limits hold even if this process dies): ``CANONICAL_SECONDS`` and a
@@ -31,6 +34,8 @@ import sys
 from collections import OrderedDict
 from pathlib import Path
 from typing import Final
+
+from civicgraph.dataset.blanktrees import tree_names
 
 _log = logging.getLogger(__name__)
 
@@ -75,6 +80,9 @@ _OUTCOMES = _Outcomes()
 def canonical_blank_rows(rows: list[bytes]) -> list[bytes]:
     """``rows`` (N-Triples lines that mention blank nodes) with canonical blank node
     names; as they are, with a warning, if naming them passes a limit or fails."""
+    named = tree_names(rows)
+    if named is not None:
+        return named
     data = b"\n".join(rows) + b"\n"
     key = hashlib.sha256(data).hexdigest()
     known, answer = _OUTCOMES.get(key)
