@@ -125,6 +125,11 @@ def test_a_node_added_elsewhere_leaves_the_other_names() -> None:
         [f"<{_EX}a> <{_EX}p> <<( _:b <{_EX}p> <{_EX}c> )>> ."],
         # a row not taken apart
         [f"<{_EX}a> <{_EX}p> _:b"],
+        # IRIs with a space, ">" or a quote in them, as a store that parsed leniently
+        # writes them: split at spaces, the first hid its blank node in the predicate
+        [f"<{_EX}a> <{_EX}p q> _:b .", f'_:b <{_EX}v> "1" .'],
+        [f"<{_EX}a> <{_EX}p> q> _:b .", f'_:b <{_EX}v> "1" .'],
+        [f'<{_EX}a> <{_EX}p> "z> _:b .', f'_:b <{_EX}v> "1" .'],
     ],
 )
 def test_rows_that_are_not_trees_are_left_to_the_general_algorithm(rows: list[str]) -> None:
