@@ -104,6 +104,28 @@ def test_rows_without_blank_nodes_never_reach_the_child(monkeypatch: pytest.Monk
     assert canonical_rows(b"\n".join(rows)) == sorted(rows)
 
 
+def test_small_trees_are_named_here_and_larger_ones_in_the_child_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A tree of a few rows is named without the child's start; past the bound it goes
+    to the child, with its limits, for the same names."""
+    rows = [row for row in _dumped(TURTLE).splitlines() if b"_:" in row]
+    sent: list[int] = []
+    child = blanks._named
+
+    def counted(data: bytes, count: int) -> bytes | None:
+        sent.append(count)
+        return child(data, count)
+
+    monkeypatch.setattr(blanks, "_named", counted)
+    here = blanks.canonical_blank_rows(rows)
+    assert sent == []
+    monkeypatch.setattr(blanks, "IN_PROCESS_BYTES", 0)
+    assert blanks.canonical_blank_rows(rows) == here
+    assert sent == [len(rows)]
+    assert here != rows
+
+
 @pytest.mark.timed
 def test_a_write_of_blank_nodes_too_alike_is_recorded_within_the_bound(
     writable_server: LiveServer,

@@ -17,13 +17,15 @@ alone take a fraction of a second, for the same names.
 RDFC-1.0's worst case is factorial in time and memory: eight blank nodes that all
 point to one another took 3 s here, ten take minutes. Such data can come from any file
 or write, so the relabelling runs in a child process that limits its own CPU time and
-address space (the limits hold even if this process dies). The naming of trees runs
-there too: it is linear, but holds about fifteen times the rows' bytes (a million
-rows, 43 MB, took 629 MiB at its peak), which the child gives back as it ends. The
-limits: ``CANONICAL_SECONDS`` and a time per row five times what ordinary rows take
-(100,000 rows of blank nodes took 1.3 s, 500,000 took 10 s), at most
-``MOST_SECONDS``. Past a limit the rows keep the
-store's own names, with a warning, and the write or load goes on. The server's writer
+address space (the limits hold even if this process dies). The naming of trees is
+linear, but holds about fifteen times the rows' bytes (a million rows, 43 MB, took
+629 MiB at its peak): rows of more than ``IN_PROCESS_BYTES`` are named in the child
+too, which gives that memory back as it ends, and smaller ones here, where they take
+a fraction of a millisecond against the child's start (about 50 ms for every write
+that changes a graph with a list in it). The child's limits: ``CANONICAL_SECONDS``
+and a time per row five times what ordinary rows take (100,000 rows of blank nodes
+took 1.3 s, 500,000 took 10 s), at most ``MOST_SECONDS``. Past a limit the rows keep
+the store's own names, with a warning, and the write or load goes on. The server's writer
 reads every graph again at each version record, so each outcome is remembered by the
 rows' hash (``_Outcomes``): a graph too hard to name costs its time once, not at every
 later write.
@@ -37,6 +39,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Final
 
+from civicgraph.dataset.blanktrees import tree_names
+
 _log = logging.getLogger(__name__)
 
 #: The CPU time the relabelling may take before the rows keep the store's names: this,
@@ -48,6 +52,9 @@ MOST_SECONDS: Final = 120
 #: The child's address space: this, and this many times the rows' bytes.
 ADDRESS_BYTES: Final = 2 << 30
 ADDRESS_PER_BYTE: Final = 40
+#: Rows of up to this many bytes whose blank nodes form trees are named in this process:
+#: at most about fifteen times this held while they are.
+IN_PROCESS_BYTES: Final = 1 << 20
 #: The child's program: reads N-Triples on stdin, writes them relabelled on stdout.
 _CHILD: Final = Path(__file__).with_name("blanks_child.py")
 
@@ -81,6 +88,10 @@ def canonical_blank_rows(rows: list[bytes]) -> list[bytes]:
     """``rows`` (N-Triples lines that mention blank nodes) with canonical blank node
     names; as they are, with a warning, if naming them passes a limit or fails."""
     data = b"\n".join(rows) + b"\n"
+    if len(data) <= IN_PROCESS_BYTES:
+        named = tree_names(rows)
+        if named is not None:
+            return named
     key = hashlib.sha256(data).hexdigest()
     known, answer = _OUTCOMES.get(key)
     if not known:

@@ -8,12 +8,13 @@ address space. The kernel ends it at either, whatever became of the process that
 started it.
 """
 
+import os.path
 import resource
 import sys
-from pathlib import Path
 
 # The package's root, three levels up: ``src`` in a checkout, ``site-packages`` installed.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# (``os.path``, loaded with the interpreter: ``pathlib`` would add a fifth to the start.)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))))
 
 from civicgraph.dataset.blanktrees import tree_names
 
