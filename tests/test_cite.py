@@ -109,6 +109,24 @@ def test_the_cite_page_and_its_refusals(cited_server: LiveServer) -> None:
     assert unknown.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("params", "headers"),
+    [({"url": "http://[::1/x"}, {}), ({}, {"Referer": "http://[x"})],
+    ids=["url", "referrer"],
+)
+def test_an_address_with_an_unclosed_bracket_is_refused_not_a_500(
+    cited_server: LiveServer, params: dict[str, str], headers: dict[str, str]
+) -> None:
+    answer = requests.get(
+        f"{cited_server.url}/cite",
+        params=params,
+        headers={"Accept": "application/json", **headers},
+        timeout=10,
+    )
+    assert answer.status_code == 400
+    assert "address" in answer.json()["detail"]
+
+
 def test_an_old_permalink_says_the_page_shows_current_data(
     start_server: Callable[..., LiveServer],
 ) -> None:

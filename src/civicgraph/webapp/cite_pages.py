@@ -30,7 +30,10 @@ def _local_url(raw: str) -> tuple[str, str, dict[str, str]]:
     """The permalink as (absolute URL without query, path, parameters); foreign hosts
     refused. The URL is the server's public one when that is configured, whichever of
     its addresses the permalink gave."""
-    parts = urlsplit(raw.strip())
+    try:
+        parts = urlsplit(raw.strip())
+    except ValueError as exc:  # e.g. an unclosed "[" in the host: no address at all
+        raise UserInputError(f"Cannot read {raw!r} as a page's address: {exc}") from exc
     own = {urlsplit(url)[:2] for url in (request.host_url, external_url("/"))}
     if parts.netloc and (parts.scheme, parts.netloc) not in own:
         raise UserInputError(f"Only pages of this server can be cited here, not {raw!r}")
