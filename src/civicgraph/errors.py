@@ -339,6 +339,17 @@ class HistoryTimeoutError(QueryTimeoutError):
     )
 
 
+class UploadTimeoutError(QueryTimeoutError):
+    """Reading an upload before it is written stopped at the time limit."""
+
+    title = "Time limit"
+    advice = (
+        "Reading the upload took longer than the {limit:g} s limit and was stopped; "
+        "nothing of it was written. Send it in smaller parts, or load it with "
+        "`civicgraph load` on the server's machine."
+    )
+
+
 class ServerBusyError(CivicgraphError):
     """Other clients' queries held every other query process when this one began, so
     it ran on the last free one, which a query may hold only a short while."""

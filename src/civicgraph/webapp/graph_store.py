@@ -16,7 +16,7 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from pyoxigraph import DefaultGraph, NamedNode, parse
 
-from civicgraph.errors import CivicgraphError, NotFoundError, UserInputError
+from civicgraph.errors import CivicgraphError, NotFoundError, UploadTimeoutError, UserInputError
 from civicgraph.formats import Format, Kind, by_name, from_content_type, from_path, negotiate
 from civicgraph.store import GraphStore
 from civicgraph.store.parsesafety import check_before_parsing
@@ -127,8 +127,12 @@ def _store_into(store: GraphStore, target: Target, *, replace: bool) -> None:
     """Parse every upload into a staging graph, then put it in place in one step."""
     uploads = _uploads()
     base = target.graph or request.base_url
-    for body, fmt in uploads:
-        _refuse_named_graphs(body, fmt, base)
+    # The parse below holds every quad of a JSON-LD document in memory (a 60 MB body
+    # of numbers asked for gigabytes): it runs within the serving process's time limit
+    # and memory budget, which stop it with a 503 instead of ending the process.
+    with current_state().store.limited(UploadTimeoutError):
+        for body, fmt in uploads:
+            _refuse_named_graphs(body, fmt, base)
     if len(uploads) == 1:
         body, fmt = uploads[0]
         count = store.load(body, fmt, target.graph, replace=replace, base_iri=base)
