@@ -26,6 +26,19 @@ class GraphInfo:
     triples: int
 
 
+@dataclass(frozen=True)
+class Upload:
+    """Several RDF documents for one graph, written as one write (``load_parts``)."""
+
+    #: Each document's bytes and format; each document's blank nodes are its own.
+    parts: Sequence[tuple[bytes, Format]]
+    #: The graph they go into (None: the default graph).
+    graph: str | None
+    #: Whether they replace the graph's triples (PUT) or are added to them (POST).
+    replace: bool = True
+    base_iri: str | None = None
+
+
 class Writes(Protocol):
     """The writing half of a store: what the one writer does for everyone else."""
 
@@ -47,6 +60,11 @@ class Writes(Protocol):
 
         Returns the number of triples parsed. On any error the graph is unchanged.
         """
+        ...
+
+    def load_parts(self, upload: Upload) -> int:
+        """Parse an upload's documents into its graph atomically, as one write; returns
+        the number of triples they hold."""
         ...
 
     def drop_graph(self, graph: str | None) -> bool:

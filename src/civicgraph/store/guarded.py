@@ -21,6 +21,7 @@ from civicgraph.errors import ExportTimeoutError, QueryTimeoutError, StoreError
 from civicgraph.formats import Format
 from civicgraph.sparql.fetching import refuse_fetching
 from civicgraph.store import EmbeddedStore, GraphInfo, GraphStore, ProgressCallback, RdfInput
+from civicgraph.store.base import Upload
 from civicgraph.store.remote import RemoteStore
 from civicgraph.store.results import QueryResult, SerializedResult, Term
 from civicgraph.store.views import ViewStore
@@ -218,6 +219,11 @@ class GuardedStore:
             base_iri=base_iri,
             on_progress=on_progress,
         )
+        return count
+
+    def load_parts(self, upload: Upload) -> int:
+        """Load several documents into the primary store as one write."""
+        count: int = self._write("Graph Store write", "load_parts", upload=upload)
         return count
 
     def drop_graph(self, graph: str | None) -> bool:

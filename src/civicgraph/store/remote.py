@@ -53,7 +53,7 @@ from civicgraph.errors import (
 from civicgraph.formats import Format, by_name
 from civicgraph.sparql.binding import bind
 from civicgraph.store.answers import accept_for, body, canonical_terms, parse_answer
-from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput
+from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput, Upload
 from civicgraph.store.results import (
     AskResult,
     QueryResult,
@@ -233,6 +233,26 @@ class RemoteStore:
                 self._load_nothing(target, replace)
                 return 0
             return self._stage_and_move(cast(BinaryIO, ntriples), target, replace)
+
+    def load_parts(self, upload: Upload) -> int:
+        """Load each document into one staging graph, then move it into place in one
+        update (each document's own blank nodes: they cross as separate uploads)."""
+        target = _named(upload.graph)
+        staging = NamedNode(staging_graph())
+        try:
+            for n, (body, fmt) in enumerate(upload.parts):
+                self.load(body, fmt, staging.value, replace=n == 0, base_iri=upload.base_iri)
+            count = self._count(staging)
+            if count == 0:
+                self._load_nothing(target, upload.replace)
+                return 0
+            verb = "MOVE" if upload.replace else "ADD"
+            move = f"{verb} GRAPH {staging} TO GRAPH {target} ;\nDROP SILENT GRAPH {staging}"
+            self._post_update(move, self.load_timeout)
+        except CivicgraphError as first:
+            self._drop_quietly(staging, first)
+            raise
+        return count
 
     def _load_nothing(self, target: NamedNode, replace: bool) -> None:
         """An empty load: a replace empties the graph, an add changes nothing."""

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, Final
 
 from civicgraph.errors import StoreError
 from civicgraph.formats import Format
-from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput, Writes
+from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput, Upload, Writes
 from civicgraph.store.checkpoints import Checkpoints, Held
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.results import QueryResult, SerializedResult
@@ -205,6 +205,10 @@ class ViewStore:
     ) -> int:
         """Load in the writer process (progress is not reported across processes)."""
         return self.writer.load(source, fmt, graph, replace=replace, base_iri=base_iri)
+
+    def load_parts(self, upload: Upload) -> int:
+        """Load several documents in the writer process, as one write."""
+        return self.writer.load_parts(upload)
 
     def drop_graph(self, graph: str | None) -> bool:
         """Drop a graph in the writer process."""

@@ -29,12 +29,11 @@ from civicgraph.dataset.versions import START, VersionLog, record_quietly
 from civicgraph.errors import CivicgraphError, StoreError, WriteLimitError
 from civicgraph.formats import Format
 from civicgraph.sparql.written import graphs_written
-from civicgraph.store.base import GraphStore, ProgressCallback, RdfInput
+from civicgraph.store.base import GraphStore, ProgressCallback, RdfInput, Upload
 from civicgraph.store.checkpoints import Checkpoints
 from civicgraph.store.embedded import EmbeddedStore
 from civicgraph.store.isolation import isolate_network
 from civicgraph.store.memory import return_free_memory
-from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.store.views import Generation
 from civicgraph.store.workers import exit_with_parent
 from civicgraph.store.writerstate import Stop, WriterState
@@ -47,32 +46,15 @@ RESEND_SECONDS: Final = 60.0
 _STOPPED: Final = "The writer process stopped during the write"
 _log = logging.getLogger(__name__)
 #: The writes a serving process may ask for.
-WRITE_METHODS: Final = frozenset({"update", "load", "drop_graph"})
+WRITE_METHODS: Final = frozenset({"update", "load", "load_parts", "drop_graph"})
 #: The other request: record a dataset version after a write.
 RECORD: Final = "record"
 
 
 def changes_data(method: str, kwargs: dict[str, Any], result: object) -> bool:
-    """Whether a successful write changed what queries see.
-
-    Staging graphs are invisible, so filling or dropping one is not a change; moving
-    one into place (an update) is. Dropping a graph that did not exist changes nothing.
-    """
-    if _on_staging(kwargs):
-        return False
+    """Whether a successful write changed what queries see: dropping a graph that did
+    not exist changes nothing."""
     return not (method == "drop_graph" and result is False)
-
-
-def _on_staging(kwargs: dict[str, Any]) -> bool:
-    """Whether a write's graph is a staging graph."""
-    graph = kwargs.get("graph")
-    return isinstance(graph, str) and graph.startswith(STAGING_PREFIX)
-
-
-def _ends_staging(method: str, kwargs: dict[str, Any]) -> bool:
-    """Whether a write drops a staging graph: no change to the data, but a view that
-    opened while it was there reopens (it leaves staging graphs out at some cost)."""
-    return method == "drop_graph" and _on_staging(kwargs)
 
 
 def apply_write(store: GraphStore, method: str, kwargs: dict[str, Any]) -> Any:
@@ -199,6 +181,11 @@ class WriterClient:
         )
         return count
 
+    def load_parts(self, upload: Upload) -> int:
+        """Load several documents in the writer, as one write."""
+        count: int = self._call("load_parts", upload=upload)
+        return count
+
     def drop_graph(self, graph: str | None) -> bool:
         """Drop a graph in the writer."""
         existed: bool = self._call("drop_graph", graph=graph)
@@ -213,52 +200,6 @@ def _read_all(stream: BinaryIO) -> bytes:
     return stream.read()
 
 
-#: Said when a write names a staging graph that a previous writer process filled.
-_VANISHED: Final = (
-    "The writer process restarted while this upload was being written, and nothing of "
-    "it was kept; send it again."
-)
-
-
-def _staging_iris(sparql: str) -> list[str]:
-    """The staging graph IRIs an update's text names, in one pass over it (IRIs hold
-    no ``<``; a pattern searched from every ``<`` would be quadratic in the text)."""
-    pieces = sparql.split("<")[1:]
-    return [p.partition(">")[0] for p in pieces if p.startswith(STAGING_PREFIX)]
-
-
-@dataclass
-class _Staged:
-    """The staging graphs this writer process filled, for uploads of several parts.
-
-    Such an upload loads each part into one staging graph, a write each, then copies
-    it into place. A writer that starts drops every staging graph (a crash's
-    leftovers), so if the writer restarted between two of those writes, a later part
-    would fill the graph again with only the parts after the restart, and the copy
-    of a graph that is gone empties the target. A write may fill a staging graph
-    afresh (a load with ``replace``); any other write that names one this process did
-    not fill is refused, and the upload fails whole.
-    """
-
-    filled: set[str] = field(default_factory=set)
-
-    def refusal(self, method: str, kwargs: dict[str, Any]) -> StoreError | None:
-        """Why this write may not run here, or None."""
-        if method == "drop_graph" or (method == "load" and kwargs.get("replace")):
-            return None
-        named = [kwargs["graph"]] if _on_staging(kwargs) else []
-        if method == "update":
-            named = _staging_iris(str(kwargs.get("sparql", "")))
-        return StoreError(_VANISHED) if any(g not in self.filled for g in named) else None
-
-    def note(self, method: str, kwargs: dict[str, Any]) -> None:
-        """Remember a staging graph filled by a load; forget one dropped."""
-        if method == "load" and _on_staging(kwargs):
-            self.filled.add(kwargs["graph"])
-        elif method == "drop_graph" and _on_staging(kwargs):
-            self.filled.discard(kwargs["graph"])
-
-
 @dataclass
 class _Owner:
     """What the writer process holds: the store, the write counter, the version log."""
@@ -269,7 +210,6 @@ class _Owner:
     log: VersionLog | None
     #: Where the master sees how long the current write has run (None: nobody watches).
     state: WriterState | None = None
-    staged: _Staged = field(default_factory=_Staged)
     #: The graphs the writes since the last record changed, or None when not known (an
     #: update may change any graph): the record reads only those back.
     touched: set[str | None] | None = None
@@ -333,18 +273,13 @@ class _Owner:
             if method == RECORD:
                 self.record(**kwargs)
                 return "ok", None
-            refused = self.staged.refusal(method, kwargs)
-            if refused is not None:
-                return "error", refused
             result = self._timed(method, kwargs, number)
-            self.staged.note(method, kwargs)
         except CivicgraphError as exc:
             return "error", exc
         except Exception as exc:  # a defect: reported (a logged 500), the writer stays up
             return "crash", f"{type(exc).__name__}: {exc}"
         if changes_data(method, kwargs, result):
             self._note_touched(method, kwargs)
-        if changes_data(method, kwargs, result) or _ends_staging(method, kwargs):
             # Into the store's files: a view opens them at once, where what was only in
             # the database's log is replayed by every view at every reopen (1.7 s each
             # after two reloads of 100k triples, growing with every write since start).
@@ -372,6 +307,9 @@ class _Owner:
             return
         if method in ("load", "drop_graph"):
             self.touched.add(kwargs["graph"])
+            return
+        if method == "load_parts":
+            self.touched.add(kwargs["upload"].graph)
             return
         written = graphs_written(kwargs["sparql"]) if method == "update" else None
         if written is None:

@@ -6,7 +6,6 @@ public reads; PUT, POST and DELETE need the write token. Every upload lands
 atomically: it is parsed completely before the target graph changes.
 """
 
-import contextlib
 import io
 import uuid
 from collections.abc import Callable
@@ -16,9 +15,10 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from pyoxigraph import DefaultGraph, NamedNode, parse
 
-from civicgraph.errors import CivicgraphError, NotFoundError, UploadTimeoutError, UserInputError
+from civicgraph.errors import NotFoundError, UploadTimeoutError, UserInputError
 from civicgraph.formats import Format, Kind, by_name, from_content_type, from_path, negotiate
 from civicgraph.store import GraphStore
+from civicgraph.store.base import Upload
 from civicgraph.store.parsesafety import check_before_parsing
 from civicgraph.store.streams import STAGING_PREFIX
 from civicgraph.vocab import graph_iri
@@ -124,7 +124,7 @@ def _uploads() -> list[tuple[bytes, Format]]:
 
 
 def _store_into(store: GraphStore, target: Target, *, replace: bool) -> None:
-    """Parse every upload into a staging graph, then put it in place in one step."""
+    """Parse every upload, then put it in place in one write."""
     uploads = _uploads()
     base = target.graph or request.base_url
     # The parse below holds every quad of a JSON-LD document in memory (a 60 MB body
@@ -136,26 +136,8 @@ def _store_into(store: GraphStore, target: Target, *, replace: bool) -> None:
     if len(uploads) == 1:
         body, fmt = uploads[0]
         count = store.load(body, fmt, target.graph, replace=replace, base_iri=base)
-    else:
-        staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
-        try:
-            # The first part fills the staging graph afresh; the writer refuses the
-            # others, and the copy, if it restarted meanwhile (``writer._Staged``).
-            count = sum(
-                store.load(body, fmt, staging, replace=n == 0, base_iri=base)
-                for n, (body, fmt) in enumerate(uploads)
-            )
-            where = "DEFAULT" if target.graph is None else str(NamedNode(target.graph))
-            # COPY empties the target first (PUT replaces, GSP §5.3); ADD keeps it (POST).
-            verb = "COPY" if replace else "ADD"
-            store.update(f"{verb} SILENT {NamedNode(staging)} TO {where}")
-        except BaseException:
-            # The error to tell is this one, not the drop's: a writer stopped at a
-            # limit is starting again, and it drops every staging graph as it opens.
-            with contextlib.suppress(CivicgraphError):
-                store.drop_graph(staging)
-            raise
-        store.drop_graph(staging)
+    else:  # one write: no other sees the parts half-written, one time limit for all
+        count = store.load_parts(Upload(uploads, target.graph, replace, base))
     if count == 0 and target.graph is not None:
         store.update(f"CREATE SILENT GRAPH {NamedNode(target.graph)}")
 

@@ -6,8 +6,8 @@ the server was restarted, while reads went on. The master watches it and starts
 another on the same store and socket; the store's own recovery on opening (staging
 graphs dropped, loads cut short undone) leaves the data as the last whole write left
 it. A write that was under way is whole or absent, and its client hears which: 503 if
-absent (an upload of several parts cut between two is refused whole,
-``writer._Staged``), applied if applied (only its version record was cut short).
+absent (an upload of several parts is one write), applied if applied (only its
+version record was cut short).
 A writer that keeps stopping is started again after a growing pause, so that one
 that cannot start does not take a core.
 
