@@ -156,3 +156,24 @@ def test_evidence_says_what_its_pill_measures(live_server: LiveServer) -> None:
     page = requests.get(f"{live_server.url}/id/org/code-for-america", timeout=30).text
     assert ">high confidence</span>" in page
     assert 'title="How sure this source is of the claim"' in page
+
+
+def test_an_entity_of_a_kind_the_network_draws_but_not_drawn_offers_no_network(
+    live_server: LiveServer,
+) -> None:
+    """An information system is filed among the initiatives, but the network leaves
+    it out: its page offered a drawing that stayed blank and a link to an error."""
+    html = {"Accept": "text/html"}
+    system = requests.get(f"{live_server.url}/id/initiative/cws-cms", headers=html, timeout=30)
+    assert system.status_code == 200
+    assert "Explore its network" not in system.text
+    assert 'id="ego-network"' not in system.text
+    drawn = requests.get(f"{live_server.url}/id/org/code-for-america", headers=html, timeout=30)
+    assert 'id="ego-network"' in drawn.text
+
+
+def test_a_view_of_a_day_before_its_focus_began_names_it(live_server: LiveServer) -> None:
+    params = {"focus": "Code for America", "as_of": "2007-01-01"}
+    answer = requests.get(f"{live_server.url}/api/graph", params=params, timeout=30)
+    assert answer.status_code == 404
+    assert answer.json()["detail"] == "Code for America has no relation on record on that day"

@@ -92,10 +92,25 @@ def test_every_network_api_reads_the_day(
     assert response.status_code == 200, response.get_json()
 
 
-def test_a_bad_date_is_a_clear_400(bundled_client: FlaskClient) -> None:
-    response = bundled_client.get("/api/graph", query_string={"as_of": "last tuesday"})
+def test_the_diff_reads_a_name_and_its_days_either_way_round(
+    bundled_client: FlaskClient,
+) -> None:
+    """The explorer sends the day compared with first, later or earlier: what appeared
+    is always what came between the earlier day and the later one."""
+    forward = {"from": "2016", "to": "2020", "focus": "org/18f"}
+    expected = bundled_client.get("/api/graph/diff", query_string=forward).get_json()
+    backward = {"from": "2020", "to": "2016", "focus": "18F"}  # by name, days reversed
+    answer = bundled_client.get("/api/graph/diff", query_string=backward)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json() == expected
+    assert (expected["from"], expected["to"]) == ("2016-01-01", "2020-01-01")
+
+
+@pytest.mark.parametrize("day", ["last tuesday", "2015-13-45", "2015-02-30"])
+def test_a_bad_date_is_a_clear_400(bundled_client: FlaskClient, day: str) -> None:
+    response = bundled_client.get("/api/graph", query_string={"as_of": day})
     assert response.status_code == 400
-    assert "YYYY-MM-DD" in response.get_json()["detail"]
+    assert day in response.get_json()["detail"]
     missing = bundled_client.get("/api/graph/diff", query_string={"from": "2016"})
     assert missing.status_code == 400
 

@@ -51,6 +51,12 @@ function waiting(message) {
  * type again.
  */
 function showError(err) {
+  // What was drawn before is not what the form now asks for: it goes with the error.
+  if (state.view) {
+    state.view.network.destroy();
+    state.view = null;
+    counts.textContent = "";
+  }
   const boxes = Array.from(form.querySelectorAll("[data-typeahead]"));
   const box = err.candidates && err.candidates.length ? boxes.find((input) => entityValue(input) === err.unknown) : null;
   errorBox.hidden = false;

@@ -63,6 +63,7 @@ export function styleChanges(view, data) {
 /** The list of what changed, beside the drawing: appeared first, then ended. */
 export function changeList(list, data, label) {
   clear(list);
+  list.append(el("li", "From " + data.from + " to " + data.to + ":", "muted"));
   const counted = (change) => data.edges.filter((e) => e.change === change);
   for (const change of ["appeared", "ended"]) {
     const edges = counted(change);

@@ -94,6 +94,16 @@ def _walk(scope: Scope, focus: int, depth: int, edges: Mask, nodes: Mask) -> Mas
     return reached
 
 
+def absent(scope: Scope, iri: str) -> NotFoundError:
+    """The error for an entity the scope lacks, named: one the network draws on other
+    days (a view of a year before it began) is told apart from one it never draws."""
+    found = scope.model.index(iri)
+    if found is None:
+        return NotFoundError(f"No entity {iri} in the network", iri)
+    name = scope.model.label(found)
+    return NotFoundError(f"{name} has no relation on record on that day", iri)
+
+
 def select(scope: Scope, request: ViewRequest) -> tuple[Numbers, Numbers]:
     """Node and edge numbers of what ``request`` asks for (whole network or ego network)."""
     edges = admitted(scope, request)
@@ -101,7 +111,7 @@ def select(scope: Scope, request: ViewRequest) -> tuple[Numbers, Numbers]:
     if request.focus is not None:
         focus = scope.index(request.focus)
         if focus is None:
-            raise NotFoundError(f"No entity {request.focus} in the network", request.focus)
+            raise absent(scope, request.focus)
         nodes[focus] = True
         nodes = _walk(scope, focus, request.depth, edges, nodes)
     ends = scope.model.ends
@@ -171,7 +181,7 @@ def _walkable(
     model = scope.model
     start, end = (model.index(iri) for iri in ends)
     if start is None or end is None:
-        raise NotFoundError(f"No entity {ends} in the network", ends[0])
+        raise absent(scope, ends[0] if start is None else ends[1])
     edges = scope.edges.copy()
     if relations is not None:
         edges &= np.isin(model.edges[:, 1], _sids(model, relations))

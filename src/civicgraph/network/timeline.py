@@ -16,6 +16,7 @@ period and an end until the last, so "founded 2014" is standing on 2014-01-01 an
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 from civicgraph.errors import UserInputError
@@ -36,7 +37,12 @@ def parse_day(text: str) -> str:
     value = text.strip()
     if not _DAY.fullmatch(value):
         raise UserInputError(f"Give a date as YYYY-MM-DD (or YYYY), not {text!r}")
-    return _first_day(value)
+    day = _first_day(value)
+    try:
+        date.fromisoformat(day)
+    except ValueError as exc:  # 2015-13-45, 2015-02-30: the right shape, no such day
+        raise UserInputError(f"There is no such day as {text.strip()!r}") from exc
+    return day
 
 
 def _first_day(value: str) -> str:

@@ -9,7 +9,7 @@ advertises each with ``<link rel="alternate">``. A client asking for plain JSON
 from flask import Blueprint, Response, abort, render_template
 from flask.typing import ResponseReturnValue
 
-from civicgraph.errors import NotFoundError, UnknownFormatError
+from civicgraph.errors import NotFoundError, PreparingError, UnknownFormatError
 from civicgraph.formats import Kind, by_name, formats_for
 from civicgraph.readmodels import entities
 from civicgraph.readmodels.claims import load_claims
@@ -17,6 +17,7 @@ from civicgraph.store.results import serialize_result
 from civicgraph.vocab import ENTITY_KINDS, NETWORK_KINDS, entity_iri
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.errors import error_response, wants_json
+from civicgraph.webapp.graph import explorer
 from civicgraph.webapp.negotiation import wanted_rdf
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.twins import asks_json
@@ -55,6 +56,18 @@ def _not_found(error: NotFoundError, text: str) -> Response:
     return response
 
 
+def _in_network(kind: str, iri: str) -> bool:
+    """Whether the network explorer draws the entity: some of a drawn kind are not
+    (an information system, a goal scheme), and their pages offer no drawing or link
+    that could only fail. While the network is built, its kind decides."""
+    if kind not in NETWORK_KINDS:
+        return False
+    try:
+        return iri in explorer().projection()
+    except PreparingError:
+        return True
+
+
 @bp.get("/id/<kind>/<slug>")
 def page(kind: str, slug: str) -> ResponseReturnValue:
     """The entity page, or its RDF when the client prefers RDF."""
@@ -79,7 +92,7 @@ def page(kind: str, slug: str) -> ResponseReturnValue:
         "entity/page.html",
         entity=entity,
         claims=load_claims(store, iri) if kind == "document" else [],
-        in_network=kind in NETWORK_KINDS,
+        in_network=_in_network(kind, iri),
         alternates=ALTERNATES,
         ontology=readmodels.ontology(),
     )

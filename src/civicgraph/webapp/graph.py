@@ -473,8 +473,10 @@ def api_diff() -> ResponseReturnValue:
     args = request.args
     if not args.get("from") or not args.get("to"):
         raise UserInputError("Give the two days to compare as 'from' and 'to' (YYYY-MM-DD)")
-    older, newer = parse_day(args["from"]), parse_day(args["to"])
-    focus = read.entity(args["focus"]) if args.get("focus") else None
+    # The earlier day first, whichever way round they came: "appeared" and "ended"
+    # always read forward in time (the explorer sends the day compared with as "from").
+    older, newer = sorted((parse_day(args["from"]), parse_day(args["to"])))
+    focus = read.entity(args["focus"], _names) if args.get("focus") else None
     projection = explorer().projection()
     found = shift(projection.model, older, newer, focus=focus)
     doc = shift_json(found, projection, entity_path)
