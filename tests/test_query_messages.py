@@ -80,21 +80,24 @@ def test_other_errors_list_what_a_person_types_once() -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "field", "value"),
+    ("query", "field", "value", "column"),
     [
-        ("SELECT * { ?s foaf:name ?o }", "prefix", "foaf"),
-        ("SELEKT * { ?s ?p ?o }", "keyword", "SELEKT"),
+        ("SELECT * { ?s foaf:name ?o }", "prefix", "foaf", 15),
+        ("SELEKT * { ?s ?p ?o }", "keyword", "SELEKT", 1),
     ],
 )
 def test_the_endpoint_answers_the_readable_message(
-    workbench_client: FlaskClient, query: str, field: str, value: str
+    workbench_client: FlaskClient, query: str, field: str, value: str, column: int
 ) -> None:
+    """The position is the word the message names, which the editor marks: not where
+    the parser stopped, past it (the editor underlined WHERE after SELEKT)."""
     response = workbench_client.get("/sparql", query_string={"query": query})
     body = response.get_json()
     assert response.status_code == 400
     assert body[field] == value
     assert "does not parse" not in body["detail"]
-    assert body["line"] == 1
+    assert (body["line"], body["column"]) == (1, column)
+    assert body["detail"].startswith(f"Line 1, column {column}:")
 
 
 def test_network_example_also_links_the_neighbours_to_each_other() -> None:

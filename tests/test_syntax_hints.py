@@ -47,7 +47,7 @@ def test_endpoint_answers_the_hint_with_its_position(live_server: LiveServer) ->
     assert answer.status_code == 400
     body = answer.json()
     assert "unknown prefix rdfs:" in body["detail"]
-    assert (body["line"], body["column"]) == (1, 31)
+    assert (body["line"], body["column"]) == (1, 21)  # rdfs:label, which the detail names
 
 
 def test_cli_over_a_server_prints_the_hint_once(live_server: LiveServer) -> None:

@@ -46,6 +46,9 @@ class Explanation:
     prefix: str | None = None
     namespace: str | None = None
     keyword: str | None = None
+    #: The line and column the detail names, where it is not where the parser stopped
+    #: (an undeclared prefix or unknown word before it): the editor marks this one.
+    at: tuple[int, int] | None = None
 
     @property
     def fix(self) -> dict[str, str]:
@@ -64,9 +67,8 @@ def _offset(text: str, line: int, column: int) -> int:
     return min(len(text), start + column - 1)
 
 
-def _where(text: str, token: Token) -> str:
-    line, column = SyntaxPosition.at(text, token.start)
-    return f"Line {line}, column {column}"
+def _where(at: tuple[int, int]) -> str:
+    return f"Line {at[0]}, column {at[1]}"
 
 
 def _until(text: str, end: int) -> Iterator[Token]:
@@ -116,16 +118,18 @@ def explain(message: str, text: str, line: int | None, column: int | None) -> Ex
         prefix = token.text.split(":", 1)[0]
         namespace = PREFIXES.get(prefix)
         fix = f"add PREFIX {prefix}: <{namespace}>" if namespace else "declare it with PREFIX"
-        detail = f"{_where(text, token)}: unknown prefix {prefix}: in {token.text}; {fix}"
-        return Explanation(detail, prefix=prefix, namespace=namespace)
+        at = SyntaxPosition.at(text, token.start)
+        detail = f"{_where(at)}: unknown prefix {prefix}: in {token.text}; {fix}"
+        return Explanation(detail, prefix=prefix, namespace=namespace, at=at)
     if line is None or column is None:
         return Explanation(message)
     word = _unknown_word(text, end)
     if word is not None:
         near = get_close_matches(word.text.upper(), KEYWORDS, n=1)
         hint = f"; did you mean {near[0]}?" if near else ""
-        detail = f"{_where(text, word)}: unknown keyword {word.text}{hint}"
-        return Explanation(detail, keyword=word.text)
+        at = SyntaxPosition.at(text, word.start)
+        detail = f"{_where(at)}: unknown keyword {word.text}{hint}"
+        return Explanation(detail, keyword=word.text, at=at)
     return Explanation(f"Line {line}, column {column}: {_expected(message)}")
 
 
@@ -141,4 +145,6 @@ def explained(text: str, message: str) -> QuerySyntaxError:
     error.detail = found.detail
     error.args = (error.detail,)
     error.fix = found.fix
+    if found.at is not None:
+        error.line, error.column = found.at
     return error
