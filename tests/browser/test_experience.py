@@ -544,3 +544,42 @@ def test_an_entity_with_nothing_to_draw_says_so_instead_of_a_blank(
     page.goto(live_server.url + "/id/document/bloomberg-2011-pahlka")
     expect(page.locator("#ego-counts")).to_contain_text("No relation in the network to draw")
     expect(page.locator("#ego-network")).to_be_hidden()
+
+
+@pytest.mark.parametrize(
+    ("path", "selector"),
+    [
+        ("/graph?focus=org/code-for-america", "#graph-canvas"),
+        ("/id/org/code-for-america", "#ego-network"),
+    ],
+)
+def test_a_swipe_over_a_drawing_scrolls_the_page_on_a_phone(
+    phone: Page, live_server: LiveServer, path: str, selector: str
+) -> None:
+    """The drawings fill most of a phone's screen, and a swipe over one did nothing."""
+    phone.goto(live_server.url + path)
+    _settled(phone, selector)
+    drawing = phone.locator(selector)
+    drawing.scroll_into_view_if_needed()
+    box = drawing.bounding_box()
+    assert box is not None
+    before = phone.evaluate("scrollY")
+    touch = phone.context.new_cdp_session(phone)
+    # A finger drawn down over the drawing: the page scrolls back up (it may be at its
+    # end already, and then could not scroll on).
+    top = max(box["y"], 0) + 10
+    x, start, end = box["x"] + box["width"] / 2, top, top + 300
+    touch.send(
+        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": start}]}
+    )
+    for step in range(1, 11):
+        y = start + (end - start) * step / 10
+        touch.send(
+            "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]}
+        )
+    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    for _ in range(50):  # the page's policy refuses a predicate evaluated as text
+        if phone.evaluate("scrollY") < before - 100:
+            return
+        phone.wait_for_timeout(100)
+    raise AssertionError(f"the page stayed at {phone.evaluate('scrollY')} after a swipe")
