@@ -3,9 +3,12 @@
 import re
 
 import pytest
+import requests
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
+
+from tests.live import LiveServer
 
 
 def test_page_lists_classes_in_their_hierarchy(workbench_client: FlaskClient) -> None:
@@ -51,3 +54,14 @@ def test_page_says_which_properties_have_data_and_how_they_read_backwards(
     member_of = html[html.index('id="memberOf"') :]
     assert '<dd class="term-data">none in the loaded data</dd>' in member_of[:3000]
     assert 'id="founded"' not in html
+
+
+def test_the_confidence_levels_a_claim_links_to_are_defined_on_the_page(
+    live_server: LiveServer,
+) -> None:
+    """Every statement page links its level to /ontology#HighConfidence and the like,
+    anchors the page did not have."""
+    html = requests.get(f"{live_server.url}/ontology", headers={"Accept": "text/html"}, timeout=30)
+    levels = [html.text.index(f'id="{level}Confidence"') for level in ("High", "Medium", "Low")]
+    assert levels == sorted(levels)  # from the top of the scale down
+    assert "The source states the claim directly" in html.text

@@ -86,7 +86,14 @@ class OntologyDoc:
     @property
     def properties(self) -> list[OntologyTerm]:
         """Properties, alphabetically."""
-        return sorted((t for t in self.terms.values() if not t.is_class), key=lambda t: t.label)
+        found = (t for t in self.terms.values() if t.kind.endswith("property"))
+        return sorted(found, key=lambda t: t.label)
+
+    @property
+    def concepts(self) -> list[OntologyTerm]:
+        """Concepts the data names as values (the confidence levels), in the ontology's
+        order of their IRIs: a page that shows a level links to its definition here."""
+        return sorted((t for t in self.terms.values() if t.kind == "concept"), key=_order)
 
     @property
     def properties_with_data(self) -> list[OntologyTerm]:
@@ -152,6 +159,13 @@ class OntologyDoc:
         """The label of an ontology term, or the compact name of any other IRI."""
         term = self.terms.get(iri)
         return term.label if term else curie(iri)
+
+
+def _order(term: OntologyTerm) -> tuple[int, str]:
+    """High, medium, low: a scale reads from its top, not alphabetically."""
+    scale = ("High", "Medium", "Low")
+    first = next((i for i, word in enumerate(scale) if term.anchor.startswith(word)), len(scale))
+    return first, term.label
 
 
 def _terms(store: GraphStore) -> dict[str, OntologyTerm]:
