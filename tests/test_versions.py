@@ -3,6 +3,7 @@
 import fcntl
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -801,3 +802,17 @@ def test_a_graph_added_whole_keeps_its_rows_once_and_its_patch_as_before(
 
 def _no_links(source: Path, target: Path) -> None:
     raise OSError("no hard links on this file system")
+
+
+def test_a_diff_page_names_and_links_the_values_and_graphs(live_server: LiveServer) -> None:
+    """Every value and graph was a bare IRI, and on a phone they broke mid-word."""
+    number = requests.get(f"{live_server.url}/versions.json", timeout=10).json()["versions"][0]
+    page = requests.get(
+        f"{live_server.url}/versions/0/diff/{number['number']}?page=1",
+        headers={"Accept": "text/html"},
+        timeout=60,
+    ).text
+    assert re.search(r'<a href="/ontology#\w+" title="https://w3id.org/civicgraph/ontology#', page)
+    assert re.search(r'<a href="/id/document/[\w-]+" title="[^"]+">[^<]*[ \w]', page)  # by name
+    assert "in graph " in page
+    assert "> in https://w3id.org/civicgraph/graph/" not in page

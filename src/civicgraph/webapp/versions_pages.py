@@ -17,6 +17,7 @@ from civicgraph.dataset.pinned import PinnedQuery, answer_at
 from civicgraph.dataset.versions import Change, Version, VersionLog
 from civicgraph.errors import HistoryTimeoutError, NotFoundError, UserInputError
 from civicgraph.readmodels.changes import EntityPage, entity_page, update_text
+from civicgraph.readmodels.labels import curie
 from civicgraph.sparql.fetching import refuse_fetching
 from civicgraph.store.results import SerializedResult
 from civicgraph.webapp import readmodels
@@ -255,10 +256,13 @@ def _diff(older: int, newer: int, shape: str) -> ResponseReturnValue:
             entities=[g.as_json() for g in found.groups],
         )
     versions = {v.number: v for v in log.versions()}
+    values = [v.value for g in found.groups for v in (*g.added, *g.removed) if v.is_iri]
     return render_template(
         "versions/diff.html",
         change=change,
         found=found,
+        names=readmodels.searcher().index().labels(values),
+        curie=curie,
         added=added,
         removed=removed,
         older=versions.get(older),
