@@ -131,3 +131,12 @@ def test_every_example_opens_on_rows_of_the_bundled_data(
     result = bundled_store.query(gallery.render(example, {}))
     found = result.rows if isinstance(result, SelectResult) else getattr(result, "triples", ())
     assert found, example.name
+
+
+def test_founders_oldest_first_lists_the_undated_last(bundled_store: GraphStore) -> None:
+    """SPARQL sorts an unbound value first: "oldest first" opened on undated rows."""
+    result = bundled_store.query(gallery.render(gallery.canned("06-founders"), {}))
+    assert isinstance(result, SelectResult)
+    dated = [row.get("date") is not None for row in result.dicts()]
+    assert set(dated) == {True, False}  # both kinds, so the order is tested
+    assert dated == sorted(dated, reverse=True)
