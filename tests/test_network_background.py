@@ -156,6 +156,26 @@ def test_page_during_build_shows_the_preparing_notice(preparing_client: FlaskCli
     )
 
 
+def test_an_entity_page_answers_without_waiting_for_the_network(
+    fixture_store: EmbeddedStore, gate: Gate
+) -> None:
+    """The page only mentions the network (a drawing and a link, for kinds the network
+    draws): it answered only once the build had ended, up to the network's patience."""
+    settings = Settings(store="memory", load_bundled=False, network_wait=GATE_LIMIT)
+    app = create_app(settings, store=fixture_store)
+    attach(app, gate.build, warm=False)
+    opener = threading.Timer(10.0, gate.release)  # the old page waited until this
+    opener.start()
+    try:
+        page = app.test_client().get("/id/person/alice", headers={"Accept": "text/html"})
+        answered_first = not gate.opened.is_set()
+    finally:
+        opener.cancel()
+    assert answered_first
+    assert (page.status_code, 'id="ego-network"' in page.get_data(as_text=True)) == (200, True)
+    assert gate.reached.wait(GATE_LIMIT)  # the page started the build, for the next visitor
+
+
 def test_a_write_starts_building_the_new_version(fixture_store: EmbeddedStore, gate: Gate) -> None:
     settings = Settings(store="memory", load_bundled=False, write_token=TOKEN)
     app = create_app(settings, store=fixture_store)

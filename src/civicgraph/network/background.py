@@ -10,7 +10,7 @@ result. With no wait limit (the CLI, the benchmark) a caller simply blocks.
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
 from civicgraph.dataset.loader import dataset_version
 from civicgraph.errors import PreparingError
@@ -35,6 +35,10 @@ class WaitPolicy:
 
     wait: float | None = None
     retry_after: int = 5
+
+
+#: For a caller that does not wait at all.
+_AT_ONCE: Final = WaitPolicy(wait=0.0)
 
 
 class Task(Generic[T]):
@@ -169,9 +173,21 @@ class BackgroundBuild(Generic[T]):
 
         A failed build raises its error once; the next call starts a new build.
         """
+        return self._result(self.patience)
+
+    def ready(self) -> T | None:
+        """The value for the data as loaded now if it is built, else None at once: for
+        a caller that can do without it (it starts the build, as ``get`` does, so that
+        a later call finds it)."""
+        try:
+            return self._result(_AT_ONCE)
+        except PreparingError:
+            return None
+
+    def _result(self, patience: WaitPolicy) -> T:
         task = self.start()
         try:
-            return task.result(self.patience)
+            return task.result(patience)
         except PreparingError:
             raise
         except Exception:

@@ -366,6 +366,11 @@ class NetworkExplorer:
         """The projection of the store's current dataset version (PreparingError meanwhile)."""
         return self._current.get()
 
+    def built(self) -> Projection | None:
+        """The projection of the current dataset version if it is built; None while it is
+        (whose build this starts), for a page that only mentions the network."""
+        return self._current.ready()
+
     def view(
         self,
         request: ViewRequest,

@@ -9,7 +9,7 @@ advertises each with ``<link rel="alternate">``. A client asking for plain JSON
 from flask import Blueprint, Response, abort, render_template
 from flask.typing import ResponseReturnValue
 
-from civicgraph.errors import NotFoundError, PreparingError, UnknownFormatError
+from civicgraph.errors import NotFoundError, UnknownFormatError
 from civicgraph.formats import Kind, by_name, formats_for
 from civicgraph.readmodels import entities
 from civicgraph.readmodels.claims import load_claims
@@ -59,13 +59,12 @@ def _not_found(error: NotFoundError, text: str) -> Response:
 def _in_network(kind: str, iri: str) -> bool:
     """Whether the network explorer draws the entity: some of a drawn kind are not
     (an information system, a goal scheme), and their pages offer no drawing or link
-    that could only fail. While the network is built, its kind decides."""
+    that could only fail. While the network is built, its kind decides: the page does
+    not wait for a build it does not need (it starts one, for the next visitor)."""
     if kind not in NETWORK_KINDS:
         return False
-    try:
-        return iri in explorer().projection()
-    except PreparingError:
-        return True
+    built = explorer().built()
+    return built is None or iri in built
 
 
 @bp.get("/id/<kind>/<slug>")
@@ -88,11 +87,13 @@ def page(kind: str, slug: str) -> ResponseReturnValue:
         entity = entities.load_entity(store, iri)
     except NotFoundError as error:
         return _not_found(error, slug.replace("-", " "))
+    in_network = _in_network(kind, iri)
     html = render_template(
         "entity/page.html",
         entity=entity,
         claims=load_claims(store, iri) if kind == "document" else [],
-        in_network=_in_network(kind, iri),
+        in_network=in_network,
+        left_out=kind in NETWORK_KINDS and not in_network,
         alternates=ALTERNATES,
         ontology=readmodels.ontology(),
     )
