@@ -311,9 +311,20 @@ class QueryTimeoutError(CivicgraphError):
         "add LIMIT, bind a subject or type early, or avoid unbounded property paths."
     )
 
+    #: The same work stopped at the memory budget instead; ``{mib}`` is the budget.
+    memory_advice = (
+        "The query needed more than the {mib:,} MiB memory budget and was stopped. "
+        "Narrow it or add LIMIT."
+    )
+
     def __init__(self, limit: float) -> None:
         super().__init__(self.advice.format(limit=limit))
         self.limit = limit
+
+    @classmethod
+    def over_memory(cls, budget: int) -> "ResourceLimitError":
+        """The error for this work stopped at the memory budget, in its own words."""
+        return ResourceLimitError(budget, cls.memory_advice)
 
 
 class ExportTimeoutError(QueryTimeoutError):
@@ -324,6 +335,11 @@ class ExportTimeoutError(QueryTimeoutError):
         "Writing out the data took longer than the {limit:g} s limit and was stopped. Ask "
         "for one graph at a time (/export lists them with their sizes), or export the "
         "whole store with `civicgraph export` on the server's machine."
+    )
+    memory_advice = (
+        "Writing out the data needed more than the {mib:,} MiB memory budget and was "
+        "stopped. Ask for one graph at a time (/export lists them with their sizes), or "
+        "export the whole store with `civicgraph export` on the server's machine."
     )
 
 
@@ -337,6 +353,11 @@ class HistoryTimeoutError(QueryTimeoutError):
         "own change is at /versions/N.rdfp, and the current data (without version=) "
         "answers at once."
     )
+    memory_advice = (
+        "Rebuilding this part of the dataset's history needed more than the {mib:,} MiB "
+        "memory budget and was stopped. Versions closer together take less, and the "
+        "current data (without version=) answers at once."
+    )
 
 
 class UploadTimeoutError(QueryTimeoutError):
@@ -346,6 +367,11 @@ class UploadTimeoutError(QueryTimeoutError):
     advice = (
         "Reading the upload took longer than the {limit:g} s limit and was stopped; "
         "nothing of it was written. Send it in smaller parts, or load it with "
+        "`civicgraph load` on the server's machine."
+    )
+    memory_advice = (
+        "Reading the upload needed more than the {mib:,} MiB memory budget and was "
+        "stopped; nothing of it was written. Send it in smaller parts, or load it with "
         "`civicgraph load` on the server's machine."
     )
 
@@ -386,11 +412,9 @@ class ResourceLimitError(CivicgraphError):
 
     title = "Memory limit"
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            f"The query needed more than the {limit // (1024 * 1024):,} MiB memory budget "
-            "and was stopped. Narrow it or add LIMIT."
-        )
+    def __init__(self, limit: int, advice: str = QueryTimeoutError.memory_advice) -> None:
+        """``advice`` says what outgrew the budget (``{mib}``) and what to do instead."""
+        super().__init__(advice.format(mib=limit // (1024 * 1024)))
         self.limit = limit
 
 

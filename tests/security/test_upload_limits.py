@@ -52,7 +52,9 @@ def test_a_json_ld_upload_whose_parse_passes_the_memory_budget_is_503_and_writes
     )
 
     assert answer.status_code == 503
-    assert "128 MiB memory budget" in answer.json()["detail"]
+    detail = answer.json()["detail"]
+    assert "Reading the upload needed more than the 128 MiB memory budget" in detail
+    assert "nothing of it was written" in detail
     assert not _asks(server)  # nothing written, and the server answers on
 
 

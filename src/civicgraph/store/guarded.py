@@ -31,8 +31,9 @@ from civicgraph.store.writer import apply_write, changes_data
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
 
-#: What a request that ran past its time limit is told, given the limit.
-Overrun = Callable[[float], QueryTimeoutError]
+#: What a request that ran past its time limit is told, given the limit (and, by its
+#: ``over_memory``, what it is told past the memory budget).
+Overrun = type[QueryTimeoutError]
 
 
 class Limit(Protocol):

@@ -102,7 +102,7 @@ class InPlaceLimit:
                     Stop.TIME: raw_response(overrun(settings.query_timeout), head_only),
                     Stop.BUSY: raw_response(ServerBusyError(self._short()), head_only),
                     Stop.MEMORY: raw_response(
-                        ResourceLimitError(settings.memory_budget), head_only
+                        overrun.over_memory(settings.memory_budget), head_only
                     ),
                 }
             found = self._responses[key] = tuple(made[stop] for stop in Stop)
@@ -127,6 +127,6 @@ class InPlaceLimit:
             with self.slots.evaluating(client, settings.query_timeout, short):
                 yield
         except MemoryError:
-            raise ResourceLimitError(settings.memory_budget) from None
+            raise overrun.over_memory(settings.memory_budget) from None
         finally:
             self._inside = False
