@@ -5,8 +5,18 @@ import requests
 
 from tests.live import LiveServer
 
-PAGES = ["/", "/search?q=code", "/browse/Person", "/gallery", "/versions"]
+PAGES = [
+    "/",
+    "/search?q=code",
+    "/browse/Person",
+    "/gallery",
+    "/versions",
+    "/ontology",
+    "/export",
+    "/graph?focus=Code%20for%20America",
+]
 JSON = {"Accept": "application/json"}
+SD = "http://www.w3.org/ns/sparql-service-description#"
 
 
 @pytest.mark.server
@@ -51,3 +61,51 @@ def test_an_error_at_an_address_asked_for_json_is_json(live_server: LiveServer, 
     page = requests.get(live_server.url + path, headers={"Accept": "text/html"}, timeout=30)
     assert page.headers["Content-Type"].startswith("text/html")
     assert "Accept" in page.headers["Vary"]
+
+
+@pytest.mark.server
+def test_the_twins_of_the_ontology_and_export_pages_say_what_the_pages_show(
+    live_server: LiveServer,
+) -> None:
+    ontology = requests.get(f"{live_server.url}/ontology.json", timeout=30).json()
+    person = next(c for c in ontology["classes"] if c["curie"] == "civ:Person")
+    assert person["page"].endswith("/ontology#Person")
+    assert [c["label"] for c in ontology["concepts"]] == [
+        "High confidence",
+        "Medium confidence",
+        "Low confidence",
+    ]
+    assert any(p["triples"] > 0 for p in ontology["properties"])
+    export = requests.get(f"{live_server.url}/export.json", timeout=30).json()
+    graph = export["graphs"][0]
+    download = requests.get(graph["downloads"]["ntriples"], timeout=30)
+    assert len(download.text.splitlines()) == graph["triples"]
+
+
+@pytest.mark.server
+def test_the_network_explorer_s_twin_is_the_view_it_draws(live_server: LiveServer) -> None:
+    params = {"focus": "Code for America", "depth": "1"}
+    twin = requests.get(f"{live_server.url}/graph", params=params, headers=JSON, timeout=30)
+    api = requests.get(f"{live_server.url}/api/graph", params=params, timeout=30)
+    assert twin.json()["nodes"] == api.json()["nodes"]
+    page = requests.get(f"{live_server.url}/graph", params=params, timeout=30).text
+    assert 'type="application/json" href="/api/graph?focus=Code+for+America&amp;depth=1"' in page
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("headers", [JSON, {}], ids=["accept", "format"])
+def test_a_citation_and_the_service_description_answer_json(
+    live_server: LiveServer, headers: dict[str, str]
+) -> None:
+    args = {} if headers else {"format": "json"}
+    cited = requests.get(
+        f"{live_server.url}/cite",
+        params={"url": "/id/org/code-for-america", **args},
+        headers=headers,
+        timeout=30,
+    )
+    assert cited.json()[0]["title"] == "Code for America"
+    described = requests.get(f"{live_server.url}/sparql", params=args, headers=headers, timeout=30)
+    assert described.headers["Content-Type"].startswith("application/ld+json")
+    service = next(n for n in described.json()["@graph"] if n["@type"].endswith("#Service"))
+    assert service[f"{SD}endpoint"]["@id"] == f"{live_server.url}/sparql"

@@ -1,10 +1,10 @@
 """``/cite``: a citation of any page of this server, pinned to the dataset version it showed.
 
 ``/cite?url=PERMALINK`` shows the citation in every format; ``&format=bibtex|csl|ris|
-text`` answers one of them as a file. The permalink gains ``version=N`` (the newest
-recorded version) unless it already names one, so the citation keeps pointing at the
-data the researcher saw. Only pages of this server are cited: the URL is read, never
-fetched.
+text`` answers one of them as a file (a client asking for JSON gets CSL-JSON). The
+permalink gains ``version=N`` (the newest recorded version) unless it already names
+one, so the citation keeps pointing at the data the researcher saw. Only pages of
+this server are cited: the URL is read, never fetched.
 """
 
 from datetime import UTC, datetime
@@ -20,6 +20,7 @@ from civicgraph.readmodels.citation import Citation
 from civicgraph.vocab import BASE
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
+from civicgraph.webapp.twins import asks_json
 from civicgraph.webapp.urls import external_url
 from civicgraph.webapp.versions_pages import version_number
 
@@ -90,6 +91,8 @@ def cite() -> ResponseReturnValue:
     """The citation of ``url`` in every format, or in the one ``format`` names."""
     found = citation_for(request.args.get("url") or request.referrer or "/")
     name = request.args.get("format")
+    if name == "json" or (name is None and asks_json()):  # CSL-JSON is its JSON twin
+        name = "csl"
     if name is None:
         writers = {n: writer(found) for n, (_, writer) in citation.FORMATS.items()}
         return render_template("cite/page.html", citation=found, writers=writers)

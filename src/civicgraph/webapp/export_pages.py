@@ -2,9 +2,9 @@
 
 import tempfile
 from contextlib import AbstractContextManager
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
-from flask import Blueprint, Response, render_template, request, send_file, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from civicgraph.dataset import catalog, export, stats, versions
@@ -60,21 +60,57 @@ def _limited_for(number: int | None) -> AbstractContextManager[None]:
     return rebuilding()
 
 
-@bp.get("/export")
-def page() -> ResponseReturnValue:
-    """The whole dataset and each named graph, in every RDF format, now or at a version."""
+def _offer() -> dict[str, Any]:
+    """What the export page offers: the data graphs with their sizes, the formats, and
+    the version (now, or the one ``?version=`` pins)."""
     pinned = _pinned()
     with _limited_for(pinned):
         store = _store_for(pinned)
         named = {g for g in export.data_graphs(store) if g}
-        return render_template(
-            "export/page.html",
-            graphs=[g for g in store.graphs() if g.iri in named],
-            formats=rdf_formats(),
-            version=dataset_version(store) if pinned is None else None,
-            number=latest_number(),
-            pinned=pinned,
-        )
+        return {
+            "graphs": [g for g in store.graphs() if g.iri in named],
+            "formats": rdf_formats(),
+            "version": dataset_version(store) if pinned is None else None,
+            "number": latest_number(),
+            "pinned": pinned,
+        }
+
+
+@bp.get("/export")
+def page() -> ResponseReturnValue:
+    """The whole dataset and each named graph, in every RDF format, now or at a version."""
+    return render_template("export/page.html", **_offer())
+
+
+@bp.get("/export.json")
+def as_json() -> ResponseReturnValue:
+    """The JSON twin of ``/export``: each download's address, for a script to fetch."""
+    offer = _offer()
+    formats, pinned = offer["formats"], offer["pinned"]
+
+    def downloads(graph: str | None) -> dict[str, str]:
+        return {f.name: external_url(export_path(f, graph, pinned)) for f in formats}
+
+    return jsonify(
+        version=offer["version"],
+        version_number=pinned if pinned is not None else offer["number"],
+        pinned=pinned is not None,
+        formats=[
+            {
+                "name": f.name,
+                "label": f.label,
+                "media_type": f.media_type,
+                "extension": f.extension,
+            }
+            for f in formats
+        ],
+        dataset=downloads(None),
+        graphs=[
+            {"iri": g.iri, "triples": g.triples, "downloads": downloads(g.iri)}
+            for g in offer["graphs"]
+        ],
+        void=external_url(url_for("export.void")),
+    )
 
 
 @bp.get("/export/download")

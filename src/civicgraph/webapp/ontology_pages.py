@@ -1,15 +1,19 @@
-"""The ontology page ``/ontology`` and its Turtle (``/ontology.ttl`` or by ``Accept``)."""
+"""The ontology page ``/ontology``, its Turtle (``/ontology.ttl`` or by ``Accept``) and
+its JSON twin (``/ontology.json``)."""
 
 import io
+from typing import Any
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import NotFoundError
 from civicgraph.formats import Format, by_name
+from civicgraph.readmodels.ontology import OntologyTerm
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.negotiation import wanted_rdf
 from civicgraph.webapp.state import current_state
+from civicgraph.webapp.urls import external_url
 
 bp = Blueprint("ontology", __name__)
 TURTLE = by_name("turtle")
@@ -42,6 +46,34 @@ def page() -> ResponseReturnValue:
     )
     response.headers["Vary"] = "Accept"
     return response
+
+
+def _term(term: OntologyTerm) -> dict[str, Any]:
+    return {
+        "iri": term.iri,
+        "curie": term.curie,
+        "label": term.label,
+        "comment": term.comment,
+        "page": external_url(url_for("ontology.page", _anchor=term.anchor)),
+    }
+
+
+def _property(term: OntologyTerm) -> dict[str, Any]:
+    found = {"kind": term.kind, "domain": term.domain, "range": term.range}
+    return {**_term(term), **found, "inverse": term.inverse, "triples": term.uses}
+
+
+@bp.get("/ontology.json")
+def as_json() -> ResponseReturnValue:
+    """The JSON twin of ``/ontology``: its classes, properties and concepts."""
+    doc = readmodels.ontology()
+    return jsonify(
+        header=doc.header,
+        turtle=external_url(url_for("ontology.turtle")),
+        classes=[{**_term(c), "super_classes": c.supers} for c in doc.classes],
+        properties=[_property(p) for p in doc.properties],
+        concepts=[_term(c) for c in doc.concepts],
+    )
 
 
 @bp.get("/ontology.ttl")

@@ -20,6 +20,7 @@ from civicgraph.webapp.cors import allow_reads, is_read
 from civicgraph.webapp.query_pages import DATASET_PARAMETERS, LONGEST_LINK, editor
 from civicgraph.webapp.service import ServiceEndpoints, description
 from civicgraph.webapp.state import current_state
+from civicgraph.webapp.twins import asks_json
 from civicgraph.webapp.urls import external_url
 from civicgraph.webapp.versions_pages import answer_pinned, pinned_version
 
@@ -28,6 +29,7 @@ bp = Blueprint("sparql", __name__)
 QUERY_TYPE = "application/sparql-query"
 #: The page of the query workbench, where browsers asking for HTML are sent.
 WORKBENCH_PATH = "/query"
+JSON_LD = by_name("jsonld")
 
 
 @dataclass(frozen=True)
@@ -93,14 +95,15 @@ def _to_workbench(found: QueryRequest) -> ResponseReturnValue:
 def _service_description() -> ResponseReturnValue:
     state = current_state()
     graphs = state.store.graphs()
-    if prefers_html():
+    wants_json = asks_json()  # ``format=json`` or JSON named first: JSON-LD is JSON
+    if prefers_html() and not wants_json:
         return render_template(
             "sparql/service.html", settings=state.settings, graphs=graphs, formats=FORMATS
         )
     endpoints = ServiceEndpoints(
         external_url(url_for("sparql.query")), external_url(url_for("update.update"))
     )
-    fmt = negotiate(request.headers.get("Accept"), Kind.GRAPH)
+    fmt = JSON_LD if wants_json else negotiate(request.headers.get("Accept"), Kind.GRAPH)
     body = serialize_triples(description(endpoints, state.settings, graphs), fmt)
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
