@@ -45,6 +45,7 @@ def test_unknown_graph_is_404(workbench_client: FlaskClient) -> None:
 def test_export_page_links_every_graph(workbench_client: FlaskClient) -> None:
     html = workbench_client.get("/export").get_data(as_text=True)
     assert "graph=https://w3id.org/civicgraph/graph/data" in html
+    assert f'<code title="{GRAPH}">data</code>' in html  # by its file, as the home page
     assert 'href="/.well-known/void"' in html
 
 

@@ -409,6 +409,15 @@ def is_graph_stem(text: str) -> bool:
     return bool(_STEM.fullmatch(text))
 
 
+def graph_name(iri: str | None) -> str:
+    """A graph as pages name it: a loaded file's graph by the file's stem (its full IRI
+    ran wider than a phone), any other by its IRI, which a stem could pass for."""
+    if iri is None:
+        return "default graph"
+    stem = iri.removeprefix(GRAPH_BASE)
+    return stem if stem != iri and is_graph_stem(stem) else iri
+
+
 def graph_iri(stem: str) -> str:
     """Return the named graph that holds one bundled or loaded file, by its stem."""
     if not is_graph_stem(stem):

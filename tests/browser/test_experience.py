@@ -583,3 +583,26 @@ def test_a_swipe_over_a_drawing_scrolls_the_page_on_a_phone(
             return
         phone.wait_for_timeout(100)
     raise AssertionError(f"the page stayed at {phone.evaluate('scrollY')} after a swipe")
+
+
+#: Targets that stand alone, not in running text: a cell's links, the lists of formats,
+#: the claim after each piece of evidence, an entity's types, check boxes.
+STANDALONE = "td a, .formats a, a.claim, .types .type, input[type=checkbox]"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/export", "/versions", "/id/document/roundup-2019", "/graph?focus=org/code-for-america"],
+)
+def test_targets_that_stand_alone_are_24_px_each_way_on_a_phone(
+    phone: Page, live_server: LiveServer, path: str
+) -> None:
+    phone.goto(live_server.url + path)
+    phone.wait_for_load_state("networkidle")
+    sizes = phone.eval_on_selector_all(
+        STANDALONE,
+        """found => found.map(e => e.getBoundingClientRect())
+            .filter(r => r.width > 0).map(r => [r.width, r.height])""",
+    )
+    assert sizes, path
+    assert [s for s in sizes if min(s) < 24] == [], path

@@ -10,6 +10,7 @@ from civicgraph.dataset.versions import START, WRITE_TOKEN, VersionLog, log_for,
 from civicgraph.resources import web_dir
 from civicgraph.store import GraphStore, open_store
 from civicgraph.store.guarded import GuardedStore
+from civicgraph.vocab import graph_name
 from civicgraph.webapp import (
     browse_pages,
     bundle_pages,
@@ -97,6 +98,7 @@ def create_app(
     twins.install(app)
     errors.register(app)
     urls.register(app)
+    app.jinja_env.globals["graph_name"] = graph_name
     app.after_request(add_security_headers)
     app.wsgi_app = QueryFastPath(app, state)  # type: ignore[method-assign]
     return app

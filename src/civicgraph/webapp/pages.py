@@ -9,7 +9,7 @@ from civicgraph.dataset import catalog, export
 from civicgraph.dataset.loader import dataset_version
 from civicgraph.formats import by_name
 from civicgraph.store import jsonld
-from civicgraph.vocab import GRAPH_BASE, is_graph_stem
+from civicgraph.vocab import graph_name
 from civicgraph.webapp.browse_pages import class_entries, class_rows
 from civicgraph.webapp.state import current_state
 from civicgraph.webapp.versions_pages import latest_number
@@ -26,7 +26,7 @@ def _facts() -> dict[str, Any]:
         # The server's own record of loads: counted apart, as exports and versions leave it out.
         "bookkeeping": sum(g.triples for g in graphs if not export.is_data_graph(g.iri)),
         "data_graphs": [
-            {"name": _graph_name(g.iri), "iri": g.iri, "triples": g.triples}
+            {"name": graph_name(g.iri), "iri": g.iri, "triples": g.triples}
             for g in graphs
             if export.is_data_graph(g.iri)
         ],
@@ -37,15 +37,6 @@ def _facts() -> dict[str, Any]:
         "sources": catalog.sources(store),
         "classes": class_rows(),
     }
-
-
-def _graph_name(iri: str | None) -> str:
-    """A graph as the home page lists it: a loaded file's graph by the file's stem (its
-    full IRI ran wider than a phone), any other by its IRI, which a stem could pass for."""
-    if iri is None:
-        return "default graph"
-    stem = iri.removeprefix(GRAPH_BASE)
-    return stem if stem != iri and is_graph_stem(stem) else iri
 
 
 @bp.get("/")
