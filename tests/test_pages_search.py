@@ -107,6 +107,20 @@ def test_typos_find_the_entity_and_say_did_you_mean(
     assert "Did you mean" in html
 
 
+def test_a_typo_finds_every_name_the_right_spelling_finds(live_server: LiveServer) -> None:
+    """Every name holding the right spelling, possessives included: "amerika" looked
+    like "America" but not like "America's"."""
+
+    def names(typed: str) -> set[str]:
+        params = {"q": typed, "limit": 100}
+        body = requests.get(f"{live_server.url}/search.json", params=params, timeout=30).json()
+        return {r["label"] for r in body["results"] if "code for america" in r["label"].lower()}
+
+    right = names("Code for America")
+    assert any("America's" in name for name in right)
+    assert names("code for amerika") >= right
+
+
 @pytest.mark.parametrize(("typed", "kind"), [("18F", "org"), ("newsom", "person")])
 def test_the_entity_comes_before_documents_that_share_its_name(
     live_server: LiveServer, typed: str, kind: str

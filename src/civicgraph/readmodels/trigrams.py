@@ -9,6 +9,7 @@ inverted index from piece to names means a query touches only the names that sha
 pieces with it, never the whole index.
 """
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Final
@@ -18,6 +19,17 @@ from typing import Final
 MIN_LENGTH: Final = 4
 #: Share of pieces two words must have in common (pg_trgm's default threshold is 0.3).
 WORD_SIMILARITY: Final = 0.4
+
+
+#: A word: letters and digits, so punctuation parts words ("America's" is "america" and
+#: "s", "(2019)" is "2019"): a piece spanning an apostrophe or a bracket is shared by
+#: no query, and cost "amerika" its likeness to "America's".
+_WORD: Final = re.compile(r"[^\W_]+")
+
+
+def words(text: str) -> list[str]:
+    """The words of an already normalized text, as names and queries are compared."""
+    return _WORD.findall(text)
 
 
 def trigrams(word: str) -> frozenset[str]:
@@ -36,7 +48,7 @@ class _Name:
 
     def __init__(self, text: str, number: int) -> None:
         self.text, self.number = text, number
-        self.words = [(word, trigrams(word)) for word in text.split()]
+        self.words = [(word, trigrams(word)) for word in words(text)]
 
     def score(self, query: list[tuple[str, frozenset[str]]]) -> float:
         """Mean best similarity of each query word to a word of this name; 0 if one has none."""
@@ -70,7 +82,7 @@ class TrigramIndex:
         """Entry numbers whose names look like ``text``, with the best score and that name."""
         if len(text) < MIN_LENGTH:
             return {}
-        query = [(word, trigrams(word)) for word in text.split()]
+        query = [(word, trigrams(word)) for word in words(text)]
         pieces = frozenset().union(*(p for _, p in query))
         shared: Counter[int] = Counter()
         for piece in pieces:
