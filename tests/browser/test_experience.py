@@ -427,6 +427,27 @@ def test_results_show_curies_once_and_count_triples(
     assert word_break == "normal"
 
 
+def test_a_yes_or_no_query_answers_in_words_and_an_empty_one_says_what_to_try(
+    page: Page, workbench_server: LiveServer
+) -> None:
+    """Both showed a bare table: one cell saying "true", or a header over nothing."""
+    page.goto(workbench_server.url + "/query?query=" + quote("ASK { ?s ?p ?o }"))
+    expect(page.locator("#ask-answer")).to_have_text(
+        "Yes: the data holds at least one match for the pattern."
+    )
+    expect(page.locator(".results-table")).to_have_count(0)
+    nothing = "SELECT ?s WHERE { ?s a <https://w3id.org/civicgraph/ontology#Nothing> }"
+    page.goto(workbench_server.url + "/query?query=" + quote(nothing))
+    advice = page.locator("#no-rows")
+    expect(advice).to_contain_text("nothing in the data matches every pattern")
+    expect(advice.get_by_role("link", name="ontology")).to_have_attribute("href", "/ontology")
+    expect(page.locator(".results-table")).to_have_count(0)
+    expect(page.locator("#ask-answer")).to_be_hidden()
+    page.goto(workbench_server.url + "/query?query=" + quote("ASK { ?s a <urn:x:none> }"))
+    expect(page.locator("#ask-answer")).to_have_text("No: nothing in the data matches the pattern.")
+    expect(advice).to_be_hidden()
+
+
 def test_downloads_are_named_after_the_query(page: Page, workbench_server: LiveServer) -> None:
     page.goto(workbench_server.url + "/gallery/06-founders/open")
     expect(page.locator("#query-status")).to_contain_text("ms")

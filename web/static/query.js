@@ -19,6 +19,8 @@ const warnings = document.getElementById("query-warnings");
 const errorBox = document.getElementById("query-error");
 const results = document.getElementById("results");
 const tableView = document.getElementById("table-view");
+const askAnswer = document.getElementById("ask-answer");
+const noRows = document.getElementById("no-rows");
 const networkView = document.getElementById("network-view");
 const networkCanvas = document.getElementById("network-canvas");
 const showTable = document.getElementById("show-table");
@@ -233,11 +235,31 @@ async function run() {
   remember(text, queryTitle(text));
   showHistory(history, load);
   showDownloads(result.kind, text);
-  renderTable(result, tableView);
-  showNetwork.hidden = !(result.kind === "graph" || pairsOfIris(result));
+  const table = showAnswer(result);
+  showNetwork.hidden = !table || !(result.kind === "graph" || pairsOfIris(result));
   viewSwitch.hidden = showNetwork.hidden;
   select(false);
   results.hidden = false;
+}
+
+/** Show an ASK's answer as a sentence and an empty result as advice (the page holds
+ * it, with its links), or else the table; returns whether there is a table. */
+function showAnswer(result) {
+  const asked = result.kind === "ask";
+  const empty = !asked && result.rows.length === 0;
+  askAnswer.hidden = !asked;
+  if (asked) {
+    askAnswer.textContent = result.rows[0][0].value === "true"
+      ? "Yes: the data holds at least one match for the pattern."
+      : "No: nothing in the data matches the pattern.";
+  }
+  noRows.hidden = !empty;
+  if (asked || empty) {
+    tableView.replaceChildren();
+    return false;
+  }
+  renderTable(result, tableView);
+  return true;
 }
 
 // --- result shapes ----------------------------------------------------------
