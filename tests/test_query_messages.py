@@ -1,6 +1,7 @@
 """Syntax errors in the reader's words: the wrong prefix or keyword, no Unicode ranges."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyoxigraph
 import pytest
@@ -16,6 +17,7 @@ from civicgraph.store import EmbeddedStore
 from tests.conftest import load_workbench
 
 FOAF = "http://xmlns.com/foaf/0.1/"
+QUERIES = Path(messages.__file__).resolve().parent.parent / "queries"
 
 
 def _explained(text: str) -> Explanation:
@@ -73,10 +75,10 @@ def test_a_misspelt_keyword_is_named() -> None:
 
 
 def test_other_errors_list_what_a_person_types_once() -> None:
-    found = _explained("SELECT * WHERE { ?s ?p ?o")
+    found = _explained("SELECT * WHERE { ?s ?p ?o FILTER }")
     assert "\\u{" not in found.detail
     assert found.detail.count("column") == 1
-    assert '"}"' in found.detail
+    assert "OPTIONAL" in found.detail
 
 
 @pytest.mark.parametrize(
@@ -120,3 +122,54 @@ def test_network_example_also_links_the_neighbours_to_each_other() -> None:
     assert (one, two) in triples
     assert ("<https://w3id.org/civicgraph/id/org/hub>", one) in triples
     assert not any("person/far" in o for _, o in triples)
+
+
+@pytest.mark.parametrize(
+    ("query", "detail"),
+    [
+        ("SELECT * WHERE { ?s ?p }", "Line 1, column 18: the triple pattern ?s ?p has no object"),
+        (
+            "SELECT * { ?s ?p ?o . ?s a . }",
+            "Line 1, column 23: the triple pattern ?s a has no object",
+        ),
+        ("SELECT * { ?s ?p ?o ; ?q }", "Line 1, column 23: the triple pattern ?q has no object"),
+        ("SELECT * { ?s ?p ?o ?x }", "Line 1, column 21: ?x follows the whole pattern ?s ?p ?o"),
+        ("SELECT * WHERE {\n  ?s ?p ?o ", "Line 1, column 16: this { is never closed"),
+        ("SELECT * { FILTER(?o > 3 }", "Line 1, column 26: } closes the ( of line 1, column 18"),
+        ("SELECT * { ?s ?p ?o ) }", "Line 1, column 21: this ) closes no bracket"),
+        ("SELECT * { ?s ?p ?o }}", "Line 1, column 22: this } closes no bracket"),
+        ('SELECT * { ?s ?p "open }', "Line 1, column 18: the string that starts here is never"),
+        ("SELECT WHERE { ?s ?p ?o }", "Line 1, column 1: SELECT names what to return"),
+        ("SELECT ?x { VALUES ?x { 1 2 } ?x ?p }", "Line 1, column 31: the triple pattern ?x ?p"),
+    ],
+)
+def test_a_broken_structure_is_named_where_it_begins(query: str, detail: str) -> None:
+    """The parser listed what it expected where it stopped ("expected LATERAL, SERVICE
+    or a name" after ``?s ?p }``), which says nothing of what is missing, or where."""
+    found = _explained(query)
+    assert found.detail.startswith(detail), found.detail
+    assert found.at == tuple(
+        int(n) for n in detail.split(":", maxsplit=1)[0][5:].split(", column ")
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * { VALUES ?x { 1 2 } }",
+        "SELECT * { { ?s ?p ?o } ?s ?p ?o . ?s ?p ?o ; ?q ?r , ?t }",
+        "SELECT ?a ?b ?c ?d { ?a ?b ?c . ?c ?b ?d } GROUP BY ?a ?b ?c ?d",
+        'SELECT * { ?s ?p "x"@en ; ?q "y"^^<urn:t> ; ?r ( 1 2 ) ; ?t [ ?u ?v ] }',
+    ],
+)
+def test_a_query_that_parses_has_no_broken_structure(query: str) -> None:
+    """Every shape above is valid: none may be taken for a pattern without its object."""
+    pyoxigraph.Store().query(query)
+    assert messages._structure(query, messages._read(query, len(query))) is None
+
+
+def test_no_query_of_the_project_is_taken_for_a_broken_structure() -> None:
+    texts = [q.text for q in gallery.gallery()]
+    texts += [p.read_text() for p in QUERIES.rglob("*.rq")]
+    assert len(texts) > 30
+    assert [t for t in texts if messages._structure(t, messages._read(t, len(t))) is not None] == []

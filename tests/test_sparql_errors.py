@@ -86,7 +86,8 @@ def test_syntax_errors_carry_line_and_column(writable_server: LiveServer) -> Non
     )
     body = response.json()
     assert response.status_code == 400
-    assert (body["line"], body["column"]) == (2, 16)
+    assert (body["line"], body["column"]) == (2, 9)  # the pattern that lacks its object
+    assert body["detail"].startswith("Line 2, column 9: the triple pattern ?s ?p has no object")
 
 
 def test_a_browser_gets_an_error_page(writable_server: LiveServer) -> None:

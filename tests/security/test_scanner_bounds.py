@@ -80,6 +80,8 @@ SCANNERS: dict[str, Callable[[str], object]] = {
     "written": graphs_written,  # the writer's, for the record
     "dataset": _dataset_written,
     "explain": lambda text: explain("error", text, None, None),  # no position: the whole text
+    # stopped at the end: the whole text read for its brackets and patterns too
+    "explain-at-end": lambda text: explain("error", text, 1, len(text) + 1),
 }
 
 

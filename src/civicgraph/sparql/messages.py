@@ -4,14 +4,17 @@ pyoxigraph reports what its grammar expected at a position, as a list of termina
 that may include character classes spelled as Unicode ranges ("expected one of
 ['A' ..= 'Z' | '\\u{00C0}'..='\\u{00D6}' …]"), and a misspelt ``SELEKT`` yields
 "expected CONSTRUCT". A reader needs the word that is wrong: the prefix that was never
-declared (with the namespace to declare, when the app knows it), or the word where a
-keyword belongs. Anything else keeps the parser's list of expectations, shortened to
-what a person types.
+declared (with the namespace to declare, when the app knows it), the word where a
+keyword belongs, or the structure that is broken: a string or bracket never closed, a
+bracket that closes another kind or nothing, a triple pattern without its object (or
+with one too many terms), a SELECT without what to return. Anything else keeps the
+parser's list of expectations, shortened to what a person types.
 """
 
 import re
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import get_close_matches
 from itertools import takewhile
 from typing import Final
@@ -77,27 +80,218 @@ def _until(text: str, end: int) -> Iterator[Token]:
     return takewhile(lambda token: token.start <= end, tokens(text))
 
 
-def _undeclared_prefix(text: str, end: int) -> Token | None:
-    """The first prefixed name up to ``end`` whose prefix no PREFIX before it declares."""
-    declared: set[str] = set()
-    previous: Token | None = None
-    for token in _until(text, end):
-        named = token.kind is TokenKind.PNAME and not token.text.startswith("_:")
-        if named and previous is not None and previous.is_word("PREFIX"):
-            declared.add(token.text[:-1])
-        elif named and token.text.split(":", 1)[0] not in declared:
-            return token
-        previous = token
-    return None
+#: Each opening bracket's closing one, and the other way round.
+_CLOSERS: Final = {"{": "}", "(": ")", "[": "]"}
+_OPENERS: Final = {closer: opener for opener, closer in _CLOSERS.items()}
+#: Tokens that are one term of a triple pattern on their own.
+_TERMS: Final = frozenset(
+    {TokenKind.VAR, TokenKind.IRI, TokenKind.PNAME, TokenKind.BNODE, TokenKind.STRING}
+    | {TokenKind.NUMBER}
+)
+#: The most characters before the parser's stop that are read for their structure:
+#: a query a person wrote is far shorter, and reading a megabyte so takes seconds
+#: (its words are still read, for an undeclared prefix or an unknown keyword).
+MOST_READ_WHOLE: Final = 64 * 1024
+#: The words after which a SELECT names what it returns.
+_SELECTING: Final = ("SELECT", "DISTINCT", "REDUCED")
+#: The innermost unclosed brackets kept, deepest last: nesting deeper than this is
+#: counted, not kept, so that a megabyte of ``{`` holds no megabyte of positions.
+_KEPT_OPEN: Final = 64
 
 
-def _unknown_word(text: str, end: int) -> Token | None:
-    """The last bare word up to ``end`` that is no SPARQL keyword."""
-    word = None
+@dataclass
+class _Reading:
+    """What one pass over the tokens up to the parser's stop found out: one pass, as a
+    pass over a megabyte of anyone's text takes seconds.
+
+    Without ``whole`` it reads prefixes only (a message without a position, where the
+    whole text is read for the first undeclared prefix, and no further).
+    """
+
+    whole: bool = True
+    #: The prefixes declared so far, and the first prefixed name whose prefix was not.
+    declared: set[str] = field(default_factory=set)
+    undeclared: Token | None = None
+    #: The last bare word that is no SPARQL keyword.
+    unknown: Token | None = None
+    #: The innermost brackets not yet closed, as (bracket, offset); ``depth`` counts all.
+    open: deque[tuple[str, int]] = field(default_factory=lambda: deque(maxlen=_KEPT_OPEN))
+    depth: int = 0
+    #: How many of each kind are open (those not kept too).
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_CLOSERS, 0))
+    #: The first closing bracket that closed another kind, and the one it met (None
+    #: for one that closed nothing).
+    mismatch: tuple[Token, tuple[str, int] | None] | None = None
+    #: The terms of the triple pattern under way (at most three), or None once it holds
+    #: anything else (a path, an expression, brackets); ``need`` is how many it needs.
+    terms: list[Token] | None = field(default_factory=list)
+    need: int = 3
+    #: The first pattern that ended short of its object: its terms and how many it needed.
+    short: tuple[list[Token], int] | None = None
+    #: The first term that followed a whole pattern without a ``.``, and that pattern.
+    extra: tuple[Token, list[Token]] | None = None
+    #: The first SELECT (or its DISTINCT) followed by no variable or ``*``.
+    bare_select: Token | None = None
+    last: Token | None = None
+    before: Token | None = None
+
+    def see(self, token: Token) -> None:
+        """Take the next token into account."""
+        self._names(token)
+        if self.whole:
+            self._bracket(token)
+            self._pattern(token)
+            self._select(token)
+        self.before, self.last = self.last, token
+
+    def _select(self, token: Token) -> None:
+        last = self.last
+        if self.bare_select is not None or last is None or last.kind is not TokenKind.WORD:
+            return
+        if (token.text == "{" or token.is_word("WHERE")) and last.is_word(*_SELECTING):
+            self.bare_select = last
+
+    def _names(self, token: Token) -> None:
+        kind = token.kind
+        if kind is TokenKind.PNAME and not token.text.startswith("_:"):
+            if self.last is not None and self.last.is_word("PREFIX"):
+                self.declared.add(token.text[:-1])
+            elif self.undeclared is None and token.text.split(":", 1)[0] not in self.declared:
+                self.undeclared = token
+        elif kind is TokenKind.WORD and token.text.upper() not in KEYWORDS:
+            self.unknown = token
+
+    def _bracket(self, token: Token) -> None:
+        if token.kind is not TokenKind.PUNCT:
+            return
+        text = token.text
+        if text in _CLOSERS:
+            self.open.append((text, token.start))
+            self.depth += 1
+            self.counts[text] += 1
+        elif text in _OPENERS:
+            own = _OPENERS[text]
+            if not self.counts[own]:  # a stray one: nothing of its kind is open
+                self.mismatch = self.mismatch or (token, None)
+                return
+            self.depth -= 1
+            opener = self.open.pop() if self.open else (own, -1)  # the outermost: not kept
+            self.counts[opener[0]] -= 1
+            if opener[0] != own:  # the inner one left open
+                self.mismatch = self.mismatch or (token, opener)
+
+    def _pattern(self, token: Token) -> None:
+        punct = token.kind is TokenKind.PUNCT
+        ends = punct and token.text in ("}", ".", ";")
+        if ends and self.terms and len(self.terms) < self.need and self.short is None:
+            self.short = (self.terms, self.need)
+        opens = punct and token.text == "{"
+        if ends or opens:  # a pattern may follow a group too: { … } ?s ?p ?o
+            values = self.before is not None and self.before.is_word("VALUES")
+            self.terms = None if opens and values else []
+            self.need = 2 if token.text == ";" else 3
+        elif self.terms is not None and (token.kind in _TERMS or token.is_word("A")):
+            if len(self.terms) < self.need:
+                self.terms.append(token)
+            else:  # one too many; the pattern is judged no further
+                self.extra = self.extra or (token, self.terms)
+                self.terms = None
+        elif token.kind is not TokenKind.LANGTAG:
+            self.terms = None
+
+
+def _shown(*found: Token) -> str:
+    """Tokens as a message quotes them: a long IRI or string cut short."""
+    return " ".join(t.text if len(t.text) <= 40 else t.text[:39] + "…" for t in found)
+
+
+def _read(text: str, end: int, *, whole: bool = True) -> _Reading:
+    """Read the tokens up to ``end``; without ``whole``, only up to the first prefixed
+    name whose prefix is not declared."""
+    reading = _Reading(whole)
     for token in _until(text, end):
-        if token.kind is TokenKind.WORD and token.text.upper() not in KEYWORDS:
-            word = token
-    return word
+        reading.see(token)
+        if not whole and reading.undeclared is not None:
+            break
+    return reading
+
+
+def _structure(text: str, reading: _Reading) -> Explanation | None:
+    """An unclosed string or bracket, brackets closed in the wrong order, a triple
+    pattern without its object (or with a term too many), or a SELECT without what to
+    return: what the parser's list of expectations does not say."""
+    if reading.last is None:
+        return None
+    checks = (_open_string, _bare_select, _short_pattern, _extra_term, _mismatch, _unclosed)
+    return next((found for check in checks if (found := check(text, reading))), None)
+
+
+def _said_at(text: str, offset: int, words: str) -> Explanation:
+    """``words`` about the place at ``offset``, which the editor marks."""
+    at = SyntaxPosition.at(text, offset)
+    return Explanation(f"{_where(at)}: {words}", at=at)
+
+
+def _open_string(text: str, reading: _Reading) -> Explanation | None:
+    """The lexer stopped at a quote: a string that runs to the end of its line."""
+    last = reading.last
+    if last is None or last.kind is not TokenKind.ERROR or last.text[:1] not in ("'", '"'):
+        return None
+    return _said_at(text, last.start, "the string that starts here is never closed")
+
+
+def _bare_select(text: str, reading: _Reading) -> Explanation | None:
+    if reading.bare_select is None:
+        return None
+    words = "SELECT names what to return (SELECT ?s ?label), or * for all"
+    return _said_at(text, reading.bare_select.start, words)
+
+
+def _short_pattern(text: str, reading: _Reading) -> Explanation | None:
+    """A triple pattern that stops before its object (``?s ?p }``, ``?s a .``)."""
+    if reading.short is None:
+        return None
+    terms, need = reading.short
+    missing = "object" if need - len(terms) == 1 else "predicate or object"
+    words = (
+        f"the triple pattern {_shown(*terms)} has no {missing}; "
+        "a pattern is subject, predicate and object (?s ?p ?o)"
+    )
+    return _said_at(text, terms[0].start, words)
+
+
+def _extra_term(text: str, reading: _Reading) -> Explanation | None:
+    """A term after a whole pattern, where a ``.`` belongs (``?s ?p ?o ?x``)."""
+    if reading.extra is None:
+        return None
+    term, terms = reading.extra
+    words = f"{_shown(term)} follows the whole pattern {_shown(*terms)}; end it with . first"
+    return _said_at(text, term.start, words)
+
+
+def _mismatch(text: str, reading: _Reading) -> Explanation | None:
+    """A closing bracket that closes nothing, or a bracket of another kind."""
+    if reading.mismatch is None:
+        return None
+    closer, opener = reading.mismatch
+    if opener is None:
+        return _said_at(text, closer.start, f"this {closer.text} closes no bracket")
+    bracket, start = opener
+    opened = _where(SyntaxPosition.at(text, start)).lower()
+    words = f"{closer.text} closes the {bracket} of {opened}; add {_CLOSERS[bracket]} before it"
+    return _said_at(text, closer.start, words)
+
+
+def _unclosed(text: str, reading: _Reading) -> Explanation | None:
+    """The query ends inside brackets: the innermost one that is never closed."""
+    last = reading.last
+    if not reading.depth or last is None or text[last.start + len(last.text) :].strip():
+        return None
+    if not reading.open:
+        return Explanation(f"The query ends inside {reading.depth:,} brackets never closed")
+    bracket, start = reading.open[-1]
+    words = f"this {bracket} is never closed; add {_CLOSERS[bracket]} where it ends"
+    return _said_at(text, start, words)
 
 
 def _expected(message: str) -> str:
@@ -113,7 +307,9 @@ def _expected(message: str) -> str:
 def explain(message: str, text: str, line: int | None, column: int | None) -> Explanation:
     """Turn a parser message about ``text`` into what is wrong and how to fix it."""
     end = len(text) if line is None else _offset(text, line, column or len(text) + 1)
-    token = _undeclared_prefix(text, end)
+    known = line is not None and column is not None
+    reading = _read(text, end, whole=known and end <= MOST_READ_WHOLE)
+    token = reading.undeclared
     if token is not None:
         prefix = token.text.split(":", 1)[0]
         namespace = PREFIXES.get(prefix)
@@ -123,14 +319,16 @@ def explain(message: str, text: str, line: int | None, column: int | None) -> Ex
         return Explanation(detail, prefix=prefix, namespace=namespace, at=at)
     if line is None or column is None:
         return Explanation(message)
-    word = _unknown_word(text, end)
+    word = reading.unknown
     if word is not None:
         near = get_close_matches(word.text.upper(), KEYWORDS, n=1)
         hint = f"; did you mean {near[0]}?" if near else ""
         at = SyntaxPosition.at(text, word.start)
         detail = f"{_where(at)}: unknown keyword {word.text}{hint}"
         return Explanation(detail, keyword=word.text, at=at)
-    return Explanation(f"Line {line}, column {column}: {_expected(message)}")
+    return _structure(text, reading) or Explanation(
+        f"Line {line}, column {column}: {_expected(message)}"
+    )
 
 
 def explained(text: str, message: str) -> QuerySyntaxError:
