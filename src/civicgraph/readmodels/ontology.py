@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from civicgraph.queries import select
+from civicgraph.readmodels.evidence import Confidence
 from civicgraph.readmodels.labels import best_label, curie, local_name
 from civicgraph.store import GraphStore
 from civicgraph.store.results import Term, term_value
@@ -91,8 +92,8 @@ class OntologyDoc:
 
     @property
     def concepts(self) -> list[OntologyTerm]:
-        """Concepts the data names as values (the confidence levels), in the ontology's
-        order of their IRIs: a page that shows a level links to its definition here."""
+        """Concepts the data names as values (the confidence levels), highest first: a
+        page that shows a level links to its definition here."""
         return sorted((t for t in self.terms.values() if t.kind == "concept"), key=_order)
 
     @property
@@ -162,10 +163,10 @@ class OntologyDoc:
 
 
 def _order(term: OntologyTerm) -> tuple[int, str]:
-    """High, medium, low: a scale reads from its top, not alphabetically."""
-    scale = ("High", "Medium", "Low")
-    first = next((i for i, word in enumerate(scale) if term.anchor.startswith(word)), len(scale))
-    return first, term.label
+    """The confidence levels from the top, as ``Confidence`` ranks them (a scale reads
+    from its top, not alphabetically); any other concept after them, by label."""
+    level = Confidence.from_iri(term.iri)
+    return (-level if level is not None else 0), term.label
 
 
 def _terms(store: GraphStore) -> dict[str, OntologyTerm]:
