@@ -10,6 +10,7 @@ PAGES = [
     "/search?q=code",
     "/browse/Person",
     "/gallery",
+    "/gallery/07-roles-in-an-organization",
     "/versions",
     "/ontology",
     "/export",
@@ -109,3 +110,23 @@ def test_a_citation_and_the_service_description_answer_json(
     assert described.headers["Content-Type"].startswith("application/ld+json")
     service = next(n for n in described.json()["@graph"] if n["@type"].endswith("#Service"))
     assert service[f"{SD}endpoint"]["@id"] == f"{live_server.url}/sparql"
+
+
+@pytest.mark.server
+def test_the_query_editor_s_twin_is_its_query_s_answer(live_server: LiveServer) -> None:
+    url = f"{live_server.url}/query"
+    asked = requests.get(url, params={"query": "ASK {}"}, headers=JSON, timeout=30)
+    assert asked.json() == {"head": {}, "boolean": True}
+    named = requests.get(url, params={"query": "SELECT (1 AS ?n) {}", "format": "json"}, timeout=30)
+    assert named.json()["results"]["bindings"] == [
+        {
+            "n": {
+                "type": "literal",
+                "datatype": "http://www.w3.org/2001/XMLSchema#integer",
+                "value": "1",
+            }
+        }
+    ]
+    assert "Accept" in named.headers["Vary"]
+    page = requests.get(url, params={"query": "ASK {}"}, timeout=30)
+    assert page.headers["Content-Type"].startswith("text/html")

@@ -17,26 +17,32 @@ def page() -> ResponseReturnValue:
     return render_template("gallery/page.html", queries=gallery.gallery())
 
 
+def _entry(query: gallery.CannedQuery) -> dict[str, object]:
+    """One example as the JSON twins give it: title, description, parameters, text."""
+    return {
+        "name": query.name,
+        "title": query.title,
+        "description": query.description,
+        "form": query.form,
+        "params": [
+            {"name": p.name, "type": p.type, "label": p.label, "default": p.default}
+            for p in query.params
+        ],
+        "text": query.text,
+        "url": gallery_path(query.name),
+    }
+
+
 @bp.get("/gallery.json")
 def as_json() -> ResponseReturnValue:
     """The gallery as JSON: titles, descriptions, parameters and text."""
-    return jsonify(
-        [
-            {
-                "name": q.name,
-                "title": q.title,
-                "description": q.description,
-                "form": q.form,
-                "params": [
-                    {"name": p.name, "type": p.type, "label": p.label, "default": p.default}
-                    for p in q.params
-                ],
-                "text": q.text,
-                "url": gallery_path(q.name),
-            }
-            for q in gallery.gallery()
-        ]
-    )
+    return jsonify([_entry(q) for q in gallery.gallery()])
+
+
+@bp.get("/gallery/<name>.json")
+def example_json(name: str) -> ResponseReturnValue:
+    """The JSON twin of one example's page."""
+    return jsonify(_entry(gallery.canned(name)))
 
 
 def _form(query: gallery.CannedQuery, error: str = "", status: int = 200) -> Response:

@@ -1,12 +1,13 @@
 """Pages and their JSON twins: a client that asks a page's address for JSON gets JSON.
 
 Each page below has a twin (``/index.json``, ``/search.json``, ``/browse.json``,
-``/browse/Person.json``, ``/gallery.json``, ``/versions.json``, ``/ontology.json``,
-``/export.json``; ``/api/graph`` for the network explorer) that its head announces
-with ``<link rel="alternate">``. A script that sends ``Accept: application/json`` to the
-page's own address, or adds ``?format=json``, gets the twin's answer there instead of
-HTML to scrape; a browser, which prefers HTML, gets the page. Both answers say
-``Vary: Accept``.
+``/browse/Person.json``, ``/gallery.json``, ``/gallery/{name}.json``,
+``/versions.json``, ``/ontology.json``, ``/export.json``; ``/api/graph`` for the
+network explorer, and ``/sparql`` for the query editor: its query's results) that
+its head announces with ``<link rel="alternate">``. A script that sends ``Accept:
+application/json`` to the page's own address, or adds ``?format=json``, gets the
+twin's answer there instead of HTML to scrape; a browser, which prefers HTML, gets
+the page. Both answers say ``Vary: Accept``.
 """
 
 from typing import Final
@@ -22,10 +23,12 @@ TWINS: Final = {
     "browse.index": "browse.index_json",
     "browse.page": "browse.as_json",
     "gallery.page": "gallery.as_json",
+    "gallery.example": "gallery.example_json",
     "versions.listing": "versions.listing_json",
     "ontology.page": "ontology.as_json",
     "export.page": "export.as_json",
     "graph.page": "graph.api_graph",
+    "query.page": "sparql.query",
 }
 
 
