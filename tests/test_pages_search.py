@@ -121,6 +121,17 @@ def test_a_typo_finds_every_name_the_right_spelling_finds(live_server: LiveServe
     assert names("code for amerika") >= right
 
 
+def test_a_possessive_finds_the_name_and_letters_alone_find_nothing_alike(
+    live_server: LiveServer,
+) -> None:
+    def found(typed: str) -> list[str]:
+        body = requests.get(f"{live_server.url}/search.json", params={"q": typed}, timeout=30)
+        return [r["label"] for r in body.json()["results"]]
+
+    assert found("pahlka's")[0] == "Jennifer Pahlka"
+    assert found("(a)(b)") == []
+
+
 @pytest.mark.parametrize(("typed", "kind"), [("18F", "org"), ("newsom", "person")])
 def test_the_entity_comes_before_documents_that_share_its_name(
     live_server: LiveServer, typed: str, kind: str

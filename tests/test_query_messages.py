@@ -141,6 +141,10 @@ def test_network_example_also_links_the_neighbours_to_each_other() -> None:
         ('SELECT * { ?s ?p "open }', "Line 1, column 18: the string that starts here is never"),
         ("SELECT WHERE { ?s ?p ?o }", "Line 1, column 1: SELECT names what to return"),
         ("SELECT ?x { VALUES ?x { 1 2 } ?x ?p }", "Line 1, column 31: the triple pattern ?x ?p"),
+        ("SELECT * {\u00a0?s ?p ?o }", "Line 1, column 11: (U+00A0 no-break space) is not SPARQL"),
+        ("SELECT * { ?s ?p \u201cx\u201d }", "Line 1, column 18: \u201c (U+201C left double"),
+        ('SELECT * { ?s ?p "one\ntwo" }', "Line 1, column 18: this string runs past the end of"),
+        ("SELECT * { ?s ?p ?o \n# to do", "Line 1, column 10: this { is never closed"),
     ],
 )
 def test_a_broken_structure_is_named_where_it_begins(query: str, detail: str) -> None:
@@ -160,6 +164,10 @@ def test_a_broken_structure_is_named_where_it_begins(query: str, detail: str) ->
         "SELECT * { { ?s ?p ?o } ?s ?p ?o . ?s ?p ?o ; ?q ?r , ?t }",
         "SELECT ?a ?b ?c ?d { ?a ?b ?c . ?c ?b ?d } GROUP BY ?a ?b ?c ?d",
         'SELECT * { ?s ?p "x"@en ; ?q "y"^^<urn:t> ; ?r ( 1 2 ) ; ?t [ ?u ?v ] }',
+        # where the lexer stops though the parser reads on: a less-than, a reifier
+        "SELECT * { ?s ?p (<http://x#A> <http://x#b>) }",
+        "SELECT * WHERE { ?s ?p ?o FILTER(?o<?p&&(?a>?b)) }",
+        "SELECT * WHERE { ?s ?p ?o ~ ?r }",
     ],
 )
 def test_a_query_that_parses_has_no_broken_structure(query: str) -> None:
@@ -173,3 +181,33 @@ def test_no_query_of_the_project_is_taken_for_a_broken_structure() -> None:
     texts += [p.read_text() for p in QUERIES.rglob("*.rq")]
     assert len(texts) > 30
     assert [t for t in texts if messages._structure(t, messages._read(t, len(t))) is not None] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        ("", "The query is empty"),
+        ("SELECT * { ?s ?p ?o FILTER(?o<STRLEN(?s)&&?o>1) } LIMT 5", "Line 1, column 57: expected"),
+        ('SELECT * { FILTER(regex(?o, "\\d+")) }', "Line 1, column 38: expected"),
+    ],
+)
+def test_what_cannot_be_read_keeps_the_parser_s_words(text: str, detail: str) -> None:
+    """Past a place the lexer cannot read (a less-than it takes for an IRI, an escape
+    SPARQL lacks), nothing is claimed: a ( or " named as never closed was closed."""
+    assert _explained(text).detail.startswith(detail)
+
+
+def test_the_parser_s_own_sentence_is_kept() -> None:
+    text = "INSERT DATA { ?s <urn:b> <urn:c> }"
+    with pytest.raises(SyntaxError) as caught:
+        pyoxigraph.Store().update(text)
+    found = explain(str(caught.value), text, *SyntaxPosition.from_message(str(caught.value)))
+    assert found.detail.endswith(": Variables are not allowed in INSERT DATA")
+
+
+def test_a_long_word_is_quoted_short_and_offered_no_fix() -> None:
+    found = _explained("SELECT * WHERE { ?s ?p ?o } " + "x" * 100_000)
+    assert len(found.detail) < 200
+    assert found.keyword is None
+    found = _explained("SELECT * WHERE { ?s ?p " + "e" * 100 + ":a }")
+    assert (len(found.detail) < 200, found.prefix) == (True, None)

@@ -130,3 +130,27 @@ def test_the_query_editor_s_twin_is_its_query_s_answer(live_server: LiveServer) 
     assert "Accept" in named.headers["Vary"]
     page = requests.get(url, params={"query": "ASK {}"}, timeout=30)
     assert page.headers["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    ("path", "accept", "answered"),
+    [
+        ("/ontology", "text/turtle, application/json;q=0.9", "text/turtle"),
+        ("/ontology", "application/ld+json, application/json;q=0.5", "application/ld+json"),
+        ("/sparql", "text/turtle, application/json;q=0.9", "text/turtle"),
+        ("/sparql", "text/html", "text/html"),
+        ("/cite?url=/id/org/code-for-america", "text/html", "text/html"),
+        (
+            "/cite?url=/id/org/code-for-america",
+            "application/json",
+            "application/vnd.citationstyles",
+        ),
+    ],
+)
+def test_a_twin_yields_to_what_the_client_ranks_higher_and_says_it_varies(
+    live_server: LiveServer, path: str, accept: str, answered: str
+) -> None:
+    answer = requests.get(live_server.url + path, headers={"Accept": accept}, timeout=30)
+    assert answer.headers["Content-Type"].startswith(answered)
+    assert "Accept" in answer.headers["Vary"]

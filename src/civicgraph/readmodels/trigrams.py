@@ -21,10 +21,12 @@ MIN_LENGTH: Final = 4
 WORD_SIMILARITY: Final = 0.4
 
 
-#: A word: letters and digits, so punctuation parts words ("America's" is "america" and
-#: "s", "(2019)" is "2019"): a piece spanning an apostrophe or a bracket is shared by
-#: no query, and cost "amerika" its likeness to "America's".
-_WORD: Final = re.compile(r"[^\W_]+")
+#: A word: two or more letters and digits, so punctuation parts words ("America's" is
+#: "america", "(2019)" is "2019"): a piece spanning an apostrophe or a bracket is shared
+#: by no query, and cost "amerika" its likeness to "America's". A letter alone (the
+#: "s" of a possessive, "U.S.") says nothing of likeness, and a query of letters alone
+#: would look like every name.
+_WORD: Final = re.compile(r"[^\W_]{2,}")
 
 
 def words(text: str) -> list[str]:

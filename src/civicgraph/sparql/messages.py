@@ -12,9 +12,10 @@ parser's list of expectations, shortened to what a person types.
 """
 
 import re
+import unicodedata
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from itertools import takewhile
 from typing import Final
@@ -39,6 +40,9 @@ _KEYWORD_TEXT: Final = """
 KEYWORDS: Final = frozenset(_KEYWORD_TEXT.split())
 _RANGES: Final = re.compile(r"\[[^\]]*\]")
 _QUOTED: Final = re.compile(r'"[^"]*"|\b[A-Z][A-Z_]+\b')
+#: A sentence of the parser's own among its expectations ("Variables are not allowed
+#: in INSERT DATA"): a capitalized word and more words after it, each after one space.
+_SENTENCE: Final = re.compile(r"\b[A-Z][a-z]+(?: [A-Za-z]+)+")
 
 
 @dataclass(frozen=True)
@@ -88,10 +92,14 @@ _TERMS: Final = frozenset(
     {TokenKind.VAR, TokenKind.IRI, TokenKind.PNAME, TokenKind.BNODE, TokenKind.STRING}
     | {TokenKind.NUMBER}
 )
-#: The most characters before the parser's stop that are read for their structure:
-#: a query a person wrote is far shorter, and reading a megabyte so takes seconds
-#: (its words are still read, for an undeclared prefix or an unknown keyword).
-MOST_READ_WHOLE: Final = 64 * 1024
+#: The most characters before the parser's stop that are read to explain it: a query a
+#: person wrote is far shorter, and reading a megabyte takes seconds. Past it the
+#: parser's own list of expectations stands.
+MOST_READ: Final = 64 * 1024
+#: The most characters of a token a message quotes, or offers to fix.
+_QUOTED_MOST: Final = 40
+#: Curly quotes, which word processors put where SPARQL needs straight ones.
+_CURLY: Final = frozenset("\u201c\u201d\u2018\u2019")
 #: The words after which a SELECT names what it returns.
 _SELECTING: Final = ("SELECT", "DISTINCT", "REDUCED")
 #: The innermost unclosed brackets kept, deepest last: nesting deeper than this is
@@ -109,6 +117,8 @@ class _Reading:
     """
 
     whole: bool = True
+    #: Where the parser stopped (the text's length when it ran out of text).
+    end: int = 0
     #: The prefixes declared so far, and the first prefixed name whose prefix was not.
     declared: set[str] = field(default_factory=set)
     undeclared: Token | None = None
@@ -200,15 +210,20 @@ class _Reading:
             self.terms = None
 
 
+def _cut(text: str) -> str:
+    """Text as a message quotes it: a long one cut short."""
+    return text if len(text) <= _QUOTED_MOST else text[: _QUOTED_MOST - 1] + "…"
+
+
 def _shown(*found: Token) -> str:
     """Tokens as a message quotes them: a long IRI or string cut short."""
-    return " ".join(t.text if len(t.text) <= 40 else t.text[:39] + "…" for t in found)
+    return " ".join(_cut(t.text) for t in found)
 
 
 def _read(text: str, end: int, *, whole: bool = True) -> _Reading:
     """Read the tokens up to ``end``; without ``whole``, only up to the first prefixed
     name whose prefix is not declared."""
-    reading = _Reading(whole)
+    reading = _Reading(whole, end)
     for token in _until(text, end):
         reading.see(token)
         if not whole and reading.undeclared is not None:
@@ -220,9 +235,13 @@ def _structure(text: str, reading: _Reading) -> Explanation | None:
     """An unclosed string or bracket, brackets closed in the wrong order, a triple
     pattern without its object (or with a term too many), or a SELECT without what to
     return: what the parser's list of expectations does not say."""
-    if reading.last is None:
+    last = reading.last
+    if last is None:
         return None
-    checks = (_open_string, _bare_select, _short_pattern, _extra_term, _mismatch, _unclosed)
+    if last.kind is TokenKind.ERROR:  # the lexer stopped: what comes after is not read
+        checks = (_lexer_stop, _bare_select, _short_pattern, _extra_term, _mismatch)
+    else:
+        checks = (_bare_select, _short_pattern, _extra_term, _mismatch, _unclosed)
     return next((found for check in checks if (found := check(text, reading))), None)
 
 
@@ -232,12 +251,41 @@ def _said_at(text: str, offset: int, words: str) -> Explanation:
     return Explanation(f"{_where(at)}: {words}", at=at)
 
 
-def _open_string(text: str, reading: _Reading) -> Explanation | None:
-    """The lexer stopped at a quote: a string that runs to the end of its line."""
+def _lexer_stop(text: str, reading: _Reading) -> Explanation | None:
+    """Where the lexer stopped: a string never closed (or run past its line), or a
+    character that is no part of SPARQL. Not at a ``<`` or ``~``, where the lexer stops
+    though the parser may read on (less-than, an RDF 1.2 reifier)."""
     last = reading.last
-    if last is None or last.kind is not TokenKind.ERROR or last.text[:1] not in ("'", '"'):
+    if last is None or last.text[:1] in ("<", "~"):
         return None
-    return _said_at(text, last.start, "the string that starts here is never closed")
+    if last.text[:1] in ("'", '"'):
+        return _open_string(text, last)
+    char = last.text[0]
+    name = unicodedata.name(char, "").lower()
+    hint = "it has no meaning here"
+    if unicodedata.category(char) == "Zs":
+        hint = "use a plain space"
+    elif char in _CURLY:
+        hint = "use straight quotes, \" or '"
+    named = f"U+{ord(char):04X} {name}".strip()
+    shown = f"{char} " if char.isprintable() and not char.isspace() else ""
+    return _said_at(text, last.start, f"{shown}({named}) is not SPARQL; {hint}")
+
+
+def _open_string(text: str, opening: Token) -> Explanation | None:
+    """A string the lexer could not read: never closed, or run past the end of its line
+    (None where it is closed on its line: an escape the parser names is wrong)."""
+    long = opening.text[:3] in ("'''", '"""')
+    quote = opening.text[:3] if long else opening.text[0]
+    rest = text[opening.start + len(quote) :]
+    if not long and quote in rest.split("\n", 1)[0]:
+        return None
+    if quote in rest:
+        if long:
+            return None
+        words = "this string runs past the end of its line; one of several lines is "
+        return _said_at(text, opening.start, words + f"written between {quote * 3} and {quote * 3}")
+    return _said_at(text, opening.start, "the string that starts here is never closed")
 
 
 def _bare_select(text: str, reading: _Reading) -> Explanation | None:
@@ -284,8 +332,7 @@ def _mismatch(text: str, reading: _Reading) -> Explanation | None:
 
 def _unclosed(text: str, reading: _Reading) -> Explanation | None:
     """The query ends inside brackets: the innermost one that is never closed."""
-    last = reading.last
-    if not reading.depth or last is None or text[last.start + len(last.text) :].strip():
+    if not reading.depth or reading.end < len(text):  # the parser stopped before its end
         return None
     if not reading.open:
         return Explanation(f"The query ends inside {reading.depth:,} brackets never closed")
@@ -297,6 +344,9 @@ def _unclosed(text: str, reading: _Reading) -> Explanation | None:
 def _expected(message: str) -> str:
     """The parser's expectations without its character classes."""
     listed = message.split("expected", 1)[-1]
+    sentence = _SENTENCE.search(_RANGES.sub("", listed))
+    if sentence:  # the parser's own words, such as why a variable is refused here
+        return sentence[0]
     items = list(dict.fromkeys(_QUOTED.findall(_RANGES.sub("", listed))))
     names = " or a name" if _RANGES.search(listed) else ""
     if not items:
@@ -306,29 +356,43 @@ def _expected(message: str) -> str:
 
 def explain(message: str, text: str, line: int | None, column: int | None) -> Explanation:
     """Turn a parser message about ``text`` into what is wrong and how to fix it."""
+    if not text.strip():
+        return Explanation("The query is empty: write one, or start from an example")
     end = len(text) if line is None else _offset(text, line, column or len(text) + 1)
-    known = line is not None and column is not None
-    reading = _read(text, end, whole=known and end <= MOST_READ_WHOLE)
-    token = reading.undeclared
-    if token is not None:
-        prefix = token.text.split(":", 1)[0]
-        namespace = PREFIXES.get(prefix)
-        fix = f"add PREFIX {prefix}: <{namespace}>" if namespace else "declare it with PREFIX"
-        at = SyntaxPosition.at(text, token.start)
-        detail = f"{_where(at)}: unknown prefix {prefix}: in {token.text}; {fix}"
-        return Explanation(detail, prefix=prefix, namespace=namespace, at=at)
-    if line is None or column is None:
-        return Explanation(message)
-    word = reading.unknown
-    if word is not None:
-        near = get_close_matches(word.text.upper(), KEYWORDS, n=1)
-        hint = f"; did you mean {near[0]}?" if near else ""
-        at = SyntaxPosition.at(text, word.start)
-        detail = f"{_where(at)}: unknown keyword {word.text}{hint}"
-        return Explanation(detail, keyword=word.text, at=at)
-    return _structure(text, reading) or Explanation(
-        f"Line {line}, column {column}: {_expected(message)}"
-    )
+    positioned = line is not None and column is not None
+    if positioned:
+        fallback = Explanation(f"Line {line}, column {column}: {_expected(message)}")
+    else:
+        fallback = Explanation(message)
+    if end > MOST_READ:  # a megabyte of anyone's text takes seconds to read
+        return fallback
+    reading = _read(text, end, whole=positioned)
+    if reading.undeclared is not None:
+        return _undeclared(text, reading.undeclared)
+    if not positioned:
+        return fallback
+    if reading.unknown is not None:
+        return _unknown(text, reading.unknown)
+    return _structure(text, reading) or fallback
+
+
+def _undeclared(text: str, token: Token) -> Explanation:
+    """A prefixed name whose prefix no PREFIX before it declares."""
+    prefix = token.text.split(":", 1)[0]
+    namespace = PREFIXES.get(prefix)
+    fix = f"add PREFIX {prefix}: <{namespace}>" if namespace else "declare it with PREFIX"
+    words = f"unknown prefix {_cut(prefix)}: in {_shown(token)}; {fix}"
+    found = _said_at(text, token.start, words)
+    offered = prefix if len(prefix) <= _QUOTED_MOST else None  # no fix for a megabyte
+    return replace(found, prefix=offered, namespace=namespace)
+
+
+def _unknown(text: str, word: Token) -> Explanation:
+    """A bare word where a keyword belongs, with the keyword it looks like."""
+    near = get_close_matches(word.text.upper(), KEYWORDS, n=1)
+    hint = f"; did you mean {near[0]}?" if near else ""
+    found = _said_at(text, word.start, f"unknown keyword {_shown(word)}{hint}")
+    return replace(found, keyword=word.text if len(word.text) <= _QUOTED_MOST else None)
 
 
 def explained(text: str, message: str) -> QuerySyntaxError:

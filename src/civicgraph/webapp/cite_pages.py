@@ -95,8 +95,10 @@ def cite() -> ResponseReturnValue:
         name = "csl"
     if name is None:
         writers = {n: writer(found) for n, (_, writer) in citation.FORMATS.items()}
-        return render_template("cite/page.html", citation=found, writers=writers)
+        page = render_template("cite/page.html", citation=found, writers=writers)
+        return Response(page, mimetype="text/html", headers={"Vary": "Accept"})
     if name not in citation.FORMATS:
         raise UserInputError(f"Unknown citation format {name!r}: use {', '.join(citation.FORMATS)}")
     media_type, writer = citation.FORMATS[name]
-    return Response(writer(found), content_type=f"{media_type}; charset=utf-8")
+    content_type = f"{media_type}; charset=utf-8"
+    return Response(writer(found), content_type=content_type, headers={"Vary": "Accept"})

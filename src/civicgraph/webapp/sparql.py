@@ -20,7 +20,7 @@ from civicgraph.webapp.cors import allow_reads, is_read
 from civicgraph.webapp.query_pages import DATASET_PARAMETERS, LONGEST_LINK, editor
 from civicgraph.webapp.service import ServiceEndpoints, description
 from civicgraph.webapp.state import current_state
-from civicgraph.webapp.twins import asks_json
+from civicgraph.webapp.twins import RDF_TYPES, asks_json
 from civicgraph.webapp.urls import external_url
 from civicgraph.webapp.versions_pages import answer_pinned, pinned_version
 
@@ -95,11 +95,12 @@ def _to_workbench(found: QueryRequest) -> ResponseReturnValue:
 def _service_description() -> ResponseReturnValue:
     state = current_state()
     graphs = state.store.graphs()
-    wants_json = asks_json()  # ``format=json`` or JSON named first: JSON-LD is JSON
+    wants_json = asks_json(RDF_TYPES)  # ``format=json`` or JSON first: JSON-LD is JSON
     if prefers_html() and not wants_json:
-        return render_template(
+        page = render_template(
             "sparql/service.html", settings=state.settings, graphs=graphs, formats=FORMATS
         )
+        return Response(page, mimetype="text/html", headers={"Vary": "Accept"})
     endpoints = ServiceEndpoints(
         external_url(url_for("sparql.query")), external_url(url_for("update.update"))
     )

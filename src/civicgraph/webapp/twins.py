@@ -10,11 +10,12 @@ twin's answer there instead of HTML to scrape; a browser, which prefers HTML, ge
 the page. Both answers say ``Vary: Accept``.
 """
 
+from collections.abc import Sequence
 from typing import Final
 
 from flask import Flask, Response, current_app, make_response, request
 
-from civicgraph.formats import preferred
+from civicgraph.formats import Kind, formats_for, preferred
 
 #: Each page's endpoint, and its twin's.
 TWINS: Final = {
@@ -32,13 +33,22 @@ TWINS: Final = {
 }
 
 
-def asks_json() -> bool:
-    """True when the client adds ``?format=json`` or names JSON above HTML: a page's
-    address answers a page by default (``*/*``, a browser's list)."""
+#: The RDF a page also answers at its own address (the ontology, the service
+#: description): a client that ranks one of them above JSON gets it, not the twin.
+RDF_TYPES: Final = tuple(m for f in formats_for(Kind.GRAPH) for m in f.media_types)
+#: The pages that also answer RDF.
+_ALSO_RDF: Final = frozenset({"ontology.page"})
+
+
+def asks_json(also: Sequence[str] = ()) -> bool:
+    """True when the client adds ``?format=json`` or names JSON above HTML and above
+    what else the page answers (``also``): a page's address answers a page by default
+    (``*/*``, a browser's list)."""
     if request.args.get("format") == "json":
         return True
     accept = request.headers.get("Accept")
-    return preferred(accept, ["text/html", "application/json"]) == "application/json"
+    offered = ["text/html", "application/json", *also]
+    return preferred(accept, offered) == "application/json"
 
 
 def install(app: Flask) -> None:
@@ -48,8 +58,9 @@ def install(app: Flask) -> None:
 
 
 def _twin_when_asked() -> Response | None:
-    twin = TWINS.get(request.endpoint or "")
-    if twin is None or not asks_json():
+    endpoint = request.endpoint or ""
+    twin = TWINS.get(endpoint)
+    if twin is None or not asks_json(RDF_TYPES if endpoint in _ALSO_RDF else ()):
         return None
     return make_response(current_app.view_functions[twin](**(request.view_args or {})))
 
