@@ -176,6 +176,27 @@ def test_an_entity_page_answers_without_waiting_for_the_network(
     assert gate.reached.wait(GATE_LIMIT)  # the page started the build, for the next visitor
 
 
+def test_an_entity_page_answers_when_the_network_cannot_be_built(
+    fixture_store: EmbeddedStore,
+) -> None:
+    """The page can do without the network; the failure is for the network's own
+    pages to report (the entity page answered the build's error, 503)."""
+
+    def failing(store: GraphStore, options: ProjectionOptions, report: Report) -> nx.MultiDiGraph:
+        raise StoreError("broken store")
+
+    settings = Settings(store="memory", load_bundled=False, network_wait=GATE_LIMIT)
+    app = create_app(settings, store=fixture_store)
+    explorer = attach(app, failing, warm=False)
+    client = app.test_client()
+    first = client.get("/id/person/alice", headers={"Accept": "text/html"})
+    assert explorer.warm().wait(GATE_LIMIT)  # the build the page started, failed
+    again = client.get("/id/person/alice", headers={"Accept": "text/html"})
+    assert (first.status_code, again.status_code) == (200, 200)
+    with pytest.raises(StoreError):
+        explorer.projection()
+
+
 def test_a_write_starts_building_the_new_version(fixture_store: EmbeddedStore, gate: Gate) -> None:
     settings = Settings(store="memory", load_bundled=False, write_token=TOKEN)
     app = create_app(settings, store=fixture_store)

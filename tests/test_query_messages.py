@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from civicgraph.errors import SyntaxPosition
 from civicgraph.readmodels import gallery
-from civicgraph.sparql import messages
+from civicgraph.sparql import messages, reading
 from civicgraph.sparql.lexer import Token, tokens
 from civicgraph.sparql.messages import Explanation, explain
 from civicgraph.store import EmbeddedStore
@@ -41,7 +41,7 @@ def test_an_error_early_in_a_long_text_is_explained_from_what_comes_before_it(
             lexed.append(token)
             yield token
 
-    monkeypatch.setattr(messages, "tokens", counted)
+    monkeypatch.setattr(reading, "tokens", counted)
     found = _explained("SELECT * WHERE { ?s ?p ex:o }" + " ?s" * 100_000)
     assert found.prefix == "ex"
     assert len(lexed) < 20
@@ -173,14 +173,14 @@ def test_a_broken_structure_is_named_where_it_begins(query: str, detail: str) ->
 def test_a_query_that_parses_has_no_broken_structure(query: str) -> None:
     """Every shape above is valid: none may be taken for a pattern without its object."""
     pyoxigraph.Store().query(query)
-    assert messages._structure(query, messages._read(query, len(query))) is None
+    assert messages._structure(query, reading.read(query, len(query))) is None
 
 
 def test_no_query_of_the_project_is_taken_for_a_broken_structure() -> None:
     texts = [q.text for q in gallery.gallery()]
     texts += [p.read_text() for p in QUERIES.rglob("*.rq")]
     assert len(texts) > 30
-    assert [t for t in texts if messages._structure(t, messages._read(t, len(t))) is not None] == []
+    assert [t for t in texts if messages._structure(t, reading.read(t, len(t))) is not None] == []
 
 
 @pytest.mark.parametrize(

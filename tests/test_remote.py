@@ -1,11 +1,12 @@
 """What only the remote store does: endpoints, HTTP failures, bindings as text, the app on it."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 from flask import Flask
 from pyoxigraph import NamedNode
@@ -19,7 +20,7 @@ from civicgraph.store import EmbeddedStore, RemoteStore
 from civicgraph.store.remote import RemoteEndpoints
 from civicgraph.webapp import create_app
 from tests.conftest import REMOTE_SERVERS, remote_settings
-from tests.live import OxigraphServer, free_port
+from tests.live import LiveServer, OxigraphServer, free_port
 
 SMALL = Path(__file__).parent / "data" / "small.ttl"
 GRAPH = "https://w3id.org/civicgraph/graph/small"
@@ -163,3 +164,24 @@ def test_cli_validate_remote_store(remote_env: dict[str, str]) -> None:
 def test_unknown_auth_scheme_is_refused_by_name() -> None:
     with pytest.raises(UserInputError, match="store_auth must be one of basic, digest"):
         Settings(store="http://db:8890/sparql", store_auth="ntlm")
+
+
+@pytest.mark.server
+def test_a_syntax_error_in_a_posted_query_is_explained_from_its_text(
+    oxigraph_server: OxigraphServer, start_server: Callable[..., LiveServer]
+) -> None:
+    """A served app over a remote store explains the server's error from the request's
+    text, a query posted as the body included (read before the error came back)."""
+    env = {"CIVICGRAPH_STORE": oxigraph_server.query_url, "CIVICGRAPH_LOAD_BUNDLED": "false"}
+    server = start_server(env)
+    response = requests.post(
+        f"{server.url}/sparql",
+        data="SELECT * WHERE { ?s ?p ?o ",
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
+    assert response.status_code == 400
+    assert (
+        response.json()["detail"]
+        == "Line 1, column 16: this { is never closed; add } where it ends"
+    )

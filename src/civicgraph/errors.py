@@ -412,8 +412,9 @@ class ResourceLimitError(CivicgraphError):
 
     title = "Memory limit"
 
-    def __init__(self, limit: int, advice: str = QueryTimeoutError.memory_advice) -> None:
-        """``advice`` says what outgrew the budget (``{mib}``) and what to do instead."""
+    def __init__(self, limit: int, advice: str) -> None:
+        """``advice`` says what outgrew the budget (``{mib}``) and what to do instead:
+        each overrun's ``over_memory`` gives its own."""
         super().__init__(advice.format(mib=limit // (1024 * 1024)))
         self.limit = limit
 

@@ -26,7 +26,7 @@ from civicgraph.sparql.lexer import (
     lexemes,
     operation_separator,
 )
-from civicgraph.sparql.messages import explain
+from civicgraph.sparql.messages import MOST_READ, explain
 from civicgraph.sparql.using import with_using
 from civicgraph.sparql.written import graphs_written
 from civicgraph.store.parsesafety import check_before_parsing
@@ -80,8 +80,10 @@ SCANNERS: dict[str, Callable[[str], object]] = {
     "written": graphs_written,  # the writer's, for the record
     "dataset": _dataset_written,
     "explain": lambda text: explain("error", text, None, None),  # no position: the whole text
-    # stopped at the end: the whole text read for its brackets and patterns too
+    # past MOST_READ nothing is read: a text that long, stopped at its end, is not
     "explain-at-end": lambda text: explain("error", text, 1, len(text) + 1),
+    # the most that is read: brackets, patterns and words, up to a stop at its end
+    "explain-most-read": lambda text: explain("error", text[:MOST_READ], 1, MOST_READ + 1),
 }
 
 
@@ -154,6 +156,15 @@ def test_one_long_token_is_lexed_in_memory_that_does_not_grow_with_it(token: str
     one 1 MiB name, IRI or string took 200-330 bytes a character (330 MiB) in every
     serving process that read it, anyone's query."""
     assert _peak(lambda: list(lexemes(token))) < MEMORY_BOUND
+
+
+@pytest.mark.parametrize("unit", ["{", "(", "?s ", "'a' "])
+def test_explaining_holds_memory_that_does_not_grow_with_the_text(unit: str) -> None:
+    """Brackets are counted past the innermost 64, and a pattern holds three terms:
+    the most text that is read (``MOST_READ``) of nested brackets or of terms holds
+    no list of them."""
+    text = unit * (MOST_READ // len(unit))
+    assert _peak(lambda: explain("error", text, 1, len(text) + 1)) < MEMORY_BOUND // 8
 
 
 def test_one_long_entity_value_is_checked_in_memory_that_does_not_grow_with_it() -> None:

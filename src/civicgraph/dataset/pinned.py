@@ -25,7 +25,6 @@ from civicgraph.errors import (
     NotAcceptableError,
     NotFoundError,
     QueryTimeoutError,
-    ResourceLimitError,
     StoreError,
     UserInputError,
 )
@@ -88,7 +87,7 @@ def answer_at(
     if done.returncode != 0 and _TIMED_OUT in done.stderr:  # ended at the limit
         raise QueryTimeoutError(timeout)
     if done.returncode != 0 and any(said in done.stderr for said in _OUT_OF_MEMORY):
-        raise ResourceLimitError(memory_budget)
+        raise QueryTimeoutError.over_memory(memory_budget)
     return _read_answer(done)
 
 

@@ -70,6 +70,11 @@ class Task(Generic[T]):
         """True once the work has finished, well or not."""
         return self._done.is_set()
 
+    @property
+    def failed(self) -> bool:
+        """True once the work has ended in an error."""
+        return self._error is not None
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the work has finished or ``timeout`` passed; True if it finished."""
         return self._done.wait(timeout)
@@ -176,13 +181,11 @@ class BackgroundBuild(Generic[T]):
         return self._result(self.patience)
 
     def ready(self) -> T | None:
-        """The value for the data as loaded now if it is built, else None at once: for
-        a caller that can do without it (it starts the build, as ``get`` does, so that
-        a later call finds it)."""
-        try:
-            return self._result(_AT_ONCE)
-        except PreparingError:
-            return None
+        """The value for the data as loaded now if it is built, else None at once (while
+        it is built, or if the build failed, whose error ``get`` reports): for a caller
+        that can do without it. It starts the build, as ``get`` does, for a later call."""
+        task = self.start()
+        return task.result(_AT_ONCE) if task.done and not task.failed else None
 
     def _result(self, patience: WaitPolicy) -> T:
         task = self.start()

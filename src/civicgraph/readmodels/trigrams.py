@@ -9,29 +9,17 @@ inverted index from piece to names means a query touches only the names that sha
 pieces with it, never the whole index.
 """
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Final
+
+from civicgraph.readmodels.words import words
 
 #: Queries shorter than this are left to exact and prefix matching: three letters share
 #: pieces with almost every name.
 MIN_LENGTH: Final = 4
 #: Share of pieces two words must have in common (pg_trgm's default threshold is 0.3).
 WORD_SIMILARITY: Final = 0.4
-
-
-#: A word: two or more letters and digits, so punctuation parts words ("America's" is
-#: "america", "(2019)" is "2019"): a piece spanning an apostrophe or a bracket is shared
-#: by no query, and cost "amerika" its likeness to "America's". A letter alone (the
-#: "s" of a possessive, "U.S.") says nothing of likeness, and a query of letters alone
-#: would look like every name.
-_WORD: Final = re.compile(r"[^\W_]{2,}")
-
-
-def words(text: str) -> list[str]:
-    """The words of an already normalized text, as names and queries are compared."""
-    return _WORD.findall(text)
 
 
 def trigrams(word: str) -> frozenset[str]:

@@ -13,36 +13,17 @@ parser's list of expectations, shortened to what a person types.
 
 import re
 import unicodedata
-from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from difflib import get_close_matches
-from itertools import takewhile
 from typing import Final
 
 from civicgraph.errors import QuerySyntaxError, SyntaxPosition
-from civicgraph.sparql.lexer import Token, TokenKind, tokens
+from civicgraph.sparql.lexer import Token, TokenKind
+from civicgraph.sparql.reading import CLOSERS, KEYWORDS, Reading, read
 from civicgraph.vocab import PREFIXES
 
-#: Keywords and built-in function names of SPARQL 1.1 (§19.8) and the RDF 1.2 drafts.
-_KEYWORD_TEXT: Final = """
-    BASE PREFIX SELECT CONSTRUCT DESCRIBE ASK WHERE FROM NAMED GRAPH OPTIONAL UNION MINUS
-    FILTER BIND VALUES SERVICE SILENT ORDER BY GROUP HAVING LIMIT OFFSET DISTINCT REDUCED
-    AS ASC DESC INSERT DELETE DATA WITH USING DEFAULT ALL LOAD CLEAR DROP CREATE ADD MOVE
-    COPY INTO TO NOT IN EXISTS UNDEF A TRUE FALSE LATERAL SEPARATOR
-    STR LANG LANGMATCHES DATATYPE BOUND IRI URI BNODE RAND ABS CEIL FLOOR ROUND CONCAT
-    STRLEN UCASE LCASE ENCODE_FOR_URI CONTAINS STRSTARTS STRENDS STRBEFORE STRAFTER YEAR
-    MONTH DAY HOURS MINUTES SECONDS TIMEZONE TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384
-    SHA512 COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK ISLITERAL ISNUMERIC
-    REGEX SUBSTR REPLACE COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT TRIPLE SUBJECT
-    PREDICATE OBJECT ISTRIPLE LANGDIR STRLANGDIR HASLANG HASLANGDIR
-"""
-KEYWORDS: Final = frozenset(_KEYWORD_TEXT.split())
 _RANGES: Final = re.compile(r"\[[^\]]*\]")
 _QUOTED: Final = re.compile(r'"[^"]*"|\b[A-Z][A-Z_]+\b')
-#: A sentence of the parser's own among its expectations ("Variables are not allowed
-#: in INSERT DATA"): a capitalized word and more words after it, each after one space.
-_SENTENCE: Final = re.compile(r"\b[A-Z][a-z]+(?: [A-Za-z]+)+")
 
 
 @dataclass(frozen=True)
@@ -78,20 +59,6 @@ def _where(at: tuple[int, int]) -> str:
     return f"Line {at[0]}, column {at[1]}"
 
 
-def _until(text: str, end: int) -> Iterator[Token]:
-    """The tokens of ``text`` that start at or before ``end``, where the parser stopped:
-    the text may go on for a megabyte after it, anyone's query."""
-    return takewhile(lambda token: token.start <= end, tokens(text))
-
-
-#: Each opening bracket's closing one, and the other way round.
-_CLOSERS: Final = {"{": "}", "(": ")", "[": "]"}
-_OPENERS: Final = {closer: opener for opener, closer in _CLOSERS.items()}
-#: Tokens that are one term of a triple pattern on their own.
-_TERMS: Final = frozenset(
-    {TokenKind.VAR, TokenKind.IRI, TokenKind.PNAME, TokenKind.BNODE, TokenKind.STRING}
-    | {TokenKind.NUMBER}
-)
 #: The most characters before the parser's stop that are read to explain it: a query a
 #: person wrote is far shorter, and reading a megabyte takes seconds. Past it the
 #: parser's own list of expectations stands.
@@ -100,114 +67,6 @@ MOST_READ: Final = 64 * 1024
 _QUOTED_MOST: Final = 40
 #: Curly quotes, which word processors put where SPARQL needs straight ones.
 _CURLY: Final = frozenset("\u201c\u201d\u2018\u2019")
-#: The words after which a SELECT names what it returns.
-_SELECTING: Final = ("SELECT", "DISTINCT", "REDUCED")
-#: The innermost unclosed brackets kept, deepest last: nesting deeper than this is
-#: counted, not kept, so that a megabyte of ``{`` holds no megabyte of positions.
-_KEPT_OPEN: Final = 64
-
-
-@dataclass
-class _Reading:
-    """What one pass over the tokens up to the parser's stop found out: one pass, as a
-    pass over a megabyte of anyone's text takes seconds.
-
-    Without ``whole`` it reads prefixes only (a message without a position, where the
-    whole text is read for the first undeclared prefix, and no further).
-    """
-
-    whole: bool = True
-    #: Where the parser stopped (the text's length when it ran out of text).
-    end: int = 0
-    #: The prefixes declared so far, and the first prefixed name whose prefix was not.
-    declared: set[str] = field(default_factory=set)
-    undeclared: Token | None = None
-    #: The last bare word that is no SPARQL keyword.
-    unknown: Token | None = None
-    #: The innermost brackets not yet closed, as (bracket, offset); ``depth`` counts all.
-    open: deque[tuple[str, int]] = field(default_factory=lambda: deque(maxlen=_KEPT_OPEN))
-    depth: int = 0
-    #: How many of each kind are open (those not kept too).
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_CLOSERS, 0))
-    #: The first closing bracket that closed another kind, and the one it met (None
-    #: for one that closed nothing).
-    mismatch: tuple[Token, tuple[str, int] | None] | None = None
-    #: The terms of the triple pattern under way (at most three), or None once it holds
-    #: anything else (a path, an expression, brackets); ``need`` is how many it needs.
-    terms: list[Token] | None = field(default_factory=list)
-    need: int = 3
-    #: The first pattern that ended short of its object: its terms and how many it needed.
-    short: tuple[list[Token], int] | None = None
-    #: The first term that followed a whole pattern without a ``.``, and that pattern.
-    extra: tuple[Token, list[Token]] | None = None
-    #: The first SELECT (or its DISTINCT) followed by no variable or ``*``.
-    bare_select: Token | None = None
-    last: Token | None = None
-    before: Token | None = None
-
-    def see(self, token: Token) -> None:
-        """Take the next token into account."""
-        self._names(token)
-        if self.whole:
-            self._bracket(token)
-            self._pattern(token)
-            self._select(token)
-        self.before, self.last = self.last, token
-
-    def _select(self, token: Token) -> None:
-        last = self.last
-        if self.bare_select is not None or last is None or last.kind is not TokenKind.WORD:
-            return
-        if (token.text == "{" or token.is_word("WHERE")) and last.is_word(*_SELECTING):
-            self.bare_select = last
-
-    def _names(self, token: Token) -> None:
-        kind = token.kind
-        if kind is TokenKind.PNAME and not token.text.startswith("_:"):
-            if self.last is not None and self.last.is_word("PREFIX"):
-                self.declared.add(token.text[:-1])
-            elif self.undeclared is None and token.text.split(":", 1)[0] not in self.declared:
-                self.undeclared = token
-        elif kind is TokenKind.WORD and token.text.upper() not in KEYWORDS:
-            self.unknown = token
-
-    def _bracket(self, token: Token) -> None:
-        if token.kind is not TokenKind.PUNCT:
-            return
-        text = token.text
-        if text in _CLOSERS:
-            self.open.append((text, token.start))
-            self.depth += 1
-            self.counts[text] += 1
-        elif text in _OPENERS:
-            own = _OPENERS[text]
-            if not self.counts[own]:  # a stray one: nothing of its kind is open
-                self.mismatch = self.mismatch or (token, None)
-                return
-            self.depth -= 1
-            opener = self.open.pop() if self.open else (own, -1)  # the outermost: not kept
-            self.counts[opener[0]] -= 1
-            if opener[0] != own:  # the inner one left open
-                self.mismatch = self.mismatch or (token, opener)
-
-    def _pattern(self, token: Token) -> None:
-        punct = token.kind is TokenKind.PUNCT
-        ends = punct and token.text in ("}", ".", ";")
-        if ends and self.terms and len(self.terms) < self.need and self.short is None:
-            self.short = (self.terms, self.need)
-        opens = punct and token.text == "{"
-        if ends or opens:  # a pattern may follow a group too: { … } ?s ?p ?o
-            values = self.before is not None and self.before.is_word("VALUES")
-            self.terms = None if opens and values else []
-            self.need = 2 if token.text == ";" else 3
-        elif self.terms is not None and (token.kind in _TERMS or token.is_word("A")):
-            if len(self.terms) < self.need:
-                self.terms.append(token)
-            else:  # one too many; the pattern is judged no further
-                self.extra = self.extra or (token, self.terms)
-                self.terms = None
-        elif token.kind is not TokenKind.LANGTAG:
-            self.terms = None
 
 
 def _cut(text: str) -> str:
@@ -220,18 +79,7 @@ def _shown(*found: Token) -> str:
     return " ".join(_cut(t.text) for t in found)
 
 
-def _read(text: str, end: int, *, whole: bool = True) -> _Reading:
-    """Read the tokens up to ``end``; without ``whole``, only up to the first prefixed
-    name whose prefix is not declared."""
-    reading = _Reading(whole, end)
-    for token in _until(text, end):
-        reading.see(token)
-        if not whole and reading.undeclared is not None:
-            break
-    return reading
-
-
-def _structure(text: str, reading: _Reading) -> Explanation | None:
+def _structure(text: str, reading: Reading) -> Explanation | None:
     """An unclosed string or bracket, brackets closed in the wrong order, a triple
     pattern without its object (or with a term too many), or a SELECT without what to
     return: what the parser's list of expectations does not say."""
@@ -251,7 +99,7 @@ def _said_at(text: str, offset: int, words: str) -> Explanation:
     return Explanation(f"{_where(at)}: {words}", at=at)
 
 
-def _lexer_stop(text: str, reading: _Reading) -> Explanation | None:
+def _lexer_stop(text: str, reading: Reading) -> Explanation | None:
     """Where the lexer stopped: a string never closed (or run past its line), or a
     character that is no part of SPARQL. Not at a ``<`` or ``~``, where the lexer stops
     though the parser may read on (less-than, an RDF 1.2 reifier)."""
@@ -288,14 +136,14 @@ def _open_string(text: str, opening: Token) -> Explanation | None:
     return _said_at(text, opening.start, "the string that starts here is never closed")
 
 
-def _bare_select(text: str, reading: _Reading) -> Explanation | None:
+def _bare_select(text: str, reading: Reading) -> Explanation | None:
     if reading.bare_select is None:
         return None
     words = "SELECT names what to return (SELECT ?s ?label), or * for all"
     return _said_at(text, reading.bare_select.start, words)
 
 
-def _short_pattern(text: str, reading: _Reading) -> Explanation | None:
+def _short_pattern(text: str, reading: Reading) -> Explanation | None:
     """A triple pattern that stops before its object (``?s ?p }``, ``?s a .``)."""
     if reading.short is None:
         return None
@@ -308,7 +156,7 @@ def _short_pattern(text: str, reading: _Reading) -> Explanation | None:
     return _said_at(text, terms[0].start, words)
 
 
-def _extra_term(text: str, reading: _Reading) -> Explanation | None:
+def _extra_term(text: str, reading: Reading) -> Explanation | None:
     """A term after a whole pattern, where a ``.`` belongs (``?s ?p ?o ?x``)."""
     if reading.extra is None:
         return None
@@ -317,7 +165,7 @@ def _extra_term(text: str, reading: _Reading) -> Explanation | None:
     return _said_at(text, term.start, words)
 
 
-def _mismatch(text: str, reading: _Reading) -> Explanation | None:
+def _mismatch(text: str, reading: Reading) -> Explanation | None:
     """A closing bracket that closes nothing, or a bracket of another kind."""
     if reading.mismatch is None:
         return None
@@ -326,32 +174,44 @@ def _mismatch(text: str, reading: _Reading) -> Explanation | None:
         return _said_at(text, closer.start, f"this {closer.text} closes no bracket")
     bracket, start = opener
     opened = _where(SyntaxPosition.at(text, start)).lower()
-    words = f"{closer.text} closes the {bracket} of {opened}; add {_CLOSERS[bracket]} before it"
+    words = f"{closer.text} closes the {bracket} of {opened}; add {CLOSERS[bracket]} before it"
     return _said_at(text, closer.start, words)
 
 
-def _unclosed(text: str, reading: _Reading) -> Explanation | None:
+def _unclosed(text: str, reading: Reading) -> Explanation | None:
     """The query ends inside brackets: the innermost one that is never closed."""
     if not reading.depth or reading.end < len(text):  # the parser stopped before its end
         return None
     if not reading.open:
         return Explanation(f"The query ends inside {reading.depth:,} brackets never closed")
     bracket, start = reading.open[-1]
-    words = f"this {bracket} is never closed; add {_CLOSERS[bracket]} where it ends"
+    words = f"this {bracket} is never closed; add {CLOSERS[bracket]} where it ends"
     return _said_at(text, start, words)
 
 
 def _expected(message: str) -> str:
     """The parser's expectations without its character classes."""
     listed = message.split("expected", 1)[-1]
-    sentence = _SENTENCE.search(_RANGES.sub("", listed))
+    sentence = _sentence(listed) if "expected" in message else None
     if sentence:  # the parser's own words, such as why a variable is refused here
-        return sentence[0]
+        return sentence
     items = list(dict.fromkeys(_QUOTED.findall(_RANGES.sub("", listed))))
     names = " or a name" if _RANGES.search(listed) else ""
     if not items:
         return "unexpected text here" if not names else "expected a name here"
     return "expected " + ", ".join(items) + names
+
+
+def _sentence(listed: str) -> str | None:
+    """A sentence of the parser's own among its expectations ("Variables are not
+    allowed in INSERT DATA", "SELECT * is not authorized with GROUP BY"): an item of
+    several words, some of them in lower case."""
+    for item in _RANGES.sub("", listed).removeprefix(" one of").split(","):
+        words = item.split()
+        quoted = item.lstrip().startswith('"')
+        if len(words) > 2 and not quoted and sum(word.islower() for word in words) >= 2:
+            return " ".join(words)
+    return None
 
 
 def explain(message: str, text: str, line: int | None, column: int | None) -> Explanation:
@@ -366,7 +226,7 @@ def explain(message: str, text: str, line: int | None, column: int | None) -> Ex
         fallback = Explanation(message)
     if end > MOST_READ:  # a megabyte of anyone's text takes seconds to read
         return fallback
-    reading = _read(text, end, whole=positioned)
+    reading = read(text, end, whole=positioned)
     if reading.undeclared is not None:
         return _undeclared(text, reading.undeclared)
     if not positioned:

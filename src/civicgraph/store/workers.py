@@ -37,7 +37,6 @@ from typing import Any, Final
 from civicgraph.errors import (
     CivicgraphError,
     QueryTimeoutError,
-    ResourceLimitError,
     ServerBusyError,
     StoreError,
 )
@@ -165,7 +164,7 @@ class QueryPool:
                 raise ServerBusyError(limit) from None
             if lost.overran:
                 raise QueryTimeoutError(self.timeout) from None
-            raise ResourceLimitError(self.memory_budget) from None
+            raise QueryTimeoutError.over_memory(self.memory_budget) from None
         finally:
             self._give_back(worker)
 

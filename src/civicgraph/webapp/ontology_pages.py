@@ -49,6 +49,7 @@ def page() -> ResponseReturnValue:
 
 
 def _term(term: OntologyTerm) -> dict[str, Any]:
+    """A class, property or concept as the twin gives it, with its place on the page."""
     return {
         "iri": term.iri,
         "curie": term.curie,
@@ -59,6 +60,7 @@ def _term(term: OntologyTerm) -> dict[str, Any]:
 
 
 def _property(term: OntologyTerm) -> dict[str, Any]:
+    """A property: what it links, its inverse, and how many triples use it."""
     found = {"kind": term.kind, "domain": term.domain, "range": term.range}
     return {**_term(term), **found, "inverse": term.inverse, "triples": term.uses}
 

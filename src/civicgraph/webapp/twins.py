@@ -3,7 +3,8 @@
 Each page below has a twin (``/index.json``, ``/search.json``, ``/browse.json``,
 ``/browse/Person.json``, ``/gallery.json``, ``/gallery/{name}.json``,
 ``/versions.json``, ``/ontology.json``, ``/export.json``; ``/api/graph`` for the
-network explorer, and ``/sparql`` for the query editor: its query's results) that
+network explorer, and ``/sparql`` for the query editor: its query's results, or the
+service description without one) that
 its head announces with ``<link rel="alternate">``. A script that sends ``Accept:
 application/json`` to the page's own address, or adds ``?format=json``, gets the
 twin's answer there instead of HTML to scrape; a browser, which prefers HTML, gets
