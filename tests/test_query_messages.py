@@ -145,6 +145,13 @@ def test_network_example_also_links_the_neighbours_to_each_other() -> None:
         ("SELECT * { ?s ?p \u201cx\u201d }", "Line 1, column 18: \u201c (U+201C left double"),
         ('SELECT * { ?s ?p "one\ntwo" }', "Line 1, column 18: this string runs past the end of"),
         ("SELECT * { ?s ?p ?o \n# to do", "Line 1, column 10: this { is never closed"),
+        ("SELECT * { ?s <http://e/p ?o . ?s ?q ?r }", "Line 1, column 15: this IRI is never"),
+        ("SELECT * { ?s ?p 'it's' }", "Line 1, column 18: a quote inside this string ends it"),
+        ("SELECT * { ?s ?p ?o } LIMIT ten", "Line 1, column 29: LIMIT takes a whole number"),
+        ("SELECT * { ?s ?p ?o BIND(1 AS x) }", "Line 1, column 31: AS names a variable: ?x"),
+        ("PREFIX ex <urn:e> SELECT * {}", "Line 1, column 8: a prefix is declared with a colon"),
+        ('SELECT * { ?s ?p "x"@ }', "Line 1, column 21: a language tag has letters after @"),
+        ('SELECT * { ?s ?p "x"@fr--ltr . ?s ?q }', "Line 1, column 32: the triple pattern ?s ?q"),
     ],
 )
 def test_a_broken_structure_is_named_where_it_begins(query: str, detail: str) -> None:

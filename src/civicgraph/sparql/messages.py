@@ -19,7 +19,7 @@ from typing import Final
 
 from civicgraph.errors import QuerySyntaxError, SyntaxPosition
 from civicgraph.sparql.lexer import Token, TokenKind
-from civicgraph.sparql.reading import CLOSERS, KEYWORDS, Reading, read
+from civicgraph.sparql.reading import CLOSERS, KEYWORDS, Reading, read, touching
 from civicgraph.vocab import PREFIXES
 
 _RANGES: Final = re.compile(r"\[[^\]]*\]")
@@ -109,6 +109,9 @@ def _lexer_stop(text: str, reading: Reading) -> Explanation | None:
     if last.text[:1] in ("'", '"'):
         return _open_string(text, last)
     char = last.text[0]
+    if char == "@":
+        return _said_at(text, last.start, 'a language tag has letters after @ ("x"@en)')
+
     name = unicodedata.name(char, "").lower()
     hint = "it has no meaning here"
     if unicodedata.category(char) == "Zs":
@@ -226,14 +229,21 @@ def explain(message: str, text: str, line: int | None, column: int | None) -> Ex
         fallback = Explanation(message)
     if end > MOST_READ:  # a megabyte of anyone's text takes seconds to read
         return fallback
-    reading = read(text, end, whole=positioned)
+    return _named(text, read(text, end, whole=positioned), positioned) or fallback
+
+
+def _named(text: str, reading: Reading, positioned: bool) -> Explanation | None:
+    """What the reading names: an IRI never closed, an undeclared prefix and, where the
+    parser said where it stopped, a word out of place or a broken structure."""
+    if reading.open_iri is not None:
+        return _said_at(text, reading.open_iri.start, "this IRI is never closed with >")
     if reading.undeclared is not None:
         return _undeclared(text, reading.undeclared)
     if not positioned:
-        return fallback
+        return None
     if reading.unknown is not None:
-        return _unknown(text, reading.unknown)
-    return _structure(text, reading) or fallback
+        return _unknown(text, reading.unknown, reading.before_unknown)
+    return _structure(text, reading)
 
 
 def _undeclared(text: str, token: Token) -> Explanation:
@@ -247,11 +257,22 @@ def _undeclared(text: str, token: Token) -> Explanation:
     return replace(found, prefix=offered, namespace=namespace)
 
 
-def _unknown(text: str, word: Token) -> Explanation:
-    """A bare word where a keyword belongs, with the keyword it looks like."""
+def _unknown(text: str, word: Token, before: Token | None) -> Explanation:
+    """A bare word where a keyword belongs, with the keyword it looks like; or where
+    something else belongs, by what comes before it."""
+    shown = _shown(word)
+    if before is not None and before.kind is TokenKind.STRING and touching(before, word):
+        words = "a quote inside this string ends it; write it as \\' or \\\" inside"
+        return _said_at(text, before.start, words)
+    if before is not None and before.is_word("LIMIT", "OFFSET"):
+        return _said_at(text, word.start, f"{before.text} takes a whole number, not {shown}")
+    if before is not None and before.is_word("AS"):
+        return _said_at(text, word.start, f"AS names a variable: ?{shown}")
+    if before is not None and before.is_word("PREFIX"):
+        return _said_at(text, word.start, f"a prefix is declared with a colon: {shown}:")
     near = get_close_matches(word.text.upper(), KEYWORDS, n=1)
     hint = f"; did you mean {near[0]}?" if near else ""
-    found = _said_at(text, word.start, f"unknown keyword {_shown(word)}{hint}")
+    found = _said_at(text, word.start, f"unknown keyword {shown}{hint}")
     return replace(found, keyword=word.text if len(word.text) <= _QUOTED_MOST else None)
 
 

@@ -27,7 +27,7 @@ _KEYWORD_TEXT: Final = """
     MONTH DAY HOURS MINUTES SECONDS TIMEZONE TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384
     SHA512 COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK ISLITERAL ISNUMERIC
     REGEX SUBSTR REPLACE COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT TRIPLE SUBJECT
-    PREDICATE OBJECT ISTRIPLE LANGDIR STRLANGDIR HASLANG HASLANGDIR
+    PREDICATE OBJECT ISTRIPLE LANGDIR STRLANGDIR HASLANG HASLANGDIR ADJUST LTR RTL
 """
 KEYWORDS: Final = frozenset(_KEYWORD_TEXT.split())
 #: Each opening bracket's closing one, and the other way round.
@@ -38,11 +38,18 @@ _TERMS: Final = frozenset(
     {TokenKind.VAR, TokenKind.IRI, TokenKind.PNAME, TokenKind.BNODE, TokenKind.STRING}
     | {TokenKind.NUMBER}
 )
+#: Schemes of IRIs: ``<http:`` read as a prefixed name is an IRI missing its ``>``.
+_SCHEMES: Final = frozenset({"http", "https", "urn", "mailto", "file", "ftp", "tag"})
 #: The words after which a SELECT names what it returns.
 _SELECTING: Final = ("SELECT", "DISTINCT", "REDUCED")
 #: The innermost unclosed brackets kept, deepest last: nesting deeper than this is
 #: counted, not kept, so that a megabyte of ``{`` holds no megabyte of positions.
 _KEPT_OPEN: Final = 64
+
+
+def touching(first: Token | None, second: Token) -> bool:
+    """Whether ``second`` begins where ``first`` ends, with no space between."""
+    return first is not None and first.start + len(first.text) == second.start
 
 
 def until(text: str, end: int) -> Iterator[Token]:
@@ -65,8 +72,11 @@ class Reading:
     #: The prefixes declared so far, and the first prefixed name whose prefix was not.
     declared: set[str] = field(default_factory=set)
     undeclared: Token | None = None
-    #: The last bare word that is no SPARQL keyword.
+    #: The last bare word that is no SPARQL keyword, and the token before it.
     unknown: Token | None = None
+    before_unknown: Token | None = None
+    #: The first ``<`` that a prefixed name follows at once: an IRI never closed.
+    open_iri: Token | None = None
     #: The innermost brackets not yet closed, as (bracket, offset); ``depth`` counts all.
     open: deque[tuple[str, int]] = field(default_factory=lambda: deque(maxlen=_KEPT_OPEN))
     depth: int = 0
@@ -105,14 +115,23 @@ class Reading:
             self.bare_select = last
 
     def _names(self, token: Token) -> None:
-        kind = token.kind
+        kind, last = token.kind, self.last
         if kind is TokenKind.PNAME and not token.text.startswith("_:"):
-            if self.last is not None and self.last.is_word("PREFIX"):
-                self.declared.add(token.text[:-1])
-            elif self.undeclared is None and token.text.split(":", 1)[0] not in self.declared:
-                self.undeclared = token
+            prefix = token.text.split(":", 1)[0]
+            if last is not None and last.is_word("PREFIX"):
+                self.declared.add(prefix)
+            elif self.undeclared is None and prefix not in self.declared:
+                self._undeclared(token, prefix)
         elif kind is TokenKind.WORD and token.text.upper() not in KEYWORDS:
-            self.unknown = token
+            self.unknown, self.before_unknown = token, last
+
+    def _undeclared(self, token: Token, prefix: str) -> None:
+        """A prefix used undeclared; or, right after ``<``, an IRI missing its ``>``."""
+        last = self.last
+        if prefix in _SCHEMES and last is not None and last.text == "<" and touching(last, token):
+            self.open_iri = self.open_iri or last
+        else:
+            self.undeclared = token
 
     def _bracket(self, token: Token) -> None:
         if token.kind is not TokenKind.PUNCT:
