@@ -4,11 +4,15 @@ pyoxigraph reports what its grammar expected at a position, as a list of termina
 that may include character classes spelled as Unicode ranges ("expected one of
 ['A' ..= 'Z' | '\\u{00C0}'..='\\u{00D6}' …]"), and a misspelt ``SELEKT`` yields
 "expected CONSTRUCT". A reader needs the word that is wrong: the prefix that was never
-declared (with the namespace to declare, when the app knows it), the word where a
-keyword belongs, or the structure that is broken: a string or bracket never closed, a
-bracket that closes another kind or nothing, a triple pattern without its object (or
-with one too many terms), a SELECT without what to return. Anything else keeps the
-parser's list of expectations, shortened to what a person types.
+declared (with the namespace to declare, when the app knows it), an IRI without its
+``>``, the word where a keyword, a number (after LIMIT) or a variable (after AS)
+belongs, a quote that ends its string early, a character that is no part of SPARQL
+(a no-break space, curly quotes), or the structure that is broken: a string or bracket
+never closed, a bracket that closes another kind or nothing, a triple pattern without
+its object (or with one too many terms), a SELECT without what to return. The tokens
+are read once, by ``sparql/reading.py``, and only up to ``MOST_READ`` characters.
+Anything else keeps the parser's own sentence, or its list of expectations shortened
+to what a person types.
 """
 
 import re
