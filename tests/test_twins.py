@@ -154,3 +154,36 @@ def test_a_twin_yields_to_what_the_client_ranks_higher_and_says_it_varies(
     answer = requests.get(live_server.url + path, headers={"Accept": accept}, timeout=30)
     assert answer.headers["Content-Type"].startswith(answered)
     assert "Accept" in answer.headers["Vary"]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/search.json?q=code", {}),
+        ("/search?q=code", JSON),
+        ("/api/graph?focus=Code%20for%20America", {}),
+        ("/id/org/code-for-america.json", {}),
+        ("/id/org/code-for-america.ttl", {}),
+        ("/context.jsonld", {}),
+        ("/browse/Nope.json", {}),
+    ],
+)
+def test_a_script_on_another_origin_may_read_the_data(
+    live_server: LiveServer, path: str, headers: dict[str, str]
+) -> None:
+    origin = {"Origin": "https://notebook.example"}
+    answer = requests.get(live_server.url + path, headers={**headers, **origin}, timeout=30)
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in answer.headers
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("path", ["/", "/search?q=code", "/ontology"])
+def test_a_page_is_read_by_people_not_by_scripts_on_another_origin(
+    live_server: LiveServer, path: str
+) -> None:
+    origin = {"Origin": "https://notebook.example"}
+    answer = requests.get(live_server.url + path, headers=origin, timeout=30)
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert "Access-Control-Allow-Origin" not in answer.headers

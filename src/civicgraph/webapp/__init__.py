@@ -15,6 +15,7 @@ from civicgraph.webapp import (
     browse_pages,
     bundle_pages,
     cite_pages,
+    cors,
     entity_pages,
     errors,
     export_pages,
@@ -96,6 +97,7 @@ def create_app(
         app.register_blueprint(blueprint)
     graph.install(app, warm=warm)
     twins.install(app)
+    cors.install(app)
     errors.register(app)
     urls.register(app)
     app.jinja_env.globals["graph_name"] = graph_name

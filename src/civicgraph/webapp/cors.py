@@ -1,11 +1,14 @@
 """Cross-origin reads: any origin may read without credentials; nobody may write.
 
-Read routes call ``allow_reads`` on their responses (errors included, so that a
-script can show the error). Write routes never do, so a browser refuses a
+The SPARQL and Graph Store routes call ``allow_reads`` on their responses (errors
+included, so that a script can show the error), and answer the preflights of their
+reads. Every other GET or HEAD that answers data rather than a page (the JSON twins,
+``/api/*``, entity exports, downloads) gets the same headers from ``install``; those
+reads need no preflight. Write routes never get them, so a browser refuses a
 cross-origin write before it is sent (its preflight gets no CORS headers).
 """
 
-from flask import Response, request
+from flask import Flask, Response, request
 
 from civicgraph.webapp.state import current_state
 
@@ -35,14 +38,36 @@ def read_headers(origin: str) -> list[tuple[str, str]]:
 
 def allow_reads(response: Response, methods: str) -> Response:
     """Add CORS headers for a read; answer preflights for ``methods``."""
+    _add_read_headers(response)
+    headers = response.headers
+    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+        headers["Access-Control-Allow-Methods"] = methods
+        headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+        headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    return response
+
+
+def install(app: Flask) -> None:
+    """Let any origin read the app's data answers, as it reads ``/sparql``'s."""
+    app.after_request(_data_reads)
+
+
+def _data_reads(response: Response) -> Response:
+    """A page (HTML) is for people and stays same-origin; data is for scripts too."""
+    data = response.mimetype != "text/html"
+    if data and request.method in ("GET", "HEAD") and not _has_cors(response):
+        _add_read_headers(response)
+    return response
+
+
+def _add_read_headers(response: Response) -> None:
     headers = response.headers
     for name, value in read_headers(current_state().settings.cors_origin):
         if name == "Vary":
             headers.add(name, value)
         else:
             headers[name] = value
-    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-        headers["Access-Control-Allow-Methods"] = methods
-        headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-        headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
-    return response
+
+
+def _has_cors(response: Response) -> bool:
+    return "Access-Control-Allow-Origin" in response.headers

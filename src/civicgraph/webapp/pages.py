@@ -70,5 +70,4 @@ def context() -> ResponseReturnValue:
     """The JSON-LD context every JSON-LD answer of this app is compacted against."""
     response = jsonify(jsonld.context_document())
     response.content_type = "application/ld+json"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
