@@ -152,6 +152,20 @@ def test_network_example_also_links_the_neighbours_to_each_other() -> None:
         ("PREFIX ex <urn:e> SELECT * {}", "Line 1, column 8: a prefix is declared with a colon"),
         ('SELECT * { ?s ?p "x"@ }', "Line 1, column 21: a language tag has letters after @"),
         ('SELECT * { ?s ?p "x"@fr--ltr . ?s ?q }', "Line 1, column 32: the triple pattern ?s ?q"),
+        ('SELECT * { FILTER(regex(?o, "\\d+")) }', "Line 1, column 30: \\d is no escape"),
+        ("SELECT * { ?s ?p 'a\\\\b\\.c' }", "Line 1, column 23: \\. is no escape"),
+        ('SELECT * { ?s ?p "\\u12" }', "Line 1, column 19: \\u takes 4 hexadecimal digits"),
+        (
+            "SELECT * { ?s ?p ?o FILTER(lang(?o) = en) }",
+            'Line 1, column 39: a bare word is no value: write a string in quotes ("en")',
+        ),
+        ("SELECT * { ?s ?p ?o FILTER(?o IN (fr, de)) }", "Line 1, column 39: a bare word is no"),
+        ("SELECT * { FILTER(EXIST { ?s ?p ?o }) }", "Line 1, column 19: unknown keyword EXIST;"),
+        ("SELECT * { ?s ?p ?o } ORDER BY name", "Line 1, column 32: BY takes a variable or an"),
+        (
+            'SELECT * { ?s ?p ?o FILTER(contians(?o, "x")) }',
+            "Line 1, column 28: unknown keyword contians; did you mean CONTAINS?",
+        ),
     ],
 )
 def test_a_broken_structure_is_named_where_it_begins(query: str, detail: str) -> None:
@@ -195,12 +209,11 @@ def test_no_query_of_the_project_is_taken_for_a_broken_structure() -> None:
     [
         ("", "The query is empty"),
         ("SELECT * { ?s ?p ?o FILTER(?o<STRLEN(?s)&&?o>1) } LIMT 5", "Line 1, column 57: expected"),
-        ('SELECT * { FILTER(regex(?o, "\\d+")) }', "Line 1, column 38: expected"),
     ],
 )
 def test_what_cannot_be_read_keeps_the_parser_s_words(text: str, detail: str) -> None:
-    """Past a place the lexer cannot read (a less-than it takes for an IRI, an escape
-    SPARQL lacks), nothing is claimed: a ( or " named as never closed was closed."""
+    """Past a place the lexer cannot read (a less-than it takes for an IRI), nothing is
+    claimed: a ( named as never closed was closed."""
     assert _explained(text).detail.startswith(detail)
 
 

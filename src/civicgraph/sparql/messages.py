@@ -5,8 +5,10 @@ that may include character classes spelled as Unicode ranges ("expected one of
 ['A' ..= 'Z' | '\\u{00C0}'..='\\u{00D6}' …]"), and a misspelt ``SELEKT`` yields
 "expected CONSTRUCT". A reader needs the word that is wrong: the prefix that was never
 declared (with the namespace to declare, when the app knows it), an IRI without its
-``>``, the word where a keyword, a number (after LIMIT) or a variable (after AS)
-belongs, a quote that ends its string early, a character that is no part of SPARQL
+``>``, the word where a keyword, a number (after LIMIT), a variable (after AS or BY)
+or a value (an operand or an argument: a string in quotes) belongs, a quote that
+ends its string early, a backslash that starts no escape (``"\\d"`` copied from a
+regular expression), a character that is no part of SPARQL
 (a no-break space, curly quotes), or the structure that is broken: a string or bracket
 never closed, a bracket that closes another kind or nothing, a triple pattern without
 its object (or with one too many terms), a SELECT without what to return. The tokens
@@ -28,6 +30,25 @@ from civicgraph.vocab import PREFIXES
 
 _RANGES: Final = re.compile(r"\[[^\]]*\]")
 _QUOTED: Final = re.compile(r'"[^"]*"|\b[A-Z][A-Z_]+\b')
+#: A short string's body up to its closing quote, escapes and all.
+_BODIES: Final = {q: re.compile(rf"(?:[^{q}\\\n]|\\.)*") for q in ("'", '"')}
+#: A backslash that starts no escape (§19.7 ECHAR, and the codepoint escapes).
+_BAD_ESCAPE: Final = re.compile(r"\\(?:[^tbnrf\"'\\uU]|u(?![0-9A-Fa-f]{4})|U(?![0-9A-Fa-f]{8}))")
+#: How many hexadecimal digits each codepoint escape takes.
+_DIGITS: Final = {"\\u": 4, "\\U": 8}
+#: What belongs after a keyword, where a bare word stands instead.
+_AFTER: Final = {
+    "LIMIT": "{keyword} takes a whole number, not {word}",
+    "OFFSET": "{keyword} takes a whole number, not {word}",
+    "AS": "AS names a variable: ?{word}",
+    "PREFIX": "a prefix is declared with a colon: {word}:",
+    "BY": "{keyword} takes a variable or an expression: ?{word}",
+}
+#: Tokens after which a value belongs: an operand, an argument, a list's next item.
+#: (Not ``*``, ``+``, ``/``: they also end ``SELECT *`` and a property path.)
+_BEFORE_VALUE: Final = frozenset(["=", "!=", "<", ">", "<=", ">=", "&&", "||", ",", "("])
+#: A bare word followed by ``(`` or ``{`` is a function name or ``EXISTS`` (misspelt).
+_CALL: Final = re.compile(r"\s*[({]")
 
 
 @dataclass(frozen=True)
@@ -134,13 +155,28 @@ def _open_string(text: str, opening: Token) -> Explanation | None:
     quote = opening.text[:3] if long else opening.text[0]
     rest = text[opening.start + len(quote) :]
     if not long and quote in rest.split("\n", 1)[0]:
-        return None
+        return _bad_escape(text, opening.start + 1, quote)
     if quote in rest:
         if long:
             return None
         words = "this string runs past the end of its line; one of several lines is "
         return _said_at(text, opening.start, words + f"written between {quote * 3} and {quote * 3}")
     return _said_at(text, opening.start, "the string that starts here is never closed")
+
+
+def _bad_escape(text: str, start: int, quote: str) -> Explanation | None:
+    """A backslash in a short string that starts no escape SPARQL has (``"\\d"`` from a
+    regular expression); None if the string has none."""
+    body = _BODIES[quote].match(text, start, start + MOST_READ)
+    found = _BAD_ESCAPE.search(body.group()) if body else None
+    if found is None:
+        return None
+    escape = found.group()
+    if escape in _DIGITS:
+        words = f"{escape} takes {_DIGITS[escape]} hexadecimal digits"
+    else:
+        words = f"{_cut(escape)} is no escape in a SPARQL string; write \\\\ for a backslash"
+    return _said_at(text, start + found.start(), words)
 
 
 def _bare_select(text: str, reading: Reading) -> Explanation | None:
@@ -264,20 +300,39 @@ def _undeclared(text: str, token: Token) -> Explanation:
 def _unknown(text: str, word: Token, before: Token | None) -> Explanation:
     """A bare word where a keyword belongs, with the keyword it looks like; or where
     something else belongs, by what comes before it."""
-    shown = _shown(word)
     if before is not None and before.kind is TokenKind.STRING and touching(before, word):
         words = "a quote inside this string ends it; write it as \\' or \\\" inside"
         return _said_at(text, before.start, words)
-    if before is not None and before.is_word("LIMIT", "OFFSET"):
-        return _said_at(text, word.start, f"{before.text} takes a whole number, not {shown}")
-    if before is not None and before.is_word("AS"):
-        return _said_at(text, word.start, f"AS names a variable: ?{shown}")
-    if before is not None and before.is_word("PREFIX"):
-        return _said_at(text, word.start, f"a prefix is declared with a colon: {shown}:")
+    belongs = _what_belongs(text, word, before)
+    if belongs is not None:
+        return _said_at(text, word.start, belongs)
     near = get_close_matches(word.text.upper(), KEYWORDS, n=1)
     hint = f"; did you mean {near[0]}?" if near else ""
-    found = _said_at(text, word.start, f"unknown keyword {shown}{hint}")
+    found = _said_at(text, word.start, f"unknown keyword {_shown(word)}{hint}")
     return replace(found, keyword=word.text if len(word.text) <= _QUOTED_MOST else None)
+
+
+def _what_belongs(text: str, word: Token, before: Token | None) -> str | None:
+    """What belongs where ``word`` stands, by the token before it, where that says."""
+    shown = _shown(word)
+    if before is None:
+        return None
+    form = _AFTER.get(before.text.upper()) if before.kind is TokenKind.WORD else None
+    if form is not None:
+        return form.format(keyword=before.text, word=shown)
+    if _is_value(text, word, before):
+        quoted = f'a string in quotes ("{shown}") or a variable (?{shown})'
+        return f"a bare word is no value: write {quoted}"
+    return None
+
+
+def _is_value(text: str, word: Token, before: Token) -> bool:
+    """Whether ``word`` stands where an expression wants a value, and is not called
+    like a function (``contians(?o, "x")`` is a misspelt function, not a value, and
+    ``EXIST {`` a misspelt ``EXISTS``)."""
+    if before.kind is not TokenKind.PUNCT or before.text not in _BEFORE_VALUE:
+        return False
+    return _CALL.match(text, word.start + len(word.text)) is None
 
 
 def explained(text: str, message: str) -> QuerySyntaxError:
