@@ -28,7 +28,7 @@ def test_a_read_inside_limited_work_keeps_the_outer_watch(tmp_path: Path) -> Non
         with limit():
             (again,) = slots.evaluations()
             assert again.sequence == outer.sequence + 1
-            assert b"The query ran longer" in slots.response(again.index, Stop.TIME)
+            assert b"The query took longer" in slots.response(again.index, Stop.TIME)
             assert b"Server busy" in slots.response(again.index, Stop.BUSY)
             assert b"memory budget" in slots.response(again.index, Stop.MEMORY)
 

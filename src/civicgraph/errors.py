@@ -302,44 +302,44 @@ class WritesDisabledError(CivicgraphError):
 
 
 class QueryTimeoutError(CivicgraphError):
-    """A query stopped at the time limit."""
+    """A query stopped at the time limit.
+
+    Each overrun says what ran over (``work``), what became of it (``outcome``) and what
+    to do instead (``remedy``), in one sentence for the time limit and one for the
+    memory budget (``over_memory``): the two stops share all but the limit's words.
+    """
 
     title = "Query time limit"
-    #: What ran too long and what to do instead; ``{limit}`` is the limit in seconds.
-    advice = (
-        "The query ran longer than the {limit:g} s limit and was stopped. Narrow it: "
-        "add LIMIT, bind a subject or type early, or avoid unbounded property paths."
-    )
-
-    #: The same work stopped at the memory budget instead; ``{mib}`` is the budget.
-    memory_advice = (
-        "The query needed more than the {mib:,} MiB memory budget and was stopped. "
-        "Narrow it or add LIMIT."
+    work = "The query"
+    outcome = "was stopped"
+    remedy = (
+        "Narrow it: add LIMIT, bind a subject or type early, or avoid unbounded property paths."
     )
 
     def __init__(self, limit: float) -> None:
-        super().__init__(self.advice.format(limit=limit))
+        super().__init__(self._said(f"took longer than the {limit:g} s limit"))
         self.limit = limit
 
     @classmethod
     def over_memory(cls, budget: int) -> "ResourceLimitError":
         """The error for this work stopped at the memory budget, in its own words."""
-        return ResourceLimitError(budget, cls.memory_advice)
+        return ResourceLimitError(
+            budget, cls._said("needed more than the {mib:,} MiB memory budget")
+        )
+
+    @classmethod
+    def _said(cls, over: str) -> str:
+        return f"{cls.work} {over} and {cls.outcome}. {cls.remedy}"
 
 
 class ExportTimeoutError(QueryTimeoutError):
     """Writing out graphs (an export, a Graph Store read) stopped at the time limit."""
 
     title = "Time limit"
-    advice = (
-        "Writing out the data took longer than the {limit:g} s limit and was stopped. Ask "
-        "for one graph at a time (/export lists them with their sizes), or export the "
+    work = "Writing out the data"
+    remedy = (
+        "Ask for one graph at a time (/export lists them with their sizes), or export the "
         "whole store with `civicgraph export` on the server's machine."
-    )
-    memory_advice = (
-        "Writing out the data needed more than the {mib:,} MiB memory budget and was "
-        "stopped. Ask for one graph at a time (/export lists them with their sizes), or "
-        "export the whole store with `civicgraph export` on the server's machine."
     )
 
 
@@ -347,16 +347,10 @@ class HistoryTimeoutError(QueryTimeoutError):
     """Comparing versions, or rebuilding an earlier one, stopped at the time limit."""
 
     title = "Time limit"
-    advice = (
-        "Rebuilding this part of the dataset's history took longer than the {limit:g} s "
-        "limit and was stopped. Versions closer together compare faster, each version's "
-        "own change is at /versions/N.rdfp, and the current data (without version=) "
-        "answers at once."
-    )
-    memory_advice = (
-        "Rebuilding this part of the dataset's history needed more than the {mib:,} MiB "
-        "memory budget and was stopped. Versions closer together take less, and the "
-        "current data (without version=) answers at once."
+    work = "Rebuilding this part of the dataset's history"
+    remedy = (
+        "Versions closer together take less, each version's own change is at "
+        "/versions/N.rdfp, and the current data (without version=) answers at once."
     )
 
 
@@ -364,16 +358,9 @@ class UploadTimeoutError(QueryTimeoutError):
     """Reading an upload before it is written stopped at the time limit."""
 
     title = "Time limit"
-    advice = (
-        "Reading the upload took longer than the {limit:g} s limit and was stopped; "
-        "nothing of it was written. Send it in smaller parts, or load it with "
-        "`civicgraph load` on the server's machine."
-    )
-    memory_advice = (
-        "Reading the upload needed more than the {mib:,} MiB memory budget and was "
-        "stopped; nothing of it was written. Send it in smaller parts, or load it with "
-        "`civicgraph load` on the server's machine."
-    )
+    work = "Reading the upload"
+    outcome = "was stopped; nothing of it was written"
+    remedy = "Send it in smaller parts, or load it with `civicgraph load` on the server's machine."
 
 
 class ServerBusyError(CivicgraphError):
