@@ -195,7 +195,11 @@ def may_hold_word(text: str, *words: str) -> bool:
     word in the ``upper()`` of the whole text (the mapping works character by
     character), so text whose readings lack the word holds no such token.
     """
-    return any(word in reading.upper() for reading in readings(text) for word in words)
+    for reading in readings(text):
+        upper = reading.upper()
+        if any(word in upper for word in words):
+            return True
+    return False
 
 
 def depths(text: str) -> Iterator[tuple[Token, int]]:

@@ -137,22 +137,35 @@ def _read(data: bytes) -> PlainRequest | None:
     if end < 0:
         return None
     body = data[end + len(_END) :]
-    lines = data[:end].split(b"\r\n")
+    first, _, block = data[:end].partition(b"\r\n")
     method = next(m for prefix, m in _PREFIXES.items() if data.startswith(prefix))
-    method_target, version = lines[0][len(method) + 1 :], lines[0][-len(_VERSION) :]
-    if version != _VERSION or len(lines) > _MOST_HEADERS + 1:
+    method_target, version = first[len(method) + 1 :], first[-len(_VERSION) :]
+    if version != _VERSION:
         return None
     target = method_target[: -len(_VERSION)]
-    if not _TARGET.fullmatch(target):
-        return None
-    headers = [_header(line) for line in lines[1:]]
-    if any(h is None for h in headers):
-        return None
-    found = tuple(h for h in headers if h is not None)
-    if not _acceptable(found) or not _framed(method, found, body):
+    found = _headers(block)
+    if found is None or not _TARGET.fullmatch(target) or not _framed(method, found, body):
         return None
     kept = all(value.lower() != "close" for name, value in found if name == "CONNECTION")
     return PlainRequest(method, target.decode("ascii"), found, body, kept)
+
+
+@lru_cache(maxsize=256)
+def _headers(block: bytes) -> tuple[tuple[str, str], ...] | None:
+    """The header lines of a plain request, or None if any is not plainly well formed
+    or asks for more than a plain request.
+
+    Kept apart from the request line: a client asking about another entity each time
+    sends another target under the same headers, whose reading is then not repeated.
+    """
+    lines = block.split(b"\r\n") if block else []
+    if len(lines) > _MOST_HEADERS:
+        return None
+    headers = [_header(line) for line in lines]
+    if any(h is None for h in headers):
+        return None
+    found = tuple(h for h in headers if h is not None)
+    return found if _acceptable(found) else None
 
 
 @lru_cache(maxsize=256)
