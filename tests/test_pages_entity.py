@@ -113,6 +113,24 @@ def test_memberships_show_role_and_dates(workbench_client: FlaskClient) -> None:
     assert '<td data-label="From">2015-01-01</td>' in html
 
 
+def test_a_membership_s_claim_is_the_membership_not_its_dates(
+    workbench_client: FlaskClient,
+) -> None:
+    """Its statements cite one paragraph, which is shown once: by the statement that
+    records the membership (it showed the start date's, first by name)."""
+    html = workbench_client.get("/id/person/jose-nunez", headers=HTML).get_data(as_text=True)
+    assert '<a class="claim" href="/id/statement/nunez-membership"' in html
+    assert "/id/statement/nunez-from" not in html
+
+
+def test_a_value_shows_the_evidence_for_it(workbench_client: FlaskClient) -> None:
+    """A date is a claim as a relation is (it showed no source)."""
+    html = workbench_client.get("/id/org/code-for-example", headers=HTML).get_data(as_text=True)
+    founded = html[html.index('title="http://www.w3.org/2001/XMLSchema#gYear"') :]
+    assert founded.index('href="/id/statement/cfe-founding-date"') < founded.index("</li>")
+    assert "paragraph 1" in founded[: founded.index("</li>")]
+
+
 def test_an_entity_the_network_folds_into_an_edge_offers_no_network(
     workbench_client: FlaskClient,
 ) -> None:

@@ -18,7 +18,7 @@ from pyoxigraph import Literal
 from civicgraph.network.background import Report, quiet
 from civicgraph.network.model import INFO, EdgeInfo, NodeInfo, edge_id
 from civicgraph.queries import select
-from civicgraph.readmodels.evidence import EvidenceIndex, once_per_source, read_evidence
+from civicgraph.readmodels.evidence import EvidenceIndex, read_evidence
 from civicgraph.readmodels.labels import (
     LABEL_PROPERTIES,
     best_label,
@@ -190,7 +190,7 @@ def _fold_memberships(
                     id=edge_id(member, membership, organization),
                     predicate=prop,
                     property_label=terms.label(prop),
-                    evidence=once_per_source(evidence.about(membership)),
+                    evidence=evidence.membership(membership),
                     role=_first_of(facts, (CIV.role.value,)),
                     start=_first_of(facts, (CIV.startDate.value,)),
                     end=_first_of(facts, (CIV.endDate.value,)),

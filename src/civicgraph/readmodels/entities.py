@@ -20,7 +20,6 @@ from civicgraph.readmodels.claims import claim_names
 from civicgraph.readmodels.evidence import (
     Evidence,
     EvidenceIndex,
-    once_per_source,
     read_evidence,
 )
 from civicgraph.readmodels.labels import (
@@ -150,10 +149,11 @@ def _value(row: Mapping[str, Term], key: str) -> str:
 
 
 def _link(rows: Sequence[Mapping[str, Term]], entity: str, evidence: EvidenceIndex) -> Link:
-    other = rows[0]["other"]
-    if isinstance(other, Literal):
-        return Link(other.value, shown_value(other), False, other.datatype.value)
-    iri, prop = term_value(other), _value(rows[0], "property")
+    other, prop = rows[0]["other"], _value(rows[0], "property")
+    if isinstance(other, Literal):  # a value: always the entity's own, outgoing
+        backed = evidence.for_triple(entity, prop, other.value)
+        return Link(other.value, shown_value(other), False, other.datatype.value, backed)
+    iri = term_value(other)
     ends = (entity, iri) if _value(rows[0], "direction") == "out" else (iri, entity)
     return Link(
         iri,
@@ -267,7 +267,7 @@ def _memberships(rows: list[dict[str, Term]], evidence: EvidenceIndex) -> tuple[
             start=_value(group[0], "start"),
             end=_value(group[0], "end"),
             as_of=_value(group[0], "asOf"),
-            evidence=once_per_source(evidence.about(iri)),
+            evidence=evidence.membership(iri),
         )
         for (iri, direction), group in by_iri.items()
     ]

@@ -85,6 +85,10 @@ class Evidence:
         return self.confidence.label if self.confidence else ""
 
 
+#: The statements that record a membership itself, not its role or dates.
+_MEMBERSHIP_ITSELF: Final = frozenset({CIV.member.value, CIV.organization.value})
+
+
 @dataclass(frozen=True)
 class EvidenceIndex:
     """Evidence by the triple it backs, and by the subject of that triple."""
@@ -95,16 +99,20 @@ class EvidenceIndex:
         """The evidence for one triple (``obj`` may be a literal's lexical value)."""
         return self.by_triple.get((subject, prop, obj), ())
 
-    def about(self, subject: str) -> tuple[Evidence, ...]:
-        """Every statement about ``subject``: how a membership's facts are backed."""
-        return self._by_subject.get(subject, ())
+    def membership(self, iri: str) -> tuple[Evidence, ...]:
+        """How a membership is backed: once per place in a source, each place by the
+        statement of the membership itself (who and where) where it has one, not its
+        role's or dates', so that the claim a reader follows is the main one."""
+        found = self._by_subject.get(iri, ())
+        ordered = sorted(found, key=lambda pair: pair[0] not in _MEMBERSHIP_ITSELF)
+        return once_per_source(tuple(item for _, item in ordered))
 
     @cached_property
-    def _by_subject(self) -> dict[str, tuple[Evidence, ...]]:
-        found: dict[str, set[Evidence]] = defaultdict(set)
-        for (subject, _, _), items in self.by_triple.items():
-            found[subject].update(items)
-        return {s: tuple(sorted(items, key=_order)) for s, items in found.items()}
+    def _by_subject(self) -> dict[str, tuple[tuple[str, Evidence], ...]]:
+        found: dict[str, set[tuple[str, Evidence]]] = defaultdict(set)
+        for (subject, prop, _), items in self.by_triple.items():
+            found[subject].update((prop, item) for item in items)
+        return {s: tuple(sorted(pairs, key=lambda p: _order(p[1]))) for s, pairs in found.items()}
 
     def merged(self, other: "EvidenceIndex") -> "EvidenceIndex":
         """Both indexes in one (used when evidence is read per subject and per object)."""
