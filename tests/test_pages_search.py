@@ -138,3 +138,16 @@ def test_the_entity_comes_before_documents_that_share_its_name(
 ) -> None:
     body = requests.get(f"{live_server.url}/search.json", params={"q": typed}, timeout=30).json()
     assert body["results"][0]["kind"] == kind
+
+
+def test_actors_named_in_descriptions_come_before_records_named_after_the_text(
+    live_server: LiveServer,
+) -> None:
+    """ "18F": its founders, whose descriptions name it, before the reports and sums
+    titled after it (a sum named after an 18F post came third)."""
+    body = requests.get(f"{live_server.url}/search.json", params={"q": "18F"}, timeout=30)
+    kinds = [r["kind"] for r in body.json()["results"]]
+    labels = [r["label"] for r in body.json()["results"]]
+    first_record = min(kinds.index(k) for k in ("document", "amount") if k in kinds)
+    assert labels.index("Aaron Snow") < first_record
+    assert all(k not in ("document", "amount") for k in kinds[:first_record])

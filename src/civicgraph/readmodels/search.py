@@ -6,9 +6,10 @@ strings rather than a SPARQL round trip. Matching ignores case and accents
 ("jose nunez" finds "José Núñez"). Ranking: a name equal to the query, then a name
 starting with it, then a name with a word starting with it, then a name containing it,
 then a name holding every word of the query; descriptions come after all names, and
-names that are only similar (trigrams, see ``readmodels.trigrams``) come last. Within
-one of those three groups an entity ranks above a document that shares its name, so
-"18F" finds the organization before the three reports titled "18F".
+names that are only similar (trigrams, see ``readmodels.trigrams``) come last. The
+actors and efforts found by name or description rank above the records (documents,
+amounts, memberships) found so, so "18F" finds the organization and the people whose
+descriptions name it before the reports titled "18F".
 """
 
 import re
@@ -70,12 +71,16 @@ class Hit:
     tier: Tier
     similarity: float = 1.0
 
-    def sort_key(self) -> tuple[int, bool, int, float, int, str, str]:
-        """Names before descriptions before look-alikes; entities before records."""
+    def sort_key(self) -> tuple[bool, bool, int, int, float, int, str, str]:
+        """Entities whose name or description matches, then records (documents, amounts
+        named after them) that match so, then look-alikes: within each, names before
+        descriptions. "18F" lists its founders, whose descriptions name it, before the
+        reports and sums whose titles do."""
         is_record = self.kind in RECORD_KINDS
         return (
-            self.tier.group,
+            self.tier.group == Tier.SIMILAR.group,
             is_record,
+            self.tier.group,
             self.tier,
             -self.similarity,
             len(self.label),
