@@ -225,9 +225,11 @@ def test_a_misspelt_name_offers_the_entities_it_may_mean_as_links(
     page.goto(live_server.url + "/graph?focus=code+for+amerika")
     error = page.locator("#graph-error")
     expect(error).to_contain_text("No entity is named 'code for amerika'")
+    expect(page.locator("#graph-layout")).to_be_hidden()  # no empty drawing beside it
     error.get_by_role("link", name="Code for America", exact=True).click()
     page.wait_for_url("**focus=https*code-for-america*")
     _settled(page)
+    expect(page.locator("#graph-layout")).to_be_visible()
     expect(page.locator("#graph-form input[name='focus']")).to_have_value("Code for America")
 
 

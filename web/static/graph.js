@@ -14,6 +14,7 @@ const canvas = document.getElementById("graph-canvas");
 const details = document.getElementById("graph-details");
 const notice = document.getElementById("graph-notice");
 const errorBox = document.getElementById("graph-error");
+const layout = document.getElementById("graph-layout");
 const legendList = document.getElementById("graph-legend");
 const counts = document.getElementById("graph-counts");
 const pathSection = document.getElementById("graph-paths");
@@ -57,6 +58,7 @@ function showError(err) {
     state.view = null;
     counts.textContent = "";
   }
+  layout.hidden = true; // an empty drawing and "Click a node" would only mislead
   const boxes = Array.from(form.querySelectorAll("[data-typeahead]"));
   const box = err.candidates && err.candidates.length ? boxes.find((input) => entityValue(input) === err.unknown) : null;
   errorBox.hidden = false;
@@ -340,6 +342,7 @@ function load() {
   const wait = latest(waiting);
   links();
   errorBox.hidden = true;
+  layout.hidden = false;
   changeSection.hidden = true;
   const from = form.elements.from.value;
   const to = form.elements.to.value;
