@@ -34,6 +34,8 @@ PAGES = [
     "/graph",
     "/graph?focus=person/patrick-atwater&depth=2",
     "/graph?from=person/patrick-atwater&to=org/code-for-america&max_hops=4",
+    # the citation of a query: its long permalink as a link
+    "/cite?url=" + quote("/query?query=" + quote("SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 60")),
 ]
 
 
