@@ -65,3 +65,14 @@ def test_the_confidence_levels_a_claim_links_to_are_defined_on_the_page(
     levels = [html.text.index(f'id="{level}Confidence"') for level in ("High", "Medium", "Low")]
     assert levels == sorted(levels)  # from the top of the scale down
     assert "The source states the claim directly" in html.text
+
+
+def test_an_example_that_is_a_claim_is_named_by_what_it_claims(
+    workbench_client: FlaskClient,
+) -> None:
+    """A statement has no label: its IRI was the link's text."""
+    html = workbench_client.get("/ontology").get_data(as_text=True)
+    entry = html[html.index('id="sourceLocation"') :]
+    entry = entry[: entry.index("</article>")]
+    assert ">Code for Example · founder: Ada Lovelace</a>" in entry
+    assert ">https://w3id.org/civicgraph/id/statement/" not in entry

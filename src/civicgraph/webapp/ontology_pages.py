@@ -40,7 +40,7 @@ def page() -> ResponseReturnValue:
     examples = [
         iri for t in doc.terms.values() for e in t.examples for iri in (e.subject, e.object)
     ]
-    labels = readmodels.searcher().index().labels(examples)
+    labels = readmodels.names(examples)
     response = Response(
         render_template("ontology/page.html", doc=doc, labels=labels), mimetype="text/html"
     )

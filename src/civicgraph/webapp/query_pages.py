@@ -13,7 +13,6 @@ from flask.typing import ResponseReturnValue
 
 from civicgraph.errors import UserInputError
 from civicgraph.formats import Kind, formats_for
-from civicgraph.readmodels.claims import claim_names
 from civicgraph.readmodels.labels import stored_labels
 from civicgraph.spreadsheet import for_download
 from civicgraph.vocab import PREFIXES
@@ -100,8 +99,7 @@ def labels() -> ResponseReturnValue:
         raise UserInputError('Send JSON {"iris": ["https://…", …]}')
     iris = iris[:MAX_LABELS]
     store, ontology = current_state().store, readmodels.ontology()
-    known = readmodels.searcher().index().labels(iris)
-    known.update(claim_names(store, (i for i in iris if i not in known)))
+    known = readmodels.names(iris)
     unknown = [i for i in iris if i not in known and i not in ontology.terms and web_iri(i)]
     known.update(stored_labels(store, unknown))
     answer = {}
