@@ -15,6 +15,11 @@ export function declaredPrefixes(text) {
   return new Set(Array.from(blanked(text).matchAll(DECLARED), (m) => m[1] || ""));
 }
 
+/** The namespace each PREFIX line of blanked text declares, by prefix. */
+function declaredNamespaces(body) {
+  return new Map(Array.from(body.matchAll(/PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>/gi), (m) => [m[1] || "", m[2]]));
+}
+
 /** Prefixed names used in the text (not in PREFIX lines), as {prefix, local, curie}. */
 export function prefixedNames(text) {
   const body = blanked(text).replace(/PREFIX\s+[\w.-]*:/gi, (m) => " ".repeat(m.length));
@@ -63,8 +68,7 @@ export function closest(name, known) {
  * define: `civ:Persn` gives {curie: "civ:Persn", suggestion: "civ:Person"}.
  */
 export function unknownTerms(text, namespaces, terms) {
-  const declared = new Map();
-  for (const m of blanked(text).matchAll(/PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>/gi)) declared.set(m[1] || "", m[2]);
+  const declared = declaredNamespaces(blanked(text));
   const known = new Set(terms.map((t) => t.iri));
   const watched = new Set(terms.map((t) => t.iri.replace(/[^#/]*$/, "")));
   const found = [];
@@ -76,6 +80,38 @@ export function unknownTerms(text, namespaces, terms) {
     found.push({ curie: name.curie, suggestion: near ? name.prefix + ":" + near : null });
   }
   return found;
+}
+
+const TYPED = /(^|[\s;{.])(a|rdf:type)(\s+)([A-Za-z][\w-]*)?:([\w-]+)/g;
+
+/**
+ * Classes the text asks for with `a` (or `rdf:type`) that have narrower classes, which
+ * such a pattern does not match: {curie, narrower: [labels]} once each. None when the
+ * text already follows rdfs:subClassOf.
+ */
+export function exactTypes(text, namespaces, terms) {
+  const body = blanked(text);
+  if (/subClassOf/.test(body)) return [];
+  const declared = declaredNamespaces(body);
+  const byIri = new Map(terms.map((t) => [t.iri, t]));
+  const found = [];
+  for (const m of body.matchAll(TYPED)) {
+    const prefix = m[4] || "";
+    const term = byIri.get((declared.get(prefix) || namespaces[prefix] || "") + m[5]);
+    const curieText = prefix + ":" + m[5];
+    if (term && (term.narrower || []).length && !found.some((f) => f.curie === curieText)) {
+      found.push({ curie: curieText, narrower: term.narrower });
+    }
+  }
+  return found;
+}
+
+/** The text with each `a curie` (or `rdf:type curie`) widened to the class's narrower
+ * classes too: `a/rdfs:subClassOf* curie`. */
+export function widenType(text, curieText) {
+  const escaped = curieText.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = new RegExp("(^|[\\s;{.])(a|rdf:type)(\\s+)" + escaped + "(?![\\w-])", "g");
+  return text.replace(pattern, "$1$2/rdfs:subClassOf*$3" + curieText);
 }
 
 /** A short title for a query: its "# title:" line, its first comment, or its form and variables. */

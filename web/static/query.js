@@ -9,7 +9,7 @@ import { fetchJson } from "./api.js";
 import { draw, legend, countText } from "./network-view.js";
 import { renderTable } from "./query-table.js";
 import { remember, showHistory } from "./query-history.js";
-import { missingPrefixes, prefixLines, queryTitle, unknownTerms, declaredPrefixes } from "./query-text.js";
+import { missingPrefixes, prefixLines, queryTitle, unknownTerms, declaredPrefixes, exactTypes, widenType } from "./query-text.js";
 
 const form = document.getElementById("query-form");
 const textarea = document.getElementById("query-text");
@@ -102,6 +102,7 @@ document.getElementById("add-prefixes").addEventListener("click", async () => {
 
 function checkTerms() {
   const found = unknownTerms(editor.getValue(), completions.prefixes, completions.terms);
+  const exact = exactTypes(editor.getValue(), completions.prefixes, completions.terms);
   warnings.replaceChildren(...found.map((term) => {
     const line = el("p", term.curie + " is not defined in the ontology, so it matches nothing in the data." +
       (term.suggestion ? " Did you mean " + term.suggestion + "?" : ""));
@@ -112,8 +113,21 @@ function checkTerms() {
       }));
     }
     return line;
+  }), ...exact.map(narrowerNote));
+  warnings.hidden = found.length + exact.length === 0;
+}
+
+/** A class asked for with `a` whose narrower classes that pattern misses, and the fix. */
+function narrowerNote(type) {
+  const named = type.narrower.slice(0, 3).join(", ") + (type.narrower.length > 3 ? " and more" : "");
+  const line = el("p", "a " + type.curie + " matches only what is typed " + type.curie +
+    " itself, not its narrower classes (" + named + "). To include them, write a/rdfs:subClassOf* " + type.curie + ".");
+  line.append(" ", button("Include narrower classes", () => {
+    editor.setValue(widenType(editor.getValue(), type.curie));
+    declare(["rdfs"]);
+    checkTerms();
   }));
-  warnings.hidden = found.length === 0;
+  return line;
 }
 
 let checkTimer = null;

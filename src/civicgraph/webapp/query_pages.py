@@ -71,7 +71,8 @@ def editor(text: str, kept: Sequence[tuple[str, str]] = (), *, run: bool = True)
 
 @bp.get("/query/completions.json")
 def completions() -> ResponseReturnValue:
-    """Prefixes and the ontology's classes and properties, for editor completion."""
+    """Prefixes and the ontology's classes and properties, for editor completion and
+    for the editor's notes on the terms a query uses."""
     ontology = readmodels.ontology()
     return jsonify(
         {
@@ -83,6 +84,8 @@ def completions() -> ResponseReturnValue:
                     "label": term.label,
                     "kind": term.kind,
                     "comment": term.comment,
+                    # a class's narrower classes: `a civ:Organization` misses them
+                    "narrower": [ontology.label(sub) for sub in term.subs],
                 }
                 for term in (*ontology.classes, *ontology.properties)
             ],
