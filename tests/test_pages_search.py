@@ -96,7 +96,11 @@ def test_search_counts_and_pages_instead_of_cutting(live_server: LiveServer) -> 
 
 @pytest.mark.parametrize(
     ("typed", "found"),
-    [("Jennifer Palka", "Jennifer Pahlka"), ("code for amerika", "Code for America")],
+    [
+        ("Jennifer Palka", "Jennifer Pahlka"),
+        ("code for amerika", "Code for America"),
+        ("code for amercia", "Code for America"),  # two letters swapped: it found nothing
+    ],
 )
 def test_typos_find_the_entity_and_say_did_you_mean(
     live_server: LiveServer, typed: str, found: str

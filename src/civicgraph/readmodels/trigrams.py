@@ -3,7 +3,8 @@
 Each word is padded (two spaces before, one after) and cut into three-letter pieces;
 two words are similar when they share enough pieces, so one wrong, missing or swapped
 letter ("Palka" for "Pahlka", "amerika" for "america") costs only the few pieces around
-it. A name looks like the query when every word of the query looks like (or starts)
+it, and a word one edit away ("amercia", two letters swapped) is similar whatever it
+shares. A name looks like the query when every word of the query looks like (or starts)
 one of the name's words, so "ada example" does not drift to "Example Agency". An
 inverted index from piece to names means a query touches only the names that share
 pieces with it, never the whole index.
@@ -20,6 +21,11 @@ from civicgraph.readmodels.words import words
 MIN_LENGTH: Final = 4
 #: Share of pieces two words must have in common (pg_trgm's default threshold is 0.3).
 WORD_SIMILARITY: Final = 0.4
+#: How similar a word one edit away counts (a letter wrong, missing, added, or two
+#: swapped): a swap in the middle ("amercia") leaves too few pieces in common.
+ONE_EDIT_SIMILARITY: Final = 0.7
+#: Words shorter than this are not taken one edit away: "data" is not "date".
+ONE_EDIT_LENGTH: Final = 5
 
 
 def trigrams(word: str) -> frozenset[str]:
@@ -33,6 +39,33 @@ def _similarity(left: frozenset[str], right: frozenset[str]) -> float:
     return common / (len(left) + len(right) - common)
 
 
+def _alike(word: str, pieces: frozenset[str], own: str, own_pieces: frozenset[str]) -> float:
+    """How much a query word looks like a name's word: 1 for a start of it, else the
+    share of pieces in common, at least ``ONE_EDIT_SIMILARITY`` one edit away."""
+    if own.startswith(word):
+        return 1.0
+    shared = _similarity(pieces, own_pieces)
+    if len(word) >= ONE_EDIT_LENGTH and shared < ONE_EDIT_SIMILARITY and _one_edit(word, own):
+        return ONE_EDIT_SIMILARITY
+    return shared
+
+
+def _one_edit(left: str, right: str) -> bool:
+    """Whether the two words differ by one letter wrong, missing or added, or by two
+    neighbours swapped (Damerau); one pass over the shorter."""
+    if abs(len(left) - len(right)) > 1:
+        return False
+    at = next((i for i, (a, b) in enumerate(zip(left, right, strict=False)) if a != b), None)
+    if at is None:
+        return True  # equal, or one letter added at the end
+    if len(left) > len(right):
+        return left[at + 1 :] == right[at:]
+    if len(left) < len(right):
+        return left[at:] == right[at + 1 :]
+    swapped = left[at : at + 2] == right[at : at + 2][::-1]
+    return left[at + 1 :] == right[at + 1 :] or (swapped and left[at + 2 :] == right[at + 2 :])
+
+
 class _Name:
     """One indexed name: its words with their pieces, and the entry it names."""
 
@@ -44,10 +77,7 @@ class _Name:
         """Mean best similarity of each query word to a word of this name; 0 if one has none."""
         total = 0.0
         for word, pieces in query:
-            best = max(
-                (1.0 if own.startswith(word) else _similarity(pieces, own_pieces))
-                for own, own_pieces in self.words
-            )
+            best = max(_alike(word, pieces, own, own_pieces) for own, own_pieces in self.words)
             if best < WORD_SIMILARITY:
                 return 0.0
             total += best
