@@ -82,6 +82,24 @@ def test_rdf_twin_by_suffix_or_accept(
     assert FOUNDED_BY_ADA in triples
 
 
+def test_the_rdf_twin_holds_what_the_page_shows_of_a_role(workbench_client: FlaskClient) -> None:
+    """A person's roles (the organization, the role, the dates), the claims that back
+    them and their sources' titles: the export held the role's IRI and label only."""
+    response = workbench_client.get("/id/person/jose-nunez.nt")
+    triples = {
+        (str(q.subject), str(q.predicate), str(q.object))
+        for q in parse(response.data, by_name("ntriples").rdf_format)
+    }
+    role = "<https://w3id.org/civicgraph/id/membership/nunez-at-cfe>"
+    civ = "https://w3id.org/civicgraph/ontology#"
+    assert (role, f"<{civ}organization>", f"<{CFE}>") in triples
+    assert (role, f"<{civ}role>", '"Director"') in triples
+    claim = "<https://w3id.org/civicgraph/id/statement/nunez-from>"
+    assert (claim, "<http://www.w3.org/1999/02/22-rdf-syntax-ns#subject>", role) in triples
+    title = '"Field notes on civic technology"@en'
+    assert any(o == title for _, _, o in triples)
+
+
 def test_browser_accept_header_gets_html(workbench_client: FlaskClient) -> None:
     accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     response = workbench_client.get("/id/org/code-for-example", headers={"Accept": accept})

@@ -323,7 +323,8 @@ def load_entity(store: GraphStore, iri: str) -> Entity:
 
 
 def entity_graph(store: GraphStore, iri: str) -> GraphResult:
-    """The entity's RDF: its triples, links to it, neighbour labels and evidence."""
+    """The entity's RDF, what its page shows: its triples, links to it, its roles,
+    neighbour labels, evidence and the titles of its sources."""
     result = store.query(named_query("entity_graph"), bindings={"entity": NamedNode(iri)})
     assert isinstance(result, GraphResult)
     if not result.triples:
