@@ -26,7 +26,7 @@ from functools import cache
 from typing import Final, NamedTuple
 
 from civicgraph.sparql.lessthan import Context
-from civicgraph.sparql.remembered import for_short_texts
+from civicgraph.sparql.remembered import for_short_texts, remembering
 
 
 class TokenKind(Enum):
@@ -178,14 +178,24 @@ def unescape_codepoints(text: str) -> str:
     return _CODEPOINT.sub(replace, text) if "\\u" in text or "\\U" in text else text
 
 
-def readings(text: str) -> list[str]:
+#: How many texts keep their readings: the checks of one query read it in turn.
+_READ_TEXTS: Final = 4
+
+
+@remembering(_READ_TEXTS)
+def readings(text: str) -> tuple[str, ...]:
     """The text as written and, if it has codepoint escapes, as §19.2 reads it.
 
     Servers differ: pyoxigraph decodes the escapes only inside IRIs and strings
     (which the lexer accepts as written), others everywhere, before parsing.
     """
     unescaped = unescape_codepoints(text)
-    return [text] if unescaped == text else [text, unescaped]
+    return (text,) if unescaped == text else (text, unescaped)
+
+
+@remembering(_READ_TEXTS)
+def _upper_readings(text: str) -> tuple[str, ...]:
+    return tuple(reading.upper() for reading in readings(text))
 
 
 def may_hold_word(text: str, *words: str) -> bool:
@@ -195,11 +205,7 @@ def may_hold_word(text: str, *words: str) -> bool:
     word in the ``upper()`` of the whole text (the mapping works character by
     character), so text whose readings lack the word holds no such token.
     """
-    for reading in readings(text):
-        upper = reading.upper()
-        if any(word in upper for word in words):
-            return True
-    return False
+    return any(word in upper for upper in _upper_readings(text) for word in words)
 
 
 def depths(text: str) -> Iterator[tuple[Token, int]]:

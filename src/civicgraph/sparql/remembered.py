@@ -19,11 +19,21 @@ T = TypeVar("T")
 
 
 def for_short_texts(check: Callable[[str], T]) -> Callable[[str], T]:
-    """``check``, with its last answers for short texts kept."""
-    kept = lru_cache(maxsize=KEPT)(check)
+    """``check``, with its last ``KEPT`` answers for short texts kept."""
+    return remembering(KEPT)(check)
 
-    @wraps(check)
-    def answer(text: str) -> T:
-        return kept(text) if len(text) <= SHORT_TEXT else check(text)
 
-    return answer
+def remembering(count: int) -> Callable[[Callable[[str], T]], Callable[[str], T]]:
+    """A decorator keeping a function's last ``count`` answers for short texts: a few
+    for a step that several checks of one text take in turn (its readings)."""
+
+    def decorate(check: Callable[[str], T]) -> Callable[[str], T]:
+        kept = lru_cache(maxsize=count)(check)
+
+        @wraps(check)
+        def answer(text: str) -> T:
+            return kept(text) if len(text) <= SHORT_TEXT else check(text)
+
+        return answer
+
+    return decorate
