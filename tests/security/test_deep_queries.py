@@ -6,6 +6,7 @@ or the writer (every later write failed until a restart).
 """
 
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,28 @@ def test_text_a_serving_process_takes_at_once_leaves_it_half_its_stack(kind: str
     assert size - 20 < len(text) <= size
     taken = engine_with_stack(text, SERVING_STACK // 2 // share)
     assert taken.returncode == 0, taken.stderr[-500:]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT " + " ".join(f"?v{i}" for i in range(40_000)) + " {}",
+        "SELECT * { VALUES (" + " ".join(f"?v{i}" for i in range(40_000)) + ") { } }",
+        "CONSTRUCT { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(30_000)) + " } {}",
+    ],
+    ids=["variables", "values", "template"],
+)
+def test_a_text_the_engine_reads_in_quadratic_time_is_refused_within_seconds(text: str) -> None:
+    """The engine reads these in time that grows with the square of their size (40,000
+    variables, 290 KB: 4.8 s): the check passed them, and the serving process then
+    spent as long again, to its time limit. Refused once the check's CPU is spent."""
+    started = time.monotonic()
+    with pytest.raises(QueryTooDeepError, match="tens of thousands of variables"):
+        check_structure(text)
+    assert time.monotonic() - started < 5.0
+
+
+def test_the_largest_query_of_another_shape_passes_the_check() -> None:
+    """600 KB of ``VALUES`` rows takes the engine a tenth of a second: let through."""
+    rows = " ".join(f'(<http://example.org/{i}> "{i}")' for i in range(20_000))
+    check_structure(f"SELECT * {{ VALUES (?x ?y) {{ {rows} }} ?x ?p ?y }}")

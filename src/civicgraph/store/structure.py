@@ -26,10 +26,13 @@ use (``structure_child.py``): a crash or a limit there ends only the child. A ch
 finished lets the text through; one whose stack overflowed, or that ran out of its time
 first, refuses it with a clear message. Planning can take seconds before it overflows (a
 group of 400 chained patterns, then thousands of ``VALUES`` clauses): a child stopped by
-its time limit says nothing of what comes after, so its text cannot be let through. The
-child's time limit is far above what planning takes: in a serving process the query's
-own time limit, kept by the master's watchdog, stops the child's wait first (the child
-dies with its parent). A child out of memory leaves a query to the memory budget, and
+its time limit says nothing of what comes after, so its text cannot be let through.
+Nor is a text that took the child more than ``CHILD_SECONDS`` of CPU: the engine reads
+some shapes in time that grows with the square of their size (tens of thousands of
+variables or template triples), and the process that asked would spend that time again.
+The largest queries of any other shape take a tenth of that. In a serving process the
+query's own time limit, kept by the master's watchdog, stops the child's wait first
+(the child dies with its parent). A child out of memory leaves a query to the memory budget, and
 refuses an update (``check_structure``).
 
 The child answers one text after another (``_Checker``): starting one took 30-100 ms
@@ -70,9 +73,16 @@ SAFE_BYTES: Final = 512
 _STACK_UNIT: Final = 8 * 1024 * 1024
 #: The stack a serving process's main thread may grow to (``grow_stack``).
 SERVING_STACK: Final = 32 * 1024 * 1024
-#: The child's CPU seconds for each text, and its address space.
-CHILD_SECONDS: Final = 60
+#: The child's CPU seconds for each text (the kernel allows one to two), and its
+#: address space. A text the engine takes longer to parse and plan would take as long
+#: again in the process that asked: the engine's reading of some shapes grows with
+#: the square of their size (40,000 variables, 290 KB, took 4.8 s), and the largest
+#: query that is not such a shape takes a tenth of a second (600 KB of ``VALUES``).
+CHILD_SECONDS: Final = 1
 CHILD_ADDRESS: Final = 1 << 30
+#: How long a check waits for its child's answer, seconds: a child sharing the cores
+#: with busy serving processes takes longer than its CPU seconds.
+_CHILD_WAIT: Final = 120
 #: How many verdicts are kept.
 KEPT: Final = 256
 _CHILD: Final = Path(__file__).with_name("structure_child.py")
@@ -161,9 +171,9 @@ def check_structure(text: str, kind: str = "query", base_iri: str | None = None)
         raise QueryTooDeepError(
             f"The {kind} is structured too deeply for the engine, which could not parse and "
             f"plan it within its limits (its stack, {CHILD_SECONDS} s of CPU): a path of "
-            "hundreds of steps, hundreds of nested "
-            "groups, or a group of about a thousand patterns or clauses. Split it into "
-            "smaller ones."
+            "hundreds of steps, hundreds of nested groups, a group of hundreds of "
+            "patterns or clauses, or tens of thousands of variables or template triples. "
+            "Split it into smaller ones."
         )
 
 
@@ -231,7 +241,7 @@ class _Child:
 
     def _status(self, text: bytes, kind: str, base_iri: str) -> int | None:
         """The child's status byte for one text; None if it ended (or was ended, after
-        ``CHILD_SECONDS * 2`` of waiting) without one."""
+        ``_CHILD_WAIT`` of waiting) without one."""
         stdin, stdout = self._process.stdin, self._process.stdout
         assert stdin is not None
         assert stdout is not None
@@ -242,7 +252,7 @@ class _Child:
         try:
             stdin.write(f"{kind} {len(base)} {len(text)}\n".encode() + base + text)
             stdin.flush()
-            ready, _, _ = select.select([stdout], [], [], CHILD_SECONDS * 2)
+            ready, _, _ = select.select([stdout], [], [], _CHILD_WAIT)
             self._timed_out = not ready
             answer = stdout.read(1) if ready else b""
         except OSError:  # it has ended
