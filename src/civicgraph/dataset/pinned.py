@@ -9,6 +9,7 @@ The child inherits the parent's network namespace, so it cannot reach the networ
 wherever the server cannot.
 """
 
+import dataclasses
 import faulthandler
 import json
 import os
@@ -115,8 +116,7 @@ def _read_answer(done: "subprocess.CompletedProcess[bytes]") -> SerializedResult
         if meta.get("status", 500) < 500:
             raise (NotFoundError if meta.get("status") == 404 else UserInputError)(detail)
         raise StoreError(detail)
-    meta = json.loads(head)
-    return SerializedResult(body, meta["content_type"], meta["truncated"])
+    return SerializedResult(body, **json.loads(head))
 
 
 def _error_meta(exc: CivicgraphError) -> dict[str, object]:
@@ -154,7 +154,9 @@ def _child() -> None:
     except CivicgraphError as exc:
         sys.stdout.buffer.write(json.dumps(_error_meta(exc)).encode())
         sys.exit(1)
-    meta = {"content_type": answer.content_type, "truncated": answer.truncated}
+    # every field but the body, so that nothing the endpoint says of the answer (how
+    # many rows a truncated one kept) is lost on the way
+    meta = {f.name: getattr(answer, f.name) for f in dataclasses.fields(answer) if f.name != "body"}
     sys.stdout.buffer.write(json.dumps(meta).encode() + b"\n" + answer.body)
 
 
