@@ -47,6 +47,12 @@ class QueryTooDeepError(UserInputError):
     title = "Query too deeply structured"
 
 
+class QueryTooWideError(QueryTooDeepError):
+    """A query or update naming more variables than the engine reads in linear time."""
+
+    title = "Query names too many variables"
+
+
 class SyntaxPosition:
     """A line and column (1-based) inside a query, update or RDF document."""
 

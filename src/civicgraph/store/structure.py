@@ -26,13 +26,10 @@ use (``structure_child.py``): a crash or a limit there ends only the child. A ch
 finished lets the text through; one whose stack overflowed, or that ran out of its time
 first, refuses it with a clear message. Planning can take seconds before it overflows (a
 group of 400 chained patterns, then thousands of ``VALUES`` clauses): a child stopped by
-its time limit says nothing of what comes after, so its text cannot be let through.
-Nor is a text that took the child more than ``CHILD_SECONDS`` of CPU: the engine reads
-some shapes in time that grows with the square of their size (tens of thousands of
-variables or template triples), and the process that asked would spend that time again.
-The largest queries of any other shape take a tenth of that. In a serving process the
-query's own time limit, kept by the master's watchdog, stops the child's wait first
-(the child dies with its parent). A child out of memory leaves a query to the memory budget, and
+its time limit says nothing of what comes after, so its text cannot be let through. The
+child's time limit is far above what planning takes: in a serving process the query's
+own time limit, kept by the master's watchdog, stops the child's wait first (the child
+dies with its parent). A child out of memory leaves a query to the memory budget, and
 refuses an update (``check_structure``).
 
 The child answers one text after another (``_Checker``): starting one took 30-100 ms
@@ -52,6 +49,7 @@ import atexit
 import contextlib
 import hashlib
 import os
+import re
 import resource
 import select
 import signal
@@ -64,7 +62,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Final
 
-from civicgraph.errors import QueryTooDeepError, WriteLimitError
+from civicgraph.errors import QueryTooDeepError, QueryTooWideError, WriteLimitError
 from civicgraph.store.structure_child import OUT_OF_MEMORY
 
 #: Text of at most this many characters goes to the engine at once, for each
@@ -73,16 +71,18 @@ SAFE_BYTES: Final = 512
 _STACK_UNIT: Final = 8 * 1024 * 1024
 #: The stack a serving process's main thread may grow to (``grow_stack``).
 SERVING_STACK: Final = 32 * 1024 * 1024
-#: The child's CPU seconds for each text (the kernel allows one to two), and its
-#: address space. A text the engine takes longer to parse and plan would take as long
-#: again in the process that asked: the engine's reading of some shapes grows with
-#: the square of their size (40,000 variables, 290 KB, took 4.8 s), and the largest
-#: query that is not such a shape takes a tenth of a second (600 KB of ``VALUES``).
-CHILD_SECONDS: Final = 1
+#: The child's CPU seconds for each text, and its address space.
+CHILD_SECONDS: Final = 60
 CHILD_ADDRESS: Final = 1 << 30
-#: How long a check waits for its child's answer, seconds: a child sharing the cores
-#: with busy serving processes takes longer than its CPU seconds.
-_CHILD_WAIT: Final = 120
+#: The most variables a long text may name. The engine reads a text in time that grows
+#: with the square of its variables (40,000 in a ``SELECT`` or a ``VALUES``, 290 KB,
+#: took 4.8 s; a template of 30,000 triples with their own, longer), and the check's
+#: child cannot tell that time from a legitimate query's evaluation, which the engine
+#: begins as it plans (an aggregate over ``VALUES``). 5,000 take it a tenth of a second.
+MOST_VARIABLES: Final = 5_000
+#: A variable's name (§19.8 VARNAME, widened to every word character): counted in
+#: strings and IRIs too, which can only count more.
+_VARIABLE: Final = re.compile(r"[?$]([\w\u00b7\u0300-\u036f\u203f-\u2040]+)")
 #: How many verdicts are kept.
 KEPT: Final = 256
 _CHILD: Final = Path(__file__).with_name("structure_child.py")
@@ -159,6 +159,7 @@ def check_structure(text: str, kind: str = "query", base_iri: str | None = None)
     """
     if len(text) <= SAFE_BYTES or len(text) <= _taken_at_once():
         return
+    _refuse_many_variables(text, kind)
     key = _key(text, kind, base_iri or "")
     verdict = _verdicts.get(key)
     if verdict is None:
@@ -171,10 +172,24 @@ def check_structure(text: str, kind: str = "query", base_iri: str | None = None)
         raise QueryTooDeepError(
             f"The {kind} is structured too deeply for the engine, which could not parse and "
             f"plan it within its limits (its stack, {CHILD_SECONDS} s of CPU): a path of "
-            "hundreds of steps, hundreds of nested groups, a group of hundreds of "
-            "patterns or clauses, or tens of thousands of variables or template triples. "
-            "Split it into smaller ones."
+            "hundreds of steps, hundreds of nested "
+            "groups, or a group of about a thousand patterns or clauses. Split it into "
+            "smaller ones."
         )
+
+
+def _refuse_many_variables(text: str, kind: str) -> None:
+    """Refuse a text naming more than ``MOST_VARIABLES`` variables, in one pass that
+    stops there: neither its time nor its memory grows past that with the text."""
+    names: set[str] = set()
+    for found in _VARIABLE.finditer(text):
+        names.add(found[1])
+        if len(names) > MOST_VARIABLES:
+            raise QueryTooWideError(
+                f"The {kind} names more than {MOST_VARIABLES:,} variables, which the "
+                "engine reads in time that grows with the square of their number "
+                "(40,000 took it five seconds). Split it into smaller ones."
+            )
 
 
 def _key(text: str, kind: str, base_iri: str) -> tuple[str, str, bool, str]:
@@ -241,7 +256,7 @@ class _Child:
 
     def _status(self, text: bytes, kind: str, base_iri: str) -> int | None:
         """The child's status byte for one text; None if it ended (or was ended, after
-        ``_CHILD_WAIT`` of waiting) without one."""
+        ``CHILD_SECONDS * 2`` of waiting) without one."""
         stdin, stdout = self._process.stdin, self._process.stdout
         assert stdin is not None
         assert stdout is not None
@@ -252,7 +267,7 @@ class _Child:
         try:
             stdin.write(f"{kind} {len(base)} {len(text)}\n".encode() + base + text)
             stdin.flush()
-            ready, _, _ = select.select([stdout], [], [], _CHILD_WAIT)
+            ready, _, _ = select.select([stdout], [], [], CHILD_SECONDS * 2)
             self._timed_out = not ready
             answer = stdout.read(1) if ready else b""
         except OSError:  # it has ended
