@@ -120,8 +120,10 @@ function checkTerms() {
 /** A class asked for with `a` whose narrower classes that pattern misses, and the fix. */
 function narrowerNote(type) {
   const named = type.narrower.slice(0, 3).join(", ") + (type.narrower.length > 3 ? " and more" : "");
-  const line = el("p", "a " + type.curie + " matches only what is typed " + type.curie +
-    " itself, not its narrower classes (" + named + "). To include them, write a/rdfs:subClassOf* " + type.curie + ".");
+  const line = el("p");
+  line.append(el("code", "a " + type.curie), " matches only what is typed " + type.curie +
+    " itself, not its narrower classes (" + named + "). To include them, write ",
+  el("code", "a/rdfs:subClassOf* " + type.curie), ".");
   line.append(" ", button("Include narrower classes", () => {
     editor.setValue(widenType(editor.getValue(), type.curie));
     declare(["rdfs"]);
