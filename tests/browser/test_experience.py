@@ -221,6 +221,15 @@ def test_the_drawing_starts_in_sight_with_the_settings_folded_until_used(
     expect(more.locator("summary")).not_to_contain_text("set)")
 
 
+def test_a_name_nothing_resembles_offers_a_search(page: Page, live_server: LiveServer) -> None:
+    """Not a dead end: the error links the search page for the name."""
+    page.goto(live_server.url + "/graph?focus=nobody+xyz")
+    error = page.locator("#graph-error")
+    expect(error).to_contain_text("No entity is named 'nobody xyz'")
+    error.get_by_role("link", name="Search for names holding it").click()
+    page.wait_for_url("**/search?q=nobody+xyz")
+
+
 def test_a_misspelt_name_offers_the_entities_it_may_mean_as_links(
     page: Page, live_server: LiveServer
 ) -> None:

@@ -64,6 +64,7 @@ function showError(err) {
   errorBox.hidden = false;
   if (!box) {
     errorBox.textContent = err.message;
+    if (err.unknown) errorBox.append(". ", searchLink(err.unknown));
     return;
   }
   const list = document.createElement("ul");
@@ -79,6 +80,14 @@ function showError(err) {
     list.append(item);
   }
   errorBox.replaceChildren(err.message.split("\n")[0], list);
+}
+
+/** A link to the search page for a name no entity has: it may be part of a longer one. */
+function searchLink(name) {
+  const link = document.createElement("a");
+  link.href = form.dataset.searchPage + "?" + new URLSearchParams({ q: name });
+  link.textContent = "Search for names holding it";
+  return link;
 }
 
 function nodeOf(id) {
