@@ -68,6 +68,9 @@ _BASE: Final = (
 )
 _CHARS_U: Final = _BASE + "_"
 _CHARS: Final = _CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+#: A variable's name (§19.8 VARNAME), and a variable found anywhere in a text.
+_VARNAME: Final = rf"[{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"
+VARIABLE: Final = re.compile(rf"[?$]({_VARNAME})")
 _PLX: Final = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
 #: ECHAR (§19.8) and, inside literals, the codepoint escapes pyoxigraph decodes there.
 _ESCAPE: Final = r"\\(?:[tbnrf\"'\\]|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})"
@@ -89,7 +92,7 @@ _TERMINALS: Final = "|".join(
         rf"|'(?:[^'\\\r\n]++|{_ESCAPE})*+'"
         rf'|"(?:[^"\\\r\n]++|{_ESCAPE})*+")',
         r"(?P<iri><(?:[^<>\"{}|^`\\\x00-\x20]++|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>)",
-        rf"(?P<var>[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*)",
+        rf"(?P<var>[?$]{_VARNAME})",
         rf"(?P<bnode>_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?)",
         rf"(?P<pname>(?:[{_BASE}](?:[{_CHARS}.]*[{_CHARS}])?)?:{_LOCAL})",
         rf"(?P<run>[{_BASE}][{_CHARS}.]*)",
