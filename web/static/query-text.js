@@ -82,7 +82,9 @@ export function unknownTerms(text, namespaces, terms) {
   return found;
 }
 
-const TYPED = /(^|[\s;{.])(a|rdf:type)(\s+)([A-Za-z][\w-]*)?:([\w-]+)/g;
+/** `a` or `rdf:type` standing as a word, then its space: before the class it asks for. */
+const TYPED_BEFORE = "(^|[\\s;{.])(a|rdf:type)(\\s+)";
+const TYPED = new RegExp(TYPED_BEFORE + "([A-Za-z][\\w-]*)?:([\\w-]+)", "g");
 
 /**
  * Classes the text asks for with `a` (or `rdf:type`) that have narrower classes, which
@@ -110,7 +112,7 @@ export function exactTypes(text, namespaces, terms) {
  * classes too: `a/rdfs:subClassOf* curie`. */
 export function widenType(text, curieText) {
   const escaped = curieText.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const pattern = new RegExp("(^|[\\s;{.])(a|rdf:type)(\\s+)" + escaped + "(?![\\w-])", "g");
+  const pattern = new RegExp(TYPED_BEFORE + escaped + "(?![\\w-])", "g");
   return text.replace(pattern, "$1$2/rdfs:subClassOf*$3" + curieText);
 }
 

@@ -158,10 +158,10 @@ def check_structure(text: str, kind: str = "query", base_iri: str | None = None)
     """
     if len(text) <= SAFE_BYTES or len(text) <= _taken_at_once():
         return
-    _refuse_many_variables(text, kind)
     key = _key(text, kind, base_iri or "")
     verdict = _verdicts.get(key)
-    if verdict is None:
+    if verdict is None:  # a kept verdict's text was counted when it was judged
+        _refuse_many_variables(text, kind)
         verdict = _verdicts[key] = _judged(text, kind, base_iri or "")
         while len(_verdicts) > KEPT:
             _verdicts.popitem(last=False)
