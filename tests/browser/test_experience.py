@@ -159,6 +159,15 @@ def test_hubs_are_labelled_and_counts_shown(page: Page, live_server: LiveServer)
     assert 0 < len(labelled) < len(nodes)
 
 
+def test_a_small_view_labels_every_node(page: Page, live_server: LiveServer) -> None:
+    """An entity's neighbours are what its view is read for: none is left nameless."""
+    page.goto(live_server.url + "/graph?focus=person/patrick-atwater&depth=2")
+    _settled(page)
+    nodes = page.evaluate("window.civicgraph.view.nodes.get()")
+    assert 15 < len(nodes) <= 30
+    assert all(n["label"] for n in nodes)
+
+
 def test_legend_colours_match_the_drawing(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url + "/graph?focus=org/code-for-america")
     _settled(page)

@@ -2,14 +2,18 @@
 // and the standalone HTML export all draw the /api/graph JSON shape through this module,
 // on vis-network. Colours come from the server (`colour` and `legend` on each node, one
 // mapping in network/colours.py), so a class looks the same in every view. Labels are
-// painted on the canvas for the best-connected nodes and on hover; tooltips are DOM
-// elements filled with textContent, so no label from the data can become markup.
+// painted on the canvas for every node of a small view, for the best-connected of a
+// large one, and on hover; tooltips are DOM elements filled with textContent, so no
+// label from the data can become markup.
 import { el, clear } from "./dom.js";
 
 /** Seed of vis-network's initial layout: the same view gets the same positions on reload. */
 export const LAYOUT_SEED = 7;
-/** How many of the best-connected nodes carry a label at all times. */
+/** How many of the best-connected nodes carry a label at all times in a large view. */
 export const HUB_LABELS = 15;
+/** A view of at most this many nodes labels them all: an entity's few neighbours are
+ * what its view is read for, and there is room beside them for their names. */
+export const LABEL_ALL = 30;
 const TEXT = "#1d2430";
 const EDGE = "#8a94a3";
 const FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
@@ -36,8 +40,10 @@ function isAggregate(node) {
   return node.url === null && node.count > 1;
 }
 
-/** Ids of the nodes labelled at all times: aggregates and the best-connected entities. */
-export function hubIds(nodes, count = HUB_LABELS) {
+/** Ids of the nodes labelled at all times: in a small view every node, else aggregates
+ * and the best-connected entities. */
+export function hubIds(nodes) {
+  const count = nodes.length <= LABEL_ALL ? nodes.length : HUB_LABELS;
   const ranked = nodes.slice().sort((a, b) =>
     (b.degree - a.degree) || String(a.label).localeCompare(String(b.label)));
   const hubs = ranked.slice(0, count).map((n) => n.id);
