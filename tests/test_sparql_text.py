@@ -160,3 +160,29 @@ def test_a_dataset_clause_past_where_the_lexer_stops_counts() -> None:
     )
     pyoxigraph.Store().update(text)  # pyoxigraph reads it, WITH and all
     assert has_dataset_clause(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", ("s", "p", "o")),
+        ("select distinct * { ?zed ?name ?a . BIND(1 AS ?b) }", ("zed", "name", "a", "b")),
+        # A subquery's own star, or a name in a comment or a string, decides nothing
+        ("SELECT * { # ?r first\n ?s ?p ?o { SELECT * { ?r ?q ?o } } }", ("s", "p", "o", "r", "q")),
+        ('SELECT * { ?y ?x "?o" . ?o ?x ?y }', ("y", "x", "o")),
+    ],
+)
+def test_select_star_answers_its_columns_in_the_order_the_text_names_them(
+    text: str, columns: tuple[str, ...]
+) -> None:
+    store = EmbeddedStore()
+    store.update("INSERT DATA { <http://e/s> <http://e/p> <http://e/s> }")
+    result = store.query(text)
+    assert isinstance(result, SelectResult)
+    assert result.variables == columns
+
+
+def test_named_columns_keep_the_order_written() -> None:
+    result = EmbeddedStore().query("SELECT ?o ?s WHERE { ?s ?p ?o }")
+    assert isinstance(result, SelectResult)
+    assert result.variables == ("o", "s")

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, BinaryIO, Final, TypeAlias, cast
 
@@ -40,6 +41,7 @@ from civicgraph.errors import (
 from civicgraph.formats import Format
 from civicgraph.sparql.lexer import declares_dataset, has_relative_iri, operation_separator
 from civicgraph.sparql.messages import explained
+from civicgraph.sparql.star import in_text_order
 from civicgraph.store import replacement
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput, Upload
 from civicgraph.store.native import native_format, write_natively
@@ -297,14 +299,21 @@ class EmbeddedStore:
             chosen = self._visible[0] if union else chosen
             names = self._visible[1] if names is None else names
             union = False
-        return self._store.query(
-            sparql,
+        ask = partial(
+            self._store.query,
             base_iri=base,
             substitutions=substitutions or None,
             use_default_graph_as_union=union,
             default_graph=chosen,
             named_graphs=names,
         )
+        result = ask(sparql)
+        if not isinstance(result, QuerySolutions):
+            return result
+        # SELECT *, whose columns the engine sorts by name, is asked again with them in
+        # the order the text names them
+        ordered = in_text_order(sparql, [v.value for v in result.variables])
+        return result if ordered is None else ask(ordered)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update in one transaction."""

@@ -1,0 +1,58 @@
+"""``SELECT *`` answered with its columns in the order the text first names them.
+
+SPARQL leaves the order of ``*``'s columns to the engine, and pyoxigraph sorts them by
+name: ``SELECT * WHERE { ?s ?p ?o }`` answered ``o, p, s``, and the workbench drew its
+network from the first column to the second. The engine's own list of the columns is
+kept (only it knows which variables are in scope); they are put in the order the text
+first names them, and the query is asked again with that list in place of ``*``.
+"""
+
+import re
+from collections.abc import Sequence
+from typing import Final
+
+from civicgraph.sparql.lexer import TokenKind, tokens
+
+#: A text that may project ``*``: the lexer reads only such texts.
+_MAY_STAR: Final = re.compile(r"SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?\*", re.IGNORECASE)
+#: The most columns put in order: a projection of more would cost the engine's planner
+#: more than the order is worth (it reads a projection in time that grows with the
+#: square of its variables).
+MOST_COLUMNS: Final = 200
+
+
+def in_text_order(text: str, columns: Sequence[str]) -> str | None:
+    """``text`` with its ``SELECT *`` replaced by ``columns`` in the order the text
+    first names them; None where nothing changes: the query names its columns, they
+    are in that order already, or there are too many to order."""
+    if not 1 < len(columns) <= MOST_COLUMNS or not _MAY_STAR.search(text):
+        return None
+    star, first = _star_and_names(text)
+    if star is None:
+        return None
+    wanted = set(columns)
+    ordered = sorted(columns, key=lambda name: first.get(name, len(text)))
+    if ordered == list(columns) or not wanted.issubset(first):
+        return None
+    return f"{text[:star]}{' '.join('?' + name for name in ordered)}{text[star + 1 :]}"
+
+
+def _star_and_names(text: str) -> tuple[int | None, dict[str, int]]:
+    """Where the query's own ``*`` stands (None if its first ``SELECT`` names its
+    columns, or the text stops being SPARQL), and where each variable is first named."""
+    star: int | None = None
+    first: dict[str, int] = {}
+    selected = False
+    for token in tokens(text):
+        if token.kind is TokenKind.ERROR:
+            return None, first
+        if star is None:
+            if not selected:
+                selected = token.is_word("SELECT")
+            elif token.text == "*":
+                star = token.start
+            elif not token.is_word("DISTINCT", "REDUCED"):
+                return None, first
+        elif token.kind is TokenKind.VAR:
+            first.setdefault(token.text[1:], token.start)
+    return star, first
