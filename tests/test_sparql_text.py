@@ -9,6 +9,7 @@ from pyoxigraph import Literal, NamedNode
 
 from civicgraph.errors import UserInputError
 from civicgraph.readmodels import gallery
+from civicgraph.sparql import star
 from civicgraph.sparql.binding import bind
 from civicgraph.sparql.forms import query_form
 from civicgraph.sparql.lexer import (
@@ -186,3 +187,14 @@ def test_named_columns_keep_the_order_written() -> None:
     result = EmbeddedStore().query("SELECT ?o ?s WHERE { ?s ?p ?o }")
     assert isinstance(result, SelectResult)
     assert result.variables == ("o", "s")
+
+
+def test_a_select_star_asked_again_is_answered_in_order_at_once() -> None:
+    store = EmbeddedStore()
+    text = "SELECT * WHERE { ?z ?y ?x }"
+    first = store.query(text)
+    assert star.known_order(text) == "SELECT ?z ?y ?x WHERE { ?z ?y ?x }"
+    again = store.query(text)
+    assert isinstance(first, SelectResult)
+    assert isinstance(again, SelectResult)
+    assert first.variables == again.variables == ("z", "y", "x")

@@ -39,9 +39,9 @@ from civicgraph.errors import (
     UserInputError,
 )
 from civicgraph.formats import Format
+from civicgraph.sparql import star
 from civicgraph.sparql.lexer import declares_dataset, has_relative_iri, operation_separator
 from civicgraph.sparql.messages import explained
-from civicgraph.sparql.star import in_text_order
 from civicgraph.store import replacement
 from civicgraph.store.base import GraphInfo, ProgressCallback, RdfInput, Upload
 from civicgraph.store.native import native_format, write_natively
@@ -307,12 +307,13 @@ class EmbeddedStore:
             default_graph=chosen,
             named_graphs=names,
         )
-        result = ask(sparql)
-        if not isinstance(result, QuerySolutions):
+        # SELECT *, whose columns the engine sorts by name, is asked with them in the
+        # order the text names them: again the first time, at once after that
+        text = star.known_order(sparql)
+        result = ask(text)
+        if text is not sparql or not isinstance(result, QuerySolutions):
             return result
-        # SELECT *, whose columns the engine sorts by name, is asked again with them in
-        # the order the text names them
-        ordered = in_text_order(sparql, [v.value for v in result.variables])
+        ordered = star.learn(sparql, [v.value for v in result.variables])
         return result if ordered is None else ask(ordered)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
