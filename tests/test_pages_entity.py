@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 from flask.testing import FlaskClient
-from pyoxigraph import NamedNode, Triple, parse
+from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 
 from civicgraph.formats import by_name
 from tests.conftest import APP_BACKENDS, WORKBENCH_FILES, app_over
@@ -80,6 +80,21 @@ def test_rdf_twin_by_suffix_or_accept(
     assert (response.status_code, response.mimetype) == (200, by_name(fmt).media_type)
     triples = [q.triple for q in parse(response.data, by_name(fmt).rdf_format)]
     assert FOUNDED_BY_ADA in triples
+
+
+def test_the_rdf_twin_writes_each_subject_once_the_entity_first(
+    workbench_client: FlaskClient,
+) -> None:
+    """In the order the query found them, Turtle wrote the entity's subject five times."""
+    triples = [
+        q.triple
+        for q in parse(workbench_client.get("/id/person/jose-nunez.nt").data, RdfFormat.N_TRIPLES)
+    ]
+    runs = [
+        t.subject for i, t in enumerate(triples) if i == 0 or t.subject != triples[i - 1].subject
+    ]
+    assert runs[0] == NamedNode("https://w3id.org/civicgraph/id/person/jose-nunez")
+    assert len(runs) == len(set(runs)) > 3
 
 
 def test_the_rdf_twin_holds_what_the_page_shows_of_a_role(workbench_client: FlaskClient) -> None:

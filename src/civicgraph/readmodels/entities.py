@@ -10,9 +10,10 @@ query text.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Final
 
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import Literal, NamedNode, Triple
 
 from civicgraph.errors import NotFoundError
 from civicgraph.queries import Row, named_query, select
@@ -325,8 +326,23 @@ def load_entity(store: GraphStore, iri: str) -> Entity:
 def entity_graph(store: GraphStore, iri: str) -> GraphResult:
     """The entity's RDF, what its page shows: its triples, links to it, its roles,
     neighbour labels, evidence and the titles of its sources."""
-    result = store.query(named_query("entity_graph"), bindings={"entity": NamedNode(iri)})
+    entity = NamedNode(iri)
+    result = store.query(named_query("entity_graph"), bindings={"entity": entity})
     assert isinstance(result, GraphResult)
     if not result.triples:
         raise NotFoundError(f"Nothing is known about <{iri}>; try searching for it", iri)
-    return result
+    return GraphResult(tuple(sorted(set(result.triples), key=partial(_reading_order, entity))))
+
+
+def _reading_order(entity: NamedNode, triple: Triple) -> tuple[bool, str, bool, str, str]:
+    """The entity's own triples first, then each other subject's together, types first:
+    Turtle writes a subject once for each run of its triples, and in the order the
+    query found them, the entity was written five times and one role three."""
+    subject, predicate = triple.subject, triple.predicate
+    return (
+        subject != entity,
+        str(subject),
+        predicate != RDF.type,
+        str(predicate),
+        str(triple.object),
+    )
