@@ -84,6 +84,14 @@ def test_membership_evidence_is_shown_once_per_source(bundled_store: GraphStore)
     assert any(m.evidence for m in entity.memberships)
 
 
+def test_a_role_carries_its_note(bundled_store: GraphStore) -> None:
+    """A role's note says what its dates do not: who came after, or that it ended."""
+    entity = entities.load_entity(bundled_store, ID + "org/us-digital-service")
+    notes = {m.other_label: m.note for m in entity.memberships}
+    assert notes["Matt Cutts"] == "Successor of Mikey Dickerson."
+    assert "successor" in notes["Mikey Dickerson"]
+
+
 def test_literal_values_are_listed_with_their_datatype(filled: GraphStore) -> None:
     entity = entities.load_entity(filled, ID + "org/code-for-example")
     founded = next(g for g in entity.outgoing if g.label == "founding date")

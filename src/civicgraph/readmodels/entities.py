@@ -58,7 +58,8 @@ class PropertyGroup:
 
 @dataclass(frozen=True)
 class Membership:
-    """A role held over time: the other party, the role and its dates."""
+    """A role held over time: the other party, the role, its dates and a note on it
+    (a successor, a role ended before a date the source gives)."""
 
     iri: str
     other: str
@@ -68,6 +69,7 @@ class Membership:
     start: str = ""
     end: str = ""
     as_of: str = ""
+    note: str = ""
     evidence: tuple[Evidence, ...] = ()
 
 
@@ -268,6 +270,7 @@ def _memberships(rows: list[dict[str, Term]], evidence: EvidenceIndex) -> tuple[
             start=_value(group[0], "start"),
             end=_value(group[0], "end"),
             as_of=_value(group[0], "asOf"),
+            note=best_label(r.get("note") for r in group),
             evidence=evidence.membership(iri),
         )
         for (iri, direction), group in by_iri.items()
