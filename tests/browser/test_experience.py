@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 from tests.browser.conftest import TIMEOUT_MS, Watch, serve_files
 from tests.browser.layout import edge_brightness, sideways_overflow
@@ -410,17 +410,47 @@ def test_unknown_ontology_term_is_flagged(page: Page, workbench_server: LiveServ
     expect(warning).to_be_hidden()
 
 
+def _warnings_of(page: Page, server: LiveServer, query: str) -> Locator:
+    """The editor's notes on ``query``, opened with the ontology's prefix declared."""
+    civ = "PREFIX civ: <https://w3id.org/civicgraph/ontology#>\n"
+    page.goto(server.url + "/query?query=" + quote(civ + query))
+    return page.locator("#query-warnings")
+
+
+def test_a_term_only_in_a_construct_template_is_not_said_to_match_nothing(
+    page: Page, workbench_server: LiveServer
+) -> None:
+    """A term the query only builds matches nothing because it matches nothing at all."""
+    query = "CONSTRUCT { ?p civ:heldRole ?m } WHERE { ?m civ:member ?p }"
+    warning = _warnings_of(page, workbench_server, query)
+    expect(warning).to_contain_text("civ:heldRole is not defined in the ontology: the triples")
+    expect(warning).not_to_contain_text("matches nothing")
+
+
+def test_add_missing_prefixes_is_offered_only_when_one_is_missing(
+    page: Page, workbench_server: LiveServer
+) -> None:
+    query = "PREFIX foaf: <http://xmlns.com/foaf/0.1/>\nSELECT * WHERE { ?p foaf:name ?n }"
+    page.goto(workbench_server.url + "/query?query=" + quote(query))
+    button = page.get_by_role("button", name="Add missing prefixes")
+    expect(button).to_be_disabled()
+    page.locator(".CodeMirror").evaluate(
+        "cm => cm.CodeMirror.setValue('SELECT * { ?p foaf:name ?n }')"
+    )
+    expect(button).to_be_enabled()
+
+
+def test_a_phone_is_not_told_of_keys_it_lacks(phone: Page, workbench_server: LiveServer) -> None:
+    phone.goto(workbench_server.url + "/query")
+    expect(phone.locator("label[for='query-text'] .keys")).to_be_hidden()
+
+
 def test_a_class_with_narrower_classes_is_noted_and_widened(
     page: Page, workbench_server: LiveServer
 ) -> None:
     """`a civ:Organization` matched 13 of 65 organizations, without a word: the others
     are typed by a narrower class (a nonprofit, an agency)."""
-    query = (
-        "PREFIX civ: <https://w3id.org/civicgraph/ontology#>\n"
-        "SELECT ?o WHERE { ?o a civ:Organization }"
-    )
-    page.goto(workbench_server.url + "/query?query=" + quote(query))
-    warning = page.locator("#query-warnings")
+    warning = _warnings_of(page, workbench_server, "SELECT ?o WHERE { ?o a civ:Organization }")
     expect(warning).to_contain_text("not its narrower classes (")
     expect(warning).to_contain_text("Nonprofit")
     page.get_by_role("button", name="Include narrower classes").click()

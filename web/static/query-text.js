@@ -20,11 +20,26 @@ function declaredNamespaces(body) {
   return new Map(Array.from(body.matchAll(/PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>/gi), (m) => [m[1] || "", m[2]]));
 }
 
-/** Prefixed names used in the text (not in PREFIX lines), as {prefix, local, curie}. */
+/** Prefixed names used in the text (not in PREFIX lines), as {prefix, local, curie, at}. */
 export function prefixedNames(text) {
   const body = blanked(text).replace(/PREFIX\s+[\w.-]*:/gi, (m) => " ".repeat(m.length));
-  return Array.from(body.matchAll(PNAME), (m) => ({ prefix: m[2] || "", local: m[3] || "", curie: (m[2] || "") + ":" + (m[3] || "") }))
-    .filter((name) => name.prefix !== "_");
+  return Array.from(body.matchAll(PNAME), (m) => ({
+    prefix: m[2] || "", local: m[3] || "", curie: (m[2] || "") + ":" + (m[3] || ""), at: m.index + m[1].length,
+  })).filter((name) => name.prefix !== "_");
+}
+
+/** Where a CONSTRUCT's template stands in blanked text, [start, end) of its braces;
+ * [0, 0] for any other query. */
+function template(body) {
+  const opening = body.match(/\bCONSTRUCT\s*\{/i);
+  if (!opening) return [0, 0];
+  const start = opening.index + opening[0].length - 1;
+  let depth = 0;
+  for (let i = start; i < body.length; i++) {
+    depth += body[i] === "{" ? 1 : body[i] === "}" ? -1 : 0;
+    if (depth === 0) return [start, i + 1];
+  }
+  return [start, body.length];
 }
 
 /** Prefixes the text uses without declaring them. */
@@ -65,19 +80,28 @@ export function closest(name, known) {
 
 /**
  * Names in a namespace the app knows (the ontology's) that the ontology does not
- * define: `civ:Persn` gives {curie: "civ:Persn", suggestion: "civ:Person"}.
+ * define: `civ:Persn` gives {curie: "civ:Persn", suggestion: "civ:Person", built: false}.
+ * `built` says the name stands only in a CONSTRUCT's template: it matches nothing,
+ * but what the query builds uses it.
  */
 export function unknownTerms(text, namespaces, terms) {
-  const declared = declaredNamespaces(blanked(text));
+  const body = blanked(text);
+  const declared = declaredNamespaces(body);
+  const [start, end] = template(body);
   const known = new Set(terms.map((t) => t.iri));
   const watched = new Set(terms.map((t) => t.iri.replace(/[^#/]*$/, "")));
   const found = [];
   for (const name of prefixedNames(text)) {
     const namespace = declared.get(name.prefix) || namespaces[name.prefix];
     if (!namespace || !watched.has(namespace) || !name.local || known.has(namespace + name.local)) continue;
-    if (found.some((f) => f.curie === name.curie)) continue;
+    const built = name.at >= start && name.at < end;
+    const seen = found.find((f) => f.curie === name.curie);
+    if (seen) {
+      seen.built = seen.built && built;
+      continue;
+    }
     const near = closest(name.local, terms.filter((t) => t.iri.startsWith(namespace)).map((t) => t.iri.slice(namespace.length)));
-    found.push({ curie: name.curie, suggestion: near ? name.prefix + ":" + near : null });
+    found.push({ curie: name.curie, suggestion: near ? name.prefix + ":" + near : null, built });
   }
   return found;
 }

@@ -101,10 +101,12 @@ document.getElementById("add-prefixes").addEventListener("click", async () => {
 });
 
 function checkTerms() {
+  document.getElementById("add-prefixes").disabled = missingPrefixes(editor.getValue()).length === 0;
   const found = unknownTerms(editor.getValue(), completions.prefixes, completions.terms);
   const exact = exactTypes(editor.getValue(), completions.prefixes, completions.terms);
   warnings.replaceChildren(...found.map((term) => {
-    const line = el("p", term.curie + " is not defined in the ontology, so it matches nothing in the data." +
+    const line = el("p", term.curie + " is not defined in the ontology" +
+      (term.built ? ": the triples this query builds use a term nothing in the data uses." : ", so it matches nothing in the data.") +
       (term.suggestion ? " Did you mean " + term.suggestion + "?" : ""));
     if (term.suggestion) {
       line.append(" ", button("Use " + term.suggestion, () => {
