@@ -109,6 +109,19 @@ def test_the_cite_page_and_its_refusals(cited_server: LiveServer) -> None:
     assert unknown.status_code == 400
 
 
+@pytest.mark.parametrize("url", ["/id/org/nonexistent", "/id/org/a%20b", "/id/x/y?version=1"])
+def test_a_page_of_nothing_is_not_cited(cited_server: LiveServer, url: str) -> None:
+    """Its citation was titled by its address, as if the page showed something."""
+    answer = requests.get(
+        f"{cited_server.url}/cite",
+        params={"url": url},
+        headers={"Accept": "application/json"},
+        timeout=10,
+    )
+    assert answer.status_code == 404
+    assert "nothing to cite" in answer.json()["detail"]
+
+
 @pytest.mark.parametrize(
     ("params", "headers"),
     [({"url": "http://[::1/x"}, {}), ({}, {"Referer": "http://[x"})],

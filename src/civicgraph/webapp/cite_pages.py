@@ -12,11 +12,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
+from pyoxigraph import NamedNode
 
 from civicgraph.dataset.loader import dataset_version
-from civicgraph.errors import UserInputError
+from civicgraph.errors import NotFoundError, UserInputError
 from civicgraph.readmodels import citation
 from civicgraph.readmodels.citation import Citation
+from civicgraph.store.results import AskResult
 from civicgraph.vocab import BASE
 from civicgraph.webapp import readmodels
 from civicgraph.webapp.state import current_state
@@ -45,15 +47,32 @@ def _local_url(raw: str) -> tuple[str, str, dict[str, str]]:
 
 
 def _entity_label(path: str) -> str | None:
-    iri = BASE + path.removeprefix(request.script_root + "/").removesuffix(".html")
+    iri = _entity_iri(path)
     return readmodels.searcher().index().labels([iri]).get(iri)
+
+
+def _entity_iri(path: str) -> str:
+    return BASE + path.removeprefix(request.script_root + "/").removesuffix(".html")
+
+
+def _existing(path: str) -> str:
+    """The path of an entity the store knows; a citation of any other is refused, as
+    its page is (404): a citation titled by an address would cite nothing."""
+    iri = _entity_iri(path)
+    try:
+        known = current_state().store.query("ASK { ?e ?p ?o }", bindings={"e": NamedNode(iri)})
+    except ValueError:  # no IRI at all
+        known = None
+    if not (isinstance(known, AskResult) and known.value):
+        raise NotFoundError(f"Nothing is known about <{iri}>, so there is nothing to cite", iri)
+    return path
 
 
 def title_of(path: str, params: dict[str, str]) -> str:
     """What the cited page shows, in words."""
     local = path.removeprefix(request.script_root)
     if local.startswith("/id/"):
-        return _entity_label(local) or local
+        return _entity_label(local) or _existing(local)
     if local.startswith("/graph"):
         focus = params.get("focus", "")
         named = _entity_label("/" + focus.removeprefix(BASE)) if focus else None
