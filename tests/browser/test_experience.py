@@ -168,6 +168,16 @@ def test_a_small_view_labels_every_node(page: Page, live_server: LiveServer) -> 
     assert all(n["label"] for n in nodes)
 
 
+def test_an_empty_drawing_says_why(page: Page, live_server: LiveServer) -> None:
+    """Five hops apart, two people have no path within four: the box said nothing."""
+    page.goto(live_server.url + "/graph?from=Luke+Fretwell&to=Jennifer+Pahlka")
+    _settled(page)
+    expect(page.locator("#graph-canvas .graph-empty")).to_contain_text("No path to draw")
+    page.goto(live_server.url + "/graph?focus=person/patrick-atwater")
+    _settled(page)
+    expect(page.locator("#graph-canvas .graph-empty")).to_have_count(0)
+
+
 def test_legend_colours_match_the_drawing(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url + "/graph?focus=org/code-for-america")
     _settled(page)

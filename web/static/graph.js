@@ -112,7 +112,10 @@ function title() {
 
 function render(data) {
   if (state.view) state.view.network.destroy();
-  state.view = draw(canvas, data, { size: Boolean(form.elements.size.value) });
+  const paths = form.elements.from.value.trim() && form.elements.to.value.trim();
+  const empty = paths ? "No path to draw: the list of paths says how far the explorer searched." :
+    "Nothing in this view to draw: widen the filters, the depth or the date.";
+  state.view = draw(canvas, data, { size: Boolean(form.elements.size.value), empty });
   legend(legendList, state.view);
   counts.textContent = countText(state.view);
   canvas.dataset.nodeCount = String(state.view.nodes.length);

@@ -40,6 +40,12 @@ function isAggregate(node) {
   return node.url === null && node.count > 1;
 }
 
+/** Say in an empty drawing itself why it is empty: a blank box beside a notice
+ * elsewhere on the page read as a drawing that failed. */
+function emptyNote(container, text) {
+  container.append(el("p", text || "Nothing to draw: this view has no nodes.", "graph-empty"));
+}
+
 /** Ids of the nodes labelled at all times: in a small view every node, else aggregates
  * and the best-connected entities. */
 export function hubIds(nodes) {
@@ -184,6 +190,7 @@ export function draw(container, data, settings = {}) {
   view.edges = new vis.DataSet(data.edges.map((e) => visEdge(e, data.edges.length <= 40)));
   container.dataset.stabilized = "false";
   view.network = new vis.Network(container, { nodes: view.nodes, edges: view.edges }, options(placed));
+  if (!data.nodes.length) emptyNote(container, settings.empty); // vis empties its container first
   const fit = () => fitNodes(view);
   const settle = () => {
     view.network.setOptions({ physics: false });

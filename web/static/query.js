@@ -347,7 +347,7 @@ async function drawNetwork() {
   try {
     const data = await fetchJson(form.dataset.graphApi + "?" + new URLSearchParams({ query: shown.text }));
     if (current !== shown) return;
-    const view = draw(networkCanvas, data);
+    const view = draw(networkCanvas, data, { empty: "The result holds no relations between IRIs to draw." });
     legend(document.getElementById("network-legend"), view);
     document.getElementById("network-counts").textContent = countText(view);
     current.network = view;
