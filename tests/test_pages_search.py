@@ -111,6 +111,19 @@ def test_typos_find_the_entity_and_say_did_you_mean(
     assert "Did you mean" in html
 
 
+def test_a_word_nothing_holds_is_left_out_and_said_to_be(live_server: LiveServer) -> None:
+    """No text calls Code for America a founder: the search found nothing at all."""
+    params = {"q": "Code for America founder"}
+    body = requests.get(f"{live_server.url}/search.json", params=params, timeout=30).json()
+    assert (body["results"][0]["label"], body["without"]) == ("Code for America", "founder")
+    html = requests.get(f"{live_server.url}/search", params=params, timeout=30).text
+    assert "These match it without “founder”" in html
+    nothing = requests.get(
+        f"{live_server.url}/search.json", params={"q": "xyzzy plugh"}, timeout=30
+    )
+    assert (nothing.json()["total"], nothing.json()["without"]) == (0, None)
+
+
 def test_a_typo_finds_every_name_the_right_spelling_finds(live_server: LiveServer) -> None:
     """Every name holding the right spelling, possessives included: "amerika" looked
     like "America" but not like "America's"."""

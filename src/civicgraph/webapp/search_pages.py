@@ -61,6 +61,7 @@ def as_json() -> ResponseReturnValue:
             "pages": found.pages,
             "limit": found.per_page,
             "did_you_mean": found.suggestion or None,
+            "without": found.without or None,
             "results": [_hit_json(hit) for hit in found.hits],
         }
     )
