@@ -39,6 +39,17 @@ def test_completions_list_prefixes_and_ontology_terms(workbench_client: FlaskCli
     assert (curies["civ:Person"], curies["civ:founder"]) == ("class", "object property")
 
 
+def test_completions_name_the_standard_terms_the_data_does_not_state(
+    workbench_client: FlaskClient,
+) -> None:
+    """With the ontology's own terms below each, which a query should ask for instead."""
+    unstated = workbench_client.get("/query/completions.json").get_json()["unstated"]
+    assert unstated["http://www.w3.org/ns/org#member"] == ["civ:member"]
+    assert unstated["http://xmlns.com/foaf/0.1/Person"] == ["civ:Person"]
+    assert "http://www.w3.org/ns/org#memberOf" not in unstated  # civ:memberOf is not stated
+    assert "http://www.w3.org/2000/01/rdf-schema#label" not in unstated
+
+
 def test_labels_answer_for_entities_and_terms(workbench_client: FlaskClient) -> None:
     iris = [
         "https://w3id.org/civicgraph/id/person/ada-lovelace",

@@ -427,6 +427,22 @@ def _warnings_of(page: Page, server: LiveServer, query: str) -> Locator:
     return page.locator("#query-warnings")
 
 
+def test_a_standard_term_the_data_does_not_state_is_noted_and_replaced(
+    page: Page, workbench_server: LiveServer
+) -> None:
+    """`org:member` found nothing, and the only note was on another line: the data
+    states civ:member below it, and no inference runs."""
+    query = (
+        "PREFIX org: <http://www.w3.org/ns/org#>\n"
+        "SELECT ?m ?p WHERE { ?m org:member ?p ; org:memberOf ?x }"
+    )
+    warning = _warnings_of(page, workbench_server, query)
+    expect(warning).to_contain_text("org:member is a standard term the data does not state")
+    page.get_by_role("button", name="Use civ:member").click()
+    editor = page.locator(".CodeMirror")
+    expect(editor).to_contain_text("?m civ:member ?p ; org:memberOf ?x")
+
+
 def test_a_term_only_in_a_construct_template_is_not_said_to_match_nothing(
     page: Page, workbench_server: LiveServer
 ) -> None:

@@ -28,6 +28,15 @@ export function prefixedNames(text) {
   })).filter((name) => name.prefix !== "_");
 }
 
+/** The text with each use of the prefixed name `from` written `to` instead: whole names
+ * only (`org:member` leaves `org:memberOf` be), and none in a string, IRI or comment. */
+export function replaceName(text, from, to) {
+  const places = prefixedNames(text).filter((name) => name.curie === from).map((name) => name.at);
+  let out = text;
+  for (const at of places.reverse()) out = out.slice(0, at) + to + out.slice(at + from.length);
+  return out;
+}
+
 /** Where a CONSTRUCT's template stands in blanked text, [start, end) of its braces;
  * [0, 0] for any other query. */
 function template(body) {
@@ -102,6 +111,21 @@ export function unknownTerms(text, namespaces, terms) {
     }
     const near = closest(name.local, terms.filter((t) => t.iri.startsWith(namespace)).map((t) => t.iri.slice(namespace.length)));
     found.push({ curie: name.curie, suggestion: near ? name.prefix + ":" + near : null, built });
+  }
+  return found;
+}
+
+/**
+ * Standard terms the text names that the data never states, as {curie, own: [curies]}
+ * once each: `org:member` finds nothing, as the data states `civ:member` below it and
+ * no inference runs. `unstated` maps such a term's IRI to the ontology's own terms.
+ */
+export function unstatedTerms(text, namespaces, unstated) {
+  const declared = declaredNamespaces(blanked(text));
+  const found = [];
+  for (const name of prefixedNames(text)) {
+    const own = unstated[(declared.get(name.prefix) || namespaces[name.prefix] || "") + name.local];
+    if (own && name.local && !found.some((f) => f.curie === name.curie)) found.push({ curie: name.curie, own });
   }
   return found;
 }

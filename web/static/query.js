@@ -9,7 +9,10 @@ import { fetchJson } from "./api.js";
 import { draw, legend, countText } from "./network-view.js";
 import { renderTable } from "./query-table.js";
 import { remember, showHistory } from "./query-history.js";
-import { missingPrefixes, prefixLines, queryTitle, unknownTerms, declaredPrefixes, exactTypes, widenType } from "./query-text.js";
+import {
+  missingPrefixes, prefixLines, queryTitle, unknownTerms, unstatedTerms, declaredPrefixes, exactTypes, widenType,
+  replaceName,
+} from "./query-text.js";
 
 const form = document.getElementById("query-form");
 const textarea = document.getElementById("query-text");
@@ -32,7 +35,7 @@ const permalink = document.getElementById("permalink");
 const history = document.getElementById("history-entries");
 const RESULTS_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9";
 
-let completions = { prefixes: {}, terms: [] };
+let completions = { prefixes: {}, terms: [], unstated: {} };
 let current = null;
 let errorMark = null;
 
@@ -104,19 +107,37 @@ function checkTerms() {
   document.getElementById("add-prefixes").disabled = missingPrefixes(editor.getValue()).length === 0;
   const found = unknownTerms(editor.getValue(), completions.prefixes, completions.terms);
   const exact = exactTypes(editor.getValue(), completions.prefixes, completions.terms);
+  const unstated = unstatedTerms(editor.getValue(), completions.prefixes, completions.unstated || {});
   warnings.replaceChildren(...found.map((term) => {
     const line = el("p", term.curie + " is not defined in the ontology" +
       (term.built ? ": the triples this query builds use a term nothing in the data uses." : ", so it matches nothing in the data.") +
       (term.suggestion ? " Did you mean " + term.suggestion + "?" : ""));
     if (term.suggestion) {
       line.append(" ", button("Use " + term.suggestion, () => {
-        editor.setValue(editor.getValue().split(term.curie).join(term.suggestion));
+        editor.setValue(replaceName(editor.getValue(), term.curie, term.suggestion));
         checkTerms();
       }));
     }
     return line;
-  }), ...exact.map(narrowerNote));
-  warnings.hidden = found.length + exact.length === 0;
+  }), ...exact.map(narrowerNote), ...unstated.map(unstatedNote));
+  warnings.hidden = found.length + exact.length + unstated.length === 0;
+}
+
+/** A standard term the data never states, and the ontology's own terms to use. */
+function unstatedNote(term) {
+  const line = el("p");
+  line.append(el("code", term.curie), " is a standard term the data does not state: it states ",
+    ...term.own.flatMap((own, i) => [i ? ", " : "", el("code", own)]),
+    " below it, and no inference runs, so " + term.curie + " finds nothing.");
+  if (term.own.length === 1) {
+    const own = term.own[0];
+    line.append(" ", button("Use " + own, () => {
+      editor.setValue(replaceName(editor.getValue(), term.curie, own));
+      declare([own.split(":")[0]]);
+      checkTerms();
+    }));
+  }
+  return line;
 }
 
 /** A class asked for with `a` whose narrower classes that pattern misses, and the fix. */

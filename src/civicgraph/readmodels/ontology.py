@@ -9,9 +9,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from civicgraph.queries import select
+from pyoxigraph import NamedNode
+
+from civicgraph.queries import named_query, rows, select
 from civicgraph.readmodels.evidence import Confidence
 from civicgraph.readmodels.labels import best_label, curie, local_name
+from civicgraph.sparql.binding import bind_each
 from civicgraph.store import GraphStore
 from civicgraph.store.results import Term, term_value
 from civicgraph.vocab import CIV
@@ -78,6 +81,9 @@ class OntologyDoc:
     header: dict[str, str]
     graph: str | None
     terms: dict[str, OntologyTerm]
+    #: Each standard term the ontology aligns its own to (org:member) that the data
+    #: never states, with the ontology's narrower terms it states instead (civ:member).
+    unstated: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def classes(self) -> list[OntologyTerm]:
@@ -235,4 +241,22 @@ def build(store: GraphStore) -> OntologyDoc:
     _link_terms(store, terms)
     _add_examples(store, terms)
     header, graph = _header(store)
-    return OntologyDoc(header, graph, terms)
+    return OntologyDoc(header, graph, terms, _unstated(store, terms))
+
+
+def _unstated(store: GraphStore, terms: dict[str, OntologyTerm]) -> dict[str, tuple[str, ...]]:
+    """The standard terms above the ontology's that the data never states, each with the
+    ontology's terms just below it that it may state (a class, a property it uses):
+    where a query names one, the editor offers those."""
+    below: dict[str, list[str]] = {}
+    for term in terms.values():
+        if not (term.is_class or term.uses):  # a property the data does not state either
+            continue
+        for above in term.supers:
+            if above not in terms:
+                below.setdefault(above, []).append(term.iri)
+    if not below:
+        return {}
+    text = bind_each(named_query("aligned_uses"), "term", map(NamedNode, below))
+    stated = {term_value(row["term"]) for row in rows(store.query(text))}
+    return {iri: tuple(sorted(own)) for iri, own in below.items() if iri not in stated}

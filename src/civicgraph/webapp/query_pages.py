@@ -71,8 +71,9 @@ def editor(text: str, kept: Sequence[tuple[str, str]] = (), *, run: bool = True)
 
 @bp.get("/query/completions.json")
 def completions() -> ResponseReturnValue:
-    """Prefixes and the ontology's classes and properties, for editor completion and
-    for the editor's notes on the terms a query uses."""
+    """Prefixes, the ontology's classes and properties and the standard terms it aligns
+    them to that the data never states, for editor completion and for the editor's
+    notes on the terms a query uses."""
     ontology = readmodels.ontology()
     return jsonify(
         {
@@ -89,6 +90,11 @@ def completions() -> ResponseReturnValue:
                 }
                 for term in (*ontology.classes, *ontology.properties)
             ],
+            # a standard term the data never states (no inference runs): its own below it
+            "unstated": {
+                iri: [ontology.terms[own].curie for own in below]
+                for iri, below in ontology.unstated.items()
+            },
         }
     )
 
