@@ -574,6 +574,19 @@ def test_unlabelled_nodes_show_their_label_on_hover(page: Page, live_server: Liv
     assert page.evaluate("id => window.civicgraph.view.nodes.get(id).label", quiet) == ""
 
 
+def test_a_class_list_comes_before_its_filters_on_a_phone(
+    phone: Page, live_server: LiveServer
+) -> None:
+    """The first person sat 1,200 px down, below every filter."""
+    phone.goto(live_server.url + "/browse/Person")
+    first = phone.locator("ol.hits li").first.bounding_box()
+    filters = phone.locator("nav.facets").bounding_box()
+    assert first is not None
+    assert filters is not None
+    assert first["y"] < 400 < filters["y"]
+    expect(phone.get_by_role("link", name="Narrow the list")).to_be_visible()
+
+
 def test_names_in_an_entity_table_are_not_split_on_a_phone(
     phone: Page, live_server: LiveServer
 ) -> None:
