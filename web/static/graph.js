@@ -180,7 +180,7 @@ function showNode(id) {
     row(facts, "Importance (PageRank)", info.metrics.pagerank.toFixed(4));
     const shown = new Set([info.label, info.description, ...info.altLabels]);
     for (const lit of info.literals) {
-      if (!shown.has(lit.value)) row(facts, lit.property, lit.value);
+      if (!shown.has(lit.value)) row(facts, lit.property.charAt(0).toUpperCase() + lit.property.slice(1), lit.value);
     }
   }).catch((err) => showError(err));
 }
