@@ -92,6 +92,24 @@ def test_every_network_api_reads_the_day(
     assert response.status_code == 200, response.get_json()
 
 
+def test_a_day_shows_the_whole_networks_slow_analytics(bundled_client: FlaskClient) -> None:
+    """Computed for each day apart, every new day started a computation of its own,
+    outside the time limit: a day shows the whole network's, for its own entities."""
+
+    def ranks(**day: str) -> dict[str, float]:
+        query = {"measure": "pagerank", **day}
+        rows = bundled_client.get("/api/metrics", query_string=query).get_json()["values"]
+        return {row["id"]: row["value"] for row in rows}
+
+    whole, early = ranks(), ranks(as_of="2016-01-01")
+    assert 0 < len(early) < len(whole)
+    assert all(whole[iri] == value for iri, value in early.items())
+    groups = bundled_client.get("/api/communities", query_string={"as_of": "2016-01-01"})
+    found = [{m["id"] for m in c["members"]} for c in groups.get_json()["communities"]]
+    assert all(found)
+    assert set().union(*found) <= set(whole)
+
+
 def test_the_diff_reads_a_name_and_its_days_either_way_round(
     bundled_client: FlaskClient,
 ) -> None:

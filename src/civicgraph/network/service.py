@@ -107,12 +107,22 @@ def _by_number(values: Mapping[Any, float], count: int) -> NDArray[Any]:
 
 @dataclass
 class Projection:
-    """One dataset version's network (or its state on a day), analytics computed on demand."""
+    """One dataset version's network (or its state on a day), analytics computed on demand.
+
+    The slow analytics (centrality but degree, communities) are the whole network's,
+    computed once per dataset version and shared by every process, also for the
+    network on a day (``whole``), which shows them for the entities it holds. Computed
+    for each day apart, every new day asked for started a computation in a thread of
+    its own, past the time limit and the memory budget, in each serving process: a
+    dozen requests held two cores for a minute.
+    """
 
     scope: Scope
     patience: WaitPolicy = field(default_factory=WaitPolicy)
     files: SharedFiles | None = None
     key: str = ""
+    #: The whole network, of which this projection is the state on one day.
+    whole: "Projection | None" = None
     _cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _slow: Tasks = field(init=False)
@@ -189,8 +199,9 @@ class Projection:
         """A centrality measure per node (computed in the background but for degree)."""
         if name == "degree":
             return NodeValues(self.scope, self._measure_array(name), float)
-        values = self._slow.get(
-            f"measure:{name}", f"{name} ranking", lambda _: self._measure_array(name)
+        whole = self.whole or self
+        values = whole._slow.get(
+            f"measure:{name}", f"{name} ranking", lambda _: whole._measure_array(name)
         )
         return NodeValues(self.scope, values, float)
 
@@ -204,11 +215,13 @@ class Projection:
         return self._kept(f"communities-{method}", compute)
 
     def communities(self, method: CommunityMethod) -> list[frozenset[str]]:
-        """Communities, largest first (computed in the background)."""
-        numbers = self._slow.get(
+        """Communities, largest first (computed in the background): the whole network's,
+        of the entities this projection holds."""
+        whole = self.whole or self
+        numbers = whole._slow.get(
             f"communities:{method}",
             f"{method} community detection",
-            lambda _: self._community_array(method),
+            lambda _: whole._community_array(method),
         )
         return self._cached(f"members:{method}", lambda: self._members(numbers))
 
@@ -216,7 +229,7 @@ class Projection:
         found: list[set[str]] = [set() for _ in range(int(numbers.max(initial=-1)) + 1)]
         for node in np.flatnonzero((numbers >= 0) & self.scope.nodes):
             found[int(numbers[node])].add(self.model.iri(int(node)))
-        return [frozenset(members) for members in found]
+        return [frozenset(members) for members in found if members]
 
     def community_of(self, method: CommunityMethod) -> dict[str, int]:
         """Each node's community number."""
@@ -278,7 +291,7 @@ class Projection:
             if found is None:
                 dated = as_of(self.model, day, hide_undated=hide_undated)
                 scope = Scope(self.model, dated.nodes, dated.edges)
-                found = DatedProjection(Projection(scope, self.patience), dated)
+                found = DatedProjection(Projection(scope, self.patience, whole=self), dated)
             self._days[key] = found
             while len(self._days) > DAYS_KEPT:
                 self._days.popitem(last=False)
