@@ -77,7 +77,9 @@ def _listing(name: str) -> tuple[OntologyTerm, Listing]:
 def page(name: str) -> ResponseReturnValue:
     """The list as a page: facets beside it, pages below it."""
     term, found = _listing(name)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    # Only what the list reads goes into its links: any other parameter would reach
+    # ``url_for`` as an argument of its own (``name``, ``_external``, ``_anchor``).
+    args = {k: v for k, v in request.args.items() if k in (*FACETS, "limit")}
     label = readmodels.ontology().label
     summaries = {item.iri: item.summary(term.iri, label) for item in found.items}
     return render_template(

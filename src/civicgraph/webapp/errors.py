@@ -118,10 +118,23 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
+    if isinstance(error, UnicodeError) and not _readable_host():
+        detail = "The Host header names no host that can be read (an empty or overlong label)"
+        return error_response(400, "Bad Request", detail)
     current_app.logger.exception("Unhandled error", exc_info=error)
     return error_response(
         500, "Internal error", "Something went wrong on the server; it was logged."
     )
+
+
+def _readable_host() -> bool:
+    """Whether the request's address can be built from its Host header: a label that is
+    no punycode (``xn--``) fails wherever a page names its own address."""
+    try:
+        _ = request.host_url
+    except UnicodeError:
+        return False
+    return True
 
 
 def register(app: Flask) -> None:
