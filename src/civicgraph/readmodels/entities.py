@@ -334,7 +334,8 @@ def entity_graph(store: GraphStore, iri: str) -> GraphResult:
     assert isinstance(result, GraphResult)
     if not result.triples:
         raise NotFoundError(f"Nothing is known about <{iri}>; try searching for it", iri)
-    return GraphResult(tuple(sorted(set(result.triples), key=partial(_reading_order, entity))))
+    ordered = sorted(set(result.triples), key=partial(_reading_order, entity))
+    return GraphResult(tuple(ordered), result.truncated)
 
 
 def _reading_order(entity: NamedNode, triple: Triple) -> tuple[bool, str, bool, str, str]:

@@ -51,19 +51,20 @@ def in_text_order(text: str, columns: Sequence[str]) -> str | None:
     are in that order already, or there are too many to order."""
     if not 1 < len(columns) <= MOST_COLUMNS or not _MAY_STAR.search(text):
         return None
-    star, first = _star_and_names(text)
-    if star is None:
+    star, first = _star_and_names(text, set(columns))
+    if star is None or len(first) < len(columns):
         return None
-    wanted = set(columns)
-    ordered = sorted(columns, key=lambda name: first.get(name, len(text)))
-    if ordered == list(columns) or not wanted.issubset(first):
+    ordered = sorted(columns, key=first.__getitem__)
+    if ordered == list(columns):
         return None
     return f"{text[:star]}{' '.join('?' + name for name in ordered)}{text[star + 1 :]}"
 
 
-def _star_and_names(text: str) -> tuple[int | None, dict[str, int]]:
+def _star_and_names(text: str, columns: set[str]) -> tuple[int | None, dict[str, int]]:
     """Where the query's own ``*`` stands (None if its first ``SELECT`` names its
-    columns, or the text stops being SPARQL), and where each variable is first named."""
+    columns, or the text stops being SPARQL), and where each of ``columns`` is first
+    named. The lexing stops once all are found: ``SELECT * { ?s ?p ?o`` and a megabyte
+    of filters after it took 0.44 s read to the end."""
     star: int | None = None
     first: dict[str, int] = {}
     selected = False
@@ -77,6 +78,8 @@ def _star_and_names(text: str) -> tuple[int | None, dict[str, int]]:
                 star = token.start
             elif not token.is_word("DISTINCT", "REDUCED"):
                 return None, first
-        elif token.kind is TokenKind.VAR:
+        elif token.kind is TokenKind.VAR and token.text[1:] in columns:
             first.setdefault(token.text[1:], token.start)
+            if len(first) == len(columns):
+                break
     return star, first
