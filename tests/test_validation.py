@@ -410,6 +410,23 @@ def test_a_check_process_that_dies_leaves_the_load_its_rows_and_says_so(
         copy.summary()
 
 
+def test_rows_slower_than_the_checks_still_come_back(tmp_path: Path) -> None:
+    """The rows are staged in a fork while the checks run: data outside the shapes is
+    checked at once, and its blank nodes (more than a megabyte of rows, named in a
+    process of their own) take longer; the checks ending first must not end the rows."""
+    path = tmp_path / "blank.nt"
+    chain = "".join(
+        f'_:b{i} <http://example.org/next> _:b{i + 1} .\n_:b{i} <http://example.org/n> "{i}" .\n'
+        for i in range(30_000)
+    )
+    path.write_text(chain, encoding="utf-8")
+    copy = Beside([path], rows_of={0}, staging=tmp_path / "log", validate=True, limit=5)
+    rows = copy.rows()
+    assert rows is not None
+    assert rows[0].known.triples == 60_000
+    assert copy.summary() is None
+
+
 def test_the_check_process_leaves_the_cores_to_the_load_first(data_dir: Path) -> None:
     """It runs below the command's priority: the load is what the command waits for."""
     paths = [data_dir / "broken-entity.ttl"]
