@@ -217,3 +217,40 @@ def test_a_view_shows_its_labels_whole(page: Page, live_server: LiveServer, widt
         _open(page, live_server, f"?focus={focus}")
         assert _count(page) > 5
         assert _cut_labels(page) == [], focus
+
+
+def test_the_wheel_scrolls_the_page_past_the_drawing_and_zooms_it_with_ctrl(
+    page: Page, server: LiveServer
+) -> None:
+    """A reader scrolling down the page with the pointer on the drawing scrolls the
+    page, and a note says how to zoom; with Ctrl held, the wheel zooms the drawing and
+    the page stays where it is."""
+    page.set_viewport_size({"width": 1280, "height": 700})
+    _open(page, server)
+    scale = "window.civicgraph.view.network.getScale()"
+    before = page.evaluate(scale)
+    box = page.locator("#graph-canvas").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 20)
+    page.mouse.wheel(0, 200)
+    page.wait_for_function("window.scrollY > 0")
+    expect(page.locator("#graph-canvas .graph-hint")).to_be_visible()
+    assert page.evaluate(scale) == before
+    scrolled = _settled_scroll(page)
+    box = page.locator("#graph-canvas").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -200)
+    page.keyboard.up("Control")
+    page.wait_for_function(f"{scale} !== {before}")
+    assert _settled_scroll(page) == scrolled
+
+
+def _settled_scroll(page: Page) -> float:
+    """The page's scroll position once a smooth scroll has ended."""
+    last = None
+    while (now := page.evaluate("window.scrollY")) != last:
+        last = now
+        page.wait_for_timeout(150)
+    return float(now)

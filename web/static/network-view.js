@@ -42,6 +42,36 @@ function isAggregate(node) {
 
 /** Say in an empty drawing itself why it is empty: a blank box beside a notice
  * elsewhere on the page read as a drawing that failed. */
+/** How long the note on zooming stays after a turn of the wheel, ms. */
+const HINT_MS = 1500;
+
+/**
+ * On a page that scrolls, a turn of the wheel over the drawing scrolls the page and a
+ * note says how to zoom (Ctrl or ⌘ with the wheel, or a pinch, which browsers send as
+ * a wheel turn with Ctrl): a drawing that took every turn stopped a reader scrolling
+ * past it, and zoomed it instead. Where the page does not scroll (a drawing filling
+ * its window), the wheel zooms, as it always did.
+ */
+function letThePageScroll(container) {
+  if (container.dataset.wheel) return; // drawn in before: its listener is there
+  container.dataset.wheel = "page";
+  let hint = null;
+  let timer = 0;
+  container.addEventListener("wheel", (event) => {
+    const scrolls = document.documentElement.scrollHeight > window.innerHeight;
+    if (event.ctrlKey || event.metaKey || !scrolls) return;
+    event.stopPropagation(); // before the drawing's own listener, below this one
+    if (!hint || !hint.isConnected) {
+      hint = el("p", "Hold Ctrl (or ⌘) and scroll to zoom the drawing", "graph-hint");
+      hint.setAttribute("role", "status");
+      container.append(hint);
+    }
+    hint.hidden = false;
+    clearTimeout(timer);
+    timer = setTimeout(() => { hint.hidden = true; }, HINT_MS);
+  }, { capture: true });
+}
+
 function emptyNote(container, text) {
   container.append(el("p", text || "Nothing to draw: this view has no nodes.", "graph-empty"));
 }
@@ -191,6 +221,7 @@ export function draw(container, data, settings = {}) {
   container.dataset.stabilized = "false";
   view.network = new vis.Network(container, { nodes: view.nodes, edges: view.edges }, options(placed));
   if (!data.nodes.length) emptyNote(container, settings.empty); // vis empties its container first
+  letThePageScroll(container);
   const fit = () => fitNodes(view);
   const settle = () => {
     view.network.setOptions({ physics: false });
