@@ -168,6 +168,30 @@ def test_a_small_view_labels_every_node(page: Page, live_server: LiveServer) -> 
     assert all(n["label"] for n in nodes)
 
 
+_LABEL_OVERLAPS = """moved => {
+  const v = window.civicgraph.view;
+  const boxes = v.named.filter(id => v.nodes.get(id).label).map(id => {
+    const s = v.network.body.nodes[id].labelModule.size;
+    const dy = moved ? ((v.nodes.get(id).font || {}).vadjust || 0) : 0;
+    return {left: s.left, right: s.left + s.width, top: s.top + dy,
+            bottom: s.top + s.height + dy};
+  });
+  const hit = (a, b) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  return boxes.flatMap((a, i) => boxes.slice(i + 1).filter(b => hit(a, b))).length;
+}"""
+
+
+def test_names_that_would_cover_one_another_are_moved(page: Page, live_server: LiveServer) -> None:
+    """Long names side by side were drawn over each other: a label with no room below
+    its node goes above it, so fewer names cover others than if all were below."""
+    page.goto(live_server.url + "/graph?focus=org/code-for-america")
+    _settled(page)
+    all_below = page.evaluate(_LABEL_OVERLAPS, False)
+    assert all_below > 0
+    assert page.evaluate(_LABEL_OVERLAPS, True) < all_below
+
+
 def test_an_empty_drawing_says_why(page: Page, live_server: LiveServer) -> None:
     """Five hops apart, two people have no path within four: the box said nothing."""
     page.goto(live_server.url + "/graph?from=Luke+Fretwell&to=Jennifer+Pahlka")

@@ -187,6 +187,66 @@ function extent(boxes, margin) {
  * whole labels may zoom out by a fifth at most beyond what the nodes and a label's
  * usual half-width need, and past that the longest labels at the sides are cut.
  */
+/** Room kept between two labels, or a label and a node, in the drawing's units. */
+const LABEL_GAP = 3;
+
+function overlaps(a, b) {
+  return a.left < b.right + LABEL_GAP && b.left < a.right + LABEL_GAP &&
+    a.top < b.bottom + LABEL_GAP && b.top < a.bottom + LABEL_GAP;
+}
+
+/** Where a node's label was last drawn (below the node), or null if it was not. vis
+ * keeps it on the node's label; its bounding boxes leave out the gap above a label. */
+function drawnLabel(view, id) {
+  const node = view.network.body.nodes[id];
+  const size = node && node.labelModule && node.labelModule.size;
+  return size && size.width > 0 ? { left: size.left, right: size.left + size.width, top: size.top, bottom: size.top + size.height } : null;
+}
+
+/**
+ * Names that would cover one another are moved: each node's label, the best-connected
+ * first, stays below its node where that is clear of every node and of the labels
+ * placed before it, else goes above. Where neither is clear, a large view's label
+ * shows only on hover (a tap selects the node, and its panel names it), and a small
+ * view's stays below: there every node is named. Long names side by side were drawn
+ * over each other, and neither could be read. Reads the labels as last drawn, below.
+ */
+function declutter(view) {
+  const positions = view.network.getPositions();
+  const taken = Object.entries(positions).map(([id, p]) => {
+    const r = view.sizeOf(view.byId.get(id));
+    return { id, left: p.x - r, right: p.x + r, top: p.y - r, bottom: p.y + r };
+  });
+  const changes = [];
+  for (const id of view.named) {
+    const below = drawnLabel(view, id);
+    if (!below || !positions[id] || isAggregate(view.byId.get(id))) continue;
+    const r = view.sizeOf(view.byId.get(id));
+    const rise = below.bottom - (positions[id].y - r - LABEL_GAP);
+    const above = { ...below, top: below.top - rise, bottom: below.bottom - rise };
+    const free = (box) => !taken.some((t) => t.id !== id && overlaps(box, t));
+    if (free(below)) {
+      taken.push(below);
+    } else if (free(above)) {
+      taken.push(above);
+      changes.push({ id, font: { vadjust: -rise } });
+    } else if (view.named.length > LABEL_ALL) {
+      view.labelled.delete(id);
+      changes.push({ id, label: "" });
+    }
+  }
+  view.nodes.update(changes);
+}
+
+/** Name again the nodes the view names, all below their nodes, then move or hide those
+ * that cover one another once they are drawn. */
+function relabel(view) {
+  view.labelled = new Set(view.named);
+  view.nodes.update(view.named.map((id) => ({ id, label: shortLabel(view.byId.get(id).label), font: { vadjust: 0 } })));
+  view.network.once("afterDrawing", () => declutter(view));
+  view.network.redraw();
+}
+
 function fitNodes(view) {
   const positions = Object.values(view.network.getPositions());
   if (!positions.length) return;
@@ -216,6 +276,7 @@ export function draw(container, data, settings = {}) {
     labelled: hubIds(data.nodes),
     sizeOf: sizer(data.nodes, settings.size),
   };
+  view.named = Array.from(view.labelled); // the best-connected first: they are placed first
   view.nodes = new vis.DataSet(data.nodes.map((n) => visNode(n, view)));
   view.edges = new vis.DataSet(data.edges.map((e) => visEdge(e, data.edges.length <= 40)));
   container.dataset.stabilized = "false";
@@ -226,9 +287,11 @@ export function draw(container, data, settings = {}) {
   const settle = () => {
     view.network.setOptions({ physics: false });
     view.network.once("afterDrawing", () => {
+      declutter(view);
       fit();
       container.dataset.stabilized = "true";
     });
+    view.network.on("dragEnd", (event) => { if (event.nodes.length) relabel(view); });
     view.network.redraw();
     view.network.on("resize", fit);
   };
