@@ -427,6 +427,26 @@ def test_rows_slower_than_the_checks_still_come_back(tmp_path: Path) -> None:
     assert copy.summary() is None
 
 
+def test_a_rows_fork_that_dies_leaves_the_report(tmp_path: Path) -> None:
+    """The rows come from a fork and the report from the process: the fork killed as
+    it stages (out of memory, say), the version log reads the graph back from the
+    store, and the report still comes."""
+    path = tmp_path / "blank.nt"
+    path.write_text(
+        "".join(f"_:b{i} <http://example.org/next> _:b{i + 1} .\n" for i in range(60_000)),
+        encoding="utf-8",
+    )
+    copy = Beside([path], rows_of={0}, staging=tmp_path / "log", validate=True, limit=5)
+    children = Path(f"/proc/{copy._process.pid}/task/{copy._process.pid}/children")
+    deadline = time.monotonic() + 60
+    while not (forks := children.read_text().split()):
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    os.kill(int(forks[0]), 9)  # the fork dying is what is tested
+    assert copy.rows() is None
+    assert copy.summary() is None  # the data is outside the shapes: it conforms
+
+
 def test_the_check_process_leaves_the_cores_to_the_load_first(data_dir: Path) -> None:
     """It runs below the command's priority: the load is what the command waits for."""
     paths = [data_dir / "broken-entity.ttl"]

@@ -104,27 +104,25 @@ class Beside:
         rows_sender.close()
         report_sender.close()
         self._validate = validate
-        self._failure: BaseException | None = None
 
     def rows(self) -> dict[int, Copied] | None:
         """Each asked-for file's ``canonical_rows``, by its index, staged as its state
         file; None if they could not be had (the caller reads the graphs back from the
         store instead).
 
-        A failure that stopped the process is kept for ``summary``, where the report
-        was wanted.
+        A failure to read the files is sent where the report is awaited too, and the
+        report comes on a pipe of its own: a fork that failed at the rows alone leaves
+        the report as it is.
         """
-        outcome = self._receive(self._rows)
-        if isinstance(outcome, BaseException):
-            self._failure = outcome
+        try:
+            outcome = self._rows.recv()
+        except EOFError:  # the fork, or the process before it forked, ended first
             return None
-        if not isinstance(outcome, dict):  # the rows could not be written; checks go on
-            return None
-        return outcome
+        return outcome if isinstance(outcome, dict) else None
 
     def finished(self) -> bool:
         """Whether the report is ready (``summary`` will not wait)."""
-        return not self._validate or self._failure is not None or self._report.poll()
+        return not self._validate or self._report.poll()
 
     def summary(self) -> str | None:
         """The report's text (at most ``limit`` problems listed), None if the files conform
@@ -137,7 +135,7 @@ class Beside:
             self._end()
             return None
         try:
-            outcome = self._failure or self._receive(self._report)
+            outcome = self._report_or_why()
         finally:
             self._end()
         if isinstance(outcome, BaseException):
@@ -149,15 +147,16 @@ class Beside:
         """Stop the work (the load failed: there is nothing to record or report on)."""
         self._end()
 
-    @staticmethod
-    def _receive(answers: Connection) -> object:
-        """The next answer on ``answers``, or an error saying its sender ended without one."""
+    def _report_or_why(self) -> object:
+        """The report's answer, or an error saying the process ended without one."""
         try:
-            answer: object = answers.recv()
+            answer: object = self._report.recv()
         except EOFError:
+            self._process.join()  # it closed its end of the pipe: it has ended
             return CivicgraphError(
-                "The check of the loaded files stopped (its process ended) before it finished; "
-                "the load itself is done. 'civicgraph validate FILE' checks the files on their own."
+                f"The check of the loaded files stopped (exit code {self._process.exitcode}) "
+                "before it finished; the load itself is done. 'civicgraph validate FILE' "
+                "checks the files on their own."
             )
         return answer
 
@@ -201,7 +200,9 @@ class _Folder:
 
     def __init__(self, staging: Path | None) -> None:
         made = self._in(staging) if staging is not None else None
-        self._made = made or tempfile.TemporaryDirectory(prefix="civicgraph-load-")
+        self._made = made or tempfile.TemporaryDirectory(
+            prefix="civicgraph-load-", ignore_cleanup_errors=True
+        )
         self.path = Path(self._made.name)
         # Locked before it has its name: another load never finds it unlocked.
         self._lock = (self.path / f"{_LOCK}.new").open("w")
@@ -214,12 +215,16 @@ class _Folder:
             staging.mkdir(parents=True, exist_ok=True)
             for left in staging.glob(f"{_PREFIX}*"):
                 _remove_if_left(left)
-            return tempfile.TemporaryDirectory(prefix=_PREFIX, dir=staging)
+            return tempfile.TemporaryDirectory(
+                prefix=_PREFIX, dir=staging, ignore_cleanup_errors=True
+            )
         except OSError:
             return None
 
     def remove(self) -> None:
-        """Remove the folder and what is still in it, then let go of its lock."""
+        """Remove the folder and what is still in it, then let go of its lock. A fork
+        that stages rows ends with the process it was forked from, as this runs, and
+        may still write a file: what cannot be removed is left to the next load."""
         self._made.cleanup()
         self._lock.close()
 
