@@ -40,8 +40,6 @@ function isAggregate(node) {
   return node.url === null && node.count > 1;
 }
 
-/** Say in an empty drawing itself why it is empty: a blank box beside a notice
- * elsewhere on the page read as a drawing that failed. */
 /** How long the note on zooming stays after a turn of the wheel, ms. */
 const HINT_MS = 1500;
 
@@ -62,8 +60,9 @@ function letThePageScroll(container) {
     if (event.ctrlKey || event.metaKey || !scrolls) return;
     event.stopPropagation(); // before the drawing's own listener, below this one
     if (!hint || !hint.isConnected) {
+      // Shown to the pointer only: the page's own text says how to zoom.
       hint = el("p", "Hold Ctrl (or ⌘) and scroll to zoom the drawing", "graph-hint");
-      hint.setAttribute("role", "status");
+      hint.setAttribute("aria-hidden", "true");
       container.append(hint);
     }
     hint.hidden = false;
@@ -72,6 +71,8 @@ function letThePageScroll(container) {
   }, { capture: true });
 }
 
+/** Say in an empty drawing itself why it is empty: a blank box beside a notice
+ * elsewhere on the page read as a drawing that failed. */
 function emptyNote(container, text) {
   container.append(el("p", text || "Nothing to draw: this view has no nodes.", "graph-empty"));
 }
@@ -181,12 +182,6 @@ function extent(boxes, margin) {
   };
 }
 
-/**
- * Show every node with its label whole. vis-network's own fit does that at any cost,
- * which on a phone shrinks a drawing with long names until nothing is readable; here
- * whole labels may zoom out by a fifth at most beyond what the nodes and a label's
- * usual half-width need, and past that the longest labels at the sides are cut.
- */
 /** Room kept between two labels, or a label and a node, in the drawing's units. */
 const LABEL_GAP = 3;
 
@@ -214,6 +209,7 @@ function drawnLabel(view, id) {
 function declutter(view) {
   const positions = view.network.getPositions();
   const taken = Object.entries(positions).map(([id, p]) => {
+    if (isAggregate(view.byId.get(id))) return { id, ...view.network.getBoundingBox(id) };
     const r = view.sizeOf(view.byId.get(id));
     return { id, left: p.x - r, right: p.x + r, top: p.y - r, bottom: p.y + r };
   });
@@ -230,23 +226,35 @@ function declutter(view) {
     } else if (free(above)) {
       taken.push(above);
       changes.push({ id, font: { vadjust: -rise } });
-    } else if (view.named.length > LABEL_ALL) {
+    } else if (view.byId.size > LABEL_ALL) {
       view.labelled.delete(id);
       changes.push({ id, label: "" });
+    } else {
+      taken.push(below);
     }
   }
   view.nodes.update(changes);
 }
 
 /** Name again the nodes the view names, all below their nodes, then move or hide those
- * that cover one another once they are drawn. */
-function relabel(view) {
+ * that cover one another once they are drawn (vis measures a label as it draws it). */
+function relabel(view, then) {
   view.labelled = new Set(view.named);
-  view.nodes.update(view.named.map((id) => ({ id, label: shortLabel(view.byId.get(id).label), font: { vadjust: 0 } })));
-  view.network.once("afterDrawing", () => declutter(view));
+  const plain = view.named.filter((id) => !isAggregate(view.byId.get(id)));
+  view.nodes.update(plain.map((id) => ({ id, label: shortLabel(view.byId.get(id).label), font: { vadjust: 0 } })));
+  view.network.once("afterDrawing", () => {
+    declutter(view);
+    if (then) then();
+  });
   view.network.redraw();
 }
 
+/**
+ * Show every node with its label whole. vis-network's own fit does that at any cost,
+ * which on a phone shrinks a drawing with long names until nothing is readable; here
+ * whole labels may zoom out by a fifth at most beyond what the nodes and a label's
+ * usual half-width need, and past that the longest labels at the sides are cut.
+ */
 function fitNodes(view) {
   const positions = Object.values(view.network.getPositions());
   if (!positions.length) return;
@@ -286,10 +294,10 @@ export function draw(container, data, settings = {}) {
   const fit = () => fitNodes(view);
   const settle = () => {
     view.network.setOptions({ physics: false });
+    // Fitted first: vis measures only the labels it draws on the screen.
     view.network.once("afterDrawing", () => {
-      declutter(view);
       fit();
-      container.dataset.stabilized = "true";
+      relabel(view, () => { container.dataset.stabilized = "true"; });
     });
     view.network.on("dragEnd", (event) => { if (event.nodes.length) relabel(view); });
     view.network.redraw();
@@ -310,7 +318,10 @@ export function extend(view, data) {
   view.edges.update(data.edges.map((e) => visEdge(e, false)));
   view.network.setOptions({ physics: { enabled: true } });
   view.network.stabilize(150);
-  view.network.once("stabilizationIterationsDone", () => view.network.setOptions({ physics: false }));
+  view.network.once("stabilizationIterationsDone", () => {
+    view.network.setOptions({ physics: false });
+    relabel(view);
+  });
 }
 
 /** The legend's entries: one per colour, as the server named it, in a stable order. */
