@@ -1,6 +1,8 @@
 """The researcher's experience in Chromium, at desktop (1280 px) and phone (390 px) sizes:
 layouts, the typeahead, readable and stable networks, exports and safe links."""
 
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -243,6 +245,20 @@ def test_png_and_svg_exports_carry_title_legend_and_labels(
     assert "Person" in text
     assert "<circle" in text
     assert ">Code for America<" in text
+    # A name moved above its node on the screen is above it in the SVG too.
+    moved = page.evaluate(
+        """window.civicgraph.view.nodes.get()
+             .filter(n => n.font && n.font.vadjust < 0).map(n => n.label)"""
+    )
+    assert moved
+    for label in moved:
+        drawn = re.search(
+            rf'cy="([-\d.]+)"[^>]*><title>[^<]*</title></circle><text [^>]*y="([-\d.]+)"[^>]*>'
+            rf"{re.escape(html.escape(label, quote=False))}<",
+            text,
+        )
+        assert drawn is not None, label
+        assert float(drawn.group(2)) < float(drawn.group(1))
 
 
 def test_the_drawing_starts_in_sight_with_the_settings_folded_until_used(

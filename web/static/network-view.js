@@ -411,13 +411,19 @@ function svgEl(tag, attributes, text) {
   return node;
 }
 
+/** Whether a node's name was moved above it (``declutter``). */
+function raised(view, id) {
+  const node = view.nodes.get(id);
+  return Boolean(node && node.font && node.font.vadjust < 0);
+}
+
 function bounds(positions, view) {
   const box = { left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity };
   for (const [id, p] of Object.entries(positions)) {
     const r = view.sizeOf(view.byId.get(id) || { degree: 0 });
     box.left = Math.min(box.left, p.x - r - 80);
     box.right = Math.max(box.right, p.x + r + 80);
-    box.top = Math.min(box.top, p.y - r);
+    box.top = Math.min(box.top, p.y - r - (raised(view, id) ? 24 : 0));
     box.bottom = Math.max(box.bottom, p.y + r + 24);
   }
   return Number.isFinite(box.left) ? box : { left: 0, top: 0, right: 1, bottom: 1 };
@@ -442,7 +448,8 @@ function svgDrawing(view, positions, place) {
     circle.append(svgEl("title", {}, node.label));
     group.append(circle);
     if (view.labelled.has(id)) {
-      group.append(svgEl("text", { x: cx, y: cy + Math.max(2, r) + 13, "text-anchor": "middle", "font-size": 12, stroke: "#ffffff", "stroke-width": 3, "paint-order": "stroke", fill: TEXT }, shortLabel(node.label)));
+      const y = raised(view, id) ? cy - Math.max(2, r) - 5 : cy + Math.max(2, r) + 13;
+      group.append(svgEl("text", { x: cx, y, "text-anchor": "middle", "font-size": 12, stroke: "#ffffff", "stroke-width": 3, "paint-order": "stroke", fill: TEXT }, shortLabel(node.label)));
     }
   }
   return group;
